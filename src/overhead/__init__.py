@@ -1,0 +1,42 @@
+"""overhead: what is watching, what it can see, and when.
+
+The public surface; implementation lives in the layered sub-packages ``orbits`` → ``geometry`` →
+``analysis`` → interfaces (``cli``).
+"""
+
+from __future__ import annotations
+
+from overhead._resources import data_path
+from overhead.errors import ElementSetError, OverheadError, PropagationError, TimeError
+from overhead.orbits.catalog import Catalog, ElementAgeWarning, load_elements
+from overhead.orbits.sgp4_propagation import SGP4_ERRORS
+
+__all__ = [
+    "SGP4_ERRORS",
+    "Catalog",
+    "ElementAgeWarning",
+    "ElementSetError",
+    "OverheadError",
+    "PropagationError",
+    "TimeError",
+    "load_elements",
+    "sample_catalog",
+    "sample_path",
+]
+
+SAMPLE_GROUPS = ("resource", "stations")
+
+
+def sample_path(group: str = "resource"):
+    """Path of a bundled CelesTrak group (``resource`` or ``stations``), epochs ≈ 2026-05-30."""
+    if group not in SAMPLE_GROUPS:
+        raise ValueError(f"no bundled group {group!r}; choose from {', '.join(SAMPLE_GROUPS)}")
+    return data_path(f"{group}.tle")
+
+
+def sample_catalog(groups: tuple[str, ...] = SAMPLE_GROUPS) -> Catalog:
+    """The bundled sample catalog: CelesTrak's ``resource`` and ``stations`` groups (2026-05-30)."""
+    text = "".join(sample_path(g).read_text() for g in groups)
+    catalog = load_elements(text)
+    catalog.source = "bundled CelesTrak " + "+".join(groups) + " (2026-05-30)"
+    return catalog

@@ -1,0 +1,217 @@
+"""A catalog of SGP4 element sets: loading, selecting, writing, propagating."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+from sgp4 import omm as sgp4_omm
+from sgp4.api import WGS72, Satrec
+
+from overhead.errors import ElementSetError
+from overhead.orbits.elements import read_records, read_text
+from overhead.orbits.omm import format_omm, record_to_omm
+from overhead.orbits.records import ELEMENT_COLUMNS, ElementRecord
+from overhead.orbits.sgp4_propagation import propagate_minutes_since_epoch, propagate_shared_times
+from overhead.orbits.states import dataset_from_buffers
+from overhead.orbits.timescales import format_iso, to_datetime64
+from overhead.orbits.tle import format_tle
+
+__all__ = ["Catalog", "ElementAgeWarning", "load_elements"]
+
+# SGP4 along-track errors grow by roughly 1-3 km per day from the epoch in LEO (Vallado & Cefola 2012,
+# "Two-line element sets – practice and use", IAC-12.C1.6.12); beyond this age we warn.
+STALE_ELEMENTS_DAYS = 3.0
+
+
+class ElementAgeWarning(UserWarning):
+    """Propagation far from the element sets' epochs: positions may be off by many kilometres."""
+
+
+def _satrec(record: ElementRecord, tle_lines: tuple[str, str] | None) -> Satrec:
+    if tle_lines is not None:
+        return Satrec.twoline2rv(tle_lines[0][:69], tle_lines[1][:69], WGS72)
+    sat = Satrec()
+    sgp4_omm.initialize(sat, {k: str(v) for k, v in record_to_omm(record).items()})
+    return sat
+
+
+@dataclass
+class Catalog:
+    """Element sets of many satellites, SGP4-ready.
+
+    ``elements`` is a table with one row per element set (columns of :class:`ElementRecord`);
+    ``rejects`` lists the records that could not be read, each saying where and why.
+    """
+
+    records: list[ElementRecord]
+    satrecs: list[Satrec]
+    rejects: list[ElementSetError] = field(default_factory=list)
+    source: str | None = None
+
+    @classmethod
+    def from_records(cls, records: Sequence[ElementRecord], *, rejects: Sequence[ElementSetError] = (),
+                     source: str | None = None, from_tle: bool = False) -> Catalog:
+        """A catalog of records; ``from_tle`` initialises SGP4 from TLE lines as Vallado's code reads them
+        (bit-identical to python-sgp4's ``twoline2rv``), otherwise from the OMM values (``sgp4init``)."""
+        satrecs, kept, bad = [], [], list(rejects)
+        for record in records:
+            try:
+                lines = format_tle(record) if from_tle else None
+                satrecs.append(_satrec(record, lines))
+                kept.append(record)
+            except (ValueError, KeyError) as exc:
+                bad.append(ElementSetError(f"SGP4 cannot initialise these elements: {exc}", source=source,
+                                           norad_id=record.norad_id))
+        return cls(kept, satrecs, bad, source)
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __repr__(self) -> str:
+        span = ""
+        if self.records:
+            epochs = self.epochs
+            span = f", epochs {format_iso(epochs.min(), digits=0)} … {format_iso(epochs.max(), digits=0)}"
+        return f"<Catalog {len(self)} element sets{span}, {len(self.rejects)} rejected>"
+
+    @property
+    def elements(self) -> pd.DataFrame:
+        """One row per element set, columns as in :class:`ElementRecord`."""
+        return pd.DataFrame([[getattr(r, c) for c in ELEMENT_COLUMNS] for r in self.records],
+                            columns=list(ELEMENT_COLUMNS))
+
+    @property
+    def norad_ids(self) -> np.ndarray:
+        return np.array([r.norad_id for r in self.records], dtype=np.int64)
+
+    @property
+    def names(self) -> np.ndarray:
+        return np.array([r.name for r in self.records], dtype=object)
+
+    @property
+    def epochs(self) -> np.ndarray:
+        return np.array([r.epoch for r in self.records], dtype="datetime64[ns]")
+
+    def select(self, norad_ids: Iterable[int] | None = None, *, names: Iterable[str] | None = None) -> Catalog:
+        """The sub-catalog of the given NORAD ids (in that order) or of names containing the given text."""
+        if norad_ids is not None:
+            by_id: dict[int, list[int]] = {}
+            for i, r in enumerate(self.records):
+                by_id.setdefault(r.norad_id, []).append(i)
+            wanted = [int(n) for n in norad_ids]
+            missing = [n for n in wanted if n not in by_id]
+            if missing:
+                raise KeyError(f"NORAD ids not in this catalog: {', '.join(map(str, missing[:10]))}")
+            index = [i for n in wanted for i in by_id[n]]
+        else:
+            needles = [n.upper() for n in (names or [])]
+            index = [i for i, r in enumerate(self.records) if any(n in r.name.upper() for n in needles)]
+        return Catalog([self.records[i] for i in index], [self.satrecs[i] for i in index], [], self.source)
+
+    def age_days(self, times) -> np.ndarray:
+        """For each element set, the largest |time − epoch| in days over ``times``."""
+        t = np.atleast_1d(to_datetime64(times)).astype(np.int64)
+        epochs = self.epochs.astype(np.int64)
+        return np.maximum(np.abs(t.max() - epochs), np.abs(t.min() - epochs)) / 86_400e9
+
+    # ----------------------------------------------------------------------------- writing
+    def to_tle(self, *, names: bool = True) -> str:
+        """The catalog as TLE text (3-line when ``names``)."""
+        out = []
+        for r in self.records:
+            if names:
+                out.append(r.name)
+            out.extend(format_tle(r))
+        return "\n".join(out) + "\n"
+
+    def to_omm(self, fmt: str = "json") -> str:
+        """The catalog as OMM text: ``json``, ``csv``, ``xml`` or ``kvn``."""
+        return format_omm(self.records, fmt)
+
+    # ----------------------------------------------------------------------------- propagation
+    def propagate(self, times=None, *, minutes_since_epoch=None, frame: str = "teme",
+                  workers: int | None = None, progress: bool = False,
+                  polar_motion: bool = True) -> xr.Dataset:
+        """Positions and velocities (or geodetic coordinates) of every satellite at every time.
+
+        Parameters
+        ----------
+        times : UTC times (``datetime64``, ISO strings), 1-D, shared by all satellites.
+        minutes_since_epoch : instead of ``times``, minutes after each satellite's own epoch.
+        frame : ``"teme"`` (SGP4's frame), ``"itrf"`` (Earth-fixed, with UT1 and polar motion) or
+            ``"geodetic"`` (WGS84 ``lat_deg``, ``lon_deg``, ``alt_km``).
+        workers : processes to use (default: all cores for large jobs).
+
+        Returns
+        -------
+        ``xarray.Dataset`` with dims (satellite, time): ``x_km, y_km, z_km, vx_km_s, vy_km_s, vz_km_s`` or
+        ``lat_deg, lon_deg, alt_km``, and ``error`` (SGP4's code, 0 = fine; failed states are NaN).
+        Coordinates ``norad_id`` and ``name`` (satellite), ``time`` (UTC), ``element_age_days``.
+
+        Examples
+        --------
+        >>> import overhead
+        >>> cat = overhead.sample_catalog().select([25544])
+        >>> ds = cat.propagate(["2026-05-30T12:00:00Z"], frame="geodetic")
+        >>> float(ds.alt_km[0, 0]) > 300
+        True
+        """
+        if (times is None) == (minutes_since_epoch is None):
+            raise ValueError("give either times (UTC) or minutes_since_epoch, not both or neither")
+        attrs = {"source": self.source or ""}
+        if times is not None:
+            t = np.atleast_1d(to_datetime64(times))
+            if t.ndim != 1:
+                raise ValueError("times must be one-dimensional")
+            buffers = propagate_shared_times(self.satrecs, t, frame, workers=workers, progress=progress,
+                                             polar_motion=polar_motion)
+            age = self.age_days(t) if len(self) else np.zeros(0)
+            time_coord = {"time": ("time", t)}
+        else:
+            minutes = np.atleast_1d(np.asarray(minutes_since_epoch, dtype=float))
+            buffers, t2 = propagate_minutes_since_epoch(self.satrecs, minutes, frame,
+                                                        polar_motion=polar_motion)
+            age = np.abs(minutes).max() / 1440.0 * np.ones(len(self)) if minutes.size else np.zeros(len(self))
+            time_coord = {"minutes_since_epoch": ("time", minutes), "utc": (("satellite", "time"), t2)}
+        _warn_if_stale(age)
+        ds = dataset_from_buffers(buffers, norad_id=self.norad_ids, name=self.names, time_coord=time_coord,
+                                  attrs=attrs)
+        ds = ds.assign_coords(element_age_days=("satellite", age), epoch=("satellite", self.epochs))
+        return ds
+
+
+def _warn_if_stale(age_days: np.ndarray) -> None:
+    stale = age_days > STALE_ELEMENTS_DAYS
+    if stale.any():
+        warnings.warn(
+            f"{int(stale.sum())} of {age_days.size} element sets are used up to {age_days.max():.1f} days "
+            f"from their epochs; SGP4 errors grow by kilometres per day of age in low Earth orbit. Use "
+            f"newer elements, or times nearer the epochs (see the element_age_days coordinate).",
+            ElementAgeWarning, stacklevel=3)
+
+
+def load_elements(path_or_text: str | Path, *, fmt: str | None = None) -> Catalog:
+    """Read TLE (2- or 3-line) or OMM (CSV, JSON, XML, KVN) from a path or from text.
+
+    The format is detected unless ``fmt`` names it. Bad records are skipped and listed in
+    ``Catalog.rejects``; a file with no readable record at all raises :class:`ElementSetError`.
+
+    >>> import overhead
+    >>> cat = overhead.load_elements(overhead.sample_path("stations"))
+    >>> len(cat) > 10, cat.rejects
+    (True, [])
+    """
+    text, source = read_text(path_or_text)
+    records, rejects, fmt = read_records(text, source=source, fmt=fmt)
+    if not records and rejects:
+        raise ElementSetError(f"no readable element set; the first problem: {rejects[0]}", source=source)
+    if not records and text.strip():
+        raise ElementSetError("no element set found: expected TLE lines or OMM (CSV, JSON, XML, KVN)",
+                              source=source)
+    return Catalog.from_records(records, rejects=rejects, source=source, from_tle=fmt == "tle")

@@ -1,0 +1,251 @@
+"""CCSDS Orbit Mean-elements Messages (OMM) in CSV, JSON, XML and KVN.
+
+CelesTrak's JSON gives numbers, Space-Track's gives strings; both are read. Keys follow CCSDS 502.0-B-3.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator, Mapping
+
+import numpy as np
+
+from overhead.errors import ElementSetError
+from overhead.orbits.records import ElementRecord
+
+__all__ = ["OMM_KEYS", "format_omm", "iter_omm", "record_from_omm", "record_to_omm"]
+
+# CelesTrak's column order
+OMM_KEYS = ("OBJECT_NAME", "OBJECT_ID", "EPOCH", "MEAN_MOTION", "ECCENTRICITY", "INCLINATION",
+            "RA_OF_ASC_NODE", "ARG_OF_PERICENTER", "MEAN_ANOMALY", "EPHEMERIS_TYPE", "CLASSIFICATION_TYPE",
+            "NORAD_CAT_ID", "ELEMENT_SET_NO", "REV_AT_EPOCH", "BSTAR", "MEAN_MOTION_DOT", "MEAN_MOTION_DDOT")
+REQUIRED = ("EPOCH", "MEAN_MOTION", "ECCENTRICITY", "INCLINATION", "RA_OF_ASC_NODE", "ARG_OF_PERICENTER",
+            "MEAN_ANOMALY", "NORAD_CAT_ID", "BSTAR")
+# key → (record field, kind, allowed range as (low, high, inclusive high))
+NUMERIC = {
+    "MEAN_MOTION": ("mean_motion_rev_per_day", float, (0.0, 20.0)),
+    "ECCENTRICITY": ("eccentricity", float, (0.0, 1.0)),
+    "INCLINATION": ("inclination_deg", float, (0.0, 180.0)),
+    "RA_OF_ASC_NODE": ("raan_deg", float, (0.0, 360.0)),
+    "ARG_OF_PERICENTER": ("arg_of_pericenter_deg", float, (0.0, 360.0)),
+    "MEAN_ANOMALY": ("mean_anomaly_deg", float, (0.0, 360.0)),
+    "BSTAR": ("bstar", float, None),
+    "MEAN_MOTION_DOT": ("mean_motion_dot", float, None),
+    "MEAN_MOTION_DDOT": ("mean_motion_ddot", float, None),
+    "NORAD_CAT_ID": ("norad_id", int, (0, 339_999)),
+    "EPHEMERIS_TYPE": ("ephemeris_type", int, (0, 9)),
+    "ELEMENT_SET_NO": ("element_set_no", int, (0, 9999)),
+    "REV_AT_EPOCH": ("rev_at_epoch", int, (0, 10**7)),
+}
+DEFAULTS = {"MEAN_MOTION_DOT": 0.0, "MEAN_MOTION_DDOT": 0.0, "EPHEMERIS_TYPE": 0, "ELEMENT_SET_NO": 0,
+            "REV_AT_EPOCH": 0}
+
+
+def _number(value, kind, key: str, where: dict):
+    if isinstance(value, bool):
+        raise ElementSetError(f"{key} is a boolean, expected a number", field=key, **where)
+    try:
+        if kind is int:
+            number = float(value)
+            if not number.is_integer():
+                raise ValueError
+            return int(number)
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ElementSetError(f"{key} {value!r} is not a {'whole ' if kind is int else ''}number",
+                              field=key, **where) from None
+    if not math.isfinite(number):
+        raise ElementSetError(f"{key} {value!r} is not finite", field=key, **where)
+    return number
+
+
+def _epoch(value, where: dict) -> np.datetime64:
+    text = str(value).strip()
+    if text.endswith("Z"):
+        text = text[:-1]
+    try:
+        if "T" not in text or len(text) < 19:
+            raise ValueError
+        return np.datetime64(text, "ns")
+    except ValueError:
+        raise ElementSetError(f"EPOCH {value!r} is not an ISO-8601 time like 2026-05-30T12:00:00.000000",
+                              field="EPOCH", **where) from None
+
+
+def record_from_omm(fields: Mapping[str, object], *, source: str | None = None,
+                    record: int | None = None) -> ElementRecord:
+    """Validate one OMM (a mapping of CCSDS keys) into an :class:`ElementRecord`."""
+    where = {"source": source, "record": record}
+    upper = {str(k).strip().upper(): v for k, v in fields.items()}
+    for key in REQUIRED:
+        if upper.get(key) in (None, ""):
+            raise ElementSetError(f"{key} is missing", field=key, **where)
+    values: dict[str, object] = {}
+    for key, (name, kind, bounds) in NUMERIC.items():
+        raw = upper.get(key)
+        value = DEFAULTS[key] if raw in (None, "") else _number(raw, kind, key, where)
+        if bounds is not None:
+            low, high = bounds
+            inside = low < value <= high if key == "MEAN_MOTION" else (
+                low <= value < high if key == "ECCENTRICITY" else low <= value <= high)
+            if not inside:
+                raise ElementSetError(f"{key} {value} is outside its valid range {low} to {high}",
+                                      field=key, norad_id=values.get("norad_id"), **where)
+        values[name] = value
+    classification = str(upper.get("CLASSIFICATION_TYPE") or "U").strip() or "U"
+    return ElementRecord(
+        classification=classification[0],
+        object_id=str(upper.get("OBJECT_ID") or "").strip(),
+        epoch=_epoch(upper["EPOCH"], where),
+        name=str(upper.get("OBJECT_NAME") or "").strip(),
+        **values,
+    )
+
+
+def record_to_omm(r: ElementRecord, *, numbers: bool = True) -> dict[str, object]:
+    """The OMM mapping of a record (CelesTrak's keys and order; numbers as numbers or strings)."""
+    epoch = np.datetime_as_string(np.datetime64(r.epoch, "us"), unit="us")
+    data: dict[str, object] = {
+        "OBJECT_NAME": r.name, "OBJECT_ID": r.object_id, "EPOCH": epoch,
+        "MEAN_MOTION": r.mean_motion_rev_per_day, "ECCENTRICITY": r.eccentricity,
+        "INCLINATION": r.inclination_deg, "RA_OF_ASC_NODE": r.raan_deg,
+        "ARG_OF_PERICENTER": r.arg_of_pericenter_deg, "MEAN_ANOMALY": r.mean_anomaly_deg,
+        "EPHEMERIS_TYPE": r.ephemeris_type, "CLASSIFICATION_TYPE": r.classification,
+        "NORAD_CAT_ID": r.norad_id, "ELEMENT_SET_NO": r.element_set_no, "REV_AT_EPOCH": r.rev_at_epoch,
+        "BSTAR": r.bstar, "MEAN_MOTION_DOT": r.mean_motion_dot, "MEAN_MOTION_DDOT": r.mean_motion_ddot,
+    }
+    if not numbers:
+        data = {k: (v if isinstance(v, str) else repr(v)) for k, v in data.items()}
+    return data
+
+
+def format_omm(records: list[ElementRecord], fmt: str) -> str:
+    """Write records as OMM ``json``, ``csv``, ``xml`` or ``kvn`` text."""
+    rows = [record_to_omm(r) for r in records]
+    if fmt == "json":
+        return json.dumps(rows, indent=1) + "\n"
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=OMM_KEYS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({k: (repr(v) if isinstance(v, float) else v) for k, v in row.items()} for row in rows)
+        return out.getvalue()
+    if fmt == "kvn":
+        return "".join(_kvn_message(row) for row in rows)
+    if fmt == "xml":
+        return _xml_document(rows)
+    raise ValueError(f"unknown OMM format {fmt!r}; use json, csv, xml or kvn")
+
+
+def _text(value: object) -> str:
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def _kvn_message(row: dict[str, object]) -> str:
+    lines = ["CCSDS_OMM_VERS = 2.0", "CREATION_DATE = ", "ORIGINATOR = overhead",
+             f"OBJECT_NAME = {row['OBJECT_NAME']}", f"OBJECT_ID = {row['OBJECT_ID']}", "CENTER_NAME = EARTH",
+             "REF_FRAME = TEME", "TIME_SYSTEM = UTC", "MEAN_ELEMENT_THEORY = SGP4"]
+    lines += [f"{k} = {_text(row[k])}" for k in OMM_KEYS if k not in ("OBJECT_NAME", "OBJECT_ID")]
+    return "\n".join(lines) + "\n\n"
+
+
+_XML_GROUPS = {
+    "metadata": ("OBJECT_NAME", "OBJECT_ID"),
+    "meanElements": ("EPOCH", "MEAN_MOTION", "ECCENTRICITY", "INCLINATION", "RA_OF_ASC_NODE",
+                     "ARG_OF_PERICENTER", "MEAN_ANOMALY"),
+    "tleParameters": ("EPHEMERIS_TYPE", "CLASSIFICATION_TYPE", "NORAD_CAT_ID", "ELEMENT_SET_NO",
+                      "REV_AT_EPOCH", "BSTAR", "MEAN_MOTION_DOT", "MEAN_MOTION_DDOT"),
+}
+
+
+def _xml_document(rows: list[dict[str, object]]) -> str:
+    ndm = ET.Element("ndm")
+    for row in rows:
+        omm = ET.SubElement(ndm, "omm", id="CCSDS_OMM_VERS", version="2.0")
+        header = ET.SubElement(omm, "header")
+        ET.SubElement(header, "ORIGINATOR").text = "overhead"
+        segment = ET.SubElement(ET.SubElement(omm, "body"), "segment")
+        metadata = ET.SubElement(segment, "metadata")
+        data = ET.SubElement(segment, "data")
+        for group, keys in _XML_GROUPS.items():
+            parent = metadata if group == "metadata" else ET.SubElement(data, group)
+            for key in keys:
+                ET.SubElement(parent, key).text = _text(row[key])
+            if group == "metadata":
+                for key, value in (("CENTER_NAME", "EARTH"), ("REF_FRAME", "TEME"), ("TIME_SYSTEM", "UTC"),
+                                   ("MEAN_ELEMENT_THEORY", "SGP4")):
+                    ET.SubElement(metadata, key).text = value
+    ET.indent(ndm)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(ndm, encoding="unicode") + "\n"
+
+
+def iter_omm(text: str, fmt: str, *, source: str | None = None) -> Iterator[tuple[int, Mapping | Exception]]:
+    """Yield (record number, OMM mapping or the error reading it) from OMM text of a given format."""
+    if fmt == "json":
+        yield from _iter_json(text, source)
+    elif fmt == "csv":
+        reader = csv.DictReader(io.StringIO(text))
+        for number, row in enumerate(reader, start=1):
+            yield number, row
+    elif fmt == "xml":
+        yield from _iter_xml(text, source)
+    elif fmt == "kvn":
+        yield from _iter_kvn(text)
+    else:
+        raise ValueError(f"unknown OMM format {fmt!r}")
+
+
+def _iter_json(text: str, source: str | None):
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ElementSetError(f"not valid JSON: {exc.msg}", source=source, line=exc.lineno) from None
+    if isinstance(data, dict):
+        data = [data]
+    if not isinstance(data, list):
+        raise ElementSetError("OMM JSON must be an object or a list of objects", source=source)
+    for number, item in enumerate(data, start=1):
+        if isinstance(item, dict):
+            yield number, item
+        else:
+            yield number, ElementSetError(f"record is a {type(item).__name__}, expected an object",
+                                          source=source, record=number)
+
+
+def _iter_xml(text: str, source: str | None):
+    try:
+        root = ET.fromstring(text)
+    except ET.ParseError as exc:
+        raise ElementSetError(f"not well-formed XML: {exc}", source=source) from None
+    omms = [root] if _local(root.tag) == "omm" else [e for e in root.iter() if _local(e.tag) == "omm"]
+    for number, omm in enumerate(omms, start=1):
+        fields = {_local(e.tag).upper(): (e.text or "").strip() for e in omm.iter() if len(e) == 0}
+        yield number, fields
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _iter_kvn(text: str):
+    current: dict[str, str] = {}
+    number = 0
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("COMMENT"):
+            continue
+        key, sep, value = stripped.partition("=")
+        if not sep:
+            continue
+        key = key.strip().upper()
+        if key == "CCSDS_OMM_VERS" and current:
+            number += 1
+            yield number, current
+            current = {}
+        current[key] = value.strip().split(" [")[0]
+    if current:
+        yield number + 1, current

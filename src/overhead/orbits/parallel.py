@@ -1,0 +1,56 @@
+"""Splitting work over satellites across the machine's cores.
+
+python-sgp4's ``SatrecArray`` holds the GIL, so threads do not help; forked worker processes inherit the
+satellites and write into shared-memory outputs, so nothing is pickled but two integers per task.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+from collections.abc import Callable, Iterable
+
+from rich.progress import Progress
+
+__all__ = ["default_workers", "run_over_satellites"]
+
+_TASK: Callable[[int, int], None] | None = None  # set before forking; inherited by the workers
+
+
+def default_workers(n_states: int) -> int:
+    """Cores to use: all of them for large jobs, one where process start-up would dominate."""
+    return 1 if n_states < 2_000_000 else max(1, os.cpu_count() or 1)
+
+
+def _call(bounds: tuple[int, int]) -> int:
+    _TASK(*bounds)
+    return bounds[1] - bounds[0]
+
+
+def _chunks(n: int, size: int) -> Iterable[tuple[int, int]]:
+    return [(a, min(a + size, n)) for a in range(0, n, size)]
+
+
+def run_over_satellites(n_sat: int, task: Callable[[int, int], None], *, chunk_size: int,
+                        workers: int = 1, progress: bool = False, description: str = "propagating") -> None:
+    """Run ``task(start, stop)`` over satellite chunks, in ``workers`` forked processes when > 1."""
+    global _TASK
+    chunks = _chunks(n_sat, chunk_size)
+    with Progress(disable=not progress, transient=True) as bar:
+        job = bar.add_task(description, total=n_sat)
+        if workers <= 1 or len(chunks) < 2 or "fork" not in mp.get_all_start_methods():
+            for bounds in chunks:
+                bar.advance(job, _call_direct(task, bounds))
+            return
+        _TASK = task
+        try:
+            with mp.get_context("fork").Pool(min(workers, len(chunks))) as pool:
+                for done in pool.imap_unordered(_call, chunks):
+                    bar.advance(job, done)
+        finally:
+            _TASK = None
+
+
+def _call_direct(task: Callable[[int, int], None], bounds: tuple[int, int]) -> int:
+    task(*bounds)
+    return bounds[1] - bounds[0]

@@ -1,0 +1,60 @@
+"""SGP4 over satellites × times through python-sgp4's ``SatrecArray`` (Vallado's C++), in chunks.
+
+Per-satellite failures (decay, eccentricity out of range...) become NaN states plus SGP4's error code;
+nothing is raised for the whole batch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sgp4.api import SGP4_ERRORS, Satrec, SatrecArray
+
+from overhead.orbits.parallel import default_workers, run_over_satellites
+from overhead.orbits.states import StateBuffers, rotation_for
+from overhead.orbits.timescales import julian_date_split
+
+__all__ = ["SGP4_ERRORS", "propagate_minutes_since_epoch", "propagate_shared_times"]
+
+MAX_CHUNK_STATES = 400_000  # ~40 MB of float64 r, v and their rotations per chunk
+
+
+def _chunk_size(n_time: int) -> int:
+    return max(1, min(512, MAX_CHUNK_STATES // max(n_time, 1)))
+
+
+def propagate_shared_times(satrecs: list[Satrec], times: np.ndarray, frame: str, *,
+                           workers: int | None = None, progress: bool = False,
+                           polar_motion: bool = True) -> StateBuffers:
+    """States of every satellite at the same UTC ``times`` (1-D ``datetime64[ns]``)."""
+    n_sat, n_time = len(satrecs), len(times)
+    workers = default_workers(n_sat * n_time) if workers is None else workers
+    buffers = StateBuffers.allocate(frame, n_sat, n_time, shared=workers > 1)
+    jd, fr = julian_date_split(times)
+    rotation = rotation_for(frame, times, polar_motion=polar_motion)
+
+    def task(start: int, stop: int) -> None:
+        error, r, v = SatrecArray(satrecs[start:stop]).sgp4(jd, fr)
+        buffers.store(slice(start, stop), r, v, error, rotation)
+
+    run_over_satellites(n_sat, task, chunk_size=_chunk_size(n_time), workers=workers, progress=progress)
+    return buffers
+
+
+def propagate_minutes_since_epoch(satrecs: list[Satrec], minutes: np.ndarray, frame: str, *,
+                                  polar_motion: bool = True) -> tuple[StateBuffers, np.ndarray]:
+    """States of each satellite at ``minutes`` after its own epoch (the SGP4 ``tsince`` convention).
+
+    Returns the buffers and the UTC times, shape (satellite, time).
+    """
+    minutes = np.asarray(minutes, dtype=np.float64)
+    n_sat, n_time = len(satrecs), minutes.size
+    buffers = StateBuffers.allocate(frame, n_sat, n_time, shared=False)
+    whole, fraction = np.divmod(minutes / 1440.0, 1.0)
+    times = np.empty((n_sat, n_time), dtype="datetime64[ns]")
+    for i, sat in enumerate(satrecs):
+        error, r, v = sat.sgp4_array(sat.jdsatepoch + whole, sat.jdsatepochF + fraction)
+        epoch_ns = round((sat.jdsatepoch - 2440587.5) * 86_400e9) + round(sat.jdsatepochF * 86_400e9)
+        times[i] = (np.int64(epoch_ns) + np.round(minutes * 60e9).astype(np.int64)).astype("datetime64[ns]")
+        buffers.store(slice(i, i + 1), r[None], v[None], error[None],
+                      rotation_for(frame, times[i], polar_motion=polar_motion))
+    return buffers, times

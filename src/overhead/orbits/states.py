@@ -1,0 +1,100 @@
+"""Turning TEME states into the requested frame, and labelling them as an ``xarray.Dataset``."""
+
+from __future__ import annotations
+
+import mmap
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import xarray as xr
+
+from overhead.orbits.frames import apply_teme_to_itrf, itrf_to_geodetic, teme_to_itrf_matrices
+
+__all__ = ["FRAMES", "StateBuffers", "dataset_from_buffers"]
+
+FRAMES = ("teme", "itrf", "geodetic")
+POSITION_VARS = ("x_km", "y_km", "z_km")
+VELOCITY_VARS = ("vx_km_s", "vy_km_s", "vz_km_s")
+GEODETIC_VARS = ("lat_deg", "lon_deg", "alt_km")
+
+
+def shared_empty(shape: tuple[int, ...], dtype) -> np.ndarray:
+    """An uninitialised array in anonymous shared memory, so that forked workers can fill it."""
+    nbytes = max(int(np.prod(shape)) * np.dtype(dtype).itemsize, 1)
+    return np.frombuffer(mmap.mmap(-1, nbytes), dtype=dtype, count=int(np.prod(shape))).reshape(shape)
+
+
+@dataclass
+class StateBuffers:
+    """Output arrays (satellite, time[, 3]) for one frame, filled chunk by chunk."""
+
+    frame: str
+    position: np.ndarray | None = None  # teme/itrf km
+    velocity: np.ndarray | None = None  # teme/itrf km/s
+    geodetic: np.ndarray | None = None  # (3, satellite, time): lat deg, lon deg, alt km
+    error: np.ndarray | None = None
+
+    @classmethod
+    def allocate(cls, frame: str, n_sat: int, n_time: int, *, shared: bool) -> StateBuffers:
+        if frame not in FRAMES:
+            raise ValueError(f"unknown frame {frame!r}; use one of {', '.join(FRAMES)}")
+        empty: Callable = shared_empty if shared else np.empty
+        buffers = cls(frame=frame, error=empty((n_sat, n_time), np.int8))
+        if frame == "geodetic":
+            buffers.geodetic = empty((3, n_sat, n_time), np.float64)
+        else:
+            buffers.position = empty((n_sat, n_time, 3), np.float64)
+            buffers.velocity = empty((n_sat, n_time, 3), np.float64)
+        return buffers
+
+    def store(self, rows: slice, r_teme: np.ndarray, v_teme: np.ndarray, error: np.ndarray,
+              rotation: tuple[np.ndarray, np.ndarray] | None) -> None:
+        """Convert a chunk of TEME states (sat, time, 3) and write it at ``rows``.
+
+        ``rotation`` is (matrices, Earth rotation rate) shared by all satellites, from
+        :func:`teme_to_itrf_matrices`; None for the TEME frame.
+        """
+        self.error[rows] = error
+        if self.frame == "teme":
+            self.position[rows], self.velocity[rows] = r_teme, v_teme
+            return
+        if self.frame == "itrf":
+            self.position[rows], self.velocity[rows] = apply_teme_to_itrf(*rotation, r_teme, v_teme)
+            return
+        r_itrf, _ = apply_teme_to_itrf(*rotation, r_teme, None)
+        lat, lon, alt = itrf_to_geodetic(r_itrf)
+        self.geodetic[0, rows], self.geodetic[1, rows], self.geodetic[2, rows] = lat, lon, alt
+
+
+def rotation_for(frame: str, times: np.ndarray, *, polar_motion: bool = True):
+    """The TEME → ITRF rotation the frame needs at ``times`` (None for TEME)."""
+    if frame == "teme":
+        return None
+    return teme_to_itrf_matrices(times, polar_motion=polar_motion)
+
+
+def dataset_from_buffers(buffers: StateBuffers, *, norad_id, name, time_coord: dict,
+                         attrs: dict) -> xr.Dataset:
+    """Label filled buffers: dims (satellite, time), coordinates norad_id, name, time."""
+    dims = ("satellite", "time")
+    data_vars: dict[str, tuple] = {}
+    if buffers.frame == "geodetic":
+        for k, var in enumerate(GEODETIC_VARS):
+            data_vars[var] = (dims, buffers.geodetic[k])
+    else:
+        for k, var in enumerate(POSITION_VARS):
+            data_vars[var] = (dims, buffers.position[..., k])
+        for k, var in enumerate(VELOCITY_VARS):
+            data_vars[var] = (dims, buffers.velocity[..., k])
+    data_vars["error"] = (dims, buffers.error)
+    coords = {"norad_id": ("satellite", np.asarray(norad_id)), "name": ("satellite", np.asarray(name)),
+              **time_coord}
+    ds = xr.Dataset(data_vars, coords=coords, attrs={"frame": buffers.frame, **attrs})
+    units = {"x_km": "km", "y_km": "km", "z_km": "km", "vx_km_s": "km/s", "vy_km_s": "km/s",
+             "vz_km_s": "km/s", "lat_deg": "degrees_north", "lon_deg": "degrees_east", "alt_km": "km"}
+    for var, unit in units.items():
+        if var in ds:
+            ds[var].attrs["units"] = unit
+    ds["error"].attrs["description"] = "SGP4 error code; 0 = fine (see overhead.SGP4_ERRORS)"
+    return ds

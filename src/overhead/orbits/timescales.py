@@ -1,0 +1,129 @@
+"""UTC, TAI, TT and UT1, and the Julian dates SGP4 and the frame rotations need.
+
+Public times are UTC ``numpy.datetime64[ns]``; ISO-8601 strings and timezone-aware ``datetime`` are
+accepted (a naive ``datetime`` or ``datetime64`` is taken as UTC). Leap seconds come from the shipped
+IERS Bulletin C table; UT1 − UTC from the IERS EOP table (:mod:`overhead.orbits.iers`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+
+import numpy as np
+
+from overhead._resources import data_path
+from overhead.errors import TimeError
+
+__all__ = [
+    "JD_UNIX_EPOCH",
+    "format_iso",
+    "julian_date_split",
+    "mjd_utc",
+    "tai_minus_utc_s",
+    "to_datetime64",
+    "tt_julian_date",
+]
+
+JD_UNIX_EPOCH = 2440587.5
+MJD_OFFSET = 2400000.5
+NS_PER_DAY = 86_400 * 10**9
+TT_MINUS_TAI_S = 32.184
+
+
+def to_datetime64(values) -> np.ndarray:
+    """UTC times as ``datetime64[ns]`` (any shape, or 0-d for a scalar).
+
+    Accepts ISO-8601 strings (a trailing ``Z`` or ``+00:00`` is allowed), ``datetime`` (aware ones are
+    converted to UTC, naive ones taken as UTC), ``datetime64`` and pandas timestamps.
+    """
+    if isinstance(values, np.ndarray) and np.issubdtype(values.dtype, np.datetime64):
+        return values.astype("datetime64[ns]")
+    if isinstance(values, str | dt.datetime | np.datetime64):
+        return _one_datetime64(values)
+    try:
+        items = list(values)
+    except TypeError as exc:
+        raise TimeError(f"cannot read {values!r} as a UTC time; give an ISO-8601 string like "
+                        f"'2026-05-30T12:00:00Z' or a datetime64") from exc
+    return np.array([_one_datetime64(v) for v in items], dtype="datetime64[ns]")
+
+
+def _one_datetime64(value) -> np.datetime64:
+    if isinstance(value, np.datetime64):
+        return value.astype("datetime64[ns]")
+    if hasattr(value, "to_datetime64"):  # pandas Timestamp
+        if getattr(value, "tzinfo", None) is not None:
+            value = value.tz_convert("UTC").tz_localize(None)
+        return value.to_datetime64().astype("datetime64[ns]")
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        return np.datetime64(value, "ns")
+    if isinstance(value, str):
+        text = value.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1]
+        elif text.endswith("+00:00"):
+            text = text[:-6]
+        try:
+            return np.datetime64(text, "ns")
+        except ValueError as exc:
+            raise TimeError(f"cannot read {value!r} as a UTC time; use ISO-8601 such as "
+                            f"'2026-05-30T12:00:00Z'") from exc
+    raise TimeError(f"cannot read {value!r} as a UTC time")
+
+
+def format_iso(times, *, digits: int = 6) -> np.ndarray:
+    """ISO-8601 UTC strings with a trailing ``Z`` (``digits`` decimals of a second, 0-9)."""
+    t = to_datetime64(times)
+    unit = {0: "s", 3: "ms", 6: "us", 9: "ns"}.get(digits)
+    if unit is None:
+        raise ValueError("digits must be 0, 3, 6 or 9")
+    text = np.datetime_as_string(t, unit=unit)
+    return np.char.add(text, "Z")
+
+
+def julian_date_split(times) -> tuple[np.ndarray, np.ndarray]:
+    """UTC Julian date as (whole, fraction): whole ends in .5 (midnight), fraction in [0, 1).
+
+    Splitting keeps nanosecond resolution, which one float64 Julian date (~20 µs) cannot.
+    """
+    ns = to_datetime64(times).astype(np.int64)
+    days, rem = np.divmod(ns, NS_PER_DAY)
+    return JD_UNIX_EPOCH + days.astype(np.float64), rem.astype(np.float64) / NS_PER_DAY
+
+
+def mjd_utc(times) -> np.ndarray:
+    """UTC Modified Julian Date as float64 (~1 µs resolution today)."""
+    whole, fraction = julian_date_split(times)
+    return (whole - MJD_OFFSET) + fraction
+
+
+@lru_cache(maxsize=1)
+def _leap_second_table() -> tuple[np.ndarray, np.ndarray]:
+    starts, offsets = [], []
+    for line in data_path("leap_seconds.csv").read_text().splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        date, offset = line.split(",")
+        starts.append(np.datetime64(date, "ns").astype(np.int64))
+        offsets.append(float(offset))
+    return np.array(starts), np.array(offsets)
+
+
+def tai_minus_utc_s(times) -> np.ndarray:
+    """TAI − UTC in seconds (the accumulated leap seconds) at each UTC time, from 1972 on."""
+    starts, offsets = _leap_second_table()
+    ns = to_datetime64(times).astype(np.int64)
+    index = np.searchsorted(starts, ns, side="right") - 1
+    if np.any(index < 0):
+        raise TimeError("times before 1972-01-01 UTC are not supported: UTC had no leap-second "
+                        "table before then")
+    return offsets[index]
+
+
+def tt_julian_date(times) -> tuple[np.ndarray, np.ndarray]:
+    """TT Julian date as (whole, fraction) for UTC times."""
+    whole, fraction = julian_date_split(times)
+    return whole, fraction + (tai_minus_utc_s(times) + TT_MINUS_TAI_S) / 86_400.0
