@@ -98,6 +98,14 @@ class Catalog:
     def epochs(self) -> np.ndarray:
         return np.array([r.epoch for r in self.records], dtype="datetime64[ns]")
 
+    def __getitem__(self, index: int | slice | Sequence[int]) -> Catalog:
+        """The sub-catalog at positions ``index`` (an int, a slice or a list of positions)."""
+        if isinstance(index, int | np.integer):
+            index = [int(index)]
+        positions = range(len(self))[index] if isinstance(index, slice) else [int(i) for i in index]
+        return Catalog([self.records[i] for i in positions], [self.satrecs[i] for i in positions], [],
+                       self.source)
+
     def select(self, norad_ids: Iterable[int] | None = None, *, names: Iterable[str] | None = None) -> Catalog:
         """The sub-catalog of the given NORAD ids (in that order) or of names containing the given text."""
         if norad_ids is not None:
@@ -112,7 +120,7 @@ class Catalog:
         else:
             needles = [n.upper() for n in (names or [])]
             index = [i for i, r in enumerate(self.records) if any(n in r.name.upper() for n in needles)]
-        return Catalog([self.records[i] for i in index], [self.satrecs[i] for i in index], [], self.source)
+        return self[index]
 
     def age_days(self, times) -> np.ndarray:
         """For each element set, the largest |time − epoch| in days over ``times``."""
@@ -137,7 +145,7 @@ class Catalog:
     # ----------------------------------------------------------------------------- propagation
     def propagate(self, times=None, *, minutes_since_epoch=None, frame: str = "teme",
                   workers: int | None = None, progress: bool = False,
-                  polar_motion: bool = True) -> xr.Dataset:
+                  earth_model: str = "iers2010") -> xr.Dataset:
         """Positions and velocities (or geodetic coordinates) of every satellite at every time.
 
         Parameters
@@ -170,13 +178,13 @@ class Catalog:
             if t.ndim != 1:
                 raise ValueError("times must be one-dimensional")
             buffers = propagate_shared_times(self.satrecs, t, frame, workers=workers, progress=progress,
-                                             polar_motion=polar_motion)
+                                             earth_model=earth_model)
             age = self.age_days(t) if len(self) else np.zeros(0)
             time_coord = {"time": ("time", t)}
         else:
             minutes = np.atleast_1d(np.asarray(minutes_since_epoch, dtype=float))
             buffers, t2 = propagate_minutes_since_epoch(self.satrecs, minutes, frame,
-                                                        polar_motion=polar_motion)
+                                                        earth_model=earth_model)
             age = np.abs(minutes).max() / 1440.0 * np.ones(len(self)) if minutes.size else np.zeros(len(self))
             time_coord = {"minutes_since_epoch": ("time", minutes), "utc": (("satellite", "time"), t2)}
         _warn_if_stale(age)

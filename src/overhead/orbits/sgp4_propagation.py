@@ -24,13 +24,13 @@ def _chunk_size(n_time: int) -> int:
 
 def propagate_shared_times(satrecs: list[Satrec], times: np.ndarray, frame: str, *,
                            workers: int | None = None, progress: bool = False,
-                           polar_motion: bool = True) -> StateBuffers:
+                           earth_model: str = "iers2010") -> StateBuffers:
     """States of every satellite at the same UTC ``times`` (1-D ``datetime64[ns]``)."""
     n_sat, n_time = len(satrecs), len(times)
     workers = default_workers(n_sat * n_time) if workers is None else workers
     buffers = StateBuffers.allocate(frame, n_sat, n_time, shared=workers > 1)
     jd, fr = julian_date_split(times)
-    rotation = rotation_for(frame, times, polar_motion=polar_motion)
+    rotation = rotation_for(frame, times, model=earth_model)
 
     def task(start: int, stop: int) -> None:
         error, r, v = SatrecArray(satrecs[start:stop]).sgp4(jd, fr)
@@ -41,7 +41,7 @@ def propagate_shared_times(satrecs: list[Satrec], times: np.ndarray, frame: str,
 
 
 def propagate_minutes_since_epoch(satrecs: list[Satrec], minutes: np.ndarray, frame: str, *,
-                                  polar_motion: bool = True) -> tuple[StateBuffers, np.ndarray]:
+                                  earth_model: str = "iers2010") -> tuple[StateBuffers, np.ndarray]:
     """States of each satellite at ``minutes`` after its own epoch (the SGP4 ``tsince`` convention).
 
     Returns the buffers and the UTC times, shape (satellite, time).
@@ -56,5 +56,5 @@ def propagate_minutes_since_epoch(satrecs: list[Satrec], minutes: np.ndarray, fr
         epoch_ns = round((sat.jdsatepoch - 2440587.5) * 86_400e9) + round(sat.jdsatepochF * 86_400e9)
         times[i] = (np.int64(epoch_ns) + np.round(minutes * 60e9).astype(np.int64)).astype("datetime64[ns]")
         buffers.store(slice(i, i + 1), r[None], v[None], error[None],
-                      rotation_for(frame, times[i], polar_motion=polar_motion))
+                      rotation_for(frame, times[i], model=earth_model))
     return buffers, times

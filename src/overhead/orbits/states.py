@@ -56,6 +56,10 @@ class StateBuffers:
         :func:`teme_to_itrf_matrices`; None for the TEME frame.
         """
         self.error[rows] = error
+        failed = error != 0
+        if failed.any():  # python-sgp4 leaves some failed states finite; a failed state is NaN here
+            r_teme = np.where(failed[..., None], np.nan, r_teme)
+            v_teme = np.where(failed[..., None], np.nan, v_teme)
         if self.frame == "teme":
             self.position[rows], self.velocity[rows] = r_teme, v_teme
             return
@@ -67,11 +71,11 @@ class StateBuffers:
         self.geodetic[0, rows], self.geodetic[1, rows], self.geodetic[2, rows] = lat, lon, alt
 
 
-def rotation_for(frame: str, times: np.ndarray, *, polar_motion: bool = True):
+def rotation_for(frame: str, times: np.ndarray, *, model: str = "iers2010"):
     """The TEME → ITRF rotation the frame needs at ``times`` (None for TEME)."""
     if frame == "teme":
         return None
-    return teme_to_itrf_matrices(times, polar_motion=polar_motion)
+    return teme_to_itrf_matrices(times, model=model)
 
 
 def dataset_from_buffers(buffers: StateBuffers, *, norad_id, name, time_coord: dict,
