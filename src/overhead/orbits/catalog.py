@@ -134,7 +134,7 @@ class Catalog:
         out = []
         for r in self.records:
             if names:
-                out.append(r.name)
+                out.append(r.name.ljust(24))  # CelesTrak pads names to 24 characters
             out.extend(format_tle(r))
         return "\n".join(out) + "\n"
 
@@ -219,7 +219,7 @@ def load_elements(path_or_text: str | Path, *, fmt: str | None = None) -> Catalo
     records, rejects, fmt = read_records(text, source=source, fmt=fmt)
     if not records and rejects:
         raise ElementSetError(f"no readable element set; the first problem: {rejects[0]}", source=source)
-    if not records and text.strip():
+    if not records:
         raise ElementSetError("no element set found: expected TLE lines or OMM (CSV, JSON, XML, KVN)",
                               source=source)
     return Catalog.from_records(records, rejects=rejects, source=source, from_tle=fmt == "tle")

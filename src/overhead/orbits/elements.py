@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,8 +32,12 @@ def detect_format(text: str) -> str:
     return "tle"
 
 
+_TLE_LINE_START = {"1": re.compile(r"^1 [ 0-9A-Z]{5}[A-Z ] "), "2": re.compile(r"^2 [ 0-9A-Z]{5} ")}
+
+
 def _is_tle_line(line: str, number: str) -> bool:
-    return line.startswith(number + " ") and len(line.rstrip()) >= 64
+    """Whether a line starts like TLE line 1 or 2 (its length and fields are checked when parsed)."""
+    return bool(_TLE_LINE_START[number].match(line))
 
 
 def _iter_tle_text(text: str, source: str | None) -> Iterator[ElementRecord | ElementSetError]:

@@ -101,8 +101,9 @@ def _epoch(year_text: str, day_text: str, where: _Locator) -> np.datetime64:
     if not 1.0 <= day < 367.0:
         raise where.error(1, "epoch_day", f"epoch day {day} is outside 1 to 366.99999999")
     year = 1900 + year2 if year2 >= 57 else 2000 + year2
-    ns = round((day - 1.0) * 86_400e9)
-    return np.datetime64(f"{year:04d}-01-01", "ns") + np.timedelta64(ns, "ns")
+    # the field resolves 0.864 ms; whole microseconds keep OMM's EPOCH (6 decimals) exact
+    microseconds = round((day - 1.0) * 86_400e6)
+    return np.datetime64(f"{year:04d}-01-01", "ns") + np.timedelta64(microseconds, "us")
 
 
 def _object_id(text: str) -> str:
