@@ -69,7 +69,7 @@ class DesignedOrbits:
 
     def __post_init__(self) -> None:
         n = np.broadcast(self.semi_major_axis_km, self.eccentricity, self.inclination_deg, self.raan_deg,
-                         self.arg_of_perigee_deg, self.mean_anomaly_deg).shape
+                         self.arg_of_perigee_deg, self.mean_anomaly_deg).shape or (1,)
         for name in ("semi_major_axis_km", "eccentricity", "inclination_deg", "raan_deg",
                      "arg_of_perigee_deg", "mean_anomaly_deg"):
             setattr(self, name, np.broadcast_to(np.asarray(getattr(self, name), dtype=float), n).copy())
@@ -80,7 +80,7 @@ class DesignedOrbits:
         if np.any((self.eccentricity < 0) | (self.eccentricity >= 1)):
             raise ValueError("eccentricity must be in [0, 1)")
         self.names = np.asarray(self.names if len(self.names) else
-                                [f"DESIGN-{k:04d}" for k in range(n[0] if n else 1)], dtype=object)
+                                [f"DESIGN-{k:04d}" for k in range(n[0])], dtype=object)
 
     @classmethod
     def from_altitude(cls, altitude_km, inclination_deg, *, raan_deg=0.0, mean_anomaly_deg=0.0,
