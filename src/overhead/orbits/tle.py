@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+
 import numpy as np
 from sgp4.alpha5 import from_alpha5, to_alpha5
 

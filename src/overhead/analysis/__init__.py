@@ -1,0 +1,1 @@
+"""Access windows, passes and (later) coverage and design: when and how often."""

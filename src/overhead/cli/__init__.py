@@ -1,0 +1,1 @@
+"""Command-line interface: thin wrappers over the library, no computation of their own."""

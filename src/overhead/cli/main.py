@@ -1,0 +1,220 @@
+"""``overhead`` command line: report, propagate, passes, design helpers, IERS update."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+
+import numpy as np
+from rich.console import Console
+
+from overhead.errors import OverheadError
+
+console = Console()
+if not console.is_terminal:
+    console = Console(width=140)  # tables in files and CI logs stay one row per line
+err_console = Console(stderr=True)
+
+
+def _site(text: str):
+    from overhead.geometry.topocentric import GroundSite
+
+    try:
+        parts = [float(x) for x in text.split(",")]
+        if len(parts) not in (2, 3):
+            raise ValueError
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"site {text!r} must be LAT,LON or LAT,LON,ALT_M (degrees, metres)")
+    try:
+        return GroundSite(*parts)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _ids(text: str) -> list[int]:
+    try:
+        return [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--ids {text!r} must be NORAD ids separated by commas") from None
+
+
+def _load(elements: str | None):
+    import overhead
+
+    if elements is None:
+        return overhead.sample_catalog(("resource",))
+    catalog = overhead.load_elements(elements)
+    for reject in catalog.rejects[:20]:
+        err_console.print(f"[yellow]skipped[/]: {reject}")
+    if len(catalog.rejects) > 20:
+        err_console.print(f"[yellow]... and {len(catalog.rejects) - 20} more rejected records[/]")
+    return catalog
+
+
+def cmd_propagate(args) -> None:
+    from overhead.cli.tables import states_table, write_table
+    from overhead.orbits.timescales import to_datetime64
+
+    catalog = _load(args.elements)
+    if args.ids:
+        catalog = catalog.select(args.ids)
+    if args.minutes_since_epoch:
+        start, stop, step = args.minutes_since_epoch
+        if step <= 0:
+            raise OverheadError("the step of --minutes-since-epoch must be positive")
+        ds = catalog.propagate(minutes_since_epoch=np.arange(start, stop + step / 2, step), frame=args.frame)
+    else:
+        if not (args.start and args.stop):
+            raise OverheadError("give --start and --stop (ISO UTC), or --minutes-since-epoch START STOP STEP")
+        start, stop = to_datetime64(args.start), to_datetime64(args.stop)
+        if args.step <= 0 or stop < start:
+            raise OverheadError("--step must be positive and --stop not before --start")
+        count = int((stop - start) / np.timedelta64(1, "ns") // round(args.step * 1e9)) + 1
+        times = start + np.arange(count) * np.timedelta64(round(args.step * 1e9), "ns")
+        ds = catalog.propagate(times, frame=args.frame, progress=sys.stderr.isatty())
+    table = states_table(ds)
+    if args.output:
+        path = write_table(table, args.output)
+        err_console.print(f"wrote {len(table):,} states of {ds.sizes['satellite']} satellites to {path}")
+    else:
+        table.to_csv(sys.stdout, index=False, float_format="%.9g")
+
+
+def cmd_passes(args) -> None:
+    from rich.table import Table
+
+    from overhead.analysis.passes import passes_over_site
+    from overhead.cli.tables import write_table
+    from overhead.orbits.timescales import format_iso, to_datetime64
+
+    catalog = _load(args.elements)
+    if args.ids:
+        catalog = catalog.select(args.ids)
+    start = to_datetime64(args.start) if args.start else np.datetime64(np.median(
+        catalog.epochs.astype(np.int64)).astype(np.int64), "ns")
+    stop = to_datetime64(args.stop) if args.stop else start + np.timedelta64(24, "h")
+    table = passes_over_site(catalog, args.site, start, stop, min_elevation_deg=args.min_elevation)
+    if args.output:
+        out = table.copy()
+        for column in ("rise", "culmination", "set"):
+            out[column] = format_iso(out[column].values, digits=3)
+        write_table(out, args.output)
+    view = Table(title=f"Passes over {args.site.lat_deg:.4f}, {args.site.lon_deg:.4f} above "
+                       f"{args.min_elevation:g}° ({format_iso(start, digits=0)} – {format_iso(stop, digits=0)})")
+    for column in ("satellite", "NORAD", "rise (UTC)", "az", "culmination", "max el", "set", "az", "min"):
+        view.add_column(column, justify="right" if column in ("NORAD", "az", "max el", "min") else "left")
+    for row in table.itertuples():
+        view.add_row(row.name, str(row.norad_id), _hms(row.rise, full=True), f"{row.rise_azimuth_deg:.0f}°",
+                     _hms(row.culmination),
+                     f"{row.max_elevation_deg:.1f}°", _hms(row.set), f"{row.set_azimuth_deg:.0f}°",
+                     f"{row.duration_s / 60:.1f}")
+    console.print(view)
+
+
+def _hms(t, *, full: bool = False) -> str:
+    from overhead.orbits.timescales import format_iso
+
+    text = str(format_iso(np.datetime64(t, "ns"), digits=0))
+    return text.replace("T", " ") if full else text[11:]
+
+
+def cmd_report(args) -> None:
+    from overhead.cli.report import run_report
+
+    run_report(args, console)
+
+
+def cmd_iers(args) -> None:
+    from overhead.orbits.iers import earth_orientation, update_iers
+
+    path = update_iers(args.source)
+    table = earth_orientation()
+    last = np.datetime64(int((table.last_mjd - 40587) * 86400), "s")
+    console.print(f"installed {path}: {len(table.mjd):,} rows, predictions to {last}Z")
+
+
+def cmd_design(args) -> None:
+    from overhead.orbits.constellations import (
+        repeat_ground_track_altitude_km,
+        sun_synchronous_inclination_deg,
+    )
+
+    if args.helper == "sso":
+        value = float(sun_synchronous_inclination_deg(args.altitude_km))
+        console.print(f"{value:.4f} deg  sun-synchronous inclination at {args.altitude_km:g} km (circular)")
+    else:
+        altitude = repeat_ground_track_altitude_km(args.revolutions, args.days, inclination_deg=args.inclination)
+        kind = "sun-synchronous" if args.inclination is None else f"inclination {args.inclination:g} deg"
+        console.print(f"{altitude:.3f} km  altitude of the {args.revolutions} rev / {args.days:g} day repeat "
+                      f"ground track ({kind}; above the 6378.137 km equatorial radius)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="overhead", description="What is watching, what it can see, and when.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("report", help="where the bundled Earth-observation satellites are, their next passes "
+                                      "over a place, and a map of their ground tracks")
+    p.add_argument("elements", nargs="?", help="TLE/OMM file (default: the bundled CelesTrak resource group)")
+    p.add_argument("--site", type=_site, default=None, help="LAT,LON[,ALT_M] (default Toulouse, France)")
+    p.add_argument("--site-name", default=None)
+    p.add_argument("--time", help="UTC ISO time (default: the catalog's median epoch)")
+    p.add_argument("--hours", type=float, default=12.0, help="pass search span (default 12 h)")
+    p.add_argument("--min-elevation", type=float, default=10.0)
+    p.add_argument("--map", default="overhead-report.png", help="PNG map path (default overhead-report.png)")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("propagate", help="states of satellites over times, as CSV or Parquet")
+    p.add_argument("elements")
+    p.add_argument("--ids", type=_ids)
+    p.add_argument("--start")
+    p.add_argument("--stop")
+    p.add_argument("--step", type=float, default=60.0, help="seconds (default 60)")
+    p.add_argument("--minutes-since-epoch", nargs=3, type=float, metavar=("START", "STOP", "STEP"))
+    p.add_argument("--frame", choices=("teme", "itrf", "geodetic"), default="teme")
+    p.add_argument("-o", "--output", help="out.csv or out.parquet (default: CSV to standard output)")
+    p.set_defaults(func=cmd_propagate)
+
+    p = sub.add_parser("passes", help="passes of satellites over a ground site")
+    p.add_argument("elements")
+    p.add_argument("--site", type=_site, required=True)
+    p.add_argument("--ids", type=_ids)
+    p.add_argument("--start")
+    p.add_argument("--stop")
+    p.add_argument("--min-elevation", type=float, default=10.0)
+    p.add_argument("-o", "--output")
+    p.set_defaults(func=cmd_passes)
+
+    p = sub.add_parser("iers", help="Earth-orientation data")
+    p.add_argument("action", choices=("update",))
+    p.add_argument("source", nargs="?", help="finals2000A file or URL (default: the IERS data centre)")
+    p.set_defaults(func=cmd_iers)
+
+    p = sub.add_parser("design", help="constellation design helpers")
+    helpers = p.add_subparsers(dest="helper", required=True)
+    h = helpers.add_parser("sso", help="sun-synchronous inclination for an altitude")
+    h.add_argument("--altitude-km", type=float, required=True)
+    h = helpers.add_parser("repeat", help="altitude of a repeat ground track")
+    h.add_argument("--revolutions", type=int, required=True)
+    h.add_argument("--days", type=float, required=True)
+    h.add_argument("--inclination", type=float, default=None, help="deg (default: sun-synchronous)")
+    p.set_defaults(func=cmd_design)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            warnings.showwarning = lambda message, *a, **k: err_console.print(f"[yellow]warning[/]: {message}")
+            args.func(args)
+    except (OverheadError, FileNotFoundError, KeyError, ValueError) as exc:
+        err_console.print(f"[red]error[/]: {exc}")
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

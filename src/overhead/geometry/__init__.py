@@ -1,0 +1,1 @@
+"""Ground sites, look angles and (later) sensors, footprints and grids: what a satellite can see."""

@@ -1,0 +1,58 @@
+"""Azimuth, elevation and range of satellites seen from ground sites."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from overhead.orbits.frames import geodetic_to_itrf
+
+__all__ = ["GroundSite", "LookAngles", "look_angles"]
+
+
+@dataclass(frozen=True)
+class GroundSite:
+    """A place on the ground: WGS84 latitude and longitude (deg), height above the ellipsoid (m)."""
+
+    lat_deg: float
+    lon_deg: float
+    alt_m: float = 0.0
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        if not -90.0 <= self.lat_deg <= 90.0:
+            raise ValueError(f"site latitude {self.lat_deg} is outside -90..90 deg")
+        if not -180.0 <= self.lon_deg <= 360.0:
+            raise ValueError(f"site longitude {self.lon_deg} is outside -180..360 deg")
+        if not -500.0 <= self.alt_m <= 9_000.0:
+            raise ValueError(f"site height {self.alt_m} m is not on the Earth's surface (-500..9000 m); "
+                             f"heights are in metres")
+
+    @property
+    def itrf_km(self) -> np.ndarray:
+        return geodetic_to_itrf(self.lat_deg, self.lon_deg, self.alt_m / 1000.0)
+
+    def enu_matrix(self) -> np.ndarray:
+        """Rows: east, north, up unit vectors in ITRF."""
+        lat, lon = np.radians(self.lat_deg), np.radians(self.lon_deg)
+        sl, cl, so, co = np.sin(lat), np.cos(lat), np.sin(lon), np.cos(lon)
+        return np.array([[-so, co, 0.0], [-sl * co, -sl * so, cl], [cl * co, cl * so, sl]])
+
+
+@dataclass(frozen=True)
+class LookAngles:
+    """Azimuth (deg from north, eastwards), elevation (deg) and slant range (km), same shape."""
+
+    azimuth_deg: np.ndarray
+    elevation_deg: np.ndarray
+    range_km: np.ndarray
+
+
+def look_angles(r_itrf_km: np.ndarray, site: GroundSite) -> LookAngles:
+    """Look angles of ITRF positions (..., 3) from a site (geodetic vertical)."""
+    enu = np.einsum("ij,...j->...i", site.enu_matrix(), r_itrf_km - site.itrf_km)
+    rng = np.linalg.norm(enu, axis=-1)
+    elevation = np.degrees(np.arcsin(np.clip(enu[..., 2] / rng, -1.0, 1.0)))
+    azimuth = np.degrees(np.arctan2(enu[..., 0], enu[..., 1])) % 360.0
+    return LookAngles(azimuth, elevation, rng)

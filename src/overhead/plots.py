@@ -1,0 +1,90 @@
+"""Maps and charts drawn with matplotlib (Agg) over the bundled Natural Earth land polygons."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import xarray as xr
+from matplotlib.collections import LineCollection, PolyCollection
+
+from overhead._resources import data_path
+
+__all__ = ["ground_track_map", "land_polygons"]
+
+
+@lru_cache(maxsize=1)
+def land_polygons() -> list[np.ndarray]:
+    """Outer rings of the Natural Earth 1:110m land polygons, as (n, 2) lon/lat arrays."""
+    data = json.loads(data_path("ne_110m_land.geojson").read_text())
+    rings = []
+    for feature in data["features"]:
+        geometry = feature["geometry"]
+        polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+        rings.extend(np.asarray(polygon[0]) for polygon in polygons)
+    return rings
+
+
+def _split_at_antimeridian(lon: np.ndarray, lat: np.ndarray) -> list[np.ndarray]:
+    jumps = np.flatnonzero(np.abs(np.diff(lon)) > 180.0) + 1
+    pieces = np.split(np.column_stack([lon, lat]), jumps)
+    return [p for p in pieces if len(p) > 1 and np.isfinite(p).all()]
+
+
+def _base_map(title: str):
+    fig, ax = plt.subplots(figsize=(14, 7.6), dpi=100)
+    ax.set_facecolor("#dbe9f4")
+    ax.add_collection(PolyCollection(land_polygons(), facecolor="#f3efe4", edgecolor="#9a9384", linewidth=0.5))
+    ax.set_xlim(-180, 180)
+    ax.set_ylim(-90, 90)
+    ax.set_aspect("equal")
+    ax.set_xticks(range(-180, 181, 30))
+    ax.set_yticks(range(-90, 91, 30))
+    ax.grid(color="white", linewidth=0.5)
+    ax.set_xlabel("longitude (deg)")
+    ax.set_ylabel("latitude (deg)")
+    ax.set_title(title)
+    return fig, ax
+
+
+def ground_track_map(tracks: xr.Dataset, path: str | Path, *, title: str, now_index: int = 0,
+                     site: tuple[float, float, str] | None = None, highlight: int = 12) -> Path:
+    """Draw ground tracks (a geodetic Dataset, dims satellite × time) and positions at ``now_index``.
+
+    The first ``highlight`` satellites are coloured and labelled; the rest are drawn thin and grey.
+    """
+    fig, ax = _base_map(title)
+    lat, lon = tracks.lat_deg.values, tracks.lon_deg.values
+    colours = plt.get_cmap("tab20")(np.linspace(0, 1, max(highlight, 1)))
+    grey = []
+    for i in range(lat.shape[0]):
+        pieces = _split_at_antimeridian(lon[i], lat[i])
+        if i < highlight:
+            ax.add_collection(LineCollection(pieces, colors=[colours[i]], linewidths=1.6))
+            x, y = lon[i, now_index], lat[i, now_index]
+            if np.isfinite(x):
+                ax.plot(x, y, "o", color=colours[i], markeredgecolor="black", markersize=7, zorder=5)
+                ax.annotate(str(tracks.name.values[i]), (x, y), xytext=(5, 4), textcoords="offset points",
+                            fontsize=8, zorder=6,
+                            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "alpha": 0.7, "lw": 0})
+        else:
+            grey.extend(pieces)
+            if np.isfinite(lon[i, now_index]):
+                ax.plot(lon[i, now_index], lat[i, now_index], ".", color="#555555", markersize=3, zorder=4)
+    ax.add_collection(LineCollection(grey, colors="#8899aa", linewidths=0.35, alpha=0.6, zorder=2))
+    if site is not None:
+        ax.plot(site[1], site[0], "*", color="crimson", markersize=16, markeredgecolor="black", zorder=7)
+        ax.annotate(site[2], (site[1], site[0]), xytext=(7, -12), textcoords="offset points", color="crimson",
+                    fontsize=10, fontweight="bold", zorder=7)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
