@@ -14,7 +14,7 @@ from overhead.errors import OverheadError
 console = Console()
 if not console.is_terminal:
     console = Console(width=140)  # tables in files and CI logs stay one row per line
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 def _site(text: str):
@@ -25,7 +25,8 @@ def _site(text: str):
         if len(parts) not in (2, 3):
             raise ValueError
     except ValueError:
-        raise argparse.ArgumentTypeError(f"site {text!r} must be LAT,LON or LAT,LON,ALT_M (degrees, metres)")
+        raise argparse.ArgumentTypeError(
+            f"site {text!r} must be LAT,LON or LAT,LON,ALT_M (degrees, metres)") from None
     try:
         return GroundSite(*parts)
     except ValueError as exc:

@@ -218,7 +218,10 @@ def load_elements(path_or_text: str | Path, *, fmt: str | None = None) -> Catalo
     text, source = read_text(path_or_text)
     records, rejects, fmt = read_records(text, source=source, fmt=fmt)
     if not records and rejects:
-        raise ElementSetError(f"no readable element set; the first problem: {rejects[0]}", source=source)
+        first = rejects[0]
+        raise ElementSetError(f"no readable element set among {len(rejects)} record(s); the first problem: "
+                              f"{first.reason}", source=first.source, line=first.line, record=first.record,
+                              field=first.field, norad_id=first.norad_id)
     if not records:
         raise ElementSetError("no element set found: expected TLE lines or OMM (CSV, JSON, XML, KVN)",
                               source=source)

@@ -95,7 +95,7 @@ def _teme_to_cirs_interpolated(whole: np.ndarray, tt: np.ndarray) -> np.ndarray:
     grid = np.linspace(start, stop, n)
     grid_whole = np.floor(grid) + J2000_JD
     matrices = _teme_to_cirs(grid_whole, grid - np.floor(grid))
-    out = np.empty(jd.shape + (3, 3))
+    out = np.empty((*jd.shape, 3, 3))
     for i in range(3):
         for j in range(3):
             out[..., i, j] = np.interp(jd, grid, matrices[:, i, j])

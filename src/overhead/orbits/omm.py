@@ -188,9 +188,7 @@ def iter_omm(text: str, fmt: str, *, source: str | None = None) -> Iterator[tupl
     if fmt == "json":
         yield from _iter_json(text, source)
     elif fmt == "csv":
-        reader = csv.DictReader(io.StringIO(text))
-        for number, row in enumerate(reader, start=1):
-            yield number, row
+        yield from enumerate(csv.DictReader(io.StringIO(text)), start=1)
     elif fmt == "xml":
         yield from _iter_xml(text, source)
     elif fmt == "kvn":
