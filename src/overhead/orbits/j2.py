@@ -93,6 +93,25 @@ class DesignedOrbits:
     def __len__(self) -> int:
         return self.semi_major_axis_km.size
 
+    def __getitem__(self, index) -> DesignedOrbits:
+        """The designs at positions ``index`` (a slice or a list of positions)."""
+        index = np.atleast_1d(np.arange(len(self))[index])
+        return DesignedOrbits(self.semi_major_axis_km[index], self.eccentricity[index],
+                              self.inclination_deg[index], self.raan_deg[index], self.arg_of_perigee_deg[index],
+                              self.mean_anomaly_deg[index], self.epoch, self.names[index])
+
+    @property
+    def norad_ids(self) -> np.ndarray:
+        """Designs have no catalog numbers: their positions stand in."""
+        return np.arange(len(self))
+
+    @property
+    def epochs(self) -> np.ndarray:
+        return np.full(len(self), self.epoch, dtype="datetime64[ns]")
+
+    def age_days(self, times) -> np.ndarray:
+        return np.zeros(len(self))  # an analytic design does not age
+
     def teme_states(self, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Positions (km) and velocities (km/s), shape (satellite, time, 3)."""
         dt = ((times - self.epoch).astype("timedelta64[ns]").astype(np.int64) / 1e9)[None, :]
@@ -121,7 +140,8 @@ class DesignedOrbits:
         v[..., 1] += raan_dot * r[..., 0]
         return r, v
 
-    def propagate(self, times, *, frame: str = "teme", earth_model: str = "iers2010") -> xr.Dataset:
+    def propagate(self, times, *, frame: str = "teme", earth_model: str = "iers2010",
+                  workers: int | None = None, progress: bool = False) -> xr.Dataset:
         """The same Dataset as :meth:`overhead.Catalog.propagate`, for designed orbits."""
         t = np.atleast_1d(to_datetime64(times))
         buffers = StateBuffers.allocate(frame, len(self), t.size, shared=False)

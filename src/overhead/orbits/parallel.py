@@ -22,35 +22,36 @@ def default_workers(n_states: int) -> int:
     return 1 if n_states < 2_000_000 else max(1, os.cpu_count() or 1)
 
 
-def _call(bounds: tuple[int, int]) -> int:
-    _TASK(*bounds)
-    return bounds[1] - bounds[0]
+def _call(bounds: tuple[int, int]):
+    return bounds, _TASK(*bounds)
 
 
 def _chunks(n: int, size: int) -> Iterable[tuple[int, int]]:
     return [(a, min(a + size, n)) for a in range(0, n, size)]
 
 
-def run_over_satellites(n_sat: int, task: Callable[[int, int], None], *, chunk_size: int,
-                        workers: int = 1, progress: bool = False, description: str = "propagating") -> None:
-    """Run ``task(start, stop)`` over satellite chunks, in ``workers`` forked processes when > 1."""
+def run_over_satellites(n_sat: int, task: Callable[[int, int], object], *, chunk_size: int,
+                        workers: int = 1, progress: bool = False, description: str = "propagating") -> list:
+    """Run ``task(start, stop)`` over satellite chunks, in ``workers`` forked processes when > 1.
+
+    Returns the tasks' results in chunk order (what a task returns is pickled back from its worker).
+    """
     global _TASK
     chunks = _chunks(n_sat, chunk_size)
+    results: dict[tuple[int, int], object] = {}
     with Progress(disable=not progress, transient=True) as bar:
         job = bar.add_task(description, total=n_sat)
         if workers <= 1 or len(chunks) < 2 or "fork" not in mp.get_all_start_methods():
             for bounds in chunks:
-                bar.advance(job, _call_direct(task, bounds))
-            return
-        _TASK = task
-        try:
-            with mp.get_context("fork").Pool(min(workers, len(chunks))) as pool:
-                for done in pool.imap_unordered(_call, chunks):
-                    bar.advance(job, done)
-        finally:
-            _TASK = None
-
-
-def _call_direct(task: Callable[[int, int], None], bounds: tuple[int, int]) -> int:
-    task(*bounds)
-    return bounds[1] - bounds[0]
+                results[bounds] = task(*bounds)
+                bar.advance(job, bounds[1] - bounds[0])
+        else:
+            _TASK = task
+            try:
+                with mp.get_context("fork").Pool(min(workers, len(chunks))) as pool:
+                    for bounds, result in pool.imap_unordered(_call, chunks):
+                        results[bounds] = result
+                        bar.advance(job, bounds[1] - bounds[0])
+            finally:
+                _TASK = None
+    return [results[bounds] for bounds in chunks]
