@@ -82,6 +82,33 @@ def cmd_propagate(args) -> None:
         table.to_csv(sys.stdout, index=False, float_format="%.9g")
 
 
+def cmd_access(args) -> None:
+    from overhead.analysis.access import access_windows
+    from overhead.cli.tables import write_table
+    from overhead.geometry.sensors import AccessConstraints
+    from overhead.geometry.targets import TargetSet, load_targets
+    from overhead.orbits.timescales import format_iso
+
+    catalog = _load(args.elements)
+    if args.ids:
+        catalog = catalog.select(args.ids)
+    if bool(args.site) == bool(args.targets):
+        raise OverheadError("give --site LAT,LON[,ALT_M] (one or more) or --targets FILE")
+    targets = load_targets(args.targets) if args.targets else TargetSet.from_sites(args.site)
+    constraints = AccessConstraints(min_elevation_deg=args.min_elevation, max_off_nadir_deg=args.max_off_nadir,
+                                    min_sun_elevation_deg=args.min_sun_elevation,
+                                    sunlit=True if args.sunlit else None, min_duration_s=args.min_duration)
+    table = access_windows(catalog, targets, args.start, args.stop, constraints, progress=sys.stderr.isatty())
+    out = table.copy()
+    for column in ("start", "end", "culmination"):
+        out[column] = format_iso(out[column].values, digits=3) if len(out) else out[column]
+    if args.output:
+        write_table(out, args.output)
+        err_console.print(f"wrote {len(out):,} windows to {args.output}")
+    else:
+        out.to_csv(sys.stdout, index=False, float_format="%.6f")
+
+
 def cmd_passes(args) -> None:
     from rich.table import Table
 
@@ -176,6 +203,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--frame", choices=("teme", "itrf", "geodetic"), default="teme")
     p.add_argument("-o", "--output", help="out.csv or out.parquet (default: CSV to standard output)")
     p.set_defaults(func=cmd_propagate)
+
+    p = sub.add_parser("access", help="access windows of satellites' sensors over ground targets")
+    p.add_argument("elements")
+    p.add_argument("--site", type=_site, action="append", help="LAT,LON[,ALT_M]; repeat for several")
+    p.add_argument("--targets", help="CSV (lat, lon[, id, alt_m]) or GeoJSON points")
+    p.add_argument("--ids", type=_ids)
+    p.add_argument("--start", required=True)
+    p.add_argument("--stop", required=True)
+    p.add_argument("--min-elevation", type=float, default=0.0, help="deg at the target (default 0)")
+    p.add_argument("--max-off-nadir", type=float, default=None, help="deg at the satellite")
+    p.add_argument("--min-sun-elevation", type=float, default=None, help="deg at the target (daylight)")
+    p.add_argument("--sunlit", action="store_true", help="only while the satellite is in sunlight")
+    p.add_argument("--min-duration", type=float, default=0.0, help="seconds")
+    p.add_argument("-o", "--output", help="out.csv or out.parquet (default: CSV to standard output)")
+    p.set_defaults(func=cmd_access)
 
     p = sub.add_parser("passes", help="passes of satellites over a ground site")
     p.add_argument("elements")

@@ -61,7 +61,8 @@ def run_report(args, console: Console) -> None:
     console.print(where)
 
     stop = now + np.timedelta64(round(args.hours * 3600), "s")
-    passes = passes_over_site(catalog, site, now, stop, min_elevation_deg=args.min_elevation)
+    passes = passes_over_site(catalog, site, now, stop, min_elevation_deg=args.min_elevation,
+                              max_element_age_days=None)  # the report has already said how old they are
     shown = passes.head(20)
     table = Table(title=f"Next passes over {site_name} ({site.lat_deg:.4f}°, {site.lon_deg:.4f}°) above "
                         f"{args.min_elevation:g}° — {len(passes)} in {args.hours:g} h, first {len(shown)}")
