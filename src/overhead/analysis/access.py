@@ -17,6 +17,7 @@ The search, vectorised over satellites × targets:
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +28,7 @@ from overhead.errors import OverheadError
 from overhead.geometry.sensors import AccessConstraints, central_angle_bound_rad
 from overhead.geometry.targets import TargetSet
 from overhead.geometry.topocentric import GroundSite
+from overhead.orbits.catalog import ElementAgeWarning, warn_if_stale
 from overhead.orbits.frames import WGS84_A_KM
 from overhead.orbits.parallel import default_workers, run_over_satellites
 from overhead.orbits.sun import sun_position_itrf_km
@@ -404,8 +406,12 @@ def access_windows(satellites, targets, start, stop, constraints: AccessConstrai
                    step_s=step_s, n_steps=n_steps)
     ids, names = np.asarray(satellites.norad_ids), _names(satellites)
 
+    warn_if_stale(satellites.age_days(np.array([t0, t1])))
+
     def task(a: int, b: int) -> pd.DataFrame:
-        ds = satellites[a:b].propagate(times, frame="itrf", workers=1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ElementAgeWarning)  # said once above, not once per chunk
+            ds = satellites[a:b].propagate(times, frame="itrf", workers=1)
         r = np.stack([ds.x_km.values, ds.y_km.values, ds.z_km.values], -1)
         v = np.stack([ds.vx_km_s.values, ds.vy_km_s.values, ds.vz_km_s.values], -1)
         windows = _chunk_windows(ctx, r, v)

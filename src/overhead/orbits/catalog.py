@@ -22,7 +22,7 @@ from overhead.orbits.states import dataset_from_buffers
 from overhead.orbits.timescales import format_iso, to_datetime64
 from overhead.orbits.tle import format_tle
 
-__all__ = ["Catalog", "ElementAgeWarning", "load_elements"]
+__all__ = ["Catalog", "ElementAgeWarning", "load_elements", "warn_if_stale"]
 
 # SGP4 along-track errors grow by roughly 1-3 km per day from the epoch in LEO (Vallado & Cefola 2012,
 # "Two-line element sets – practice and use", IAC-12.C1.6.12); beyond this age we warn.
@@ -187,14 +187,15 @@ class Catalog:
                                                         earth_model=earth_model)
             age = np.abs(minutes).max() / 1440.0 * np.ones(len(self)) if minutes.size else np.zeros(len(self))
             time_coord = {"minutes_since_epoch": ("time", minutes), "utc": (("satellite", "time"), t2)}
-        _warn_if_stale(age)
+        warn_if_stale(age)
         ds = dataset_from_buffers(buffers, norad_id=self.norad_ids, name=self.names, time_coord=time_coord,
                                   attrs=attrs)
         ds = ds.assign_coords(element_age_days=("satellite", age), epoch=("satellite", self.epochs))
         return ds
 
 
-def _warn_if_stale(age_days: np.ndarray) -> None:
+def warn_if_stale(age_days: np.ndarray) -> None:
+    """Warn (once, at the caller's caller) when element sets are used far from their epochs."""
     stale = age_days > STALE_ELEMENTS_DAYS
     if stale.any():
         warnings.warn(
