@@ -167,7 +167,7 @@ def _geometry(ctx: _Context, r: np.ndarray, v: np.ndarray, target: np.ndarray, t
 
 def _candidates(ctx: _Context, r: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(satellite, sample, target) triples that pass the geometric pre-filter."""
-    n_sat, n_samples, _ = r.shape
+    n_samples = r.shape[1]
     radius = np.linalg.norm(r, axis=-1)
     speed = np.linalg.norm(v, axis=-1)
     lowest = float(np.min(ctx.constraints.lowest_elevation_deg(ctx.base_mask)))
@@ -230,7 +230,7 @@ def _bisect(f, lo: np.ndarray, hi: np.ndarray, rising: np.ndarray, tolerance: fl
 
 def _chunk_windows(ctx: _Context, r: np.ndarray, v: np.ndarray) -> dict[str, np.ndarray]:
     """Windows of one chunk of satellites, as arrays (satellite index within the chunk, target, times...)."""
-    n_sat, n_samples, _ = r.shape
+    n_samples = r.shape[1]
     n_targets = len(ctx.targets)
     sat, sample, target = _candidates(ctx, r, v)
     empty = {k: np.zeros(0) for k in ("sat", "target", "start", "end", "peak", "start_cut", "end_cut")}
