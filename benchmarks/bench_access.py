@@ -1,0 +1,95 @@
+"""Issue 3: 1,000 satellites × 100 sites × 7 days at 10°, against Skyfield find_events and pyorbital."""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+
+import numpy as np
+
+from benchmarks.common import Figure, active_catalog, timed
+from overhead.analysis.access import access_windows
+from overhead.geometry.sensors import AccessConstraints
+from overhead.geometry.targets import TargetSet
+
+N_SATS, N_SITES, DAYS, MASK = 1000, 100, 7, 10.0
+SUBSET_SATS, SUBSET_SITES, SUBSET_DAYS = 20, 5, 1
+
+
+def workload():
+    """LEO objects of the active catalog with epochs within a day of its median, and 100 sites."""
+    catalog, label = active_catalog()
+    epochs = catalog.epochs.astype(np.int64)
+    median = np.median(epochs)
+    leo = [i for i, r in enumerate(catalog.records)
+           if r.mean_motion_rev_per_day > 11.25 and abs(epochs[i] - median) < 86_400e9]
+    satellites = catalog[leo[:: max(1, len(leo) // N_SATS)][:N_SATS]]
+    rng = np.random.default_rng(2026)
+    sites = TargetSet.from_points(np.degrees(np.arcsin(rng.uniform(-0.95, 0.95, N_SITES))),
+                                  rng.uniform(-180, 180, N_SITES), rng.uniform(0, 1000, N_SITES),
+                                  ids=[f"S{k:03d}" for k in range(N_SITES)])
+    start = np.datetime64(int(median) // 86_400_000_000_000 * 86_400, "s").astype("datetime64[ns]")
+    return satellites, sites, start, label
+
+
+def _skyfield(satellites, sites, start, days):
+    from skyfield.api import EarthSatellite, load, wgs84
+
+    ts = load.timescale(builtin=True)
+    t0 = ts.from_datetime(start.astype("datetime64[us]").item().replace(tzinfo=dt.UTC))
+    t1 = t0 + days
+    lines = satellites.to_tle(names=False).splitlines()
+    passes = 0
+    for i in range(len(satellites)):
+        sat = EarthSatellite(lines[2 * i], lines[2 * i + 1], ts=ts)
+        for j in range(len(sites)):
+            topos = wgs84.latlon(sites.lat_deg[j], sites.lon_deg[j], elevation_m=sites.alt_m[j])
+            _, events = sat.find_events(topos, t0, t1, altitude_degrees=MASK)
+            passes += int(np.sum(events == 0))
+    return passes
+
+
+def _pyorbital(satellites, sites, start, days):
+    from pyorbital.orbital import Orbital
+
+    lines = satellites.to_tle(names=False).splitlines()
+    when = start.astype("datetime64[us]").item()
+    passes = 0
+    for i in range(len(satellites)):
+        orbit = Orbital(str(satellites.records[i].norad_id), line1=lines[2 * i], line2=lines[2 * i + 1])
+        for j in range(len(sites)):
+            passes += len(orbit.get_next_passes(when, 24 * days, sites.lon_deg[j], sites.lat_deg[j],
+                                                sites.alt_m[j] / 1000.0, horizon=MASK))
+    return passes
+
+
+def run() -> list[Figure]:
+    satellites, sites, start, label = workload()
+    stop = start + np.timedelta64(DAYS, "D")
+    constraints = AccessConstraints(min_elevation_deg=MASK)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        access_windows(satellites[:4], sites, start, start + np.timedelta64(1, "h"), constraints)  # warm-up
+        ours_s, windows = timed(access_windows, satellites, sites, start, stop, constraints)
+    pair_days = len(satellites) * len(sites) * DAYS
+    ours = ours_s / pair_days * 1e3  # ms per satellite-site-day
+
+    sub_sats, sub_sites = satellites[:SUBSET_SATS], sites.subset(np.arange(SUBSET_SITES))
+    sub_pairs = SUBSET_SATS * SUBSET_SITES * SUBSET_DAYS
+    sky_s, sky_passes = timed(_skyfield, sub_sats, sub_sites, start, SUBSET_DAYS)
+    ours_sub = access_windows(sub_sats, sub_sites, start, start + np.timedelta64(SUBSET_DAYS, "D"), constraints)
+    ours_sub_full = int((~ours_sub.truncated).sum())
+    figures = [Figure(f"{len(satellites)} LEO sats ({label}) × {len(sites)} sites × {DAYS} d, {MASK:g}° mask",
+                      "ms per sat-site-day", ours, "Skyfield find_events (subset, scaled)", sky_s / sub_pairs * 1e3,
+                      higher_is_better=False,
+                      note=f"ours {ours_s:.1f} s for {len(windows):,} windows; Skyfield "
+                           f"{sky_s / sub_pairs * pair_days / 3600:.1f} h scaled from {SUBSET_SATS}×{SUBSET_SITES}×"
+                           f"{SUBSET_DAYS} d; subset passes: ours {ours_sub_full} complete, Skyfield {sky_passes}")]
+    try:
+        py_s, py_passes = timed(_pyorbital, sub_sats, sub_sites, start, SUBSET_DAYS)
+        figures.append(Figure(figures[0].workload, "ms per sat-site-day", ours, "pyorbital get_next_passes "
+                              "(subset, scaled)", py_s / sub_pairs * 1e3, higher_is_better=False,
+                              note=f"subset passes: pyorbital {py_passes}"))
+    except ImportError:
+        pass
+    return figures
