@@ -218,3 +218,19 @@ def test_bad_input_gets_clear_errors():
         access_windows(catalog, SITES[0], "2026-05-30T00:00Z", "2027-06-30T00:00Z", max_element_age_days=None)
     with pytest.raises(overhead.OverheadError, match="after its start"):
         access_windows(catalog, SITES[0], STOP, START)
+
+
+def test_terrain_mask_by_azimuth_bounds_each_end():
+    catalog = overhead.sample_catalog(("resource",))[:40]
+    azimuths = np.array([0.0, 90.0, 180.0, 270.0])
+    elevations = np.array([25.0, 5.0, 5.0, 5.0])  # hills to the north
+    station = TargetSet.from_sites([SITES[0]])
+    station.terrain_masks[0] = (azimuths, elevations)
+    windows = access_windows(catalog, station, START, "2026-05-30T12:00:00Z")
+    windows = windows[~windows.truncated]
+    assert len(windows) > 10
+    for row in windows.itertuples():
+        for when, azimuth in ((row.start, row.start_azimuth_deg), (row.end, row.end_azimuth_deg)):
+            seen = look_angle_series(catalog.select([row.norad_id]), SITES[0], [when])
+            mask = np.interp(azimuth, azimuths, elevations, period=360.0)
+            assert float(seen.elevation_deg[0, 0]) == pytest.approx(mask, abs=0.01)
