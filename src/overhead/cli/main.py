@@ -40,26 +40,43 @@ def _ids(text: str) -> list[int]:
         raise argparse.ArgumentTypeError(f"--ids {text!r} must be NORAD ids separated by commas") from None
 
 
-def _load(elements: str | None):
+def _load(elements: str | None, ids: list[int] | None = None):
+    """The catalog named on the command line (the bundled sample when none), reporting rejects."""
     import overhead
 
     if elements is None:
-        return overhead.sample_catalog(("resource",))
+        catalog = overhead.sample_catalog(("resource",))
+        return catalog.select(ids) if ids else catalog
     catalog = overhead.load_elements(elements)
     for reject in catalog.rejects[:20]:
         err_console.print(f"[yellow]skipped[/]: {reject}")
     if len(catalog.rejects) > 20:
         err_console.print(f"[yellow]... and {len(catalog.rejects) - 20} more rejected records[/]")
-    return catalog
+    return catalog.select(ids) if ids else catalog
+
+
+def _emit(table, output: str | None, what: str, *, float_format: str) -> None:
+    """Write a result table to ``output`` (CSV or Parquet), or as CSV to standard output."""
+    from overhead.cli.tables import write_table
+
+    if output:
+        path = write_table(table, output)
+        err_console.print(f"wrote {len(table):,} {what} to {path}")
+    else:
+        table.to_csv(sys.stdout, index=False, float_format=float_format)
+
+
+def median_epoch(catalog) -> np.datetime64:
+    """The catalog's median element epoch, to the minute: the default time of reports."""
+    median_ns = int(np.median(catalog.epochs.astype(np.int64)))
+    return np.datetime64(median_ns // 60_000_000_000 * 60, "s").astype("datetime64[ns]")
 
 
 def cmd_propagate(args) -> None:
-    from overhead.cli.tables import states_table, write_table
+    from overhead.cli.tables import states_table
     from overhead.orbits.timescales import to_datetime64
 
-    catalog = _load(args.elements)
-    if args.ids:
-        catalog = catalog.select(args.ids)
+    catalog = _load(args.elements, args.ids)
     if args.minutes_since_epoch:
         start, stop, step = args.minutes_since_epoch
         if step <= 0:
@@ -74,24 +91,16 @@ def cmd_propagate(args) -> None:
         count = int((stop - start) / np.timedelta64(1, "ns") // round(args.step * 1e9)) + 1
         times = start + np.arange(count) * np.timedelta64(round(args.step * 1e9), "ns")
         ds = catalog.propagate(times, frame=args.frame, progress=sys.stderr.isatty())
-    table = states_table(ds)
-    if args.output:
-        path = write_table(table, args.output)
-        err_console.print(f"wrote {len(table):,} states of {ds.sizes['satellite']} satellites to {path}")
-    else:
-        table.to_csv(sys.stdout, index=False, float_format="%.9g")
+    _emit(states_table(ds), args.output, f"states of {ds.sizes['satellite']} satellites", float_format="%.9g")
 
 
 def cmd_access(args) -> None:
     from overhead.analysis.access import access_windows
-    from overhead.cli.tables import write_table
+    from overhead.cli.tables import with_iso_times
     from overhead.geometry.sensors import AccessConstraints
     from overhead.geometry.targets import TargetSet, load_targets
-    from overhead.orbits.timescales import format_iso
 
-    catalog = _load(args.elements)
-    if args.ids:
-        catalog = catalog.select(args.ids)
+    catalog = _load(args.elements, args.ids)
     if bool(args.site) == bool(args.targets):
         raise OverheadError("give --site LAT,LON[,ALT_M] (one or more) or --targets FILE")
     targets = load_targets(args.targets) if args.targets else TargetSet.from_sites(args.site)
@@ -99,35 +108,22 @@ def cmd_access(args) -> None:
                                     min_sun_elevation_deg=args.min_sun_elevation,
                                     sunlit=True if args.sunlit else None, min_duration_s=args.min_duration)
     table = access_windows(catalog, targets, args.start, args.stop, constraints, progress=sys.stderr.isatty())
-    out = table.copy()
-    for column in ("start", "end", "culmination"):
-        out[column] = format_iso(out[column].values, digits=3) if len(out) else out[column]
-    if args.output:
-        write_table(out, args.output)
-        err_console.print(f"wrote {len(out):,} windows to {args.output}")
-    else:
-        out.to_csv(sys.stdout, index=False, float_format="%.6f")
+    _emit(with_iso_times(table, ("start", "end", "culmination")), args.output, "windows", float_format="%.6f")
 
 
 def cmd_passes(args) -> None:
     from rich.table import Table
 
     from overhead.analysis.passes import passes_over_site
-    from overhead.cli.tables import write_table
+    from overhead.cli.tables import with_iso_times, write_table
     from overhead.orbits.timescales import format_iso, to_datetime64
 
-    catalog = _load(args.elements)
-    if args.ids:
-        catalog = catalog.select(args.ids)
-    start = to_datetime64(args.start) if args.start else np.datetime64(np.median(
-        catalog.epochs.astype(np.int64)).astype(np.int64), "ns")
+    catalog = _load(args.elements, args.ids)
+    start = to_datetime64(args.start) if args.start else median_epoch(catalog)
     stop = to_datetime64(args.stop) if args.stop else start + np.timedelta64(24, "h")
     table = passes_over_site(catalog, args.site, start, stop, min_elevation_deg=args.min_elevation)
     if args.output:
-        out = table.copy()
-        for column in ("rise", "culmination", "set"):
-            out[column] = format_iso(out[column].values, digits=3)
-        write_table(out, args.output)
+        write_table(with_iso_times(table, ("rise", "culmination", "set")), args.output)
     view = Table(title=f"Passes over {args.site.lat_deg:.4f}, {args.site.lon_deg:.4f} above "
                        f"{args.min_elevation:g}° ({format_iso(start, digits=0)} – {format_iso(stop, digits=0)})")
     for column in ("satellite", "NORAD", "rise (UTC)", "az", "culmination", "max el", "set", "az", "min"):

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from overhead.analysis.passes import passes_over_site
-from overhead.cli.main import _hms, _load
+from overhead.cli.main import _hms, _load, median_epoch
 from overhead.geometry.topocentric import GroundSite
 from overhead.orbits.timescales import format_iso, to_datetime64
 from overhead.plots import ground_track_map
@@ -22,18 +22,11 @@ LABELLED = ("LANDSAT 8", "LANDSAT 9", "SENTINEL-2A", "SENTINEL-2B", "SENTINEL-2C
             "PLEIADES NEO 3", "SWOT", "SENTINEL-6")
 
 
-def _time(catalog, text: str | None) -> np.datetime64:
-    if text:
-        return to_datetime64(text)
-    median_ns = int(np.median(catalog.epochs.astype(np.int64)))
-    return np.datetime64(median_ns // 60_000_000_000 * 60, "s").astype("datetime64[ns]")
-
-
 def run_report(args, console: Console) -> None:
     catalog = _load(args.elements)
     site = args.site or DEFAULT_SITE
     site_name = args.site_name or site.name or f"{site.lat_deg:.3f}, {site.lon_deg:.3f}"
-    now = _time(catalog, args.time)
+    now = to_datetime64(args.time) if args.time else median_epoch(catalog)
     ages = catalog.age_days(now)
     console.rule(f"[bold]overhead[/] — {catalog.source or 'element sets'}")
     console.print(f"{len(catalog)} satellites, element epochs {format_iso(catalog.epochs.min(), digits=0)} … "

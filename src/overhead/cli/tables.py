@@ -37,6 +37,14 @@ def states_table(ds: xr.Dataset) -> pd.DataFrame:
     return pd.DataFrame(table)
 
 
+def with_iso_times(table: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    """A copy with the given datetime columns as ISO-8601 UTC strings (millisecond precision, ``Z``)."""
+    out = table.copy()
+    for column in columns:
+        out[column] = format_iso(out[column].to_numpy(), digits=3) if len(out) else out[column].astype(object)
+    return out
+
+
 def write_table(table: pd.DataFrame, path: str | Path) -> Path:
     """Write CSV or Parquet, by the file's extension."""
     path = Path(path)
