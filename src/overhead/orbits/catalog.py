@@ -53,6 +53,15 @@ class Catalog:
     satrecs: list[Satrec]
     rejects: list[ElementSetError] = field(default_factory=list)
     source: str | None = None
+    from_tle: bool = False
+
+    def __getstate__(self) -> dict:
+        # Satrec objects do not pickle: ship the records and rebuild SGP4's state on arrival (Dask workers)
+        return {"records": self.records, "rejects": self.rejects, "source": self.source, "from_tle": self.from_tle}
+
+    def __setstate__(self, state: dict) -> None:
+        rebuilt = Catalog.from_records(state["records"], source=state["source"], from_tle=state["from_tle"])
+        self.__dict__.update(rebuilt.__dict__, rejects=state["rejects"])
 
     @classmethod
     def from_records(cls, records: Sequence[ElementRecord], *, rejects: Sequence[ElementSetError] = (),
@@ -68,7 +77,7 @@ class Catalog:
             except (ValueError, KeyError) as exc:
                 bad.append(ElementSetError(f"SGP4 cannot initialise these elements: {exc}", source=source,
                                            norad_id=record.norad_id))
-        return cls(kept, satrecs, bad, source)
+        return cls(kept, satrecs, bad, source, from_tle)
 
     def __len__(self) -> int:
         return len(self.records)
@@ -104,7 +113,7 @@ class Catalog:
             index = [int(index)]
         positions = range(len(self))[index] if isinstance(index, slice) else [int(i) for i in index]
         return Catalog([self.records[i] for i in positions], [self.satrecs[i] for i in positions], [],
-                       self.source)
+                       self.source, self.from_tle)
 
     def select(self, norad_ids: Iterable[int] | None = None, *, names: Iterable[str] | None = None) -> Catalog:
         """The sub-catalog of the given NORAD ids (in that order) or of names containing the given text."""

@@ -71,11 +71,20 @@ class StateBuffers:
         self.geodetic[0, rows], self.geodetic[1, rows], self.geodetic[2, rows] = lat, lon, alt
 
 
+_LAST_ROTATION: list = []  # (times, model, rotation): chunked work asks for the same times again and again
+
+
 def rotation_for(frame: str, times: np.ndarray, *, model: str = "iers2010"):
-    """The TEME → ITRF rotation the frame needs at ``times`` (None for TEME)."""
+    """The TEME → ITRF rotation the frame needs at ``times`` (None for TEME); the last one is reused."""
     if frame == "teme":
         return None
-    return teme_to_itrf_matrices(times, model=model)
+    if _LAST_ROTATION:
+        last_times, last_model, rotation = _LAST_ROTATION[0]
+        if last_model == model and last_times.shape == times.shape and np.array_equal(last_times, times):
+            return rotation
+    rotation = teme_to_itrf_matrices(times, model=model)
+    _LAST_ROTATION[:] = [(np.array(times, copy=True), model, rotation)]
+    return rotation
 
 
 def dataset_from_buffers(buffers: StateBuffers, *, norad_id, name, time_coord: dict,

@@ -1,0 +1,177 @@
+"""Coverage and revisit of a grid by a set of satellites, partitioned over satellites and time on Dask.
+
+Windows of different satellites are independent, and windows of one satellite in consecutive time chunks
+join where one is cut at the chunk's end and the next starts there; so every (satellite chunk, time chunk)
+is one task. Tasks run on a Dask cluster: a ``LocalCluster`` on this machine's cores by default, an existing
+cluster given its scheduler address, or in this process (``scheduler="none"``). The results are the same.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+from rich.progress import Progress
+
+from overhead.analysis.access import access_windows
+from overhead.analysis.revisit import EDGE_CONVENTION, FIGURES_OF_MERIT, revisit_stats, summarise
+from overhead.errors import OverheadError
+from overhead.geometry.grids import AnalysisGrid
+from overhead.geometry.sensors import AccessConstraints
+from overhead.orbits.catalog import ElementAgeWarning
+from overhead.orbits.timescales import format_iso, to_datetime64
+
+__all__ = ["CoverageResult", "coverage"]
+
+
+@dataclass
+class CoverageResult:
+    """Per-point figures of merit (``stats``, dims point), their area-weighted summary, and the windows."""
+
+    stats: xr.Dataset
+    summary: xr.Dataset
+    windows: pd.DataFrame
+
+    def text(self) -> str:
+        """A short human summary."""
+        s = self.summary
+        hours = 3600.0
+        return "\n".join([
+            f"{self.stats.sizes['point']:,} points ({self.stats.attrs['grid']}), "
+            f"{self.stats.attrs['start']} to {self.stats.attrs['stop']}, "
+            f"{self.stats.attrs['satellites']} satellites, {len(self.windows):,} access windows",
+            f"points observed: {float(s.global_percent_points_observed):.1f} % of the area",
+            f"time covered: {float(s.global_percent_covered):.2f} % (area-weighted mean)",
+            f"mean revisit: {float(s.global_mean_revisit_s) / hours:.2f} h; max revisit "
+            f"{float(s.global_max_revisit_s) / hours:.2f} h; 95th percentile {float(s.global_p95_revisit_s) / hours:.2f} h",
+            f"mean response time: {float(s.global_mean_response_s) / hours:.2f} h; time to first access "
+            f"{float(s.global_first_access_s) / hours:.2f} h",
+        ])
+
+
+def _task(satellites, targets, start, stop, constraints) -> pd.DataFrame:
+    """One partition: windows as compact columns (target index, satellite id, seconds, cut flags)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ElementAgeWarning)  # said once by the caller
+        w = access_windows(satellites, targets, start, stop, constraints, workers=1, max_element_age_days=None)
+    index = pd.Index(targets.ids).get_indexer(w.target)
+    return pd.DataFrame({"point": index, "norad_id": w.norad_id.to_numpy(),
+                         "start": w.start.to_numpy(), "end": w.end.to_numpy(),
+                         "cut_start": (w.start_constraint == "interval").to_numpy(),
+                         "cut_end": (w.end_constraint == "interval").to_numpy()})
+
+
+def _join_time_chunks(w: pd.DataFrame, edges: set) -> pd.DataFrame:
+    """Join windows of one satellite and point that a time-chunk edge split in two."""
+    if w.empty:
+        return w
+    w = w.sort_values(["norad_id", "point", "start"], ignore_index=True)
+    continues = (w.cut_start & w.start.isin(edges)).to_numpy()
+    previous_cut = np.r_[False, (w.cut_end & w.end.isin(edges)).to_numpy()[:-1]]
+    same = np.r_[False, (w.norad_id.to_numpy()[1:] == w.norad_id.to_numpy()[:-1])
+                 & (w.point.to_numpy()[1:] == w.point.to_numpy()[:-1])]
+    joins = continues & previous_cut & same & np.r_[False, w.start.to_numpy()[1:] == w.end.to_numpy()[:-1]]
+    group = np.cumsum(~joins)
+    merged = w.groupby(group).agg(point=("point", "first"), norad_id=("norad_id", "first"), start=("start", "first"),
+                                  end=("end", "last"), cut_start=("cut_start", "first"), cut_end=("cut_end", "last"))
+    return merged.reset_index(drop=True)
+
+
+def _partitions(n_sat: int, t0, t1, satellites_per_task: int, time_chunk_days: float | None):
+    sat_bounds = [(a, min(a + satellites_per_task, n_sat)) for a in range(0, n_sat, satellites_per_task)]
+    if time_chunk_days:
+        step = np.timedelta64(round(time_chunk_days * 86_400e9), "ns")
+        edges = [*list(np.arange(t0, t1, step)), t1]
+    else:
+        edges = [t0, t1]
+    return [(a, b, edges[k], edges[k + 1]) for a, b in sat_bounds for k in range(len(edges) - 1)], edges[1:-1]
+
+
+def _client(scheduler: str | None):
+    """A Dask client: a new LocalCluster (default), an existing scheduler, or None to run in this process."""
+    if scheduler in ("none", "serial"):
+        return None, None
+    from distributed import Client, LocalCluster
+
+    if scheduler in (None, "local"):
+        # Dask sets MALLOC_TRIM_THRESHOLD_ in its workers, which turns off glibc's adaptive mmap threshold:
+        # every large numpy temporary is then mmap'd and unmapped, and the window search runs ~3x slower.
+        # A fixed mmap threshold of 64 MiB keeps the heap's reuse.
+        import dask
+
+        with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_MMAP_THRESHOLD_": 2**26}):
+            cluster = LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                                   dashboard_address=None)
+        return Client(cluster), cluster
+    return Client(scheduler), None
+
+
+def coverage(satellites, grid: AnalysisGrid, start, stop, constraints: AccessConstraints | None = None, *,
+             scheduler: str | None = None, satellites_per_task: int | None = None,
+             time_chunk_days: float | None = None, progress: bool = False) -> CoverageResult:
+    """Coverage and revisit statistics of ``grid`` by ``satellites`` (a Catalog or DesignedOrbits).
+
+    ``scheduler``: None or ``"local"`` starts a LocalCluster on the local cores; ``"tcp://host:8786"`` uses
+    an existing cluster; ``"none"`` runs in this process. Returns per-point statistics (see
+    :mod:`overhead.analysis.revisit` for the edge convention), their summary, and the windows.
+    """
+    constraints = constraints or AccessConstraints()
+    t0, t1 = to_datetime64(start), to_datetime64(stop)
+    if len(satellites) == 0:
+        raise OverheadError("no satellites to analyse")
+    if t1 <= t0:
+        raise OverheadError("the analysis stop must be after its start")
+    targets = grid.to_targets()
+    per_task = satellites_per_task or max(1, min(64, -(-len(satellites) // (4 * (os.cpu_count() or 1)))))
+    partitions, inner_edges = _partitions(len(satellites), t0, t1, per_task, time_chunk_days)
+    client, cluster = _client(scheduler)
+    parts = []
+    try:
+        with Progress(disable=not progress, transient=True) as bar:
+            job = bar.add_task("coverage", total=len(partitions))
+            if client is None:
+                for a, b, s, e in partitions:
+                    parts.append(_task(satellites[a:b], targets, s, e, constraints))
+                    bar.advance(job)
+            else:
+                from distributed import as_completed
+
+                shared_targets = client.scatter(targets, broadcast=True)
+                futures = [client.submit(_task, satellites[a:b], shared_targets, s, e, constraints, pure=False)
+                           for a, b, s, e in partitions]
+                for future in as_completed(futures):
+                    parts.append(future.result())
+                    bar.advance(job)
+    finally:
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+    windows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        columns=["point", "norad_id", "start", "end", "cut_start", "cut_end"])
+    windows = _join_time_chunks(windows, set(inner_edges))
+    windows = windows.sort_values(["point", "start", "norad_id"], ignore_index=True)
+    return _result(windows, grid, t0, t1, len(satellites))
+
+
+def _result(windows: pd.DataFrame, grid: AnalysisGrid, t0, t1, n_satellites: int) -> CoverageResult:
+    duration_s = (t1 - t0) / np.timedelta64(1, "s")
+    seconds = {k: (windows[k].to_numpy(dtype="datetime64[ns]") - t0) / np.timedelta64(1, "s") for k in ("start", "end")}
+    values = revisit_stats(windows.point.to_numpy(dtype=np.int64), seconds["start"], seconds["end"], len(grid),
+                           duration_s)
+    units = {"accesses": "1", "percent_covered": "%"}
+    stats = xr.Dataset(
+        {name: ("point", values[name], {"units": units.get(name, "s")}) for name in FIGURES_OF_MERIT},
+        coords={"point": np.arange(len(grid)), "id": ("point", grid.ids.astype(str)),
+                "lat_deg": ("point", grid.lat_deg), "lon_deg": ("point", grid.lon_deg),
+                "area_km2": ("point", grid.area_km2)},
+        attrs={"grid": grid.kind + (f", H3 resolution {grid.resolution}" if grid.resolution is not None else ""),
+               "start": str(format_iso(t0, digits=0)), "stop": str(format_iso(t1, digits=0)),
+               "satellites": n_satellites, "edge_convention": EDGE_CONVENTION},
+    )
+    out = windows.assign(id=grid.ids[windows.point.to_numpy(dtype=np.int64)] if len(windows) else [])
+    return CoverageResult(stats, summarise(stats), out)

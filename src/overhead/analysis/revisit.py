@@ -1,0 +1,109 @@
+"""Coverage and revisit figures of merit, computed exactly from access windows (not from samples).
+
+Per point, the windows of all satellites are merged into covered intervals. Conventions:
+
+* a **revisit** (gap) is the time from the end of one covered interval to the start of the next; the
+  mean, maximum and 95th percentile of revisits use these interior gaps only (NaN with fewer than two
+  intervals);
+* the **time-averaged gap** and the **mean response time** also count the edge gaps, from the analysis
+  start to the first access and from the last access to the analysis stop, and count a point never seen
+  as one gap the length of the analysis: time-averaged gap = Σ gᵢ² / T (the length of the gap a random
+  instant falls in, covered instants counting 0), mean response time = Σ gᵢ² / (2T) (the expected wait
+  from a random instant to the next access, 0 while covered), where T is the analysis length;
+* **time to first access** is from the analysis start (NaN where never seen).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+__all__ = ["FIGURES_OF_MERIT", "merge_intervals", "revisit_stats", "summarise"]
+
+FIGURES_OF_MERIT = ("accesses", "covered_s", "percent_covered", "mean_revisit_s", "max_revisit_s",
+                    "p95_revisit_s", "time_averaged_gap_s", "first_access_s", "mean_response_s")
+EDGE_CONVENTION = ("revisit statistics use gaps between accesses only; time-averaged gap and mean response "
+                   "time include the gaps from the analysis start to the first access and from the last access "
+                   "to the stop; a point never seen has one gap of the whole analysis")
+
+
+def merge_intervals(point: np.ndarray, start_s: np.ndarray, end_s: np.ndarray):
+    """Union of intervals per point: (point, start, end) of the merged intervals, sorted."""
+    if point.size == 0:
+        return point, start_s, end_s
+    order = np.lexsort((start_s, point))
+    point, start_s, end_s = point[order], start_s[order], end_s[order]
+    # a running maximum of the end within each point: offset each point's times so one accumulate serves all
+    offset = (point - point.min()).astype(float) * (max(end_s.max(), 0.0) - min(start_s.min(), 0.0) + 1.0)
+    running_end = np.maximum.accumulate(end_s + offset) - offset
+    new = np.ones(point.size, dtype=bool)
+    new[1:] = (point[1:] != point[:-1]) | (start_s[1:] > running_end[:-1])
+    first = np.flatnonzero(new)
+    last = np.r_[first[1:], point.size] - 1
+    return point[first], start_s[first], running_end[last]
+
+
+def revisit_stats(point: np.ndarray, start_s: np.ndarray, end_s: np.ndarray, n_points: int,
+                  duration_s: float) -> dict[str, np.ndarray]:
+    """Figures of merit per point (arrays of ``n_points``) from windows given as point index, start, end (s
+    from the analysis start)."""
+    accesses = np.bincount(point, minlength=n_points).astype(float)
+    mp, ms, me = merge_intervals(point, start_s, end_s)
+    covered = np.bincount(mp, weights=me - ms, minlength=n_points)
+    same = mp[1:] == mp[:-1]
+    gap_point, gaps = mp[1:][same], (ms[1:] - me[:-1])[same]
+    frame = pd.DataFrame({"point": gap_point, "gap": gaps})
+    grouped = frame.groupby("point")["gap"]
+    mean_revisit = grouped.mean().reindex(range(n_points)).to_numpy()
+    max_revisit = grouped.max().reindex(range(n_points)).to_numpy()
+    p95_revisit = grouped.quantile(0.95).reindex(range(n_points)).to_numpy()
+    first = np.full(n_points, np.nan)
+    last = np.full(n_points, np.nan)
+    if mp.size:
+        is_first = np.r_[True, ~same]
+        is_last = np.r_[~same, True]
+        first[mp[is_first]] = ms[is_first]
+        last[mp[is_last]] = me[is_last]
+    lead = np.where(np.isnan(first), duration_s, np.maximum(first, 0.0))
+    tail = np.where(np.isnan(last), 0.0, np.maximum(duration_s - last, 0.0))
+    squares = np.bincount(gap_point, weights=gaps**2, minlength=n_points) + lead**2 + tail**2
+    return {
+        "accesses": accesses,
+        "covered_s": covered,
+        "percent_covered": 100.0 * covered / duration_s,
+        "mean_revisit_s": mean_revisit,
+        "max_revisit_s": max_revisit,
+        "p95_revisit_s": p95_revisit,
+        "time_averaged_gap_s": squares / duration_s,
+        "first_access_s": first,
+        "mean_response_s": squares / (2.0 * duration_s),
+    }
+
+
+def summarise(stats: xr.Dataset, *, band_deg: float = 10.0) -> xr.Dataset:
+    """Area-weighted means of the figures of merit (over the points where each is defined): global, and by
+    latitude band; plus the percentage of the area observed at least once."""
+    area = stats.area_km2.to_numpy()
+    edges = np.arange(-90.0, 90.0 + band_deg, band_deg)
+    band = np.clip(np.digitize(stats.lat_deg.to_numpy(), edges) - 1, 0, edges.size - 2)
+    n_bands = edges.size - 1
+
+    def means(values: np.ndarray) -> tuple[np.ndarray, float]:
+        valid = np.isfinite(values)
+        w = np.where(valid, area, 0.0)
+        v = np.where(valid, values, 0.0)
+        num, den = np.bincount(band, w * v, n_bands), np.bincount(band, w, n_bands)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return num / den, (float(num.sum() / den.sum()) if den.sum() else np.nan)
+
+    data, scalars = {}, {}
+    columns = {name: stats[name].to_numpy() for name in FIGURES_OF_MERIT}
+    columns["percent_points_observed"] = 100.0 * (stats.accesses.to_numpy() > 0)
+    for name, values in columns.items():
+        data[name], scalars[f"global_{name}"] = means(values)
+    return xr.Dataset(
+        {name: ("band", values) for name, values in data.items()} | {k: ((), v) for k, v in scalars.items()},
+        coords={"band_min_lat_deg": ("band", edges[:-1]), "band_max_lat_deg": ("band", edges[1:])},
+        attrs={"weighting": "area (km²) of each grid point", "edge_convention": EDGE_CONVENTION},
+    )

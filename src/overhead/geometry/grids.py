@@ -1,0 +1,190 @@
+"""Analysis grids: H3 cells over the globe, a latitude band, a region or a country; or a list of points.
+
+Every grid point carries the area it stands for (``area_km2``), so that statistics over a grid are
+area-weighted: H3 cells are near-equal-area (±~30 % at one resolution), Fibonacci points exactly so.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import h3
+import numpy as np
+from shapely.geometry import box, shape
+
+from overhead._resources import data_path
+from overhead.errors import OverheadError
+from overhead.geometry.targets import TargetSet
+
+__all__ = ["AnalysisGrid", "country_names"]
+
+EARTH_AREA_KM2 = 510_065_622.0
+MAX_CELLS = 2_000_000
+
+
+@dataclass
+class AnalysisGrid:
+    """Points to analyse: ids, WGS84 latitude/longitude (deg), represented area (km²)."""
+
+    ids: np.ndarray
+    lat_deg: np.ndarray
+    lon_deg: np.ndarray
+    area_km2: np.ndarray
+    kind: str
+    resolution: int | None = None
+
+    def __len__(self) -> int:
+        return self.ids.size
+
+    def to_targets(self) -> TargetSet:
+        return TargetSet(self.ids, self.lat_deg, self.lon_deg, np.zeros(len(self)))
+
+    # ------------------------------------------------------------------ H3 constructors
+    @classmethod
+    def from_cells(cls, cells, *, kind: str, resolution: int) -> AnalysisGrid:
+        cells = sorted(cells)
+        if len(cells) > MAX_CELLS:
+            raise OverheadError(f"{len(cells):,} cells at H3 resolution {resolution}: more than {MAX_CELLS:,}; "
+                                f"use a coarser resolution")
+        if not cells:
+            raise OverheadError(f"no H3 cell of resolution {resolution} has its centre in this area; use a finer "
+                                f"resolution")
+        centres = np.array([h3.cell_to_latlng(c) for c in cells])
+        areas = np.array([h3.cell_area(c, unit="km^2") for c in cells])
+        return cls(np.array(cells, dtype=object), centres[:, 0], centres[:, 1], areas, kind, resolution)
+
+    @classmethod
+    def global_grid(cls, resolution: int = 2) -> AnalysisGrid:
+        """Every H3 cell of a resolution (2: 5,882 cells of ~86,700 km²; 3: 41,162 of ~12,400 km²)."""
+        _check_resolution(resolution)
+        cells = [child for base in h3.get_res0_cells() for child in h3.cell_to_children(base, resolution)]
+        return cls.from_cells(cells, kind="global", resolution=resolution)
+
+    @classmethod
+    def latitude_band(cls, min_lat_deg: float, max_lat_deg: float, resolution: int = 2) -> AnalysisGrid:
+        if not -90 <= min_lat_deg < max_lat_deg <= 90:
+            raise OverheadError("a latitude band needs -90 <= min < max <= 90")
+        grid = cls.global_grid(resolution)
+        keep = (grid.lat_deg >= min_lat_deg) & (grid.lat_deg <= max_lat_deg)
+        return grid._subset(keep, f"latitude band {min_lat_deg:g}..{max_lat_deg:g}")
+
+    @classmethod
+    def region(cls, geometry: dict, resolution: int = 4, *, name: str = "region") -> AnalysisGrid:
+        """Cells whose centres fall in a GeoJSON Polygon/MultiPolygon (a geometry, Feature or collection)."""
+        _check_resolution(resolution)
+        cells = set()
+        for polygon in _polygons(geometry):
+            cells.update(h3.geo_to_cells(polygon, resolution))
+        return cls.from_cells(cells, kind=name, resolution=resolution)
+
+    @classmethod
+    def from_geojson_file(cls, path: str | Path, resolution: int = 4) -> AnalysisGrid:
+        path = Path(path)
+        if not path.exists():
+            raise FileNotFoundError(f"no GeoJSON file at {path}")
+        return cls.region(json.loads(path.read_text(encoding="utf-8")), resolution, name=path.stem)
+
+    @classmethod
+    def country(cls, name: str, resolution: int = 4) -> AnalysisGrid:
+        """Cells of a country of the bundled Natural Earth 1:110m map, by name, long name or ISO A3 code."""
+        feature = _country_features().get(name.strip().lower())
+        if feature is None:
+            close = [n for n in country_names() if name.strip().lower()[:4] in n.lower()]
+            hint = f"; did you mean {', '.join(close[:5])}?" if close else "; see overhead.geometry.grids.country_names()"
+            raise OverheadError(f"no country named {name!r} in the bundled Natural Earth map{hint}")
+        return cls.region(feature["geometry"], resolution, name=feature["properties"]["name"])
+
+    # ------------------------------------------------------------------ point constructors
+    @classmethod
+    def points(cls, lat_deg, lon_deg, *, ids=None, area_km2=None) -> AnalysisGrid:
+        lat, lon = np.asarray(lat_deg, dtype=float), np.asarray(lon_deg, dtype=float)
+        ids = np.asarray(ids if ids is not None else [str(k) for k in range(lat.size)], dtype=object)
+        area = np.full(lat.size, EARTH_AREA_KM2 / max(lat.size, 1)) if area_km2 is None else np.asarray(area_km2)
+        TargetSet(ids, lat, lon, 0.0)  # validates the coordinates
+        return cls(ids, lat, lon, area, "points")
+
+    @classmethod
+    def fibonacci(cls, count: int) -> AnalysisGrid:
+        """``count`` equal-area points on the sphere (a Fibonacci lattice, as TAT-C generates)."""
+        k = np.arange(count)
+        golden = (1 + 5**0.5) / 2
+        lat = np.degrees(np.arcsin(np.clip(2 * (k + 0.5) / count - 1, -1, 1)))
+        lon = (np.degrees(2 * np.pi * k / golden) + 180.0) % 360.0 - 180.0
+        return cls.points(lat, lon, area_km2=np.full(count, EARTH_AREA_KM2 / count))
+
+    @classmethod
+    def from_csv(cls, path: str | Path) -> AnalysisGrid:
+        """Points from a CSV with ``lon`` and ``lat`` columns (degrees) and an optional ``id``, in file order."""
+        path = Path(path)
+        if not path.exists():
+            raise FileNotFoundError(f"no points file at {path}")
+        with path.open(newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+        if not rows:
+            raise OverheadError(f"{path}: no points")
+        keys = {k.strip().lower(): k for k in rows[0]}
+        lat_key = next((keys[k] for k in ("lat", "lat_deg", "latitude") if k in keys), None)
+        lon_key = next((keys[k] for k in ("lon", "lon_deg", "lng", "longitude") if k in keys), None)
+        if lat_key is None or lon_key is None:
+            raise OverheadError(f"{path}: needs lon and lat columns (found {', '.join(rows[0])})")
+        try:
+            lat = [float(r[lat_key]) for r in rows]
+            lon = [float(r[lon_key]) for r in rows]
+        except ValueError as exc:
+            raise OverheadError(f"{path}: a coordinate is not a number ({exc})") from None
+        ids = [r[keys["id"]] for r in rows] if "id" in keys else [str(k) for k in range(len(rows))]
+        return cls.points(lat, lon, ids=ids)
+
+    def _subset(self, keep: np.ndarray, kind: str) -> AnalysisGrid:
+        return AnalysisGrid(self.ids[keep], self.lat_deg[keep], self.lon_deg[keep], self.area_km2[keep], kind,
+                            self.resolution)
+
+    def cell_boundaries(self) -> list[np.ndarray]:
+        """Each cell's boundary as (n, 2) lon/lat (H3 grids only)."""
+        if self.resolution is None:
+            raise OverheadError("only H3 grids have cell boundaries")
+        return [np.array(h3.cell_to_boundary(c))[:, ::-1] for c in self.ids]
+
+
+def _check_resolution(resolution: int) -> None:
+    if not 0 <= resolution <= 15:
+        raise OverheadError(f"H3 resolution must be 0..15, got {resolution}")
+
+
+def _polygons(geometry: dict):
+    """Shapely polygons of a GeoJSON geometry, Feature or FeatureCollection, split at the antimeridian."""
+    if geometry.get("type") == "FeatureCollection":
+        for feature in geometry["features"]:
+            yield from _polygons(feature)
+        return
+    if geometry.get("type") == "Feature":
+        yield from _polygons(geometry["geometry"])
+        return
+    if geometry.get("type") not in ("Polygon", "MultiPolygon"):
+        raise OverheadError(f"a region must be a Polygon or MultiPolygon, got {geometry.get('type')}")
+    area = shape(geometry)
+    for half in (box(-180, -90, 0, 90), box(0, -90, 180, 90)):  # H3 needs polygons under 180° wide
+        piece = area.intersection(half)
+        parts = [piece] if piece.geom_type == "Polygon" else getattr(piece, "geoms", [])
+        yield from (p for p in parts if p.geom_type == "Polygon" and not p.is_empty)
+
+
+@lru_cache(maxsize=1)
+def _country_features() -> dict[str, dict]:
+    data = json.loads(data_path("ne_110m_countries.geojson").read_text(encoding="utf-8"))
+    index = {}
+    for feature in data["features"]:
+        for key in ("name", "name_long", "iso_a3", "admin"):
+            value = feature["properties"].get(key)
+            if value and value != "-99":
+                index.setdefault(str(value).lower(), feature)
+    return index
+
+
+def country_names() -> list[str]:
+    """Names of the countries in the bundled map."""
+    return sorted({f["properties"]["name"] for f in _country_features().values()})
