@@ -64,3 +64,13 @@ def test_j2_node_drift_matches_sgp4_of_the_same_orbit():
     assert drift_per_day == pytest.approx(360.0 / 365.2422, abs=0.01)
     radius = np.linalg.norm(r, axis=-1)
     assert np.allclose(radius, EARTH_RADIUS_KM + alt, atol=1e-6)
+
+
+def test_j2_velocity_is_the_derivative_of_position():
+    design = walker(6, 3, 1, inclination_deg=53.0, altitude_km=550.0, epoch="2026-01-01T00:00:00Z")
+    t = np.datetime64("2026-01-01T03:00:00", "ns") + np.array([-1, 0, 1]) * np.timedelta64(500, "ms")
+    for frame in ("teme", "itrf"):
+        ds = design.propagate(t, frame=frame)
+        r = np.stack([ds.x_km, ds.y_km, ds.z_km], -1)
+        v = np.stack([ds.vx_km_s, ds.vy_km_s, ds.vz_km_s], -1)
+        np.testing.assert_allclose((r[:, 2] - r[:, 0]) / 1.0, v[:, 1], atol=1e-6)  # 1 mm/s

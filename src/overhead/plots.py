@@ -16,7 +16,7 @@ from matplotlib.collections import LineCollection, PolyCollection
 
 from overhead._resources import data_path
 
-__all__ = ["ground_track_map", "land_polygons"]
+__all__ = ["coverage_map", "ground_track_map", "land_polygons"]
 
 
 @lru_cache(maxsize=1)
@@ -82,6 +82,48 @@ def ground_track_map(tracks: xr.Dataset, path: str | Path, *, title: str, now_in
         ax.plot(site[1], site[0], "*", color="crimson", markersize=16, markeredgecolor="black", zorder=7)
         ax.annotate(site[2], (site[1], site[0]), xytext=(7, -12), textcoords="offset points", color="crimson",
                     fontsize=10, fontweight="bold", zorder=7)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def coverage_map(stats: xr.Dataset, metric: str, path: str | Path, *, title: str,
+                 boundaries: list[np.ndarray] | None = None) -> Path:
+    """A figure of merit per grid point on the world map: H3 cells as hexagons, other grids as dots.
+
+    Times are shown in hours; points never observed are hatched grey.
+    """
+    values = stats[metric].to_numpy().astype(float)
+    unit = stats[metric].attrs.get("units", "")
+    if unit == "s":
+        values, unit = values / 3600.0, "h"
+    fig, ax = _base_map(title)
+    cmap = plt.get_cmap("viridis_r" if unit == "h" else "viridis").with_extremes(bad="#bbbbbb")
+    finite = values[np.isfinite(values)]
+    vmin, vmax = (float(np.nanmin(finite)), float(np.nanmax(finite))) if finite.size else (0.0, 1.0)
+    norm = matplotlib.colors.Normalize(vmin=vmin, vmax=vmax if vmax > vmin else vmin + 1)
+    if boundaries is not None:
+        polygons = []
+        for ring in boundaries:
+            ring = ring.copy()
+            if np.ptp(ring[:, 0]) > 180:  # a cell across the antimeridian: draw it on the side of its centre
+                ring[:, 0] = np.where(ring[:, 0] < 0, ring[:, 0] + 360, ring[:, 0])
+                if ring[:, 0].mean() > 180:
+                    ring[:, 0] -= 360
+            polygons.append(ring)
+        cells = PolyCollection(polygons, array=np.ma.masked_invalid(values), cmap=cmap, norm=norm,
+                               edgecolor="none", alpha=0.85, zorder=3)
+        ax.add_collection(cells)
+        mappable = cells
+    else:
+        mappable = ax.scatter(stats.lon_deg, stats.lat_deg, c=np.ma.masked_invalid(values), cmap=cmap, norm=norm,
+                              s=6, zorder=3, plotnonfinite=True)
+    ax.add_collection(PolyCollection(land_polygons(), facecolor="none", edgecolor="#333333", linewidth=0.5,
+                                     zorder=4))
+    fig.colorbar(mappable, ax=ax, shrink=0.7, label=f"{metric.replace('_s', '').replace('_', ' ')} ({unit})")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()

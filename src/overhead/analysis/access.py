@@ -396,7 +396,8 @@ def _chunk_windows(ctx: _Context, r: np.ndarray, v: np.ndarray) -> dict[str, np.
     after = np.where(~last_of_segment[best], g[np.minimum(best + 1, g.size - 1)], g[best])
     curvature, slope = (before + after) / 2.0 - g[best], (after - before) / 2.0
     vertex = np.where(curvature < 0, g[best] - slope**2 / (4.0 * np.minimum(curvature, -1e-12)), g[best])
-    best = best[np.maximum(vertex, g[best]) > -(HIDDEN_SEARCH_MARGIN + 0.25 * np.abs(after - before))]
+    at_edge = (sample[best] == 0) | (sample[best] == n_samples - 1)  # one neighbour only: no parabola
+    best = best[at_edge | (np.maximum(vertex, g[best]) > -(HIDDEN_SEARCH_MARGIN + 0.25 * np.abs(after - before)))]
     if best.size:
         states = ephemeris.local(sat[best], sample[best] - 1, 2)
         lo = np.maximum(t[best] - ctx.step_s, states.t0)

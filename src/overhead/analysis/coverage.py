@@ -47,7 +47,8 @@ class CoverageResult:
             f"points observed: {float(s.global_percent_points_observed):.1f} % of the area",
             f"time covered: {float(s.global_percent_covered):.2f} % (area-weighted mean)",
             f"mean revisit: {float(s.global_mean_revisit_s) / hours:.2f} h; max revisit "
-            f"{float(s.global_max_revisit_s) / hours:.2f} h; 95th percentile {float(s.global_p95_revisit_s) / hours:.2f} h",
+            f"{float(s.global_max_revisit_s) / hours:.2f} h; "
+            f"95th percentile {float(s.global_p95_revisit_s) / hours:.2f} h",
             f"mean response time: {float(s.global_mean_response_s) / hours:.2f} h; time to first access "
             f"{float(s.global_first_access_s) / hours:.2f} h",
         ])

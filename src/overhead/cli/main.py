@@ -111,6 +111,60 @@ def cmd_access(args) -> None:
     _emit(with_iso_times(table, ("start", "end", "culmination")), args.output, "windows", float_format="%.6f")
 
 
+def _grid(args):
+    from overhead.geometry.grids import AnalysisGrid
+
+    chosen = [x for x in (args.points, args.region, args.country, args.globe, args.band) if x]
+    if len(chosen) != 1:
+        raise OverheadError("give exactly one of --points FILE, --region GEOJSON, --country NAME, --global, "
+                            "--band MIN_LAT,MAX_LAT")
+    if args.points:
+        return AnalysisGrid.from_csv(args.points)
+    resolution = args.resolution
+    if args.region:
+        return AnalysisGrid.from_geojson_file(args.region, resolution if resolution is not None else 4)
+    if args.country:
+        return AnalysisGrid.country(args.country, resolution if resolution is not None else 4)
+    if args.band:
+        low, high = (float(x) for x in args.band.split(","))
+        return AnalysisGrid.latitude_band(low, high, resolution if resolution is not None else 2)
+    return AnalysisGrid.global_grid(resolution if resolution is not None else 2)
+
+
+def cmd_coverage(args) -> None:
+    import json
+
+    from overhead.analysis.coverage import coverage
+    from overhead.cli.tables import coverage_geojson, write_coverage
+    from overhead.geometry.sensors import AccessConstraints, NadirCone
+    from overhead.plots import coverage_map
+
+    catalog = _load(args.elements, args.ids)
+    grid = _grid(args)
+    constraints = AccessConstraints(
+        min_elevation_deg=args.min_elevation, max_off_nadir_deg=args.max_off_nadir,
+        sensor=NadirCone(args.half_angle) if args.half_angle else None,
+        min_sun_elevation_deg=args.min_sun_elevation, sunlit=True if args.sunlit else None)
+    err_console.print(f"{len(catalog)} satellites over {len(grid):,} points ({grid.kind}); scheduler: "
+                      f"{args.scheduler or 'a local Dask cluster'}")
+    result = coverage(catalog, grid, args.start, args.stop, constraints, scheduler=args.scheduler,
+                      time_chunk_days=args.time_chunk_days, progress=sys.stderr.isatty())
+    console.print(result.text())
+    boundaries = grid.cell_boundaries() if grid.resolution is not None else None
+    if args.output:
+        path = write_coverage(result.stats, args.output)
+        err_console.print(f"wrote per-point statistics to {path}")
+    if args.geojson:
+        with open(args.geojson, "w", encoding="utf-8") as handle:
+            json.dump(coverage_geojson(result.stats, boundaries), handle)
+        err_console.print(f"wrote {args.geojson}")
+    if args.map:
+        path = coverage_map(result.stats, args.metric, args.map, boundaries=boundaries,
+                            title=f"{args.metric} — {len(catalog)} satellites, {result.stats.attrs['start']} to "
+                                  f"{result.stats.attrs['stop']}")
+        err_console.print(f"map: {path}")
+
+
 def cmd_passes(args) -> None:
     from rich.table import Table
 
@@ -214,6 +268,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-duration", type=float, default=0.0, help="seconds")
     p.add_argument("-o", "--output", help="out.csv or out.parquet (default: CSV to standard output)")
     p.set_defaults(func=cmd_access)
+
+    p = sub.add_parser("coverage", help="coverage and revisit statistics over points, a region or the globe")
+    p.add_argument("elements")
+    p.add_argument("--ids", type=_ids)
+    where = p.add_argument_group("where (one of)")
+    where.add_argument("--points", help="CSV with lon, lat and optional id columns")
+    where.add_argument("--region", help="GeoJSON polygon file")
+    where.add_argument("--country", help="a country of the bundled Natural Earth map")
+    where.add_argument("--global", dest="globe", action="store_true", help="the whole globe")
+    where.add_argument("--band", help="a latitude band MIN_LAT,MAX_LAT")
+    p.add_argument("--resolution", type=int, default=None, help="H3 resolution (default 2 global, 4 regions)")
+    p.add_argument("--start", required=True)
+    p.add_argument("--stop", required=True)
+    p.add_argument("--half-angle", type=float, default=None, help="nadir cone half-angle, deg")
+    p.add_argument("--max-off-nadir", type=float, default=None)
+    p.add_argument("--min-elevation", type=float, default=0.0)
+    p.add_argument("--min-sun-elevation", type=float, default=None)
+    p.add_argument("--sunlit", action="store_true")
+    p.add_argument("--scheduler", default=None, help="tcp://host:port of a Dask cluster; 'none' for in-process "
+                                                     "(default: a local cluster on this machine's cores)")
+    p.add_argument("--time-chunk-days", type=float, default=None, help="split the interval into chunks")
+    p.add_argument("-o", "--output", help="stats.csv, stats.parquet or stats.nc")
+    p.add_argument("--geojson", help="write the grid with its statistics as GeoJSON")
+    p.add_argument("--map", help="PNG map of a figure of merit")
+    p.add_argument("--metric", default="mean_revisit_s", help="figure of merit for the map")
+    p.set_defaults(func=cmd_coverage)
 
     p = sub.add_parser("passes", help="passes of satellites over a ground site")
     p.add_argument("elements")

@@ -7,6 +7,7 @@ area-weighted: H3 cells are near-equal-area (±~30 % at one resolution), Fibonac
 from __future__ import annotations
 
 import csv
+import difflib
 import json
 from dataclasses import dataclass
 from functools import lru_cache
@@ -93,8 +94,9 @@ class AnalysisGrid:
         """Cells of a country of the bundled Natural Earth 1:110m map, by name, long name or ISO A3 code."""
         feature = _country_features().get(name.strip().lower())
         if feature is None:
-            close = [n for n in country_names() if name.strip().lower()[:4] in n.lower()]
-            hint = f"; did you mean {', '.join(close[:5])}?" if close else "; see overhead.geometry.grids.country_names()"
+            close = difflib.get_close_matches(name.strip(), country_names(), n=5, cutoff=0.6)
+            hint = (f"; did you mean {', '.join(close)}?" if close
+                    else "; see overhead.geometry.grids.country_names()")
             raise OverheadError(f"no country named {name!r} in the bundled Natural Earth map{hint}")
         return cls.region(feature["geometry"], resolution, name=feature["properties"]["name"])
 

@@ -66,6 +66,7 @@ class DesignedOrbits:
     mean_anomaly_deg: np.ndarray
     epoch: np.datetime64
     names: np.ndarray
+    ids: np.ndarray | None = None  # stand-ins for catalog numbers, kept through subsetting
 
     def __post_init__(self) -> None:
         n = np.broadcast(self.semi_major_axis_km, self.eccentricity, self.inclination_deg, self.raan_deg,
@@ -81,6 +82,7 @@ class DesignedOrbits:
             raise ValueError("eccentricity must be in [0, 1)")
         self.names = np.asarray(self.names if len(self.names) else
                                 [f"DESIGN-{k:04d}" for k in range(n[0])], dtype=object)
+        self.ids = np.arange(n[0]) if self.ids is None else np.asarray(self.ids)
 
     @classmethod
     def from_altitude(cls, altitude_km, inclination_deg, *, raan_deg=0.0, mean_anomaly_deg=0.0,
@@ -98,12 +100,12 @@ class DesignedOrbits:
         index = np.atleast_1d(np.arange(len(self))[index])
         return DesignedOrbits(self.semi_major_axis_km[index], self.eccentricity[index],
                               self.inclination_deg[index], self.raan_deg[index], self.arg_of_perigee_deg[index],
-                              self.mean_anomaly_deg[index], self.epoch, self.names[index])
+                              self.mean_anomaly_deg[index], self.epoch, self.names[index], self.ids[index])
 
     @property
     def norad_ids(self) -> np.ndarray:
-        """Designs have no catalog numbers: their positions stand in."""
-        return np.arange(len(self))
+        """Designs have no catalog numbers: their positions in the whole design stand in."""
+        return self.ids
 
     @property
     def epochs(self) -> np.ndarray:
@@ -111,6 +113,23 @@ class DesignedOrbits:
 
     def age_days(self, times) -> np.ndarray:
         return np.zeros(len(self))  # an analytic design does not age
+
+    def to_catalog(self, *, first_norad_id: int = 90_000):
+        """The design as SGP4 element sets (B* = 0, mean motion from the semi-major axis), so that every
+        command reading TLE/OMM can use it. SGP4's mean elements are not Keplerian ones: the two propagations
+        drift apart along the track by some km per hour, which shifts passes but not coverage statistics."""
+        from overhead.orbits.catalog import Catalog
+        from overhead.orbits.records import ElementRecord
+
+        n_rev_day = mean_motion_rad_s(self.semi_major_axis_km) * 86_400.0 / (2.0 * np.pi)
+        records = [ElementRecord(
+            norad_id=first_norad_id + k, classification="U", object_id="", epoch=self.epoch, mean_motion_dot=0.0,
+            mean_motion_ddot=0.0, bstar=0.0, ephemeris_type=0, element_set_no=1,
+            inclination_deg=float(self.inclination_deg[k]), raan_deg=float(self.raan_deg[k] % 360.0),
+            eccentricity=float(self.eccentricity[k]), arg_of_pericenter_deg=float(self.arg_of_perigee_deg[k] % 360.0),
+            mean_anomaly_deg=float(self.mean_anomaly_deg[k] % 360.0), mean_motion_rev_per_day=float(n_rev_day[k]),
+            rev_at_epoch=0, name=str(self.names[k])) for k in range(len(self))]
+        return Catalog.from_records(records, source="design")
 
     def teme_states(self, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Positions (km) and velocities (km/s), shape (satellite, time, 3)."""
@@ -135,7 +154,8 @@ class DesignedOrbits:
                       cos_w * sin_i], -1)
         r = x_p[..., None] * p + y_p[..., None] * q
         v = vx_p[..., None] * p + vy_p[..., None] * q
-        # the node's drift moves the frame: add Ω̇ ẑ × r
+        # the drifting perigee and node turn the orbit's frame: add ω̇ ĥ × r and Ω̇ ẑ × r
+        v += argp_dot[..., None] * np.cross(np.cross(p, q), r)
         v[..., 0] -= raan_dot * r[..., 1]
         v[..., 1] += raan_dot * r[..., 0]
         return r, v
@@ -148,5 +168,5 @@ class DesignedOrbits:
         r, v = self.teme_states(t)
         buffers.store(slice(0, len(self)), r, v, np.zeros(r.shape[:2], np.int8),
                       rotation_for(frame, t, model=earth_model))
-        return dataset_from_buffers(buffers, norad_id=np.arange(len(self)), name=self.names,
+        return dataset_from_buffers(buffers, norad_id=self.ids, name=self.names,
                                     time_coord={"time": ("time", t)}, attrs={"source": "design (J2 analytic)"})
