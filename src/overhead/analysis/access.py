@@ -106,24 +106,38 @@ class _Ephemeris:
                         self.step)
 
     def local(self, sat: np.ndarray, first: np.ndarray, steps: int) -> _LocalStates:
-        """The samples first..first+steps of each satellite, gathered once for many evaluations."""
+        """The samples first..first+steps of each satellite as cubic polynomials, for many evaluations."""
         first = np.clip(first, 0, self.k_max - steps)
         index = first[:, None] + np.arange(steps + 1)
-        return _LocalStates(self.r[sat[:, None], index], self.v[sat[:, None], index], first * self.step, self.step)
+        r, v = self.r[sat[:, None], index], self.v[sat[:, None], index] * self.step
+        r0, r1, v0, v1 = r[:, :-1], r[:, 1:], v[:, :-1], v[:, 1:]
+        # Hermite basis rewritten as r(s) = c0 + c1 s + c2 s² + c3 s³ on each step
+        coefficients = np.stack([r0, v0, 3 * (r1 - r0) - 2 * v0 - v1, 2 * (r0 - r1) + v0 + v1], axis=2)
+        return _LocalStates(coefficients, first * self.step, self.step)
 
 
 @dataclass
 class _LocalStates:
-    r: np.ndarray  # (n, m + 1, 3)
-    v: np.ndarray
+    """Cubic polynomials of position on a few consecutive steps per row: (row, step, power, xyz)."""
+
+    c: np.ndarray
     t0: np.ndarray  # (n,) time of the first gathered sample, s
     step: float
 
-    def at(self, rows: np.ndarray, t_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def at(self, rows: np.ndarray, t_s: np.ndarray, *, velocity: bool = True):
         x = (t_s - self.t0[rows]) / self.step
-        k = np.clip(np.floor(x).astype(np.int64), 0, self.r.shape[1] - 2)
-        return _hermite(self.r[rows, k], self.v[rows, k], self.r[rows, k + 1], self.v[rows, k + 1],
-                        (x - k)[:, None], self.step)
+        if self.c.shape[1] == 1:
+            k = np.zeros(rows.size, dtype=np.int64)
+            c = self.c[rows, 0]
+        else:
+            k = np.clip(np.floor(x).astype(np.int64), 0, self.c.shape[1] - 1)
+            c = self.c[rows, k]
+        s = (x - k)[:, None]
+        r = ((c[:, 3] * s + c[:, 2]) * s + c[:, 1]) * s + c[:, 0]
+        if not velocity:
+            return r, None
+        v = ((3 * c[:, 3] * s + 2 * c[:, 2]) * s + c[:, 1]) / self.step
+        return r, v
 
 
 def _sun_at(ctx: _Context, t_s: np.ndarray) -> np.ndarray:
@@ -339,8 +353,10 @@ def _find_roots(f, lo: np.ndarray, hi: np.ndarray, f_lo: np.ndarray, f_hi: np.nd
 
 
 def _local_margin(ctx: _Context, states: _LocalStates, sat_target: np.ndarray):
+    velocity = not (ctx.simple_elevation or ctx.cone_only)
+
     def f(rows: np.ndarray, t: np.ndarray) -> np.ndarray:
-        r, v = states.at(rows, t)
+        r, v = states.at(rows, t, velocity=velocity)
         return _margin(ctx, r, v, sat_target[rows], t)
     return f
 
@@ -450,7 +466,7 @@ def _describe(ctx: _Context, windows: dict, ids: np.ndarray, names: np.ndarray) 
     states = ephemeris.local(sat, np.floor(lo / ctx.step_s).astype(np.int64), 3)
 
     def elevation(rows: np.ndarray, times: np.ndarray) -> np.ndarray:
-        return _elevation_deg(ctx, states.at(rows, times)[0], target[rows])
+        return _elevation_deg(ctx, states.at(rows, times, velocity=False)[0], target[rows])
 
     peak_t = _parabolic_peak(elevation, *_golden_bracket(elevation, lo, hi, 0.5))
     at_peak, at_start, at_end = evaluate(peak_t), evaluate(start), evaluate(end)
@@ -463,6 +479,19 @@ def _describe(ctx: _Context, windows: dict, ids: np.ndarray, names: np.ndarray) 
         "end_azimuth_deg": at_end.azimuth_deg, "truncated": windows["start_cut"] | windows["end_cut"],
         "start_constraint": start_constraint, "end_constraint": end_constraint,
     })
+
+
+def _times_only(windows: dict, ids: np.ndarray, names: np.ndarray, ctx: _Context) -> pd.DataFrame:
+    """Windows without culmination or angles (what coverage statistics need); those columns are NaN."""
+    n = windows["sat"].size
+    nan = np.full(n, np.nan)
+    return pd.DataFrame({
+        "norad_id": ids[windows["sat"]], "name": names[windows["sat"]], "target": ctx.targets.ids[windows["target"]],
+        "start_s": windows["start"], "end_s": windows["end"], "culmination_s": nan, "max_elevation_deg": nan,
+        "min_off_nadir_deg": nan, "start_azimuth_deg": nan, "end_azimuth_deg": nan,
+        "truncated": windows["start_cut"] | windows["end_cut"],
+        "start_constraint": np.where(windows["start_cut"], "interval", ""),
+        "end_constraint": np.where(windows["end_cut"], "interval", "")})
 
 
 def _as_targets(targets) -> TargetSet:
@@ -495,7 +524,7 @@ def _check_inputs(satellites, targets: TargetSet, t0, t1, max_element_age_days) 
 
 def access_windows(satellites, targets, start, stop, constraints: AccessConstraints | None = None, *,
                    step_s: float | None = None, workers: int | None = None, progress: bool = False,
-                   max_element_age_days: float | None = MAX_ELEMENT_AGE_DAYS) -> pd.DataFrame:
+                   max_element_age_days: float | None = MAX_ELEMENT_AGE_DAYS, details: bool = True) -> pd.DataFrame:
     """Every window in [start, stop] in which a satellite can see a target under ``constraints``.
 
     Parameters
@@ -511,6 +540,8 @@ def access_windows(satellites, targets, start, stop, constraints: AccessConstrai
     ``pandas.DataFrame`` with columns :data:`WINDOW_COLUMNS`, sorted by start: times are UTC
     ``datetime64[ns]``; ``truncated`` marks windows cut by the analysis interval; ``start_constraint`` and
     ``end_constraint`` name the condition that opened and closed each window (``interval`` where cut).
+    ``details=False`` skips culmination, angles and bounding constraints (NaN, or "" unless cut): faster,
+    for statistics that need the times alone.
     """
     constraints = constraints or AccessConstraints()
     targets = _as_targets(targets)
@@ -540,6 +571,8 @@ def access_windows(satellites, targets, start, stop, constraints: AccessConstrai
         windows = _chunk_windows(ctx, r, v)
         if windows["sat"].size == 0:
             return pd.DataFrame()
+        if not details:
+            return _times_only(windows, ids[a:b], names[a:b], ctx)
         return _describe(ctx, windows, ids[a:b], names[a:b])
 
     chunk = max(1, min(64, 2_000_000 // (n_steps + 1)))

@@ -58,7 +58,8 @@ def _task(satellites, targets, start, stop, constraints) -> pd.DataFrame:
     """One partition: windows as compact columns (target index, satellite id, seconds, cut flags)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ElementAgeWarning)  # said once by the caller
-        w = access_windows(satellites, targets, start, stop, constraints, workers=1, max_element_age_days=None)
+        w = access_windows(satellites, targets, start, stop, constraints, workers=1, max_element_age_days=None,
+                           details=False)
     index = pd.Index(targets.ids).get_indexer(w.target)
     return pd.DataFrame({"point": index, "norad_id": w.norad_id.to_numpy(),
                          "start": w.start.to_numpy(), "end": w.end.to_numpy(),
