@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from overhead.analysis.coverage import coverage
+from overhead.analysis.coverage import coverage, local_cluster
 from overhead.analysis.revisit import merge_intervals, revisit_stats
 from overhead.cli.main import main
 from overhead.geometry.grids import AnalysisGrid
@@ -105,9 +105,7 @@ def test_dask_local_cluster_and_time_chunks_give_the_same_results():
     grid = AnalysisGrid.latitude_band(-20, 20, 1)
     constraints = AccessConstraints(sensor=NadirCone(30.0))
     serial = coverage(design, grid, *DAY, constraints, scheduler="none")
-    from distributed import LocalCluster
-
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    with local_cluster(2) as cluster:
         distributed = coverage(design, grid, *DAY, constraints, scheduler=cluster.scheduler_address,
                                satellites_per_task=1, time_chunk_days=0.25)
     assert len(serial.windows) == len(distributed.windows) > 100

@@ -8,14 +8,14 @@ the members' TLEs as TAT-C propagates them, the points, TAT-C's observation wind
 import json
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tatc.analysis import aggregate_observations, collect_observations, reduce_observations
 from tatc.generation import generate_points_fibonacci_lattice
 from tatc.schemas import CircularOrbit, Instrument, WalkerConstellation
 
-EPOCH = datetime(2024, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 def main(out: Path) -> None:

@@ -25,7 +25,7 @@ from overhead.geometry.sensors import AccessConstraints
 from overhead.orbits.catalog import ElementAgeWarning
 from overhead.orbits.timescales import format_iso, to_datetime64
 
-__all__ = ["CoverageResult", "coverage"]
+__all__ = ["CoverageResult", "coverage", "local_cluster"]
 
 
 @dataclass
@@ -97,19 +97,27 @@ def _client(scheduler: str | None):
     """A Dask client: a new LocalCluster (default), an existing scheduler, or None to run in this process."""
     if scheduler in ("none", "serial"):
         return None, None
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     if scheduler in (None, "local"):
-        # Dask sets MALLOC_TRIM_THRESHOLD_ in its workers, which turns off glibc's adaptive mmap threshold:
-        # every large numpy temporary is then mmap'd and unmapped, and the window search runs ~3x slower.
-        # A fixed mmap threshold of 64 MiB keeps the heap's reuse.
-        import dask
-
-        with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_MMAP_THRESHOLD_": 2**26}):
-            cluster = LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                                   dashboard_address=None)
+        cluster = local_cluster()
         return Client(cluster), cluster
     return Client(scheduler), None
+
+
+def local_cluster(n_workers: int | None = None):
+    """A Dask ``LocalCluster`` of single-threaded worker processes, one per core, tuned for this work.
+
+    Dask sets MALLOC_TRIM_THRESHOLD_ in its workers, which turns off glibc's adaptive mmap threshold: every
+    large numpy temporary is then mapped and unmapped, and the window search runs ~3x slower. A fixed mmap
+    threshold of 64 MiB keeps the heap's reuse.
+    """
+    import dask
+    from distributed import LocalCluster
+
+    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_MMAP_THRESHOLD_": 2**26}):
+        return LocalCluster(n_workers=n_workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                            dashboard_address=None)
 
 
 def coverage(satellites, grid: AnalysisGrid, start, stop, constraints: AccessConstraints | None = None, *,
