@@ -141,3 +141,14 @@ def test_cli_points_csv_in_input_order(tmp_path):
     assert table.id.tolist() == ["b", "a", "c"]
     assert table.accesses.iloc[0] > 2 and table.accesses.iloc[2] == 0 and table.mean_revisit_s.iloc[2] == ""
     assert (tmp_path / "m.png").stat().st_size > 20_000
+
+
+def test_point_partitions_without_windows_give_the_same_statistics():
+    design = walker(6, 2, 1, inclination_deg=70.0, altitude_km=600.0, epoch=EPOCH)
+    grid = AnalysisGrid.global_grid(1)
+    constraints = AccessConstraints(sensor=NadirCone(30.0))
+    whole = coverage(design, grid, *DAY, constraints, scheduler="none")
+    parts = coverage(design, grid, *DAY, constraints, scheduler="none", keep_windows=False, points_per_task=100)
+    assert parts.windows.empty
+    for name in ("accesses", "covered_s", "mean_revisit_s", "p95_revisit_s", "mean_response_s"):
+        np.testing.assert_allclose(whole.stats[name], parts.stats[name], atol=1e-6, equal_nan=True)

@@ -67,6 +67,15 @@ def _task(satellites, targets, start, stop, constraints) -> pd.DataFrame:
                          "cut_end": (w.end_constraint == "interval").to_numpy()})
 
 
+def _stats_task(satellites, targets, start, stop, constraints) -> dict[str, np.ndarray]:
+    """One partition of points with every satellite: its figures of merit, the windows dropped (bounded memory)."""
+    w = _task(satellites, targets, start, stop, constraints)
+    seconds = {k: (w[k].to_numpy(dtype="datetime64[ns]") - to_datetime64(start)) / np.timedelta64(1, "s")
+               for k in ("start", "end")}
+    duration_s = (to_datetime64(stop) - to_datetime64(start)) / np.timedelta64(1, "s")
+    return revisit_stats(w.point.to_numpy(dtype=np.int64), seconds["start"], seconds["end"], len(targets), duration_s)
+
+
 def _join_time_chunks(w: pd.DataFrame, edges: set) -> pd.DataFrame:
     """Join windows of one satellite and point that a time-chunk edge split in two."""
     if w.empty:
@@ -122,12 +131,17 @@ def local_cluster(n_workers: int | None = None):
 
 def coverage(satellites, grid: AnalysisGrid, start, stop, constraints: AccessConstraints | None = None, *,
              scheduler: str | None = None, satellites_per_task: int | None = None,
-             time_chunk_days: float | None = None, progress: bool = False) -> CoverageResult:
+             time_chunk_days: float | None = None, keep_windows: bool = True,
+             points_per_task: int = 5_000, progress: bool = False) -> CoverageResult:
     """Coverage and revisit statistics of ``grid`` by ``satellites`` (a Catalog or DesignedOrbits).
 
     ``scheduler``: None or ``"local"`` starts a LocalCluster on the local cores; ``"tcp://host:8786"`` uses
     an existing cluster; ``"none"`` runs in this process. Returns per-point statistics (see
     :mod:`overhead.analysis.revisit` for the edge convention), their summary, and the windows.
+
+    ``keep_windows=False`` partitions over points instead (``points_per_task`` each, every satellite in every
+    task), reduces each partition to its statistics where it runs and returns no windows: memory stays
+    bounded however many windows there are.
     """
     constraints = constraints or AccessConstraints()
     t0, t1 = to_datetime64(start), to_datetime64(stop)
@@ -136,6 +150,8 @@ def coverage(satellites, grid: AnalysisGrid, start, stop, constraints: AccessCon
     if t1 <= t0:
         raise OverheadError("the analysis stop must be after its start")
     targets = grid.to_targets()
+    if not keep_windows:
+        return _by_points(satellites, grid, t0, t1, constraints, scheduler, points_per_task, progress)
     per_task = satellites_per_task or max(1, min(64, -(-len(satellites) // (4 * (os.cpu_count() or 1)))))
     partitions, inner_edges = _partitions(len(satellites), t0, t1, per_task, time_chunk_days)
     client, cluster = _client(scheduler)
@@ -168,11 +184,48 @@ def coverage(satellites, grid: AnalysisGrid, start, stop, constraints: AccessCon
     return _result(windows, grid, t0, t1, len(satellites))
 
 
+def _by_points(satellites, grid: AnalysisGrid, t0, t1, constraints, scheduler, points_per_task: int,
+               progress: bool) -> CoverageResult:
+    targets = grid.to_targets()
+    bounds = [(a, min(a + points_per_task, len(grid))) for a in range(0, len(grid), points_per_task)]
+    client, cluster = _client(scheduler)
+    parts: dict[tuple[int, int], dict] = {}
+    try:
+        with Progress(disable=not progress, transient=True) as bar:
+            job = bar.add_task("coverage", total=len(bounds))
+            if client is None:
+                for a, b in bounds:
+                    parts[(a, b)] = _stats_task(satellites, targets.subset(np.arange(a, b)), t0, t1, constraints)
+                    bar.advance(job)
+            else:
+                from distributed import as_completed
+
+                shared = client.scatter(satellites, broadcast=True)
+                futures = {client.submit(_stats_task, shared, targets.subset(np.arange(a, b)), t0, t1, constraints,
+                                         pure=False): (a, b) for a, b in bounds}
+                for future in as_completed(futures):
+                    parts[futures[future]] = future.result()
+                    bar.advance(job)
+    finally:
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+    values = {name: np.concatenate([parts[b][name] for b in bounds]) for name in FIGURES_OF_MERIT}
+    empty = pd.DataFrame(columns=["point", "norad_id", "start", "end", "cut_start", "cut_end", "id"])
+    return _package(values, empty, grid, t0, t1, len(satellites))
+
+
 def _result(windows: pd.DataFrame, grid: AnalysisGrid, t0, t1, n_satellites: int) -> CoverageResult:
     duration_s = (t1 - t0) / np.timedelta64(1, "s")
     seconds = {k: (windows[k].to_numpy(dtype="datetime64[ns]") - t0) / np.timedelta64(1, "s") for k in ("start", "end")}
     values = revisit_stats(windows.point.to_numpy(dtype=np.int64), seconds["start"], seconds["end"], len(grid),
                            duration_s)
+    out = windows.assign(id=grid.ids[windows.point.to_numpy(dtype=np.int64)] if len(windows) else [])
+    return _package(values, out, grid, t0, t1, n_satellites)
+
+
+def _package(values: dict, windows: pd.DataFrame, grid: AnalysisGrid, t0, t1, n_satellites: int) -> CoverageResult:
     units = {"accesses": "1", "percent_covered": "%"}
     stats = xr.Dataset(
         {name: ("point", values[name], {"units": units.get(name, "s")}) for name in FIGURES_OF_MERIT},
@@ -183,5 +236,4 @@ def _result(windows: pd.DataFrame, grid: AnalysisGrid, t0, t1, n_satellites: int
                "start": str(format_iso(t0, digits=0)), "stop": str(format_iso(t1, digits=0)),
                "satellites": n_satellites, "edge_convention": EDGE_CONVENTION},
     )
-    out = windows.assign(id=grid.ids[windows.point.to_numpy(dtype=np.int64)] if len(windows) else [])
-    return CoverageResult(stats, summarise(stats), out)
+    return CoverageResult(stats, summarise(stats), windows)

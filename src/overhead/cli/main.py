@@ -148,7 +148,8 @@ def cmd_coverage(args) -> None:
     err_console.print(f"{len(catalog)} satellites over {len(grid):,} points ({grid.kind}); scheduler: "
                       f"{args.scheduler or 'a local Dask cluster'}")
     result = coverage(catalog, grid, args.start, args.stop, constraints, scheduler=args.scheduler,
-                      time_chunk_days=args.time_chunk_days, progress=sys.stderr.isatty())
+                      time_chunk_days=args.time_chunk_days, keep_windows=not args.bounded_memory,
+                      progress=sys.stderr.isatty())
     console.print(result.text())
     boundaries = grid.cell_boundaries() if grid.resolution is not None else None
     if args.output:
@@ -289,6 +290,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scheduler", default=None, help="tcp://host:port of a Dask cluster; 'none' for in-process "
                                                      "(default: a local cluster on this machine's cores)")
     p.add_argument("--time-chunk-days", type=float, default=None, help="split the interval into chunks")
+    p.add_argument("--bounded-memory", action="store_true",
+                   help="partition over points and keep no windows (for very large runs)")
     p.add_argument("-o", "--output", help="stats.csv, stats.parquet or stats.nc")
     p.add_argument("--geojson", help="write the grid with its statistics as GeoJSON")
     p.add_argument("--map", help="PNG map of a figure of merit")
