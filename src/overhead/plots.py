@@ -16,7 +16,7 @@ from matplotlib.collections import LineCollection, PolyCollection
 
 from overhead._resources import data_path
 
-__all__ = ["coverage_map", "ground_track_map", "land_polygons"]
+__all__ = ["coverage_map", "ground_track_map", "land_polygons", "pareto_chart"]
 
 
 @lru_cache(maxsize=1)
@@ -124,6 +124,40 @@ def coverage_map(stats: xr.Dataset, metric: str, path: str | Path, *, title: str
     ax.add_collection(PolyCollection(land_polygons(), facecolor="none", edgecolor="#333333", linewidth=0.5,
                                      zorder=4))
     fig.colorbar(mappable, ax=ax, shrink=0.7, label=f"{metric.replace('_s', '').replace('_', ' ')} ({unit})")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def pareto_chart(table, objective: str, path: str | Path, *, threshold: float | None = None,
+                 title: str = "Design sweep") -> Path:
+    """Cost against the requirement's figure of merit for every design; the Pareto front joined; feasible
+    designs filled."""
+    fig, ax = plt.subplots(figsize=(9, 6), dpi=100)
+    values = table[objective].to_numpy(dtype=float)
+    scale, unit = (3600.0, "h") if objective.split("_p")[0].endswith("_s") else (1.0, "")
+    y = np.where(np.isfinite(values), values / scale, np.nan)
+    families = sorted(set(table.family))
+    markers = dict(zip(families, "osD^v<>", strict=False))
+    for family in families:
+        rows = (table.family == family).to_numpy()
+        for feasible, face in ((True, None), (False, "none")):
+            pick = rows & (table.feasible.to_numpy() == feasible)
+            ax.scatter(table.cost[pick], y[pick], marker=markers[family], facecolors=face, s=40,
+                       edgecolors=f"C{families.index(family)}",
+                       label=f"{family} ({'meets' if feasible else 'fails'})" if pick.any() else None)
+    front = table[table.pareto].sort_values("cost")
+    ax.plot(front.cost, front[objective] / scale, "-", color="black", linewidth=1, zorder=0, label="Pareto front")
+    if threshold is not None:
+        ax.axhline(threshold / scale, color="crimson", linestyle="--", linewidth=1, label="requirement")
+    ax.set_xlabel("cost proxy")
+    ax.set_ylabel(f"{objective} ({unit})")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()

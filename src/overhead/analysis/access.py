@@ -44,7 +44,7 @@ PEAK_TOLERANCE_S = 1e-3
 DENSE_TARGETS = 4096
 MAX_ELEMENT_AGE_DAYS = 30.0
 GOLDEN = (np.sqrt(5.0) - 1.0) / 2.0
-HIDDEN_SEARCH_MARGIN = 0.5  # deg (or km for the shadow margin): how near zero a sampled miss must come
+HIDDEN_WINDOW_S = 0.25  # a window hidden between samples is found if it lasts longer than about this
 FAILED = -1e9
 
 
@@ -275,21 +275,30 @@ def _candidates(ctx: _Context, r: np.ndarray, v: np.ndarray) -> tuple[np.ndarray
     return flat // n_samples, flat % n_samples, target
 
 
-def _golden_max(f, lo: np.ndarray, hi: np.ndarray, tolerance: float) -> tuple[np.ndarray, np.ndarray]:
-    """Vectorised golden-section search for the maxima of f(rows, t) on [lo, hi]: (arg max, max)."""
-    rows = np.arange(lo.size)
+def _search_positive(f, lo: np.ndarray, hi: np.ndarray, width: float) -> tuple[np.ndarray, np.ndarray]:
+    """Golden-section search for a positive value of f(rows, t) near its maximum on [lo, hi].
+
+    A row stops as soon as a positive value is found (its time is returned), or when its bracket is
+    narrower than ``width``; only rows still searching are evaluated.
+    """
     a, b = lo.astype(float).copy(), hi.astype(float).copy()
     c, d = b - GOLDEN * (b - a), a + GOLDEN * (b - a)
+    rows = np.arange(lo.size)
     fc, fd = f(rows, c), f(rows, d)
-    while np.any(b - a > tolerance):
-        left = fc >= fd  # the maximum lies in [a, d]
-        a, b = np.where(left, a, c), np.where(left, d, b)
-        new = np.where(left, b - GOLDEN * (b - a), a + GOLDEN * (b - a))
-        f_new = f(rows, new)
-        c, d = np.where(left, new, d), np.where(left, c, new)
-        fc, fd = np.where(left, f_new, fd), np.where(left, fc, f_new)
-    best = (a + b) / 2.0
-    return best, f(rows, best)
+    best_t, best_f = np.where(fc >= fd, c, d), np.maximum(fc, fd)
+    active = np.flatnonzero((best_f <= 0) & (b - a > width))
+    while active.size:
+        x = active
+        left = fc[x] >= fd[x]
+        a[x], b[x] = np.where(left, a[x], c[x]), np.where(left, d[x], b[x])
+        new = np.where(left, b[x] - GOLDEN * (b[x] - a[x]), a[x] + GOLDEN * (b[x] - a[x]))
+        f_new = f(x, new)
+        c[x], d[x] = np.where(left, new, d[x]), np.where(left, c[x], new)
+        fc[x], fd[x] = np.where(left, f_new, fd[x]), np.where(left, fc[x], f_new)
+        better = f_new > best_f[x]
+        best_t[x[better]], best_f[x[better]] = new[better], f_new[better]
+        active = x[(best_f[x] <= 0) & (b[x] - a[x] > width)]
+    return best_t, best_f
 
 
 def _golden_bracket(f, lo: np.ndarray, hi: np.ndarray, width: float) -> tuple[np.ndarray, np.ndarray]:
@@ -406,20 +415,12 @@ def _chunk_windows(ctx: _Context, r: np.ndarray, v: np.ndarray) -> dict[str, np.
     order = np.lexsort((-g, segment_id))
     best = order[np.r_[True, segment_id[order][1:] != segment_id[order][:-1]]]
     best = best[~any_positive[segment_id[best]]]
-    # search only where a parabola through the best sample and its neighbours comes near zero: a far miss
-    # (most candidates, given the pre-filter's allowance for motion) cannot hide a window
-    before = np.where((best > 0) & ~new_segment[best], g[best - 1], g[best])
-    after = np.where(~last_of_segment[best], g[np.minimum(best + 1, g.size - 1)], g[best])
-    curvature, slope = (before + after) / 2.0 - g[best], (after - before) / 2.0
-    vertex = np.where(curvature < 0, g[best] - slope**2 / (4.0 * np.minimum(curvature, -1e-12)), g[best])
-    at_edge = (sample[best] == 0) | (sample[best] == n_samples - 1)  # one neighbour only: no parabola
-    best = best[at_edge | (np.maximum(vertex, g[best]) > -(HIDDEN_SEARCH_MARGIN + 0.25 * np.abs(after - before)))]
     if best.size:
         states = ephemeris.local(sat[best], sample[best] - 1, 2)
         lo = np.maximum(t[best] - ctx.step_s, states.t0)
         hi = np.minimum(t[best] + ctx.step_s, states.t0 + 2 * ctx.step_s)
         f = _local_margin(ctx, states, target[best])
-        peak_t, peak_g = _golden_max(f, lo, hi, PEAK_TOLERANCE_S)
+        peak_t, peak_g = _search_positive(f, lo, hi, HIDDEN_WINDOW_S)
         hidden = np.flatnonzero(peak_g > 0)
         if hidden.size:
             def f_hidden(rows, tt, _f=f, _h=hidden):

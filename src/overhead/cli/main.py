@@ -219,6 +219,10 @@ def cmd_design(args) -> None:
         sun_synchronous_inclination_deg,
     )
 
+    if args.helper == "sweep":
+        return _design_sweep(args)
+    if args.helper == "export":
+        return _design_export(args)
     if args.helper == "sso":
         value = float(sun_synchronous_inclination_deg(args.altitude_km))
         console.print(f"{value:.4f} deg  sun-synchronous inclination at {args.altitude_km:g} km (circular)")
@@ -227,6 +231,50 @@ def cmd_design(args) -> None:
         kind = "sun-synchronous" if args.inclination is None else f"inclination {args.inclination:g} deg"
         console.print(f"{altitude:.3f} km  altitude of the {args.revolutions} rev / {args.days:g} day repeat "
                       f"ground track ({kind}; above the 6378.137 km equatorial radius)")
+
+
+def _design_sweep(args) -> None:
+    from overhead.analysis.design import best_design, load_spec, sweep
+    from overhead.cli.tables import write_table
+    from overhead.plots import pareto_chart
+
+    spec = load_spec(args.spec)
+    table = sweep(spec, scheduler=args.scheduler, cache_dir=args.cache, progress=sys.stderr.isatty())
+    objective = spec.requirement[0].column
+    path = write_table(table, args.output) if args.output else None
+    feasible = int(table.feasible.sum())
+    need = spec.requirement[0]
+    console.print(f"{len(table)} designs evaluated, {feasible} meet the requirement ({need.metric} ≤ {need.max:g} "
+                  f"over {need.percentile_area:g} % of the area); {int(table.pareto.sum())} on the Pareto front")
+    if feasible:
+        best = best_design(table)
+        keys = ("family", "total", "planes", "phasing", "per_plane", "inclination_deg", "altitude_km", "ltan_h",
+                "half_angle_deg")
+        params = ", ".join(f"{k}={best[k].item() if hasattr(best[k], 'item') else best[k]}" for k in keys
+                           if k in best and best[k] == best[k])
+        console.print(f"best: {params} — {int(best.satellites)} satellites, cost {best.cost:g}, "
+                      f"{objective} = {best[objective] / 3600:.2f} h")
+    if path:
+        err_console.print(f"wrote {path}")
+    if args.plot:
+        chart = pareto_chart(table, objective, args.plot, threshold=spec.requirement[0].max, title=spec.name)
+        err_console.print(f"Pareto chart: {chart}")
+
+
+def _design_export(args) -> None:
+    import pandas as pd
+
+    from overhead.analysis.design import best_design, design_from_row
+
+    table = pd.read_parquet(args.results) if args.results.endswith(".parquet") else pd.read_csv(args.results)
+    row = best_design(table) if args.best else table.iloc[args.row]
+    catalog = design_from_row(row).to_catalog()
+    text = catalog.to_tle() if args.output.endswith((".tle", ".txt")) else catalog.to_omm(
+        "csv" if args.output.endswith(".csv") else "xml" if args.output.endswith(".xml") else "json")
+    with open(args.output, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    console.print(f"wrote {len(catalog)} satellites of the {'best' if args.best else f'row {args.row}'} design "
+                  f"({row.family}, cost {row.cost:g}) to {args.output}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -315,6 +363,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("design", help="constellation design helpers")
     helpers = p.add_subparsers(dest="helper", required=True)
+    h = helpers.add_parser("sweep", help="evaluate a tradespace of designs against a requirement")
+    h.add_argument("spec", help="sweep spec (YAML); see overhead.analysis.design")
+    h.add_argument("--scheduler", default=None, help="tcp://... of a Dask cluster; 'none' for in-process")
+    h.add_argument("--cache", default=None, help="cache folder (default .overhead-cache/NAME): re-runs resume")
+    h.add_argument("-o", "--output", help="results.parquet or .csv")
+    h.add_argument("--plot", help="Pareto chart PNG")
+    h = helpers.add_parser("export", help="write a design of a sweep's results as elements")
+    h.add_argument("results")
+    which = h.add_mutually_exclusive_group(required=True)
+    which.add_argument("--best", action="store_true", help="the cheapest design meeting the requirement")
+    which.add_argument("--row", type=int, help="a row of the results")
+    h.add_argument("-o", "--output", required=True, help="constellation.json (OMM), .csv, .xml or .tle")
     h = helpers.add_parser("sso", help="sun-synchronous inclination for an altitude")
     h.add_argument("--altitude-km", type=float, required=True)
     h = helpers.add_parser("repeat", help="altitude of a repeat ground track")

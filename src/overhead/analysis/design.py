@@ -1,0 +1,316 @@
+"""Constellation design sweeps: evaluate many candidate designs against a monitoring requirement.
+
+A sweep is a YAML (or dict) spec: where (region), when (start, days), what the sensor and constraints are,
+the design families with their parameter ranges (each list is swept), the requirement, and a cost proxy.
+Each design is one Dask task; finished designs are cached on disk by a hash of everything that determines
+their result, so a re-run (or a run after an interruption) reuses them.
+
+Example spec::
+
+    name: europe
+    where: {country: France, resolution: 3}
+    start: 2026-03-21T00:00:00Z
+    days: 2
+    sensor: {half_angle_deg: [20, 30]}
+    constraints: {min_sun_elevation_deg: 10}
+    designs:
+      - walker: {total: [6, 12, 24], planes: [3, 6], phasing: [1], inclination_deg: [53, 97.6], altitude_km: [600]}
+      - sso: {planes: [1, 2], per_plane: [1, 2, 4], altitude_km: [700], ltan_h: [10.5], plane_spread_h: [3]}
+      - repeat: {revolutions: [233], repeat_days: [16], per_plane: [1, 2], ltan_h: [10.0]}
+    requirement:
+      - {metric: max_revisit_s, percentile_area: 95, max: 43200}
+    cost: {per_satellite: 1.0, per_plane: 0.5}
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+from rich.progress import Progress
+
+from overhead.analysis.coverage import coverage
+from overhead.analysis.revisit import FIGURES_OF_MERIT
+from overhead.errors import OverheadError
+from overhead.geometry.grids import AnalysisGrid
+from overhead.geometry.sensors import AccessConstraints, NadirCone
+from overhead.orbits.constellations import (
+    repeat_ground_track_altitude_km,
+    sun_synchronous_inclination_deg,
+    walker,
+)
+from overhead.orbits.j2 import DesignedOrbits
+from overhead.orbits.sun import sun_position_teme_km
+from overhead.orbits.timescales import to_datetime64
+
+__all__ = ["DesignSpec", "Requirement", "best_design", "build_design", "design_from_row", "load_spec",
+           "pareto_front", "sweep"]
+
+FAMILIES = ("walker", "sso", "repeat")
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """A threshold on a figure of merit over a share of the area: e.g. max revisit ≤ 6 h over 95 % of it.
+
+    ``percentile_area`` = 95 means the value that 95 % of the area (area-weighted) does not exceed; a point
+    where the metric is undefined (never seen, or seen once for revisits) counts as failing.
+    """
+
+    metric: str
+    max: float
+    percentile_area: float = 100.0
+
+    def __post_init__(self) -> None:
+        if self.metric not in FIGURES_OF_MERIT:
+            raise OverheadError(f"unknown metric {self.metric!r}; use one of {', '.join(FIGURES_OF_MERIT)}")
+
+    @property
+    def column(self) -> str:
+        return f"{self.metric}_p{self.percentile_area:g}"
+
+
+@dataclass
+class DesignSpec:
+    """A parsed sweep specification."""
+
+    name: str
+    where: dict
+    start: np.datetime64
+    days: float
+    sensor: dict
+    constraints: dict
+    designs: list[dict]
+    requirement: list[Requirement]
+    cost: dict = field(default_factory=lambda: {"per_satellite": 1.0, "per_plane": 0.0})
+
+    def grid(self) -> AnalysisGrid:
+        w = dict(self.where)
+        resolution = w.pop("resolution", None)
+        if "country" in w:
+            return AnalysisGrid.country(w["country"], resolution or 3)
+        if "band" in w:
+            return AnalysisGrid.latitude_band(*w["band"], resolution or 2)
+        if "geojson" in w:
+            return AnalysisGrid.from_geojson_file(w["geojson"], resolution or 3)
+        if "points" in w:
+            return AnalysisGrid.from_csv(w["points"])
+        if w.get("global"):
+            return AnalysisGrid.global_grid(resolution or 1)
+        raise OverheadError("where: give one of country, band, geojson, points or global: true")
+
+    def candidates(self) -> Iterator[dict]:
+        """Every design of the spec as a flat dict of parameters (family, sensor and orbit values)."""
+        sensor_grid = _product(self.sensor)
+        for block in self.designs:
+            if len(block) != 1 or next(iter(block)) not in FAMILIES:
+                raise OverheadError(f"each design block needs one family key of {', '.join(FAMILIES)}: {block}")
+            family, params = next(iter(block.items()))
+            for values in _product(params):
+                for sensor in sensor_grid:
+                    candidate = {"family": family, **values, **sensor}
+                    if family == "walker" and (candidate["total"] % candidate["planes"]
+                                               or not 0 <= candidate.get("phasing", 0) < candidate["planes"]):
+                        continue  # not a valid Walker pattern
+                    yield candidate
+
+
+def _product(params: dict) -> list[dict]:
+    keys = list(params)
+    lists = [v if isinstance(v, list) else [v] for v in params.values()]
+    return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*lists)]
+
+
+def load_spec(path_or_dict) -> DesignSpec:
+    """Read a sweep spec from a YAML file or a dict."""
+    data = path_or_dict
+    if not isinstance(data, dict):
+        path = Path(path_or_dict)
+        if not path.exists():
+            raise FileNotFoundError(f"no sweep spec at {path}")
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    missing = [k for k in ("where", "start", "days", "designs", "requirement") if k not in data]
+    if missing:
+        raise OverheadError(f"the sweep spec lacks {', '.join(missing)}")
+    requirement = [Requirement(**r) for r in data["requirement"]]
+    return DesignSpec(name=str(data.get("name", "sweep")), where=dict(data["where"]),
+                      start=to_datetime64(str(data["start"])), days=float(data["days"]),
+                      sensor=dict(data.get("sensor", {"half_angle_deg": 30.0})),
+                      constraints=dict(data.get("constraints", {})), designs=list(data["designs"]),
+                      requirement=requirement, cost=dict(data.get("cost", {"per_satellite": 1.0})))
+
+
+def _raan_for_ltan(ltan_h: float, epoch: np.datetime64) -> float:
+    """RAAN (deg) putting the ascending node at local time ``ltan_h`` at the epoch (mean Sun: apparent Sun's
+    right ascension, within the 16-minute equation of time)."""
+    sun = sun_position_teme_km(np.array([epoch]))[0]
+    sun_ra = np.degrees(np.arctan2(sun[1], sun[0]))
+    return float((sun_ra + (ltan_h - 12.0) * 15.0) % 360.0)
+
+
+def build_design(candidate: dict, epoch: np.datetime64) -> DesignedOrbits:
+    """The satellites of one candidate design."""
+    family = candidate["family"]
+    if family == "walker":
+        return walker(int(candidate["total"]), int(candidate["planes"]), int(candidate.get("phasing", 0)),
+                      inclination_deg=float(candidate["inclination_deg"]), altitude_km=float(candidate["altitude_km"]),
+                      pattern=candidate.get("pattern", "delta"), epoch=epoch)
+    if family in ("sso", "repeat"):
+        if family == "repeat":
+            altitude = repeat_ground_track_altitude_km(int(candidate["revolutions"]), float(candidate["repeat_days"]))
+        else:
+            altitude = float(candidate["altitude_km"])
+        planes, per_plane = int(candidate.get("planes", 1)), int(candidate.get("per_plane", 1))
+        inclination = float(sun_synchronous_inclination_deg(altitude))
+        raan0 = _raan_for_ltan(float(candidate.get("ltan_h", 10.5)), epoch)
+        # SSO planes share a local time when they share a node: spread them in local time over 12 h at most
+        spread = float(candidate.get("plane_spread_h", 0.0))
+        raan = np.repeat(raan0 + np.arange(planes) * spread * 15.0, per_plane)
+        anomaly = np.tile(np.arange(per_plane) * 360.0 / per_plane, planes)
+        return DesignedOrbits.from_altitude(altitude, inclination, raan_deg=raan % 360.0, mean_anomaly_deg=anomaly,
+                                            epoch=epoch)
+    raise OverheadError(f"unknown design family {family!r}")
+
+
+def _planes(candidate: dict) -> int:
+    return int(candidate.get("planes", 1))
+
+
+def _cost(candidate: dict, n_satellites: int, cost: dict) -> float:
+    return (float(cost.get("per_satellite", 1.0)) * n_satellites + float(cost.get("per_plane", 0.0))
+            * _planes(candidate))
+
+
+def area_percentile(values: np.ndarray, area: np.ndarray, percentile: float) -> float:
+    """The value that ``percentile`` % of the area does not exceed; undefined values count as infinite."""
+    values = np.where(np.isfinite(values), values, np.inf)
+    order = np.argsort(values)
+    cumulative = np.cumsum(area[order]) / area.sum()
+    index = min(int(np.searchsorted(cumulative, percentile / 100.0 - 1e-12)), values.size - 1)
+    return float(values[order][index])
+
+
+def evaluate(candidate: dict, spec: DesignSpec, grid: AnalysisGrid) -> dict:
+    """Coverage figures of one design: global means, the requirement's percentiles, feasibility."""
+    design = build_design(candidate, spec.start)
+    constraints = AccessConstraints(sensor=NadirCone(float(candidate["half_angle_deg"])), **spec.constraints)
+    stop = spec.start + np.timedelta64(round(spec.days * 86_400), "s")
+    result = coverage(design, grid, spec.start, stop, constraints, scheduler="none", keep_windows=False)
+    row = dict(candidate)
+    row["epoch"] = str(np.datetime_as_string(spec.start, unit="s")) + "Z"
+    row["satellites"] = len(design)
+    row["cost"] = _cost(candidate, len(design), spec.cost)
+    for name in FIGURES_OF_MERIT:
+        row[f"global_{name}"] = float(result.summary[f"global_{name}"])
+    row["global_percent_points_observed"] = float(result.summary.global_percent_points_observed)
+    area = result.stats.area_km2.to_numpy()
+    feasible = True
+    for requirement in spec.requirement:
+        value = area_percentile(result.stats[requirement.metric].to_numpy(), area, requirement.percentile_area)
+        row[requirement.column] = value
+        feasible &= value <= requirement.max
+    row["feasible"] = bool(feasible)
+    return row
+
+
+def _key(candidate: dict, spec: DesignSpec) -> str:
+    payload = {"candidate": candidate, "where": spec.where, "start": str(spec.start), "days": spec.days,
+               "constraints": spec.constraints, "requirement": [r.__dict__ for r in spec.requirement],
+               "cost": spec.cost, "version": 1}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:20]
+
+
+def sweep(spec: DesignSpec, *, scheduler: str | None = None, cache_dir: str | Path | None = None,
+          progress: bool = False) -> pd.DataFrame:
+    """Evaluate every candidate design of ``spec``; a table with one row per design.
+
+    Designs found in ``cache_dir`` (default ``.overhead-cache/<name>``) are read back instead of recomputed;
+    each finished design is written there at once, so an interrupted sweep resumes where it stopped.
+    """
+    grid = spec.grid()
+    cache = Path(cache_dir or Path(".overhead-cache") / spec.name)
+    cache.mkdir(parents=True, exist_ok=True)
+    candidates = list(spec.candidates())
+    if not candidates:
+        raise OverheadError("the spec describes no valid design")
+    rows: dict[str, dict] = {}
+    todo = []
+    for candidate in candidates:
+        key = _key(candidate, spec)
+        path = cache / f"{key}.json"
+        if path.exists():
+            rows[key] = json.loads(path.read_text())
+        else:
+            todo.append((key, candidate))
+
+    def store(key: str, row: dict) -> None:
+        rows[key] = row
+        tmp = cache / f"{key}.json.part"
+        tmp.write_text(json.dumps(row, default=float))
+        tmp.replace(cache / f"{key}.json")  # atomic: a cached design is whole or absent
+
+    with Progress(disable=not progress, transient=True) as bar:
+        job = bar.add_task(f"sweep {spec.name}", total=len(candidates), completed=len(candidates) - len(todo))
+        if todo and scheduler in ("none", "serial"):
+            for key, candidate in todo:
+                store(key, evaluate(candidate, spec, grid))
+                bar.advance(job)
+        elif todo:
+            from distributed import Client, as_completed
+
+            from overhead.analysis.coverage import local_cluster
+
+            cluster = local_cluster() if scheduler in (None, "local") else None
+            client = Client(cluster if cluster is not None else scheduler)
+            try:
+                shared_grid = client.scatter(grid, broadcast=True)
+                futures = {client.submit(evaluate, candidate, spec, shared_grid, pure=False): key
+                           for key, candidate in todo}
+                for future in as_completed(futures):
+                    store(futures[future], future.result())
+                    bar.advance(job)
+            finally:
+                client.close()
+                if cluster is not None:
+                    cluster.close()
+    table = pd.DataFrame([rows[_key(c, spec)] for c in candidates])
+    objective = spec.requirement[0].column
+    table["pareto"] = pareto_front(table["cost"].to_numpy(), table[objective].to_numpy())
+    return table
+
+
+def pareto_front(cost: np.ndarray, objective: np.ndarray) -> np.ndarray:
+    """Designs no other design beats on both cost and objective (both minimised)."""
+    objective = np.where(np.isfinite(objective), objective, np.inf)
+    order = np.lexsort((objective, cost))
+    on_front = np.zeros(cost.size, dtype=bool)
+    best = np.inf
+    for i in order:
+        if objective[i] < best:
+            on_front[i] = True
+            best = objective[i]
+    return on_front
+
+
+def best_design(table: pd.DataFrame) -> pd.Series:
+    """The cheapest feasible design (ties broken by the first requirement's value, the column after
+    ``feasible``'s requirement columns)."""
+    feasible = table[table.feasible]
+    if feasible.empty:
+        raise OverheadError("no design meets the requirement; widen the sweep or relax the requirement")
+    objective = next(c for c in table.columns if "_p" in c and c.split("_p")[0] in FIGURES_OF_MERIT)
+    return feasible.sort_values(["cost", objective]).iloc[0]
+
+
+def design_from_row(row: pd.Series) -> DesignedOrbits:
+    """Rebuild the satellites of a design from its row of a sweep's results."""
+    candidate = {k: v for k, v in row.items() if not (isinstance(v, float) and np.isnan(v))}
+    return build_design(candidate, to_datetime64(str(row["epoch"])))
+

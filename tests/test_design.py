@@ -1,0 +1,128 @@
+"""Design sweeps: published revisit figures, agreement with single coverage runs, caching, Pareto fronts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import overhead
+from overhead.analysis import design as design_module
+from overhead.analysis.coverage import coverage
+from overhead.analysis.design import (
+    area_percentile,
+    build_design,
+    design_from_row,
+    load_spec,
+    pareto_front,
+    sweep,
+)
+from overhead.cli.main import main
+from overhead.geometry.grids import AnalysisGrid
+from overhead.geometry.sensors import AccessConstraints, NadirCone
+from overhead.orbits.constellations import repeat_ground_track_altitude_km
+from overhead.orbits.j2 import EARTH_RADIUS_KM
+
+DAY_S = 86_400.0
+
+
+def _half_angle_for_swath(swath_km: float, altitude_km: float) -> float:
+    """Cone half-angle whose footprint is ``swath_km`` wide on a sphere of the equatorial radius."""
+    lam = swath_km / 2.0 / EARTH_RADIUS_KM
+    r = EARTH_RADIUS_KM + altitude_km
+    return float(np.degrees(np.arctan2(EARTH_RADIUS_KM * np.sin(lam), r - EARTH_RADIUS_KM * np.cos(lam))))
+
+
+def _equator(n: int = 36) -> AnalysisGrid:
+    return AnalysisGrid.points(np.zeros(n), np.linspace(-175.0, 175.0, n))
+
+
+def test_sentinel_2_pair_revisits_the_equator_every_5_days():
+    # Sentinel-2: sun-synchronous, 143 revolutions in 10 days (786 km), 10:30 descending node, 290 km swath,
+    # two satellites 180° apart in one plane → 5 days at the equator (ESA Sentinel-2 User Handbook, §2.2)
+    altitude = repeat_ground_track_altitude_km(143, 10)
+    assert altitude == pytest.approx(786.0, abs=5.0)
+    pair = build_design({"family": "repeat", "revolutions": 143, "repeat_days": 10, "per_plane": 2,
+                         "ltan_h": 22.5}, np.datetime64("2026-03-21T00:00:00", "ns"))
+    cone = NadirCone(_half_angle_for_swath(290.0, altitude))
+    daylight = AccessConstraints(sensor=cone, min_sun_elevation_deg=0.0)
+    result = coverage(pair, _equator(), "2026-03-21T00:00:00Z", "2026-04-10T00:00:00Z", daylight, scheduler="none")
+    assert (result.stats.accesses >= 3).all()
+    assert float(result.stats.max_revisit_s.max()) / DAY_S == pytest.approx(5.0, abs=0.1)
+
+
+def test_landsat_8_alone_repeats_every_16_days():
+    landsat = build_design({"family": "repeat", "revolutions": 233, "repeat_days": 16, "per_plane": 1,
+                            "ltan_h": 22.0}, np.datetime64("2026-03-21T00:00:00", "ns"))
+    cone = NadirCone(_half_angle_for_swath(185.0, float(landsat.semi_major_axis_km[0] - EARTH_RADIUS_KM)))
+    daylight = AccessConstraints(sensor=cone, min_sun_elevation_deg=0.0)
+    result = coverage(landsat, _equator(), "2026-03-21T00:00:00Z", "2026-05-06T00:00:00Z", daylight,
+                      scheduler="none")
+    assert (result.stats.accesses >= 2).all()
+    # every point comes back after one 16-day cycle (a point under two overlapping swaths also sees the
+    # neighbouring track a day earlier or later)
+    assert float(result.stats.max_revisit_s.max()) / DAY_S == pytest.approx(16.0, abs=1.1)
+    assert np.median(result.stats.max_revisit_s) / DAY_S == pytest.approx(16.0, abs=0.05)
+
+
+SPEC = {
+    "name": "test-sweep",
+    "where": {"band": [-30, 30], "resolution": 1},
+    "start": "2026-03-21T00:00:00Z",
+    "days": 1,
+    "sensor": {"half_angle_deg": [25, 35]},
+    "designs": [{"walker": {"total": [4, 8], "planes": [2], "phasing": [1], "inclination_deg": [30, 60],
+                            "altitude_km": [600]}},
+                {"sso": {"planes": [1], "per_plane": [2], "altitude_km": [700], "ltan_h": [10.5]}}],
+    "requirement": [{"metric": "max_revisit_s", "percentile_area": 90, "max": 43_200}],
+    "cost": {"per_satellite": 1.0, "per_plane": 0.5},
+}
+
+
+def test_sweep_rows_equal_independent_coverage_runs(tmp_path):
+    spec = load_spec(SPEC)
+    table = sweep(spec, scheduler="none", cache_dir=tmp_path)
+    assert len(table) == 10 and table.pareto.any()
+    grid = spec.grid()
+    for _, row in table.sample(3, random_state=1).iterrows():
+        run = coverage(design_from_row(row), grid, "2026-03-21T00:00:00Z", "2026-03-22T00:00:00Z",
+                       AccessConstraints(sensor=NadirCone(float(row.half_angle_deg))), scheduler="none")
+        assert float(run.summary.global_mean_response_s) == pytest.approx(row.global_mean_response_s, rel=1e-9)
+        value = area_percentile(run.stats.max_revisit_s.to_numpy(), run.stats.area_km2.to_numpy(), 90)
+        assert value == pytest.approx(row.max_revisit_s_p90, rel=1e-9)
+        assert row.feasible == (value <= 43_200)
+
+
+def test_sweep_resumes_from_its_cache(tmp_path, monkeypatch):
+    spec = load_spec(SPEC)
+    first = sweep(spec, scheduler="none", cache_dir=tmp_path)
+
+    def no_more(*args, **kwargs):
+        raise AssertionError("a cached design was evaluated again")
+
+    monkeypatch.setattr(design_module, "evaluate", no_more)
+    again = sweep(spec, scheduler="none", cache_dir=tmp_path)
+    pd.testing.assert_frame_equal(first, again)
+
+
+def test_pareto_front_and_area_percentile():
+    cost = np.array([1.0, 2.0, 2.0, 3.0, 4.0])
+    objective = np.array([10.0, 8.0, 9.0, 8.5, 1.0])
+    assert pareto_front(cost, objective).tolist() == [True, True, False, False, True]
+    assert area_percentile(np.array([1.0, 2.0, np.nan, 4.0]), np.ones(4), 50) == 2.0
+    assert area_percentile(np.array([1.0, 2.0, np.nan, 4.0]), np.ones(4), 100) == np.inf
+
+
+def test_cli_sweep_and_export(tmp_path):
+    spec = tmp_path / "spec.yaml"
+    import yaml
+
+    spec.write_text(yaml.safe_dump(SPEC))
+    results, chart, tle = tmp_path / "r.parquet", tmp_path / "p.png", tmp_path / "best.tle"
+    assert main(["design", "sweep", str(spec), "--scheduler", "none", "--cache", str(tmp_path / "c"), "-o",
+                 str(results), "--plot", str(chart)]) == 0
+    assert main(["design", "export", str(results), "--best", "-o", str(tle)]) == 0
+    table = pd.read_parquet(results)
+    best = table[table.feasible].sort_values(["cost", "max_revisit_s_p90"]).iloc[0]
+    assert len(overhead.load_elements(tle)) == best.satellites
+    assert chart.stat().st_size > 10_000
