@@ -220,6 +220,10 @@ def evaluate(candidate: dict, spec: DesignSpec, grid: AnalysisGrid) -> dict:
     return row
 
 
+def _evaluate_batch(batch: list[tuple[str, dict]], spec: DesignSpec, grid: AnalysisGrid) -> list[tuple[str, dict]]:
+    return [(key, evaluate(candidate, spec, grid)) for key, candidate in batch]
+
+
 def _key(candidate: dict, spec: DesignSpec) -> str:
     payload = {"candidate": candidate, "where": spec.where, "start": str(spec.start), "days": spec.days,
                "constraints": spec.constraints, "requirement": [r.__dict__ for r in spec.requirement],
@@ -271,11 +275,15 @@ def sweep(spec: DesignSpec, *, scheduler: str | None = None, cache_dir: str | Pa
             client = Client(cluster if cluster is not None else scheduler)
             try:
                 shared_grid = client.scatter(grid, broadcast=True)
-                futures = {client.submit(evaluate, candidate, spec, shared_grid, pure=False): key
-                           for key, candidate in todo}
+                # a few designs per task: one design is tens of milliseconds, a task's round trip a few
+                workers = max(1, len(client.scheduler_info().get("workers", {})) or 1)
+                size = max(1, min(16, len(todo) // (4 * workers)))
+                batches = [todo[k:k + size] for k in range(0, len(todo), size)]
+                futures = [client.submit(_evaluate_batch, batch, spec, shared_grid, pure=False) for batch in batches]
                 for future in as_completed(futures):
-                    store(futures[future], future.result())
-                    bar.advance(job)
+                    for key, row in future.result():
+                        store(key, row)
+                        bar.advance(job)
             finally:
                 client.close()
                 if cluster is not None:
