@@ -74,3 +74,13 @@ def test_j2_velocity_is_the_derivative_of_position():
         r = np.stack([ds.x_km, ds.y_km, ds.z_km], -1)
         v = np.stack([ds.vx_km_s, ds.vy_km_s, ds.vz_km_s], -1)
         np.testing.assert_allclose((r[:, 2] - r[:, 0]) / 1.0, v[:, 1], atol=1e-6)  # 1 mm/s
+
+
+def test_landsat_ground_track_spacing():
+    from overhead.orbits.constellations import ground_track_spacing_km
+
+    altitude = repeat_ground_track_altitude_km(233, 16)
+    # Landsat 8 Data Users Handbook: successive orbits 2,752 km apart at the equator; adjacent tracks of the
+    # 16-day cycle 172 km apart (= 2,752 km / 16)
+    assert ground_track_spacing_km(altitude) == pytest.approx(2752.0, abs=2.0)
+    assert 2 * np.pi * EARTH_RADIUS_KM / 233 == pytest.approx(172.0, abs=0.5)

@@ -7,7 +7,7 @@ from scipy.optimize import brentq
 
 from overhead.orbits.j2 import EARTH_RADIUS_KM, DesignedOrbits, j2_secular_rates
 
-__all__ = ["repeat_ground_track_altitude_km", "sun_synchronous_inclination_deg", "walker"]
+__all__ = ["ground_track_spacing_km", "repeat_ground_track_altitude_km", "sun_synchronous_inclination_deg", "walker"]
 
 # Mean motion of the mean Sun: 360° per tropical year (365.2421897 days)
 SUN_RATE_RAD_S = 2.0 * np.pi / (365.2421897 * 86_400.0)
@@ -74,3 +74,16 @@ def walker(total: int, planes: int, phasing: int, *, inclination_deg: float, alt
     names = [f"WALKER-P{j + 1:02d}-S{k + 1:02d}" for j, k in zip(plane, slot, strict=True)]
     return DesignedOrbits.from_altitude(altitude_km, inclination_deg, raan_deg=raan, mean_anomaly_deg=anomaly,
                                         epoch=epoch, names=names)
+
+
+def ground_track_spacing_km(altitude_km: float, *, inclination_deg: float | None = None) -> float:
+    """Distance along the equator between the tracks of two successive revolutions (km).
+
+    The Earth turns under the node by 2π · T_nodal / T_nodal-day each revolution; sun-synchronous when no
+    inclination is given. (After a k-revolution repeat cycle, neighbouring tracks are 2πR/k apart.)
+    """
+    a = EARTH_RADIUS_KM + altitude_km
+    inc = sun_synchronous_inclination_deg(altitude_km) if inclination_deg is None else inclination_deg
+    raan_dot, argp_dot, m_dot = j2_secular_rates(a, 0.0, inc)
+    revolutions_per_nodal_day = (m_dot + argp_dot) / (EARTH_ROTATION_RAD_S - raan_dot)
+    return float(2.0 * np.pi * EARTH_RADIUS_KM / revolutions_per_nodal_day)
