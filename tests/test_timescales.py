@@ -46,3 +46,16 @@ def test_time_inputs_and_iso_output():
     assert format_iso(t, digits=3).tolist() == ["2026-05-30T12:00:00.000Z", "2026-05-30T12:00:00.500Z"]
     with pytest.raises(TimeError, match="ISO-8601"):
         to_datetime64("yesterday")
+
+
+def test_geodetic_conversion_inverts_exactly_from_ground_to_geo():
+    from overhead.orbits.frames import geodetic_to_itrf, itrf_to_geodetic
+
+    rng = np.random.default_rng(5)
+    lat = np.degrees(np.arcsin(rng.uniform(-1, 1, 20_000)))
+    lon = rng.uniform(-180, 180, 20_000)
+    for alt_km in (-0.4, 0.0, 500.0, 20_200.0, 35_786.0):
+        back_lat, back_lon, back_alt = itrf_to_geodetic(geodetic_to_itrf(lat, lon, alt_km))
+        assert np.abs(back_lat - lat).max() * 111_000 < 1e-6  # metres
+        assert np.abs((back_lon - lon + 180) % 360 - 180).max() * 111_000 < 1e-6
+        assert np.abs(back_alt - alt_km).max() < 1e-9  # km
