@@ -126,3 +126,15 @@ def test_cli_sweep_and_export(tmp_path):
     best = table[table.feasible].sort_values(["cost", "max_revisit_s_p90"]).iloc[0]
     assert len(overhead.load_elements(tle)) == best.satellites
     assert chart.stat().st_size > 10_000
+
+
+def test_mixed_designs_combine_their_satellites(tmp_path):
+    spec = load_spec({**SPEC, "designs": [{"mix": [
+        {"sso": {"planes": [1], "per_plane": [2], "altitude_km": [700], "ltan_h": [10.5]}},
+        {"walker": {"total": [4, 6], "planes": [2], "phasing": [1], "inclination_deg": [30], "altitude_km": [550]}},
+    ]}], "sensor": {"half_angle_deg": 30}})
+    table = sweep(spec, scheduler="none", cache_dir=tmp_path)
+    assert table.family.tolist() == ["mix", "mix"] and table.satellites.tolist() == [6, 8]
+    assert table.cost.tolist() == [6 + 0.5 * 3, 8 + 0.5 * 3]  # 1 SSO plane + 2 Walker planes
+    design = design_from_row(table.iloc[0])
+    assert sorted(set(np.round(design.inclination_deg, 1))) == [30.0, 98.2]

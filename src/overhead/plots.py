@@ -16,7 +16,7 @@ from matplotlib.collections import LineCollection, PolyCollection
 
 from overhead._resources import data_path
 
-__all__ = ["coverage_map", "ground_track_map", "land_polygons", "pareto_chart"]
+__all__ = ["coverage_map", "ground_track_map", "land_polygons", "parameter_chart", "pareto_chart"]
 
 
 @lru_cache(maxsize=1)
@@ -155,6 +155,35 @@ def pareto_chart(table, objective: str, path: str | Path, *, threshold: float | 
         ax.axhline(threshold / scale, color="crimson", linestyle="--", linewidth=1, label="requirement")
     ax.set_xlabel("cost proxy")
     ax.set_ylabel(f"{objective} ({unit})")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def parameter_chart(table, parameter: str, metric: str, path: str | Path, *, threshold: float | None = None,
+                    title: str = "Design sweep") -> Path:
+    """A figure of merit against one design parameter, one colour per family; the best value per parameter
+    value joined."""
+    if parameter not in table:
+        raise ValueError(f"no column {parameter!r} in the results; choose one of {', '.join(table.columns)}")
+    fig, ax = plt.subplots(figsize=(9, 6), dpi=100)
+    scale, unit = (3600.0, "h") if metric.split("_p")[0].endswith("_s") else (1.0, "")
+    data = table[[parameter, metric, "family"]].dropna(subset=[parameter])
+    for k, family in enumerate(sorted(set(data.family))):
+        rows = data[data.family == family]
+        ax.scatter(rows[parameter], rows[metric] / scale, s=25, alpha=0.6, color=f"C{k}", label=family)
+    best = data.replace(np.inf, np.nan).groupby(parameter)[metric].min() / scale
+    ax.plot(best.index, best.to_numpy(), "-", color="black", linewidth=1, label="best at each value")
+    if threshold is not None:
+        ax.axhline(threshold / scale, color="crimson", linestyle="--", linewidth=1, label="requirement")
+    ax.set_xlabel(parameter)
+    ax.set_ylabel(f"{metric} ({unit})")
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)

@@ -55,11 +55,16 @@ class CoverageResult:
 
 
 def _task(satellites, targets, start, stop, constraints) -> pd.DataFrame:
-    """One partition: windows as compact columns (target index, satellite id, seconds, cut flags)."""
+    """One partition: windows as compact columns (target index, satellite id, seconds, cut flags).
+
+    ``constraints`` is one set of conditions or a sequence of them (several sensors): a point counts as seen
+    while any of them holds, the windows of all sensors entering the statistics together.
+    """
+    sets = constraints if isinstance(constraints, list | tuple) else [constraints]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ElementAgeWarning)  # said once by the caller
-        w = access_windows(satellites, targets, start, stop, constraints, workers=1, max_element_age_days=None,
-                           details=False)
+        w = pd.concat([access_windows(satellites, targets, start, stop, c, workers=1, max_element_age_days=None,
+                                      details=False) for c in sets], ignore_index=True)
     index = pd.Index(targets.ids).get_indexer(w.target)
     return pd.DataFrame({"point": index, "norad_id": w.norad_id.to_numpy(),
                          "start": w.start.to_numpy(), "end": w.end.to_numpy(),
@@ -129,11 +134,15 @@ def local_cluster(n_workers: int | None = None):
                             dashboard_address=None)
 
 
-def coverage(satellites, grid: AnalysisGrid, start, stop, constraints: AccessConstraints | None = None, *,
+def coverage(satellites, grid: AnalysisGrid, start, stop,
+             constraints: AccessConstraints | list[AccessConstraints] | None = None, *,
              scheduler: str | None = None, satellites_per_task: int | None = None,
              time_chunk_days: float | None = None, keep_windows: bool = True,
              points_per_task: int = 5_000, progress: bool = False) -> CoverageResult:
     """Coverage and revisit statistics of ``grid`` by ``satellites`` (a Catalog or DesignedOrbits).
+
+    ``constraints`` may list several sets (several sensors on every satellite): a point is covered while any
+    holds; ``accesses`` then counts the windows of every sensor.
 
     ``scheduler``: None or ``"local"`` starts a LocalCluster on the local cores; ``"tcp://host:8786"`` uses
     an existing cluster; ``"none"`` runs in this process. Returns per-point statistics (see

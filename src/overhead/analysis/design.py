@@ -53,7 +53,7 @@ from overhead.orbits.timescales import to_datetime64
 __all__ = ["DesignSpec", "Requirement", "best_design", "build_design", "design_from_row", "load_spec",
            "pareto_front", "sweep"]
 
-FAMILIES = ("walker", "sso", "repeat")
+FAMILIES = ("walker", "sso", "repeat", "mix")
 
 
 @dataclass(frozen=True)
@@ -107,19 +107,41 @@ class DesignSpec:
         raise OverheadError("where: give one of country, band, geojson, points or global: true")
 
     def candidates(self) -> Iterator[dict]:
-        """Every design of the spec as a flat dict of parameters (family, sensor and orbit values)."""
+        """Every design of the spec as a flat dict of parameters (family, sensor and orbit values).
+
+        A ``mix`` block lists family blocks; its designs are every combination of one design of each
+        (e.g. a polar plane plus inclined planes), recorded as JSON in the ``parts`` column.
+        """
         sensor_grid = _product(self.sensor)
         for block in self.designs:
-            if len(block) != 1 or next(iter(block)) not in FAMILIES:
-                raise OverheadError(f"each design block needs one family key of {', '.join(FAMILIES)}: {block}")
-            family, params = next(iter(block.items()))
-            for values in _product(params):
+            family, params = _family_block(block)
+            if family == "mix":
+                orbits = [{"family": "mix", "parts": json.dumps(combo)}
+                          for combo in itertools.product(*[list(_orbit_candidates(sub)) for sub in params])]
+            else:
+                orbits = list(_orbit_candidates(block))
+            for orbit in orbits:
                 for sensor in sensor_grid:
-                    candidate = {"family": family, **values, **sensor}
-                    if family == "walker" and (candidate["total"] % candidate["planes"]
-                                               or not 0 <= candidate.get("phasing", 0) < candidate["planes"]):
-                        continue  # not a valid Walker pattern
-                    yield candidate
+                    yield {**orbit, **sensor}
+
+
+def _family_block(block: dict) -> tuple[str, dict | list]:
+    if not isinstance(block, dict) or len(block) != 1 or next(iter(block)) not in FAMILIES:
+        raise OverheadError(f"each design block needs one family key of {', '.join(FAMILIES)}: {block}")
+    return next(iter(block.items()))
+
+
+def _orbit_candidates(block: dict) -> Iterator[dict]:
+    """The orbit designs of one family block (no sensor), skipping invalid Walker patterns."""
+    family, params = _family_block(block)
+    if family == "mix":
+        raise OverheadError("a mix cannot contain another mix")
+    for values in _product(params):
+        candidate = {"family": family, **values}
+        if family == "walker" and (candidate["total"] % candidate["planes"]
+                                   or not 0 <= candidate.get("phasing", 0) < candidate["planes"]):
+            continue  # not a valid Walker pattern
+        yield candidate
 
 
 def _product(params: dict) -> list[dict]:
@@ -158,6 +180,8 @@ def _raan_for_ltan(ltan_h: float, epoch: np.datetime64) -> float:
 def build_design(candidate: dict, epoch: np.datetime64) -> DesignedOrbits:
     """The satellites of one candidate design."""
     family = candidate["family"]
+    if family == "mix":
+        return DesignedOrbits.concatenate([build_design(part, epoch) for part in json.loads(candidate["parts"])])
     if family == "walker":
         return walker(int(candidate["total"]), int(candidate["planes"]), int(candidate.get("phasing", 0)),
                       inclination_deg=float(candidate["inclination_deg"]), altitude_km=float(candidate["altitude_km"]),
@@ -180,6 +204,8 @@ def build_design(candidate: dict, epoch: np.datetime64) -> DesignedOrbits:
 
 
 def _planes(candidate: dict) -> int:
+    if candidate["family"] == "mix":
+        return sum(_planes(part) for part in json.loads(candidate["parts"]))
     return int(candidate.get("planes", 1))
 
 

@@ -236,7 +236,7 @@ def cmd_design(args) -> None:
 def _design_sweep(args) -> None:
     from overhead.analysis.design import best_design, load_spec, sweep
     from overhead.cli.tables import write_table
-    from overhead.plots import pareto_chart
+    from overhead.plots import parameter_chart, pareto_chart
 
     spec = load_spec(args.spec)
     table = sweep(spec, scheduler=args.scheduler, cache_dir=args.cache, progress=sys.stderr.isatty())
@@ -259,6 +259,10 @@ def _design_sweep(args) -> None:
     if args.plot:
         chart = pareto_chart(table, objective, args.plot, threshold=spec.requirement[0].max, title=spec.name)
         err_console.print(f"Pareto chart: {chart}")
+    if args.parameter_plot:
+        chart = parameter_chart(table, args.parameter, objective, args.parameter_plot,
+                                threshold=spec.requirement[0].max, title=spec.name)
+        err_console.print(f"{objective} against {args.parameter}: {chart}")
 
 
 def _design_export(args) -> None:
@@ -369,6 +373,8 @@ def build_parser() -> argparse.ArgumentParser:
     h.add_argument("--cache", default=None, help="cache folder (default .overhead-cache/NAME): re-runs resume")
     h.add_argument("-o", "--output", help="results.parquet or .csv")
     h.add_argument("--plot", help="Pareto chart PNG")
+    h.add_argument("--parameter-plot", help="PNG of the requirement's figure of merit against --parameter")
+    h.add_argument("--parameter", default="satellites", help="design parameter for --parameter-plot")
     h = helpers.add_parser("export", help="write a design of a sweep's results as elements")
     h.add_argument("results")
     which = h.add_mutually_exclusive_group(required=True)

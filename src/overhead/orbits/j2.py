@@ -95,6 +95,18 @@ class DesignedOrbits:
     def __len__(self) -> int:
         return self.semi_major_axis_km.size
 
+    @classmethod
+    def concatenate(cls, designs: list[DesignedOrbits]) -> DesignedOrbits:
+        """One design of several (e.g. a polar plane plus inclined planes), renumbered from 0."""
+        if len({str(d.epoch) for d in designs}) > 1:
+            raise ValueError("designs to combine must share an epoch")
+        def joined(name: str) -> np.ndarray:
+            return np.concatenate([getattr(d, name) for d in designs])
+        names = [f"P{k + 1}-{n}" for k, d in enumerate(designs) for n in d.names]
+        return cls(joined("semi_major_axis_km"), joined("eccentricity"), joined("inclination_deg"), joined("raan_deg"),
+                   joined("arg_of_perigee_deg"), joined("mean_anomaly_deg"), designs[0].epoch,
+                   np.array(names, dtype=object))
+
     def __getitem__(self, index) -> DesignedOrbits:
         """The designs at positions ``index`` (a slice or a list of positions)."""
         index = np.atleast_1d(np.arange(len(self))[index])
