@@ -281,6 +281,58 @@ def _design_export(args) -> None:
                   f"({row.family}, cost {row.cost:g}) to {args.output}")
 
 
+def cmd_catalog(args) -> None:
+    from overhead.catalog.store import CatalogStore
+
+    if args.action == "manoeuvres":
+        from overhead.catalog.manoeuvres import detect_manoeuvres
+        from overhead.cli.tables import with_iso_times
+
+        catalog = _load(args.paths[0])
+        table = detect_manoeuvres(catalog.elements)
+        _emit(with_iso_times(table, ("time",)), args.output, "manoeuvres", float_format="%.6f")
+        return
+    store = CatalogStore(args.db)
+    if args.action == "ingest":
+        report = store.ingest(args.paths, group=args.group)
+        for reject in report.rejected[:20]:
+            err_console.print(f"[yellow]rejected[/]: {reject}")
+        console.print(report.text())
+    elif args.action == "changes":
+        from overhead.cli.tables import with_iso_times
+
+        table = store.changes(since=args.since)
+        table = with_iso_times(table, ("time",))[["norad_id", "name", "object_id", "change", "time", "detail"]]
+        _emit(table, args.output, "changes", float_format="%.6f")
+    elif args.action == "history":
+        if len(args.paths) != 1 or not args.paths[0].isdigit():
+            raise OverheadError("give one NORAD id: overhead catalog history 25544")
+        table = store.history(int(args.paths[0]))
+        console.print(table.drop(columns=["line1", "line2"]).to_string(index=False))
+
+
+def cmd_above(args) -> None:
+    from rich.table import Table
+
+    from overhead.catalog.above import above
+    from overhead.catalog.store import CatalogStore
+    from overhead.orbits.timescales import format_iso, to_datetime64
+
+    catalog = CatalogStore(args.db).latest_catalog()
+    if len(catalog) == 0:
+        raise OverheadError("the catalog store is empty: run `overhead catalog ingest FILE` first")
+    when = to_datetime64(args.time) if args.time else np.datetime64("now", "ns")
+    table = above(catalog, args.site, when, min_elevation_deg=args.min_elevation)
+    view = Table(title=f"{len(table)} satellites above {args.min_elevation:g}° at {args.site.lat_deg:.4f}, "
+                       f"{args.site.lon_deg:.4f} — {format_iso(when, digits=0)}")
+    for column in ("satellite", "NORAD", "az", "el", "range km", "sunlit", "elements age d"):
+        view.add_column(column, justify="left" if column == "satellite" else "right")
+    for row in table.head(args.limit).itertuples():
+        view.add_row(row.name, str(row.norad_id), f"{row.azimuth_deg:.1f}°", f"{row.elevation_deg:.1f}°",
+                     f"{row.range_km:,.0f}", "yes" if row.sunlit else "no", f"{row.element_age_days:.1f}")
+    console.print(view)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="overhead", description="What is watching, what it can see, and when.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -359,6 +411,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-elevation", type=float, default=10.0)
     p.add_argument("-o", "--output")
     p.set_defaults(func=cmd_passes)
+
+    p = sub.add_parser("catalog", help="the persistent catalog: ingest, changes, history, manoeuvres")
+    p.add_argument("action", choices=("ingest", "changes", "history", "manoeuvres"))
+    p.add_argument("paths", nargs="*", help="files/folders to ingest; a NORAD id for history; a history file for "
+                                           "manoeuvres")
+    p.add_argument("--db", default=None, help="database URL (default: SQLite in the user's data directory; "
+                                              "postgresql://... for PostgreSQL)")
+    p.add_argument("--group", default=None, help="snapshot series of this ingest (default: the file's stem)")
+    p.add_argument("--since", default=None, help="changes found by ingests after this UTC time")
+    p.add_argument("-o", "--output")
+    p.set_defaults(func=cmd_catalog)
+
+    p = sub.add_parser("above", help="what is overhead: satellites above a place at a time")
+    p.add_argument("site", type=_site, help="LAT,LON[,ALT_M]")
+    p.add_argument("--time", help="UTC ISO time (default now)")
+    p.add_argument("--min-elevation", type=float, default=10.0)
+    p.add_argument("--limit", type=int, default=40, help="rows to print")
+    p.add_argument("--db", default=None)
+    p.set_defaults(func=cmd_above)
 
     p = sub.add_parser("iers", help="Earth-orientation data")
     p.add_argument("action", choices=("update",))

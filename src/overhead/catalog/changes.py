@@ -1,0 +1,116 @@
+"""Change detection at each ingest: new objects (grouped by launch), objects no longer reported, decays, and
+manoeuvres in the new element sets."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select, update
+
+from overhead.catalog.manoeuvres import detect_manoeuvres
+from overhead.catalog.models import ElementSet, SpaceObject
+
+__all__ = ["CHANGE_COLUMNS", "detect_changes"]
+
+CHANGE_COLUMNS = ("norad_id", "name", "object_id", "change", "time", "detail", "confidence")
+DECAY_MEAN_MOTION_REV_DAY = 15.6  # perigee below ~300 km: days to weeks from re-entry
+REENTRY_MEAN_MOTION_REV_DAY = 16.4  # ~150 km
+
+
+def _naive(t):
+    return pd.Timestamp(t).to_pydatetime().replace(tzinfo=None)
+
+
+def detect_changes(connection, *, ingest_id: int, previous_ingest_id: int | None, group: str, new_ids: list[int],
+                   latest: dict, fresh: list) -> pd.DataFrame:
+    """Rows of :data:`CHANGE_COLUMNS` for one ingest (run inside its transaction)."""
+    rows = _new_objects(new_ids, latest)
+    if previous_ingest_id is not None:
+        rows += _missing_objects(connection, ingest_id, previous_ingest_id, group, set(latest))
+    rows += _manoeuvres(connection, fresh)
+    return pd.DataFrame(rows, columns=list(CHANGE_COLUMNS))
+
+
+def _new_objects(new_ids: list[int], latest: dict) -> list[dict]:
+    launches: dict[str, list[int]] = {}
+    for n in new_ids:
+        launches.setdefault(latest[n].object_id[:8] or "unknown", []).append(n)
+    rows = []
+    for launch, ids in sorted(launches.items()):
+        pieces = ", ".join(sorted(latest[n].object_id[8:] or "?" for n in ids))
+        for n in sorted(ids):
+            record = latest[n]
+            rows.append({"norad_id": n, "name": record.name, "object_id": record.object_id, "change": "new",
+                         "time": _naive(record.epoch),
+                         "detail": f"launch {launch}: {len(ids)} new object(s) ({pieces})", "confidence": 1.0})
+    return rows
+
+
+def _missing_objects(connection, ingest_id: int, previous_ingest_id: int, group: str, present: set[int]) -> list:
+    """Objects the previous ingest of the group reported and this one does not: decayed or gone."""
+    candidates = connection.execute(select(SpaceObject.norad_id, SpaceObject.name, SpaceObject.object_id,
+                                           SpaceObject.last_epoch)
+                                    .where(SpaceObject.group_name == group,
+                                           SpaceObject.last_ingest_id == previous_ingest_id,
+                                           SpaceObject.status == "active")).all()
+    missing = [c for c in candidates if c.norad_id not in present]
+    rows = []
+    for obj in missing:
+        recent = connection.execute(select(ElementSet.epoch, ElementSet.mean_motion_rev_per_day)
+                                    .where(ElementSet.norad_id == obj.norad_id)
+                                    .order_by(ElementSet.epoch.desc()).limit(10)).all()
+        kind, detail, confidence = "gone", "no longer reported", 0.8
+        if recent:
+            n_last = recent[0].mean_motion_rev_per_day
+            if n_last >= DECAY_MEAN_MOTION_REV_DAY:
+                kind, confidence = "decayed", min(1.0, 0.6 + (n_last - DECAY_MEAN_MOTION_REV_DAY))
+                detail = f"last mean motion {n_last:.3f} rev/day (perigee below ~300 km)"
+                predicted = _predicted_reentry(recent)
+                if predicted is not None:
+                    detail += f"; re-entry predicted about {predicted:%Y-%m-%d}"
+        rows.append({"norad_id": obj.norad_id, "name": obj.name, "object_id": obj.object_id, "change": kind,
+                     "time": obj.last_epoch, "detail": detail, "confidence": confidence})
+        connection.execute(update(SpaceObject).where(SpaceObject.norad_id == obj.norad_id).values(status=kind))
+    return rows
+
+
+def _predicted_reentry(recent) -> object | None:
+    """Where the mean motion's trend (a line through the last element sets) reaches ~150 km."""
+    if len(recent) < 3:
+        return None
+    t = np.array([(r.epoch - recent[-1].epoch).total_seconds() / 86_400 for r in recent])
+    n = np.array([r.mean_motion_rev_per_day for r in recent])
+    slope, intercept = np.polyfit(t, n, 1)
+    if slope <= 0:
+        return None
+    days = (REENTRY_MEAN_MOTION_REV_DAY - intercept) / slope
+    return recent[-1].epoch + pd.Timedelta(days=float(days))
+
+
+def _manoeuvres(connection, fresh: list) -> list[dict]:
+    """Manoeuvres at the new element sets, judged against each object's stored history."""
+    if not fresh:
+        return []
+    first_new: dict[int, object] = {}
+    for record, _ in fresh:
+        epoch = _naive(record.epoch)
+        first_new[record.norad_id] = min(first_new.get(record.norad_id, epoch), epoch)
+    ids = list(first_new)
+    history = []
+    for k in range(0, len(ids), 2000):
+        history += connection.execute(select(ElementSet.norad_id, ElementSet.epoch, ElementSet.mean_motion_rev_per_day,
+                                             ElementSet.inclination_deg)
+                                      .where(ElementSet.norad_id.in_(ids[k:k + 2000]))).all()
+    table = pd.DataFrame(history, columns=["norad_id", "epoch", "mean_motion_rev_per_day", "inclination_deg"])
+    found = detect_manoeuvres(table)
+    names = dict(connection.execute(select(SpaceObject.norad_id, SpaceObject.name)
+                                    .where(SpaceObject.norad_id.in_(list(found.norad_id.unique())))).all()) \
+        if len(found) else {}
+    rows = []
+    for m in found.itertuples():
+        if pd.Timestamp(m.time) >= pd.Timestamp(first_new[m.norad_id]) - pd.Timedelta(days=3):
+            rows.append({"norad_id": m.norad_id, "name": names.get(m.norad_id, ""), "object_id": "",
+                         "change": "manoeuvre", "time": pd.Timestamp(m.time).to_pydatetime(),
+                         "detail": f"Δa {m.delta_a_km * 1000:+.0f} m, Δi {m.delta_i_deg * 1000:+.1f} mdeg",
+                         "confidence": float(m.confidence)})
+    return rows
