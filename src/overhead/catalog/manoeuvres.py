@@ -28,7 +28,7 @@ def _rolling_median(values: np.ndarray, half_window: int) -> np.ndarray:
     return pd.Series(values).rolling(2 * half_window + 1, center=True, min_periods=3).median().to_numpy()
 
 
-def detect_manoeuvres(history: pd.DataFrame, *, threshold: float = 6.0, floor_a_km: float = 0.03,
+def detect_manoeuvres(history: pd.DataFrame, *, threshold: float = 5.0, floor_a_km: float = 0.002,
                       floor_i_deg: float = 0.003, half_window: int = 10, merge_days: float = 1.0) -> pd.DataFrame:
     """Manoeuvres in a table of element sets (columns norad_id, epoch, mean_motion_rev_per_day,
     inclination_deg), any number of objects: rows of :data:`MANOEUVRE_COLUMNS`."""
