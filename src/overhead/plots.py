@@ -31,6 +31,25 @@ def land_polygons() -> list[np.ndarray]:
     return rings
 
 
+def _save(fig, path: str | Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def _finish_chart(ax, *, xlabel: str, ylabel: str, title: str, threshold: float | None, scale: float) -> None:
+    if threshold is not None:
+        ax.axhline(threshold / scale, color="crimson", linestyle="--", linewidth=1, label="requirement")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+
+
 def _split_at_antimeridian(lon: np.ndarray, lat: np.ndarray) -> list[np.ndarray]:
     jumps = np.flatnonzero(np.abs(np.diff(lon)) > 180.0) + 1
     pieces = np.split(np.column_stack([lon, lat]), jumps)
@@ -82,12 +101,7 @@ def ground_track_map(tracks: xr.Dataset, path: str | Path, *, title: str, now_in
         ax.plot(site[1], site[0], "*", color="crimson", markersize=16, markeredgecolor="black", zorder=7)
         ax.annotate(site[2], (site[1], site[0]), xytext=(7, -12), textcoords="offset points", color="crimson",
                     fontsize=10, fontweight="bold", zorder=7)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def coverage_map(stats: xr.Dataset, metric: str, path: str | Path, *, title: str,
@@ -124,12 +138,7 @@ def coverage_map(stats: xr.Dataset, metric: str, path: str | Path, *, title: str
     ax.add_collection(PolyCollection(land_polygons(), facecolor="none", edgecolor="#333333", linewidth=0.5,
                                      zorder=4))
     fig.colorbar(mappable, ax=ax, shrink=0.7, label=f"{metric.replace('_s', '').replace('_', ' ')} ({unit})")
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def pareto_chart(table, objective: str, path: str | Path, *, threshold: float | None = None,
@@ -151,19 +160,9 @@ def pareto_chart(table, objective: str, path: str | Path, *, threshold: float | 
                        label=f"{family} ({'meets' if feasible else 'fails'})" if pick.any() else None)
     front = table[table.pareto].sort_values("cost")
     ax.plot(front.cost, front[objective] / scale, "-", color="black", linewidth=1, zorder=0, label="Pareto front")
-    if threshold is not None:
-        ax.axhline(threshold / scale, color="crimson", linestyle="--", linewidth=1, label="requirement")
-    ax.set_xlabel("cost proxy")
-    ax.set_ylabel(f"{objective} ({unit})")
-    ax.set_title(title)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    _finish_chart(ax, xlabel="cost proxy", ylabel=f"{objective} ({unit})", title=title, threshold=threshold,
+                  scale=scale)
+    return _save(fig, path)
 
 
 def parameter_chart(table, parameter: str, metric: str, path: str | Path, *, threshold: float | None = None,
@@ -180,16 +179,5 @@ def parameter_chart(table, parameter: str, metric: str, path: str | Path, *, thr
         ax.scatter(rows[parameter], rows[metric] / scale, s=25, alpha=0.6, color=f"C{k}", label=family)
     best = data.replace(np.inf, np.nan).groupby(parameter)[metric].min() / scale
     ax.plot(best.index, best.to_numpy(), "-", color="black", linewidth=1, label="best at each value")
-    if threshold is not None:
-        ax.axhline(threshold / scale, color="crimson", linestyle="--", linewidth=1, label="requirement")
-    ax.set_xlabel(parameter)
-    ax.set_ylabel(f"{metric} ({unit})")
-    ax.set_title(title)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    _finish_chart(ax, xlabel=parameter, ylabel=f"{metric} ({unit})", title=title, threshold=threshold, scale=scale)
+    return _save(fig, path)

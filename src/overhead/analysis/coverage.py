@@ -25,7 +25,7 @@ from overhead.geometry.sensors import AccessConstraints
 from overhead.orbits.catalog import ElementAgeWarning
 from overhead.orbits.timescales import format_iso, to_datetime64
 
-__all__ = ["CoverageResult", "coverage", "local_cluster"]
+__all__ = ["SHARED", "CoverageResult", "coverage", "local_cluster", "run_tasks"]
 
 
 @dataclass
@@ -119,6 +119,46 @@ def _client(scheduler: str | None):
     return Client(scheduler), None
 
 
+SHARED = object()  # stands, in a task's arguments, for the object run_tasks broadcasts to every worker
+
+
+def run_tasks(function, calls: list[tuple], *, scheduler: str | None, shared=None, progress: bool = False,
+              description: str = "coverage", on_result=None) -> list:
+    """``function(*args)`` for every argument tuple of ``calls``, in this process (``scheduler="none"``) or on
+    Dask (a new LocalCluster for None/"local", else the scheduler at that address). ``shared`` is sent to
+    every worker once and replaces :data:`SHARED` in the arguments; ``on_result(index, result)`` is called as
+    each finishes. Returns the results in the order of ``calls``."""
+    results: list = [None] * len(calls)
+    client, cluster = _client(scheduler)
+    try:
+        with Progress(disable=not progress, transient=True) as bar:
+            job = bar.add_task(description, total=len(calls))
+            if client is None:
+                for index, args in enumerate(calls):
+                    results[index] = function(*(shared if a is SHARED else a for a in args))
+                    if on_result:
+                        on_result(index, results[index])
+                    bar.advance(job)
+            else:
+                from distributed import as_completed
+
+                remote = client.scatter(shared, broadcast=True) if shared is not None else None
+                futures = {client.submit(function, *(remote if a is SHARED else a for a in args), pure=False): index
+                           for index, args in enumerate(calls)}
+                for future in as_completed(futures):
+                    index = futures[future]
+                    results[index] = future.result()
+                    if on_result:
+                        on_result(index, results[index])
+                    bar.advance(job)
+    finally:
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+    return results
+
+
 def local_cluster(n_workers: int | None = None):
     """A Dask ``LocalCluster`` of single-threaded worker processes, one per core, tuned for this work.
 
@@ -163,29 +203,8 @@ def coverage(satellites, grid: AnalysisGrid, start, stop,
         return _by_points(satellites, grid, t0, t1, constraints, scheduler, points_per_task, progress)
     per_task = satellites_per_task or max(1, min(64, -(-len(satellites) // (4 * (os.cpu_count() or 1)))))
     partitions, inner_edges = _partitions(len(satellites), t0, t1, per_task, time_chunk_days)
-    client, cluster = _client(scheduler)
-    parts = []
-    try:
-        with Progress(disable=not progress, transient=True) as bar:
-            job = bar.add_task("coverage", total=len(partitions))
-            if client is None:
-                for a, b, s, e in partitions:
-                    parts.append(_task(satellites[a:b], targets, s, e, constraints))
-                    bar.advance(job)
-            else:
-                from distributed import as_completed
-
-                shared_targets = client.scatter(targets, broadcast=True)
-                futures = [client.submit(_task, satellites[a:b], shared_targets, s, e, constraints, pure=False)
-                           for a, b, s, e in partitions]
-                for future in as_completed(futures):
-                    parts.append(future.result())
-                    bar.advance(job)
-    finally:
-        if client is not None:
-            client.close()
-        if cluster is not None:
-            cluster.close()
+    parts = run_tasks(_task, [(satellites[a:b], SHARED, s, e, constraints) for a, b, s, e in partitions],
+                      scheduler=scheduler, shared=targets, progress=progress)
     windows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
         columns=["point", "norad_id", "start", "end", "cut_start", "cut_end"])
     windows = _join_time_chunks(windows, set(inner_edges))
@@ -197,29 +216,9 @@ def _by_points(satellites, grid: AnalysisGrid, t0, t1, constraints, scheduler, p
                progress: bool) -> CoverageResult:
     targets = grid.to_targets()
     bounds = [(a, min(a + points_per_task, len(grid))) for a in range(0, len(grid), points_per_task)]
-    client, cluster = _client(scheduler)
-    parts: dict[tuple[int, int], dict] = {}
-    try:
-        with Progress(disable=not progress, transient=True) as bar:
-            job = bar.add_task("coverage", total=len(bounds))
-            if client is None:
-                for a, b in bounds:
-                    parts[(a, b)] = _stats_task(satellites, targets.subset(np.arange(a, b)), t0, t1, constraints)
-                    bar.advance(job)
-            else:
-                from distributed import as_completed
-
-                shared = client.scatter(satellites, broadcast=True)
-                futures = {client.submit(_stats_task, shared, targets.subset(np.arange(a, b)), t0, t1, constraints,
-                                         pure=False): (a, b) for a, b in bounds}
-                for future in as_completed(futures):
-                    parts[futures[future]] = future.result()
-                    bar.advance(job)
-    finally:
-        if client is not None:
-            client.close()
-        if cluster is not None:
-            cluster.close()
+    results = run_tasks(_stats_task, [(SHARED, targets.subset(np.arange(a, b)), t0, t1, constraints)
+                                      for a, b in bounds], scheduler=scheduler, shared=satellites, progress=progress)
+    parts = dict(zip(bounds, results, strict=True))
     values = {name: np.concatenate([parts[b][name] for b in bounds]) for name in FIGURES_OF_MERIT}
     empty = pd.DataFrame(columns=["point", "norad_id", "start", "end", "cut_start", "cut_end", "id"])
     return _package(values, empty, grid, t0, t1, len(satellites))

@@ -34,9 +34,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
-from rich.progress import Progress
 
-from overhead.analysis.coverage import coverage
+from overhead.analysis.coverage import SHARED, coverage, run_tasks
 from overhead.analysis.revisit import FIGURES_OF_MERIT
 from overhead.errors import OverheadError
 from overhead.geometry.grids import AnalysisGrid
@@ -286,34 +285,17 @@ def sweep(spec: DesignSpec, *, scheduler: str | None = None, cache_dir: str | Pa
         tmp.write_text(json.dumps(row, default=float))
         tmp.replace(cache / f"{key}.json")  # atomic: a cached design is whole or absent
 
-    with Progress(disable=not progress, transient=True) as bar:
-        job = bar.add_task(f"sweep {spec.name}", total=len(candidates), completed=len(candidates) - len(todo))
-        if todo and scheduler in ("none", "serial"):
-            for key, candidate in todo:
-                store(key, evaluate(candidate, spec, grid))
-                bar.advance(job)
-        elif todo:
-            from distributed import Client, as_completed
+    if todo:
+        # a few designs per task: one design is tens of milliseconds, a task's round trip a few
+        size = 1 if scheduler in ("none", "serial") else max(1, min(16, len(todo) // 16))
+        batches = [todo[k:k + size] for k in range(0, len(todo), size)]
 
-            from overhead.analysis.coverage import local_cluster
+        def stored(_index: int, results: list[tuple[str, dict]]) -> None:
+            for key, row in results:
+                store(key, row)
 
-            cluster = local_cluster() if scheduler in (None, "local") else None
-            client = Client(cluster if cluster is not None else scheduler)
-            try:
-                shared_grid = client.scatter(grid, broadcast=True)
-                # a few designs per task: one design is tens of milliseconds, a task's round trip a few
-                workers = max(1, len(client.scheduler_info().get("workers", {})) or 1)
-                size = max(1, min(16, len(todo) // (4 * workers)))
-                batches = [todo[k:k + size] for k in range(0, len(todo), size)]
-                futures = [client.submit(_evaluate_batch, batch, spec, shared_grid, pure=False) for batch in batches]
-                for future in as_completed(futures):
-                    for key, row in future.result():
-                        store(key, row)
-                        bar.advance(job)
-            finally:
-                client.close()
-                if cluster is not None:
-                    cluster.close()
+        run_tasks(_evaluate_batch, [(batch, spec, SHARED) for batch in batches], scheduler=scheduler, shared=grid,
+                  progress=progress, description=f"sweep {spec.name}", on_result=stored)
     table = pd.DataFrame([rows[_key(c, spec)] for c in candidates])
     objective = spec.requirement[0].column
     table["pareto"] = pareto_front(table["cost"].to_numpy(), table[objective].to_numpy())
