@@ -159,3 +159,14 @@ def test_manoeuvre_detector_finds_a_synthetic_burn():
     assert len(found) == 1
     assert abs(found.time.iloc[0] - np.datetime64("2026-02-09T12:00")) <= np.timedelta64(1, "D")
     assert found.delta_a_km.iloc[0] == pytest.approx(0.300, abs=0.03)
+
+
+def test_quality_flags_elements_too_old_for_the_accuracy(db_url):
+    store = CatalogStore(db_url)
+    store.ingest(overhead.sample_path("stations"))
+    fresh = store.quality("2026-05-30T12:00:00Z", accuracy_km=5.0)
+    stale = store.quality("2026-06-09T12:00:00Z", accuracy_km=5.0)
+    iss_fresh, iss_stale = (t[t.norad_id == 25544].iloc[0] for t in (fresh, stale))
+    assert abs(iss_fresh.age_days) < 2 and not iss_fresh.too_old
+    assert iss_stale.age_days == pytest.approx(iss_fresh.age_days + 10.0, abs=1e-6) and iss_stale.too_old
+    assert stale.too_old.all()

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import create_engine, event, func, insert, select, text, update
 from sqlalchemy.engine import Engine
@@ -211,6 +212,30 @@ class CatalogStore:
         """Every object with its status (active, gone, decayed), designator and first/last report."""
         with self.engine.connect() as connection:
             return pd.DataFrame(connection.execute(select(SpaceObject.__table__)).mappings().all())
+
+    def quality(self, at=None, *, accuracy_km: float = 1.0) -> pd.DataFrame:
+        """Per active object: the age of its newest element set at ``at`` (default now), the position error to
+        expect from it, and ``too_old`` where that exceeds ``accuracy_km``.
+
+        Error model: 1 km at epoch growing by 2 km/day in LEO (mean motion > 11 rev/day) and 0.5 km/day
+        higher up — the usual rule of thumb for SGP4 with public element sets (Vallado & Cefola 2012).
+        """
+        when = _naive(at if at is not None else datetime.utcnow())
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(SpaceObject.norad_id, SpaceObject.name, SpaceObject.last_epoch,
+                       ElementSet.mean_motion_rev_per_day)
+                .join(ElementSet, (ElementSet.norad_id == SpaceObject.norad_id)
+                      & (ElementSet.epoch == SpaceObject.last_epoch))
+                .where(SpaceObject.status == "active")).all()
+        table = pd.DataFrame(rows, columns=["norad_id", "name", "last_epoch", "mean_motion_rev_per_day"])
+        table = table.drop_duplicates("norad_id")
+        table["age_days"] = (pd.Timestamp(when) - pd.to_datetime(table.last_epoch)).dt.total_seconds() / 86_400
+        growth = np.where(table.mean_motion_rev_per_day > 11.0, 2.0, 0.5)
+        table["expected_error_km"] = 1.0 + growth * table.age_days.abs()
+        table["too_old"] = table.expected_error_km > accuracy_km
+        return table.drop(columns="mean_motion_rev_per_day").sort_values("age_days", ascending=False,
+                                                                         ignore_index=True)
 
     def latest_catalog(self, *, status: str | None = "active") -> Catalog:
         """The newest element set of every object (``status`` active by default) as a Catalog."""

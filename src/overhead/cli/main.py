@@ -304,6 +304,11 @@ def cmd_catalog(args) -> None:
         table = store.changes(since=args.since)
         table = with_iso_times(table, ("time",))[["norad_id", "name", "object_id", "change", "time", "detail"]]
         _emit(table, args.output, "changes", float_format="%.6f")
+    elif args.action == "quality":
+        table = store.quality(args.since, accuracy_km=args.accuracy_km)
+        console.print(f"{int(table.too_old.sum()):,} of {len(table):,} active objects have elements too old for "
+                      f"{args.accuracy_km:g} km (error model: 1 km + 2 km/day in LEO, 0.5 km/day above)")
+        _emit(table, args.output, "objects", float_format="%.3f")
     elif args.action == "history":
         if len(args.paths) != 1 or not args.paths[0].isdigit():
             raise OverheadError("give one NORAD id: overhead catalog history 25544")
@@ -331,6 +336,16 @@ def cmd_above(args) -> None:
         view.add_row(row.name, str(row.norad_id), f"{row.azimuth_deg:.1f}°", f"{row.elevation_deg:.1f}°",
                      f"{row.range_km:,.0f}", "yes" if row.sunlit else "no", f"{row.element_age_days:.1f}")
     console.print(view)
+    if args.passes:
+        from overhead.analysis.passes import passes_over_site
+        from overhead.cli.tables import with_iso_times
+
+        stop = when + np.timedelta64(round(args.passes * 3600), "s")
+        passes = passes_over_site(catalog, args.site, when, stop, min_elevation_deg=args.min_elevation,
+                                  max_element_age_days=None)
+        console.print(f"{len(passes):,} passes of {passes.norad_id.nunique():,} satellites above "
+                      f"{args.min_elevation:g}° in the next {args.passes:g} h")
+        _emit(with_iso_times(passes, ("rise", "culmination", "set")), args.output, "passes", float_format="%.3f")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -413,13 +428,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_passes)
 
     p = sub.add_parser("catalog", help="the persistent catalog: ingest, changes, history, manoeuvres")
-    p.add_argument("action", choices=("ingest", "changes", "history", "manoeuvres"))
+    p.add_argument("action", choices=("ingest", "changes", "history", "manoeuvres", "quality"))
     p.add_argument("paths", nargs="*", help="files/folders to ingest; a NORAD id for history; a history file for "
                                            "manoeuvres")
     p.add_argument("--db", default=None, help="database URL (default: SQLite in the user's data directory; "
                                               "postgresql://... for PostgreSQL)")
     p.add_argument("--group", default=None, help="snapshot series of this ingest (default: the file's stem)")
-    p.add_argument("--since", default=None, help="changes found by ingests after this UTC time")
+    p.add_argument("--since", default=None, help="changes found by ingests after this UTC time (for quality: the "
+                                                 "time at which to judge the elements' age)")
+    p.add_argument("--accuracy-km", type=float, default=1.0, help="quality: the position accuracy needed")
     p.add_argument("-o", "--output")
     p.set_defaults(func=cmd_catalog)
 
@@ -428,6 +445,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--time", help="UTC ISO time (default now)")
     p.add_argument("--min-elevation", type=float, default=10.0)
     p.add_argument("--limit", type=int, default=40, help="rows to print")
+    p.add_argument("--passes", type=float, default=None, help="also list every pass in the next HOURS")
+    p.add_argument("-o", "--output", help="with --passes: passes.csv or .parquet")
     p.add_argument("--db", default=None)
     p.set_defaults(func=cmd_above)
 
