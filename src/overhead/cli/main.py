@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 from rich.console import Console
@@ -348,6 +349,22 @@ def cmd_above(args) -> None:
         _emit(with_iso_times(passes, ("rise", "culmination", "set")), args.output, "passes", float_format="%.3f")
 
 
+def cmd_plan(args) -> None:
+    from overhead.planning.spot5 import read_spot5, solve_spot5
+
+    if args.kind != "spot5":
+        raise OverheadError("only `overhead plan spot5 INSTANCE.spot` is available so far")
+    instance = read_spot5(args.instance)
+    solution = solve_spot5(instance, time_limit_s=args.time_limit)
+    console.print(f"profit = {solution.profit}  ({'optimal' if solution.optimal else 'best found'} in "
+                  f"{solution.seconds:.1f} s; {sum(1 for v in solution.assignment if v)} of {len(instance)} "
+                  f"photographs, recorder weight {solution.weight}"
+                  f"{f' of {instance.capacity}' if instance.capacity is not None else ''})")
+    if args.output:
+        Path(args.output).write_text(solution.to_text())
+        err_console.print(f"wrote {args.output}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="overhead", description="What is watching, what it can see, and when.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -449,6 +466,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", help="with --passes: passes.csv or .parquet")
     p.add_argument("--db", default=None)
     p.set_defaults(func=cmd_above)
+
+    p = sub.add_parser("plan", help="observation planning (so far: the SPOT5 benchmark with CP-SAT)")
+    p.add_argument("kind", choices=("spot5",))
+    p.add_argument("instance", help="a SPOT5 .spot instance")
+    p.add_argument("--time-limit", type=float, default=60.0, help="seconds (the best plan so far is kept)")
+    p.add_argument("-o", "--output", help="solution in the .spot_sol.txt format")
+    p.set_defaults(func=cmd_plan)
 
     p = sub.add_parser("iers", help="Earth-orientation data")
     p.add_argument("action", choices=("update",))
