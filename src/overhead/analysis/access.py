@@ -362,6 +362,39 @@ def _find_roots(f, lo: np.ndarray, hi: np.ndarray, f_lo: np.ndarray, f_hi: np.nd
     return (lo + hi) / 2.0
 
 
+def _arc_distance(a: np.ndarray, b: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Angular distance (rad) from unit vectors p to the great-circle arcs from a to b (all (n, 3))."""
+    normal = np.cross(a, b)
+    length = np.sqrt(_dot(normal, normal))
+    normal = normal / np.where(length > 0, length, 1.0)[:, None]
+    off_plane = _dot(p, normal)
+    foot = p - off_plane[:, None] * normal
+    inside = (_dot(np.cross(a, foot), normal) >= 0) & (_dot(np.cross(foot, b), normal) >= 0) & (length > 0)
+    to_ends = np.minimum(np.arccos(np.clip(_dot(p, a), -1, 1)), np.arccos(np.clip(_dot(p, b), -1, 1)))
+    return np.where(inside, np.arcsin(np.clip(np.abs(off_plane), 0, 1)), to_ends)
+
+
+def _track_reaches(ctx: _Context, r: np.ndarray, sat: np.ndarray, sample: np.ndarray,
+                   target: np.ndarray) -> np.ndarray:
+    """Whether the ground track within a step of ``sample`` comes within reach of the target, for constraints
+    that depend on the Earth-central angle and altitude alone (an elevation mask, an off-nadir cone).
+
+    The track between samples is taken as the great-circle arcs through the sampled sub-satellite points; it
+    departs from them by far less than the 0.1° allowed.
+    """
+    last = r.shape[1] - 1
+    points = [r[sat, np.clip(sample + d, 0, last)] for d in (-1, 0, 1)]
+    radius = np.max([np.sqrt(_dot(p, p)) for p in points], axis=0)
+    units = [p / np.sqrt(_dot(p, p))[:, None] for p in points]
+    w = ctx.position[target] / np.sqrt(_dot(ctx.position[target], ctx.position[target]))[:, None]
+    distance = np.minimum(_arc_distance(units[0], units[1], w), _arc_distance(units[1], units[2], w))
+    lowest = float(np.min(ctx.constraints.lowest_elevation_deg(ctx.base_mask)))
+    reach = central_angle_bound_rad(radius, min_elevation_deg=lowest,
+                                    max_off_nadir_deg=ctx.constraints.off_nadir_limit_deg())
+    finite = np.isfinite(distance) & np.isfinite(reach)
+    return ~finite | (distance <= reach + np.radians(0.1))
+
+
 def _local_margin(ctx: _Context, states: _LocalStates, sat_target: np.ndarray):
     velocity = not (ctx.simple_elevation or ctx.cone_only)
 
@@ -416,6 +449,8 @@ def _chunk_windows(ctx: _Context, r: np.ndarray, v: np.ndarray) -> dict[str, np.
     order = np.lexsort((-g, segment_id))
     best = order[np.r_[True, segment_id[order][1:] != segment_id[order][:-1]]]
     best = best[~any_positive[segment_id[best]]]
+    if best.size and (ctx.simple_elevation or ctx.cone_only):
+        best = best[_track_reaches(ctx, r, sat[best], sample[best], target[best])]
     if best.size:
         states = ephemeris.local(sat[best], sample[best] - 1, 2)
         lo = np.maximum(t[best] - ctx.step_s, states.t0)
