@@ -7,6 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import matplotlib
+import matplotlib.dates
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -16,7 +17,7 @@ from matplotlib.collections import LineCollection, PolyCollection
 
 from overhead._resources import data_path
 
-__all__ = ["coverage_map", "ground_track_map", "land_polygons", "parameter_chart", "pareto_chart"]
+__all__ = ["coverage_map", "ground_track_map", "land_polygons", "parameter_chart", "pareto_chart", "plan_timeline"]
 
 
 @lru_cache(maxsize=1)
@@ -180,4 +181,29 @@ def parameter_chart(table, parameter: str, metric: str, path: str | Path, *, thr
     best = data.replace(np.inf, np.nan).groupby(parameter)[metric].min() / scale
     ax.plot(best.index, best.to_numpy(), "-", color="black", linewidth=1, label="best at each value")
     _finish_chart(ax, xlabel=parameter, ylabel=f"{metric} ({unit})", title=title, threshold=threshold, scale=scale)
+    return _save(fig, path)
+
+
+def plan_timeline(acquisitions, downlinks, path: str | Path, *, title: str = "Plan") -> Path:
+    """A Gantt chart: one row per satellite, images coloured by priority, downlinks in grey."""
+    satellites = sorted(set(acquisitions.norad_id) | set(downlinks.norad_id))
+    fig, ax = plt.subplots(figsize=(14, max(3, 0.45 * len(satellites) + 1.5)), dpi=100)
+    cmap = plt.get_cmap("plasma")
+    top = float(acquisitions.priority.max()) if len(acquisitions) else 1.0
+    for row, norad_id in enumerate(satellites):
+        links = downlinks[downlinks.norad_id == norad_id]
+        ax.broken_barh([(matplotlib.dates.date2num(a), matplotlib.dates.date2num(b) - matplotlib.dates.date2num(a))
+                        for a, b in zip(links.start, links.end, strict=True)], (row - 0.4, 0.8),
+                       facecolors="#bbbbbb", label="downlink" if row == 0 else None)
+        images = acquisitions[acquisitions.norad_id == norad_id]
+        for image in images.itertuples():
+            start = matplotlib.dates.date2num(image.start)
+            width = max(matplotlib.dates.date2num(image.end) - start, 60 / 86400)  # at least 1 min, to be seen
+            ax.broken_barh([(start, width)], (row - 0.3, 0.6), facecolors=cmap(image.priority / top))
+    ax.set_yticks(range(len(satellites)), [str(s) for s in satellites])
+    ax.xaxis_date()
+    ax.set_xlabel("UTC")
+    ax.set_ylabel("satellite (NORAD)")
+    ax.set_title(f"{title}: {len(acquisitions)} images (colour = priority), downlinks in grey")
+    ax.grid(axis="x", alpha=0.3)
     return _save(fig, path)

@@ -350,10 +350,16 @@ def cmd_above(args) -> None:
 
 
 def cmd_plan(args) -> None:
+    if args.what == "spot5":
+        return _plan_spot5(args)
+    _plan_requests(args)
+
+
+def _plan_spot5(args) -> None:
     from overhead.planning.spot5 import read_spot5, solve_spot5
 
-    if args.kind != "spot5":
-        raise OverheadError("only `overhead plan spot5 INSTANCE.spot` is available so far")
+    if not args.instance:
+        raise OverheadError("give the instance: overhead plan spot5 INSTANCE.spot")
     instance = read_spot5(args.instance)
     solution = solve_spot5(instance, time_limit_s=args.time_limit)
     console.print(f"profit = {solution.profit}  ({'optimal' if solution.optimal else 'best found'} in "
@@ -363,6 +369,58 @@ def cmd_plan(args) -> None:
     if args.output:
         Path(args.output).write_text(solution.to_text())
         err_console.print(f"wrote {args.output}")
+
+
+def _plan_requests(args) -> None:
+    import json
+
+    import pandas as pd
+
+    from overhead.analysis.access import access_windows
+    from overhead.geometry.sensors import AccessConstraints
+    from overhead.geometry.targets import TargetSet, load_targets
+    from overhead.planning.agile import (
+        Agility,
+        Plan,
+        check_plan,
+        explain_unscheduled,
+        opportunities,
+        plan_greedy,
+        plan_optimal,
+    )
+    from overhead.plots import plan_timeline
+
+    if not (args.elements and args.start and args.stop):
+        raise OverheadError("give --elements, --start and --stop with a requests file (CSV: id, lat, lon, "
+                            "priority)")
+    catalog = _load(args.elements)
+    requests = load_targets(args.what)
+    table = pd.read_csv(args.what)
+    priority = table["priority"].to_numpy(dtype=float) if "priority" in table else pd.Series(1.0, index=table.index)
+    agility = Agility(max_off_nadir_deg=args.max_off_nadir, memory_images=args.memory)
+    opps = opportunities(catalog, requests, priority, args.start, args.stop, agility)
+    stations = load_targets(args.stations) if args.stations else TargetSet.from_points([], [], ids=[])
+    if len(stations):
+        downlinks = access_windows(catalog, stations, args.start, args.stop, AccessConstraints(min_elevation_deg=5.0))
+        downlinks = downlinks.rename(columns={"target": "station"})[["norad_id", "station", "start", "end"]]
+    else:
+        downlinks = pd.DataFrame(columns=["norad_id", "station", "start", "end"])
+    if args.greedy:
+        acquisitions, optimal, solver = plan_greedy(opps, downlinks, agility, args.start), False, "greedy"
+    else:
+        acquisitions, optimal = plan_optimal(opps, downlinks, agility, args.start, time_limit_s=args.time_limit)
+        solver = "cp-sat"
+    check_plan(acquisitions, opps, downlinks, agility, args.start)
+    plan = Plan(acquisitions, downlinks, float(acquisitions.priority.sum()), solver, optimal,
+                explain_unscheduled(requests.ids, opps, acquisitions, downlinks, agility, args.start))
+    console.print(f"{len(acquisitions)} of {len(requests)} requests imaged by {acquisitions.norad_id.nunique()} "
+                  f"satellites, value {plan.value:g} ({solver}{', optimal' if optimal else ''}); "
+                  f"{len(opps)} opportunities, {len(downlinks)} downlink windows")
+    if args.output:
+        Path(args.output).write_text(json.dumps(plan.to_json(), indent=1))
+        err_console.print(f"wrote {args.output}")
+    if args.gantt:
+        err_console.print(f"timeline: {plan_timeline(acquisitions, downlinks, args.gantt)}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -467,11 +525,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", default=None)
     p.set_defaults(func=cmd_above)
 
-    p = sub.add_parser("plan", help="observation planning (so far: the SPOT5 benchmark with CP-SAT)")
-    p.add_argument("kind", choices=("spot5",))
-    p.add_argument("instance", help="a SPOT5 .spot instance")
+    p = sub.add_parser("plan", help="observation planning: requests over satellites, or the SPOT5 benchmark")
+    p.add_argument("what", help="REQUESTS.csv (id, lat, lon, priority), or 'spot5' followed by an instance")
+    p.add_argument("instance", nargs="?", help="with spot5: a .spot instance")
+    p.add_argument("--elements", help="TLE/OMM of the satellites")
+    p.add_argument("--start")
+    p.add_argument("--stop")
+    p.add_argument("--stations", help="ground stations (CSV or GeoJSON) whose passes empty the memory")
+    p.add_argument("--max-off-nadir", type=float, default=30.0)
+    p.add_argument("--memory", type=int, default=40, help="images the memory holds")
+    p.add_argument("--greedy", action="store_true", help="the fast greedy plan instead of CP-SAT")
     p.add_argument("--time-limit", type=float, default=60.0, help="seconds (the best plan so far is kept)")
-    p.add_argument("-o", "--output", help="solution in the .spot_sol.txt format")
+    p.add_argument("--gantt", help="timeline PNG")
+    p.add_argument("-o", "--output", help="plan.json, or with spot5 the .spot_sol.txt solution")
     p.set_defaults(func=cmd_plan)
 
     p = sub.add_parser("iers", help="Earth-orientation data")

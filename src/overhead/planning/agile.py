@@ -1,0 +1,249 @@
+"""Planning acquisitions of agile satellites: which request to image on which pass, at what time.
+
+Opportunities are access windows of each satellite's field of regard over each request (daylight and a
+sunlit satellite by default). A plan picks at most one opportunity per request and an imaging start inside
+it, such that on each satellite consecutive images leave time to slew between their roll angles (settling
+time + |Δroll| / slew rate), and the images taken between two downlinks fit in the on-board memory (each
+downlink over a ground station empties it). CP-SAT optimises the total priority; a greedy pass (by priority,
+then time) gives a fast plan for large instances and CP-SAT's first solution.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from ortools.sat.python import cp_model
+
+from overhead.analysis.access import access_windows
+from overhead.errors import OverheadError
+from overhead.geometry.sensors import AccessConstraints, FieldOfRegard
+from overhead.geometry.targets import TargetSet
+from overhead.orbits.timescales import to_datetime64
+
+__all__ = ["Agility", "Plan", "check_plan", "explain_unscheduled", "opportunities", "plan_greedy", "plan_optimal"]
+
+
+@dataclass(frozen=True)
+class Agility:
+    """What a satellite can do: field of regard, slewing, imaging time, memory (in images)."""
+
+    max_off_nadir_deg: float = 30.0
+    slew_rate_deg_s: float = 1.0
+    settle_s: float = 10.0
+    imaging_s: float = 10.0
+    memory_images: int = 40
+    min_sun_elevation_deg: float | None = 10.0
+
+    def transition_s(self, roll_a_deg, roll_b_deg):
+        return self.settle_s + np.abs(np.asarray(roll_b_deg) - np.asarray(roll_a_deg)) / self.slew_rate_deg_s
+
+
+@dataclass
+class Plan:
+    """Chosen acquisitions (one row per image) and the downlink windows that empty the memory."""
+
+    acquisitions: pd.DataFrame  # request, norad_id, start, end, roll_deg, priority
+    downlinks: pd.DataFrame  # norad_id, station, start, end
+    value: float
+    solver: str
+    optimal: bool = False
+    unscheduled: pd.DataFrame = field(default_factory=pd.DataFrame)  # request, reason
+
+    def to_json(self) -> dict:
+        out = {"value": self.value, "solver": self.solver, "optimal": self.optimal, "satellites": {}}
+        for norad_id, rows in self.acquisitions.groupby("norad_id"):
+            out["satellites"][str(norad_id)] = {
+                "acquisitions": [{"request": str(r.request), "start": _iso(r.start), "end": _iso(r.end),
+                                  "roll_deg": round(float(r.roll_deg), 3), "priority": float(r.priority)}
+                                 for r in rows.sort_values("start").itertuples()],
+                "downlinks": [{"station": str(d.station), "start": _iso(d.start), "end": _iso(d.end)}
+                              for d in self.downlinks[self.downlinks.norad_id == norad_id].itertuples()]}
+        out["unscheduled"] = self.unscheduled.to_dict("records")
+        return out
+
+
+def _iso(t) -> str:
+    return str(np.datetime_as_string(np.datetime64(t, "ms"), unit="ms")) + "Z"
+
+
+def opportunities(catalog, requests: TargetSet, priorities: np.ndarray, start, stop, agility: Agility) -> pd.DataFrame:
+    """Every window in which a satellite can image a request, with the signed roll angle at its middle."""
+    constraints = AccessConstraints(sensor=FieldOfRegard(agility.max_off_nadir_deg),
+                                    min_sun_elevation_deg=agility.min_sun_elevation_deg,
+                                    min_duration_s=agility.imaging_s)
+    windows = access_windows(catalog, requests, start, stop, constraints)
+    if windows.empty:
+        return windows.assign(request=[], roll_deg=[], priority=[])
+    index = pd.Index(requests.ids).get_indexer(windows.target)
+    roll = _signed_roll(catalog, requests, windows, index)
+    return windows.assign(request=windows.target, roll_deg=roll, priority=np.asarray(priorities)[index])
+
+
+def _signed_roll(catalog, requests: TargetSet, windows: pd.DataFrame, index: np.ndarray) -> np.ndarray:
+    """Off-nadir angle at culmination, positive to the right of the ground track (a roll angle)."""
+    roll = np.empty(len(windows))
+    for norad_id, rows in windows.groupby("norad_id"):
+        times = rows.culmination.to_numpy()
+        ds = catalog.select([norad_id]).propagate(times, frame="itrf", workers=1)
+        r = np.stack([ds.x_km.values, ds.y_km.values, ds.z_km.values], -1)[0]
+        v = np.stack([ds.vx_km_s.values, ds.vy_km_s.values, ds.vz_km_s.values], -1)[0]
+        look = requests.itrf_km[index[rows.index]] - r
+        right = np.cross(v, r)  # -r is down, v forward: v × r points to the right of the track
+        side = np.sign(np.einsum("ij,ij->i", look, right))
+        roll[rows.index] = side * rows.min_off_nadir_deg.to_numpy()
+    return roll
+
+
+def _seconds(t, t0) -> np.ndarray:
+    return (np.asarray(t, dtype="datetime64[ns]") - t0) / np.timedelta64(1, "s")
+
+
+def _cycle(downlinks: pd.DataFrame, norad_id, times_s: np.ndarray, t0) -> np.ndarray:
+    """Index of the memory cycle (between downlinks) each time falls in."""
+    ends = np.sort(_seconds(downlinks[downlinks.norad_id == norad_id].end.to_numpy(), t0))
+    return np.searchsorted(ends, times_s)
+
+
+def plan_greedy(opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility, t0) -> pd.DataFrame:
+    """Requests by priority (then earliest window): the earliest feasible start in each of their windows."""
+    t0 = to_datetime64(t0)
+    chosen: dict = {}  # norad_id -> list of (start_s, end_s, roll)
+    memory: dict = {}
+    taken = []
+    for _, group in opps.sort_values(["priority", "start"], ascending=[False, True]).groupby(
+            "request", sort=False):
+        for row in group.itertuples():
+            s0, s1 = _seconds(row.start, t0), _seconds(row.end, t0) - agility.imaging_s
+            cycle = int(_cycle(downlinks, row.norad_id, np.array([s0]), t0)[0])
+            if memory.get((row.norad_id, cycle), 0) >= agility.memory_images:
+                continue
+            start = _earliest_start(chosen.get(row.norad_id, []), s0, s1, row.roll_deg, agility)
+            if start is None:
+                continue
+            chosen.setdefault(row.norad_id, []).append((start, start + agility.imaging_s, row.roll_deg))
+            memory[(row.norad_id, cycle)] = memory.get((row.norad_id, cycle), 0) + 1
+            taken.append((row.request, row.norad_id, start, row.roll_deg, row.priority))
+            break
+    return _acquisitions(taken, t0, agility)
+
+
+def _earliest_start(images, s0: float, s1: float, roll: float, agility: Agility) -> float | None:
+    candidates = [s0] + [e + float(agility.transition_s(r, roll)) for _, e, r in images]
+    for start in sorted(c for c in candidates if s0 <= c <= s1):
+        end = start + agility.imaging_s
+        if all(end + float(agility.transition_s(roll, r)) <= a or e + float(agility.transition_s(r, roll)) <= start
+               for a, e, r in images):
+            return start
+    return None
+
+
+def _acquisitions(taken, t0, agility: Agility) -> pd.DataFrame:
+    table = pd.DataFrame(taken, columns=["request", "norad_id", "start_s", "roll_deg", "priority"])
+    table["start"] = t0 + np.round(table.pop("start_s").to_numpy(dtype=float) * 1e9).astype("timedelta64[ns]")
+    table["end"] = table.start + np.timedelta64(round(agility.imaging_s * 1e9), "ns")
+    return table[["request", "norad_id", "start", "end", "roll_deg", "priority"]].sort_values(
+        ["norad_id", "start"], ignore_index=True)
+
+
+def plan_optimal(opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility, t0, *, time_limit_s: float = 60.0,
+                 workers: int = 2) -> tuple[pd.DataFrame, bool]:
+    """CP-SAT: optional imaging intervals in their windows, at most one per request, slew transitions between
+    images of a satellite, memory per downlink cycle; maximise the priority taken. Starts from the greedy plan.
+    Returns the acquisitions and whether they are proven optimal."""
+    t0 = to_datetime64(t0)
+    model = cp_model.CpModel()
+    d = int(np.ceil(agility.imaging_s))
+    rows = opps.reset_index(drop=True)
+    s0 = np.ceil(_seconds(rows.start, t0)).astype(int)  # whole seconds inside the window
+    s1 = np.floor(_seconds(rows.end, t0) - d).astype(int)
+    present = [model.NewBoolVar(f"p{k}") for k in range(len(rows))]
+    for k in np.flatnonzero(s1 < s0):
+        model.Add(present[k] == 0)  # too short once whole seconds are taken
+    start = [model.NewIntVar(int(s0[k]), int(max(s0[k], s1[k])), f"s{k}") for k in range(len(rows))]
+    for _, group in rows.groupby("request"):
+        model.AddAtMostOne(present[k] for k in group.index)
+    max_transition = agility.transition_s(0, 2 * agility.max_off_nadir_deg)
+    for norad_id, group in rows.groupby("norad_id"):
+        index = group.sort_values("start").index.to_numpy()
+        for a_pos, a in enumerate(index):
+            for b in index[a_pos + 1:]:
+                if s0[b] > s1[a] + d + max_transition:
+                    break  # windows sorted by start: no later one can conflict
+                gap_ab = d + int(np.ceil(agility.transition_s(rows.roll_deg[a], rows.roll_deg[b])))
+                gap_ba = d + int(np.ceil(agility.transition_s(rows.roll_deg[b], rows.roll_deg[a])))
+                a_first = model.NewBoolVar(f"o{a}_{b}")
+                model.Add(start[a] + gap_ab <= start[b]).OnlyEnforceIf([present[a], present[b], a_first])
+                model.Add(start[b] + gap_ba <= start[a]).OnlyEnforceIf([present[a], present[b], a_first.Not()])
+        cycles = _cycle(downlinks, norad_id, s0[index].astype(float), t0)
+        for cycle in np.unique(cycles):
+            model.Add(sum(present[k] for k in index[cycles == cycle]) <= agility.memory_images)
+    scale = 1000
+    model.Maximize(sum(round(scale * float(p)) * present[k] for k, p in enumerate(rows.priority)))
+    greedy = plan_greedy(rows, downlinks, agility, t0)
+    hinted = {(r.request, r.norad_id): _seconds(r.start, t0) for r in greedy.itertuples()}
+    for k, row in rows.iterrows():
+        hint = hinted.get((row.request, row.norad_id))
+        use = hint is not None and s0[k] <= hint <= s1[k]
+        model.AddHint(present[k], use)
+        if use:
+            model.AddHint(start[k], int(np.floor(hint)))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = time_limit_s
+    solver.parameters.num_workers = workers
+    status = solver.Solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return greedy, False
+    taken = [(rows.request[k], rows.norad_id[k], float(solver.Value(start[k])), rows.roll_deg[k], rows.priority[k])
+             for k in range(len(rows)) if solver.Value(present[k])]
+    return _acquisitions(taken, t0, agility), status == cp_model.OPTIMAL
+
+
+def explain_unscheduled(request_ids, opps: pd.DataFrame, acquisitions: pd.DataFrame,
+                        downlinks: pd.DataFrame, agility: Agility, t0) -> pd.DataFrame:
+    """For each request left out: no opportunity, or which limit stood in the way (memory full in every cycle
+    where it could be imaged, else conflicts with the chosen images)."""
+    t0 = to_datetime64(t0)
+    taken = set(acquisitions.request)
+    used = acquisitions.assign(cycle=[int(_cycle(downlinks, r.norad_id, np.array([_seconds(r.start, t0)]), t0)[0])
+                                      for r in acquisitions.itertuples()]).groupby(["norad_id", "cycle"]).size() \
+        if len(acquisitions) else pd.Series(dtype=int)
+    rows = []
+    for request in request_ids:
+        if request in taken:
+            continue
+        windows = opps[opps.request == request]
+        if windows.empty:
+            rows.append({"request": request, "reason": "no opportunity: never in view under the constraints"})
+            continue
+        full = all(used.get((w.norad_id, int(_cycle(downlinks, w.norad_id, np.array([_seconds(w.start, t0)]),
+                                                    t0)[0])), 0) >= agility.memory_images
+                   for w in windows.itertuples())
+        rows.append({"request": request, "reason": "memory full at every opportunity" if full else
+                     "conflicts: the satellites are busy with higher-value images at every opportunity"})
+    return pd.DataFrame(rows, columns=["request", "reason"])
+
+
+def check_plan(acquisitions: pd.DataFrame, opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility,
+               t0) -> None:
+    """Raise unless every image lies in a real window of its satellite and request, the satellite can slew
+    between consecutive images, each request is imaged at most once, and memory never overflows."""
+    t0 = to_datetime64(t0)
+    if acquisitions.request.duplicated().any():
+        raise OverheadError("a request is imaged twice")
+    for row in acquisitions.itertuples():
+        windows = opps[(opps.request == row.request) & (opps.norad_id == row.norad_id)]
+        slack = np.timedelta64(1, "ms")  # start times are whole nanoseconds from float seconds
+        if not ((windows.start <= row.start + slack) & (windows.end + slack >= row.end)).any():
+            raise OverheadError(f"request {row.request} on {row.norad_id} is not inside an access window")
+    for norad_id, images in acquisitions.groupby("norad_id"):
+        images = images.sort_values("start")
+        starts, ends = _seconds(images.start, t0), _seconds(images.end, t0)
+        rolls = images.roll_deg.to_numpy()
+        need = agility.transition_s(rolls[:-1], rolls[1:])
+        if np.any(ends[:-1] + need > starts[1:] + 1e-6):
+            raise OverheadError(f"satellite {norad_id} cannot slew between two consecutive images")
+        cycles = _cycle(downlinks, norad_id, starts, t0)
+        if len(cycles) and np.bincount(cycles).max() > agility.memory_images:
+            raise OverheadError(f"satellite {norad_id} fills its memory between two downlinks")
