@@ -10,6 +10,7 @@ then time) gives a fast plan for large instances and CP-SAT's first solution.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -115,26 +116,32 @@ def plan_greedy(opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility, t
     for _, group in opps.sort_values(["priority", "start"], ascending=[False, True]).groupby(
             "request", sort=False):
         for row in group.itertuples():
-            s0, s1 = _seconds(row.start, t0), _seconds(row.end, t0) - agility.imaging_s
+            # whole seconds, as in the CP-SAT model, so that a greedy plan is always a valid CP-SAT hint
+            s0 = float(np.ceil(_seconds(row.start, t0)))
+            s1 = float(np.floor(_seconds(row.end, t0) - np.ceil(agility.imaging_s)))
             cycle = int(_cycle(downlinks, row.norad_id, np.array([s0]), t0)[0])
             if memory.get((row.norad_id, cycle), 0) >= agility.memory_images:
                 continue
             start = _earliest_start(chosen.get(row.norad_id, []), s0, s1, row.roll_deg, agility)
             if start is None:
                 continue
-            chosen.setdefault(row.norad_id, []).append((start, start + agility.imaging_s, row.roll_deg))
+            chosen.setdefault(row.norad_id, []).append((start, start + np.ceil(agility.imaging_s), row.roll_deg))
             memory[(row.norad_id, cycle)] = memory.get((row.norad_id, cycle), 0) + 1
             taken.append((row.request, row.norad_id, start, row.roll_deg, row.priority))
             break
     return _acquisitions(taken, t0, agility)
 
 
+def _gap_s(agility: Agility, roll_a, roll_b) -> float:
+    """Whole seconds from one image's start to the next's: imaging, then settling and slewing."""
+    return float(np.ceil(agility.imaging_s) + np.ceil(agility.transition_s(roll_a, roll_b)))
+
+
 def _earliest_start(images, s0: float, s1: float, roll: float, agility: Agility) -> float | None:
-    candidates = [s0] + [e + float(agility.transition_s(r, roll)) for _, e, r in images]
+    candidates = [s0] + [a + _gap_s(agility, r, roll) for a, _, r in images]
     for start in sorted(c for c in candidates if s0 <= c <= s1):
-        end = start + agility.imaging_s
-        if all(end + float(agility.transition_s(roll, r)) <= a or e + float(agility.transition_s(r, roll)) <= start
-               for a, e, r in images):
+        if all(start + _gap_s(agility, roll, r) <= a or a + _gap_s(agility, r, roll) <= start
+               for a, _, r in images):
             return start
     return None
 
@@ -153,9 +160,11 @@ def plan_optimal(opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility, 
     images of a satellite, memory per downlink cycle; maximise the priority taken. Starts from the greedy plan.
     Returns the acquisitions and whether they are proven optimal."""
     t0 = to_datetime64(t0)
+    began = time.perf_counter()
     model = cp_model.CpModel()
     d = int(np.ceil(agility.imaging_s))
     rows = opps.reset_index(drop=True)
+    roll = rows.roll_deg.to_numpy(dtype=float)
     s0 = np.ceil(_seconds(rows.start, t0)).astype(int)  # whole seconds inside the window
     s1 = np.floor(_seconds(rows.end, t0) - d).astype(int)
     present = [model.NewBoolVar(f"p{k}") for k in range(len(rows))]
@@ -171,8 +180,7 @@ def plan_optimal(opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility, 
             for b in index[a_pos + 1:]:
                 if s0[b] > s1[a] + d + max_transition:
                     break  # windows sorted by start: no later one can conflict
-                gap_ab = d + int(np.ceil(agility.transition_s(rows.roll_deg[a], rows.roll_deg[b])))
-                gap_ba = d + int(np.ceil(agility.transition_s(rows.roll_deg[b], rows.roll_deg[a])))
+                gap_ab, gap_ba = int(_gap_s(agility, roll[a], roll[b])), int(_gap_s(agility, roll[b], roll[a]))
                 a_first = model.NewBoolVar(f"o{a}_{b}")
                 model.Add(start[a] + gap_ab <= start[b]).OnlyEnforceIf([present[a], present[b], a_first])
                 model.Add(start[b] + gap_ba <= start[a]).OnlyEnforceIf([present[a], present[b], a_first.Not()])
@@ -190,14 +198,17 @@ def plan_optimal(opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility, 
         if use:
             model.AddHint(start[k], int(np.floor(hint)))
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = time_limit_s
+    solver.parameters.max_time_in_seconds = max(1.0, time_limit_s - (time.perf_counter() - began))
     solver.parameters.num_workers = workers
     status = solver.Solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return greedy, False
-    taken = [(rows.request[k], rows.norad_id[k], float(solver.Value(start[k])), rows.roll_deg[k], rows.priority[k])
+    taken = [(rows.request[k], rows.norad_id[k], float(solver.Value(start[k])), roll[k], rows.priority[k])
              for k in range(len(rows)) if solver.Value(present[k])]
-    return _acquisitions(taken, t0, agility), status == cp_model.OPTIMAL
+    plan = _acquisitions(taken, t0, agility)
+    if plan.priority.sum() < greedy.priority.sum():  # out of time before CP-SAT caught up: keep the better plan
+        return greedy, False
+    return plan, status == cp_model.OPTIMAL
 
 
 def explain_unscheduled(request_ids, opps: pd.DataFrame, acquisitions: pd.DataFrame,
@@ -239,10 +250,10 @@ def check_plan(acquisitions: pd.DataFrame, opps: pd.DataFrame, downlinks: pd.Dat
             raise OverheadError(f"request {row.request} on {row.norad_id} is not inside an access window")
     for norad_id, images in acquisitions.groupby("norad_id"):
         images = images.sort_values("start")
-        starts, ends = _seconds(images.start, t0), _seconds(images.end, t0)
+        starts = _seconds(images.start, t0)
         rolls = images.roll_deg.to_numpy()
-        need = agility.transition_s(rolls[:-1], rolls[1:])
-        if np.any(ends[:-1] + need > starts[1:] + 1e-6):
+        need = np.ceil(agility.imaging_s) + agility.transition_s(rolls[:-1], rolls[1:])  # start to next start
+        if np.any(starts[:-1] + need > starts[1:] + 1e-6):
             raise OverheadError(f"satellite {norad_id} cannot slew between two consecutive images")
         cycles = _cycle(downlinks, norad_id, starts, t0)
         if len(cycles) and np.bincount(cycles).max() > agility.memory_images:
