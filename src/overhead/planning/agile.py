@@ -170,6 +170,15 @@ def plan_optimal(opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility, 
     present = [model.NewBoolVar(f"p{k}") for k in range(len(rows))]
     for k in np.flatnonzero(s1 < s0):
         model.Add(present[k] == 0)  # too short once whole seconds are taken
+    # the greedy plan, as a complete hint (presences, starts and the order of every pair)
+    greedy = plan_greedy(rows, downlinks, agility, t0)
+    hinted = {(r.request, r.norad_id): _seconds(r.start, t0) for r in greedy.itertuples()}
+    hint_present = np.zeros(len(rows), dtype=bool)
+    hint_start = s0.astype(float).copy()
+    for k, (request, norad_id) in enumerate(zip(rows.request, rows.norad_id, strict=True)):
+        hint = hinted.get((request, norad_id))
+        if hint is not None and s0[k] <= hint <= s1[k]:
+            hint_present[k], hint_start[k] = True, hint
     start = [model.NewIntVar(int(s0[k]), int(max(s0[k], s1[k])), f"s{k}") for k in range(len(rows))]
     for _, group in rows.groupby("request"):
         model.AddAtMostOne(present[k] for k in group.index)
@@ -182,6 +191,7 @@ def plan_optimal(opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility, 
                     break  # windows sorted by start: no later one can conflict
                 gap_ab, gap_ba = int(_gap_s(agility, roll[a], roll[b])), int(_gap_s(agility, roll[b], roll[a]))
                 a_first = model.NewBoolVar(f"o{a}_{b}")
+                model.AddHint(a_first, bool(hint_start[a] <= hint_start[b]))
                 model.Add(start[a] + gap_ab <= start[b]).OnlyEnforceIf([present[a], present[b], a_first])
                 model.Add(start[b] + gap_ba <= start[a]).OnlyEnforceIf([present[a], present[b], a_first.Not()])
         cycles = _cycle(downlinks, norad_id, s0[index].astype(float), t0)
@@ -189,14 +199,9 @@ def plan_optimal(opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility, 
             model.Add(sum(present[k] for k in index[cycles == cycle]) <= agility.memory_images)
     scale = 1000
     model.Maximize(sum(round(scale * float(p)) * present[k] for k, p in enumerate(rows.priority)))
-    greedy = plan_greedy(rows, downlinks, agility, t0)
-    hinted = {(r.request, r.norad_id): _seconds(r.start, t0) for r in greedy.itertuples()}
-    for k, row in rows.iterrows():
-        hint = hinted.get((row.request, row.norad_id))
-        use = hint is not None and s0[k] <= hint <= s1[k]
-        model.AddHint(present[k], use)
-        if use:
-            model.AddHint(start[k], int(np.floor(hint)))
+    for k in range(len(rows)):
+        model.AddHint(present[k], bool(hint_present[k]))
+        model.AddHint(start[k], round(float(min(max(hint_start[k], s0[k]), max(s0[k], s1[k])))))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(1.0, time_limit_s - (time.perf_counter() - began))
     solver.parameters.num_workers = workers
