@@ -17,7 +17,8 @@ DECAY_MEAN_MOTION_REV_DAY = 15.6  # perigee below ~300 km: days to weeks from re
 REENTRY_MEAN_MOTION_REV_DAY = 16.4  # ~150 km
 
 
-def _naive(t):
+def naive_utc(t):
+    """A naive UTC ``datetime`` (how the store keeps times) of any time value."""
     return pd.Timestamp(t).to_pydatetime().replace(tzinfo=None)
 
 
@@ -41,7 +42,7 @@ def _new_objects(new_ids: list[int], latest: dict) -> list[dict]:
         for n in sorted(ids):
             record = latest[n]
             rows.append({"norad_id": n, "name": record.name, "object_id": record.object_id, "change": "new",
-                         "time": _naive(record.epoch),
+                         "time": naive_utc(record.epoch),
                          "detail": f"launch {launch}: {len(ids)} new object(s) ({pieces})", "confidence": 1.0})
     return rows
 
@@ -93,7 +94,7 @@ def _manoeuvres(connection, fresh: list) -> list[dict]:
         return []
     first_new: dict[int, object] = {}
     for record, _ in fresh:
-        epoch = _naive(record.epoch)
+        epoch = naive_utc(record.epoch)
         first_new[record.norad_id] = min(first_new.get(record.norad_id, epoch), epoch)
     ids = list(first_new)
     history = []

@@ -11,7 +11,7 @@ import hashlib
 import os
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 
 from overhead._resources import user_data_dir
 from overhead.catalog.changes import detect_changes
+from overhead.catalog.changes import naive_utc as _naive
 from overhead.catalog.models import Change, ElementSet, Ingest, SpaceObject
 from overhead.errors import ElementSetError, OverheadError
 from overhead.orbits.catalog import Catalog
@@ -60,8 +61,8 @@ class IngestReport:
                 f"objects, {self.updated_objects:,} updated; {found}")
 
 
-def _naive(t) -> datetime:
-    return pd.Timestamp(t).to_pydatetime().replace(tzinfo=None)
+def _utc_now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _fingerprint(lines: tuple[str, str]) -> str:
@@ -124,7 +125,7 @@ class CatalogStore:
             return self._ingest_locked(connection, rows, rejects, "; ".join(sources), group, len(records))
 
     def _ingest_locked(self, connection, rows, rejects, source: str, group: str, n_records: int) -> IngestReport:
-        now = datetime.utcnow()
+        now = _utc_now()
         previous_ingest = connection.execute(
             select(func.max(Ingest.id)).where(Ingest.group_name == group)).scalar()
         ingest_id = connection.execute(insert(Ingest).values(source=source, group_name=group, started_at=now,
@@ -176,7 +177,7 @@ class CatalogStore:
             time.sleep(pause)  # tests kill the process here, inside the transaction
         updated = len({r.norad_id for _, r, _ in fresh} - set(new_ids))
         connection.execute(update(Ingest).where(Ingest.id == ingest_id).values(
-            finished_at=datetime.utcnow(), new_sets=len(fresh), unchanged_sets=len(rows) - len(fresh),
+            finished_at=_utc_now(), new_sets=len(fresh), unchanged_sets=len(rows) - len(fresh),
             new_objects=len(new_ids), updated_objects=updated))
         return IngestReport(ingest_id, n_records, len(fresh), len(rows) - len(fresh), len(new_ids), updated,
                             rejects, changes)
@@ -220,7 +221,7 @@ class CatalogStore:
         Error model: 1 km at epoch growing by 2 km/day in LEO (mean motion > 11 rev/day) and 0.5 km/day
         higher up — the usual rule of thumb for SGP4 with public element sets (Vallado & Cefola 2012).
         """
-        when = _naive(at if at is not None else datetime.utcnow())
+        when = _naive(at if at is not None else _utc_now())
         with self.engine.connect() as connection:
             rows = connection.execute(
                 select(SpaceObject.norad_id, SpaceObject.name, SpaceObject.last_epoch,
