@@ -60,3 +60,10 @@ def test_errors_are_clear_and_exit_2(tmp_path, capsys):
     assert "line 1, field checksum" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["passes", str(bad), "--site", "95,0"])
+
+
+def test_the_public_surface_resolves():
+    for name in overhead.__all__:
+        assert getattr(overhead, name) is not None, name
+    with pytest.raises(AttributeError):
+        overhead.no_such_thing  # noqa: B018

@@ -13,16 +13,48 @@ from overhead.orbits.sgp4_propagation import SGP4_ERRORS
 
 __all__ = [
     "SGP4_ERRORS",
+    "AccessConstraints",
+    "AnalysisGrid",
     "Catalog",
+    "CatalogStore",
+    "DesignedOrbits",
     "ElementAgeWarning",
     "ElementSetError",
+    "FieldOfRegard",
+    "GroundSite",
+    "NadirCone",
     "OverheadError",
     "PropagationError",
+    "RectangularSensor",
+    "TargetSet",
     "TimeError",
+    "access_windows",
+    "coverage",
     "load_elements",
+    "passes_over_site",
     "sample_catalog",
     "sample_path",
+    "walker",
 ]
+
+# The rest of the public surface is imported on first use, so that `import overhead` stays light.
+_LAZY = {
+    "AccessConstraints": "overhead.geometry.sensors", "NadirCone": "overhead.geometry.sensors",
+    "FieldOfRegard": "overhead.geometry.sensors", "RectangularSensor": "overhead.geometry.sensors",
+    "GroundSite": "overhead.geometry.topocentric", "TargetSet": "overhead.geometry.targets",
+    "AnalysisGrid": "overhead.geometry.grids", "access_windows": "overhead.analysis.access",
+    "passes_over_site": "overhead.analysis.passes", "coverage": "overhead.analysis.coverage",
+    "DesignedOrbits": "overhead.orbits.j2", "walker": "overhead.orbits.constellations",
+    "CatalogStore": "overhead.catalog.store",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'overhead' has no attribute {name!r}")
 
 SAMPLE_GROUPS = ("resource", "stations")
 
