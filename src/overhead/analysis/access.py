@@ -84,15 +84,6 @@ class _Context:
                 and c.min_incidence_deg is None and c.max_incidence_deg is None and not c.needs_sun)
 
 
-def _hermite(r0, v0, r1, v1, s: np.ndarray, step: float) -> tuple[np.ndarray, np.ndarray]:
-    """Cubic Hermite position and velocity at fraction s (n, 1) of a step between two sampled states."""
-    s2, s3 = s * s, s * s * s
-    v0, v1 = v0 * step, v1 * step
-    r = (2 * s3 - 3 * s2 + 1) * r0 + (s3 - 2 * s2 + s) * v0 + (-2 * s3 + 3 * s2) * r1 + (s3 - s2) * v1
-    v = (6 * s2 - 6 * s) * r0 + (3 * s2 - 4 * s + 1) * v0 + (-6 * s2 + 6 * s) * r1 + (3 * s2 - 2 * s) * v1
-    return r, v / step
-
-
 class _Ephemeris:
     """Sampled ITRF states of a chunk of satellites, evaluated anywhere by cubic Hermite interpolation."""
 
@@ -101,10 +92,9 @@ class _Ephemeris:
         self.k_max = r.shape[1] - 1
 
     def at(self, sat: np.ndarray, t_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        x = t_s / self.step
-        k = np.clip(np.floor(x).astype(np.int64), 0, self.k_max - 1)
-        return _hermite(self.r[sat, k], self.v[sat, k], self.r[sat, k + 1], self.v[sat, k + 1], (x - k)[:, None],
-                        self.step)
+        """States of satellites ``sat`` at times ``t_s`` (one each)."""
+        first = np.clip(np.floor(t_s / self.step).astype(np.int64), 0, self.k_max - 1)
+        return self.local(sat, first, 1).at(np.arange(sat.size), t_s)
 
     def local(self, sat: np.ndarray, first: np.ndarray, steps: int) -> _LocalStates:
         """The samples first..first+steps of each satellite as cubic polynomials, for many evaluations."""
