@@ -76,10 +76,11 @@ def opportunities(catalog, requests: TargetSet, priorities: np.ndarray, start, s
                                     min_duration_s=agility.imaging_s)
     windows = access_windows(catalog, requests, start, stop, constraints)
     if windows.empty:
-        return windows.assign(request=[], roll_deg=[], priority=[])
+        return windows.assign(request=[], roll_deg=[], priority=[], duration_s=[])
     index = pd.Index(requests.ids).get_indexer(windows.target)
     roll = _signed_roll(catalog, requests, windows, index)
-    return windows.assign(request=windows.target, roll_deg=roll, priority=np.asarray(priorities)[index])
+    return windows.assign(request=windows.target, roll_deg=roll, priority=np.asarray(priorities)[index],
+                          duration_s=float(agility.imaging_s))
 
 
 def _signed_roll(catalog, requests: TargetSet, windows: pd.DataFrame, index: np.ndarray) -> np.ndarray:
@@ -110,7 +111,7 @@ def _cycle(downlinks: pd.DataFrame, norad_id, times_s: np.ndarray, t0) -> np.nda
 def plan_greedy(opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility, t0) -> pd.DataFrame:
     """Requests by priority (then earliest window): the earliest feasible start in each of their windows."""
     t0 = to_datetime64(t0)
-    chosen: dict = {}  # norad_id -> list of (start_s, end_s, roll)
+    chosen: dict = {}  # norad_id -> list of (start_s, duration_s, roll)
     memory: dict = {}
     taken = []
     for _, group in opps.sort_values(["priority", "start"], ascending=[False, True]).groupby(
@@ -118,38 +119,40 @@ def plan_greedy(opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility, t
         for row in group.itertuples():
             # whole seconds, as in the CP-SAT model, so that a greedy plan is always a valid CP-SAT hint
             s0 = float(np.ceil(_seconds(row.start, t0)))
-            s1 = float(np.floor(_seconds(row.end, t0) - np.ceil(agility.imaging_s)))
+            s1 = float(np.floor(_seconds(row.end, t0) - np.ceil(row.duration_s)))
             cycle = int(_cycle(downlinks, row.norad_id, np.array([s0]), t0)[0])
             if memory.get((row.norad_id, cycle), 0) >= agility.memory_images:
                 continue
-            start = _earliest_start(chosen.get(row.norad_id, []), s0, s1, row.roll_deg, agility)
+            start = _earliest_start(chosen.get(row.norad_id, []), s0, s1, row.roll_deg, row.duration_s, agility)
             if start is None:
                 continue
-            chosen.setdefault(row.norad_id, []).append((start, start + np.ceil(agility.imaging_s), row.roll_deg))
+            chosen.setdefault(row.norad_id, []).append((start, row.duration_s, row.roll_deg))
             memory[(row.norad_id, cycle)] = memory.get((row.norad_id, cycle), 0) + 1
-            taken.append((row.request, row.norad_id, start, row.roll_deg, row.priority))
+            taken.append((row.request, row.norad_id, start, row.duration_s, row.roll_deg, row.priority))
             break
-    return _acquisitions(taken, t0, agility)
+    return _acquisitions(taken, t0)
 
 
-def _gap_s(agility: Agility, roll_a, roll_b) -> float:
+def _gap_s(agility: Agility, roll_a, roll_b, duration_a) -> float:
     """Whole seconds from one image's start to the next's: imaging, then settling and slewing."""
-    return float(np.ceil(agility.imaging_s) + np.ceil(agility.transition_s(roll_a, roll_b)))
+    return float(np.ceil(duration_a) + np.ceil(agility.transition_s(roll_a, roll_b)))
 
 
-def _earliest_start(images, s0: float, s1: float, roll: float, agility: Agility) -> float | None:
-    candidates = [s0] + [a + _gap_s(agility, r, roll) for a, _, r in images]
+def _earliest_start(images, s0: float, s1: float, roll: float, duration: float, agility: Agility) -> float | None:
+    candidates = [s0] + [a + _gap_s(agility, r, roll, d) for a, d, r in images]
     for start in sorted(c for c in candidates if s0 <= c <= s1):
-        if all(start + _gap_s(agility, roll, r) <= a or a + _gap_s(agility, r, roll) <= start
-               for a, _, r in images):
+        if all(start + _gap_s(agility, roll, r, duration) <= a or a + _gap_s(agility, r, roll, d) <= start
+               for a, d, r in images):
             return start
     return None
 
 
-def _acquisitions(taken, t0, agility: Agility) -> pd.DataFrame:
-    table = pd.DataFrame(taken, columns=["request", "norad_id", "start_s", "roll_deg", "priority"])
-    table["start"] = t0 + np.round(table.pop("start_s").to_numpy(dtype=float) * 1e9).astype("timedelta64[ns]")
-    table["end"] = table.start + np.timedelta64(round(agility.imaging_s * 1e9), "ns")
+def _acquisitions(taken, t0) -> pd.DataFrame:
+    table = pd.DataFrame(taken, columns=["request", "norad_id", "start_s", "duration_s", "roll_deg", "priority"])
+    start_s = table.pop("start_s").to_numpy(dtype=float)
+    table["start"] = t0 + np.round(start_s * 1e9).astype("timedelta64[ns]")
+    table["end"] = t0 + np.round((start_s + table.pop("duration_s").to_numpy(dtype=float)) * 1e9).astype(
+        "timedelta64[ns]")
     return table[["request", "norad_id", "start", "end", "roll_deg", "priority"]].sort_values(
         ["norad_id", "start"], ignore_index=True)
 
@@ -162,9 +165,10 @@ def plan_optimal(opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility, 
     t0 = to_datetime64(t0)
     began = time.perf_counter()
     model = cp_model.CpModel()
-    d = int(np.ceil(agility.imaging_s))
     rows = opps.reset_index(drop=True)
     roll = rows.roll_deg.to_numpy(dtype=float)
+    duration = rows.duration_s.to_numpy(dtype=float)
+    d = np.ceil(duration).astype(int)
     s0 = np.ceil(_seconds(rows.start, t0)).astype(int)  # whole seconds inside the window
     s1 = np.floor(_seconds(rows.end, t0) - d).astype(int)
     present = [model.NewBoolVar(f"p{k}") for k in range(len(rows))]
@@ -187,9 +191,10 @@ def plan_optimal(opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility, 
         index = group.sort_values("start").index.to_numpy()
         for a_pos, a in enumerate(index):
             for b in index[a_pos + 1:]:
-                if s0[b] > s1[a] + d + max_transition:
+                if s0[b] > s1[a] + d[a] + max_transition:
                     break  # windows sorted by start: no later one can conflict
-                gap_ab, gap_ba = int(_gap_s(agility, roll[a], roll[b])), int(_gap_s(agility, roll[b], roll[a]))
+                gap_ab = int(_gap_s(agility, roll[a], roll[b], duration[a]))
+                gap_ba = int(_gap_s(agility, roll[b], roll[a], duration[b]))
                 a_first = model.NewBoolVar(f"o{a}_{b}")
                 model.AddHint(a_first, bool(hint_start[a] <= hint_start[b]))
                 model.Add(start[a] + gap_ab <= start[b]).OnlyEnforceIf([present[a], present[b], a_first])
@@ -208,9 +213,9 @@ def plan_optimal(opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility, 
     status = solver.Solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return greedy, False
-    taken = [(rows.request[k], rows.norad_id[k], float(solver.Value(start[k])), roll[k], rows.priority[k])
-             for k in range(len(rows)) if solver.Value(present[k])]
-    plan = _acquisitions(taken, t0, agility)
+    taken = [(rows.request[k], rows.norad_id[k], float(solver.Value(start[k])), duration[k], roll[k],
+              rows.priority[k]) for k in range(len(rows)) if solver.Value(present[k])]
+    plan = _acquisitions(taken, t0)
     if plan.priority.sum() < greedy.priority.sum():  # out of time before CP-SAT caught up: keep the better plan
         return greedy, False
     return plan, status == cp_model.OPTIMAL
@@ -255,9 +260,9 @@ def check_plan(acquisitions: pd.DataFrame, opps: pd.DataFrame, downlinks: pd.Dat
             raise OverheadError(f"request {row.request} on {row.norad_id} is not inside an access window")
     for norad_id, images in acquisitions.groupby("norad_id"):
         images = images.sort_values("start")
-        starts = _seconds(images.start, t0)
+        starts, ends = _seconds(images.start, t0), _seconds(images.end, t0)
         rolls = images.roll_deg.to_numpy()
-        need = np.ceil(agility.imaging_s) + agility.transition_s(rolls[:-1], rolls[1:])  # start to next start
+        need = (ends - starts)[:-1] + agility.transition_s(rolls[:-1], rolls[1:])  # start to next start
         if np.any(starts[:-1] + need > starts[1:] + 1e-6):
             raise OverheadError(f"satellite {norad_id} cannot slew between two consecutive images")
         cycles = _cycle(downlinks, norad_id, starts, t0)
