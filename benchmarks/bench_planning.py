@@ -26,7 +26,7 @@ def run() -> list[Figure]:
                               "DCKP-RSOA reference", reference,
                               note=f"{'proven optimal' if solution.optimal else 'best found'} in "
                                    f"{solution.seconds:.1f} s; proven optimum (1999): {optimum}"))
-    return figures + run_scenario()
+    return figures + run_scenario() + run_aeossp()
 
 
 def run_scenario() -> list[Figure]:
@@ -72,3 +72,27 @@ def run_scenario() -> list[Figure]:
                    note=f"CP-SAT {len(optimal)} images in {cp_s:.1f} s ({'optimal' if proven else 'best found'}); "
                         f"greedy {len(greedy)} images in {greedy_s:.2f} s; {len(opps):,} opportunities and "
                         f"{len(downlinks)} downlinks in {prepare_s:.1f} s")]
+
+
+def run_aeossp() -> list[Figure]:
+    """The five AEOSSP standard test cases: weighted completion (WCR), greedy against CP-SAT (30 s)."""
+    from overhead.planning.aeossp import read_aeossp
+    from overhead.planning.agile import check_plan, plan_greedy, plan_optimal
+
+    folder = SHARED_DATA / "scheduling_benchmarks" / "astro_reason" / "aeossp_standard" / "dataset" / "cases" / "test"
+    figures = []
+    for case_dir in sorted(folder.iterdir()):
+        case = read_aeossp(case_dir)
+        opps, agility = case.opportunities(), case.agility()
+        none = opps.iloc[:0][["norad_id"]].assign(station=[], start=[], end=[])
+        greedy = plan_greedy(opps, none, agility, case.start)
+        optimal, _ = plan_optimal(opps, none, agility, case.start, time_limit_s=30)
+        weights = case.tasks.set_index("task_id").weight
+        for plan in (greedy, optimal):
+            check_plan(plan, opps, none, agility, case.start)
+        figures.append(Figure(f"AEOSSP {case.name} ({len(case.catalog)} sats, {len(case.tasks)} tasks, 12 h)", "WCR",
+                              float(weights[optimal.request].sum() / weights.sum()), "greedy WCR",
+                              float(weights[greedy.request].sum() / weights.sum()),
+                              note=f"CR {len(optimal) / len(case.tasks):.3f} (greedy "
+                                   f"{len(greedy) / len(case.tasks):.3f}); battery not modelled"))
+    return figures

@@ -109,3 +109,32 @@ def test_cli_plan_writes_json_and_a_timeline(tmp_path):
     imaged = {a["request"] for sat in plan["satellites"].values() for a in sat["acquisitions"]}
     assert imaged | {u["request"] for u in plan["unscheduled"]} == {"A", "B", "C"}
     assert gantt.stat().st_size > 5_000
+
+
+def test_aeossp_case_plans_are_valid_and_cp_sat_beats_greedy(tmp_path):
+    from overhead.planning.aeossp import read_aeossp
+    from tests.conftest import shared_file
+
+    folder = shared_file("scheduling_benchmarks", "astro_reason", "aeossp_standard", "dataset", "cases", "test",
+                         "case_0002")
+    case = read_aeossp(folder)
+    assert len(case.catalog) >= 20 and len(case.tasks) > 1000
+    opps, agility = case.opportunities(), case.agility()
+    none = opps.iloc[:0][["norad_id"]].assign(station=[], start=[], end=[])
+    greedy = plan_greedy(opps, none, agility, case.start)
+    optimal, _ = plan_optimal(opps, none, agility, case.start, time_limit_s=20)
+    tasks = case.tasks.set_index("task_id")
+    for plan in (greedy, optimal):
+        check_plan(plan, opps, none, agility, case.start)
+        task = tasks.loc[plan.request]
+        assert (plan.start.to_numpy() >= task.release.to_numpy()).all()
+        assert (plan.end.to_numpy() <= task.due.to_numpy()).all()
+        durations = (plan.end - plan.start).dt.total_seconds().to_numpy()
+        assert np.allclose(durations, task.duration_s.to_numpy())
+        offsets = ((plan.start - case.start).dt.total_seconds() % case.step_s).to_numpy()
+        assert np.allclose(offsets, 0.0)  # on the benchmark's action grid
+    assert tasks.weight[optimal.request].sum() >= tasks.weight[greedy.request].sum()
+    out = tmp_path / "solution.json"
+    assert main(["plan", "aeossp", str(folder), "--greedy", "-o", str(out)]) == 0
+    actions = json.loads(out.read_text())["actions"]
+    assert len(actions) == len(greedy) and {"satellite_id", "task_id", "start_time", "end_time"} <= set(actions[0])

@@ -352,7 +352,34 @@ def cmd_above(args) -> None:
 def cmd_plan(args) -> None:
     if args.what == "spot5":
         return _plan_spot5(args)
+    if args.what == "aeossp":
+        return _plan_aeossp(args)
     _plan_requests(args)
+
+
+def _plan_aeossp(args) -> None:
+    import json
+
+    from overhead.planning.aeossp import read_aeossp
+    from overhead.planning.agile import check_plan, plan_greedy, plan_optimal
+
+    if not args.instance:
+        raise OverheadError("give the case folder: overhead plan aeossp CASE_DIR")
+    case = read_aeossp(args.instance)
+    opps, agility = case.opportunities(), case.agility()
+    none = opps.iloc[:0][["norad_id"]].assign(station=[], start=[], end=[])
+    if args.greedy:
+        plan, optimal = plan_greedy(opps, none, agility, case.start), False
+    else:
+        plan, optimal = plan_optimal(opps, none, agility, case.start, time_limit_s=args.time_limit)
+    check_plan(plan, opps, none, agility, case.start)
+    weights = case.tasks.set_index("task_id").weight
+    console.print(f"{case.name}: {len(plan)} of {len(case.tasks)} tasks (CR {len(plan) / len(case.tasks):.3f}, "
+                  f"WCR {weights[plan.request].sum() / weights.sum():.3f}){' optimal' if optimal else ''}; "
+                  f"{len(opps):,} opportunities; battery not modelled")
+    if args.output:
+        Path(args.output).write_text(json.dumps(case.solution(plan), indent=1))
+        err_console.print(f"wrote {args.output}")
 
 
 def _plan_spot5(args) -> None:
@@ -526,8 +553,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_above)
 
     p = sub.add_parser("plan", help="observation planning: requests over satellites, or the SPOT5 benchmark")
-    p.add_argument("what", help="REQUESTS.csv (id, lat, lon, priority), or 'spot5' followed by an instance")
-    p.add_argument("instance", nargs="?", help="with spot5: a .spot instance")
+    p.add_argument("what", help="REQUESTS.csv (id, lat, lon, priority), or 'spot5' / 'aeossp' followed by an "
+                                "instance")
+    p.add_argument("instance", nargs="?", help="with spot5: a .spot instance; with aeossp: a case folder")
     p.add_argument("--elements", help="TLE/OMM of the satellites")
     p.add_argument("--start")
     p.add_argument("--stop")

@@ -36,9 +36,20 @@ class Agility:
     imaging_s: float = 10.0
     memory_images: int = 40
     min_sun_elevation_deg: float | None = 10.0
+    slew_acceleration_deg_s2: float | None = None  # None: the rate is reached at once
+    time_step_s: float = 1.0  # imaging starts on this grid
 
     def transition_s(self, roll_a_deg, roll_b_deg):
-        return self.settle_s + np.abs(np.asarray(roll_b_deg) - np.asarray(roll_a_deg)) / self.slew_rate_deg_s
+        """Settling plus the slew between two roll angles: bang-coast-bang when an acceleration is given."""
+        angle = np.abs(np.asarray(roll_b_deg, dtype=float) - np.asarray(roll_a_deg, dtype=float))
+        if not self.slew_acceleration_deg_s2:
+            return self.settle_s + angle / self.slew_rate_deg_s
+        v, a = self.slew_rate_deg_s, self.slew_acceleration_deg_s2
+        return self.settle_s + np.where(angle <= v * v / a, 2.0 * np.sqrt(angle / a), angle / v + v / a)
+
+    def steps(self, seconds) -> np.ndarray:
+        """Whole grid steps covering a duration."""
+        return np.ceil(np.asarray(seconds, dtype=float) / self.time_step_s - 1e-9).astype(int)
 
 
 @dataclass
@@ -117,9 +128,10 @@ def plan_greedy(opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility, t
     for _, group in opps.sort_values(["priority", "start"], ascending=[False, True]).groupby(
             "request", sort=False):
         for row in group.itertuples():
-            # whole seconds, as in the CP-SAT model, so that a greedy plan is always a valid CP-SAT hint
-            s0 = float(np.ceil(_seconds(row.start, t0)))
-            s1 = float(np.floor(_seconds(row.end, t0) - np.ceil(row.duration_s)))
+            # whole grid steps, as in the CP-SAT model, so that a greedy plan is always a valid CP-SAT hint
+            step = agility.time_step_s
+            s0 = float(np.ceil(_seconds(row.start, t0) / step - 1e-9) * step)
+            s1 = float(np.floor((_seconds(row.end, t0) - agility.steps(row.duration_s) * step) / step + 1e-9) * step)
             cycle = int(_cycle(downlinks, row.norad_id, np.array([s0]), t0)[0])
             if memory.get((row.norad_id, cycle), 0) >= agility.memory_images:
                 continue
@@ -134,8 +146,9 @@ def plan_greedy(opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility, t
 
 
 def _gap_s(agility: Agility, roll_a, roll_b, duration_a) -> float:
-    """Whole seconds from one image's start to the next's: imaging, then settling and slewing."""
-    return float(np.ceil(duration_a) + np.ceil(agility.transition_s(roll_a, roll_b)))
+    """Whole grid steps (in seconds) from one image's start to the next's: imaging, then settling and slewing."""
+    return float((agility.steps(duration_a) + agility.steps(agility.transition_s(roll_a, roll_b)))
+                 * agility.time_step_s)
 
 
 def _earliest_start(images, s0: float, s1: float, roll: float, duration: float, agility: Agility) -> float | None:
@@ -168,9 +181,10 @@ def plan_optimal(opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility, 
     rows = opps.reset_index(drop=True)
     roll = rows.roll_deg.to_numpy(dtype=float)
     duration = rows.duration_s.to_numpy(dtype=float)
-    d = np.ceil(duration).astype(int)
-    s0 = np.ceil(_seconds(rows.start, t0)).astype(int)  # whole seconds inside the window
-    s1 = np.floor(_seconds(rows.end, t0) - d).astype(int)
+    step = agility.time_step_s  # the model counts in grid steps
+    d = agility.steps(duration)
+    s0 = np.ceil(_seconds(rows.start, t0) / step - 1e-9).astype(int)  # whole steps inside the window
+    s1 = np.floor(_seconds(rows.end, t0) / step + 1e-9).astype(int) - d
     present = [model.NewBoolVar(f"p{k}") for k in range(len(rows))]
     for k in np.flatnonzero(s1 < s0):
         model.Add(present[k] == 0)  # too short once whole seconds are taken
@@ -181,25 +195,25 @@ def plan_optimal(opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility, 
     hint_start = s0.astype(float).copy()
     for k, (request, norad_id) in enumerate(zip(rows.request, rows.norad_id, strict=True)):
         hint = hinted.get((request, norad_id))
-        if hint is not None and s0[k] <= hint <= s1[k]:
-            hint_present[k], hint_start[k] = True, hint
+        if hint is not None and s0[k] <= hint / step + 1e-6 and hint / step - 1e-6 <= s1[k]:
+            hint_present[k], hint_start[k] = True, round(hint / step)
     start = [model.NewIntVar(int(s0[k]), int(max(s0[k], s1[k])), f"s{k}") for k in range(len(rows))]
     for _, group in rows.groupby("request"):
         model.AddAtMostOne(present[k] for k in group.index)
-    max_transition = agility.transition_s(0, 2 * agility.max_off_nadir_deg)
+    max_transition = int(agility.steps(agility.transition_s(0, 2 * agility.max_off_nadir_deg)))
     for norad_id, group in rows.groupby("norad_id"):
         index = group.sort_values("start").index.to_numpy()
         for a_pos, a in enumerate(index):
             for b in index[a_pos + 1:]:
                 if s0[b] > s1[a] + d[a] + max_transition:
                     break  # windows sorted by start: no later one can conflict
-                gap_ab = int(_gap_s(agility, roll[a], roll[b], duration[a]))
-                gap_ba = int(_gap_s(agility, roll[b], roll[a], duration[b]))
+                gap_ab = round(_gap_s(agility, roll[a], roll[b], duration[a]) / step)
+                gap_ba = round(_gap_s(agility, roll[b], roll[a], duration[b]) / step)
                 a_first = model.NewBoolVar(f"o{a}_{b}")
                 model.AddHint(a_first, bool(hint_start[a] <= hint_start[b]))
                 model.Add(start[a] + gap_ab <= start[b]).OnlyEnforceIf([present[a], present[b], a_first])
                 model.Add(start[b] + gap_ba <= start[a]).OnlyEnforceIf([present[a], present[b], a_first.Not()])
-        cycles = _cycle(downlinks, norad_id, s0[index].astype(float), t0)
+        cycles = _cycle(downlinks, norad_id, s0[index].astype(float) * step, t0)
         for cycle in np.unique(cycles):
             model.Add(sum(present[k] for k in index[cycles == cycle]) <= agility.memory_images)
     scale = 1000
@@ -213,7 +227,7 @@ def plan_optimal(opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility, 
     status = solver.Solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return greedy, False
-    taken = [(rows.request[k], rows.norad_id[k], float(solver.Value(start[k])), duration[k], roll[k],
+    taken = [(rows.request[k], rows.norad_id[k], float(solver.Value(start[k])) * step, duration[k], roll[k],
               rows.priority[k]) for k in range(len(rows)) if solver.Value(present[k])]
     plan = _acquisitions(taken, t0)
     if plan.priority.sum() < greedy.priority.sum():  # out of time before CP-SAT caught up: keep the better plan
