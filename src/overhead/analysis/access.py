@@ -32,6 +32,7 @@ from overhead.geometry.topocentric import GroundSite
 from overhead.orbits.catalog import ElementAgeWarning, warn_if_stale
 from overhead.orbits.frames import WGS84_A_KM
 from overhead.orbits.parallel import default_workers, run_over_satellites
+from overhead.orbits.states import state_vectors
 from overhead.orbits.sun import sun_position_itrf_km
 from overhead.orbits.timescales import to_datetime64
 
@@ -593,8 +594,7 @@ def access_windows(satellites, targets, start, stop, constraints: AccessConstrai
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ElementAgeWarning)  # said once above, not once per chunk
             ds = satellites[a:b].propagate(times, frame="itrf", workers=1)
-        r = np.stack([ds.x_km.values, ds.y_km.values, ds.z_km.values], -1)
-        v = np.stack([ds.vx_km_s.values, ds.vy_km_s.values, ds.vz_km_s.values], -1)
+        r, v = state_vectors(ds)
         windows = _chunk_windows(ctx, r, v)
         if windows["sat"].size == 0:
             return pd.DataFrame()

@@ -9,6 +9,7 @@ import xarray as xr
 from overhead.analysis.access import access_windows
 from overhead.geometry.sensors import AccessConstraints
 from overhead.geometry.topocentric import GroundSite, look_angles
+from overhead.orbits.states import state_vectors
 from overhead.orbits.timescales import to_datetime64
 
 __all__ = ["PASS_COLUMNS", "look_angle_series", "passes_over_site"]
@@ -31,7 +32,7 @@ def look_angle_series(satellites, site: GroundSite, times) -> xr.Dataset:
     """Azimuth, elevation (deg) and range (km) of each satellite from a site, dims (satellite, time)."""
     t = np.atleast_1d(to_datetime64(times))
     ds = satellites.propagate(t, frame="itrf")
-    r = np.stack([ds.x_km.values, ds.y_km.values, ds.z_km.values], -1)
+    r = state_vectors(ds)[0]
     look = look_angles(r, site)
     dims = ("satellite", "time")
     return xr.Dataset({"azimuth_deg": (dims, look.azimuth_deg), "elevation_deg": (dims, look.elevation_deg),

@@ -7,6 +7,7 @@ import pandas as pd
 
 from overhead.geometry.topocentric import GroundSite, look_angles
 from overhead.orbits.catalog import Catalog
+from overhead.orbits.states import state_vectors
 from overhead.orbits.sun import is_sunlit, sun_position_itrf_km
 from overhead.orbits.timescales import to_datetime64
 
@@ -19,7 +20,7 @@ def above(catalog: Catalog, site: GroundSite, when=None, *, min_elevation_deg: f
     """Satellites above ``min_elevation_deg`` at ``site`` at ``when`` (default now), highest first."""
     t = np.atleast_1d(to_datetime64(when if when is not None else np.datetime64("now", "ns")))
     ds = catalog.propagate(t, frame="itrf", workers=1)
-    r = np.stack([ds.x_km.values, ds.y_km.values, ds.z_km.values], -1)[:, 0]
+    r = state_vectors(ds)[0][:, 0]
     look = look_angles(r, site)
     up = np.flatnonzero(look.elevation_deg >= min_elevation_deg)
     lit = is_sunlit(r[up], sun_position_itrf_km(t)[0])

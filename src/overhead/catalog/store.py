@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import create_engine, event, func, insert, select, text, update
+from sqlalchemy import bindparam, create_engine, event, func, insert, select, text, update
 from sqlalchemy.engine import Engine
 
 from overhead._resources import user_data_dir
@@ -157,8 +157,6 @@ class CatalogStore:
                     "last_ingest_id": ingest_id,
                     "last_epoch": max(_naive(latest[n].epoch), known[n].last_epoch)} for n in ids if n in known]
         if updates:
-            from sqlalchemy import bindparam
-
             connection.execute(update(SpaceObject).where(SpaceObject.norad_id == bindparam("key"))
                                .values(name=bindparam("name"), object_id=bindparam("object_id"),
                                        launch=bindparam("launch"), group_name=bindparam("group_name"),

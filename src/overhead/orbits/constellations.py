@@ -28,6 +28,15 @@ def sun_synchronous_inclination_deg(altitude_km, eccentricity=0.0):
     return np.degrees(np.arccos(cos_i))
 
 
+def _revolutions_per_nodal_day(semi_major_axis_km: float, inclination_deg: float | None) -> float:
+    """Nodal revolutions of a circular orbit per nodal day (the Earth turning under the drifting node);
+    sun-synchronous when no inclination is given."""
+    inc = (sun_synchronous_inclination_deg(semi_major_axis_km - EARTH_RADIUS_KM) if inclination_deg is None
+           else inclination_deg)
+    raan_dot, argp_dot, m_dot = j2_secular_rates(semi_major_axis_km, 0.0, inc)
+    return float((m_dot + argp_dot) / (EARTH_ROTATION_RAD_S - raan_dot))
+
+
 def repeat_ground_track_altitude_km(revolutions: int, days: float, *,
                                     inclination_deg: float | None = None) -> float:
     """Altitude (km above the equatorial radius) of a circular orbit whose track repeats after
@@ -39,11 +48,7 @@ def repeat_ground_track_altitude_km(revolutions: int, days: float, *,
         raise ValueError("revolutions and days must be positive")
 
     def mismatch(a: float) -> float:
-        inc = (sun_synchronous_inclination_deg(a - EARTH_RADIUS_KM) if inclination_deg is None
-               else inclination_deg)
-        raan_dot, argp_dot, m_dot = j2_secular_rates(a, 0.0, inc)
-        revs_per_day = (m_dot + argp_dot) / (EARTH_ROTATION_RAD_S - raan_dot)  # per nodal day
-        return revs_per_day - revolutions / days
+        return _revolutions_per_nodal_day(a, inclination_deg) - revolutions / days
 
     low, high = EARTH_RADIUS_KM + 100.0, EARTH_RADIUS_KM + (5_900.0 if inclination_deg is None else 40_000.0)
     if mismatch(low) * mismatch(high) > 0:
@@ -82,8 +87,5 @@ def ground_track_spacing_km(altitude_km: float, *, inclination_deg: float | None
     The Earth turns under the node by 2π · T_nodal / T_nodal-day each revolution; sun-synchronous when no
     inclination is given. (After a k-revolution repeat cycle, neighbouring tracks are 2πR/k apart.)
     """
-    a = EARTH_RADIUS_KM + altitude_km
-    inc = sun_synchronous_inclination_deg(altitude_km) if inclination_deg is None else inclination_deg
-    raan_dot, argp_dot, m_dot = j2_secular_rates(a, 0.0, inc)
-    revolutions_per_nodal_day = (m_dot + argp_dot) / (EARTH_ROTATION_RAD_S - raan_dot)
-    return float(2.0 * np.pi * EARTH_RADIUS_KM / revolutions_per_nodal_day)
+    return float(2.0 * np.pi * EARTH_RADIUS_KM
+                 / _revolutions_per_nodal_day(EARTH_RADIUS_KM + altitude_km, inclination_deg))

@@ -11,7 +11,7 @@ import xarray as xr
 
 from overhead.orbits.frames import apply_teme_to_itrf, itrf_to_geodetic, teme_to_itrf_matrices
 
-__all__ = ["FRAMES", "StateBuffers", "dataset_from_buffers"]
+__all__ = ["FRAMES", "StateBuffers", "dataset_from_buffers", "state_vectors"]
 
 FRAMES = ("teme", "itrf", "geodetic")
 POSITION_VARS = ("x_km", "y_km", "z_km")
@@ -111,3 +111,9 @@ def dataset_from_buffers(buffers: StateBuffers, *, norad_id, name, time_coord: d
             ds[var].attrs["units"] = unit
     ds["error"].attrs["description"] = "SGP4 error code; 0 = fine (see overhead.SGP4_ERRORS)"
     return ds
+
+
+def state_vectors(ds: xr.Dataset) -> tuple[np.ndarray, np.ndarray]:
+    """Positions (km) and velocities (km/s) of a TEME or ITRF Dataset as arrays (satellite, time, 3)."""
+    return (np.stack([ds[name].values for name in POSITION_VARS], -1),
+            np.stack([ds[name].values for name in VELOCITY_VARS], -1))

@@ -21,6 +21,7 @@ from overhead.analysis.access import access_windows
 from overhead.errors import OverheadError
 from overhead.geometry.sensors import AccessConstraints, FieldOfRegard
 from overhead.geometry.targets import TargetSet
+from overhead.orbits.states import state_vectors
 from overhead.orbits.timescales import to_datetime64
 
 __all__ = ["Agility", "Plan", "check_plan", "explain_unscheduled", "opportunities", "plan_greedy", "plan_optimal"]
@@ -100,8 +101,7 @@ def _signed_roll(catalog, requests: TargetSet, windows: pd.DataFrame, index: np.
     for norad_id, rows in windows.groupby("norad_id"):
         times = rows.culmination.to_numpy()
         ds = catalog.select([norad_id]).propagate(times, frame="itrf", workers=1)
-        r = np.stack([ds.x_km.values, ds.y_km.values, ds.z_km.values], -1)[0]
-        v = np.stack([ds.vx_km_s.values, ds.vy_km_s.values, ds.vz_km_s.values], -1)[0]
+        r, v = (array[0] for array in state_vectors(ds))
         look = requests.itrf_km[index[rows.index]] - r
         right = np.cross(v, r)  # -r is down, v forward: v × r points to the right of the track
         side = np.sign(np.einsum("ij,ij->i", look, right))
