@@ -47,7 +47,7 @@ from overhead.orbits.constellations import (
 )
 from overhead.orbits.j2 import DesignedOrbits
 from overhead.orbits.sun import sun_position_teme_km
-from overhead.orbits.timescales import to_datetime64
+from overhead.orbits.timescales import format_iso, to_datetime64
 
 __all__ = ["DesignSpec", "Requirement", "best_design", "build_design", "design_from_row", "load_spec",
            "pareto_front", "sweep"]
@@ -229,7 +229,7 @@ def evaluate(candidate: dict, spec: DesignSpec, grid: AnalysisGrid) -> dict:
     stop = spec.start + np.timedelta64(round(spec.days * 86_400), "s")
     result = coverage(design, grid, spec.start, stop, constraints, scheduler="none", keep_windows=False)
     row = dict(candidate)
-    row["epoch"] = str(np.datetime_as_string(spec.start, unit="s")) + "Z"
+    row["epoch"] = str(format_iso(spec.start, digits=0))
     row["satellites"] = len(design)
     row["cost"] = _cost(candidate, len(design), spec.cost)
     for name in FIGURES_OF_MERIT:

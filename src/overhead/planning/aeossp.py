@@ -22,7 +22,7 @@ from overhead.geometry.sensors import AccessConstraints, FieldOfRegard
 from overhead.geometry.targets import TargetSet
 from overhead.orbits.catalog import Catalog
 from overhead.orbits.records import ElementRecord
-from overhead.orbits.timescales import to_datetime64
+from overhead.orbits.timescales import format_iso, to_datetime64
 from overhead.orbits.tle import parse_tle_pair
 from overhead.planning.agile import Agility, _signed_roll
 
@@ -85,11 +85,9 @@ class AeosspCase:
         """The benchmark's solution object: one observation action per acquisition."""
         satellite_id = dict(zip(self.satellites.norad_id, self.satellites.satellite_id, strict=True))
 
-        def iso(t) -> str:
-            return str(np.datetime_as_string(np.datetime64(t, "s"), unit="s")) + "Z"
-
         return {"actions": [{"type": "observation", "satellite_id": satellite_id[r.norad_id], "task_id": r.request,
-                             "start_time": iso(r.start), "end_time": iso(r.end)}
+                             "start_time": str(format_iso(r.start, digits=0)),
+                             "end_time": str(format_iso(r.end, digits=0))}
                             for r in acquisitions.sort_values("start").itertuples()]}
 
 

@@ -22,7 +22,7 @@ from overhead.errors import OverheadError
 from overhead.geometry.sensors import AccessConstraints, FieldOfRegard
 from overhead.geometry.targets import TargetSet
 from overhead.orbits.states import state_vectors
-from overhead.orbits.timescales import to_datetime64
+from overhead.orbits.timescales import format_iso, to_datetime64
 
 __all__ = ["Agility", "Plan", "check_plan", "explain_unscheduled", "opportunities", "plan_greedy", "plan_optimal"]
 
@@ -78,7 +78,7 @@ class Plan:
 
 
 def _iso(t) -> str:
-    return str(np.datetime_as_string(np.datetime64(t, "ms"), unit="ms")) + "Z"
+    return str(format_iso(t, digits=3))
 
 
 def opportunities(catalog, requests: TargetSet, priorities: np.ndarray, start, stop, agility: Agility) -> pd.DataFrame:
