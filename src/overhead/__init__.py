@@ -1,7 +1,7 @@
 """overhead: what is watching, what it can see, and when.
 
 The public surface; implementation lives in the layered sub-packages ``orbits`` → ``geometry`` →
-``analysis`` → interfaces (``cli``).
+``analysis`` → ``planning`` → ``catalog`` → interfaces (``cli``, ``api``, ``web``).
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from overhead._resources import data_path
 from overhead.errors import ElementSetError, OverheadError, PropagationError, TimeError
 from overhead.orbits.catalog import Catalog, ElementAgeWarning, load_elements
 from overhead.orbits.sgp4_propagation import SGP4_ERRORS
+
+__version__ = "0.1.0"
 
 __all__ = [
     "SGP4_ERRORS",

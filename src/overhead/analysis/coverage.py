@@ -122,22 +122,32 @@ def _client(scheduler: str | None):
 SHARED = object()  # stands, in a task's arguments, for the object run_tasks broadcasts to every worker
 
 
-def run_tasks(function, calls: list[tuple], *, scheduler: str | None, shared=None, progress: bool = False,
+def run_tasks(function, calls: list[tuple], *, scheduler: str | None, shared=None, progress=False,
               description: str = "coverage", on_result=None) -> list:
     """``function(*args)`` for every argument tuple of ``calls``, in this process (``scheduler="none"``) or on
     Dask (a new LocalCluster for None/"local", else the scheduler at that address). ``shared`` is sent to
     every worker once and replaces :data:`SHARED` in the arguments; ``on_result(index, result)`` is called as
-    each finishes. Returns the results in the order of ``calls``."""
+    each finishes. ``progress``: True for a progress bar, or a callable ``progress(done, total)``.
+    Returns the results in the order of ``calls``."""
     results: list = [None] * len(calls)
+    done = 0
+
+    def finished(index: int) -> None:
+        nonlocal done
+        done += 1
+        if on_result:
+            on_result(index, results[index])
+        if callable(progress):
+            progress(done, len(calls))
+
     client, cluster = _client(scheduler)
     try:
-        with Progress(disable=not progress, transient=True) as bar:
+        with Progress(disable=progress is not True, transient=True) as bar:
             job = bar.add_task(description, total=len(calls))
             if client is None:
                 for index, args in enumerate(calls):
                     results[index] = function(*(shared if a is SHARED else a for a in args))
-                    if on_result:
-                        on_result(index, results[index])
+                    finished(index)
                     bar.advance(job)
             else:
                 from distributed import as_completed
@@ -148,8 +158,7 @@ def run_tasks(function, calls: list[tuple], *, scheduler: str | None, shared=Non
                 for future in as_completed(futures):
                     index = futures[future]
                     results[index] = future.result()
-                    if on_result:
-                        on_result(index, results[index])
+                    finished(index)
                     bar.advance(job)
     finally:
         if client is not None:
@@ -178,7 +187,7 @@ def coverage(satellites, grid: AnalysisGrid, start, stop,
              constraints: AccessConstraints | list[AccessConstraints] | None = None, *,
              scheduler: str | None = None, satellites_per_task: int | None = None,
              time_chunk_days: float | None = None, keep_windows: bool = True,
-             points_per_task: int = 5_000, progress: bool = False) -> CoverageResult:
+             points_per_task: int = 5_000, progress=False) -> CoverageResult:
     """Coverage and revisit statistics of ``grid`` by ``satellites`` (a Catalog or DesignedOrbits).
 
     ``constraints`` may list several sets (several sensors on every satellite): a point is covered while any
@@ -187,6 +196,8 @@ def coverage(satellites, grid: AnalysisGrid, start, stop,
     ``scheduler``: None or ``"local"`` starts a LocalCluster on the local cores; ``"tcp://host:8786"`` uses
     an existing cluster; ``"none"`` runs in this process. Returns per-point statistics (see
     :mod:`overhead.analysis.revisit` for the edge convention), their summary, and the windows.
+
+    ``progress``: True for a progress bar, or a callable ``progress(done_tasks, total_tasks)``.
 
     ``keep_windows=False`` partitions over points instead (``points_per_task`` each, every satellite in every
     task), reduces each partition to its statistics where it runs and returns no windows: memory stays
@@ -213,7 +224,7 @@ def coverage(satellites, grid: AnalysisGrid, start, stop,
 
 
 def _by_points(satellites, grid: AnalysisGrid, t0, t1, constraints, scheduler, points_per_task: int,
-               progress: bool) -> CoverageResult:
+               progress) -> CoverageResult:
     targets = grid.to_targets()
     bounds = [(a, min(a + points_per_task, len(grid))) for a in range(0, len(grid), points_per_task)]
     results = run_tasks(_stats_task, [(SHARED, targets.subset(np.arange(a, b)), t0, t1, constraints)

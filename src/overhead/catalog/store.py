@@ -101,14 +101,19 @@ class CatalogStore:
         by the previous ingest of the group and missing from this one are reported gone (or decayed).
         """
         files = _expand(paths)
-        records, rejects, sources = [], [], []
-        for path in files:
-            text_, source = read_text(path)
+        return self._ingest_texts([read_text(path) for path in files], group or files[0].stem,
+                                  "; ".join(map(str, files)))
+
+    def ingest_text(self, text_: str, *, source: str = "upload", group: str = "upload") -> IngestReport:
+        """Ingest the TLE/OMM text of one file (an upload) as one transaction, like :meth:`ingest`."""
+        return self._ingest_texts([(text_, source)], group, source)
+
+    def _ingest_texts(self, texts: list[tuple[str, str]], group: str, sources: str) -> IngestReport:
+        records, rejects = [], []
+        for text_, source in texts:
             found, bad, _ = read_records(text_, source=source)
             records += found
             rejects += bad
-            sources.append(str(path))
-        group = group or (files[0].stem if files else "")
         # one row per distinct element set, keyed by its canonical TLE lines
         rows: dict[str, tuple[ElementRecord, tuple[str, str]]] = {}
         for record in records:
@@ -122,7 +127,7 @@ class CatalogStore:
         with self.engine.begin() as connection:
             if self.engine.dialect.name == "postgresql":
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INGEST_LOCK_KEY})
-            return self._ingest_locked(connection, rows, rejects, "; ".join(sources), group, len(records))
+            return self._ingest_locked(connection, rows, rejects, sources, group, len(records))
 
     def _ingest_locked(self, connection, rows, rejects, source: str, group: str, n_records: int) -> IngestReport:
         now = _utc_now()

@@ -58,7 +58,7 @@ def _load(elements: str | None, ids: list[int] | None = None):
 
 def _emit(table, output: str | None, what: str, *, float_format: str) -> None:
     """Write a result table to ``output`` (CSV or Parquet), or as CSV to standard output."""
-    from overhead.cli.tables import write_table
+    from overhead.tables import write_table
 
     if output:
         path = write_table(table, output)
@@ -74,8 +74,8 @@ def median_epoch(catalog) -> np.datetime64:
 
 
 def cmd_propagate(args) -> None:
-    from overhead.cli.tables import states_table
     from overhead.orbits.timescales import to_datetime64
+    from overhead.tables import states_table
 
     catalog = _load(args.elements, args.ids)
     if args.minutes_since_epoch:
@@ -97,9 +97,9 @@ def cmd_propagate(args) -> None:
 
 def cmd_access(args) -> None:
     from overhead.analysis.access import access_windows
-    from overhead.cli.tables import with_iso_times
     from overhead.geometry.sensors import AccessConstraints
     from overhead.geometry.targets import TargetSet, load_targets
+    from overhead.tables import with_iso_times
 
     catalog = _load(args.elements, args.ids)
     if bool(args.site) == bool(args.targets):
@@ -136,9 +136,9 @@ def cmd_coverage(args) -> None:
     import json
 
     from overhead.analysis.coverage import coverage
-    from overhead.cli.tables import coverage_geojson, write_coverage
     from overhead.geometry.sensors import AccessConstraints, NadirCone
     from overhead.plots import coverage_map
+    from overhead.tables import coverage_geojson, write_coverage
 
     catalog = _load(args.elements, args.ids)
     grid = _grid(args)
@@ -171,8 +171,8 @@ def cmd_passes(args) -> None:
     from rich.table import Table
 
     from overhead.analysis.passes import passes_over_site
-    from overhead.cli.tables import with_iso_times, write_table
     from overhead.orbits.timescales import format_iso, to_datetime64
+    from overhead.tables import with_iso_times, write_table
 
     catalog = _load(args.elements, args.ids)
     start = to_datetime64(args.start) if args.start else median_epoch(catalog)
@@ -236,8 +236,8 @@ def cmd_design(args) -> None:
 
 def _design_sweep(args) -> None:
     from overhead.analysis.design import best_design, load_spec, sweep
-    from overhead.cli.tables import write_table
     from overhead.plots import parameter_chart, pareto_chart
+    from overhead.tables import write_table
 
     spec = load_spec(args.spec)
     table = sweep(spec, scheduler=args.scheduler, cache_dir=args.cache, progress=sys.stderr.isatty())
@@ -287,7 +287,7 @@ def cmd_catalog(args) -> None:
 
     if args.action == "manoeuvres":
         from overhead.catalog.manoeuvres import detect_manoeuvres
-        from overhead.cli.tables import with_iso_times
+        from overhead.tables import with_iso_times
 
         catalog = _load(args.paths[0])
         table = detect_manoeuvres(catalog.elements)
@@ -300,7 +300,7 @@ def cmd_catalog(args) -> None:
             err_console.print(f"[yellow]rejected[/]: {reject}")
         console.print(report.text())
     elif args.action == "changes":
-        from overhead.cli.tables import with_iso_times
+        from overhead.tables import with_iso_times
 
         table = store.changes(since=args.since)
         table = with_iso_times(table, ("time",))[["norad_id", "name", "object_id", "change", "time", "detail"]]
@@ -339,7 +339,7 @@ def cmd_above(args) -> None:
     console.print(view)
     if args.passes:
         from overhead.analysis.passes import passes_over_site
-        from overhead.cli.tables import with_iso_times
+        from overhead.tables import with_iso_times
 
         stop = when + np.timedelta64(round(args.passes * 3600), "s")
         passes = passes_over_site(catalog, args.site, when, stop, min_elevation_deg=args.min_elevation,

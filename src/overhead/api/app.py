@@ -1,0 +1,92 @@
+"""The FastAPI application: REST API under ``/api``, OpenAPI at ``/openapi.json``, the dashboard at ``/``."""
+
+from __future__ import annotations
+
+import os
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from overhead import __version__
+from overhead.api import routes_catalog, routes_compute, routes_export, routes_jobs
+from overhead.api.service import ServiceSettings, ServiceState
+from overhead.errors import OverheadError
+
+__all__ = ["create_app", "web_assets_dir"]
+
+STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
+# front-end packages come from npm at set-up (web/package.json) and are served from node_modules as they are
+VENDOR_FILES = {"d3.min.js": "d3/dist/d3.min.js",
+                "topojson-client.min.js": "topojson-client/dist/topojson-client.min.js",
+                "countries-110m.json": "world-atlas/countries-110m.json",
+                "land-110m.json": "world-atlas/land-110m.json"}
+
+
+def web_assets_dir(settings: ServiceSettings | None = None) -> Path:
+    """Where the dashboard's npm packages are: the setting, $OVERHEAD_WEB_ASSETS, or the checkout's web/."""
+    if settings is not None and settings.web_assets is not None:
+        return Path(settings.web_assets)
+    if os.environ.get("OVERHEAD_WEB_ASSETS"):
+        return Path(os.environ["OVERHEAD_WEB_ASSETS"])
+    return Path(__file__).resolve().parents[3] / "web" / "node_modules"
+
+
+def create_app(settings: ServiceSettings | None = None) -> FastAPI:
+    """The service: catalogue store opened (and the bundled sample ingested) at start-up."""
+    settings = settings or ServiceSettings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        state = ServiceState(settings)
+        if settings.load_sample:
+            state.load_sample()
+        app.state.service = state
+        yield
+        state.close()
+
+    app = FastAPI(title="overhead", version=__version__, lifespan=lifespan,
+                  description="An open space-based monitoring system: what is watching, what it can see, and when. "
+                              "Times are UTC ISO-8601 with Z; angles in degrees; distances in km.")
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["*"],
+                           allow_headers=["*"])
+
+    @app.middleware("http")
+    async def refuse_large_bodies(request: Request, call_next):
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > settings.max_upload_bytes:
+            return JSONResponse({"detail": f"the request body is larger than {settings.max_upload_bytes:,} bytes: "
+                                           f"split it"}, status_code=413)
+        return await call_next(request)
+
+    @app.exception_handler(OverheadError)
+    async def overhead_error(_request: Request, exc: OverheadError):
+        return JSONResponse({"detail": str(exc)}, status_code=422)
+
+    for module in (routes_catalog, routes_compute, routes_jobs, routes_export):
+        app.include_router(module.router)
+    _mount_dashboard(app, web_assets_dir(settings))
+    return app
+
+
+def _mount_dashboard(app: FastAPI, assets: Path) -> None:
+    cesium = assets / "cesium" / "Build" / "Cesium"
+    if cesium.is_dir():
+        app.mount("/vendor/cesium", StaticFiles(directory=cesium), name="cesium")
+
+    @app.get("/vendor/{name}", include_in_schema=False)
+    def vendor(name: str):
+        if name not in VENDOR_FILES or not (assets / VENDOR_FILES[name]).is_file():
+            return JSONResponse({"detail": f"front-end file {name!r} is not installed: run `bash scripts/setup.sh` "
+                                           f"(npm install in web/)"}, status_code=404)
+        return FileResponse(assets / VENDOR_FILES[name], headers={"Cache-Control": "public, max-age=86400"})
+
+    @app.get("/", include_in_schema=False)
+    def index():
+        return FileResponse(STATIC / "index.html")
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")

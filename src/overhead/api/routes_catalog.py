@@ -1,0 +1,153 @@
+"""Catalogue endpoints: status, object search, one object with its history, the changes feed, ingestion."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+
+from overhead import __version__
+from overhead.api.deps import require_token, service
+from overhead.api.schemas import (
+    ChangeOut,
+    ChangesOut,
+    IngestOut,
+    Launch,
+    ObjectDetail,
+    ObjectPage,
+    ObjectSummary,
+    Status,
+)
+from overhead.api.service import ServiceState, iso, parse_time
+from overhead.errors import OverheadError
+
+router = APIRouter(prefix="/api", tags=["catalogue"])
+
+
+def _time_or_none(value) -> str | None:
+    return None if value is None or pd.isna(value) else iso(value)
+
+
+def _number_or_none(value) -> float | None:
+    return None if value is None or pd.isna(value) else round(float(value), 4)
+
+
+def _summary(row) -> ObjectSummary:
+    return ObjectSummary(norad_id=int(row.norad_id), name=str(row.name), object_id=str(row.object_id),
+                         group=str(row.group_name), status=str(row.status), regime=str(row.regime),
+                         epoch=_time_or_none(row.epoch), period_min=_number_or_none(row.period_min),
+                         inclination_deg=_number_or_none(row.inclination_deg),
+                         perigee_km=_number_or_none(row.perigee_km), apogee_km=_number_or_none(row.apogee_km))
+
+
+@router.get("/status", response_model=Status, summary="What the service holds")
+def status(state: ServiceState = Depends(service)) -> Status:
+    view = state.view()
+    when, stale = state.default_time()
+    epochs = view.catalog.epochs
+    median = iso(np.datetime64(int(np.median(epochs.astype(np.int64))), "ns")) if len(epochs) else None
+    settings = state.settings
+    return Status(version=__version__, objects=len(view.objects), active=len(view.catalog),
+                  groups=sorted(g for g in set(view.objects.group_name) if g), median_epoch=median,
+                  default_time=iso(when), elements_stale=stale,
+                  limits={"max_work": settings.max_work, "max_job_work": settings.max_job_work,
+                          "max_upload_bytes": settings.max_upload_bytes})
+
+
+@router.get("/objects", response_model=ObjectPage, summary="Search and filter catalogued objects")
+def objects(q: str | None = Query(None, max_length=64, description="name (substring), NORAD id or "
+                                                                    "international designator (prefix)"),
+            group: str | None = Query(None, max_length=64),
+            regime: Literal["LEO", "MEO", "GEO", "HEO", "unknown"] | None = None,
+            status: Literal["active", "gone", "decayed"] | None = None,
+            limit: int = Query(100, ge=1, le=20_000), offset: int = Query(0, ge=0, le=10_000_000),
+            state: ServiceState = Depends(service)) -> ObjectPage:
+    table = state.view().objects
+    keep = np.ones(len(table), bool)
+    if q:
+        text = q.strip().upper()
+        by_name = table.name.str.upper().str.contains(text, regex=False)
+        by_designator = table.object_id.str.upper().str.startswith(text)
+        by_id = table.norad_id.astype(str) == text
+        keep &= (by_name | by_designator | by_id).to_numpy()
+    if group:
+        keep &= (table.group_name == group).to_numpy()
+    if regime:
+        keep &= (table.regime == regime).to_numpy()
+    if status:
+        keep &= (table.status == status).to_numpy()
+    found = table[keep]
+    page = found.iloc[offset:offset + limit]
+    return ObjectPage(total=len(found), objects=[_summary(row) for row in page.itertuples()])
+
+
+@router.get("/objects/{norad_id}", response_model=ObjectDetail, summary="One object, its latest elements and history")
+def object_detail(norad_id: int, state: ServiceState = Depends(service)) -> ObjectDetail:
+    table = state.view().objects
+    rows = table[table.norad_id == norad_id]
+    if rows.empty:
+        raise HTTPException(404, f"no object with NORAD id {norad_id} in the catalogue")
+    row = next(rows.itertuples())
+    history = state.store.history(norad_id)
+    latest = history.iloc[-1]
+    sets = [{"epoch": iso(h.epoch), "mean_motion_rev_per_day": float(h.mean_motion_rev_per_day),
+             "eccentricity": float(h.eccentricity), "inclination_deg": float(h.inclination_deg),
+             "raan_deg": float(h.raan_deg), "bstar": float(h.bstar), "line1": h.line1, "line2": h.line2}
+            for h in history.itertuples()]
+    return ObjectDetail(**_summary(row).model_dump(), first_seen=iso(row.first_seen), last_seen=iso(row.last_seen),
+                        tle=[str(row.name), latest.line1, latest.line2], history=sets)
+
+
+def _change(row) -> ChangeOut:
+    confidence = None if pd.isna(row.confidence) else float(row.confidence)
+    return ChangeOut(norad_id=int(row.norad_id), name=str(row.name), object_id=str(row.object_id),
+                     change=str(row.change), time=_time_or_none(row.time), detail=str(row.detail or ""),
+                     confidence=confidence)
+
+
+@router.get("/changes", response_model=ChangesOut, summary="The changes feed: new, gone, decayed, manoeuvre")
+def changes(since: str | None = Query(None, max_length=40, description="changes found by ingests after this "
+                                                                       "time (default: by the last ingest)"),
+            change: Literal["new", "gone", "decayed", "manoeuvre"] | None = None,
+            limit: int = Query(5_000, ge=1, le=100_000),
+            state: ServiceState = Depends(service)) -> ChangesOut:
+    when = parse_time(since, name="since") if since else None
+    table = state.store.changes(since=when)
+    if change:
+        table = table[table.change == change]
+    table = table.head(limit)
+    rows = [_change(r) for r in table.itertuples()]
+    new = [r for r in rows if r.change == "new"]
+    launches: dict[str, list[ChangeOut]] = {}
+    for r in new:
+        launches.setdefault(r.object_id[:8] if r.object_id else "unknown", []).append(r)
+    return ChangesOut(changes=rows, launches=[Launch(launch=k, objects=v) for k, v in sorted(launches.items(),
+                                                                                            reverse=True)])
+
+
+@router.post("/catalog/ingest", response_model=IngestOut, status_code=201, dependencies=[Depends(require_token)],
+             summary="Ingest TLE/OMM text (the request body) into the store",
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 "text/plain": {"schema": {"type": "string"}}, "application/json": {"schema": {"type": "string"}}}}})
+async def ingest(request: Request, group: str = Query("upload", min_length=1, max_length=64),
+                 state: ServiceState = Depends(service)) -> IngestOut:
+    limit = state.settings.max_upload_bytes
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise HTTPException(413, f"the upload is larger than {limit:,} bytes: split it into smaller files")
+    text = body.decode("utf-8", errors="replace")
+    if not text.strip():
+        raise HTTPException(422, "the request body is empty: send the TLE or OMM file's text")
+    try:
+        report = state.store.ingest_text(text, source=f"upload ({group})", group=group)
+    except OverheadError as exc:
+        raise HTTPException(422, str(exc)) from None
+    state.invalidate()
+    return IngestOut(ingest_id=report.ingest_id, records=report.records, new_sets=report.new_sets,
+                     unchanged_sets=report.unchanged_sets, new_objects=report.new_objects,
+                     updated_objects=report.updated_objects, rejected=[str(r) for r in report.rejected],
+                     changes=len(report.changes))

@@ -1,0 +1,198 @@
+"""Computation endpoints answered at once: positions, ground tracks, passes, what is above, look angles, access."""
+
+from __future__ import annotations
+
+import io
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi.responses import Response
+
+from overhead.api.deps import service
+from overhead.api.schemas import AboveOut, AccessRequest, LookAngles, PassOut, Position, Positions, Track, WindowOut
+from overhead.api.service import ServiceState, finite, iso, parse_span, parse_time
+from overhead.errors import OverheadError
+from overhead.geometry.sensors import central_angle_bound_rad
+from overhead.geometry.topocentric import GroundSite
+
+router = APIRouter(prefix="/api", tags=["computation"])
+
+IdsQuery = Query(None, max_length=20_000, description="NORAD ids separated by commas (default: every active "
+                                                       "object, or the group)")
+GroupQuery = Query(None, max_length=64, description="a catalogue group, e.g. resource or stations")
+CSV = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}
+SEARCH_STEP_S = 30.0  # the access search samples each orbit about every 30 s in LEO: the unit of work
+
+
+def parse_ids(text: str | None) -> list[int] | None:
+    if not text:
+        return None
+    try:
+        ids = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise HTTPException(422, f"ids {text[:60]!r} must be NORAD ids separated by commas") from None
+    if any(not 0 <= i <= 999_999_999 for i in ids):
+        raise HTTPException(422, "NORAD ids are whole numbers from 0 to 999999999")
+    return ids or None
+
+
+def site(lat_deg: float = Query(ge=-90.0, le=90.0, allow_inf_nan=False),
+         lon_deg: float = Query(ge=-180.0, le=180.0, allow_inf_nan=False),
+         alt_m: float = Query(0.0, ge=-500.0, le=9_000.0, allow_inf_nan=False)) -> GroundSite:
+    return GroundSite(lat_deg, lon_deg, alt_m)
+
+
+def _csv(table: pd.DataFrame, filename: str) -> Response:
+    buffer = io.StringIO()
+    table.to_csv(buffer, index=False, float_format="%.6f")
+    return Response(buffer.getvalue(), media_type="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _records(table: pd.DataFrame, time_columns: tuple[str, ...]) -> list[dict]:
+    out = table.copy()
+    for column in time_columns:
+        out[column] = [iso(t) for t in out[column].to_numpy()]
+    return out.to_dict("records")
+
+
+def _computed(function, *args, **kwargs):
+    """Run a library call, turning its documented errors into a 422 that carries their message."""
+    try:
+        return function(*args, **kwargs)
+    except OverheadError as exc:
+        raise HTTPException(422, str(exc)) from None
+
+
+@router.get("/positions", response_model=Positions, summary="Where the satellites are at one time")
+def positions(time: str | None = Query(None, max_length=40), ids: str | None = IdsQuery,
+              group: str | None = GroupQuery,
+              min_elevation_deg: float = Query(10.0, ge=-10.0, le=90.0, allow_inf_nan=False,
+                                               description="elevation mask of the footprint radius"),
+              state: ServiceState = Depends(service)) -> Positions:
+    from overhead.orbits.sun import is_sunlit, sun_position_itrf_km
+
+    satellites = state.satellites(parse_ids(ids), group)
+    state.check_work(len(satellites), 1)
+    when = parse_time(time, state.default_time()[0])
+    itrf = _computed(satellites.propagate, np.atleast_1d(when), frame="itrf", workers=1)
+    geo = _computed(satellites.propagate, np.atleast_1d(when), frame="geodetic", workers=1)
+    r = np.column_stack([itrf.x_km.values[:, 0], itrf.y_km.values[:, 0], itrf.z_km.values[:, 0]])
+    ok = geo.error.values[:, 0] == 0
+    lit = is_sunlit(r[ok], sun_position_itrf_km(np.atleast_1d(when))[0])
+    radius = np.linalg.norm(r[ok], axis=1)
+    footprint = np.degrees(central_angle_bound_rad(radius, min_elevation_deg=min_elevation_deg,
+                                                   max_off_nadir_deg=None)) - 0.25
+    ids_, names = geo.norad_id.values, geo.name.values
+    out = [Position(norad_id=int(i), name=str(n), lat_deg=round(float(la), 5), lon_deg=round(float(lo), 5),
+                    alt_km=round(float(h), 3), sunlit=bool(s), footprint_deg=round(float(f), 3))
+           for i, n, la, lo, h, s, f in zip(ids_[ok], names[ok], geo.lat_deg.values[ok, 0], geo.lon_deg.values[ok, 0],
+                                            geo.alt_km.values[ok, 0], lit, footprint, strict=True)]
+    return Positions(time=iso(when), positions=out, errors=[int(i) for i in ids_[~ok]])
+
+
+def _sample_times(t0, t1, step_s: float) -> np.ndarray:
+    count = int((t1 - t0) / np.timedelta64(1, "ns") // round(step_s * 1e9)) + 1
+    return t0 + np.arange(count) * np.timedelta64(round(step_s * 1e9), "ns")
+
+
+@router.get("/tracks", response_model=list[Track], summary="Ground tracks (geodetic) over a span")
+def tracks(ids: str | None = IdsQuery, group: str | None = GroupQuery, start: str | None = Query(None, max_length=40),
+           stop: str | None = Query(None, max_length=40),
+           step_s: float = Query(60.0, ge=1.0, le=3_600.0, allow_inf_nan=False),
+           state: ServiceState = Depends(service)) -> list[Track]:
+    satellites = state.satellites(parse_ids(ids), group)
+    t0, t1 = parse_span(start, stop, state.default_time()[0], default_hours=1.5, max_days=7)
+    times = _sample_times(t0, t1, step_s)
+    state.check_work(len(satellites), len(times), reduce="the span, the satellites, or raise step_s")
+    ds = _computed(satellites.propagate, times, frame="geodetic")
+    stamps = [iso(t) for t in times]
+    return [Track(norad_id=int(ds.norad_id.values[i]), name=str(ds.name.values[i]), times=stamps,
+                  lat_deg=finite(ds.lat_deg.values[i]), lon_deg=finite(ds.lon_deg.values[i]),
+                  alt_km=finite(ds.alt_km.values[i])) for i in range(ds.sizes["satellite"])]
+
+
+@router.get("/passes", response_model=list[PassOut], responses=CSV, summary="Passes of satellites over a place")
+def passes(place: GroundSite = Depends(site), start: str | None = Query(None, max_length=40),
+           stop: str | None = Query(None, max_length=40),
+           min_elevation_deg: float = Query(10.0, ge=-10.0, le=90.0, allow_inf_nan=False),
+           ids: str | None = IdsQuery, group: str | None = GroupQuery,
+           format: Literal["json", "csv"] = "json", state: ServiceState = Depends(service)):
+    from overhead.analysis.passes import passes_over_site
+
+    satellites = state.satellites(parse_ids(ids), group)
+    t0, t1 = parse_span(start, stop, state.default_time()[0], max_days=14)
+    span_s = (t1 - t0) / np.timedelta64(1, "s")
+    state.check_work(len(satellites), span_s / SEARCH_STEP_S, reduce="the span (stop), or name satellites (ids/group)")
+    table = _computed(passes_over_site, satellites, place, t0, t1, min_elevation_deg=min_elevation_deg)
+    if format == "csv":
+        return _csv(_records_frame(table, ("rise", "culmination", "set")), "passes.csv")
+    return _records(table, ("rise", "culmination", "set"))
+
+
+def _records_frame(table: pd.DataFrame, time_columns: tuple[str, ...]) -> pd.DataFrame:
+    return pd.DataFrame(_records(table, time_columns), columns=table.columns)
+
+
+@router.get("/above", response_model=list[AboveOut], summary="What is overhead: satellites above a place now")
+def above(place: GroundSite = Depends(site), time: str | None = Query(None, max_length=40),
+          min_elevation_deg: float = Query(0.0, ge=-10.0, le=90.0, allow_inf_nan=False),
+          state: ServiceState = Depends(service)) -> list[AboveOut]:
+    from overhead.catalog.above import above as above_site
+
+    satellites = state.satellites()
+    when = parse_time(time, state.default_time()[0])
+    table = _computed(above_site, satellites, place, when, min_elevation_deg=min_elevation_deg)
+    return table.round(6).to_dict("records")
+
+
+@router.get("/lookangles", response_model=LookAngles, summary="Azimuth, elevation and range of one satellite")
+def lookangles(norad_id: int = Query(ge=0, le=999_999_999), place: GroundSite = Depends(site),
+               start: str | None = Query(None, max_length=40), stop: str | None = Query(None, max_length=40),
+               step_s: float = Query(10.0, ge=0.1, le=3_600.0, allow_inf_nan=False),
+               state: ServiceState = Depends(service)) -> LookAngles:
+    from overhead.analysis.passes import look_angle_series
+
+    satellites = state.satellites([norad_id])
+    t0, t1 = parse_span(start, stop, state.default_time()[0], default_hours=0.25, max_days=7)
+    times = _sample_times(t0, t1, step_s)
+    state.check_work(1, len(times), reduce="the span or raise step_s")
+    ds = _computed(look_angle_series, satellites, place, times)
+    return LookAngles(norad_id=norad_id, times=[iso(t) for t in times], azimuth_deg=finite(ds.azimuth_deg.values[0]),
+                      elevation_deg=finite(ds.elevation_deg.values[0]), range_km=finite(ds.range_km.values[0]))
+
+
+def constraints_of(c):
+    from overhead.geometry.sensors import AccessConstraints, NadirCone
+
+    return AccessConstraints(min_elevation_deg=c.min_elevation_deg, max_off_nadir_deg=c.max_off_nadir_deg,
+                             sensor=NadirCone(c.half_angle_deg) if c.half_angle_deg else None,
+                             min_sun_elevation_deg=c.min_sun_elevation_deg, sunlit=c.sunlit,
+                             min_duration_s=c.min_duration_s)
+
+
+def targets_of(places):
+    from overhead.geometry.targets import TargetSet
+
+    ids = [p.id or f"target-{k + 1}" for k, p in enumerate(places)]
+    return TargetSet.from_points([p.lat_deg for p in places], [p.lon_deg for p in places],
+                                 [p.alt_m for p in places], ids=ids)
+
+
+@router.post("/access", response_model=list[WindowOut], responses=CSV,
+             summary="Access windows of satellites over targets under constraints")
+def access(body: AccessRequest, format: Literal["json", "csv"] = "json",
+           state: ServiceState = Depends(service)):
+    from overhead.analysis.access import access_windows
+
+    satellites = state.satellites(body.ids, body.group, body.design)
+    t0, t1 = parse_span(body.start, body.stop, state.default_time()[0], max_days=31)
+    span_s = (t1 - t0) / np.timedelta64(1, "s")
+    state.check_work(len(satellites), span_s / SEARCH_STEP_S, len(body.targets))
+    table = _computed(access_windows, satellites, targets_of(body.targets), t0, t1, constraints_of(body.constraints))
+    table = table[list(WindowOut.model_fields)]
+    if format == "csv":
+        return _csv(_records_frame(table, ("start", "end", "culmination")), "access.csv")
+    return _records(table, ("start", "end", "culmination"))

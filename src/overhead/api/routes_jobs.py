@@ -1,0 +1,188 @@
+"""Long computations as jobs: coverage runs and observation plans."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from fastapi import APIRouter, Depends, HTTPException
+from fastapi.responses import JSONResponse
+
+from overhead.api.deps import require_token, service
+from overhead.api.jobs import Job
+from overhead.api.routes_compute import CSV, SEARCH_STEP_S, _csv, constraints_of, targets_of
+from overhead.api.schemas import CoverageRequest, Grid, JobOut, PlanRequest
+from overhead.api.service import ServiceState, parse_span
+from overhead.errors import OverheadError
+
+router = APIRouter(prefix="/api/jobs", tags=["jobs"])
+
+
+def _grid(spec: Grid):
+    from overhead.geometry.grids import AnalysisGrid
+
+    try:
+        if spec.kind == "global":
+            return AnalysisGrid.global_grid(spec.resolution)
+        if spec.kind == "band":
+            if spec.max_lat_deg <= spec.min_lat_deg:
+                raise HTTPException(422, "a band needs max_lat_deg above min_lat_deg")
+            return AnalysisGrid.latitude_band(spec.min_lat_deg, spec.max_lat_deg, spec.resolution)
+        if spec.kind == "country":
+            if not spec.country:
+                raise HTTPException(422, "a country grid needs 'country' (a Natural Earth name, e.g. France)")
+            return AnalysisGrid.country(spec.country, spec.resolution)
+        if not spec.points:
+            raise HTTPException(422, "a points grid needs 'points'")
+        return AnalysisGrid.points([p.lat_deg for p in spec.points], [p.lon_deg for p in spec.points],
+                                   ids=[p.id or f"point-{k + 1}" for k, p in enumerate(spec.points)])
+    except OverheadError as exc:
+        raise HTTPException(422, str(exc)) from None
+
+
+def _progress_of(job: Job):
+    def report(done: int, total: int) -> None:
+        job.progress = done / max(total, 1)
+        job.message = f"{done} of {total} tasks"
+        if job.cancel.is_set():
+            raise OverheadError("cancelled")
+    return report
+
+
+@router.post("/coverage", response_model=JobOut, status_code=202, summary="Start a coverage and revisit run")
+def start_coverage(body: CoverageRequest, state: ServiceState = Depends(service)) -> JobOut:
+    from overhead.analysis.coverage import coverage
+
+    satellites = state.satellites(body.ids, body.group, body.design)
+    t0, t1 = parse_span(body.start, body.stop, state.default_time()[0], max_days=31)
+    if len(satellites) > 20_000:
+        raise HTTPException(413, "more than 20,000 satellites: name ids or a group")
+    grid = _grid(body.grid)
+    span_s = (t1 - t0) / np.timedelta64(1, "s")
+    state.check_work(len(satellites), span_s / SEARCH_STEP_S, len(grid), job=True,
+                     reduce="the span, the satellites, or the grid (a coarser resolution or a smaller region)")
+    constraints = constraints_of(body.constraints)
+
+    def work(job: Job):
+        scheduler = state.cluster_scheduler()
+        job.message = f"{len(satellites)} satellites over {len(grid):,} points"
+        result = coverage(satellites, grid, t0, t1, constraints, scheduler=scheduler, progress=_progress_of(job))
+        return {"result": result, "grid": grid}
+
+    return state.jobs.submit("coverage", body.model_dump(), work).summary()
+
+
+@router.post("/plan", response_model=JobOut, status_code=202, summary="Start an observation plan")
+def start_plan(body: PlanRequest, state: ServiceState = Depends(service)) -> JobOut:
+    satellites = state.satellites(body.ids, body.group, body.design)
+    t0, t1 = parse_span(body.start, body.stop, state.default_time()[0], max_days=7)
+    span_s = (t1 - t0) / np.timedelta64(1, "s")
+    state.check_work(len(satellites), span_s / SEARCH_STEP_S, len(body.requests) + len(body.stations), job=True)
+
+    def work(job: Job):
+        return _plan(satellites, body, t0, t1, job)
+
+    return state.jobs.submit("plan", body.model_dump(), work).summary()
+
+
+def _plan(satellites, body: PlanRequest, t0, t1, job: Job):
+    from overhead.analysis.access import access_windows
+    from overhead.geometry.sensors import AccessConstraints
+    from overhead.planning.agile import (
+        Agility,
+        Plan,
+        check_plan,
+        explain_unscheduled,
+        opportunities,
+        plan_greedy,
+        plan_optimal,
+    )
+
+    a = body.agility
+    agility = Agility(max_off_nadir_deg=a.max_off_nadir_deg, slew_rate_deg_s=a.slew_rate_deg_s, settle_s=a.settle_s,
+                      imaging_s=a.imaging_s, memory_images=a.memory_images,
+                      min_sun_elevation_deg=a.min_sun_elevation_deg)
+    requests = targets_of(body.requests)
+    priority = np.array([r.priority for r in body.requests])
+    job.message = "opportunities"
+    opps = opportunities(satellites, requests, priority, t0, t1, agility)
+    job.progress = 0.3
+    if body.stations:
+        downlinks = access_windows(satellites, targets_of(body.stations), t0, t1,
+                                   AccessConstraints(min_elevation_deg=5.0))
+        downlinks = downlinks.rename(columns={"target": "station"})[["norad_id", "station", "start", "end"]]
+    else:
+        downlinks = pd.DataFrame(columns=["norad_id", "station", "start", "end"])
+    job.message, job.progress = f"solving ({body.solver}) over {len(opps)} opportunities", 0.5
+    if body.solver == "greedy":
+        acquisitions, optimal = plan_greedy(opps, downlinks, agility, t0), False
+    else:
+        acquisitions, optimal = plan_optimal(opps, downlinks, agility, t0, time_limit_s=body.time_limit_s)
+    check_plan(acquisitions, opps, downlinks, agility, t0)
+    return Plan(acquisitions, downlinks, float(acquisitions.priority.sum()), body.solver, optimal,
+                explain_unscheduled(requests.ids, opps, acquisitions, downlinks, agility, t0))
+
+
+@router.get("", response_model=list[JobOut], summary="Every job the service keeps")
+def list_jobs(state: ServiceState = Depends(service)) -> list[JobOut]:
+    return [job.summary() for job in state.jobs.list()]
+
+
+def _job(state: ServiceState, job_id: str) -> Job:
+    job = state.jobs.get(job_id)
+    if job is None:
+        raise HTTPException(404, f"no job {job_id!r} (jobs are kept until deleted or the service restarts)")
+    return job
+
+
+@router.get("/{job_id}", response_model=JobOut, summary="A job's state and progress")
+def get_job(job_id: str, state: ServiceState = Depends(service)) -> JobOut:
+    return _job(state, job_id).summary()
+
+
+@router.get("/{job_id}/result", responses={**CSV, 200: {"content": {"application/json": {}, "text/csv": {},
+                                                                   "application/geo+json": {}}}},
+            summary="A finished job's result: JSON, GeoJSON (coverage cells) or CSV")
+def job_result(job_id: str, format: Literal["json", "geojson", "csv"] = "json",
+               state: ServiceState = Depends(service)):
+    job = _job(state, job_id)
+    if job.state != "done":
+        raise HTTPException(409, f"job {job_id} is {job.state}{': ' + job.message if job.message else ''}; "
+                                 f"poll GET /api/jobs/{job_id} until its state is done")
+    if job.kind == "coverage":
+        return _coverage_result(job.result["result"], job.result["grid"], format)
+    return _plan_result(job.result, format)
+
+
+def _coverage_result(result, grid, format: str):
+    from overhead.tables import coverage_geojson, coverage_table
+
+    if format == "csv":
+        return _csv(coverage_table(result.stats), "coverage.csv")
+    if format == "geojson":
+        boundaries = grid.cell_boundaries() if grid.resolution is not None else None
+        return JSONResponse(coverage_geojson(result.stats, boundaries), media_type="application/geo+json")
+    summary = {k: (None if not np.isfinite(float(v)) else float(v)) for k, v in result.summary.items()
+               if result.summary[k].ndim == 0}
+    table = coverage_table(result.stats)
+    rows = table.astype(object).where(table.notna(), None).to_dict("records")
+    return {"summary": summary, "text": result.text(), "attrs": {k: str(v) for k, v in result.stats.attrs.items()},
+            "points": rows}
+
+
+def _plan_result(plan, format: str):
+    from overhead.tables import with_iso_times
+
+    if format == "csv":
+        return _csv(with_iso_times(plan.acquisitions, ("start", "end")), "plan.csv")
+    if format == "geojson":
+        raise HTTPException(422, "a plan has no GeoJSON form: ask for json or csv")
+    return plan.to_json()
+
+
+@router.delete("/{job_id}", status_code=204, dependencies=[Depends(require_token)],
+               summary="Cancel and forget a job")
+def delete_job(job_id: str, state: ServiceState = Depends(service)) -> None:
+    if not state.jobs.delete(job_id):
+        raise HTTPException(404, f"no job {job_id!r}")

@@ -1,0 +1,235 @@
+"""What the service holds between requests: settings, the catalogue store and its newest elements, the job
+queue and the Dask cluster, and the checks every request shares (work budget, times, satellite selection)."""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from fastapi import HTTPException
+
+from overhead.api.jobs import JobManager
+from overhead.catalog.store import CatalogStore
+from overhead.errors import OverheadError
+from overhead.orbits.catalog import Catalog
+from overhead.orbits.timescales import format_iso, to_datetime64
+
+__all__ = ["ServiceSettings", "ServiceState", "orbit_regime"]
+
+EARTH_RADIUS_KM = 6378.137
+MU_KM3_S2 = 398_600.4418
+STALE_AFTER_DAYS = 3.0
+
+
+@dataclass
+class ServiceSettings:
+    """How the service runs. ``max_work``: the largest satellites × time samples × targets a request may ask
+    for (synchronous requests), ``max_job_work`` the same for jobs. ``token``: bearer token of the write
+    endpoints (None: write endpoints refuse every request). ``scheduler``: ``"local"`` (a LocalCluster
+    started on the first coverage job), ``"none"`` (in the service process) or ``"tcp://..."``."""
+
+    db_url: str | None = None
+    token: str | None = None
+    scheduler: str = "local"
+    max_work: float = 60e6
+    max_job_work: float = 5e9
+    max_upload_bytes: int = 50 * 2**20
+    cors_origins: tuple[str, ...] = ()
+    load_sample: bool = True
+    web_assets: Path | None = None
+    max_running_jobs: int = 1
+
+    @classmethod
+    def from_env(cls, **overrides) -> ServiceSettings:
+        env = {"token": os.environ.get("OVERHEAD_API_TOKEN") or None}
+        return cls(**{**env, **{k: v for k, v in overrides.items() if v is not None}})
+
+
+def orbit_regime(mean_motion_rev_per_day: float, eccentricity: float) -> str:
+    """LEO (period < 128 min), GEO (near-circular, 1 rev/sidereal day), HEO (e > 0.25), else MEO."""
+    if not math.isfinite(mean_motion_rev_per_day):
+        return "unknown"
+    if eccentricity > 0.25:
+        return "HEO"
+    if mean_motion_rev_per_day > 11.25:
+        return "LEO"
+    if 0.98 < mean_motion_rev_per_day < 1.02 and eccentricity < 0.01:
+        return "GEO"
+    return "MEO"
+
+
+def _orbit_table(catalog: Catalog) -> pd.DataFrame:
+    e = catalog.elements
+    n = e.mean_motion_rev_per_day.to_numpy(float)
+    a_km = np.cbrt(MU_KM3_S2 / (n * 2 * np.pi / 86_400.0) ** 2)
+    ecc = e.eccentricity.to_numpy(float)
+    return pd.DataFrame({
+        "norad_id": e.norad_id.to_numpy(int), "epoch": e.epoch.values, "period_min": 1440.0 / n,
+        "inclination_deg": e.inclination_deg.to_numpy(float), "perigee_km": a_km * (1 - ecc) - EARTH_RADIUS_KM,
+        "apogee_km": a_km * (1 + ecc) - EARTH_RADIUS_KM,
+        "regime": [orbit_regime(x, y) for x, y in zip(n, ecc, strict=True)]})
+
+
+@dataclass
+class CatalogView:
+    """The store's newest elements of every active object, with the object table the searches filter."""
+
+    catalog: Catalog
+    objects: pd.DataFrame  # one row per object in the store, with orbit columns where it has elements
+    version: int
+
+
+@dataclass
+class ServiceState:
+    settings: ServiceSettings
+    store: CatalogStore = field(init=False)
+    jobs: JobManager = field(init=False)
+    _view: CatalogView | None = field(default=None, init=False)
+    _version: int = field(default=0, init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    _cluster: object = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        self.store = CatalogStore(self.settings.db_url)
+        self.jobs = JobManager(max_running=self.settings.max_running_jobs)
+
+    def load_sample(self) -> None:
+        """Ingest the bundled sample groups (idempotent: nothing changes when they are already stored)."""
+        from overhead import SAMPLE_GROUPS, sample_path
+
+        for group in SAMPLE_GROUPS:
+            self.store.ingest([sample_path(group)], group=group)
+        self.invalidate()
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._version += 1
+
+    # ----------------------------------------------------------------------------------------- catalogue
+    def view(self) -> CatalogView:
+        with self._lock:
+            if self._view is not None and self._view.version == self._version:
+                return self._view
+            version = self._version
+        catalog = self.store.latest_catalog()
+        objects = self.store.objects()
+        if objects.empty:
+            objects = pd.DataFrame(columns=["norad_id", "name", "object_id", "launch", "group_name", "status",
+                                            "first_seen", "last_seen", "last_ingest_id", "last_epoch"])
+        objects = objects.merge(_orbit_table(catalog), on="norad_id", how="left").sort_values("norad_id",
+                                                                                             ignore_index=True)
+        objects["regime"] = objects["regime"].fillna("unknown")
+        view = CatalogView(catalog, objects, version)
+        with self._lock:
+            self._view = view
+        return view
+
+    def default_time(self) -> tuple[np.datetime64, bool]:
+        """Now, or the median element epoch when the elements are more than a few days from now."""
+        catalog = self.view().catalog
+        now = np.datetime64("now", "s").astype("datetime64[ns]")
+        if len(catalog) == 0:
+            return now, False
+        median = np.datetime64(int(np.median(catalog.epochs.astype(np.int64)) // 60_000_000_000 * 60), "s")
+        median = median.astype("datetime64[ns]")
+        stale = abs((now - median) / np.timedelta64(1, "D")) > STALE_AFTER_DAYS
+        return (median if stale else now), bool(stale)
+
+    def satellites(self, ids=None, group: str | None = None, design=None):
+        """The satellites a request names: a Walker design, NORAD ids, a group, or every active object."""
+        if design is not None:
+            from overhead.orbits.constellations import walker
+
+            if design.total % design.planes or design.phasing >= design.planes:
+                raise HTTPException(422, "a Walker design needs total divisible by planes and phasing < planes")
+            return walker(design.total, design.planes, design.phasing, inclination_deg=design.inclination_deg,
+                          altitude_km=design.altitude_km)
+        view = self.view()
+        catalog = view.catalog
+        if group:
+            members = view.objects.norad_id[view.objects.group_name == group]
+            if members.empty:
+                groups = sorted(set(view.objects.group_name))
+                raise HTTPException(404, f"no group {group!r}; groups: {', '.join(groups)}")
+            catalog = catalog.select(members.tolist())
+        if ids:
+            missing = sorted(set(ids) - set(catalog.norad_ids.tolist()))
+            if missing:
+                raise HTTPException(404, f"no active object with NORAD id {', '.join(map(str, missing[:10]))} "
+                                         f"in the catalogue{' group ' + group if group else ''}")
+            catalog = catalog.select(ids)
+        if len(catalog) == 0:
+            raise HTTPException(404, "the catalogue has no active objects: ingest element sets first")
+        return catalog
+
+    # ------------------------------------------------------------------------------------------- limits
+    def check_work(self, satellites: int, samples: float, targets: int = 1, *, job: bool = False,
+                   reduce: str = "the time span, the satellites (ids or group) or the targets") -> None:
+        """Refuse (413) a request whose satellites × time samples × targets is beyond the configured budget."""
+        budget = self.settings.max_job_work if job else self.settings.max_work
+        work = float(satellites) * float(samples) * float(targets)
+        if work > budget:
+            raise HTTPException(413, f"this request needs {satellites:,} satellites × {samples:,.0f} time samples × "
+                                     f"{targets:,} targets = {work:,.0f} evaluations, over the service's budget of "
+                                     f"{budget:,.0f}: reduce {reduce}")
+
+    def cluster_scheduler(self) -> str:
+        """The scheduler coverage jobs use: the service's own LocalCluster, started once, or the configured one."""
+        if self.settings.scheduler != "local":
+            return self.settings.scheduler
+        with self._lock:
+            if self._cluster is None:
+                from overhead.analysis.coverage import local_cluster
+
+                self._cluster = local_cluster()
+            return self._cluster.scheduler_address
+
+    def close(self) -> None:
+        self.jobs.shutdown()
+        if self._cluster is not None:
+            self._cluster.close()
+        self.store.engine.dispose()
+
+
+def parse_time(text: str | None, default: np.datetime64 | None = None, *, name: str = "time") -> np.datetime64:
+    """An ISO-8601 UTC time from a request, or a 422 that says what is wrong with it."""
+    if text is None or text == "":
+        if default is None:
+            raise HTTPException(422, f"give {name} as ISO-8601 UTC, e.g. 2026-05-30T12:00:00Z")
+        return default
+    try:
+        value = to_datetime64(text)
+    except (OverheadError, ValueError, TypeError, OverflowError) as exc:
+        raise HTTPException(422, f"{name}: {exc}") from None
+    if np.ndim(value):
+        raise HTTPException(422, f"{name}: give one time")
+    if not np.datetime64("1957-10-04") <= value <= np.datetime64("2100-01-01"):
+        raise HTTPException(422, f"{name} {text!r} is outside 1957-10-04 .. 2100-01-01")
+    return value
+
+
+def parse_span(start: str | None, stop: str | None, default_start: np.datetime64, *, max_days: float = 31.0,
+               default_hours: float = 24.0) -> tuple[np.datetime64, np.datetime64]:
+    """A [start, stop) span from a request; stop defaults to ``default_hours`` after start."""
+    t0 = parse_time(start, default_start, name="start")
+    t1 = parse_time(stop, t0 + np.timedelta64(round(default_hours * 3600), "s"), name="stop")
+    if t1 <= t0:
+        raise HTTPException(422, "stop must be after start")
+    if (t1 - t0) / np.timedelta64(1, "D") > max_days:
+        raise HTTPException(413, f"the span is longer than {max_days:g} days: ask for a shorter one")
+    return t0, t1
+
+
+def iso(t) -> str:
+    return str(format_iso(np.datetime64(t, "ns"), digits=3))
+
+
+def finite(values) -> list[float | None]:
+    """Floats for JSON: NaN (SGP4 failures) become null."""
+    array = np.asarray(values, dtype=float)
+    return [None if not math.isfinite(v) else round(v, 6) for v in array.tolist()]

@@ -1,0 +1,213 @@
+"""Exchange formats for propagated states: CZML (Cesium), KML, GeoJSON ground tracks and footprints, CCSDS OEM.
+
+Each writer takes the :class:`xarray.Dataset` of :meth:`Catalog.propagate` (or ``DesignedOrbits.propagate``) in
+the frame the format needs and returns text or a GeoJSON mapping. Times are UTC; CZML and OEM carry them as
+ISO-8601 with ``Z``.
+"""
+
+from __future__ import annotations
+
+import math
+from xml.sax.saxutils import escape
+
+import numpy as np
+import xarray as xr
+from shapely import affinity
+from shapely.geometry import MultiPolygon, Polygon, box, mapping
+from shapely.geometry.polygon import orient
+from shapely.ops import unary_union
+
+from overhead.geometry.sensors import central_angle_bound_rad
+from overhead.orbits.timescales import format_iso
+
+__all__ = ["czml_document", "footprints_geojson", "ground_tracks_geojson", "kml_document", "oem_document"]
+
+MEAN_EARTH_RADIUS_KM = 6371.0088
+
+
+def _require(ds: xr.Dataset, frame: str, writer: str) -> None:
+    if ds.attrs.get("frame") != frame:
+        raise ValueError(f"{writer} needs states in the {frame!r} frame, got {ds.attrs.get('frame')!r}: "
+                         f"propagate with frame={frame!r}")
+
+
+def _seconds_since(times: np.ndarray, t0: np.datetime64) -> np.ndarray:
+    return (times - t0) / np.timedelta64(1, "ns") / 1e9
+
+
+def _valid(ds: xr.Dataset, index: int) -> np.ndarray:
+    return np.asarray(ds.error.values[index] == 0)
+
+
+def split_at_antimeridian(lon_deg: np.ndarray, lat_deg: np.ndarray) -> list[list[list[float]]]:
+    """A track as line parts that never jump across ±180° longitude (each part: [[lon, lat], ...])."""
+    keep = np.isfinite(lon_deg) & np.isfinite(lat_deg)
+    lon, lat = lon_deg[keep], lat_deg[keep]
+    if len(lon) == 0:
+        return []
+    jumps = np.flatnonzero(np.abs(np.diff(lon)) > 180.0) + 1
+    parts = []
+    for a, b in zip(np.r_[0, jumps], np.r_[jumps, len(lon)], strict=True):
+        if b - a >= 2:
+            parts.append(np.column_stack([np.round(lon[a:b], 5), np.round(lat[a:b], 5)]).tolist())
+    return parts
+
+
+def ground_tracks_geojson(ds: xr.Dataset) -> dict:
+    """One MultiLineString feature per satellite, split at the antimeridian (RFC 7946)."""
+    _require(ds, "geodetic", "ground tracks")
+    times = ds.time.values
+    features = []
+    for i, (norad_id, name) in enumerate(zip(ds.norad_id.values, ds.name.values, strict=True)):
+        ok = _valid(ds, i)
+        lon, lat = ds.lon_deg.values[i][ok], ds.lat_deg.values[i][ok]
+        features.append({
+            "type": "Feature",
+            "geometry": {"type": "MultiLineString", "coordinates": split_at_antimeridian(lon, lat)},
+            "properties": {"norad_id": int(norad_id), "name": str(name),
+                           "start": str(format_iso(times[0], digits=0)), "stop": str(format_iso(times[-1], digits=0)),
+                           "points": int(ok.sum())},
+        })
+    return {"type": "FeatureCollection", "features": features}
+
+
+def footprint_ring(lat_deg: float, lon_deg: float, radius_rad: float, n: int = 72) -> np.ndarray:
+    """The small circle of angular radius ``radius_rad`` around a point, counter-clockwise, as (lon, lat) deg."""
+    phi, lam = math.radians(lat_deg), math.radians(lon_deg)
+    bearing = np.linspace(2 * np.pi, 0, n + 1)  # decreasing bearing = counter-clockwise seen from above
+    lat2 = np.arcsin(np.sin(phi) * np.cos(radius_rad) + np.cos(phi) * np.sin(radius_rad) * np.cos(bearing))
+    lon2 = lam + np.arctan2(np.sin(bearing) * np.sin(radius_rad) * np.cos(phi),
+                            np.cos(radius_rad) - np.sin(phi) * np.sin(lat2))
+    return np.column_stack([np.degrees(lon2), np.degrees(lat2)])
+
+
+def _footprint_geometry(lat_deg: float, lon_deg: float, radius_rad: float) -> dict:
+    """A footprint as a (Multi)Polygon cut at the antimeridian; a polar cap becomes a band polygon."""
+    ring = footprint_ring(lat_deg, lon_deg, radius_rad)
+    pole = None
+    if abs(lat_deg) + math.degrees(radius_rad) >= 90.0:
+        pole = math.copysign(90.0, lat_deg)
+    lon = np.unwrap(np.radians(ring[:, 0]))
+    ring = np.column_stack([np.degrees(lon), ring[:, 1]])
+    if pole is not None:  # the ring goes once round the pole: close it along the pole's parallel
+        start, end = ring[0, 0], ring[-1, 0]
+        ring = np.vstack([ring, [[end, pole], [start, pole]]])
+    shape = Polygon(ring).buffer(0)
+    # the unwrapped ring may reach past ±180°: cut it into the three 360° windows and bring each piece home
+    shifts = (-360, 0, 360)
+    pieces = [affinity.translate(shape.intersection(box(-180 + k, -90, 180 + k, 90)), xoff=-k) for k in shifts]
+    geometry = unary_union([p for p in pieces if not p.is_empty])
+    polygons = list(geometry.geoms) if geometry.geom_type == "MultiPolygon" else [geometry]
+    polygons = [orient(p, 1.0) for p in polygons]  # RFC 7946: exterior rings counter-clockwise
+    return mapping(polygons[0] if len(polygons) == 1 else MultiPolygon(polygons))
+
+
+def footprints_geojson(ds: xr.Dataset, *, min_elevation_deg: float = 0.0,
+                       max_off_nadir_deg: float | None = None) -> dict:
+    """Sensor footprints (the ground a sensor can reach under the constraints) of each satellite at each time.
+
+    The footprint is the small circle of the Earth-central angle the constraints allow (Wertz, SMAD eqs.
+    5-25..5-28, on a sphere of mean radius), cut at the antimeridian.
+    """
+    _require(ds, "geodetic", "footprints")
+    features = []
+    for i, (norad_id, name) in enumerate(zip(ds.norad_id.values, ds.name.values, strict=True)):
+        for j, t in enumerate(ds.time.values):
+            if ds.error.values[i, j] != 0:
+                continue
+            radius_km = MEAN_EARTH_RADIUS_KM + float(ds.alt_km.values[i, j])
+            angle = float(central_angle_bound_rad(radius_km, min_elevation_deg=min_elevation_deg,
+                                                  max_off_nadir_deg=max_off_nadir_deg)) - math.radians(0.25)
+            features.append({
+                "type": "Feature",
+                "geometry": _footprint_geometry(float(ds.lat_deg.values[i, j]), float(ds.lon_deg.values[i, j]),
+                                                max(angle, 1e-6)),
+                "properties": {"norad_id": int(norad_id), "name": str(name), "time": str(format_iso(t, digits=0)),
+                               "central_angle_deg": round(math.degrees(angle), 4)},
+            })
+    return {"type": "FeatureCollection", "features": features}
+
+
+def czml_document(ds: xr.Dataset, *, name: str = "overhead") -> list[dict]:
+    """A CZML document: each satellite's ITRF positions (metres, Cesium's FIXED frame) with its path and label."""
+    _require(ds, "itrf", "CZML")
+    times = ds.time.values
+    t0, t1 = times[0], times[-1]
+    interval = f"{format_iso(t0, digits=3)}/{format_iso(t1, digits=3)}"
+    packets: list[dict] = [{"id": "document", "name": name, "version": "1.0",
+                            "clock": {"interval": interval, "currentTime": str(format_iso(t0, digits=3)),
+                                      "multiplier": 60, "range": "LOOP_STOP", "step": "SYSTEM_CLOCK_MULTIPLIER"}}]
+    offsets = _seconds_since(times, t0)
+    for i, (norad_id, label) in enumerate(zip(ds.norad_id.values, ds.name.values, strict=True)):
+        ok = _valid(ds, i)
+        if ok.sum() < 2:
+            continue
+        xyz_m = np.column_stack([ds.x_km.values[i], ds.y_km.values[i], ds.z_km.values[i]])[ok] * 1000.0
+        samples = np.column_stack([offsets[ok], np.round(xyz_m, 1)]).ravel().tolist()
+        packets.append({
+            "id": f"satellite/{int(norad_id)}", "name": str(label),
+            "availability": f"{format_iso(times[ok][0], digits=3)}/{format_iso(times[ok][-1], digits=3)}",
+            "description": f"NORAD {int(norad_id)}",
+            "label": {"text": str(label), "font": "11pt sans-serif", "pixelOffset": {"cartesian2": [12, 0]},
+                      "horizontalOrigin": "LEFT", "fillColor": {"rgba": [255, 255, 255, 230]}},
+            "point": {"pixelSize": 6, "color": {"rgba": [255, 200, 40, 255]}},
+            "path": {"width": 1, "leadTime": 0, "trailTime": 3000, "resolution": 60,
+                     "material": {"solidColor": {"color": {"rgba": [255, 200, 40, 160]}}}},
+            "position": {"epoch": str(format_iso(t0, digits=3)), "referenceFrame": "FIXED",
+                         "interpolationAlgorithm": "LAGRANGE", "interpolationDegree": 5,
+                         "cartesian": samples},
+        })
+    return packets
+
+
+def kml_document(ds: xr.Dataset, *, name: str = "overhead ground tracks") -> str:
+    """KML 2.2: one folder per satellite holding its ground track (cut at the antimeridian) and start point."""
+    _require(ds, "geodetic", "KML")
+    out = ['<?xml version="1.0" encoding="UTF-8"?>', '<kml xmlns="http://www.opengis.net/kml/2.2">',
+           f"<Document><name>{escape(name)}</name>",
+           '<Style id="track"><LineStyle><color>ff28c8ff</color><width>1.5</width></LineStyle></Style>']
+    times = ds.time.values
+    for i, (norad_id, label) in enumerate(zip(ds.norad_id.values, ds.name.values, strict=True)):
+        ok = _valid(ds, i)
+        lon, lat, alt = ds.lon_deg.values[i][ok], ds.lat_deg.values[i][ok], ds.alt_km.values[i][ok]
+        out.append(f"<Folder><name>{escape(str(label))} ({int(norad_id)})</name>")
+        lines = "".join("<LineString><tessellate>1</tessellate><coordinates>"
+                        + " ".join(f"{x:.5f},{y:.5f},0" for x, y in part) + "</coordinates></LineString>"
+                        for part in split_at_antimeridian(lon, lat))
+        out.append(f"<Placemark><name>ground track</name><styleUrl>#track</styleUrl>"
+                   f"<MultiGeometry>{lines}</MultiGeometry></Placemark>")
+        if len(lon):
+            out.append(f"<Placemark><name>{escape(str(label))}</name>"
+                       f"<TimeStamp><when>{format_iso(times[ok][0], digits=0)}</when></TimeStamp>"
+                       f"<Point><altitudeMode>absolute</altitudeMode><coordinates>{lon[0]:.5f},{lat[0]:.5f},"
+                       f"{alt[0] * 1000:.0f}</coordinates></Point></Placemark>")
+        out.append("</Folder>")
+    out.append("</Document></kml>")
+    return "\n".join(out)
+
+
+def oem_document(ds: xr.Dataset, *, originator: str = "overhead") -> str:
+    """CCSDS Orbit Ephemeris Message 2.0 (KVN), one segment per satellite, km and km/s, UTC.
+
+    TEME states are written with ``REF_FRAME = TEME`` (SGP4's own frame), ITRF ones with ``ITRF``.
+    """
+    frame = ds.attrs.get("frame")
+    if frame not in ("teme", "itrf"):
+        raise ValueError(f"OEM needs Cartesian states (frame 'teme' or 'itrf'), got {frame!r}")
+    created = format_iso(np.datetime64("now", "ms"), digits=3)
+    out = ["CCSDS_OEM_VERS = 2.0", f"CREATION_DATE = {str(created).rstrip('Z')}", f"ORIGINATOR = {originator}", ""]
+    times = ds.time.values
+    stamps = [str(s).rstrip("Z") for s in format_iso(times, digits=6)]
+    for i, (norad_id, label) in enumerate(zip(ds.norad_id.values, ds.name.values, strict=True)):
+        ok = _valid(ds, i)
+        if not ok.any():
+            continue
+        index = np.flatnonzero(ok)
+        out += ["META_START", f"OBJECT_NAME = {label}", f"OBJECT_ID = {int(norad_id)}", "CENTER_NAME = EARTH",
+                f"REF_FRAME = {frame.upper()}", "TIME_SYSTEM = UTC", f"START_TIME = {stamps[index[0]]}",
+                f"STOP_TIME = {stamps[index[-1]]}", "META_STOP", ""]
+        values = np.column_stack([ds[v].values[i] for v in ("x_km", "y_km", "z_km", "vx_km_s", "vy_km_s", "vz_km_s")])
+        out += [f"{stamps[j]} " + " ".join(f"{v:.6f}" if k < 3 else f"{v:.9f}" for k, v in enumerate(values[j]))
+                for j in index]
+        out.append("")
+    return "\n".join(out)
