@@ -8,6 +8,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -48,7 +49,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         yield
         state.close()
 
-    app = FastAPI(title="overhead", version=__version__, lifespan=lifespan,
+    app = FastAPI(title="overhead", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="An open space-based monitoring system: what is watching, what it can see, and when. "
                               "Times are UTC ISO-8601 with Z; angles in degrees; distances in km.")
     if settings.cors_origins:
@@ -74,9 +75,16 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
 
 
 def _mount_dashboard(app: FastAPI, assets: Path) -> None:
-    cesium = assets / "cesium" / "Build" / "Cesium"
-    if cesium.is_dir():
-        app.mount("/vendor/cesium", StaticFiles(directory=cesium), name="cesium")
+    for name, folder in (("cesium", assets / "cesium" / "Build" / "Cesium"), ("swagger", assets / "swagger-ui-dist")):
+        if folder.is_dir():
+            app.mount(f"/vendor/{name}", StaticFiles(directory=folder), name=name)
+
+    @app.get("/docs", include_in_schema=False)
+    def docs():  # Swagger UI from the npm package, not a CDN: the service works offline
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="overhead API",
+                                   swagger_js_url="/vendor/swagger/swagger-ui-bundle.js",
+                                   swagger_css_url="/vendor/swagger/swagger-ui.css",
+                                   swagger_favicon_url="/vendor/swagger/favicon-32x32.png")
 
     @app.get("/vendor/{name}", include_in_schema=False)
     def vendor(name: str):

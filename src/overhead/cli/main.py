@@ -450,6 +450,24 @@ def _plan_requests(args) -> None:
         err_console.print(f"timeline: {plan_timeline(acquisitions, downlinks, args.gantt)}")
 
 
+def cmd_serve(args) -> None:
+    import uvicorn
+
+    from overhead.api import ServiceSettings, create_app
+    from overhead.api.app import web_assets_dir
+
+    settings = ServiceSettings.from_env(db_url=args.db, token=args.token, scheduler=args.scheduler,
+                                        load_sample=not args.no_sample, max_work=args.max_work,
+                                        cors_origins=tuple(args.cors_origin or ()))
+    if not (web_assets_dir(settings) / "cesium").is_dir():
+        err_console.print("[yellow]warning[/]: the dashboard's front-end packages are not installed (run `bash "
+                          "scripts/setup.sh`): the API works, the map and globe will not")
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    console.print(f"overhead {'with the bundled sample catalogue ' if not args.no_sample else ''}"
+                  f"on http://{host}:{args.port}/  (API docs: http://{host}:{args.port}/docs; Ctrl+C stops)")
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="overhead", description="What is watching, what it can see, and when.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -567,6 +585,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--gantt", help="timeline PNG")
     p.add_argument("-o", "--output", help="plan.json, or with spot5 the .spot_sol.txt solution")
     p.set_defaults(func=cmd_plan)
+
+    p = sub.add_parser("serve", help="the REST service and web dashboard (the bundled catalogue loaded)")
+    p.add_argument("--db", help="catalogue store URL (default: SQLite in the user data directory)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--scheduler", default="local",
+                   help="Dask scheduler of coverage jobs: local (a LocalCluster started on first use), none, "
+                        "or tcp://host:8786")
+    p.add_argument("--token", help="bearer token of the write endpoints (or $OVERHEAD_API_TOKEN; none: they "
+                                   "are disabled)")
+    p.add_argument("--max-work", type=float, default=None,
+                   help="largest satellites × time samples × targets of a request (default 6e7)")
+    p.add_argument("--cors-origin", action="append", help="allow this origin (CORS is off by default)")
+    p.add_argument("--no-sample", action="store_true", help="do not ingest the bundled sample catalogue")
+    p.add_argument("--log-level", default="warning")
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("iers", help="Earth-orientation data")
     p.add_argument("action", choices=("update",))
