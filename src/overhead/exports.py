@@ -17,12 +17,10 @@ from shapely.geometry import MultiPolygon, Polygon, box, mapping
 from shapely.geometry.polygon import orient
 from shapely.ops import unary_union
 
-from overhead.geometry.sensors import central_angle_bound_rad
+from overhead.geometry.sensors import footprint_central_angle_rad
 from overhead.orbits.timescales import format_iso
 
 __all__ = ["czml_document", "footprints_geojson", "ground_tracks_geojson", "kml_document", "oem_document"]
-
-MEAN_EARTH_RADIUS_KM = 6371.0088
 
 
 def _require(ds: xr.Dataset, frame: str, writer: str) -> None:
@@ -107,7 +105,7 @@ def footprints_geojson(ds: xr.Dataset, *, min_elevation_deg: float = 0.0,
     """Sensor footprints (the ground a sensor can reach under the constraints) of each satellite at each time.
 
     The footprint is the small circle of the Earth-central angle the constraints allow (Wertz, SMAD eqs.
-    5-25..5-28, on a sphere of mean radius), cut at the antimeridian.
+    5-25..5-28, on a sphere of the local Earth radius), cut at the antimeridian.
     """
     _require(ds, "geodetic", "footprints")
     features = []
@@ -115,9 +113,9 @@ def footprints_geojson(ds: xr.Dataset, *, min_elevation_deg: float = 0.0,
         for j, t in enumerate(ds.time.values):
             if ds.error.values[i, j] != 0:
                 continue
-            radius_km = MEAN_EARTH_RADIUS_KM + float(ds.alt_km.values[i, j])
-            angle = float(central_angle_bound_rad(radius_km, min_elevation_deg=min_elevation_deg,
-                                                  max_off_nadir_deg=max_off_nadir_deg)) - math.radians(0.25)
+            angle = float(footprint_central_angle_rad(ds.alt_km.values[i, j], ds.lat_deg.values[i, j],
+                                                      min_elevation_deg=min_elevation_deg,
+                                                      max_off_nadir_deg=max_off_nadir_deg))
             features.append({
                 "type": "Feature",
                 "geometry": _footprint_geometry(float(ds.lat_deg.values[i, j]), float(ds.lon_deg.values[i, j]),

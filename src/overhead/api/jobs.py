@@ -73,7 +73,7 @@ class JobManager:
             job.result = work(job)
             job.state, job.progress = ("cancelled", job.progress) if job.cancel.is_set() else ("done", 1.0)
         except OverheadError as exc:
-            job.state, job.message = "failed", str(exc)
+            job.state, job.message = ("cancelled" if job.cancel.is_set() else "failed"), str(exc)
         except Exception as exc:  # a job's failure is reported on the job, never lost in the server log
             job.state, job.message = "failed", f"{type(exc).__name__}: {exc}"
             traceback.print_exc()

@@ -14,7 +14,7 @@ from overhead.api.deps import service
 from overhead.api.schemas import AboveOut, AccessRequest, LookAngles, PassOut, Position, Positions, Track, WindowOut
 from overhead.api.service import ServiceState, finite, iso, parse_span, parse_time
 from overhead.errors import OverheadError
-from overhead.geometry.sensors import central_angle_bound_rad
+from overhead.geometry.sensors import footprint_central_angle_rad
 from overhead.geometry.topocentric import GroundSite
 
 router = APIRouter(prefix="/api", tags=["computation"])
@@ -82,9 +82,8 @@ def positions(time: str | None = Query(None, max_length=40), ids: str | None = I
     r = np.column_stack([itrf.x_km.values[:, 0], itrf.y_km.values[:, 0], itrf.z_km.values[:, 0]])
     ok = geo.error.values[:, 0] == 0
     lit = is_sunlit(r[ok], sun_position_itrf_km(np.atleast_1d(when))[0])
-    radius = np.linalg.norm(r[ok], axis=1)
-    footprint = np.degrees(central_angle_bound_rad(radius, min_elevation_deg=min_elevation_deg,
-                                                   max_off_nadir_deg=None)) - 0.25
+    footprint = np.degrees(footprint_central_angle_rad(geo.alt_km.values[ok, 0], geo.lat_deg.values[ok, 0],
+                                                       min_elevation_deg=min_elevation_deg))
     ids_, names = geo.norad_id.values, geo.name.values
     out = [Position(norad_id=int(i), name=str(n), lat_deg=round(float(la), 5), lon_deg=round(float(lo), 5),
                     alt_km=round(float(h), 3), sunlit=bool(s), footprint_deg=round(float(f), 3))

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Literal
 
+import numpy as np
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse, Response
 
 from overhead import exports
 from overhead.api.deps import service
 from overhead.api.routes_compute import GroupQuery, IdsQuery, _computed, _csv, _sample_times, parse_ids
-from overhead.api.service import ServiceState, parse_span
+from overhead.api.service import ServiceState, parse_span, parse_time
 from overhead.tables import states_table
 
 router = APIRouter(prefix="/api/export", tags=["exports"])
@@ -57,7 +58,7 @@ def ephemeris(format: Literal["czml", "kml", "geojson", "oem", "csv"] = "czml", 
     return _csv(states_table(ds), "states.csv")
 
 
-@router.get("/footprints", summary="Sensor footprints (GeoJSON) of satellites at sampled times",
+@router.get("/footprints", summary="Sensor footprints (GeoJSON) at start, or sampled from start to stop",
             responses={200: {"content": {"application/geo+json": {}}}})
 def footprints(ids: str | None = IdsQuery, group: str | None = GroupQuery,
                start: str | None = Query(None, max_length=40),
@@ -66,8 +67,13 @@ def footprints(ids: str | None = IdsQuery, group: str | None = GroupQuery,
                min_elevation_deg: float = Query(10.0, ge=-10.0, le=90.0, allow_inf_nan=False),
                max_off_nadir_deg: float | None = Query(None, gt=0.0, lt=90.0, allow_inf_nan=False),
                state: ServiceState = Depends(service)):
-    satellites, times = _span_and_satellites(state, ids, group, start, stop or start, step_s,
-                                             points_per_sample=500.0)  # a polygon costs about 500 states
+    if stop is None:  # one time: the footprints at start
+        satellites = state.satellites(parse_ids(ids), group)
+        times = np.atleast_1d(parse_time(start, state.default_time()[0], name="start"))
+        state.check_work(len(satellites), 500.0, reduce="the satellites (ids or group)")
+    else:
+        satellites, times = _span_and_satellites(state, ids, group, start, stop, step_s,
+                                                 points_per_sample=500.0)  # a polygon costs about 500 states
     ds = _computed(satellites.propagate, times, frame="geodetic")
     return JSONResponse(exports.footprints_geojson(ds, min_elevation_deg=min_elevation_deg,
                                                    max_off_nadir_deg=max_off_nadir_deg),

@@ -19,9 +19,20 @@ from overhead.errors import OverheadError
 router = APIRouter(prefix="/api/jobs", tags=["jobs"])
 
 
+MAX_GRID_POINTS = 2_000_000
+
+
 def _grid(spec: Grid):
     from overhead.geometry.grids import AnalysisGrid
 
+    if spec.kind in ("global", "band"):
+        cells = 2 + 120 * 7**spec.resolution  # H3 cells on the globe at this resolution
+        if spec.kind == "band":
+            band = (np.sin(np.radians(spec.max_lat_deg)) - np.sin(np.radians(spec.min_lat_deg))) / 2
+            cells *= max(float(band), 0.0)
+        if cells > MAX_GRID_POINTS:
+            raise HTTPException(413, f"H3 resolution {spec.resolution} gives about {cells:,.0f} cells, more than "
+                                     f"{MAX_GRID_POINTS:,}: choose a coarser resolution or a smaller region")
     try:
         if spec.kind == "global":
             return AnalysisGrid.global_grid(spec.resolution)

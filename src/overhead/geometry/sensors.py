@@ -11,9 +11,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["AccessConstraints", "FieldOfRegard", "NadirCone", "RectangularSensor", "central_angle_bound_rad"]
+__all__ = ["AccessConstraints", "FieldOfRegard", "NadirCone", "RectangularSensor", "central_angle_bound_rad",
+           "footprint_central_angle_rad"]
 
 POLAR_RADIUS_KM = 6356.752
+EQUATORIAL_RADIUS_KM = 6378.137
 
 
 @dataclass(frozen=True)
@@ -139,3 +141,25 @@ def central_angle_bound_rad(radius_km: np.ndarray, *, min_elevation_deg: float,
         bound = np.minimum(bound, by_sensor)
     # geodetic and geocentric verticals differ by up to 0.19°: widen by a quarter of a degree
     return np.clip(bound, 0.0, np.pi) + np.radians(0.25)
+
+
+def footprint_central_angle_rad(alt_km, lat_deg, *, min_elevation_deg: float = 0.0,
+                                max_off_nadir_deg: float | None = None) -> np.ndarray:
+    """Earth-central angle from the sub-satellite point to the edge of the ground a sensor sees (to draw it).
+
+    The closed forms of :func:`central_angle_bound_rad` on a sphere of the WGS84 geocentric radius under the
+    satellite, without that bound's widening: the edge is where the elevation is ``min_elevation_deg`` (or the
+    off-nadir angle ``max_off_nadir_deg``), to within ~0.1° of elevation from the Earth's flattening.
+    """
+    phi = np.radians(np.asarray(lat_deg, dtype=float))
+    a, b = EQUATORIAL_RADIUS_KM, POLAR_RADIUS_KM
+    earth = np.sqrt(((a * a * np.cos(phi)) ** 2 + (b * b * np.sin(phi)) ** 2)
+                    / ((a * np.cos(phi)) ** 2 + (b * np.sin(phi)) ** 2))
+    r = earth + np.asarray(alt_km, dtype=float)
+    eps = np.radians(min_elevation_deg)
+    angle = np.arccos(np.clip(earth * np.cos(eps) / r, -1, 1)) - eps
+    if max_off_nadir_deg is not None:
+        eta = np.radians(max_off_nadir_deg)
+        s = r * np.sin(eta) / earth
+        angle = np.minimum(angle, np.where(s < 1, np.arcsin(np.clip(s, -1, 1)) - eta, np.arccos(earth / r)))
+    return np.clip(angle, 0.0, np.pi)

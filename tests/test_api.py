@@ -1,0 +1,310 @@
+"""The REST API through httpx (FastAPI's TestClient), checked against Skyfield, python-sgp4 and closed forms."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import time
+import warnings
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+
+import overhead
+from overhead import data_path
+from overhead.api import ServiceSettings, create_app
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+TOKEN = "test-token"
+T0 = "2026-05-30T00:00:00Z"
+TOULOUSE = {"lat_deg": 43.6047, "lon_deg": 1.4442, "alt_m": 150.0}
+ISS = 25544
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    db = tmp_path_factory.mktemp("api") / "catalog.sqlite"
+    app = create_app(ServiceSettings(db_url=f"sqlite:///{db}", token=TOKEN, scheduler="none", max_work=3e6))
+    with TestClient(app) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def skyfield(tmp_path_factory):
+    api = pytest.importorskip("skyfield.api")
+    folder = tmp_path_factory.mktemp("skyfield")
+    (folder / "finals2000A.all").write_bytes(gzip.decompress(data_path("finals2000A.all.gz").read_bytes()))
+    ts = api.Loader(str(folder), verbose=False).timescale(builtin=False)
+    lines = overhead.sample_catalog().select([ISS]).to_tle(names=False).splitlines()
+    return api, ts, api.EarthSatellite(lines[0], lines[1], ts=ts)
+
+
+def _utc(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def test_status_and_openapi(client):
+    status = client.get("/api/status").json()
+    assert status["active"] == len(overhead.sample_catalog())
+    assert status["groups"] == ["resource", "stations"]
+    assert status["elements_stale"] and status["default_time"].startswith("2026-05-30")
+    spec = client.get("/openapi.json").json()
+    assert spec["openapi"].startswith("3.") and "/api/passes" in spec["paths"] and "/api/jobs/coverage" in spec["paths"]
+
+
+def test_object_search_and_detail(client):
+    found = client.get("/api/objects", params={"q": "sentinel-2", "limit": 50}).json()
+    assert found["total"] >= 2 and all("SENTINEL-2" in o["name"] for o in found["objects"])
+    assert all(o["regime"] == "LEO" and 700 < o["perigee_km"] < 800 for o in found["objects"])
+    by_designator = client.get("/api/objects", params={"q": "1998-067A"}).json()["objects"]
+    assert [o["norad_id"] for o in by_designator] == [ISS]
+    detail = client.get(f"/api/objects/{ISS}").json()
+    assert detail["tle"][1].startswith("1 25544U") and len(detail["history"]) == 1
+    assert 92.5 < detail["period_min"] < 93.5  # the ISS's period from its mean motion
+    assert client.get("/api/objects/999999").status_code == 404
+    leo = client.get("/api/objects", params={"regime": "GEO"}).json()
+    assert all(o["regime"] == "GEO" for o in leo["objects"])
+
+
+def test_passes_match_skyfield(client, skyfield):
+    """The ISS's passes over Toulouse from the API against Skyfield's find_events on the same elements."""
+    api, ts, iss = skyfield
+    passes = client.get("/api/passes", params={**TOULOUSE, "start": T0, "stop": "2026-05-31T00:00:00Z",
+                                               "min_elevation_deg": 10, "ids": str(ISS)}).json()
+    where = api.wgs84.latlon(TOULOUSE["lat_deg"], TOULOUSE["lon_deg"], elevation_m=TOULOUSE["alt_m"])
+    t, events = iss.find_events(where, ts.utc(2026, 5, 30), ts.utc(2026, 5, 31), altitude_degrees=10.0)
+    rises = [x.utc_datetime() for x, e in zip(t, events, strict=True) if e == 0]
+    sets = [x.utc_datetime() for x, e in zip(t, events, strict=True) if e == 2]
+    assert len(passes) == len(rises) >= 2
+    for ours, rise, set_ in zip(passes, rises, sets, strict=True):
+        assert abs((_utc(ours["rise"]) - rise).total_seconds()) < 1.0
+        assert abs((_utc(ours["set"]) - set_).total_seconds()) < 1.0
+    csv = client.get("/api/passes", params={**TOULOUSE, "start": T0, "ids": str(ISS), "format": "csv"})
+    assert csv.headers["content-type"].startswith("text/csv")
+    assert csv.text.splitlines()[0].startswith("norad_id,name,rise,culmination,set")
+
+
+def test_above_matches_skyfield(client, skyfield):
+    api, ts, iss = skyfield
+    first = client.get("/api/passes", params={**TOULOUSE, "start": T0, "ids": str(ISS)}).json()[0]
+    when = first["culmination"]
+    rows = client.get("/api/above", params={**TOULOUSE, "time": when, "min_elevation_deg": 0}).json()
+    ours = next(r for r in rows if r["norad_id"] == ISS)
+    where = api.wgs84.latlon(TOULOUSE["lat_deg"], TOULOUSE["lon_deg"], elevation_m=TOULOUSE["alt_m"])
+    alt, az, distance = (iss - where).at(ts.from_datetime(_utc(when))).altaz()
+    assert ours["elevation_deg"] == pytest.approx(alt.degrees, abs=0.05)
+    assert (ours["azimuth_deg"] - az.degrees + 180) % 360 - 180 == pytest.approx(0.0, abs=0.1)
+    assert ours["range_km"] == pytest.approx(distance.km, abs=1.0)
+    assert all(r["elevation_deg"] >= 0 for r in rows)
+    assert [r["elevation_deg"] for r in rows] == sorted((r["elevation_deg"] for r in rows), reverse=True)
+
+
+def test_oem_states_are_sgp4s(client):
+    """OEM (TEME) against python-sgp4 called directly on the stored TLE."""
+    from sgp4.api import Satrec, jday
+
+    text = client.get("/api/export/ephemeris", params={"format": "oem", "ids": str(ISS), "start": T0,
+                                                       "stop": "2026-05-30T00:10:00Z", "step_s": 120}).text
+    assert text.startswith("CCSDS_OEM_VERS = 2.0") and "REF_FRAME = TEME" in text and "TIME_SYSTEM = UTC" in text
+    tle = client.get(f"/api/objects/{ISS}").json()["tle"]
+    sat = Satrec.twoline2rv(tle[1], tle[2])
+    rows = [line.split() for line in text.splitlines() if line[:4] == "2026"]
+    assert len(rows) == 6
+    for stamp, *values in rows:
+        t = _utc(stamp + "Z")
+        jd, fr = jday(t.year, t.month, t.day, t.hour, t.minute, t.second + t.microsecond / 1e6)
+        error, r, v = sat.sgp4(jd, fr)
+        assert error == 0
+        np.testing.assert_allclose([float(x) for x in values[:3]], r, atol=1e-5)
+        np.testing.assert_allclose([float(x) for x in values[3:]], v, atol=1e-8)
+
+
+def test_czml_kml_geojson_agree_with_each_other_and_skyfield(client, skyfield):
+    api, ts, iss = skyfield
+    span = {"ids": str(ISS), "start": T0, "stop": "2026-05-30T01:00:00Z", "step_s": 300}
+    czml = client.get("/api/export/ephemeris", params={**span, "format": "czml"}).json()
+    assert czml[0]["id"] == "document" and czml[1]["position"]["referenceFrame"] == "FIXED"
+    samples = np.array(czml[1]["position"]["cartesian"]).reshape(-1, 4)
+    assert len(samples) == 13
+    t = ts.from_datetime(_utc(T0))
+    from skyfield.framelib import itrs as itrs_frame
+
+    itrs = iss.at(t).frame_xyz(itrs_frame).m
+    np.testing.assert_allclose(samples[0, 1:], itrs, atol=100.0)  # metres: IERS 2010 chain vs Skyfield's frames
+    tracks = client.get("/api/export/ephemeris", params={**span, "format": "geojson"}).json()
+    coordinates = [p for part in tracks["features"][0]["geometry"]["coordinates"] for p in part]
+    assert len(coordinates) == 13
+    subpoint = api.wgs84.subpoint_of(iss.at(t))
+    assert coordinates[0] == pytest.approx([subpoint.longitude.degrees, subpoint.latitude.degrees], abs=0.01)
+    kml = ET.fromstring(client.get("/api/export/ephemeris", params={**span, "format": "kml"}).text)
+    ns = {"k": "http://www.opengis.net/kml/2.2"}
+    kml_points = [c for line in kml.iterfind(".//k:LineString/k:coordinates", ns) for c in line.text.split()]
+    assert len(kml_points) == 13
+    assert [float(x) for x in kml_points[0].split(",")[:2]] == pytest.approx(coordinates[0], abs=1e-5)
+
+
+def test_footprint_edge_is_at_the_elevation_mask(client):
+    """Every vertex of a footprint sees the satellite at the mask elevation (to the sphere's approximation)."""
+    from overhead.geometry.topocentric import GroundSite, look_angles
+
+    when = "2026-05-30T00:00:00Z"
+    features = client.get("/api/export/footprints", params={"ids": str(ISS), "start": when,
+                                                            "min_elevation_deg": 10}).json()["features"]
+    assert len(features) == 1
+    state = overhead.sample_catalog().select([ISS]).propagate(np.atleast_1d(np.datetime64(when[:-1])), frame="itrf")
+    r = np.array([state.x_km.values[0, 0], state.y_km.values[0, 0], state.z_km.values[0, 0]])
+    geometry = features[0]["geometry"]
+    rings = [geometry["coordinates"][0]] if geometry["type"] == "Polygon" else [p[0] for p in geometry["coordinates"]]
+    elevations = [look_angles(r[None, None], GroundSite(lat, lon)).elevation_deg.item()
+                  for ring in rings for lon, lat in ring if abs(lon) < 179.999]
+    assert np.median(elevations) == pytest.approx(10.0, abs=0.3)
+    assert min(elevations) > 9.0 and max(elevations) < 11.0
+
+
+def test_elements_export_round_trips(client):
+    tle = client.get("/api/export/elements", params={"group": "stations"}).text
+    assert len(overhead.load_elements(tle)) == client.get("/api/objects", params={"group": "stations"}).json()["total"]
+    omm = client.get("/api/export/elements", params={"format": "omm-xml", "ids": str(ISS)}).text
+    assert overhead.load_elements(omm).norad_ids.tolist() == [ISS]
+
+
+def test_access_windows_endpoint(client):
+    body = {"targets": [{"id": "toulouse", **TOULOUSE}], "ids": [ISS], "start": T0, "stop": "2026-05-31T00:00:00Z",
+            "constraints": {"min_elevation_deg": 10}}
+    windows = client.post("/api/access", json=body).json()
+    passes = client.get("/api/passes", params={**TOULOUSE, "start": T0, "ids": str(ISS)}).json()
+    assert [w["start"] for w in windows] == [p["rise"] for p in passes]
+    body["constraints"] = {"min_elevation_deg": 10, "half_angle_deg": 30}
+    narrow = client.post("/api/access", json=body).json()
+    assert all(w["min_off_nadir_deg"] <= 30.0 + 1e-6 for w in narrow) and len(narrow) < len(windows)
+
+
+def test_bad_requests_say_what_to_do(client):
+    r = client.get("/api/passes", params={**TOULOUSE, "start": "yesterday-ish"})
+    assert r.status_code == 422 and "ISO-8601" in r.json()["detail"]
+    r = client.get("/api/passes", params={"lat_deg": 123, "lon_deg": 0})
+    assert r.status_code == 422
+    r = client.get("/api/passes", params={**TOULOUSE, "start": T0, "stop": "2026-06-09T00:00:00Z"})
+    assert r.status_code == 413 and "reduce" in r.json()["detail"]
+    r = client.get("/api/tracks", params={"start": T0, "stop": "2026-06-05T00:00:00Z", "step_s": 1})
+    assert r.status_code == 413 and "step_s" in r.json()["detail"]
+    r = client.get("/api/positions", params={"ids": "25544,abc"})
+    assert r.status_code == 422
+    r = client.get("/api/positions", params={"ids": "11"})
+    assert r.status_code == 404 and "11" in r.json()["detail"]
+    r = client.post("/api/jobs/coverage", json={"grid": {"kind": "global", "resolution": 6}, "start": T0,
+                                                "stop": "2026-05-30T01:00:00Z"})
+    assert r.status_code == 413 and "resolution" in r.json()["detail"]
+    stale = client.get("/api/passes", params={**TOULOUSE, "start": "2026-11-25T00:00:00Z", "ids": str(ISS)})
+    assert stale.status_code == 422 and "days" in stale.json()["detail"]
+
+
+def _with_checksum(line: str) -> str:
+    return line + str(sum(int(c) if c.isdigit() else c == "-" for c in line) % 10)
+
+
+def test_write_endpoints_need_the_token(client, tmp_path):
+    text = (data_path("stations.tle")).read_text()
+    assert client.post("/api/catalog/ingest", content=text).status_code == 401
+    wrong = {"Authorization": "Bearer nope"}
+    assert client.post("/api/catalog/ingest", content=text, headers=wrong).status_code == 401
+    auth = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "text/plain"}
+    again = client.post("/api/catalog/ingest", params={"group": "stations"}, content=text, headers=auth).json()
+    assert again["new_sets"] == 0 and again["unchanged_sets"] == again["records"]  # idempotent
+    line1 = _with_checksum("1 99990U 26001A   26150.50000000  .00000000  00000+0  00000+0 0  999")
+    line2 = _with_checksum("2 99990  51.6000 100.0000 0001000  90.0000 270.0000 15.50000000    1")
+    fresh = f"TEST SAT\n{line1}\n{line2}\n"
+    broken = fresh.replace("99990", "99991")[:-2] + str((int(line2[-1]) + 5) % 10) + "\n"  # a wrong checksum
+    report = client.post("/api/catalog/ingest", params={"group": "upload"}, content=fresh + broken, headers=auth)
+    assert report.status_code == 201, report.text
+    body = report.json()
+    assert body["new_objects"] == 1 and len(body["rejected"]) == 1 and "checksum" in body["rejected"][0]
+    assert client.get("/api/objects/99990").json()["name"] == "TEST SAT"
+    assert client.post("/api/catalog/ingest", content="", headers=auth).status_code == 422
+
+
+def test_write_endpoints_are_off_without_a_configured_token(tmp_path):
+    app = create_app(ServiceSettings(db_url=f"sqlite:///{tmp_path / 'c.sqlite'}", token=None, scheduler="none"))
+    with TestClient(app) as c:
+        r = c.post("/api/catalog/ingest", content="x", headers={"Authorization": "Bearer anything"})
+        assert r.status_code == 403 and "--token" in r.json()["detail"]
+        assert "access-control-allow-origin" not in c.get("/api/status", headers={"Origin": "http://x"}).headers
+
+
+def _wait(client, job_id: str, timeout_s: float = 120.0) -> dict:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        job = client.get(f"/api/jobs/{job_id}").json()
+        if job["state"] in ("done", "failed", "cancelled"):
+            return job
+        time.sleep(0.2)
+    raise AssertionError(f"job {job_id} did not finish")
+
+
+def test_coverage_job_matches_access_windows(client):
+    """A coverage job's covered time per point equals the sum of the access windows' durations there."""
+    points = [{"id": "quito", "lat_deg": -0.18, "lon_deg": -78.47}, {"id": "oslo", "lat_deg": 59.91, "lon_deg": 10.75}]
+    span = {"start": T0, "stop": "2026-05-30T12:00:00Z"}
+    created = client.post("/api/jobs/coverage", json={"group": "stations", "grid": {"kind": "points", "points": points},
+                                                      **span, "constraints": {"min_elevation_deg": 10}})
+    assert created.status_code == 202
+    assert client.get(f"/api/jobs/{created.json()['id']}/result").status_code in (200, 409)
+    job = _wait(client, created.json()["id"])
+    assert job["state"] == "done", job
+    result = client.get(f"/api/jobs/{job['id']}/result").json()
+    windows = client.post("/api/access", json={"group": "stations", "targets": points, **span,
+                                               "constraints": {"min_elevation_deg": 10}}).json()
+    for point in result["points"]:
+        mine = [w for w in windows if w["target"] == point["id"]]
+        assert point["accesses"] == len(mine)
+        # overlapping windows of several satellites count once in covered time
+        intervals = sorted((_utc(w["start"]).timestamp(), _utc(w["end"]).timestamp()) for w in mine)
+        covered, end = 0.0, -np.inf
+        for a, b in intervals:
+            covered += max(0.0, b - max(a, end))
+            end = max(end, b)
+        assert point["covered_s"] == pytest.approx(covered, abs=1e-3 * len(mine))  # API times are to the ms
+    csv = client.get(f"/api/jobs/{job['id']}/result", params={"format": "csv"}).text
+    assert csv.splitlines()[0].startswith("id,lon_deg,lat_deg,accesses")
+    geojson = client.get(f"/api/jobs/{job['id']}/result", params={"format": "geojson"}).json()
+    assert len(geojson["features"]) == 2
+
+
+def test_plan_job_is_inside_access_windows(client):
+    requests = [{"id": "paris", "lat_deg": 48.857, "lon_deg": 2.352, "priority": 3},
+                {"id": "madrid", "lat_deg": 40.417, "lon_deg": -3.704, "priority": 1}]
+    body = {"group": "resource", "requests": requests, "start": T0, "stop": "2026-05-30T12:00:00Z",
+            "agility": {"max_off_nadir_deg": 25}, "solver": "cp-sat", "time_limit_s": 5}
+    job = _wait(client, client.post("/api/jobs/plan", json=body).json()["id"])
+    assert job["state"] == "done", job
+    plan = client.get(f"/api/jobs/{job['id']}/result").json()
+    images = [(sat, a) for sat, s in plan["satellites"].items() for a in s["acquisitions"]]
+    assert plan["value"] == sum(a["priority"] for _, a in images) > 0
+    windows = client.post("/api/access", json={"group": "resource", "targets": [
+        {k: r[k] for k in ("id", "lat_deg", "lon_deg")} for r in requests], "start": T0, "stop": body["stop"],
+        "constraints": {"min_elevation_deg": 0, "max_off_nadir_deg": 25}}).json()
+    for sat, a in images:
+        assert any(str(w["norad_id"]) == sat and w["target"] == a["request"]
+                   and _utc(w["start"]) <= _utc(a["start"]) and _utc(a["end"]) <= _utc(w["end"]) for w in windows)
+    unauthorised = client.delete(f"/api/jobs/{job['id']}")
+    assert unauthorised.status_code == 401
+    assert client.delete(f"/api/jobs/{job['id']}", headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 204
+    assert client.get(f"/api/jobs/{job['id']}").status_code == 404
+
+
+def test_dashboard_and_offline_assets_are_served(client):
+    page = client.get("/")
+    assert page.status_code == 200 and "/vendor/cesium/Cesium.js" in page.text
+    docs = client.get("/docs").text
+    assert "/vendor/swagger/swagger-ui-bundle.js" in docs and "cdn" not in docs.lower()
+    assert client.get("/static/app.js").status_code == 200
+    vendor = client.get("/vendor/countries-110m.json")
+    if vendor.status_code == 404:
+        pytest.skip("front-end packages not installed (npm install in web/)")
+    assert json.loads(vendor.text)["type"] == "Topology"
+    assert client.get("/vendor/cesium/Assets/Textures/NaturalEarthII/tilemapresource.xml").status_code == 200
