@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Create .venv (if needed) and install overhead into it, with the test extras when given "test".
+# Create .venv (if needed) and install overhead into it, with the test extras when given "test"; install the
+# dashboard's front-end packages (web/package-lock.json) with npm.
 # Idempotent: a second run only checks that everything is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,3 +12,10 @@ fi
 extras=""
 [ "${1:-}" = "test" ] && extras="[test]"
 .venv/bin/python -m pip install --quiet -e ".${extras}"
+if command -v npm >/dev/null 2>&1; then
+    if [ ! -f web/node_modules/.package-lock.json ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
+        (cd web && npm ci --no-audit --no-fund --loglevel=error)
+    fi
+else
+    echo "npm not found: the REST API works, the dashboard's map and globe need Node.js and npm (apt install npm)" >&2
+fi

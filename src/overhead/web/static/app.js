@@ -257,6 +257,7 @@ async function polarPlot(pass) {
   g.append("path").attr("d", d3.line()(points.map(xy))).attr("fill", "none").attr("stroke", "#ffc828").attr("stroke-width", 2);
   if (points.length) g.append("circle").attr("r", 3).attr("fill", "#5affb0").attr("cx", xy(points[0])[0]).attr("cy", xy(points[0])[1]);
   plot.append("text").attr("x", 4).attr("y", 12).text(`${pass.name}: az/el, rise ${hm(pass.rise)} (green)`);
+  plot.node().scrollIntoView({ block: "nearest" });
 }
 
 svg.on("click", (event) => {

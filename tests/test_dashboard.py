@@ -1,0 +1,187 @@
+"""The dashboard in a real headless Chromium (Debian's /usr/bin/chromium driven by Playwright).
+
+Screenshots go to test-artifacts/dashboard-*.png.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+
+from overhead.api.app import web_assets_dir
+
+CHROMIUM = os.environ.get("OVERHEAD_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-dev-shm-usage"]
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+if not Path(CHROMIUM).exists():
+    pytest.skip(f"no Chromium at {CHROMIUM} (Debian package chromium; scripts/test.sh installs it)",
+                allow_module_level=True)
+if not (web_assets_dir() / "cesium").is_dir():
+    pytest.skip("front-end packages not installed (npm install in web/; scripts/setup.sh does it)",
+                allow_module_level=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    port = _free_port()
+    db = tmp_path_factory.mktemp("web") / "catalog.sqlite"
+    overhead_cli = [sys.executable, "-m", "overhead.cli.main"]
+    process = subprocess.Popen([*overhead_cli, "serve", "--db", f"sqlite:///{db}", "--port", str(port),
+                                "--scheduler", "none"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/api/status", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    else:
+        process.kill()
+        pytest.fail(f"the service did not start: {process.stdout.read()}")
+    yield url
+    process.terminate()
+    process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1440, "height": 860})
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
+    outside: list[str] = []
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith((server, "data:", "blob:")) else None)
+    page.problems, page.outside = problems, outside
+    yield page
+    context.close()
+
+
+def _screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"dashboard-{name}.png"
+    page.screenshot(path=str(path))
+    return path
+
+
+def test_loads_with_the_bundled_satellites_and_no_errors(page, server):
+    page.goto(server + "/")
+    page.wait_for_selector("body[data-ready=true]", timeout=60_000)
+    active = httpx.get(f"{server}/api/status").json()["active"]
+    assert page.evaluate("overhead.state.positions.length") == active
+    assert f"{active} satellites" in page.inner_text("#status")
+    # the satellites are drawn: the canvas over the map has lit pixels
+    lit = page.evaluate("""() => { const c = document.getElementById('map-canvas');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0;
+        for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n; }""")
+    assert lit > active * 4
+    _screenshot(page, "map")
+    assert page.problems == [] and page.outside == []
+
+
+def test_a_click_on_a_place_lists_the_passes_the_api_gives(page, server):
+    page.goto(server + "/")
+    page.wait_for_selector("body[data-ready=true]", timeout=60_000)
+    box = page.locator("#map-svg").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.505, box["y"] + box["height"] * 0.27)  # Europe on this map
+    page.wait_for_function("overhead.state.passes.length > 0", timeout=60_000)
+    place = page.evaluate("overhead.state.place")
+    when = page.evaluate("overhead.state.t0.toISOString()")
+    start = np.datetime64(when.rstrip("Z"))
+    stop = start + np.timedelta64(24, "h")
+    expected = httpx.get(f"{server}/api/passes", params={
+        "lat_deg": f"{place['lat']:.5f}", "lon_deg": f"{place['lon']:.5f}", "start": f"{start}Z", "stop": f"{stop}Z",
+        "min_elevation_deg": 10}, timeout=60).json()
+    rows = page.locator("#passes-table tbody tr")
+    assert rows.count() == len(expected) > 0
+    first = rows.nth(0).inner_text().split("\t")
+    assert first[0] == expected[0]["name"] and first[1] == expected[0]["rise"][5:16].replace("T", " ")
+    assert page.locator("#above-table tbody tr").count() >= 1
+    rows.nth(0).click()
+    page.wait_for_selector("#polar path", timeout=30_000)
+    assert "place=" in page.url
+    _screenshot(page, "place")
+    assert page.problems == [] and page.outside == []
+
+
+def test_selecting_a_satellite_draws_its_track_and_the_url_restores_the_view(page, server):
+    page.goto(server + "/")
+    page.wait_for_selector("body[data-ready=true]", timeout=60_000)
+    page.fill("#search", "ISS (ZARYA)")
+    page.locator("#search-results div").first.click()
+    page.wait_for_selector(".layer-tracks path", timeout=30_000)
+    assert page.locator(".layer-footprints path").count() == 1
+    url = page.url
+    assert "sel=25544" in url
+    page.goto("about:blank")
+    page.goto(url)
+    page.wait_for_selector("body[data-ready=true]", timeout=60_000)
+    assert page.evaluate("[...overhead.state.selected]") == [25544]
+    page.wait_for_selector(".layer-tracks path", timeout=30_000)
+    _screenshot(page, "selected")
+    assert page.problems == [] and page.outside == []
+
+
+def test_the_globe_renders_offline(page, server):
+    from matplotlib.image import imread
+
+    page.goto(server + "/#view=globe")
+    page.wait_for_selector("body[data-ready=true]", timeout=90_000)
+    page.wait_for_function("window.overhead && document.querySelector('#globe canvas') !== null", timeout=60_000)
+    page.wait_for_timeout(5_000)  # let the imagery tiles load and draw (software WebGL)
+    path = _screenshot(page, "globe")
+    pixels = imread(path)[60:800, 0:1000, :3]
+    blue = (pixels[..., 2] > pixels[..., 0] + 0.08).mean()  # oceans of the NaturalEarthII imagery
+    assert blue > 0.05, f"the globe looks empty ({blue:.3f} of pixels blue)"
+    assert page.problems == [] and page.outside == []
+
+
+def test_coverage_heat_map(page, server):
+    page.goto(server + "/#tab=coverage")
+    page.wait_for_selector("body[data-ready=true]", timeout=60_000)
+    page.select_option("#coverage-form select[name=group]", "stations")
+    page.fill("#coverage-form input[name=hours]", "3")
+    page.click("#coverage-form button[type=submit]")
+    page.wait_for_function("document.getElementById('coverage-summary').textContent.includes('points observed')",
+                           timeout=120_000)
+    assert page.locator(".layer-cells path").count() > 500
+    _screenshot(page, "coverage")
+    assert page.problems == [] and page.outside == []
+
+
+def test_changes_feed_groups_launches(page, server):
+    page.goto(server + "/#tab=changes")
+    page.wait_for_selector("body[data-ready=true]", timeout=60_000)
+    page.wait_for_selector("#changes .launch", timeout=30_000)
+    assert page.locator("#changes .launch").count() >= 10
+    _screenshot(page, "changes")
+    assert page.problems == [] and page.outside == []
+
