@@ -46,11 +46,10 @@ def _summary(row) -> ObjectSummary:
 def status(state: ServiceState = Depends(service)) -> Status:
     view = state.view()
     when, stale = state.default_time()
-    epochs = view.catalog.epochs
-    median = iso(np.datetime64(int(np.median(epochs.astype(np.int64))), "ns")) if len(epochs) else None
+    median = iso(view.median_epoch) if view.median_epoch is not None else None
     settings = state.settings
     return Status(version=__version__, objects=len(view.objects), active=len(view.catalog),
-                  groups=sorted(g for g in set(view.objects.group_name) if g), median_epoch=median,
+                  groups=view.groups, median_epoch=median,
                   default_time=iso(when), elements_stale=stale,
                   limits={"max_work": settings.max_work, "max_job_work": settings.max_job_work,
                           "max_upload_bytes": settings.max_upload_bytes})

@@ -16,6 +16,7 @@ from overhead.api.service import ServiceState, finite, iso, parse_span, parse_ti
 from overhead.errors import OverheadError
 from overhead.geometry.sensors import footprint_central_angle_rad
 from overhead.geometry.topocentric import GroundSite
+from overhead.orbits.frames import itrf_to_geodetic
 
 router = APIRouter(prefix="/api", tags=["computation"])
 
@@ -78,17 +79,15 @@ def positions(time: str | None = Query(None, max_length=40), ids: str | None = I
     state.check_work(len(satellites), 1)
     when = parse_time(time, state.default_time()[0])
     itrf = _computed(satellites.propagate, np.atleast_1d(when), frame="itrf", workers=1)
-    geo = _computed(satellites.propagate, np.atleast_1d(when), frame="geodetic", workers=1)
-    r = np.column_stack([itrf.x_km.values[:, 0], itrf.y_km.values[:, 0], itrf.z_km.values[:, 0]])
-    ok = geo.error.values[:, 0] == 0
-    lit = is_sunlit(r[ok], sun_position_itrf_km(np.atleast_1d(when))[0])
-    footprint = np.degrees(footprint_central_angle_rad(geo.alt_km.values[ok, 0], geo.lat_deg.values[ok, 0],
-                                                       min_elevation_deg=min_elevation_deg))
-    ids_, names = geo.norad_id.values, geo.name.values
+    ok = itrf.error.values[:, 0] == 0
+    r = np.column_stack([itrf.x_km.values[ok, 0], itrf.y_km.values[ok, 0], itrf.z_km.values[ok, 0]])
+    lat, lon, alt = itrf_to_geodetic(r)
+    lit = is_sunlit(r, sun_position_itrf_km(np.atleast_1d(when))[0])
+    footprint = np.degrees(footprint_central_angle_rad(alt, lat, min_elevation_deg=min_elevation_deg))
+    ids_, names = itrf.norad_id.values, itrf.name.values
     out = [Position(norad_id=int(i), name=str(n), lat_deg=round(float(la), 5), lon_deg=round(float(lo), 5),
                     alt_km=round(float(h), 3), sunlit=bool(s), footprint_deg=round(float(f), 3))
-           for i, n, la, lo, h, s, f in zip(ids_[ok], names[ok], geo.lat_deg.values[ok, 0], geo.lon_deg.values[ok, 0],
-                                            geo.alt_km.values[ok, 0], lit, footprint, strict=True)]
+           for i, n, la, lo, h, s, f in zip(ids_[ok], names[ok], lat, lon, alt, lit, footprint, strict=True)]
     return Positions(time=iso(when), positions=out, errors=[int(i) for i in ids_[~ok]])
 
 

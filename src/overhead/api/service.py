@@ -82,6 +82,8 @@ class CatalogView:
     catalog: Catalog
     objects: pd.DataFrame  # one row per object in the store, with orbit columns where it has elements
     version: int
+    groups: list[str] = field(default_factory=list)
+    median_epoch: np.datetime64 | None = None
 
 
 @dataclass
@@ -124,19 +126,22 @@ class ServiceState:
         objects = objects.merge(_orbit_table(catalog), on="norad_id", how="left").sort_values("norad_id",
                                                                                              ignore_index=True)
         objects["regime"] = objects["regime"].fillna("unknown")
-        view = CatalogView(catalog, objects, version)
+        groups = sorted(g for g in objects.group_name.unique() if g)
+        median = None
+        if len(catalog):
+            median = np.datetime64(int(np.median(catalog.epochs.astype(np.int64))), "ns")
+        view = CatalogView(catalog, objects, version, groups, median)
         with self._lock:
             self._view = view
         return view
 
     def default_time(self) -> tuple[np.datetime64, bool]:
         """Now, or the median element epoch when the elements are more than a few days from now."""
-        catalog = self.view().catalog
+        epoch = self.view().median_epoch
         now = np.datetime64("now", "s").astype("datetime64[ns]")
-        if len(catalog) == 0:
+        if epoch is None:
             return now, False
-        median = np.datetime64(int(np.median(catalog.epochs.astype(np.int64)) // 60_000_000_000 * 60), "s")
-        median = median.astype("datetime64[ns]")
+        median = epoch.astype("datetime64[m]").astype("datetime64[ns]")
         stale = abs((now - median) / np.timedelta64(1, "D")) > STALE_AFTER_DAYS
         return (median if stale else now), bool(stale)
 
