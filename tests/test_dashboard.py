@@ -185,3 +185,18 @@ def test_changes_feed_groups_launches(page, server):
     _screenshot(page, "changes")
     assert page.problems == [] and page.outside == []
 
+
+
+def test_a_plan_shows_on_the_timeline_and_the_map(page, server):
+    page.goto(server + "/#tab=plan")
+    page.wait_for_selector("body[data-ready=true]", timeout=60_000)
+    page.fill("#plan-form textarea", "paris,48.857,2.352,3\nmadrid,40.417,-3.704,1")
+    page.click("#plan-form button[type=submit]")
+    page.wait_for_function("document.getElementById('plan-summary').textContent.includes('requests imaged')",
+                           timeout=120_000)
+    plan = page.evaluate("overhead.state.plan.plan")
+    imaged = sum(len(s["acquisitions"]) for s in plan["satellites"].values())
+    assert imaged >= 1 and page.locator("#plan-gantt rect").count() >= imaged
+    assert page.locator(".layer-acq circle").count() == 2
+    _screenshot(page, "plan")
+    assert page.problems == [] and page.outside == []

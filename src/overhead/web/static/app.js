@@ -357,7 +357,9 @@ function drawGantt() {
   if (!items.length) return;
   const x = d3.scaleTime().domain(d3.extent(items.flatMap((d) => [new Date(d.start), new Date(d.end)]))).range([60, 340]).nice();
   const y = d3.scaleBand().domain(sats.map(([id]) => id)).range([4, 4 + sats.length * 22]).padding(0.2);
-  gantt.append("g").attr("class", "axis").attr("transform", `translate(0,${8 + sats.length * 22})`).call(d3.axisBottom(x).ticks(5).tickFormat(d3.utcFormat("%H:%M")));
+  const [t0, t1] = x.domain();
+  const format = d3.utcFormat(t1 - t0 < 3_600_000 ? "%H:%M:%S" : "%H:%M");
+  gantt.append("g").attr("class", "axis").attr("transform", `translate(0,${8 + sats.length * 22})`).call(d3.axisBottom(x).ticks(4).tickFormat(format));
   gantt.append("g").selectAll("text").data(sats).join("text").attr("x", 2).attr("y", ([id]) => y(id) + 12).text(([id]) => id);
   gantt.append("g").selectAll("rect").data(items).join("rect").attr("x", (d) => x(new Date(d.start))).attr("y", (d) => y(d.id))
     .attr("width", (d) => Math.max(2, x(new Date(d.end)) - x(new Date(d.start)))).attr("height", y.bandwidth())
