@@ -308,3 +308,19 @@ def test_dashboard_and_offline_assets_are_served(client):
         pytest.skip("front-end packages not installed (npm install in web/)")
     assert json.loads(vendor.text)["type"] == "Topology"
     assert client.get("/vendor/cesium/Assets/Textures/NaturalEarthII/tilemapresource.xml").status_code == 200
+
+
+def test_concurrent_requests_get_their_own_answers(client):
+    """Requests served at once on the server's threads give what each gives alone."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    sites = [{"lat_deg": lat, "lon_deg": lon} for lat, lon in ((43.6, 1.44), (-33.9, 18.4), (64.1, -21.9),
+                                                               (35.7, 139.7), (-0.2, -78.5), (78.2, 15.4))]
+
+    def passes(site):
+        return client.get("/api/passes", params={**site, "start": T0, "group": "resource"}).json()
+
+    alone = [passes(s) for s in sites]
+    with ThreadPoolExecutor(6) as pool:
+        together = list(pool.map(passes, sites))
+    assert together == alone and all(len(p) > 0 for p in alone)

@@ -161,6 +161,10 @@ def test_the_globe_renders_offline(page, server):
     pixels = imread(path)[60:800, 0:1000, :3]
     blue = (pixels[..., 2] > pixels[..., 0] + 0.08).mean()  # oceans of the NaturalEarthII imagery
     assert blue > 0.05, f"the globe looks empty ({blue:.3f} of pixels blue)"
+    box = page.locator("#globe").bounding_box()  # a click on the Earth picks a place, as on the map
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_function("overhead.state.place !== null && overhead.state.passes.length > 0", timeout=60_000)
+    assert page.locator("#passes-table tbody tr").count() == len(page.evaluate("overhead.state.passes"))
     assert page.problems == [] and page.outside == []
 
 

@@ -16,6 +16,7 @@ from overhead import __version__
 from overhead.api import routes_catalog, routes_compute, routes_export, routes_jobs
 from overhead.api.service import ServiceSettings, ServiceState
 from overhead.errors import OverheadError
+from overhead.orbits.parallel import limit_workers
 
 __all__ = ["create_app", "web_assets_dir"]
 
@@ -42,12 +43,14 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        limit_workers(1)  # requests run on threads: never fork the server (coverage jobs go to Dask)
         state = ServiceState(settings)
         if settings.load_sample:
             state.load_sample()
         app.state.service = state
         yield
         state.close()
+        limit_workers(None)
 
     app = FastAPI(title="overhead", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="An open space-based monitoring system: what is watching, what it can see, and when. "

@@ -17,9 +17,20 @@ __all__ = ["default_workers", "run_over_satellites"]
 _TASK: Callable[[int, int], None] | None = None  # set before forking; inherited by the workers
 
 
+_MAX_WORKERS: int | None = None
+
+
+def limit_workers(n: int | None) -> None:
+    """Cap the processes any later computation forks (None: no cap). A multithreaded server sets 1: forking
+    a process whose other threads may hold locks is unsafe, and its requests run in parallel already."""
+    global _MAX_WORKERS
+    _MAX_WORKERS = n
+
+
 def default_workers(n_states: int) -> int:
     """Cores to use: all of them for large jobs, one where process start-up would dominate."""
-    return 1 if n_states < 2_000_000 else max(1, os.cpu_count() or 1)
+    n = 1 if n_states < 2_000_000 else max(1, os.cpu_count() or 1)
+    return min(n, _MAX_WORKERS) if _MAX_WORKERS else n
 
 
 def _call(bounds: tuple[int, int]):
@@ -41,6 +52,8 @@ def run_over_satellites(n_sat: int, task: Callable[[int, int], object], *, chunk
     results: dict[tuple[int, int], object] = {}
     with Progress(disable=not progress, transient=True) as bar:
         job = bar.add_task(description, total=n_sat)
+        if _MAX_WORKERS:
+            workers = min(workers, _MAX_WORKERS)
         if workers <= 1 or len(chunks) < 2 or "fork" not in mp.get_all_start_methods():
             for bounds in chunks:
                 results[bounds] = task(*bounds)

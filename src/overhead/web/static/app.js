@@ -102,8 +102,14 @@ function drawTracks() {
   layers.tracks.selectAll("path").data(lines).join("path").attr("class", "track").attr("d", path);
 }
 
+let placeEntity = null;
 function drawPlace() {
   const data = state.place ? [state.place] : [];
+  if (globe && state.place) {
+    if (placeEntity) globe.viewer.entities.remove(placeEntity);
+    placeEntity = globe.viewer.entities.add({ position: Cesium.Cartesian3.fromDegrees(state.place.lon, state.place.lat),
+      point: { pixelSize: 9, color: Cesium.Color.fromCssColorString("#ff5a5a"), outlineColor: Cesium.Color.WHITE, outlineWidth: 1.5 } });
+  }
   layers.place.selectAll("circle").data(data).join("circle").attr("class", "place").attr("r", 5)
     .attr("cx", (d) => projection([d.lon, d.lat])[0]).attr("cy", (d) => projection([d.lon, d.lat])[1]);
 }
@@ -394,6 +400,17 @@ function makeGlobe() {
     shouldAnimate: false, contextOptions: { webgl: { preserveDrawingBuffer: true } },
   });
   viewer.scene.globe.enableLighting = false;
+  // a click on the Earth picks a place, as on the map
+  new Cesium.ScreenSpaceEventHandler(viewer.scene.canvas).setInputAction((click) => {
+    const picked = viewer.scene.pick(click.position);
+    if (picked && picked.id && String(picked.id.id).startsWith("satellite/")) {
+      switchTab("selected"); toggleSelected(Number(picked.id.id.split("/")[1])); return;
+    }
+    const cartesian = viewer.camera.pickEllipsoid(click.position, viewer.scene.globe.ellipsoid);
+    if (!cartesian) return;
+    const where = Cesium.Cartographic.fromCartesian(cartesian);
+    pickPlace(Cesium.Math.toDegrees(where.latitude), Cesium.Math.toDegrees(where.longitude));
+  }, Cesium.ScreenSpaceEventType.LEFT_CLICK);
   let source = null, loadedAt = null;
   const g = {
     viewer,
@@ -433,7 +450,7 @@ async function switchView(view) {
     const b = document.getElementById(`view-${v}`);
     b.classList.toggle("active", v === view); b.setAttribute("aria-pressed", String(v === view));
   }
-  if (view === "globe" && !globe) { globe = makeGlobe(); await globe.load(); }
+  if (view === "globe" && !globe) { globe = makeGlobe(); await globe.load(); drawPlace(); }
   if (view === "map") drawBase();
   saveUrl();
 }
