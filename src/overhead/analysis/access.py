@@ -36,6 +36,11 @@ from overhead.orbits.states import state_vectors
 from overhead.orbits.sun import sun_position_itrf_km
 from overhead.orbits.timescales import to_datetime64
 
+try:  # the compiled loop for the common constraints; without numba the vectorised path does everything
+    from overhead.analysis import _window_kernel
+except ImportError:  # pragma: no cover
+    _window_kernel = None
+
 __all__ = ["WINDOW_COLUMNS", "access_windows", "orbit_step_s"]
 
 WINDOW_COLUMNS = ("norad_id", "name", "target", "start", "end", "duration_s", "culmination", "max_elevation_deg",
@@ -402,6 +407,8 @@ def _chunk_windows(ctx: _Context, r: np.ndarray, v: np.ndarray) -> dict[str, np.
     sat, sample, target = _candidates(ctx, r, v)
     if sat.size == 0:
         return {"sat": np.zeros(0)}
+    if _window_kernel is not None and (ctx.simple_elevation or ctx.cone_only):
+        return _compiled_windows(ctx, r, v, np.sort((sat * n_targets + target) * n_samples + sample))
     # candidates and their neighbours, sorted by pair then sample
     pair = sat * n_targets + target
     key = np.sort(np.concatenate([pair * n_samples + np.clip(sample + d, 0, n_samples - 1) for d in (-1, 0, 1)]))
@@ -467,6 +474,21 @@ def _chunk_windows(ctx: _Context, r: np.ndarray, v: np.ndarray) -> dict[str, np.
     return {"sat": window_sat, "target": window_target, "start": start_time, "end": end_time,
             "start_cut": start_cut & (start_time <= 0.0), "end_cut": end_cut & (end_time >= span),
             "ephemeris": ephemeris}
+
+
+def _compiled_windows(ctx: _Context, r: np.ndarray, v: np.ndarray, keys: np.ndarray) -> dict[str, np.ndarray]:
+    """The windows of :func:`_chunk_windows` from the compiled loop (elevation mask and off-nadir cone only),
+    given the sorted keys (pair × samples + sample) of the candidate samples."""
+    limit = ctx.constraints.off_nadir_limit_deg() if ctx.cone_only and not ctx.simple_elevation else None
+    lowest = float(np.min(ctx.constraints.lowest_elevation_deg(ctx.base_mask)))
+    found = _window_kernel.chunk_windows(
+        np.ascontiguousarray(r), np.ascontiguousarray(v), float(ctx.step_s), keys.astype(np.int64),
+        len(ctx.targets), np.ascontiguousarray(ctx.position, dtype=float),
+        np.ascontiguousarray(ctx.up, dtype=float), np.sin(np.radians(ctx.base_mask.astype(float))),
+        np.nan if limit is None else float(np.cos(np.radians(limit))), lowest,
+        np.nan if limit is None else float(limit), ROOT_TOLERANCE_S, HIDDEN_WINDOW_S)
+    names = ("sat", "target", "start", "end", "start_cut", "end_cut")
+    return {**dict(zip(names, found, strict=True)), "ephemeris": _Ephemeris(r, v, ctx.step_s)}
 
 
 def _describe(ctx: _Context, windows: dict, ids: np.ndarray, names: np.ndarray) -> pd.DataFrame:

@@ -1,0 +1,329 @@
+"""Compiled core of the window search for an elevation mask and an off-nadir cone (numba).
+
+The same algorithm as the vectorised path of :mod:`overhead.analysis.access` (margins at candidate
+samples, Illinois roots on cubic Hermite states, golden-section search for windows hidden between samples,
+geometric pruning of that search), written as one pass over the sorted candidates: numpy's version spends
+most of its time building and masking temporary arrays, which a loop does not need. Coverage analyses,
+where these constraints are the rule and windows number in the hundreds of millions, use it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+POLAR_RADIUS_KM = 6356.752
+FAILED = -1e9
+GOLDEN = (math.sqrt(5.0) - 1.0) / 2.0
+
+
+@njit(cache=True, inline="always")
+def _position(r, v, sat, t, h, out):
+    """Cubic Hermite position of satellite ``sat`` at ``t`` seconds from the first sample."""
+    n_steps = r.shape[1] - 1
+    x = t / h
+    k = math.floor(x)
+    k = min(max(k, 0), n_steps - 1)
+    s = x - k
+    for j in range(3):
+        r0, r1 = r[sat, k, j], r[sat, k + 1, j]
+        v0, v1 = v[sat, k, j] * h, v[sat, k + 1, j] * h
+        c2 = 3.0 * (r1 - r0) - 2.0 * v0 - v1
+        c3 = 2.0 * (r0 - r1) + v0 + v1
+        out[j] = ((c3 * s + c2) * s + v0) * s + r0
+
+
+@njit(cache=True, inline="always")
+def _margin(p, target, position, up, sin_mask, cos_limit):
+    """Smallest margin of the elevation mask (sin elevation − sin mask) and, when ``cos_limit`` is not NaN, of
+    the off-nadir cone (cos off-nadir − cos limit). Positive exactly where the degree margins of
+    ``access._margin`` are, with the same zeros, and no inverse trigonometry."""
+    dx, dy, dz = p[0] - position[target, 0], p[1] - position[target, 1], p[2] - position[target, 2]
+    rng = math.sqrt(dx * dx + dy * dy + dz * dz)
+    m = (dx * up[target, 0] + dy * up[target, 1] + dz * up[target, 2]) / rng - sin_mask[target]
+    if cos_limit == cos_limit:
+        rr = math.sqrt(p[0] * p[0] + p[1] * p[1] + p[2] * p[2])
+        m = min(m, (dx * p[0] + dy * p[1] + dz * p[2]) / (rng * rr) - cos_limit)
+    if m != m:
+        return FAILED
+    return m
+
+
+@njit(cache=True)
+def _margin_at(t, sat, target, r, v, h, position, up, sin_mask, cos_limit, work):
+    _position(r, v, sat, t, h, work)
+    return _margin(work, target, position, up, sin_mask, cos_limit)
+
+
+@njit(cache=True)
+def _root(lo, hi, f_lo, f_hi, tolerance, sat, target, r, v, h, position, up, sin_mask, cos_limit, work):
+    """Illinois (modified regula falsi), bisecting every fourth step, as ``access._find_roots``."""
+    last = 0
+    iteration = 0
+    while hi - lo > tolerance and iteration < 200:
+        iteration += 1
+        width = hi - lo
+        x = hi - f_hi * width / (f_hi - f_lo)
+        if iteration % 4 == 0 or not math.isfinite(x) or x <= lo or x >= hi:
+            x = lo + width / 2.0
+        fx = _margin_at(x, sat, target, r, v, h, position, up, sin_mask, cos_limit, work)
+        if fx == 0.0:
+            return x
+        if (fx > 0) == (f_lo > 0):
+            if last == -1:
+                f_hi *= 0.5
+            lo, f_lo, last = x, fx, -1
+        else:
+            if last == 1:
+                f_lo *= 0.5
+            hi, f_hi, last = x, fx, 1
+    return (lo + hi) / 2.0
+
+
+@njit(cache=True)
+def _search_positive(lo, hi, width, sat, target, r, v, h, position, up, sin_mask, cos_limit, work):
+    """Golden-section search for a positive margin near the maximum on [lo, hi]: (time, margin)."""
+    a, b = lo, hi
+    c, d = b - GOLDEN * (b - a), a + GOLDEN * (b - a)
+    fc = _margin_at(c, sat, target, r, v, h, position, up, sin_mask, cos_limit, work)
+    fd = _margin_at(d, sat, target, r, v, h, position, up, sin_mask, cos_limit, work)
+    best_t, best_f = (c, fc) if fc >= fd else (d, fd)
+    while best_f <= 0 and b - a > width:
+        if fc >= fd:
+            b = d
+            new = b - GOLDEN * (b - a)
+            d, fd = c, fc
+            c = new
+            fc = f_new = _margin_at(new, sat, target, r, v, h, position, up, sin_mask, cos_limit, work)
+        else:
+            a = c
+            new = a + GOLDEN * (b - a)
+            c, fc = d, fd
+            d = new
+            fd = f_new = _margin_at(new, sat, target, r, v, h, position, up, sin_mask, cos_limit, work)
+        if f_new > best_f:
+            best_t, best_f = new, f_new
+    return best_t, best_f
+
+
+@njit(cache=True)
+def _central_angle_bound(radius, min_elevation_deg, limit_deg):
+    """``sensors.central_angle_bound_rad`` for one radius."""
+    eps = math.radians(max(min_elevation_deg, -10.0))
+    if eps < 0:
+        bound = math.acos(min(max(POLAR_RADIUS_KM / radius, -1.0), 1.0)) + abs(eps)
+    else:
+        bound = math.acos(min(max(POLAR_RADIUS_KM * math.cos(eps) / radius, -1.0), 1.0)) - eps
+    if limit_deg == limit_deg:
+        eta = math.radians(limit_deg)
+        s = radius * math.sin(eta) / POLAR_RADIUS_KM
+        horizon = math.acos(min(max(POLAR_RADIUS_KM / radius, -1.0), 1.0))
+        bound = min(bound, math.asin(max(s, -1.0)) - eta if s < 1 else horizon)
+    return min(max(bound, 0.0), math.pi) + math.radians(0.25)
+
+
+@njit(cache=True)
+def _arc_distance(a, b, p):
+    """Angular distance from unit vector p to the great-circle arc from a to b."""
+    n0, n1, n2 = a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]
+    length = math.sqrt(n0 * n0 + n1 * n1 + n2 * n2)
+    to_ends = min(math.acos(min(max(p[0] * a[0] + p[1] * a[1] + p[2] * a[2], -1.0), 1.0)),
+                  math.acos(min(max(p[0] * b[0] + p[1] * b[1] + p[2] * b[2], -1.0), 1.0)))
+    if length <= 0:
+        return to_ends
+    n0, n1, n2 = n0 / length, n1 / length, n2 / length
+    off = p[0] * n0 + p[1] * n1 + p[2] * n2
+    f0, f1, f2 = p[0] - off * n0, p[1] - off * n1, p[2] - off * n2
+    # (a × foot)·n >= 0 and (foot × b)·n >= 0: the foot lies between a and b
+    s1 = (a[1] * f2 - a[2] * f1) * n0 + (a[2] * f0 - a[0] * f2) * n1 + (a[0] * f1 - a[1] * f0) * n2
+    s2 = (f1 * b[2] - f2 * b[1]) * n0 + (f2 * b[0] - f0 * b[2]) * n1 + (f0 * b[1] - f1 * b[0]) * n2
+    if s1 >= 0 and s2 >= 0:
+        return math.asin(min(abs(off), 1.0))
+    return to_ends
+
+
+@njit(cache=True)
+def _track_reaches(sat, k, target, r, position, lowest_deg, limit_deg):
+    """``access._track_reaches`` for one candidate: can the track within a step of sample k reach the target?"""
+    last = r.shape[1] - 1
+    units = np.empty((3, 3))
+    radius = 0.0
+    for m in range(3):
+        kk = min(max(k - 1 + m, 0), last)
+        norm = math.sqrt(r[sat, kk, 0] ** 2 + r[sat, kk, 1] ** 2 + r[sat, kk, 2] ** 2)
+        radius = max(radius, norm)
+        for j in range(3):
+            units[m, j] = r[sat, kk, j] / norm
+    pn = math.sqrt(position[target, 0] ** 2 + position[target, 1] ** 2 + position[target, 2] ** 2)
+    w = np.empty(3)
+    for j in range(3):
+        w[j] = position[target, j] / pn
+    distance = min(_arc_distance(units[0], units[1], w), _arc_distance(units[1], units[2], w))
+    reach = _central_angle_bound(radius, lowest_deg, limit_deg)
+    if not (math.isfinite(distance) and math.isfinite(reach)):
+        return True
+    return distance <= reach + math.radians(0.1)
+
+
+@njit(cache=True)
+def chunk_windows(r, v, h, keys, n_targets, position, up, sin_mask, cos_limit, lowest_deg, limit_deg, tolerance_s,
+                  hidden_width_s):
+    """Windows from the sorted keys ((sat × n_targets + target) × n_samples + sample) of the candidate samples.
+
+    Each run of a pair's candidates, with one sample more on each side, is a segment (runs whose widened
+    ranges meet are one); the margin is evaluated on the segment's samples, and its sign changes are refined
+    to roots. A segment with no positive sample is searched for a window hidden between samples.
+    Returns (sat, target, start_s, end_s, start_cut, end_cut) of every window, in key order.
+    """
+    n_samples = r.shape[1]
+    n_steps = n_samples - 1
+    span = n_steps * h
+    work = np.empty(3)
+    g = np.empty(n_samples)
+    capacity = max(16, keys.size // 4)
+    out_sat = np.empty(capacity, np.int64)
+    out_target = np.empty(capacity, np.int64)
+    out_start = np.empty(capacity)
+    out_end = np.empty(capacity)
+    out_start_cut = np.empty(capacity, np.bool_)
+    out_end_cut = np.empty(capacity, np.bool_)
+    count = 0
+    n = keys.size
+    i = 0
+    while i < n:
+        pair = keys[i] // n_samples
+        end = i + 1
+        while end < n and keys[end] // n_samples == pair and keys[end] - keys[end - 1] <= 3:
+            end += 1
+        s_, j_ = pair // n_targets, pair % n_targets
+        a = max(keys[i] % n_samples - 1, 0)
+        b = min(keys[end - 1] % n_samples + 1, n_steps)
+        if count + (b - a) // 2 + 2 > capacity:  # room for every window this segment can hold
+            capacity = 2 * capacity + (b - a)
+            out_sat = _grow(out_sat, capacity)
+            out_target = _grow(out_target, capacity)
+            out_start = _grow(out_start, capacity)
+            out_end = _grow(out_end, capacity)
+            out_start_cut = _grow(out_start_cut, capacity)
+            out_end_cut = _grow(out_end_cut, capacity)
+        any_positive = False
+        best = a
+        for k in range(a, b + 1):
+            g[k] = _margin(r[s_, k], j_, position, up, sin_mask, cos_limit)
+            any_positive = any_positive or g[k] > 0
+            if g[k] > g[best]:
+                best = k
+        if any_positive:
+            inside = g[a] > 0
+            start_t = a * h
+            start_open = inside
+            for k in range(a, b):
+                t = k * h
+                if g[k] <= 0 and g[k + 1] > 0:
+                    start_t = _root(t, t + h, g[k], g[k + 1], tolerance_s, s_, j_, r, v, h, position, up, sin_mask,
+                                    cos_limit, work)
+                    start_open, inside = False, True
+                elif g[k] > 0 and g[k + 1] <= 0:
+                    end_t = _root(t, t + h, g[k], g[k + 1], tolerance_s, s_, j_, r, v, h, position, up, sin_mask,
+                                  cos_limit, work)
+                    out_sat[count], out_target[count] = s_, j_
+                    out_start[count], out_end[count] = start_t, end_t
+                    out_start_cut[count], out_end_cut[count] = start_open and start_t <= 0.0, False
+                    count += 1
+                    inside = False
+            if inside:
+                end_t = b * h
+                out_sat[count], out_target[count] = s_, j_
+                out_start[count], out_end[count] = start_t, end_t
+                out_start_cut[count], out_end_cut[count] = start_open and start_t <= 0.0, end_t >= span
+                count += 1
+        elif _track_reaches(s_, best, j_, r, position, lowest_deg, limit_deg):
+            first = min(max(best - 1, 0), n_steps - 2) if n_steps >= 2 else 0
+            t_best = best * h
+            lo = max(t_best - h, first * h)
+            hi = min(t_best + h, first * h + 2 * h)
+            peak_t, peak_g = _search_positive(lo, hi, hidden_width_s, s_, j_, r, v, h, position, up, sin_mask,
+                                              cos_limit, work)
+            if peak_g > 0:
+                f_lo = _margin_at(lo, s_, j_, r, v, h, position, up, sin_mask, cos_limit, work)
+                f_hi = _margin_at(hi, s_, j_, r, v, h, position, up, sin_mask, cos_limit, work)
+                out_sat[count], out_target[count] = s_, j_
+                out_start[count] = _root(lo, peak_t, f_lo, peak_g, tolerance_s, s_, j_, r, v, h, position, up,
+                                         sin_mask, cos_limit, work)
+                out_end[count] = _root(peak_t, hi, peak_g, f_hi, tolerance_s, s_, j_, r, v, h, position, up, sin_mask,
+                                       cos_limit, work)
+                out_start_cut[count], out_end_cut[count] = False, False
+                count += 1
+        i = end
+    return (out_sat[:count], out_target[:count], out_start[:count], out_end[:count], out_start_cut[:count],
+            out_end_cut[:count])
+
+
+@njit(cache=True)
+def _grow(array, capacity):
+    out = np.empty(capacity, array.dtype)
+    out[:array.size] = array
+    return out
+
+
+BUCKET_DEG = 2.0
+
+
+def target_buckets(target_unit: np.ndarray) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """Targets sorted into latitude × longitude cells of BUCKET_DEG: (order, cell starts, n_lat, n_lon)."""
+    lat = np.degrees(np.arcsin(np.clip(target_unit[:, 2], -1, 1)))
+    lon = np.degrees(np.arctan2(target_unit[:, 1], target_unit[:, 0]))
+    n_lat, n_lon = round(180 / BUCKET_DEG), round(360 / BUCKET_DEG)
+    i = np.clip(((lat + 90) / BUCKET_DEG).astype(np.int64), 0, n_lat - 1)
+    j = np.clip(((lon + 180) / BUCKET_DEG).astype(np.int64), 0, n_lon - 1)
+    cell = i * n_lon + j
+    order = np.argsort(cell, kind="stable")
+    starts = np.searchsorted(cell[order], np.arange(n_lat * n_lon + 1))
+    return order.astype(np.int64), starts.astype(np.int64), n_lat, n_lon
+
+
+@njit(cache=True)
+def candidate_keys(sub_point, reach, target_unit, order, starts, n_lat, n_lon, n_targets, n_samples):
+    """Keys ((sat × n_targets + target) × n_samples + sample) of every sample whose sub-satellite point
+    (rows of ``sub_point``, sat-major) is within ``reach`` (rad) of a target: the pre-filter of
+    ``access._candidates`` with a latitude-longitude bucket index instead of a KD-tree."""
+    bucket = math.radians(BUCKET_DEG)
+    capacity = max(1024, sub_point.shape[0] * 8)
+    out = np.empty(capacity, np.int64)
+    count = 0
+    for row in range(sub_point.shape[0]):
+        x, y, z = sub_point[row, 0], sub_point[row, 1], sub_point[row, 2]
+        lam = reach[row]
+        if not (math.isfinite(x) and math.isfinite(lam)):
+            continue
+        cos_reach = math.cos(lam)
+        lat = math.asin(min(max(z, -1.0), 1.0))
+        lon = math.atan2(y, x)
+        i0 = max(int((lat - lam + math.pi / 2) / bucket), 0)
+        i1 = min(int((lat + lam + math.pi / 2) / bucket), n_lat - 1)
+        widest = max(abs(lat - lam), abs(lat + lam))  # the band's latitude farthest from the equator
+        if widest >= math.pi / 2 - 1e-9:
+            half = math.pi
+        else:
+            c = math.cos(widest)
+            half = math.pi if math.sin(lam) >= c else math.asin(math.sin(lam) / c)
+        if half >= math.pi - 1e-9:
+            j_first, j_count = 0, n_lon
+        else:
+            j_first = math.floor((lon - half + math.pi) / bucket)
+            j_count = min(math.floor((lon + half + math.pi) / bucket) - j_first + 1, n_lon)
+        sat, sample = row // n_samples, row % n_samples
+        for i in range(i0, i1 + 1):
+            for jj in range(j_first, j_first + j_count):
+                cell = i * n_lon + (jj % n_lon)
+                for m in range(starts[cell], starts[cell + 1]):
+                    t = order[m]
+                    if x * target_unit[t, 0] + y * target_unit[t, 1] + z * target_unit[t, 2] >= cos_reach:
+                        if count == capacity:
+                            capacity *= 2
+                            out = _grow(out, capacity)
+                        out[count] = (sat * n_targets + t) * n_samples + sample
+                        count += 1
+    return out[:count]
