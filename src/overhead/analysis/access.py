@@ -237,9 +237,11 @@ def _geometry(ctx: _Context, r: np.ndarray, v: np.ndarray, target: np.ndarray, t
     return _Geometry(elevation, azimuth, off_nadir, margins)
 
 
-def _candidates(ctx: _Context, r: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(satellite, sample, target) triples that pass the geometric pre-filter."""
+def _candidate_keys(ctx: _Context, r: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Sorted keys ((satellite × targets + target) × samples + sample) of the samples that pass the geometric
+    pre-filter."""
     n_samples = r.shape[1]
+    n_targets = len(ctx.targets)
     radius = np.linalg.norm(r, axis=-1)
     speed = np.linalg.norm(v, axis=-1)
     lowest = float(np.min(ctx.constraints.lowest_elevation_deg(ctx.base_mask)))
@@ -251,9 +253,9 @@ def _candidates(ctx: _Context, r: np.ndarray, v: np.ndarray) -> tuple[np.ndarray
     reach = reach.reshape(-1)
     finite = np.isfinite(sub_point).all(axis=-1)
     target_unit = ctx.position / np.linalg.norm(ctx.position, axis=-1)[:, None]
-    if len(target_unit) <= DENSE_TARGETS:
+    if n_targets <= DENSE_TARGETS:
         rows, cols = [], []
-        block = max(1, 2_000_000 // len(target_unit))
+        block = max(1, 2_000_000 // n_targets)
         cos_reach = np.cos(reach)
         for a in range(0, sub_point.shape[0], block):
             dots = sub_point[a:a + block] @ target_unit.T
@@ -261,6 +263,12 @@ def _candidates(ctx: _Context, r: np.ndarray, v: np.ndarray) -> tuple[np.ndarray
             rows.append(i + a)
             cols.append(j)
         flat, target = np.concatenate(rows), np.concatenate(cols)
+    elif _window_kernel is not None:  # a latitude-longitude bucket index, in one compiled pass
+        order, starts, n_lat, n_lon = _window_kernel.target_buckets(target_unit)
+        keys = _window_kernel.candidate_keys(np.ascontiguousarray(sub_point), np.ascontiguousarray(reach),
+                                             np.ascontiguousarray(target_unit), order, starts, n_lat, n_lon,
+                                             n_targets, n_samples)
+        return np.sort(keys)
     else:
         tree = cKDTree(target_unit)
         chord = 2.0 * np.sin(reach / 2.0)
@@ -269,7 +277,7 @@ def _candidates(ctx: _Context, r: np.ndarray, v: np.ndarray) -> tuple[np.ndarray
         lengths = np.fromiter((len(x) for x in lists), dtype=np.int64, count=len(lists))
         flat = np.repeat(index, lengths)
         target = np.fromiter((j for x in lists for j in x), dtype=np.int64, count=int(lengths.sum()))
-    return flat // n_samples, flat % n_samples, target
+    return np.sort((flat // n_samples * n_targets + target) * n_samples + flat % n_samples)
 
 
 def _search_positive(f, lo: np.ndarray, hi: np.ndarray, width: float) -> tuple[np.ndarray, np.ndarray]:
@@ -404,13 +412,13 @@ def _chunk_windows(ctx: _Context, r: np.ndarray, v: np.ndarray) -> dict[str, np.
     """Windows of one chunk of satellites, as arrays (satellite index within the chunk, target, times...)."""
     n_samples = r.shape[1]
     n_targets = len(ctx.targets)
-    sat, sample, target = _candidates(ctx, r, v)
-    if sat.size == 0:
+    keys = _candidate_keys(ctx, r, v)
+    if keys.size == 0:
         return {"sat": np.zeros(0)}
     if _window_kernel is not None and (ctx.simple_elevation or ctx.cone_only):
-        return _compiled_windows(ctx, r, v, np.sort((sat * n_targets + target) * n_samples + sample))
+        return _compiled_windows(ctx, r, v, keys)
+    pair, sample = keys // n_samples, keys % n_samples
     # candidates and their neighbours, sorted by pair then sample
-    pair = sat * n_targets + target
     key = np.sort(np.concatenate([pair * n_samples + np.clip(sample + d, 0, n_samples - 1) for d in (-1, 0, 1)]))
     key = key[np.r_[True, key[1:] != key[:-1]]]
     pair, sample = key // n_samples, key % n_samples
