@@ -41,7 +41,7 @@ try:  # the compiled loop for the common constraints; without numba the vectoris
 except ImportError:  # pragma: no cover
     _window_kernel = None
 
-__all__ = ["WINDOW_COLUMNS", "access_windows", "orbit_step_s"]
+__all__ = ["WINDOW_COLUMNS", "WindowIntervals", "access_intervals", "access_windows", "orbit_step_s"]
 
 WINDOW_COLUMNS = ("norad_id", "name", "target", "start", "end", "duration_s", "culmination", "max_elevation_deg",
                   "min_off_nadir_deg", "start_azimuth_deg", "end_azimuth_deg", "truncated", "start_constraint",
@@ -599,44 +599,111 @@ def access_windows(satellites, targets, start, stop, constraints: AccessConstrai
     ``datetime64[ns]``; ``truncated`` marks windows cut by the analysis interval; ``start_constraint`` and
     ``end_constraint`` name the condition that opened and closed each window (``interval`` where cut).
     ``details=False`` skips culmination, angles and bounding constraints (NaN, or "" unless cut): faster,
-    for statistics that need the times alone.
+    for statistics that need the times alone (:func:`access_intervals` is faster still).
     """
-    constraints = constraints or AccessConstraints()
-    targets = _as_targets(targets)
-    t0, t1 = to_datetime64(start), to_datetime64(stop)
-    _check_inputs(satellites, targets, t0, t1, max_element_age_days)
-    span_s = (t1 - t0) / np.timedelta64(1, "ns") / 1e9
-    if step_s is None:
-        step_s = orbit_step_s(_shortest_period_min(satellites))
-    n_steps = max(1, int(np.ceil(span_s / step_s)))
-    step_s = span_s / n_steps
-    times = t0 + np.round(np.arange(n_steps + 1) * step_s * 1e9).astype("timedelta64[ns]")
-    ctx = _Context(targets=targets, position=targets.itrf_km, up=targets.up_unit(), north=targets.north_unit(),
-                   east=targets.east_unit(),
-                   base_mask=np.fmax(targets.min_elevation_deg, constraints.min_elevation_deg),
-                   constraints=constraints, sun_km=sun_position_itrf_km(times) if constraints.needs_sun else None,
-                   step_s=step_s, n_steps=n_steps)
+    search = _Search.prepare(satellites, targets, start, stop, constraints, step_s, max_element_age_days)
     ids, names = np.asarray(satellites.norad_ids), _names(satellites)
 
-    warn_if_stale(satellites.age_days(np.array([t0, t1])))
-
-    def task(a: int, b: int) -> pd.DataFrame:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ElementAgeWarning)  # said once above, not once per chunk
-            ds = satellites[a:b].propagate(times, frame="itrf", workers=1)
-        r, v = state_vectors(ds)
-        windows = _chunk_windows(ctx, r, v)
+    def tables(a: int, b: int, windows: dict) -> pd.DataFrame:
         if windows["sat"].size == 0:
             return pd.DataFrame()
         if not details:
-            return _times_only(windows, ids[a:b], names[a:b], ctx)
-        return _describe(ctx, windows, ids[a:b], names[a:b])
+            return _times_only(windows, ids[a:b], names[a:b], search.ctx)
+        return _describe(search.ctx, windows, ids[a:b], names[a:b])
 
-    chunk = max(1, min(64, 2_000_000 // (n_steps + 1)))
-    workers = default_workers(len(satellites) * (n_steps + 1) * 4) if workers is None else workers
-    parts = [p for p in run_over_satellites(len(satellites), task, chunk_size=chunk, workers=workers,
-                                            progress=progress, description="access windows") if len(p)]
-    return _finish(parts, t0, constraints.min_duration_s)
+    parts = [p for p in search.run(tables, workers, progress) if len(p)]
+    return _finish(parts, search.t0, search.constraints.min_duration_s)
+
+
+@dataclass
+class WindowIntervals:
+    """Windows as bare arrays, for statistics over many of them: satellite and target indices (positions in
+    the inputs), start and end in seconds from the analysis start, and whether the interval cut each end."""
+
+    satellite: np.ndarray
+    target: np.ndarray
+    start_s: np.ndarray
+    end_s: np.ndarray
+    start_cut: np.ndarray
+    end_cut: np.ndarray
+
+    def __len__(self) -> int:
+        return self.satellite.size
+
+    @classmethod
+    def concatenate(cls, parts: list[WindowIntervals]) -> WindowIntervals:
+        return cls(*(np.concatenate([getattr(p, f) for p in parts]) for f in cls.__dataclass_fields__))
+
+
+def access_intervals(satellites, targets, start, stop, constraints: AccessConstraints | None = None, *,
+                     step_s: float | None = None, workers: int | None = None) -> WindowIntervals:
+    """The windows of :func:`access_windows` (same search, same times) as arrays, unsorted: what coverage
+    statistics over millions of windows need, without a table's names, strings and timestamps."""
+    search = _Search.prepare(satellites, targets, start, stop, constraints, step_s, None)
+
+    def arrays(a: int, _b: int, windows: dict) -> WindowIntervals:
+        n = windows["sat"].size
+        empty = np.zeros(0, dtype=bool)
+        return WindowIntervals(windows["sat"] + a, windows["target"], windows["start"], windows["end"],
+                               windows.get("start_cut", empty)[:n], windows.get("end_cut", empty)[:n])
+
+    found = WindowIntervals.concatenate(search.run(arrays, workers, False))
+    keep = found.end_s - found.start_s >= search.constraints.min_duration_s
+    return WindowIntervals(*(getattr(found, f)[keep] for f in WindowIntervals.__dataclass_fields__))
+
+
+@dataclass
+class _Search:
+    """The set-up both entry points share: the sample grid, the margin context, the satellites."""
+
+    satellites: object
+    ctx: _Context
+    times: np.ndarray
+    t0: np.datetime64
+    constraints: AccessConstraints
+
+    @classmethod
+    def prepare(cls, satellites, targets, start, stop, constraints, step_s, max_element_age_days) -> _Search:
+        constraints = constraints or AccessConstraints()
+        targets = _as_targets(targets)
+        t0, t1 = to_datetime64(start), to_datetime64(stop)
+        _check_inputs(satellites, targets, t0, t1, max_element_age_days)
+        span_s = (t1 - t0) / np.timedelta64(1, "ns") / 1e9
+        if step_s is None:
+            step_s = orbit_step_s(_shortest_period_min(satellites))
+        n_steps = max(1, int(np.ceil(span_s / step_s)))
+        step_s = span_s / n_steps
+        times = t0 + np.round(np.arange(n_steps + 1) * step_s * 1e9).astype("timedelta64[ns]")
+        ctx = _Context(targets=targets, position=targets.itrf_km, up=targets.up_unit(),
+                       north=targets.north_unit(), east=targets.east_unit(),
+                       base_mask=np.fmax(targets.min_elevation_deg, constraints.min_elevation_deg),
+                       constraints=constraints,
+                       sun_km=sun_position_itrf_km(times) if constraints.needs_sun else None,
+                       step_s=step_s, n_steps=n_steps)
+        warn_if_stale(satellites.age_days(np.array([t0, t1])))
+        return cls(satellites, ctx, times, t0, constraints)
+
+    def run(self, finish, workers: int | None, progress: bool) -> list:
+        """``finish(a, b, windows)`` of each chunk of satellites [a, b), in chunk order."""
+        satellites, ctx, times = self.satellites, self.ctx, self.times
+
+        def task(a: int, b: int):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ElementAgeWarning)  # said once, not once per chunk
+                ds = satellites[a:b].propagate(times, frame="itrf", workers=1)
+            r, v = state_vectors(ds)
+            windows = _chunk_windows(ctx, r, v)
+            if windows["sat"].size == 0:
+                windows = {k: np.zeros(0, dtype=np.int64 if k in ("sat", "target") else float)
+                           for k in ("sat", "target", "start", "end")}
+                windows.update(start_cut=np.zeros(0, bool), end_cut=np.zeros(0, bool))
+            return finish(a, b, windows)
+
+        n_steps = ctx.n_steps
+        chunk = max(1, min(64, 2_000_000 // (n_steps + 1)))
+        workers = default_workers(len(satellites) * (n_steps + 1) * 4) if workers is None else workers
+        return run_over_satellites(len(satellites), task, chunk_size=chunk, workers=workers, progress=progress,
+                                   description="access windows")
 
 
 def _finish(parts: list[pd.DataFrame], t0: np.datetime64, min_duration_s: float) -> pd.DataFrame:

@@ -17,7 +17,7 @@ import pandas as pd
 import xarray as xr
 from rich.progress import Progress
 
-from overhead.analysis.access import access_windows
+from overhead.analysis.access import WindowIntervals, access_intervals
 from overhead.analysis.revisit import EDGE_CONVENTION, FIGURES_OF_MERIT, revisit_stats, summarise
 from overhead.errors import OverheadError
 from overhead.geometry.grids import AnalysisGrid
@@ -54,31 +54,30 @@ class CoverageResult:
         ])
 
 
-def _task(satellites, targets, start, stop, constraints) -> pd.DataFrame:
-    """One partition: windows as compact columns (target index, satellite id, seconds, cut flags).
-
-    ``constraints`` is one set of conditions or a sequence of them (several sensors): a point counts as seen
-    while any of them holds, the windows of all sensors entering the statistics together.
-    """
+def _intervals(satellites, targets, start, stop, constraints) -> WindowIntervals:
+    """The windows of every constraint set (several sensors: a point counts as seen while any holds)."""
     sets = constraints if isinstance(constraints, list | tuple) else [constraints]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ElementAgeWarning)  # said once by the caller
-        w = pd.concat([access_windows(satellites, targets, start, stop, c, workers=1, max_element_age_days=None,
-                                      details=False) for c in sets], ignore_index=True)
-    index = pd.Index(targets.ids).get_indexer(w.target)
-    return pd.DataFrame({"point": index, "norad_id": w.norad_id.to_numpy(),
-                         "start": w.start.to_numpy(), "end": w.end.to_numpy(),
-                         "cut_start": (w.start_constraint == "interval").to_numpy(),
-                         "cut_end": (w.end_constraint == "interval").to_numpy()})
+        return WindowIntervals.concatenate([access_intervals(satellites, targets, start, stop, c, workers=1)
+                                            for c in sets])
+
+
+def _task(satellites, targets, start, stop, constraints) -> pd.DataFrame:
+    """One partition: windows as compact columns (target index, satellite id, UTC times, cut flags)."""
+    w = _intervals(satellites, targets, start, stop, constraints)
+    t0 = to_datetime64(start)
+    return pd.DataFrame({"point": w.target, "norad_id": np.asarray(satellites.norad_ids)[w.satellite],
+                         "start": t0 + np.round(w.start_s * 1e9).astype("timedelta64[ns]"),
+                         "end": t0 + np.round(w.end_s * 1e9).astype("timedelta64[ns]"),
+                         "cut_start": w.start_cut, "cut_end": w.end_cut})
 
 
 def _stats_task(satellites, targets, start, stop, constraints) -> dict[str, np.ndarray]:
     """One partition of points with every satellite: its figures of merit, the windows dropped (bounded memory)."""
-    w = _task(satellites, targets, start, stop, constraints)
-    seconds = {k: (w[k].to_numpy(dtype="datetime64[ns]") - to_datetime64(start)) / np.timedelta64(1, "s")
-               for k in ("start", "end")}
+    w = _intervals(satellites, targets, start, stop, constraints)
     duration_s = (to_datetime64(stop) - to_datetime64(start)) / np.timedelta64(1, "s")
-    return revisit_stats(w.point.to_numpy(dtype=np.int64), seconds["start"], seconds["end"], len(targets), duration_s)
+    return revisit_stats(w.target.astype(np.int64), w.start_s, w.end_s, len(targets), duration_s)
 
 
 def _join_time_chunks(w: pd.DataFrame, edges: set) -> pd.DataFrame:
