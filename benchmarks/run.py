@@ -15,7 +15,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-BENCHMARKS = ("propagation", "access", "coverage", "design", "catalog", "planning", "service")
+BENCHMARKS = ("propagation", "access", "coverage", "coverage_scale", "design", "catalog", "planning", "service")
 
 
 def main(argv: list[str]) -> int:

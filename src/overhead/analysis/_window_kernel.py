@@ -337,44 +337,103 @@ def target_buckets(target_unit: np.ndarray) -> tuple[np.ndarray, np.ndarray, int
 
 @njit(cache=True)
 def candidate_keys(sub_point, reach, target_unit, order, starts, n_lat, n_lon, n_targets, n_samples):
-    """Keys ((sat × n_targets + target) × n_samples + sample) of every sample whose sub-satellite point
+    """Sorted keys ((sat × n_targets + target) × n_samples + sample) of every sample whose sub-satellite point
     (rows of ``sub_point``, sat-major) is within ``reach`` (rad) of a target: the pre-filter of
-    ``access._candidates`` with a latitude-longitude bucket index instead of a KD-tree."""
+    ``access._candidate_keys`` with a latitude-longitude bucket index instead of a KD-tree. Each satellite's
+    candidates come out sample by sample; a counting sort by target puts them in key order."""
     bucket = math.radians(BUCKET_DEG)
     capacity = max(1024, sub_point.shape[0] * 8)
     out = np.empty(capacity, np.int64)
     count = 0
-    for row in range(sub_point.shape[0]):
-        x, y, z = sub_point[row, 0], sub_point[row, 1], sub_point[row, 2]
-        lam = reach[row]
-        if not (math.isfinite(x) and math.isfinite(lam)):
-            continue
-        cos_reach = math.cos(lam)
-        lat = math.asin(min(max(z, -1.0), 1.0))
-        lon = math.atan2(y, x)
-        i0 = max(int((lat - lam + math.pi / 2) / bucket), 0)
-        i1 = min(int((lat + lam + math.pi / 2) / bucket), n_lat - 1)
-        widest = max(abs(lat - lam), abs(lat + lam))  # the band's latitude farthest from the equator
-        if widest >= math.pi / 2 - 1e-9:
-            half = math.pi
-        else:
-            c = math.cos(widest)
-            half = math.pi if math.sin(lam) >= c else math.asin(math.sin(lam) / c)
-        if half >= math.pi - 1e-9:
-            j_first, j_count = 0, n_lon
-        else:
-            j_first = math.floor((lon - half + math.pi) / bucket)
-            j_count = min(math.floor((lon + half + math.pi) / bucket) - j_first + 1, n_lon)
-        sat, sample = row // n_samples, row % n_samples
-        for i in range(i0, i1 + 1):
-            for jj in range(j_first, j_first + j_count):
-                cell = i * n_lon + (jj % n_lon)
-                for m in range(starts[cell], starts[cell + 1]):
-                    t = order[m]
-                    if x * target_unit[t, 0] + y * target_unit[t, 1] + z * target_unit[t, 2] >= cos_reach:
-                        if count == capacity:
-                            capacity *= 2
-                            out = _grow(out, capacity)
-                        out[count] = (sat * n_targets + t) * n_samples + sample
-                        count += 1
+    found_target = np.empty(1024, np.int64)
+    found_sample = np.empty(1024, np.int64)
+    per_target = np.zeros(n_targets + 1, np.int64)
+    n_sat = sub_point.shape[0] // n_samples
+    for sat in range(n_sat):
+        found = 0
+        for sample in range(n_samples):
+            row = sat * n_samples + sample
+            x, y, z = sub_point[row, 0], sub_point[row, 1], sub_point[row, 2]
+            lam = reach[row]
+            if not (math.isfinite(x) and math.isfinite(lam)):
+                continue
+            cos_reach = math.cos(lam)
+            lat = math.asin(min(max(z, -1.0), 1.0))
+            lon = math.atan2(y, x)
+            i0 = max(int((lat - lam + math.pi / 2) / bucket), 0)
+            i1 = min(int((lat + lam + math.pi / 2) / bucket), n_lat - 1)
+            widest = max(abs(lat - lam), abs(lat + lam))  # the band's latitude farthest from the equator
+            if widest >= math.pi / 2 - 1e-9:
+                half = math.pi
+            else:
+                c = math.cos(widest)
+                half = math.pi if math.sin(lam) >= c else math.asin(math.sin(lam) / c)
+            if half >= math.pi - 1e-9:
+                j_first, j_count = 0, n_lon
+            else:
+                j_first = math.floor((lon - half + math.pi) / bucket)
+                j_count = min(math.floor((lon + half + math.pi) / bucket) - j_first + 1, n_lon)
+            for i in range(i0, i1 + 1):
+                for jj in range(j_first, j_first + j_count):
+                    cell = i * n_lon + (jj % n_lon)
+                    for m in range(starts[cell], starts[cell + 1]):
+                        t = order[m]
+                        if x * target_unit[t, 0] + y * target_unit[t, 1] + z * target_unit[t, 2] >= cos_reach:
+                            if found == found_target.size:
+                                found_target = _grow(found_target, 2 * found)
+                                found_sample = _grow(found_sample, 2 * found)
+                            found_target[found] = t
+                            found_sample[found] = sample
+                            found += 1
+        if count + found > capacity:
+            capacity = 2 * (count + found)
+            out = _grow(out, capacity)
+        per_target[:] = 0
+        for q in range(found):
+            per_target[found_target[q] + 1] += 1
+        for t in range(n_targets):
+            per_target[t + 1] += per_target[t]
+        for q in range(found):  # stable: a target's samples stay in increasing order
+            t = found_target[q]
+            out[count + per_target[t]] = (sat * n_targets + t) * n_samples + found_sample[q]
+            per_target[t] += 1
+        count += found
     return out[:count]
+
+
+@njit(cache=True)
+def merge_intervals(point, start, end, n_points):
+    """Union of intervals per point, sorted by point then start: a counting sort by point, a sort of each
+    point's starts, one sweep. The compiled form of ``revisit.merge_intervals``."""
+    n = point.size
+    offsets = np.zeros(n_points + 1, np.int64)
+    for i in range(n):
+        offsets[point[i] + 1] += 1
+    for p in range(n_points):
+        offsets[p + 1] += offsets[p]
+    fill = offsets[:-1].copy()
+    order = np.empty(n, np.int64)
+    for i in range(n):
+        order[fill[point[i]]] = i
+        fill[point[i]] += 1
+    out_point = np.empty(n, point.dtype)
+    out_start = np.empty(n)
+    out_end = np.empty(n)
+    m = 0
+    for p in range(n_points):
+        a, b = offsets[p], offsets[p + 1]
+        if a == b:
+            continue
+        members = order[a:b]
+        by_start = members[np.argsort(start[members])]
+        current_start, current_end = start[by_start[0]], end[by_start[0]]
+        for q in by_start[1:]:
+            if start[q] > current_end:
+                out_point[m], out_start[m], out_end[m] = p, current_start, current_end
+                m += 1
+                current_start, current_end = start[q], end[q]
+            else:
+                current_end = max(current_end, end[q])
+        out_point[m], out_start[m], out_end[m] = p, current_start, current_end
+        m += 1
+    return out_point[:m], out_start[:m], out_end[:m]

@@ -49,6 +49,7 @@ WINDOW_COLUMNS = ("norad_id", "name", "target", "start", "end", "duration_s", "c
 ROOT_TOLERANCE_S = 1e-4
 CULMINATION_BRACKET_S = 0.5  # golden-section down to this, then one parabola (error well under 1 ms)
 DENSE_TARGETS = 4096
+FEW_TARGETS = 64  # with the compiled index, a dense product only for this few targets
 MAX_ELEMENT_AGE_DAYS = 30.0
 GOLDEN = (np.sqrt(5.0) - 1.0) / 2.0
 HIDDEN_WINDOW_S = 0.25  # a window hidden between samples is found if it lasts longer than about this
@@ -253,6 +254,12 @@ def _candidate_keys(ctx: _Context, r: np.ndarray, v: np.ndarray) -> np.ndarray:
     reach = reach.reshape(-1)
     finite = np.isfinite(sub_point).all(axis=-1)
     target_unit = ctx.position / np.linalg.norm(ctx.position, axis=-1)[:, None]
+    if _window_kernel is not None and n_targets > FEW_TARGETS:  # a latitude-longitude bucket index, compiled
+        order, starts, n_lat, n_lon = _window_kernel.target_buckets(target_unit)
+        keys = _window_kernel.candidate_keys(np.ascontiguousarray(sub_point), np.ascontiguousarray(reach),
+                                             np.ascontiguousarray(target_unit), order, starts, n_lat, n_lon,
+                                             n_targets, n_samples)
+        return keys
     if n_targets <= DENSE_TARGETS:
         rows, cols = [], []
         block = max(1, 2_000_000 // n_targets)
@@ -263,12 +270,6 @@ def _candidate_keys(ctx: _Context, r: np.ndarray, v: np.ndarray) -> np.ndarray:
             rows.append(i + a)
             cols.append(j)
         flat, target = np.concatenate(rows), np.concatenate(cols)
-    elif _window_kernel is not None:  # a latitude-longitude bucket index, in one compiled pass
-        order, starts, n_lat, n_lon = _window_kernel.target_buckets(target_unit)
-        keys = _window_kernel.candidate_keys(np.ascontiguousarray(sub_point), np.ascontiguousarray(reach),
-                                             np.ascontiguousarray(target_unit), order, starts, n_lat, n_lon,
-                                             n_targets, n_samples)
-        return np.sort(keys)
     else:
         tree = cKDTree(target_unit)
         chord = 2.0 * np.sin(reach / 2.0)
@@ -648,6 +649,8 @@ def access_intervals(satellites, targets, start, stop, constraints: AccessConstr
                                windows.get("start_cut", empty)[:n], windows.get("end_cut", empty)[:n])
 
     found = WindowIntervals.concatenate(search.run(arrays, workers, False))
+    if search.constraints.min_duration_s <= 0:
+        return found
     keep = found.end_s - found.start_s >= search.constraints.min_duration_s
     return WindowIntervals(*(getattr(found, f)[keep] for f in WindowIntervals.__dataclass_fields__))
 

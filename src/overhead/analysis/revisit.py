@@ -19,6 +19,11 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+try:  # compiled merge for millions of windows; the numpy form below otherwise
+    from overhead.analysis import _window_kernel
+except ImportError:  # pragma: no cover
+    _window_kernel = None
+
 __all__ = ["FIGURES_OF_MERIT", "merge_intervals", "revisit_stats", "summarise"]
 
 FIGURES_OF_MERIT = ("accesses", "covered_s", "percent_covered", "mean_revisit_s", "max_revisit_s",
@@ -32,6 +37,10 @@ def merge_intervals(point: np.ndarray, start_s: np.ndarray, end_s: np.ndarray):
     """Union of intervals per point: (point, start, end) of the merged intervals, sorted."""
     if point.size == 0:
         return point, start_s, end_s
+    if _window_kernel is not None and point.min() >= 0:
+        return _window_kernel.merge_intervals(np.ascontiguousarray(point, dtype=np.int64),
+                                              np.ascontiguousarray(start_s, dtype=float),
+                                              np.ascontiguousarray(end_s, dtype=float), int(point.max()) + 1)
     order = np.lexsort((start_s, point))
     point, start_s, end_s = point[order], start_s[order], end_s[order]
     # a running maximum of the end within each point: offset each point's times so one accumulate serves all
