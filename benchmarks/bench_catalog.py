@@ -29,6 +29,9 @@ def _manoeuvre_scores() -> pd.DataFrame:
         elements = overhead.load_elements(path).elements
         truth_file = yaml.safe_load((folder / f"manoeuvres_{path.stem}.yaml").read_text())
         truth = pd.to_datetime([str(t) for t in truth_file["manoeuvre_timestamps"]]).to_numpy()
+        # manoeuvres before the first or after the last element set cannot show in this history
+        epochs = pd.to_datetime(elements.epoch).to_numpy()
+        truth = truth[(truth >= epochs.min()) & (truth <= epochs.max())]
         found = detect_manoeuvres(elements).time.to_numpy()
         true_found = sum(bool(np.any(np.abs(truth - t) <= TOLERANCE)) for t in found)
         truth_hit = sum(bool(np.any(np.abs(found - t) <= TOLERANCE)) for t in truth)
