@@ -138,3 +138,29 @@ def test_aeossp_case_plans_are_valid_and_cp_sat_beats_greedy(tmp_path):
     assert main(["plan", "aeossp", str(folder), "--greedy", "-o", str(out)]) == 0
     actions = json.loads(out.read_text())["actions"]
     assert len(actions) == len(greedy) and {"satellite_id", "task_id", "start_time", "end_time"} <= set(actions[0])
+
+
+def test_power_duty_limit_per_orbit(scenario):
+    """At most one 10 s image per revolution: counted independently from each satellite's mean motion and the
+    window each image lies in; the limit binds, the explanation names it, and the checker refuses more."""
+    catalog, requests, _agility, opps, downlinks = scenario
+    duty = Agility(max_off_nadir_deg=30.0, memory_images=50, max_imaging_s_per_orbit=10.0)
+    free = Agility(max_off_nadir_deg=30.0, memory_images=50)
+    t0 = np.datetime64(START.rstrip("Z"), "ns")
+    period_s = {r.norad_id: 86_400.0 / r.mean_motion_rev_per_day for r in catalog.records}
+    for solve in (lambda a: plan_greedy(opps, downlinks, a, START),
+                  lambda a: plan_optimal(opps, downlinks, a, START, time_limit_s=20)[0]):
+        limited, unlimited = solve(duty), solve(free)
+        check_plan(limited, opps, downlinks, duty, START)
+        revolutions = []
+        for row in limited.itertuples():
+            window = opps[(opps.request == row.request) & (opps.norad_id == row.norad_id)
+                          & (opps.start <= row.start) & (opps.end >= row.end - pd.Timedelta("1ms"))].iloc[0]
+            revolutions.append((row.norad_id, int((window.start - t0) / np.timedelta64(1, "s")
+                                                  // period_s[row.norad_id])))
+        assert len(revolutions) == len(set(revolutions))  # one image per satellite and revolution
+        assert len(unlimited) > len(limited) > 5
+    with pytest.raises(overhead.OverheadError, match="power/duty"):
+        check_plan(unlimited, opps, downlinks, duty, START)
+    reasons = explain_unscheduled(requests.ids, opps, limited, downlinks, duty, START)
+    assert reasons.reason.str.startswith("power/duty").any()

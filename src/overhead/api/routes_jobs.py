@@ -113,6 +113,7 @@ def _plan(satellites, body: PlanRequest, t0, t1, job: Job):
     a = body.agility
     agility = Agility(max_off_nadir_deg=a.max_off_nadir_deg, slew_rate_deg_s=a.slew_rate_deg_s, settle_s=a.settle_s,
                       imaging_s=a.imaging_s, memory_images=a.memory_images,
+                      max_imaging_s_per_orbit=a.max_imaging_s_per_orbit,
                       min_sun_elevation_deg=a.min_sun_elevation_deg)
     requests = targets_of(body.requests)
     priority = np.array([r.priority for r in body.requests])

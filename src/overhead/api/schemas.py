@@ -101,6 +101,8 @@ class AgilityModel(Strict):
     settle_s: float = Field(10.0, ge=0.0, le=600.0, allow_inf_nan=False)
     imaging_s: float = Field(10.0, gt=0.0, le=600.0, allow_inf_nan=False)
     memory_images: int = Field(40, ge=1, le=10_000)
+    max_imaging_s_per_orbit: float | None = Field(None, gt=0.0, le=86_400.0, allow_inf_nan=False,
+                                                  description="power/duty limit: imaging seconds per revolution")
     min_sun_elevation_deg: float | None = Field(10.0, ge=-90.0, le=90.0, allow_inf_nan=False)
 
 

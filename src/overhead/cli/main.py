@@ -424,7 +424,8 @@ def _plan_requests(args) -> None:
     requests = load_targets(args.what)
     table = pd.read_csv(args.what)
     priority = table["priority"].to_numpy(dtype=float) if "priority" in table else pd.Series(1.0, index=table.index)
-    agility = Agility(max_off_nadir_deg=args.max_off_nadir, memory_images=args.memory)
+    agility = Agility(max_off_nadir_deg=args.max_off_nadir, memory_images=args.memory,
+                      max_imaging_s_per_orbit=args.max_imaging_per_orbit)
     opps = opportunities(catalog, requests, priority, args.start, args.stop, agility)
     stations = load_targets(args.stations) if args.stations else TargetSet.from_points([], [], ids=[])
     if len(stations):
@@ -580,6 +581,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stations", help="ground stations (CSV or GeoJSON) whose passes empty the memory")
     p.add_argument("--max-off-nadir", type=float, default=30.0)
     p.add_argument("--memory", type=int, default=40, help="images the memory holds")
+    p.add_argument("--max-imaging-per-orbit", type=float, default=None, metavar="S",
+                   help="power/duty limit: imaging seconds per revolution")
     p.add_argument("--greedy", action="store_true", help="the fast greedy plan instead of CP-SAT")
     p.add_argument("--time-limit", type=float, default=60.0, help="seconds (the best plan so far is kept)")
     p.add_argument("--gantt", help="timeline PNG")

@@ -39,6 +39,7 @@ class Agility:
     min_sun_elevation_deg: float | None = 10.0
     slew_acceleration_deg_s2: float | None = None  # None: the rate is reached at once
     time_step_s: float = 1.0  # imaging starts on this grid
+    max_imaging_s_per_orbit: float | None = None  # power/duty limit: imaging seconds per revolution
 
     def transition_s(self, roll_a_deg, roll_b_deg):
         """Settling plus the slew between two roll angles: bang-coast-bang when an acceleration is given."""
@@ -91,8 +92,26 @@ def opportunities(catalog, requests: TargetSet, priorities: np.ndarray, start, s
         return windows.assign(request=[], roll_deg=[], priority=[], duration_s=[])
     index = pd.Index(requests.ids).get_indexer(windows.target)
     roll = _signed_roll(catalog, requests, windows, index)
+    period = dict(zip(catalog.norad_ids.tolist(), _periods_s(catalog), strict=True))
     return windows.assign(request=windows.target, roll_deg=roll, priority=np.asarray(priorities)[index],
-                          duration_s=float(agility.imaging_s))
+                          duration_s=float(agility.imaging_s),
+                          orbit_period_s=windows.norad_id.map(period).to_numpy(dtype=float))
+
+
+def _periods_s(satellites) -> np.ndarray:
+    """Orbital period of each satellite (s): from the mean motion of element sets, or a design's axis."""
+    if hasattr(satellites, "records"):
+        return np.array([86_400.0 / r.mean_motion_rev_per_day for r in satellites.records])
+    a = np.asarray(satellites.semi_major_axis_km, dtype=float)
+    return 2 * np.pi * np.sqrt(a**3 / 398600.4418)
+
+
+def _orbit(opps: pd.DataFrame, t0) -> np.ndarray:
+    """Revolution (from the plan's start) in which each opportunity's window opens: the unit of the power/duty
+    limit. Counted from the window, not the image, so that every solver and the checker agree."""
+    if "orbit_period_s" not in opps:
+        return np.zeros(len(opps), dtype=np.int64)
+    return np.floor(_seconds(opps.start, t0) / opps.orbit_period_s.to_numpy(dtype=float)).astype(np.int64)
 
 
 def _signed_roll(catalog, requests: TargetSet, windows: pd.DataFrame, index: np.ndarray) -> np.ndarray:
@@ -124,10 +143,15 @@ def plan_greedy(opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility, t
     t0 = to_datetime64(t0)
     chosen: dict = {}  # norad_id -> list of (start_s, duration_s, roll)
     memory: dict = {}
+    duty: dict = {}  # (norad_id, orbit) -> imaging seconds
     taken = []
+    opps = opps.assign(orbit_index=_orbit(opps, t0))
     for _, group in opps.sort_values(["priority", "start"], ascending=[False, True]).groupby(
             "request", sort=False):
         for row in group.itertuples():
+            if (agility.max_imaging_s_per_orbit is not None and duty.get((row.norad_id, row.orbit_index), 0.0)
+                    + row.duration_s > agility.max_imaging_s_per_orbit + 1e-9):
+                continue
             # whole grid steps, as in the CP-SAT model, so that a greedy plan is always a valid CP-SAT hint
             step = agility.time_step_s
             s0 = float(np.ceil(_seconds(row.start, t0) / step - 1e-9) * step)
@@ -140,6 +164,7 @@ def plan_greedy(opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility, t
                 continue
             chosen.setdefault(row.norad_id, []).append((start, row.duration_s, row.roll_deg))
             memory[(row.norad_id, cycle)] = memory.get((row.norad_id, cycle), 0) + 1
+            duty[(row.norad_id, row.orbit_index)] = duty.get((row.norad_id, row.orbit_index), 0.0) + row.duration_s
             taken.append((row.request, row.norad_id, start, row.duration_s, row.roll_deg, row.priority))
             break
     return _acquisitions(taken, t0)
@@ -185,6 +210,7 @@ def plan_optimal(opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility, 
     d = agility.steps(duration)
     s0 = np.ceil(_seconds(rows.start, t0) / step - 1e-9).astype(int)  # whole steps inside the window
     s1 = np.floor(_seconds(rows.end, t0) / step + 1e-9).astype(int) - d
+    orbit = _orbit(rows, t0)
     present = [model.NewBoolVar(f"p{k}") for k in range(len(rows))]
     for k in np.flatnonzero(s1 < s0):
         model.Add(present[k] == 0)  # too short once whole seconds are taken
@@ -216,6 +242,11 @@ def plan_optimal(opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility, 
         cycles = _cycle(downlinks, norad_id, s0[index].astype(float) * step, t0)
         for cycle in np.unique(cycles):
             model.Add(sum(present[k] for k in index[cycles == cycle]) <= agility.memory_images)
+        if agility.max_imaging_s_per_orbit is not None:
+            for revolution in np.unique(orbit[index]):
+                members = index[orbit[index] == revolution]
+                model.Add(sum(int(d[k]) * present[k] for k in members)
+                          <= int(np.floor(agility.max_imaging_s_per_orbit / step + 1e-9)))
     scale = 1000
     model.Maximize(sum(round(scale * float(p)) * present[k] for k, p in enumerate(rows.priority)))
     for k in range(len(rows)):
@@ -244,6 +275,15 @@ def explain_unscheduled(request_ids, opps: pd.DataFrame, acquisitions: pd.DataFr
     used = acquisitions.assign(cycle=[int(_cycle(downlinks, r.norad_id, np.array([_seconds(r.start, t0)]), t0)[0])
                                       for r in acquisitions.itertuples()]).groupby(["norad_id", "cycle"]).size() \
         if len(acquisitions) else pd.Series(dtype=int)
+    opps = opps.reset_index(drop=True)
+    orbit = pd.Series(_orbit(opps, t0), index=opps.index)
+    duty: dict = {}
+    for a in acquisitions.itertuples():
+        mine = opps[(opps.request == a.request) & (opps.norad_id == a.norad_id) & (opps.start <= a.start)
+                    & (opps.end >= a.end - np.timedelta64(1, "ms"))]
+        if len(mine):
+            key = (a.norad_id, int(orbit[mine.index[0]]))
+            duty[key] = duty.get(key, 0.0) + _seconds(a.end, t0) - _seconds(a.start, t0)
     rows = []
     for request in request_ids:
         if request in taken:
@@ -255,23 +295,43 @@ def explain_unscheduled(request_ids, opps: pd.DataFrame, acquisitions: pd.DataFr
         full = all(used.get((w.norad_id, int(_cycle(downlinks, w.norad_id, np.array([_seconds(w.start, t0)]),
                                                     t0)[0])), 0) >= agility.memory_images
                    for w in windows.itertuples())
-        rows.append({"request": request, "reason": "memory full at every opportunity" if full else
-                     "conflicts: the satellites are busy with higher-value images at every opportunity"})
+        powered = agility.max_imaging_s_per_orbit is not None and all(
+            duty.get((w.norad_id, revolution), 0.0) + w.duration_s > agility.max_imaging_s_per_orbit + 1e-9
+            for w, revolution in zip(windows.itertuples(), orbit[windows.index], strict=True))
+        if full:
+            reason = "memory full at every opportunity"
+        elif powered:
+            reason = "power/duty limit reached in every orbit where it could be imaged"
+        else:
+            reason = "conflicts: the satellites are busy with higher-value images at every opportunity"
+        rows.append({"request": request, "reason": reason})
     return pd.DataFrame(rows, columns=["request", "reason"])
 
 
 def check_plan(acquisitions: pd.DataFrame, opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility,
                t0) -> None:
     """Raise unless every image lies in a real window of its satellite and request, the satellite can slew
-    between consecutive images, each request is imaged at most once, and memory never overflows."""
+    between consecutive images, each request is imaged at most once, memory never overflows, and no
+    revolution holds more imaging than the power/duty limit."""
     t0 = to_datetime64(t0)
     if acquisitions.request.duplicated().any():
         raise OverheadError("a request is imaged twice")
+    orbit = _orbit(opps, t0)
+    duty: dict = {}
     for row in acquisitions.itertuples():
-        windows = opps[(opps.request == row.request) & (opps.norad_id == row.norad_id)]
+        mine = ((opps.request == row.request) & (opps.norad_id == row.norad_id)).to_numpy()
+        windows = opps[mine]
         slack = np.timedelta64(1, "ms")  # start times are whole nanoseconds from float seconds
-        if not ((windows.start <= row.start + slack) & (windows.end + slack >= row.end)).any():
+        inside = ((windows.start <= row.start + slack) & (windows.end + slack >= row.end)).to_numpy()
+        if not inside.any():
             raise OverheadError(f"request {row.request} on {row.norad_id} is not inside an access window")
+        key = (row.norad_id, int(orbit[mine][inside][0]))
+        duty[key] = duty.get(key, 0.0) + _seconds(row.end, t0) - _seconds(row.start, t0)
+    limit = agility.max_imaging_s_per_orbit
+    if limit is not None and duty and max(duty.values()) > limit + 1e-6:
+        (norad_id, revolution), used = max(duty.items(), key=lambda item: item[1])
+        raise OverheadError(f"satellite {norad_id} images {used:.0f} s in revolution {revolution}, over its "
+                            f"power/duty limit of {limit:g} s per orbit")
     for norad_id, images in acquisitions.groupby("norad_id"):
         images = images.sort_values("start")
         starts, ends = _seconds(images.start, t0), _seconds(images.end, t0)
