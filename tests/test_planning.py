@@ -164,3 +164,34 @@ def test_power_duty_limit_per_orbit(scenario):
         check_plan(unlimited, opps, downlinks, duty, START)
     reasons = explain_unscheduled(requests.ids, opps, limited, downlinks, duty, START)
     assert reasons.reason.str.startswith("power/duty").any()
+
+
+def test_per_satellite_agility(scenario):
+    """One fast satellite, one with a narrow field of regard, the rest slow: every plan keeps each satellite's
+    own numbers (checked here from those numbers, not through the planner's code)."""
+    catalog, requests, _agility, _opps, downlinks = scenario
+    ids = catalog.norad_ids.tolist()
+    fast, narrow = ids[0], ids[1]
+    agility = Agility(max_off_nadir_deg=30.0, memory_images=50, slew_rate_deg_s=0.5, settle_s=20.0,
+                      per_satellite={fast: {"slew_rate_deg_s": 4.0, "settle_s": 2.0},
+                                     narrow: {"max_off_nadir_deg": 15.0}})
+    opps = opportunities(catalog, requests, np.ones(len(requests)), START, STOP, agility)
+    assert opps[opps.norad_id == narrow].min_off_nadir_deg.max() <= 15.0 + 1e-6
+    assert opps[opps.norad_id != narrow].min_off_nadir_deg.max() > 15.0
+    own = {fast: (4.0, 2.0)}
+    for plan in (plan_greedy(opps, downlinks, agility, START),
+                 plan_optimal(opps, downlinks, agility, START, time_limit_s=20)[0]):
+        check_plan(plan, opps, downlinks, agility, START)
+        _physically_possible(catalog, requests, plan[plan.norad_id != narrow], Agility(max_off_nadir_deg=30.0))
+        _physically_possible(catalog, requests, plan[plan.norad_id == narrow], Agility(max_off_nadir_deg=15.0))
+        for norad_id, images in plan.groupby("norad_id"):
+            rate, settle = own.get(norad_id, (0.5, 20.0))
+            images = images.sort_values("start")
+            gaps_s = (images.start.to_numpy()[1:] - images.end.to_numpy()[:-1]) / np.timedelta64(1, "s")
+            assert np.all(gaps_s >= settle + np.abs(np.diff(images.roll_deg.to_numpy())) / rate - 1e-6)
+    everyone_fast = Agility(max_off_nadir_deg=30.0, memory_images=50, slew_rate_deg_s=4.0, settle_s=2.0)
+    quick = plan_greedy(opps, downlinks, everyone_fast, START)
+    with pytest.raises(overhead.OverheadError, match="slew"):
+        check_plan(quick, opps, downlinks, agility, START)
+    with pytest.raises(overhead.OverheadError, match="per satellite"):
+        Agility(per_satellite={fast: {"time_step_s": 5.0}})

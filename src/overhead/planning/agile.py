@@ -11,7 +11,7 @@ then time) gives a fast plan for large instances and CP-SAT's first solution.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -40,6 +40,20 @@ class Agility:
     slew_acceleration_deg_s2: float | None = None  # None: the rate is reached at once
     time_step_s: float = 1.0  # imaging starts on this grid
     max_imaging_s_per_orbit: float | None = None  # power/duty limit: imaging seconds per revolution
+    # per-satellite differences from the above, by NORAD id: {25544: {"slew_rate_deg_s": 2.0}, ...}
+    per_satellite: dict[int, dict[str, float]] = field(default_factory=dict, hash=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for norad_id, changes in self.per_satellite.items():
+            unknown = set(changes) - set(self.__dataclass_fields__) | ({"time_step_s", "per_satellite"} & set(changes))
+            if unknown:
+                raise OverheadError(f"satellite {norad_id}: {', '.join(sorted(unknown))} cannot be set per satellite "
+                                    f"(the time grid is shared)")
+
+    def for_satellite(self, norad_id) -> Agility:
+        """The agility of one satellite: these values with its own differences."""
+        changes = self.per_satellite.get(int(norad_id))
+        return replace(self, per_satellite={}, **changes) if changes else self
 
     def transition_s(self, roll_a_deg, roll_b_deg):
         """Settling plus the slew between two roll angles: bang-coast-bang when an acceleration is given."""
@@ -83,18 +97,26 @@ def _iso(t) -> str:
 
 
 def opportunities(catalog, requests: TargetSet, priorities: np.ndarray, start, stop, agility: Agility) -> pd.DataFrame:
-    """Every window in which a satellite can image a request, with the signed roll angle at its middle."""
-    constraints = AccessConstraints(sensor=FieldOfRegard(agility.max_off_nadir_deg),
-                                    min_sun_elevation_deg=agility.min_sun_elevation_deg,
-                                    min_duration_s=agility.imaging_s)
-    windows = access_windows(catalog, requests, start, stop, constraints)
+    """Every window in which a satellite can image a request, with the signed roll angle at its middle (each
+    satellite with its own field of regard, daylight limit and imaging time)."""
+    groups: dict[tuple, list[int]] = {}
+    for norad_id in catalog.norad_ids.tolist():
+        own = agility.for_satellite(norad_id)
+        groups.setdefault((own.max_off_nadir_deg, own.min_sun_elevation_deg, own.imaging_s), []).append(norad_id)
+    parts = []
+    for (off_nadir, sun, imaging_s), ids in groups.items():
+        constraints = AccessConstraints(sensor=FieldOfRegard(off_nadir), min_sun_elevation_deg=sun,
+                                        min_duration_s=imaging_s)
+        members = catalog if len(groups) == 1 else catalog.select(ids)
+        found = access_windows(members, requests, start, stop, constraints)
+        parts.append(found.assign(duration_s=float(imaging_s)))
+    windows = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     if windows.empty:
         return windows.assign(request=[], roll_deg=[], priority=[], duration_s=[])
     index = pd.Index(requests.ids).get_indexer(windows.target)
     roll = _signed_roll(catalog, requests, windows, index)
     period = dict(zip(catalog.norad_ids.tolist(), _periods_s(catalog), strict=True))
     return windows.assign(request=windows.target, roll_deg=roll, priority=np.asarray(priorities)[index],
-                          duration_s=float(agility.imaging_s),
                           orbit_period_s=windows.norad_id.map(period).to_numpy(dtype=float))
 
 
@@ -149,17 +171,18 @@ def plan_greedy(opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility, t
     for _, group in opps.sort_values(["priority", "start"], ascending=[False, True]).groupby(
             "request", sort=False):
         for row in group.itertuples():
-            if (agility.max_imaging_s_per_orbit is not None and duty.get((row.norad_id, row.orbit_index), 0.0)
-                    + row.duration_s > agility.max_imaging_s_per_orbit + 1e-9):
+            own = agility.for_satellite(row.norad_id)
+            if (own.max_imaging_s_per_orbit is not None and duty.get((row.norad_id, row.orbit_index), 0.0)
+                    + row.duration_s > own.max_imaging_s_per_orbit + 1e-9):
                 continue
             # whole grid steps, as in the CP-SAT model, so that a greedy plan is always a valid CP-SAT hint
             step = agility.time_step_s
             s0 = float(np.ceil(_seconds(row.start, t0) / step - 1e-9) * step)
             s1 = float(np.floor((_seconds(row.end, t0) - agility.steps(row.duration_s) * step) / step + 1e-9) * step)
             cycle = int(_cycle(downlinks, row.norad_id, np.array([s0]), t0)[0])
-            if memory.get((row.norad_id, cycle), 0) >= agility.memory_images:
+            if memory.get((row.norad_id, cycle), 0) >= own.memory_images:
                 continue
-            start = _earliest_start(chosen.get(row.norad_id, []), s0, s1, row.roll_deg, row.duration_s, agility)
+            start = _earliest_start(chosen.get(row.norad_id, []), s0, s1, row.roll_deg, row.duration_s, own)
             if start is None:
                 continue
             chosen.setdefault(row.norad_id, []).append((start, row.duration_s, row.roll_deg))
@@ -226,27 +249,28 @@ def plan_optimal(opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility, 
     start = [model.NewIntVar(int(s0[k]), int(max(s0[k], s1[k])), f"s{k}") for k in range(len(rows))]
     for _, group in rows.groupby("request"):
         model.AddAtMostOne(present[k] for k in group.index)
-    max_transition = int(agility.steps(agility.transition_s(0, 2 * agility.max_off_nadir_deg)))
     for norad_id, group in rows.groupby("norad_id"):
+        own = agility.for_satellite(norad_id)
+        max_transition = int(own.steps(own.transition_s(0, 2 * own.max_off_nadir_deg)))
         index = group.sort_values("start").index.to_numpy()
         for a_pos, a in enumerate(index):
             for b in index[a_pos + 1:]:
                 if s0[b] > s1[a] + d[a] + max_transition:
                     break  # windows sorted by start: no later one can conflict
-                gap_ab = round(_gap_s(agility, roll[a], roll[b], duration[a]) / step)
-                gap_ba = round(_gap_s(agility, roll[b], roll[a], duration[b]) / step)
+                gap_ab = round(_gap_s(own, roll[a], roll[b], duration[a]) / step)
+                gap_ba = round(_gap_s(own, roll[b], roll[a], duration[b]) / step)
                 a_first = model.NewBoolVar(f"o{a}_{b}")
                 model.AddHint(a_first, bool(hint_start[a] <= hint_start[b]))
                 model.Add(start[a] + gap_ab <= start[b]).OnlyEnforceIf([present[a], present[b], a_first])
                 model.Add(start[b] + gap_ba <= start[a]).OnlyEnforceIf([present[a], present[b], a_first.Not()])
         cycles = _cycle(downlinks, norad_id, s0[index].astype(float) * step, t0)
         for cycle in np.unique(cycles):
-            model.Add(sum(present[k] for k in index[cycles == cycle]) <= agility.memory_images)
-        if agility.max_imaging_s_per_orbit is not None:
+            model.Add(sum(present[k] for k in index[cycles == cycle]) <= own.memory_images)
+        if own.max_imaging_s_per_orbit is not None:
             for revolution in np.unique(orbit[index]):
                 members = index[orbit[index] == revolution]
                 model.Add(sum(int(d[k]) * present[k] for k in members)
-                          <= int(np.floor(agility.max_imaging_s_per_orbit / step + 1e-9)))
+                          <= int(np.floor(own.max_imaging_s_per_orbit / step + 1e-9)))
     scale = 1000
     model.Maximize(sum(round(scale * float(p)) * present[k] for k, p in enumerate(rows.priority)))
     for k in range(len(rows)):
@@ -293,11 +317,12 @@ def explain_unscheduled(request_ids, opps: pd.DataFrame, acquisitions: pd.DataFr
             rows.append({"request": request, "reason": "no opportunity: never in view under the constraints"})
             continue
         full = all(used.get((w.norad_id, int(_cycle(downlinks, w.norad_id, np.array([_seconds(w.start, t0)]),
-                                                    t0)[0])), 0) >= agility.memory_images
+                                                    t0)[0])), 0) >= agility.for_satellite(w.norad_id).memory_images
                    for w in windows.itertuples())
-        powered = agility.max_imaging_s_per_orbit is not None and all(
-            duty.get((w.norad_id, revolution), 0.0) + w.duration_s > agility.max_imaging_s_per_orbit + 1e-9
-            for w, revolution in zip(windows.itertuples(), orbit[windows.index], strict=True))
+        limits = [agility.for_satellite(w.norad_id).max_imaging_s_per_orbit for w in windows.itertuples()]
+        powered = all(limit is not None for limit in limits) and all(
+            duty.get((w.norad_id, revolution), 0.0) + w.duration_s > limit + 1e-9
+            for w, revolution, limit in zip(windows.itertuples(), orbit[windows.index], limits, strict=True))
         if full:
             reason = "memory full at every opportunity"
         elif powered:
@@ -327,18 +352,19 @@ def check_plan(acquisitions: pd.DataFrame, opps: pd.DataFrame, downlinks: pd.Dat
             raise OverheadError(f"request {row.request} on {row.norad_id} is not inside an access window")
         key = (row.norad_id, int(orbit[mine][inside][0]))
         duty[key] = duty.get(key, 0.0) + _seconds(row.end, t0) - _seconds(row.start, t0)
-    limit = agility.max_imaging_s_per_orbit
-    if limit is not None and duty and max(duty.values()) > limit + 1e-6:
-        (norad_id, revolution), used = max(duty.items(), key=lambda item: item[1])
-        raise OverheadError(f"satellite {norad_id} images {used:.0f} s in revolution {revolution}, over its "
-                            f"power/duty limit of {limit:g} s per orbit")
+    for (norad_id, revolution), used in duty.items():
+        limit = agility.for_satellite(norad_id).max_imaging_s_per_orbit
+        if limit is not None and used > limit + 1e-6:
+            raise OverheadError(f"satellite {norad_id} images {used:.0f} s in revolution {revolution}, over its "
+                                f"power/duty limit of {limit:g} s per orbit")
     for norad_id, images in acquisitions.groupby("norad_id"):
         images = images.sort_values("start")
         starts, ends = _seconds(images.start, t0), _seconds(images.end, t0)
         rolls = images.roll_deg.to_numpy()
-        need = (ends - starts)[:-1] + agility.transition_s(rolls[:-1], rolls[1:])  # start to next start
+        own = agility.for_satellite(norad_id)
+        need = (ends - starts)[:-1] + own.transition_s(rolls[:-1], rolls[1:])  # start to next start
         if np.any(starts[:-1] + need > starts[1:] + 1e-6):
             raise OverheadError(f"satellite {norad_id} cannot slew between two consecutive images")
         cycles = _cycle(downlinks, norad_id, starts, t0)
-        if len(cycles) and np.bincount(cycles).max() > agility.memory_images:
+        if len(cycles) and np.bincount(cycles).max() > own.memory_images:
             raise OverheadError(f"satellite {norad_id} fills its memory between two downlinks")
