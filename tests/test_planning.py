@@ -195,3 +195,31 @@ def test_per_satellite_agility(scenario):
         check_plan(quick, opps, downlinks, agility, START)
     with pytest.raises(overhead.OverheadError, match="per satellite"):
         Agility(per_satellite={fast: {"time_step_s": 5.0}})
+
+
+def test_repeat_requests_get_one_image_per_period(scenario):
+    """A request to image every 4 h over 12 h is three requests, one per period; each image lies in a window
+    opening in its own period (checked from the window times), at most one per period."""
+    from overhead.planning.agile import repeat_request_ids
+
+    catalog, requests, agility, _opps, downlinks = scenario
+    every = np.full(len(requests), np.nan)
+    every[:20] = 4.0
+    wanted = repeat_request_ids(requests.ids, every, START, STOP)
+    assert wanted[:3] == ["R000#1", "R000#2", "R000#3"] and len(wanted) == 20 * 3 + len(requests) - 20
+    opps = opportunities(catalog, requests, np.ones(len(requests)), START, STOP, agility, repeat_every_h=every)
+    t0 = np.datetime64(START.rstrip("Z"), "ns")
+    for plan in (plan_greedy(opps, downlinks, agility, START),
+                 plan_optimal(opps, downlinks, agility, START, time_limit_s=20)[0]):
+        check_plan(plan, opps, downlinks, agility, START)
+        repeated = plan[plan.request.str.contains("#")]
+        assert repeated.request.is_unique
+        assert repeated.request.str.split("#").str[0].value_counts().max() >= 2  # a place seen again
+        for row in repeated.itertuples():
+            parent, period = row.request.split("#")
+            window = opps[(opps.request == row.request) & (opps.norad_id == row.norad_id)
+                          & (opps.start <= row.start)].iloc[0]
+            opened_h = (window.start - t0) / np.timedelta64(1, "h")
+            assert window.parent == parent and int(opened_h // 4.0) + 1 == int(period)
+        reasons = explain_unscheduled(wanted, opps, plan, downlinks, agility, START)
+        assert len(reasons) + len(plan) == len(wanted)

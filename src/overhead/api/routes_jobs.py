@@ -108,6 +108,7 @@ def _plan(satellites, body: PlanRequest, t0, t1, job: Job):
         opportunities,
         plan_greedy,
         plan_optimal,
+        repeat_request_ids,
     )
 
     a = body.agility
@@ -117,8 +118,9 @@ def _plan(satellites, body: PlanRequest, t0, t1, job: Job):
                       min_sun_elevation_deg=a.min_sun_elevation_deg)
     requests = targets_of(body.requests)
     priority = np.array([r.priority for r in body.requests])
+    repeat = np.array([r.repeat_every_h if r.repeat_every_h else np.nan for r in body.requests])
     job.message = "opportunities"
-    opps = opportunities(satellites, requests, priority, t0, t1, agility)
+    opps = opportunities(satellites, requests, priority, t0, t1, agility, repeat_every_h=repeat)
     job.progress = 0.3
     if body.stations:
         downlinks = access_windows(satellites, targets_of(body.stations), t0, t1,
@@ -133,7 +135,8 @@ def _plan(satellites, body: PlanRequest, t0, t1, job: Job):
         acquisitions, optimal = plan_optimal(opps, downlinks, agility, t0, time_limit_s=body.time_limit_s)
     check_plan(acquisitions, opps, downlinks, agility, t0)
     return Plan(acquisitions, downlinks, float(acquisitions.priority.sum()), body.solver, optimal,
-                explain_unscheduled(requests.ids, opps, acquisitions, downlinks, agility, t0))
+                explain_unscheduled(repeat_request_ids(requests.ids, repeat, t0, t1), opps, acquisitions, downlinks,
+                                    agility, t0))
 
 
 @router.get("", response_model=list[JobOut], summary="Every job the service keeps")

@@ -93,6 +93,9 @@ class Request(Place):
     """An imaging request: a place and its value."""
 
     priority: float = Field(1.0, gt=0.0, le=1e6, allow_inf_nan=False)
+    repeat_every_h: float | None = Field(None, ge=1.0, le=168.0, allow_inf_nan=False,
+                                         description="a revisit request: one image wanted in every period of "
+                                                     "this many hours (answered as ID#1, ID#2, ...)")
 
 
 class AgilityModel(Strict):

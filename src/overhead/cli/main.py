@@ -414,6 +414,7 @@ def _plan_requests(args) -> None:
         opportunities,
         plan_greedy,
         plan_optimal,
+        repeat_request_ids,
     )
     from overhead.plots import plan_timeline
 
@@ -426,7 +427,9 @@ def _plan_requests(args) -> None:
     priority = table["priority"].to_numpy(dtype=float) if "priority" in table else pd.Series(1.0, index=table.index)
     agility = Agility(max_off_nadir_deg=args.max_off_nadir, memory_images=args.memory,
                       max_imaging_s_per_orbit=args.max_imaging_per_orbit)
-    opps = opportunities(catalog, requests, priority, args.start, args.stop, agility)
+    repeat = table["repeat_every_h"].to_numpy(dtype=float) if "repeat_every_h" in table else None
+    opps = opportunities(catalog, requests, priority, args.start, args.stop, agility, repeat_every_h=repeat)
+    wanted = repeat_request_ids(requests.ids, repeat, args.start, args.stop)
     stations = load_targets(args.stations) if args.stations else TargetSet.from_points([], [], ids=[])
     if len(stations):
         downlinks = access_windows(catalog, stations, args.start, args.stop, AccessConstraints(min_elevation_deg=5.0))
@@ -440,8 +443,8 @@ def _plan_requests(args) -> None:
         solver = "cp-sat"
     check_plan(acquisitions, opps, downlinks, agility, args.start)
     plan = Plan(acquisitions, downlinks, float(acquisitions.priority.sum()), solver, optimal,
-                explain_unscheduled(requests.ids, opps, acquisitions, downlinks, agility, args.start))
-    console.print(f"{len(acquisitions)} of {len(requests)} requests imaged by {acquisitions.norad_id.nunique()} "
+                explain_unscheduled(wanted, opps, acquisitions, downlinks, agility, args.start))
+    console.print(f"{len(acquisitions)} of {len(wanted)} requests imaged by {acquisitions.norad_id.nunique()} "
                   f"satellites, value {plan.value:g} ({solver}{', optimal' if optimal else ''}); "
                   f"{len(opps)} opportunities, {len(downlinks)} downlink windows")
     if args.output:
@@ -572,8 +575,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_above)
 
     p = sub.add_parser("plan", help="observation planning: requests over satellites, or the SPOT5 benchmark")
-    p.add_argument("what", help="REQUESTS.csv (id, lat, lon, priority), or 'spot5' / 'aeossp' followed by an "
-                                "instance")
+    p.add_argument("what", help="REQUESTS.csv (id, lat, lon, priority[, repeat_every_h]), or 'spot5' / "
+                                "'aeossp' followed by an instance")
     p.add_argument("instance", nargs="?", help="with spot5: a .spot instance; with aeossp: a case folder")
     p.add_argument("--elements", help="TLE/OMM of the satellites")
     p.add_argument("--start")

@@ -24,7 +24,8 @@ from overhead.geometry.targets import TargetSet
 from overhead.orbits.states import state_vectors
 from overhead.orbits.timescales import format_iso, to_datetime64
 
-__all__ = ["Agility", "Plan", "check_plan", "explain_unscheduled", "opportunities", "plan_greedy", "plan_optimal"]
+__all__ = ["Agility", "Plan", "check_plan", "explain_unscheduled", "opportunities", "plan_greedy", "plan_optimal",
+           "repeat_request_ids"]
 
 
 @dataclass(frozen=True)
@@ -96,9 +97,30 @@ def _iso(t) -> str:
     return str(format_iso(t, digits=3))
 
 
-def opportunities(catalog, requests: TargetSet, priorities: np.ndarray, start, stop, agility: Agility) -> pd.DataFrame:
+def repeat_request_ids(request_ids, repeat_every_h, start, stop) -> list[str]:
+    """The requests a plan answers: each request once, or for a repeat request (``repeat_every_h`` set, NaN
+    otherwise) one per period of that many hours from ``start`` — ``ID#1``, ``ID#2``, ... — each wanting one
+    image taken in a window that opens within its period."""
+    span_h = (to_datetime64(stop) - to_datetime64(start)) / np.timedelta64(1, "h")
+    every = np.broadcast_to(np.asarray(repeat_every_h if repeat_every_h is not None else np.nan, dtype=float),
+                            (len(request_ids),))
+    out = []
+    for request, hours in zip(request_ids, every, strict=True):
+        if np.isfinite(hours) and hours > 0:
+            out += [f"{request}#{k + 1}" for k in range(int(np.ceil(span_h / hours - 1e-9)))]
+        else:
+            out.append(str(request))
+    return out
+
+
+def opportunities(catalog, requests: TargetSet, priorities: np.ndarray, start, stop, agility: Agility, *,
+                  repeat_every_h=None) -> pd.DataFrame:
     """Every window in which a satellite can image a request, with the signed roll angle at its middle (each
-    satellite with its own field of regard, daylight limit and imaging time)."""
+    satellite with its own field of regard, daylight limit and imaging time).
+
+    ``repeat_every_h`` (per request, NaN for a single image) turns a request into one per period (see
+    :func:`repeat_request_ids`): a window belongs to the period in which it opens; ``parent`` keeps the
+    request's own id."""
     groups: dict[tuple, list[int]] = {}
     for norad_id in catalog.norad_ids.tolist():
         own = agility.for_satellite(norad_id)
@@ -116,7 +138,15 @@ def opportunities(catalog, requests: TargetSet, priorities: np.ndarray, start, s
     index = pd.Index(requests.ids).get_indexer(windows.target)
     roll = _signed_roll(catalog, requests, windows, index)
     period = dict(zip(catalog.norad_ids.tolist(), _periods_s(catalog), strict=True))
-    return windows.assign(request=windows.target, roll_deg=roll, priority=np.asarray(priorities)[index],
+    request = windows.target.astype(str).to_numpy(dtype=object)
+    if repeat_every_h is not None:
+        every = np.broadcast_to(np.asarray(repeat_every_h, dtype=float), (len(requests),))[index]
+        repeats = np.isfinite(every) & (every > 0)
+        opened_h = (windows.start.to_numpy() - to_datetime64(start)) / np.timedelta64(1, "h")
+        slot = np.floor(opened_h[repeats] / every[repeats]).astype(int) + 1
+        request[repeats] = [f"{r}#{k}" for r, k in zip(request[repeats], slot, strict=True)]
+    return windows.assign(request=request, parent=windows.target, roll_deg=roll,
+                          priority=np.asarray(priorities)[index],
                           orbit_period_s=windows.norad_id.map(period).to_numpy(dtype=float))
 
 
