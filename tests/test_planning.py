@@ -223,3 +223,33 @@ def test_repeat_requests_get_one_image_per_period(scenario):
             assert window.parent == parent and int(opened_h // 4.0) + 1 == int(period)
         reasons = explain_unscheduled(wanted, opps, plan, downlinks, agility, START)
         assert len(reasons) + len(plan) == len(wanted)
+
+
+def test_stereo_pairs_fit_in_one_pass_and_take_two_images(scenario):
+    """Stereo requests get both images in one window (the pair's span inside it, fore and aft one separation
+    apart) and count twice against the memory (checked from the plan's rows)."""
+    catalog, requests, _agility, _opps, downlinks = scenario
+    agility = Agility(max_off_nadir_deg=30.0, memory_images=4, stereo_separation_s=40.0)
+    stereo = np.zeros(len(requests), dtype=bool)
+    stereo[:40] = True
+    opps = opportunities(catalog, requests, np.ones(len(requests)), START, STOP, agility, stereo=stereo)
+    pairs = opps[opps.request.isin(requests.ids[:40])]
+    assert (pairs.images == 2).all() and (pairs.duration_s == 2 * agility.imaging_s + 40.0).all()
+    assert ((pairs.end - pairs.start).dt.total_seconds() >= 60.0).all()
+    for plan in (plan_greedy(opps, downlinks, agility, START),
+                 plan_optimal(opps, downlinks, agility, START, time_limit_s=20)[0]):
+        check_plan(plan, opps, downlinks, agility, START)
+        taken = plan[plan.request.isin(requests.ids[:40])]
+        assert len(taken) > 0 and ((taken.end - taken.start).dt.total_seconds() == 60.0).all()
+        _physically_possible(catalog, requests, taken, agility)  # both ends: fore and aft views in the field
+        for norad_id, images in plan.groupby("norad_id"):
+            ends = np.sort(downlinks[downlinks.norad_id == norad_id].end.to_numpy())
+            cycle = np.searchsorted(ends, images.start.to_numpy())
+            per_cycle = pd.Series(np.where(images.request.isin(requests.ids[:40]), 2, 1)).groupby(cycle).sum()
+            assert per_cycle.max() <= 4
+    single = plan_greedy(opps.assign(images=1), downlinks, agility, START)
+    heavy = single[single.request.isin(requests.ids[:40])].assign(images=2)
+    if heavy.groupby("norad_id").size().max() >= 3:  # three pairs on one satellite: six images
+        with pytest.raises(overhead.OverheadError, match="memory"):
+            check_plan(pd.concat([single[~single.request.isin(requests.ids[:40])], heavy]), opps,
+                       downlinks.iloc[:0], agility, START)

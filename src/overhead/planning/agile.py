@@ -41,6 +41,7 @@ class Agility:
     slew_acceleration_deg_s2: float | None = None  # None: the rate is reached at once
     time_step_s: float = 1.0  # imaging starts on this grid
     max_imaging_s_per_orbit: float | None = None  # power/duty limit: imaging seconds per revolution
+    stereo_separation_s: float = 60.0  # between the fore and aft images of a stereo pair, pitching in the pass
     # per-satellite differences from the above, by NORAD id: {25544: {"slew_rate_deg_s": 2.0}, ...}
     per_satellite: dict[int, dict[str, float]] = field(default_factory=dict, hash=False, compare=False)
 
@@ -85,7 +86,8 @@ class Plan:
         for norad_id, rows in self.acquisitions.groupby("norad_id"):
             out["satellites"][str(norad_id)] = {
                 "acquisitions": [{"request": str(r.request), "start": _iso(r.start), "end": _iso(r.end),
-                                  "roll_deg": round(float(r.roll_deg), 3), "priority": float(r.priority)}
+                                  "roll_deg": round(float(r.roll_deg), 3), "priority": float(r.priority),
+                                  "images": int(getattr(r, "images", 1))}
                                  for r in rows.sort_values("start").itertuples()],
                 "downlinks": [{"station": str(d.station), "start": _iso(d.start), "end": _iso(d.end)}
                               for d in self.downlinks[self.downlinks.norad_id == norad_id].itertuples()]}
@@ -114,13 +116,15 @@ def repeat_request_ids(request_ids, repeat_every_h, start, stop) -> list[str]:
 
 
 def opportunities(catalog, requests: TargetSet, priorities: np.ndarray, start, stop, agility: Agility, *,
-                  repeat_every_h=None) -> pd.DataFrame:
+                  repeat_every_h=None, stereo=None) -> pd.DataFrame:
     """Every window in which a satellite can image a request, with the signed roll angle at its middle (each
     satellite with its own field of regard, daylight limit and imaging time).
 
     ``repeat_every_h`` (per request, NaN for a single image) turns a request into one per period (see
     :func:`repeat_request_ids`): a window belongs to the period in which it opens; ``parent`` keeps the
-    request's own id."""
+    request's own id. ``stereo`` (per request, bool) asks for a stereo pair: two images of the same pass,
+    ``stereo_separation_s`` apart (the satellite pitches from the fore to the aft view, busy throughout), in a
+    window long enough for both; such an opportunity takes two images of memory (``images``)."""
     groups: dict[tuple, list[int]] = {}
     for norad_id in catalog.norad_ids.tolist():
         own = agility.for_satellite(norad_id)
@@ -134,8 +138,18 @@ def opportunities(catalog, requests: TargetSet, priorities: np.ndarray, start, s
         parts.append(found.assign(duration_s=float(imaging_s)))
     windows = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     if windows.empty:
-        return windows.assign(request=[], roll_deg=[], priority=[], duration_s=[])
+        return windows.assign(request=[], roll_deg=[], priority=[], duration_s=[], images=[])
     index = pd.Index(requests.ids).get_indexer(windows.target)
+    images = np.ones(len(windows), dtype=np.int64)
+    if stereo is not None:
+        pair = np.broadcast_to(np.asarray(stereo, dtype=bool), (len(requests),))[index]
+        separation = windows.norad_id.map(lambda n: agility.for_satellite(n).stereo_separation_s).to_numpy(float)
+        duration = np.where(pair, 2 * windows.duration_s.to_numpy() + separation, windows.duration_s.to_numpy())
+        long_enough = (windows.end - windows.start).dt.total_seconds().to_numpy() >= duration
+        windows = windows.assign(duration_s=duration)[long_enough].reset_index(drop=True)
+        index, images = index[long_enough], np.where(pair, 2, 1)[long_enough]
+        if windows.empty:
+            return windows.assign(request=[], roll_deg=[], priority=[], images=[])
     roll = _signed_roll(catalog, requests, windows, index)
     period = dict(zip(catalog.norad_ids.tolist(), _periods_s(catalog), strict=True))
     request = windows.target.astype(str).to_numpy(dtype=object)
@@ -146,7 +160,7 @@ def opportunities(catalog, requests: TargetSet, priorities: np.ndarray, start, s
         slot = np.floor(opened_h[repeats] / every[repeats]).astype(int) + 1
         request[repeats] = [f"{r}#{k}" for r, k in zip(request[repeats], slot, strict=True)]
     return windows.assign(request=request, parent=windows.target, roll_deg=roll,
-                          priority=np.asarray(priorities)[index],
+                          priority=np.asarray(priorities)[index], images=images,
                           orbit_period_s=windows.norad_id.map(period).to_numpy(dtype=float))
 
 
@@ -156,6 +170,11 @@ def _periods_s(satellites) -> np.ndarray:
         return np.array([86_400.0 / r.mean_motion_rev_per_day for r in satellites.records])
     a = np.asarray(satellites.semi_major_axis_km, dtype=float)
     return 2 * np.pi * np.sqrt(a**3 / 398600.4418)
+
+
+def _images(table: pd.DataFrame) -> np.ndarray:
+    """Images each opportunity or acquisition stores (2 for a stereo pair)."""
+    return table["images"].to_numpy(dtype=np.int64) if "images" in table else np.ones(len(table), dtype=np.int64)
 
 
 def _orbit(opps: pd.DataFrame, t0) -> np.ndarray:
@@ -197,7 +216,7 @@ def plan_greedy(opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility, t
     memory: dict = {}
     duty: dict = {}  # (norad_id, orbit) -> imaging seconds
     taken = []
-    opps = opps.assign(orbit_index=_orbit(opps, t0))
+    opps = opps.assign(orbit_index=_orbit(opps, t0), images=_images(opps))
     for _, group in opps.sort_values(["priority", "start"], ascending=[False, True]).groupby(
             "request", sort=False):
         for row in group.itertuples():
@@ -210,15 +229,15 @@ def plan_greedy(opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility, t
             s0 = float(np.ceil(_seconds(row.start, t0) / step - 1e-9) * step)
             s1 = float(np.floor((_seconds(row.end, t0) - agility.steps(row.duration_s) * step) / step + 1e-9) * step)
             cycle = int(_cycle(downlinks, row.norad_id, np.array([s0]), t0)[0])
-            if memory.get((row.norad_id, cycle), 0) >= own.memory_images:
+            if memory.get((row.norad_id, cycle), 0) + row.images > own.memory_images:
                 continue
             start = _earliest_start(chosen.get(row.norad_id, []), s0, s1, row.roll_deg, row.duration_s, own)
             if start is None:
                 continue
             chosen.setdefault(row.norad_id, []).append((start, row.duration_s, row.roll_deg))
-            memory[(row.norad_id, cycle)] = memory.get((row.norad_id, cycle), 0) + 1
+            memory[(row.norad_id, cycle)] = memory.get((row.norad_id, cycle), 0) + row.images
             duty[(row.norad_id, row.orbit_index)] = duty.get((row.norad_id, row.orbit_index), 0.0) + row.duration_s
-            taken.append((row.request, row.norad_id, start, row.duration_s, row.roll_deg, row.priority))
+            taken.append((row.request, row.norad_id, start, row.duration_s, row.roll_deg, row.priority, row.images))
             break
     return _acquisitions(taken, t0)
 
@@ -239,12 +258,13 @@ def _earliest_start(images, s0: float, s1: float, roll: float, duration: float, 
 
 
 def _acquisitions(taken, t0) -> pd.DataFrame:
-    table = pd.DataFrame(taken, columns=["request", "norad_id", "start_s", "duration_s", "roll_deg", "priority"])
+    table = pd.DataFrame(taken, columns=["request", "norad_id", "start_s", "duration_s", "roll_deg", "priority",
+                                         "images"])
     start_s = table.pop("start_s").to_numpy(dtype=float)
     table["start"] = t0 + np.round(start_s * 1e9).astype("timedelta64[ns]")
     table["end"] = t0 + np.round((start_s + table.pop("duration_s").to_numpy(dtype=float)) * 1e9).astype(
         "timedelta64[ns]")
-    return table[["request", "norad_id", "start", "end", "roll_deg", "priority"]].sort_values(
+    return table[["request", "norad_id", "start", "end", "roll_deg", "priority", "images"]].sort_values(
         ["norad_id", "start"], ignore_index=True)
 
 
@@ -264,6 +284,7 @@ def plan_optimal(opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility, 
     s0 = np.ceil(_seconds(rows.start, t0) / step - 1e-9).astype(int)  # whole steps inside the window
     s1 = np.floor(_seconds(rows.end, t0) / step + 1e-9).astype(int) - d
     orbit = _orbit(rows, t0)
+    images = _images(rows)
     present = [model.NewBoolVar(f"p{k}") for k in range(len(rows))]
     for k in np.flatnonzero(s1 < s0):
         model.Add(present[k] == 0)  # too short once whole seconds are taken
@@ -295,7 +316,7 @@ def plan_optimal(opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility, 
                 model.Add(start[b] + gap_ba <= start[a]).OnlyEnforceIf([present[a], present[b], a_first.Not()])
         cycles = _cycle(downlinks, norad_id, s0[index].astype(float) * step, t0)
         for cycle in np.unique(cycles):
-            model.Add(sum(present[k] for k in index[cycles == cycle]) <= own.memory_images)
+            model.Add(sum(int(images[k]) * present[k] for k in index[cycles == cycle]) <= own.memory_images)
         if own.max_imaging_s_per_orbit is not None:
             for revolution in np.unique(orbit[index]):
                 members = index[orbit[index] == revolution]
@@ -313,7 +334,7 @@ def plan_optimal(opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility, 
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return greedy, False
     taken = [(rows.request[k], rows.norad_id[k], float(solver.Value(start[k])) * step, duration[k], roll[k],
-              rows.priority[k]) for k in range(len(rows)) if solver.Value(present[k])]
+              rows.priority[k], int(images[k])) for k in range(len(rows)) if solver.Value(present[k])]
     plan = _acquisitions(taken, t0)
     if plan.priority.sum() < greedy.priority.sum():  # out of time before CP-SAT caught up: keep the better plan
         return greedy, False
@@ -327,7 +348,8 @@ def explain_unscheduled(request_ids, opps: pd.DataFrame, acquisitions: pd.DataFr
     t0 = to_datetime64(t0)
     taken = set(acquisitions.request)
     used = acquisitions.assign(cycle=[int(_cycle(downlinks, r.norad_id, np.array([_seconds(r.start, t0)]), t0)[0])
-                                      for r in acquisitions.itertuples()]).groupby(["norad_id", "cycle"]).size() \
+                                      for r in acquisitions.itertuples()], images=_images(acquisitions)) \
+        .groupby(["norad_id", "cycle"]).images.sum() \
         if len(acquisitions) else pd.Series(dtype=int)
     opps = opps.reset_index(drop=True)
     orbit = pd.Series(_orbit(opps, t0), index=opps.index)
@@ -347,8 +369,8 @@ def explain_unscheduled(request_ids, opps: pd.DataFrame, acquisitions: pd.DataFr
             rows.append({"request": request, "reason": "no opportunity: never in view under the constraints"})
             continue
         full = all(used.get((w.norad_id, int(_cycle(downlinks, w.norad_id, np.array([_seconds(w.start, t0)]),
-                                                    t0)[0])), 0) >= agility.for_satellite(w.norad_id).memory_images
-                   for w in windows.itertuples())
+                                                    t0)[0])), 0) + int(getattr(w, "images", 1))
+                   > agility.for_satellite(w.norad_id).memory_images for w in windows.itertuples())
         limits = [agility.for_satellite(w.norad_id).max_imaging_s_per_orbit for w in windows.itertuples()]
         powered = all(limit is not None for limit in limits) and all(
             duty.get((w.norad_id, revolution), 0.0) + w.duration_s > limit + 1e-9
@@ -396,5 +418,5 @@ def check_plan(acquisitions: pd.DataFrame, opps: pd.DataFrame, downlinks: pd.Dat
         if np.any(starts[:-1] + need > starts[1:] + 1e-6):
             raise OverheadError(f"satellite {norad_id} cannot slew between two consecutive images")
         cycles = _cycle(downlinks, norad_id, starts, t0)
-        if len(cycles) and np.bincount(cycles).max() > own.memory_images:
+        if len(cycles) and np.bincount(cycles, weights=_images(images)).max() > own.memory_images:
             raise OverheadError(f"satellite {norad_id} fills its memory between two downlinks")
