@@ -109,6 +109,16 @@ def test_cli_plan_writes_json_and_a_timeline(tmp_path):
     imaged = {a["request"] for sat in plan["satellites"].values() for a in sat["acquisitions"]}
     assert imaged | {u["request"] for u in plan["unscheduled"]} == {"A", "B", "C"}
     assert gantt.stat().st_size > 5_000
+    areas = tmp_path / "areas.geojson"
+    square = [[2.2, 48.75], [2.5, 48.75], [2.5, 48.95], [2.2, 48.95], [2.2, 48.75]]
+    areas.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"id": "paris", "priority": 4},
+         "geometry": {"type": "Polygon", "coordinates": [square]}}]}))
+    assert main(["plan", str(areas), "--elements", str(overhead.sample_path("resource")), "--start", START,
+                 "--stop", STOP, "--greedy", "--tile-km", "10", "-o", str(out)]) == 0
+    area = json.loads(out.read_text())["areas"][0]
+    assert area["request"] == "paris" and area["tiles"] > 1
+    assert area["imaged"] == round(area["fraction"] * area["tiles"])
 
 
 def test_aeossp_case_plans_are_valid_and_cp_sat_beats_greedy(tmp_path):
@@ -253,3 +263,36 @@ def test_stereo_pairs_fit_in_one_pass_and_take_two_images(scenario):
         with pytest.raises(overhead.OverheadError, match="memory"):
             check_plan(pd.concat([single[~single.request.isin(requests.ids[:40])], heavy]), opps,
                        downlinks.iloc[:0], agility, START)
+
+
+def test_polygon_requests_are_tiled_and_their_coverage_counted(scenario):
+    """A 40 × 30 km area near Paris becomes 10 km tiles inside it (spacing checked by great-circle distance),
+    shares its priority among them; a plan's coverage of it is the imaged fraction of its tiles."""
+    from shapely.geometry import Point, box
+
+    from overhead.planning.polygons import polygon_coverage, polygon_requests
+
+    catalog, _requests, agility, _opps, downlinks = scenario
+    dlat, dlon = 30 / 111.32, 40 / (111.32 * np.cos(np.radians(48.85)))
+    area = box(2.35 - dlon / 2, 48.85 - dlat / 2, 2.35 + dlon / 2, 48.85 + dlat / 2)
+    tiny = Point(13.4, 52.5).buffer(0.01)  # smaller than a tile: one request
+    tiles = polygon_requests({"paris": area, "berlin": tiny}, {"paris": 6.0, "berlin": 1.0}, tile_km=10.0)
+    assert tiles.tiles_per_polygon == {"paris": 12, "berlin": 1}
+    lat, lon = tiles.targets.lat_deg[:12], tiles.targets.lon_deg[:12]
+    assert all(area.contains(Point(x, y)) for x, y in zip(lon, lat, strict=True))
+    phi, lam = np.radians(lat), np.radians(lon)
+    distance = 6371.0 * np.arccos(np.clip(np.sin(phi[:, None]) * np.sin(phi) + np.cos(phi[:, None]) * np.cos(phi)
+                                          * np.cos(lam[:, None] - lam), -1, 1))
+    nearest = np.sort(distance, axis=1)[:, 1]
+    assert np.allclose(nearest, 10.0, atol=0.3)
+    assert tiles.priority[:12].sum() == pytest.approx(6.0) and tiles.targets.ids[12] == "berlin"
+    opps = opportunities(catalog, tiles.targets, tiles.priority, START, "2026-05-31T00:00:00Z", agility)
+    plan = plan_greedy(opps, downlinks, Agility(max_off_nadir_deg=30.0, memory_images=50), START)
+    covered = polygon_coverage(plan, tiles).set_index("request")
+    imaged_paris = plan.request.str.startswith("paris/").sum()
+    assert covered.loc["paris", "imaged"] == imaged_paris > 0
+    assert covered.loc["paris", "fraction"] == pytest.approx(imaged_paris / 12)
+    with pytest.raises(overhead.OverheadError, match="invalid"):
+        from shapely.geometry import Polygon
+
+        polygon_requests({"bow": Polygon([(0, 0), (1, 1), (1, 0), (0, 1)])}, {})

@@ -422,9 +422,16 @@ def _plan_requests(args) -> None:
         raise OverheadError("give --elements, --start and --stop with a requests file (CSV: id, lat, lon, "
                             "priority)")
     catalog = _load(args.elements)
-    requests = load_targets(args.what)
-    table = pd.read_csv(args.what)
-    priority = table["priority"].to_numpy(dtype=float) if "priority" in table else pd.Series(1.0, index=table.index)
+    tiles = None
+    if Path(args.what).suffix.lower() in (".geojson", ".json"):  # polygon requests, imaged as tiles
+        from overhead.planning.polygons import read_polygon_requests
+
+        tiles = read_polygon_requests(args.what, tile_km=args.tile_km)
+        requests, priority, table = tiles.targets, tiles.priority, pd.DataFrame()
+    else:
+        requests = load_targets(args.what)
+        table = pd.read_csv(args.what)
+        priority = table["priority"].to_numpy(dtype=float) if "priority" in table else np.ones(len(table))
     agility = Agility(max_off_nadir_deg=args.max_off_nadir, memory_images=args.memory,
                       max_imaging_s_per_orbit=args.max_imaging_per_orbit)
     repeat = table["repeat_every_h"].to_numpy(dtype=float) if "repeat_every_h" in table else None
@@ -444,6 +451,12 @@ def _plan_requests(args) -> None:
     check_plan(acquisitions, opps, downlinks, agility, args.start)
     plan = Plan(acquisitions, downlinks, float(acquisitions.priority.sum()), solver, optimal,
                 explain_unscheduled(wanted, opps, acquisitions, downlinks, agility, args.start))
+    if tiles is not None:
+        from overhead.planning.polygons import polygon_coverage
+
+        plan.areas = polygon_coverage(acquisitions, tiles)
+        for area in plan.areas.itertuples():
+            console.print(f"{area.request}: {area.imaged} of {area.tiles} tiles ({100 * area.fraction:.0f} %)")
     console.print(f"{len(acquisitions)} of {len(wanted)} requests imaged by {acquisitions.norad_id.nunique()} "
                   f"satellites, value {plan.value:g} ({solver}{', optimal' if optimal else ''}); "
                   f"{len(opps)} opportunities, {len(downlinks)} downlink windows")
@@ -575,8 +588,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_above)
 
     p = sub.add_parser("plan", help="observation planning: requests over satellites, or the SPOT5 benchmark")
-    p.add_argument("what", help="REQUESTS.csv (id, lat, lon, priority[, repeat_every_h]), or 'spot5' / "
-                                "'aeossp' followed by an instance")
+    p.add_argument("what", help="REQUESTS.csv (id, lat, lon, priority[, repeat_every_h]) or a GeoJSON of "
+                                "polygons, or 'spot5' / 'aeossp' followed by an instance")
     p.add_argument("instance", nargs="?", help="with spot5: a .spot instance; with aeossp: a case folder")
     p.add_argument("--elements", help="TLE/OMM of the satellites")
     p.add_argument("--start")
@@ -584,6 +597,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stations", help="ground stations (CSV or GeoJSON) whose passes empty the memory")
     p.add_argument("--max-off-nadir", type=float, default=30.0)
     p.add_argument("--memory", type=int, default=40, help="images the memory holds")
+    p.add_argument("--tile-km", type=float, default=10.0,
+                   help="polygon requests (GeoJSON) are imaged as tiles this size (about one image's footprint)")
     p.add_argument("--max-imaging-per-orbit", type=float, default=None, metavar="S",
                    help="power/duty limit: imaging seconds per revolution")
     p.add_argument("--greedy", action="store_true", help="the fast greedy plan instead of CP-SAT")

@@ -80,6 +80,7 @@ class Plan:
     solver: str
     optimal: bool = False
     unscheduled: pd.DataFrame = field(default_factory=pd.DataFrame)  # request, reason
+    areas: pd.DataFrame = field(default_factory=pd.DataFrame)  # polygon requests: request, tiles, imaged, fraction
 
     def to_json(self) -> dict:
         out = {"value": self.value, "solver": self.solver, "optimal": self.optimal, "satellites": {}}
@@ -92,6 +93,8 @@ class Plan:
                 "downlinks": [{"station": str(d.station), "start": _iso(d.start), "end": _iso(d.end)}
                               for d in self.downlinks[self.downlinks.norad_id == norad_id].itertuples()]}
         out["unscheduled"] = self.unscheduled.to_dict("records")
+        if len(self.areas):
+            out["areas"] = self.areas.to_dict("records")
         return out
 
 
