@@ -324,3 +324,20 @@ def test_concurrent_requests_get_their_own_answers(client):
     with ThreadPoolExecutor(6) as pool:
         together = list(pool.map(passes, sites))
     assert together == alone and all(len(p) > 0 for p in alone)
+
+
+def test_plan_job_with_stereo_repeat_and_duty_limits(client):
+    requests = [{"id": "paris", "lat_deg": 48.857, "lon_deg": 2.352, "priority": 2, "stereo": True},
+                {"id": "madrid", "lat_deg": 40.417, "lon_deg": -3.704, "repeat_every_h": 6}]
+    body = {"group": "resource", "requests": requests, "start": T0, "stop": "2026-05-30T12:00:00Z",
+            "agility": {"max_off_nadir_deg": 30, "stereo_separation_s": 30, "max_imaging_s_per_orbit": 60},
+            "solver": "cp-sat", "time_limit_s": 5}
+    job = _wait(client, client.post("/api/jobs/plan", json=body).json()["id"])
+    assert job["state"] == "done", job
+    plan = client.get(f"/api/jobs/{job['id']}/result").json()
+    images = [a for s in plan["satellites"].values() for a in s["acquisitions"]]
+    named = {a["request"] for a in images} | {u["request"] for u in plan["unscheduled"]}
+    assert named == {"paris", "madrid#1", "madrid#2"}
+    for a in images:
+        seconds = (_utc(a["end"]) - _utc(a["start"])).total_seconds()
+        assert (seconds, a["images"]) == ((50.0, 2) if a["request"] == "paris" else (10.0, 1))

@@ -114,13 +114,14 @@ def _plan(satellites, body: PlanRequest, t0, t1, job: Job):
     a = body.agility
     agility = Agility(max_off_nadir_deg=a.max_off_nadir_deg, slew_rate_deg_s=a.slew_rate_deg_s, settle_s=a.settle_s,
                       imaging_s=a.imaging_s, memory_images=a.memory_images,
-                      max_imaging_s_per_orbit=a.max_imaging_s_per_orbit,
+                      max_imaging_s_per_orbit=a.max_imaging_s_per_orbit, stereo_separation_s=a.stereo_separation_s,
                       min_sun_elevation_deg=a.min_sun_elevation_deg)
     requests = targets_of(body.requests)
     priority = np.array([r.priority for r in body.requests])
     repeat = np.array([r.repeat_every_h if r.repeat_every_h else np.nan for r in body.requests])
     job.message = "opportunities"
-    opps = opportunities(satellites, requests, priority, t0, t1, agility, repeat_every_h=repeat)
+    stereo = np.array([r.stereo for r in body.requests])
+    opps = opportunities(satellites, requests, priority, t0, t1, agility, repeat_every_h=repeat, stereo=stereo)
     job.progress = 0.3
     if body.stations:
         downlinks = access_windows(satellites, targets_of(body.stations), t0, t1,

@@ -96,6 +96,7 @@ class Request(Place):
     repeat_every_h: float | None = Field(None, ge=1.0, le=168.0, allow_inf_nan=False,
                                          description="a revisit request: one image wanted in every period of "
                                                      "this many hours (answered as ID#1, ID#2, ...)")
+    stereo: bool = Field(False, description="a stereo pair: two images of one pass")
 
 
 class AgilityModel(Strict):
@@ -106,6 +107,7 @@ class AgilityModel(Strict):
     memory_images: int = Field(40, ge=1, le=10_000)
     max_imaging_s_per_orbit: float | None = Field(None, gt=0.0, le=86_400.0, allow_inf_nan=False,
                                                   description="power/duty limit: imaging seconds per revolution")
+    stereo_separation_s: float = Field(60.0, ge=0.0, le=600.0, allow_inf_nan=False)
     min_sun_elevation_deg: float | None = Field(10.0, ge=-90.0, le=90.0, allow_inf_nan=False)
 
 

@@ -435,7 +435,9 @@ def _plan_requests(args) -> None:
     agility = Agility(max_off_nadir_deg=args.max_off_nadir, memory_images=args.memory,
                       max_imaging_s_per_orbit=args.max_imaging_per_orbit)
     repeat = table["repeat_every_h"].to_numpy(dtype=float) if "repeat_every_h" in table else None
-    opps = opportunities(catalog, requests, priority, args.start, args.stop, agility, repeat_every_h=repeat)
+    stereo = table["stereo"].fillna(0).astype(bool).to_numpy() if "stereo" in table else None
+    opps = opportunities(catalog, requests, priority, args.start, args.stop, agility, repeat_every_h=repeat,
+                         stereo=stereo)
     wanted = repeat_request_ids(requests.ids, repeat, args.start, args.stop)
     stations = load_targets(args.stations) if args.stations else TargetSet.from_points([], [], ids=[])
     if len(stations):
@@ -588,7 +590,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_above)
 
     p = sub.add_parser("plan", help="observation planning: requests over satellites, or the SPOT5 benchmark")
-    p.add_argument("what", help="REQUESTS.csv (id, lat, lon, priority[, repeat_every_h]) or a GeoJSON of "
+    p.add_argument("what", help="REQUESTS.csv (id, lat, lon, priority[, repeat_every_h, stereo]) or a GeoJSON of "
                                 "polygons, or 'spot5' / 'aeossp' followed by an instance")
     p.add_argument("instance", nargs="?", help="with spot5: a .spot instance; with aeossp: a case folder")
     p.add_argument("--elements", help="TLE/OMM of the satellites")
