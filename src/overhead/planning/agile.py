@@ -10,6 +10,7 @@ then time) gives a fast plan for large instances and CP-SAT's first solution.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field, replace
 
@@ -58,15 +59,22 @@ class Agility:
         return replace(self, per_satellite={}, **changes) if changes else self
 
     def transition_s(self, roll_a_deg, roll_b_deg):
-        """Settling plus the slew between two roll angles: bang-coast-bang when an acceleration is given."""
-        angle = np.abs(np.asarray(roll_b_deg, dtype=float) - np.asarray(roll_a_deg, dtype=float))
+        """Settling plus the slew between two roll angles: bang-coast-bang when an acceleration is given.
+        Arrays or plain numbers (the greedy planner asks about a million single pairs: no arrays for those)."""
+        scalar = np.isscalar(roll_a_deg) and np.isscalar(roll_b_deg)
+        angle = (abs(float(roll_b_deg) - float(roll_a_deg)) if scalar
+                 else np.abs(np.asarray(roll_b_deg, dtype=float) - np.asarray(roll_a_deg, dtype=float)))
         if not self.slew_acceleration_deg_s2:
             return self.settle_s + angle / self.slew_rate_deg_s
         v, a = self.slew_rate_deg_s, self.slew_acceleration_deg_s2
+        if scalar:
+            return self.settle_s + (2.0 * math.sqrt(angle / a) if angle <= v * v / a else angle / v + v / a)
         return self.settle_s + np.where(angle <= v * v / a, 2.0 * np.sqrt(angle / a), angle / v + v / a)
 
-    def steps(self, seconds) -> np.ndarray:
-        """Whole grid steps covering a duration."""
+    def steps(self, seconds):
+        """Whole grid steps covering a duration (an int for a number, an array for an array)."""
+        if np.isscalar(seconds):
+            return math.ceil(float(seconds) / self.time_step_s - 1e-9)
         return np.ceil(np.asarray(seconds, dtype=float) / self.time_step_s - 1e-9).astype(int)
 
 
@@ -206,10 +214,15 @@ def _seconds(t, t0) -> np.ndarray:
     return (np.asarray(t, dtype="datetime64[ns]") - t0) / np.timedelta64(1, "s")
 
 
-def _cycle(downlinks: pd.DataFrame, norad_id, times_s: np.ndarray, t0) -> np.ndarray:
-    """Index of the memory cycle (between downlinks) each time falls in."""
-    ends = np.sort(_seconds(downlinks[downlinks.norad_id == norad_id].end.to_numpy(), t0))
-    return np.searchsorted(ends, times_s)
+class _Cycles:
+    """Memory cycles of every satellite: the sorted ends of its downlinks, looked up without re-filtering."""
+
+    def __init__(self, downlinks: pd.DataFrame, t0):
+        self.ends = {norad_id: np.sort(_seconds(group.end.to_numpy(), t0))
+                     for norad_id, group in downlinks.groupby("norad_id")}
+
+    def of(self, norad_id, times_s) -> np.ndarray:
+        return np.searchsorted(self.ends.get(norad_id, np.zeros(0)), times_s)
 
 
 def plan_greedy(opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility, t0) -> pd.DataFrame:
@@ -219,19 +232,26 @@ def plan_greedy(opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility, t
     memory: dict = {}
     duty: dict = {}  # (norad_id, orbit) -> imaging seconds
     taken = []
-    opps = opps.assign(orbit_index=_orbit(opps, t0), images=_images(opps))
-    for _, group in opps.sort_values(["priority", "start"], ascending=[False, True]).groupby(
-            "request", sort=False):
-        for row in group.itertuples():
+    cycles = _Cycles(downlinks, t0)
+    step = agility.time_step_s
+    ordered = opps.assign(orbit_index=_orbit(opps, t0), images=_images(opps)).sort_values(
+        ["priority", "start"], ascending=[False, True]).reset_index(drop=True)
+    rows = list(ordered[["request", "norad_id", "roll_deg", "duration_s", "priority", "images", "orbit_index"]]
+                .itertuples(index=False))
+    start_s, end_s = _seconds(ordered.start, t0), _seconds(ordered.end, t0)
+    # each request's windows in the order above; requests in the order of their best window
+    groups = sorted(ordered.groupby("request", sort=False).indices.values(), key=lambda positions: positions[0])
+    for positions in groups:
+        for i in positions:
+            row = rows[i]
             own = agility.for_satellite(row.norad_id)
             if (own.max_imaging_s_per_orbit is not None and duty.get((row.norad_id, row.orbit_index), 0.0)
                     + row.duration_s > own.max_imaging_s_per_orbit + 1e-9):
                 continue
             # whole grid steps, as in the CP-SAT model, so that a greedy plan is always a valid CP-SAT hint
-            step = agility.time_step_s
-            s0 = float(np.ceil(_seconds(row.start, t0) / step - 1e-9) * step)
-            s1 = float(np.floor((_seconds(row.end, t0) - agility.steps(row.duration_s) * step) / step + 1e-9) * step)
-            cycle = int(_cycle(downlinks, row.norad_id, np.array([s0]), t0)[0])
+            s0 = math.ceil(start_s[i] / step - 1e-9) * step
+            s1 = math.floor((end_s[i] - agility.steps(row.duration_s) * step) / step + 1e-9) * step
+            cycle = int(cycles.of(row.norad_id, s0))
             if memory.get((row.norad_id, cycle), 0) + row.images > own.memory_images:
                 continue
             start = _earliest_start(chosen.get(row.norad_id, []), s0, s1, row.roll_deg, row.duration_s, own)
@@ -288,6 +308,7 @@ def plan_optimal(opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility, 
     s1 = np.floor(_seconds(rows.end, t0) / step + 1e-9).astype(int) - d
     orbit = _orbit(rows, t0)
     images = _images(rows)
+    memory_cycles = _Cycles(downlinks, t0)
     present = [model.NewBoolVar(f"p{k}") for k in range(len(rows))]
     for k in np.flatnonzero(s1 < s0):
         model.Add(present[k] == 0)  # too short once whole seconds are taken
@@ -317,7 +338,7 @@ def plan_optimal(opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility, 
                 model.AddHint(a_first, bool(hint_start[a] <= hint_start[b]))
                 model.Add(start[a] + gap_ab <= start[b]).OnlyEnforceIf([present[a], present[b], a_first])
                 model.Add(start[b] + gap_ba <= start[a]).OnlyEnforceIf([present[a], present[b], a_first.Not()])
-        cycles = _cycle(downlinks, norad_id, s0[index].astype(float) * step, t0)
+        cycles = memory_cycles.of(norad_id, s0[index].astype(float) * step)
         for cycle in np.unique(cycles):
             model.Add(sum(int(images[k]) * present[k] for k in index[cycles == cycle]) <= own.memory_images)
         if own.max_imaging_s_per_orbit is not None:
@@ -350,7 +371,8 @@ def explain_unscheduled(request_ids, opps: pd.DataFrame, acquisitions: pd.DataFr
     where it could be imaged, else conflicts with the chosen images)."""
     t0 = to_datetime64(t0)
     taken = set(acquisitions.request)
-    used = acquisitions.assign(cycle=[int(_cycle(downlinks, r.norad_id, np.array([_seconds(r.start, t0)]), t0)[0])
+    cycles = _Cycles(downlinks, t0)
+    used = acquisitions.assign(cycle=[int(cycles.of(r.norad_id, _seconds(r.start, t0)))
                                       for r in acquisitions.itertuples()], images=_images(acquisitions)) \
         .groupby(["norad_id", "cycle"]).images.sum() \
         if len(acquisitions) else pd.Series(dtype=int)
@@ -371,8 +393,8 @@ def explain_unscheduled(request_ids, opps: pd.DataFrame, acquisitions: pd.DataFr
         if windows.empty:
             rows.append({"request": request, "reason": "no opportunity: never in view under the constraints"})
             continue
-        full = all(used.get((w.norad_id, int(_cycle(downlinks, w.norad_id, np.array([_seconds(w.start, t0)]),
-                                                    t0)[0])), 0) + int(getattr(w, "images", 1))
+        full = all(used.get((w.norad_id, int(cycles.of(w.norad_id, _seconds(w.start, t0)))), 0)
+                   + int(getattr(w, "images", 1))
                    > agility.for_satellite(w.norad_id).memory_images for w in windows.itertuples())
         limits = [agility.for_satellite(w.norad_id).max_imaging_s_per_orbit for w in windows.itertuples()]
         powered = all(limit is not None for limit in limits) and all(
@@ -397,6 +419,7 @@ def check_plan(acquisitions: pd.DataFrame, opps: pd.DataFrame, downlinks: pd.Dat
     if acquisitions.request.duplicated().any():
         raise OverheadError("a request is imaged twice")
     orbit = _orbit(opps, t0)
+    memory_cycles = _Cycles(downlinks, t0)
     duty: dict = {}
     for row in acquisitions.itertuples():
         mine = ((opps.request == row.request) & (opps.norad_id == row.norad_id)).to_numpy()
@@ -420,6 +443,6 @@ def check_plan(acquisitions: pd.DataFrame, opps: pd.DataFrame, downlinks: pd.Dat
         need = (ends - starts)[:-1] + own.transition_s(rolls[:-1], rolls[1:])  # start to next start
         if np.any(starts[:-1] + need > starts[1:] + 1e-6):
             raise OverheadError(f"satellite {norad_id} cannot slew between two consecutive images")
-        cycles = _cycle(downlinks, norad_id, starts, t0)
+        cycles = memory_cycles.of(norad_id, starts)
         if len(cycles) and np.bincount(cycles, weights=_images(images)).max() > own.memory_images:
             raise OverheadError(f"satellite {norad_id} fills its memory between two downlinks")
