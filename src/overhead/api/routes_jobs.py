@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-import pandas as pd
 from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import JSONResponse
 
@@ -98,46 +97,22 @@ def start_plan(body: PlanRequest, state: ServiceState = Depends(service)) -> Job
 
 
 def _plan(satellites, body: PlanRequest, t0, t1, job: Job):
-    from overhead.analysis.access import access_windows
-    from overhead.geometry.sensors import AccessConstraints
-    from overhead.planning.agile import (
-        Agility,
-        Plan,
-        check_plan,
-        explain_unscheduled,
-        opportunities,
-        plan_greedy,
-        plan_optimal,
-        repeat_request_ids,
-    )
+    from overhead.planning.agile import Agility, make_plan
 
     a = body.agility
     agility = Agility(max_off_nadir_deg=a.max_off_nadir_deg, slew_rate_deg_s=a.slew_rate_deg_s, settle_s=a.settle_s,
                       imaging_s=a.imaging_s, memory_images=a.memory_images,
                       max_imaging_s_per_orbit=a.max_imaging_s_per_orbit, stereo_separation_s=a.stereo_separation_s,
                       min_sun_elevation_deg=a.min_sun_elevation_deg)
-    requests = targets_of(body.requests)
-    priority = np.array([r.priority for r in body.requests])
-    repeat = np.array([r.repeat_every_h if r.repeat_every_h else np.nan for r in body.requests])
-    job.message = "opportunities"
-    stereo = np.array([r.stereo for r in body.requests])
-    opps = opportunities(satellites, requests, priority, t0, t1, agility, repeat_every_h=repeat, stereo=stereo)
-    job.progress = 0.3
-    if body.stations:
-        downlinks = access_windows(satellites, targets_of(body.stations), t0, t1,
-                                   AccessConstraints(min_elevation_deg=5.0))
-        downlinks = downlinks.rename(columns={"target": "station"})[["norad_id", "station", "start", "end"]]
-    else:
-        downlinks = pd.DataFrame(columns=["norad_id", "station", "start", "end"])
-    job.message, job.progress = f"solving ({body.solver}) over {len(opps)} opportunities", 0.5
-    if body.solver == "greedy":
-        acquisitions, optimal = plan_greedy(opps, downlinks, agility, t0), False
-    else:
-        acquisitions, optimal = plan_optimal(opps, downlinks, agility, t0, time_limit_s=body.time_limit_s)
-    check_plan(acquisitions, opps, downlinks, agility, t0)
-    return Plan(acquisitions, downlinks, float(acquisitions.priority.sum()), body.solver, optimal,
-                explain_unscheduled(repeat_request_ids(requests.ids, repeat, t0, t1), opps, acquisitions, downlinks,
-                                    agility, t0))
+
+    def stage(name: str, fraction: float) -> None:
+        job.message, job.progress = name, fraction
+
+    return make_plan(satellites, targets_of(body.requests), np.array([r.priority for r in body.requests]), t0, t1,
+                     agility, stations=targets_of(body.stations) if body.stations else None, solver=body.solver,
+                     time_limit_s=body.time_limit_s,
+                     repeat_every_h=np.array([r.repeat_every_h or np.nan for r in body.requests]),
+                     stereo=np.array([r.stereo for r in body.requests]), on_stage=stage)
 
 
 @router.get("", response_model=list[JobOut], summary="Every job the service keeps")

@@ -403,19 +403,8 @@ def _plan_requests(args) -> None:
 
     import pandas as pd
 
-    from overhead.analysis.access import access_windows
-    from overhead.geometry.sensors import AccessConstraints
-    from overhead.geometry.targets import TargetSet, load_targets
-    from overhead.planning.agile import (
-        Agility,
-        Plan,
-        check_plan,
-        explain_unscheduled,
-        opportunities,
-        plan_greedy,
-        plan_optimal,
-        repeat_request_ids,
-    )
+    from overhead.geometry.targets import load_targets
+    from overhead.planning.agile import Agility, make_plan
     from overhead.plots import plan_timeline
 
     if not (args.elements and args.start and args.stop):
@@ -436,37 +425,25 @@ def _plan_requests(args) -> None:
                       max_imaging_s_per_orbit=args.max_imaging_per_orbit)
     repeat = table["repeat_every_h"].to_numpy(dtype=float) if "repeat_every_h" in table else None
     stereo = table["stereo"].fillna(0).astype(bool).to_numpy() if "stereo" in table else None
-    opps = opportunities(catalog, requests, priority, args.start, args.stop, agility, repeat_every_h=repeat,
-                         stereo=stereo)
-    wanted = repeat_request_ids(requests.ids, repeat, args.start, args.stop)
-    stations = load_targets(args.stations) if args.stations else TargetSet.from_points([], [], ids=[])
-    if len(stations):
-        downlinks = access_windows(catalog, stations, args.start, args.stop, AccessConstraints(min_elevation_deg=5.0))
-        downlinks = downlinks.rename(columns={"target": "station"})[["norad_id", "station", "start", "end"]]
-    else:
-        downlinks = pd.DataFrame(columns=["norad_id", "station", "start", "end"])
-    if args.greedy:
-        acquisitions, optimal, solver = plan_greedy(opps, downlinks, agility, args.start), False, "greedy"
-    else:
-        acquisitions, optimal = plan_optimal(opps, downlinks, agility, args.start, time_limit_s=args.time_limit)
-        solver = "cp-sat"
-    check_plan(acquisitions, opps, downlinks, agility, args.start)
-    plan = Plan(acquisitions, downlinks, float(acquisitions.priority.sum()), solver, optimal,
-                explain_unscheduled(wanted, opps, acquisitions, downlinks, agility, args.start))
+    plan = make_plan(catalog, requests, priority, args.start, args.stop, agility,
+                     stations=load_targets(args.stations) if args.stations else None,
+                     solver="greedy" if args.greedy else "cp-sat", time_limit_s=args.time_limit,
+                     repeat_every_h=repeat, stereo=stereo)
+    acquisitions = plan.acquisitions
     if tiles is not None:
         from overhead.planning.polygons import polygon_coverage
 
         plan.areas = polygon_coverage(acquisitions, tiles)
         for area in plan.areas.itertuples():
             console.print(f"{area.request}: {area.imaged} of {area.tiles} tiles ({100 * area.fraction:.0f} %)")
-    console.print(f"{len(acquisitions)} of {len(wanted)} requests imaged by {acquisitions.norad_id.nunique()} "
-                  f"satellites, value {plan.value:g} ({solver}{', optimal' if optimal else ''}); "
-                  f"{len(opps)} opportunities, {len(downlinks)} downlink windows")
+    console.print(f"{len(acquisitions)} of {plan.requested} requests imaged by {acquisitions.norad_id.nunique()} "
+                  f"satellites, value {plan.value:g} ({plan.solver}{', optimal' if plan.optimal else ''}); "
+                  f"{plan.opportunities} opportunities, {len(plan.downlinks)} downlink windows")
     if args.output:
         Path(args.output).write_text(json.dumps(plan.to_json(), indent=1))
         err_console.print(f"wrote {args.output}")
     if args.gantt:
-        err_console.print(f"timeline: {plan_timeline(acquisitions, downlinks, args.gantt)}")
+        err_console.print(f"timeline: {plan_timeline(acquisitions, plan.downlinks, args.gantt)}")
 
 
 def cmd_serve(args) -> None:

@@ -25,8 +25,8 @@ from overhead.geometry.targets import TargetSet
 from overhead.orbits.states import state_vectors
 from overhead.orbits.timescales import format_iso, to_datetime64
 
-__all__ = ["Agility", "Plan", "check_plan", "explain_unscheduled", "opportunities", "plan_greedy", "plan_optimal",
-           "repeat_request_ids"]
+__all__ = ["Agility", "Plan", "check_plan", "downlink_windows", "explain_unscheduled", "make_plan", "opportunities",
+           "plan_greedy", "plan_optimal", "repeat_request_ids"]
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,8 @@ class Plan:
     optimal: bool = False
     unscheduled: pd.DataFrame = field(default_factory=pd.DataFrame)  # request, reason
     areas: pd.DataFrame = field(default_factory=pd.DataFrame)  # polygon requests: request, tiles, imaged, fraction
+    requested: int = 0  # requests asked for (repeat requests counted once per period)
+    opportunities: int = 0
 
     def to_json(self) -> dict:
         out = {"value": self.value, "solver": self.solver, "optimal": self.optimal, "satellites": {}}
@@ -446,3 +448,38 @@ def check_plan(acquisitions: pd.DataFrame, opps: pd.DataFrame, downlinks: pd.Dat
         cycles = memory_cycles.of(norad_id, starts)
         if len(cycles) and np.bincount(cycles, weights=_images(images)).max() > own.memory_images:
             raise OverheadError(f"satellite {norad_id} fills its memory between two downlinks")
+
+
+DOWNLINK_COLUMNS = ["norad_id", "station", "start", "end"]
+
+
+def downlink_windows(satellites, stations: TargetSet | None, start, stop, *,
+                     min_elevation_deg: float = 5.0) -> pd.DataFrame:
+    """Passes of the satellites over the ground stations (each empties the memory): norad_id, station, start, end."""
+    if stations is None or len(stations) == 0:
+        return pd.DataFrame(columns=DOWNLINK_COLUMNS)
+    windows = access_windows(satellites, stations, start, stop, AccessConstraints(min_elevation_deg=min_elevation_deg))
+    return windows.rename(columns={"target": "station"})[DOWNLINK_COLUMNS]
+
+
+def make_plan(satellites, requests: TargetSet, priorities, start, stop, agility: Agility, *,
+              stations: TargetSet | None = None, solver: str = "cp-sat", time_limit_s: float = 60.0,
+              repeat_every_h=None, stereo=None, on_stage=None) -> Plan:
+    """The whole pipeline: opportunities, downlinks, a greedy or CP-SAT plan, checked, with the left-out
+    requests explained. ``on_stage(name, fraction)`` hears of its progress."""
+    report = on_stage or (lambda _name, _fraction: None)
+    report("opportunities", 0.0)
+    opps = opportunities(satellites, requests, priorities, start, stop, agility, repeat_every_h=repeat_every_h,
+                         stereo=stereo)
+    downlinks = downlink_windows(satellites, stations, start, stop)
+    report(f"solving ({solver}) over {len(opps)} opportunities", 0.5)
+    if solver == "greedy":
+        acquisitions, optimal = plan_greedy(opps, downlinks, agility, start), False
+    else:
+        acquisitions, optimal = plan_optimal(opps, downlinks, agility, start, time_limit_s=time_limit_s)
+    check_plan(acquisitions, opps, downlinks, agility, start)
+    wanted = repeat_request_ids(requests.ids, repeat_every_h, start, stop)
+    plan = Plan(acquisitions, downlinks, float(acquisitions.priority.sum()), solver, optimal,
+                explain_unscheduled(wanted, opps, acquisitions, downlinks, agility, start))
+    plan.requested, plan.opportunities = len(wanted), len(opps)
+    return plan
