@@ -252,7 +252,7 @@ async function polarPlot(pass) {
   const plot = d3.select("#polar").attr("hidden", null);
   plot.selectAll("*").remove();
   const r = d3.scaleLinear().domain([90, 0]).range([0, 95]);
-  const g = plot.append("g").attr("transform", "translate(110,110)");
+  const g = plot.append("g").attr("transform", "translate(110,128)");
   for (const el of [0, 30, 60]) g.append("circle").attr("r", r(el)).attr("fill", "none").attr("stroke", "#26324a");
   for (const [label, az] of [["N", 0], ["E", 90], ["S", 180], ["W", 270]]) {
     const a = az * Math.PI / 180;
