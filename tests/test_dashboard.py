@@ -204,3 +204,18 @@ def test_a_plan_shows_on_the_timeline_and_the_map(page, server):
     assert page.locator(".layer-acq circle").count() == 2
     _screenshot(page, "plan")
     assert page.problems == [] and page.outside == []
+
+
+def test_globe_shows_the_selected_satellites_footprint(page, server):
+    page.goto(server + "/#view=globe&sel=25544")
+    page.wait_for_selector("body[data-ready=true]", timeout=90_000)
+    page.wait_for_function("window.overhead && document.querySelector('#globe canvas') !== null", timeout=60_000)
+    page.wait_for_function("overhead.globe && overhead.globe.viewer.entities.getById('footprint/25544') !== undefined",
+                           timeout=60_000)
+    radius_m = page.evaluate("overhead.globe.viewer.entities.getById('footprint/25544').ellipse.semiMajorAxis"
+                             ".getValue()")
+    footprint_deg = page.evaluate("overhead.state.positions.find(p => p.norad_id === 25544).footprint_deg")
+    assert radius_m == pytest.approx(np.radians(footprint_deg) * 6371008.8)
+    page.wait_for_timeout(3_000)
+    _screenshot(page, "globe-selected")
+    assert page.problems == [] and page.outside == []

@@ -424,7 +424,25 @@ function makeGlobe() {
       await viewer.dataSources.add(source);
       g.showSelected(); g.setTime(now());
     },
+    footprints() {  // the selected satellites' 10° footprints on the ground, as on the map
+      const wanted = new Set();
+      for (const p of state.positions.filter((q) => state.selected.has(q.norad_id))) {
+        const id = `footprint/${p.norad_id}`;
+        wanted.add(id);
+        const radius = p.footprint_deg * Math.PI / 180 * 6371008.8;
+        const entity = viewer.entities.getById(id) || viewer.entities.add({ id,
+          ellipse: { material: Cesium.Color.fromCssColorString("#ffc828").withAlpha(0.18), outline: true,
+                     outlineColor: Cesium.Color.fromCssColorString("#ffc828"), height: 0 } });
+        entity.position = Cesium.Cartesian3.fromDegrees(p.lon_deg, p.lat_deg);
+        entity.ellipse.semiMajorAxis = radius;
+        entity.ellipse.semiMinorAxis = radius;
+      }
+      for (const entity of [...viewer.entities.values]) {
+        if (String(entity.id).startsWith("footprint/") && !wanted.has(entity.id)) viewer.entities.remove(entity);
+      }
+    },
     showSelected() {
+      g.footprints();
       if (!source) return;
       for (const entity of source.entities.values) {
         const id = Number(entity.id.split("/")[1]);
@@ -438,6 +456,7 @@ function makeGlobe() {
       const ahead = t.getTime() - loadedAt;  // the CZML covers 30 min before to 150 min after its load time
       if (ahead < -25 * MINUTE || ahead > 140 * MINUTE) g.load().catch(report);
       viewer.clock.currentTime = Cesium.JulianDate.fromDate(t);
+      g.footprints();
     },
   };
   return g;
@@ -450,7 +469,7 @@ async function switchView(view) {
     const b = document.getElementById(`view-${v}`);
     b.classList.toggle("active", v === view); b.setAttribute("aria-pressed", String(v === view));
   }
-  if (view === "globe" && !globe) { globe = makeGlobe(); await globe.load(); drawPlace(); }
+  if (view === "globe" && !globe) { globe = makeGlobe(); window.overhead.globe = globe; await globe.load(); drawPlace(); }
   if (view === "map") drawBase();
   saveUrl();
 }
