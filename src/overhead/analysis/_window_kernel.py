@@ -1,8 +1,9 @@
 """Compiled core of the window search for an elevation mask and an off-nadir cone (numba).
 
-The same algorithm as the vectorised path of :mod:`overhead.analysis.access` (margins at candidate
-samples, Illinois roots on cubic Hermite states, golden-section search for windows hidden between samples,
-geometric pruning of that search), written as one pass over the sorted candidates: numpy's version spends
+The same search as the vectorised path of :mod:`overhead.analysis.access` (margins at candidate samples,
+roots on cubic Hermite states — here by Newton's method with the margin's analytic rate —, golden-section
+search for windows hidden between samples, geometric pruning of that search), written as one pass over the
+sorted candidates: numpy's version spends
 most of its time building and masking temporary arrays, which a loop does not need. Coverage analyses,
 where these constraints are the rule and windows number in the hundreds of millions, use it.
 """
@@ -20,75 +21,44 @@ GOLDEN = (math.sqrt(5.0) - 1.0) / 2.0
 
 
 @njit(cache=True, inline="always")
-def _position(r, v, sat, t, h, out):
-    """Cubic Hermite position of satellite ``sat`` at ``t`` seconds from the first sample."""
-    n_steps = r.shape[1] - 1
-    x = t / h
-    k = math.floor(x)
-    k = min(max(k, 0), n_steps - 1)
-    s = x - k
-    for j in range(3):
-        r0, r1 = r[sat, k, j], r[sat, k + 1, j]
-        v0, v1 = v[sat, k, j] * h, v[sat, k + 1, j] * h
-        c2 = 3.0 * (r1 - r0) - 2.0 * v0 - v1
-        c3 = 2.0 * (r0 - r1) + v0 + v1
-        out[j] = ((c3 * s + c2) * s + v0) * s + r0
+def _hermite(r, v, sat, k, j, s, h):
+    """Component j of the cubic Hermite position and velocity (per second) at fraction s of step k."""
+    r0, r1 = r[sat, k, j], r[sat, k + 1, j]
+    v0, v1 = v[sat, k, j] * h, v[sat, k + 1, j] * h
+    c2 = 3.0 * (r1 - r0) - 2.0 * v0 - v1
+    c3 = 2.0 * (r0 - r1) + v0 + v1
+    return ((c3 * s + c2) * s + v0) * s + r0, ((3.0 * c3 * s + 2.0 * c2) * s + v0) / h
 
 
 @njit(cache=True, inline="always")
-def _margin(p, target, position, up, sin_mask, cos_limit):
+def _state(r, v, sat, t, h):
+    """Position and velocity of satellite ``sat`` at ``t`` s from the first sample, as two tuples (no arrays:
+    this runs tens of millions of times)."""
+    k = min(max(math.floor(t / h), 0), r.shape[1] - 2)
+    s = t / h - k
+    p0, w0 = _hermite(r, v, sat, k, 0, s, h)
+    p1, w1 = _hermite(r, v, sat, k, 1, s, h)
+    p2, w2 = _hermite(r, v, sat, k, 2, s, h)
+    return (p0, p1, p2), (w0, w1, w2)
+
+
+@njit(cache=True, inline="always")
+def _margin(p, w, target, position, up, sin_mask, cos_limit):
     """Smallest margin of the elevation mask (sin elevation − sin mask) and, when ``cos_limit`` is not NaN, of
-    the off-nadir cone (cos off-nadir − cos limit). Positive exactly where the degree margins of
-    ``access._margin`` are, with the same zeros, and no inverse trigonometry."""
-    dx, dy, dz = p[0] - position[target, 0], p[1] - position[target, 1], p[2] - position[target, 2]
-    rng = math.sqrt(dx * dx + dy * dy + dz * dz)
-    m = (dx * up[target, 0] + dy * up[target, 1] + dz * up[target, 2]) / rng - sin_mask[target]
-    if cos_limit == cos_limit:
-        rr = math.sqrt(p[0] * p[0] + p[1] * p[1] + p[2] * p[2])
-        m = min(m, (dx * p[0] + dy * p[1] + dz * p[2]) / (rng * rr) - cos_limit)
-    if m != m:
-        return FAILED
-    return m
-
-
-@njit(cache=True)
-def _margin_at(t, sat, target, r, v, h, position, up, sin_mask, cos_limit, work):
-    _position(r, v, sat, t, h, work)
-    return _margin(work, target, position, up, sin_mask, cos_limit)
-
-
-@njit(cache=True)
-def _margin_and_rate(t, sat, target, r, v, h, position, up, sin_mask, cos_limit, work):
-    """The margin of :func:`_margin` at ``t`` and its time derivative (per second), from the Hermite state."""
-    n_steps = r.shape[1] - 1
-    x = t / h
-    k = min(max(math.floor(x), 0), n_steps - 1)
-    s = x - k
-    p0 = p1 = p2 = w0 = w1 = w2 = 0.0
-    for j in range(3):
-        r0, r1 = r[sat, k, j], r[sat, k + 1, j]
-        v0, v1 = v[sat, k, j] * h, v[sat, k + 1, j] * h
-        c2 = 3.0 * (r1 - r0) - 2.0 * v0 - v1
-        c3 = 2.0 * (r0 - r1) + v0 + v1
-        pj = ((c3 * s + c2) * s + v0) * s + r0
-        wj = ((3.0 * c3 * s + 2.0 * c2) * s + v0) / h
-        if j == 0:
-            p0, w0 = pj, wj
-        elif j == 1:
-            p1, w1 = pj, wj
-        else:
-            p2, w2 = pj, wj
-    d0, d1, d2 = p0 - position[target, 0], p1 - position[target, 1], p2 - position[target, 2]
+    the off-nadir cone (cos off-nadir − cos limit), and its time derivative for a velocity ``w``. Positive
+    exactly where the degree margins of ``access._margin`` are, with the same zeros, and no inverse
+    trigonometry."""
+    d0, d1, d2 = p[0] - position[target, 0], p[1] - position[target, 1], p[2] - position[target, 2]
     rng = math.sqrt(d0 * d0 + d1 * d1 + d2 * d2)
     du = d0 * up[target, 0] + d1 * up[target, 1] + d2 * up[target, 2]
-    wu = w0 * up[target, 0] + w1 * up[target, 1] + w2 * up[target, 2]
-    dw = d0 * w0 + d1 * w1 + d2 * w2
+    wu = w[0] * up[target, 0] + w[1] * up[target, 1] + w[2] * up[target, 2]
+    dw = d0 * w[0] + d1 * w[1] + d2 * w[2]
     m = du / rng - sin_mask[target]
     rate = wu / rng - du * dw / (rng * rng * rng)
     if cos_limit == cos_limit:
-        rr = math.sqrt(p0 * p0 + p1 * p1 + p2 * p2)
-        dp = d0 * p0 + d1 * p1 + d2 * p2
-        pw = p0 * w0 + p1 * w1 + p2 * w2
+        rr = math.sqrt(p[0] * p[0] + p[1] * p[1] + p[2] * p[2])
+        dp = d0 * p[0] + d1 * p[1] + d2 * p[2]
+        pw = p[0] * w[0] + p[1] * w[1] + p[2] * w[2]
         cone = dp / (rng * rr) - cos_limit
         if cone < m:
             m = cone
@@ -99,7 +69,19 @@ def _margin_and_rate(t, sat, target, r, v, h, position, up, sin_mask, cos_limit,
 
 
 @njit(cache=True)
-def _root(lo, hi, f_lo, f_hi, tolerance, sat, target, r, v, h, position, up, sin_mask, cos_limit, work):
+def _margin_and_rate(t, sat, target, r, v, h, position, up, sin_mask, cos_limit):
+    """The margin and its rate at ``t`` on the Hermite state."""
+    p, w = _state(r, v, sat, t, h)
+    return _margin(p, w, target, position, up, sin_mask, cos_limit)
+
+
+@njit(cache=True)
+def _margin_at(t, sat, target, r, v, h, position, up, sin_mask, cos_limit):
+    return _margin_and_rate(t, sat, target, r, v, h, position, up, sin_mask, cos_limit)[0]
+
+
+@njit(cache=True)
+def _root(lo, hi, f_lo, f_hi, tolerance, sat, target, r, v, h, position, up, sin_mask, cos_limit):
     """Zero of the margin in [lo, hi] (f_lo, f_hi of opposite signs): Newton's method on the Hermite state,
     kept inside the shrinking bracket (bisection where a step would leave it or converge too slowly), from
     the secant point. Three or four evaluations reach ``tolerance`` where regula falsi needs seven to nine."""
@@ -113,7 +95,7 @@ def _root(lo, hi, f_lo, f_hi, tolerance, sat, target, r, v, h, position, up, sin
     step_before = abs(hi - lo)
     step = step_before
     for _ in range(100):
-        f, rate = _margin_and_rate(x, sat, target, r, v, h, position, up, sin_mask, cos_limit, work)
+        f, rate = _margin_and_rate(x, sat, target, r, v, h, position, up, sin_mask, cos_limit)
         if f == 0.0:
             return x
         if f < 0:
@@ -134,12 +116,12 @@ def _root(lo, hi, f_lo, f_hi, tolerance, sat, target, r, v, h, position, up, sin
 
 
 @njit(cache=True)
-def _search_positive(lo, hi, width, sat, target, r, v, h, position, up, sin_mask, cos_limit, work):
+def _search_positive(lo, hi, width, sat, target, r, v, h, position, up, sin_mask, cos_limit):
     """Golden-section search for a positive margin near the maximum on [lo, hi]: (time, margin)."""
     a, b = lo, hi
     c, d = b - GOLDEN * (b - a), a + GOLDEN * (b - a)
-    fc = _margin_at(c, sat, target, r, v, h, position, up, sin_mask, cos_limit, work)
-    fd = _margin_at(d, sat, target, r, v, h, position, up, sin_mask, cos_limit, work)
+    fc = _margin_at(c, sat, target, r, v, h, position, up, sin_mask, cos_limit)
+    fd = _margin_at(d, sat, target, r, v, h, position, up, sin_mask, cos_limit)
     best_t, best_f = (c, fc) if fc >= fd else (d, fd)
     while best_f <= 0 and b - a > width:
         if fc >= fd:
@@ -147,13 +129,13 @@ def _search_positive(lo, hi, width, sat, target, r, v, h, position, up, sin_mask
             new = b - GOLDEN * (b - a)
             d, fd = c, fc
             c = new
-            fc = f_new = _margin_at(new, sat, target, r, v, h, position, up, sin_mask, cos_limit, work)
+            fc = f_new = _margin_at(new, sat, target, r, v, h, position, up, sin_mask, cos_limit)
         else:
             a = c
             new = a + GOLDEN * (b - a)
             c, fc = d, fd
             d = new
-            fd = f_new = _margin_at(new, sat, target, r, v, h, position, up, sin_mask, cos_limit, work)
+            fd = f_new = _margin_at(new, sat, target, r, v, h, position, up, sin_mask, cos_limit)
         if f_new > best_f:
             best_t, best_f = new, f_new
     return best_t, best_f
@@ -231,7 +213,6 @@ def chunk_windows(r, v, h, keys, n_targets, position, up, sin_mask, cos_limit, l
     n_samples = r.shape[1]
     n_steps = n_samples - 1
     span = n_steps * h
-    work = np.empty(3)
     g = np.empty(n_samples)
     capacity = max(16, keys.size // 4)
     out_sat = np.empty(capacity, np.int64)
@@ -262,7 +243,7 @@ def chunk_windows(r, v, h, keys, n_targets, position, up, sin_mask, cos_limit, l
         any_positive = False
         best = a
         for k in range(a, b + 1):
-            g[k] = _margin(r[s_, k], j_, position, up, sin_mask, cos_limit)
+            g[k] = _margin(r[s_, k], v[s_, k], j_, position, up, sin_mask, cos_limit)[0]
             any_positive = any_positive or g[k] > 0
             if g[k] > g[best]:
                 best = k
@@ -274,11 +255,11 @@ def chunk_windows(r, v, h, keys, n_targets, position, up, sin_mask, cos_limit, l
                 t = k * h
                 if g[k] <= 0 and g[k + 1] > 0:
                     start_t = _root(t, t + h, g[k], g[k + 1], tolerance_s, s_, j_, r, v, h, position, up, sin_mask,
-                                    cos_limit, work)
+                                    cos_limit)
                     start_open, inside = False, True
                 elif g[k] > 0 and g[k + 1] <= 0:
                     end_t = _root(t, t + h, g[k], g[k + 1], tolerance_s, s_, j_, r, v, h, position, up, sin_mask,
-                                  cos_limit, work)
+                                  cos_limit)
                     out_sat[count], out_target[count] = s_, j_
                     out_start[count], out_end[count] = start_t, end_t
                     out_start_cut[count], out_end_cut[count] = start_open and start_t <= 0.0, False
@@ -296,15 +277,15 @@ def chunk_windows(r, v, h, keys, n_targets, position, up, sin_mask, cos_limit, l
             lo = max(t_best - h, first * h)
             hi = min(t_best + h, first * h + 2 * h)
             peak_t, peak_g = _search_positive(lo, hi, hidden_width_s, s_, j_, r, v, h, position, up, sin_mask,
-                                              cos_limit, work)
+                                              cos_limit)
             if peak_g > 0:
-                f_lo = _margin_at(lo, s_, j_, r, v, h, position, up, sin_mask, cos_limit, work)
-                f_hi = _margin_at(hi, s_, j_, r, v, h, position, up, sin_mask, cos_limit, work)
+                f_lo = _margin_at(lo, s_, j_, r, v, h, position, up, sin_mask, cos_limit)
+                f_hi = _margin_at(hi, s_, j_, r, v, h, position, up, sin_mask, cos_limit)
                 out_sat[count], out_target[count] = s_, j_
                 out_start[count] = _root(lo, peak_t, f_lo, peak_g, tolerance_s, s_, j_, r, v, h, position, up,
-                                         sin_mask, cos_limit, work)
+                                         sin_mask, cos_limit)
                 out_end[count] = _root(peak_t, hi, peak_g, f_hi, tolerance_s, s_, j_, r, v, h, position, up, sin_mask,
-                                       cos_limit, work)
+                                       cos_limit)
                 out_start_cut[count], out_end_cut[count] = False, False
                 count += 1
         i = end
