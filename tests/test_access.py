@@ -246,8 +246,6 @@ def test_compiled_loop_finds_the_windows_of_the_vectorised_search(monkeypatch, c
     import overhead.analysis.access as access
     from overhead.geometry.grids import AnalysisGrid
 
-    if access._window_kernel is None:
-        pytest.skip("numba not installed")
     grid = AnalysisGrid.global_grid(2).to_targets()
     satellites = overhead.sample_catalog(("resource",))[:12]
     span = ("2026-05-30T00:00:00Z", "2026-05-30T06:00:00Z")

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
+from overhead.analysis import _window_kernel  # the compiled loop; set to None, the vectorised path does all
 from overhead.errors import OverheadError
 from overhead.geometry.sensors import AccessConstraints, NadirCone, central_angle_bound_rad
 from overhead.geometry.targets import TargetSet
@@ -35,11 +36,6 @@ from overhead.orbits.parallel import default_workers, run_over_satellites
 from overhead.orbits.states import state_vectors
 from overhead.orbits.sun import sun_position_itrf_km
 from overhead.orbits.timescales import to_datetime64
-
-try:  # the compiled loop for the common constraints; without numba the vectorised path does everything
-    from overhead.analysis import _window_kernel
-except ImportError:  # pragma: no cover
-    _window_kernel = None
 
 __all__ = ["WINDOW_COLUMNS", "WindowIntervals", "access_intervals", "access_windows", "orbit_step_s"]
 
@@ -82,6 +78,11 @@ class _Context:
         c = self.constraints
         return (not self.targets.terrain_masks and isinstance(c.sensor, NadirCone | None)
                 and c.min_incidence_deg is None and c.max_incidence_deg is None and not c.needs_sun)
+
+    @property
+    def lowest_elevation_deg(self) -> float:
+        """The lowest elevation at which any target can count as seen (for the geometric pre-filters)."""
+        return float(np.min(self.constraints.lowest_elevation_deg(self.base_mask)))
 
     @property
     def simple_elevation(self) -> bool:
@@ -245,8 +246,8 @@ def _candidate_keys(ctx: _Context, r: np.ndarray, v: np.ndarray) -> np.ndarray:
     n_targets = len(ctx.targets)
     radius = np.linalg.norm(r, axis=-1)
     speed = np.linalg.norm(v, axis=-1)
-    lowest = float(np.min(ctx.constraints.lowest_elevation_deg(ctx.base_mask)))
-    bound = central_angle_bound_rad(np.nan_to_num(radius, nan=WGS84_A_KM + 1.0), min_elevation_deg=lowest,
+    bound = central_angle_bound_rad(np.nan_to_num(radius, nan=WGS84_A_KM + 1.0),
+                                    min_elevation_deg=ctx.lowest_elevation_deg,
                                     max_off_nadir_deg=ctx.constraints.off_nadir_limit_deg())
     reach = np.minimum(bound + np.nan_to_num(speed, nan=0.0) * ctx.step_s / 2.0 / np.nan_to_num(radius, nan=1e9),
                        np.pi)
@@ -393,8 +394,7 @@ def _track_reaches(ctx: _Context, r: np.ndarray, sat: np.ndarray, sample: np.nda
     units = [p / np.sqrt(_dot(p, p))[:, None] for p in points]
     w = ctx.position[target] / np.sqrt(_dot(ctx.position[target], ctx.position[target]))[:, None]
     distance = np.minimum(_arc_distance(units[0], units[1], w), _arc_distance(units[1], units[2], w))
-    lowest = float(np.min(ctx.constraints.lowest_elevation_deg(ctx.base_mask)))
-    reach = central_angle_bound_rad(radius, min_elevation_deg=lowest,
+    reach = central_angle_bound_rad(radius, min_elevation_deg=ctx.lowest_elevation_deg,
                                     max_off_nadir_deg=ctx.constraints.off_nadir_limit_deg())
     finite = np.isfinite(distance) & np.isfinite(reach)
     return ~finite | (distance <= reach + np.radians(0.1))
@@ -415,7 +415,7 @@ def _chunk_windows(ctx: _Context, r: np.ndarray, v: np.ndarray) -> dict[str, np.
     n_targets = len(ctx.targets)
     keys = _candidate_keys(ctx, r, v)
     if keys.size == 0:
-        return {"sat": np.zeros(0)}
+        return _no_windows()
     if _window_kernel is not None and (ctx.simple_elevation or ctx.cone_only):
         return _compiled_windows(ctx, r, v, keys)
     pair, sample = keys // n_samples, keys % n_samples
@@ -485,16 +485,21 @@ def _chunk_windows(ctx: _Context, r: np.ndarray, v: np.ndarray) -> dict[str, np.
             "ephemeris": ephemeris}
 
 
+def _no_windows() -> dict[str, np.ndarray]:
+    """The windows of a chunk where no sample passes the pre-filter."""
+    return {"sat": np.zeros(0, np.int64), "target": np.zeros(0, np.int64), "start": np.zeros(0),
+            "end": np.zeros(0), "start_cut": np.zeros(0, bool), "end_cut": np.zeros(0, bool)}
+
+
 def _compiled_windows(ctx: _Context, r: np.ndarray, v: np.ndarray, keys: np.ndarray) -> dict[str, np.ndarray]:
     """The windows of :func:`_chunk_windows` from the compiled loop (elevation mask and off-nadir cone only),
     given the sorted keys (pair × samples + sample) of the candidate samples."""
     limit = ctx.constraints.off_nadir_limit_deg() if ctx.cone_only and not ctx.simple_elevation else None
-    lowest = float(np.min(ctx.constraints.lowest_elevation_deg(ctx.base_mask)))
     found = _window_kernel.chunk_windows(
         np.ascontiguousarray(r), np.ascontiguousarray(v), float(ctx.step_s), keys.astype(np.int64),
         len(ctx.targets), np.ascontiguousarray(ctx.position, dtype=float),
         np.ascontiguousarray(ctx.up, dtype=float), np.sin(np.radians(ctx.base_mask.astype(float))),
-        np.nan if limit is None else float(np.cos(np.radians(limit))), lowest,
+        np.nan if limit is None else float(np.cos(np.radians(limit))), ctx.lowest_elevation_deg,
         np.nan if limit is None else float(limit), ROOT_TOLERANCE_S, HIDDEN_WINDOW_S)
     names = ("sat", "target", "start", "end", "start_cut", "end_cut")
     return {**dict(zip(names, found, strict=True)), "ephemeris": _Ephemeris(r, v, ctx.step_s)}
@@ -643,10 +648,8 @@ def access_intervals(satellites, targets, start, stop, constraints: AccessConstr
     search = _Search.prepare(satellites, targets, start, stop, constraints, step_s, None)
 
     def arrays(a: int, _b: int, windows: dict) -> WindowIntervals:
-        n = windows["sat"].size
-        empty = np.zeros(0, dtype=bool)
         return WindowIntervals(windows["sat"] + a, windows["target"], windows["start"], windows["end"],
-                               windows.get("start_cut", empty)[:n], windows.get("end_cut", empty)[:n])
+                               windows["start_cut"], windows["end_cut"])
 
     found = WindowIntervals.concatenate(search.run(arrays, workers, False))
     if search.constraints.min_duration_s <= 0:
@@ -695,12 +698,7 @@ class _Search:
                 warnings.simplefilter("ignore", ElementAgeWarning)  # said once, not once per chunk
                 ds = satellites[a:b].propagate(times, frame="itrf", workers=1)
             r, v = state_vectors(ds)
-            windows = _chunk_windows(ctx, r, v)
-            if windows["sat"].size == 0:
-                windows = {k: np.zeros(0, dtype=np.int64 if k in ("sat", "target") else float)
-                           for k in ("sat", "target", "start", "end")}
-                windows.update(start_cut=np.zeros(0, bool), end_cut=np.zeros(0, bool))
-            return finish(a, b, windows)
+            return finish(a, b, _chunk_windows(ctx, r, v))
 
         n_steps = ctx.n_steps
         chunk = max(1, min(64, 2_000_000 // (n_steps + 1)))

@@ -19,10 +19,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-try:  # compiled merge for millions of windows; the numpy form below otherwise
-    from overhead.analysis import _window_kernel
-except ImportError:  # pragma: no cover
-    _window_kernel = None
+from overhead.analysis import _window_kernel
 
 __all__ = ["FIGURES_OF_MERIT", "merge_intervals", "revisit_stats", "summarise"]
 
@@ -34,23 +31,13 @@ EDGE_CONVENTION = ("revisit statistics use gaps between accesses only; time-aver
 
 
 def merge_intervals(point: np.ndarray, start_s: np.ndarray, end_s: np.ndarray):
-    """Union of intervals per point: (point, start, end) of the merged intervals, sorted."""
+    """Union of intervals per point: (point, start, end) of the merged intervals, sorted (compiled: a counting
+    sort by point, a sort of each point's starts, one sweep)."""
     if point.size == 0:
         return point, start_s, end_s
-    if _window_kernel is not None and point.min() >= 0:
-        return _window_kernel.merge_intervals(np.ascontiguousarray(point, dtype=np.int64),
-                                              np.ascontiguousarray(start_s, dtype=float),
-                                              np.ascontiguousarray(end_s, dtype=float), int(point.max()) + 1)
-    order = np.lexsort((start_s, point))
-    point, start_s, end_s = point[order], start_s[order], end_s[order]
-    # a running maximum of the end within each point: offset each point's times so one accumulate serves all
-    offset = (point - point.min()).astype(float) * (max(end_s.max(), 0.0) - min(start_s.min(), 0.0) + 1.0)
-    running_end = np.maximum.accumulate(end_s + offset) - offset
-    new = np.ones(point.size, dtype=bool)
-    new[1:] = (point[1:] != point[:-1]) | (start_s[1:] > running_end[:-1])
-    first = np.flatnonzero(new)
-    last = np.r_[first[1:], point.size] - 1
-    return point[first], start_s[first], running_end[last]
+    return _window_kernel.merge_intervals(np.ascontiguousarray(point, dtype=np.int64),
+                                          np.ascontiguousarray(start_s, dtype=float),
+                                          np.ascontiguousarray(end_s, dtype=float), int(point.max()) + 1)
 
 
 def revisit_stats(point: np.ndarray, start_s: np.ndarray, end_s: np.ndarray, n_points: int,
