@@ -367,6 +367,31 @@ def plan_optimal(opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility, 
     return plan, status == cp_model.OPTIMAL
 
 
+def _windows_of(acquisitions: pd.DataFrame, opps: pd.DataFrame) -> np.ndarray:
+    """Position (in ``opps``) of the window of its satellite and request that each image lies in, -1 where none.
+    A millisecond of slack: image times are whole nanoseconds from float seconds."""
+    slack = np.timedelta64(1, "ms")
+    found = np.full(len(acquisitions), -1, dtype=np.int64)
+    for k, row in enumerate(acquisitions.itertuples()):
+        inside = np.flatnonzero(((opps.request == row.request) & (opps.norad_id == row.norad_id)
+                                 & (opps.start <= row.start + slack) & (opps.end + slack >= row.end)).to_numpy())
+        if inside.size:
+            found[k] = inside[0]
+    return found
+
+
+def _imaging_per_orbit(acquisitions: pd.DataFrame, opps: pd.DataFrame, windows: np.ndarray, t0) -> dict:
+    """Imaging seconds per (satellite, revolution), each image counted in the revolution its window opens in."""
+    orbit = _orbit(opps, t0)
+    used: dict = {}
+    seconds = _seconds(acquisitions.end, t0) - _seconds(acquisitions.start, t0)
+    for norad_id, window, duration in zip(acquisitions.norad_id, windows, seconds, strict=True):
+        if window >= 0:
+            key = (norad_id, int(orbit[window]))
+            used[key] = used.get(key, 0.0) + duration
+    return used
+
+
 def explain_unscheduled(request_ids, opps: pd.DataFrame, acquisitions: pd.DataFrame,
                         downlinks: pd.DataFrame, agility: Agility, t0) -> pd.DataFrame:
     """For each request left out: no opportunity, or which limit stood in the way (memory full in every cycle
@@ -379,14 +404,8 @@ def explain_unscheduled(request_ids, opps: pd.DataFrame, acquisitions: pd.DataFr
         .groupby(["norad_id", "cycle"]).images.sum() \
         if len(acquisitions) else pd.Series(dtype=int)
     opps = opps.reset_index(drop=True)
-    orbit = pd.Series(_orbit(opps, t0), index=opps.index)
-    duty: dict = {}
-    for a in acquisitions.itertuples():
-        mine = opps[(opps.request == a.request) & (opps.norad_id == a.norad_id) & (opps.start <= a.start)
-                    & (opps.end >= a.end - np.timedelta64(1, "ms"))]
-        if len(mine):
-            key = (a.norad_id, int(orbit[mine.index[0]]))
-            duty[key] = duty.get(key, 0.0) + _seconds(a.end, t0) - _seconds(a.start, t0)
+    orbit = _orbit(opps, t0)
+    duty = _imaging_per_orbit(acquisitions, opps, _windows_of(acquisitions, opps), t0)
     rows = []
     for request in request_ids:
         if request in taken:
@@ -420,19 +439,12 @@ def check_plan(acquisitions: pd.DataFrame, opps: pd.DataFrame, downlinks: pd.Dat
     t0 = to_datetime64(t0)
     if acquisitions.request.duplicated().any():
         raise OverheadError("a request is imaged twice")
-    orbit = _orbit(opps, t0)
     memory_cycles = _Cycles(downlinks, t0)
-    duty: dict = {}
-    for row in acquisitions.itertuples():
-        mine = ((opps.request == row.request) & (opps.norad_id == row.norad_id)).to_numpy()
-        windows = opps[mine]
-        slack = np.timedelta64(1, "ms")  # start times are whole nanoseconds from float seconds
-        inside = ((windows.start <= row.start + slack) & (windows.end + slack >= row.end)).to_numpy()
-        if not inside.any():
-            raise OverheadError(f"request {row.request} on {row.norad_id} is not inside an access window")
-        key = (row.norad_id, int(orbit[mine][inside][0]))
-        duty[key] = duty.get(key, 0.0) + _seconds(row.end, t0) - _seconds(row.start, t0)
-    for (norad_id, revolution), used in duty.items():
+    windows = _windows_of(acquisitions, opps)
+    if (windows < 0).any():
+        row = acquisitions.iloc[int(np.flatnonzero(windows < 0)[0])]
+        raise OverheadError(f"request {row.request} on {row.norad_id} is not inside an access window")
+    for (norad_id, revolution), used in _imaging_per_orbit(acquisitions, opps, windows, t0).items():
         limit = agility.for_satellite(norad_id).max_imaging_s_per_orbit
         if limit is not None and used > limit + 1e-6:
             raise OverheadError(f"satellite {norad_id} images {used:.0f} s in revolution {revolution}, over its "
@@ -479,7 +491,6 @@ def make_plan(satellites, requests: TargetSet, priorities, start, stop, agility:
         acquisitions, optimal = plan_optimal(opps, downlinks, agility, start, time_limit_s=time_limit_s)
     check_plan(acquisitions, opps, downlinks, agility, start)
     wanted = repeat_request_ids(requests.ids, repeat_every_h, start, stop)
-    plan = Plan(acquisitions, downlinks, float(acquisitions.priority.sum()), solver, optimal,
-                explain_unscheduled(wanted, opps, acquisitions, downlinks, agility, start))
-    plan.requested, plan.opportunities = len(wanted), len(opps)
-    return plan
+    return Plan(acquisitions, downlinks, float(acquisitions.priority.sum()), solver, optimal,
+                explain_unscheduled(wanted, opps, acquisitions, downlinks, agility, start), requested=len(wanted),
+                opportunities=len(opps))
