@@ -17,6 +17,7 @@ from overhead.errors import OverheadError
 from overhead.geometry.sensors import footprint_central_angle_rad
 from overhead.geometry.topocentric import GroundSite
 from overhead.orbits.frames import itrf_to_geodetic
+from overhead.tables import with_iso_times
 
 router = APIRouter(prefix="/api", tags=["computation"])
 
@@ -53,10 +54,7 @@ def _csv(table: pd.DataFrame, filename: str) -> Response:
 
 
 def _records(table: pd.DataFrame, time_columns: tuple[str, ...]) -> list[dict]:
-    out = table.copy()
-    for column in time_columns:
-        out[column] = [iso(t) for t in out[column].to_numpy()]
-    return out.to_dict("records")
+    return with_iso_times(table, time_columns).to_dict("records")
 
 
 def _computed(function, *args, **kwargs):
@@ -126,12 +124,8 @@ def passes(place: GroundSite = Depends(site), start: str | None = Query(None, ma
     state.check_work(len(satellites), span_s / SEARCH_STEP_S, reduce="the span (stop), or name satellites (ids/group)")
     table = _computed(passes_over_site, satellites, place, t0, t1, min_elevation_deg=min_elevation_deg)
     if format == "csv":
-        return _csv(_records_frame(table, ("rise", "culmination", "set")), "passes.csv")
+        return _csv(with_iso_times(table, ("rise", "culmination", "set")), "passes.csv")
     return _records(table, ("rise", "culmination", "set"))
-
-
-def _records_frame(table: pd.DataFrame, time_columns: tuple[str, ...]) -> pd.DataFrame:
-    return pd.DataFrame(_records(table, time_columns), columns=table.columns)
 
 
 @router.get("/above", response_model=list[AboveOut], summary="What is overhead: satellites above a place now")
@@ -192,5 +186,5 @@ def access(body: AccessRequest, format: Literal["json", "csv"] = "json",
     table = _computed(access_windows, satellites, targets_of(body.targets), t0, t1, constraints_of(body.constraints))
     table = table[list(WindowOut.model_fields)]
     if format == "csv":
-        return _csv(_records_frame(table, ("start", "end", "culmination")), "access.csv")
+        return _csv(with_iso_times(table, ("start", "end", "culmination")), "access.csv")
     return _records(table, ("start", "end", "culmination"))

@@ -94,6 +94,7 @@ class ServiceState:
     _view: CatalogView | None = field(default=None, init=False)
     _version: int = field(default=0, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    _cluster_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _cluster: object = field(default=None, init=False)
 
     def __post_init__(self) -> None:
@@ -187,7 +188,7 @@ class ServiceState:
         """The scheduler coverage jobs use: the service's own LocalCluster, started once, or the configured one."""
         if self.settings.scheduler != "local":
             return self.settings.scheduler
-        with self._lock:
+        with self._cluster_lock:  # not the view's lock: starting a cluster takes seconds
             if self._cluster is None:
                 from overhead.analysis.coverage import local_cluster
 
