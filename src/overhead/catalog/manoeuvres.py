@@ -1,22 +1,51 @@
-"""Manoeuvre detection in element-set histories: jumps in semi-major axis or inclination beyond what the
+"""Manoeuvre detection in element-set histories: changes of semi-major axis or inclination beyond what the
 element-set noise and drag explain.
 
-For each object, consecutive element sets give Δa (from the mean motion) and Δi. Drag makes a drift: the
-local trend of Δa/Δt (a running median over neighbouring pairs) is removed, and what remains is compared
-with the local noise (a running median absolute deviation). A pair whose residual exceeds ``threshold``
-noise units (and a floor in metres) is a manoeuvre between the two epochs; its confidence grows with the
-excess. Pairs within ``merge_days`` are one manoeuvre (a manoeuvre often disturbs two fits).
+Two tests run on each object's mean semi-major axis (from the mean motion) and inclination:
+
+* a **jump** between consecutive element sets, scored against the local noise of such differences (a running
+  median and median absolute deviation over ``noise_sets`` pairs, so drag's slow drift is the baseline) and kept
+  only when the next element set does not undo it (a lone bad element set is not a manoeuvre);
+* a **step**: a line plus an offset fitted to ``window_sets`` element sets before and after each candidate,
+  leaving ``ramp_sets`` sets out between them. Element sets fitted to tracking that straddles a burn spread the
+  change over several sets (older histories spread a few metres over three to five days), which consecutive
+  differences miss; the offset, scored against its standard error, does not. The manoeuvre time is where the
+  series first leaves the pre-manoeuvre line.
+
+Detections closer than ``merge_days`` are one manoeuvre. Each has a time, the change it made (Δa, Δi) and a
+confidence that grows with how far its score passed the threshold.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
-__all__ = ["MANOEUVRE_COLUMNS", "detect_manoeuvres", "semi_major_axis_km"]
+__all__ = ["MANOEUVRE_COLUMNS", "ManoeuvreSettings", "detect_manoeuvres", "semi_major_axis_km"]
 
 MU_KM3_S2 = 398600.4418
 MANOEUVRE_COLUMNS = ("norad_id", "time", "delta_a_km", "delta_i_deg", "confidence")
+
+
+@dataclass(frozen=True)
+class ManoeuvreSettings:
+    """Thresholds of :func:`detect_manoeuvres` (scores are in units of the local noise)."""
+
+    jump_threshold: float = 20.0
+    inclination_jump_threshold: float = 40.0
+    step_threshold: float = 8.0
+    kink_threshold: float = 12.0
+    window_sets: int = 5
+    ramp_sets: int = 4
+    kink_window_sets: int = 8
+    noise_sets: int = 61
+    floor_a_km: float = 0.0003
+    floor_i_deg: float = 0.0003
+    floor_a_rate_km_day: float = 0.00001
+    onset_fraction: float = 0.15
+    merge_days: float = 1.0
 
 
 def semi_major_axis_km(mean_motion_rev_per_day) -> np.ndarray:
@@ -24,46 +53,176 @@ def semi_major_axis_km(mean_motion_rev_per_day) -> np.ndarray:
     return np.cbrt(MU_KM3_S2 / (n * n))
 
 
-def _rolling_median(values: np.ndarray, half_window: int) -> np.ndarray:
-    return pd.Series(values).rolling(2 * half_window + 1, center=True, min_periods=3).median().to_numpy()
+@dataclass(frozen=True)
+class _Detection:
+    time: np.datetime64
+    delta_a_km: float
+    delta_i_deg: float
+    score: float  # multiple of its test's threshold
 
 
-def detect_manoeuvres(history: pd.DataFrame, *, threshold: float = 5.0, floor_a_km: float = 0.002,
-                      floor_i_deg: float = 0.003, half_window: int = 10, merge_days: float = 1.0) -> pd.DataFrame:
+def _running_median(values: np.ndarray, window: int) -> np.ndarray:
+    return pd.Series(values).rolling(window, center=True, min_periods=5).median().to_numpy()
+
+
+def _robust_z(values: np.ndarray, window: int, floor: float) -> np.ndarray:
+    """Departure from the running median in running MADs (never below ``floor``)."""
+    residual = values - np.nan_to_num(_running_median(values, window))
+    spread = 1.4826 * _running_median(np.abs(residual), window)
+    return residual / np.maximum(np.nan_to_num(spread, nan=floor), floor)
+
+
+def _windowed_fit(days: np.ndarray, values: np.ndarray, splits: np.ndarray, rows: np.ndarray,
+                  extra: np.ndarray):
+    """Least squares ``values = c + b (t - t_k) + x·extra`` over each split k's ``rows``: x, its standard
+    error, c and b per element set (NaN where no split)."""
+    n = len(values)
+    out = [np.full(n, np.nan) for _ in range(4)]
+    if len(splits) == 0:
+        return out
+    dt = days[rows] - days[splits][:, None]
+    design = np.stack([np.ones_like(dt), dt, extra(dt)], axis=2)
+    inverse = np.linalg.inv(np.einsum("kij,kil->kjl", design, design))
+    coef = np.einsum("kjl,kl->kj", inverse, np.einsum("kij,ki->kj", design, values[rows]))
+    residual = values[rows] - np.einsum("kij,kj->ki", design, coef)
+    variance = (residual * residual).sum(axis=1) / (rows.shape[1] - 3)
+    x, error, intercept, slope = out
+    x[splits], intercept[splits], slope[splits] = coef[:, 2], coef[:, 0], coef[:, 1]
+    error[splits] = np.sqrt(variance * inverse[:, 2, 2])
+    return out
+
+
+def _step_fit(days: np.ndarray, values: np.ndarray, window: int, gap: int):
+    """An offset between sets [k-window, k) and [k+gap, k+gap+window), on a common line."""
+    splits = np.arange(window, len(values) - gap - window + 1)
+    columns = np.arange(window)[None, :]
+    rows = np.concatenate([splits[:, None] - window + columns, splits[:, None] + gap + columns], axis=1)
+    after = np.concatenate([np.zeros(window), np.ones(window)])
+    return _windowed_fit(days, values, splits, rows, lambda dt: np.broadcast_to(after, dt.shape))
+
+
+def _kink_fit(days: np.ndarray, values: np.ndarray, window: int):
+    """A change of slope at set k, on sets [k-window, k+window)."""
+    splits = np.arange(window, len(values) - window + 1)
+    rows = splits[:, None] + np.arange(-window, window)[None, :]
+    return _windowed_fit(days, values, splits, rows, lambda dt: np.maximum(dt, 0.0))
+
+
+def _scores(x: np.ndarray, error: np.ndarray, threshold: float, *, window: int, floor: float) -> np.ndarray:
+    """|x| in units of its quiet noise (windows that hold a manoeuvre have a large error of their own, so the
+    running median of the errors is the noise; never below ``floor``), as a multiple of ``threshold``."""
+    noise = np.maximum(error, np.nan_to_num(_running_median(error, window), nan=0.0))
+    return np.abs(np.nan_to_num(x / np.maximum(noise, floor))) / threshold
+
+
+def _jumps(epoch, days, a_km, inc_deg, s: ManoeuvreSettings) -> list[_Detection]:
+    da, di = np.diff(a_km), np.diff(inc_deg)
+    score_a = np.abs(_robust_z(da, s.noise_sets, s.floor_a_km)) / s.jump_threshold
+    score_i = np.abs(_robust_z(di, s.noise_sets, s.floor_i_deg)) / s.inclination_jump_threshold
+    # the set after the jump still differs from the one before it: not a lone bad element set
+    kept_a = np.abs(np.append(a_km[2:] - a_km[:-2], np.nan)) > 0.5 * np.abs(da)
+    kept_i = np.abs(np.append(inc_deg[2:] - inc_deg[:-2], np.nan)) > 0.5 * np.abs(di)
+    kept_a[-1] = kept_i[-1] = True  # the newest set: nothing yet to contradict it
+    score = np.maximum(np.where(kept_a, score_a, 0.0), np.where(kept_i, score_i, 0.0))
+    found = []
+    for k in np.flatnonzero(np.nan_to_num(score) > 1.0):
+        when = _just_before(days, k + 1)
+        found.append(_Detection(_time(epoch, days, when), float(da[k]), float(di[k]), float(score[k])))
+    return found
+
+
+def _steps(epoch, days, a_km, inc_deg, s: ManoeuvreSettings) -> list[_Detection]:
+    offset, error, intercept, slope = _step_fit(days, a_km, s.window_sets, s.ramp_sets)
+    offset_i = _step_fit(days, inc_deg, s.window_sets, s.ramp_sets)[0]
+    score = _scores(offset, error, s.step_threshold, window=s.noise_sets, floor=s.floor_a_km)
+    found = []
+    for cluster in _clusters(np.flatnonzero(score > 1.0), s.ramp_sets + 1):
+        k = cluster[int(np.argmax(score[cluster]))]
+        when = _onset_day(days, a_km, k, offset[k], intercept[k], slope[k], s)
+        found.append(_Detection(_time(epoch, days, when), float(offset[k]), float(np.nan_to_num(offset_i[k])),
+                                float(score[k])))
+    return found
+
+
+def _onset_day(days, a_km, k: int, offset: float, intercept: float, slope: float, s: ManoeuvreSettings) -> float:
+    """When the series leaves the line it followed before split k: between the last set on the line and the
+    first off it or, when the change spreads over several sets, where the ramp through them meets the line."""
+    candidates = np.arange(k, min(k + s.ramp_sets + 1, len(days)))
+    moved = (a_km[candidates] - intercept - slope * (days[candidates] - days[k])) / offset
+    first = candidates[int(np.argmax(moved > s.onset_fraction))] if np.any(moved > s.onset_fraction) \
+        else candidates[-1]
+    when = days[first - 1] + 0.7 * (days[first] - days[first - 1])
+    on_ramp = (candidates >= first) & (np.cumsum(moved >= 0.9) == 0)
+    if np.count_nonzero(on_ramp) >= 2:
+        rate, level = np.polyfit(days[candidates[on_ramp]] - days[k], moved[on_ramp], 1)
+        if rate > 0:
+            when = float(np.clip(days[k] - level / rate, days[first - 1], when))
+    return when
+
+
+def _kinks(epoch, days, a_km, s: ManoeuvreSettings) -> list[_Detection]:
+    """Old element sets fitted over long spans turn a burn into a slow ramp: the decay stops and the
+    semi-major axis climbs for days. The change of slope marks the burn."""
+    change, error, _, _ = _kink_fit(days, a_km, s.kink_window_sets)
+    score = _scores(change, error, s.kink_threshold, window=s.noise_sets, floor=s.floor_a_rate_km_day)
+    found = []
+    for cluster in _clusters(np.flatnonzero(score > 1.0), s.kink_window_sets):
+        k = cluster[int(np.argmax(score[cluster]))]
+        when = _just_before(days, k)
+        rise_km = change[k] * (days[min(k + s.kink_window_sets, len(days)) - 1] - days[k])
+        found.append(_Detection(_time(epoch, days, when), float(rise_km), 0.0, float(score[k])))
+    return found
+
+
+def _just_before(days: np.ndarray, k: int) -> float:
+    """The burn time for a change first seen in set k: an element set's epoch tends to trail the tracking it
+    was fitted to, so a little before it."""
+    return days[k] - 0.3 * (days[k] - days[k - 1])
+
+
+def _clusters(indices: np.ndarray, gap: int) -> list[np.ndarray]:
+    if len(indices) == 0:
+        return []
+    return np.split(indices, np.flatnonzero(np.diff(indices) > gap) + 1)
+
+
+def _time(epoch: np.ndarray, days: np.ndarray, when: float) -> np.datetime64:
+    return epoch[0] + np.timedelta64(round((when - days[0]) * 86_400e3), "ms")
+
+
+def _merged(found: list[_Detection], merge_days: float) -> list[_Detection]:
+    """One detection per manoeuvre: the earliest time of a group, the change and score of its strongest."""
+    merged: list[list[_Detection]] = []
+    for d in sorted(found, key=lambda d: d.time):
+        if merged and (d.time - merged[-1][0].time) / np.timedelta64(1, "s") < merge_days * 86_400:
+            merged[-1].append(d)
+        else:
+            merged.append([d])
+    out = []
+    for group in merged:
+        strongest = max(group, key=lambda d: d.score)
+        out.append(_Detection(group[0].time, strongest.delta_a_km, strongest.delta_i_deg, strongest.score))
+    return out
+
+
+def detect_manoeuvres(history: pd.DataFrame, settings: ManoeuvreSettings | None = None) -> pd.DataFrame:
     """Manoeuvres in a table of element sets (columns norad_id, epoch, mean_motion_rev_per_day,
-    inclination_deg), any number of objects: rows of :data:`MANOEUVRE_COLUMNS`."""
+    inclination_deg), any number of objects: rows of :data:`MANOEUVRE_COLUMNS`, time in UTC."""
+    s = settings or ManoeuvreSettings()
     rows = []
     for norad_id, sets in history.sort_values("epoch").groupby("norad_id"):
         sets = sets.drop_duplicates("epoch")
         if len(sets) < 5:
             continue
-        epoch = pd.to_datetime(sets.epoch).to_numpy()
-        a = semi_major_axis_km(sets.mean_motion_rev_per_day.to_numpy())
-        inc = sets.inclination_deg.to_numpy(dtype=float)
-        dt_days = np.diff(epoch) / np.timedelta64(1, "D")
-        dt_days = np.maximum(dt_days, 1e-6)
-        da, di = np.diff(a), np.diff(inc)
-        rate = _rolling_median(da / dt_days, half_window)  # drag's drift, km/day
-        residual_a = da - np.nan_to_num(rate) * dt_days
-        noise_a = 1.4826 * _rolling_median(np.abs(residual_a - _rolling_median(residual_a, half_window)), half_window)
-        residual_i = di - np.nan_to_num(_rolling_median(di / dt_days, half_window)) * dt_days
-        noise_i = 1.4826 * _rolling_median(np.abs(residual_i - _rolling_median(residual_i, half_window)), half_window)
-        score_a = np.abs(residual_a) / np.maximum(np.nan_to_num(noise_a, nan=floor_a_km), floor_a_km / threshold)
-        score_i = np.abs(residual_i) / np.maximum(np.nan_to_num(noise_i, nan=floor_i_deg), floor_i_deg / threshold)
-        score = np.maximum(score_a, score_i)
-        hits = np.flatnonzero((score > threshold)
-                              & ((np.abs(residual_a) > floor_a_km) | (np.abs(residual_i) > floor_i_deg)))
-        last_time = None
-        for k in hits:
-            when = epoch[k] + (epoch[k + 1] - epoch[k]) / 2
-            if last_time is not None and (when - last_time) / np.timedelta64(1, "D") < merge_days:
-                if score[k] > rows[-1]["_score"]:
-                    rows[-1].update(time=when, delta_a_km=float(residual_a[k]), delta_i_deg=float(residual_i[k]),
-                                    _score=score[k])
-                continue
-            rows.append({"norad_id": int(norad_id), "time": when, "delta_a_km": float(residual_a[k]),
-                         "delta_i_deg": float(residual_i[k]), "_score": score[k]})
-            last_time = when
-    table = pd.DataFrame(rows, columns=[*MANOEUVRE_COLUMNS[:-1], "_score"])
-    table["confidence"] = 1.0 - np.exp(-(table.pop("_score").astype(float) - threshold) / threshold)
-    return table[list(MANOEUVRE_COLUMNS)]
+        epoch = pd.to_datetime(sets.epoch).to_numpy().astype("datetime64[ms]")
+        days = (epoch - epoch[0]) / np.timedelta64(1, "D")
+        a_km = semi_major_axis_km(sets.mean_motion_rev_per_day.to_numpy())
+        inc_deg = sets.inclination_deg.to_numpy(dtype=float)
+        found = _jumps(epoch, days, a_km, inc_deg, s) + _steps(epoch, days, a_km, inc_deg, s) \
+            + _kinks(epoch, days, a_km, s)
+        for d in _merged(found, s.merge_days):
+            rows.append({"norad_id": int(norad_id), "time": d.time, "delta_a_km": d.delta_a_km,
+                         "delta_i_deg": d.delta_i_deg, "confidence": 1.0 - np.exp(-(d.score - 1.0))})
+    table = pd.DataFrame(rows, columns=list(MANOEUVRE_COLUMNS))
+    table["time"] = pd.to_datetime(table["time"])
+    return table
