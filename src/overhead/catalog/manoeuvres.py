@@ -40,6 +40,7 @@ class ManoeuvreSettings:
     window_sets: int = 5
     ramp_sets: int = 4
     kink_window_sets: int = 8
+    kink_separation_days: float = 3.0
     noise_sets: int = 61
     floor_a_km: float = 0.0003
     floor_i_deg: float = 0.0003
@@ -132,31 +133,35 @@ def _jumps(epoch, days, a_km, inc_deg, s: ManoeuvreSettings) -> list[_Detection]
 
 
 def _steps(epoch, days, a_km, inc_deg, s: ManoeuvreSettings) -> list[_Detection]:
-    offset, error, intercept, slope = _step_fit(days, a_km, s.window_sets, s.ramp_sets)
+    offset, error, _, _ = _step_fit(days, a_km, s.window_sets, s.ramp_sets)
     offset_i = _step_fit(days, inc_deg, s.window_sets, s.ramp_sets)[0]
     score = _scores(offset, error, s.step_threshold, window=s.noise_sets, floor=s.floor_a_km)
     found = []
     for cluster in _clusters(np.flatnonzero(score > 1.0), s.ramp_sets + 1):
         k = cluster[int(np.argmax(score[cluster]))]
-        when = _onset_day(days, a_km, k, offset[k], intercept[k], slope[k], s)
+        when = _onset_day(days, a_km, cluster[0], k, offset[k], s)
         found.append(_Detection(_time(epoch, days, when), float(offset[k]), float(np.nan_to_num(offset_i[k])),
                                 float(score[k])))
     return found
 
 
-def _onset_day(days, a_km, k: int, offset: float, intercept: float, slope: float, s: ManoeuvreSettings) -> float:
-    """When the series leaves the line it followed before split k: between the last set on the line and the
-    first off it or, when the change spreads over several sets, where the ramp through them meets the line."""
-    candidates = np.arange(k, min(k + s.ramp_sets + 1, len(days)))
-    moved = (a_km[candidates] - intercept - slope * (days[candidates] - days[k])) / offset
+def _onset_day(days, a_km, first_split: int, k: int, offset: float, s: ManoeuvreSettings) -> float:
+    """When the series leaves the line it followed before the manoeuvre (fitted to the sets before the
+    cluster's first split, all of them earlier than the change): between the last set on the line and the
+    first off it or, when the first set off it carries less than half the change (the change spreads over
+    several sets), where the ramp through them meets the line."""
+    before = np.arange(max(first_split - s.window_sets, 0), first_split)
+    line = np.polyfit(days[before] - days[first_split], a_km[before], 1)
+    candidates = np.arange(first_split, min(k + s.ramp_sets + 1, len(days)))
+    moved = (a_km[candidates] - np.polyval(line, days[candidates] - days[first_split])) / offset
     first = candidates[int(np.argmax(moved > s.onset_fraction))] if np.any(moved > s.onset_fraction) \
         else candidates[-1]
     when = days[first - 1] + 0.7 * (days[first] - days[first - 1])
     on_ramp = (candidates >= first) & (np.cumsum(moved >= 0.9) == 0)
-    if np.count_nonzero(on_ramp) >= 2:
-        rate, level = np.polyfit(days[candidates[on_ramp]] - days[k], moved[on_ramp], 1)
+    if moved[candidates == first][0] < 0.5 and np.count_nonzero(on_ramp) >= 2:
+        rate, level = np.polyfit(days[candidates[on_ramp]] - days[first_split], moved[on_ramp], 1)
         if rate > 0:
-            when = float(np.clip(days[k] - level / rate, days[first - 1], when))
+            when = float(np.clip(days[first_split] - level / rate, days[first - 1], when))
     return when
 
 
@@ -205,6 +210,14 @@ def _merged(found: list[_Detection], merge_days: float) -> list[_Detection]:
     return out
 
 
+def _unexplained(kinks: list[_Detection], found: list[_Detection], separation_days: float) -> list[_Detection]:
+    """Slope changes not explained by a jump or step nearby (one manoeuvre also bends the series around
+    it, and a slope change places it less precisely)."""
+    times = np.array([d.time for d in found], dtype="datetime64[ms]")
+    window = np.timedelta64(round(separation_days * 86_400e3), "ms")
+    return [d for d in kinks if not np.any(np.abs(times - d.time) <= window)]
+
+
 def detect_manoeuvres(history: pd.DataFrame, settings: ManoeuvreSettings | None = None) -> pd.DataFrame:
     """Manoeuvres in a table of element sets (columns norad_id, epoch, mean_motion_rev_per_day,
     inclination_deg), any number of objects: rows of :data:`MANOEUVRE_COLUMNS`, time in UTC."""
@@ -218,9 +231,9 @@ def detect_manoeuvres(history: pd.DataFrame, settings: ManoeuvreSettings | None 
         days = (epoch - epoch[0]) / np.timedelta64(1, "D")
         a_km = semi_major_axis_km(sets.mean_motion_rev_per_day.to_numpy())
         inc_deg = sets.inclination_deg.to_numpy(dtype=float)
-        found = _jumps(epoch, days, a_km, inc_deg, s) + _steps(epoch, days, a_km, inc_deg, s) \
-            + _kinks(epoch, days, a_km, s)
-        for d in _merged(found, s.merge_days):
+        found = _merged(_jumps(epoch, days, a_km, inc_deg, s) + _steps(epoch, days, a_km, inc_deg, s), s.merge_days)
+        for d in _merged(found + _unexplained(_kinks(epoch, days, a_km, s), found, s.kink_separation_days),
+                         s.merge_days):
             rows.append({"norad_id": int(norad_id), "time": d.time, "delta_a_km": d.delta_a_km,
                          "delta_i_deg": d.delta_i_deg, "confidence": 1.0 - np.exp(-(d.score - 1.0))})
     table = pd.DataFrame(rows, columns=list(MANOEUVRE_COLUMNS))
