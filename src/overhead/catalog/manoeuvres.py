@@ -167,14 +167,15 @@ def _onset_day(days, a_km, first_split: int, k: int, offset: float, s: Manoeuvre
 
 def _kinks(epoch, days, a_km, s: ManoeuvreSettings) -> list[_Detection]:
     """Old element sets fitted over long spans turn a burn into a slow ramp: the decay stops and the
-    semi-major axis climbs for days. The change of slope marks the burn."""
+    semi-major axis climbs for days. A change of slope finds it; the burn is where the climb leaves the line of
+    the decay."""
     change, error, _, _ = _kink_fit(days, a_km, s.kink_window_sets)
     score = _scores(change, error, s.kink_threshold, window=s.noise_sets, floor=s.floor_a_rate_km_day)
     found = []
     for cluster in _clusters(np.flatnonzero(score > 1.0), s.kink_window_sets):
         k = cluster[int(np.argmax(score[cluster]))]
-        when = _just_before(days, k)
         rise_km = change[k] * (days[min(k + s.kink_window_sets, len(days)) - 1] - days[k])
+        when = _onset_day(days, a_km, k, k, rise_km, s)
         found.append(_Detection(_time(epoch, days, when), float(rise_km), 0.0, float(score[k])))
     return found
 
