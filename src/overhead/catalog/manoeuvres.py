@@ -35,11 +35,11 @@ class ManoeuvreSettings:
 
     jump_threshold: float = 20.0
     inclination_jump_threshold: float = 40.0
-    step_threshold: float = 8.0
+    step_threshold: float = 6.0
     kink_threshold: float = 12.0
     window_sets: int = 5
     ramp_sets: int = 4
-    kink_window_sets: int = 8
+    kink_window_sets: int = 6
     kink_separation_days: float = 3.0
     noise_sets: int = 61
     floor_a_km: float = 0.0003
