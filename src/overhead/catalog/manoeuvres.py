@@ -41,6 +41,7 @@ class ManoeuvreSettings:
     ramp_sets: int = 4
     kink_window_sets: int = 6
     kink_separation_days: float = 3.0
+    longest_climb_days: float = 20.0
     noise_sets: int = 61
     floor_a_km: float = 0.0003
     floor_i_deg: float = 0.0003
@@ -120,16 +121,22 @@ def _jumps(epoch, days, a_km, inc_deg, s: ManoeuvreSettings) -> list[_Detection]
     da, di = np.diff(a_km), np.diff(inc_deg)
     score_a = np.abs(_robust_z(da, s.noise_sets, s.floor_a_km)) / s.jump_threshold
     score_i = np.abs(_robust_z(di, s.noise_sets, s.floor_i_deg)) / s.inclination_jump_threshold
-    # the set after the jump still differs from the one before it: not a lone bad element set
-    kept_a = np.abs(np.append(a_km[2:] - a_km[:-2], np.nan)) > 0.5 * np.abs(da)
-    kept_i = np.abs(np.append(inc_deg[2:] - inc_deg[:-2], np.nan)) > 0.5 * np.abs(di)
-    kept_a[-1] = kept_i[-1] = True  # the newest set: nothing yet to contradict it
+    kept_a, kept_i = _lasting(a_km, da), _lasting(inc_deg, di)
     score = np.maximum(np.where(kept_a, score_a, 0.0), np.where(kept_i, score_i, 0.0))
     found = []
     for k in np.flatnonzero(np.nan_to_num(score) > 1.0):
         when = _just_before(days, k + 1)
         found.append(_Detection(_time(epoch, days, when), float(da[k]), float(di[k]), float(score[k])))
     return found
+
+
+def _lasting(values: np.ndarray, change: np.ndarray) -> np.ndarray:
+    """Whether each change between consecutive sets lasts: neither of its two sets is a lone bad element set
+    that its neighbours on both sides contradict (the newest set has no later one to contradict it)."""
+    two_apart = np.abs(values[2:] - values[:-2])
+    after_holds = np.append(two_apart, np.inf) > 0.5 * np.abs(change)  # set k+2 still differs from set k
+    before_holds = np.insert(two_apart, 0, np.inf) > 0.5 * np.abs(change)  # set k+1 differs from set k-1
+    return after_holds & before_holds
 
 
 def _steps(epoch, days, a_km, inc_deg, s: ManoeuvreSettings) -> list[_Detection]:
@@ -211,12 +218,21 @@ def _merged(found: list[_Detection], merge_days: float) -> list[_Detection]:
     return out
 
 
-def _unexplained(kinks: list[_Detection], found: list[_Detection], separation_days: float) -> list[_Detection]:
-    """Slope changes not explained by a jump or step nearby (one manoeuvre also bends the series around
-    it, and a slope change places it less precisely)."""
-    times = np.array([d.time for d in found], dtype="datetime64[ms]")
-    window = np.timedelta64(round(separation_days * 86_400e3), "ms")
-    return [d for d in kinks if not np.any(np.abs(times - d.time) <= window)]
+def _unexplained(kinks: list[_Detection], found: list[_Detection], s: ManoeuvreSettings) -> list[_Detection]:
+    """Slope changes that no jump or step explains (a manoeuvre also bends the series around it, and a slope
+    change places it less precisely) and that do not end the climb of an earlier manoeuvre (a raise spread
+    over days bends the series up where it starts and down where it ends)."""
+    separation = np.timedelta64(round(s.kink_separation_days * 86_400e3), "ms")
+    climb = np.timedelta64(round(s.longest_climb_days * 86_400e3), "ms")
+    kept: list[_Detection] = []
+    for d in kinks:
+        if any(abs(f.time - d.time) <= separation for f in found):
+            continue
+        if any(np.timedelta64(0, "ms") < (d.time - f.time) <= climb and f.delta_a_km * d.delta_a_km < 0
+               for f in found + kept):
+            continue
+        kept.append(d)
+    return kept
 
 
 def detect_manoeuvres(history: pd.DataFrame, settings: ManoeuvreSettings | None = None) -> pd.DataFrame:
@@ -233,7 +249,7 @@ def detect_manoeuvres(history: pd.DataFrame, settings: ManoeuvreSettings | None 
         a_km = semi_major_axis_km(sets.mean_motion_rev_per_day.to_numpy())
         inc_deg = sets.inclination_deg.to_numpy(dtype=float)
         found = _merged(_jumps(epoch, days, a_km, inc_deg, s) + _steps(epoch, days, a_km, inc_deg, s), s.merge_days)
-        for d in _merged(found + _unexplained(_kinks(epoch, days, a_km, s), found, s.kink_separation_days),
+        for d in _merged(found + _unexplained(_kinks(epoch, days, a_km, s), found, s),
                          s.merge_days):
             rows.append({"norad_id": int(norad_id), "time": d.time, "delta_a_km": d.delta_a_km,
                          "delta_i_deg": d.delta_i_deg, "confidence": 1.0 - np.exp(-(d.score - 1.0))})

@@ -1,0 +1,93 @@
+"""Manoeuvre detection: analytic histories with a known burn (a step, a ramp, a slow climb, an inclination
+change, a lone bad element set) and the operators' own manoeuvre records for Sentinel-3A and Jason-2
+(Shorten et al. 2023 benchmark, ±1 day)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+import overhead
+from overhead.catalog.manoeuvres import detect_manoeuvres
+from tests.conftest import shared_file
+
+MU_KM3_S2 = 398600.4418
+START = np.datetime64("2026-01-01T00:00")
+
+
+def _history(a_km: np.ndarray, inc_deg: np.ndarray | float = 66.04, *, days: np.ndarray | None = None):
+    days = np.arange(len(a_km), dtype=float) if days is None else days
+    mean_motion = np.sqrt(MU_KM3_S2 / a_km**3) * 86_400 / (2 * np.pi)
+    epoch = START + (days * 86_400e3).astype("timedelta64[ms]")
+    return pd.DataFrame({"norad_id": 7, "epoch": epoch, "mean_motion_rev_per_day": mean_motion,
+                         "inclination_deg": np.broadcast_to(inc_deg, a_km.shape)})
+
+
+def _quiet_orbit(n_sets: int = 90, seed: int = 3, noise_km: float = 0.0003):
+    """Daily element sets of a 1,336 km orbit decaying by 0.1 m/day, with 0.3 m of element-set noise."""
+    rng = np.random.default_rng(seed)
+    days = np.arange(n_sets, dtype=float) + rng.uniform(-0.2, 0.2, n_sets)
+    return days, 7714.0 - 1e-4 * days + rng.normal(0.0, noise_km, n_sets)
+
+
+def _day(found: pd.DataFrame, k: int = 0) -> float:
+    return float((found.time.iloc[k] - pd.Timestamp(START)) / pd.Timedelta(days=1))
+
+
+def test_a_burn_spread_over_several_element_sets_is_one_manoeuvre_at_its_start():
+    # older element sets fit tracking that straddles the burn: a +10 m raise at day 40.5 shows over 4 sets
+    days, a_km = _quiet_orbit()
+    a_km = a_km + 0.010 * np.clip((days - 40.5) / 4.0, 0.0, 1.0)
+    found = detect_manoeuvres(_history(a_km, days=days))
+    assert len(found) == 1
+    assert _day(found) == pytest.approx(40.5, abs=1.0)
+    assert found.delta_a_km.iloc[0] == pytest.approx(0.010, abs=0.003)
+    assert 0.0 < found.confidence.iloc[0] <= 1.0
+
+
+def test_a_slow_climb_after_a_burn_is_found_where_it_starts_not_where_it_ends():
+    # element sets fitted over long spans turn a burn into a 10-day climb of 10 m (Jason-1 in 2002)
+    days, a_km = _quiet_orbit(noise_km=0.0002)
+    a_km = a_km + 0.010 * np.clip((days - 45.3) / 10.0, 0.0, 1.0)
+    found = detect_manoeuvres(_history(a_km, days=days))
+    assert len(found) == 1
+    assert _day(found) == pytest.approx(45.3, abs=1.0)
+
+
+def test_a_lone_bad_element_set_is_not_a_manoeuvre():
+    days, a_km = _quiet_orbit()
+    a_km[50] += 0.050
+    assert detect_manoeuvres(_history(a_km, days=days)).empty
+
+
+def test_an_inclination_manoeuvre_is_found_with_its_size():
+    days, a_km = _quiet_orbit()
+    inc_deg = 66.04 + np.where(days > 30.6, 0.020, 0.0) + np.random.default_rng(5).normal(0, 0.0002, len(days))
+    found = detect_manoeuvres(_history(a_km, inc_deg, days=days))
+    assert len(found) == 1
+    assert _day(found) == pytest.approx(30.6, abs=1.0)
+    assert found.delta_i_deg.iloc[0] == pytest.approx(0.020, abs=0.002)
+
+
+def test_objects_are_judged_separately():
+    days, a_km = _quiet_orbit()
+    raised = _history(a_km + np.where(days > 20.5, 0.010, 0.0), days=days)
+    quiet = _history(_quiet_orbit(seed=9)[1], days=days).assign(norad_id=8)
+    found = detect_manoeuvres(pd.concat([quiet, raised]))
+    assert found.norad_id.tolist() == [7]
+
+
+@pytest.mark.parametrize(("satellite", "precision", "recall"), [("Sentinel-3A", 0.9, 0.85), ("Jason-2", 0.75, 0.6)])
+def test_manoeuvres_match_the_operators_record(satellite, precision, recall):
+    folder = ("tle_history", "manoeuvre_benchmark_shorten2023")
+    elements = overhead.load_elements(shared_file(*folder, f"{satellite}.tle")).elements
+    truth_file = yaml.safe_load(shared_file(*folder, f"manoeuvres_{satellite}.yaml").read_text())
+    truth = pd.to_datetime([str(t) for t in truth_file["manoeuvre_timestamps"]]).to_numpy()
+    epochs = pd.to_datetime(elements.epoch).to_numpy()
+    truth = truth[(truth >= epochs.min()) & (truth <= epochs.max())]
+    found = detect_manoeuvres(elements).time.to_numpy()
+    day = np.timedelta64(1, "D")
+    assert np.mean([np.any(np.abs(truth - t) <= day) for t in found]) >= precision
+    assert np.mean([np.any(np.abs(found - t) <= day) for t in truth]) >= recall
