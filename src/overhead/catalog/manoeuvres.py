@@ -61,6 +61,7 @@ class _Detection:
     delta_a_km: float
     delta_i_deg: float
     score: float  # multiple of its test's threshold
+    timing: int = 0  # how precisely its test times a burn: 0 (a jump between two sets) is best
 
 
 def _running_median(values: np.ndarray, window: int) -> np.ndarray:
@@ -148,7 +149,7 @@ def _steps(epoch, days, a_km, inc_deg, s: ManoeuvreSettings) -> list[_Detection]
         k = cluster[int(np.argmax(score[cluster]))]
         when = _onset_day(days, a_km, cluster[0], k, offset[k], s)
         found.append(_Detection(_time(epoch, days, when), float(offset[k]), float(np.nan_to_num(offset_i[k])),
-                                float(score[k])))
+                                float(score[k]), timing=1))
     return found
 
 
@@ -183,7 +184,7 @@ def _kinks(epoch, days, a_km, s: ManoeuvreSettings) -> list[_Detection]:
         k = cluster[int(np.argmax(score[cluster]))]
         rise_km = change[k] * (days[min(k + s.kink_window_sets, len(days)) - 1] - days[k])
         when = _onset_day(days, a_km, k, k, rise_km, s)
-        found.append(_Detection(_time(epoch, days, when), float(rise_km), 0.0, float(score[k])))
+        found.append(_Detection(_time(epoch, days, when), float(rise_km), 0.0, float(score[k]), timing=2))
     return found
 
 
@@ -204,7 +205,8 @@ def _time(epoch: np.ndarray, days: np.ndarray, when: float) -> np.datetime64:
 
 
 def _merged(found: list[_Detection], merge_days: float) -> list[_Detection]:
-    """One detection per manoeuvre: the earliest time of a group, the change and score of its strongest."""
+    """One detection per manoeuvre: the time from the group's most precisely timed test, the change and
+    score of its strongest."""
     merged: list[list[_Detection]] = []
     for d in sorted(found, key=lambda d: d.time):
         if merged and (d.time - merged[-1][0].time) / np.timedelta64(1, "s") < merge_days * 86_400:
@@ -214,7 +216,8 @@ def _merged(found: list[_Detection], merge_days: float) -> list[_Detection]:
     out = []
     for group in merged:
         strongest = max(group, key=lambda d: d.score)
-        out.append(_Detection(group[0].time, strongest.delta_a_km, strongest.delta_i_deg, strongest.score))
+        timed = min(group, key=lambda d: (d.timing, d.time))
+        out.append(_Detection(timed.time, strongest.delta_a_km, strongest.delta_i_deg, strongest.score, timed.timing))
     return out
 
 
