@@ -91,3 +91,38 @@ def test_manoeuvres_match_the_operators_record(satellite, precision, recall):
     day = np.timedelta64(1, "D")
     assert np.mean([np.any(np.abs(truth - t) <= day) for t in found]) >= precision
     assert np.mean([np.any(np.abs(found - t) <= day) for t in truth]) >= recall
+
+
+def _sentinel_3a():
+    folder = ("tle_history", "manoeuvre_benchmark_shorten2023")
+    return overhead.load_elements(shared_file(*folder, "Sentinel-3A.tle"))
+
+
+def test_an_ingest_reports_the_manoeuvre_its_new_element_sets_show(tmp_path):
+    from overhead.catalog.store import CatalogStore
+
+    history = _sentinel_3a()
+    burn = np.datetime64("2017-02-24T09:40")  # in the operator's record
+    epochs = history.epochs
+    store = CatalogStore(f"sqlite:///{tmp_path / 'catalog.sqlite'}")
+    before = np.flatnonzero((epochs > burn - np.timedelta64(90, "D")) & (epochs < burn - np.timedelta64(1, "D")))
+    store.ingest_text(history[before.tolist()].to_tle(names=False))
+    after = np.flatnonzero((epochs >= burn - np.timedelta64(1, "D")) & (epochs < burn + np.timedelta64(3, "D")))
+    report = store.ingest_text(history[after.tolist()].to_tle(names=False))
+    found = report.changes[report.changes.change == "manoeuvre"]
+    assert len(found) == 1
+    assert abs(pd.Timestamp(found.time.iloc[0]) - pd.Timestamp(burn)) <= pd.Timedelta(days=1)
+
+
+def test_cli_lists_manoeuvres_of_a_history_file(tmp_path):
+    from overhead.cli.main import main
+
+    history = _sentinel_3a()
+    source = tmp_path / "s3a.tle"
+    source.write_text(history[:400].to_tle(names=False))
+    out = tmp_path / "manoeuvres.csv"
+    assert main(["catalog", "manoeuvres", str(source), "-o", str(out)]) == 0
+    table = pd.read_csv(out)
+    assert list(table.columns) == ["norad_id", "time", "delta_a_km", "delta_i_deg", "confidence"]
+    assert len(table) > 3 and (table.norad_id == 41335).all() and table.time.str.endswith("Z").all()
+    assert table.confidence.between(0, 1).all()
