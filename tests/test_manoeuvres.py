@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 import overhead
-from overhead.catalog.manoeuvres import detect_manoeuvres
+from overhead.catalog.manoeuvres import detect_manoeuvres, manoeuvre_evidence
 from tests.conftest import shared_file
 
 MU_KM3_S2 = 398600.4418
@@ -45,6 +45,19 @@ def test_a_burn_spread_over_several_element_sets_is_one_manoeuvre_at_its_start()
     assert _day(found) == pytest.approx(40.5, abs=1.0)
     assert found.delta_a_km.iloc[0] == pytest.approx(0.010, abs=0.003)
     assert 0.0 < found.confidence.iloc[0] <= 1.0
+
+
+def test_the_evidence_peaks_at_the_burn_and_stays_below_threshold_elsewhere():
+    days, a_km = _quiet_orbit()
+    a_km = a_km + np.where(days > 60.5, 0.010, 0.0)
+    evidence = manoeuvre_evidence(_history(a_km, days=days))
+    assert len(evidence) == len(days) and list(evidence.columns) == [
+        "norad_id", "epoch", "jump_score", "step_score", "slope_change_score"]
+    first_after = int(np.argmax(days > 60.5))
+    assert evidence.jump_score.iloc[first_after] > 1.0
+    assert evidence.step_score.iloc[first_after - 4:first_after + 1].max() > 1.0  # a change within 4 sets
+    quiet = np.abs(days - 60.5) > 8
+    assert (evidence[["jump_score", "step_score", "slope_change_score"]][quiet] < 1.0).all().all()
 
 
 def test_a_slow_climb_after_a_burn_is_found_where_it_starts_not_where_it_ends():

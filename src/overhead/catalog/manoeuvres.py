@@ -23,7 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["MANOEUVRE_COLUMNS", "ManoeuvreSettings", "detect_manoeuvres", "semi_major_axis_km"]
+__all__ = ["MANOEUVRE_COLUMNS", "ManoeuvreSettings", "detect_manoeuvres", "manoeuvre_evidence",
+           "semi_major_axis_km"]
 
 MU_KM3_S2 = 398600.4418
 MANOEUVRE_COLUMNS = ("norad_id", "time", "delta_a_km", "delta_i_deg", "confidence")
@@ -53,6 +54,26 @@ class ManoeuvreSettings:
 def semi_major_axis_km(mean_motion_rev_per_day) -> np.ndarray:
     n = np.asarray(mean_motion_rev_per_day, dtype=float) * 2.0 * np.pi / 86_400.0
     return np.cbrt(MU_KM3_S2 / (n * n))
+
+
+@dataclass(frozen=True)
+class _History:
+    """One object's element sets, oldest first, one per epoch."""
+
+    epoch: np.ndarray  # datetime64[ms], UTC
+    days: np.ndarray  # since the first epoch
+    a_km: np.ndarray
+    inc_deg: np.ndarray
+
+    @classmethod
+    def of(cls, sets: pd.DataFrame) -> _History:
+        sets = sets.sort_values("epoch").drop_duplicates("epoch")
+        epoch = pd.to_datetime(sets.epoch).to_numpy().astype("datetime64[ms]")
+        return cls(epoch, (epoch - epoch[0]) / np.timedelta64(1, "D"),
+                   semi_major_axis_km(sets.mean_motion_rev_per_day.to_numpy()), sets.inclination_deg.to_numpy(float))
+
+    def time(self, day: float) -> np.datetime64:
+        return self.epoch[0] + np.timedelta64(round((day - self.days[0]) * 86_400e3), "ms")
 
 
 @dataclass(frozen=True)
@@ -118,17 +139,20 @@ def _scores(x: np.ndarray, error: np.ndarray, threshold: float, *, window: int, 
     return np.abs(np.nan_to_num(x / np.maximum(noise, floor))) / threshold
 
 
-def _jumps(epoch, days, a_km, inc_deg, s: ManoeuvreSettings) -> list[_Detection]:
-    da, di = np.diff(a_km), np.diff(inc_deg)
+def _jump_scores(h: _History, s: ManoeuvreSettings) -> np.ndarray:
+    """Per pair of consecutive sets (k, k+1): the larger of the Δa and Δi scores of changes that last."""
+    da, di = np.diff(h.a_km), np.diff(h.inc_deg)
     score_a = np.abs(_robust_z(da, s.noise_sets, s.floor_a_km)) / s.jump_threshold
     score_i = np.abs(_robust_z(di, s.noise_sets, s.floor_i_deg)) / s.inclination_jump_threshold
-    kept_a, kept_i = _lasting(a_km, da), _lasting(inc_deg, di)
-    score = np.maximum(np.where(kept_a, score_a, 0.0), np.where(kept_i, score_i, 0.0))
-    found = []
-    for k in np.flatnonzero(np.nan_to_num(score) > 1.0):
-        when = _just_before(days, k + 1)
-        found.append(_Detection(_time(epoch, days, when), float(da[k]), float(di[k]), float(score[k])))
-    return found
+    kept_a, kept_i = _lasting(h.a_km, da), _lasting(h.inc_deg, di)
+    return np.nan_to_num(np.maximum(np.where(kept_a, score_a, 0.0), np.where(kept_i, score_i, 0.0)))
+
+
+def _jumps(h: _History, s: ManoeuvreSettings) -> list[_Detection]:
+    score = _jump_scores(h, s)
+    da, di = np.diff(h.a_km), np.diff(h.inc_deg)
+    return [_Detection(h.time(_just_before(h.days, k + 1)), float(da[k]), float(di[k]), float(score[k]))
+            for k in np.flatnonzero(score > 1.0)]
 
 
 def _lasting(values: np.ndarray, change: np.ndarray) -> np.ndarray:
@@ -140,16 +164,20 @@ def _lasting(values: np.ndarray, change: np.ndarray) -> np.ndarray:
     return after_holds & before_holds
 
 
-def _steps(epoch, days, a_km, inc_deg, s: ManoeuvreSettings) -> list[_Detection]:
-    offset, error, _, _ = _step_fit(days, a_km, s.window_sets, s.ramp_sets)
-    offset_i = _step_fit(days, inc_deg, s.window_sets, s.ramp_sets)[0]
-    score = _scores(offset, error, s.step_threshold, window=s.noise_sets, floor=s.floor_a_km)
+def _step_scores(h: _History, s: ManoeuvreSettings):
+    offset, error, _, _ = _step_fit(h.days, h.a_km, s.window_sets, s.ramp_sets)
+    return _scores(offset, error, s.step_threshold, window=s.noise_sets, floor=s.floor_a_km), offset
+
+
+def _steps(h: _History, s: ManoeuvreSettings) -> list[_Detection]:
+    score, offset = _step_scores(h, s)
+    offset_i = _step_fit(h.days, h.inc_deg, s.window_sets, s.ramp_sets)[0]
     found = []
     for cluster in _clusters(np.flatnonzero(score > 1.0), s.ramp_sets + 1):
         k = cluster[int(np.argmax(score[cluster]))]
-        when = _onset_day(days, a_km, cluster[0], k, offset[k], s)
-        found.append(_Detection(_time(epoch, days, when), float(offset[k]), float(np.nan_to_num(offset_i[k])),
-                                float(score[k]), timing=1))
+        when = _onset_day(h.days, h.a_km, cluster[0], k, offset[k], s)
+        found.append(_Detection(h.time(when), float(offset[k]), float(np.nan_to_num(offset_i[k])), float(score[k]),
+                                timing=1))
     return found
 
 
@@ -173,18 +201,22 @@ def _onset_day(days, a_km, first_split: int, k: int, offset: float, s: Manoeuvre
     return when
 
 
-def _kinks(epoch, days, a_km, s: ManoeuvreSettings) -> list[_Detection]:
+def _kink_scores(h: _History, s: ManoeuvreSettings):
+    change, error, _, _ = _kink_fit(h.days, h.a_km, s.kink_window_sets)
+    return _scores(change, error, s.kink_threshold, window=s.noise_sets, floor=s.floor_a_rate_km_day), change
+
+
+def _kinks(h: _History, s: ManoeuvreSettings) -> list[_Detection]:
     """Old element sets fitted over long spans turn a burn into a slow ramp: the decay stops and the
     semi-major axis climbs for days. A change of slope finds it; the burn is where the climb leaves the line of
     the decay."""
-    change, error, _, _ = _kink_fit(days, a_km, s.kink_window_sets)
-    score = _scores(change, error, s.kink_threshold, window=s.noise_sets, floor=s.floor_a_rate_km_day)
+    score, change = _kink_scores(h, s)
     found = []
     for cluster in _clusters(np.flatnonzero(score > 1.0), s.kink_window_sets):
         k = cluster[int(np.argmax(score[cluster]))]
-        rise_km = change[k] * (days[min(k + s.kink_window_sets, len(days)) - 1] - days[k])
-        when = _onset_day(days, a_km, k, k, rise_km, s)
-        found.append(_Detection(_time(epoch, days, when), float(rise_km), 0.0, float(score[k]), timing=2))
+        rise_km = change[k] * (h.days[min(k + s.kink_window_sets, len(h.days)) - 1] - h.days[k])
+        when = _onset_day(h.days, h.a_km, k, k, rise_km, s)
+        found.append(_Detection(h.time(when), float(rise_km), 0.0, float(score[k]), timing=2))
     return found
 
 
@@ -198,10 +230,6 @@ def _clusters(indices: np.ndarray, gap: int) -> list[np.ndarray]:
     if len(indices) == 0:
         return []
     return np.split(indices, np.flatnonzero(np.diff(indices) > gap) + 1)
-
-
-def _time(epoch: np.ndarray, days: np.ndarray, when: float) -> np.datetime64:
-    return epoch[0] + np.timedelta64(round((when - days[0]) * 86_400e3), "ms")
 
 
 def _merged(found: list[_Detection], merge_days: float) -> list[_Detection]:
@@ -243,19 +271,33 @@ def detect_manoeuvres(history: pd.DataFrame, settings: ManoeuvreSettings | None 
     inclination_deg), any number of objects: rows of :data:`MANOEUVRE_COLUMNS`, time in UTC."""
     s = settings or ManoeuvreSettings()
     rows = []
-    for norad_id, sets in history.sort_values("epoch").groupby("norad_id"):
-        sets = sets.drop_duplicates("epoch")
-        if len(sets) < 5:
+    for norad_id, sets in history.groupby("norad_id"):
+        h = _History.of(sets)
+        if len(h.days) < 5:
             continue
-        epoch = pd.to_datetime(sets.epoch).to_numpy().astype("datetime64[ms]")
-        days = (epoch - epoch[0]) / np.timedelta64(1, "D")
-        a_km = semi_major_axis_km(sets.mean_motion_rev_per_day.to_numpy())
-        inc_deg = sets.inclination_deg.to_numpy(dtype=float)
-        found = _merged(_jumps(epoch, days, a_km, inc_deg, s) + _steps(epoch, days, a_km, inc_deg, s), s.merge_days)
-        for d in _merged(found + _unexplained(_kinks(epoch, days, a_km, s), found, s),
-                         s.merge_days):
+        found = _merged(_jumps(h, s) + _steps(h, s), s.merge_days)
+        for d in _merged(found + _unexplained(_kinks(h, s), found, s), s.merge_days):
             rows.append({"norad_id": int(norad_id), "time": d.time, "delta_a_km": d.delta_a_km,
                          "delta_i_deg": d.delta_i_deg, "confidence": 1.0 - np.exp(-(d.score - 1.0))})
     table = pd.DataFrame(rows, columns=list(MANOEUVRE_COLUMNS))
     table["time"] = pd.to_datetime(table["time"])
     return table
+
+
+def manoeuvre_evidence(history: pd.DataFrame, settings: ManoeuvreSettings | None = None) -> pd.DataFrame:
+    """The scores behind :func:`detect_manoeuvres`, per element set: columns norad_id, epoch, jump_score (the
+    change from the previous set), step_score (a change in the ``ramp_sets`` sets from this one) and
+    slope_change_score (a change of slope at this set), each as a multiple of its test's threshold (1 or more
+    is a detection)."""
+    s = settings or ManoeuvreSettings()
+    parts = []
+    for norad_id, sets in history.groupby("norad_id"):
+        h = _History.of(sets)
+        if len(h.days) < 5:
+            continue
+        parts.append(pd.DataFrame({"norad_id": int(norad_id), "epoch": h.epoch,
+                                   "jump_score": np.insert(_jump_scores(h, s), 0, 0.0),
+                                   "step_score": np.nan_to_num(_step_scores(h, s)[0]),
+                                   "slope_change_score": np.nan_to_num(_kink_scores(h, s)[0])}))
+    columns = ["norad_id", "epoch", "jump_score", "step_score", "slope_change_score"]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
