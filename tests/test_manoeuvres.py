@@ -127,14 +127,15 @@ def test_an_ingest_reports_the_manoeuvre_its_new_element_sets_show(tmp_path):
     assert abs(pd.Timestamp(found.time.iloc[0]) - pd.Timestamp(burn)) <= pd.Timedelta(days=1)
 
 
-def test_cli_lists_manoeuvres_of_a_history_file(tmp_path):
+def test_cli_lists_and_plots_manoeuvres_of_a_history_file(tmp_path):
     from overhead.cli.main import main
 
     history = _sentinel_3a()
     source = tmp_path / "s3a.tle"
     source.write_text(history[:400].to_tle(names=False))
-    out = tmp_path / "manoeuvres.csv"
-    assert main(["catalog", "manoeuvres", str(source), "-o", str(out)]) == 0
+    out, chart = tmp_path / "manoeuvres.csv", tmp_path / "manoeuvres.png"
+    assert main(["catalog", "manoeuvres", str(source), "-o", str(out), "--plot", str(chart)]) == 0
+    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and chart.stat().st_size > 20_000
     table = pd.read_csv(out)
     assert list(table.columns) == ["norad_id", "time", "delta_a_km", "delta_i_deg", "confidence"]
     assert len(table) > 3 and (table.norad_id == 41335).all() and table.time.str.endswith("Z").all()

@@ -207,3 +207,32 @@ def plan_timeline(acquisitions, downlinks, path: str | Path, *, title: str = "Pl
     ax.set_title(f"{title}: {len(acquisitions)} images (colour = priority), downlinks in grey")
     ax.grid(axis="x", alpha=0.3)
     return _save(fig, path)
+
+
+def manoeuvre_chart(history, manoeuvres, path: str | Path, *, max_objects: int = 4) -> Path:
+    """Per object (up to ``max_objects``): the mean semi-major axis, and its change from one element set to the
+    next on a symmetric-log scale (so metre-sized burns show beside kilometre-sized ones), with the detected
+    manoeuvres as vertical lines shaded by confidence."""
+    from overhead.catalog.manoeuvres import semi_major_axis_km
+
+    objects = sorted(history.norad_id.unique())[:max_objects]
+    fig, axes = plt.subplots(2 * len(objects), 1, figsize=(14, 4.4 * len(objects) + 0.6), dpi=100, squeeze=False,
+                             sharex=True)
+    for row, norad_id in enumerate(objects):
+        sets = history[history.norad_id == norad_id].sort_values("epoch").drop_duplicates("epoch")
+        a_km = semi_major_axis_km(sets.mean_motion_rev_per_day.to_numpy())
+        level, change = axes[2 * row, 0], axes[2 * row + 1, 0]
+        level.plot(sets.epoch, a_km, ".-", markersize=2, linewidth=0.5)
+        change.plot(sets.epoch.iloc[1:], np.diff(a_km) * 1000.0, ".", markersize=2)
+        change.set_yscale("symlog", linthresh=1.0)
+        found = manoeuvres[manoeuvres.norad_id == norad_id]
+        for ax in (level, change):
+            for m in found.itertuples():
+                ax.axvline(m.time, color="crimson", alpha=0.2 + 0.6 * float(m.confidence), linewidth=0.7)
+            ax.grid(alpha=0.3)
+        level.set_ylabel("a (km)")
+        change.set_ylabel("Δa per set (m)")
+        level.set_title(f"NORAD {norad_id}: {len(sets):,} element sets, {len(found)} manoeuvres "
+                        "(red lines, darker = surer)", fontsize=10)
+    axes[-1, 0].set_xlabel("UTC")
+    return _save(fig, path)

@@ -292,6 +292,10 @@ def cmd_catalog(args) -> None:
         catalog = _load(args.paths[0])
         table = detect_manoeuvres(catalog.elements)
         _emit(with_iso_times(table, ("time",)), args.output, "manoeuvres", float_format="%.6f")
+        if args.plot:
+            from overhead.plots import manoeuvre_chart
+
+            console.print(f"wrote {manoeuvre_chart(catalog.elements, table, args.plot)}")
         return
     store = CatalogStore(args.db)
     if args.action == "ingest":
@@ -553,6 +557,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", default=None, help="changes found by ingests after this UTC time (for quality: the "
                                                  "time at which to judge the elements' age)")
     p.add_argument("--accuracy-km", type=float, default=1.0, help="quality: the position accuracy needed")
+    p.add_argument("--plot", help="manoeuvres: a PNG of each object's semi-major axis with the manoeuvres found")
     p.add_argument("-o", "--output")
     p.set_defaults(func=cmd_catalog)
 
