@@ -10,11 +10,15 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import overhead
 from overhead import data_path
 from overhead.api import ServiceSettings, create_app
+from overhead.api.service import iso
+from overhead.catalog.manoeuvres import detect_manoeuvres
+from tests.conftest import shared_file
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -226,6 +230,21 @@ def test_write_endpoints_need_the_token(client, tmp_path):
     assert body["new_objects"] == 1 and len(body["rejected"]) == 1 and "checksum" in body["rejected"][0]
     assert client.get("/api/objects/99990").json()["name"] == "TEST SAT"
     assert client.post("/api/catalog/ingest", content="", headers=auth).status_code == 422
+
+
+def test_object_detail_lists_the_manoeuvres_in_its_history(tmp_path):
+    history = overhead.load_elements(shared_file("tle_history", "manoeuvre_benchmark_shorten2023", "Sentinel-3A.tle"))
+    app = create_app(ServiceSettings(db_url=f"sqlite:///{tmp_path / 'c.sqlite'}", token=TOKEN, scheduler="none",
+                                     load_sample=False))
+    auth = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "text/plain"}
+    with TestClient(app) as c:
+        assert c.post("/api/catalog/ingest", content=history[:300].to_tle(names=False), headers=auth).status_code == 201
+        detail = c.get("/api/objects/41335").json()
+    assert len(detail["history"]) == 300
+    expected = detect_manoeuvres(history[:300].elements)
+    assert [m["time"] for m in detail["manoeuvres"]] == [iso(t) for t in expected.time]
+    burn = pd.Timestamp("2016-12-15T08:46Z")  # in the operator's record, inside these 300 sets
+    assert any(abs(pd.Timestamp(m["time"]) - burn) <= pd.Timedelta(days=1) for m in detail["manoeuvres"])
 
 
 def test_write_endpoints_are_off_without_a_configured_token(tmp_path):

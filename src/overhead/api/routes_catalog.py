@@ -15,12 +15,14 @@ from overhead.api.schemas import (
     ChangesOut,
     IngestOut,
     Launch,
+    ManoeuvreOut,
     ObjectDetail,
     ObjectPage,
     ObjectSummary,
     Status,
 )
 from overhead.api.service import ServiceState, iso, parse_time
+from overhead.catalog.manoeuvres import detect_manoeuvres
 from overhead.errors import OverheadError
 
 router = APIRouter(prefix="/api", tags=["catalogue"])
@@ -95,8 +97,11 @@ def object_detail(norad_id: int, state: ServiceState = Depends(service)) -> Obje
              "eccentricity": float(h.eccentricity), "inclination_deg": float(h.inclination_deg),
              "raan_deg": float(h.raan_deg), "bstar": float(h.bstar), "line1": h.line1, "line2": h.line2}
             for h in history.itertuples()]
+    found = detect_manoeuvres(history.assign(norad_id=norad_id))
+    manoeuvres = [ManoeuvreOut(time=iso(m.time), delta_a_km=float(m.delta_a_km), delta_i_deg=float(m.delta_i_deg),
+                               confidence=float(m.confidence)) for m in found.itertuples()]
     return ObjectDetail(**_summary(row).model_dump(), first_seen=iso(row.first_seen), last_seen=iso(row.last_seen),
-                        tle=[str(row.name), latest.line1, latest.line2], history=sets)
+                        tle=[str(row.name), latest.line1, latest.line2], history=sets, manoeuvres=manoeuvres)
 
 
 def _change(row) -> ChangeOut:

@@ -163,11 +163,20 @@ class ElementSetOut(BaseModel):
     line2: str
 
 
+class ManoeuvreOut(BaseModel):
+    time: str = Field(description="UTC, ISO 8601")
+    delta_a_km: float = Field(description="change of the mean semi-major axis")
+    delta_i_deg: float = Field(description="change of inclination")
+    confidence: float = Field(ge=0, le=1)
+
+
 class ObjectDetail(ObjectSummary):
     first_seen: str
     last_seen: str
     tle: list[str]
     history: list[ElementSetOut]
+    manoeuvres: list[ManoeuvreOut] = Field(default_factory=list,
+                                           description="manoeuvres found in the stored element-set history")
 
 
 class ChangeOut(BaseModel):
