@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.lib.stride_tricks import sliding_window_view
 
 __all__ = ["MANOEUVRE_COLUMNS", "ManoeuvreSettings", "detect_manoeuvres", "manoeuvre_evidence",
            "semi_major_axis_km"]
@@ -66,11 +67,23 @@ class _History:
     inc_deg: np.ndarray
 
     @classmethod
-    def of(cls, sets: pd.DataFrame) -> _History:
-        sets = sets.sort_values("epoch").drop_duplicates("epoch")
-        epoch = pd.to_datetime(sets.epoch).to_numpy().astype("datetime64[ms]")
-        return cls(epoch, (epoch - epoch[0]) / np.timedelta64(1, "D"),
-                   semi_major_axis_km(sets.mean_motion_rev_per_day.to_numpy()), sets.inclination_deg.to_numpy(float))
+    def each(cls, history: pd.DataFrame):
+        """(norad_id, _History) for every object of a table of element sets, with one sort of the whole table
+        (a pandas group-by per object costs more than the tests)."""
+        ids = history.norad_id.to_numpy(dtype=np.int64)
+        epoch = pd.to_datetime(history.epoch).to_numpy().astype("datetime64[ms]")
+        order = np.lexsort((epoch, ids))
+        ids, epoch = ids[order], epoch[order]
+        keep = np.ones(len(ids), bool)
+        keep[1:] = (ids[1:] != ids[:-1]) | (epoch[1:] != epoch[:-1])  # one element set per epoch
+        order, ids, epoch = order[keep], ids[keep], epoch[keep]
+        a_km = semi_major_axis_km(history.mean_motion_rev_per_day.to_numpy()[order])
+        inc_deg = history.inclination_deg.to_numpy(dtype=float)[order]
+        starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+        for start, end in zip(starts, np.r_[starts[1:], len(ids)], strict=True):
+            span = epoch[start:end]
+            yield int(ids[start]), cls(span, (span - span[0]) / np.timedelta64(1, "D"), a_km[start:end],
+                                       inc_deg[start:end])
 
     def time(self, day: float) -> np.datetime64:
         return self.epoch[0] + np.timedelta64(round((day - self.days[0]) * 86_400e3), "ms")
@@ -86,7 +99,15 @@ class _Detection:
 
 
 def _running_median(values: np.ndarray, window: int) -> np.ndarray:
-    return pd.Series(values).rolling(window, center=True, min_periods=5).median().to_numpy()
+    """Centred running median ignoring NaN; NaN where the window holds fewer than 5 values."""
+    half = window // 2
+    windows = sliding_window_view(np.concatenate([np.full(half, np.nan), values, np.full(window - 1 - half, np.nan)]),
+                                  window)
+    count = np.count_nonzero(~np.isnan(windows), axis=1)
+    ordered = np.sort(windows, axis=1)  # NaN sort last (np.nanmedian is ten times slower on short rows)
+    rows = np.arange(len(values))
+    middle = 0.5 * (ordered[rows, np.maximum(count - 1, 0) // 2] + ordered[rows, count // 2 - (count == 0)])
+    return np.where(count >= 5, middle, np.nan)
 
 
 def _robust_z(values: np.ndarray, window: int, floor: float) -> np.ndarray:
@@ -271,13 +292,12 @@ def detect_manoeuvres(history: pd.DataFrame, settings: ManoeuvreSettings | None 
     inclination_deg), any number of objects: rows of :data:`MANOEUVRE_COLUMNS`, time in UTC."""
     s = settings or ManoeuvreSettings()
     rows = []
-    for norad_id, sets in history.groupby("norad_id"):
-        h = _History.of(sets)
+    for norad_id, h in _History.each(history):
         if len(h.days) < 5:
             continue
         found = _merged(_jumps(h, s) + _steps(h, s), s.merge_days)
         for d in _merged(found + _unexplained(_kinks(h, s), found, s), s.merge_days):
-            rows.append({"norad_id": int(norad_id), "time": d.time, "delta_a_km": d.delta_a_km,
+            rows.append({"norad_id": norad_id, "time": d.time, "delta_a_km": d.delta_a_km,
                          "delta_i_deg": d.delta_i_deg, "confidence": 1.0 - np.exp(-(d.score - 1.0))})
     table = pd.DataFrame(rows, columns=list(MANOEUVRE_COLUMNS))
     table["time"] = pd.to_datetime(table["time"])
@@ -291,11 +311,10 @@ def manoeuvre_evidence(history: pd.DataFrame, settings: ManoeuvreSettings | None
     is a detection)."""
     s = settings or ManoeuvreSettings()
     parts = []
-    for norad_id, sets in history.groupby("norad_id"):
-        h = _History.of(sets)
+    for norad_id, h in _History.each(history):
         if len(h.days) < 5:
             continue
-        parts.append(pd.DataFrame({"norad_id": int(norad_id), "epoch": h.epoch,
+        parts.append(pd.DataFrame({"norad_id": norad_id, "epoch": h.epoch,
                                    "jump_score": np.insert(_jump_scores(h, s), 0, 0.0),
                                    "step_score": np.nan_to_num(_step_scores(h, s)[0]),
                                    "slope_change_score": np.nan_to_num(_kink_scores(h, s)[0])}))
