@@ -59,38 +59,55 @@ def semi_major_axis_km(mean_motion_rev_per_day) -> np.ndarray:
 
 @dataclass(frozen=True)
 class _History:
-    """One object's element sets, oldest first, one per epoch."""
+    """Element sets of many objects in one array per quantity, oldest first within each object, one per
+    epoch, objects apart by a gap of NaN wider than any window of the tests, so running statistics and fitted
+    windows never mix two objects and every test runs once over the whole table."""
 
-    epoch: np.ndarray  # datetime64[ms], UTC
-    days: np.ndarray  # since the first epoch
+    norad_id: np.ndarray  # per position; -1 in the gaps
+    epoch0: np.datetime64  # datetime64[ms], UTC
+    days: np.ndarray  # since epoch0; NaN in the gaps
     a_km: np.ndarray
     inc_deg: np.ndarray
 
     @classmethod
-    def each(cls, history: pd.DataFrame):
-        """(norad_id, _History) for every object of a table of element sets, with one sort of the whole table
-        (a pandas group-by per object costs more than the tests)."""
+    def of(cls, history: pd.DataFrame, s: ManoeuvreSettings, *, min_sets: int = 5) -> _History:
         ids = history.norad_id.to_numpy(dtype=np.int64)
         epoch = pd.to_datetime(history.epoch).to_numpy().astype("datetime64[ms]")
         order = np.lexsort((epoch, ids))
         ids, epoch = ids[order], epoch[order]
         keep = np.ones(len(ids), bool)
         keep[1:] = (ids[1:] != ids[:-1]) | (epoch[1:] != epoch[:-1])  # one element set per epoch
+        starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]] & keep) if len(ids) else np.array([], int)
+        counts = np.add.reduceat(keep.astype(int), starts) if len(starts) else np.array([], int)
+        keep &= np.repeat(counts >= min_sets, np.diff(np.r_[starts, len(ids)]))
         order, ids, epoch = order[keep], ids[keep], epoch[keep]
-        a_km = semi_major_axis_km(history.mean_motion_rev_per_day.to_numpy()[order])
-        inc_deg = history.inclination_deg.to_numpy(dtype=float)[order]
-        starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
-        for start, end in zip(starts, np.r_[starts[1:], len(ids)], strict=True):
-            span = epoch[start:end]
-            yield int(ids[start]), cls(span, (span - span[0]) / np.timedelta64(1, "D"), a_km[start:end],
-                                       inc_deg[start:end])
+        gap = max(s.noise_sets // 2, 2 * s.window_sets + s.ramp_sets, 2 * s.kink_window_sets) + 2
+        first = np.r_[True, ids[1:] != ids[:-1]] if len(ids) else np.array([], bool)
+        position = np.arange(len(ids)) + gap * np.cumsum(first)  # each object after a gap
+        size = int(position[-1]) + gap + 1 if len(ids) else 0
+        epoch0 = epoch.min() if len(ids) else np.datetime64(0, "ms")
+
+        def spread(values, fill):
+            out = np.full(size, fill, dtype=np.asarray(values).dtype)
+            out[position] = values
+            return out
+
+        return cls(spread(ids, -1), epoch0, spread((epoch - epoch0) / np.timedelta64(1, "D"), np.nan),
+                   spread(semi_major_axis_km(history.mean_motion_rev_per_day.to_numpy()[order]), np.nan),
+                   spread(history.inclination_deg.to_numpy(dtype=float)[order], np.nan))
+
+    @property
+    def sets(self) -> np.ndarray:
+        """Positions that hold an element set."""
+        return np.flatnonzero(self.norad_id >= 0)
 
     def time(self, day: float) -> np.datetime64:
-        return self.epoch[0] + np.timedelta64(round((day - self.days[0]) * 86_400e3), "ms")
+        return self.epoch0 + np.timedelta64(round(day * 86_400e3), "ms")
 
 
 @dataclass(frozen=True)
 class _Detection:
+    norad_id: int
     time: np.datetime64
     delta_a_km: float
     delta_i_deg: float
@@ -123,6 +140,8 @@ def _windowed_fit(days: np.ndarray, values: np.ndarray, splits: np.ndarray, rows
     error, c and b per element set (NaN where no split)."""
     n = len(values)
     out = [np.full(n, np.nan) for _ in range(4)]
+    whole = ~np.isnan(days[rows]).any(axis=1) if len(splits) else np.array([], bool)  # within one object
+    splits, rows = splits[whole], rows[whole]
     if len(splits) == 0:
         return out
     dt = days[rows] - days[splits][:, None]
@@ -172,14 +191,15 @@ def _jump_scores(h: _History, s: ManoeuvreSettings) -> np.ndarray:
 def _jumps(h: _History, s: ManoeuvreSettings) -> list[_Detection]:
     score = _jump_scores(h, s)
     da, di = np.diff(h.a_km), np.diff(h.inc_deg)
-    return [_Detection(h.time(_just_before(h.days, k + 1)), float(da[k]), float(di[k]), float(score[k]))
+    return [_Detection(int(h.norad_id[k + 1]), h.time(_just_before(h.days, k + 1)), float(da[k]), float(di[k]),
+                       float(score[k]))
             for k in np.flatnonzero(score > 1.0)]
 
 
 def _lasting(values: np.ndarray, change: np.ndarray) -> np.ndarray:
     """Whether each change between consecutive sets lasts: neither of its two sets is a lone bad element set
     that its neighbours on both sides contradict (the newest set has no later one to contradict it)."""
-    two_apart = np.abs(values[2:] - values[:-2])
+    two_apart = np.nan_to_num(np.abs(values[2:] - values[:-2]), nan=np.inf)  # no neighbour: nothing contradicts
     after_holds = np.append(two_apart, np.inf) > 0.5 * np.abs(change)  # set k+2 still differs from set k
     before_holds = np.insert(two_apart, 0, np.inf) > 0.5 * np.abs(change)  # set k+1 differs from set k-1
     return after_holds & before_holds
@@ -197,7 +217,8 @@ def _steps(h: _History, s: ManoeuvreSettings) -> list[_Detection]:
     for cluster in _clusters(np.flatnonzero(score > 1.0), s.ramp_sets + 1):
         k = cluster[int(np.argmax(score[cluster]))]
         when = _onset_day(h.days, h.a_km, cluster[0], k, offset[k], s)
-        found.append(_Detection(h.time(when), float(offset[k]), float(np.nan_to_num(offset_i[k])), float(score[k]),
+        found.append(_Detection(int(h.norad_id[k]), h.time(when), float(offset[k]), float(np.nan_to_num(offset_i[k])),
+                                float(score[k]),
                                 timing=1))
     return found
 
@@ -237,7 +258,7 @@ def _kinks(h: _History, s: ManoeuvreSettings) -> list[_Detection]:
         k = cluster[int(np.argmax(score[cluster]))]
         rise_km = change[k] * (h.days[min(k + s.kink_window_sets, len(h.days)) - 1] - h.days[k])
         when = _onset_day(h.days, h.a_km, k, k, rise_km, s)
-        found.append(_Detection(h.time(when), float(rise_km), 0.0, float(score[k]), timing=2))
+        found.append(_Detection(int(h.norad_id[k]), h.time(when), float(rise_km), 0.0, float(score[k]), timing=2))
     return found
 
 
@@ -266,7 +287,8 @@ def _merged(found: list[_Detection], merge_days: float) -> list[_Detection]:
     for group in merged:
         strongest = max(group, key=lambda d: d.score)
         timed = min(group, key=lambda d: (d.timing, d.time))
-        out.append(_Detection(timed.time, strongest.delta_a_km, strongest.delta_i_deg, strongest.score, timed.timing))
+        out.append(_Detection(timed.norad_id, timed.time, strongest.delta_a_km, strongest.delta_i_deg,
+                              strongest.score, timed.timing))
     return out
 
 
@@ -291,12 +313,18 @@ def detect_manoeuvres(history: pd.DataFrame, settings: ManoeuvreSettings | None 
     """Manoeuvres in a table of element sets (columns norad_id, epoch, mean_motion_rev_per_day,
     inclination_deg), any number of objects: rows of :data:`MANOEUVRE_COLUMNS`, time in UTC."""
     s = settings or ManoeuvreSettings()
+    h = _History.of(history, s)
+    by_object: dict[int, tuple[list[_Detection], list[_Detection]]] = {}
+    if len(h.sets):
+        for d in _jumps(h, s) + _steps(h, s):
+            by_object.setdefault(d.norad_id, ([], []))[0].append(d)
+        for d in _kinks(h, s):
+            by_object.setdefault(d.norad_id, ([], []))[1].append(d)
     rows = []
-    for norad_id, h in _History.each(history):
-        if len(h.days) < 5:
-            continue
-        found = _merged(_jumps(h, s) + _steps(h, s), s.merge_days)
-        for d in _merged(found + _unexplained(_kinks(h, s), found, s), s.merge_days):
+    for norad_id in sorted(by_object):
+        changes, kinks = by_object[norad_id]
+        found = _merged(changes, s.merge_days)
+        for d in _merged(found + _unexplained(kinks, found, s), s.merge_days):
             rows.append({"norad_id": norad_id, "time": d.time, "delta_a_km": d.delta_a_km,
                          "delta_i_deg": d.delta_i_deg, "confidence": 1.0 - np.exp(-(d.score - 1.0))})
     table = pd.DataFrame(rows, columns=list(MANOEUVRE_COLUMNS))
@@ -310,13 +338,12 @@ def manoeuvre_evidence(history: pd.DataFrame, settings: ManoeuvreSettings | None
     slope_change_score (a change of slope at this set), each as a multiple of its test's threshold (1 or more
     is a detection)."""
     s = settings or ManoeuvreSettings()
-    parts = []
-    for norad_id, h in _History.each(history):
-        if len(h.days) < 5:
-            continue
-        parts.append(pd.DataFrame({"norad_id": norad_id, "epoch": h.epoch,
-                                   "jump_score": np.insert(_jump_scores(h, s), 0, 0.0),
-                                   "step_score": np.nan_to_num(_step_scores(h, s)[0]),
-                                   "slope_change_score": np.nan_to_num(_kink_scores(h, s)[0])}))
-    columns = ["norad_id", "epoch", "jump_score", "step_score", "slope_change_score"]
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+    h = _History.of(history, s)
+    sets = h.sets
+    if len(sets) == 0:
+        return pd.DataFrame(columns=["norad_id", "epoch", "jump_score", "step_score", "slope_change_score"])
+    return pd.DataFrame({"norad_id": h.norad_id[sets],
+                         "epoch": h.epoch0 + (h.days[sets] * 86_400e3).round().astype("timedelta64[ms]"),
+                         "jump_score": np.insert(_jump_scores(h, s), 0, 0.0)[sets],
+                         "step_score": np.nan_to_num(_step_scores(h, s)[0])[sets],
+                         "slope_change_score": np.nan_to_num(_kink_scores(h, s)[0])[sets]})
