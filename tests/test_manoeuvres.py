@@ -92,6 +92,23 @@ def test_objects_are_judged_separately():
     assert found.norad_id.tolist() == [7]
 
 
+def test_a_table_of_many_objects_gives_what_each_gives_alone():
+    # all objects are tested in one pass; none may borrow its neighbours' noise or windows
+    tables, alone = [], []
+    for norad_id in range(5):
+        days, a_km = _quiet_orbit(n_sets=40 + 15 * norad_id, seed=norad_id)
+        a_km = a_km + np.where(days > 20.5 + norad_id, 0.002 * (norad_id + 1), 0.0)
+        tables.append(_history(a_km, days=days).assign(norad_id=norad_id))
+        alone.append(detect_manoeuvres(tables[-1]))
+    tables.append(_history(np.full(3, 7000.0)).assign(norad_id=99))  # too short to judge
+    together = detect_manoeuvres(pd.concat(tables[::-1]))
+    expected = pd.concat(alone, ignore_index=True)
+    assert len(expected) >= 3 and together.norad_id.tolist() == expected.norad_id.tolist()
+    assert (np.abs(together.time - expected.time) <= pd.Timedelta(milliseconds=1)).all()
+    assert np.allclose(together.confidence, expected.confidence)
+    assert detect_manoeuvres(tables[-1]).empty and manoeuvre_evidence(tables[-1]).empty
+
+
 @pytest.mark.parametrize(("satellite", "precision", "recall"), [("Sentinel-3A", 0.9, 0.85), ("Jason-2", 0.75, 0.6)])
 def test_manoeuvres_match_the_operators_record(satellite, precision, recall):
     folder = ("tle_history", "manoeuvre_benchmark_shorten2023")

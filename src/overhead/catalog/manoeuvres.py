@@ -328,8 +328,8 @@ def detect_manoeuvres(history: pd.DataFrame, settings: ManoeuvreSettings | None 
             rows.append({"norad_id": norad_id, "time": d.time, "delta_a_km": d.delta_a_km,
                          "delta_i_deg": d.delta_i_deg, "confidence": 1.0 - np.exp(-(d.score - 1.0))})
     table = pd.DataFrame(rows, columns=list(MANOEUVRE_COLUMNS))
-    table["time"] = pd.to_datetime(table["time"])
-    return table
+    return table.astype({"norad_id": "int64", "time": "datetime64[ms]", "delta_a_km": float, "delta_i_deg": float,
+                         "confidence": float})
 
 
 def manoeuvre_evidence(history: pd.DataFrame, settings: ManoeuvreSettings | None = None) -> pd.DataFrame:
