@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 import pandas as pd
-from numpy.lib.stride_tricks import sliding_window_view
 
 __all__ = ["MANOEUVRE_COLUMNS", "ManoeuvreSettings", "detect_manoeuvres", "manoeuvre_evidence",
            "semi_major_axis_km"]
@@ -115,16 +115,30 @@ class _Detection:
     timing: int = 0  # how precisely its test times a burn: 0 (a jump between two sets) is best
 
 
+@numba.njit(cache=True)
 def _running_median(values: np.ndarray, window: int) -> np.ndarray:
-    """Centred running median ignoring NaN; NaN where the window holds fewer than 5 values."""
-    half = window // 2
-    windows = sliding_window_view(np.concatenate([np.full(half, np.nan), values, np.full(window - 1 - half, np.nan)]),
-                                  window)
-    count = np.count_nonzero(~np.isnan(windows), axis=1)
-    ordered = np.sort(windows, axis=1)  # NaN sort last (np.nanmedian is ten times slower on short rows)
-    rows = np.arange(len(values))
-    middle = 0.5 * (ordered[rows, np.maximum(count - 1, 0) // 2] + ordered[rows, count // 2 - (count == 0)])
-    return np.where(count >= 5, middle, np.nan)
+    """Centred running median ignoring NaN; NaN where the window holds fewer than 5 values. The window's
+    values are kept sorted as it slides (one insertion and one removal per step)."""
+    n, half = len(values), window // 2
+    out = np.full(n, np.nan)
+    held = np.empty(window)
+    count = 0
+    for step in range(-(window - 1 - half), n):
+        entering = step + window - 1 - half
+        if 0 <= entering < n and not np.isnan(values[entering]):
+            k = np.searchsorted(held[:count], values[entering])
+            held[k + 1:count + 1] = held[k:count].copy()
+            held[k] = values[entering]
+            count += 1
+        if step >= 0:
+            if count >= 5:
+                out[step] = 0.5 * (held[(count - 1) // 2] + held[count // 2])
+            leaving = step - half
+            if leaving >= 0 and not np.isnan(values[leaving]):
+                k = np.searchsorted(held[:count], values[leaving])
+                held[k:count - 1] = held[k + 1:count].copy()
+                count -= 1
+    return out
 
 
 def _robust_z(values: np.ndarray, window: int, floor: float) -> np.ndarray:
