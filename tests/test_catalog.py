@@ -31,9 +31,18 @@ BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
 def db_url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'catalog.sqlite'}"
-    url = os.environ[POSTGRES_ENV]
     from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
 
+    # one database per pytest-xdist worker: tests running side by side must not drop each other's tables
+    server = make_url(os.environ[POSTGRES_ENV])
+    name = f"{server.database}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        if not connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}).scalar():
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    url = server.set(database=name).render_as_string(hide_password=False)
     engine = create_engine(url)
     with engine.begin() as connection:  # a clean database for every test
         connection.execute(text("DROP TABLE IF EXISTS changes, element_sets, objects, ingests, alembic_version"))
