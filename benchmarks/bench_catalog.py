@@ -83,7 +83,7 @@ def _threshold_curve() -> str:
     points = []
     for scale in (0.5, 0.75, 1.5, 3.0):
         settings = dataclasses.replace(base, **{name: getattr(base, name) * scale for name in (
-            "jump_threshold", "inclination_jump_threshold", "step_threshold", "kink_threshold")})
+            "jump_threshold", "inclination_jump_threshold", "step_threshold", "slope_change_threshold")})
         precision, recall = _leo_precision_recall(_manoeuvre_scores(settings))
         points.append(f"×{scale}: {precision:.2f}/{recall:.2f}")
     return "thresholds " + ", ".join(points)
@@ -129,7 +129,7 @@ def _evidence_ceiling() -> str:
         evidence = manoeuvre_evidence(elements)
         noise_units = np.maximum.reduce([evidence.jump_score * thresholds.jump_threshold,
                                          evidence.step_score * thresholds.step_threshold,
-                                         evidence.slope_change_score * thresholds.kink_threshold])
+                                         evidence.slope_change_score * thresholds.slope_change_threshold])
         epochs = evidence.epoch.to_numpy()
         folder = SHARED_DATA / "tle_history" / "manoeuvre_benchmark_shorten2023"
         position_epochs, position_units = _consecutive_residual_z(overhead.load_elements(folder / f"{satellite}.tle"))

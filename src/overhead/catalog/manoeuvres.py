@@ -1,19 +1,23 @@
 """Manoeuvre detection in element-set histories: changes of semi-major axis or inclination beyond what the
 element-set noise and drag explain.
 
-Two tests run on each object's mean semi-major axis (from the mean motion) and inclination:
+Three tests run on each object's mean semi-major axis (from the mean motion) and inclination, each scored in
+units of the local element-set noise (running medians over ``noise_sets`` sets, so drag's slow drift is the
+baseline):
 
-* a **jump** between consecutive element sets, scored against the local noise of such differences (a running
-  median and median absolute deviation over ``noise_sets`` pairs, so drag's slow drift is the baseline) and kept
-  only when the next element set does not undo it (a lone bad element set is not a manoeuvre);
+* a **jump** between consecutive element sets, kept only when neither of its two sets is contradicted by its
+  neighbours on both sides (a lone bad element set is not a manoeuvre);
 * a **step**: a line plus an offset fitted to ``window_sets`` element sets before and after each candidate,
   leaving ``ramp_sets`` sets out between them. Element sets fitted to tracking that straddles a burn spread the
   change over several sets (older histories spread a few metres over three to five days), which consecutive
   differences miss; the offset, scored against its standard error, does not. The manoeuvre time is where the
-  series first leaves the pre-manoeuvre line.
+  series leaves the line it followed before;
+* a **slope change** at a set, for old histories where a burn shows as a climb lasting a week or two; counted
+  only where no jump or step explains it and where it does not end an earlier climb.
 
-Detections closer than ``merge_days`` are one manoeuvre. Each has a time, the change it made (Δa, Δi) and a
-confidence that grows with how far its score passed the threshold.
+Detections closer than ``merge_days`` are one manoeuvre, timed by its most precise test. Each has a time, the
+change it made (Δa, Δi) and a confidence that grows with how far its score passed the threshold. All objects
+of a table are tested in one pass (laid end to end, apart by gaps wider than any window).
 """
 
 from __future__ import annotations
@@ -33,16 +37,17 @@ MANOEUVRE_COLUMNS = ("norad_id", "time", "delta_a_km", "delta_i_deg", "confidenc
 
 @dataclass(frozen=True)
 class ManoeuvreSettings:
-    """Thresholds of :func:`detect_manoeuvres` (scores are in units of the local noise)."""
+    """Settings of :func:`detect_manoeuvres`. Thresholds are in units of the local noise; windows count
+    element sets; floors keep quiet, quantised histories from dividing by a zero noise."""
 
     jump_threshold: float = 20.0
     inclination_jump_threshold: float = 40.0
     step_threshold: float = 6.0
-    kink_threshold: float = 12.0
+    slope_change_threshold: float = 12.0
     window_sets: int = 5
     ramp_sets: int = 4
-    kink_window_sets: int = 6
-    kink_separation_days: float = 3.0
+    slope_change_window_sets: int = 6
+    slope_change_separation_days: float = 3.0
     longest_climb_days: float = 20.0
     noise_sets: int = 61
     floor_a_km: float = 0.0003
@@ -81,7 +86,7 @@ class _History:
         counts = np.add.reduceat(keep.astype(int), starts) if len(starts) else np.array([], int)
         keep &= np.repeat(counts >= min_sets, np.diff(np.r_[starts, len(ids)]))
         order, ids, epoch = order[keep], ids[keep], epoch[keep]
-        gap = max(s.noise_sets // 2, 2 * s.window_sets + s.ramp_sets, 2 * s.kink_window_sets) + 2
+        gap = max(s.noise_sets // 2, 2 * s.window_sets + s.ramp_sets, 2 * s.slope_change_window_sets) + 2
         first = np.r_[True, ids[1:] != ids[:-1]] if len(ids) else np.array([], bool)
         position = np.arange(len(ids)) + gap * np.cumsum(first)  # each object after a gap
         size = int(position[-1]) + gap + 1 if len(ids) else 0
@@ -179,7 +184,7 @@ def _step_fit(days: np.ndarray, values: np.ndarray, window: int, gap: int):
     return _windowed_fit(days, values, splits, rows, lambda dt: np.broadcast_to(after, dt.shape))
 
 
-def _kink_fit(days: np.ndarray, values: np.ndarray, window: int):
+def _slope_change_fit(days: np.ndarray, values: np.ndarray, window: int):
     """A change of slope at set k, on sets [k-window, k+window)."""
     splits = np.arange(window, len(values) - window + 1)
     rows = splits[:, None] + np.arange(-window, window)[None, :]
@@ -257,20 +262,20 @@ def _onset_day(days, a_km, first_split: int, k: int, offset: float, s: Manoeuvre
     return when
 
 
-def _kink_scores(h: _History, s: ManoeuvreSettings):
-    change, error, _, _ = _kink_fit(h.days, h.a_km, s.kink_window_sets)
-    return _scores(change, error, s.kink_threshold, window=s.noise_sets, floor=s.floor_a_rate_km_day), change
+def _slope_change_scores(h: _History, s: ManoeuvreSettings):
+    change, error, _, _ = _slope_change_fit(h.days, h.a_km, s.slope_change_window_sets)
+    return _scores(change, error, s.slope_change_threshold, window=s.noise_sets, floor=s.floor_a_rate_km_day), change
 
 
-def _kinks(h: _History, s: ManoeuvreSettings) -> list[_Detection]:
+def _slope_changes(h: _History, s: ManoeuvreSettings) -> list[_Detection]:
     """Old element sets fitted over long spans turn a burn into a slow ramp: the decay stops and the
     semi-major axis climbs for days. A change of slope finds it; the burn is where the climb leaves the line of
     the decay."""
-    score, change = _kink_scores(h, s)
+    score, change = _slope_change_scores(h, s)
     found = []
-    for cluster in _clusters(np.flatnonzero(score > 1.0), s.kink_window_sets):
+    for cluster in _clusters(np.flatnonzero(score > 1.0), s.slope_change_window_sets):
         k = cluster[int(np.argmax(score[cluster]))]
-        rise_km = change[k] * (h.days[min(k + s.kink_window_sets, len(h.days)) - 1] - h.days[k])
+        rise_km = change[k] * (h.days[min(k + s.slope_change_window_sets, len(h.days)) - 1] - h.days[k])
         when = _onset_day(h.days, h.a_km, k, k, rise_km, s)
         found.append(_Detection(int(h.norad_id[k]), h.time(when), float(rise_km), 0.0, float(score[k]), timing=2))
     return found
@@ -306,14 +311,14 @@ def _merged(found: list[_Detection], merge_days: float) -> list[_Detection]:
     return out
 
 
-def _unexplained(kinks: list[_Detection], found: list[_Detection], s: ManoeuvreSettings) -> list[_Detection]:
+def _unexplained(slope_changes: list[_Detection], found: list[_Detection], s: ManoeuvreSettings) -> list[_Detection]:
     """Slope changes that no jump or step explains (a manoeuvre also bends the series around it, and a slope
     change places it less precisely) and that do not end the climb of an earlier manoeuvre (a raise spread
     over days bends the series up where it starts and down where it ends)."""
-    separation = np.timedelta64(round(s.kink_separation_days * 86_400e3), "ms")
+    separation = np.timedelta64(round(s.slope_change_separation_days * 86_400e3), "ms")
     climb = np.timedelta64(round(s.longest_climb_days * 86_400e3), "ms")
     kept: list[_Detection] = []
-    for d in kinks:
+    for d in slope_changes:
         if any(abs(f.time - d.time) <= separation for f in found):
             continue
         if any(np.timedelta64(0, "ms") < (d.time - f.time) <= climb and f.delta_a_km * d.delta_a_km < 0
@@ -332,13 +337,13 @@ def detect_manoeuvres(history: pd.DataFrame, settings: ManoeuvreSettings | None 
     if len(h.sets):
         for d in _jumps(h, s) + _steps(h, s):
             by_object.setdefault(d.norad_id, ([], []))[0].append(d)
-        for d in _kinks(h, s):
+        for d in _slope_changes(h, s):
             by_object.setdefault(d.norad_id, ([], []))[1].append(d)
     rows = []
     for norad_id in sorted(by_object):
-        changes, kinks = by_object[norad_id]
+        changes, slope_changes = by_object[norad_id]
         found = _merged(changes, s.merge_days)
-        for d in _merged(found + _unexplained(kinks, found, s), s.merge_days):
+        for d in _merged(found + _unexplained(slope_changes, found, s), s.merge_days):
             rows.append({"norad_id": norad_id, "time": d.time, "delta_a_km": d.delta_a_km,
                          "delta_i_deg": d.delta_i_deg, "confidence": 1.0 - np.exp(-(d.score - 1.0))})
     table = pd.DataFrame(rows, columns=list(MANOEUVRE_COLUMNS))
@@ -360,4 +365,4 @@ def manoeuvre_evidence(history: pd.DataFrame, settings: ManoeuvreSettings | None
                          "epoch": h.epoch0 + (h.days[sets] * 86_400e3).round().astype("timedelta64[ms]"),
                          "jump_score": np.insert(_jump_scores(h, s), 0, 0.0)[sets],
                          "step_score": np.nan_to_num(_step_scores(h, s)[0])[sets],
-                         "slope_change_score": np.nan_to_num(_kink_scores(h, s)[0])[sets]})
+                         "slope_change_score": np.nan_to_num(_slope_change_scores(h, s)[0])[sets]})
