@@ -82,7 +82,7 @@ class _History:
         ids, epoch = ids[order], epoch[order]
         keep = np.ones(len(ids), bool)
         keep[1:] = (ids[1:] != ids[:-1]) | (epoch[1:] != epoch[:-1])  # one element set per epoch
-        starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]] & keep) if len(ids) else np.array([], int)
+        starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]]) if len(ids) else np.array([], int)
         counts = np.add.reduceat(keep.astype(int), starts) if len(starts) else np.array([], int)
         keep &= np.repeat(counts >= min_sets, np.diff(np.r_[starts, len(ids)]))
         order, ids, epoch = order[keep], ids[keep], epoch[keep]
@@ -106,8 +106,14 @@ class _History:
         """Positions that hold an element set."""
         return np.flatnonzero(self.norad_id >= 0)
 
-    def time(self, day: float) -> np.datetime64:
-        return self.epoch0 + np.timedelta64(round(day * 86_400e3), "ms")
+    def time(self, day):
+        """UTC of ``day`` (a number or an array) on this history's day axis."""
+        return self.epoch0 + _duration(day)
+
+
+def _duration(days):
+    """A number (or array) of days as ``timedelta64[ms]``."""
+    return np.round(np.asarray(days, dtype=float) * 86_400e3).astype(np.int64).astype("timedelta64[ms]")
 
 
 @dataclass(frozen=True)
@@ -198,18 +204,17 @@ def _scores(x: np.ndarray, error: np.ndarray, threshold: float, *, window: int, 
     return np.abs(np.nan_to_num(x / np.maximum(noise, floor))) / threshold
 
 
-def _jump_scores(h: _History, s: ManoeuvreSettings) -> np.ndarray:
-    """Per pair of consecutive sets (k, k+1): the larger of the Δa and Δi scores of changes that last."""
+def _jump_scores(h: _History, s: ManoeuvreSettings):
+    """Per pair of consecutive sets (k, k+1): the larger of the Δa and Δi scores of changes that last, Δa, Δi."""
     da, di = np.diff(h.a_km), np.diff(h.inc_deg)
     score_a = np.abs(_robust_z(da, s.noise_sets, s.floor_a_km)) / s.jump_threshold
     score_i = np.abs(_robust_z(di, s.noise_sets, s.floor_i_deg)) / s.inclination_jump_threshold
     kept_a, kept_i = _lasting(h.a_km, da), _lasting(h.inc_deg, di)
-    return np.nan_to_num(np.maximum(np.where(kept_a, score_a, 0.0), np.where(kept_i, score_i, 0.0)))
+    return np.nan_to_num(np.maximum(np.where(kept_a, score_a, 0.0), np.where(kept_i, score_i, 0.0))), da, di
 
 
 def _jumps(h: _History, s: ManoeuvreSettings) -> list[_Detection]:
-    score = _jump_scores(h, s)
-    da, di = np.diff(h.a_km), np.diff(h.inc_deg)
+    score, da, di = _jump_scores(h, s)
     return [_Detection(int(h.norad_id[k + 1]), h.time(_just_before(h.days, k + 1)), float(da[k]), float(di[k]),
                        float(score[k]))
             for k in np.flatnonzero(score > 1.0)]
@@ -236,9 +241,8 @@ def _steps(h: _History, s: ManoeuvreSettings) -> list[_Detection]:
     for cluster in _clusters(np.flatnonzero(score > 1.0), s.ramp_sets + 1):
         k = cluster[int(np.argmax(score[cluster]))]
         when = _onset_day(h.days, h.a_km, cluster[0], k, offset[k], s)
-        found.append(_Detection(int(h.norad_id[k]), h.time(when), float(offset[k]), float(np.nan_to_num(offset_i[k])),
-                                float(score[k]),
-                                timing=1))
+        found.append(_Detection(int(h.norad_id[k]), h.time(when), float(offset[k]),
+                                float(np.nan_to_num(offset_i[k])), float(score[k]), timing=1))
     return found
 
 
@@ -298,7 +302,7 @@ def _merged(found: list[_Detection], merge_days: float) -> list[_Detection]:
     score of its strongest."""
     merged: list[list[_Detection]] = []
     for d in sorted(found, key=lambda d: d.time):
-        if merged and (d.time - merged[-1][0].time) / np.timedelta64(1, "s") < merge_days * 86_400:
+        if merged and d.time - merged[-1][0].time < _duration(merge_days):
             merged[-1].append(d)
         else:
             merged.append([d])
@@ -315,8 +319,7 @@ def _unexplained(slope_changes: list[_Detection], found: list[_Detection], s: Ma
     """Slope changes that no jump or step explains (a manoeuvre also bends the series around it, and a slope
     change places it less precisely) and that do not end the climb of an earlier manoeuvre (a raise spread
     over days bends the series up where it starts and down where it ends)."""
-    separation = np.timedelta64(round(s.slope_change_separation_days * 86_400e3), "ms")
-    climb = np.timedelta64(round(s.longest_climb_days * 86_400e3), "ms")
+    separation, climb = _duration(s.slope_change_separation_days), _duration(s.longest_climb_days)
     kept: list[_Detection] = []
     for d in slope_changes:
         if any(abs(f.time - d.time) <= separation for f in found):
@@ -362,7 +365,7 @@ def manoeuvre_evidence(history: pd.DataFrame, settings: ManoeuvreSettings | None
     if len(sets) == 0:
         return pd.DataFrame(columns=["norad_id", "epoch", "jump_score", "step_score", "slope_change_score"])
     return pd.DataFrame({"norad_id": h.norad_id[sets],
-                         "epoch": h.epoch0 + (h.days[sets] * 86_400e3).round().astype("timedelta64[ms]"),
-                         "jump_score": np.insert(_jump_scores(h, s), 0, 0.0)[sets],
+                         "epoch": h.time(h.days[sets]),
+                         "jump_score": np.insert(_jump_scores(h, s)[0], 0, 0.0)[sets],
                          "step_score": np.nan_to_num(_step_scores(h, s)[0])[sets],
                          "slope_change_score": np.nan_to_num(_slope_change_scores(h, s)[0])[sets]})
