@@ -4,6 +4,7 @@ catalog, and manoeuvre detection on the Shorten et al. (2023) benchmark (precisi
 from __future__ import annotations
 
 import dataclasses
+import functools
 import tempfile
 import time
 import warnings
@@ -41,16 +42,21 @@ def _steady_state_manoeuvre_check(objects: int = 15_000, sets_each: int = 30) ->
     return time.perf_counter() - started, len(base), sets_each
 
 
-def _benchmark_histories():
-    """(satellite, element sets, listed manoeuvres inside the element-set span) of the Shorten 2023 benchmark."""
+@functools.cache
+def _benchmark_histories() -> tuple:
+    """(satellite, catalog, its element table, listed manoeuvres inside the element-set span) of each
+    Shorten 2023 history, read once for all the figures that use them."""
     folder = SHARED_DATA / "tle_history" / "manoeuvre_benchmark_shorten2023"
+    histories = []
     for path in sorted(folder.glob("*.tle")):
-        elements = overhead.load_elements(path).elements
+        catalog = overhead.load_elements(path)
+        elements = catalog.elements
         truth_file = yaml.safe_load((folder / f"manoeuvres_{path.stem}.yaml").read_text())
         truth = pd.to_datetime([str(t) for t in truth_file["manoeuvre_timestamps"]]).to_numpy()
         # manoeuvres before the first or after the last element set cannot show in this history
         epochs = pd.to_datetime(elements.epoch).to_numpy()
-        yield path.stem, elements, truth[(truth >= epochs.min()) & (truth <= epochs.max())]
+        histories.append((path.stem, catalog, elements, truth[(truth >= epochs.min()) & (truth <= epochs.max())]))
+    return tuple(histories)
 
 
 def _matches(found: np.ndarray, truth: np.ndarray, days: float) -> tuple[int, int]:
@@ -62,7 +68,7 @@ def _matches(found: np.ndarray, truth: np.ndarray, days: float) -> tuple[int, in
 
 def _manoeuvre_scores(settings: ManoeuvreSettings | None = None) -> pd.DataFrame:
     rows = []
-    for satellite, elements, truth in _benchmark_histories():
+    for satellite, _, elements, truth in _benchmark_histories():
         found = detect_manoeuvres(elements, settings).time.to_numpy()
         regime = "LEO" if elements.mean_motion_rev_per_day.median() > 5 else "GEO"
         row = {"satellite": satellite, "regime": regime, "truth": len(truth), "found": len(found)}
@@ -123,7 +129,7 @@ def _evidence_ceiling() -> str:
     shown, shown_with_positions, listed = 0, 0, 0
     thresholds = ManoeuvreSettings()
     window = np.timedelta64(36, "h")
-    for satellite, elements, truth in _benchmark_histories():
+    for _, catalog, elements, truth in _benchmark_histories():
         if elements.mean_motion_rev_per_day.median() <= 5:
             continue
         evidence = manoeuvre_evidence(elements)
@@ -131,8 +137,7 @@ def _evidence_ceiling() -> str:
                                          evidence.step_score * thresholds.step_threshold,
                                          evidence.slope_change_score * thresholds.slope_change_threshold])
         epochs = evidence.epoch.to_numpy()
-        folder = SHARED_DATA / "tle_history" / "manoeuvre_benchmark_shorten2023"
-        position_epochs, position_units = _consecutive_residual_z(overhead.load_elements(folder / f"{satellite}.tle"))
+        position_epochs, position_units = _consecutive_residual_z(catalog)
         for t in truth:
             seen = bool(np.any(noise_units[np.abs(epochs - t) <= window] >= 5.0))
             shown += seen
