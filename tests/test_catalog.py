@@ -45,7 +45,8 @@ def db_url(request, tmp_path):
     url = server.set(database=name).render_as_string(hide_password=False)
     engine = create_engine(url)
     with engine.begin() as connection:  # a clean database for every test
-        connection.execute(text("DROP TABLE IF EXISTS changes, element_sets, objects, ingests, alembic_version"))
+        connection.execute(text("DROP TABLE IF EXISTS changes, element_sets, object_revisions, objects, ingests, "
+                                "alembic_version"))
     engine.dispose()
     return url
 

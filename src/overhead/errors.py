@@ -5,7 +5,10 @@
     OverheadError                 (ValueError)  every error overhead raises on purpose
     ├── ElementSetError                         a TLE/OMM record is malformed: carries source, line, record, field
     ├── TimeError                               a time is unreadable, or outside the data that supports it
-    └── PropagationError                        SGP4 refused an element set: carries SGP4's error code
+    ├── PropagationError                        SGP4 refused an element set: carries SGP4's error code
+    ├── IngestRefusedError                      an ingest would shrink a group or store nothing: store unchanged
+    ├── WorkTooLargeError                       work whose estimated size (rows, bytes, memory) is over a limit
+    └── CancelledError                          work stopped because its caller went away
 
 Batch operations (loading a catalog, propagating thousands of satellites) do not raise for one bad
 record: they collect :class:`ElementSetError` objects as ``Catalog.rejects`` and return per-satellite,
@@ -14,7 +17,8 @@ per-time error codes (see :data:`overhead.orbits.sgp4_propagation.SGP4_ERRORS`).
 
 from __future__ import annotations
 
-__all__ = ["ElementSetError", "OverheadError", "PropagationError", "TimeError"]
+__all__ = ["CancelledError", "ElementSetError", "IngestRefusedError", "OverheadError", "PropagationError",
+           "TimeError", "WorkTooLargeError"]
 
 
 class OverheadError(ValueError):
@@ -67,3 +71,15 @@ class PropagationError(OverheadError):
         self.code = code
         self.norad_id = norad_id
         super().__init__(message)
+
+
+class IngestRefusedError(OverheadError):
+    """An ingest that would have emptied or shrunk a group, or stores nothing: the store is unchanged."""
+
+
+class WorkTooLargeError(OverheadError):
+    """Work refused before it starts: its estimated size is over a limit (the message says what to reduce)."""
+
+
+class CancelledError(OverheadError):
+    """Work stopped on request (its client went away, or its job was cancelled)."""

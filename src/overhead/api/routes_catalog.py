@@ -136,6 +136,8 @@ def changes(since: str | None = Query(None, max_length=40, description="changes 
              openapi_extra={"requestBody": {"required": True, "content": {
                  "text/plain": {"schema": {"type": "string"}}, "application/json": {"schema": {"type": "string"}}}}})
 async def ingest(request: Request, group: str = Query("upload", min_length=1, max_length=64),
+                 allow_shrink: bool = Query(False, description="accept an upload reporting fewer objects than "
+                                                               "half of the group's (refused by default)"),
                  state: ServiceState = Depends(service)) -> IngestOut:
     limit = state.settings.max_upload_bytes
     body = bytearray()
@@ -143,15 +145,28 @@ async def ingest(request: Request, group: str = Query("upload", min_length=1, ma
         body += chunk
         if len(body) > limit:
             raise HTTPException(413, f"the upload is larger than {limit:,} bytes: split it into smaller files")
-    text = body.decode("utf-8", errors="replace")
-    if not text.strip():
+    if not bytes(body).strip():
         raise HTTPException(422, "the request body is empty: send the TLE or OMM file's text")
     try:
-        report = state.store.ingest_text(text, source=f"upload ({group})", group=group)
+        report = state.store.ingest_text(bytes(body), source=f"upload ({group})", group=group,
+                                         allow_shrink=allow_shrink)
     except OverheadError as exc:
         raise HTTPException(422, str(exc)) from None
     state.invalidate()
     return IngestOut(ingest_id=report.ingest_id, records=report.records, new_sets=report.new_sets,
                      unchanged_sets=report.unchanged_sets, new_objects=report.new_objects,
-                     updated_objects=report.updated_objects, rejected=[str(r) for r in report.rejected],
-                     changes=len(report.changes))
+                     updated_objects=report.updated_objects, rejected=[str(r)[:300] for r in report.rejected[:1000]],
+                     changes=len(report.changes), complete=report.complete, note=report.note,
+                     sha256=report.sha256, bytes=report.bytes)
+
+
+@router.post("/catalog/undo/{ingest_id}", dependencies=[Depends(require_token)],
+             summary="Undo one ingest: its element sets, new objects and changes removed, replaced rows restored")
+def undo_ingest(ingest_id: int, state: ServiceState = Depends(service)) -> dict[str, int]:
+    try:
+        done = state.store.undo(ingest_id)
+    except OverheadError as exc:
+        raise HTTPException(409 if "cannot be undone" in str(exc) or "already" in str(exc) else 404,
+                            str(exc)) from None
+    state.invalidate()
+    return done

@@ -289,3 +289,8 @@ class IngestOut(BaseModel):
     updated_objects: int
     rejected: list[str]
     changes: int
+    complete: bool = Field(True, description="false: the snapshot looked truncated or had unattributable rejects, "
+                                             "so no object was concluded gone or decayed")
+    note: str = ""
+    sha256: str = Field("", description="SHA-256 of the bytes ingested")
+    bytes: int = 0

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from overhead.catalog.manoeuvres import detect_manoeuvres
-from overhead.catalog.models import ElementSet, SpaceObject
+from overhead.catalog.models import OBJECT_STATE, ElementSet, SpaceObject
 
-__all__ = ["CHANGE_COLUMNS", "detect_changes"]
+__all__ = ["CHANGE_COLUMNS", "detect_changes", "missing_objects"]
 
 CHANGE_COLUMNS = ("norad_id", "name", "object_id", "change", "time", "detail", "confidence")
 DECAY_MEAN_MOTION_REV_DAY = 15.6  # perigee below ~300 km: days to weeks from re-entry
@@ -22,12 +22,15 @@ def naive_utc(t):
     return pd.Timestamp(t).to_pydatetime().replace(tzinfo=None)
 
 
-def detect_changes(connection, *, ingest_id: int, previous_ingest_id: int | None, group: str, new_ids: list[int],
-                   latest: dict, fresh: list) -> pd.DataFrame:
-    """Rows of :data:`CHANGE_COLUMNS` for one ingest (run inside its transaction)."""
+def detect_changes(connection, *, new_ids: list[int], latest: dict, missing: list, fresh: list) -> pd.DataFrame:
+    """Rows of :data:`CHANGE_COLUMNS` for one ingest (run inside its transaction; writes nothing).
+
+    ``missing``: the objects the previous snapshot of the group reported and this complete one does not
+    (:func:`missing_objects`); each is "decayed" where its last mean motion shows a perigee low enough to
+    re-enter within weeks, else "gone" (no longer reported: it may have left the group).
+    """
     rows = _new_objects(new_ids, latest)
-    if previous_ingest_id is not None:
-        rows += _missing_objects(connection, ingest_id, previous_ingest_id, group, set(latest))
+    rows += [_missing_change(connection, obj) for obj in missing]
     rows += _manoeuvres(connection, fresh)
     return pd.DataFrame(rows, columns=list(CHANGE_COLUMNS))
 
@@ -47,32 +50,31 @@ def _new_objects(new_ids: list[int], latest: dict) -> list[dict]:
     return rows
 
 
-def _missing_objects(connection, ingest_id: int, previous_ingest_id: int, group: str, present: set[int]) -> list:
-    """Objects the previous ingest of the group reported and this one does not: decayed or gone."""
-    candidates = connection.execute(select(SpaceObject.norad_id, SpaceObject.name, SpaceObject.object_id,
-                                           SpaceObject.last_epoch)
+def missing_objects(connection, previous_ingest_id: int, group: str, present: set[int]) -> list:
+    """The active objects of ``group`` the previous ingest reported and that are not in ``present`` (full rows)."""
+    candidates = connection.execute(select(SpaceObject.norad_id, *[getattr(SpaceObject, c) for c in OBJECT_STATE])
                                     .where(SpaceObject.group_name == group,
                                            SpaceObject.last_ingest_id == previous_ingest_id,
                                            SpaceObject.status == "active")).all()
-    missing = [c for c in candidates if c.norad_id not in present]
-    rows = []
-    for obj in missing:
-        recent = connection.execute(select(ElementSet.epoch, ElementSet.mean_motion_rev_per_day)
-                                    .where(ElementSet.norad_id == obj.norad_id)
-                                    .order_by(ElementSet.epoch.desc()).limit(10)).all()
-        kind, detail, confidence = "gone", "no longer reported", 0.8
-        if recent:
-            n_last = recent[0].mean_motion_rev_per_day
-            if n_last >= DECAY_MEAN_MOTION_REV_DAY:
-                kind, confidence = "decayed", min(1.0, 0.6 + (n_last - DECAY_MEAN_MOTION_REV_DAY))
-                detail = f"last mean motion {n_last:.3f} rev/day (perigee below ~300 km)"
-                predicted = _predicted_reentry(recent)
-                if predicted is not None:
-                    detail += f"; re-entry predicted about {predicted:%Y-%m-%d}"
-        rows.append({"norad_id": obj.norad_id, "name": obj.name, "object_id": obj.object_id, "change": kind,
-                     "time": obj.last_epoch, "detail": detail, "confidence": confidence})
-        connection.execute(update(SpaceObject).where(SpaceObject.norad_id == obj.norad_id).values(status=kind))
-    return rows
+    return [c for c in candidates if c.norad_id not in present]
+
+
+def _missing_change(connection, obj) -> dict:
+    """One object no longer reported: decayed (with the mean-motion evidence) or gone."""
+    recent = connection.execute(select(ElementSet.epoch, ElementSet.mean_motion_rev_per_day)
+                                .where(ElementSet.norad_id == obj.norad_id)
+                                .order_by(ElementSet.epoch.desc()).limit(10)).all()
+    kind, detail, confidence = "gone", "no longer reported", 0.8
+    if recent:
+        n_last = recent[0].mean_motion_rev_per_day
+        if n_last >= DECAY_MEAN_MOTION_REV_DAY:
+            kind, confidence = "decayed", min(1.0, 0.6 + (n_last - DECAY_MEAN_MOTION_REV_DAY))
+            detail = f"last mean motion {n_last:.3f} rev/day (perigee below ~300 km)"
+            predicted = _predicted_reentry(recent)
+            if predicted is not None:
+                detail += f"; re-entry predicted about {predicted:%Y-%m-%d}"
+    return {"norad_id": obj.norad_id, "name": obj.name, "object_id": obj.object_id, "change": kind,
+            "time": obj.last_epoch, "detail": detail, "confidence": confidence}
 
 
 def _predicted_reentry(recent) -> object | None:

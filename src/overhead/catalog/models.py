@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# the columns of an object's row that an ingest changes (and undo restores)
+OBJECT_STATE = ("name", "object_id", "launch", "group_name", "status", "first_seen", "last_seen", "last_ingest_id",
+                "last_epoch")
 
 
 class Base(DeclarativeBase):
@@ -64,6 +68,31 @@ class Ingest(Base):
     new_objects: Mapped[int] = mapped_column(Integer, default=0)
     updated_objects: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
+    sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)  # of the bytes ingested
+    bytes: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    complete: Mapped[bool] = mapped_column(Boolean, default=True)  # a whole snapshot: gone/decayed concluded
+    note: Mapped[str] = mapped_column(Text, default="")  # why a snapshot was judged incomplete
+    undone_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class ObjectRevision(Base):
+    """An object's row as it was before an ingest changed it (``created``: the ingest added the object), so
+    that the ingest can be undone."""
+
+    __tablename__ = "object_revisions"
+
+    ingest_id: Mapped[int] = mapped_column(ForeignKey("ingests.id"), primary_key=True)
+    norad_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False, index=True)
+    created: Mapped[bool] = mapped_column(Boolean)
+    name: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    object_id: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    launch: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    group_name: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    status: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    first_seen: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    last_seen: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    last_ingest_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_epoch: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class Change(Base):

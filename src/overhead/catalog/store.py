@@ -3,6 +3,13 @@
 Ingestion is one transaction (an interrupted ingest leaves the store as it was), idempotent (an element set is
 stored once, by the fingerprint of its canonical TLE lines) and serialised (SQLite's write lock taken at the
 start, a PostgreSQL advisory lock): a second ingest started meanwhile waits for the first.
+
+An ingest cannot destroy: one that reads no valid element set, or fewer objects than ``min_share`` (default
+half) of what its group holds, changes nothing and raises :class:`~overhead.errors.IngestRefusedError`
+(``allow_shrink=True`` accepts it). Objects are concluded gone or decayed only from a complete snapshot (its
+last record read, every rejected record attributable to an object), and never from a rejected record. Each
+ingest keeps the SHA-256 and size of what it read and the object rows it replaced, so :meth:`CatalogStore.undo`
+restores the store and the changes feed as they were before it.
 """
 
 from __future__ import annotations
@@ -16,16 +23,16 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import bindparam, create_engine, event, func, insert, select, text, update
+from sqlalchemy import bindparam, create_engine, delete, event, func, insert, select, text, update
 from sqlalchemy.engine import Engine
 
 from overhead._resources import user_data_dir
-from overhead.catalog.changes import detect_changes
+from overhead.catalog.changes import detect_changes, missing_objects
 from overhead.catalog.changes import naive_utc as _naive
-from overhead.catalog.models import Change, ElementSet, Ingest, SpaceObject
-from overhead.errors import ElementSetError, OverheadError
+from overhead.catalog.models import OBJECT_STATE, Change, ElementSet, Ingest, ObjectRevision, SpaceObject
+from overhead.errors import ElementSetError, IngestRefusedError, OverheadError
 from overhead.orbits.catalog import Catalog
-from overhead.orbits.elements import read_records, read_text
+from overhead.orbits.elements import last_record_rejected, read_records
 from overhead.orbits.records import ElementRecord
 from overhead.orbits.tle import format_tle, parse_tle_pair
 
@@ -34,6 +41,7 @@ __all__ = ["CatalogStore", "IngestReport", "default_url"]
 BATCH = 2_000
 INGEST_LOCK_KEY = 4_242_001  # PostgreSQL advisory lock serialising ingests
 TEST_PAUSE_ENV = "OVERHEAD_TEST_INGEST_PAUSE_S"  # tests: sleep inside the transaction, to be killed there
+MIN_SHARE = 0.5  # an ingest reading fewer objects than this share of its group's is refused
 
 
 def default_url() -> str:
@@ -52,13 +60,36 @@ class IngestReport:
     updated_objects: int
     rejected: list[ElementSetError] = field(default_factory=list)
     changes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    sha256: str = ""
+    bytes: int = 0
+    complete: bool = True
+    note: str = ""
 
     def text(self) -> str:
         counts = self.changes.change.value_counts().to_dict() if len(self.changes) else {}
         found = ", ".join(f"{n} {kind}" for kind, n in counts.items()) or "no changes"
-        return (f"ingest {self.ingest_id}: {self.records:,} element sets read — {self.new_sets:,} new, "
-                f"{self.unchanged_sets:,} already stored, {len(self.rejected):,} rejected; {self.new_objects:,} new "
-                f"objects, {self.updated_objects:,} updated; {found}")
+        text_ = (f"ingest {self.ingest_id}: {self.records:,} element sets read — {self.new_sets:,} new, "
+                 f"{self.unchanged_sets:,} already stored, {len(self.rejected):,} rejected; {self.new_objects:,} new "
+                 f"objects, {self.updated_objects:,} updated; {found}")
+        if not self.complete:
+            text_ += f"\nincomplete snapshot ({self.note}): no object was concluded gone or decayed"
+        return text_ + f"\n{self.bytes:,} bytes, sha256 {self.sha256[:16]}…; undo with `overhead catalog undo " \
+                       f"{self.ingest_id}`"
+
+
+@dataclass
+class _Snapshot:
+    """What the files of one ingest gave: distinct element sets by fingerprint, rejects, and whether the snapshot
+    is whole enough to conclude that missing objects are gone."""
+
+    rows: dict
+    rejects: list[ElementSetError]
+    records: int
+    sha256: str
+    bytes: int
+    complete: bool
+    note: str
+    truncated: str = ""  # why the file looks cut short, if it does
 
 
 def _utc_now() -> datetime:
@@ -94,48 +125,44 @@ class CatalogStore:
             command.upgrade(config, "head")
 
     # ------------------------------------------------------------------------------------------ ingestion
-    def ingest(self, paths, *, group: str | None = None) -> IngestReport:
+    def ingest(self, paths, *, group: str | None = None, allow_shrink: bool = False,
+               min_share: float = MIN_SHARE) -> IngestReport:
         """Ingest TLE/OMM files (or folders of them) as one transaction; returns what was found.
 
         ``group`` names the snapshot series (default: the first file's stem, e.g. ``active``): objects reported
-        by the previous ingest of the group and missing from this one are reported gone (or decayed).
+        by the previous ingest of the group and missing from this complete one are reported gone (or decayed).
+        An ingest reading no valid element set, or fewer objects than ``min_share`` of those the group holds, is
+        refused (:class:`IngestRefusedError`, nothing changed) unless ``allow_shrink``.
         """
         files = _expand(paths)
-        return self._ingest_texts([read_text(path) for path in files], group or files[0].stem,
-                                  "; ".join(map(str, files)))
+        blobs = [(path.read_bytes(), str(path)) for path in files]
+        return self._ingest_blobs(blobs, group or files[0].stem, "; ".join(map(str, files)),
+                                  allow_shrink=allow_shrink, min_share=min_share)
 
-    def ingest_text(self, text_: str, *, source: str = "upload", group: str = "upload") -> IngestReport:
+    def ingest_text(self, text_: str | bytes, *, source: str = "upload", group: str = "upload",
+                    allow_shrink: bool = False, min_share: float = MIN_SHARE) -> IngestReport:
         """Ingest the TLE/OMM text of one file (an upload) as one transaction, like :meth:`ingest`."""
-        return self._ingest_texts([(text_, source)], group, source)
+        data = text_.encode("utf-8", errors="replace") if isinstance(text_, str) else bytes(text_)
+        return self._ingest_blobs([(data, source)], group, source, allow_shrink=allow_shrink, min_share=min_share)
 
-    def _ingest_texts(self, texts: list[tuple[str, str]], group: str, sources: str) -> IngestReport:
-        records, rejects = [], []
-        for text_, source in texts:
-            found, bad, _ = read_records(text_, source=source)
-            records += found
-            rejects += bad
-        # one row per distinct element set, keyed by its canonical TLE lines
-        rows: dict[str, tuple[ElementRecord, tuple[str, str]]] = {}
-        for record in records:
-            try:
-                lines = format_tle(record)
-                parse_tle_pair(*lines)
-            except (ValueError, ElementSetError) as exc:
-                rejects.append(ElementSetError(f"cannot be stored as a TLE: {exc}", norad_id=record.norad_id))
-                continue
-            rows.setdefault(_fingerprint(lines), (record, lines))
+    def _ingest_blobs(self, blobs: list[tuple[bytes, str]], group: str, sources: str, *, allow_shrink: bool,
+                      min_share: float) -> IngestReport:
+        snapshot = _read_snapshot(blobs)
         with self.engine.begin() as connection:
             if self.engine.dialect.name == "postgresql":
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INGEST_LOCK_KEY})
-            return self._ingest_locked(connection, rows, rejects, sources, group, len(records))
+            _refuse_shrink(connection, snapshot, group, allow_shrink=allow_shrink, min_share=min_share)
+            return self._ingest_locked(connection, snapshot, sources, group)
 
-    def _ingest_locked(self, connection, rows, rejects, source: str, group: str, n_records: int) -> IngestReport:
+    def _ingest_locked(self, connection, snapshot: _Snapshot, source: str, group: str) -> IngestReport:
         now = _utc_now()
+        rows, rejects = snapshot.rows, snapshot.rejects
         previous_ingest = connection.execute(
-            select(func.max(Ingest.id)).where(Ingest.group_name == group)).scalar()
-        ingest_id = connection.execute(insert(Ingest).values(source=source, group_name=group, started_at=now,
-                                                             records=n_records, rejected=len(rejects))
-                                       .returning(Ingest.id)).scalar_one()
+            select(func.max(Ingest.id)).where(Ingest.group_name == group, Ingest.undone_at.is_(None))).scalar()
+        ingest_id = connection.execute(insert(Ingest).values(
+            source=source, group_name=group, started_at=now, records=snapshot.records, rejected=len(rejects),
+            sha256=snapshot.sha256, bytes=snapshot.bytes, complete=snapshot.complete, note=snapshot.note)
+            .returning(Ingest.id)).scalar_one()
         fingerprints = list(rows)
         stored = set()
         for k in range(0, len(fingerprints), BATCH):
@@ -148,13 +175,14 @@ class CatalogStore:
         for record, _ in rows.values():
             if record.norad_id not in latest or record.epoch > latest[record.norad_id].epoch:
                 latest[record.norad_id] = record
-        known = {}
         ids = list(latest)
-        for k in range(0, len(ids), BATCH):
-            for row in connection.execute(select(SpaceObject.norad_id, SpaceObject.last_epoch, SpaceObject.status)
-                                          .where(SpaceObject.norad_id.in_(ids[k:k + BATCH]))):
-                known[row.norad_id] = row
+        known = _object_rows(connection, ids)
         new_ids = [n for n in ids if n not in known]
+        missing: list = []
+        if previous_ingest is not None and snapshot.complete:
+            protected = {r.norad_id for r in rejects if r.norad_id is not None}
+            missing = missing_objects(connection, previous_ingest, group, set(latest) | protected)
+        _record_revisions(connection, ingest_id, new_ids, list(known.values()) + missing)
         if new_ids:
             connection.execute(insert(SpaceObject), [_object_row(latest[n], group, now, ingest_id) for n in new_ids])
         updates = [{"key": n, "name": latest[n].name, "object_id": latest[n].object_id,
@@ -171,8 +199,12 @@ class CatalogStore:
         for k in range(0, len(fresh), BATCH):
             connection.execute(insert(ElementSet), [_element_row(fp, record, lines, ingest_id)
                                                     for fp, record, lines in fresh[k:k + BATCH]])
-        changes = detect_changes(connection, ingest_id=ingest_id, previous_ingest_id=previous_ingest, group=group,
-                                 new_ids=new_ids, latest=latest, fresh=[(r, fp) for fp, r, _ in fresh])
+        changes = detect_changes(connection, new_ids=new_ids, latest=latest, missing=missing,
+                                 fresh=[(r, fp) for fp, r, _ in fresh])
+        for kind in ("gone", "decayed"):
+            ended = changes.norad_id[changes.change == kind].tolist()
+            if ended:
+                connection.execute(update(SpaceObject).where(SpaceObject.norad_id.in_(ended)).values(status=kind))
         if len(changes):
             connection.execute(insert(Change), changes.assign(ingest_id=ingest_id).to_dict("records"))
         pause = float(os.environ.get(TEST_PAUSE_ENV, "0") or 0)
@@ -182,8 +214,53 @@ class CatalogStore:
         connection.execute(update(Ingest).where(Ingest.id == ingest_id).values(
             finished_at=_utc_now(), new_sets=len(fresh), unchanged_sets=len(rows) - len(fresh),
             new_objects=len(new_ids), updated_objects=updated))
-        return IngestReport(ingest_id, n_records, len(fresh), len(rows) - len(fresh), len(new_ids), updated,
-                            rejects, changes)
+        return IngestReport(ingest_id, snapshot.records, len(fresh), len(rows) - len(fresh), len(new_ids), updated,
+                            rejects, changes, snapshot.sha256, snapshot.bytes, snapshot.complete, snapshot.note)
+
+    def undo(self, ingest_id: int) -> dict[str, int]:
+        """Take back one ingest: its element sets and changes removed, the objects it added removed, the rows it
+        changed restored. Refused while a later ingest (not undone) touched the same objects: undo that first."""
+        with self.engine.begin() as connection:
+            if self.engine.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INGEST_LOCK_KEY})
+            ingest = connection.execute(select(Ingest).where(Ingest.id == int(ingest_id))).mappings().first()
+            if ingest is None:
+                raise OverheadError(f"no ingest {ingest_id} in the store {self.url}: `overhead catalog ingests` "
+                                    f"lists them")
+            if ingest["undone_at"] is not None:
+                raise OverheadError(f"ingest {ingest_id} was already undone at "
+                                    f"{ingest['undone_at']:%Y-%m-%dT%H:%M:%SZ}")
+            revisions = connection.execute(select(ObjectRevision).where(ObjectRevision.ingest_id == ingest_id)
+                                           ).mappings().all()
+            touched = [r["norad_id"] for r in revisions]
+            later = set()
+            for k in range(0, len(touched), BATCH):
+                later.update(connection.execute(
+                    select(ObjectRevision.ingest_id).join(Ingest, Ingest.id == ObjectRevision.ingest_id)
+                    .where(ObjectRevision.norad_id.in_(touched[k:k + BATCH]), ObjectRevision.ingest_id > ingest_id,
+                           Ingest.undone_at.is_(None)).distinct()).scalars())
+            if later:
+                raise OverheadError(f"ingest {ingest_id} cannot be undone while later ingests changed the same "
+                                    f"objects: undo {', '.join(map(str, sorted(later, reverse=True)))} first")
+            counts = {"changes": connection.execute(delete(Change).where(Change.ingest_id == ingest_id)).rowcount,
+                      "element_sets": connection.execute(delete(ElementSet)
+                                                         .where(ElementSet.ingest_id == ingest_id)).rowcount}
+            created = [r["norad_id"] for r in revisions if r["created"]]
+            for k in range(0, len(created), BATCH):
+                connection.execute(delete(SpaceObject).where(SpaceObject.norad_id.in_(created[k:k + BATCH])))
+            restored = [{"key": r["norad_id"], **{c: r[c] for c in OBJECT_STATE}} for r in revisions
+                        if not r["created"]]
+            if restored:
+                connection.execute(update(SpaceObject).where(SpaceObject.norad_id == bindparam("key"))
+                                   .values(**{c: bindparam(c) for c in OBJECT_STATE}), restored)
+            connection.execute(update(Ingest).where(Ingest.id == ingest_id).values(undone_at=_utc_now()))
+            return {**counts, "objects_removed": len(created), "objects_restored": len(restored)}
+
+    def ingests(self) -> pd.DataFrame:
+        """Every ingest: source, group, when, counts, the SHA-256 and size of what it read, completeness, undo."""
+        with self.engine.connect() as connection:
+            return pd.DataFrame(connection.execute(select(Ingest.__table__).order_by(Ingest.id)).mappings().all(),
+                                columns=[c.name for c in Ingest.__table__.columns])
 
     # ------------------------------------------------------------------------------------------ queries
     def changes(self, since=None) -> pd.DataFrame:
@@ -192,7 +269,7 @@ class CatalogStore:
             query = select(Change.norad_id, Change.name, Change.object_id, Change.change, Change.time, Change.detail,
                            Change.confidence, Change.ingest_id).join(Ingest, Ingest.id == Change.ingest_id)
             if since is None:
-                last = connection.execute(select(func.max(Ingest.id))).scalar()
+                last = connection.execute(select(func.max(Ingest.id)).where(Ingest.undone_at.is_(None))).scalar()
                 query = query.where(Change.ingest_id == last)
             else:
                 query = query.where(Ingest.started_at > _naive(since))
@@ -285,6 +362,74 @@ def _expand(paths) -> list[Path]:
     if not files:
         raise OverheadError("nothing to ingest: no element-set files found")
     return files
+
+
+def _read_snapshot(blobs: list[tuple[bytes, str]]) -> _Snapshot:
+    """Parse every file of an ingest into distinct storable element sets, with its hash and completeness."""
+    records, rejects, notes, truncated = [], [], [], []
+    digest, size = hashlib.sha256(), 0
+    for data, source in blobs:
+        digest.update(data)
+        size += len(data)
+        text_ = data.decode("utf-8", errors="replace")
+        found, bad, fmt = read_records(text_, source=source)
+        records += found
+        rejects += bad
+        if last_record_rejected(text_, fmt, len(found), bad):
+            truncated.append(f"the last record of {source} was rejected: a truncated file?")
+    unattributed = sum(r.norad_id is None for r in rejects)
+    if unattributed:
+        notes.append(f"{unattributed:,} rejected record(s) name no object")
+    # one row per distinct element set, keyed by its canonical TLE lines
+    rows: dict[str, tuple[ElementRecord, tuple[str, str]]] = {}
+    for record in records:
+        try:
+            lines = format_tle(record)
+            parse_tle_pair(*lines)
+        except (ValueError, ElementSetError) as exc:
+            rejects.append(ElementSetError(f"cannot be stored as a TLE: {exc}", norad_id=record.norad_id))
+            continue
+        rows.setdefault(_fingerprint(lines), (record, lines))
+    notes = truncated + notes
+    return _Snapshot(rows, rejects, len(records), digest.hexdigest(), size, not notes, "; ".join(notes),
+                     "; ".join(truncated))
+
+
+def _refuse_shrink(connection, snapshot: _Snapshot, group: str, *, allow_shrink: bool, min_share: float) -> None:
+    """Raise IngestRefusedError (before anything is written) for an ingest with no valid record, a truncated file,
+    or one that reports fewer objects than ``min_share`` of those its group holds."""
+    objects = len({record.norad_id for record, _ in snapshot.rows.values()})
+    held = connection.execute(select(func.count()).select_from(SpaceObject)
+                              .where(SpaceObject.group_name == group, SpaceObject.status == "active")).scalar_one()
+    read = (f"{snapshot.bytes:,} bytes gave {objects:,} objects with valid element sets "
+            f"({len(snapshot.rejects):,} records rejected)")
+    if objects == 0 and not (allow_shrink and held):
+        raise IngestRefusedError(f"ingest refused, nothing changed: {read}; is it an element-set file (TLE or OMM)?")
+    if not allow_shrink and snapshot.truncated:
+        raise IngestRefusedError(f"ingest refused, nothing changed: {read}; {snapshot.truncated}. Fetch the file "
+                                 f"again, or ingest it with --allow-shrink (then nothing is concluded gone)")
+    if not allow_shrink and objects < min_share * held:
+        raise IngestRefusedError(f"ingest refused, nothing changed: {read}, but group {group!r} holds {held:,} "
+                                 f"active objects (less than {min_share:.0%} of them): a partial download or the "
+                                 f"wrong file? If the group really shrank, ingest again with --allow-shrink")
+
+
+def _object_rows(connection, ids: list[int]) -> dict:
+    known = {}
+    for k in range(0, len(ids), BATCH):
+        for row in connection.execute(select(SpaceObject.norad_id, *[getattr(SpaceObject, c) for c in OBJECT_STATE])
+                                      .where(SpaceObject.norad_id.in_(ids[k:k + BATCH]))):
+            known[row.norad_id] = row
+    return known
+
+
+def _record_revisions(connection, ingest_id: int, created: list[int], previous: list) -> None:
+    """Keep the rows an ingest is about to change (and the ids it adds), for :meth:`CatalogStore.undo`."""
+    rows = [{"ingest_id": ingest_id, "norad_id": n, "created": True, **dict.fromkeys(OBJECT_STATE)} for n in created]
+    rows += [{"ingest_id": ingest_id, "norad_id": r.norad_id, "created": False,
+              **{c: getattr(r, c) for c in OBJECT_STATE}} for r in previous]
+    for k in range(0, len(rows), BATCH):
+        connection.execute(insert(ObjectRevision), rows[k:k + BATCH])
 
 
 def _object_row(record: ElementRecord, group: str, now: datetime, ingest_id: int) -> dict:

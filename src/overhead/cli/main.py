@@ -299,7 +299,10 @@ def cmd_catalog(args) -> None:
         return
     store = CatalogStore(args.db)
     if args.action == "ingest":
-        report = store.ingest(args.paths, group=args.group)
+        if not args.paths:
+            raise OverheadError("give the files or folders to ingest: overhead catalog ingest active.tle")
+        report = store.ingest(args.paths, group=args.group, allow_shrink=args.allow_shrink,
+                              min_share=args.min_share)
         for reject in report.rejected[:20]:
             err_console.print(f"[yellow]rejected[/]: {reject}")
         console.print(report.text())
@@ -314,6 +317,18 @@ def cmd_catalog(args) -> None:
         console.print(f"{int(table.too_old.sum()):,} of {len(table):,} active objects have elements too old for "
                       f"{args.accuracy_km:g} km (error model: 1 km + 2 km/day in LEO, 0.5 km/day above)")
         _emit(table, args.output, "objects", float_format="%.3f")
+    elif args.action == "undo":
+        if len(args.paths) != 1 or not args.paths[0].isdigit():
+            raise OverheadError("give one ingest id: overhead catalog undo 12 (overhead catalog ingests lists them)")
+        done = store.undo(int(args.paths[0]))
+        console.print(f"undid ingest {args.paths[0]}: {done['element_sets']:,} element sets and {done['changes']:,} "
+                      f"changes removed, {done['objects_removed']:,} objects removed, {done['objects_restored']:,} "
+                      f"restored")
+    elif args.action == "ingests":
+        from overhead.tables import with_iso_times
+
+        table = with_iso_times(store.ingests(), ("started_at", "finished_at", "undone_at"))
+        _emit(table, args.output, "ingests", float_format="%.6f")
     elif args.action == "history":
         if len(args.paths) != 1 or not args.paths[0].isdigit():
             raise OverheadError("give one NORAD id: overhead catalog history 25544")
@@ -548,14 +563,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_passes)
 
     p = sub.add_parser("catalog", help="the persistent catalog: ingest, changes, history, manoeuvres")
-    p.add_argument("action", choices=("ingest", "changes", "history", "manoeuvres", "quality"))
-    p.add_argument("paths", nargs="*", help="files/folders to ingest; a NORAD id for history; a history file for "
-                                           "manoeuvres")
+    p.add_argument("action", choices=("ingest", "ingests", "undo", "changes", "history", "manoeuvres", "quality"))
+    p.add_argument("paths", nargs="*", help="files/folders to ingest; a NORAD id for history; an ingest id for "
+                                           "undo; a history file for manoeuvres")
     p.add_argument("--db", default=None, help="database URL (default: SQLite in the user's data directory; "
                                               "postgresql://... for PostgreSQL)")
     p.add_argument("--group", default=None, help="snapshot series of this ingest (default: the file's stem)")
     p.add_argument("--since", default=None, help="changes found by ingests after this UTC time (for quality: the "
                                                  "time at which to judge the elements' age)")
+    p.add_argument("--allow-shrink", action="store_true",
+                   help="ingest: accept a file with fewer objects than --min-share of its group (default: refused, "
+                        "nothing changed)")
+    p.add_argument("--min-share", type=float, default=0.5,
+                   help="ingest: the share of the group's active objects a file must report (default 0.5)")
     p.add_argument("--accuracy-km", type=float, default=1.0, help="quality: the position accuracy needed")
     p.add_argument("--plot", help="manoeuvres: a PNG of each object's semi-major axis with the manoeuvres found")
     p.add_argument("-o", "--output")

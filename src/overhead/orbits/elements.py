@@ -12,7 +12,7 @@ from overhead.orbits.omm import iter_omm, record_from_omm
 from overhead.orbits.records import ElementRecord
 from overhead.orbits.tle import parse_tle_pair
 
-__all__ = ["detect_format", "read_records"]
+__all__ = ["detect_format", "last_record_rejected", "read_records"]
 
 FORMATS = ("tle", "omm-json", "omm-csv", "omm-xml", "omm-kvn")
 
@@ -102,6 +102,18 @@ def read_records(text: str, *, source: str | None = None,
         except ElementSetError as exc:
             rejects.append(exc)
     return records, rejects, fmt
+
+
+def last_record_rejected(text: str, fmt: str, n_records: int, rejects: list[ElementSetError]) -> bool:
+    """Whether the last record of a file was rejected: the mark of a truncated download."""
+    if not rejects:
+        return False
+    if fmt == "tle":
+        numbered = [k for k, line in enumerate(text.splitlines(), start=1) if line.strip()]
+        last_line = numbered[-1] if numbered else 0
+        return any(r.line is not None and r.line >= last_line - 1 for r in rejects)
+    last = n_records + len(rejects)
+    return any(r.record is None or r.record >= last for r in rejects)
 
 
 def read_text(path_or_text: str | Path) -> tuple[str, str | None]:

@@ -1,6 +1,12 @@
 """CCSDS Orbit Mean-elements Messages (OMM) in CSV, JSON, XML and KVN.
 
 CelesTrak's JSON gives numbers, Space-Track's gives strings; both are read. Keys follow CCSDS 502.0-B-3.
+
+Every record accepted can be written back, as OMM and as a TLE: numbers are ASCII decimal (no Unicode digits,
+underscores or non-finite values), within their physical ranges and within what the TLE's fields hold (|n-dot|
+< 1 rev/day², n-double-dot and B* under 1e9 in magnitude); the epoch is ISO-8601 (calendar or day-of-year
+form) between 1957 and 2100; names have no control characters and at most 64 characters, designators are
+``YYYY-NNNP[PP]`` (launch years 1957-2056, as a TLE can write them) or blank.
 """
 
 from __future__ import annotations
@@ -9,6 +15,7 @@ import csv
 import io
 import json
 import math
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Mapping
 
@@ -45,9 +52,23 @@ DEFAULTS = {"MEAN_MOTION_DOT": 0.0, "MEAN_MOTION_DDOT": 0.0, "EPHEMERIS_TYPE": 0
             "REV_AT_EPOCH": 0}
 
 
+_NUMBER_TEXT = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]{1,3})?$")
+_EPOCH_TEXT = re.compile(r"^([0-9]{4})-(?:([0-9]{2})-([0-9]{2})|([0-9]{3}))"
+                         r"T([0-9]{2}):([0-9]{2}):([0-9]{2}(?:\.[0-9]{1,9})?)$")
+_OBJECT_ID_TEXT = re.compile(r"^(19[5-9][0-9]|20[0-5][0-9])-[0-9]{3}[A-Z]{1,3}$")
+EPOCH_RANGE = (np.datetime64("1957-01-01", "us"), np.datetime64("2100-01-01", "us"))
+MAX_NAME_CHARS = 64
+# what a TLE's fields can hold (the store keeps every element set as a TLE)
+TLE_LIMITS = {"MEAN_MOTION_DOT": 0.99999999, "MEAN_MOTION_DDOT": 0.99999e9, "BSTAR": 0.99999e9}
+
+
 def _number(value, kind, key: str, where: dict):
     if isinstance(value, bool):
         raise ElementSetError(f"{key} is a boolean, expected a number", field=key, **where)
+    if isinstance(value, str) and not _NUMBER_TEXT.match(value.strip()):
+        raise ElementSetError(f"{key} {value[:40]!r} is not a decimal number", field=key, **where)
+    if not isinstance(value, str | int | float):
+        raise ElementSetError(f"{key} is a {type(value).__name__}, expected a number", field=key, **where)
     try:
         if kind is int:
             number = float(value)
@@ -56,7 +77,7 @@ def _number(value, kind, key: str, where: dict):
             return int(number)
         number = float(value)
     except (TypeError, ValueError):
-        raise ElementSetError(f"{key} {value!r} is not a {'whole ' if kind is int else ''}number",
+        raise ElementSetError(f"{key} {str(value)[:40]!r} is not a {'whole ' if kind is int else ''}number",
                               field=key, **where) from None
     if not math.isfinite(number):
         raise ElementSetError(f"{key} {value!r} is not finite", field=key, **where)
@@ -67,13 +88,37 @@ def _epoch(value, where: dict) -> np.datetime64:
     text = str(value).strip()
     if text.endswith("Z"):
         text = text[:-1]
+    match = _EPOCH_TEXT.match(text)
     try:
-        if "T" not in text or len(text) < 19:
+        if not match:
             raise ValueError
-        return np.datetime64(text, "ns")
+        year, month, day, day_of_year, hour, minute, second = match.groups()
+        if day_of_year is not None:
+            date = np.datetime64(f"{year}-01-01", "us") + np.timedelta64(int(day_of_year) - 1, "D")
+            if int(day_of_year) < 1 or str(date.astype("datetime64[Y]")) != year:
+                raise ValueError
+        else:
+            date = np.datetime64(f"{year}-{month}-{day}", "us")
+        if int(hour) > 23 or int(minute) > 59 or float(second) >= 60:
+            raise ValueError
+        epoch = date + np.timedelta64(round((int(hour) * 3600 + int(minute) * 60 + float(second)) * 1e6), "us")
     except ValueError:
-        raise ElementSetError(f"EPOCH {value!r} is not an ISO-8601 time like 2026-05-30T12:00:00.000000",
+        raise ElementSetError(f"EPOCH {str(value)[:40]!r} is not an ISO-8601 time like 2026-05-30T12:00:00.000000",
                               field="EPOCH", **where) from None
+    if not EPOCH_RANGE[0] <= epoch < EPOCH_RANGE[1]:
+        raise ElementSetError(f"EPOCH {str(value)[:40]!r} is outside 1957 to 2100", field="EPOCH", **where)
+    return epoch.astype("datetime64[ns]")
+
+
+def _text_field(upper: dict, key: str, where: dict, *, pattern: re.Pattern | None = None,
+                form: str = "") -> str:
+    text = str(upper.get(key) or "").strip()
+    if len(text) > MAX_NAME_CHARS or not text.isprintable():
+        raise ElementSetError(f"{key} {text[:40]!r} has control characters or more than {MAX_NAME_CHARS} "
+                              f"characters", field=key, **where)
+    if pattern is not None and text and not pattern.match(text):
+        raise ElementSetError(f"{key} {text[:40]!r} is not {form}", field=key, **where)
+    return text
 
 
 def record_from_omm(fields: Mapping[str, object], *, source: str | None = None,
@@ -95,13 +140,18 @@ def record_from_omm(fields: Mapping[str, object], *, source: str | None = None,
             if not inside:
                 raise ElementSetError(f"{key} {value} is outside its valid range {low} to {high}",
                                       field=key, norad_id=values.get("norad_id"), **where)
+        if key in TLE_LIMITS and abs(value) > TLE_LIMITS[key]:
+            raise ElementSetError(f"{key} {value} is larger in magnitude than a TLE can hold "
+                                  f"({TLE_LIMITS[key]:g})", field=key, norad_id=values.get("norad_id"), **where)
         values[name] = value
-    classification = str(upper.get("CLASSIFICATION_TYPE") or "U").strip() or "U"
+    classification = _text_field(upper, "CLASSIFICATION_TYPE", where, pattern=re.compile("^[UCS]$"),
+                                 form="U, C or S") or "U"
     return ElementRecord(
-        classification=classification[0],
-        object_id=str(upper.get("OBJECT_ID") or "").strip(),
+        classification=classification,
+        object_id=_text_field(upper, "OBJECT_ID", where, pattern=_OBJECT_ID_TEXT,
+                              form="an international designator like 1998-067A (launch years 1957-2056)"),
         epoch=_epoch(upper["EPOCH"], where),
-        name=str(upper.get("OBJECT_NAME") or "").strip(),
+        name=_text_field(upper, "OBJECT_NAME", where),
         **values,
     )
 
@@ -199,9 +249,13 @@ def iter_omm(text: str, fmt: str, *, source: str | None = None) -> Iterator[tupl
 
 def _iter_json(text: str, source: str | None):
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
         raise ElementSetError(f"not valid JSON: {exc.msg}", source=source, line=exc.lineno) from None
+    except RecursionError:
+        raise ElementSetError("JSON nested too deeply for an OMM (a list of flat objects)", source=source) from None
+    except ValueError as exc:
+        raise ElementSetError(f"not valid JSON: {exc}", source=source) from None
     if isinstance(data, dict):
         data = [data]
     if not isinstance(data, list):
@@ -212,6 +266,10 @@ def _iter_json(text: str, source: str | None):
         else:
             yield number, ElementSetError(f"record is a {type(item).__name__}, expected an object",
                                           source=source, record=number)
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def _iter_xml(text: str, source: str | None):

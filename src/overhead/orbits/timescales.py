@@ -8,6 +8,7 @@ IERS Bulletin C table; UT1 − UTC from the IERS EOP table (:mod:`overhead.orbit
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import lru_cache
 
 import numpy as np
@@ -29,6 +30,9 @@ JD_UNIX_EPOCH = 2440587.5
 MJD_OFFSET = 2400000.5
 NS_PER_DAY = 86_400 * 10**9
 TT_MINUS_TAI_S = 32.184
+# ISO-8601 calendar date, optionally with a time of day (ASCII digits only)
+_ISO_TIME = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}(:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?)?)?$")
+NS_RANGE = (np.datetime64("1678-01-01", "us"), np.datetime64("2261-12-31", "us"))  # what datetime64[ns] holds
 
 
 def to_datetime64(values) -> np.ndarray:
@@ -66,11 +70,17 @@ def _one_datetime64(value) -> np.datetime64:
             text = text[:-1]
         elif text.endswith("+00:00"):
             text = text[:-6]
+        shown = value[:40]
+        if not _ISO_TIME.match(text):  # numpy would read '1234567890' as a year, and wrap it
+            raise TimeError(f"cannot read {shown!r} as a UTC time; use ISO-8601 such as '2026-05-30T12:00:00Z'")
         try:
-            return np.datetime64(text, "ns")
+            coarse = np.datetime64(text.replace(" ", "T"), "us")
         except ValueError as exc:
-            raise TimeError(f"cannot read {value!r} as a UTC time; use ISO-8601 such as "
+            raise TimeError(f"cannot read {shown!r} as a UTC time; use ISO-8601 such as "
                             f"'2026-05-30T12:00:00Z'") from exc
+        if not NS_RANGE[0] <= coarse <= NS_RANGE[1]:
+            raise TimeError(f"{shown!r} is outside the times overhead represents (1678 to 2261)")
+        return np.datetime64(text.replace(" ", "T"), "ns")
     raise TimeError(f"cannot read {value!r} as a UTC time")
 
 

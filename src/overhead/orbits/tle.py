@@ -2,6 +2,17 @@
 
 Column layout (1-based, inclusive) from the Space-Track/CelesTrak TLE definition. Lines may carry text
 after column 69 (Vallado's verification file does); it is ignored, as python-sgp4 ignores it.
+
+The parser never guesses: every field is checked character by character against its column format before it
+is read (ASCII digits only, blanks only where the format allows them, the separator columns blank), so a
+damaged line is a reject naming its line and field rather than a plausible wrong value. In particular:
+
+- eccentricity is exactly 7 digits: ``' 001729'`` is refused (python-sgp4 would read blanks as zeros; a blank
+  in an implied-decimal field is more often a shifted column than a zero);
+- the mean-motion derivative is a sign (blank, ``+`` or ``-``), a point and 8 digits: ``1.00000155`` is
+  refused (a ``1`` in the sign column passes the checksum, since ``-`` also counts 1);
+- the second derivative and B* are a sign, 5 digits, an exponent sign and 1 digit (``' 12345-4'``);
+- Alpha-5 satellite numbers are a capital letter other than I and O and 4 digits, as defined by Space-Track.
 """
 
 from __future__ import annotations
@@ -29,14 +40,43 @@ LINE2_FIELDS = (
     ("eccentricity", 27, 33), ("argument_of_perigee", 35, 42), ("mean_anomaly", 44, 51),
     ("mean_motion", 53, 63), ("revolution_number", 64, 68), ("checksum", 69, 69),
 )
-_EXPONENT_FIELD = re.compile(r"^([+-]?)(\d{1,5})([+-]\d)$")
-_DECIMAL_FIELD = re.compile(r"^[ +-]?\d*\.\d+$")
+_EXPONENT_FIELD = re.compile(r"^([ +-])([0-9]{5})([+-][0-9])$")
+# the exact column formats (ASCII only); a field that does not match is rejected before it is read
+_ANGLE = r"^ *[0-9]{1,3}\.[0-9]{1,7}$"
+FIELD_FORMATS = {
+    "satellite_number": (re.compile(r"^( *[0-9]{1,5}|[A-HJ-NP-Z][0-9]{4})$"),
+                         "5 digits, or Alpha-5: a capital letter other than I and O, then 4 digits"),
+    "classification": (re.compile(r"^[UCS ]$"), "U, C, S or blank"),
+    "international_designator": (re.compile(r"^([0-9]{5}[A-Z ]{3}| {8})$"),
+                                 "YYNNNPPP: 2-digit year, 3-digit launch number, up to 3 capital letters"),
+    "epoch_year": (re.compile(r"^[0-9]{2}$"), "2 digits"),
+    "epoch_day": (re.compile(r"^[0-9]{3}\.[0-9]{8}$"), "DDD.DDDDDDDD (day of the year with 8 decimals)"),
+    "mean_motion_dot": (re.compile(r"^[ +-]\.[0-9]{8}$"), "a sign (blank, + or -), a point and 8 digits"),
+    "mean_motion_ddot": (_EXPONENT_FIELD, "the ' 12345-4' exponent form (sign, 5 digits, exponent sign, digit)"),
+    "bstar": (_EXPONENT_FIELD, "the ' 12345-4' exponent form (sign, 5 digits, exponent sign, digit)"),
+    "ephemeris_type": (re.compile(r"^[0-9 ]$"), "one digit or blank"),
+    "element_set_number": (re.compile(r"^ *[0-9]{0,4}$"), "up to 4 digits, right-aligned"),
+    "inclination": (re.compile(_ANGLE), "degrees as DDD.DDDD"),
+    "right_ascension": (re.compile(_ANGLE), "degrees as DDD.DDDD"),
+    "eccentricity": (re.compile(r"^[0-9]{7}$"), "7 digits with an implied leading decimal point"),
+    "argument_of_perigee": (re.compile(_ANGLE), "degrees as DDD.DDDD"),
+    "mean_anomaly": (re.compile(_ANGLE), "degrees as DDD.DDDD"),
+    "mean_motion": (re.compile(r"^ *[0-9]{1,2}\.[0-9]{1,10}$"), "revolutions per day as NN.NNNNNNNN"),
+    "revolution_number": (re.compile(r"^ *[0-9]{0,5}$"), "up to 5 digits, right-aligned"),
+    "checksum": (re.compile(r"^[0-9]$"), "one digit"),
+}
+# columns (1-based) that must be blank between the fields
+LINE1_BLANKS = (2, 9, 18, 33, 44, 53, 62, 64)
+LINE2_BLANKS = (2, 8, 17, 26, 34, 43, 52)
 MAX_MEAN_MOTION_REV_DAY = 20.0  # above this a "satellite" would orbit inside the Earth
 
 
+_DIGITS = "0123456789"
+
+
 def checksum(line: str) -> int:
-    """The modulo-10 checksum of columns 1-68: digits count their value, '-' counts 1."""
-    return sum(int(c) if c.isdigit() else (1 if c == "-" else 0) for c in line[:68]) % 10
+    """The modulo-10 checksum of columns 1-68: ASCII digits count their value, '-' counts 1."""
+    return sum(_DIGITS.index(c) if c in _DIGITS else (1 if c == "-" else 0) for c in line[:68]) % 10
 
 
 def _field(line: str, spec: tuple[str, int, int]) -> str:
@@ -54,54 +94,44 @@ class _Locator:
                                field=field, norad_id=self.norad_id)
 
 
-def _float(text: str, where: _Locator, which: int, field: str) -> float:
-    stripped = text.strip()
-    if not stripped:
-        raise where.error(which, field, f"{field} is blank")
-    try:
-        return float(stripped)
-    except ValueError:
-        raise where.error(which, field, f"{field} {text!r} is not a number") from None
+def _checked(fields: dict[str, str], name: str, where: _Locator, which: int) -> str:
+    """A field's text after checking it against its column format."""
+    text = fields[name]
+    pattern, form = FIELD_FORMATS[name]
+    if not pattern.match(text):
+        raise where.error(which, name, f"{name} {text!r} is not in its column format: {form}")
+    return text
 
 
-def _int(text: str, where: _Locator, which: int, field: str, *, blank: int | None = None) -> int:
-    stripped = text.strip()
-    if not stripped and blank is not None:
-        return blank
-    if not stripped.isdigit():
-        raise where.error(which, field, f"{field} {text!r} is not a whole number")
-    return int(stripped)
-
-
-def _exponent_field(text: str, where: _Locator, field: str) -> float:
-    """Read the TLE's implied-decimal exponent form: ' 12345-4' means 0.12345e-4."""
-    match = _EXPONENT_FIELD.match(text.strip())
-    if not match:
-        raise where.error(1, field, f"{field} {text!r} is not in the TLE's ' 12345-4' exponent form")
-    sign, mantissa, exponent = match.groups()
-    value = float(f"0.{mantissa.rjust(5, '0')}e{exponent}")
+def _exponent_field(text: str) -> float:
+    """The TLE's implied-decimal exponent form: ' 12345-4' means 0.12345e-4 (already format-checked)."""
+    sign, mantissa, exponent = _EXPONENT_FIELD.match(text).groups()  # type: ignore[union-attr]
+    value = float(f"0.{mantissa}e{exponent}")
     return -value if sign == "-" else value
 
 
-def _satellite_number(text: str, where: _Locator, which: int) -> int:
+def _satellite_number(text: str) -> int:
+    """Digits or Alpha-5 (already format-checked)."""
     stripped = text.strip()
-    try:
-        if not stripped or (not stripped.isdigit() and not (stripped[0].isalpha()
-                                                          and stripped[1:].isdigit() and len(stripped) == 5)):
-            raise ValueError
-        return from_alpha5(stripped.rjust(5, "0") if stripped.isdigit() else stripped)
-    except (ValueError, KeyError, IndexError):
-        raise where.error(which, "satellite_number",
-                          f"satellite number {text!r} is neither 5 digits nor Alpha-5 (a letter and 4 "
-                          f"digits)") from None
+    return int(stripped) if stripped.isdigit() else from_alpha5(stripped)
+
+
+def _satellite_number_or_none(line1: str, line2: str) -> int | None:
+    """The satellite number both lines agree on, before anything else is checked (to name a reject's object)."""
+    pattern = FIELD_FORMATS["satellite_number"][0]
+    a, b = line1[2:7], line2[2:7]
+    if pattern.match(a) and a == b:
+        return _satellite_number(a)
+    return None
 
 
 def _epoch(year_text: str, day_text: str, where: _Locator) -> np.datetime64:
-    year2 = _int(year_text, where, 1, "epoch_year")
-    day = _float(day_text, where, 1, "epoch_day")
-    if not 1.0 <= day < 367.0:
-        raise where.error(1, "epoch_day", f"epoch day {day} is outside 1 to 366.99999999")
+    year2 = int(year_text)
+    day = float(day_text)
     year = 1900 + year2 if year2 >= 57 else 2000 + year2
+    days_in_year = 366 if (year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)) else 365
+    if not 1.0 <= day < days_in_year + 1:
+        raise where.error(1, "epoch_day", f"epoch day {day} is outside 1 to {days_in_year}.99999999 of {year}")
     # the field resolves 0.864 ms; whole microseconds keep OMM's EPOCH (6 decimals) exact
     microseconds = round((day - 1.0) * 86_400e6)
     return np.datetime64(f"{year:04d}-01-01", "ns") + np.timedelta64(microseconds, "us")
@@ -114,55 +144,59 @@ def _object_id(text: str) -> str:
         return text
     year2 = int(text[:2])
     year = 1900 + year2 if year2 >= 57 else 2000 + year2
-    return f"{year}-{text[2:5]}{text[5:]}"
+    return f"{year}-{text[2:5]}{text[5:].replace(' ', '')}"  # old sets write '92052  A'
 
 
 def parse_tle_pair(line1: str, line2: str, *, source: str | None = None,
                    line_numbers: tuple[int, int] = (1, 2)) -> ElementRecord:
     """Validate and read one TLE; raise :class:`ElementSetError` naming line and field."""
-    where = _Locator(source, line_numbers)
-    for which, line in ((1, line1), (2, line2)):
+    where = _Locator(source, line_numbers, _satellite_number_or_none(line1, line2))
+    for which, line, blanks in ((1, line1, LINE1_BLANKS), (2, line2, LINE2_BLANKS)):
         if not line.startswith(str(which)):
             raise where.error(which, "line_number", f"line {which} of a TLE must start with '{which}', "
                                                     f"got {line[:1]!r}")
         if len(line.rstrip()) < 69:
             raise where.error(which, None, f"line {which} has {len(line.rstrip())} characters; a TLE line "
                                            f"has 69 (is it truncated or missing its checksum?)")
+        if not line[:69].isascii() or not line[:69].isprintable():
+            raise where.error(which, None, f"line {which} has a character that is not printable ASCII in "
+                                           f"columns 1-69 (tabs, no-break spaces and other Unicode are not TLE)")
+        for column in blanks:
+            if line[column - 1] != " ":
+                raise where.error(which, None, f"column {column} of line {which} must be blank (it separates "
+                                               f"two fields), got {line[column - 1]!r}: is a column shifted?")
+        if not "0" <= line[68] <= "9":
+            raise where.error(which, "checksum", f"checksum {line[68]!r} is not a digit")
         expected = checksum(line)
         if line[68] != str(expected):
             raise where.error(which, "checksum", f"checksum is {line[68]!r} but the line sums to "
                                                  f"{expected}; the line is corrupted")
-    norad_id = _satellite_number(_field(line1, LINE1_FIELDS[0]), where, 1)
-    where.norad_id = norad_id
-    if _satellite_number(_field(line2, LINE2_FIELDS[0]), where, 2) != norad_id:
-        raise where.error(2, "satellite_number", f"line 2 is for satellite {_field(line2, LINE2_FIELDS[0])!r} "
-                                                 f"but line 1 for {_field(line1, LINE1_FIELDS[0])!r}")
     f1 = {name: _field(line1, (name, a, b)) for name, a, b in LINE1_FIELDS}
     f2 = {name: _field(line2, (name, a, b)) for name, a, b in LINE2_FIELDS}
-    ndot_text = f1["mean_motion_dot"]
-    if not _DECIMAL_FIELD.match(ndot_text.strip() or "x"):
-        raise where.error(1, "mean_motion_dot", f"mean_motion_dot {ndot_text!r} is not a decimal number")
-    ecc_text = f2["eccentricity"]
-    if not ecc_text.strip().isdigit():
-        raise where.error(2, "eccentricity", f"eccentricity {ecc_text!r} must be 7 digits with an implied "
-                                             f"leading decimal point")
+    norad_id = _satellite_number(_checked(f1, "satellite_number", where, 1))
+    where.norad_id = norad_id
+    if _satellite_number(_checked(f2, "satellite_number", where, 2)) != norad_id:
+        raise where.error(2, "satellite_number", f"line 2 is for satellite {f2['satellite_number']!r} "
+                                                 f"but line 1 for {f1['satellite_number']!r}")
+    c1 = {name: _checked(f1, name, where, 1) for name in f1 if name != "satellite_number"}
+    c2 = {name: _checked(f2, name, where, 2) for name in f2 if name != "satellite_number"}
     record = ElementRecord(
         norad_id=norad_id,
-        classification=f1["classification"].strip() or "U",
-        object_id=_object_id(f1["international_designator"]),
-        epoch=_epoch(f1["epoch_year"], f1["epoch_day"], where),
-        mean_motion_dot=float(ndot_text),
-        mean_motion_ddot=_exponent_field(f1["mean_motion_ddot"], where, "mean_motion_ddot"),
-        bstar=_exponent_field(f1["bstar"], where, "bstar"),
-        ephemeris_type=_int(f1["ephemeris_type"], where, 1, "ephemeris_type", blank=0),
-        element_set_no=_int(f1["element_set_number"], where, 1, "element_set_number", blank=0),
-        inclination_deg=_float(f2["inclination"], where, 2, "inclination"),
-        raan_deg=_float(f2["right_ascension"], where, 2, "right_ascension"),
-        eccentricity=float("0." + ecc_text.strip()),
-        arg_of_pericenter_deg=_float(f2["argument_of_perigee"], where, 2, "argument_of_perigee"),
-        mean_anomaly_deg=_float(f2["mean_anomaly"], where, 2, "mean_anomaly"),
-        mean_motion_rev_per_day=_float(f2["mean_motion"], where, 2, "mean_motion"),
-        rev_at_epoch=_int(f2["revolution_number"], where, 2, "revolution_number", blank=0),
+        classification=c1["classification"].strip() or "U",
+        object_id=_object_id(c1["international_designator"]),
+        epoch=_epoch(c1["epoch_year"], c1["epoch_day"], where),
+        mean_motion_dot=float(c1["mean_motion_dot"]),
+        mean_motion_ddot=_exponent_field(c1["mean_motion_ddot"]),
+        bstar=_exponent_field(c1["bstar"]),
+        ephemeris_type=int(c1["ephemeris_type"].strip() or 0),
+        element_set_no=int(c1["element_set_number"].strip() or 0),
+        inclination_deg=float(c2["inclination"]),
+        raan_deg=float(c2["right_ascension"]),
+        eccentricity=float("0." + c2["eccentricity"]),
+        arg_of_pericenter_deg=float(c2["argument_of_perigee"]),
+        mean_anomaly_deg=float(c2["mean_anomaly"]),
+        mean_motion_rev_per_day=float(c2["mean_motion"]),
+        rev_at_epoch=int(c2["revolution_number"].strip() or 0),
     )
     _check_ranges(record, where)
     return record
@@ -189,10 +223,16 @@ def _check_ranges(r: ElementRecord, where: _Locator) -> None:
 
 def _format_exponent(value: float) -> str:
     """0.28098e-4 → ' 28098-4'; zero → ' 00000+0' (CelesTrak's form)."""
-    if value == 0.0 or not math.isfinite(value):
+    if not math.isfinite(value):
+        raise ValueError(f"{value!r} does not fit the TLE exponent field")
+    if value == 0.0:
         return " 00000+0"
     sign = "-" if value < 0 else " "
     magnitude = abs(value)
+    if magnitude >= 0.999995e9:
+        raise ValueError(f"{value!r} does not fit the TLE exponent field (|value| < 1e9)")
+    if magnitude < 0.5e-14:  # rounds to zero in 5 digits with exponent -9
+        return " 00000+0"
     exponent = math.floor(math.log10(magnitude)) + 1
     mantissa = round(magnitude / 10.0**exponent * 1e5)
     if mantissa >= 100_000:
