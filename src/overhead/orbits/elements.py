@@ -104,16 +104,19 @@ def read_records(text: str, *, source: str | None = None,
     return records, rejects, fmt
 
 
+TRUNCATION_FIELDS = ("line_length", "line_number", "name")  # what a TLE file cut short leaves at its end
+
+
 def last_record_rejected(text: str, fmt: str, n_records: int, rejects: list[ElementSetError]) -> bool:
-    """Whether the last record of a file was rejected: the mark of a truncated download."""
-    if not rejects:
-        return False
+    """Whether a file looks cut short: its last record was rejected as incomplete (a short line, a line 1 with
+    no line 2, a name with no element set; in OMM a missing field), the mark of a truncated download."""
     if fmt == "tle":
         numbered = [k for k, line in enumerate(text.splitlines(), start=1) if line.strip()]
         last_line = numbered[-1] if numbered else 0
-        return any(r.line is not None and r.line >= last_line - 1 for r in rejects)
+        return any(r.line is not None and r.line >= last_line - 1 and r.field in TRUNCATION_FIELDS
+                   for r in rejects)
     last = n_records + len(rejects)
-    return any(r.record is None or r.record >= last for r in rejects)
+    return any((r.record is None or r.record >= last) and "missing" in r.reason for r in rejects)
 
 
 def read_text(path_or_text: str | Path) -> tuple[str, str | None]:

@@ -5,8 +5,8 @@ CelesTrak's JSON gives numbers, Space-Track's gives strings; both are read. Keys
 Every record accepted can be written back, as OMM and as a TLE: numbers are ASCII decimal (no Unicode digits,
 underscores or non-finite values), within their physical ranges and within what the TLE's fields hold (|n-dot|
 < 1 rev/day², n-double-dot and B* under 1e9 in magnitude); the epoch is ISO-8601 (calendar or day-of-year
-form) between 1957 and 2100; names have no control characters and at most 64 characters, designators are
-``YYYY-NNNP[PP]`` (launch years 1957-2056, as a TLE can write them) or blank.
+form) from 1957 to 2056 (the TLE's two-digit year); names have no control characters and at most 64
+characters; designators are ``YYYY-NNNP[PP]`` (launch years 1957-2056, as a TLE writes them) or blank.
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ REQUIRED = ("EPOCH", "MEAN_MOTION", "ECCENTRICITY", "INCLINATION", "RA_OF_ASC_NO
             "MEAN_ANOMALY", "NORAD_CAT_ID", "BSTAR")
 # key → (record field, kind, allowed range as (low, high, inclusive high))
 NUMERIC = {
-    "MEAN_MOTION": ("mean_motion_rev_per_day", float, (0.0, 20.0)),
-    "ECCENTRICITY": ("eccentricity", float, (0.0, 1.0)),
+    "MEAN_MOTION": ("mean_motion_rev_per_day", float, (0.001, 20.0)),  # as the TLE reader's limits
+    "ECCENTRICITY": ("eccentricity", float, (0.0, 0.99999995)),  # 7 digits in a TLE
     "INCLINATION": ("inclination_deg", float, (0.0, 180.0)),
     "RA_OF_ASC_NODE": ("raan_deg", float, (0.0, 360.0)),
     "ARG_OF_PERICENTER": ("arg_of_pericenter_deg", float, (0.0, 360.0)),
@@ -55,8 +55,9 @@ DEFAULTS = {"MEAN_MOTION_DOT": 0.0, "MEAN_MOTION_DDOT": 0.0, "EPHEMERIS_TYPE": 0
 _NUMBER_TEXT = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]{1,3})?$")
 _EPOCH_TEXT = re.compile(r"^([0-9]{4})-(?:([0-9]{2})-([0-9]{2})|([0-9]{3}))"
                          r"T([0-9]{2}):([0-9]{2}):([0-9]{2}(?:\.[0-9]{1,9})?)$")
-_OBJECT_ID_TEXT = re.compile(r"^(19[5-9][0-9]|20[0-5][0-9])-[0-9]{3}[A-Z]{1,3}$")
-EPOCH_RANGE = (np.datetime64("1957-01-01", "us"), np.datetime64("2100-01-01", "us"))
+_OBJECT_ID_TEXT = re.compile(r"^(195[7-9]|19[6-9][0-9]|20[0-4][0-9]|205[0-6])-[0-9]{3}[A-Z]{0,3}$")
+# a TLE's two-digit year holds 1957-2056, and the store keeps every element set as a TLE
+EPOCH_RANGE = (np.datetime64("1957-01-01", "us"), np.datetime64("2057-01-01", "us"))
 MAX_NAME_CHARS = 64
 # what a TLE's fields can hold (the store keeps every element set as a TLE)
 TLE_LIMITS = {"MEAN_MOTION_DOT": 0.99999999, "MEAN_MOTION_DDOT": 0.99999e9, "BSTAR": 0.99999e9}
@@ -106,7 +107,8 @@ def _epoch(value, where: dict) -> np.datetime64:
         raise ElementSetError(f"EPOCH {str(value)[:40]!r} is not an ISO-8601 time like 2026-05-30T12:00:00.000000",
                               field="EPOCH", **where) from None
     if not EPOCH_RANGE[0] <= epoch < EPOCH_RANGE[1]:
-        raise ElementSetError(f"EPOCH {str(value)[:40]!r} is outside 1957 to 2100", field="EPOCH", **where)
+        raise ElementSetError(f"EPOCH {str(value)[:40]!r} is outside 1957 to 2056 (what a TLE can hold)",
+                              field="EPOCH", **where)
     return epoch.astype("datetime64[ns]")
 
 
@@ -135,8 +137,7 @@ def record_from_omm(fields: Mapping[str, object], *, source: str | None = None,
         value = DEFAULTS[key] if raw in (None, "") else _number(raw, kind, key, where)
         if bounds is not None:
             low, high = bounds
-            inside = low < value <= high if key == "MEAN_MOTION" else (
-                low <= value < high if key == "ECCENTRICITY" else low <= value <= high)
+            inside = low <= value < high if key == "ECCENTRICITY" else low <= value <= high
             if not inside:
                 raise ElementSetError(f"{key} {value} is outside its valid range {low} to {high}",
                                       field=key, norad_id=values.get("norad_id"), **where)

@@ -69,6 +69,7 @@ FIELD_FORMATS = {
 LINE1_BLANKS = (2, 9, 18, 33, 44, 53, 62, 64)
 LINE2_BLANKS = (2, 8, 17, 26, 34, 43, 52)
 MAX_MEAN_MOTION_REV_DAY = 20.0  # above this a "satellite" would orbit inside the Earth
+MIN_MEAN_MOTION_REV_DAY = 0.001  # below this its orbit reaches ~10 Earth-Moon distances: not an Earth orbit
 
 
 _DIGITS = "0123456789"
@@ -92,6 +93,14 @@ class _Locator:
     def error(self, which: int, field: str | None, message: str) -> ElementSetError:
         return ElementSetError(message, source=self.source, line=self.line_numbers[which - 1],
                                field=field, norad_id=self.norad_id)
+
+
+def _field_at(which: int, column: int) -> str:
+    """The name of the field of line ``which`` holding ``column`` (1-based)."""
+    for name, first, last in LINE1_FIELDS if which == 1 else LINE2_FIELDS:
+        if first <= column <= last:
+            return name
+    return f"column {column}"
 
 
 def _checked(fields: dict[str, str], name: str, where: _Locator, which: int) -> str:
@@ -156,15 +165,18 @@ def parse_tle_pair(line1: str, line2: str, *, source: str | None = None,
             raise where.error(which, "line_number", f"line {which} of a TLE must start with '{which}', "
                                                     f"got {line[:1]!r}")
         if len(line.rstrip()) < 69:
-            raise where.error(which, None, f"line {which} has {len(line.rstrip())} characters; a TLE line "
-                                           f"has 69 (is it truncated or missing its checksum?)")
-        if not line[:69].isascii() or not line[:69].isprintable():
-            raise where.error(which, None, f"line {which} has a character that is not printable ASCII in "
-                                           f"columns 1-69 (tabs, no-break spaces and other Unicode are not TLE)")
+            raise where.error(which, "line_length", f"line {which} has {len(line.rstrip())} characters; a TLE "
+                                                    f"line has 69 (is it truncated or missing its checksum?)")
+        bad = next((k for k, c in enumerate(line[:69]) if not (" " <= c <= "~")), None)
+        if bad is not None:
+            raise where.error(which, _field_at(which, bad + 1),
+                              f"column {bad + 1} of line {which} holds {line[bad]!r}, not printable ASCII (tabs, "
+                              f"no-break spaces and other Unicode are not TLE)")
         for column in blanks:
             if line[column - 1] != " ":
-                raise where.error(which, None, f"column {column} of line {which} must be blank (it separates "
-                                               f"two fields), got {line[column - 1]!r}: is a column shifted?")
+                raise where.error(which, f"column {column}", f"column {column} of line {which} must be blank (it "
+                                                             f"separates two fields), got {line[column - 1]!r}: is "
+                                                             f"a column shifted?")
         if not "0" <= line[68] <= "9":
             raise where.error(which, "checksum", f"checksum {line[68]!r} is not a digit")
         expected = checksum(line)
@@ -209,8 +221,8 @@ def _check_ranges(r: ElementRecord, where: _Locator) -> None:
         (2, "argument_of_perigee", 0.0 <= r.arg_of_pericenter_deg <= 360.0,
          "argument of perigee must be 0 to 360 deg"),
         (2, "mean_anomaly", 0.0 <= r.mean_anomaly_deg <= 360.0, "mean anomaly must be 0 to 360 deg"),
-        (2, "mean_motion", 0.0 < r.mean_motion_rev_per_day <= MAX_MEAN_MOTION_REV_DAY,
-         f"mean motion must be above 0 and at most {MAX_MEAN_MOTION_REV_DAY:g} rev/day"),
+        (2, "mean_motion", MIN_MEAN_MOTION_REV_DAY <= r.mean_motion_rev_per_day <= MAX_MEAN_MOTION_REV_DAY,
+         f"mean motion must be {MIN_MEAN_MOTION_REV_DAY:g} to {MAX_MEAN_MOTION_REV_DAY:g} rev/day"),
     )
     for which, field, ok, message in checks:
         if not ok:
@@ -255,7 +267,7 @@ def _format_decimal_fraction(value: float) -> str:
 
 
 def _tle_designator(object_id: str) -> str:
-    if len(object_id) >= 9 and object_id[4] == "-":
+    if len(object_id) >= 8 and object_id[4] == "-":
         return object_id[2:4] + object_id[5:]
     return object_id
 
