@@ -25,6 +25,7 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 TOKEN = "test-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
 T0 = "2026-05-30T00:00:00Z"
 TOULOUSE = {"lat_deg": 43.6047, "lon_deg": 1.4442, "alt_m": 150.0}
 ISS = 25544
@@ -202,7 +203,7 @@ def test_bad_requests_say_what_to_do(client):
     r = client.get("/api/positions", params={"ids": "11"})
     assert r.status_code == 404 and "11" in r.json()["detail"]
     r = client.post("/api/jobs/coverage", json={"grid": {"kind": "global", "resolution": 6}, "start": T0,
-                                                "stop": "2026-05-30T01:00:00Z"})
+                                                "stop": "2026-05-30T01:00:00Z"}, headers=AUTH)
     assert r.status_code == 413 and "resolution" in r.json()["detail"]
     stale = client.get("/api/passes", params={**TOULOUSE, "start": "2026-11-25T00:00:00Z", "ids": str(ISS)})
     assert stale.status_code == 422 and "days" in stale.json()["detail"]
@@ -258,7 +259,7 @@ def test_write_endpoints_are_off_without_a_configured_token(tmp_path):
 def _wait(client, job_id: str, timeout_s: float = 120.0) -> dict:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        job = client.get(f"/api/jobs/{job_id}").json()
+        job = client.get(f"/api/jobs/{job_id}", headers=AUTH).json()
         if job["state"] in ("done", "failed", "cancelled"):
             return job
         time.sleep(0.2)
@@ -270,12 +271,12 @@ def test_coverage_job_matches_access_windows(client):
     points = [{"id": "quito", "lat_deg": -0.18, "lon_deg": -78.47}, {"id": "oslo", "lat_deg": 59.91, "lon_deg": 10.75}]
     span = {"start": T0, "stop": "2026-05-30T12:00:00Z"}
     created = client.post("/api/jobs/coverage", json={"group": "stations", "grid": {"kind": "points", "points": points},
-                                                      **span, "constraints": {"min_elevation_deg": 10}})
+                                                      **span, "constraints": {"min_elevation_deg": 10}}, headers=AUTH)
     assert created.status_code == 202
-    assert client.get(f"/api/jobs/{created.json()['id']}/result").status_code in (200, 409)
+    assert client.get(f"/api/jobs/{created.json()['id']}/result", headers=AUTH).status_code in (200, 409)
     job = _wait(client, created.json()["id"])
     assert job["state"] == "done", job
-    result = client.get(f"/api/jobs/{job['id']}/result").json()
+    result = client.get(f"/api/jobs/{job['id']}/result", headers=AUTH).json()
     windows = client.post("/api/access", json={"group": "stations", "targets": points, **span,
                                                "constraints": {"min_elevation_deg": 10}}).json()
     for point in result["points"]:
@@ -288,9 +289,9 @@ def test_coverage_job_matches_access_windows(client):
             covered += max(0.0, b - max(a, end))
             end = max(end, b)
         assert point["covered_s"] == pytest.approx(covered, abs=1e-3 * len(mine))  # API times are to the ms
-    csv = client.get(f"/api/jobs/{job['id']}/result", params={"format": "csv"}).text
+    csv = client.get(f"/api/jobs/{job['id']}/result", params={"format": "csv"}, headers=AUTH).text
     assert csv.splitlines()[0].startswith("id,lon_deg,lat_deg,accesses")
-    geojson = client.get(f"/api/jobs/{job['id']}/result", params={"format": "geojson"}).json()
+    geojson = client.get(f"/api/jobs/{job['id']}/result", params={"format": "geojson"}, headers=AUTH).json()
     assert len(geojson["features"]) == 2
 
 
@@ -299,9 +300,9 @@ def test_plan_job_is_inside_access_windows(client):
                 {"id": "madrid", "lat_deg": 40.417, "lon_deg": -3.704, "priority": 1}]
     body = {"group": "resource", "requests": requests, "start": T0, "stop": "2026-05-30T12:00:00Z",
             "agility": {"max_off_nadir_deg": 25}, "solver": "cp-sat", "time_limit_s": 5}
-    job = _wait(client, client.post("/api/jobs/plan", json=body).json()["id"])
+    job = _wait(client, client.post("/api/jobs/plan", json=body, headers=AUTH).json()["id"])
     assert job["state"] == "done", job
-    plan = client.get(f"/api/jobs/{job['id']}/result").json()
+    plan = client.get(f"/api/jobs/{job['id']}/result", headers=AUTH).json()
     images = [(sat, a) for sat, s in plan["satellites"].items() for a in s["acquisitions"]]
     assert plan["value"] == sum(a["priority"] for _, a in images) > 0
     windows = client.post("/api/access", json={"group": "resource", "targets": [
@@ -313,7 +314,7 @@ def test_plan_job_is_inside_access_windows(client):
     unauthorised = client.delete(f"/api/jobs/{job['id']}")
     assert unauthorised.status_code == 401
     assert client.delete(f"/api/jobs/{job['id']}", headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 204
-    assert client.get(f"/api/jobs/{job['id']}").status_code == 404
+    assert client.get(f"/api/jobs/{job['id']}", headers=AUTH).status_code == 404
 
 
 def test_dashboard_and_offline_assets_are_served(client):
@@ -351,9 +352,9 @@ def test_plan_job_with_stereo_repeat_and_duty_limits(client):
     body = {"group": "resource", "requests": requests, "start": T0, "stop": "2026-05-30T12:00:00Z",
             "agility": {"max_off_nadir_deg": 30, "stereo_separation_s": 30, "max_imaging_s_per_orbit": 60},
             "solver": "cp-sat", "time_limit_s": 5}
-    job = _wait(client, client.post("/api/jobs/plan", json=body).json()["id"])
+    job = _wait(client, client.post("/api/jobs/plan", json=body, headers=AUTH).json()["id"])
     assert job["state"] == "done", job
-    plan = client.get(f"/api/jobs/{job['id']}/result").json()
+    plan = client.get(f"/api/jobs/{job['id']}/result", headers=AUTH).json()
     images = [a for s in plan["satellites"].values() for a in s["acquisitions"]]
     named = {a["request"] for a in images} | {u["request"] for u in plan["unscheduled"]}
     assert named == {"paris", "madrid#1", "madrid#2"}

@@ -19,6 +19,7 @@ import pytest
 from overhead.api.app import web_assets_dir
 
 CHROMIUM = os.environ.get("OVERHEAD_CHROMIUM", "/usr/bin/chromium")
+TOKEN = "dashboard-test-token"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
@@ -45,7 +46,8 @@ def server(tmp_path_factory):
     db = tmp_path_factory.mktemp("web") / "catalog.sqlite"
     overhead_cli = [sys.executable, "-m", "overhead.cli.main"]
     process = subprocess.Popen([*overhead_cli, "serve", "--db", f"sqlite:///{db}", "--port", str(port),
-                                "--scheduler", "none"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                                "--scheduler", "none", "--token", TOKEN], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -171,6 +173,8 @@ def test_the_globe_renders_offline(page, server):
 def test_coverage_heat_map(page, server):
     page.goto(server + "/#tab=coverage")
     page.wait_for_selector("body[data-ready=true]", timeout=60_000)
+    page.fill("#token", TOKEN)
+    page.dispatch_event("#token", "change")
     page.select_option("#coverage-form select[name=group]", "stations")
     page.fill("#coverage-form input[name=hours]", "3")
     page.click("#coverage-form button[type=submit]")
@@ -194,6 +198,7 @@ def test_changes_feed_groups_launches(page, server):
 def test_a_plan_shows_on_the_timeline_and_the_map(page, server):
     page.goto(server + "/#tab=plan")
     page.wait_for_selector("body[data-ready=true]", timeout=60_000)
+    page.fill("#token", TOKEN)
     page.fill("#plan-form textarea", "paris,48.857,2.352,3\nmadrid,40.417,-3.704,1")
     page.click("#plan-form button[type=submit]")
     page.wait_for_function("document.getElementById('plan-summary').textContent.includes('requests imaged')",
@@ -218,4 +223,55 @@ def test_globe_shows_the_selected_satellites_footprint(page, server):
     assert radius_m == pytest.approx(np.radians(footprint_deg) * 6371008.8)
     page.wait_for_timeout(3_000)
     _screenshot(page, "globe-selected")
+    assert page.problems == [] and page.outside == []
+
+
+HOSTILE_NAME = "<img src=x onerror=\"document.title='XSS'\">"
+
+
+def test_hostile_names_from_a_feed_reach_the_page_as_text(page, server):
+    """An object name is outside data: ingested with markup in it, it shows as text and no script runs (the page
+    drew names with d3 .html() before; the CSP forbids inline script as a second line)."""
+    from overhead.orbits.omm import record_to_omm
+    from overhead.orbits.tle import parse_tle_pair
+
+    lines = overhead_sample_lines()
+    omm = {**record_to_omm(parse_tle_pair(lines[1], lines[2])), "NORAD_CAT_ID": 99001, "OBJECT_ID": "2026-999A",
+           "OBJECT_NAME": HOSTILE_NAME}
+    import json
+    report = httpx.post(f"{server}/api/catalog/ingest", params={"group": "hostile"}, content=json.dumps([omm]),
+                        headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"})
+    assert report.status_code == 201, report.text
+    headers = httpx.get(server + "/").headers
+    assert "script-src 'self'" in headers["content-security-policy"] and "unsafe-inline" not in \
+        headers["content-security-policy"].split("script-src")[1].split(";")[0]
+    assert headers["x-content-type-options"] == "nosniff" and headers["x-frame-options"] == "DENY"
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(server + "/#tab=changes")
+    page.wait_for_selector("body[data-ready=true]", timeout=60_000)
+    page.wait_for_selector("#changes .launch", timeout=30_000)
+    assert HOSTILE_NAME in page.inner_text("#changes")  # the markup is shown, as text
+    page.fill("#search", "99001")
+    page.locator("#search-results div").first.click()
+    page.wait_for_selector("#selected-list li", timeout=30_000)
+    assert HOSTILE_NAME in page.inner_text("#selected-list")
+    page.wait_for_timeout(1_000)
+    assert page.title() != "XSS" and dialogs == []
+    assert page.evaluate("document.querySelectorAll('img[src=x], img[onerror]').length") == 0
+    _screenshot(page, "hostile-name")
+    assert page.problems == [] and page.outside == []
+
+
+def overhead_sample_lines() -> list[str]:
+    import overhead
+
+    return overhead.sample_path("stations").read_text().splitlines()
+
+
+def test_api_docs_render_under_the_csp(page, server):
+    page.goto(server + "/docs")
+    page.wait_for_selector(".opblock", timeout=30_000)
+    assert page.locator(".opblock").count() >= 20
+    assert "content-security-policy" in httpx.get(server + "/docs").headers
     assert page.problems == [] and page.outside == []

@@ -8,8 +8,8 @@ import numpy as np
 from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import JSONResponse
 
-from overhead.api.deps import require_token, service
-from overhead.api.jobs import Job
+from overhead.api.deps import job_owner, service
+from overhead.api.jobs import Job, QueueFullError
 from overhead.api.routes_compute import CSV, SEARCH_STEP_S, _csv, constraints_of, targets_of
 from overhead.api.schemas import CoverageRequest, Grid, JobOut, PlanRequest
 from overhead.api.service import ServiceState, parse_span
@@ -60,8 +60,16 @@ def _progress_of(job: Job):
     return report
 
 
+def _submit(state: ServiceState, kind: str, body, work, owner: str) -> dict:
+    try:
+        return state.jobs.submit(kind, body.model_dump(), work, owner=owner).summary()
+    except QueueFullError as exc:
+        raise HTTPException(429, str(exc), headers={"Retry-After": str(exc.retry_after_s)}) from None
+
+
 @router.post("/coverage", response_model=JobOut, status_code=202, summary="Start a coverage and revisit run")
-def start_coverage(body: CoverageRequest, state: ServiceState = Depends(service)) -> JobOut:
+def start_coverage(body: CoverageRequest, state: ServiceState = Depends(service),
+                   owner: str = Depends(job_owner)) -> JobOut:
     from overhead.analysis.coverage import coverage
 
     satellites = state.satellites(body.ids, body.group, body.design)
@@ -80,11 +88,11 @@ def start_coverage(body: CoverageRequest, state: ServiceState = Depends(service)
         result = coverage(satellites, grid, t0, t1, constraints, scheduler=scheduler, progress=_progress_of(job))
         return {"result": result, "grid": grid}
 
-    return state.jobs.submit("coverage", body.model_dump(), work).summary()
+    return _submit(state, "coverage", body, work, owner)
 
 
 @router.post("/plan", response_model=JobOut, status_code=202, summary="Start an observation plan")
-def start_plan(body: PlanRequest, state: ServiceState = Depends(service)) -> JobOut:
+def start_plan(body: PlanRequest, state: ServiceState = Depends(service), owner: str = Depends(job_owner)) -> JobOut:
     satellites = state.satellites(body.ids, body.group, body.design)
     t0, t1 = parse_span(body.start, body.stop, state.default_time()[0], max_days=7)
     span_s = (t1 - t0) / np.timedelta64(1, "s")
@@ -93,7 +101,7 @@ def start_plan(body: PlanRequest, state: ServiceState = Depends(service)) -> Job
     def work(job: Job):
         return _plan(satellites, body, t0, t1, job)
 
-    return state.jobs.submit("plan", body.model_dump(), work).summary()
+    return _submit(state, "plan", body, work, owner)
 
 
 def _plan(satellites, body: PlanRequest, t0, t1, job: Job):
@@ -115,29 +123,30 @@ def _plan(satellites, body: PlanRequest, t0, t1, job: Job):
                      stereo=np.array([r.stereo for r in body.requests]), on_stage=stage)
 
 
-@router.get("", response_model=list[JobOut], summary="Every job the service keeps")
-def list_jobs(state: ServiceState = Depends(service)) -> list[JobOut]:
-    return [job.summary() for job in state.jobs.list()]
+@router.get("", response_model=list[JobOut], summary="Your jobs (those created with your token or key)")
+def list_jobs(state: ServiceState = Depends(service), owner: str = Depends(job_owner)) -> list[JobOut]:
+    return [job.summary() for job in state.jobs.list(owner)]
 
 
-def _job(state: ServiceState, job_id: str) -> Job:
-    job = state.jobs.get(job_id)
+def _job(state: ServiceState, job_id: str, owner: str) -> Job:
+    job = state.jobs.get(job_id, owner)
     if job is None:
-        raise HTTPException(404, f"no job {job_id!r} (jobs are kept until deleted or the service restarts)")
+        raise HTTPException(404, f"no job {job_id[:40]!r} of yours (finished jobs are kept "
+                                 f"{state.settings.job_keep_s:.0f} s, and not across restarts)")
     return job
 
 
 @router.get("/{job_id}", response_model=JobOut, summary="A job's state and progress")
-def get_job(job_id: str, state: ServiceState = Depends(service)) -> JobOut:
-    return _job(state, job_id).summary()
+def get_job(job_id: str, state: ServiceState = Depends(service), owner: str = Depends(job_owner)) -> JobOut:
+    return _job(state, job_id, owner).summary()
 
 
 @router.get("/{job_id}/result", responses={**CSV, 200: {"content": {"application/json": {}, "text/csv": {},
                                                                    "application/geo+json": {}}}},
             summary="A finished job's result: JSON, GeoJSON (coverage cells) or CSV")
 def job_result(job_id: str, format: Literal["json", "geojson", "csv"] = "json",
-               state: ServiceState = Depends(service)):
-    job = _job(state, job_id)
+               state: ServiceState = Depends(service), owner: str = Depends(job_owner)):
+    job = _job(state, job_id, owner)
     if job.state != "done":
         raise HTTPException(409, f"job {job_id} is {job.state}{': ' + job.message if job.message else ''}; "
                                  f"poll GET /api/jobs/{job_id} until its state is done")
@@ -172,8 +181,7 @@ def _plan_result(plan, format: str):
     return plan.to_json()
 
 
-@router.delete("/{job_id}", status_code=204, dependencies=[Depends(require_token)],
-               summary="Cancel and forget a job")
-def delete_job(job_id: str, state: ServiceState = Depends(service)) -> None:
-    if not state.jobs.delete(job_id):
-        raise HTTPException(404, f"no job {job_id!r}")
+@router.delete("/{job_id}", status_code=204, summary="Cancel and forget one of your jobs")
+def delete_job(job_id: str, state: ServiceState = Depends(service), owner: str = Depends(job_owner)) -> None:
+    if not state.jobs.delete(job_id, owner):
+        raise HTTPException(404, f"no job {job_id[:40]!r} of yours")

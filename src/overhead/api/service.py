@@ -43,10 +43,13 @@ class ServiceSettings:
     load_sample: bool = True
     web_assets: Path | None = None
     max_running_jobs: int = 1
+    client_keys: tuple[str, ...] = ()  # more credentials that may run jobs, each its own owner
+    job_keep_s: float = 3600.0  # finished jobs are forgotten this long after they end
 
     @classmethod
     def from_env(cls, **overrides) -> ServiceSettings:
-        env = {"token": os.environ.get("OVERHEAD_API_TOKEN") or None}
+        keys = tuple(k.strip() for k in os.environ.get("OVERHEAD_API_KEYS", "").split(",") if k.strip())
+        env = {"token": os.environ.get("OVERHEAD_API_TOKEN") or None, "client_keys": keys}
         return cls(**{**env, **{k: v for k, v in overrides.items() if v is not None}})
 
 
@@ -99,7 +102,7 @@ class ServiceState:
 
     def __post_init__(self) -> None:
         self.store = CatalogStore(self.settings.db_url)
-        self.jobs = JobManager(max_running=self.settings.max_running_jobs)
+        self.jobs = JobManager(max_running=self.settings.max_running_jobs, keep_s=self.settings.job_keep_s)
 
     def load_sample(self) -> None:
         """Ingest the bundled sample groups (idempotent: nothing changes when they are already stored)."""

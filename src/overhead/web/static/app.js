@@ -176,8 +176,15 @@ function renderSelected() {
   const list = d3.select("#selected-list");
   const items = [...state.selected].map((id) => state.positions.find((p) => p.norad_id === id) || { norad_id: id, name: `NORAD ${id}` });
   list.selectAll("li").data(items, (d) => d.norad_id).join("li")
-    .html((d) => `${d.name} <span class="muted">${d.norad_id}</span>` +
-      (d.lat_deg !== undefined ? ` <span class="muted">${d.lat_deg.toFixed(1)}°, ${d.lon_deg.toFixed(1)}°, ${d.alt_km.toFixed(0)} km</span>` : ""))
+    .each(function (d) {
+      const item = d3.select(this);
+      item.selectAll("*").remove();
+      item.text(`${d.name} `);
+      item.append("span").attr("class", "muted").text(d.norad_id);
+      if (d.lat_deg !== undefined) {
+        item.append("span").attr("class", "muted").text(` ${d.lat_deg.toFixed(1)}°, ${d.lon_deg.toFixed(1)}°, ${d.alt_km.toFixed(0)} km`);
+      }
+    })
     .append("button").text("×").on("click", (_, d) => toggleSelected(d.norad_id, false));
   const ids = [...state.selected].join(",");
   const span = { ids, start: iso(now()), stop: iso(new Date(now().getTime() + 180 * MINUTE)) };
@@ -221,16 +228,26 @@ async function pickPlace(lat, lon) {
     renderAbove(); renderPasses();
   } catch (error) { report(error); }
 }
+// table cells as text: names and details come from outside feeds, never parsed as HTML
+function cells(row, values) {
+  const tr = d3.select(row);
+  tr.selectAll("td").remove();
+  for (const value of values) tr.append("td").text(value === null || value === undefined ? "" : String(value));
+}
 function renderAbove() {
   d3.select("#above-table tbody").selectAll("tr").data(state.above).join("tr")
-    .html((d) => `<td>${d.name}</td><td>${d.azimuth_deg.toFixed(0)}°</td><td>${d.elevation_deg.toFixed(1)}°</td>` +
-      `<td>${d.range_km.toFixed(0)}</td><td>${d.sunlit ? "yes" : "no"}</td>`);
+    .each(function (d) {
+      cells(this, [d.name, `${d.azimuth_deg.toFixed(0)}°`, `${d.elevation_deg.toFixed(1)}°`, d.range_km.toFixed(0),
+        d.sunlit ? "yes" : "no"]);
+    });
 }
 function renderPasses() {
   const rows = d3.select("#passes-table tbody").selectAll("tr").data(state.passes).join("tr").attr("class", "clickable")
     .attr("data-norad", (d) => d.norad_id)
-    .html((d) => `<td>${d.name}</td><td>${d.rise.slice(5, 16).replace("T", " ")}</td><td>${d.max_elevation_deg.toFixed(1)}°</td>` +
-      `<td>${(d.duration_s / 60).toFixed(1)}</td>`);
+    .each(function (d) {
+      cells(this, [d.name, d.rise.slice(5, 16).replace("T", " "), `${d.max_elevation_deg.toFixed(1)}°`,
+        (d.duration_s / 60).toFixed(1)]);
+    });
   rows.on("click", function (_, d) {
     d3.selectAll("#passes-table tr").classed("chosen", false); d3.select(this).classed("chosen", true);
     polarPlot(d).catch(report);
@@ -280,11 +297,20 @@ svg.on("click", (event) => {
 });
 
 // ---------------------------------------------------------------------------------------------- jobs
+// jobs need the service's token (or a client key): kept for this tab only, sent as a bearer token
+const tokenInput = document.getElementById("token");
+tokenInput.value = sessionStorage.getItem("overhead-token") || "";
+tokenInput.addEventListener("change", () => sessionStorage.setItem("overhead-token", tokenInput.value.trim()));
+function authorised(options = {}) {
+  const token = tokenInput.value.trim();
+  if (!token) throw new Error("jobs need the service's token: enter it in the key field at the top (overhead serve --token)");
+  return { ...options, headers: { ...(options.headers || {}), Authorization: `Bearer ${token}` } };
+}
 async function runJob(kind, body, progress) {
-  const job = await api(`/api/jobs/${kind}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  const job = await api(`/api/jobs/${kind}`, authorised({ method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) }));
   progress.hidden = false;
   for (;;) {
-    const s = await api(`/api/jobs/${job.id}`);
+    const s = await api(`/api/jobs/${job.id}`, authorised());
     progress.value = s.progress;
     if (s.state === "done") { progress.hidden = true; return job.id; }
     if (s.state === "failed" || s.state === "cancelled") { progress.hidden = true; throw new Error(`${kind} job ${s.state}: ${s.message}`); }
@@ -302,7 +328,7 @@ document.getElementById("coverage-form").addEventListener("submit", async (event
   summary.textContent = "running…";
   try {
     const id = await runJob("coverage", body, document.getElementById("coverage-progress"));
-    const [cells, result] = await Promise.all([api(`/api/jobs/${id}/result?format=geojson`), api(`/api/jobs/${id}/result`)]);
+    const [cells, result] = await Promise.all([api(`/api/jobs/${id}/result?format=geojson`, authorised()), api(`/api/jobs/${id}/result`, authorised())]);
     state.coverage = { cells, metric: f.get("metric") };
     summary.textContent = result.text;
     drawCells();
@@ -323,9 +349,15 @@ function drawCells() {
     .attr("fill", (f) => (value(f) === null ? "rgba(255,80,80,.35)" : color(value(f)))).attr("fill-opacity", 0.75);
   const [lo, hi] = d3.extent(values);
   legend.hidden = false;
-  legend.innerHTML = `${metric.replace(/_/g, " ").replace(/ s$/, "")}${hours ? " (h)" : ""}: ` +
-    `<span style="color:${color(lo)}">■</span> ${lo?.toFixed(2)} … <span style="color:${color(hi)}">■</span> ${hi?.toFixed(2)}` +
-    ` · <span style="color:#ff5050">■</span> never seen`;
+  const box = d3.select(legend);
+  box.selectAll("*").remove();
+  box.text(`${metric.replace(/_/g, " ").replace(/ s$/, "")}${hours ? " (h)" : ""}: `);
+  box.append("span").style("color", color(lo)).text("■");
+  box.append("span").text(` ${lo?.toFixed(2)} … `);
+  box.append("span").style("color", color(hi)).text("■");
+  box.append("span").text(` ${hi?.toFixed(2)} · `);
+  box.append("span").style("color", "#ff5050").text("■");
+  box.append("span").text(" never seen");
 }
 
 document.getElementById("plan-form").addEventListener("submit", async (event) => {
@@ -340,7 +372,7 @@ document.getElementById("plan-form").addEventListener("submit", async (event) =>
   summary.textContent = "planning…";
   try {
     const id = await runJob("plan", body, document.getElementById("plan-progress"));
-    const plan = await api(`/api/jobs/${id}/result`);
+    const plan = await api(`/api/jobs/${id}/result`, authorised());
     state.plan = { plan, requests };
     const images = Object.values(plan.satellites).flatMap((s) => s.acquisitions);
     summary.textContent = `${images.length} of ${requests.length} requests imaged, value ${plan.value} (${plan.solver}${plan.optimal ? ", optimal" : ""})` +
@@ -379,13 +411,22 @@ async function loadChanges() {
   box.selectAll("*").remove();
   box.append("h3").text(`New objects, by launch (${feed.launches.length} launches)`);
   for (const launch of feed.launches.slice(0, 40)) {
-    box.append("div").attr("class", "launch").html(`<b>${launch.launch}</b> · ${launch.objects.length} object(s)<br>` +
-      launch.objects.slice(0, 8).map((o) => `${o.name} <span class="muted">${o.norad_id}</span>`).join(", "));
+    const div = box.append("div").attr("class", "launch");
+    div.append("b").text(launch.launch);
+    div.append("span").text(` · ${launch.objects.length} object(s)`);
+    div.append("br");
+    launch.objects.slice(0, 8).forEach((o, k) => {
+      div.append("span").text(`${k ? ", " : ""}${o.name} `);
+      div.append("span").attr("class", "muted").text(o.norad_id);
+    });
   }
   const other = feed.changes.filter((c) => c.change !== "new");
   box.append("h3").text(`Gone, decayed, manoeuvres (${other.length})`);
   box.append("table").attr("class", "data").selectAll("tr").data(other.slice(0, 200)).join("tr")
-    .html((c) => `<td class="change-${c.change}">${c.change}</td><td>${c.name}</td><td>${(c.time || "").slice(0, 16)}</td><td>${c.detail}</td>`);
+    .each(function (c) {
+      cells(this, [c.change, c.name, (c.time || "").slice(0, 16), c.detail]);
+      d3.select(this).select("td").attr("class", `change-${String(c.change).replace(/[^a-z]/g, "")}`);
+    });
 }
 
 // ---------------------------------------------------------------------------------------------- globe
