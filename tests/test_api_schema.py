@@ -43,7 +43,8 @@ def test_every_endpoint_is_fuzzed(schema):
                                    "POST /api/access", "POST /api/jobs/coverage", "POST /api/jobs/plan",
                                    "GET /api/jobs", "GET /api/jobs/{job_id}", "GET /api/jobs/{job_id}/result",
                                    "DELETE /api/jobs/{job_id}", "GET /api/export/ephemeris",
-                                   "GET /api/export/footprints", "GET /api/export/elements"])
+                                   "GET /api/export/footprints", "GET /api/export/elements",
+                                   "POST /api/catalog/undo/{ingest_id}"])
 def test_no_server_errors(schema, label):
     operation = _operations(schema)[label]
 

@@ -473,7 +473,8 @@ def cmd_serve(args) -> None:
 
     settings = ServiceSettings.from_env(db_url=args.db, token=args.token, scheduler=args.scheduler,
                                         load_sample=not args.no_sample, max_work=args.max_work,
-                                        cors_origins=tuple(args.cors_origin or ()))
+                                        cors_origins=tuple(args.cors_origin or ()),
+                                        client_keys=tuple(args.client_key) if args.client_key else None)
     if not (web_assets_dir(settings) / "cesium").is_dir():
         err_console.print("[yellow]warning[/]: the dashboard's front-end packages are not installed (run `bash "
                           "scripts/setup.sh`): the API works, the map and globe will not")
@@ -622,6 +623,9 @@ def build_parser() -> argparse.ArgumentParser:
                                    "are disabled)")
     p.add_argument("--max-work", type=float, default=None,
                    help="largest satellites × time samples × targets of a request (default 6e7)")
+    p.add_argument("--client-key", action="append", metavar="KEY",
+                   help="a key that may run jobs, each its own owner (repeatable; or $OVERHEAD_API_KEYS, "
+                        "comma-separated); the --token may run them too")
     p.add_argument("--cors-origin", action="append", help="allow this origin (CORS is off by default)")
     p.add_argument("--no-sample", action="store_true", help="do not ingest the bundled sample catalogue")
     p.add_argument("--log-level", default="warning")
