@@ -49,8 +49,8 @@ def test_jobs_need_a_credential(client):
 
 
 def test_a_flood_of_jobs_is_refused_and_never_evicts_a_running_one(client):
-    long_job = {**_small_job("2026-06-01T00:00:00Z"), "group": "resource",
-                "grid": {"kind": "global", "resolution": 1}}
+    long_job = {**_small_job("2026-05-31T00:00:00Z"), "group": "resource",  # seconds of work: the pool stays busy
+                "grid": {"kind": "global", "resolution": 2}}
     mine = client.post("/api/jobs/coverage", json=long_job, headers=_auth(TOKEN))
     assert mine.status_code == 202
     job_id = mine.json()["id"]

@@ -127,3 +127,26 @@ def test_cli_refuses_in_one_line_with_exit_code_2(tmp_path):
     listed = subprocess.run([sys.executable, "-m", "overhead.cli.main", "catalog", "ingests", "--db", db],
                             capture_output=True, text=True, timeout=120)
     assert listed.returncode == 0 and len(listed.stdout.strip().splitlines()) == 1  # the header: nothing stored
+
+
+def test_a_junk_upload_to_an_existing_group_changes_nothing(tmp_path):
+    import warnings
+
+    import overhead
+    from overhead.api import ServiceSettings, create_app
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    db = f"sqlite:///{tmp_path / 'c.sqlite'}"
+    auth = {"Authorization": "Bearer t", "Content-Type": "application/json"}
+    with TestClient(create_app(ServiceSettings(db_url=db, token="t", scheduler="none"))) as client:
+        store = client.app.state.service.store
+        before = _contents(store)
+        for junk in ('[{"foo": 1}, {"bar": 2}]', "[]", '{"OBJECT_NAME": "X"}', "[1, 2, 3]"):
+            answer = client.post("/api/catalog/ingest", params={"group": "stations"}, content=junk, headers=auth)
+            assert answer.status_code == 422 and "nothing changed" in answer.json()["detail"], answer.text
+        _assert_same(before, _contents(store))
+        assert len(client.get("/api/objects", params={"group": "stations"}).json()["objects"]) == \
+            len(overhead.sample_catalog(("stations",)))

@@ -16,6 +16,7 @@ import xarray as xr
 from matplotlib.collections import LineCollection, PolyCollection
 
 from overhead._resources import data_path
+from overhead.files import atomic_path
 
 __all__ = ["coverage_map", "ground_track_map", "land_polygons", "parameter_chart", "pareto_chart", "plan_timeline"]
 
@@ -34,10 +35,12 @@ def land_polygons() -> list[np.ndarray]:
 
 def _save(fig, path: str | Path) -> Path:
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    try:
+        with atomic_path(path) as temporary:
+            fig.savefig(temporary)
+    finally:
+        plt.close(fig)
     return path
 
 

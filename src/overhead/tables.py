@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
+from overhead.errors import OverheadError
+from overhead.files import atomic_path
 from overhead.orbits.timescales import format_iso
 
 STATE_COLUMNS = {
@@ -37,6 +40,68 @@ def states_table(ds: xr.Dataset) -> pd.DataFrame:
     return pd.DataFrame(table)
 
 
+# bytes per row of a states table, measured on the CLI's output (CSV: 9 significant digits; Parquet: snappy)
+STATE_ROW_BYTES = {("csv", "teme"): 120, ("csv", "itrf"): 120, ("csv", "geodetic"): 90,
+                   ("parquet", "teme"): 60, ("parquet", "itrf"): 60, ("parquet", "geodetic"): 45}
+CHUNK_STATES = 1_000_000  # states propagated and written at a time: memory stays ~0.3 GB whatever the output
+
+
+def state_output_bytes(rows: int, frame: str, fmt: str) -> int:
+    """About how many bytes a states table of ``rows`` rows takes as ``fmt`` (csv or parquet)."""
+    return int(rows * STATE_ROW_BYTES[(fmt, frame)])
+
+
+def iter_state_tables(catalog, *, times=None, minutes_since_epoch=None, frame: str = "teme",
+                      chunk_states: int = CHUNK_STATES, progress: bool = False) -> Iterator[pd.DataFrame]:
+    """The states table of ``catalog.propagate(...)`` in pieces of about ``chunk_states`` rows, in the same row
+    order (satellite, then time): a table of any size is written with bounded memory."""
+    axis = np.asarray(minutes_since_epoch if times is None else times)
+    n_sat, n_time = len(catalog), len(axis)
+    sats_per_chunk = max(1, chunk_states // max(n_time, 1))
+    times_per_chunk = n_time if sats_per_chunk > 1 or n_time <= chunk_states else chunk_states
+    for a in range(0, n_sat, sats_per_chunk):
+        part = catalog[a:a + sats_per_chunk]
+        for b in range(0, max(n_time, 1), max(times_per_chunk, 1)):
+            piece = axis[b:b + times_per_chunk]
+            ds = (part.propagate(minutes_since_epoch=piece, frame=frame) if times is None
+                  else part.propagate(piece, frame=frame, progress=progress))
+            yield states_table(ds)
+
+
+def write_table_chunks(tables, path: str | Path | None, *, float_format: str = "%.9g", stream=None) -> int:
+    """Write an iterable of tables as one CSV or Parquet file (atomically), or as CSV to ``stream``; returns rows."""
+    rows = 0
+    if path is None:
+        for k, table in enumerate(tables):
+            table.to_csv(stream, index=False, header=k == 0, float_format=float_format)
+            rows += len(table)
+        return rows
+    path = Path(path)
+    if path.suffix not in (".parquet", ".csv"):
+        raise OverheadError(f"unknown output type {path.suffix!r} of {path.name}: use .csv or .parquet")
+    with atomic_path(path) as temporary:
+        if path.suffix == ".csv":
+            with open(temporary, "w", encoding="utf-8", newline="") as handle:
+                for k, table in enumerate(tables):
+                    table.to_csv(handle, index=False, header=k == 0, float_format=float_format)
+                    rows += len(table)
+        else:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            writer = None
+            try:
+                for table in tables:
+                    arrow = pa.Table.from_pandas(table, preserve_index=False)
+                    writer = writer or pq.ParquetWriter(temporary, arrow.schema)
+                    writer.write_table(arrow)
+                    rows += len(table)
+            finally:
+                if writer is not None:
+                    writer.close()
+    return rows
+
+
 def with_iso_times(table: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
     """A copy with the given datetime columns as ISO-8601 UTC strings (millisecond precision, ``Z``)."""
     out = table.copy()
@@ -48,13 +113,13 @@ def with_iso_times(table: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFram
 def write_table(table: pd.DataFrame, path: str | Path) -> Path:
     """Write CSV or Parquet, by the file's extension."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix == ".parquet":
-        table.to_parquet(path, index=False)
-    elif path.suffix == ".csv":
-        table.to_csv(path, index=False, float_format="%.9g")
-    else:
-        raise ValueError(f"unknown output type {path.suffix!r}; use .csv or .parquet")
+    if path.suffix not in (".parquet", ".csv"):
+        raise OverheadError(f"unknown output type {path.suffix!r} of {path.name}: use .csv or .parquet")
+    with atomic_path(path) as temporary:
+        if path.suffix == ".parquet":
+            table.to_parquet(temporary, index=False)
+        else:
+            table.to_csv(temporary, index=False, float_format="%.9g")
     return path
 
 
@@ -73,17 +138,15 @@ def coverage_table(stats: xr.Dataset) -> pd.DataFrame:
 def write_coverage(stats: xr.Dataset, path: str | Path) -> Path:
     """Per-point statistics as CSV (blank where undefined), Parquet or NetCDF, by extension."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix == ".nc":
-        stats.assign_coords(id=stats.id.astype("S")).to_netcdf(path)
-        return path
-    table = coverage_table(stats)
-    if path.suffix == ".csv":
-        table.to_csv(path, index=False, float_format="%.3f", na_rep="")
-    elif path.suffix == ".parquet":
-        table.to_parquet(path, index=False)
-    else:
-        raise ValueError(f"unknown output type {path.suffix!r}; use .csv, .parquet or .nc")
+    if path.suffix not in (".nc", ".csv", ".parquet"):
+        raise OverheadError(f"unknown output type {path.suffix!r} of {path.name}: use .csv, .parquet or .nc")
+    with atomic_path(path) as temporary:
+        if path.suffix == ".nc":
+            stats.assign_coords(id=stats.id.astype("S")).to_netcdf(temporary)
+        elif path.suffix == ".csv":
+            coverage_table(stats).to_csv(temporary, index=False, float_format="%.3f", na_rep="")
+        else:
+            coverage_table(stats).to_parquet(temporary, index=False)
     return path
 
 

@@ -7,14 +7,16 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from overhead import __version__
 from overhead.api import routes_catalog, routes_compute, routes_export, routes_jobs
+from overhead.api.limits import CLIENT_GONE, BoundedRequests
 from overhead.api.service import ServiceSettings, ServiceState
-from overhead.errors import OverheadError
+from overhead.errors import CancelledError, OverheadError
 from overhead.orbits.parallel import limit_workers
 
 __all__ = ["create_app", "web_assets_dir"]
@@ -38,6 +40,11 @@ CONTENT_SECURITY_POLICY = "; ".join([
 SECURITY_HEADERS = {"Content-Security-Policy": CONTENT_SECURITY_POLICY, "X-Content-Type-Options": "nosniff",
                     "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer",
                     "Cross-Origin-Opener-Policy": "same-origin"}
+
+
+def _excerpt(text: str, limit: int = 600) -> str:
+    """An error message cut to a readable length (messages may quote what was sent)."""
+    return text if len(text) <= limit else text[:limit] + f"… ({len(text) - limit:,} more characters)"
 
 
 def web_assets_dir(settings: ServiceSettings | None = None) -> Path:
@@ -78,17 +85,38 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             response.headers.setdefault(name, value)
         return response
 
-    @app.middleware("http")
-    async def refuse_large_bodies(request: Request, call_next):
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > settings.max_upload_bytes:
-            return JSONResponse({"detail": f"the request body is larger than {settings.max_upload_bytes:,} bytes: "
-                                           f"split it"}, status_code=413)
-        return await call_next(request)
+    counters = {"requests_cancelled": 0, "requests_abandoned": 0}
+    app.state.counters = counters
+
+    def cancelled(reason: str) -> None:
+        counters["requests_cancelled"] += 1
+        if reason == CLIENT_GONE:
+            counters["requests_abandoned"] += 1
+
+    # outermost: bodies counted as they arrive, JSON sanity, cancellation on disconnect or timeout
+    app.add_middleware(BoundedRequests, max_body_bytes=settings.max_upload_bytes,
+                       max_request_s=settings.max_request_s, on_cancel=cancelled)
 
     @app.exception_handler(OverheadError)
     async def overhead_error(_request: Request, exc: OverheadError):
-        return JSONResponse({"detail": str(exc)}, status_code=422)
+        return JSONResponse({"detail": _excerpt(str(exc))}, status_code=422)
+
+    @app.exception_handler(CancelledError)
+    async def cancelled_error(_request: Request, exc: CancelledError):
+        return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "60"})
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, exc: RequestValidationError):
+        # where and what, never the input itself: it may be huge, non-finite or not text at all
+        problems = [f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', 'invalid')}"
+                    for e in exc.errors()[:10]]
+        more = len(exc.errors()) - len(problems)
+        return JSONResponse({"detail": _excerpt("; ".join(problems) + (f"; and {more} more" if more > 0 else ""))},
+                            status_code=422)
+
+    @app.exception_handler(RecursionError)
+    async def too_deep(_request: Request, _exc: RecursionError):
+        return JSONResponse({"detail": "the request is nested too deeply"}, status_code=422)
 
     for module in (routes_catalog, routes_compute, routes_jobs, routes_export):
         app.include_router(module.router)

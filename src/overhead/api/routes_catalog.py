@@ -23,7 +23,7 @@ from overhead.api.schemas import (
 )
 from overhead.api.service import ServiceState, iso, parse_time
 from overhead.catalog.manoeuvres import detect_manoeuvres
-from overhead.errors import OverheadError
+from overhead.errors import CancelledError, OverheadError
 
 router = APIRouter(prefix="/api", tags=["catalogue"])
 
@@ -45,7 +45,7 @@ def _summary(row) -> ObjectSummary:
 
 
 @router.get("/status", response_model=Status, summary="What the service holds")
-def status(state: ServiceState = Depends(service)) -> Status:
+def status(request: Request, state: ServiceState = Depends(service)) -> Status:
     view = state.view()
     when, stale = state.default_time()
     median = iso(view.median_epoch) if view.median_epoch is not None else None
@@ -54,7 +54,12 @@ def status(state: ServiceState = Depends(service)) -> Status:
                   groups=view.groups, median_epoch=median,
                   default_time=iso(when), elements_stale=stale,
                   limits={"max_work": settings.max_work, "max_job_work": settings.max_job_work,
-                          "max_upload_bytes": settings.max_upload_bytes})
+                          "max_upload_bytes": settings.max_upload_bytes, "max_request_s": settings.max_request_s,
+                          "max_response_bytes": settings.max_response_bytes,
+                          "max_memory_bytes": settings.max_memory_bytes,
+                          "max_element_age_days": settings.max_element_age_days},
+                  requests_cancelled=request.app.state.counters["requests_cancelled"],
+                  requests_abandoned=request.app.state.counters["requests_abandoned"])
 
 
 @router.get("/objects", response_model=ObjectPage, summary="Search and filter catalogued objects")
@@ -150,6 +155,8 @@ async def ingest(request: Request, group: str = Query("upload", min_length=1, ma
     try:
         report = state.store.ingest_text(bytes(body), source=f"upload ({group})", group=group,
                                          allow_shrink=allow_shrink)
+    except CancelledError:
+        raise
     except OverheadError as exc:
         raise HTTPException(422, str(exc)) from None
     state.invalidate()
@@ -165,6 +172,8 @@ async def ingest(request: Request, group: str = Query("upload", min_length=1, ma
 def undo_ingest(ingest_id: int, state: ServiceState = Depends(service)) -> dict[str, int]:
     try:
         done = state.store.undo(ingest_id)
+    except CancelledError:
+        raise
     except OverheadError as exc:
         raise HTTPException(409 if "cannot be undone" in str(exc) or "already" in str(exc) else 404,
                             str(exc)) from None

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from overhead.api.deps import service
 from overhead.api.schemas import AboveOut, AccessRequest, LookAngles, PassOut, Position, Positions, Track, WindowOut
 from overhead.api.service import ServiceState, finite, iso, parse_span, parse_time
-from overhead.errors import OverheadError
+from overhead.errors import CancelledError, OverheadError
 from overhead.geometry.sensors import footprint_central_angle_rad
 from overhead.geometry.topocentric import GroundSite
 from overhead.orbits.frames import itrf_to_geodetic
@@ -26,6 +26,12 @@ IdsQuery = Query(None, max_length=20_000, description="NORAD ids separated by co
 GroupQuery = Query(None, max_length=64, description="a catalogue group, e.g. resource or stations")
 CSV = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}
 SEARCH_STEP_S = 30.0  # the access search samples each orbit about every 30 s in LEO: the unit of work
+# answer sizes, estimated before the work from the JSON rows these endpoints write (measured on their output)
+TRACK_POINT_BYTES = 45.0  # lat, lon, alt of one track point (the times are listed once)
+LOOK_ANGLE_BYTES = 70.0  # one time with azimuth, elevation and range
+PASSES_PER_DAY = 6.0  # a LEO satellite over a place above 10°: 4-6 a day (the catalogue at Toulouse: 4.6)
+PASS_ROW_BYTES = 330.0
+WINDOW_ROW_BYTES = 450.0
 
 
 def parse_ids(text: str | None) -> list[int] | None:
@@ -61,6 +67,8 @@ def _computed(function, *args, **kwargs):
     """Run a library call, turning its documented errors into a 422 that carries their message."""
     try:
         return function(*args, **kwargs)
+    except CancelledError:
+        raise
     except OverheadError as exc:
         raise HTTPException(422, str(exc)) from None
 
@@ -70,12 +78,12 @@ def positions(time: str | None = Query(None, max_length=40), ids: str | None = I
               group: str | None = GroupQuery,
               min_elevation_deg: float = Query(10.0, ge=-10.0, le=90.0, allow_inf_nan=False,
                                                description="elevation mask of the footprint radius"),
-              state: ServiceState = Depends(service)) -> Positions:
+              response: Response = None, state: ServiceState = Depends(service)) -> Positions:
     from overhead.orbits.sun import is_sunlit, sun_position_itrf_km
 
-    satellites = state.satellites(parse_ids(ids), group)
-    state.check_work(len(satellites), 1)
     when = parse_time(time, state.default_time()[0])
+    satellites = state.usable(state.satellites(parse_ids(ids), group), when, response=response)
+    state.check_work(len(satellites), 1)
     itrf = _computed(satellites.propagate, np.atleast_1d(when), frame="itrf", workers=1)
     ok = itrf.error.values[:, 0] == 0
     r = np.column_stack([itrf.x_km.values[ok, 0], itrf.y_km.values[ok, 0], itrf.z_km.values[ok, 0]])
@@ -89,20 +97,27 @@ def positions(time: str | None = Query(None, max_length=40), ids: str | None = I
     return Positions(time=iso(when), positions=out, errors=[int(i) for i in ids_[~ok]])
 
 
+def _sample_count(t0, t1, step_s: float) -> int:
+    return int((t1 - t0) / np.timedelta64(1, "ns") // round(step_s * 1e9)) + 1
+
+
 def _sample_times(t0, t1, step_s: float) -> np.ndarray:
-    count = int((t1 - t0) / np.timedelta64(1, "ns") // round(step_s * 1e9)) + 1
-    return t0 + np.arange(count) * np.timedelta64(round(step_s * 1e9), "ns")
+    return t0 + np.arange(_sample_count(t0, t1, step_s)) * np.timedelta64(round(step_s * 1e9), "ns")
 
 
 @router.get("/tracks", response_model=list[Track], summary="Ground tracks (geodetic) over a span")
 def tracks(ids: str | None = IdsQuery, group: str | None = GroupQuery, start: str | None = Query(None, max_length=40),
            stop: str | None = Query(None, max_length=40),
            step_s: float = Query(60.0, ge=1.0, le=3_600.0, allow_inf_nan=False),
-           state: ServiceState = Depends(service)) -> list[Track]:
-    satellites = state.satellites(parse_ids(ids), group)
+           response: Response = None, state: ServiceState = Depends(service)) -> list[Track]:
     t0, t1 = parse_span(start, stop, state.default_time()[0], default_hours=1.5, max_days=7)
+    satellites = state.usable(state.satellites(parse_ids(ids), group), t0, t1, response=response)
+    n_times = _sample_count(t0, t1, step_s)
+    reduce = "the span, the satellites, or raise step_s"
+    state.check_work(len(satellites), n_times, reduce=reduce)
+    state.check_memory(len(satellites) * n_times, reduce=reduce)
+    state.check_output(len(satellites) * n_times, TRACK_POINT_BYTES, what="track points", reduce=reduce)
     times = _sample_times(t0, t1, step_s)
-    state.check_work(len(satellites), len(times), reduce="the span, the satellites, or raise step_s")
     ds = _computed(satellites.propagate, times, frame="geodetic")
     stamps = [iso(t) for t in times]
     return [Track(norad_id=int(ds.norad_id.values[i]), name=str(ds.name.values[i]), times=stamps,
@@ -115,13 +130,17 @@ def passes(place: GroundSite = Depends(site), start: str | None = Query(None, ma
            stop: str | None = Query(None, max_length=40),
            min_elevation_deg: float = Query(10.0, ge=-10.0, le=90.0, allow_inf_nan=False),
            ids: str | None = IdsQuery, group: str | None = GroupQuery,
-           format: Literal["json", "csv"] = "json", state: ServiceState = Depends(service)):
+           format: Literal["json", "csv"] = "json", response: Response = None,
+           state: ServiceState = Depends(service)):
     from overhead.analysis.passes import passes_over_site
 
-    satellites = state.satellites(parse_ids(ids), group)
     t0, t1 = parse_span(start, stop, state.default_time()[0], max_days=14)
+    satellites = state.usable(state.satellites(parse_ids(ids), group), t0, t1, response=response)
     span_s = (t1 - t0) / np.timedelta64(1, "s")
-    state.check_work(len(satellites), span_s / SEARCH_STEP_S, reduce="the span (stop), or name satellites (ids/group)")
+    reduce = "the span (stop), or name satellites (ids/group)"
+    state.check_work(len(satellites), span_s / SEARCH_STEP_S, reduce=reduce)
+    state.check_output(len(satellites) * span_s / 86_400 * PASSES_PER_DAY, PASS_ROW_BYTES, what="passes (estimated)",
+                       reduce=reduce)
     table = _computed(passes_over_site, satellites, place, t0, t1, min_elevation_deg=min_elevation_deg)
     if format == "csv":
         return _csv(with_iso_times(table, ("rise", "culmination", "set")), "passes.csv")
@@ -131,11 +150,11 @@ def passes(place: GroundSite = Depends(site), start: str | None = Query(None, ma
 @router.get("/above", response_model=list[AboveOut], summary="What is overhead: satellites above a place now")
 def above(place: GroundSite = Depends(site), time: str | None = Query(None, max_length=40),
           min_elevation_deg: float = Query(0.0, ge=-10.0, le=90.0, allow_inf_nan=False),
-          state: ServiceState = Depends(service)) -> list[AboveOut]:
+          response: Response = None, state: ServiceState = Depends(service)) -> list[AboveOut]:
     from overhead.catalog.above import above as above_site
 
-    satellites = state.satellites()
     when = parse_time(time, state.default_time()[0])
+    satellites = state.usable(state.satellites(), when, response=response)
     table = _computed(above_site, satellites, place, when, min_elevation_deg=min_elevation_deg)
     return table.round(6).to_dict("records")
 
@@ -144,13 +163,16 @@ def above(place: GroundSite = Depends(site), time: str | None = Query(None, max_
 def lookangles(norad_id: int = Query(ge=0, le=999_999_999), place: GroundSite = Depends(site),
                start: str | None = Query(None, max_length=40), stop: str | None = Query(None, max_length=40),
                step_s: float = Query(10.0, ge=0.1, le=3_600.0, allow_inf_nan=False),
-               state: ServiceState = Depends(service)) -> LookAngles:
+               response: Response = None, state: ServiceState = Depends(service)) -> LookAngles:
     from overhead.analysis.passes import look_angle_series
 
-    satellites = state.satellites([norad_id])
     t0, t1 = parse_span(start, stop, state.default_time()[0], default_hours=0.25, max_days=7)
+    satellites = state.usable(state.satellites([norad_id]), t0, t1, response=response)
+    n_times = _sample_count(t0, t1, step_s)
+    state.check_work(1, n_times, reduce="the span or raise step_s")
+    state.check_memory(n_times, reduce="the span or raise step_s")
+    state.check_output(n_times, LOOK_ANGLE_BYTES, what="samples", reduce="the span or raise step_s")
     times = _sample_times(t0, t1, step_s)
-    state.check_work(1, len(times), reduce="the span or raise step_s")
     ds = _computed(look_angle_series, satellites, place, times)
     return LookAngles(norad_id=norad_id, times=[iso(t) for t in times], azimuth_deg=finite(ds.azimuth_deg.values[0]),
                       elevation_deg=finite(ds.elevation_deg.values[0]), range_km=finite(ds.range_km.values[0]))
@@ -175,14 +197,16 @@ def targets_of(places):
 
 @router.post("/access", response_model=list[WindowOut], responses=CSV,
              summary="Access windows of satellites over targets under constraints")
-def access(body: AccessRequest, format: Literal["json", "csv"] = "json",
+def access(body: AccessRequest, format: Literal["json", "csv"] = "json", response: Response = None,
            state: ServiceState = Depends(service)):
     from overhead.analysis.access import access_windows
 
-    satellites = state.satellites(body.ids, body.group, body.design)
     t0, t1 = parse_span(body.start, body.stop, state.default_time()[0], max_days=31)
+    satellites = state.usable(state.satellites(body.ids, body.group, body.design), t0, t1, response=response)
     span_s = (t1 - t0) / np.timedelta64(1, "s")
     state.check_work(len(satellites), span_s / SEARCH_STEP_S, len(body.targets))
+    state.check_output(len(satellites) * len(body.targets) * span_s / 86_400 * PASSES_PER_DAY, WINDOW_ROW_BYTES,
+                       what="windows (estimated)", reduce="the span, the satellites or the targets")
     table = _computed(access_windows, satellites, targets_of(body.targets), t0, t1, constraints_of(body.constraints))
     table = table[list(WindowOut.model_fields)]
     if format == "csv":

@@ -13,7 +13,7 @@ from overhead.api.jobs import Job, QueueFullError
 from overhead.api.routes_compute import CSV, SEARCH_STEP_S, _csv, constraints_of, targets_of
 from overhead.api.schemas import CoverageRequest, Grid, JobOut, PlanRequest
 from overhead.api.service import ServiceState, parse_span
-from overhead.errors import OverheadError
+from overhead.errors import CancelledError, OverheadError
 
 router = APIRouter(prefix="/api/jobs", tags=["jobs"])
 
@@ -47,6 +47,8 @@ def _grid(spec: Grid):
             raise HTTPException(422, "a points grid needs 'points'")
         return AnalysisGrid.points([p.lat_deg for p in spec.points], [p.lon_deg for p in spec.points],
                                    ids=[p.id or f"point-{k + 1}" for k, p in enumerate(spec.points)])
+    except CancelledError:
+        raise
     except OverheadError as exc:
         raise HTTPException(422, str(exc)) from None
 

@@ -131,6 +131,8 @@ class Status(BaseModel):
     default_time: str = Field(description="now, or the catalogue's median epoch when its elements are stale")
     elements_stale: bool
     limits: dict[str, float]
+    requests_cancelled: int = Field(0, description="requests stopped since start: client gone or over max_request_s")
+    requests_abandoned: int = Field(0, description="of those, the requests whose client went away")
 
 
 class ObjectSummary(BaseModel):

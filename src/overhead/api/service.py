@@ -39,6 +39,10 @@ class ServiceSettings:
     max_work: float = 60e6
     max_job_work: float = 5e9
     max_upload_bytes: int = 50 * 2**20
+    max_request_s: float = 120.0  # a request still running after this is cancelled (503)
+    max_response_bytes: float = 32 * 2**20  # estimated before the work starts (413 over it)
+    max_memory_bytes: float = 2 * 2**30  # the arrays one request may hold, estimated before it starts
+    max_element_age_days: float = 30.0  # objects whose elements are further from the asked time are left out
     cors_origins: tuple[str, ...] = ()
     load_sample: bool = True
     web_assets: Path | None = None
@@ -175,6 +179,41 @@ class ServiceState:
         if len(catalog) == 0:
             raise HTTPException(404, "the catalogue has no active objects: ingest element sets first")
         return catalog
+
+    def usable(self, satellites, start: np.datetime64, stop: np.datetime64 | None = None, response=None):
+        """The satellites whose elements are within the service's age limit of [start, stop]; the others are left
+        out and counted in the ``X-Elements-Left-Out`` header of ``response``, and none left is a 422."""
+        if not isinstance(satellites, Catalog) or len(satellites) == 0:
+            return satellites  # a designed constellation has no element age
+        limit = self.settings.max_element_age_days
+        times = np.array([start, start if stop is None else stop], dtype="datetime64[ns]")
+        kept = satellites.within_age(times, limit)
+        if len(kept) == 0:
+            first, last = satellites.epochs.min(), satellites.epochs.max()
+            raise HTTPException(422, f"no satellite asked for has elements within {limit:g} days of {iso(start)}: "
+                                     f"their epochs run from {iso(first)} to {iso(last)}; ask for a time nearer them "
+                                     f"or ingest newer elements (SGP4 errors grow by kilometres per day of age)")
+        if response is not None and len(kept) < len(satellites):
+            response.headers["X-Elements-Left-Out"] = (f"{len(satellites) - len(kept)} objects whose elements are more "
+                                                       f"than {limit:g} days from the time asked")
+        return kept
+
+    def check_output(self, rows: float, bytes_per_row: float, *, what: str, reduce: str) -> None:
+        """Refuse (413), before any work, an answer estimated over the response-size limit."""
+        size = float(rows) * bytes_per_row
+        limit = self.settings.max_response_bytes
+        if size > limit:
+            raise HTTPException(413, f"the answer would be about {size / 2**20:,.0f} MiB ({rows:,.0f} {what}), over "
+                                     f"the service's limit of {limit / 2**20:,.0f} MiB: reduce {reduce}")
+
+    def check_memory(self, states: float, *, reduce: str, bytes_per_state: float = 200.0) -> None:
+        """Refuse (413), before any work, a request whose arrays would pass the memory limit."""
+        size = float(states) * bytes_per_state
+        limit = self.settings.max_memory_bytes
+        if size > limit:
+            raise HTTPException(413, f"this request would hold about {size / 2**30:,.1f} GiB of states "
+                                     f"({states:,.0f}), over the service's limit of {limit / 2**30:,.1f} GiB: "
+                                     f"reduce {reduce}")
 
     # ------------------------------------------------------------------------------------------- limits
     def check_work(self, satellites: int, samples: float, targets: int = 1, *, job: bool = False,

@@ -108,6 +108,8 @@ class CatalogStore:
         if self.url.startswith("sqlite:///"):
             Path(self.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.engine: Engine = create_engine(self.url, future=True)
+        # for messages and logs: never the password of a PostgreSQL URL (errors above reach API answers)
+        self.display_url = self.engine.url.render_as_string(hide_password=True)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
@@ -225,7 +227,7 @@ class CatalogStore:
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INGEST_LOCK_KEY})
             ingest = connection.execute(select(Ingest).where(Ingest.id == int(ingest_id))).mappings().first()
             if ingest is None:
-                raise OverheadError(f"no ingest {ingest_id} in the store {self.url}: `overhead catalog ingests` "
+                raise OverheadError(f"no ingest {ingest_id} in the catalogue store: `overhead catalog ingests` "
                                     f"lists them")
             if ingest["undone_at"] is not None:
                 raise OverheadError(f"ingest {ingest_id} was already undone at "
@@ -286,7 +288,7 @@ class CatalogStore:
                                       .where(ElementSet.norad_id == int(norad_id)).order_by(ElementSet.epoch))
             table = pd.DataFrame(rows.mappings().all())
         if table.empty:
-            raise OverheadError(f"no element sets of NORAD {norad_id} in the store {self.url}")
+            raise OverheadError(f"no element sets of NORAD {norad_id} in the catalogue store")
         return table
 
     def objects(self) -> pd.DataFrame:
@@ -335,7 +337,7 @@ class CatalogStore:
             if record.norad_id not in seen:  # two sets at the very same epoch: keep one
                 seen.add(record.norad_id)
                 records.append(ElementRecord(**{**record.__dict__, "name": name}))
-        return Catalog.from_records(records, source=f"store {self.url}", from_tle=True)
+        return Catalog.from_records(records, source="catalogue store", from_tle=True)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

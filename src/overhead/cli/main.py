@@ -11,6 +11,7 @@ import numpy as np
 from rich.console import Console
 
 from overhead.errors import OverheadError
+from overhead.files import write_text_atomic
 
 console = Console()
 if not console.is_terminal:
@@ -75,24 +76,58 @@ def median_epoch(catalog) -> np.datetime64:
 
 def cmd_propagate(args) -> None:
     from overhead.orbits.timescales import to_datetime64
-    from overhead.tables import states_table
+    from overhead.tables import iter_state_tables, write_table_chunks
 
     catalog = _load(args.elements, args.ids)
     if args.minutes_since_epoch:
         start, stop, step = args.minutes_since_epoch
-        if step <= 0:
-            raise OverheadError("the step of --minutes-since-epoch must be positive")
-        ds = catalog.propagate(minutes_since_epoch=np.arange(start, stop + step / 2, step), frame=args.frame)
+        if step <= 0 or stop < start:
+            raise OverheadError("the step of --minutes-since-epoch must be positive and STOP not before START")
+        count = int((stop - start) / step + 1e-9) + 1
+        _check_output_size(len(catalog) * count, args)
+        axis = {"minutes_since_epoch": start + np.arange(count) * step}
     else:
         if not (args.start and args.stop):
             raise OverheadError("give --start and --stop (ISO UTC), or --minutes-since-epoch START STOP STEP")
         start, stop = to_datetime64(args.start), to_datetime64(args.stop)
         if args.step <= 0 or stop < start:
             raise OverheadError("--step must be positive and --stop not before --start")
-        count = int((stop - start) / np.timedelta64(1, "ns") // round(args.step * 1e9)) + 1
-        times = start + np.arange(count) * np.timedelta64(round(args.step * 1e9), "ns")
-        ds = catalog.propagate(times, frame=args.frame, progress=sys.stderr.isatty())
-    _emit(states_table(ds), args.output, f"states of {ds.sizes['satellite']} satellites", float_format="%.9g")
+        step_ns = round(args.step * 1e9)
+        if step_ns < 1:
+            raise OverheadError("--step must be at least 1 ns (1e-9 s)")
+        count = int((stop - start) / np.timedelta64(1, "ns") // step_ns) + 1
+        _check_output_size(len(catalog) * count, args)
+        axis = {"times": start + np.arange(count) * np.timedelta64(step_ns, "ns")}
+    tables = iter_state_tables(catalog, frame=args.frame, progress=sys.stderr.isatty(), **axis)
+    rows = write_table_chunks(tables, args.output, stream=sys.stdout)
+    if args.output:
+        err_console.print(f"wrote {rows:,} states of {len(catalog)} satellites to {args.output}")
+
+
+MAX_OUTPUT_BYTES = 2 * 10**9  # the CLI asks for --force above this
+
+
+def _check_output_size(rows: int, args) -> None:
+    """Refuse, before any work, an output too large to be what the user meant, or too large for the disk."""
+    import shutil
+
+    from overhead.tables import state_output_bytes
+
+    fmt = "parquet" if (args.output or "").endswith(".parquet") else "csv"
+    size = state_output_bytes(rows, args.frame, fmt)
+    where = Path(args.output).resolve().parent if args.output else None
+    if where is not None and where.is_dir() and size > shutil.disk_usage(where).free:
+        raise OverheadError(f"the output would be about {_gb(size)} ({rows:,} rows) but {where} has "
+                            f"{_gb(shutil.disk_usage(where).free)} free: reduce the span, raise --step or name fewer "
+                            f"satellites (--ids)")
+    if size > MAX_OUTPUT_BYTES and not args.force:
+        raise OverheadError(f"the output would be about {_gb(size)} ({rows:,} rows of states): reduce the span, "
+                            f"raise --step or name fewer satellites (--ids); Parquet is about half the size of CSV; "
+                            f"--force writes it anyway (streamed: memory stays bounded)")
+
+
+def _gb(size: float) -> str:
+    return f"{size / 1e9:,.1f} GB" if size >= 1e8 else f"{size / 1e6:,.1f} MB"
 
 
 def cmd_access(args) -> None:
@@ -157,8 +192,7 @@ def cmd_coverage(args) -> None:
         path = write_coverage(result.stats, args.output)
         err_console.print(f"wrote per-point statistics to {path}")
     if args.geojson:
-        with open(args.geojson, "w", encoding="utf-8") as handle:
-            json.dump(coverage_geojson(result.stats, boundaries), handle)
+        write_text_atomic(args.geojson, json.dumps(coverage_geojson(result.stats, boundaries)))
         err_console.print(f"wrote {args.geojson}")
     if args.map:
         path = coverage_map(result.stats, args.metric, args.map, boundaries=boundaries,
@@ -276,8 +310,7 @@ def _design_export(args) -> None:
     catalog = design_from_row(row).to_catalog()
     text = catalog.to_tle() if args.output.endswith((".tle", ".txt")) else catalog.to_omm(
         "csv" if args.output.endswith(".csv") else "xml" if args.output.endswith(".xml") else "json")
-    with open(args.output, "w", encoding="utf-8") as handle:
-        handle.write(text)
+    write_text_atomic(args.output, text)
     console.print(f"wrote {len(catalog)} satellites of the {'best' if args.best else f'row {args.row}'} design "
                   f"({row.family}, cost {row.cost:g}) to {args.output}")
 
@@ -397,7 +430,7 @@ def _plan_aeossp(args) -> None:
                   f"WCR {weights[plan.request].sum() / weights.sum():.3f}){' optimal' if optimal else ''}; "
                   f"{len(opps):,} opportunities; battery not modelled")
     if args.output:
-        Path(args.output).write_text(json.dumps(case.solution(plan), indent=1))
+        write_text_atomic(args.output, json.dumps(case.solution(plan), indent=1))
         err_console.print(f"wrote {args.output}")
 
 
@@ -413,7 +446,7 @@ def _plan_spot5(args) -> None:
                   f"photographs, recorder weight {solution.weight}"
                   f"{f' of {instance.capacity}' if instance.capacity is not None else ''})")
     if args.output:
-        Path(args.output).write_text(solution.to_text())
+        write_text_atomic(args.output, solution.to_text())
         err_console.print(f"wrote {args.output}")
 
 
@@ -459,7 +492,7 @@ def _plan_requests(args) -> None:
                   f"satellites, value {plan.value:g} ({plan.solver}{', optimal' if plan.optimal else ''}); "
                   f"{plan.opportunities} opportunities, {len(plan.downlinks)} downlink windows")
     if args.output:
-        Path(args.output).write_text(json.dumps(plan.to_json(), indent=1))
+        write_text_atomic(args.output, json.dumps(plan.to_json(), indent=1))
         err_console.print(f"wrote {args.output}")
     if args.gantt:
         err_console.print(f"timeline: {plan_timeline(acquisitions, plan.downlinks, args.gantt)}")
@@ -507,7 +540,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--step", type=float, default=60.0, help="seconds (default 60)")
     p.add_argument("--minutes-since-epoch", nargs=3, type=float, metavar=("START", "STOP", "STEP"))
     p.add_argument("--frame", choices=("teme", "itrf", "geodetic"), default="teme")
-    p.add_argument("-o", "--output", help="out.csv or out.parquet (default: CSV to standard output)")
+    p.add_argument("-o", "--output", help="out.csv or out.parquet (default: CSV to standard output); written "
+                                          "atomically, in the folder given (which must exist)")
+    p.add_argument("--force", action="store_true",
+                   help="write an output estimated over 2 GB (refused by default; it is streamed either way)")
     p.set_defaults(func=cmd_propagate)
 
     p = sub.add_parser("access", help="access windows of satellites' sensors over ground targets")

@@ -137,6 +137,10 @@ class Catalog:
         epochs = self.epochs.astype(np.int64)
         return np.maximum(np.abs(t.max() - epochs), np.abs(t.min() - epochs)) / 86_400e9
 
+    def within_age(self, times, max_age_days: float) -> Catalog:
+        """The element sets no further than ``max_age_days`` from any of ``times`` (the others left out)."""
+        return self[np.flatnonzero(self.age_days(times) <= max_age_days).tolist()]
+
     # ----------------------------------------------------------------------------- writing
     def to_tle(self, *, names: bool = True) -> str:
         """The catalog as TLE text (3-line when ``names``)."""

@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable
 
 from rich.progress import Progress
 
+from overhead.cancel import check_cancelled
+
 __all__ = ["default_workers", "run_over_satellites"]
 
 _TASK: Callable[[int, int], None] | None = None  # set before forking; inherited by the workers
@@ -56,6 +58,7 @@ def run_over_satellites(n_sat: int, task: Callable[[int, int], object], *, chunk
             workers = min(workers, _MAX_WORKERS)
         if workers <= 1 or len(chunks) < 2 or "fork" not in mp.get_all_start_methods():
             for bounds in chunks:
+                check_cancelled()  # a service request whose client went away stops here
                 results[bounds] = task(*bounds)
                 bar.advance(job, bounds[1] - bounds[0])
         else:
@@ -63,6 +66,7 @@ def run_over_satellites(n_sat: int, task: Callable[[int, int], object], *, chunk
             try:
                 with mp.get_context("fork").Pool(min(workers, len(chunks))) as pool:
                     for bounds, result in pool.imap_unordered(_call, chunks):
+                        check_cancelled()  # leaving the block terminates the pool
                         results[bounds] = result
                         bar.advance(job, bounds[1] - bounds[0])
             finally:

@@ -7,9 +7,10 @@ nothing is raised for the whole batch.
 from __future__ import annotations
 
 import numpy as np
-from sgp4.api import SGP4_ERRORS, Satrec, SatrecArray
+from sgp4.api import Satrec, SatrecArray
 
 from overhead.orbits.parallel import default_workers, run_over_satellites
+from overhead.orbits.states import ERRORS as SGP4_ERRORS
 from overhead.orbits.states import StateBuffers, rotation_for
 from overhead.orbits.timescales import julian_date_split
 

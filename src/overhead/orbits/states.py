@@ -8,10 +8,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import xarray as xr
+from sgp4.api import SGP4_ERRORS
 
 from overhead.orbits.frames import apply_teme_to_itrf, itrf_to_geodetic, teme_to_itrf_matrices
 
-__all__ = ["FRAMES", "StateBuffers", "dataset_from_buffers", "state_vectors"]
+__all__ = ["ERRORS", "FRAMES", "IMPLAUSIBLE_RADIUS", "StateBuffers", "dataset_from_buffers", "state_vectors"]
 
 FRAMES = ("teme", "itrf", "geodetic")
 POSITION_VARS = ("x_km", "y_km", "z_km")
@@ -55,6 +56,10 @@ class StateBuffers:
         ``rotation`` is (matrices, Earth rotation rate) shared by all satellites, from
         :func:`teme_to_itrf_matrices`; None for the TEME frame.
         """
+        radius2 = np.einsum("...i,...i->...", r_teme, r_teme)
+        implausible = (error == 0) & ~((radius2 >= MIN_RADIUS_KM**2) & (radius2 <= MAX_RADIUS_KM**2))
+        if implausible.any():  # e.g. elements propagated decades from their epoch: 2.4e17 km is no position
+            error = np.where(implausible, IMPLAUSIBLE_RADIUS, error)
         self.error[rows] = error
         failed = error != 0
         if failed.any():  # python-sgp4 leaves some failed states finite; a failed state is NaN here
@@ -69,6 +74,13 @@ class StateBuffers:
         r_itrf, _ = apply_teme_to_itrf(*rotation, r_teme, None)
         lat, lon, alt = itrf_to_geodetic(r_itrf)
         self.geodetic[0, rows], self.geodetic[1, rows], self.geodetic[2, rows] = lat, lon, alt
+
+
+MIN_RADIUS_KM = 6278.0  # 100 km under the equatorial radius (the pole is 6357 km): below it, not in orbit
+MAX_RADIUS_KM = 10 * 384_400.0  # ten Earth-Moon distances: beyond it, not an Earth orbit
+IMPLAUSIBLE_RADIUS = 7  # the error code of such states (SGP4's own codes are 1-6)
+ERRORS = {**SGP4_ERRORS, IMPLAUSIBLE_RADIUS: f"the position is implausible: its radius is under {MIN_RADIUS_KM:g} km "
+                                             f"or over {MAX_RADIUS_KM:,.0f} km (elements used far from their epoch?)"}
 
 
 _LAST_ROTATION: list = []  # (times, model, rotation): chunked work asks for the same times again and again
@@ -109,7 +121,8 @@ def dataset_from_buffers(buffers: StateBuffers, *, norad_id, name, time_coord: d
     for var, unit in units.items():
         if var in ds:
             ds[var].attrs["units"] = unit
-    ds["error"].attrs["description"] = "SGP4 error code; 0 = fine (see overhead.SGP4_ERRORS)"
+    ds["error"].attrs["description"] = ("SGP4 error code (1-6), or 7 for an implausible radius; 0 = fine (see "
+                                        "overhead.SGP4_ERRORS)")
     return ds
 
 
