@@ -15,7 +15,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-BENCHMARKS = ("propagation", "access", "coverage", "coverage_scale", "design", "catalog", "planning", "service")
+BENCHMARKS = ("propagation", "access", "coverage", "coverage_scale", "design", "catalog", "planning", "service",
+              "load")
 
 
 def main(argv: list[str]) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from overhead import __version__
 from overhead.api import routes_catalog, routes_compute, routes_export, routes_jobs
 from overhead.api.limits import CLIENT_GONE, BoundedRequests
+from overhead.api.memory import tune_allocator
 from overhead.api.service import ServiceSettings, ServiceState
 from overhead.errors import CancelledError, OverheadError
 from overhead.orbits.parallel import limit_workers
@@ -63,6 +65,10 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         limit_workers(1)  # requests run on threads: never fork the server (coverage jobs go to Dask)
+        tune_allocator()  # large answers' buffers go back to the system once sent
+        # computations hold the GIL in long stretches: hand it over every 1 ms (Python's default is 5 ms) so that
+        # the event loop answers the cheap requests while they run
+        sys.setswitchinterval(0.001)
         state = ServiceState(settings)
         if settings.load_sample:
             state.load_sample()

@@ -45,7 +45,9 @@ def _summary(row) -> ObjectSummary:
 
 
 @router.get("/status", response_model=Status, summary="What the service holds")
-def status(request: Request, state: ServiceState = Depends(service)) -> Status:
+async def status(request: Request, state: ServiceState = Depends(service)) -> Status:
+    # on the event loop, not the thread pool: it answers at once however many computations wait for a slot (the
+    # catalogue view is cached; it is rebuilt only after an ingest)
     view = state.view()
     when, stale = state.default_time()
     median = iso(view.median_epoch) if view.median_epoch is not None else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from typing import Literal
 
 import numpy as np
@@ -13,10 +14,10 @@ from fastapi.responses import Response
 from overhead.api.deps import service
 from overhead.api.schemas import AboveOut, AccessRequest, LookAngles, PassOut, Position, Positions, Track, WindowOut
 from overhead.api.service import ServiceState, finite, iso, parse_span, parse_time
-from overhead.errors import CancelledError, OverheadError
 from overhead.geometry.sensors import footprint_central_angle_rad
 from overhead.geometry.topocentric import GroundSite
 from overhead.orbits.frames import itrf_to_geodetic
+from overhead.orbits.timescales import format_iso
 from overhead.tables import with_iso_times
 
 router = APIRouter(prefix="/api", tags=["computation"])
@@ -60,17 +61,23 @@ def _csv(table: pd.DataFrame, filename: str) -> Response:
 
 
 def _records(table: pd.DataFrame, time_columns: tuple[str, ...]) -> list[dict]:
-    return with_iso_times(table, time_columns).to_dict("records")
+    table = with_iso_times(table, time_columns)
+    return table.astype(object).where(table.notna(), None).to_dict("records")
 
 
-def _computed(function, *args, **kwargs):
-    """Run a library call, turning its documented errors into a 422 that carries their message."""
-    try:
-        return function(*args, **kwargs)
-    except CancelledError:
-        raise
-    except OverheadError as exc:
-        raise HTTPException(422, str(exc)) from None
+def rendered(payload, response: Response | None = None) -> Response:
+    """The JSON answer, serialised here, on the request's worker thread: a large answer rendered on the event loop
+    would hold up every other request meanwhile (the cheap ones first). Headers set on ``response`` are kept."""
+    if hasattr(payload, "model_dump_json"):
+        body = payload.model_dump_json().encode()
+    else:
+        body = json.dumps(payload, separators=(",", ":"), allow_nan=False).encode()
+    headers = {k: v for k, v in response.headers.items() if k.lower().startswith("x-")} if response else None
+    return Response(body, media_type="application/json", headers=headers)
+
+
+def _stamps(times: np.ndarray) -> list[str]:
+    return format_iso(times, digits=3).tolist()
 
 
 @router.get("/positions", response_model=Positions, summary="Where the satellites are at one time")
@@ -84,7 +91,7 @@ def positions(time: str | None = Query(None, max_length=40), ids: str | None = I
     when = parse_time(time, state.default_time()[0])
     satellites = state.usable(state.satellites(parse_ids(ids), group), when, response=response)
     state.check_work(len(satellites), 1)
-    itrf = _computed(satellites.propagate, np.atleast_1d(when), frame="itrf", workers=1)
+    itrf = state.compute(satellites.propagate, np.atleast_1d(when), frame="itrf", workers=1)
     ok = itrf.error.values[:, 0] == 0
     r = np.column_stack([itrf.x_km.values[ok, 0], itrf.y_km.values[ok, 0], itrf.z_km.values[ok, 0]])
     lat, lon, alt = itrf_to_geodetic(r)
@@ -94,7 +101,7 @@ def positions(time: str | None = Query(None, max_length=40), ids: str | None = I
     out = [Position(norad_id=int(i), name=str(n), lat_deg=round(float(la), 5), lon_deg=round(float(lo), 5),
                     alt_km=round(float(h), 3), sunlit=bool(s), footprint_deg=round(float(f), 3))
            for i, n, la, lo, h, s, f in zip(ids_[ok], names[ok], lat, lon, alt, lit, footprint, strict=True)]
-    return Positions(time=iso(when), positions=out, errors=[int(i) for i in ids_[~ok]])
+    return rendered(Positions(time=iso(when), positions=out, errors=[int(i) for i in ids_[~ok]]), response)
 
 
 def _sample_count(t0, t1, step_s: float) -> int:
@@ -118,11 +125,11 @@ def tracks(ids: str | None = IdsQuery, group: str | None = GroupQuery, start: st
     state.check_memory(len(satellites) * n_times, reduce=reduce)
     state.check_output(len(satellites) * n_times, TRACK_POINT_BYTES, what="track points", reduce=reduce)
     times = _sample_times(t0, t1, step_s)
-    ds = _computed(satellites.propagate, times, frame="geodetic")
-    stamps = [iso(t) for t in times]
-    return [Track(norad_id=int(ds.norad_id.values[i]), name=str(ds.name.values[i]), times=stamps,
-                  lat_deg=finite(ds.lat_deg.values[i]), lon_deg=finite(ds.lon_deg.values[i]),
-                  alt_km=finite(ds.alt_km.values[i])) for i in range(ds.sizes["satellite"])]
+    ds = state.compute(satellites.propagate, times, frame="geodetic")
+    stamps = _stamps(times)
+    return rendered([{"norad_id": int(ds.norad_id.values[i]), "name": str(ds.name.values[i]), "times": stamps,
+                      "lat_deg": finite(ds.lat_deg.values[i]), "lon_deg": finite(ds.lon_deg.values[i]),
+                      "alt_km": finite(ds.alt_km.values[i])} for i in range(ds.sizes["satellite"])], response)
 
 
 @router.get("/passes", response_model=list[PassOut], responses=CSV, summary="Passes of satellites over a place")
@@ -141,10 +148,10 @@ def passes(place: GroundSite = Depends(site), start: str | None = Query(None, ma
     state.check_work(len(satellites), span_s / SEARCH_STEP_S, reduce=reduce)
     state.check_output(len(satellites) * span_s / 86_400 * PASSES_PER_DAY, PASS_ROW_BYTES, what="passes (estimated)",
                        reduce=reduce)
-    table = _computed(passes_over_site, satellites, place, t0, t1, min_elevation_deg=min_elevation_deg)
+    table = state.compute(passes_over_site, satellites, place, t0, t1, min_elevation_deg=min_elevation_deg)
     if format == "csv":
         return _csv(with_iso_times(table, ("rise", "culmination", "set")), "passes.csv")
-    return _records(table, ("rise", "culmination", "set"))
+    return rendered(_records(table, ("rise", "culmination", "set")), response)
 
 
 @router.get("/above", response_model=list[AboveOut], summary="What is overhead: satellites above a place now")
@@ -155,8 +162,8 @@ def above(place: GroundSite = Depends(site), time: str | None = Query(None, max_
 
     when = parse_time(time, state.default_time()[0])
     satellites = state.usable(state.satellites(), when, response=response)
-    table = _computed(above_site, satellites, place, when, min_elevation_deg=min_elevation_deg)
-    return table.round(6).to_dict("records")
+    table = state.compute(above_site, satellites, place, when, min_elevation_deg=min_elevation_deg)
+    return rendered(_records(table.round(6), ()), response)
 
 
 @router.get("/lookangles", response_model=LookAngles, summary="Azimuth, elevation and range of one satellite")
@@ -173,9 +180,10 @@ def lookangles(norad_id: int = Query(ge=0, le=999_999_999), place: GroundSite = 
     state.check_memory(n_times, reduce="the span or raise step_s")
     state.check_output(n_times, LOOK_ANGLE_BYTES, what="samples", reduce="the span or raise step_s")
     times = _sample_times(t0, t1, step_s)
-    ds = _computed(look_angle_series, satellites, place, times)
-    return LookAngles(norad_id=norad_id, times=[iso(t) for t in times], azimuth_deg=finite(ds.azimuth_deg.values[0]),
-                      elevation_deg=finite(ds.elevation_deg.values[0]), range_km=finite(ds.range_km.values[0]))
+    ds = state.compute(look_angle_series, satellites, place, times)
+    return rendered(LookAngles(norad_id=norad_id, times=_stamps(times), azimuth_deg=finite(ds.azimuth_deg.values[0]),
+                               elevation_deg=finite(ds.elevation_deg.values[0]),
+                               range_km=finite(ds.range_km.values[0])), response)
 
 
 def constraints_of(c):
@@ -207,8 +215,9 @@ def access(body: AccessRequest, format: Literal["json", "csv"] = "json", respons
     state.check_work(len(satellites), span_s / SEARCH_STEP_S, len(body.targets))
     state.check_output(len(satellites) * len(body.targets) * span_s / 86_400 * PASSES_PER_DAY, WINDOW_ROW_BYTES,
                        what="windows (estimated)", reduce="the span, the satellites or the targets")
-    table = _computed(access_windows, satellites, targets_of(body.targets), t0, t1, constraints_of(body.constraints))
+    table = state.compute(access_windows, satellites, targets_of(body.targets), t0, t1,
+                          constraints_of(body.constraints))
     table = table[list(WindowOut.model_fields)]
     if format == "csv":
         return _csv(with_iso_times(table, ("start", "end", "culmination")), "access.csv")
-    return _records(table, ("start", "end", "culmination"))
+    return rendered(_records(table, ("start", "end", "culmination")), response)

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, Response
 
 from overhead import exports
 from overhead.api.deps import service
-from overhead.api.routes_compute import GroupQuery, IdsQuery, _computed, _csv, _sample_count, _sample_times, parse_ids
+from overhead.api.routes_compute import GroupQuery, IdsQuery, _csv, _sample_count, _sample_times, parse_ids
 from overhead.api.service import ServiceState, parse_span, parse_time
 from overhead.tables import states_table
 
@@ -50,15 +50,15 @@ def ephemeris(format: Literal["czml", "kml", "geojson", "oem", "csv"] = "czml", 
               state: ServiceState = Depends(service)):
     satellites, times = _span_and_satellites(state, ids, group, start, stop, step_s)
     if format == "czml":
-        ds = _computed(satellites.propagate, times, frame="itrf")
+        ds = state.compute(satellites.propagate, times, frame="itrf")
         return JSONResponse(exports.czml_document(ds, name="overhead"), media_type=MEDIA["czml"],
                             headers={"Content-Disposition": 'attachment; filename="overhead.czml"'})
     if format in ("kml", "geojson"):
-        ds = _computed(satellites.propagate, times, frame="geodetic")
+        ds = state.compute(satellites.propagate, times, frame="geodetic")
         if format == "kml":
             return _download(exports.kml_document(ds), "kml", "ground-tracks.kml")
         return JSONResponse(exports.ground_tracks_geojson(ds), media_type=MEDIA["geojson"])
-    ds = _computed(satellites.propagate, times, frame=frame)
+    ds = state.compute(satellites.propagate, times, frame=frame)
     if format == "oem":
         return _download(exports.oem_document(ds), "oem", "overhead.oem")
     return _csv(states_table(ds), "states.csv")
@@ -80,7 +80,7 @@ def footprints(ids: str | None = IdsQuery, group: str | None = GroupQuery,
     else:
         satellites, times = _span_and_satellites(state, ids, group, start, stop, step_s,
                                                  points_per_sample=500.0)  # a polygon costs about 500 states
-    ds = _computed(satellites.propagate, times, frame="geodetic")
+    ds = state.compute(satellites.propagate, times, frame="geodetic")
     return JSONResponse(exports.footprints_geojson(ds, min_elevation_deg=min_elevation_deg,
                                                    max_off_nadir_deg=max_off_nadir_deg),
                         media_type=MEDIA["geojson"])

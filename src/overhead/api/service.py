@@ -14,8 +14,9 @@ import pandas as pd
 from fastapi import HTTPException
 
 from overhead.api.jobs import JobManager
+from overhead.api.memory import release_memory
 from overhead.catalog.store import CatalogStore
-from overhead.errors import OverheadError
+from overhead.errors import CancelledError, OverheadError
 from overhead.orbits.catalog import Catalog
 from overhead.orbits.timescales import format_iso, to_datetime64
 
@@ -43,6 +44,7 @@ class ServiceSettings:
     max_response_bytes: float = 32 * 2**20  # estimated before the work starts (413 over it)
     max_memory_bytes: float = 2 * 2**30  # the arrays one request may hold, estimated before it starts
     max_element_age_days: float = 30.0  # objects whose elements are further from the asked time are left out
+    max_computing: int = max(1, (os.cpu_count() or 2) - 1)  # computations at once (one core kept for the rest)
     cors_origins: tuple[str, ...] = ()
     load_sample: bool = True
     web_assets: Path | None = None
@@ -105,6 +107,7 @@ class ServiceState:
     _cluster: object = field(default=None, init=False)
 
     def __post_init__(self) -> None:
+        self._slots = threading.BoundedSemaphore(self.settings.max_computing)
         self.store = CatalogStore(self.settings.db_url)
         self.jobs = JobManager(max_running=self.settings.max_running_jobs, keep_s=self.settings.job_keep_s)
 
@@ -214,6 +217,25 @@ class ServiceState:
             raise HTTPException(413, f"this request would hold about {size / 2**30:,.1f} GiB of states "
                                      f"({states:,.0f}), over the service's limit of {limit / 2**30:,.1f} GiB: "
                                      f"reduce {reduce}")
+
+    def compute(self, function, *args, **kwargs):
+        """Run a library call in one of ``max_computing`` slots (requests beyond wait, cancellably: a client that
+        goes away while waiting frees its place), turning its documented errors into a 422 with their message.
+
+        The slots keep the GIL free for the cheap requests (status, searches) however many heavy ones arrive."""
+        from overhead.cancel import check_cancelled
+
+        while not self._slots.acquire(timeout=0.2):
+            check_cancelled()
+        try:
+            return function(*args, **kwargs)
+        except CancelledError:
+            raise
+        except OverheadError as exc:
+            raise HTTPException(422, str(exc)) from None
+        finally:
+            self._slots.release()
+            release_memory()
 
     # ------------------------------------------------------------------------------------------- limits
     def check_work(self, satellites: int, samples: float, targets: int = 1, *, job: bool = False,

@@ -1,0 +1,45 @@
+"""Keeping the service's memory on a plateau: glibc's allocator told to give large buffers back.
+
+A request's arrays and its rendered answer are large and short-lived. By default glibc raises its mmap threshold
+each time such a buffer is freed, so the next ones come from the heap, where they fragment and stay: the
+service's RSS climbed with every large answer and never came back. With a fixed threshold large buffers are
+mapped and unmapped (returned at once), two arenas serve the threads, and ``malloc_trim`` after a computation
+hands back the heap's free tail. Elsewhere than glibc on Linux, these are no-ops.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import sys
+
+__all__ = ["release_memory", "tune_allocator"]
+
+M_MMAP_THRESHOLD = -3
+M_ARENA_MAX = -8
+_LIBC = None
+
+
+def _libc():
+    global _LIBC
+    if _LIBC is None and sys.platform.startswith("linux"):
+        try:
+            _LIBC = ctypes.CDLL("libc.so.6")
+            _LIBC.mallopt  # noqa: B018  (glibc only)
+        except (OSError, AttributeError):
+            _LIBC = False
+    return _LIBC or None
+
+
+def tune_allocator(mmap_threshold_bytes: int = 1 << 20, arenas: int = 2) -> bool:
+    """Fix glibc's mmap threshold and cap its arenas; True where it applied."""
+    libc = _libc()
+    if libc is None:
+        return False
+    return bool(libc.mallopt(M_MMAP_THRESHOLD, mmap_threshold_bytes)) and bool(libc.mallopt(M_ARENA_MAX, arenas))
+
+
+def release_memory() -> None:
+    """Return the free memory at the top of glibc's heaps to the system."""
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)
