@@ -20,7 +20,7 @@ FAILED = -1e9
 GOLDEN = (math.sqrt(5.0) - 1.0) / 2.0
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _hermite(r, v, sat, k, j, s, h):
     """Component j of the cubic Hermite position and velocity (per second) at fraction s of step k."""
     r0, r1 = r[sat, k, j], r[sat, k + 1, j]
@@ -30,7 +30,7 @@ def _hermite(r, v, sat, k, j, s, h):
     return ((c3 * s + c2) * s + v0) * s + r0, ((3.0 * c3 * s + 2.0 * c2) * s + v0) / h
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _state(r, v, sat, t, h):
     """Position and velocity of satellite ``sat`` at ``t`` s from the first sample, as two tuples (no arrays:
     this runs tens of millions of times)."""
@@ -42,7 +42,7 @@ def _state(r, v, sat, t, h):
     return (p0, p1, p2), (w0, w1, w2)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _margin(p, w, target, position, up, sin_mask, cos_limit):
     """Smallest margin of the elevation mask (sin elevation − sin mask) and, when ``cos_limit`` is not NaN, of
     the off-nadir cone (cos off-nadir − cos limit), and its time derivative for a velocity ``w``. Positive
@@ -68,19 +68,19 @@ def _margin(p, w, target, position, up, sin_mask, cos_limit):
     return m, rate
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _margin_and_rate(t, sat, target, r, v, h, position, up, sin_mask, cos_limit):
     """The margin and its rate at ``t`` on the Hermite state."""
     p, w = _state(r, v, sat, t, h)
     return _margin(p, w, target, position, up, sin_mask, cos_limit)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _margin_at(t, sat, target, r, v, h, position, up, sin_mask, cos_limit):
     return _margin_and_rate(t, sat, target, r, v, h, position, up, sin_mask, cos_limit)[0]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _root(lo, hi, f_lo, f_hi, tolerance, sat, target, r, v, h, position, up, sin_mask, cos_limit):
     """Zero of the margin in [lo, hi] (f_lo, f_hi of opposite signs): Newton's method on the Hermite state,
     kept inside the shrinking bracket (bisection where a step would leave it or converge too slowly), from
@@ -115,7 +115,7 @@ def _root(lo, hi, f_lo, f_hi, tolerance, sat, target, r, v, h, position, up, sin
     return 0.5 * (a + b)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _search_positive(lo, hi, width, sat, target, r, v, h, position, up, sin_mask, cos_limit):
     """Golden-section search for a positive margin near the maximum on [lo, hi]: (time, margin)."""
     a, b = lo, hi
@@ -141,7 +141,7 @@ def _search_positive(lo, hi, width, sat, target, r, v, h, position, up, sin_mask
     return best_t, best_f
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _central_angle_bound(radius, min_elevation_deg, limit_deg):
     """``sensors.central_angle_bound_rad`` for one radius."""
     eps = math.radians(max(min_elevation_deg, -10.0))
@@ -157,7 +157,7 @@ def _central_angle_bound(radius, min_elevation_deg, limit_deg):
     return min(max(bound, 0.0), math.pi) + math.radians(0.25)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _arc_distance(a, b, p):
     """Angular distance from unit vector p to the great-circle arc from a to b."""
     n0, n1, n2 = a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]
@@ -177,7 +177,7 @@ def _arc_distance(a, b, p):
     return to_ends
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _track_reaches(sat, k, target, r, position, lowest_deg, limit_deg):
     """``access._track_reaches`` for one candidate: can the track within a step of sample k reach the target?"""
     last = r.shape[1] - 1
@@ -200,7 +200,7 @@ def _track_reaches(sat, k, target, r, position, lowest_deg, limit_deg):
     return distance <= reach + math.radians(0.1)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def chunk_windows(r, v, h, keys, n_targets, position, up, sin_mask, cos_limit, lowest_deg, limit_deg, tolerance_s,
                   hidden_width_s):
     """Windows from the sorted keys ((sat × n_targets + target) × n_samples + sample) of the candidate samples.
@@ -293,7 +293,7 @@ def chunk_windows(r, v, h, keys, n_targets, position, up, sin_mask, cos_limit, l
             out_end_cut[:count])
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _grow(array, capacity):
     out = np.empty(capacity, array.dtype)
     out[:array.size] = array
@@ -316,7 +316,7 @@ def target_buckets(target_unit: np.ndarray) -> tuple[np.ndarray, np.ndarray, int
     return order.astype(np.int64), starts.astype(np.int64), n_lat, n_lon
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def candidate_keys(sub_point, reach, target_unit, order, starts, n_lat, n_lon, n_targets, n_samples):
     """Sorted keys ((sat × n_targets + target) × n_samples + sample) of every sample whose sub-satellite point
     (rows of ``sub_point``, sat-major) is within ``reach`` (rad) of a target: the pre-filter of
@@ -382,7 +382,7 @@ def candidate_keys(sub_point, reach, target_unit, order, starts, n_lat, n_lon, n
     return out[:count]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def merge_intervals(point, start, end, n_points):
     """Union of intervals per point, sorted by point then start: a counting sort by point, a sort of each
     point's starts, one sweep. The compiled form of ``revisit.merge_intervals``."""

@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from overhead import __version__
 from overhead.api import routes_catalog, routes_compute, routes_export, routes_jobs
@@ -20,6 +21,7 @@ from overhead.api.memory import tune_allocator
 from overhead.api.service import ServiceSettings, ServiceState
 from overhead.errors import CancelledError, OverheadError
 from overhead.orbits.parallel import limit_workers
+from overhead.orbits.sgp4_propagation import limit_chunk_states
 
 __all__ = ["create_app", "web_assets_dir"]
 
@@ -30,6 +32,8 @@ VENDOR_FILES = {"d3.min.js": "d3/dist/d3.min.js",
                 "countries-110m.json": "world-atlas/countries-110m.json",
                 "land-110m.json": "world-atlas/land-110m.json"}
 
+
+SERVICE_CHUNK_STATES = 50_000
 
 # Outside strings (object names from feeds) reach the page as text only; this policy is the second line: no
 # inline or foreign script can run, the page cannot be framed, nothing is fetched from elsewhere. Cesium needs
@@ -44,8 +48,17 @@ SECURITY_HEADERS = {"Content-Security-Policy": CONTENT_SECURITY_POLICY, "X-Conte
                     "Cross-Origin-Opener-Policy": "same-origin"}
 
 
+# where the service is installed and whose home it runs in: not for clients to read in error messages
+_PRIVATE_PATHS = sorted({str(Path(__file__).resolve().parents[2]), sys.prefix, str(Path.home())}, key=len,
+                        reverse=True)
+
+
 def _excerpt(text: str, limit: int = 600) -> str:
-    """An error message cut to a readable length (messages may quote what was sent)."""
+    """An error message for a client: installation paths removed, cut to a readable length (messages may quote
+    what was sent)."""
+    for private in _PRIVATE_PATHS:
+        if len(private) > 1:
+            text = text.replace(private, "…")
     return text if len(text) <= limit else text[:limit] + f"… ({len(text) - limit:,} more characters)"
 
 
@@ -69,6 +82,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         # computations hold the GIL in long stretches: hand it over every 1 ms (Python's default is 5 ms) so that
         # the event loop answers the cheap requests while they run
         sys.setswitchinterval(0.001)
+        limit_chunk_states(SERVICE_CHUNK_STATES)  # and SGP4 calls short enough not to hold it for long
         state = ServiceState(settings)
         if settings.load_sample:
             state.load_sample()
@@ -76,6 +90,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         yield
         state.close()
         limit_workers(None)
+        limit_chunk_states(None)
 
     app = FastAPI(title="overhead", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="An open space-based monitoring system: what is watching, what it can see, and when. "
@@ -106,6 +121,11 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     @app.exception_handler(OverheadError)
     async def overhead_error(_request: Request, exc: OverheadError):
         return JSONResponse({"detail": _excerpt(str(exc))}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException):
+        detail = _excerpt(exc.detail) if isinstance(exc.detail, str) else exc.detail
+        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(CancelledError)
     async def cancelled_error(_request: Request, exc: CancelledError):

@@ -65,13 +65,41 @@ def _records(table: pd.DataFrame, time_columns: tuple[str, ...]) -> list[dict]:
     return table.astype(object).where(table.notna(), None).to_dict("records")
 
 
-def rendered(payload, response: Response | None = None) -> Response:
-    """The JSON answer, serialised here, on the request's worker thread: a large answer rendered on the event loop
-    would hold up every other request meanwhile (the cheap ones first). Headers set on ``response`` are kept."""
-    if hasattr(payload, "model_dump_json"):
-        body = payload.model_dump_json().encode()
+JSON_PIECE = 2_000  # list items encoded per json.dumps call: it holds the GIL for the whole call
+
+
+def _json_pieces(value):
+    """JSON text of ``value`` in short pieces (each json.dumps call brief, so other threads get the GIL between)."""
+    if isinstance(value, dict):
+        yield "{"
+        for k, (key, item) in enumerate(value.items()):
+            yield ("," if k else "") + json.dumps(str(key)) + ":"
+            yield from _json_pieces(item)
+        yield "}"
+    elif isinstance(value, list) and len(value) > JSON_PIECE and not isinstance(value[0], dict | list):
+        yield "["
+        for a in range(0, len(value), JSON_PIECE):
+            yield ("," if a else "") + json.dumps(value[a:a + JSON_PIECE], separators=(",", ":"),
+                                                    allow_nan=False)[1:-1]
+        yield "]"
+    elif isinstance(value, list) and len(value) > 1:
+        yield "["
+        for k, item in enumerate(value):
+            if k:
+                yield ","
+            yield from _json_pieces(item)
+        yield "]"
     else:
-        body = json.dumps(payload, separators=(",", ":"), allow_nan=False).encode()
+        yield json.dumps(value, separators=(",", ":"), allow_nan=False)
+
+
+def rendered(payload, response: Response | None = None) -> Response:
+    """The JSON answer, serialised here, on the request's worker thread and in short pieces: a large answer
+    rendered in one call (on the event loop, or in one json.dumps) would hold up every other request meanwhile,
+    the cheap ones first. Headers set on ``response`` are kept."""
+    if hasattr(payload, "model_dump"):
+        payload = payload.model_dump(mode="json")
+    body = "".join(_json_pieces(payload)).encode()
     headers = {k: v for k, v in response.headers.items() if k.lower().startswith("x-")} if response else None
     return Response(body, media_type="application/json", headers=headers)
 
@@ -181,9 +209,9 @@ def lookangles(norad_id: int = Query(ge=0, le=999_999_999), place: GroundSite = 
     state.check_output(n_times, LOOK_ANGLE_BYTES, what="samples", reduce="the span or raise step_s")
     times = _sample_times(t0, t1, step_s)
     ds = state.compute(look_angle_series, satellites, place, times)
-    return rendered(LookAngles(norad_id=norad_id, times=_stamps(times), azimuth_deg=finite(ds.azimuth_deg.values[0]),
-                               elevation_deg=finite(ds.elevation_deg.values[0]),
-                               range_km=finite(ds.range_km.values[0])), response)
+    return rendered({"norad_id": norad_id, "times": _stamps(times), "azimuth_deg": finite(ds.azimuth_deg.values[0]),
+                     "elevation_deg": finite(ds.elevation_deg.values[0]), "range_km": finite(ds.range_km.values[0])},
+                    response)
 
 
 def constraints_of(c):

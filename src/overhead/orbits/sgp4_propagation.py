@@ -14,13 +14,21 @@ from overhead.orbits.states import ERRORS as SGP4_ERRORS
 from overhead.orbits.states import StateBuffers, rotation_for
 from overhead.orbits.timescales import julian_date_split
 
-__all__ = ["SGP4_ERRORS", "propagate_minutes_since_epoch", "propagate_shared_times"]
+__all__ = ["SGP4_ERRORS", "limit_chunk_states", "propagate_minutes_since_epoch", "propagate_shared_times"]
 
 MAX_CHUNK_STATES = 400_000  # ~40 MB of float64 r, v and their rotations per chunk
+_chunk_states = MAX_CHUNK_STATES
+
+
+def limit_chunk_states(n: int | None) -> None:
+    """States per SGP4 call (None: the default). python-sgp4 holds the GIL through a call, ~0.3 µs a state: a
+    threaded server sets ~50,000 so that no call keeps its other threads waiting more than ~20 ms."""
+    global _chunk_states
+    _chunk_states = MAX_CHUNK_STATES if n is None else max(1, int(n))
 
 
 def _chunk_size(n_time: int) -> int:
-    return max(1, min(512, MAX_CHUNK_STATES // max(n_time, 1)))
+    return max(1, min(512, _chunk_states // max(n_time, 1)))
 
 
 def propagate_shared_times(satrecs: list[Satrec], times: np.ndarray, frame: str, *,
@@ -34,8 +42,12 @@ def propagate_shared_times(satrecs: list[Satrec], times: np.ndarray, frame: str,
     rotation = rotation_for(frame, times, model=earth_model)
 
     def task(start: int, stop: int) -> None:
-        error, r, v = SatrecArray(satrecs[start:stop]).sgp4(jd, fr)
-        buffers.store(slice(start, stop), r, v, error, rotation)
+        array = SatrecArray(satrecs[start:stop])
+        step = max(1, _chunk_states // (stop - start))  # one call, unless one satellite has more times than that
+        for a in range(0, n_time, step):
+            columns = slice(a, min(a + step, n_time)) if step < n_time else slice(None)
+            error, r, v = array.sgp4(jd[columns], fr[columns])
+            buffers.store(slice(start, stop), r, v, error, rotation, columns)
 
     run_over_satellites(n_sat, task, chunk_size=_chunk_size(n_time), workers=workers, progress=progress)
     return buffers

@@ -50,12 +50,15 @@ class StateBuffers:
         return buffers
 
     def store(self, rows: slice, r_teme: np.ndarray, v_teme: np.ndarray, error: np.ndarray,
-              rotation: tuple[np.ndarray, np.ndarray] | None) -> None:
-        """Convert a chunk of TEME states (sat, time, 3) and write it at ``rows``.
+              rotation: tuple[np.ndarray, np.ndarray] | None, columns: slice = slice(None)) -> None:
+        """Convert a chunk of TEME states (sat, time, 3) and write it at ``rows`` and time ``columns``.
 
         ``rotation`` is (matrices, Earth rotation rate) shared by all satellites, from
-        :func:`teme_to_itrf_matrices`; None for the TEME frame.
+        :func:`teme_to_itrf_matrices`, at all the buffers' times (None for the TEME frame).
         """
+        if rotation is not None and columns != slice(None):
+            rotation = (rotation[0][columns], rotation[1][columns])
+        rows = (rows, columns)
         radius2 = np.einsum("...i,...i->...", r_teme, r_teme)
         implausible = (error == 0) & ~((radius2 >= MIN_RADIUS_KM**2) & (radius2 <= MAX_RADIUS_KM**2))
         if implausible.any():  # e.g. elements propagated decades from their epoch: 2.4e17 km is no position
@@ -73,7 +76,7 @@ class StateBuffers:
             return
         r_itrf, _ = apply_teme_to_itrf(*rotation, r_teme, None)
         lat, lon, alt = itrf_to_geodetic(r_itrf)
-        self.geodetic[0, rows], self.geodetic[1, rows], self.geodetic[2, rows] = lat, lon, alt
+        self.geodetic[(0, *rows)], self.geodetic[(1, *rows)], self.geodetic[(2, *rows)] = lat, lon, alt
 
 
 MIN_RADIUS_KM = 6278.0  # 100 km under the equatorial radius (the pole is 6357 km): below it, not in orbit
