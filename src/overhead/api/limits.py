@@ -108,11 +108,20 @@ class BoundedRequests:
             await gone.wait()
             return {"type": "http.disconnect"}
 
+        answered = False
+
+        async def sending(message: Message) -> None:
+            nonlocal answered
+            await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                answered = True  # a disconnect from now on is the connection's end, not a client giving up
+
         async def watch() -> None:
             while True:
                 message = await receive()
                 if message["type"] == "http.disconnect":
-                    token.cancel(CLIENT_GONE)
+                    if not answered:
+                        token.cancel(CLIENT_GONE)
                     gone.set()
                     return
 
@@ -125,7 +134,7 @@ class BoundedRequests:
         timer = loop.call_later(self.max_request_s, too_long)
         try:
             with cancel_scope(token):
-                await self.app(scope, replay, send)
+                await self.app(scope, replay, sending)
         finally:
             timer.cancel()
             watcher.cancel()

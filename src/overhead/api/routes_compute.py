@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 from fastapi import APIRouter, Depends, HTTPException, Query
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 
 from overhead.api.deps import service
 from overhead.api.schemas import AboveOut, AccessRequest, LookAngles, PassOut, Position, Positions, Track, WindowOut
@@ -93,15 +94,34 @@ def _json_pieces(value):
         yield json.dumps(value, separators=(",", ":"), allow_nan=False)
 
 
-def rendered(payload, response: Response | None = None) -> Response:
-    """The JSON answer, serialised here, on the request's worker thread and in short pieces: a large answer
-    rendered in one call (on the event loop, or in one json.dumps) would hold up every other request meanwhile,
-    the cheap ones first. Headers set on ``response`` are kept."""
+STREAM_ABOVE_BYTES = 1 << 20  # answers larger than this (estimated) are streamed in blocks, not built whole
+STREAM_BLOCK = 256 * 1024
+
+
+def _blocks(pieces) -> Iterator[bytes]:
+    buffer: list[str] = []
+    size = 0
+    for piece in pieces:
+        buffer.append(piece)
+        size += len(piece)
+        if size >= STREAM_BLOCK:
+            yield "".join(buffer).encode()
+            buffer, size = [], 0
+    if buffer:
+        yield "".join(buffer).encode()
+
+
+def rendered(payload, response: Response | None = None, *, estimated_bytes: float = 0.0) -> Response:
+    """The JSON answer, serialised off the event loop and in short pieces: a large answer rendered in one call
+    (on the event loop, or in one json.dumps) would hold up every other request meanwhile, the cheap ones first.
+    Answers estimated over a megabyte are streamed in 256 KiB blocks (never held whole in memory). Headers set on
+    ``response`` are kept."""
     if hasattr(payload, "model_dump"):
         payload = payload.model_dump(mode="json")
-    body = "".join(_json_pieces(payload)).encode()
     headers = {k: v for k, v in response.headers.items() if k.lower().startswith("x-")} if response else None
-    return Response(body, media_type="application/json", headers=headers)
+    if estimated_bytes > STREAM_ABOVE_BYTES:  # Starlette iterates a plain iterator on its worker threads
+        return StreamingResponse(_blocks(_json_pieces(payload)), media_type="application/json", headers=headers)
+    return Response("".join(_json_pieces(payload)).encode(), media_type="application/json", headers=headers)
 
 
 def _stamps(times: np.ndarray) -> list[str]:
@@ -157,7 +177,8 @@ def tracks(ids: str | None = IdsQuery, group: str | None = GroupQuery, start: st
     stamps = _stamps(times)
     return rendered([{"norad_id": int(ds.norad_id.values[i]), "name": str(ds.name.values[i]), "times": stamps,
                       "lat_deg": finite(ds.lat_deg.values[i]), "lon_deg": finite(ds.lon_deg.values[i]),
-                      "alt_km": finite(ds.alt_km.values[i])} for i in range(ds.sizes["satellite"])], response)
+                      "alt_km": finite(ds.alt_km.values[i])} for i in range(ds.sizes["satellite"])], response,
+                    estimated_bytes=len(satellites) * n_times * TRACK_POINT_BYTES)
 
 
 @router.get("/passes", response_model=list[PassOut], responses=CSV, summary="Passes of satellites over a place")
@@ -179,7 +200,8 @@ def passes(place: GroundSite = Depends(site), start: str | None = Query(None, ma
     table = state.compute(passes_over_site, satellites, place, t0, t1, min_elevation_deg=min_elevation_deg)
     if format == "csv":
         return _csv(with_iso_times(table, ("rise", "culmination", "set")), "passes.csv")
-    return rendered(_records(table, ("rise", "culmination", "set")), response)
+    return rendered(_records(table, ("rise", "culmination", "set")), response,
+                    estimated_bytes=len(table) * PASS_ROW_BYTES)
 
 
 @router.get("/above", response_model=list[AboveOut], summary="What is overhead: satellites above a place now")
@@ -211,7 +233,7 @@ def lookangles(norad_id: int = Query(ge=0, le=999_999_999), place: GroundSite = 
     ds = state.compute(look_angle_series, satellites, place, times)
     return rendered({"norad_id": norad_id, "times": _stamps(times), "azimuth_deg": finite(ds.azimuth_deg.values[0]),
                      "elevation_deg": finite(ds.elevation_deg.values[0]), "range_km": finite(ds.range_km.values[0])},
-                    response)
+                    response, estimated_bytes=n_times * LOOK_ANGLE_BYTES)
 
 
 def constraints_of(c):
@@ -248,4 +270,5 @@ def access(body: AccessRequest, format: Literal["json", "csv"] = "json", respons
     table = table[list(WindowOut.model_fields)]
     if format == "csv":
         return _csv(with_iso_times(table, ("start", "end", "culmination")), "access.csv")
-    return rendered(_records(table, ("start", "end", "culmination")), response)
+    return rendered(_records(table, ("start", "end", "culmination")), response,
+                    estimated_bytes=len(table) * WINDOW_ROW_BYTES)
