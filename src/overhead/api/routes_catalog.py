@@ -7,6 +7,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import Path as FastAPIPath
 
 from overhead import __version__
 from overhead.api.deps import require_token, service
@@ -171,7 +172,8 @@ async def ingest(request: Request, group: str = Query("upload", min_length=1, ma
 
 @router.post("/catalog/undo/{ingest_id}", dependencies=[Depends(require_token)],
              summary="Undo one ingest: its element sets, new objects and changes removed, replaced rows restored")
-def undo_ingest(ingest_id: int, state: ServiceState = Depends(service)) -> dict[str, int]:
+def undo_ingest(ingest_id: int = FastAPIPath(ge=1, le=2**31 - 1),
+                state: ServiceState = Depends(service)) -> dict[str, int]:
     try:
         done = state.store.undo(ingest_id)
     except CancelledError:

@@ -222,10 +222,13 @@ class CatalogStore:
     def undo(self, ingest_id: int) -> dict[str, int]:
         """Take back one ingest: its element sets and changes removed, the objects it added removed, the rows it
         changed restored. Refused while a later ingest (not undone) touched the same objects: undo that first."""
+        ingest_id = int(ingest_id)
+        if not 1 <= ingest_id < 2**31:
+            raise OverheadError(f"no ingest {ingest_id} in the catalogue store: `overhead catalog ingests` lists them")
         with self.engine.begin() as connection:
             if self.engine.dialect.name == "postgresql":
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INGEST_LOCK_KEY})
-            ingest = connection.execute(select(Ingest).where(Ingest.id == int(ingest_id))).mappings().first()
+            ingest = connection.execute(select(Ingest).where(Ingest.id == ingest_id)).mappings().first()
             if ingest is None:
                 raise OverheadError(f"no ingest {ingest_id} in the catalogue store: `overhead catalog ingests` "
                                     f"lists them")
