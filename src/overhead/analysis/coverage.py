@@ -25,7 +25,7 @@ from overhead.geometry.sensors import AccessConstraints
 from overhead.orbits.catalog import ElementAgeWarning
 from overhead.orbits.timescales import format_iso, to_datetime64
 
-__all__ = ["SHARED", "CoverageResult", "coverage", "local_cluster", "run_tasks"]
+__all__ = ["SHARED", "CoverageResult", "coverage", "local_cluster", "run_tasks", "suggested_scheduler"]
 
 
 @dataclass
@@ -182,6 +182,17 @@ def local_cluster(n_workers: int | None = None):
                             dashboard_address=None)
 
 
+CLUSTER_WORTH_EVALUATIONS = 2e10  # satellites × 30 s samples × points above which worker processes pay off
+
+
+def suggested_scheduler(n_satellites: int, span_s: float, n_points: int) -> str:
+    """``"local"`` (a LocalCluster) when the work is large enough for worker processes to pay off their start-up
+    (measured: the TAT-C scenario, 6.9e8 evaluations, takes 0.4 s in-process and ~6 s with a new cluster), else
+    ``"none"`` (in this process)."""
+    work = float(n_satellites) * (span_s / 30.0) * float(n_points)
+    return "local" if work > CLUSTER_WORTH_EVALUATIONS and (os.cpu_count() or 1) > 1 else "none"
+
+
 def coverage(satellites, grid: AnalysisGrid, start, stop,
              constraints: AccessConstraints | list[AccessConstraints] | None = None, *,
              scheduler: str | None = None, satellites_per_task: int | None = None,
@@ -192,8 +203,10 @@ def coverage(satellites, grid: AnalysisGrid, start, stop,
     ``constraints`` may list several sets (several sensors on every satellite): a point is covered while any
     holds; ``accesses`` then counts the windows of every sensor.
 
-    ``scheduler``: None or ``"local"`` starts a LocalCluster on the local cores; ``"tcp://host:8786"`` uses
-    an existing cluster; ``"none"`` runs in this process. Returns per-point statistics (see
+    ``scheduler``: None or ``"none"`` runs in this process (the library starts no worker processes unless asked:
+    a plain script needs no ``if __name__ == "__main__"`` guard); ``"local"`` starts a LocalCluster on the local
+    cores; ``"tcp://host:8786"`` uses an existing cluster. :func:`suggested_scheduler` says which pays off for a
+    given size (the command line follows it). Returns per-point statistics (see
     :mod:`overhead.analysis.revisit` for the edge convention), their summary, and the windows.
 
     ``progress``: True for a progress bar, or a callable ``progress(done_tasks, total_tasks)``.
@@ -203,6 +216,7 @@ def coverage(satellites, grid: AnalysisGrid, start, stop,
     bounded however many windows there are.
     """
     constraints = constraints or AccessConstraints()
+    scheduler = scheduler or "none"
     t0, t1 = to_datetime64(start), to_datetime64(stop)
     if len(satellites) == 0:
         raise OverheadError("no satellites to analyse")

@@ -120,13 +120,16 @@ def _change(row) -> ChangeOut:
 
 
 @router.get("/changes", response_model=ChangesOut, summary="The changes feed: new, gone, decayed, manoeuvre")
-def changes(since: str | None = Query(None, max_length=40, description="changes found by ingests after this "
-                                                                       "time (default: by the last ingest)"),
+def changes(since: str | None = Query(None, max_length=40, description="changes that happened after this time "
+                                                                       "(default: those the last ingest found)"),
+            ingested_since: str | None = Query(None, max_length=40,
+                                               description="instead, changes found by ingests after this time"),
             change: Literal["new", "gone", "decayed", "manoeuvre"] | None = None,
             limit: int = Query(5_000, ge=1, le=100_000),
             state: ServiceState = Depends(service)) -> ChangesOut:
     when = parse_time(since, name="since") if since else None
-    table = state.store.changes(since=when)
+    ingested = parse_time(ingested_since, name="ingested_since") if ingested_since else None
+    table = state.store.changes(since=when, ingested_since=ingested)
     if change:
         table = table[table.change == change]
     table = table.head(limit)

@@ -85,7 +85,11 @@ def start_coverage(body: CoverageRequest, state: ServiceState = Depends(service)
     constraints = constraints_of(body.constraints)
 
     def work(job: Job):
-        scheduler = state.cluster_scheduler()
+        from overhead.analysis.coverage import suggested_scheduler
+
+        small = suggested_scheduler(len(satellites), span_s, len(grid)) == "none"
+        # a small job answers before a cluster could start: it runs here
+        scheduler = "none" if small and state.settings.scheduler == "local" else state.cluster_scheduler()
         job.message = f"{len(satellites)} satellites over {len(grid):,} points"
         result = coverage(satellites, grid, t0, t1, constraints, scheduler=scheduler, progress=_progress_of(job))
         return {"result": result, "grid": grid}

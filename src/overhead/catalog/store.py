@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import bindparam, create_engine, delete, event, func, insert, select, text, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from overhead._resources import user_data_dir
 from overhead.catalog.changes import detect_changes, missing_objects
@@ -107,7 +108,12 @@ class CatalogStore:
         self.url = url or os.environ.get("OVERHEAD_DB") or default_url()
         if self.url.startswith("sqlite:///"):
             Path(self.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        self.engine: Engine = create_engine(self.url, future=True)
+        try:
+            self.engine: Engine = create_engine(self.url, future=True)
+        except (ArgumentError, NoSuchModuleError):
+            scheme = self.url.split(":", 1)[0]
+            raise OverheadError(f"{scheme!r} is not a database URL overhead reads: use sqlite:///PATH or "
+                                f"postgresql+psycopg://USER@HOST/DATABASE") from None
         # for messages and logs: never the password of a PostgreSQL URL (errors above reach API answers)
         self.display_url = self.engine.url.render_as_string(hide_password=True)
         if self.engine.dialect.name == "sqlite":
@@ -268,19 +274,22 @@ class CatalogStore:
                                 columns=[c.name for c in Ingest.__table__.columns])
 
     # ------------------------------------------------------------------------------------------ queries
-    def changes(self, since=None) -> pd.DataFrame:
-        """Changes found by ingests made after ``since`` (default: by the last ingest)."""
+    def changes(self, since=None, *, ingested_since=None) -> pd.DataFrame:
+        """The changes feed, newest first: those that happened after ``since`` (the time of the change), or those
+        found by ingests made after ``ingested_since``; with neither, those the last ingest found."""
         with self.engine.connect() as connection:
             query = select(Change.norad_id, Change.name, Change.object_id, Change.change, Change.time, Change.detail,
                            Change.confidence, Change.ingest_id).join(Ingest, Ingest.id == Change.ingest_id)
-            if since is None:
+            if since is not None:
+                query = query.where(Change.time > _naive(since))
+            if ingested_since is not None:
+                query = query.where(Ingest.started_at > _naive(ingested_since))
+            if since is None and ingested_since is None:
                 last = connection.execute(select(func.max(Ingest.id)).where(Ingest.undone_at.is_(None))).scalar()
                 query = query.where(Change.ingest_id == last)
-            else:
-                query = query.where(Ingest.started_at > _naive(since))
-            return pd.DataFrame(connection.execute(query.order_by(Change.change, Change.norad_id)).mappings().all(),
-                                columns=["norad_id", "name", "object_id", "change", "time", "detail", "confidence",
-                                         "ingest_id"])
+            rows = connection.execute(query.order_by(Change.time.desc(), Change.change, Change.norad_id))
+            return pd.DataFrame(rows.mappings().all(), columns=["norad_id", "name", "object_id", "change", "time",
+                                                                 "detail", "confidence", "ingest_id"])
 
     def history(self, norad_id: int) -> pd.DataFrame:
         """Every stored element set of one object, by epoch."""

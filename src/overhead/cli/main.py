@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -72,6 +73,10 @@ def median_epoch(catalog) -> np.datetime64:
     """The catalog's median element epoch, to the minute: the default time of reports."""
     median_ns = int(np.median(catalog.epochs.astype(np.int64)))
     return np.datetime64(median_ns // 60_000_000_000 * 60, "s").astype("datetime64[ns]")
+
+
+COVERAGE_METRICS = ("accesses", "covered_s", "percent_covered", "mean_revisit_s", "max_revisit_s", "p95_revisit_s",
+                    "time_averaged_gap_s", "first_access_s", "mean_response_s")
 
 
 def cmd_propagate(args) -> None:
@@ -170,20 +175,23 @@ def _grid(args):
 def cmd_coverage(args) -> None:
     import json
 
-    from overhead.analysis.coverage import coverage
+    from overhead.analysis.coverage import coverage, suggested_scheduler
     from overhead.geometry.sensors import AccessConstraints, NadirCone
+    from overhead.orbits.timescales import to_datetime64
     from overhead.plots import coverage_map
     from overhead.tables import coverage_geojson, write_coverage
 
     catalog = _load(args.elements, args.ids)
     grid = _grid(args)
+    span_s = (to_datetime64(args.stop) - to_datetime64(args.start)) / np.timedelta64(1, "s")
+    scheduler = args.scheduler or suggested_scheduler(len(catalog), span_s, len(grid))
     constraints = AccessConstraints(
         min_elevation_deg=args.min_elevation, max_off_nadir_deg=args.max_off_nadir,
         sensor=NadirCone(args.half_angle) if args.half_angle else None,
         min_sun_elevation_deg=args.min_sun_elevation, sunlit=True if args.sunlit else None)
-    err_console.print(f"{len(catalog)} satellites over {len(grid):,} points ({grid.kind}); scheduler: "
-                      f"{args.scheduler or 'a local Dask cluster'}")
-    result = coverage(catalog, grid, args.start, args.stop, constraints, scheduler=args.scheduler,
+    where = {"none": "in this process", "local": "a local Dask cluster"}.get(scheduler, scheduler)
+    err_console.print(f"{len(catalog)} satellites over {len(grid):,} points ({grid.kind}); running {where}")
+    result = coverage(catalog, grid, args.start, args.stop, constraints, scheduler=scheduler,
                       time_chunk_days=args.time_chunk_days, keep_windows=not args.bounded_memory,
                       progress=sys.stderr.isatty())
     console.print(result.text())
@@ -212,8 +220,10 @@ def cmd_passes(args) -> None:
     start = to_datetime64(args.start) if args.start else median_epoch(catalog)
     stop = to_datetime64(args.stop) if args.stop else start + np.timedelta64(24, "h")
     table = passes_over_site(catalog, args.site, start, stop, min_elevation_deg=args.min_elevation)
-    if args.output:
+    if args.output:  # the file, and one line saying so: thousands of rows belong in it, not on the terminal
         write_table(with_iso_times(table, ("rise", "culmination", "set")), args.output)
+        err_console.print(f"wrote {len(table):,} passes of {table.norad_id.nunique():,} satellites to {args.output}")
+        return
     view = Table(title=f"Passes over {args.site.lat_deg:.4f}, {args.site.lon_deg:.4f} above "
                        f"{args.min_elevation:g}° ({format_iso(start, digits=0)} – {format_iso(stop, digits=0)})")
     for column in ("satellite", "NORAD", "rise (UTC)", "az", "culmination", "max el", "set", "az", "min"):
@@ -305,7 +315,11 @@ def _design_export(args) -> None:
 
     from overhead.analysis.design import best_design, design_from_row
 
+    if not Path(args.results).is_file():
+        raise FileNotFoundError(f"no sweep results at {args.results}: run `overhead design sweep SPEC -o FILE` first")
     table = pd.read_parquet(args.results) if args.results.endswith(".parquet") else pd.read_csv(args.results)
+    if not args.best and not 0 <= args.row < len(table):
+        raise OverheadError(f"--row {args.row} is not a row of {args.results}: it has rows 0 to {len(table) - 1}")
     row = best_design(table) if args.best else table.iloc[args.row]
     catalog = design_from_row(row).to_catalog()
     text = catalog.to_tle() if args.output.endswith((".tle", ".txt")) else catalog.to_omm(
@@ -342,9 +356,11 @@ def cmd_catalog(args) -> None:
     elif args.action == "changes":
         from overhead.tables import with_iso_times
 
-        table = store.changes(since=args.since)
+        table = store.changes(since=args.since, ingested_since=args.ingested_since)
+        err_console.print(_changes_heading(store, table, args))
         table = with_iso_times(table, ("time",))[["norad_id", "name", "object_id", "change", "time", "detail"]]
-        _emit(table, args.output, "changes", float_format="%.6f")
+        if len(table) or args.output:
+            _emit(table, args.output, "changes", float_format="%.6f")
     elif args.action == "quality":
         table = store.quality(args.since, accuracy_km=args.accuracy_km)
         console.print(f"{int(table.too_old.sum()):,} of {len(table):,} active objects have elements too old for "
@@ -367,6 +383,22 @@ def cmd_catalog(args) -> None:
             raise OverheadError("give one NORAD id: overhead catalog history 25544")
         table = store.history(int(args.paths[0]))
         console.print(table.drop(columns=["line1", "line2"]).to_string(index=False))
+
+
+def _changes_heading(store, table, args) -> str:
+    """What the listed changes are, and why there are none when there are none."""
+    ingests = store.ingests()
+    live = ingests[ingests.undone_at.isna()] if len(ingests) else ingests
+    if not len(live):
+        return "the store holds no ingest yet: `overhead catalog ingest FILE` first"
+    if args.since or args.ingested_since:
+        what = (f"that happened after {args.since}" if args.since else
+                f"found by the ingests made after {args.ingested_since}")
+        return f"{len(table):,} changes {what}" + ("" if len(table) else
+                                                   f" ({len(live)} ingests in the store; an earlier time lists more)")
+    last = int(live.id.max())
+    return (f"{len(table):,} changes found by the last ingest ({last}) — `--since ISO` lists every change after a "
+            f"time" + ("" if len(table) else "; it found none: the file held no new, missing or manoeuvring object"))
 
 
 def cmd_above(args) -> None:
@@ -517,197 +549,334 @@ def cmd_serve(args) -> None:
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level)
 
 
+# a value such as '-33.9,18.4' or '-60,60' (a negative coordinate pair) is a value, not an option
+_NEGATIVE_VALUE = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?(,[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?)*$")
+TIME_HELP = "UTC, ISO-8601 (e.g. 2026-05-30T12:00:00Z)"
+
+
+class _Formatter(argparse.HelpFormatter):
+    """Help that states each option's default, unless its text already does."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        default = action.default
+        if (action.option_strings and "default" not in text and default not in (None, False, argparse.SUPPRESS)
+                and not isinstance(default, bool)):
+            text += " (default: %(default)s)"
+        return text
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that takes negative coordinates as values (positionally and after an option), shows defaults,
+    and ends a usage error with one line and the way to the help."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = _NEGATIVE_VALUE
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
+def _option(p, name: str, *aliases: str, **kwargs) -> None:
+    """An option under its unit-bearing name, with its older names kept as aliases (same destination)."""
+    p.add_argument(name, *aliases, **kwargs)
+
+
+def _elements(p, *, optional: bool = False) -> None:
+    p.add_argument("elements", nargs="?" if optional else None,
+                   help="element sets: a TLE (2- or 3-line) or OMM (CSV, JSON, XML, KVN) file"
+                        + (" (default: the bundled CelesTrak resource group)" if optional else ""))
+
+
+def _ids_option(p) -> None:
+    p.add_argument("--ids", type=_ids, metavar="ID,ID,...",
+                   help="NORAD catalogue numbers, comma-separated (default: every satellite of the file)")
+
+
+def _site_option(p, *, required: bool = False, repeat: bool = False, default_text: str = "") -> None:
+    p.add_argument("--site", type=_site, required=required, action="append" if repeat else "store",
+                   metavar="LAT,LON[,ALT_M]",
+                   help="a place: latitude and longitude in degrees (south and west negative: -33.9,18.4), "
+                        "height in metres" + ("; repeat for several" if repeat else "") + default_text)
+
+
+def _span_options(p, *, required: bool, start_default: str = "", stop_default: str = "") -> None:
+    p.add_argument("--start", required=required, metavar="ISO", help=f"start, {TIME_HELP}{start_default}")
+    p.add_argument("--stop", required=required, metavar="ISO", help=f"stop, {TIME_HELP}{stop_default}")
+
+
+def _mask_option(p, default: float, meaning: str) -> None:
+    _option(p, "--min-elevation-deg", "--min-elevation", dest="min_elevation", type=float, default=default,
+            metavar="DEG", help=f"{meaning}, degrees above the horizon")
+
+
+def _output_option(p, what: str) -> None:
+    p.add_argument("-o", "--output", metavar="FILE",
+                   help=f"{what} (default: CSV on standard output); written atomically into an existing folder")
+
+
+def _db_option(p) -> None:
+    p.add_argument("--db", default=None, metavar="URL",
+                   help="catalogue store: sqlite:///PATH or postgresql+psycopg://USER@HOST/DB (default: SQLite "
+                        "in the user's data folder, or $OVERHEAD_DB)")
+
+
+def _catalog_parsers(sub) -> None:
+    p = sub.add_parser("catalog", help="the persistent catalogue: ingest, ingests, undo, changes, history, "
+                                       "quality, manoeuvres")
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    c = actions.add_parser("ingest", help="ingest element-set files into the store (one transaction; a file that "
+                                          "would empty or shrink its group is refused)")
+    c.add_argument("paths", nargs="+", metavar="PATH", help="TLE/OMM files or folders of them")
+    c.add_argument("--group", default=None, help="the snapshot series this file belongs to, e.g. active "
+                                                 "(default: the first file's name without extension)")
+    c.add_argument("--allow-shrink", action="store_true",
+                   help="accept a file with fewer objects than --min-share of its group, or cut short")
+    c.add_argument("--min-share", type=float, default=0.5, metavar="FRACTION",
+                   help="the share of the group's active objects a file must report")
+    c = actions.add_parser("ingests", help="every ingest: source, group, time, counts, SHA-256, bytes, undone")
+    _output_option(c, "ingests.csv or .parquet")
+    c = actions.add_parser("undo", help="take back one ingest: its element sets, new objects and changes")
+    c.add_argument("paths", nargs=1, metavar="INGEST_ID", help="the ingest's number (see `catalog ingests`)")
+    c = actions.add_parser("changes", help="the changes feed: new, gone, decayed, manoeuvre")
+    c.add_argument("--since", default=None, metavar="ISO",
+                   help=f"changes that happened after this time, {TIME_HELP} (default: those the last ingest found)")
+    c.add_argument("--ingested-since", default=None, metavar="ISO",
+                   help="changes found by ingests made after this time instead")
+    _output_option(c, "changes.csv or .parquet")
+    c = actions.add_parser("history", help="every stored element set of one object")
+    c.add_argument("paths", nargs=1, metavar="NORAD_ID", help="the object's NORAD catalogue number")
+    c = actions.add_parser("quality", help="the age of each active object's newest elements, and the error to "
+                                           "expect from them")
+    c.add_argument("--since", default=None, metavar="ISO", help=f"when to judge the age, {TIME_HELP} (default: now)")
+    c.add_argument("--accuracy-km", type=float, default=1.0, metavar="KM", help="the position accuracy needed")
+    _output_option(c, "quality.csv or .parquet")
+    c = actions.add_parser("manoeuvres", help="manoeuvres found in one object's element-set history (a file)")
+    c.add_argument("paths", nargs=1, metavar="HISTORY_FILE", help="TLE/OMM history of one or more objects")
+    c.add_argument("--plot", metavar="PNG", help="a chart of the semi-major axis with the manoeuvres found")
+    _output_option(c, "manoeuvres.csv or .parquet")
+    for c in actions.choices.values():
+        _db_option(c)
+        c.set_defaults(func=cmd_catalog)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="overhead", description="What is watching, what it can see, and when.")
-    sub = parser.add_subparsers(dest="command", required=True)
+    from overhead import __version__
+
+    parser = _Parser(prog="overhead", description="What is watching, what it can see, and when. Times are UTC "
+                                                  "ISO-8601; angles in degrees, distances in km, heights of "
+                                                  "sites in m.")
+    parser.add_argument("--version", action="version", version=f"overhead {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("report", help="where the bundled Earth-observation satellites are, their next passes "
                                       "over a place, and a map of their ground tracks")
-    p.add_argument("elements", nargs="?", help="TLE/OMM file (default: the bundled CelesTrak resource group)")
-    p.add_argument("--site", type=_site, default=None, help="LAT,LON[,ALT_M] (default Toulouse, France)")
-    p.add_argument("--site-name", default=None)
-    p.add_argument("--time", help="UTC ISO time (default: the catalog's median epoch)")
-    p.add_argument("--hours", type=float, default=12.0, help="pass search span (default 12 h)")
-    p.add_argument("--min-elevation", type=float, default=10.0)
-    p.add_argument("--map", default="overhead-report.png", help="PNG map path (default overhead-report.png)")
+    _elements(p, optional=True)
+    _site_option(p, default_text=" (default: Toulouse, France)")
+    p.add_argument("--site-name", default=None, help="the place's name in the report (default: Toulouse when no "
+                                                     "--site is given)")
+    p.add_argument("--time", metavar="ISO", help=f"{TIME_HELP} (default: the elements' median epoch)")
+    _option(p, "--hours", type=float, default=12.0, metavar="H", help="pass search span, hours")
+    _mask_option(p, 10.0, "the passes' elevation mask at the site")
+    p.add_argument("--map", default="overhead-report.png", metavar="PNG", help="ground-track map")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("propagate", help="states of satellites over times, as CSV or Parquet")
-    p.add_argument("elements")
-    p.add_argument("--ids", type=_ids)
-    p.add_argument("--start")
-    p.add_argument("--stop")
-    p.add_argument("--step", type=float, default=60.0, help="seconds (default 60)")
-    p.add_argument("--minutes-since-epoch", nargs=3, type=float, metavar=("START", "STOP", "STEP"))
-    p.add_argument("--frame", choices=("teme", "itrf", "geodetic"), default="teme")
-    p.add_argument("-o", "--output", help="out.csv or out.parquet (default: CSV to standard output); written "
-                                          "atomically, in the folder given (which must exist)")
+    _elements(p)
+    _ids_option(p)
+    _span_options(p, required=False)
+    _option(p, "--step-s", "--step", dest="step", type=float, default=60.0, metavar="S",
+            help="time step, seconds")
+    p.add_argument("--minutes-since-epoch", nargs=3, type=float, metavar=("START", "STOP", "STEP"),
+                   help="instead of --start/--stop: minutes after each satellite's own epoch (SGP4's convention)")
+    p.add_argument("--frame", choices=("teme", "itrf", "geodetic"), default="teme",
+                   help="teme (SGP4's frame, km and km/s), itrf (Earth-fixed, IERS 2010) or geodetic (WGS84 "
+                        "lat_deg, lon_deg, alt_km)")
+    _output_option(p, "out.csv or out.parquet")
     p.add_argument("--force", action="store_true",
-                   help="write an output estimated over 2 GB (refused by default; it is streamed either way)")
+                   help="write an output estimated over 2 GB (refused otherwise; it is streamed either way)")
     p.set_defaults(func=cmd_propagate)
 
     p = sub.add_parser("access", help="access windows of satellites' sensors over ground targets")
-    p.add_argument("elements")
-    p.add_argument("--site", type=_site, action="append", help="LAT,LON[,ALT_M]; repeat for several")
-    p.add_argument("--targets", help="CSV (lat, lon[, id, alt_m]) or GeoJSON points")
-    p.add_argument("--ids", type=_ids)
-    p.add_argument("--start", required=True)
-    p.add_argument("--stop", required=True)
-    p.add_argument("--min-elevation", type=float, default=0.0, help="deg at the target (default 0)")
-    p.add_argument("--max-off-nadir", type=float, default=None, help="deg at the satellite")
-    p.add_argument("--min-sun-elevation", type=float, default=None, help="deg at the target (daylight)")
+    _elements(p)
+    _site_option(p, repeat=True)
+    p.add_argument("--targets", metavar="FILE", help="targets: CSV (lat/latitude/lat_deg, lon/lng/longitude, "
+                                                     "optional id/name, alt_m), GeoJSON points or a JSON station "
+                                                     "list (SatNOGS)")
+    _ids_option(p)
+    _span_options(p, required=True)
+    _mask_option(p, 0.0, "elevation of the satellite seen from the target (0: the geometric horizon)")
+    _option(p, "--max-off-nadir-deg", "--max-off-nadir", dest="max_off_nadir", type=float, default=None,
+            metavar="DEG", help="largest angle from nadir at the satellite (default: no limit)")
+    _option(p, "--min-sun-elevation-deg", "--min-sun-elevation", dest="min_sun_elevation", type=float,
+            default=None, metavar="DEG", help="the sun at least this high at the target (default: any)")
     p.add_argument("--sunlit", action="store_true", help="only while the satellite is in sunlight")
-    p.add_argument("--min-duration", type=float, default=0.0, help="seconds")
-    p.add_argument("-o", "--output", help="out.csv or out.parquet (default: CSV to standard output)")
+    _option(p, "--min-duration-s", "--min-duration", dest="min_duration", type=float, default=0.0, metavar="S",
+            help="shortest window kept, seconds")
+    _output_option(p, "windows.csv or .parquet")
     p.set_defaults(func=cmd_access)
 
     p = sub.add_parser("coverage", help="coverage and revisit statistics over points, a region or the globe")
-    p.add_argument("elements")
-    p.add_argument("--ids", type=_ids)
+    _elements(p)
+    _ids_option(p)
     where = p.add_argument_group("where (one of)")
-    where.add_argument("--points", help="CSV with lon, lat and optional id columns")
-    where.add_argument("--region", help="GeoJSON polygon file")
-    where.add_argument("--country", help="a country of the bundled Natural Earth map")
+    where.add_argument("--points", metavar="FILE", help="a site table (CSV, GeoJSON points, JSON station list), "
+                                                        "one row of results per point in file order")
+    where.add_argument("--region", metavar="GEOJSON", help="a GeoJSON polygon file")
+    where.add_argument("--country", metavar="NAME", help="a country of the bundled Natural Earth map, e.g. France")
     where.add_argument("--global", dest="globe", action="store_true", help="the whole globe")
-    where.add_argument("--band", help="a latitude band MIN_LAT,MAX_LAT")
-    p.add_argument("--resolution", type=int, default=None, help="H3 resolution (default 2 global, 4 regions)")
-    p.add_argument("--start", required=True)
-    p.add_argument("--stop", required=True)
-    p.add_argument("--half-angle", type=float, default=None, help="nadir cone half-angle, deg")
-    p.add_argument("--max-off-nadir", type=float, default=None)
-    p.add_argument("--min-elevation", type=float, default=0.0)
-    p.add_argument("--min-sun-elevation", type=float, default=None)
-    p.add_argument("--sunlit", action="store_true")
-    p.add_argument("--scheduler", default=None, help="tcp://host:port of a Dask cluster; 'none' for in-process "
-                                                     "(default: a local cluster on this machine's cores)")
-    p.add_argument("--time-chunk-days", type=float, default=None, help="split the interval into chunks")
+    where.add_argument("--band", metavar="MIN,MAX", help="a latitude band in degrees, e.g. -60,60")
+    p.add_argument("--resolution", type=int, default=None, metavar="H3RES",
+                   help="H3 resolution of the grid (default: 2 for the globe or a band, 4 for a region or country)")
+    _span_options(p, required=True)
+    _option(p, "--half-angle-deg", "--half-angle", dest="half_angle", type=float, default=None, metavar="DEG",
+            help="nadir cone half-angle of the sensor (default: none)")
+    _option(p, "--max-off-nadir-deg", "--max-off-nadir", dest="max_off_nadir", type=float, default=None,
+            metavar="DEG", help="largest angle from nadir at the satellite (default: no limit)")
+    _mask_option(p, 0.0, "elevation of the satellite seen from the point (0: the geometric horizon)")
+    _option(p, "--min-sun-elevation-deg", "--min-sun-elevation", dest="min_sun_elevation", type=float,
+            default=None, metavar="DEG", help="the sun at least this high at the point (default: any)")
+    p.add_argument("--sunlit", action="store_true", help="only while the satellite is in sunlight")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="tcp://host:port of a Dask cluster, local (a cluster on this machine's cores) or none "
+                        "(in this process) (default: in this process unless the work is large enough for worker "
+                        "processes to pay off)")
+    p.add_argument("--time-chunk-days", type=float, default=None, metavar="DAYS",
+                   help="split the interval into chunks of this many days (default: one)")
     p.add_argument("--bounded-memory", action="store_true",
                    help="partition over points and keep no windows (for very large runs)")
-    p.add_argument("-o", "--output", help="stats.csv, stats.parquet or stats.nc")
-    p.add_argument("--geojson", help="write the grid with its statistics as GeoJSON")
-    p.add_argument("--map", help="PNG map of a figure of merit")
-    p.add_argument("--metric", default="mean_revisit_s", help="figure of merit for the map")
+    p.add_argument("-o", "--output", metavar="FILE", help="per-point statistics: stats.csv, .parquet or .nc")
+    p.add_argument("--geojson", metavar="FILE", help="the grid's cells with their statistics as GeoJSON")
+    p.add_argument("--map", metavar="PNG", help="a map of --metric")
+    p.add_argument("--metric", default="mean_revisit_s", choices=COVERAGE_METRICS,
+                   help="figure of merit of the map")
     p.set_defaults(func=cmd_coverage)
 
-    p = sub.add_parser("passes", help="passes of satellites over a ground site")
-    p.add_argument("elements")
-    p.add_argument("--site", type=_site, required=True)
-    p.add_argument("--ids", type=_ids)
-    p.add_argument("--start")
-    p.add_argument("--stop")
-    p.add_argument("--min-elevation", type=float, default=10.0)
-    p.add_argument("-o", "--output")
+    p = sub.add_parser("passes", help="rise, culmination and set of satellites over a ground site")
+    _elements(p)
+    _site_option(p, required=True)
+    _ids_option(p)
+    _span_options(p, required=False, start_default=" (default: the elements' median epoch)",
+                  stop_default=" (default: 24 h after the start)")
+    _mask_option(p, 10.0, "the station's elevation mask")
+    _output_option(p, "passes.csv or .parquet (then only one line is printed)")
     p.set_defaults(func=cmd_passes)
 
-    p = sub.add_parser("catalog", help="the persistent catalog: ingest, changes, history, manoeuvres")
-    p.add_argument("action", choices=("ingest", "ingests", "undo", "changes", "history", "manoeuvres", "quality"))
-    p.add_argument("paths", nargs="*", help="files/folders to ingest; a NORAD id for history; an ingest id for "
-                                           "undo; a history file for manoeuvres")
-    p.add_argument("--db", default=None, help="database URL (default: SQLite in the user's data directory; "
-                                              "postgresql://... for PostgreSQL)")
-    p.add_argument("--group", default=None, help="snapshot series of this ingest (default: the file's stem)")
-    p.add_argument("--since", default=None, help="changes found by ingests after this UTC time (for quality: the "
-                                                 "time at which to judge the elements' age)")
-    p.add_argument("--allow-shrink", action="store_true",
-                   help="ingest: accept a file with fewer objects than --min-share of its group (default: refused, "
-                        "nothing changed)")
-    p.add_argument("--min-share", type=float, default=0.5,
-                   help="ingest: the share of the group's active objects a file must report (default 0.5)")
-    p.add_argument("--accuracy-km", type=float, default=1.0, help="quality: the position accuracy needed")
-    p.add_argument("--plot", help="manoeuvres: a PNG of each object's semi-major axis with the manoeuvres found")
-    p.add_argument("-o", "--output")
-    p.set_defaults(func=cmd_catalog)
+    _catalog_parsers(sub)
 
-    p = sub.add_parser("above", help="what is overhead: satellites above a place at a time")
-    p.add_argument("site", type=_site, help="LAT,LON[,ALT_M]")
-    p.add_argument("--time", help="UTC ISO time (default now)")
-    p.add_argument("--min-elevation", type=float, default=10.0)
+    p = sub.add_parser("above", help="what is overhead: satellites above a place at a time, from the store")
+    p.add_argument("site", type=_site, metavar="LAT,LON[,ALT_M]",
+                   help="the place: degrees (south and west negative: -33.9,18.4), height in metres")
+    p.add_argument("--time", metavar="ISO", help=f"{TIME_HELP} (default: now)")
+    _mask_option(p, 10.0, "the lowest elevation listed")
     p.add_argument("--limit", type=int, default=40, help="rows to print")
-    p.add_argument("--passes", type=float, default=None, help="also list every pass in the next HOURS")
-    p.add_argument("-o", "--output", help="with --passes: passes.csv or .parquet")
-    p.add_argument("--db", default=None)
+    p.add_argument("--passes", type=float, default=None, metavar="HOURS",
+                   help="also list every pass in the next HOURS hours (default: no)")
+    _output_option(p, "with --passes: passes.csv or .parquet")
+    _db_option(p)
     p.set_defaults(func=cmd_above)
 
-    p = sub.add_parser("plan", help="observation planning: requests over satellites, or the SPOT5 benchmark")
-    p.add_argument("what", help="REQUESTS.csv (id, lat, lon, priority[, repeat_every_h, stereo]) or a GeoJSON of "
-                                "polygons, or 'spot5' / 'aeossp' followed by an instance")
+    p = sub.add_parser("plan", help="observation planning: requests over satellites, or the SPOT5 and AEOSSP "
+                                    "benchmarks")
+    p.add_argument("what", help="REQUESTS.csv (id, lat, lon, priority[, repeat_every_h, stereo]), a GeoJSON of "
+                                "polygons, or spot5 / aeossp followed by an instance")
     p.add_argument("instance", nargs="?", help="with spot5: a .spot instance; with aeossp: a case folder")
-    p.add_argument("--elements", help="TLE/OMM of the satellites")
-    p.add_argument("--start")
-    p.add_argument("--stop")
-    p.add_argument("--stations", help="ground stations (CSV or GeoJSON) whose passes empty the memory")
-    p.add_argument("--max-off-nadir", type=float, default=30.0)
-    p.add_argument("--memory", type=int, default=40, help="images the memory holds")
-    p.add_argument("--tile-km", type=float, default=10.0,
+    p.add_argument("--elements", metavar="FILE", help="TLE/OMM of the satellites")
+    _span_options(p, required=False)
+    p.add_argument("--stations", metavar="FILE", help="ground stations (a site table) whose passes empty the memory")
+    _option(p, "--max-off-nadir-deg", "--max-off-nadir", dest="max_off_nadir", type=float, default=30.0,
+            metavar="DEG", help="field of regard: largest angle from nadir")
+    p.add_argument("--memory", type=int, default=40, metavar="IMAGES", help="images the memory holds")
+    p.add_argument("--tile-km", type=float, default=10.0, metavar="KM",
                    help="polygon requests (GeoJSON) are imaged as tiles this size (about one image's footprint)")
-    p.add_argument("--max-imaging-per-orbit", type=float, default=None, metavar="S",
-                   help="power/duty limit: imaging seconds per revolution")
+    _option(p, "--max-imaging-per-orbit-s", "--max-imaging-per-orbit", dest="max_imaging_per_orbit", type=float,
+            default=None, metavar="S", help="power/duty limit: imaging seconds per revolution (default: none)")
     p.add_argument("--greedy", action="store_true", help="the fast greedy plan instead of CP-SAT")
-    p.add_argument("--time-limit", type=float, default=60.0, help="seconds (the best plan so far is kept)")
-    p.add_argument("--gantt", help="timeline PNG")
-    p.add_argument("-o", "--output", help="plan.json, or with spot5 the .spot_sol.txt solution")
+    _option(p, "--time-limit-s", "--time-limit", dest="time_limit", type=float, default=60.0, metavar="S",
+            help="CP-SAT's time limit, seconds (the best plan so far is kept)")
+    p.add_argument("--gantt", metavar="PNG", help="timeline chart")
+    p.add_argument("-o", "--output", metavar="FILE", help="plan.json, or with spot5 the .spot_sol.txt solution")
     p.set_defaults(func=cmd_plan)
 
     p = sub.add_parser("serve", help="the REST service and web dashboard (the bundled catalogue loaded)")
-    p.add_argument("--db", help="catalogue store URL (default: SQLite in the user data directory)")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--scheduler", default="local",
+    _db_option(p)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    p.add_argument("--port", type=int, default=8000, help="TCP port")
+    p.add_argument("--scheduler", default="local", metavar="ADDRESS",
                    help="Dask scheduler of coverage jobs: local (a LocalCluster started on first use), none, "
                         "or tcp://host:8786")
-    p.add_argument("--token", help="bearer token of the write endpoints (or $OVERHEAD_API_TOKEN; none: they "
-                                   "are disabled)")
-    p.add_argument("--max-work", type=float, default=None,
-                   help="largest satellites × time samples × targets of a request (default 6e7)")
+    p.add_argument("--token", help="bearer token of the write endpoints and jobs (or $OVERHEAD_API_TOKEN; "
+                                   "default: none, they are disabled)")
     p.add_argument("--client-key", action="append", metavar="KEY",
                    help="a key that may run jobs, each its own owner (repeatable; or $OVERHEAD_API_KEYS, "
-                        "comma-separated); the --token may run them too")
-    p.add_argument("--cors-origin", action="append", help="allow this origin (CORS is off by default)")
+                        "comma-separated)")
+    p.add_argument("--max-work", type=float, default=None, metavar="N",
+                   help="largest satellites × time samples × targets of a request (default: 6e7)")
+    p.add_argument("--cors-origin", action="append", metavar="ORIGIN",
+                   help="allow this origin (repeatable; default: CORS off)")
     p.add_argument("--no-sample", action="store_true", help="do not ingest the bundled sample catalogue")
-    p.add_argument("--log-level", default="warning")
+    p.add_argument("--log-level", default="warning", choices=("critical", "error", "warning", "info", "debug"),
+                   help="uvicorn's log level")
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("iers", help="Earth-orientation data")
-    p.add_argument("action", choices=("update",))
-    p.add_argument("source", nargs="?", help="finals2000A file or URL (default: the IERS data centre)")
+    p = sub.add_parser("iers", help="Earth-orientation data (UT1-UTC, polar motion)")
+    p.add_argument("action", choices=("update",), help="update: install a newer finals2000A table")
+    p.add_argument("source", nargs="?", help="a finals2000A file or URL (default: the IERS data centre)")
     p.set_defaults(func=cmd_iers)
 
-    p = sub.add_parser("design", help="constellation design helpers")
-    helpers = p.add_subparsers(dest="helper", required=True)
+    p = sub.add_parser("design", help="constellation design: tradespace sweeps and helpers")
+    helpers = p.add_subparsers(dest="helper", required=True, metavar="HELPER")
     h = helpers.add_parser("sweep", help="evaluate a tradespace of designs against a requirement")
-    h.add_argument("spec", help="sweep spec (YAML); see overhead.analysis.design")
-    h.add_argument("--scheduler", default=None, help="tcp://... of a Dask cluster; 'none' for in-process")
-    h.add_argument("--cache", default=None, help="cache folder (default .overhead-cache/NAME): re-runs resume")
-    h.add_argument("-o", "--output", help="results.parquet or .csv")
-    h.add_argument("--plot", help="Pareto chart PNG")
-    h.add_argument("--parameter-plot", help="PNG of the requirement's figure of merit against --parameter")
-    h.add_argument("--parameter", default="satellites", help="design parameter for --parameter-plot")
-    h = helpers.add_parser("export", help="write a design of a sweep's results as elements")
-    h.add_argument("results")
+    h.add_argument("spec", help="sweep spec (YAML); see examples/sweep_france.yaml")
+    h.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="tcp://... of a Dask cluster, or none for in-process (default: a local cluster)")
+    h.add_argument("--cache", default=None, metavar="DIR", help="cache folder: re-runs resume (default: "
+                                                                 ".overhead-cache/NAME)")
+    h.add_argument("-o", "--output", metavar="FILE", help="results.parquet or .csv")
+    h.add_argument("--plot", metavar="PNG", help="Pareto chart")
+    h.add_argument("--parameter-plot", metavar="PNG", help="the requirement's figure of merit against --parameter")
+    h.add_argument("--parameter", default="satellites", help="design parameter of --parameter-plot")
+    h = helpers.add_parser("export", help="write a design of a sweep's results as element sets")
+    h.add_argument("results", help="the sweep's results.parquet or .csv")
     which = h.add_mutually_exclusive_group(required=True)
     which.add_argument("--best", action="store_true", help="the cheapest design meeting the requirement")
-    which.add_argument("--row", type=int, help="a row of the results")
-    h.add_argument("-o", "--output", required=True, help="constellation.json (OMM), .csv, .xml or .tle")
+    which.add_argument("--row", type=int, metavar="N", help="row N of the results (from 0)")
+    h.add_argument("-o", "--output", required=True, metavar="FILE",
+                   help="constellation.json (OMM), .csv, .xml or .tle")
     h = helpers.add_parser("sso", help="sun-synchronous inclination for an altitude")
-    h.add_argument("--altitude-km", type=float, required=True)
+    h.add_argument("--altitude-km", type=float, required=True, metavar="KM", help="circular orbit altitude")
     h = helpers.add_parser("repeat", help="altitude of a repeat ground track")
-    h.add_argument("--revolutions", type=int, required=True)
-    h.add_argument("--days", type=float, required=True)
-    h.add_argument("--inclination", type=float, default=None, help="deg (default: sun-synchronous)")
+    h.add_argument("--revolutions", type=int, required=True, metavar="K", help="revolutions per repeat cycle")
+    h.add_argument("--days", type=float, required=True, metavar="D", help="days per repeat cycle")
+    _option(h, "--inclination-deg", "--inclination", dest="inclination", type=float, default=None, metavar="DEG",
+            help="orbit inclination (default: sun-synchronous)")
     p.set_defaults(func=cmd_design)
     return parser
 
 
+USER_ERRORS = (OverheadError, FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line; a user error ends in one line and exit code 2 (``--debug``: with its traceback).
+    Anything else is a bug and shows its traceback."""
     args = build_parser().parse_args(argv)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("default")
             warnings.showwarning = lambda message, *a, **k: err_console.print(f"[yellow]warning[/]: {message}")
             args.func(args)
-    except (OverheadError, FileNotFoundError, KeyError, ValueError) as exc:
+    except USER_ERRORS as exc:
+        if args.debug:
+            raise
         err_console.print(f"[red]error[/]: {exc}")
         return 2
+    except KeyboardInterrupt:
+        err_console.print("[red]interrupted[/]")
+        return 130
     return 0
 
 

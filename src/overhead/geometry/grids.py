@@ -6,7 +6,6 @@ area-weighted: H3 cells are near-equal-area (±~30 % at one resolution), Fibonac
 
 from __future__ import annotations
 
-import csv
 import difflib
 import json
 from dataclasses import dataclass
@@ -120,26 +119,14 @@ class AnalysisGrid:
 
     @classmethod
     def from_csv(cls, path: str | Path) -> AnalysisGrid:
-        """Points from a CSV with ``lon`` and ``lat`` columns (degrees) and an optional ``id``, in file order."""
-        path = Path(path)
-        if not path.exists():
-            raise FileNotFoundError(f"no points file at {path}")
-        with path.open(newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
-        if not rows:
+        """Points from a site table (CSV, GeoJSON points or a JSON station list; the column spellings of
+        :func:`overhead.geometry.targets.load_targets`), in file order."""
+        from overhead.geometry.targets import load_targets
+
+        targets = load_targets(path)
+        if len(targets) == 0:
             raise OverheadError(f"{path}: no points")
-        keys = {k.strip().lower(): k for k in rows[0]}
-        lat_key = next((keys[k] for k in ("lat", "lat_deg", "latitude") if k in keys), None)
-        lon_key = next((keys[k] for k in ("lon", "lon_deg", "lng", "longitude") if k in keys), None)
-        if lat_key is None or lon_key is None:
-            raise OverheadError(f"{path}: needs lon and lat columns (found {', '.join(rows[0])})")
-        try:
-            lat = [float(r[lat_key]) for r in rows]
-            lon = [float(r[lon_key]) for r in rows]
-        except ValueError as exc:
-            raise OverheadError(f"{path}: a coordinate is not a number ({exc})") from None
-        ids = [r[keys["id"]] for r in rows] if "id" in keys else [str(k) for k in range(len(rows))]
-        return cls.points(lat, lon, ids=ids)
+        return cls.points(targets.lat_deg, targets.lon_deg, ids=[str(i) for i in targets.ids])
 
     def _subset(self, keep: np.ndarray, kind: str) -> AnalysisGrid:
         return AnalysisGrid(self.ids[keep], self.lat_deg[keep], self.lon_deg[keep], self.area_km2[keep], kind,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,9 +17,10 @@ from overhead.orbits.frames import geodetic_to_itrf
 
 __all__ = ["TargetSet", "load_targets"]
 
-LAT_NAMES = ("lat_deg", "lat", "latitude")
-LON_NAMES = ("lon_deg", "lon", "lng", "longitude")
-ALT_NAMES = ("alt_m", "altitude_m", "elevation_m", "height_m")
+# the usual spellings of a site table's columns, in order of preference (matched without regard to case)
+LAT_NAMES = ("lat_deg", "lat", "latitude", "latitude_deg")
+LON_NAMES = ("lon_deg", "lon", "lng", "longitude", "longitude_deg", "long")
+ALT_NAMES = ("alt_m", "altitude_m", "elevation_m", "height_m", "alt", "altitude")  # metres
 ID_NAMES = ("id", "name", "target", "station")
 
 
@@ -49,13 +51,9 @@ class TargetSet:
         self.min_elevation_deg = np.broadcast_to(np.asarray(self.min_elevation_deg, dtype=float), (n,)).copy()
         if not (self.lon_deg.size == n == self.ids.size):
             raise OverheadError("targets need as many ids, latitudes and longitudes")
-        bad_lat = np.flatnonzero(~((self.lat_deg >= -90) & (self.lat_deg <= 90)))
-        bad_lon = np.flatnonzero(~((self.lon_deg >= -180) & (self.lon_deg <= 360)))
-        bad_alt = np.flatnonzero(~((self.alt_m >= -500) & (self.alt_m <= 9000)))
-        for index, what in ((bad_lat, "latitude must be -90..90 deg"), (bad_lon, "longitude must be -180..360 deg"),
-                            (bad_alt, "height must be -500..9000 m (heights are in metres)")):
-            if index.size:
-                k = int(index[0])
+        for what, bad in _coordinate_problems(self.lat_deg, self.lon_deg, self.alt_m):
+            if bad.any():
+                k = int(np.flatnonzero(bad)[0])
                 raise OverheadError(f"target {self.ids[k]!r}: {what}; got lat {self.lat_deg[k]}, "
                                     f"lon {self.lon_deg[k]}, alt {self.alt_m[k]} m")
 
@@ -95,6 +93,14 @@ class TargetSet:
         return np.stack([-np.sin(lon), np.cos(lon), np.zeros_like(lon)], -1)
 
 
+def _coordinate_problems(lat, lon, alt_m) -> list[tuple[str, np.ndarray]]:
+    """(what is wrong, which targets) for coordinates out of their ranges."""
+    lat, lon, alt_m = (np.asarray(x, dtype=float) for x in (lat, lon, alt_m))
+    return [("latitude must be -90..90 deg", ~((lat >= -90) & (lat <= 90))),
+            ("longitude must be -180..360 deg", ~((lon >= -180) & (lon <= 360))),
+            ("height must be -500..9000 m (heights are in metres)", ~((alt_m >= -500) & (alt_m <= 9000)))]
+
+
 def _column(header: list[str], names: tuple[str, ...], path: str, required: bool = True) -> int | None:
     lowered = [h.strip().lower() for h in header]
     for name in names:
@@ -106,12 +112,19 @@ def _column(header: list[str], names: tuple[str, ...], path: str, required: bool
 
 
 def load_targets(path: str | Path) -> TargetSet:
-    """Targets from CSV (columns lat/lon, optional id/name and alt_m, min_elevation_deg) or GeoJSON points."""
+    """Targets (sites, stations, points) from a file, in file order: CSV with latitude and longitude columns in
+    any usual spelling (:data:`LAT_NAMES`, :data:`LON_NAMES`; optional id/name, altitude in m,
+    ``min_elevation_deg``), GeoJSON points, or a JSON list of stations (SatNOGS: ``lat``, ``lng``, ``altitude``,
+    ``name``/``id``)."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"no targets file at {path}")
     if path.suffix.lower() in (".geojson", ".json"):
-        return _load_geojson(path)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise OverheadError(f"{path}: not JSON ({exc})") from None
+        return _from_records(data, path) if isinstance(data, list) else _load_geojson(data, path)
     with path.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.reader(handle))
     if not rows:
@@ -132,8 +145,38 @@ def load_targets(path: str | Path) -> TargetSet:
     return TargetSet(np.array(ids, dtype=object), lat, lon, alt, np.array(masks))
 
 
-def _load_geojson(path: Path) -> TargetSet:
-    data = json.loads(path.read_text(encoding="utf-8"))
+def _from_records(rows: list, path: Path) -> TargetSet:
+    """A JSON list of objects with latitude and longitude keys (SatNOGS' station list, for one)."""
+    if not rows or not all(isinstance(r, dict) for r in rows):
+        raise OverheadError(f"{path}: a JSON list of targets must hold objects with lat and lon keys")
+    keys = {k.lower(): k for k in rows[0]}
+    lat_key, lon_key = (next((keys[n] for n in names if n in keys), None) for names in (LAT_NAMES, LON_NAMES))
+    if lat_key is None or lon_key is None:
+        raise OverheadError(f"{path}: no latitude/longitude keys (found {', '.join(list(rows[0])[:12])})")
+    alt_key = next((keys[n] for n in ALT_NAMES if n in keys), None)
+    id_key = next((keys[n] for n in ID_NAMES if n in keys), None)
+    try:
+        lat = [float(r[lat_key]) for r in rows]
+        lon = [float(r[lon_key]) for r in rows]
+        alt = [float(r.get(alt_key) or 0.0) if alt_key else 0.0 for r in rows]
+    except (TypeError, ValueError, KeyError) as exc:
+        raise OverheadError(f"{path}: a target has a missing or non-numeric coordinate ({exc})") from None
+    ids = [str(r.get(id_key, k)) if id_key else str(k) for k, r in enumerate(rows)]
+    wrong = np.zeros(len(rows), bool)
+    for _, bad in _coordinate_problems(lat, lon, alt):
+        wrong |= bad
+    good = np.flatnonzero(~wrong).tolist()
+    if len(good) < len(rows):  # one bad record is one reject: SatNOGS' own list has stations at latitude 501,120
+        bad = [ids[k] for k in range(len(rows)) if k not in set(good)]
+        warnings.warn(f"{path}: {len(bad)} targets left out, their coordinates are out of range "
+                      f"({', '.join(bad[:5])}{', ...' if len(bad) > 5 else ''})", stacklevel=3)
+    return TargetSet(np.array([ids[k] for k in good], dtype=object), [lat[k] for k in good],
+                     [lon[k] for k in good], [alt[k] for k in good])
+
+
+def _load_geojson(data: dict, path: Path) -> TargetSet:
+    if not isinstance(data, dict):
+        raise OverheadError(f"{path}: not GeoJSON (a FeatureCollection or Feature of Points)")
     features = data.get("features", [data] if data.get("type") == "Feature" else [])
     ids, lat, lon, alt = [], [], [], []
     for k, feature in enumerate(features):

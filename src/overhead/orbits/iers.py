@@ -113,11 +113,15 @@ def update_iers(source: str | None = None) -> Path:
     The table is parsed and checked before it replaces the current one. Returns the installed path.
     """
     source = source or IERS_FINALS_URL
-    if "://" in source:
-        with urllib.request.urlopen(source, timeout=60) as response:
-            raw = response.read()
-    else:
-        raw = Path(source).read_bytes()
+    try:
+        if "://" in source:
+            with urllib.request.urlopen(source, timeout=60) as response:
+                raw = response.read()
+        else:
+            raw = Path(source).read_bytes()
+    except (OSError, ValueError) as exc:  # URLError and time-outs are OSErrors
+        raise TimeError(f"could not read {source}: {getattr(exc, 'reason', exc)}; offline? download finals2000A.all "
+                        f"elsewhere and give its path: overhead iers update FILE") from None
     if raw[:2] == b"\x1f\x8b":
         raw = gzip.decompress(raw)
     parse_finals(raw.decode("ascii"), source=source)
