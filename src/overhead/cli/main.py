@@ -13,6 +13,7 @@ from rich.console import Console
 
 from overhead.errors import OverheadError
 from overhead.files import write_text_atomic
+from overhead.orbits.catalog import ElementAgeWarning
 
 console = Console()
 if not console.is_terminal:
@@ -401,6 +402,21 @@ def _changes_heading(store, table, args) -> str:
             f"time" + ("" if len(table) else "; it found none: the file held no new, missing or manoeuvring object"))
 
 
+def _say_if_stale(catalog, when, *, asked: bool) -> None:
+    """A plain notice when the elements are too old for the time asked (the usual case: old files, time now)."""
+    from overhead.orbits.catalog import STALE_ELEMENTS_DAYS
+    from overhead.orbits.timescales import format_iso
+
+    age = float(np.median(catalog.age_days(np.atleast_1d(when))))
+    if age <= STALE_ELEMENTS_DAYS:
+        return
+    epoch = format_iso(np.datetime64(int(np.median(catalog.epochs.astype(np.int64))), "ns"), digits=0)
+    err_console.print(f"[bold yellow]the elements are {age:,.0f} days from {format_iso(when, digits=0)} (median epoch "
+                      f"{epoch}): positions may be off by {2 * age:,.0f} km or more in low orbit.[/] "
+                      + ("Ingest newer elements: `overhead catalog ingest FILE`, or ask for a time near their epoch: "
+                         f"--time {epoch}" if not asked else "Ingest newer elements for this time."))
+
+
 def cmd_above(args) -> None:
     from rich.table import Table
 
@@ -412,7 +428,10 @@ def cmd_above(args) -> None:
     if len(catalog) == 0:
         raise OverheadError("the catalog store is empty: run `overhead catalog ingest FILE` first")
     when = to_datetime64(args.time) if args.time else np.datetime64("now", "ns")
-    table = above(catalog, args.site, when, min_elevation_deg=args.min_elevation)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ElementAgeWarning)  # said below, once and plainly
+        table = above(catalog, args.site, when, min_elevation_deg=args.min_elevation)
+    _say_if_stale(catalog, when, asked=bool(args.time))
     view = Table(title=f"{len(table)} satellites above {args.min_elevation:g}° at {args.site.lat_deg:.4f}, "
                        f"{args.site.lon_deg:.4f} — {format_iso(when, digits=0)}")
     for column in ("satellite", "NORAD", "az", "el", "range km", "sunlit", "elements age d"):
