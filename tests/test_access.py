@@ -89,7 +89,7 @@ def test_cone_sensor_matches_brute_force_one_second_sampling():
     ds = catalog.propagate(times, frame="itrf")
     r = np.stack([ds.x_km.values, ds.y_km.values, ds.z_km.values], -1)
     position = targets.itrf_km
-    checked = short = 0
+    checked = 0
     for i, norad_id in enumerate(catalog.norad_ids):
         look = position[None, :, :] - r[i][:, None, :]
         cos_off = (np.einsum("tjk,tk->tj", look, -r[i]) / np.linalg.norm(look, axis=-1)
@@ -107,7 +107,9 @@ def test_cone_sensor_matches_brute_force_one_second_sampling():
                 assert np.timedelta64(0) <= a - row.start < np.timedelta64(1, "s") or row.truncated
                 assert np.timedelta64(0) <= row.end - b < np.timedelta64(1, "s") or row.truncated
                 checked += 1
-            short += len(found) - len(sampled)
+            # windows the 1 s sampling misses are shorter than its step, or graze the cone's edge
+            missed = found.iloc[len(sampled):] if len(found) > len(sampled) else found.iloc[:0]
+            assert (missed.duration_s < 2.0).all()
     assert checked > 30
 
 

@@ -20,8 +20,6 @@ ONE_METRE_KM = 1e-3
 def orekit(tmp_path_factory):
     if not shutil.which("java"):
         pytest.skip("no Java runtime for Orekit")
-    if not orekit_jpype.isJVMStarted() if hasattr(orekit_jpype, "isJVMStarted") else False:
-        pass
     import jpype
 
     if not jpype.isJVMStarted():

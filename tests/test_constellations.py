@@ -80,7 +80,6 @@ def test_landsat_ground_track_spacing():
     from overhead.orbits.constellations import ground_track_spacing_km
 
     altitude = repeat_ground_track_altitude_km(233, 16)
-    # Landsat 8 Data Users Handbook: successive orbits 2,752 km apart at the equator; adjacent tracks of the
-    # 16-day cycle 172 km apart (= 2,752 km / 16)
+    # Landsat 8 Data Users Handbook: successive orbits 2,752 km apart at the equator (adjacent tracks of the
+    # 16-day cycle then lie 2,752 / 16 = 172 km apart, which the repeat test above checks through 233 revolutions)
     assert ground_track_spacing_km(altitude) == pytest.approx(2752.0, abs=2.0)
-    assert 2 * np.pi * EARTH_RADIUS_KM / 233 == pytest.approx(172.0, abs=0.5)

@@ -79,7 +79,10 @@ SPEC = {
 }
 
 
-def test_sweep_rows_equal_independent_coverage_runs(tmp_path):
+def test_sweep_rows_equal_direct_coverage_runs_of_their_designs(tmp_path):
+    """A consistency check: each sweep row equals coverage() run directly on its design (rebuilt from the row),
+    i.e. the sweep's bookkeeping (design construction, percentiles, feasibility, cache) adds nothing of its own;
+    coverage itself is checked against closed forms and brute force in test_coverage.py."""
     spec = load_spec(SPEC)
     table = sweep(spec, scheduler="none", cache_dir=tmp_path)
     assert len(table) == 10 and table.pareto.any()

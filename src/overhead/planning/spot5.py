@@ -149,9 +149,13 @@ class _Progress(cp_model.CpSolverSolutionCallback):
         self.history.append((time.perf_counter() - self.started, int(self.ObjectiveValue())))
 
 
-def solve_spot5(instance: Spot5Instance, *, time_limit_s: float = 60.0, workers: int = 2) -> Spot5Solution:
+def solve_spot5(instance: Spot5Instance, *, time_limit_s: float = 60.0, workers: int = 2,
+                deterministic_time: float | None = None, seed: int = 0) -> Spot5Solution:
     """Maximise the profit with CP-SAT (greedy solution as hint); stops at ``time_limit_s`` with the best plan
-    found so far, which is proven optimal when ``optimal`` is set."""
+    found so far, which is proven optimal when ``optimal`` is set.
+
+    ``deterministic_time``: stop after this much of CP-SAT's deterministic time instead, with its workers
+    interleaved and a fixed ``seed``: the same plan on any machine, however loaded (what tests use)."""
     model = cp_model.CpModel()
     x = [{value: model.NewBoolVar(f"x{i}_{value}") for value in domain} for i, domain in enumerate(instance.values)]
     for choices in x:
@@ -171,6 +175,11 @@ def solve_spot5(instance: Spot5Instance, *, time_limit_s: float = 60.0, workers:
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = time_limit_s
     solver.parameters.num_workers = workers
+    solver.parameters.random_seed = seed
+    if deterministic_time is not None:
+        solver.parameters.max_time_in_seconds = max(time_limit_s, 3600.0)  # only the deterministic limit counts
+        solver.parameters.max_deterministic_time = deterministic_time
+        solver.parameters.interleave_search = True
     started = time.perf_counter()
     progress = _Progress(started)
     status = solver.Solve(model, progress)
