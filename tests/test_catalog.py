@@ -55,6 +55,7 @@ def _ids(path) -> set[int]:
     return set(overhead.load_elements(path).norad_ids.tolist())
 
 
+@pytest.mark.slow
 def test_march_to_july_reports_the_objects_that_appeared_and_disappeared(db_url):
     march = shared_file("catalog", "celestrak_active_2026-03-19", "active.tle")
     july = shared_file("catalog", "celestrak_active_omm_csv_2026-07-10", "active.csv")

@@ -18,6 +18,8 @@ import pytest
 
 from overhead.api.app import web_assets_dir
 
+pytestmark = pytest.mark.slow  # a browser / a JVM: outside the fast subset (pytest -m 'not slow')
+
 CHROMIUM = os.environ.get("OVERHEAD_CHROMIUM", "/usr/bin/chromium")
 TOKEN = "dashboard-test-token"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"

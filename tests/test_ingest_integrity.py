@@ -100,6 +100,7 @@ def test_one_bad_record_is_one_reject_and_its_object_stays(october_store, tmp_pa
     assert after["objects"].set_index("norad_id").status[norad_id] == "active"
 
 
+@pytest.mark.slow
 def test_undo_restores_the_store_and_the_feed(db_url):  # noqa: F811
     march = shared_file("catalog", "celestrak_active_2026-03-19", "active.tle")
     july = shared_file("catalog", "celestrak_active_omm_csv_2026-07-10", "active.csv")

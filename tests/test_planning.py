@@ -121,6 +121,7 @@ def test_cli_plan_writes_json_and_a_timeline(tmp_path):
     assert area["imaged"] == round(area["fraction"] * area["tiles"])
 
 
+@pytest.mark.slow
 def test_aeossp_case_plans_are_valid_and_cp_sat_beats_greedy(tmp_path):
     from overhead.planning.aeossp import read_aeossp
     from tests.conftest import shared_file
