@@ -12,6 +12,7 @@ fi
 extras=""
 [ "${1:-}" = "test" ] && extras="[test]"
 .venv/bin/python -m pip install --quiet -e ".${extras}"
+.venv/bin/python -m overhead.warmup  # compile the numba kernels once (cached on disk): fast first answers
 if command -v npm >/dev/null 2>&1; then
     if [ ! -f web/node_modules/.package-lock.json ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
         (cd web && npm ci --no-audit --no-fund --loglevel=error)

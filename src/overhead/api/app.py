@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -53,6 +55,13 @@ _PRIVATE_PATHS = sorted({str(Path(__file__).resolve().parents[2]), sys.prefix, s
                         reverse=True)
 
 
+def _warm_up_quietly() -> None:
+    from overhead.warmup import warm_up
+
+    with contextlib.suppress(Exception):  # a failed warm-up costs the first request its compile time, nothing else
+        warm_up()
+
+
 def _excerpt(text: str, limit: int = 600) -> str:
     """An error message for a client: installation paths removed, cut to a readable length (messages may quote
     what was sent)."""
@@ -83,6 +92,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         # the event loop answers the cheap requests while they run
         sys.setswitchinterval(0.001)
         limit_chunk_states(SERVICE_CHUNK_STATES)  # and SGP4 calls short enough not to hold it for long
+        # kernels compiled (or read from their disk cache) before the first request needs them
+        threading.Thread(target=_warm_up_quietly, name="overhead-warmup", daemon=True).start()
         state = ServiceState(settings)
         if settings.load_sample:
             state.load_sample()
