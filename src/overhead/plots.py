@@ -25,7 +25,7 @@ __all__ = ["coverage_map", "ground_track_map", "land_polygons", "parameter_chart
 def land_polygons() -> list[np.ndarray]:
     """Outer rings of the Natural Earth 1:110m land polygons, as (n, 2) lon/lat arrays."""
     data = json.loads(data_path("ne_110m_land.geojson").read_text())
-    rings = []
+    rings: list[np.ndarray] = []
     for feature in data["features"]:
         geometry = feature["geometry"]
         polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]

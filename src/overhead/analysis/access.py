@@ -33,6 +33,7 @@ from overhead.geometry.topocentric import GroundSite
 from overhead.orbits.catalog import ElementAgeWarning, warn_if_stale
 from overhead.orbits.frames import WGS84_A_KM
 from overhead.orbits.parallel import default_workers, run_over_satellites
+from overhead.orbits.satellites import Satellites
 from overhead.orbits.states import state_vectors
 from overhead.orbits.sun import sun_position_itrf_km
 from overhead.orbits.timescales import to_datetime64
@@ -143,6 +144,7 @@ def _sun_at(ctx: _Context, t_s: np.ndarray) -> np.ndarray:
     x = np.clip(t_s / ctx.step_s, 0, ctx.n_steps)
     k = np.minimum(np.floor(x).astype(np.int64), ctx.n_steps - 1)
     f = (x - k)[:, None]
+    assert ctx.sun_km is not None  # computed whenever a constraint needs the sun
     return ctx.sun_km[k] * (1 - f) + ctx.sun_km[k + 1] * f
 
 
@@ -662,7 +664,7 @@ def access_intervals(satellites, targets, start, stop, constraints: AccessConstr
 class _Search:
     """The set-up both entry points share: the sample grid, the margin context, the satellites."""
 
-    satellites: object
+    satellites: Satellites
     ctx: _Context
     times: np.ndarray
     t0: np.datetime64

@@ -96,7 +96,8 @@ class DesignSpec:
         if "country" in w:
             return AnalysisGrid.country(w["country"], resolution or 3)
         if "band" in w:
-            return AnalysisGrid.latitude_band(*w["band"], resolution or 2)
+            low, high = w["band"]
+            return AnalysisGrid.latitude_band(low, high, resolution or 2)
         if "geojson" in w:
             return AnalysisGrid.from_geojson_file(w["geojson"], resolution or 3)
         if "points" in w:
@@ -135,6 +136,8 @@ def _orbit_candidates(block: dict) -> Iterator[dict]:
     family, params = _family_block(block)
     if family == "mix":
         raise OverheadError("a mix cannot contain another mix")
+    if not isinstance(params, dict):
+        raise OverheadError(f"a {family} block holds parameters (a mapping), not {type(params).__name__}")
     for values in _product(params):
         candidate = {"family": family, **values}
         if family == "walker" and (candidate["total"] % candidate["planes"]

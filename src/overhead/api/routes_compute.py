@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterator
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -26,7 +26,8 @@ router = APIRouter(prefix="/api", tags=["computation"])
 IdsQuery = Query(None, max_length=20_000, description="NORAD ids separated by commas (default: every active "
                                                        "object, or the group)")
 GroupQuery = Query(None, max_length=64, description="a catalogue group, e.g. resource or stations")
-CSV = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}
+CSV: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}
+INJECTED: Any = None  # FastAPI passes the Response of a parameter annotated so; the default is never used
 SEARCH_STEP_S = 30.0  # the access search samples each orbit about every 30 s in LEO: the unit of work
 # answer sizes, estimated before the work from the JSON rows these endpoints write (measured on their output)
 TRACK_POINT_BYTES = 45.0  # lat, lon, alt of one track point (the times are listed once)
@@ -133,7 +134,7 @@ def positions(time: str | None = Query(None, max_length=40), ids: str | None = I
               group: str | None = GroupQuery,
               min_elevation_deg: float = Query(10.0, ge=-10.0, le=90.0, allow_inf_nan=False,
                                                description="elevation mask of the footprint radius"),
-              response: Response = None, state: ServiceState = Depends(service)) -> Positions:
+              response: Response = INJECTED, state: ServiceState = Depends(service)) -> Response:
     from overhead.orbits.sun import is_sunlit, sun_position_itrf_km
 
     when = parse_time(time, state.default_time()[0])
@@ -164,7 +165,7 @@ def _sample_times(t0, t1, step_s: float) -> np.ndarray:
 def tracks(ids: str | None = IdsQuery, group: str | None = GroupQuery, start: str | None = Query(None, max_length=40),
            stop: str | None = Query(None, max_length=40),
            step_s: float = Query(60.0, ge=1.0, le=3_600.0, allow_inf_nan=False),
-           response: Response = None, state: ServiceState = Depends(service)) -> list[Track]:
+           response: Response = INJECTED, state: ServiceState = Depends(service)) -> Response:
     t0, t1 = parse_span(start, stop, state.default_time()[0], default_hours=1.5, max_days=7)
     satellites = state.usable(state.satellites(parse_ids(ids), group), t0, t1, response=response)
     n_times = _sample_count(t0, t1, step_s)
@@ -186,7 +187,7 @@ def passes(place: GroundSite = Depends(site), start: str | None = Query(None, ma
            stop: str | None = Query(None, max_length=40),
            min_elevation_deg: float = Query(10.0, ge=-10.0, le=90.0, allow_inf_nan=False),
            ids: str | None = IdsQuery, group: str | None = GroupQuery,
-           format: Literal["json", "csv"] = "json", response: Response = None,
+           format: Literal["json", "csv"] = "json", response: Response = INJECTED,
            state: ServiceState = Depends(service)):
     from overhead.analysis.passes import passes_over_site
 
@@ -207,7 +208,7 @@ def passes(place: GroundSite = Depends(site), start: str | None = Query(None, ma
 @router.get("/above", response_model=list[AboveOut], summary="What is overhead: satellites above a place now")
 def above(place: GroundSite = Depends(site), time: str | None = Query(None, max_length=40),
           min_elevation_deg: float = Query(0.0, ge=-10.0, le=90.0, allow_inf_nan=False),
-          response: Response = None, state: ServiceState = Depends(service)) -> list[AboveOut]:
+          response: Response = INJECTED, state: ServiceState = Depends(service)) -> Response:
     from overhead.catalog.above import above as above_site
 
     when = parse_time(time, state.default_time()[0])
@@ -220,7 +221,7 @@ def above(place: GroundSite = Depends(site), time: str | None = Query(None, max_
 def lookangles(norad_id: int = Query(ge=0, le=999_999_999), place: GroundSite = Depends(site),
                start: str | None = Query(None, max_length=40), stop: str | None = Query(None, max_length=40),
                step_s: float = Query(10.0, ge=0.1, le=3_600.0, allow_inf_nan=False),
-               response: Response = None, state: ServiceState = Depends(service)) -> LookAngles:
+               response: Response = INJECTED, state: ServiceState = Depends(service)) -> Response:
     from overhead.analysis.passes import look_angle_series
 
     t0, t1 = parse_span(start, stop, state.default_time()[0], default_hours=0.25, max_days=7)
@@ -255,7 +256,7 @@ def targets_of(places):
 
 @router.post("/access", response_model=list[WindowOut], responses=CSV,
              summary="Access windows of satellites over targets under constraints")
-def access(body: AccessRequest, format: Literal["json", "csv"] = "json", response: Response = None,
+def access(body: AccessRequest, format: Literal["json", "csv"] = "json", response: Response = INJECTED,
            state: ServiceState = Depends(service)):
     from overhead.analysis.access import access_windows
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from fastapi import APIRouter, Depends, Query
@@ -16,7 +16,7 @@ from overhead.tables import states_table
 
 router = APIRouter(prefix="/api/export", tags=["exports"])
 
-TEXT = {200: {"content": {"text/plain": {"schema": {"type": "string"}}}}}
+TEXT: dict[int | str, dict[str, Any]] = {200: {"content": {"text/plain": {"schema": {"type": "string"}}}}}
 MEDIA = {"czml": "application/json", "kml": "application/vnd.google-earth.kml+xml",
          "geojson": "application/geo+json", "oem": "text/plain", "csv": "text/csv"}
 

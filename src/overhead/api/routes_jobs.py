@@ -71,7 +71,7 @@ def _submit(state: ServiceState, kind: str, body, work, owner: str) -> dict:
 
 @router.post("/coverage", response_model=JobOut, status_code=202, summary="Start a coverage and revisit run")
 def start_coverage(body: CoverageRequest, state: ServiceState = Depends(service),
-                   owner: str = Depends(job_owner)) -> JobOut:
+                   owner: str = Depends(job_owner)) -> dict:
     from overhead.analysis.coverage import coverage
 
     satellites = state.satellites(body.ids, body.group, body.design)
@@ -98,7 +98,7 @@ def start_coverage(body: CoverageRequest, state: ServiceState = Depends(service)
 
 
 @router.post("/plan", response_model=JobOut, status_code=202, summary="Start an observation plan")
-def start_plan(body: PlanRequest, state: ServiceState = Depends(service), owner: str = Depends(job_owner)) -> JobOut:
+def start_plan(body: PlanRequest, state: ServiceState = Depends(service), owner: str = Depends(job_owner)) -> dict:
     satellites = state.satellites(body.ids, body.group, body.design)
     t0, t1 = parse_span(body.start, body.stop, state.default_time()[0], max_days=7)
     span_s = (t1 - t0) / np.timedelta64(1, "s")
@@ -130,7 +130,7 @@ def _plan(satellites, body: PlanRequest, t0, t1, job: Job):
 
 
 @router.get("", response_model=list[JobOut], summary="Your jobs (those created with your token or key)")
-def list_jobs(state: ServiceState = Depends(service), owner: str = Depends(job_owner)) -> list[JobOut]:
+def list_jobs(state: ServiceState = Depends(service), owner: str = Depends(job_owner)) -> list[dict]:
     return [job.summary() for job in state.jobs.list(owner)]
 
 
@@ -143,7 +143,7 @@ def _job(state: ServiceState, job_id: str, owner: str) -> Job:
 
 
 @router.get("/{job_id}", response_model=JobOut, summary="A job's state and progress")
-def get_job(job_id: str, state: ServiceState = Depends(service), owner: str = Depends(job_owner)) -> JobOut:
+def get_job(job_id: str, state: ServiceState = Depends(service), owner: str = Depends(job_owner)) -> dict:
     return _job(state, job_id, owner).summary()
 
 

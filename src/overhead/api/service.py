@@ -8,6 +8,7 @@ import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -104,7 +105,7 @@ class ServiceState:
     _version: int = field(default=0, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _cluster_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
-    _cluster: object = field(default=None, init=False)
+    _cluster: Any = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self._slots = threading.BoundedSemaphore(self.settings.max_computing)

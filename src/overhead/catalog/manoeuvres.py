@@ -22,6 +22,7 @@ of a table are tested in one pass (laid end to end, apart by gaps wider than any
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numba
@@ -160,7 +161,7 @@ def _robust_z(values: np.ndarray, window: int, floor: float) -> np.ndarray:
 
 
 def _windowed_fit(days: np.ndarray, values: np.ndarray, splits: np.ndarray, rows: np.ndarray,
-                  extra: np.ndarray):
+                  extra: Callable[[np.ndarray], np.ndarray]):
     """Least squares ``values = c + b (t - t_k) + x·extra`` over each split k's ``rows``: x, its standard
     error, c and b per element set (NaN where no split)."""
     n = len(values)
@@ -215,7 +216,7 @@ def _jump_scores(h: _History, s: ManoeuvreSettings):
 
 def _jumps(h: _History, s: ManoeuvreSettings) -> list[_Detection]:
     score, da, di = _jump_scores(h, s)
-    return [_Detection(int(h.norad_id[k + 1]), h.time(_just_before(h.days, k + 1)), float(da[k]), float(di[k]),
+    return [_Detection(int(h.norad_id[k + 1]), h.time(_just_before(h.days, int(k) + 1)), float(da[k]), float(di[k]),
                        float(score[k]))
             for k in np.flatnonzero(score > 1.0)]
 

@@ -244,7 +244,7 @@ class CatalogStore:
             revisions = connection.execute(select(ObjectRevision).where(ObjectRevision.ingest_id == ingest_id)
                                            ).mappings().all()
             touched = [r["norad_id"] for r in revisions]
-            later = set()
+            later: set[int] = set()
             for k in range(0, len(touched), BATCH):
                 later.update(connection.execute(
                     select(ObjectRevision.ingest_id).join(Ingest, Ingest.id == ObjectRevision.ingest_id)

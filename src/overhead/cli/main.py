@@ -32,7 +32,7 @@ def _site(text: str):
         raise argparse.ArgumentTypeError(
             f"site {text!r} must be LAT,LON or LAT,LON,ALT_M (degrees, metres)") from None
     try:
-        return GroundSite(*parts)
+        return GroundSite(parts[0], parts[1], parts[2] if len(parts) == 3 else 0.0)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
@@ -594,7 +594,7 @@ class _Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
         self._negative_number_matcher = _NEGATIVE_VALUE
 
-    def error(self, message: str):  # type: ignore[override]
+    def error(self, message: str):
         self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
 
 

@@ -79,4 +79,4 @@ def run_report(args, console: Console) -> None:
 def _map_order(names: np.ndarray) -> np.ndarray:
     """Well-known missions first (they are labelled on the map), then the rest by name."""
     rank = {name: k for k, name in enumerate(LABELLED)}
-    return np.array(sorted(range(len(names)), key=lambda i: (rank.get(names[i], len(rank)), names[i])))
+    return np.array(sorted(range(len(names)), key=lambda i: (rank.get(str(names[i]), len(rank)), str(names[i]))))

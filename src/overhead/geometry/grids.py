@@ -105,7 +105,7 @@ class AnalysisGrid:
         lat, lon = np.asarray(lat_deg, dtype=float), np.asarray(lon_deg, dtype=float)
         ids = np.asarray(ids if ids is not None else [str(k) for k in range(lat.size)], dtype=object)
         area = np.full(lat.size, EARTH_AREA_KM2 / max(lat.size, 1)) if area_km2 is None else np.asarray(area_km2)
-        TargetSet(ids, lat, lon, 0.0)  # validates the coordinates
+        TargetSet(ids, lat, lon, np.zeros(lat.size))  # validates the coordinates
         return cls(ids, lat, lon, area, "points")
 
     @classmethod
@@ -165,7 +165,7 @@ def _polygons(geometry: dict):
 @lru_cache(maxsize=1)
 def _country_features() -> dict[str, dict]:
     data = json.loads(data_path("ne_110m_countries.geojson").read_text(encoding="utf-8"))
-    index = {}
+    index: dict[str, dict] = {}
     for feature in data["features"]:
         for key in ("name", "name_long", "iso_a3", "admin"):
             value = feature["properties"].get(key)

@@ -8,6 +8,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -33,11 +34,12 @@ class TargetSet:
     elevation by azimuth, interpolated linearly and periodically.
     """
 
-    ids: np.ndarray
-    lat_deg: np.ndarray
-    lon_deg: np.ndarray
-    alt_m: np.ndarray
-    min_elevation_deg: np.ndarray | None = None
+    # array-likes in, float (object for ids) numpy arrays once constructed
+    ids: Any
+    lat_deg: Any
+    lon_deg: Any
+    alt_m: Any
+    min_elevation_deg: Any = None
     terrain_masks: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -101,6 +103,12 @@ def _coordinate_problems(lat, lon, alt_m) -> list[tuple[str, np.ndarray]]:
             ("height must be -500..9000 m (heights are in metres)", ~((alt_m >= -500) & (alt_m <= 9000)))]
 
 
+def _required_column(header: list[str], names: tuple[str, ...], path: str) -> int:
+    found = _column(header, names, path)
+    assert found is not None  # _column raises for a required column it cannot find
+    return found
+
+
 def _column(header: list[str], names: tuple[str, ...], path: str, required: bool = True) -> int | None:
     lowered = [h.strip().lower() for h in header]
     for name in names:
@@ -130,7 +138,7 @@ def load_targets(path: str | Path) -> TargetSet:
     if not rows:
         raise OverheadError(f"{path}: empty targets file")
     header, body = rows[0], [r for r in rows[1:] if r and any(c.strip() for c in r)]
-    lat_i, lon_i = _column(header, LAT_NAMES, str(path)), _column(header, LON_NAMES, str(path))
+    lat_i, lon_i = _required_column(header, LAT_NAMES, str(path)), _required_column(header, LON_NAMES, str(path))
     alt_i = _column(header, ALT_NAMES, str(path), required=False)
     id_i = _column(header, ID_NAMES, str(path), required=False)
     mask_i = _column(header, ("min_elevation_deg",), str(path), required=False)
@@ -167,9 +175,9 @@ def _from_records(rows: list, path: Path) -> TargetSet:
         wrong |= bad
     good = np.flatnonzero(~wrong).tolist()
     if len(good) < len(rows):  # one bad record is one reject: SatNOGS' own list has stations at latitude 501,120
-        bad = [ids[k] for k in range(len(rows)) if k not in set(good)]
-        warnings.warn(f"{path}: {len(bad)} targets left out, their coordinates are out of range "
-                      f"({', '.join(bad[:5])}{', ...' if len(bad) > 5 else ''})", stacklevel=3)
+        left_out = [ids[k] for k in range(len(rows)) if k not in set(good)]
+        warnings.warn(f"{path}: {len(left_out)} targets left out, their coordinates are out of range "
+                      f"({', '.join(left_out[:5])}{', ...' if len(left_out) > 5 else ''})", stacklevel=3)
     return TargetSet(np.array([ids[k] for k in good], dtype=object), [lat[k] for k in good],
                      [lon[k] for k in good], [alt[k] for k in good])
 

@@ -6,6 +6,7 @@ import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -186,6 +187,7 @@ class Catalog:
         if (times is None) == (minutes_since_epoch is None):
             raise ValueError("give either times (UTC) or minutes_since_epoch, not both or neither")
         attrs = {"source": self.source or ""}
+        time_coord: dict[str, Any]
         if times is not None:
             t = np.atleast_1d(to_datetime64(times))
             if t.ndim != 1:

@@ -91,14 +91,20 @@ def read_records(text: str, *, source: str | None = None,
     rejects: list[ElementSetError] = []
     if fmt == "tle":
         for item in _iter_tle_text(text, source):
-            (rejects if isinstance(item, ElementSetError) else records).append(item)
+            if isinstance(item, ElementSetError):
+                rejects.append(item)
+            else:
+                records.append(item)
         return records, rejects, fmt
-    for number, item in iter_omm(text, fmt.removeprefix("omm-"), source=source):
-        if isinstance(item, Exception):
-            rejects.append(item)
+    for number, fields in iter_omm(text, fmt.removeprefix("omm-"), source=source):
+        if isinstance(fields, ElementSetError):
+            rejects.append(fields)
+            continue
+        if isinstance(fields, Exception):
+            rejects.append(ElementSetError(str(fields), source=source, record=number))
             continue
         try:
-            records.append(record_from_omm(item, source=source, record=number))
+            records.append(record_from_omm(fields, source=source, record=number))
         except ElementSetError as exc:
             rejects.append(exc)
     return records, rejects, fmt

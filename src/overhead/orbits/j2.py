@@ -112,11 +112,12 @@ class DesignedOrbits:
         index = np.atleast_1d(np.arange(len(self))[index])
         return DesignedOrbits(self.semi_major_axis_km[index], self.eccentricity[index],
                               self.inclination_deg[index], self.raan_deg[index], self.arg_of_perigee_deg[index],
-                              self.mean_anomaly_deg[index], self.epoch, self.names[index], self.ids[index])
+                              self.mean_anomaly_deg[index], self.epoch, self.names[index], self.norad_ids[index])
 
     @property
     def norad_ids(self) -> np.ndarray:
         """Designs have no catalog numbers: their positions in the whole design stand in."""
+        assert self.ids is not None  # set by __post_init__
         return self.ids
 
     @property

@@ -18,6 +18,7 @@ import math
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -126,15 +127,16 @@ def _text_field(upper: dict, key: str, where: dict, *, pattern: re.Pattern | Non
 def record_from_omm(fields: Mapping[str, object], *, source: str | None = None,
                     record: int | None = None) -> ElementRecord:
     """Validate one OMM (a mapping of CCSDS keys) into an :class:`ElementRecord`."""
-    where = {"source": source, "record": record}
+    where: dict[str, Any] = {"source": source, "record": record}
     upper = {str(k).strip().upper(): v for k, v in fields.items()}
     for key in REQUIRED:
         if upper.get(key) in (None, ""):
             raise ElementSetError(f"{key} is missing", field=key, **where)
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}
     for key, (name, kind, bounds) in NUMERIC.items():
         raw = upper.get(key)
         value = DEFAULTS[key] if raw in (None, "") else _number(raw, kind, key, where)
+        value = value + 0  # -0.0 is 0.0: a TLE has no negative zero
         if bounds is not None:
             low, high = bounds
             inside = low <= value < high if key == "ECCENTRICITY" else low <= value <= high
@@ -159,7 +161,7 @@ def record_from_omm(fields: Mapping[str, object], *, source: str | None = None,
 
 def record_to_omm(r: ElementRecord, *, numbers: bool = True) -> dict[str, object]:
     """The OMM mapping of a record (CelesTrak's keys and order; numbers as numbers or strings)."""
-    epoch = np.datetime_as_string(np.datetime64(r.epoch, "us"), unit="us")
+    epoch = str(np.asarray(r.epoch).astype("datetime64[us]"))
     data: dict[str, object] = {
         "OBJECT_NAME": r.name, "OBJECT_ID": r.object_id, "EPOCH": epoch,
         "MEAN_MOTION": r.mean_motion_rev_per_day, "ECCENTRICITY": r.eccentricity,

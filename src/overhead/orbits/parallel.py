@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from rich.progress import Progress
 
@@ -16,7 +16,7 @@ from overhead.cancel import check_cancelled
 
 __all__ = ["default_workers", "run_over_satellites"]
 
-_TASK: Callable[[int, int], None] | None = None  # set before forking; inherited by the workers
+_TASK: Callable[[int, int], object] | None = None  # set before forking; inherited by the workers
 
 
 _MAX_WORKERS: int | None = None
@@ -36,10 +36,11 @@ def default_workers(n_states: int) -> int:
 
 
 def _call(bounds: tuple[int, int]):
+    assert _TASK is not None  # set before the pool forks
     return bounds, _TASK(*bounds)
 
 
-def _chunks(n: int, size: int) -> Iterable[tuple[int, int]]:
+def _chunks(n: int, size: int) -> list[tuple[int, int]]:
     return [(a, min(a + size, n)) for a in range(0, n, size)]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import mmap
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -31,10 +32,11 @@ class StateBuffers:
     """Output arrays (satellite, time[, 3]) for one frame, filled chunk by chunk."""
 
     frame: str
-    position: np.ndarray | None = None  # teme/itrf km
-    velocity: np.ndarray | None = None  # teme/itrf km/s
-    geodetic: np.ndarray | None = None  # (3, satellite, time): lat deg, lon deg, alt km
-    error: np.ndarray | None = None
+    # the arrays the frame has (the others stay None): Any, since which ones exist depends on the frame
+    position: Any = None  # teme/itrf km
+    velocity: Any = None  # teme/itrf km/s
+    geodetic: Any = None  # (3, satellite, time): lat deg, lon deg, alt km
+    error: Any = None
 
     @classmethod
     def allocate(cls, frame: str, n_sat: int, n_time: int, *, shared: bool) -> StateBuffers:
@@ -58,25 +60,26 @@ class StateBuffers:
         """
         if rotation is not None and columns != slice(None):
             rotation = (rotation[0][columns], rotation[1][columns])
-        rows = (rows, columns)
+        at = (rows, columns)
         radius2 = np.einsum("...i,...i->...", r_teme, r_teme)
         implausible = (error == 0) & ~((radius2 >= MIN_RADIUS_KM**2) & (radius2 <= MAX_RADIUS_KM**2))
         if implausible.any():  # e.g. elements propagated decades from their epoch: 2.4e17 km is no position
             error = np.where(implausible, IMPLAUSIBLE_RADIUS, error)
-        self.error[rows] = error
+        self.error[at] = error
         failed = error != 0
         if failed.any():  # python-sgp4 leaves some failed states finite; a failed state is NaN here
             r_teme = np.where(failed[..., None], np.nan, r_teme)
             v_teme = np.where(failed[..., None], np.nan, v_teme)
         if self.frame == "teme":
-            self.position[rows], self.velocity[rows] = r_teme, v_teme
+            self.position[at], self.velocity[at] = r_teme, v_teme
             return
+        assert rotation is not None  # the Earth-fixed frames need one
         if self.frame == "itrf":
-            self.position[rows], self.velocity[rows] = apply_teme_to_itrf(*rotation, r_teme, v_teme)
+            self.position[at], self.velocity[at] = apply_teme_to_itrf(rotation[0], rotation[1], r_teme, v_teme)
             return
-        r_itrf, _ = apply_teme_to_itrf(*rotation, r_teme, None)
+        r_itrf, _ = apply_teme_to_itrf(rotation[0], rotation[1], r_teme, None)
         lat, lon, alt = itrf_to_geodetic(r_itrf)
-        self.geodetic[(0, *rows)], self.geodetic[(1, *rows)], self.geodetic[(2, *rows)] = lat, lon, alt
+        self.geodetic[(0, *at)], self.geodetic[(1, *at)], self.geodetic[(2, *at)] = lat, lon, alt
 
 
 MIN_RADIUS_KM = 6278.0  # 100 km under the equatorial radius (the pole is 6357 km): below it, not in orbit

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -35,8 +36,8 @@ _ISO_TIME = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}(:[0-9]{2}(:[0-
 NS_RANGE = (np.datetime64("1678-01-01", "us"), np.datetime64("2261-12-31", "us"))  # what datetime64[ns] holds
 
 
-def to_datetime64(values) -> np.ndarray:
-    """UTC times as ``datetime64[ns]`` (any shape, or 0-d for a scalar).
+def to_datetime64(values) -> Any:
+    """UTC times as ``datetime64[ns]``: an array for a sequence, a ``numpy.datetime64`` for one time.
 
     Accepts ISO-8601 strings (a trailing ``Z`` or ``+00:00`` is allowed), ``datetime`` (aware ones are
     converted to UTC, naive ones taken as UTC), ``datetime64`` and pandas timestamps.
@@ -90,7 +91,7 @@ def format_iso(times, *, digits: int = 6) -> np.ndarray:
     unit = {0: "s", 3: "ms", 6: "us", 9: "ns"}.get(digits)
     if unit is None:
         raise ValueError("digits must be 0, 3, 6 or 9")
-    text = np.datetime_as_string(t, unit=unit)
+    text = np.datetime_as_string(t, unit=unit)  # type: ignore[call-overload]  # (numpy's stubs: no unit Literal)
     return np.char.add(text, "Z")
 
 

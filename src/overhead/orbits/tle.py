@@ -272,8 +272,8 @@ def _tle_designator(object_id: str) -> str:
     return object_id
 
 
-def _epoch_fields(epoch: np.datetime64) -> str:
-    epoch = np.datetime64(epoch, "ns")
+def _epoch_fields(when: np.datetime64) -> str:
+    epoch = np.asarray(when).astype("datetime64[ns]")[()]
     year = int(str(epoch.astype("datetime64[Y]")))
     start = np.datetime64(f"{year:04d}-01-01", "ns")
     day = 1.0 + (epoch - start).astype(np.int64) / 86_400e9

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -44,7 +45,7 @@ class Agility:
     max_imaging_s_per_orbit: float | None = None  # power/duty limit: imaging seconds per revolution
     stereo_separation_s: float = 60.0  # between the fore and aft images of a stereo pair, pitching in the pass
     # per-satellite differences from the above, by NORAD id: {25544: {"slew_rate_deg_s": 2.0}, ...}
-    per_satellite: dict[int, dict[str, float]] = field(default_factory=dict, hash=False, compare=False)
+    per_satellite: dict[int, dict[str, Any]] = field(default_factory=dict, hash=False, compare=False)
 
     def __post_init__(self) -> None:
         for norad_id, changes in self.per_satellite.items():
@@ -93,9 +94,10 @@ class Plan:
     opportunities: int = 0
 
     def to_json(self) -> dict:
-        out = {"value": self.value, "solver": self.solver, "optimal": self.optimal, "satellites": {}}
+        satellites: dict[str, dict] = {}
+        out = {"value": self.value, "solver": self.solver, "optimal": self.optimal, "satellites": satellites}
         for norad_id, rows in self.acquisitions.groupby("norad_id"):
-            out["satellites"][str(norad_id)] = {
+            satellites[str(norad_id)] = {
                 "acquisitions": [{"request": str(r.request), "start": _iso(r.start), "end": _iso(r.end),
                                   "roll_deg": round(float(r.roll_deg), 3), "priority": float(r.priority),
                                   "images": int(getattr(r, "images", 1))}
@@ -311,9 +313,9 @@ def plan_optimal(opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility, 
     orbit = _orbit(rows, t0)
     images = _images(rows)
     memory_cycles = _Cycles(downlinks, t0)
-    present = [model.NewBoolVar(f"p{k}") for k in range(len(rows))]
-    for k in np.flatnonzero(s1 < s0):
-        model.Add(present[k] == 0)  # too short once whole seconds are taken
+    present = [model.new_bool_var(f"p{k}") for k in range(len(rows))]
+    for short in np.flatnonzero(s1 < s0):
+        model.add(present[short] == 0)  # too short once whole seconds are taken
     # the greedy plan, as a complete hint (presences, starts and the order of every pair)
     greedy = plan_greedy(rows, downlinks, agility, t0)
     hinted = {(r.request, r.norad_id): _seconds(r.start, t0) for r in greedy.itertuples()}
@@ -322,10 +324,10 @@ def plan_optimal(opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility, 
     for k, (request, norad_id) in enumerate(zip(rows.request, rows.norad_id, strict=True)):
         hint = hinted.get((request, norad_id))
         if hint is not None and s0[k] <= hint / step + 1e-6 and hint / step - 1e-6 <= s1[k]:
-            hint_present[k], hint_start[k] = True, round(hint / step)
-    start = [model.NewIntVar(int(s0[k]), int(max(s0[k], s1[k])), f"s{k}") for k in range(len(rows))]
+            hint_present[k], hint_start[k] = True, round(float(hint) / step)
+    start = [model.new_int_var(int(s0[k]), int(max(s0[k], s1[k])), f"s{k}") for k in range(len(rows))]
     for _, group in rows.groupby("request"):
-        model.AddAtMostOne(present[k] for k in group.index)
+        model.add_at_most_one(present[k] for k in group.index)
     for norad_id, group in rows.groupby("norad_id"):
         own = agility.for_satellite(norad_id)
         max_transition = int(own.steps(own.transition_s(0, 2 * own.max_off_nadir_deg)))
@@ -336,31 +338,31 @@ def plan_optimal(opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility, 
                     break  # windows sorted by start: no later one can conflict
                 gap_ab = round(_gap_s(own, roll[a], roll[b], duration[a]) / step)
                 gap_ba = round(_gap_s(own, roll[b], roll[a], duration[b]) / step)
-                a_first = model.NewBoolVar(f"o{a}_{b}")
-                model.AddHint(a_first, bool(hint_start[a] <= hint_start[b]))
-                model.Add(start[a] + gap_ab <= start[b]).OnlyEnforceIf([present[a], present[b], a_first])
-                model.Add(start[b] + gap_ba <= start[a]).OnlyEnforceIf([present[a], present[b], a_first.Not()])
+                a_first = model.new_bool_var(f"o{a}_{b}")
+                model.add_hint(a_first, bool(hint_start[a] <= hint_start[b]))
+                model.add(start[a] + gap_ab <= start[b]).only_enforce_if([present[a], present[b], a_first])
+                model.add(start[b] + gap_ba <= start[a]).only_enforce_if([present[a], present[b], a_first.negated()])
         cycles = memory_cycles.of(norad_id, s0[index].astype(float) * step)
         for cycle in np.unique(cycles):
-            model.Add(sum(int(images[k]) * present[k] for k in index[cycles == cycle]) <= own.memory_images)
+            model.add(sum(int(images[k]) * present[k] for k in index[cycles == cycle]) <= own.memory_images)
         if own.max_imaging_s_per_orbit is not None:
             for revolution in np.unique(orbit[index]):
                 members = index[orbit[index] == revolution]
-                model.Add(sum(int(d[k]) * present[k] for k in members)
+                model.add(sum(int(d[k]) * present[k] for k in members)
                           <= int(np.floor(own.max_imaging_s_per_orbit / step + 1e-9)))
     scale = 1000
-    model.Maximize(sum(round(scale * float(p)) * present[k] for k, p in enumerate(rows.priority)))
+    model.maximize(sum(round(scale * float(p)) * present[k] for k, p in enumerate(rows.priority)))
     for k in range(len(rows)):
-        model.AddHint(present[k], bool(hint_present[k]))
-        model.AddHint(start[k], round(float(min(max(hint_start[k], s0[k]), max(s0[k], s1[k])))))
+        model.add_hint(present[k], bool(hint_present[k]))
+        model.add_hint(start[k], round(float(min(max(hint_start[k], s0[k]), max(s0[k], s1[k])))))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(1.0, time_limit_s - (time.perf_counter() - began))
     solver.parameters.num_workers = workers
-    status = solver.Solve(model)
+    status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return greedy, False
-    taken = [(rows.request[k], rows.norad_id[k], float(solver.Value(start[k])) * step, duration[k], roll[k],
-              rows.priority[k], int(images[k])) for k in range(len(rows)) if solver.Value(present[k])]
+    taken = [(rows.request[k], rows.norad_id[k], float(solver.value(start[k])) * step, duration[k], roll[k],
+              rows.priority[k], int(images[k])) for k in range(len(rows)) if solver.value(present[k])]
     plan = _acquisitions(taken, t0)
     if plan.priority.sum() < greedy.priority.sum():  # out of time before CP-SAT caught up: keep the better plan
         return greedy, False
@@ -419,7 +421,7 @@ def explain_unscheduled(request_ids, opps: pd.DataFrame, acquisitions: pd.DataFr
                    > agility.for_satellite(w.norad_id).memory_images for w in windows.itertuples())
         limits = [agility.for_satellite(w.norad_id).max_imaging_s_per_orbit for w in windows.itertuples()]
         powered = all(limit is not None for limit in limits) and all(
-            duty.get((w.norad_id, revolution), 0.0) + w.duration_s > limit + 1e-9
+            duty.get((w.norad_id, revolution), 0.0) + w.duration_s > float(limit or 0.0) + 1e-9
             for w, revolution, limit in zip(windows.itertuples(), orbit[windows.index], limits, strict=True))
         if full:
             reason = "memory full at every opportunity"

@@ -76,13 +76,13 @@ def read_spot5(path: str | Path) -> Spot5Instance:
         constraints = []
         capacity = None
         for k in range(n + 2, min(n + 2 + n_constraints, len(lines))):
-            fields = list(map(int, lines[k]))
-            if len(fields) == 1:  # multi-orbit files end their constraint list with the recorder capacity
+            numbers = [int(x) for x in lines[k]]
+            if len(numbers) == 1:  # multi-orbit files end their constraint list with the recorder capacity
                 capacity = CAPACITY
                 continue
-            arity = fields[0]
-            variables = tuple(fields[1:1 + arity])
-            flat = fields[1 + arity:]
+            arity = numbers[0]
+            variables = tuple(numbers[1:1 + arity])
+            flat = numbers[1 + arity:]
             if len(flat) % arity:
                 raise ValueError(f"forbidden tuples of length {len(flat)} do not divide by arity {arity}")
             constraints.append((variables, [tuple(flat[j:j + arity]) for j in range(0, len(flat), arity)]))
@@ -146,7 +146,7 @@ class _Progress(cp_model.CpSolverSolutionCallback):
         self.history: list[tuple[float, int]] = []
 
     def on_solution_callback(self) -> None:
-        self.history.append((time.perf_counter() - self.started, int(self.ObjectiveValue())))
+        self.history.append((time.perf_counter() - self.started, int(self.objective_value)))
 
 
 def solve_spot5(instance: Spot5Instance, *, time_limit_s: float = 60.0, workers: int = 2,
@@ -157,21 +157,22 @@ def solve_spot5(instance: Spot5Instance, *, time_limit_s: float = 60.0, workers:
     ``deterministic_time``: stop after this much of CP-SAT's deterministic time instead, with its workers
     interleaved and a fixed ``seed``: the same plan on any machine, however loaded (what tests use)."""
     model = cp_model.CpModel()
-    x = [{value: model.NewBoolVar(f"x{i}_{value}") for value in domain} for i, domain in enumerate(instance.values)]
+    x = [{value: model.new_bool_var(f"x{i}_{value}") for value in domain} for i, domain in enumerate(instance.values)]
     for choices in x:
-        model.AddAtMostOne(choices.values())
+        model.add_at_most_one(choices.values())
     for variables, forbidden in instance.constraints:
         for values in forbidden:
-            literals = [x[v].get(value) for v, value in zip(variables, values, strict=True)]
-            if all(lit is not None for lit in literals):
-                model.AddBoolOr([lit.Not() for lit in literals])
+            found = [x[v].get(value) for v, value in zip(variables, values, strict=True)]
+            literals = [lit for lit in found if lit is not None]
+            if len(literals) == len(found):  # a forbidden value outside a domain forbids nothing
+                model.add_bool_or([lit.negated() for lit in literals])
     if instance.capacity is not None:
-        model.Add(sum(w * x[i][v] for i, domain in enumerate(instance.values) for v, w in domain.items())
+        model.add(sum(w * x[i][v] for i, domain in enumerate(instance.values) for v, w in domain.items())
                   <= instance.capacity)
-    model.Maximize(sum(p * lit for p, choices in zip(instance.profits, x, strict=True) for lit in choices.values()))
+    model.maximize(sum(p * lit for p, choices in zip(instance.profits, x, strict=True) for lit in choices.values()))
     for i, value in enumerate(_greedy(instance)):
         for v, lit in x[i].items():
-            model.AddHint(lit, v == value)
+            model.add_hint(lit, v == value)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = time_limit_s
     solver.parameters.num_workers = workers
@@ -182,11 +183,11 @@ def solve_spot5(instance: Spot5Instance, *, time_limit_s: float = 60.0, workers:
         solver.parameters.interleave_search = True
     started = time.perf_counter()
     progress = _Progress(started)
-    status = solver.Solve(model, progress)
+    status = solver.solve(model, progress)
     seconds = time.perf_counter() - started
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        raise OverheadError(f"CP-SAT found no plan for {instance.name}: {solver.StatusName(status)}")
-    assignment = [next((v for v, lit in choices.items() if solver.Value(lit)), 0) for choices in x]
+        raise OverheadError(f"CP-SAT found no plan for {instance.name}: {solver.status_name(status)}")
+    assignment = [next((v for v, lit in choices.items() if solver.value(lit)), 0) for choices in x]
     profit, weight = check_solution(instance, assignment)
-    return Spot5Solution(assignment, profit, weight, status == cp_model.OPTIMAL, seconds, solver.StatusName(status),
+    return Spot5Solution(assignment, profit, weight, status == cp_model.OPTIMAL, seconds, solver.status_name(status),
                          progress.history)
