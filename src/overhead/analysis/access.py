@@ -23,9 +23,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.spatial import cKDTree
 
 from overhead.analysis import _window_kernel  # the compiled loop; set to None, the vectorised path does all
+from overhead.constants import EARTH_MU_KM3_S2
 from overhead.errors import OverheadError
 from overhead.geometry.sensors import AccessConstraints, NadirCone, central_angle_bound_rad
 from overhead.geometry.targets import TargetSet
@@ -274,6 +274,8 @@ def _candidate_keys(ctx: _Context, r: np.ndarray, v: np.ndarray) -> np.ndarray:
             cols.append(j)
         flat, target = np.concatenate(rows), np.concatenate(cols)
     else:
+        from scipy.spatial import cKDTree  # a sixth of a second to import: only where many targets need it
+
         tree = cKDTree(target_unit)
         chord = 2.0 * np.sin(reach / 2.0)
         index = np.flatnonzero(finite)
@@ -737,4 +739,4 @@ def _shortest_period_min(satellites) -> float:
     if hasattr(satellites, "records"):
         return 1440.0 / max(r.mean_motion_rev_per_day for r in satellites.records)
     a = float(np.min(satellites.semi_major_axis_km))
-    return 2 * np.pi * np.sqrt(a**3 / 398600.4418) / 60.0
+    return 2 * np.pi * np.sqrt(a**3 / EARTH_MU_KM3_S2) / 60.0

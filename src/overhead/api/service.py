@@ -17,15 +17,13 @@ from fastapi import HTTPException
 from overhead.api.jobs import JobManager
 from overhead.api.memory import release_memory
 from overhead.catalog.store import CatalogStore
+from overhead.constants import STALE_ELEMENTS_DAYS
 from overhead.errors import CancelledError, OverheadError
 from overhead.orbits.catalog import Catalog
 from overhead.orbits.timescales import format_iso, to_datetime64
 
-__all__ = ["ServiceSettings", "ServiceState", "orbit_regime"]
+__all__ = ["ServiceSettings", "ServiceState"]
 
-EARTH_RADIUS_KM = 6378.137
-MU_KM3_S2 = 398_600.4418
-STALE_AFTER_DAYS = 3.0
 
 
 @dataclass
@@ -58,31 +56,6 @@ class ServiceSettings:
         keys = tuple(k.strip() for k in os.environ.get("OVERHEAD_API_KEYS", "").split(",") if k.strip())
         env = {"token": os.environ.get("OVERHEAD_API_TOKEN") or None, "client_keys": keys}
         return cls(**{**env, **{k: v for k, v in overrides.items() if v is not None}})
-
-
-def orbit_regime(mean_motion_rev_per_day: float, eccentricity: float) -> str:
-    """LEO (period < 128 min), GEO (near-circular, 1 rev/sidereal day), HEO (e > 0.25), else MEO."""
-    if not math.isfinite(mean_motion_rev_per_day):
-        return "unknown"
-    if eccentricity > 0.25:
-        return "HEO"
-    if mean_motion_rev_per_day > 11.25:
-        return "LEO"
-    if 0.98 < mean_motion_rev_per_day < 1.02 and eccentricity < 0.01:
-        return "GEO"
-    return "MEO"
-
-
-def _orbit_table(catalog: Catalog) -> pd.DataFrame:
-    e = catalog.elements
-    n = e.mean_motion_rev_per_day.to_numpy(float)
-    a_km = np.cbrt(MU_KM3_S2 / (n * 2 * np.pi / 86_400.0) ** 2)
-    ecc = e.eccentricity.to_numpy(float)
-    return pd.DataFrame({
-        "norad_id": e.norad_id.to_numpy(int), "epoch": e.epoch.values, "period_min": 1440.0 / n,
-        "inclination_deg": e.inclination_deg.to_numpy(float), "perigee_km": a_km * (1 - ecc) - EARTH_RADIUS_KM,
-        "apogee_km": a_km * (1 + ecc) - EARTH_RADIUS_KM,
-        "regime": [orbit_regime(x, y) for x, y in zip(n, ecc, strict=True)]})
 
 
 @dataclass
@@ -135,13 +108,11 @@ class ServiceState:
         if objects.empty:
             objects = pd.DataFrame(columns=["norad_id", "name", "object_id", "launch", "group_name", "status",
                                             "first_seen", "last_seen", "last_ingest_id", "last_epoch"])
-        objects = objects.merge(_orbit_table(catalog), on="norad_id", how="left").sort_values("norad_id",
+        objects = objects.merge(catalog.orbits(), on="norad_id", how="left").sort_values("norad_id",
                                                                                              ignore_index=True)
         objects["regime"] = objects["regime"].fillna("unknown")
         groups = sorted(g for g in objects.group_name.unique() if g)
-        median = None
-        if len(catalog):
-            median = np.datetime64(int(np.median(catalog.epochs.astype(np.int64))), "ns")
+        median = catalog.median_epoch() if len(catalog) else None
         view = CatalogView(catalog, objects, version, groups, median)
         with self._lock:
             self._view = view
@@ -153,9 +124,8 @@ class ServiceState:
         now = np.datetime64("now", "s").astype("datetime64[ns]")
         if epoch is None:
             return now, False
-        median = epoch.astype("datetime64[m]").astype("datetime64[ns]")
-        stale = abs((now - median) / np.timedelta64(1, "D")) > STALE_AFTER_DAYS
-        return (median if stale else now), bool(stale)
+        stale = abs((now - epoch) / np.timedelta64(1, "D")) > STALE_ELEMENTS_DAYS
+        return (epoch if stale else now), bool(stale)
 
     def satellites(self, ids=None, group: str | None = None, design=None):
         """The satellites a request names: a Walker design, NORAD ids, a group, or every active object."""

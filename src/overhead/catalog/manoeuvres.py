@@ -29,10 +29,12 @@ import numba
 import numpy as np
 import pandas as pd
 
+from overhead.constants import EARTH_MU_KM3_S2 as MU_KM3_S2
+
 __all__ = ["MANOEUVRE_COLUMNS", "ManoeuvreSettings", "detect_manoeuvres", "manoeuvre_evidence",
            "semi_major_axis_km"]
 
-MU_KM3_S2 = 398600.4418
+
 MANOEUVRE_COLUMNS = ("norad_id", "time", "delta_a_km", "delta_i_deg", "confidence")
 
 

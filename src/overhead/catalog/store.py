@@ -31,6 +31,7 @@ from overhead._resources import user_data_dir
 from overhead.catalog.changes import detect_changes, missing_objects
 from overhead.catalog.changes import naive_utc as _naive
 from overhead.catalog.models import OBJECT_STATE, Change, ElementSet, Ingest, ObjectRevision, SpaceObject
+from overhead.constants import LEO_MIN_MEAN_MOTION_REV_DAY
 from overhead.errors import ElementSetError, IngestRefusedError, OverheadError
 from overhead.orbits.catalog import Catalog
 from overhead.orbits.elements import last_record_rejected, read_records
@@ -326,7 +327,7 @@ class CatalogStore:
         table = pd.DataFrame(rows, columns=["norad_id", "name", "last_epoch", "mean_motion_rev_per_day"])
         table = table.drop_duplicates("norad_id")
         table["age_days"] = (pd.Timestamp(when) - pd.to_datetime(table.last_epoch)).dt.total_seconds() / 86_400
-        growth = np.where(table.mean_motion_rev_per_day > 11.0, 2.0, 0.5)
+        growth = np.where(table.mean_motion_rev_per_day > LEO_MIN_MEAN_MOTION_REV_DAY, 2.0, 0.5)
         table["expected_error_km"] = 1.0 + growth * table.age_days.abs()
         table["too_old"] = table.expected_error_km > accuracy_km
         return table.drop(columns="mean_motion_rev_per_day").sort_values("age_days", ascending=False,

@@ -70,12 +70,6 @@ def _emit(table, output: str | None, what: str, *, float_format: str) -> None:
         table.to_csv(sys.stdout, index=False, float_format=float_format)
 
 
-def median_epoch(catalog) -> np.datetime64:
-    """The catalog's median element epoch, to the minute: the default time of reports."""
-    median_ns = int(np.median(catalog.epochs.astype(np.int64)))
-    return np.datetime64(median_ns // 60_000_000_000 * 60, "s").astype("datetime64[ns]")
-
-
 COVERAGE_METRICS = ("accesses", "covered_s", "percent_covered", "mean_revisit_s", "max_revisit_s", "p95_revisit_s",
                     "time_averaged_gap_s", "first_access_s", "mean_response_s")
 
@@ -179,7 +173,6 @@ def cmd_coverage(args) -> None:
     from overhead.analysis.coverage import coverage, suggested_scheduler
     from overhead.geometry.sensors import AccessConstraints, NadirCone
     from overhead.orbits.timescales import to_datetime64
-    from overhead.plots import coverage_map
     from overhead.tables import coverage_geojson, write_coverage
 
     catalog = _load(args.elements, args.ids)
@@ -204,6 +197,8 @@ def cmd_coverage(args) -> None:
         write_text_atomic(args.geojson, json.dumps(coverage_geojson(result.stats, boundaries)))
         err_console.print(f"wrote {args.geojson}")
     if args.map:
+        from overhead.plots import coverage_map  # matplotlib: half a second to import, only for a map
+
         path = coverage_map(result.stats, args.metric, args.map, boundaries=boundaries,
                             title=f"{args.metric} — {len(catalog)} satellites, {result.stats.attrs['start']} to "
                                   f"{result.stats.attrs['stop']}")
@@ -218,7 +213,7 @@ def cmd_passes(args) -> None:
     from overhead.tables import with_iso_times, write_table
 
     catalog = _load(args.elements, args.ids)
-    start = to_datetime64(args.start) if args.start else median_epoch(catalog)
+    start = to_datetime64(args.start) if args.start else catalog.median_epoch()
     stop = to_datetime64(args.stop) if args.stop else start + np.timedelta64(24, "h")
     table = passes_over_site(catalog, args.site, start, stop, min_elevation_deg=args.min_elevation)
     if args.output:  # the file, and one line saying so: thousands of rows belong in it, not on the terminal

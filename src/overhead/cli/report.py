@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from overhead.analysis.passes import passes_over_site
-from overhead.cli.main import _hms, _load, median_epoch
+from overhead.cli.main import _hms, _load
 from overhead.geometry.topocentric import GroundSite
 from overhead.orbits.timescales import format_iso, to_datetime64
 from overhead.plots import ground_track_map
@@ -26,7 +26,7 @@ def run_report(args, console: Console) -> None:
     catalog = _load(args.elements)
     site = args.site or DEFAULT_SITE
     site_name = args.site_name or site.name or f"{site.lat_deg:.3f}, {site.lon_deg:.3f}"
-    now = to_datetime64(args.time) if args.time else median_epoch(catalog)
+    now = to_datetime64(args.time) if args.time else catalog.median_epoch()
     ages = catalog.age_days(now)
     console.rule(f"[bold]overhead[/] — {catalog.source or 'element sets'}")
     console.print(f"{len(catalog)} satellites, element epochs {format_iso(catalog.epochs.min(), digits=0)} … "

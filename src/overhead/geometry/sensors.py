@@ -11,11 +11,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from overhead.constants import WGS84_A_KM as EQUATORIAL_RADIUS_KM
+
 __all__ = ["AccessConstraints", "FieldOfRegard", "NadirCone", "RectangularSensor", "central_angle_bound_rad",
            "footprint_central_angle_rad"]
 
 POLAR_RADIUS_KM = 6356.752
-EQUATORIAL_RADIUS_KM = 6378.137
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -14,6 +15,13 @@ import xarray as xr
 from sgp4 import omm as sgp4_omm
 from sgp4.api import WGS72, Satrec
 
+from overhead.constants import (
+    EARTH_MU_KM3_S2,
+    EARTH_RADIUS_KM,
+    LEO_MIN_MEAN_MOTION_REV_DAY,
+    SECONDS_PER_DAY,
+    STALE_ELEMENTS_DAYS,
+)
 from overhead.errors import ElementSetError
 from overhead.orbits.elements import read_records, read_text
 from overhead.orbits.omm import format_omm, record_to_omm
@@ -27,7 +35,6 @@ __all__ = ["Catalog", "ElementAgeWarning", "load_elements", "warn_if_stale"]
 
 # SGP4 along-track errors grow by roughly 1-3 km per day from the epoch in LEO (Vallado & Cefola 2012,
 # "Two-line element sets – practice and use", IAC-12.C1.6.12); beyond this age we warn.
-STALE_ELEMENTS_DAYS = 3.0
 
 
 class ElementAgeWarning(UserWarning):
@@ -138,6 +145,23 @@ class Catalog:
         epochs = self.epochs.astype(np.int64)
         return np.maximum(np.abs(t.max() - epochs), np.abs(t.min() - epochs)) / 86_400e9
 
+    def median_epoch(self) -> np.datetime64:
+        """The element sets' median epoch, to the minute: the time a report of old elements is made for."""
+        median_ns = int(np.median(self.epochs.astype(np.int64)))
+        return np.datetime64(median_ns // 60_000_000_000 * 60, "s").astype("datetime64[ns]")
+
+    def orbits(self) -> pd.DataFrame:
+        """Per element set: norad_id, epoch, period_min, inclination_deg, perigee_km, apogee_km and regime."""
+        e = self.elements
+        n = e.mean_motion_rev_per_day.to_numpy(float)
+        a_km = np.cbrt(EARTH_MU_KM3_S2 / (n * 2 * np.pi / SECONDS_PER_DAY) ** 2)
+        ecc = e.eccentricity.to_numpy(float)
+        return pd.DataFrame({
+            "norad_id": e.norad_id.to_numpy(int), "epoch": e.epoch.values, "period_min": 1440.0 / n,
+            "inclination_deg": e.inclination_deg.to_numpy(float), "perigee_km": a_km * (1 - ecc) - EARTH_RADIUS_KM,
+            "apogee_km": a_km * (1 + ecc) - EARTH_RADIUS_KM,
+            "regime": [orbit_regime(x, y) for x, y in zip(n, ecc, strict=True)]})
+
     def within_age(self, times, max_age_days: float) -> Catalog:
         """The element sets no further than ``max_age_days`` from any of ``times`` (the others left out)."""
         return self[np.flatnonzero(self.age_days(times) <= max_age_days).tolist()]
@@ -207,6 +231,19 @@ class Catalog:
                                   attrs=attrs)
         ds = ds.assign_coords(element_age_days=("satellite", age), epoch=("satellite", self.epochs))
         return ds
+
+
+def orbit_regime(mean_motion_rev_per_day: float, eccentricity: float) -> str:
+    """LEO (period under ~128 min), GEO (near-circular, one revolution a sidereal day), HEO (e > 0.25), else MEO."""
+    if not math.isfinite(mean_motion_rev_per_day):
+        return "unknown"
+    if eccentricity > 0.25:
+        return "HEO"
+    if mean_motion_rev_per_day > LEO_MIN_MEAN_MOTION_REV_DAY:
+        return "LEO"
+    if 0.98 < mean_motion_rev_per_day < 1.02 and eccentricity < 0.01:
+        return "GEO"
+    return "MEO"
 
 
 def warn_if_stale(age_days: np.ndarray) -> None:

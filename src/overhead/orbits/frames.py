@@ -19,6 +19,7 @@ from __future__ import annotations
 import erfa
 import numpy as np
 
+from overhead.constants import WGS84_A_KM, WGS84_F
 from overhead.orbits.iers import earth_orientation
 from overhead.orbits.timescales import JD_UNIX_EPOCH, TT_MINUS_TAI_S, tai_minus_utc_s, to_datetime64
 
@@ -32,8 +33,7 @@ __all__ = [
     "teme_to_itrf_matrices",
 ]
 
-WGS84_A_KM = 6378.137
-WGS84_F = 1.0 / 298.257223563
+
 WGS84_B_KM = WGS84_A_KM * (1.0 - WGS84_F)
 WGS84_E2 = WGS84_F * (2.0 - WGS84_F)
 J2000_JD = 2451545.0

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
+from overhead.constants import EARTH_MU_KM3_S2, EARTH_RADIUS_KM
 from overhead.orbits.states import StateBuffers, dataset_from_buffers, rotation_for
 from overhead.orbits.timescales import to_datetime64
 
 __all__ = ["EARTH_MU_KM3_S2", "EARTH_RADIUS_KM", "J2", "DesignedOrbits", "j2_secular_rates"]
 
-EARTH_MU_KM3_S2 = 398600.4418
-EARTH_RADIUS_KM = 6378.137
+
 J2 = 1.08262668e-3
 
 

@@ -20,6 +20,7 @@ import pandas as pd
 from ortools.sat.python import cp_model
 
 from overhead.analysis.access import access_windows
+from overhead.constants import EARTH_MU_KM3_S2
 from overhead.errors import OverheadError
 from overhead.geometry.sensors import AccessConstraints, FieldOfRegard
 from overhead.geometry.targets import TargetSet
@@ -184,7 +185,7 @@ def _periods_s(satellites) -> np.ndarray:
     if hasattr(satellites, "records"):
         return np.array([86_400.0 / r.mean_motion_rev_per_day for r in satellites.records])
     a = np.asarray(satellites.semi_major_axis_km, dtype=float)
-    return 2 * np.pi * np.sqrt(a**3 / 398600.4418)
+    return 2 * np.pi * np.sqrt(a**3 / EARTH_MU_KM3_S2)
 
 
 def _images(table: pd.DataFrame) -> np.ndarray:
