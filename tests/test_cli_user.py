@@ -177,3 +177,22 @@ def test_vallado_cases_through_the_cli_to_one_millimetre(tmp_path):
             assert np.abs(velocity - row[4:7]).max() < 1e-9
             compared += 1
     assert compared > 400
+
+
+def test_one_grid_builder_and_one_default_resolution_per_kind():
+    """The command line, the service and sweep specs build grids in one place, with one default per kind."""
+    from overhead.analysis.design import load_spec
+    from overhead.errors import WorkTooLargeError
+    from overhead.geometry.grids import DEFAULT_RESOLUTION, AnalysisGrid
+
+    spec = load_spec({"name": "x", "where": {"country": "France"}, "start": "2026-05-30T00:00:00Z", "days": 1,
+                      "sensor": {"half_angle_deg": 30}, "designs": [{"walker": {"total": [2], "planes": [1],
+                                                                                  "phasing": [0],
+                                                                                  "inclination_deg": [98],
+                                                                                  "altitude_km": [700]}}],
+                      "requirement": [{"metric": "max_revisit_s", "percentile_area": 90, "max": 86_400}]})
+    assert spec.grid().resolution == DEFAULT_RESOLUTION["country"] == 4
+    assert AnalysisGrid.from_request("country", country="France").resolution == 4
+    with pytest.raises(WorkTooLargeError):
+        AnalysisGrid.from_request("global", resolution=8)
+    assert len(AnalysisGrid.from_request("band", band=(-60.0, 60.0), resolution=0)) > 0

@@ -39,7 +39,7 @@ from overhead.analysis.coverage import SHARED, coverage, run_tasks
 from overhead.analysis.revisit import FIGURES_OF_MERIT
 from overhead.errors import OverheadError
 from overhead.geometry.grids import AnalysisGrid
-from overhead.geometry.sensors import AccessConstraints, NadirCone
+from overhead.geometry.sensors import AccessConstraints
 from overhead.orbits.constellations import (
     repeat_ground_track_altitude_km,
     sun_synchronous_inclination_deg,
@@ -93,18 +93,14 @@ class DesignSpec:
     def grid(self) -> AnalysisGrid:
         w = dict(self.where)
         resolution = w.pop("resolution", None)
-        if "country" in w:
-            return AnalysisGrid.country(w["country"], resolution or 3)
-        if "band" in w:
-            low, high = w["band"]
-            return AnalysisGrid.latitude_band(low, high, resolution or 2)
-        if "geojson" in w:
-            return AnalysisGrid.from_geojson_file(w["geojson"], resolution or 3)
-        if "points" in w:
-            return AnalysisGrid.from_csv(w["points"])
-        if w.get("global"):
-            return AnalysisGrid.global_grid(resolution or 1)
-        raise OverheadError("where: give one of country, band, geojson, points or global: true")
+        kinds = {"country": "country", "band": "band", "geojson": "region", "points": "points", "global": "global"}
+        given = [key for key in kinds if w.get(key)]
+        if len(given) != 1:
+            raise OverheadError("where: give one of country, band, geojson, points or global: true")
+        key = given[0]
+        return AnalysisGrid.from_request(kinds[key], resolution=resolution, country=w.get("country"),
+                                         band=tuple(w["band"]) if key == "band" else None, region=w.get("geojson"),
+                                         points=w.get("points"))
 
     def candidates(self) -> Iterator[dict]:
         """Every design of the spec as a flat dict of parameters (family, sensor and orbit values).
@@ -228,7 +224,8 @@ def area_percentile(values: np.ndarray, area: np.ndarray, percentile: float) -> 
 def evaluate(candidate: dict, spec: DesignSpec, grid: AnalysisGrid) -> dict:
     """Coverage figures of one design: global means, the requirement's percentiles, feasibility."""
     design = build_design(candidate, spec.start)
-    constraints = AccessConstraints(sensor=NadirCone(float(candidate["half_angle_deg"])), **spec.constraints)
+    constraints = AccessConstraints.from_options(half_angle_deg=float(candidate["half_angle_deg"]),
+                                                 **spec.constraints)
     stop = spec.start + np.timedelta64(round(spec.days * 86_400), "s")
     result = coverage(design, grid, spec.start, stop, constraints, scheduler="none", keep_windows=False)
     row = dict(candidate)

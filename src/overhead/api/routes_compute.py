@@ -238,12 +238,9 @@ def lookangles(norad_id: int = Query(ge=0, le=999_999_999), place: GroundSite = 
 
 
 def constraints_of(c):
-    from overhead.geometry.sensors import AccessConstraints, NadirCone
+    from overhead.geometry.sensors import AccessConstraints
 
-    return AccessConstraints(min_elevation_deg=c.min_elevation_deg, max_off_nadir_deg=c.max_off_nadir_deg,
-                             sensor=NadirCone(c.half_angle_deg) if c.half_angle_deg else None,
-                             min_sun_elevation_deg=c.min_sun_elevation_deg, sunlit=c.sunlit,
-                             min_duration_s=c.min_duration_s)
+    return AccessConstraints.from_options(**c.model_dump())
 
 
 def targets_of(places):

@@ -13,42 +13,24 @@ from overhead.api.jobs import Job, QueueFullError
 from overhead.api.routes_compute import CSV, SEARCH_STEP_S, _csv, constraints_of, targets_of
 from overhead.api.schemas import CoverageRequest, Grid, JobOut, PlanRequest
 from overhead.api.service import ServiceState, parse_span
-from overhead.errors import CancelledError, OverheadError
+from overhead.errors import OverheadError, WorkTooLargeError
 
 router = APIRouter(prefix="/api/jobs", tags=["jobs"])
-
-
-MAX_GRID_POINTS = 2_000_000
 
 
 def _grid(spec: Grid):
     from overhead.geometry.grids import AnalysisGrid
 
-    if spec.kind in ("global", "band"):
-        cells = 2 + 120 * 7**spec.resolution  # H3 cells on the globe at this resolution
-        if spec.kind == "band":
-            band = (np.sin(np.radians(spec.max_lat_deg)) - np.sin(np.radians(spec.min_lat_deg))) / 2
-            cells *= max(float(band), 0.0)
-        if cells > MAX_GRID_POINTS:
-            raise HTTPException(413, f"H3 resolution {spec.resolution} gives about {cells:,.0f} cells, more than "
-                                     f"{MAX_GRID_POINTS:,}: choose a coarser resolution or a smaller region")
     try:
-        if spec.kind == "global":
-            return AnalysisGrid.global_grid(spec.resolution)
-        if spec.kind == "band":
-            if spec.max_lat_deg <= spec.min_lat_deg:
-                raise HTTPException(422, "a band needs max_lat_deg above min_lat_deg")
-            return AnalysisGrid.latitude_band(spec.min_lat_deg, spec.max_lat_deg, spec.resolution)
-        if spec.kind == "country":
-            if not spec.country:
-                raise HTTPException(422, "a country grid needs 'country' (a Natural Earth name, e.g. France)")
-            return AnalysisGrid.country(spec.country, spec.resolution)
-        if not spec.points:
-            raise HTTPException(422, "a points grid needs 'points'")
-        return AnalysisGrid.points([p.lat_deg for p in spec.points], [p.lon_deg for p in spec.points],
-                                   ids=[p.id or f"point-{k + 1}" for k, p in enumerate(spec.points)])
-    except CancelledError:
-        raise
+        if spec.kind == "points":
+            if not spec.points:
+                raise HTTPException(422, "a points grid needs 'points'")
+            return AnalysisGrid.points([p.lat_deg for p in spec.points], [p.lon_deg for p in spec.points],
+                                       ids=[p.id or f"point-{k + 1}" for k, p in enumerate(spec.points)])
+        return AnalysisGrid.from_request(spec.kind, resolution=spec.resolution, country=spec.country,
+                                         band=(spec.min_lat_deg, spec.max_lat_deg) if spec.kind == "band" else None)
+    except WorkTooLargeError as exc:
+        raise HTTPException(413, str(exc)) from None
     except OverheadError as exc:
         raise HTTPException(422, str(exc)) from None
 

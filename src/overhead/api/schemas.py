@@ -37,7 +37,9 @@ class Place(Strict):
 class Constraints(Strict):
     """When a sensor sees a target: the constraints of ``access_windows``."""
 
-    min_elevation_deg: float = Field(10.0, ge=-10.0, le=90.0, allow_inf_nan=False)
+    min_elevation_deg: float = Field(0.0, ge=-10.0, le=90.0, allow_inf_nan=False,
+                                     description="elevation of the satellite seen from the target, deg (default 0: "
+                                                 "the geometric horizon, as on the command line)")
     max_off_nadir_deg: float | None = Field(None, gt=0.0, lt=90.0, allow_inf_nan=False)
     half_angle_deg: float | None = Field(None, gt=0.0, lt=90.0, allow_inf_nan=False,
                                          description="nadir cone half-angle of the sensor")
@@ -75,7 +77,8 @@ class Grid(Strict):
     """Where coverage is measured: H3 cells over the globe, a latitude band or a country, or listed points."""
 
     kind: Literal["global", "band", "country", "points"] = "global"
-    resolution: int = Field(2, ge=0, le=6, description="H3 resolution (2: ~86,000 km² cells)")
+    resolution: int | None = Field(None, ge=0, le=6, description="H3 resolution (2: ~86,000 km² cells; default "
+                                                                  "2 for the globe or a band, 4 for a country)")
     country: str | None = Field(None, max_length=64)
     min_lat_deg: float = latitude(-90.0)
     max_lat_deg: float = latitude(90.0)

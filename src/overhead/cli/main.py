@@ -140,9 +140,9 @@ def cmd_access(args) -> None:
     if bool(args.site) == bool(args.targets):
         raise OverheadError("give --site LAT,LON[,ALT_M] (one or more) or --targets FILE")
     targets = load_targets(args.targets) if args.targets else TargetSet.from_sites(args.site)
-    constraints = AccessConstraints(min_elevation_deg=args.min_elevation, max_off_nadir_deg=args.max_off_nadir,
-                                    min_sun_elevation_deg=args.min_sun_elevation,
-                                    sunlit=True if args.sunlit else None, min_duration_s=args.min_duration)
+    constraints = AccessConstraints.from_options(
+        min_elevation_deg=args.min_elevation, max_off_nadir_deg=args.max_off_nadir,
+        min_sun_elevation_deg=args.min_sun_elevation, sunlit=args.sunlit, min_duration_s=args.min_duration)
     table = access_windows(catalog, targets, args.start, args.stop, constraints, progress=sys.stderr.isatty())
     _emit(with_iso_times(table, ("start", "end", "culmination")), args.output, "windows", float_format="%.6f")
 
@@ -150,28 +150,27 @@ def cmd_access(args) -> None:
 def _grid(args):
     from overhead.geometry.grids import AnalysisGrid
 
-    chosen = [x for x in (args.points, args.region, args.country, args.globe, args.band) if x]
-    if len(chosen) != 1:
+    chosen = {"points": args.points, "region": args.region, "country": args.country, "global": args.globe,
+              "band": args.band}
+    given = [kind for kind, value in chosen.items() if value]
+    if len(given) != 1:
         raise OverheadError("give exactly one of --points FILE, --region GEOJSON, --country NAME, --global, "
                             "--band MIN_LAT,MAX_LAT")
-    if args.points:
-        return AnalysisGrid.from_csv(args.points)
-    resolution = args.resolution
-    if args.region:
-        return AnalysisGrid.from_geojson_file(args.region, resolution if resolution is not None else 4)
-    if args.country:
-        return AnalysisGrid.country(args.country, resolution if resolution is not None else 4)
+    band = None
     if args.band:
-        low, high = (float(x) for x in args.band.split(","))
-        return AnalysisGrid.latitude_band(low, high, resolution if resolution is not None else 2)
-    return AnalysisGrid.global_grid(resolution if resolution is not None else 2)
+        try:
+            band = tuple(float(x) for x in args.band.split(","))
+        except ValueError:
+            raise OverheadError(f"--band {args.band!r} must be MIN_LAT,MAX_LAT in degrees, e.g. -60,60") from None
+    return AnalysisGrid.from_request(given[0], resolution=args.resolution, country=args.country, band=band,
+                                     region=args.region, points=args.points)
 
 
 def cmd_coverage(args) -> None:
     import json
 
     from overhead.analysis.coverage import coverage, suggested_scheduler
-    from overhead.geometry.sensors import AccessConstraints, NadirCone
+    from overhead.geometry.sensors import AccessConstraints
     from overhead.orbits.timescales import to_datetime64
     from overhead.tables import coverage_geojson, write_coverage
 
@@ -179,10 +178,9 @@ def cmd_coverage(args) -> None:
     grid = _grid(args)
     span_s = (to_datetime64(args.stop) - to_datetime64(args.start)) / np.timedelta64(1, "s")
     scheduler = args.scheduler or suggested_scheduler(len(catalog), span_s, len(grid))
-    constraints = AccessConstraints(
-        min_elevation_deg=args.min_elevation, max_off_nadir_deg=args.max_off_nadir,
-        sensor=NadirCone(args.half_angle) if args.half_angle else None,
-        min_sun_elevation_deg=args.min_sun_elevation, sunlit=True if args.sunlit else None)
+    constraints = AccessConstraints.from_options(
+        min_elevation_deg=args.min_elevation, max_off_nadir_deg=args.max_off_nadir, half_angle_deg=args.half_angle,
+        min_sun_elevation_deg=args.min_sun_elevation, sunlit=args.sunlit)
     where = {"none": "in this process", "local": "a local Dask cluster"}.get(scheduler, scheduler)
     err_console.print(f"{len(catalog)} satellites over {len(grid):,} points ({grid.kind}); running {where}")
     result = coverage(catalog, grid, args.start, args.stop, constraints, scheduler=scheduler,

@@ -17,7 +17,7 @@ import numpy as np
 from shapely.geometry import box, shape
 
 from overhead._resources import data_path
-from overhead.errors import OverheadError
+from overhead.errors import OverheadError, WorkTooLargeError
 from overhead.geometry.targets import TargetSet
 
 __all__ = ["AnalysisGrid", "country_names"]
@@ -118,6 +118,45 @@ class AnalysisGrid:
         return cls.points(lat, lon, area_km2=np.full(count, EARTH_AREA_KM2 / count))
 
     @classmethod
+    def from_request(cls, kind: str, *, resolution: int | None = None, country: str | None = None,
+                     band: tuple[float, float] | None = None, region: str | Path | None = None,
+                     points: str | Path | None = None) -> AnalysisGrid:
+        """The grid a user asked for, by kind (``global``, ``band``, ``country``, ``region``, ``points``), with one
+        default H3 resolution per kind (:data:`DEFAULT_RESOLUTION`) and the size checked before it is built
+        (:data:`MAX_GRID_CELLS`): the command line, the service and sweep specs all build their grids here."""
+        if kind not in DEFAULT_RESOLUTION and kind != "points":
+            raise OverheadError(f"unknown grid kind {kind!r}: use global, band, country, region or points")
+        if kind == "points":
+            if points is None:
+                raise OverheadError("a points grid needs a site table (CSV, GeoJSON points or a station list)")
+            return cls.from_csv(points)
+        level = DEFAULT_RESOLUTION[kind] if resolution is None else int(resolution)
+        if not 0 <= level <= 15:
+            raise OverheadError(f"H3 resolution {level} is outside 0 to 15")
+        share = 1.0
+        if kind == "band":
+            if band is None or len(band) != 2:
+                raise OverheadError("a band needs its latitudes MIN,MAX in degrees, e.g. -60,60")
+            low, high = (float(x) for x in band)
+            share = max((np.sin(np.radians(min(high, 90))) - np.sin(np.radians(max(low, -90)))) / 2, 0.0)
+        cells = (2 + 120 * 7**level) * share  # H3 cells on the sphere at this resolution
+        if kind in ("global", "band") and cells > MAX_GRID_CELLS:
+            raise WorkTooLargeError(f"H3 resolution {level} gives about {cells:,.0f} cells, more than "
+                                    f"{MAX_GRID_CELLS:,}: choose a coarser resolution or a smaller region")
+        if kind == "global":
+            return cls.global_grid(level)
+        if kind == "band":
+            assert band is not None
+            return cls.latitude_band(float(band[0]), float(band[1]), level)
+        if kind == "country":
+            if not country:
+                raise OverheadError("a country grid needs the country's name, e.g. France")
+            return cls.country(country, level)
+        if region is None:
+            raise OverheadError("a region grid needs a GeoJSON polygon file")
+        return cls.from_geojson_file(region, level)
+
+    @classmethod
     def from_csv(cls, path: str | Path) -> AnalysisGrid:
         """Points from a site table (CSV, GeoJSON points or a JSON station list; the column spellings of
         :func:`overhead.geometry.targets.load_targets`), in file order."""
@@ -160,6 +199,11 @@ def _polygons(geometry: dict):
         piece = area.intersection(half)
         parts = [piece] if piece.geom_type == "Polygon" else getattr(piece, "geoms", [])
         yield from (p for p in parts if p.geom_type == "Polygon" and not p.is_empty)
+
+
+# one default H3 resolution per kind of grid (the command line, the service and the sweeps share it)
+DEFAULT_RESOLUTION = {"global": 2, "band": 2, "country": 4, "region": 4}
+MAX_GRID_CELLS = 2_000_000
 
 
 @lru_cache(maxsize=1)
