@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 
-from benchmarks.bench_service import MemoryWatch, _free_port, _rss_mb
+from benchmarks.bench_service import MemoryWatch, _free_port, _rss_mb, wait_for_service
 from benchmarks.common import Figure
 
 REQUESTS = int(os.environ.get("OVERHEAD_LOAD_REQUESTS", "5000"))
@@ -98,12 +98,7 @@ def run() -> list[Figure]:
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(240):
-            try:
-                status = httpx.get(f"{base}/api/status", timeout=5).json()
-                break
-            except httpx.HTTPError:
-                time.sleep(0.5)
+        status = wait_for_service(base)
         when = status["default_time"]
         httpx.get(f"{base}/api/passes", params={"lat_deg": 0, "lon_deg": 0, "start": when}, timeout=120)  # compile
         quiet = []

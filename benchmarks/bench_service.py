@@ -49,6 +49,16 @@ def _rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def wait_for_service(base: str, *, attempts: int = 240) -> dict:
+    """The service's /api/status once it answers (it ingests its sample at start)."""
+    for _ in range(attempts):
+        try:
+            return httpx.get(f"{base}/api/status", timeout=5).json()
+        except httpx.HTTPError:
+            time.sleep(0.5)
+    raise RuntimeError(f"the service at {base} did not answer")
+
+
 class MemoryWatch(threading.Thread):
     def __init__(self, pid: int):
         super().__init__(daemon=True)
@@ -94,12 +104,7 @@ def run() -> list[Figure]:
     server = subprocess.Popen([*serve, "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(240):
-            try:
-                status = httpx.get(f"{base}/api/status", timeout=5).json()
-                break
-            except httpx.HTTPError:
-                time.sleep(0.5)
+        status = wait_for_service(base)
         script = folder / "places.lua"
         script.write_text(RANDOM_PLACES)
         when = status["default_time"]
