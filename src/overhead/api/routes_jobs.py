@@ -95,11 +95,7 @@ def start_plan(body: PlanRequest, state: ServiceState = Depends(service), owner:
 def _plan(satellites, body: PlanRequest, t0, t1, job: Job):
     from overhead.planning.agile import Agility, make_plan
 
-    a = body.agility
-    agility = Agility(max_off_nadir_deg=a.max_off_nadir_deg, slew_rate_deg_s=a.slew_rate_deg_s, settle_s=a.settle_s,
-                      imaging_s=a.imaging_s, memory_images=a.memory_images,
-                      max_imaging_s_per_orbit=a.max_imaging_s_per_orbit, stereo_separation_s=a.stereo_separation_s,
-                      min_sun_elevation_deg=a.min_sun_elevation_deg)
+    agility = Agility(**body.agility.model_dump())  # the schema's fields are Agility's, by name
 
     def stage(name: str, fraction: float) -> None:
         job.message, job.progress = name, fraction
