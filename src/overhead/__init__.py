@@ -64,7 +64,7 @@ SAMPLE_GROUPS = ("resource", "stations")
 def sample_path(group: str = "resource"):
     """Path of a bundled CelesTrak group (``resource`` or ``stations``), epochs ≈ 2026-05-30."""
     if group not in SAMPLE_GROUPS:
-        raise ValueError(f"no bundled group {group!r}; choose from {', '.join(SAMPLE_GROUPS)}")
+        raise OverheadError(f"no bundled group {group!r}; choose from {', '.join(SAMPLE_GROUPS)}")
     return data_path(f"{group}.tle")
 
 

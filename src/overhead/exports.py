@@ -17,6 +17,7 @@ from shapely.geometry import MultiPolygon, Polygon, box, mapping
 from shapely.geometry.polygon import orient
 from shapely.ops import unary_union
 
+from overhead.errors import OverheadError
 from overhead.geometry.sensors import footprint_central_angle_rad
 from overhead.orbits.timescales import format_iso
 
@@ -25,7 +26,7 @@ __all__ = ["czml_document", "footprints_geojson", "ground_tracks_geojson", "kml_
 
 def _require(ds: xr.Dataset, frame: str, writer: str) -> None:
     if ds.attrs.get("frame") != frame:
-        raise ValueError(f"{writer} needs states in the {frame!r} frame, got {ds.attrs.get('frame')!r}: "
+        raise OverheadError(f"{writer} needs states in the {frame!r} frame, got {ds.attrs.get('frame')!r}: "
                          f"propagate with frame={frame!r}")
 
 
@@ -191,7 +192,7 @@ def oem_document(ds: xr.Dataset, *, originator: str = "overhead") -> str:
     """
     frame = ds.attrs.get("frame")
     if frame not in ("teme", "itrf"):
-        raise ValueError(f"OEM needs Cartesian states (frame 'teme' or 'itrf'), got {frame!r}")
+        raise OverheadError(f"OEM needs Cartesian states (frame 'teme' or 'itrf'), got {frame!r}")
     created = format_iso(np.datetime64("now", "ms"), digits=3)
     out = ["CCSDS_OEM_VERS = 2.0", f"CREATION_DATE = {str(created).rstrip('Z')}", f"ORIGINATOR = {originator}", ""]
     times = ds.time.values

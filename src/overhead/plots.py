@@ -16,6 +16,7 @@ import xarray as xr
 from matplotlib.collections import LineCollection, PolyCollection
 
 from overhead._resources import data_path
+from overhead.errors import OverheadError
 from overhead.files import atomic_path
 
 __all__ = ["coverage_map", "ground_track_map", "land_polygons", "parameter_chart", "pareto_chart", "plan_timeline"]
@@ -174,7 +175,7 @@ def parameter_chart(table, parameter: str, metric: str, path: str | Path, *, thr
     """A figure of merit against one design parameter, one colour per family; the best value per parameter
     value joined."""
     if parameter not in table:
-        raise ValueError(f"no column {parameter!r} in the results; choose one of {', '.join(table.columns)}")
+        raise OverheadError(f"no column {parameter!r} in the results; choose one of {', '.join(table.columns)}")
     fig, ax = plt.subplots(figsize=(9, 6), dpi=100)
     scale, unit = (3600.0, "h") if metric.split("_p")[0].endswith("_s") else (1.0, "")
     data = table[[parameter, metric, "family"]].dropna(subset=[parameter])

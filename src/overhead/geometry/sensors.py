@@ -28,7 +28,7 @@ class NadirCone:
 
     def __post_init__(self) -> None:
         if not 0 < self.half_angle_deg < 90:
-            raise ValueError(f"cone half-angle must be in (0, 90) deg, got {self.half_angle_deg}")
+            raise OverheadError(f"cone half-angle must be in (0, 90) deg, got {self.half_angle_deg}")
 
     @property
     def max_off_nadir_deg(self) -> float:
@@ -58,9 +58,9 @@ class RectangularSensor:
 
     def __post_init__(self) -> None:
         if self.min_roll_deg > self.max_roll_deg:
-            raise ValueError("min_roll_deg must not exceed max_roll_deg")
+            raise OverheadError("min_roll_deg must not exceed max_roll_deg")
         if not (0 <= self.cross_track_half_deg < 90 and 0 <= self.along_track_half_deg < 90):
-            raise ValueError("half-widths must be in [0, 90) deg")
+            raise OverheadError("half-widths must be in [0, 90) deg")
 
     @property
     def max_off_nadir_deg(self) -> float:
@@ -117,11 +117,11 @@ class AccessConstraints:
 
     def __post_init__(self) -> None:
         if not -90 <= self.min_elevation_deg < 90:
-            raise ValueError(f"min_elevation_deg must be in [-90, 90), got {self.min_elevation_deg}")
+            raise OverheadError(f"min_elevation_deg must be in [-90, 90), got {self.min_elevation_deg}")
         if self.max_off_nadir_deg is not None and not 0 < self.max_off_nadir_deg <= 90:
-            raise ValueError(f"max_off_nadir_deg must be in (0, 90], got {self.max_off_nadir_deg}")
+            raise OverheadError(f"max_off_nadir_deg must be in (0, 90], got {self.max_off_nadir_deg}")
         if self.min_duration_s < 0:
-            raise ValueError("min_duration_s must not be negative")
+            raise OverheadError("min_duration_s must not be negative")
 
     @property
     def needs_sun(self) -> bool:

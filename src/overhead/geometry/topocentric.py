@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from overhead.errors import OverheadError
 from overhead.orbits.frames import geodetic_to_itrf
 
 __all__ = ["GroundSite", "LookAngles", "look_angles"]
@@ -22,11 +23,11 @@ class GroundSite:
 
     def __post_init__(self) -> None:
         if not -90.0 <= self.lat_deg <= 90.0:
-            raise ValueError(f"site latitude {self.lat_deg} is outside -90..90 deg")
+            raise OverheadError(f"site latitude {self.lat_deg} is outside -90..90 deg")
         if not -180.0 <= self.lon_deg <= 360.0:
-            raise ValueError(f"site longitude {self.lon_deg} is outside -180..360 deg")
+            raise OverheadError(f"site longitude {self.lon_deg} is outside -180..360 deg")
         if not -500.0 <= self.alt_m <= 9_000.0:
-            raise ValueError(f"site height {self.alt_m} m is not on the Earth's surface (-500..9000 m); "
+            raise OverheadError(f"site height {self.alt_m} m is not on the Earth's surface (-500..9000 m); "
                              f"heights are in metres")
 
     @property

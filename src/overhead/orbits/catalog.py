@@ -22,7 +22,7 @@ from overhead.constants import (
     SECONDS_PER_DAY,
     STALE_ELEMENTS_DAYS,
 )
-from overhead.errors import ElementSetError
+from overhead.errors import ElementSetError, OverheadError
 from overhead.orbits.elements import read_records, read_text
 from overhead.orbits.omm import format_omm, record_to_omm
 from overhead.orbits.records import ELEMENT_COLUMNS, ElementRecord
@@ -132,7 +132,7 @@ class Catalog:
             wanted = [int(n) for n in norad_ids]
             missing = [n for n in wanted if n not in by_id]
             if missing:
-                raise KeyError(f"NORAD ids not in this catalog: {', '.join(map(str, missing[:10]))}")
+                raise OverheadError(f"NORAD ids not in this catalog: {', '.join(map(str, missing[:10]))}")
             index = [i for n in wanted for i in by_id[n]]
         else:
             needles = [n.upper() for n in (names or [])]
@@ -209,13 +209,13 @@ class Catalog:
         True
         """
         if (times is None) == (minutes_since_epoch is None):
-            raise ValueError("give either times (UTC) or minutes_since_epoch, not both or neither")
+            raise OverheadError("give either times (UTC) or minutes_since_epoch, not both or neither")
         attrs = {"source": self.source or ""}
         time_coord: dict[str, Any]
         if times is not None:
             t = np.atleast_1d(to_datetime64(times))
             if t.ndim != 1:
-                raise ValueError("times must be one-dimensional")
+                raise OverheadError("times must be one-dimensional")
             buffers = propagate_shared_times(self.satrecs, t, frame, workers=workers, progress=progress,
                                              earth_model=earth_model)
             age = self.age_days(t) if len(self) else np.zeros(0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import brentq
 
+from overhead.errors import OverheadError
 from overhead.orbits.j2 import EARTH_RADIUS_KM, DesignedOrbits, j2_secular_rates
 
 __all__ = ["ground_track_spacing_km", "repeat_ground_track_altitude_km", "sun_synchronous_inclination_deg", "walker"]
@@ -24,7 +25,7 @@ def sun_synchronous_inclination_deg(altitude_km, eccentricity=0.0):
     raan_dot_at_zero_inclination = -j2_secular_rates(a, eccentricity, 0.0)[0]
     cos_i = -SUN_RATE_RAD_S / raan_dot_at_zero_inclination
     if np.any(np.abs(cos_i) > 1):
-        raise ValueError("no sun-synchronous orbit at this altitude (J2 too weak above ~5,970 km)")
+        raise OverheadError("no sun-synchronous orbit at this altitude (J2 too weak above ~5,970 km)")
     return np.degrees(np.arccos(cos_i))
 
 
@@ -45,14 +46,14 @@ def repeat_ground_track_altitude_km(revolutions: int, days: float, *,
     Condition: k · T_nodal = d · 2π / (ω⊕ − Ω̇), with J2 secular rates (Vallado 4th ed. §11.4.2).
     """
     if revolutions <= 0 or days <= 0:
-        raise ValueError("revolutions and days must be positive")
+        raise OverheadError("revolutions and days must be positive")
 
     def mismatch(a: float) -> float:
         return _revolutions_per_nodal_day(a, inclination_deg) - revolutions / days
 
     low, high = EARTH_RADIUS_KM + 100.0, EARTH_RADIUS_KM + (5_900.0 if inclination_deg is None else 40_000.0)
     if mismatch(low) * mismatch(high) > 0:
-        raise ValueError(f"no circular orbit between 100 km and {high - EARTH_RADIUS_KM:.0f} km repeats "
+        raise OverheadError(f"no circular orbit between 100 km and {high - EARTH_RADIUS_KM:.0f} km repeats "
                          f"{revolutions} revolutions in {days} days")
     return brentq(mismatch, low, high, xtol=1e-9) - EARTH_RADIUS_KM
 
@@ -65,11 +66,11 @@ def walker(total: int, planes: int, phasing: int, *, inclination_deg: float, alt
     anomaly k·360°/s + j·f·360°/t, where s = t/p.
     """
     if planes <= 0 or total % planes:
-        raise ValueError(f"total {total} must be a positive multiple of planes {planes}")
+        raise OverheadError(f"total {total} must be a positive multiple of planes {planes}")
     if not 0 <= phasing < planes:
-        raise ValueError(f"phasing f must be in 0..{planes - 1}, got {phasing}")
+        raise OverheadError(f"phasing f must be in 0..{planes - 1}, got {phasing}")
     if pattern not in ("delta", "star"):
-        raise ValueError("pattern must be 'delta' or 'star'")
+        raise OverheadError("pattern must be 'delta' or 'star'")
     per_plane = total // planes
     spread = 360.0 if pattern == "delta" else 180.0
     plane = np.repeat(np.arange(planes), per_plane)

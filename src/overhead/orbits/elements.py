@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from overhead.errors import ElementSetError
+from overhead.errors import ElementSetError, OverheadError
 from overhead.orbits.omm import iter_omm, record_from_omm
 from overhead.orbits.records import ElementRecord
 from overhead.orbits.tle import parse_tle_pair
@@ -86,7 +86,7 @@ def read_records(text: str, *, source: str | None = None,
     """Parse element-set text: (records, rejects, format). A broken file raises; a bad record is a reject."""
     fmt = fmt or detect_format(text)
     if fmt not in FORMATS:
-        raise ValueError(f"unknown element-set format {fmt!r}; use one of {', '.join(FORMATS)}")
+        raise OverheadError(f"unknown element-set format {fmt!r}; use one of {', '.join(FORMATS)}")
     records: list[ElementRecord] = []
     rejects: list[ElementSetError] = []
     if fmt == "tle":

@@ -20,6 +20,7 @@ import erfa
 import numpy as np
 
 from overhead.constants import WGS84_A_KM, WGS84_F
+from overhead.errors import OverheadError
 from overhead.orbits.iers import earth_orientation
 from overhead.orbits.timescales import JD_UNIX_EPOCH, TT_MINUS_TAI_S, tai_minus_utc_s, to_datetime64
 
@@ -113,7 +114,7 @@ def teme_to_itrf_matrices(times, *, model: str = "iers2010") -> tuple[np.ndarray
         theta, theta_dot = gmst82_rad(whole, ut1)
         return _rot3(theta), theta_dot
     if model != "iers2010":
-        raise ValueError(f"unknown Earth-rotation model {model!r}; use 'iers2010' or 'gmst82'")
+        raise OverheadError(f"unknown Earth-rotation model {model!r}; use 'iers2010' or 'gmst82'")
     xp, yp = earth_orientation().polar_motion_rad(t)
     polar = erfa.pom00(xp, yp, erfa.sp00(whole, tt))
     rotation = polar @ _rot3(erfa.era00(whole, ut1)) @ _teme_to_cirs_interpolated(whole, tt)

@@ -13,6 +13,7 @@ import numpy as np
 import xarray as xr
 
 from overhead.constants import EARTH_MU_KM3_S2, EARTH_RADIUS_KM
+from overhead.errors import OverheadError
 from overhead.orbits.states import StateBuffers, dataset_from_buffers, rotation_for
 from overhead.orbits.timescales import to_datetime64
 
@@ -76,10 +77,10 @@ class DesignedOrbits:
             setattr(self, name, np.broadcast_to(np.asarray(getattr(self, name), dtype=float), n).copy())
         self.epoch = to_datetime64(self.epoch)
         if np.any(self.semi_major_axis_km * (1 - self.eccentricity) <= EARTH_RADIUS_KM):
-            raise ValueError("a designed orbit's perigee is below the Earth's surface; check that "
+            raise OverheadError("a designed orbit's perigee is below the Earth's surface; check that "
                              "altitudes are in km above the surface and semi-major axes from the centre")
         if np.any((self.eccentricity < 0) | (self.eccentricity >= 1)):
-            raise ValueError("eccentricity must be in [0, 1)")
+            raise OverheadError("eccentricity must be in [0, 1)")
         self.names = np.asarray(self.names if len(self.names) else
                                 [f"DESIGN-{k:04d}" for k in range(n[0])], dtype=object)
         self.ids = np.arange(n[0]) if self.ids is None else np.asarray(self.ids)
@@ -99,7 +100,7 @@ class DesignedOrbits:
     def concatenate(cls, designs: list[DesignedOrbits]) -> DesignedOrbits:
         """One design of several (e.g. a polar plane plus inclined planes), renumbered from 0."""
         if len({str(d.epoch) for d in designs}) > 1:
-            raise ValueError("designs to combine must share an epoch")
+            raise OverheadError("designs to combine must share an epoch")
         def joined(name: str) -> np.ndarray:
             return np.concatenate([getattr(d, name) for d in designs])
         names = [f"P{k + 1}-{n}" for k, d in enumerate(designs) for n in d.names]

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from overhead.errors import ElementSetError
+from overhead.errors import ElementSetError, OverheadError
 from overhead.orbits.records import ElementRecord
 
 __all__ = ["OMM_KEYS", "format_omm", "iter_omm", "record_from_omm", "record_to_omm"]
@@ -191,7 +191,7 @@ def format_omm(records: list[ElementRecord], fmt: str) -> str:
         return "".join(_kvn_message(row) for row in rows)
     if fmt == "xml":
         return _xml_document(rows)
-    raise ValueError(f"unknown OMM format {fmt!r}; use json, csv, xml or kvn")
+    raise OverheadError(f"unknown OMM format {fmt!r}; use json, csv, xml or kvn")
 
 
 def _text(value: object) -> str:
@@ -247,7 +247,7 @@ def iter_omm(text: str, fmt: str, *, source: str | None = None) -> Iterator[tupl
     elif fmt == "kvn":
         yield from _iter_kvn(text)
     else:
-        raise ValueError(f"unknown OMM format {fmt!r}")
+        raise OverheadError(f"unknown OMM format {fmt!r}")
 
 
 def _iter_json(text: str, source: str | None):
@@ -272,7 +272,7 @@ def _iter_json(text: str, source: str | None):
 
 
 def _refuse_constant(name: str):
-    raise ValueError(f"{name} is not a JSON number")
+    raise OverheadError(f"{name} is not a JSON number")
 
 
 def _iter_xml(text: str, source: str | None):

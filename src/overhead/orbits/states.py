@@ -11,6 +11,7 @@ import numpy as np
 import xarray as xr
 from sgp4.api import SGP4_ERRORS
 
+from overhead.errors import OverheadError
 from overhead.orbits.frames import apply_teme_to_itrf, itrf_to_geodetic, teme_to_itrf_matrices
 
 __all__ = ["ERRORS", "FRAMES", "IMPLAUSIBLE_RADIUS", "StateBuffers", "dataset_from_buffers", "state_vectors"]
@@ -41,7 +42,7 @@ class StateBuffers:
     @classmethod
     def allocate(cls, frame: str, n_sat: int, n_time: int, *, shared: bool) -> StateBuffers:
         if frame not in FRAMES:
-            raise ValueError(f"unknown frame {frame!r}; use one of {', '.join(FRAMES)}")
+            raise OverheadError(f"unknown frame {frame!r}; use one of {', '.join(FRAMES)}")
         empty: Callable = shared_empty if shared else np.empty
         buffers = cls(frame=frame, error=empty((n_sat, n_time), np.int8))
         if frame == "geodetic":

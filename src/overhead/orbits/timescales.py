@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from overhead._resources import data_path
-from overhead.errors import TimeError
+from overhead.errors import OverheadError, TimeError
 
 __all__ = [
     "JD_UNIX_EPOCH",
@@ -90,7 +90,7 @@ def format_iso(times, *, digits: int = 6) -> np.ndarray:
     t = to_datetime64(times)
     unit = {0: "s", 3: "ms", 6: "us", 9: "ns"}.get(digits)
     if unit is None:
-        raise ValueError("digits must be 0, 3, 6 or 9")
+        raise OverheadError("digits must be 0, 3, 6 or 9")
     text = np.datetime_as_string(t, unit=unit)  # type: ignore[call-overload]  # (numpy's stubs: no unit Literal)
     return np.char.add(text, "Z")
 
