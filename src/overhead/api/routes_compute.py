@@ -15,10 +15,8 @@ from fastapi.responses import Response, StreamingResponse
 from overhead.api.deps import service
 from overhead.api.schemas import AboveOut, AccessRequest, LookAngles, PassOut, Position, Positions, Track, WindowOut
 from overhead.api.service import ServiceState, finite, iso, parse_span, parse_time
-from overhead.geometry.sensors import footprint_central_angle_rad
 from overhead.geometry.topocentric import GroundSite
-from overhead.orbits.frames import itrf_to_geodetic
-from overhead.orbits.timescales import format_iso
+from overhead.orbits.timescales import format_iso, sample_count, sample_times
 from overhead.tables import with_iso_times
 
 router = APIRouter(prefix="/api", tags=["computation"])
@@ -135,30 +133,16 @@ def positions(time: str | None = Query(None, max_length=40), ids: str | None = I
               min_elevation_deg: float = Query(10.0, ge=-10.0, le=90.0, allow_inf_nan=False,
                                                description="elevation mask of the footprint radius"),
               response: Response = INJECTED, state: ServiceState = Depends(service)) -> Response:
-    from overhead.orbits.sun import is_sunlit, sun_position_itrf_km
+    from overhead.geometry.positions import sub_satellite_points
 
     when = parse_time(time, state.default_time()[0])
     satellites = state.usable(state.satellites(parse_ids(ids), group), when, response=response)
     state.check_work(len(satellites), 1)
-    itrf = state.compute(satellites.propagate, np.atleast_1d(when), frame="itrf", workers=1)
-    ok = itrf.error.values[:, 0] == 0
-    r = np.column_stack([itrf.x_km.values[ok, 0], itrf.y_km.values[ok, 0], itrf.z_km.values[ok, 0]])
-    lat, lon, alt = itrf_to_geodetic(r)
-    lit = is_sunlit(r, sun_position_itrf_km(np.atleast_1d(when))[0])
-    footprint = np.degrees(footprint_central_angle_rad(alt, lat, min_elevation_deg=min_elevation_deg))
-    ids_, names = itrf.norad_id.values, itrf.name.values
-    out = [Position(norad_id=int(i), name=str(n), lat_deg=round(float(la), 5), lon_deg=round(float(lo), 5),
-                    alt_km=round(float(h), 3), sunlit=bool(s), footprint_deg=round(float(f), 3))
-           for i, n, la, lo, h, s, f in zip(ids_[ok], names[ok], lat, lon, alt, lit, footprint, strict=True)]
-    return rendered(Positions(time=iso(when), positions=out, errors=[int(i) for i in ids_[~ok]]), response)
-
-
-def _sample_count(t0, t1, step_s: float) -> int:
-    return int((t1 - t0) / np.timedelta64(1, "ns") // round(step_s * 1e9)) + 1
-
-
-def _sample_times(t0, t1, step_s: float) -> np.ndarray:
-    return t0 + np.arange(_sample_count(t0, t1, step_s)) * np.timedelta64(round(step_s * 1e9), "ns")
+    table, failed = state.compute(sub_satellite_points, satellites, when, min_elevation_deg=min_elevation_deg)
+    out = [Position(norad_id=int(p.norad_id), name=str(p.name), lat_deg=round(float(p.lat_deg), 5),
+                    lon_deg=round(float(p.lon_deg), 5), alt_km=round(float(p.alt_km), 3), sunlit=bool(p.sunlit),
+                    footprint_deg=round(float(p.footprint_deg), 3)) for p in table.itertuples()]
+    return rendered(Positions(time=iso(when), positions=out, errors=[int(i) for i in failed]), response)
 
 
 @router.get("/tracks", response_model=list[Track], summary="Ground tracks (geodetic) over a span")
@@ -168,12 +152,12 @@ def tracks(ids: str | None = IdsQuery, group: str | None = GroupQuery, start: st
            response: Response = INJECTED, state: ServiceState = Depends(service)) -> Response:
     t0, t1 = parse_span(start, stop, state.default_time()[0], default_hours=1.5, max_days=7)
     satellites = state.usable(state.satellites(parse_ids(ids), group), t0, t1, response=response)
-    n_times = _sample_count(t0, t1, step_s)
+    n_times = sample_count(t0, t1, step_s)
     reduce = "the span, the satellites, or raise step_s"
     state.check_work(len(satellites), n_times, reduce=reduce)
     state.check_memory(len(satellites) * n_times, reduce=reduce)
     state.check_output(len(satellites) * n_times, TRACK_POINT_BYTES, what="track points", reduce=reduce)
-    times = _sample_times(t0, t1, step_s)
+    times = sample_times(t0, t1, step_s)
     ds = state.compute(satellites.propagate, times, frame="geodetic")
     stamps = _stamps(times)
     return rendered([{"norad_id": int(ds.norad_id.values[i]), "name": str(ds.name.values[i]), "times": stamps,
@@ -226,11 +210,11 @@ def lookangles(norad_id: int = Query(ge=0, le=999_999_999), place: GroundSite = 
 
     t0, t1 = parse_span(start, stop, state.default_time()[0], default_hours=0.25, max_days=7)
     satellites = state.usable(state.satellites([norad_id]), t0, t1, response=response)
-    n_times = _sample_count(t0, t1, step_s)
+    n_times = sample_count(t0, t1, step_s)
     state.check_work(1, n_times, reduce="the span or raise step_s")
     state.check_memory(n_times, reduce="the span or raise step_s")
     state.check_output(n_times, LOOK_ANGLE_BYTES, what="samples", reduce="the span or raise step_s")
-    times = _sample_times(t0, t1, step_s)
+    times = sample_times(t0, t1, step_s)
     ds = state.compute(look_angle_series, satellites, place, times)
     return rendered({"norad_id": norad_id, "times": _stamps(times), "azimuth_deg": finite(ds.azimuth_deg.values[0]),
                      "elevation_deg": finite(ds.elevation_deg.values[0]), "range_km": finite(ds.range_km.values[0])},

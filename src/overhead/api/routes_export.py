@@ -10,8 +10,9 @@ from fastapi.responses import JSONResponse, Response
 
 from overhead import exports
 from overhead.api.deps import service
-from overhead.api.routes_compute import GroupQuery, IdsQuery, _csv, _sample_count, _sample_times, parse_ids
+from overhead.api.routes_compute import GroupQuery, IdsQuery, _csv, parse_ids
 from overhead.api.service import ServiceState, parse_span, parse_time
+from overhead.orbits.timescales import sample_count, sample_times
 from overhead.tables import states_table
 
 router = APIRouter(prefix="/api/export", tags=["exports"])
@@ -27,13 +28,13 @@ EXPORT_STATE_BYTES = 130.0  # one state in CZML, KML, OEM or CSV, about (OEM and
 def _span_and_satellites(state: ServiceState, ids, group, start, stop, step_s, *, points_per_sample: float = 1.0):
     t0, t1 = parse_span(start, stop, state.default_time()[0], default_hours=1.5, max_days=7)
     satellites = state.usable(state.satellites(parse_ids(ids), group), t0, t1)
-    n_times = _sample_count(t0, t1, step_s)
+    n_times = sample_count(t0, t1, step_s)
     reduce = "the span, the satellites (ids or group), or raise step_s"
     state.check_work(len(satellites), n_times * points_per_sample, reduce=reduce)
     state.check_memory(len(satellites) * n_times * points_per_sample, reduce=reduce)
     state.check_output(len(satellites) * n_times * points_per_sample, EXPORT_STATE_BYTES, what="states",
                        reduce=reduce)
-    return satellites, _sample_times(t0, t1, step_s)
+    return satellites, sample_times(t0, t1, step_s)
 
 
 def _download(body: str, kind: str, filename: str) -> Response:

@@ -75,7 +75,7 @@ COVERAGE_METRICS = ("accesses", "covered_s", "percent_covered", "mean_revisit_s"
 
 
 def cmd_propagate(args) -> None:
-    from overhead.orbits.timescales import to_datetime64
+    from overhead.orbits.timescales import sample_count, sample_times, to_datetime64
     from overhead.tables import iter_state_tables, write_table_chunks
 
     catalog = _load(args.elements, args.ids)
@@ -92,12 +92,9 @@ def cmd_propagate(args) -> None:
         start, stop = to_datetime64(args.start), to_datetime64(args.stop)
         if args.step <= 0 or stop < start:
             raise OverheadError("--step must be positive and --stop not before --start")
-        step_ns = round(args.step * 1e9)
-        if step_ns < 1:
-            raise OverheadError("--step must be at least 1 ns (1e-9 s)")
-        count = int((stop - start) / np.timedelta64(1, "ns") // step_ns) + 1
+        count = sample_count(start, stop, args.step)
         _check_output_size(len(catalog) * count, args)
-        axis = {"times": start + np.arange(count) * np.timedelta64(step_ns, "ns")}
+        axis = {"times": sample_times(start, stop, args.step)}
     tables = iter_state_tables(catalog, frame=args.frame, progress=sys.stderr.isatty(), **axis)
     rows = write_table_chunks(tables, args.output, stream=sys.stdout)
     if args.output:

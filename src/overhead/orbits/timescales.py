@@ -22,6 +22,8 @@ __all__ = [
     "format_iso",
     "julian_date_split",
     "mjd_utc",
+    "sample_count",
+    "sample_times",
     "tai_minus_utc_s",
     "to_datetime64",
     "tt_julian_date",
@@ -83,6 +85,20 @@ def _one_datetime64(value) -> np.datetime64:
             raise TimeError(f"{shown!r} is outside the times overhead represents (1678 to 2261)")
         return np.datetime64(text.replace(" ", "T"), "ns")
     raise TimeError(f"cannot read {value!r} as a UTC time")
+
+
+def sample_count(start, stop, step_s: float) -> int:
+    """How many times ``start, start + step, ...`` up to ``stop`` included (``step_s`` in seconds, ≥ 1 ns)."""
+    step_ns = round(step_s * 1e9)
+    if step_ns < 1:
+        raise TimeError(f"the time step {step_s!r} s is under 1 ns: give a positive step")
+    return int((to_datetime64(stop) - to_datetime64(start)) / np.timedelta64(1, "ns") // step_ns) + 1
+
+
+def sample_times(start, stop, step_s: float) -> np.ndarray:
+    """UTC times from ``start`` to ``stop`` (included when on the grid) every ``step_s`` seconds."""
+    count = sample_count(start, stop, step_s)
+    return to_datetime64(start) + np.arange(max(count, 0)) * np.timedelta64(round(step_s * 1e9), "ns")
 
 
 def format_iso(times, *, digits: int = 6) -> np.ndarray:
