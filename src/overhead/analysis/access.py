@@ -18,7 +18,6 @@ The search, vectorised over satellites × targets:
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,11 +29,10 @@ from overhead.errors import OverheadError
 from overhead.geometry.sensors import AccessConstraints, NadirCone, central_angle_bound_rad
 from overhead.geometry.targets import TargetSet
 from overhead.geometry.topocentric import GroundSite
-from overhead.orbits.catalog import ElementAgeWarning, warn_if_stale
+from overhead.orbits.catalog import warn_if_stale
 from overhead.orbits.frames import WGS84_A_KM
 from overhead.orbits.parallel import default_workers, run_over_satellites
 from overhead.orbits.satellites import Satellites
-from overhead.orbits.states import state_vectors
 from overhead.orbits.sun import sun_position_itrf_km
 from overhead.orbits.timescales import to_datetime64
 
@@ -698,10 +696,7 @@ class _Search:
         satellites, ctx, times = self.satellites, self.ctx, self.times
 
         def task(a: int, b: int):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ElementAgeWarning)  # said once, not once per chunk
-                ds = satellites[a:b].propagate(times, frame="itrf", workers=1)
-            r, v = state_vectors(ds)
+            r, v = satellites[a:b].state_arrays(times, "itrf")  # no Dataset: this loop runs per chunk
             return finish(a, b, _chunk_windows(ctx, r, v))
 
         n_steps = ctx.n_steps

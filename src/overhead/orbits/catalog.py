@@ -145,6 +145,13 @@ class Catalog:
         epochs = self.epochs.astype(np.int64)
         return np.maximum(np.abs(t.max() - epochs), np.abs(t.min() - epochs)) / 86_400e9
 
+    def state_arrays(self, times, frame: str = "itrf") -> tuple[np.ndarray, np.ndarray]:
+        """Positions (km) and velocities (km/s), (satellite, time, 3), NaN where SGP4 failed: what
+        :meth:`propagate` computes, without building its labelled Dataset (the analyses' inner loops)."""
+        t = np.atleast_1d(to_datetime64(times))
+        buffers = propagate_shared_times(self.satrecs, t, frame, workers=1)
+        return buffers.position, buffers.velocity
+
     def median_epoch(self) -> np.datetime64:
         """The element sets' median epoch, to the minute: the time a report of old elements is made for."""
         median_ns = int(np.median(self.epochs.astype(np.int64)))

@@ -174,13 +174,22 @@ class DesignedOrbits:
         v[..., 1] += raan_dot * r[..., 0]
         return r, v
 
-    def propagate(self, times, *, frame: str = "teme", earth_model: str = "iers2010",
-                  workers: int | None = None, progress: bool = False) -> xr.Dataset:
-        """The same Dataset as :meth:`overhead.Catalog.propagate`, for designed orbits."""
-        t = np.atleast_1d(to_datetime64(times))
+    def _buffers(self, t: np.ndarray, frame: str, earth_model: str) -> StateBuffers:
         buffers = StateBuffers.allocate(frame, len(self), t.size, shared=False)
         r, v = self.teme_states(t)
         buffers.store(slice(0, len(self)), r, v, np.zeros(r.shape[:2], np.int8),
                       rotation_for(frame, t, model=earth_model))
+        return buffers
+
+    def state_arrays(self, times, frame: str = "itrf") -> tuple[np.ndarray, np.ndarray]:
+        """Positions (km) and velocities (km/s), (satellite, time, 3), without the labelled Dataset."""
+        buffers = self._buffers(np.atleast_1d(to_datetime64(times)), frame, "iers2010")
+        return buffers.position, buffers.velocity
+
+    def propagate(self, times, *, frame: str = "teme", earth_model: str = "iers2010",
+                  workers: int | None = None, progress: bool = False) -> xr.Dataset:
+        """The same Dataset as :meth:`overhead.Catalog.propagate`, for designed orbits."""
+        t = np.atleast_1d(to_datetime64(times))
+        buffers = self._buffers(t, frame, earth_model)
         return dataset_from_buffers(buffers, norad_id=self.ids, name=self.names,
                                     time_coord={"time": ("time", t)}, attrs={"source": "design (J2 analytic)"})
