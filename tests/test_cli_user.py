@@ -196,3 +196,19 @@ def test_one_grid_builder_and_one_default_resolution_per_kind():
     with pytest.raises(WorkTooLargeError):
         AnalysisGrid.from_request("global", resolution=8)
     assert len(AnalysisGrid.from_request("band", band=(-60.0, 60.0), resolution=0)) > 0
+
+
+def test_element_age_warnings_point_at_the_callers_line():
+    import warnings
+
+    from overhead.analysis.passes import passes_over_site
+    from overhead.geometry.topocentric import GroundSite
+
+    catalog = overhead.sample_catalog(("stations",))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        catalog.propagate(["2027-01-01T00:00:00Z"])
+        passes_over_site(catalog, GroundSite(0.0, 0.0), "2026-07-01T00:00Z", "2026-07-01T03:00Z",
+                         max_element_age_days=None)
+    ages = [w for w in caught if issubclass(w.category, overhead.ElementAgeWarning)]
+    assert len(ages) == 2 and all(w.filename == __file__ for w in ages)

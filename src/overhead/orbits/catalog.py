@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+import sys
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import numpy as np
@@ -253,15 +255,26 @@ def orbit_regime(mean_motion_rev_per_day: float, eccentricity: float) -> str:
     return "MEO"
 
 
+def _outside_caller_level() -> int:
+    """For a ``warnings.warn`` in the function calling this one: the ``stacklevel`` of the first frame outside
+    the overhead package, so that the warning points at the user's line however deep in the library it arose."""
+    package = str(Path(__file__).resolve().parents[1])
+    frame: FrameType | None = sys._getframe(2)
+    level = 2
+    while frame is not None and frame.f_code.co_filename.startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 def warn_if_stale(age_days: np.ndarray) -> None:
-    """Warn (once, at the caller's caller) when element sets are used far from their epochs."""
+    """Warn (once, at the user's line that led here) when element sets are used far from their epochs."""
     stale = age_days > STALE_ELEMENTS_DAYS
     if stale.any():
         warnings.warn(
             f"{int(stale.sum())} of {age_days.size} element sets are used up to {age_days.max():.1f} days "
             f"from their epochs; SGP4 errors grow by kilometres per day of age in low Earth orbit. Use "
             f"newer elements, or times nearer the epochs (see the element_age_days coordinate).",
-            ElementAgeWarning, stacklevel=3)
+            ElementAgeWarning, stacklevel=_outside_caller_level())
 
 
 def load_elements(path_or_text: str | Path, *, fmt: str | None = None) -> Catalog:
