@@ -212,3 +212,9 @@ def test_element_age_warnings_point_at_the_callers_line():
                          max_element_age_days=None)
     ages = [w for w in caught if issubclass(w.category, overhead.ElementAgeWarning)]
     assert len(ages) == 2 and all(w.filename == __file__ for w in ages)
+
+
+def test_an_unreachable_store_is_a_user_error_without_its_password():
+    done = _run("above", "-33.9,18.4", "--db", "postgresql://nobody:s3cret-pw@127.0.0.1:1/overhead")
+    _user_error(done, "cannot open the catalogue store", "***")
+    assert "s3cret-pw" not in done.stderr + done.stdout

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import bindparam, create_engine, delete, event, func, insert, select, text, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from overhead._resources import user_data_dir
 from overhead.catalog.changes import detect_changes, missing_objects
@@ -107,11 +107,13 @@ class CatalogStore:
 
     def __init__(self, url: str | None = None):
         self.url = url or os.environ.get("OVERHEAD_DB") or default_url()
+        if self.url.startswith("postgresql://"):  # SQLAlchemy's default driver is psycopg2; overhead ships psycopg 3
+            self.url = "postgresql+psycopg://" + self.url.removeprefix("postgresql://")
         if self.url.startswith("sqlite:///"):
             Path(self.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         try:
             self.engine: Engine = create_engine(self.url, future=True)
-        except (ArgumentError, NoSuchModuleError):
+        except (ArgumentError, NoSuchModuleError, ImportError):
             scheme = self.url.split(":", 1)[0]
             raise OverheadError(f"{scheme!r} is not a database URL overhead reads: use sqlite:///PATH or "
                                 f"postgresql+psycopg://USER@HOST/DATABASE") from None
@@ -120,7 +122,11 @@ class CatalogStore:
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
-        self.migrate()
+        try:
+            self.migrate()
+        except OperationalError as exc:  # no server, wrong password, unreadable file: the store cannot be opened
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
+            raise OverheadError(f"cannot open the catalogue store {self.display_url}: {reason[:200]}") from None
 
     def migrate(self) -> None:
         """Bring the schema to the newest Alembic revision."""
