@@ -58,10 +58,10 @@ def iter_state_tables(catalog, *, times=None, minutes_since_epoch=None, frame: s
     axis = np.asarray(minutes_since_epoch if times is None else times)
     n_sat, n_time = len(catalog), len(axis)
     sats_per_chunk = max(1, chunk_states // max(n_time, 1))
-    times_per_chunk = n_time if sats_per_chunk > 1 or n_time <= chunk_states else chunk_states
+    times_per_chunk = max(1, min(n_time, chunk_states))  # one satellite's times are split only beyond a chunk
     for a in range(0, n_sat, sats_per_chunk):
         part = catalog[a:a + sats_per_chunk]
-        for b in range(0, max(n_time, 1), max(times_per_chunk, 1)):
+        for b in range(0, max(n_time, 1), times_per_chunk):
             piece = axis[b:b + times_per_chunk]
             ds = (part.propagate(minutes_since_epoch=piece, frame=frame) if times is None
                   else part.propagate(piece, frame=frame, progress=progress))
@@ -115,16 +115,9 @@ def with_iso_times(table: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFram
 
 
 def write_table(table: pd.DataFrame, path: str | Path) -> Path:
-    """Write CSV or Parquet, by the file's extension."""
-    path = Path(path)
-    if path.suffix not in (".parquet", ".csv"):
-        raise OverheadError(f"unknown output type {path.suffix!r} of {path.name}: use .csv or .parquet")
-    with atomic_path(path) as temporary:
-        if path.suffix == ".parquet":
-            table.to_parquet(temporary, index=False)
-        else:
-            table.to_csv(temporary, index=False, float_format="%.9g")
-    return path
+    """Write CSV or Parquet, by the file's extension (atomically)."""
+    write_table_chunks([table], path, float_format="%.9g")
+    return Path(path)
 
 
 POINT_COLUMNS = ("id", "lon_deg", "lat_deg", "accesses", "covered_s", "mean_revisit_s", "max_revisit_s",

@@ -8,7 +8,7 @@ import pandas as pd
 from sqlalchemy import select
 
 from overhead.catalog.manoeuvres import detect_manoeuvres
-from overhead.catalog.models import OBJECT_STATE, ElementSet, SpaceObject
+from overhead.catalog.models import ElementSet, SpaceObject, object_state_columns
 
 __all__ = ["CHANGE_COLUMNS", "detect_changes", "missing_objects"]
 
@@ -52,7 +52,7 @@ def _new_objects(new_ids: list[int], latest: dict) -> list[dict]:
 
 def missing_objects(connection, previous_ingest_id: int, group: str, present: set[int]) -> list:
     """The active objects of ``group`` the previous ingest reported and that are not in ``present`` (full rows)."""
-    candidates = connection.execute(select(SpaceObject.norad_id, *[getattr(SpaceObject, c) for c in OBJECT_STATE])
+    candidates = connection.execute(select(*object_state_columns())
                                     .where(SpaceObject.group_name == group,
                                            SpaceObject.last_ingest_id == previous_ingest_id,
                                            SpaceObject.status == "active")).all()

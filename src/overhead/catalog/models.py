@@ -33,6 +33,11 @@ class SpaceObject(Base):
     last_epoch: Mapped[datetime] = mapped_column(DateTime)
 
 
+def object_state_columns() -> tuple:
+    """The columns an ingest reads of the objects it may change: the id and :data:`OBJECT_STATE`."""
+    return (SpaceObject.norad_id, *(getattr(SpaceObject, c) for c in OBJECT_STATE))
+
+
 class ElementSet(Base):
     """One element set as ingested; ``fingerprint`` (of its canonical TLE lines) makes ingestion idempotent."""
 

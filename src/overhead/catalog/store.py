@@ -30,7 +30,15 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from overhead._resources import user_data_dir
 from overhead.catalog.changes import detect_changes, missing_objects
 from overhead.catalog.changes import naive_utc as _naive
-from overhead.catalog.models import OBJECT_STATE, Change, ElementSet, Ingest, ObjectRevision, SpaceObject
+from overhead.catalog.models import (
+    OBJECT_STATE,
+    Change,
+    ElementSet,
+    Ingest,
+    ObjectRevision,
+    SpaceObject,
+    object_state_columns,
+)
 from overhead.constants import LEO_MIN_MEAN_MOTION_REV_DAY
 from overhead.errors import ElementSetError, IngestRefusedError, OverheadError
 from overhead.orbits.catalog import Catalog
@@ -236,12 +244,12 @@ class CatalogStore:
         """Take back one ingest: its element sets and changes removed, the objects it added removed, the rows it
         changed restored. Refused while a later ingest (not undone) touched the same objects: undo that first."""
         ingest_id = int(ingest_id)
-        if not 1 <= ingest_id < 2**31:
-            raise OverheadError(f"no ingest {ingest_id} in the catalogue store: `overhead catalog ingests` lists them")
         with self.engine.begin() as connection:
             if self.engine.dialect.name == "postgresql":
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INGEST_LOCK_KEY})
-            ingest = connection.execute(select(Ingest).where(Ingest.id == ingest_id)).mappings().first()
+            # an id beyond the database's integers is as absent as any other
+            ingest = (connection.execute(select(Ingest).where(Ingest.id == ingest_id)).mappings().first()
+                      if 1 <= ingest_id < 2**31 else None)
             if ingest is None:
                 raise OverheadError(f"no ingest {ingest_id} in the catalogue store: `overhead catalog ingests` "
                                     f"lists them")
@@ -438,7 +446,7 @@ def _refuse_shrink(connection, snapshot: _Snapshot, group: str, *, allow_shrink:
 def _object_rows(connection, ids: list[int]) -> dict:
     known = {}
     for k in range(0, len(ids), BATCH):
-        for row in connection.execute(select(SpaceObject.norad_id, *[getattr(SpaceObject, c) for c in OBJECT_STATE])
+        for row in connection.execute(select(*object_state_columns())
                                       .where(SpaceObject.norad_id.in_(ids[k:k + BATCH]))):
             known[row.norad_id] = row
     return known

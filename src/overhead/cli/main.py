@@ -113,10 +113,10 @@ def _check_output_size(rows: int, args) -> None:
     fmt = "parquet" if (args.output or "").endswith(".parquet") else "csv"
     size = state_output_bytes(rows, args.frame, fmt)
     where = Path(args.output).resolve().parent if args.output else None
-    if where is not None and where.is_dir() and size > shutil.disk_usage(where).free:
+    free = shutil.disk_usage(where).free if where is not None and where.is_dir() else None
+    if free is not None and size > free:
         raise OverheadError(f"the output would be about {_gb(size)} ({rows:,} rows) but {where} has "
-                            f"{_gb(shutil.disk_usage(where).free)} free: reduce the span, raise --step or name fewer "
-                            f"satellites (--ids)")
+                            f"{_gb(free)} free: reduce the span, raise --step or name fewer satellites (--ids)")
     if size > MAX_OUTPUT_BYTES and not args.force:
         raise OverheadError(f"the output would be about {_gb(size)} ({rows:,} rows of states): reduce the span, "
                             f"raise --step or name fewer satellites (--ids); Parquet is about half the size of CSV; "
@@ -400,7 +400,7 @@ def _say_if_stale(catalog, when, *, asked: bool) -> None:
     age = float(np.median(catalog.age_days(np.atleast_1d(when))))
     if age <= STALE_ELEMENTS_DAYS:
         return
-    epoch = format_iso(np.datetime64(int(np.median(catalog.epochs.astype(np.int64))), "ns"), digits=0)
+    epoch = format_iso(catalog.median_epoch(), digits=0)
     err_console.print(f"[bold yellow]the elements are {age:,.0f} days from {format_iso(when, digits=0)} (median epoch "
                       f"{epoch}): positions may be off by {2 * age:,.0f} km or more in low orbit.[/] "
                       + ("Ingest newer elements: `overhead catalog ingest FILE`, or ask for a time near their epoch: "

@@ -157,12 +157,12 @@ def _from_records(rows: list, path: Path) -> TargetSet:
     """A JSON list of objects with latitude and longitude keys (SatNOGS' station list, for one)."""
     if not rows or not all(isinstance(r, dict) for r in rows):
         raise OverheadError(f"{path}: a JSON list of targets must hold objects with lat and lon keys")
-    keys = {k.lower(): k for k in rows[0]}
-    lat_key, lon_key = (next((keys[n] for n in names if n in keys), None) for names in (LAT_NAMES, LON_NAMES))
-    if lat_key is None or lon_key is None:
-        raise OverheadError(f"{path}: no latitude/longitude keys (found {', '.join(list(rows[0])[:12])})")
-    alt_key = next((keys[n] for n in ALT_NAMES if n in keys), None)
-    id_key = next((keys[n] for n in ID_NAMES if n in keys), None)
+    keys = [str(k) for k in rows[0]]  # the keys play the CSV header's part: the same spellings, the same lookup
+    lat_key = keys[_required_column(keys, LAT_NAMES, str(path))]
+    lon_key = keys[_required_column(keys, LON_NAMES, str(path))]
+    alt_i, id_i = (_column(keys, names, str(path), required=False) for names in (ALT_NAMES, ID_NAMES))
+    alt_key = keys[alt_i] if alt_i is not None else None
+    id_key = keys[id_i] if id_i is not None else None
     try:
         lat = [float(r[lat_key]) for r in rows]
         lon = [float(r[lon_key]) for r in rows]

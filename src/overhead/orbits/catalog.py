@@ -173,7 +173,8 @@ class Catalog:
 
     def within_age(self, times, max_age_days: float) -> Catalog:
         """The element sets no further than ``max_age_days`` from any of ``times`` (the others left out)."""
-        return self[np.flatnonzero(self.age_days(times) <= max_age_days).tolist()]
+        within = self.age_days(times) <= max_age_days
+        return self if within.all() else self[np.flatnonzero(within).tolist()]
 
     # ----------------------------------------------------------------------------- writing
     def to_tle(self, *, names: bool = True) -> str:

@@ -24,6 +24,7 @@ import numpy as np
 
 from overhead.errors import ElementSetError, OverheadError
 from overhead.orbits.records import ElementRecord
+from overhead.orbits.tle import MAX_DECIMAL_FIELD, MAX_EXPONENT_FIELD
 
 __all__ = ["OMM_KEYS", "format_omm", "iter_omm", "record_from_omm", "record_to_omm"]
 
@@ -61,7 +62,7 @@ _OBJECT_ID_TEXT = re.compile(r"^(195[7-9]|19[6-9][0-9]|20[0-4][0-9]|205[0-6])-[0
 EPOCH_RANGE = (np.datetime64("1957-01-01", "us"), np.datetime64("2057-01-01", "us"))
 MAX_NAME_CHARS = 64
 # what a TLE's fields can hold (the store keeps every element set as a TLE)
-TLE_LIMITS = {"MEAN_MOTION_DOT": 0.99999999, "MEAN_MOTION_DDOT": 0.99999e9, "BSTAR": 0.99999e9}
+TLE_LIMITS = {"MEAN_MOTION_DOT": MAX_DECIMAL_FIELD, "MEAN_MOTION_DDOT": MAX_EXPONENT_FIELD, "BSTAR": MAX_EXPONENT_FIELD}
 
 
 def _number(value, kind, key: str, where: dict):

@@ -68,6 +68,9 @@ FIELD_FORMATS = {
 # columns (1-based) that must be blank between the fields
 LINE1_BLANKS = (2, 9, 18, 33, 44, 53, 62, 64)
 LINE2_BLANKS = (2, 8, 17, 26, 34, 43, 52)
+# the largest magnitudes a TLE's fields write: the exponent form ' 99999+9' and the decimal '.99999999'
+MAX_EXPONENT_FIELD = 0.99999e9
+MAX_DECIMAL_FIELD = 0.99999999
 MAX_MEAN_MOTION_REV_DAY = 20.0  # above this a "satellite" would orbit inside the Earth
 MIN_MEAN_MOTION_REV_DAY = 0.001  # below this its orbit reaches ~10 Earth-Moon distances: not an Earth orbit
 
@@ -241,7 +244,7 @@ def _format_exponent(value: float) -> str:
         return " 00000+0"
     sign = "-" if value < 0 else " "
     magnitude = abs(value)
-    if magnitude >= 0.999995e9:
+    if magnitude >= 0.999995e9:  # rounds to 1.00000e9: past MAX_EXPONENT_FIELD
         raise ValueError(f"{value!r} does not fit the TLE exponent field (|value| < 1e9)")
     if magnitude < 0.5e-14:  # rounds to zero in 5 digits with exponent -9
         return " 00000+0"
