@@ -8,6 +8,7 @@
     ├── PropagationError                        SGP4 refused an element set: carries SGP4's error code
     ├── IngestRefusedError                      an ingest would shrink a group or store nothing: store unchanged
     ├── WorkTooLargeError                       work whose estimated size (rows, bytes, memory) is over a limit
+    ├── MessageError                            a CCSDS message (CDM) is malformed: carries source, line, keyword
     └── CancelledError                          work stopped because its caller went away
 
 Batch operations (loading a catalog, propagating thousands of satellites) do not raise for one bad
@@ -17,7 +18,7 @@ per-time error codes (see :data:`overhead.orbits.sgp4_propagation.SGP4_ERRORS`).
 
 from __future__ import annotations
 
-__all__ = ["CancelledError", "ElementSetError", "IngestRefusedError", "OverheadError", "PropagationError",
+__all__ = ["CancelledError", "ElementSetError", "IngestRefusedError", "MessageError", "OverheadError", "PropagationError",
            "TimeError", "WorkTooLargeError"]
 
 
@@ -83,3 +84,17 @@ class WorkTooLargeError(OverheadError):
 
 class CancelledError(OverheadError):
     """Work stopped on request (its client went away, or its job was cancelled)."""
+
+
+class MessageError(OverheadError):
+    """A malformed CCSDS message (a CDM), located by source, line and keyword."""
+
+    def __init__(self, message: str, *, source: str | None = None, line: int | None = None,
+                 keyword: str | None = None) -> None:
+        self.reason = message
+        self.source = source
+        self.line = line
+        self.keyword = keyword
+        where = [part for part in (source, f"line {line}" if line is not None else None,
+                                   f"keyword {keyword}" if keyword else None) if part]
+        super().__init__(f"{', '.join(where)}: {message}" if where else message)

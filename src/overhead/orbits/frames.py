@@ -29,6 +29,7 @@ __all__ = [
     "WGS84_F",
     "geodetic_to_itrf",
     "gmst82_rad",
+    "itrf_to_gcrs",
     "itrf_to_geodetic",
     "teme_to_itrf",
     "teme_to_itrf_matrices",
@@ -139,6 +140,22 @@ def apply_teme_to_itrf(rot: np.ndarray, theta_dot: np.ndarray, r: np.ndarray,
     v_rot[..., 0] += theta_dot * r_itrf[..., 1]
     v_rot[..., 1] -= theta_dot * r_itrf[..., 0]
     return r_itrf, v_rot
+
+
+def itrf_to_gcrs(times, r_itrf_km: np.ndarray, v_itrf_km_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """ITRF states (time, 3) to GCRS (IAU 2006/2000A, CIO based, with polar motion); velocities add ω × r."""
+    t = np.atleast_1d(to_datetime64(times))
+    whole, _utc, ut1, tt = _split_dates(t)
+    xp, yp = earth_orientation().polar_motion_rad(t)
+    x, y, s = erfa.xys06a(whole, tt)
+    gcrs_to_itrs = erfa.pom00(xp, yp, erfa.sp00(whole, tt)) @ _rot3(erfa.era00(whole, ut1)) @ erfa.c2ixys(x, y, s)
+    itrs_to_gcrs = np.swapaxes(gcrs_to_itrs, -1, -2)
+    r = np.asarray(r_itrf_km, dtype=float)
+    v = np.array(v_itrf_km_s, dtype=float)
+    # inverse of v_ITRF = R v − ω × r: add ω × r (in the Earth-fixed frame) before rotating back
+    v[..., 0] -= EARTH_ROTATION_RATE_RAD_S * r[..., 1]
+    v[..., 1] += EARTH_ROTATION_RATE_RAD_S * r[..., 0]
+    return _rotate(itrs_to_gcrs, r), _rotate(itrs_to_gcrs, v)
 
 
 def _rotate(rot: np.ndarray, vectors: np.ndarray) -> np.ndarray:

@@ -1,0 +1,229 @@
+"""Assess one conjunction: 2D Pc, Hall's Nc3D, Monte Carlo, maximum Pc, and which method to trust.
+
+Usage checks follow CARA's reasoning (Hall et al. 2018, "Pc usage violations"): the 2D method assumes the
+encounter is short against the orbit (linear motion, constant covariance). It is flagged when the encounter's
+duration (Coppola's bounds, or the span of Hall's rate) exceeds 2 % of the shorter orbital period
+("extended"), when it happens more than 1 % of a period from the nominal TCA ("offset"), or when the 3D
+result differs from it by more than 2 % ("inaccurate"). The 3D method is flagged when its rate has not decayed
+at the ends of the conjunction segment (the encounter blends into the next one: only Monte Carlo over the whole
+span applies) or when the peak-overlap iteration did not converge.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+from scipy import optimize
+
+from overhead.analysis.conjunctions.cdm import ConjunctionMessage, rtn_to_inertial_matrix
+from overhead.analysis.conjunctions.montecarlo import pc_monte_carlo
+from overhead.analysis.conjunctions.nc3d import MU, nc3d
+from overhead.analysis.conjunctions.pc2d import adjust_to_tca, encounter_plane, pc2d, pc_circle
+from overhead.errors import OverheadError
+
+__all__ = ["METHODS", "SOCRATES_SIGMA_RTN_M", "ConjunctionAssessment", "assess", "assumed_covariance_rtn",
+           "max_pc_no_covariance", "max_pc_scaled", "remediate_covariance"]
+
+METHODS = ("2d", "3d", "mc", "all")
+# CelesTrak SOCRATES' assumed 1-sigma position uncertainty of a TLE at TCA: radial, in-track, cross-track (m)
+SOCRATES_SIGMA_RTN_M = (100.0, 300.0, 100.0)
+EXTENDED_CUTOFF = 0.02
+OFFSET_CUTOFF = 0.01
+INACCURATE_CUTOFF = 0.02
+
+
+@dataclass
+class ConjunctionAssessment:
+    """The answer for one conjunction; probabilities are NaN where a method was not run or does not apply."""
+
+    source: str | None
+    primary: str
+    secondary: str
+    tca: str  # ISO-8601 Z, to the microsecond, after the TCA adjustment
+    tca_adjustment_s: float
+    miss_distance_m: float
+    relative_speed_m_s: float
+    hbr_m: float
+    pc2d: float = math.nan
+    pc2d_no_tca_adjustment: float = math.nan
+    nc3d: float = math.nan
+    pc_mc: float = math.nan
+    pc_mc_low: float = math.nan
+    pc_mc_high: float = math.nan
+    mc_samples: int = 0
+    max_pc: float = math.nan  # Frisbee/Alfano: the largest Pc over a scaling of the combined covariance
+    covariance_scale_at_max: float = math.nan
+    dilution_region: bool = False  # the actual covariance is smaller than the one giving max_pc
+    encounter_duration_s: float = math.nan
+    covariance_remediated: bool = False
+    method_valid: dict[str, bool] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    recommended: str = "2d"
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in out.items()}
+
+
+def remediate_covariance(cov: np.ndarray, floor: float = 0.0) -> tuple[np.ndarray, bool]:
+    """Clip a covariance's eigenvalues to ``floor`` (CARA's remediation of non-positive-definite matrices)."""
+    sym = 0.5 * (cov + cov.T)
+    values, vectors = np.linalg.eigh(sym)
+    if values.min() >= floor:
+        return sym, False
+    return (vectors * np.maximum(values, floor)) @ vectors.T, True
+
+
+def assumed_covariance_rtn(r_m, v_m_s, sigma_rtn_m=SOCRATES_SIGMA_RTN_M) -> np.ndarray:
+    """A 3x3 inertial position covariance from RTN sigmas (m), SOCRATES' convention by default."""
+    rotation = rtn_to_inertial_matrix(r_m, v_m_s)
+    return rotation @ np.diag(np.square(sigma_rtn_m)) @ rotation.T
+
+
+def max_pc_scaled(r1, v1, cov1, r2, v2, cov2, hbr_m: float) -> tuple[float, float]:
+    """(max Pc, scale k) over the combined covariance scaled by k² (Frisbee / Alfano 2005 "maximum Pc")."""
+    _dt, a1, a2 = adjust_to_tca(r1, v1, r2, v2)
+
+    def neg_log_pc(log_k: float) -> float:
+        k2 = math.exp(2 * log_k)
+        plane = encounter_plane(a1, v1, np.asarray(cov1)[:3, :3] * k2, a2, v2, np.asarray(cov2)[:3, :3] * k2, hbr_m)
+        pc = pc_circle(plane, hbr_m)
+        return -math.log(pc) if pc > 0 else 1e300
+
+    res = optimize.minimize_scalar(neg_log_pc, bounds=(math.log(1e-4), math.log(1e4)), method="bounded",
+                                   options={"xatol": 1e-6})
+    return math.exp(-res.fun), math.exp(res.x)
+
+
+def max_pc_no_covariance(miss_m: float, hbr_m: float) -> float:
+    """The largest Pc any covariance could give (Alfano 2005): a degenerate Gaussian along the miss vector."""
+    if miss_m <= hbr_m:
+        return 1.0
+
+    def neg(sigma: float) -> float:
+        return -0.5 * (math.erf((miss_m + hbr_m) / (math.sqrt(2) * sigma))
+                       - math.erf((miss_m - hbr_m) / (math.sqrt(2) * sigma)))
+
+    res = optimize.minimize_scalar(neg, bounds=(1e-6 * miss_m, 1e3 * miss_m), method="bounded",
+                                   options={"xatol": 1e-9 * miss_m})
+    return -res.fun
+
+
+def _iso(t: np.datetime64) -> str:
+    return str(np.datetime_as_string(t.astype("datetime64[us]"), unit="us")) + "Z"
+
+
+def _period_s(r, v) -> float:
+    r_km = np.asarray(r) / 1e3
+    v_km = np.asarray(v) / 1e3
+    beta = 2 * MU / np.linalg.norm(r_km) - v_km @ v_km
+    return 2 * math.pi * MU * beta ** (-1.5) if beta > 0 else math.inf
+
+
+def assess(message: ConjunctionMessage, *, methods: str = "all", hbr_m: float | None = None,
+           mc_samples: int = 1_000_000, mc_seed: int = 1, confidence: float = 0.95) -> ConjunctionAssessment:
+    """Collision probability of one CDM by the requested methods (``2d``, ``3d``, ``mc`` or ``all``)."""
+    if methods not in METHODS:
+        raise OverheadError(f"unknown method {methods!r}; use one of {', '.join(METHODS)}")
+    hbr = hbr_m if hbr_m is not None else message.hbr_m
+    if hbr is None:
+        raise OverheadError(f"{message.source or 'the CDM'}: no hard-body radius (neither HBR nor a "
+                            "'COMMENT HBR = … [m]' line); give one with --hbr-m")
+    if not hbr > 0 or not math.isfinite(hbr):
+        raise OverheadError(f"hard-body radius must be a positive number of metres, not {hbr}")
+    r1, v1, c1, r2, v2, c2 = message.states_m()
+    notes: list[str] = []
+    remediated = False
+    for label, cov in (("primary", c1), ("secondary", c2)):
+        if not np.isfinite(cov[:3, :3]).all():
+            raise OverheadError(f"{message.source}: the {label}'s covariance has non-finite terms")
+    floor = 0.0
+    c1r, rem1 = remediate_covariance(np.nan_to_num(c1), floor)
+    c2r, rem2 = remediate_covariance(np.nan_to_num(c2), floor)
+    if rem1 or rem2:
+        remediated = True
+        which = " and ".join(n for n, r in (("primary", rem1), ("secondary", rem2)) if r)
+        notes.append(f"the {which} covariance is not positive semi-definite: negative eigenvalues clipped to 0")
+    has_velocity = np.isfinite(c1).all() and np.isfinite(c2).all()
+    if has_velocity:
+        c1, c2 = c1r, c2r
+    else:
+        c1 = np.where(np.isfinite(c1), c1r, np.nan)
+        c2 = np.where(np.isfinite(c2), c2r, np.nan)
+    speed = float(np.linalg.norm(v2 - v1))
+    dt, a1, a2 = adjust_to_tca(r1, v1, r2, v2)
+    tca = message.tca + np.timedelta64(round(dt * 1e9), "ns") if math.isfinite(dt) else message.tca
+    result = ConjunctionAssessment(
+        source=message.source, primary=message.object1.designator, secondary=message.object2.designator,
+        tca=_iso(tca), tca_adjustment_s=dt, miss_distance_m=float(np.linalg.norm(a2 - a1)) if speed > 0 else
+        float(np.linalg.norm(r2 - r1)), relative_speed_m_s=speed, hbr_m=hbr, covariance_remediated=remediated,
+        notes=notes)
+    period = min(_period_s(r1, v1), _period_s(r2, v2))
+    if speed > 0:
+        result.pc2d, plane = pc2d(r1, v1, c1, r2, v2, c2, hbr)
+        result.pc2d_no_tca_adjustment, _ = pc2d(r1, v1, c1, r2, v2, c2, hbr, adjust_tca=False)
+        if plane.remediated and not plane.positive_definite:
+            result.covariance_remediated = True
+            notes.append("the combined covariance is singular in the encounter plane: eigenvalues clipped to "
+                         "(1e-4 HBR)²")
+        result.max_pc, result.covariance_scale_at_max = max_pc_scaled(r1, v1, c1, r2, v2, c2, hbr)
+        result.dilution_region = result.covariance_scale_at_max < 1.0
+        sigma_along = math.sqrt(max(float(plane.y_hat @ (c1[:3, :3] + c2[:3, :3]) @ plane.y_hat), 0.0))
+        result.encounter_duration_s = 2 * 8.3 * sigma_along / speed + 2 * hbr / speed  # ±erfcinv(1e-16)·√2 σ
+    else:
+        notes.append("zero relative velocity: the 2D method does not apply")
+    valid_2d = speed > 0
+    if valid_2d and math.isfinite(result.encounter_duration_s):
+        if result.encounter_duration_s / period > EXTENDED_CUTOFF:
+            valid_2d = False
+            notes.append(f"2D: the encounter lasts {result.encounter_duration_s:.4g} s, over "
+                         f"{EXTENDED_CUTOFF:.0%} of the orbital period (extended encounter)")
+        if abs(dt) / period > OFFSET_CUTOFF:
+            valid_2d = False
+            notes.append(f"2D: closest approach {dt:.4g} s from the CDM's TCA (offset encounter)")
+    want_3d = methods in ("3d", "all")
+    if want_3d:
+        if not has_velocity:
+            notes.append("3D: the CDM gives no velocity covariance; Nc3D not computed")
+        else:
+            out = nc3d(r1, v1, c1, r2, v2, c2, hbr)
+            result.nc3d = out.nc
+            result.method_valid["3d"] = out.converged
+            notes += [f"3D: {n}" for n in out.notes]
+            f = np.nan_to_num(out.ncdot)
+            peak = f.max() if f.size else 0.0
+            if peak > 0 and (f[0] > 1e-3 * peak or f[-1] > 1e-3 * peak) and \
+                    (out.times_s[0] <= out.time_limits_s[0] + 1e-6 or out.times_s[-1] >= out.time_limits_s[1] - 1e-6):
+                result.method_valid["3d"] = False
+                notes.append("3D: the collision rate has not decayed at the ends of the conjunction segment "
+                             "(blended or repeating encounter); only a Monte Carlo over the whole span applies")
+            if out.peaks > 1:
+                notes.append(f"3D: the collision rate has {out.peaks} separate maxima (repeating encounter)")
+            if math.isfinite(out.nc) and valid_2d:
+                mean = 0.5 * (out.nc + result.pc2d)
+                if mean > 0 and abs(out.nc - result.pc2d) / mean > INACCURATE_CUTOFF:
+                    valid_2d = False
+                    notes.append(f"2D: differs from Nc3D by {abs(out.nc - result.pc2d) / mean:.1%} "
+                                 "(non-linear encounter)")
+            result.encounter_duration_s = max(result.encounter_duration_s if math.isfinite(
+                result.encounter_duration_s) else 0.0, out.duration_s)
+    result.method_valid["2d"] = valid_2d
+    if methods in ("mc", "all"):
+        if not has_velocity:
+            notes.append("Monte Carlo: the CDM gives no velocity covariance; not run")
+        else:
+            mc = pc_monte_carlo(r1, v1, c1, r2, v2, c2, hbr, samples=mc_samples, seed=mc_seed,
+                                confidence=confidence)
+            result.pc_mc, result.pc_mc_low, result.pc_mc_high, result.mc_samples = mc.pc, mc.low, mc.high, mc.samples
+            result.method_valid["mc"] = mc.hits > 0 or mc.high < 1e-3
+    if valid_2d:
+        result.recommended = "2d"
+    elif result.method_valid.get("3d"):
+        result.recommended = "3d"
+    elif "mc" in result.method_valid:
+        result.recommended = "mc"
+    else:
+        result.recommended = "3d" if want_3d else "2d"
+    return result

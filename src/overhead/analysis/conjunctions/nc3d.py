@@ -1,0 +1,585 @@
+"""Hall's three-dimensional expected number of collisions, Nc3D (Hall 2021, J. Astronaut. Sci. 68:1-46).
+
+The 2D method assumes straight-line motion through a short encounter. For slow or long encounters, or strongly
+curved relative motion, Hall integrates over time the rate at which the relative-position probability density
+flows into the hard-body sphere:
+
+    Nc = ∫ Ṅc(t) dt,   Ṅc(t) = R² ∮ E[max(0, −r̂·Δv)] · p(R r̂) dΩ
+
+with both objects' states and covariances propagated by two-body motion from TCA in equinoctial elements,
+and the Gaussian of each object re-linearised at each time about the position where the two densities overlap
+most (the "peak overlap position"), which keeps the method accurate where the covariances are large. The
+sphere integral uses the 5810-point Lebedev rule (SciPy's ``lebedev_rule``).
+
+Written from Hall's paper and the method as NASA CARA implements it in ``Pc3D_Hall`` (CARA Analysis Tools,
+NOSA 1.3; read for the method, not copied): the same equinoctial formulation, peak-overlap iteration,
+Coppola's (2012) time bounds for the first ephemeris, and the bracketing of TCA by maxima of |Δr| for the
+time limits. The time integral is refined adaptively until it changes by less than ``rel_tol``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+from scipy import optimize, special
+
+from overhead.constants import EARTH_MU_KM3_S2
+
+__all__ = ["Nc3DResult", "nc3d"]
+
+MU = EARTH_MU_KM3_S2  # km³/s²; CARA's GM
+MD2_CUT = 1491.0  # Mahalanobis distance² beyond which exp(-MD2/2) underflows double precision
+TWO_PI = 2.0 * math.pi
+
+
+@dataclass
+class Nc3DResult:
+    """Nc3D with the details that say how far to trust it."""
+
+    nc: float  # expected number of collisions (≈ Pc when small); NaN when not converged
+    converged: bool
+    times_s: np.ndarray  # ephemeris times relative to TCA
+    ncdot: np.ndarray  # collision rate at those times (1/s)
+    time_limits_s: tuple[float, float]  # the conjunction segment bracketing TCA
+    coppola_bounds_s: tuple[float, float]
+    duration_s: float  # span holding the rate above its cut-off
+    peaks: int = 0  # separate maxima of the rate (more than one: repeating or curved encounter)
+    notes: list[str] = field(default_factory=list)
+
+
+# --- equinoctial elements (n, af, ag, chi, psi, lambda_M), km and s, prograde (fr = +1) ---------------------
+
+
+def cartesian_to_equinoctial(r: np.ndarray, v: np.ndarray) -> np.ndarray | None:
+    """Equinoctial elements of a bound orbit, or None for an unbound or equatorial retrograde one."""
+    rmag = math.sqrt(r @ r)
+    v2 = float(v @ v)
+    a = MU * rmag / (2 * MU - v2 * rmag)
+    if a <= 1e-5 or not math.isfinite(a):
+        return None
+    rdv = float(r @ v)
+    h = np.cross(r, v)
+    n = math.sqrt(MU / a**3)
+    e_vec = ((v2 - MU / rmag) * r - rdv * v) / MU
+    if e_vec @ e_vec >= 1:
+        return None
+    w_hat = h / math.sqrt(h @ h)
+    if w_hat[2] + 1 <= 1e-10:
+        return None
+    den = 1 + w_hat[2]
+    chi = w_hat[0] / den
+    psi = -w_hat[1] / den
+    c = 1 + chi * chi + psi * psi
+    f_hat = np.array([1 - chi * chi + psi * psi, 2 * chi * psi, -2 * chi]) / c
+    g_hat = np.array([2 * chi * psi, 1 + chi * chi - psi * psi, 2 * psi]) / c
+    af = float(f_hat @ e_vec)
+    ag = float(g_hat @ e_vec)
+    if af * af + ag * ag >= 1:
+        return None
+    x = float(f_hat @ r)
+    y = float(g_hat @ r)
+    safg = math.sqrt(1 - ag * ag - af * af)
+    b = 1 / (1 + safg)
+    fden = a * safg
+    sin_f = ag + ((1 - ag * ag * b) * y - b * ag * af * x) / fden
+    cos_f = af + ((1 - af * af * b) * x - b * ag * af * y) / fden
+    f = math.atan2(sin_f, cos_f)
+    lam = f + ag * cos_f - af * sin_f
+    return np.array([n, af, ag, chi, psi, lam])
+
+
+def _frame(chi: float, psi: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    c = 1 + chi * chi + psi * psi
+    f_hat = np.array([1 - chi * chi + psi * psi, 2 * chi * psi, -2 * chi]) / c
+    g_hat = np.array([2 * chi * psi, 1 + chi * chi - psi * psi, 2 * psi]) / c
+    w_hat = np.array([2 * chi, -2 * psi, 1 - chi * chi - psi * psi]) / c
+    return f_hat, g_hat, w_hat
+
+
+def equinoctial_to_cartesian(e: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Two-body positions and velocities (len(t), 3) at times t (s) from elements at t = 0."""
+    n, af, ag, chi, psi, lam0 = e
+    t = np.atleast_1d(np.asarray(t, dtype=float))
+    a = (MU / n**2) ** (1 / 3)
+    lam = np.mod(lam0 + n * t, TWO_PI)
+    # Kepler's equation in equinoctial form: F + ag cos F − af sin F = λ
+    f = lam.copy()
+    for _ in range(100):
+        cf, sf = np.cos(f), np.sin(f)
+        step = (f + ag * cf - af * sf - lam) / (1 - ag * sf - af * cf)
+        f = f - step
+        if np.all(np.abs(step) < 1e-13):
+            break
+    cf, sf = np.cos(f), np.sin(f)
+    bb = math.sqrt(1 - ag * ag - af * af)
+    b = 1 / (1 + bb)
+    x = a * ((1 - ag * ag * b) * cf + af * ag * b * sf - af)
+    y = a * ((1 - af * af * b) * sf + af * ag * b * cf - ag)
+    f_hat, g_hat, _w = _frame(chi, psi)
+    na2or = n * a / (1 - af * cf - ag * sf)
+    xd = na2or * (af * ag * b * cf - (1 - ag * ag * b) * sf)
+    yd = na2or * ((1 - af * af * b) * cf - af * ag * b * sf)
+    r = x[:, None] * f_hat + y[:, None] * g_hat
+    v = xd[:, None] * f_hat + yd[:, None] * g_hat
+    return r, v
+
+
+def jacobian_equinoctial_to_cartesian(e: np.ndarray, r: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """∂(r, v)/∂(n, af, ag, chi, psi, λ) at elements ``e`` whose state is (r, v) (Broucke & Cefola 1972)."""
+    n, af, ag, chi, psi, _lam = e
+    r2 = float(r @ r)
+    rmag = math.sqrt(r2)
+    r3 = r2 * rmag
+    a3 = MU / n**2
+    a = a3 ** (1 / 3)
+    big_a = n * a * a
+    bb = math.sqrt(1 - ag * ag - af * af)
+    f_hat, g_hat, w_hat = _frame(chi, psi)
+    c = 1 + chi * chi + psi * psi
+    x, y = float(f_hat @ r), float(g_hat @ r)
+    xd, yd = float(f_hat @ v), float(g_hat @ v)
+    ab = big_a * bb
+    bp1 = bb + 1
+    nbp1 = n * bp1
+    aor3 = big_a / r3
+    dxdaf = ag * xd / nbp1 + a * (y * xd / ab - 1)
+    dydaf = ag * yd / nbp1 - a * (x * xd / ab)
+    dxdag = -af * xd / nbp1 + a * (y * yd / ab)
+    dydag = -af * yd / nbp1 - a * (x * yd / ab + 1)
+    dxddaf = a * xd * yd / ab - aor3 * (a * ag * x / bp1 + x * y / bb)
+    dyddaf = -a * xd * xd / ab - aor3 * (a * ag * y / bp1 - x * x / bb)
+    dxddag = a * yd * yd / ab + aor3 * (a * af * x / bp1 - y * y / bb)
+    dyddag = -a * xd * yd / ab + aor3 * (a * af * y / bp1 + x * y / bb)
+    j = np.empty((6, 6))
+    cv = 1 / (3 * n)
+    j[:3, 0] = -2 * cv * r
+    j[3:, 0] = cv * v
+    j[:3, 1] = dxdaf * f_hat + dydaf * g_hat
+    j[3:, 1] = dxddaf * f_hat + dyddaf * g_hat
+    j[:3, 2] = dxdag * f_hat + dydag * g_hat
+    j[3:, 2] = dxddag * f_hat + dyddag * g_hat
+    cc = 2 / c
+    j[:3, 3] = cc * (psi * (y * f_hat - x * g_hat) - x * w_hat)
+    j[3:, 3] = cc * (psi * (yd * f_hat - xd * g_hat) - xd * w_hat)
+    j[:3, 4] = cc * (chi * (x * g_hat - y * f_hat) + y * w_hat)
+    j[3:, 4] = cc * (chi * (xd * g_hat - yd * f_hat) + yd * w_hat)
+    j[:3, 5] = v / n
+    j[3:, 5] = (-n * a3 / r3) * r
+    return j
+
+
+def jacobian_at(t: float, e0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(∂x(t)/∂E0, x(t)): the state at t and its sensitivity to the elements at 0 (two-body)."""
+    r, v = equinoctial_to_cartesian(e0, np.array([t]))
+    et = e0.copy()
+    et[5] = e0[5] + t * e0[0]
+    phi = np.eye(6)
+    phi[5, 0] = t
+    return jacobian_equinoctial_to_cartesian(et, r[0], v[0]) @ phi, np.concatenate([r[0], v[0]])
+
+
+# --- helpers ---------------------------------------------------------------------------------------------------
+
+
+def _clipped_inverse(matrix: np.ndarray, floor: float) -> tuple[np.ndarray, float]:
+    values, vectors = np.linalg.eigh(0.5 * (matrix + matrix.T))
+    values = np.maximum(values, floor)
+    return (vectors / values) @ vectors.T, float(np.prod(values))
+
+
+def _symmetric(m: np.ndarray) -> np.ndarray:
+    return 0.5 * (m + m.T)
+
+
+@lru_cache(maxsize=1)
+def _lebedev() -> tuple[np.ndarray, np.ndarray]:
+    from scipy.integrate import lebedev_rule
+
+    points, weights = lebedev_rule(131)  # 5810 points, weights summing to 4π
+    return points.T.copy(), weights
+
+
+def _orbit_period_s(r: np.ndarray, v: np.ndarray) -> float:
+    beta = 2 * MU / math.sqrt(r @ r) - v @ v
+    return TWO_PI * MU * beta ** (-1.5) if beta > 0 else math.inf
+
+
+def _coppola_bounds(gamma: float, hbr_km: float, r: np.ndarray, v: np.ndarray,
+                    cov: np.ndarray) -> tuple[float, float]:
+    """Coppola (2012b) bounds of the encounter in time (s), holding all but ``gamma`` of the probability."""
+    speed = math.sqrt(v @ v)
+    if speed < 100 * np.finfo(float).eps:
+        return -math.inf, math.inf
+    x_hat = v / speed
+    y_hat = r - x_hat * (x_hat @ r)
+    y_hat = y_hat / math.sqrt(y_hat @ y_hat)
+    z_hat = np.cross(x_hat, y_hat)
+    rot = np.vstack([x_hat, y_hat, z_hat])
+    rce = rot @ r
+    ace = rot @ cov[:3, :3] @ rot.T
+    eta2 = ace[0, 0]
+    w = ace[1:, 0]
+    b = np.linalg.solve(ace[1:, 1:], w)
+    sv2 = math.sqrt(max(0.0, 2 * (eta2 - b @ w)))
+    q0 = float(b @ rce[1:])
+    btb = float(b @ b)
+    d_min = -hbr_km * math.sqrt(btb)
+    d_max = hbr_km * math.sqrt(1 + btb)
+    ac = float(special.erfcinv(gamma))
+    return (-ac * sv2 + q0 - d_max) / speed, (ac * sv2 + q0 - d_min) / speed
+
+
+# --- peak overlap position ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Object:
+    e0: np.ndarray  # mean elements at TCA
+    q0: np.ndarray  # element covariance at TCA
+
+
+def _energy(rs: np.ndarray, xu: np.ndarray, beta: np.ndarray) -> float:
+    vup = xu[3:] + beta @ (rs - xu[:3])
+    return float(vup @ vup / 2 - MU / math.sqrt(rs @ rs))
+
+
+def _adjust_toward(mup: np.ndarray, rs: np.ndarray, beta: np.ndarray, xu: np.ndarray,
+                   max_rel_change: float = 0.10) -> tuple[np.ndarray, float]:
+    """Move the linearisation point toward the overlap peak without changing the orbit's energy by > 10 %."""
+    energy_a = _energy(rs, xu, beta)
+    energy_b = _energy(mup, xu, beta)
+    if energy_a >= 0 or abs(energy_b - energy_a) / abs(energy_a) <= max_rel_change:
+        return mup, energy_b
+
+    def along(x: float) -> np.ndarray:
+        return rs + x * (mup - rs)
+
+    def miss(x: float) -> float:
+        return (abs(_energy(along(x), xu, beta) / energy_a - 1) - max_rel_change) ** 2
+
+    grid = np.linspace(0, 1, 201)
+    values = np.array([miss(x) for x in grid])
+    i = int(np.argmin(values))
+    lo, hi = grid[max(i - 1, 0)], grid[min(i + 1, 200)]
+    best = optimize.minimize_scalar(miss, bounds=(lo, hi), method="bounded", options={"xatol": 5e-4}).x
+    best = float(best) if miss(best) <= values[i] else float(grid[i])
+    if best <= 0:
+        best = float(grid[1])
+    point = along(best)
+    return point, _energy(point, xu, beta)
+
+
+def _peak_overlap(t: float, objs: tuple[_Object, _Object], hbr_km: float, fclip: float = 1e-4,
+                  max_iter: int = 100) -> dict | None:
+    """Hall's peak-overlap iteration at time t; None if it does not converge or an orbit becomes unbound."""
+    floor = (hbr_km * fclip) ** 2
+    sigp_rem0 = np.eye(3) * hbr_km**2
+    avg_iter, osc_iter, acc_iter = min(35, round(max_iter * 0.35)), min(15, round(max_iter * 0.15)), \
+        min(25, round(max_iter * 0.25))
+    tol1, tol2 = 1e-12, 1e-6
+    states = []
+    for obj in objs:
+        jac, x = jacobian_at(t, obj.e0)
+        states.append({"xs": x, "js": jac, "es": obj.e0.copy(), "eb": obj.e0})
+    mup_old = mup_old2 = None
+    iteration, iter_adj = 0, -math.inf
+    converged = 0.0
+    while True:
+        xu_list, ainv_list, b_list = [], [], []
+        for s, obj in zip(states, objs, strict=True):
+            if iteration == 0:
+                de = np.zeros(6)
+            else:
+                de = s["eb"] - s["es"]
+                de[5] = math.asin(math.sin(s["eb"][5]) * math.cos(s["es"][5])
+                                  - math.cos(s["eb"][5]) * math.sin(s["es"][5]))
+            s["xu"] = s["xs"] + s["js"] @ de
+            ps = _symmetric(s["js"] @ obj.q0 @ s["js"].T)
+            ainv, _det = _clipped_inverse(ps[:3, :3], floor)
+            xu_list.append(s["xu"])
+            ainv_list.append(ainv)
+            b_list.append(ps[3:, :3])
+        sigp_inv = ainv_list[0] + ainv_list[1]
+        sigp, _ = _clipped_inverse(sigp_inv, floor)
+        mup = sigp @ (ainv_list[0] @ xu_list[0][:3] + ainv_list[1] @ xu_list[1][:3])
+        sigp_rem_inv = np.linalg.inv(sigp + sigp_rem0)
+        if iteration > avg_iter and iteration > iter_adj + 2 and mup_old is not None:
+            mup = 0.5 * (mup + mup_old)
+        energies = []
+        adjusted = False
+        for s, ainv, bs in zip(states, ainv_list, b_list, strict=True):
+            beta = bs @ ainv
+            rs, energy = _adjust_toward(mup, s["xs"][:3], beta, s["xu"])
+            adjusted |= not np.array_equal(rs, mup)
+            s["vup"] = s["xu"][3:] + beta @ (rs - s["xu"][:3])
+            s["rs"] = rs
+            energies.append(energy)
+        if adjusted:
+            iter_adj = iteration
+        if max(energies) >= 0:
+            return None
+        iterating = True
+        for s in states:
+            s["xs"] = np.concatenate([s["rs"], s["vup"]])
+        if iteration > 0 and mup_old is not None:
+            dmup = mup_old - mup
+            dmd2 = float(dmup @ sigp_rem_inv @ dmup)
+            if dmd2 <= tol1 and iteration != iter_adj:
+                iterating, converged = False, 1.0
+            elif iteration >= max_iter:
+                return None
+            elif iteration > osc_iter and iteration > iter_adj + 2 and mup_old2 is not None:
+                dosc = mup_old2 - mup
+                if float(dosc @ sigp_rem_inv @ dosc) <= tol1:
+                    iterating, converged = False, 0.5
+                else:
+                    if iteration > avg_iter:
+                        cut, omfrc = tol2, 0.0
+                    elif iteration <= acc_iter:
+                        cut, omfrc = tol1, 1.0
+                    else:
+                        frc = (iteration - acc_iter) / (avg_iter - acc_iter)
+                        omfrc = 1 - frc
+                        cut = math.exp(omfrc * math.log(tol1) + frc * math.log(tol2))
+                    if dmd2 <= cut:
+                        iterating, converged = False, 0.1 + omfrc / 4
+        for s in states:
+            el = cartesian_to_equinoctial(s["xs"][:3], s["xs"][3:])
+            if el is None:
+                return None
+            el[5] = math.fmod(el[5] - el[0] * t, TWO_PI) % TWO_PI
+            s["es"] = el
+            s["js"], _ = jacobian_at(t, el)
+        if not iterating:
+            break
+        mup_old2, mup_old = mup_old, mup
+        iteration += 1
+    out = {"converged": converged, "iterations": iteration}
+    for k, s in enumerate(states, start=1):
+        de = s["eb"] - s["es"]
+        de[5] = math.asin(math.sin(s["eb"][5]) * math.cos(s["es"][5]) - math.cos(s["eb"][5]) * math.sin(s["es"][5]))
+        out[f"xu{k}"] = s["xs"] + s["js"] @ de
+        out[f"js{k}"] = s["js"]
+    return out
+
+
+def _ncdot(t: float, objs: tuple[_Object, _Object], hbr_km: float, fclip: float = 1e-4) -> tuple[float, float]:
+    """(collision rate Ṅc at t in 1/s, effective Mahalanobis distance²); (NaN, NaN) if the overlap fails."""
+    pop = _peak_overlap(t, objs, hbr_km, fclip)
+    if pop is None:
+        return math.nan, math.nan
+    ps = _symmetric(pop["js1"] @ objs[0].q0 @ pop["js1"].T) + _symmetric(pop["js2"] @ objs[1].q0 @ pop["js2"].T)
+    ru = pop["xu2"][:3] - pop["xu1"][:3]
+    vu = pop["xu2"][3:] - pop["xu1"][3:]
+    a_s, b_s, c_s = ps[:3, :3], ps[3:, :3], ps[3:, 3:]
+    a_inv, a_det = _clipped_inverse(a_s, (fclip * hbr_km) ** 2)
+    ns0 = (TWO_PI**3 * a_det) ** -0.5
+    bs = b_s @ a_inv
+    csp = c_s - bs @ b_s.T
+    a_inv_ru = a_inv @ ru
+    md2 = float(ru @ a_inv_ru)
+    ms2 = md2 - 2 * hbr_km * math.sqrt(a_inv_ru @ a_inv_ru)
+    if ms2 > MD2_CUT:
+        return 0.0, md2
+    points, weights = _lebedev()
+    dr = hbr_km * points - ru  # (N, 3) relative positions on the sphere minus the mean
+    nu0 = points @ vu + np.einsum("ij,ij->i", points, dr @ bs.T)
+    sig2 = np.einsum("ij,jk,ik->i", points, csp, points)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sig = np.sqrt(sig2)
+        nus = nu0 / (sig * math.sqrt(2))
+        mean_inflow = sig * (np.exp(-(nus**2)) - math.sqrt(math.pi) * nus * special.erfc(nus)) / math.sqrt(TWO_PI)
+    bad = ~(sig2 > 0)
+    if bad.any():  # no velocity spread along r̂: the inflow is the mean's
+        mean_inflow[bad] = np.maximum(0.0, -(points[bad] @ vu))
+    md2_points = np.einsum("ij,jk,ik->i", dr, a_inv, dr)
+    integrand = mean_inflow * np.exp(math.log(ns0) - 0.5 * md2_points)
+    rate = hbr_km**2 * float(integrand @ weights)
+    return (rate if rate > 1e-300 else 0.0), md2
+
+
+def _time_limits(objs: tuple[_Object, _Object], periods: tuple[float, float], taum: float) -> tuple[float, float]:
+    """The segment of relative motion around TCA between the maxima of |Δr| that bracket it."""
+    half = 0.5 * min(periods)
+    span = min(1.10 * max(periods), 2.20 * min(periods))
+    ts = np.linspace(-span, span, 51)
+
+    def dr2(t: np.ndarray) -> np.ndarray:
+        r1, _ = equinoctial_to_cartesian(objs[0].e0, t)
+        r2, _ = equinoctial_to_cartesian(objs[1].e0, t)
+        d = r2 - r1
+        return np.einsum("ij,ij->i", d, d)
+
+    values = dr2(ts)
+    maxima = [i for i in range(len(ts)) if (i == 0 or values[i] > values[i - 1])
+              and (i == len(ts) - 1 or values[i] >= values[i + 1])]
+    before = [i for i in maxima if ts[i] < min(0.0, taum)]
+    after = [i for i in maxima if ts[i] > max(0.0, taum)]
+    if not before or not after or max(before) == 0 or min(after) == len(ts) - 1:
+        return -half, half
+    tol = min(periods) / 100
+
+    def refine(i: int) -> float:
+        res = optimize.minimize_scalar(lambda x: -float(dr2(np.array([x]))[0]), bounds=(ts[i - 1], ts[i + 1]),
+                                       method="bounded", options={"xatol": tol})
+        return float(res.x)
+
+    return refine(max(before)), refine(min(after))
+
+
+def nc3d(r1_m, v1_m_s, cov1, r2_m, v2_m_s, cov2, hbr_m: float, *, gamma: float = 1e-16, n_ephemeris: int = 101,
+         rel_tol: float = 1e-6, max_evaluations: int = 4000,
+         time_limits_s: tuple[float, float] | None = None) -> Nc3DResult:
+    """Hall's Nc3D for states (m, m/s) and 6x6 covariances (m, m/s) in an inertial frame at TCA.
+
+    ``time_limits_s`` (s from TCA) bounds the integration, and starts it over the whole span; by default it is
+    the segment of relative motion between the maxima of |Δr| that bracket TCA, starting from Coppola's bounds.
+    """
+    r1, v1, r2, v2 = (np.asarray(x, dtype=float) / 1e3 for x in (r1_m, v1_m_s, r2_m, v2_m_s))
+    c1, c2 = np.asarray(cov1, dtype=float) / 1e6, np.asarray(cov2, dtype=float) / 1e6
+    hbr = hbr_m / 1e3
+    notes: list[str] = []
+    if not (np.isfinite(c1).all() and np.isfinite(c2).all()):
+        raise ValueError("the 3D method needs both 6x6 covariances (position and velocity)")
+    r1, v1, c1, r2, v2, c2 = _reorient_if_retrograde(r1, v1, c1, r2, v2, c2, notes)
+    objs = []
+    for r, v, c in ((r1, v1, c1), (r2, v2, c2)):
+        e = cartesian_to_equinoctial(r, v)
+        if e is None:
+            raise ValueError("an object's state at TCA is not a bound orbit")
+        e[5] = e[5] % TWO_PI
+        jac = jacobian_equinoctial_to_cartesian(e, r, v)
+        k = np.linalg.inv(jac)
+        objs.append(_Object(e0=e, q0=_symmetric(k @ c @ k.T)))
+    pair = (objs[0], objs[1])
+    tau0, tau1 = _coppola_bounds(gamma, hbr, r2 - r1, v2 - v1, c1 + c2)
+    periods = (_orbit_period_s(r1, v1), _orbit_period_s(r2, v2))
+    taum = 0.5 * (tau0 + tau1) if math.isfinite(tau0 + tau1) else 0.0
+    t_lo, t_hi = time_limits_s if time_limits_s is not None else _time_limits(pair, periods, taum)
+    if t_hi <= t_lo:
+        raise ValueError("the conjunction segment's time limits are invalid")
+    start, stop = (tau0, tau1) if math.isfinite(tau0) and math.isfinite(tau1) else (t_lo, t_hi)
+    if time_limits_s is not None:
+        start, stop = t_lo, t_hi
+    if stop <= t_lo or start >= t_hi:
+        start, stop = t_lo, t_hi
+    else:
+        start, stop = max(start, t_lo), min(stop, t_hi)
+
+    cache: dict[float, tuple[float, float]] = {}
+
+    def rate(t: float) -> float:
+        if t not in cache:
+            cache[t] = _ncdot(t, pair, hbr)
+        return cache[t][0]
+
+    times = list(np.linspace(start, stop, n_ephemeris if time_limits_s is None else 10 * n_ephemeris))
+    for t in times:
+        rate(t)
+    if all(math.isnan(cache[t][0]) for t in times):
+        times = list(np.linspace(t_lo, t_hi, 4 * n_ephemeris))
+        for t in times:
+            rate(t)
+    x = math.sqrt(2) * float(special.erfcinv(max(1e-6, gamma)))
+    rate_fraction = math.exp(-x * x / 2) / math.sqrt(TWO_PI)  # CARA's Ṅc cut-off relative to the peak
+    step0 = max((stop - start) / 2, abs(t_lo) / 83, abs(t_hi) / 83)
+
+    def values() -> np.ndarray:
+        return np.array([cache[t][0] for t in times])
+
+    # widen until the rate at both ends is negligible or the segment's limits are reached
+    for _ in range(500):
+        f = np.nan_to_num(values())
+        peak = f.max()
+        cut = peak * rate_fraction
+        grew = False
+        if (f[0] > cut or np.argmax(f) == 0) and times[0] > t_lo and peak > 0:
+            times.insert(0, max(times[0] - step0, t_lo))
+            rate(times[0])
+            grew = True
+        if (f[-1] > cut or np.argmax(f) == len(f) - 1) and times[-1] < t_hi and peak > 0:
+            times.append(min(times[-1] + step0, t_hi))
+            rate(times[-1])
+            grew = True
+        if not grew:
+            break
+
+    def trapezoid() -> float:
+        return float(np.trapezoid(np.nan_to_num(values()), times))
+
+    total = trapezoid()
+    for _ in range(60):
+        if len(cache) >= max_evaluations:
+            notes.append("evaluation limit reached before the time integral converged")
+            break
+        f = np.nan_to_num(values())
+        t_arr = np.asarray(times)
+        dt = np.diff(t_arr)
+        contrib = 0.5 * dt * (f[:-1] + f[1:])
+        peak = f.max()
+        if peak == 0:
+            break
+        # bisect intervals that carry a share of the integral, or where the rate changes a lot
+        jump = np.abs(np.diff(f)) > 0.05 * peak
+        heavy = contrib > 1e-3 * max(total, 1e-300)
+        edge = (np.maximum(f[:-1], f[1:]) > peak * rate_fraction) & (dt > (t_arr[-1] - t_arr[0]) / 400)
+        split = np.nonzero(jump | heavy | edge)[0]
+        if split.size == 0:
+            break
+        new = [0.5 * (t_arr[i] + t_arr[i + 1]) for i in split]
+        for t in new:
+            rate(t)
+        times = sorted(set(times) | set(new))
+        previous, total = total, trapezoid()
+        if abs(total - previous) <= rel_tol * abs(total) and not jump.any():
+            break
+    f = values()
+    ok = np.isfinite(f)
+    converged = bool(ok.any())
+    if converged and not ok.all():
+        peak = np.nanmax(f)
+        around = np.nonzero(np.nan_to_num(f) >= peak * rate_fraction)[0]
+        for i in around:
+            if (i > 0 and not ok[i - 1]) or (i < len(f) - 1 and not ok[i + 1]):
+                converged = False
+                notes.append("the peak-overlap iteration failed next to where the rate matters")
+                break
+    fz = np.nan_to_num(f)
+    t_arr = np.asarray(times)
+    nc = float(np.trapezoid(fz, t_arr))
+    if nc <= 1e-300:
+        nc = 0.0
+    peak = fz.max()
+    above = t_arr[fz >= peak * rate_fraction] if peak > 0 else t_arr[:0]
+    inner = fz[1:-1]
+    peaks = int(np.sum((inner > fz[:-2]) & (inner >= fz[2:]) & (inner > 1e-3 * peak))) if peak > 0 else 0
+    return Nc3DResult(
+        nc=min(1.0, nc) if converged else math.nan,
+        converged=converged,
+        times_s=t_arr,
+        ncdot=f,
+        time_limits_s=(t_lo, t_hi),
+        coppola_bounds_s=(tau0, tau1),
+        duration_s=float(above.max() - above.min()) if above.size else 0.0,
+        peaks=peaks,
+        notes=notes,
+    )
+
+
+def _reorient_if_retrograde(r1, v1, c1, r2, v2, c2, notes: list[str]):
+    """Equinoctial elements (prograde set) are singular at i = 180°: rotate the frame if an orbit is near it."""
+    def retrograde(r, v) -> bool:
+        h = np.cross(r, v)
+        return 1 + h[2] / math.sqrt(h @ h) < 1e-6
+
+    if not (retrograde(r1, v1) or retrograde(r2, v2)):
+        return r1, v1, c1, r2, v2, c2
+    m3 = np.array([[0.0, 1, 0], [0, 0, 1], [1, 0, 0]])
+    m6 = np.zeros((6, 6))
+    m6[:3, :3] = m3
+    m6[3:, 3:] = m3
+    notes.append("frame reoriented: an orbit is near-equatorial retrograde")
+    return m3 @ r1, m3 @ v1, m6 @ c1 @ m6.T, m3 @ r2, m3 @ v2, m6 @ c2 @ m6.T
