@@ -20,7 +20,7 @@ from scipy import optimize
 from overhead.analysis.conjunctions.cdm import ConjunctionMessage, rtn_to_inertial_matrix
 from overhead.analysis.conjunctions.montecarlo import pc_monte_carlo
 from overhead.analysis.conjunctions.nc3d import MU, nc3d
-from overhead.analysis.conjunctions.pc2d import adjust_to_tca, encounter_plane, pc2d, pc_circle
+from overhead.analysis.conjunctions.pc2d import adjust_to_tca, encounter_plane, pc2d, pc_circle, pc_circle_fast
 from overhead.errors import OverheadError
 
 __all__ = ["METHODS", "SOCRATES_SIGMA_RTN_M", "ConjunctionAssessment", "assess", "assumed_covariance_rtn",
@@ -82,14 +82,15 @@ def assumed_covariance_rtn(r_m, v_m_s, sigma_rtn_m=SOCRATES_SIGMA_RTN_M) -> np.n
     return rotation @ np.diag(np.square(sigma_rtn_m)) @ rotation.T
 
 
-def max_pc_scaled(r1, v1, cov1, r2, v2, cov2, hbr_m: float) -> tuple[float, float]:
+def max_pc_scaled(r1, v1, cov1, r2, v2, cov2, hbr_m: float, *, fast: bool = False) -> tuple[float, float]:
     """(max Pc, scale k) over the combined covariance scaled by k² (Frisbee / Alfano 2005 "maximum Pc")."""
+    integral = pc_circle_fast if fast else pc_circle
     _dt, a1, a2 = adjust_to_tca(r1, v1, r2, v2)
 
     def neg_log_pc(log_k: float) -> float:
         k2 = math.exp(2 * log_k)
         plane = encounter_plane(a1, v1, np.asarray(cov1)[:3, :3] * k2, a2, v2, np.asarray(cov2)[:3, :3] * k2, hbr_m)
-        pc = pc_circle(plane, hbr_m)
+        pc = integral(plane, hbr_m)
         return -math.log(pc) if pc > 0 else 1e300
 
     res = optimize.minimize_scalar(neg_log_pc, bounds=(math.log(1e-4), math.log(1e4)), method="bounded",
@@ -118,7 +119,7 @@ def _iso(t: np.datetime64) -> str:
 def _period_s(r, v) -> float:
     r_km = np.asarray(r) / 1e3
     v_km = np.asarray(v) / 1e3
-    beta = 2 * MU / np.linalg.norm(r_km) - v_km @ v_km
+    beta = float(2 * MU / np.linalg.norm(r_km) - v_km @ v_km)
     return 2 * math.pi * MU * beta ** (-1.5) if beta > 0 else math.inf
 
 

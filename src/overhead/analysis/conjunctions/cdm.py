@@ -189,10 +189,7 @@ def read_cdm(path: str | Path) -> ConjunctionMessage:
 
 def read_cdm_text(text: str, *, source: str | None = None) -> ConjunctionMessage:
     """Read a CDM from its text, KVN or XML."""
-    if text.lstrip().startswith("<"):
-        entries = _xml_entries(text, source)
-    else:
-        entries = _kvn_entries(text, source)
+    entries = _xml_entries(text, source) if text.lstrip().startswith("<") else _kvn_entries(text, source)
     return _build(entries, source)
 
 
@@ -263,7 +260,7 @@ def _number(entry: _Entry, source: str | None) -> float:
     if not math.isfinite(number):
         raise MessageError(f"{value!r} is not a finite number", source=source, line=line, keyword=keyword)
     if keyword in _UNITS and unit:
-        standard, factors = _UNITS[keyword]
+        _standard, factors = _UNITS[keyword]
         factor = factors.get(unit.strip().lower())
         if factor is not None:
             number *= factor

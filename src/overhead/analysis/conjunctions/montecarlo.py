@@ -86,7 +86,8 @@ def _closest_approach(r1, v1, r2, v2, max_abs_dt: float) -> np.ndarray:
         a1, b1 = kepler_propagate(r1, v1, t)
         a2, b2 = kepler_propagate(r2, v2, t)
         d, w = a2 - a1, b2 - b1
-        acc = -MU_M3_S2 * (a2 / np.linalg.norm(a2, axis=1)[:, None] ** 3 - a1 / np.linalg.norm(a1, axis=1)[:, None] ** 3)
+        n1, n2 = np.linalg.norm(a1, axis=1)[:, None], np.linalg.norm(a2, axis=1)[:, None]
+        acc = -MU_M3_S2 * (a2 / n2**3 - a1 / n1**3)
         rate = np.einsum("ij,ij->i", d, w)
         curvature = np.einsum("ij,ij->i", w, w) + np.einsum("ij,ij->i", d, acc)
         step = np.where(curvature > 0, rate / np.where(curvature > 0, curvature, 1), 0.0)

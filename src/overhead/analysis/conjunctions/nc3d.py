@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from scipy import optimize, special
@@ -357,7 +358,7 @@ def _peak_overlap(t: float, objs: tuple[_Object, _Object], hbr_km: float, fclip:
             break
         mup_old2, mup_old = mup_old, mup
         iteration += 1
-    out = {"converged": converged, "iterations": iteration}
+    out: dict[str, Any] = {"converged": converged, "iterations": iteration}
     for k, s in enumerate(states, start=1):
         de = s["eb"] - s["es"]
         de[5] = math.asin(math.sin(s["eb"][5]) * math.cos(s["es"][5]) - math.cos(s["eb"][5]) * math.sin(s["es"][5]))

@@ -21,7 +21,8 @@ from scipy import integrate, special
 
 from overhead.errors import OverheadError
 
-__all__ = ["EncounterPlane", "adjust_to_tca", "encounter_plane", "pc2d", "pc2d_square"]
+__all__ = ["EncounterPlane", "adjust_to_tca", "encounter_plane", "pc2d", "pc2d_square", "pc_circle",
+           "pc_circle_fast"]
 
 CLIP_FRACTION = 1e-4  # projected covariance eigenvalues are raised to at least (CLIP_FRACTION * HBR)²
 
@@ -117,7 +118,14 @@ def pc_circle(plane: EncounterPlane, hbr_m: float) -> float:
 
     def strip(x: float) -> float:
         half = math.sqrt(max(hbr_m**2 - (x - xm) ** 2, 0.0))
-        return math.exp(-((x / dx) ** 2)) * float(_erf_difference((zm + half) / dz, (zm - half) / dz))
+        a, b = (zm + half) / dz, (zm - half) / dz
+        if a > 2 and b > 2:
+            diff = math.erfc(b) - math.erfc(a)
+        elif a < -2 and b < -2:
+            diff = math.erfc(-a) - math.erfc(-b)
+        else:
+            diff = math.erf(a) - math.erf(b)
+        return math.exp(-((x / dx) ** 2)) * diff
 
     lo, hi = xm - hbr_m, xm + hbr_m
     # integrate where the Gaussian lives: beyond 40 sigma exp(-x²/2σ²) is below 1e-300 of its peak
@@ -126,6 +134,26 @@ def pc_circle(plane: EncounterPlane, hbr_m: float) -> float:
         return 0.0
     points = [p for p in (0.0,) if lo < p < hi]
     value, _err = integrate.quad(strip, lo, hi, points=points or None, epsabs=0.0, epsrel=1e-12, limit=200)
+    return max(0.0, value / sx / math.sqrt(8 * math.pi))
+
+
+_NODES, _WEIGHTS = np.polynomial.legendre.leggauss(64)
+_PHI = 0.5 * math.pi * (_NODES + 1)  # nodes on [0, π]
+_PHI_WEIGHTS = 0.5 * math.pi * _WEIGHTS
+
+
+def pc_circle_fast(plane: EncounterPlane, hbr_m: float) -> float:
+    """:func:`pc_circle` by 64-point Gauss-Legendre over x = xm + HBR·cos φ (smooth in φ): relative error
+    below 1e-10 while the minor sigma exceeds HBR/4, the screening case; falls back to :func:`pc_circle`."""
+    if plane.sigma_minor_m < 0.25 * hbr_m:
+        return pc_circle(plane, hbr_m)
+    sx, sz = plane.sigma_major_m, plane.sigma_minor_m
+    x = plane.miss_major_m + hbr_m * np.cos(_PHI)
+    half = hbr_m * np.sin(_PHI)
+    dz = math.sqrt(2) * sz
+    strip = np.exp(-((x / (math.sqrt(2) * sx)) ** 2)) * _erf_difference((plane.miss_minor_m + half) / dz,
+                                                                       (plane.miss_minor_m - half) / dz)
+    value = float(np.sum(_PHI_WEIGHTS * strip * half))  # dx = HBR sin φ dφ
     return max(0.0, value / sx / math.sqrt(8 * math.pi))
 
 
