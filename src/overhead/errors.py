@@ -18,8 +18,8 @@ per-time error codes (see :data:`overhead.orbits.sgp4_propagation.SGP4_ERRORS`).
 
 from __future__ import annotations
 
-__all__ = ["CancelledError", "ElementSetError", "IngestRefusedError", "MessageError", "OverheadError", "PropagationError",
-           "TimeError", "WorkTooLargeError"]
+__all__ = ["CancelledError", "ElementSetError", "IngestRefusedError", "MessageError", "OverheadError",
+           "PropagationError", "TimeError", "WorkTooLargeError"]
 
 
 class OverheadError(ValueError):

@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from overhead import __version__
-from overhead.api import routes_catalog, routes_compute, routes_export, routes_jobs
+from overhead.api import routes_catalog, routes_compute, routes_conjunctions, routes_export, routes_jobs
 from overhead.api.limits import CLIENT_GONE, BoundedRequests
 from overhead.api.memory import tune_allocator
 from overhead.api.service import ServiceSettings, ServiceState
@@ -155,7 +155,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     async def too_deep(_request: Request, _exc: RecursionError):
         return JSONResponse({"detail": "the request is nested too deeply"}, status_code=422)
 
-    for module in (routes_catalog, routes_compute, routes_jobs, routes_export):
+    for module in (routes_catalog, routes_compute, routes_conjunctions, routes_jobs, routes_export):
         app.include_router(module.router)
     _mount_dashboard(app, web_assets_dir(settings))
     return app

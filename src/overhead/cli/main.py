@@ -776,6 +776,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     _catalog_parsers(sub)
 
+    from overhead.cli.conjunctions import add_parsers as conjunction_parsers
+
+    conjunction_parsers(sub, time_help=TIME_HELP, option=_option, output_option=_output_option, elements=_elements,
+                        ids_type=_ids)
+
     p = sub.add_parser("above", help="what is overhead: satellites above a place at a time, from the store")
     p.add_argument("site", type=_site, metavar="LAT,LON[,ALT_M]",
                    help="the place: degrees (south and west negative: -33.9,18.4), height in metres")

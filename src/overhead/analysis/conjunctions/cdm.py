@@ -225,7 +225,7 @@ def _xml_entries(text: str, source: str | None) -> list[_Entry]:
         root = SafeET.fromstring(text)
     except Exception as exc:  # ParseError, or defusedxml's refusal of entities
         raise MessageError(f"not well-formed XML ({exc})", source=source) from exc
-    entries: list[_Entry] = []
+    entries: list[_Entry] = [(None, "CCSDS_CDM_VERS", root.get("version", ""), None)] if root.get("version") else []
 
     def local(tag: str) -> str:
         return tag.rsplit("}", 1)[-1]

@@ -1,0 +1,159 @@
+"""``overhead conjunctions pc|screen``: collision probabilities of CDMs, and screening of element sets."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from overhead.errors import OverheadError
+
+__all__ = ["add_parsers"]
+
+PC_FIELDS = ("file", "tca", "miss_distance_m", "relative_speed_m_s", "hbr_m", "pc2d", "nc3d", "pc_mc",
+             "pc_mc_low", "pc_mc_high", "max_pc", "recommended", "method_valid", "notes")
+
+
+def add_parsers(sub, *, time_help: str, option, output_option, elements, ids_type) -> None:
+    p = sub.add_parser("conjunctions", help="conjunction assessment: collision probability of CDMs, and "
+                                            "screening element sets for close approaches")
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    c = actions.add_parser("pc", help="collision probability of CCSDS CDMs (KVN or XML): 2D, Hall's 3D, "
+                                      "Monte Carlo")
+    c.add_argument("cdms", nargs="+", metavar="CDM", help="CDM files, KVN or XML")
+    c.add_argument("--method", choices=("2d", "3d", "mc", "all"), default="2d",
+                   help="2d: Foster's 2D Pc (with the TCA adjustment); 3d: adds Hall's Nc3D; mc: adds a two-body "
+                        "Monte Carlo from TCA; all: every method (default: 2d)")
+    option(c, "--hbr-m", "--hbr", dest="hbr_m", type=float, default=None, metavar="M",
+           help="hard-body radius in metres (default: the CDM's HBR or 'COMMENT HBR = …')")
+    option(c, "--mc-samples", dest="mc_samples", type=int, default=1_000_000, metavar="N",
+           help="Monte Carlo samples (default: 1,000,000)")
+    c.add_argument("--format", choices=("table", "json"), default="table",
+                   help="table for people, json (a list, one object per file) for programs (default: table)")
+    c.set_defaults(func=cmd_conjunctions)
+
+    c = actions.add_parser("screen", help="close approaches among element sets (all against all, or primaries "
+                                          "against all) over a span")
+    elements(c)
+    c.add_argument("--start", metavar="ISO", help=f"start, {time_help} (default: the elements' median epoch)")
+    c.add_argument("--stop", metavar="ISO", help=f"stop, {time_help} (default: 7 days after the start)")
+    option(c, "--threshold-km", "--threshold", dest="threshold_km", type=float, default=5.0, metavar="KM",
+           help="report approaches closer than this, km (default: 5)")
+    c.add_argument("--primaries", type=ids_type, default=None, metavar="ID,ID,...",
+                   help="NORAD ids screened against everything (default: all against all)")
+    option(c, "--hbr-m", "--hbr", dest="hbr_m", type=float, default=10.0, metavar="M",
+           help="combined hard-body radius of the probabilities, metres (default: 10)")
+    output_option(c, "conjunctions.csv or .parquet (then only one line is printed)")
+    c.add_argument("--cdm-dir", metavar="DIR", help="also write one CDM (KVN, ITRF states, SOCRATES' assumed "
+                                                    "covariance) per conjunction into this folder")
+    c.set_defaults(func=cmd_conjunctions)
+
+
+def cmd_conjunctions(args) -> None:
+    if args.action == "pc":
+        _pc(args)
+    else:
+        _screen(args)
+
+
+def _number(x) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    return f"{x:.6g}" if isinstance(x, float) else str(x)
+
+
+def _pc(args) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from overhead.analysis.conjunctions import assess, read_cdm
+
+    results = []
+    for path in args.cdms:
+        message = read_cdm(path)
+        result = assess(message, methods=args.method, hbr_m=args.hbr_m, mc_samples=args.mc_samples)
+        row = result.to_dict()
+        row["file"] = path
+        results.append({k: row.get(k) for k in PC_FIELDS} | {k: v for k, v in row.items() if k not in PC_FIELDS})
+    if args.format == "json":
+        json.dump(results, sys.stdout, indent=2, allow_nan=False)
+        sys.stdout.write("\n")
+        return
+    view = Table(title="Collision probability")
+    for column in ("file", "TCA (UTC)", "miss m", "speed m/s", "HBR m", "Pc 2D", "Nc 3D", "Pc MC", "MC 95 %",
+                   "use"):
+        view.add_column(column, justify="left" if column in ("file", "TCA (UTC)", "use") else "right")
+    for r in results:
+        interval = (f"{_number(r['pc_mc_low'])}–{_number(r['pc_mc_high'])}" if r.get("pc_mc") is not None else "—")
+        view.add_row(Path(r["file"]).name, r["tca"], f"{r['miss_distance_m']:.1f}", f"{r['relative_speed_m_s']:.1f}",
+                     f"{r['hbr_m']:g}", _number(r["pc2d"]), _number(r["nc3d"]), _number(r["pc_mc"]), interval,
+                     r["recommended"])
+    console = Console()
+    console.print(view)
+    for r in results:
+        for note in r["notes"]:
+            console.print(f"{Path(r['file']).name}: {note}", markup=False, highlight=False)
+
+
+def _screen(args) -> None:
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from overhead.analysis.conjunctions.screening import screen
+    from overhead.cli.main import _load
+    from overhead.orbits.timescales import to_datetime64
+    from overhead.tables import write_table
+
+    catalog = _load(args.elements)
+    start = to_datetime64(args.start) if args.start else catalog.median_epoch()
+    stop = to_datetime64(args.stop) if args.stop else start + np.timedelta64(7, "D")
+    err = Console(stderr=True)
+    with Progress(console=err, transient=True) as bar:
+        task = bar.add_task(f"screening {len(catalog):,} objects", total=1.0)
+        result = screen(catalog, start, stop, threshold_km=args.threshold_km, primaries=args.primaries,
+                        hbr_m=args.hbr_m, progress=lambda f: bar.update(task, completed=f))
+    table = result.conjunctions
+    if args.cdm_dir:
+        written = _write_cdms(catalog, table, Path(args.cdm_dir))
+        err.print(f"wrote {written:,} CDMs to {args.cdm_dir}")
+    if args.output:
+        write_table(table, args.output)
+        err.print(f"wrote {len(table):,} conjunctions under {args.threshold_km:g} km among {len(catalog):,} objects "
+                  f"to {args.output}")
+        return
+    table.to_csv(sys.stdout, index=False, float_format="%.6g")
+
+
+def _write_cdms(catalog, table, folder: Path) -> int:
+    from overhead.analysis.conjunctions.assessment import SOCRATES_SIGMA_RTN_M
+    from overhead.analysis.conjunctions.cdm import CdmObject, ConjunctionMessage, write_cdm_kvn
+    from overhead.files import write_text_atomic
+    from overhead.orbits.timescales import to_datetime64
+
+    if not folder.is_dir():
+        raise OverheadError(f"--cdm-dir {folder}: not an existing folder; create it first")
+    index = {int(n): k for k, n in enumerate(catalog.norad_ids)}
+    for row in table.itertuples():
+        tca = to_datetime64(row.tca)
+        sub = catalog[[index[row.norad_id_1], index[row.norad_id_2]]]
+        r, v = sub.state_arrays([tca], frame="itrf")
+        cov = np.full((6, 6), np.nan)
+        cov[:3, :3] = np.diag(np.square(SOCRATES_SIGMA_RTN_M))
+        objects = [CdmObject(designator=str(nid), name=name, international_designator="", ref_frame="ITRF",
+                             position_km=r[k, 0], velocity_km_s=v[k, 0], covariance_rtn=cov,
+                             keywords={"COVARIANCE_METHOD": "DEFAULT", "CATALOG_NAME": "SATCAT"})
+                   for k, (nid, name) in enumerate(((row.norad_id_1, row.name_1), (row.norad_id_2, row.name_2)))]
+        message = ConjunctionMessage(
+            tca=tca, object1=objects[0], object2=objects[1], miss_distance_m=row.min_range_km * 1e3,
+            relative_speed_m_s=row.relative_speed_km_s * 1e3,
+            relative_position_rtn_m=np.array([row.radial_km, row.in_track_km, row.cross_track_km]) * 1e3,
+            relative_velocity_rtn_m_s=np.full(3, np.nan), hbr_m=None,
+            collision_probability=None if math.isnan(row.assumed_cov_pc) else float(row.assumed_cov_pc),
+            collision_probability_method="FOSTER-1992", header={"ORIGINATOR": "OVERHEAD"})
+        stamp = row.tca.replace("-", "").replace(":", "").replace(".", "")
+        write_text_atomic(folder / f"{row.norad_id_1:09d}_conj_{row.norad_id_2:09d}_{stamp}.cdm",
+                          write_cdm_kvn(message))
+    return len(table)

@@ -1,0 +1,230 @@
+"""Conjunction assessment against NASA CARA's published values, and CDM reading/writing.
+
+References (../shared/data/conjunctions, from CARA_Analysis_Tools): 35 real conjunctions with CARA's Pc2D (with
+and without the TCA adjustment), Nc3D and SDMC; Alfano's 2009 test cases and Omitron's edge cases with the values
+CARA's own unit tests check.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import math
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from overhead.analysis.conjunctions import assess, nc3d, pc2d, pc_monte_carlo, read_cdm, read_cdm_text
+from overhead.analysis.conjunctions.cdm import write_cdm_kvn, write_cdm_xml
+from overhead.errors import MessageError
+from tests.conftest import shared_file
+
+# CARA's Pc3D_Hall unit test integrates Alfano's cases over these fixed spans (± seconds from TCA)
+ALFANO_TIME_LIMIT_S = {"1": 21600, "2": 21600, "3": 21600, "4": 21600, "5": 1419, "6": 1419, "7": 1419,
+                       "8": 10135, "9": 10800, "10": 21600, "11": 1420}
+
+
+def _cara_cases() -> list[dict]:
+    folder = shared_file("conjunctions", "cara_pc_test_conjunctions")
+    with open(folder / "reference_pc.csv") as f:
+        return [row | {"path": folder / f"{row['Conjunction_ID']}.cdm"} for row in csv.DictReader(f)]
+
+
+def _alfano_cases() -> list[dict]:
+    folder = shared_file("conjunctions", "cara_sample_cdms")
+    with open(folder / "alfano_2009_reference.csv") as f:
+        return [row | {"path": folder / row["cdm"]} for row in csv.DictReader(f)]
+
+
+def _relative(a: float, b: float) -> float:
+    return abs(a / b - 1)
+
+
+def test_pc2d_equals_caras_on_every_real_conjunction():
+    worst = worst_no_adjustment = 0.0
+    for case in _cara_cases():
+        message = read_cdm(case["path"])
+        r1, v1, c1, r2, v2, c2 = message.states_m()
+        pc, _ = pc2d(r1, v1, c1, r2, v2, c2, message.hbr_m)
+        pc_raw, _ = pc2d(r1, v1, c1, r2, v2, c2, message.hbr_m, adjust_tca=False)
+        worst = max(worst, _relative(pc, float(case["Pc2D"])))
+        worst_no_adjustment = max(worst_no_adjustment, _relative(pc_raw, float(case["Pc2D_NoAdj"])))
+    assert worst < 1e-6 and worst_no_adjustment < 1e-6, (worst, worst_no_adjustment)
+
+
+def test_the_tca_adjustment_is_what_moves_pc2d():
+    # CARA's two columns differ by up to 3e-3 relative (TCA rounded to the ms); without the adjustment
+    # we would match the wrong one
+    case = next(c for c in _cara_cases() if c["Conjunction_ID"].startswith("000025994_conj_000026132"))
+    r1, v1, c1, r2, v2, c2 = read_cdm(case["path"]).states_m()
+    pc, _ = pc2d(r1, v1, c1, r2, v2, c2, 15.0)
+    assert _relative(pc, float(case["Pc2D"])) < 1e-6
+    assert _relative(pc, float(case["Pc2D_NoAdj"])) > 1e-3
+
+
+def test_pc2d_on_alfanos_cases_within_caras_tolerance():
+    for case in _alfano_cases():
+        r1, v1, c1, r2, v2, c2 = read_cdm(case["path"]).states_m()
+        pc, _ = pc2d(r1, v1, c1, r2, v2, c2, float(case["hbr_m"]))
+        assert _relative(pc, float(case["pc2d_foster"])) < 1e-3, case["case"]
+
+
+def _nc3d_case(case) -> float:
+    message = read_cdm(case["path"])
+    return nc3d(*message.states_m(), message.hbr_m).nc
+
+
+FAST_NC3D = ("000020580_conj_000022015", "000035946_conj_000030648", "000048901_conj_000048903_20211219_182317")
+
+
+@pytest.mark.parametrize("prefix", FAST_NC3D)
+def test_nc3d_equals_caras_on_a_sample(prefix):
+    case = next(c for c in _cara_cases() if c["Conjunction_ID"].startswith(prefix))
+    assert _relative(_nc3d_case(case), float(case["Nc3D"])) < 1e-3
+
+
+@pytest.mark.slow
+def test_nc3d_equals_caras_on_every_real_conjunction():
+    worst = {}
+    for case in _cara_cases():
+        category = case["Comment"]
+        worst[category] = max(worst.get(category, 0.0), _relative(_nc3d_case(case), float(case["Nc3D"])))
+    assert max(worst.values()) < 1e-3, worst
+
+
+@pytest.mark.slow
+# case 3 over CARA's fixed ±6 h span: the peak-overlap iteration fails at times next to the peak (NaN); over
+# the default segment it agrees (test below); case 2: 1.9e-3 from CARA's value (open, see the issue's note)
+@pytest.mark.parametrize("number", ["1", "4", "5", "6", "7", "8", "9", "10", "11"])
+def test_nc3d_on_alfanos_cases_over_caras_spans(number):
+    case = next(c for c in _alfano_cases() if c["case"] == number)
+    limit = ALFANO_TIME_LIMIT_S[number]
+    result = nc3d(*read_cdm(case["path"]).states_m(), float(case["hbr_m"]), time_limits_s=(-limit, limit))
+    assert _relative(result.nc, float(case["pc3d_hall"])) < 1e-3
+
+
+def test_nc3d_on_alfanos_case_3_over_the_default_segment():
+    case = next(c for c in _alfano_cases() if c["case"] == "3")
+    result = nc3d(*read_cdm(case["path"]).states_m(), float(case["hbr_m"]))
+    assert _relative(result.nc, float(case["pc3d_hall"])) < 1e-3
+
+
+def test_omitron_case_8_2d_is_flagged_and_3d_agrees():
+    case = next(c for c in _alfano_cases() if c["case"] == "omitron-08")
+    result = assess(read_cdm(case["path"]), methods="3d", hbr_m=float(case["hbr_m"]))
+    assert _relative(result.pc2d, float(case["pc2d_foster"])) < 1e-3  # 2.3e-20 ...
+    assert _relative(result.nc3d, float(case["pc3d_hall"])) < 1e-3  # ... against 1.9e-5
+    assert result.method_valid["2d"] is False and result.recommended == "3d"
+
+
+def test_a_fast_short_encounter_keeps_the_2d_method():
+    case = next(c for c in _cara_cases() if c["Conjunction_ID"].startswith("000020580_conj_000022015"))
+    result = assess(read_cdm(case["path"]), methods="3d")
+    assert result.method_valid == {"2d": True, "3d": True} and result.recommended == "2d"
+
+
+def test_non_positive_definite_covariance_is_remediated_not_fatal():
+    path = shared_file("conjunctions", "cara_sample_cdms", "OmitronTestCase_Test07_NonPDCovariance.cdm")
+    result = assess(read_cdm(path), methods="2d")
+    assert result.covariance_remediated
+    assert any("not positive semi-definite" in note for note in result.notes)
+    assert 0.0 <= result.pc2d <= 1.0
+
+
+@pytest.mark.slow
+def test_monte_carlo_interval_contains_caras_sdmc_where_resolved():
+    # Sampling a Cartesian Gaussian at TCA is what Coppola's method assumes too: it fails where CARA marks
+    # "Coppola-Pc method underestimation" (km-scale in-track sigmas whose uncertainty is curvilinear); those two
+    # cases are the only ones allowed outside (open: sample in equinoctial elements instead)
+    known = {c["Conjunction_ID"] for c in _cara_cases() if "Coppola-Pc method underestimation" in c["Comment"]}
+    checked, outside = 0, set()
+    for case in _cara_cases():
+        if float(case["PcSDMC"]) < 1e-4:  # 1e6 samples resolve Pc to ~10 % only above ~1e-4
+            continue
+        result = pc_monte_carlo(*read_cdm(case["path"]).states_m(), read_cdm(case["path"]).hbr_m,
+                                samples=1_000_000, seed=1, confidence=0.999)
+        if not result.low <= float(case["PcSDMC"]) <= result.high:
+            outside.add(case["Conjunction_ID"])
+        checked += 1
+    assert outside <= known and checked >= 8, outside
+
+
+def test_monte_carlo_agrees_with_alfanos_own_for_case_7():
+    # Alfano (2009), 1e8 trials: 1.61462e-4 for case 7 (a slow, curved encounter where 2D gives 1.58e-4)
+    case = next(c for c in _alfano_cases() if c["case"] == "7")
+    result = pc_monte_carlo(*read_cdm(case["path"]).states_m(), 10.0, samples=400_000, seed=3, confidence=0.999)
+    assert result.low <= 1.61462e-4 <= result.high
+
+
+# --- CDM reading and writing ------------------------------------------------------------------------------
+
+
+def _same_message(a, b) -> None:
+    assert a.tca.astype("datetime64[ms]") == b.tca.astype("datetime64[ms]")
+    assert a.hbr_m == pytest.approx(b.hbr_m)
+    assert a.miss_distance_m == pytest.approx(b.miss_distance_m, rel=1e-9)
+    for x, y in ((a.object1, b.object1), (a.object2, b.object2)):
+        assert x.designator == y.designator and x.ref_frame == y.ref_frame
+        np.testing.assert_allclose(x.position_km, y.position_km, rtol=0, atol=1e-9)
+        np.testing.assert_allclose(x.velocity_km_s, y.velocity_km_s, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(x.covariance_rtn, y.covariance_rtn, rtol=1e-12)
+
+
+def test_kvn_and_xml_written_are_read_back_the_same():
+    message = read_cdm(_cara_cases()[0]["path"])
+    _same_message(read_cdm_text(write_cdm_kvn(message)), message)
+    _same_message(read_cdm_text(write_cdm_xml(message)), message)
+
+
+def test_day_of_year_times_and_unlabelled_hbr():
+    message = read_cdm(shared_file("conjunctions", "cara_sample_cdms", "OmitronTestCase_Test07_NonPDCovariance.cdm"))
+    assert str(message.tca.astype("datetime64[ms]")) == "2017-02-02T23:14:54.330"
+    assert message.hbr_m == 52.8
+
+
+def test_malformed_cdms_name_the_line_and_keyword():
+    text = write_cdm_kvn(read_cdm(_cara_cases()[0]["path"]))
+    lines = text.splitlines()
+    cut = "\n".join(lines[: next(i for i, line in enumerate(lines) if line.startswith("OBJECT ") and "OBJECT2" in line)])
+    with pytest.raises(MessageError, match="two OBJECT sections"):
+        read_cdm_text(cut, source="cut.cdm")
+    k = next(i for i, line in enumerate(lines) if line.startswith("X "))
+    bad = "\n".join([*lines[:k], "X                                   = 12,5 [km]", *lines[k + 1:]])
+    with pytest.raises(MessageError) as error:
+        read_cdm_text(bad, source="bad.cdm")
+    assert error.value.line == k + 1 and error.value.keyword == "X"
+    nan = "\n".join(line if not line.startswith("CT_T") else "CT_T = NaN [m**2]" for line in lines)
+    with pytest.raises(MessageError, match="not a finite number"):
+        read_cdm_text(nan)
+    with pytest.raises(MessageError, match="not well-formed XML"):
+        read_cdm_text("<cdm><header>")
+
+
+def test_xml_entities_are_refused():
+    bomb = ('<?xml version="1.0"?><!DOCTYPE cdm [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">]>'
+            "<cdm><header><MESSAGE_ID>&b;</MESSAGE_ID></header></cdm>")
+    with pytest.raises(MessageError):
+        read_cdm_text(bomb)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=400))
+def test_any_text_is_a_cdm_or_a_message_error(text):
+    with contextlib.suppress(MessageError):
+        read_cdm_text(text)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(min_value=0, max_value=200), st.sampled_from(["", "x", "1e999", "-1", "=", "[m]"]))
+def test_one_damaged_line_is_a_message_error(line_number, replacement):
+    lines = write_cdm_kvn(read_cdm(_cara_cases()[0]["path"])).splitlines()
+    k = line_number % len(lines)
+    key = lines[k].split("=")[0].strip()
+    lines[k] = f"{key} = {replacement}" if replacement != "=" else replacement
+    try:
+        message = read_cdm_text("\n".join(lines))
+    except MessageError:
+        return
+    assert math.isfinite(message.miss_distance_m)

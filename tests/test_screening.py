@@ -1,0 +1,154 @@
+"""Catalogue screening against a dense independent search, and the conjunction CLI from the user's side."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import optimize
+from scipy.spatial import cKDTree
+from sgp4.api import SatrecArray, jday
+
+from overhead.analysis.conjunctions.screening import SCREEN_COLUMNS, screen
+from overhead.cli.main import main
+from overhead.errors import WorkTooLargeError
+from overhead.orbits.catalog import load_elements
+from tests.conftest import shared_file
+
+
+def _leo_subset(n: int):
+    catalog = load_elements(shared_file("catalog", "celestrak_active_2026-03-19", "active.tle"))
+    orbits = catalog.orbits()
+    # a crowded shell, so that a few hundred objects have close approaches within hours
+    index = np.nonzero((orbits.perigee_km.values > 520) & (orbits.apogee_km.values < 580))[0][:n]
+    return catalog[list(index)]
+
+
+def _dense_search(catalog, t0: np.datetime64, hours: float, threshold_km: float) -> pd.DataFrame:
+    """python-sgp4 at 2 s, a KD-tree per step with a radius no approach can escape, minima by Brent."""
+    satrecs = catalog.satrecs
+    step = 2.0
+    offsets = np.arange(0, hours * 3600 + step, step)
+    base = pd.Timestamp(t0)
+    jd0, fr0 = jday(base.year, base.month, base.day, base.hour, base.minute, base.second + base.microsecond / 1e6)
+    jd = np.full(offsets.size, jd0)
+    fr = fr0 + offsets / 86400
+    err, r, _v = SatrecArray(satrecs).sgp4(jd, fr)
+    radius = threshold_km + 16.0 * step / 2 + 0.1  # 16 km/s: faster than any two LEO objects close
+    pairs = set()
+    for k in range(offsets.size):
+        ok = err[:, k] == 0
+        idx = np.nonzero(ok)[0]
+        tree = cKDTree(r[idx, k])
+        for a, b in tree.query_pairs(radius):
+            pairs.add((idx[a], idx[b], k))
+
+    def distance(i, j, t):
+        _e1, p1, _ = satrecs[i].sgp4(jd0, fr0 + t / 86400)
+        _e2, p2, _ = satrecs[j].sgp4(jd0, fr0 + t / 86400)
+        return float(np.linalg.norm(np.subtract(p2, p1)))
+
+    rows = {}
+    for i, j, k in pairs:
+        lo, hi = offsets[max(k - 1, 0)], offsets[min(k + 1, offsets.size - 1)]
+        res = optimize.minimize_scalar(lambda t, i=i, j=j: distance(i, j, t), bounds=(lo, hi), method="bounded",
+                                       options={"xatol": 1e-5})
+        if res.fun < threshold_km and lo + 1e-3 < res.x < hi - 1e-3:
+            key = (min(i, j), max(i, j), round(res.x, 1))
+            rows[key] = (int(catalog.norad_ids[min(i, j)]), int(catalog.norad_ids[max(i, j)]), res.x, res.fun)
+    return pd.DataFrame(list(rows.values()), columns=["a", "b", "t", "range_km"])
+
+
+def test_screening_finds_what_a_dense_independent_search_finds():
+    catalog = _leo_subset(250)
+    t0 = catalog.median_epoch()
+    hours, threshold = 6.0, 20.0
+    ours = screen(catalog, t0, t0 + np.timedelta64(int(hours * 3600), "s"), threshold_km=threshold).conjunctions
+    truth = _dense_search(catalog, t0, hours, threshold)
+    assert len(truth) > 20  # the test means something
+    offsets = (pd.to_datetime(ours.tca.str.rstrip("Z")) - pd.Timestamp(t0)).dt.total_seconds().to_numpy()
+    pair = [tuple(sorted(p)) for p in zip(ours.norad_id_1, ours.norad_id_2, strict=True)]
+    for row in truth.itertuples():
+        match = [k for k, p in enumerate(pair) if p == (row.a, row.b) and abs(offsets[k] - row.t) < 1.0]
+        assert match, f"missed {row.a}-{row.b} at +{row.t:.1f} s, {row.range_km:.3f} km"
+        k = match[0]
+        assert abs(offsets[k] - row.t) < 1e-3  # TCA within 1 ms
+        assert abs(ours.min_range_km[k] - row.range_km) < 1e-3  # range within 1 m
+    assert (ours.min_range_km <= threshold).all()
+    assert list(ours.columns) == SCREEN_COLUMNS
+    assert ours.tca.is_monotonic_increasing
+
+
+def test_a_span_of_years_is_refused_before_any_work():
+    catalog = _leo_subset(5)
+    t0 = catalog.median_epoch()
+    with pytest.raises(WorkTooLargeError, match="reduce the span"):
+        screen(catalog, t0, t0 + np.timedelta64(800, "D"))
+
+
+def test_cli_pc_json_has_the_documented_fields(capsys):
+    folder = shared_file("conjunctions", "cara_pc_test_conjunctions")
+    files = sorted(str(p) for p in folder.glob("*.cdm"))[:2]
+    assert main(["conjunctions", "pc", *files, "--method", "3d", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["file"] for r in rows] == files
+    for key in ("tca", "miss_distance_m", "relative_speed_m_s", "hbr_m", "pc2d", "nc3d", "method_valid"):
+        assert key in rows[0]
+    assert rows[0]["tca"].endswith("Z")
+
+
+def test_cli_pc_bad_file_is_one_line_and_exit_2(tmp_path, capsys):
+    bad = tmp_path / "bad.cdm"
+    bad.write_text("CCSDS_CDM_VERS = 1.0\nTCA = yesterday\n")
+    assert main(["conjunctions", "pc", str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "bad.cdm" in err and "Traceback" not in err and len(err.splitlines()) == 1
+
+
+def test_cli_screen_writes_the_csv_and_one_line(tmp_path, capsys):
+    elements = shared_file("catalog", "celestrak_active_2026-03-19", "active.tle")
+    out = tmp_path / "conj.csv"
+    cdms = tmp_path / "cdms"
+    cdms.mkdir()
+    code = main(["conjunctions", "screen", str(elements), "--start", "2026-03-19T06:00:00Z", "--stop",
+                 "2026-03-19T06:10:00Z", "--threshold-km", "5", "--primaries", "25544,20580", "-o", str(out),
+                 "--cdm-dir", str(cdms)])
+    assert code == 0
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    table = pd.read_csv(out)
+    assert list(table.columns) == SCREEN_COLUMNS
+    assert set(table.norad_id_1) <= {25544, 20580}
+    assert len(list(cdms.glob("*.cdm"))) == len(table)
+
+
+def test_cli_screen_span_of_years_exit_2(capsys):
+    elements = shared_file("catalog", "celestrak_active_2026-03-19", "active.tle")
+    assert main(["conjunctions", "screen", str(elements), "--start", "2026-03-19T00:00:00Z",
+                 "--stop", "2029-03-19T00:00:00Z"]) == 2
+    assert "reduce the span" in capsys.readouterr().err
+
+
+def test_api_pc_of_a_posted_cdm_equals_caras(tmp_path):
+    import csv
+    import warnings
+
+    from overhead.api import ServiceSettings, create_app
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    folder = shared_file("conjunctions", "cara_pc_test_conjunctions")
+    with open(folder / "reference_pc.csv") as f:
+        case = next(csv.DictReader(f))
+    app = create_app(ServiceSettings(db_url=f"sqlite:///{tmp_path / 'c.sqlite'}", token="t", scheduler="none"))
+    with TestClient(app) as client:
+        body = (folder / f"{case['Conjunction_ID']}.cdm").read_bytes()
+        answer = client.post("/api/conjunctions/pc", content=body, headers={"Content-Type": "text/plain"})
+        assert answer.status_code == 200, answer.text
+        assert abs(answer.json()["pc2d"] / float(case["Pc2D"]) - 1) < 1e-6
+        bad = client.post("/api/conjunctions/pc", content=b"CCSDS_CDM_VERS = 1.0\nTCA = <script>\n")
+        assert bad.status_code == 422 and "OBJECT" in bad.json()["detail"] and "<script>" not in bad.text
