@@ -187,7 +187,8 @@ def test_day_of_year_times_and_unlabelled_hbr():
 def test_malformed_cdms_name_the_line_and_keyword():
     text = write_cdm_kvn(read_cdm(_cara_cases()[0]["path"]))
     lines = text.splitlines()
-    cut = "\n".join(lines[: next(i for i, line in enumerate(lines) if line.startswith("OBJECT ") and "OBJECT2" in line)])
+    second = next(i for i, line in enumerate(lines) if line.startswith("OBJECT ") and "OBJECT2" in line)
+    cut = "\n".join(lines[:second])
     with pytest.raises(MessageError, match="two OBJECT sections"):
         read_cdm_text(cut, source="cut.cdm")
     k = next(i for i, line in enumerate(lines) if line.startswith("X "))
