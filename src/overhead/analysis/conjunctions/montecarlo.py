@@ -16,6 +16,7 @@ import numpy as np
 from scipy import stats
 
 from overhead.constants import EARTH_MU_KM3_S2
+from overhead.errors import OverheadError
 
 __all__ = ["MonteCarloResult", "kepler_propagate", "pc_monte_carlo"]
 
@@ -99,15 +100,50 @@ def _closest_approach(r1, v1, r2, v2, max_abs_dt: float) -> np.ndarray:
     return np.linalg.norm(a2 - a1, axis=1)
 
 
+class _Sampler:
+    """Draws states of one object: a Gaussian in equinoctial elements (curvilinear: samples stay on orbits
+    near the mean one, as an orbit determination's uncertainty does) or in Cartesian coordinates."""
+
+    def __init__(self, r_m, v_m_s, cov, sampling: str) -> None:
+        from overhead.analysis.conjunctions.nc3d import equinoctial_mean_and_covariance
+
+        self.mean = np.concatenate([np.asarray(r_m, float), np.asarray(v_m_s, float)])
+        self.sampling = sampling
+        cov = np.asarray(cov, float)
+        if sampling == "equinoctial":
+            mapped = equinoctial_mean_and_covariance(self.mean[:3] / 1e3, self.mean[3:] / 1e3, cov / 1e6)
+            if mapped is None:
+                raise OverheadError("an object's state at TCA is not a bound orbit: use Cartesian sampling")
+            self.elements, q = mapped
+            self.factor = _factor(q)
+        elif sampling == "cartesian":
+            self.factor = _factor(cov)
+        else:
+            raise OverheadError(f"unknown sampling {sampling!r}; use equinoctial or cartesian")
+
+    def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        from overhead.analysis.conjunctions.nc3d import equinoctial_states
+
+        z = rng.standard_normal((n, 6)) @ self.factor.T
+        if self.sampling == "cartesian":
+            return self.mean + z
+        r, v = equinoctial_states(self.elements + z)
+        return np.concatenate([r, v], axis=1) * 1e3
+
+
 def pc_monte_carlo(r1, v1, cov1, r2, v2, cov2, hbr_m: float, *, samples: int = 1_000_000, seed: int = 1,
-                   confidence: float = 0.95, batch: int = 200_000, max_abs_dt_s: float | None = None
-                   ) -> MonteCarloResult:
-    """Monte Carlo Pc (metres, m/s; 6x6 covariances in the states' inertial frame)."""
+                   confidence: float = 0.95, batch: int = 200_000, max_abs_dt_s: float | None = None,
+                   sampling: str = "equinoctial") -> MonteCarloResult:
+    """Monte Carlo Pc (metres, m/s; 6x6 covariances in the states' inertial frame).
+
+    ``sampling``: ``"equinoctial"`` (default) draws each object's state from the covariance mapped to
+    equinoctial elements, so that a km-scale in-track uncertainty curves along the orbit; ``"cartesian"``
+    draws it from the Cartesian Gaussian at TCA (what Coppola's method assumes).
+    """
     rng = np.random.default_rng(seed)
-    mean1 = np.concatenate([np.asarray(r1, float), np.asarray(v1, float)])
-    mean2 = np.concatenate([np.asarray(r2, float), np.asarray(v2, float)])
-    l1 = _factor(np.asarray(cov1, float))
-    l2 = _factor(np.asarray(cov2, float))
+    first = _Sampler(r1, v1, cov1, sampling)
+    second = _Sampler(r2, v2, cov2, sampling)
+    mean1, mean2 = first.mean, second.mean
     speed = float(np.linalg.norm(mean2[3:] - mean1[3:]))
     period = 2 * math.pi * math.sqrt(np.linalg.norm(mean1[:3]) ** 3 / MU_M3_S2)
     window = max_abs_dt_s if max_abs_dt_s is not None else 0.25 * period
@@ -116,8 +152,8 @@ def pc_monte_carlo(r1, v1, cov1, r2, v2, cov2, hbr_m: float, *, samples: int = 1
     sigma = math.sqrt(max(np.trace(np.asarray(cov1)[:3, :3]), 0) + max(np.trace(np.asarray(cov2)[:3, :3]), 0))
     while done < samples:
         n = min(batch, samples - done)
-        s1 = mean1 + rng.standard_normal((n, 6)) @ l1.T
-        s2 = mean2 + rng.standard_normal((n, 6)) @ l2.T
+        s1 = first.draw(rng, n)
+        s2 = second.draw(rng, n)
         dr, dv = s2[:, :3] - s1[:, :3], s2[:, 3:] - s1[:, 3:]
         # linear-motion miss: samples far from a hit under straight lines are far under two-body motion too,
         # within the relative acceleration's effect over the time to closest approach

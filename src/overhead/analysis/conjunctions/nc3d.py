@@ -128,6 +128,42 @@ def equinoctial_to_cartesian(e: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, 
     return r, v
 
 
+def equinoctial_states(elements: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions and velocities (N, 3), km and km/s, of N element sets (N, 6) at their own epoch."""
+    n, af, ag, chi, psi, lam = (elements[:, k] for k in range(6))
+    a = (MU / n**2) ** (1 / 3)
+    lam = np.mod(lam, TWO_PI)
+    f = lam.copy()
+    for _ in range(100):
+        cf, sf = np.cos(f), np.sin(f)
+        step = (f + ag * cf - af * sf - lam) / (1 - ag * sf - af * cf)
+        f = f - step
+        if np.all(np.abs(step) < 1e-13):
+            break
+    cf, sf = np.cos(f), np.sin(f)
+    b = 1 / (1 + np.sqrt(1 - ag * ag - af * af))
+    x = a * ((1 - ag * ag * b) * cf + af * ag * b * sf - af)
+    y = a * ((1 - af * af * b) * sf + af * ag * b * cf - ag)
+    c = 1 + chi * chi + psi * psi
+    f_hat = np.stack([1 - chi * chi + psi * psi, 2 * chi * psi, -2 * chi], axis=1) / c[:, None]
+    g_hat = np.stack([2 * chi * psi, 1 + chi * chi - psi * psi, 2 * psi], axis=1) / c[:, None]
+    na2or = n * a / (1 - af * cf - ag * sf)
+    xd = na2or * (af * ag * b * cf - (1 - ag * ag * b) * sf)
+    yd = na2or * ((1 - af * af * b) * cf - af * ag * b * sf)
+    return x[:, None] * f_hat + y[:, None] * g_hat, xd[:, None] * f_hat + yd[:, None] * g_hat
+
+
+def equinoctial_mean_and_covariance(r_km: np.ndarray, v_km_s: np.ndarray, cov_km: np.ndarray
+                                    ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Equinoctial elements of a state and its 6x6 Cartesian covariance mapped to them (km, s)."""
+    e = cartesian_to_equinoctial(r_km, v_km_s)
+    if e is None:
+        return None
+    e[5] = e[5] % TWO_PI
+    k = np.linalg.inv(jacobian_equinoctial_to_cartesian(e, r_km, v_km_s))
+    return e, _symmetric(k @ cov_km @ k.T)
+
+
 def jacobian_equinoctial_to_cartesian(e: np.ndarray, r: np.ndarray, v: np.ndarray) -> np.ndarray:
     """∂(r, v)/∂(n, af, ag, chi, psi, λ) at elements ``e`` whose state is (r, v) (Broucke & Cefola 1972)."""
     n, af, ag, chi, psi, _lam = e
@@ -448,13 +484,10 @@ def nc3d(r1_m, v1_m_s, cov1, r2_m, v2_m_s, cov2, hbr_m: float, *, gamma: float =
     r1, v1, c1, r2, v2, c2 = _reorient_if_retrograde(r1, v1, c1, r2, v2, c2, notes)
     objs = []
     for r, v, c in ((r1, v1, c1), (r2, v2, c2)):
-        e = cartesian_to_equinoctial(r, v)
-        if e is None:
+        mapped = equinoctial_mean_and_covariance(r, v, c)
+        if mapped is None:
             raise ValueError("an object's state at TCA is not a bound orbit")
-        e[5] = e[5] % TWO_PI
-        jac = jacobian_equinoctial_to_cartesian(e, r, v)
-        k = np.linalg.inv(jac)
-        objs.append(_Object(e0=e, q0=_symmetric(k @ c @ k.T)))
+        objs.append(_Object(e0=mapped[0], q0=mapped[1]))
     pair = (objs[0], objs[1])
     tau0, tau1 = _coppola_bounds(gamma, hbr, r2 - r1, v2 - v1, c1 + c2)
     periods = (_orbit_period_s(r1, v1), _orbit_period_s(r2, v2))
