@@ -228,3 +228,71 @@ def assess(message: ConjunctionMessage, *, methods: str = "all", hbr_m: float | 
     else:
         result.recommended = "3d" if want_3d else "2d"
     return result
+
+
+def assumed_covariance_probabilities(r1_m: np.ndarray, v1_m_s: np.ndarray, r2_m: np.ndarray, v2_m_s: np.ndarray,
+                                     hbr_m: float, sigma_rtn_m=SOCRATES_SIGMA_RTN_M) -> tuple[np.ndarray, np.ndarray]:
+    """(Pc, max Pc) of many conjunctions (arrays (N, 3) at TCA) with an assumed RTN covariance per object.
+
+    Pc is the 2D Pc with both covariances; max Pc the largest over a common scaling of them (Frisbee's maximum):
+    R²/(e·σx·σz·M²) in closed form where the optimum covariance is large against the hard body (M the
+    Mahalanobis miss), by one-dimensional search otherwise. NaN below 1 m/s of relative speed, where the
+    straight-line encounter of the 2D method does not exist (formation flying, docked objects).
+    """
+    from overhead.analysis.conjunctions.pc2d import pc_circle_fast_arrays
+
+    r1, v1, r2, v2 = (np.atleast_2d(np.asarray(x, dtype=float)) for x in (r1_m, v1_m_s, r2_m, v2_m_s))
+    slow = np.linalg.norm(v1 - v2, axis=1) < 1.0
+    if slow.any():
+        pc = np.full(len(r1), np.nan)
+        max_pc = np.full(len(r1), np.nan)
+        if (~slow).any():
+            pc[~slow], max_pc[~slow] = assumed_covariance_probabilities(r1[~slow], v1[~slow], r2[~slow], v2[~slow],
+                                                                        hbr_m, sigma_rtn_m)
+        return pc, max_pc
+    variances = np.square(np.asarray(sigma_rtn_m, dtype=float))
+    combined = _rtn_covariances(r1, v1, variances) + _rtn_covariances(r2, v2, variances)
+    r, v = r1 - r2, v1 - v2
+    speed = np.linalg.norm(v, axis=1)
+    y = v / np.where(speed > 0, speed, 1)[:, None]
+    h = np.cross(r, v)
+    z = h / np.maximum(np.linalg.norm(h, axis=1), 1e-300)[:, None]
+    x = np.cross(y, z)
+    a = np.einsum("ni,nij,nj->n", x, combined, x)
+    b = np.einsum("ni,nij,nj->n", x, combined, z)
+    d = np.einsum("ni,nij,nj->n", z, combined, z)
+    mean, spread = 0.5 * (a + d), np.sqrt((0.5 * (a - d)) ** 2 + b * b)
+    floor = (1e-4 * hbr_m) ** 2
+    major, minor = np.maximum(mean + spread, floor), np.maximum(mean - spread, floor)
+    ex, ez = np.where(np.abs(b) > 0, b, np.where(a >= d, 1.0, 0.0)), np.where(np.abs(b) > 0, major - a,
+                                                                           np.where(a >= d, 0.0, 1.0))
+    norm = np.hypot(ex, ez)
+    miss = np.linalg.norm(r, axis=1)
+    xm, zm = miss * np.abs(ex / norm), miss * np.abs(ez / norm)
+    sx, sz = np.sqrt(major), np.sqrt(minor)
+    pc = pc_circle_fast_arrays(sx, sz, xm, zm, hbr_m)
+    m2 = (xm / sx) ** 2 + (zm / sz) ** 2
+    max_pc = hbr_m**2 / (math.e * sx * sz * np.maximum(m2, 1e-300))
+    hard = np.sqrt(m2 / 2) * sz < 30 * hbr_m  # the optimum covariance is not large against the hard body
+    for k in np.nonzero(hard)[0]:
+        def neg_log(log_k: float, k=k) -> float:
+            scale = math.exp(log_k)
+            value = float(pc_circle_fast_arrays(sx[k:k + 1] * scale, sz[k:k + 1] * scale, xm[k:k + 1], zm[k:k + 1],
+                                                hbr_m)[0])
+            return -math.log(value) if value > 0 else 1e300
+
+        res = optimize.minimize_scalar(neg_log, bounds=(math.log(1e-4), math.log(1e4)), method="bounded")
+        max_pc[k] = math.exp(-res.fun)
+    bad = speed == 0
+    pc[bad] = np.nan
+    max_pc[bad] = np.nan
+    return pc, max_pc
+
+
+def _rtn_covariances(r: np.ndarray, v: np.ndarray, variances: np.ndarray) -> np.ndarray:
+    r_hat = r / np.linalg.norm(r, axis=1)[:, None]
+    h = np.cross(r, v)
+    n_hat = h / np.linalg.norm(h, axis=1)[:, None]
+    t_hat = np.cross(n_hat, r_hat)
+    basis = np.stack([r_hat, t_hat, n_hat], axis=2)  # columns R, T, N
+    return np.einsum("nik,k,njk->nij", basis, variances, basis)

@@ -22,7 +22,7 @@ from scipy import integrate, special
 from overhead.errors import OverheadError
 
 __all__ = ["EncounterPlane", "adjust_to_tca", "encounter_plane", "pc2d", "pc2d_square", "pc_circle",
-           "pc_circle_fast"]
+           "pc_circle_fast", "pc_circle_fast_arrays"]
 
 CLIP_FRACTION = 1e-4  # projected covariance eigenvalues are raised to at least (CLIP_FRACTION * HBR)²
 
@@ -155,6 +155,27 @@ def pc_circle_fast(plane: EncounterPlane, hbr_m: float) -> float:
                                                                        (plane.miss_minor_m - half) / dz)
     value = float(np.sum(_PHI_WEIGHTS * strip * half))  # dx = HBR sin φ dφ
     return max(0.0, value / sx / math.sqrt(8 * math.pi))
+
+
+def pc_circle_fast_arrays(sx: np.ndarray, sz: np.ndarray, xm: np.ndarray, zm: np.ndarray,
+                          hbr_m: float) -> np.ndarray:
+    """:func:`pc_circle_fast` over arrays of principal sigmas and miss components (metres)."""
+    sx, sz, xm, zm = (np.asarray(a, dtype=float)[:, None] for a in (sx, sz, xm, zm))
+    x = xm + hbr_m * np.cos(_PHI)
+    half = hbr_m * np.sin(_PHI)
+    dz = math.sqrt(2) * sz
+    strip = np.exp(-((x / (math.sqrt(2) * sx)) ** 2)) * _erf_difference((zm + half) / dz, (zm - half) / dz)
+    value = (strip * half) @ _PHI_WEIGHTS / sx[:, 0] / math.sqrt(8 * math.pi)
+    out = np.maximum(value, 0.0)
+    narrow = np.nonzero(sz[:, 0] < 0.25 * hbr_m)[0]
+    for k in narrow:  # a covariance thin against the hard body: the adaptive integral
+        plane = EncounterPlane(x_hat=np.zeros(3), y_hat=np.zeros(3), z_hat=np.zeros(3), miss_m=0.0,
+                               covariance_m2=np.zeros((2, 2)), sigma_major_m=float(sx[k, 0]),
+                               sigma_minor_m=float(sz[k, 0]), miss_major_m=float(xm[k, 0]),
+                               miss_minor_m=float(zm[k, 0]), major_axis=np.zeros(2), remediated=False,
+                               positive_definite=True)
+        out[k] = pc_circle(plane, hbr_m)
+    return out
 
 
 def pc_square(plane: EncounterPlane, half_width_m: float) -> float:

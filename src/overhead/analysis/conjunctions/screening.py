@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numba
 import numpy as np
@@ -28,9 +29,8 @@ import pandas as pd
 from scipy import optimize
 from sgp4.api import SatrecArray
 
-from overhead.analysis.conjunctions.assessment import assumed_covariance_rtn, max_pc_scaled
+from overhead.analysis.conjunctions.assessment import assumed_covariance_probabilities
 from overhead.analysis.conjunctions.cdm import rtn_to_inertial_matrix
-from overhead.analysis.conjunctions.pc2d import encounter_plane, pc_circle_fast
 from overhead.errors import OverheadError, WorkTooLargeError
 from overhead.orbits.timescales import julian_date_split, to_datetime64
 
@@ -51,60 +51,91 @@ class ScreeningResult:
     threshold_km: float
 
 
+_FORWARD = np.array([(dx, dy, dz) for dx in (-1, 0, 1) for dy in (-1, 0, 1) for dz in (-1, 0, 1)
+                     if (dx, dy, dz) > (0, 0, 0)], dtype=np.int64)  # 13 half-neighbours: each pair seen once
+
+
 @numba.njit(cache=True, nogil=True)
 def _pairs_within(pos: np.ndarray, vel: np.ndarray, ok: np.ndarray, cell_km: float, primary: np.ndarray,
                   threshold_km: float, half_step_s: float, margin_km: float) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs (i < j) closer than threshold + |Δv|·half_step + margin at one time (spatial hash, 27 cells)."""
+    """Pairs (i, j) closer than threshold + |Δv|·half_step + margin at one time.
+
+    Objects are sorted into cubic cells of ``cell_km``; each occupied cell is compared with itself and its 13
+    forward neighbours (found by binary search among the occupied cells), so each pair is examined once.
+    """
     n = pos.shape[0]
-    keys = np.empty(n, dtype=np.int64)
     big = np.int64(1 << 20)
+    offset = big >> 1
+    invalid = np.iinfo(np.int64).max
+    keys = np.empty(n, dtype=np.int64)
     for i in range(n):
         if ok[i]:
-            cx = np.int64(math.floor(pos[i, 0] / cell_km)) + (big >> 1)
-            cy = np.int64(math.floor(pos[i, 1] / cell_km)) + (big >> 1)
-            cz = np.int64(math.floor(pos[i, 2] / cell_km)) + (big >> 1)
+            cx = np.int64(math.floor(pos[i, 0] / cell_km)) + offset
+            cy = np.int64(math.floor(pos[i, 1] / cell_km)) + offset
+            cz = np.int64(math.floor(pos[i, 2] / cell_km)) + offset
             keys[i] = (cx * big + cy) * big + cz
         else:
-            keys[i] = np.iinfo(np.int64).max
+            keys[i] = invalid
     order = np.argsort(keys)
     sorted_keys = keys[order]
-    out_i = []
-    out_j = []
+    # occupied cells: their keys and the ranges of ``order`` they hold
+    cell_keys = np.empty(n, dtype=np.int64)
+    cell_start = np.empty(n + 1, dtype=np.int64)
+    n_valid = 0
+    while n_valid < n and sorted_keys[n_valid] != invalid:
+        n_valid += 1
+    m = 0
+    for k in range(n_valid):
+        if k == 0 or sorted_keys[k] != sorted_keys[k - 1]:
+            cell_keys[m] = sorted_keys[k]
+            cell_start[m] = k
+            m += 1
+    cell_start[m] = n_valid
+    cell_keys = cell_keys[:m]
     any_primary = primary.any()
-    for i in range(n):
-        if not ok[i]:
-            continue
-        cx = np.int64(math.floor(pos[i, 0] / cell_km)) + (big >> 1)
-        cy = np.int64(math.floor(pos[i, 1] / cell_km)) + (big >> 1)
-        cz = np.int64(math.floor(pos[i, 2] / cell_km)) + (big >> 1)
-        for dx in range(-1, 2):
-            for dy in range(-1, 2):
-                for dz in range(-1, 2):
-                    key = ((cx + dx) * big + (cy + dy)) * big + (cz + dz)
-                    lo = np.searchsorted(sorted_keys, key)
-                    while lo < n and sorted_keys[lo] == key:
-                        j = order[lo]
-                        lo += 1
-                        if j <= i:
-                            continue
-                        if any_primary and not (primary[i] or primary[j]):
-                            continue
-                        ddx = pos[j, 0] - pos[i, 0]
-                        ddy = pos[j, 1] - pos[i, 1]
-                        ddz = pos[j, 2] - pos[i, 2]
-                        dvx = vel[j, 0] - vel[i, 0]
-                        dvy = vel[j, 1] - vel[i, 1]
-                        dvz = vel[j, 2] - vel[i, 2]
-                        reach = threshold_km + math.sqrt(dvx * dvx + dvy * dvy + dvz * dvz) * half_step_s + margin_km
-                        if ddx * ddx + ddy * ddy + ddz * ddz <= reach * reach:
-                            out_i.append(i)
-                            out_j.append(j)
-    a = np.empty(len(out_i), dtype=np.int64)
-    b = np.empty(len(out_j), dtype=np.int64)
-    for k in range(len(out_i)):
-        a[k] = out_i[k]
-        b[k] = out_j[k]
-    return a, b
+    capacity = 4 * n + 16
+    out_i = np.empty(capacity, dtype=np.int64)
+    out_j = np.empty(capacity, dtype=np.int64)
+    count = 0
+    for c in range(m):
+        key = cell_keys[c]
+        cz = key % big
+        cy = (key // big) % big
+        cx = key // (big * big)
+        for f in range(14):
+            if f == 0:
+                c2 = c
+            else:
+                k2 = ((cx + _FORWARD[f - 1, 0]) * big + (cy + _FORWARD[f - 1, 1])) * big + (cz + _FORWARD[f - 1, 2])
+                c2 = np.searchsorted(cell_keys, k2)
+                if c2 >= m or cell_keys[c2] != k2:
+                    continue
+            for a in range(cell_start[c], cell_start[c + 1]):
+                i = order[a]
+                b_first = a + 1 if c2 == c else cell_start[c2]
+                for b in range(b_first, cell_start[c2 + 1]):
+                    j = order[b]
+                    if any_primary and not (primary[i] or primary[j]):
+                        continue
+                    ddx = pos[j, 0] - pos[i, 0]
+                    ddy = pos[j, 1] - pos[i, 1]
+                    ddz = pos[j, 2] - pos[i, 2]
+                    dvx = vel[j, 0] - vel[i, 0]
+                    dvy = vel[j, 1] - vel[i, 1]
+                    dvz = vel[j, 2] - vel[i, 2]
+                    reach = threshold_km + math.sqrt(dvx * dvx + dvy * dvy + dvz * dvz) * half_step_s + margin_km
+                    if ddx * ddx + ddy * ddy + ddz * ddz <= reach * reach:
+                        if count == capacity:
+                            capacity *= 2
+                            grown_i = np.empty(capacity, dtype=np.int64)
+                            grown_j = np.empty(capacity, dtype=np.int64)
+                            grown_i[:count] = out_i[:count]
+                            grown_j[:count] = out_j[:count]
+                            out_i, out_j = grown_i, grown_j
+                        out_i[count] = min(i, j)
+                        out_j[count] = max(i, j)
+                        count += 1
+    return out_i[:count], out_j[:count]
 
 
 def _hermite(p0, v0, p1, v1, h: float, s: np.ndarray):
@@ -119,7 +150,7 @@ def _hermite(p0, v0, p1, v1, h: float, s: np.ndarray):
 
 
 def screen(catalog, start, stop, *, threshold_km: float = 5.0, primaries=None, sample_step_s: float = 60.0,
-           grid_step_s: float = 10.0, hbr_m: float = 10.0, chunk_samples: int = 240,
+           grid_step_s: float = 20.0, hbr_m: float = 10.0, chunk_samples: int = 240,
            progress: Callable[[float], None] | None = None) -> ScreeningResult:
     """All close approaches under ``threshold_km`` between ``start`` and ``stop`` (UTC).
 
@@ -207,9 +238,16 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, primaries=None, s
                            threshold_km=threshold_km)
 
 
+@lru_cache(maxsize=64)
+def _julian(t0: np.datetime64) -> tuple[float, float]:
+    jd, fr = julian_date_split(np.array([t0]))
+    return float(jd[0]), float(fr[0])
+
+
 def _state(satrec, t0: np.datetime64, offset_s: float) -> tuple[np.ndarray, np.ndarray] | None:
-    jd, fr = julian_date_split(np.array([t0 + np.timedelta64(round(offset_s * 1e9), "ns")]))
-    err, r, v = satrec.sgp4(float(jd[0]), float(fr[0]))
+    """SGP4 (TEME km, km/s) ``offset_s`` after t0; the day fraction carries 1e-11 s of rounding."""
+    jd, fr = _julian(t0)
+    err, r, v = satrec.sgp4(jd, fr + offset_s / 86400.0)
     if err != 0:
         return None
     return np.asarray(r), np.asarray(v)
@@ -254,21 +292,29 @@ def _minima(sat_i, sat_j, t0, lo: float, hi: float, fine: list[float]) -> list[f
 
 
 def _refine(catalog, candidates, fine_times, t0, span_s, threshold_km, hbr_m, ids, names, primary) -> list[list]:
-    """Exact minima (SGP4, Brent on the range rate) of each candidate pair near its fine times."""
+    """Exact minima (SGP4, Brent on the range rate) of each candidate pair near its fine times, with the
+    assumed-covariance probabilities computed for all of them at once."""
     satrecs = catalog.satrecs
     rows: list[list] = []
+    states: list[np.ndarray] = []
     for i, j, k_first, k_last in _windows(candidates):
         lo = fine_times[max(k_first - 1, 0)]
         hi = fine_times[min(k_last + 1, len(fine_times) - 1)]
         window = fine_times[max(k_first - 1, 0):min(k_last + 1, len(fine_times) - 1) + 1]
         for tca in _minima(satrecs[i], satrecs[j], t0, lo, hi, window):
-            row = _conjunction_row(satrecs, i, j, t0, tca, threshold_km, hbr_m, ids, names, primary)
-            if row is not None:
-                rows.append(row)
+            found = _conjunction_row(satrecs, i, j, t0, tca, threshold_km, ids, names, primary)
+            if found is not None:
+                rows.append(found[0])
+                states.append(found[1])
+    if rows:
+        s = np.array(states) * 1e3  # (N, 4, 3): r1, v1, r2, v2 in m, m/s
+        pc, max_pc = assumed_covariance_probabilities(s[:, 0], s[:, 1], s[:, 2], s[:, 3], hbr_m)
+        for row, p, m in zip(rows, pc, max_pc, strict=True):
+            row[-2], row[-1] = float(m), float(p)
     return rows
 
 
-def _conjunction_row(satrecs, i, j, t0, tca, threshold_km, hbr_m, ids, names, primary) -> list | None:
+def _conjunction_row(satrecs, i, j, t0, tca, threshold_km, ids, names, primary) -> tuple[list, np.ndarray] | None:
     a, b = _state(satrecs[i], t0, tca), _state(satrecs[j], t0, tca)
     if a is None or b is None:
         return None
@@ -281,15 +327,8 @@ def _conjunction_row(satrecs, i, j, t0, tca, threshold_km, hbr_m, ids, names, pr
         i, j, a, b, d = j, i, b, a, -d
     rtn = rtn_to_inertial_matrix(a[0], a[1]).T @ d
     dv = b[1] - a[1]
-    c1 = assumed_covariance_rtn(a[0] * 1e3, a[1] * 1e3)
-    c2 = assumed_covariance_rtn(b[0] * 1e3, b[1] * 1e3)
-    if np.linalg.norm(dv) > 0:
-        plane = encounter_plane(a[0] * 1e3, a[1] * 1e3, c1, b[0] * 1e3, b[1] * 1e3, c2, hbr_m)
-        pc = pc_circle_fast(plane, hbr_m)
-        max_pc, _k = max_pc_scaled(a[0] * 1e3, a[1] * 1e3, c1, b[0] * 1e3, b[1] * 1e3, c2, hbr_m, fast=True)
-    else:
-        pc = max_pc = math.nan
     when = t0 + np.timedelta64(round(tca * 1e9), "ns")
-    return [int(ids[i]), str(names[i]), int(ids[j]), str(names[j]),
-            str(np.datetime_as_string(when.astype("datetime64[ms]"), unit="ms")) + "Z",
-            rng, float(np.linalg.norm(dv)), float(rtn[0]), float(rtn[1]), float(rtn[2]), max_pc, pc]
+    row = [int(ids[i]), str(names[i]), int(ids[j]), str(names[j]),
+           str(np.datetime_as_string(when.astype("datetime64[ms]"), unit="ms")) + "Z",
+           rng, float(np.linalg.norm(dv)), float(rtn[0]), float(rtn[1]), float(rtn[2]), math.nan, math.nan]
+    return row, np.array([a[0], a[1], b[0], b[1]])
