@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 BENCHMARKS = ("propagation", "access", "coverage", "coverage_scale", "design", "catalog", "planning", "service",
-              "load", "cold")
+              "load", "cold", "conjunctions")
 
 
 def main(argv: list[str]) -> int:

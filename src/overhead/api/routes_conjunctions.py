@@ -4,12 +4,27 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from overhead.analysis.conjunctions import assess, read_cdm_text
+from overhead.api.deps import service
+from overhead.api.service import ServiceState, parse_time
 from overhead.errors import MessageError
 
 router = APIRouter(prefix="/api/conjunctions", tags=["conjunctions"])
+
+
+@router.get("", summary="Conjunctions kept in the store (from screening jobs), by TCA")
+def stored(norad_id: int | None = Query(None, ge=0, le=999_999_999), since: str | None = Query(None, max_length=40),
+           min_pc: float | None = Query(None, ge=0.0, le=1.0, allow_inf_nan=False),
+           limit: int = Query(1000, ge=1, le=10_000), state: ServiceState = Depends(service)) -> list[dict]:
+    """Rows with ``tca`` ISO-8601 Z; ``min_pc`` filters on the assumed-covariance Pc."""
+    table = state.store.conjunctions(norad_id=norad_id, since=parse_time(since, name="since") if since else None,
+                                     min_pc=min_pc, limit=limit)
+    for column in ("tca", "epoch_1", "epoch_2", "screened_at"):
+        table[column] = [None if t is None or t != t else t.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+                         for t in table[column]]
+    return table.astype(object).where(table.notna(), None).to_dict("records")
 
 MAX_CDM_BYTES = 1_000_000  # a CDM is a few kB; the service's body limit applies before this
 MAX_MC_SAMPLES = 2_000_000

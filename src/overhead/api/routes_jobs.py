@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from overhead.api.deps import job_owner, service
 from overhead.api.jobs import Job, QueueFullError
 from overhead.api.routes_compute import CSV, SEARCH_STEP_S, _csv, constraints_of, targets_of
-from overhead.api.schemas import CoverageRequest, Grid, JobOut, PlanRequest
+from overhead.api.schemas import CoverageRequest, Grid, JobOut, PlanRequest, ScreeningRequest
 from overhead.api.service import ServiceState, parse_span
 from overhead.errors import OverheadError, WorkTooLargeError
 
@@ -107,6 +107,37 @@ def _plan(satellites, body: PlanRequest, t0, t1, job: Job):
                      stereo=np.array([r.stereo for r in body.requests]), on_stage=stage)
 
 
+@router.post("/conjunctions", response_model=JobOut, status_code=202,
+             summary="Start a screening for close approaches (kept in the store)")
+def start_screening(body: ScreeningRequest, state: ServiceState = Depends(service),
+                    owner: str = Depends(job_owner)) -> dict:
+    from overhead.analysis.conjunctions.screening import screen
+
+    satellites = state.satellites(body.ids, body.group, body.design)
+    t0, t1 = parse_span(body.start, body.stop, state.default_time()[0], max_days=14)
+    span_s = (t1 - t0) / np.timedelta64(1, "s")
+    # the work: SGP4 at 60 s for every object, and a spatial hash every 20 s
+    state.check_work(len(satellites), span_s / 20.0, 1, job=True, reduce="the span or the satellites")
+
+    def work(job: Job):
+        job.message = f"screening {len(satellites):,} objects"
+
+        def progress(fraction: float) -> None:
+            job.progress = fraction
+            if job.cancel.is_set():
+                raise OverheadError("cancelled")
+
+        result = screen(satellites, t0, t1, threshold_km=body.threshold_km, primaries=body.primaries,
+                        hbr_m=body.hbr_m, progress=progress)
+        if body.design is None:
+            epochs = dict(zip((int(n) for n in satellites.norad_ids), satellites.epochs, strict=True))
+            state.store.save_conjunctions(result.conjunctions, t0, t1, norad_ids=body.primaries, epochs=epochs)
+        job.message = f"{len(result.conjunctions):,} conjunctions under {body.threshold_km:g} km"
+        return result
+
+    return _submit(state, "conjunctions", body, work, owner)
+
+
 @router.get("", response_model=list[JobOut], summary="Your jobs (those created with your token or key)")
 def list_jobs(state: ServiceState = Depends(service), owner: str = Depends(job_owner)) -> list[dict]:
     return [job.summary() for job in state.jobs.list(owner)]
@@ -136,6 +167,13 @@ def job_result(job_id: str, format: Literal["json", "geojson", "csv"] = "json",
                                  f"poll GET /api/jobs/{job_id} until its state is done")
     if job.kind == "coverage":
         return _coverage_result(job.result["result"], job.result["grid"], format)
+    if job.kind == "conjunctions":
+        table = job.result.conjunctions
+        if format == "csv":
+            return _csv(table, "conjunctions.csv")
+        if format == "geojson":
+            raise HTTPException(422, "conjunctions have no GeoJSON form: ask for json or csv")
+        return table.astype(object).where(table.notna(), None).to_dict("records")
     return _plan_result(job.result, format)
 
 

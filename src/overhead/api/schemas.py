@@ -92,6 +92,19 @@ class CoverageRequest(Satellites):
     constraints: Constraints = Constraints()
 
 
+class ScreeningRequest(Satellites):
+    """Screen the satellites (default: every active object) for close approaches; primaries against all when
+    given. The conjunctions found are kept in the catalogue store."""
+
+    start: str = iso_time()
+    stop: str = iso_time()
+    threshold_km: float = Field(5.0, gt=0.0, le=50.0, allow_inf_nan=False, description="report approaches closer "
+                                                                                       "than this, km")
+    primaries: list[Annotated[int, Field(ge=0, le=999_999_999)]] | None = Field(None, max_length=1_000)
+    hbr_m: float = Field(10.0, gt=0.0, le=1000.0, allow_inf_nan=False,
+                         description="combined hard-body radius of the probabilities, m")
+
+
 class Request(Place):
     """An imaging request: a place and its value."""
 

@@ -114,3 +114,28 @@ class Change(Base):
     time: Mapped[datetime] = mapped_column(DateTime)
     detail: Mapped[str] = mapped_column(Text, default="")
     confidence: Mapped[float] = mapped_column(Float, default=1.0)
+
+
+class ConjunctionRow(Base):
+    """A close approach found by screening: one row per pair and TCA, with the epochs of the element sets used.
+
+    A later screening of the same span and objects replaces the rows it covers (new elements, new answers)."""
+
+    __tablename__ = "conjunctions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    norad_id_1: Mapped[int] = mapped_column(Integer, index=True)
+    name_1: Mapped[str] = mapped_column(String(64), default="")
+    norad_id_2: Mapped[int] = mapped_column(Integer, index=True)
+    name_2: Mapped[str] = mapped_column(String(64), default="")
+    tca: Mapped[datetime] = mapped_column(DateTime, index=True)
+    min_range_km: Mapped[float] = mapped_column(Float)
+    relative_speed_km_s: Mapped[float] = mapped_column(Float)
+    radial_km: Mapped[float] = mapped_column(Float)
+    in_track_km: Mapped[float] = mapped_column(Float)
+    cross_track_km: Mapped[float] = mapped_column(Float)
+    max_pc: Mapped[float | None] = mapped_column(Float, nullable=True)
+    assumed_cov_pc: Mapped[float | None] = mapped_column(Float, nullable=True, index=True)
+    epoch_1: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    epoch_2: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    screened_at: Mapped[datetime] = mapped_column(DateTime)

@@ -33,6 +33,7 @@ from overhead.catalog.changes import naive_utc as _naive
 from overhead.catalog.models import (
     OBJECT_STATE,
     Change,
+    ConjunctionRow,
     ElementSet,
     Ingest,
     ObjectRevision,
@@ -346,6 +347,47 @@ class CatalogStore:
         table["too_old"] = table.expected_error_km > accuracy_km
         return table.drop(columns="mean_motion_rev_per_day").sort_values("age_days", ascending=False,
                                                                          ignore_index=True)
+
+    # ------------------------------------------------------------------------------------- conjunctions
+    def save_conjunctions(self, table: pd.DataFrame, start, stop, *, norad_ids=None, epochs=None) -> int:
+        """Keep a screening's conjunctions: they replace the stored ones of the same span whose objects were
+        screened (``norad_ids``: the primaries, or None for all-on-all). ``epochs``: NORAD id → element epoch."""
+        t0, t1 = _naive(start), _naive(stop)
+        now = _naive(_utc_now())
+        epochs = epochs or {}
+        rows = [{"norad_id_1": int(r.norad_id_1), "name_1": str(r.name_1), "norad_id_2": int(r.norad_id_2),
+                 "name_2": str(r.name_2), "tca": _naive(r.tca), "min_range_km": float(r.min_range_km),
+                 "relative_speed_km_s": float(r.relative_speed_km_s), "radial_km": float(r.radial_km),
+                 "in_track_km": float(r.in_track_km), "cross_track_km": float(r.cross_track_km),
+                 "max_pc": None if pd.isna(r.max_pc) else float(r.max_pc),
+                 "assumed_cov_pc": None if pd.isna(r.assumed_cov_pc) else float(r.assumed_cov_pc),
+                 "epoch_1": epochs.get(int(r.norad_id_1)), "epoch_2": epochs.get(int(r.norad_id_2)),
+                 "screened_at": now} for r in table.itertuples()]
+        with self.engine.begin() as connection:
+            old = delete(ConjunctionRow).where(ConjunctionRow.tca >= t0, ConjunctionRow.tca <= t1)
+            if norad_ids is not None:
+                ids = [int(n) for n in norad_ids]
+                old = old.where(ConjunctionRow.norad_id_1.in_(ids) | ConjunctionRow.norad_id_2.in_(ids))
+            connection.execute(old)
+            if rows:
+                connection.execute(insert(ConjunctionRow), rows)
+        return len(rows)
+
+    def conjunctions(self, *, norad_id: int | None = None, since=None, min_pc: float | None = None,
+                     limit: int = 10_000) -> pd.DataFrame:
+        """Stored conjunctions by TCA: of one object, with TCA after ``since``, assumed-covariance Pc ≥ min_pc."""
+        columns = [c for c in ConjunctionRow.__table__.columns if c.name != "id"]
+        query = select(*columns)
+        if norad_id is not None:
+            query = query.where((ConjunctionRow.norad_id_1 == int(norad_id)) |
+                                (ConjunctionRow.norad_id_2 == int(norad_id)))
+        if since is not None:
+            query = query.where(ConjunctionRow.tca > _naive(since))
+        if min_pc is not None:
+            query = query.where(ConjunctionRow.assumed_cov_pc >= float(min_pc))
+        with self.engine.connect() as connection:
+            rows = connection.execute(query.order_by(ConjunctionRow.tca).limit(int(limit))).mappings().all()
+        return pd.DataFrame(rows, columns=[c.name for c in columns])
 
     def latest_catalog(self, *, status: str | None = "active") -> Catalog:
         """The newest element set of every object (``status`` active by default) as a Catalog."""

@@ -13,13 +13,17 @@ Method (no approach can be missed):
 4. Each surviving pair's minimum near that time is estimated by linear relative motion; those possibly under the
    threshold are refined by Brent's method on the range rate with SGP4 itself (TCA to well under 1 ms).
 
-Objects whose SGP4 fails at a time (decayed, bad elements) are skipped at that time only.
+Objects whose SGP4 fails at a time (decayed, bad elements) are skipped at that time only. A conjunction is a
+minimum of the range inside the span: pairs already closing at its start or still closing at its end, and pairs
+that never separate (docked vehicles sharing one element set), have no time of closest approach in it.
 """
 
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -150,12 +154,13 @@ def _hermite(p0, v0, p1, v1, h: float, s: np.ndarray):
 
 
 def screen(catalog, start, stop, *, threshold_km: float = 5.0, primaries=None, sample_step_s: float = 60.0,
-           grid_step_s: float = 20.0, hbr_m: float = 10.0, chunk_samples: int = 240,
+           grid_step_s: float = 20.0, hbr_m: float = 10.0, chunk_samples: int = 240, workers: int | None = None,
            progress: Callable[[float], None] | None = None) -> ScreeningResult:
     """All close approaches under ``threshold_km`` between ``start`` and ``stop`` (UTC).
 
     ``primaries``: NORAD ids screened against everything (default: all against all). ``hbr_m``: the hard-body
-    radius of the assumed-covariance probabilities (SOCRATES' 100/300/100 m RTN sigmas per object).
+    radius of the assumed-covariance probabilities (SOCRATES' 100/300/100 m RTN sigmas per object). ``workers``:
+    threads for the spatial hash (default: every core; the compiled kernel releases the GIL).
     """
     t0, t1 = to_datetime64(start), to_datetime64(stop)
     span_s = (t1 - t0) / np.timedelta64(1, "s")
@@ -187,48 +192,52 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, primaries=None, s
     fine_times: list[float] = []
     accel_km_s2 = 3 * 398600.4418 * 2000 / 6500**3  # differential gravity bound, R ≤ 2,000 km, r ≥ 6,500 km
 
-    def check(p: np.ndarray, w: np.ndarray, when: float, step: float, v_max: float) -> None:
-        """Record the pairs that may pass under the threshold within one fine step of ``when``."""
+    def find(p: np.ndarray, w: np.ndarray, step: float, v_max: float) -> tuple[np.ndarray, np.ndarray]:
+        """The pairs that may pass under the threshold within one fine step of this time (releases the GIL)."""
         half = 0.5 * step
         margin = INTERPOLATION_MARGIN_KM + 0.5 * accel_km_s2 * half**2
         ok = np.isfinite(p).all(axis=1)
         i_idx, j_idx = _pairs_within(p, w, ok, threshold_km + 2 * v_max * half + margin, primary, threshold_km,
                                      half, margin)
         if i_idx.size:
-            k = len(fine_times)
             dp = p[j_idx] - p[i_idx]
             dv = w[j_idx] - w[i_idx]
             dv2 = np.maximum(np.einsum("ij,ij->i", dv, dv), 1e-30)
             t_lin = np.clip(-np.einsum("ij,ij->i", dp, dv) / dv2, -step, step)
             miss_lin = np.linalg.norm(dp + t_lin[:, None] * dv, axis=1)
             keep = miss_lin <= threshold_km + INTERPOLATION_MARGIN_KM + 0.5 * accel_km_s2 * step**2
-            for i, j in zip(i_idx[keep], j_idx[keep], strict=True):
-                candidates.add((int(i), int(j), k))
-        fine_times.append(when)
+            i_idx, j_idx = i_idx[keep], j_idx[keep]
+        return i_idx, j_idx
 
     step = sample_step_s / sub
     v_max = 0.0
-    for chunk_start in range(0, n_samples - 1, chunk_samples):
-        idx = np.arange(chunk_start, min(chunk_start + chunk_samples, n_samples - 1) + 1)
-        times = t0 + (sample_offsets[idx] * 1e9).astype("timedelta64[ns]")
-        jd, fr = julian_date_split(times)
-        err, r, v = array.sgp4(jd, fr)  # (n, t, 3) TEME km, km/s
-        r[err != 0] = np.nan
-        v[err != 0] = np.nan
-        speed = np.linalg.norm(v, axis=2)
-        v_max = float(np.nanmax(speed)) if np.isfinite(speed).any() else 0.0
-        for a in range(len(idx) - 1):
-            h = sample_offsets[idx[a + 1]] - sample_offsets[idx[a]]
-            if h <= 0:
-                continue
-            step = h / sub
-            pos, vel = _hermite(r[:, a], v[:, a], r[:, a + 1], v[:, a + 1], h, fractions)
-            for s in range(sub):
-                check(pos[s], vel[s], sample_offsets[idx[a]] + s * step, step, v_max)
-        if idx[-1] == n_samples - 1:  # the span's last time is checked too: it bounds the last interval
-            check(r[:, -1], v[:, -1], span_s, step, v_max)
-        if progress is not None:
-            progress(min(1.0, (chunk_start + chunk_samples) / max(n_samples - 1, 1)))
+    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
+        for chunk_start in range(0, n_samples - 1, chunk_samples):
+            idx = np.arange(chunk_start, min(chunk_start + chunk_samples, n_samples - 1) + 1)
+            times = t0 + (sample_offsets[idx] * 1e9).astype("timedelta64[ns]")
+            jd, fr = julian_date_split(times)
+            err, r, v = array.sgp4(jd, fr)  # (n, t, 3) TEME km, km/s
+            r[err != 0] = np.nan
+            v[err != 0] = np.nan
+            speed = np.linalg.norm(v, axis=2)
+            v_max = float(np.nanmax(speed)) if np.isfinite(speed).any() else 0.0
+            jobs: list[tuple[np.ndarray, np.ndarray, float, float]] = []
+            for a in range(len(idx) - 1):
+                h = sample_offsets[idx[a + 1]] - sample_offsets[idx[a]]
+                if h <= 0:
+                    continue
+                step = h / sub
+                pos, vel = _hermite(r[:, a], v[:, a], r[:, a + 1], v[:, a + 1], h, fractions)
+                jobs += [(pos[s], vel[s], sample_offsets[idx[a]] + s * step, step) for s in range(sub)]
+            if idx[-1] == n_samples - 1:  # the span's last time is checked too: it bounds the last interval
+                jobs.append((r[:, -1], v[:, -1], span_s, step))
+            for (_p, _w, when, _step), (i_idx, j_idx) in zip(
+                    jobs, pool.map(lambda job, v_max=v_max: find(job[0], job[1], job[3], v_max), jobs), strict=True):
+                k = len(fine_times)
+                candidates.update((int(i), int(j), k) for i, j in zip(i_idx, j_idx, strict=True))
+                fine_times.append(when)
+            if progress is not None:
+                progress(min(1.0, (chunk_start + chunk_samples) / max(n_samples - 1, 1)))
     rows = _refine(catalog, candidates, fine_times, t0, span_s, threshold_km, hbr_m, ids, names, primary)
     table = pd.DataFrame(rows, columns=SCREEN_COLUMNS)
     if len(table):
@@ -283,11 +292,6 @@ def _minima(sat_i, sat_j, t0, lo: float, hi: float, fine: list[float]) -> list[f
                                   strict=False):
         if math.isfinite(fa) and math.isfinite(fb) and fa < 0 <= fb:
             out.append(optimize.brentq(range_rate, ta, tb, xtol=1e-5, rtol=1e-14, maxiter=100))
-    # an approach still closing at the span's start or end has its minimum there
-    if rates and math.isfinite(rates[0]) and rates[0] >= 0 and points[0] == 0.0:
-        out.append(0.0)
-    if rates and math.isfinite(rates[-1]) and rates[-1] < 0 and points[-1] == fine[-1]:
-        out.append(points[-1])
     return out
 
 
