@@ -152,3 +152,53 @@ def test_api_pc_of_a_posted_cdm_equals_caras(tmp_path):
         assert abs(answer.json()["pc2d"] / float(case["Pc2D"]) - 1) < 1e-6
         bad = client.post("/api/conjunctions/pc", content=b"CCSDS_CDM_VERS = 1.0\nTCA = <script>\n")
         assert bad.status_code == 422 and "OBJECT" in bad.json()["detail"] and "<script>" not in bad.text
+
+
+def test_screening_job_keeps_its_conjunctions_in_the_store(tmp_path):
+    """The job's answer equals a direct screening of the same elements, and GET /api/conjunctions serves it."""
+    import time
+    import warnings
+
+    from overhead.api import ServiceSettings, create_app
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    app = create_app(ServiceSettings(db_url=f"sqlite:///{tmp_path / 'c.sqlite'}", token="t", scheduler="none"))
+    auth = {"Authorization": "Bearer t"}
+    body = {"group": "stations", "start": "2026-05-30T00:00:00Z", "stop": "2026-05-30T06:00:00Z",
+            "threshold_km": 50.0}
+    with TestClient(app) as client:
+        assert client.post("/api/jobs/conjunctions", json=body).status_code == 401  # jobs need a token
+        created = client.post("/api/jobs/conjunctions", json=body, headers=auth)
+        assert created.status_code == 202, created.text
+        for _ in range(300):
+            job = client.get(f"/api/jobs/{created.json()['id']}", headers=auth).json()
+            if job["state"] in ("done", "failed"):
+                break
+            time.sleep(0.2)
+        assert job["state"] == "done", job
+        rows = client.get(f"/api/jobs/{job['id']}/result", headers=auth).json()
+        stored = client.get("/api/conjunctions").json()
+        catalog = app.state.service.satellites(None, "stations", None)
+    direct = screen(catalog, "2026-05-30T00:00:00Z", "2026-05-30T06:00:00Z", threshold_km=50.0).conjunctions
+    assert list(direct.tca) == [r["tca"] for r in rows]
+    assert len(stored) == len(rows) and len(rows) > 0
+    assert [r["tca"] for r in stored] == [r["tca"] for r in rows]
+    assert all(r["epoch_1"] and r["epoch_2"] for r in stored)
+
+
+def test_a_new_screening_replaces_the_stored_conjunctions_of_its_span(tmp_path):
+    from overhead.catalog.store import CatalogStore
+
+    store = CatalogStore(f"sqlite:///{tmp_path / 's.sqlite'}")
+    row = {"norad_id_1": 1, "name_1": "A", "norad_id_2": 2, "name_2": "B", "tca": "2026-05-30T01:00:00.000Z",
+           "min_range_km": 1.0, "relative_speed_km_s": 10.0, "radial_km": 0.1, "in_track_km": 0.2,
+           "cross_track_km": 0.9, "max_pc": 1e-5, "assumed_cov_pc": 1e-7}
+    store.save_conjunctions(pd.DataFrame([row]), "2026-05-30T00:00:00Z", "2026-05-30T06:00:00Z")
+    moved = row | {"tca": "2026-05-30T01:00:02.500Z", "min_range_km": 0.8}
+    store.save_conjunctions(pd.DataFrame([moved]), "2026-05-30T00:00:00Z", "2026-05-30T06:00:00Z")
+    kept = store.conjunctions(norad_id=2)
+    assert len(kept) == 1 and kept.min_range_km[0] == 0.8
+    assert len(store.conjunctions(min_pc=1e-6)) == 0

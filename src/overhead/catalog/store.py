@@ -354,7 +354,7 @@ class CatalogStore:
         screened (``norad_ids``: the primaries, or None for all-on-all). ``epochs``: NORAD id → element epoch."""
         t0, t1 = _naive(start), _naive(stop)
         now = _naive(_utc_now())
-        epochs = epochs or {}
+        epochs = {int(k): _naive(v) for k, v in (epochs or {}).items()}
         rows = [{"norad_id_1": int(r.norad_id_1), "name_1": str(r.name_1), "norad_id_2": int(r.norad_id_2),
                  "name_2": str(r.name_2), "tca": _naive(r.tca), "min_range_km": float(r.min_range_km),
                  "relative_speed_km_s": float(r.relative_speed_km_s), "radial_km": float(r.radial_km),

@@ -188,7 +188,12 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, primaries=None, s
     sample_offsets = np.minimum(np.arange(n_samples) * sample_step_s, span_s)
     sub = max(1, round(sample_step_s / grid_step_s))
     fractions = np.arange(sub) / sub
-    candidates: set[tuple[int, int, int]] = set()  # (i, j, fine-time index)
+    # candidate windows: a pair's consecutive fine times; closed windows are refined after each chunk, so that
+    # memory holds one chunk's candidates, not the span's
+    open_windows: dict[tuple[int, int], list[int]] = {}
+    closed: list[tuple[int, int, int, int]] = []
+    rows: list[list] = []
+    refined = 0
     fine_times: list[float] = []
     accel_km_s2 = 3 * 398600.4418 * 2000 / 6500**3  # differential gravity bound, R ≤ 2,000 km, r ≥ 6,500 km
 
@@ -234,16 +239,32 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, primaries=None, s
             for (_p, _w, when, _step), (i_idx, j_idx) in zip(
                     jobs, pool.map(lambda job, v_max=v_max: find(job[0], job[1], job[3], v_max), jobs), strict=True):
                 k = len(fine_times)
-                candidates.update((int(i), int(j), k) for i, j in zip(i_idx, j_idx, strict=True))
+                for i, j in zip(i_idx.tolist(), j_idx.tolist(), strict=True):
+                    window = open_windows.get((i, j))
+                    if window is not None and k <= window[1] + 2:
+                        window[1] = k
+                    else:
+                        if window is not None:
+                            closed.append((i, j, window[0], window[1]))
+                        open_windows[(i, j)] = [k, k]
                 fine_times.append(when)
+            last = len(fine_times) - 1
+            for key in [key for key, w in open_windows.items() if w[1] < last - 2]:
+                w = open_windows.pop(key)
+                closed.append((key[0], key[1], w[0], w[1]))
+            rows += _refine(catalog, closed, fine_times, t0, hbr_m, threshold_km, ids, names, primary)
+            refined += len(closed)
+            closed = []
             if progress is not None:
                 progress(min(1.0, (chunk_start + chunk_samples) / max(n_samples - 1, 1)))
-    rows = _refine(catalog, candidates, fine_times, t0, span_s, threshold_km, hbr_m, ids, names, primary)
+    closed = [(i, j, w[0], w[1]) for (i, j), w in open_windows.items()]
+    rows += _refine(catalog, closed, fine_times, t0, hbr_m, threshold_km, ids, names, primary)
+    refined += len(closed)
     table = pd.DataFrame(rows, columns=SCREEN_COLUMNS)
     if len(table):
         table = table.sort_values(["tca", "norad_id_1", "norad_id_2"]).drop_duplicates(
             ["norad_id_1", "norad_id_2", "tca"]).reset_index(drop=True)
-    return ScreeningResult(conjunctions=table, objects=n, candidates_refined=len(candidates), span=(t0, t1),
+    return ScreeningResult(conjunctions=table, objects=n, candidates_refined=refined, span=(t0, t1),
                            threshold_km=threshold_km)
 
 
@@ -260,17 +281,6 @@ def _state(satrec, t0: np.datetime64, offset_s: float) -> tuple[np.ndarray, np.n
     if err != 0:
         return None
     return np.asarray(r), np.asarray(v)
-
-
-def _windows(candidates: set[tuple[int, int, int]]) -> list[tuple[int, int, int, int]]:
-    """Candidates of one pair at consecutive fine times merged: (i, j, first k, last k)."""
-    out: list[tuple[int, int, int, int]] = []
-    for i, j, k in sorted(candidates):
-        if out and out[-1][0] == i and out[-1][1] == j and k <= out[-1][3] + 2:
-            out[-1] = (i, j, out[-1][2], k)
-        else:
-            out.append((i, j, k, k))
-    return out
 
 
 def _minima(sat_i, sat_j, t0, lo: float, hi: float, fine: list[float]) -> list[float]:
@@ -295,13 +305,13 @@ def _minima(sat_i, sat_j, t0, lo: float, hi: float, fine: list[float]) -> list[f
     return out
 
 
-def _refine(catalog, candidates, fine_times, t0, span_s, threshold_km, hbr_m, ids, names, primary) -> list[list]:
+def _refine(catalog, windows, fine_times, t0, hbr_m, threshold_km, ids, names, primary) -> list[list]:
     """Exact minima (SGP4, Brent on the range rate) of each candidate pair near its fine times, with the
     assumed-covariance probabilities computed for all of them at once."""
     satrecs = catalog.satrecs
     rows: list[list] = []
     states: list[np.ndarray] = []
-    for i, j, k_first, k_last in _windows(candidates):
+    for i, j, k_first, k_last in sorted(windows):
         lo = fine_times[max(k_first - 1, 0)]
         hi = fine_times[min(k_last + 1, len(fine_times) - 1)]
         window = fine_times[max(k_first - 1, 0):min(k_last + 1, len(fine_times) - 1) + 1]
