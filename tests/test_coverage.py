@@ -164,3 +164,53 @@ def test_several_sensors_cover_the_union_of_their_windows():
     np.testing.assert_allclose(both.stats.covered_s, alone.stats.covered_s, atol=1e-6)
     narrow_only = coverage(design, grid, *DAY, narrow, scheduler="none")
     np.testing.assert_array_equal(both.stats.accesses, alone.stats.accesses + narrow_only.stats.accesses)
+
+
+def _sampled_gaps(seen: np.ndarray) -> list[list[int]]:
+    """Per point, the lengths (s) of every run of unseen seconds of a 1 s visibility table, ends included."""
+    out = []
+    for column in seen.T:
+        change = np.flatnonzero(np.diff(np.r_[1, column.astype(int), 1]))
+        starts, ends = change[::2], change[1::2]  # unseen runs: from a 1→0 change to the next 0→1
+        out.append([int(b - a) for a, b in zip(starts, ends, strict=True) if b > a])
+    return out
+
+
+def test_whole_interval_gaps_match_brute_force_sampling_and_never_grow_with_satellites():
+    """max/mean_gap_s against gaps counted second by second from the design's positions and the
+    sensor geometry written here; a fully covered point has no gap; one more satellite never lengthens them."""
+    design = walker(6, 2, 1, inclination_deg=60.0, altitude_km=650.0, epoch=EPOCH)
+    grid = AnalysisGrid.fibonacci(80)
+    constraints = AccessConstraints(sensor=NadirCone(35.0))
+    result = coverage(design, grid, *DAY, constraints, scheduler="none")
+    times = np.datetime64("2026-01-01T00:00:00", "ns") + np.arange(0, 86_401) * np.timedelta64(1, "s")
+    ds = design.propagate(times, frame="itrf")
+    r = np.stack([ds.x_km.values, ds.y_km.values, ds.z_km.values], -1)
+    targets = grid.to_targets()
+    per_satellite = np.zeros((r.shape[0], times.size, len(grid)), dtype=bool)
+    for i in range(r.shape[0]):
+        look = targets.itrf_km[None] - r[i][:, None]
+        cos_off = np.einsum("tjk,tk->tj", look, -r[i]) / np.linalg.norm(look, axis=-1) / np.linalg.norm(
+            r[i], axis=-1)[:, None]
+        above = np.einsum("tjk,jk->tj", -look, targets.up_unit()) > 0
+        per_satellite[i] = (np.degrees(np.arccos(np.clip(cos_off, -1, 1))) <= 35.0) & above
+    gaps = _sampled_gaps(per_satellite.any(axis=0))
+    stats = result.stats
+    for k, point_gaps in enumerate(gaps):
+        expected_max = max(point_gaps) if point_gaps else 0.0
+        assert abs(stats.max_gap_s.values[k] - expected_max) <= 2.0, k  # each end of a gap within 1 s
+        if point_gaps:
+            assert abs(stats.mean_gap_s.values[k] - np.mean(point_gaps)) <= 2.0
+    assert stats.observed.values.all() == all(per_satellite.any(axis=0).any(axis=0))
+    # the edge gaps count: the largest whole-interval gap is at least the largest gap between accesses
+    assert (stats.max_gap_s.values >= np.nan_to_num(stats.max_revisit_s.values) - 1e-6).all()
+    fewer = coverage(design[:5], grid, *DAY, constraints, scheduler="none").stats
+    assert (stats.max_gap_s.values <= fewer.max_gap_s.values + 1e-6).all()
+
+
+def test_gap_conventions_of_hand_made_windows():
+    # point 0 covered throughout; point 1 never seen; point 2 seen once in the middle; T = 100 s
+    stats = revisit_stats(np.array([0, 2]), np.array([0.0, 40.0]), np.array([100.0, 50.0]), 3, 100.0)
+    assert stats["max_gap_s"].tolist() == [0.0, 100.0, 50.0]
+    assert stats["mean_gap_s"].tolist() == [0.0, 100.0, 45.0]
+    assert np.isnan(stats["max_revisit_s"]).all()  # no gap between accesses anywhere

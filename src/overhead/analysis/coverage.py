@@ -18,7 +18,7 @@ import xarray as xr
 from rich.progress import Progress
 
 from overhead.analysis.access import WindowIntervals, access_intervals
-from overhead.analysis.revisit import EDGE_CONVENTION, FIGURES_OF_MERIT, revisit_stats, summarise
+from overhead.analysis.revisit import EDGE_CONVENTION, FIGURE_DEFINITIONS, FIGURES_OF_MERIT, revisit_stats, summarise
 from overhead.errors import OverheadError
 from overhead.geometry.grids import AnalysisGrid
 from overhead.geometry.sensors import AccessConstraints
@@ -48,7 +48,9 @@ class CoverageResult:
             f"time covered: {float(s.global_percent_covered):.2f} % (area-weighted mean)",
             f"mean revisit: {float(s.global_mean_revisit_s) / hours:.2f} h; max revisit "
             f"{float(s.global_max_revisit_s) / hours:.2f} h; "
-            f"95th percentile {float(s.global_p95_revisit_s) / hours:.2f} h",
+            f"95th percentile {float(s.global_p95_revisit_s) / hours:.2f} h (gaps between accesses)",
+            f"max gap over the whole interval (edges included): {float(s.global_max_gap_s) / hours:.2f} h "
+            "(area-weighted mean)",
             f"mean response time: {float(s.global_mean_response_s) / hours:.2f} h; time to first access "
             f"{float(s.global_first_access_s) / hours:.2f} h",
         ])
@@ -260,7 +262,9 @@ def _result(windows: pd.DataFrame, grid: AnalysisGrid, t0, t1, n_satellites: int
 def _package(values: dict, windows: pd.DataFrame, grid: AnalysisGrid, t0, t1, n_satellites: int) -> CoverageResult:
     units = {"accesses": "1", "percent_covered": "%"}
     stats = xr.Dataset(
-        {name: ("point", values[name], {"units": units.get(name, "s")}) for name in FIGURES_OF_MERIT},
+        {name: ("point", values[name], {"units": units.get(name, "s"), "long_name": FIGURE_DEFINITIONS[name]})
+         for name in FIGURES_OF_MERIT}
+        | {"observed": ("point", values["accesses"] > 0, {"long_name": "seen at least once (False: never observed)"})},
         coords={"point": np.arange(len(grid)), "id": ("point", grid.ids.astype(str)),
                 "lat_deg": ("point", grid.lat_deg), "lon_deg": ("point", grid.lon_deg),
                 "area_km2": ("point", grid.area_km2)},

@@ -18,7 +18,7 @@ Example spec::
       - sso: {planes: [1, 2], per_plane: [1, 2, 4], altitude_km: [700], ltan_h: [10.5], plane_spread_h: [3]}
       - repeat: {revolutions: [233], repeat_days: [16], per_plane: [1, 2], ltan_h: [10.0]}
     requirement:
-      - {metric: max_revisit_s, percentile_area: 95, max: 43200}
+      - {every_h: 12, percentile_area: 95}   # max_gap_s <= 12 h: the gaps at both ends count
     cost: {per_satellite: 1.0, per_plane: 0.5}
 """
 
@@ -74,6 +74,27 @@ class Requirement:
     @property
     def column(self) -> str:
         return f"{self.metric}_p{self.percentile_area:g}"
+
+    @classmethod
+    def from_mapping(cls, data: dict) -> Requirement:
+        """A requirement of a spec: ``{metric, max, percentile_area}``, or "at least once every T" as
+        ``{every_h: 24, percentile_area: 95}`` (or ``every_s``), which is ``max_gap_s <= T``: the longest gap
+        over the whole interval, the gaps before the first and after the last access included."""
+        data = dict(data)
+        every = [k for k in ("every_h", "every_s") if k in data]
+        if every:
+            if "metric" in data or "max" in data or len(every) > 1:
+                raise OverheadError(f"requirement {data}: give either every_h / every_s, or metric and max")
+            value = float(data.pop(every[0]))
+            seconds = value * 3600.0 if every[0] == "every_h" else value
+            if not seconds > 0:
+                raise OverheadError(f"requirement {every[0]} must be positive, not {value}")
+            return cls(metric="max_gap_s", max=seconds, **data)
+        unknown = set(data) - {"metric", "max", "percentile_area"}
+        if unknown or "metric" not in data or "max" not in data:
+            raise OverheadError(f"requirement {data}: needs metric and max (and optionally percentile_area), or "
+                                "every_h; unknown keys: " + ", ".join(sorted(unknown)))
+        return cls(**data)
 
 
 @dataclass
@@ -159,7 +180,7 @@ def load_spec(path_or_dict) -> DesignSpec:
     missing = [k for k in ("where", "start", "days", "designs", "requirement") if k not in data]
     if missing:
         raise OverheadError(f"the sweep spec lacks {', '.join(missing)}")
-    requirement = [Requirement(**r) for r in data["requirement"]]
+    requirement = [Requirement.from_mapping(r) for r in data["requirement"]]
     return DesignSpec(name=str(data.get("name", "sweep")), where=dict(data["where"]),
                       start=to_datetime64(str(data["start"])), days=float(data["days"]),
                       sensor=dict(data.get("sensor", {"half_angle_deg": 30.0})),

@@ -10,7 +10,12 @@ Per point, the windows of all satellites are merged into covered intervals. Conv
   as one gap the length of the analysis: time-averaged gap = Σ gᵢ² / T (the length of the gap a random
   instant falls in, covered instants counting 0), mean response time = Σ gᵢ² / (2T) (the expected wait
   from a random instant to the next access, 0 while covered), where T is the analysis length;
-* **time to first access** is from the analysis start (NaN where never seen).
+* the **gap** statistics ``max_gap_s``, ``p95_gap_s`` and ``mean_gap_s`` count every gap over the whole
+  interval: the one before the first access and the one after the last as well as those between accesses. This
+  is what "at least once every T" means: ``max_gap_s <= T``. A point covered for the whole interval has no gap
+  (0); a point never seen has one gap of the whole interval; adding a satellite never makes them larger;
+* **time to first access** is from the analysis start (NaN where never seen); ``observed`` says whether a point
+  was seen at all, so that "never seen" is its own state and not a NaN.
 """
 
 from __future__ import annotations
@@ -20,14 +25,10 @@ import pandas as pd
 import xarray as xr
 
 from overhead.analysis import _window_kernel
+from overhead.analysis.figures import EDGE_CONVENTION, FIGURE_DEFINITIONS, FIGURES_OF_MERIT
 
-__all__ = ["FIGURES_OF_MERIT", "merge_intervals", "revisit_stats", "summarise"]
+__all__ = ["FIGURES_OF_MERIT", "FIGURE_DEFINITIONS", "merge_intervals", "revisit_stats", "summarise"]
 
-FIGURES_OF_MERIT = ("accesses", "covered_s", "percent_covered", "mean_revisit_s", "max_revisit_s",
-                    "p95_revisit_s", "time_averaged_gap_s", "first_access_s", "mean_response_s")
-EDGE_CONVENTION = ("revisit statistics use gaps between accesses only; time-averaged gap and mean response "
-                   "time include the gaps from the analysis start to the first access and from the last access "
-                   "to the stop; a point never seen has one gap of the whole analysis")
 
 
 def merge_intervals(point: np.ndarray, start_s: np.ndarray, end_s: np.ndarray):
@@ -64,6 +65,14 @@ def revisit_stats(point: np.ndarray, start_s: np.ndarray, end_s: np.ndarray, n_p
     lead = np.where(np.isnan(first), duration_s, np.maximum(first, 0.0))
     tail = np.where(np.isnan(last), 0.0, np.maximum(duration_s - last, 0.0))
     squares = np.bincount(gap_point, weights=gaps**2, minlength=n_points) + lead**2 + tail**2
+    everything = np.arange(n_points)
+    all_points = np.concatenate([gap_point, everything, everything])
+    all_gaps = np.concatenate([gaps, lead, tail])
+    kept = all_gaps > 0  # touching intervals and covered edges leave no gap
+    whole = pd.DataFrame({"point": all_points[kept], "gap": all_gaps[kept]}).groupby("point")["gap"]
+    max_gap = whole.max().reindex(range(n_points), fill_value=0.0).to_numpy()
+    p95_gap = whole.quantile(0.95).reindex(range(n_points), fill_value=0.0).to_numpy()
+    mean_gap = whole.mean().reindex(range(n_points), fill_value=0.0).to_numpy()
     return {
         "accesses": accesses,
         "covered_s": covered,
@@ -71,6 +80,9 @@ def revisit_stats(point: np.ndarray, start_s: np.ndarray, end_s: np.ndarray, n_p
         "mean_revisit_s": mean_revisit,
         "max_revisit_s": max_revisit,
         "p95_revisit_s": p95_revisit,
+        "max_gap_s": max_gap,
+        "p95_gap_s": p95_gap,
+        "mean_gap_s": mean_gap,
         "time_averaged_gap_s": squares / duration_s,
         "first_access_s": first,
         "mean_response_s": squares / (2.0 * duration_s),

@@ -49,6 +49,12 @@ def add_parsers(sub, *, time_help: str, option, output_option, elements, ids_typ
     output_option(c, "conjunctions.csv or .parquet (then only one line is printed)")
     c.add_argument("--cdm-dir", metavar="DIR", help="also write one CDM (KVN, ITRF states, SOCRATES' assumed "
                                                     "covariance) per conjunction into this folder")
+    c.add_argument("--save", action="store_true",
+                   help="keep the conjunctions in the catalogue store (they replace those of the same span and "
+                        "objects; served by GET /api/conjunctions)")
+    c.add_argument("--db", default=None, metavar="URL",
+                   help="catalogue store for --save: sqlite:///PATH or postgresql+psycopg://… (default: SQLite in "
+                        "the user's data folder, or $OVERHEAD_DB)")
     c.set_defaults(func=cmd_conjunctions)
 
 
@@ -116,6 +122,12 @@ def _screen(args) -> None:
         result = screen(catalog, start, stop, threshold_km=args.threshold_km, primaries=args.primaries,
                         hbr_m=args.hbr_m, progress=lambda f: bar.update(task, completed=f))
     table = result.conjunctions
+    if args.save:
+        from overhead.catalog.store import CatalogStore
+
+        epochs = dict(zip((int(n) for n in catalog.norad_ids), catalog.epochs, strict=True))
+        kept = CatalogStore(args.db).save_conjunctions(table, start, stop, norad_ids=args.primaries, epochs=epochs)
+        err.print(f"kept {kept:,} conjunctions in the catalogue store")
     if args.cdm_dir:
         written = _write_cdms(catalog, table, Path(args.cdm_dir))
         err.print(f"wrote {written:,} CDMs to {args.cdm_dir}")
