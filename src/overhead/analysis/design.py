@@ -273,7 +273,7 @@ def _evaluate_batch(batch: list[tuple[str, dict]], spec: DesignSpec, grid: Analy
 def _key(candidate: dict, spec: DesignSpec) -> str:
     payload = {"candidate": candidate, "where": spec.where, "start": str(spec.start), "days": spec.days,
                "constraints": spec.constraints, "requirement": [r.__dict__ for r in spec.requirement],
-               "cost": spec.cost, "version": 1}
+               "cost": spec.cost, "version": 2}  # 2: gap figures over the whole interval
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
 
