@@ -198,6 +198,17 @@ def cmd_coverage(args) -> None:
         err_console.print(f"map: {path}")
 
 
+def cmd_eclipses(args) -> None:
+    from overhead.analysis.eclipses import eclipses
+    from overhead.orbits.timescales import to_datetime64
+
+    catalog = _load(args.elements, args.ids)
+    start = to_datetime64(args.start) if args.start else catalog.median_epoch()
+    stop = to_datetime64(args.stop) if args.stop else start + np.timedelta64(24, "h")
+    table = eclipses(catalog, start, stop, model=args.model, step_s=args.step)
+    _emit(table, args.output, "eclipses", float_format="%.3f")
+
+
 def cmd_passes(args) -> None:
     from rich.table import Table
 
@@ -771,6 +782,19 @@ def build_parser() -> argparse.ArgumentParser:
     _mask_option(p, 10.0, "the station's elevation mask")
     _output_option(p, "passes.csv or .parquet (then only one line is printed)")
     p.set_defaults(func=cmd_passes)
+
+    p = sub.add_parser("eclipses", help="umbra and penumbra entry and exit of satellites, with the beta angle")
+    _elements(p, optional=True)
+    _ids_option(p)
+    _span_options(p, required=False, start_default=" (default: the elements' median epoch)",
+                  stop_default=" (default: 24 h after the start)")
+    p.add_argument("--model", choices=("conical", "cylindrical", "point"), default="conical",
+                   help="shadow model: conical (umbra and penumbra, default), cylindrical (umbra), point (the Sun's "
+                        "centre behind the Earth)")
+    _option(p, "--step-s", "--step", dest="step", type=float, default=30.0, metavar="S",
+            help="search step, seconds: eclipses shorter than this can be missed (default: 30)")
+    _output_option(p, "eclipses.csv or .parquet")
+    p.set_defaults(func=cmd_eclipses)
 
     _catalog_parsers(sub)
 

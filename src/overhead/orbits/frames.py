@@ -27,6 +27,7 @@ from overhead.orbits.timescales import JD_UNIX_EPOCH, TT_MINUS_TAI_S, tai_minus_
 __all__ = [
     "WGS84_A_KM",
     "WGS84_F",
+    "gcrs_to_itrf_matrices",
     "geodetic_to_itrf",
     "gmst82_rad",
     "itrf_to_gcrs",
@@ -142,14 +143,18 @@ def apply_teme_to_itrf(rot: np.ndarray, theta_dot: np.ndarray, r: np.ndarray,
     return r_itrf, v_rot
 
 
-def itrf_to_gcrs(times, r_itrf_km: np.ndarray, v_itrf_km_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """ITRF states (time, 3) to GCRS (IAU 2006/2000A, CIO based, with polar motion); velocities add ω × r."""
+def gcrs_to_itrf_matrices(times) -> np.ndarray:
+    """Rotation matrices GCRS → ITRF (time, 3, 3): IAU 2006/2000A, CIO based, UT1 and polar motion."""
     t = np.atleast_1d(to_datetime64(times))
     whole, _utc, ut1, tt = _split_dates(t)
     xp, yp = earth_orientation().polar_motion_rad(t)
     x, y, s = erfa.xys06a(whole, tt)
-    gcrs_to_itrs = erfa.pom00(xp, yp, erfa.sp00(whole, tt)) @ _rot3(erfa.era00(whole, ut1)) @ erfa.c2ixys(x, y, s)
-    itrs_to_gcrs = np.swapaxes(gcrs_to_itrs, -1, -2)
+    return erfa.pom00(xp, yp, erfa.sp00(whole, tt)) @ _rot3(erfa.era00(whole, ut1)) @ erfa.c2ixys(x, y, s)
+
+
+def itrf_to_gcrs(times, r_itrf_km: np.ndarray, v_itrf_km_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """ITRF states (time, 3) to GCRS (IAU 2006/2000A, CIO based, with polar motion); velocities add ω × r."""
+    itrs_to_gcrs = np.swapaxes(gcrs_to_itrf_matrices(times), -1, -2)
     r = np.asarray(r_itrf_km, dtype=float)
     v = np.array(v_itrf_km_s, dtype=float)
     # inverse of v_ITRF = R v − ω × r: add ω × r (in the Earth-fixed frame) before rotating back

@@ -7,9 +7,21 @@ import numpy as np
 from overhead.orbits.frames import WGS84_A_KM, teme_to_itrf_matrices
 from overhead.orbits.timescales import to_datetime64, tt_julian_date
 
-__all__ = ["AU_KM", "is_sunlit", "sun_position_itrf_km", "sun_position_teme_km"]
+__all__ = ["AU_KM", "SUN_RADIUS_KM", "is_sunlit", "sun_position_gcrs_km", "sun_position_itrf_km",
+           "sun_position_teme_km"]
 
 AU_KM = 149_597_870.7
+SUN_RADIUS_KM = 695_700.0  # IAU 2015 nominal solar radius
+
+
+def sun_position_gcrs_km(times) -> np.ndarray:
+    """Geocentric geometric Sun position (time, 3), km, GCRS axes: ERFA's ``epv00`` (VSOP2000-fitted Earth
+    ephemeris, a few km), the Sun minus the Earth, without light time or aberration (as eclipse models use)."""
+    import erfa
+
+    whole, fraction = tt_julian_date(np.atleast_1d(to_datetime64(times)))
+    heliocentric, _barycentric = erfa.epv00(whole, fraction)
+    return -heliocentric["p"] * AU_KM
 
 
 def sun_position_teme_km(times) -> np.ndarray:
