@@ -132,7 +132,8 @@ def test_conical_entries_and_exits_match_orekit(monkeypatch, tmp_path):
 def test_cli_eclipses_writes_the_table(tmp_path, capsys):
     out = tmp_path / "e.csv"
     norad_id = int(overhead.sample_catalog(("resource",)).norad_ids[0])  # the default elements: the bundled sample
-    code = main(["eclipses", "--ids", str(norad_id), "--start", DAY[0], "--stop", "2026-05-30T06:00:00Z", "-o", str(out)])
+    code = main(["eclipses", "--ids", str(norad_id), "--start", DAY[0], "--stop", "2026-05-30T06:00:00Z",
+                 "-o", str(out)])
     assert code == 0
     table = pd.read_csv(out)
     assert list(table.columns[:6]) == ["norad_id", "name", "kind", "start", "end", "duration_s"]
