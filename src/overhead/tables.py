@@ -110,7 +110,13 @@ def with_iso_times(table: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFram
     """A copy with the given datetime columns as ISO-8601 UTC strings (millisecond precision, ``Z``)."""
     out = table.copy()
     for column in columns:
-        out[column] = format_iso(out[column].to_numpy(), digits=3) if len(out) else out[column].astype(object)
+        if not len(out):
+            out[column] = out[column].astype(object)
+            continue
+        values = out[column].to_numpy(dtype="datetime64[ns]")
+        text = np.asarray(format_iso(values, digits=3), dtype=object)
+        text[np.isnat(values)] = None  # no time: empty, not "NaT"
+        out[column] = text
     return out
 
 

@@ -171,6 +171,10 @@ def passes(place: GroundSite = Depends(site), start: str | None = Query(None, ma
            stop: str | None = Query(None, max_length=40),
            min_elevation_deg: float = Query(10.0, ge=-10.0, le=90.0, allow_inf_nan=False),
            ids: str | None = IdsQuery, group: str | None = GroupQuery,
+           visible: bool = Query(False, description="only passes an observer can see (sunlit satellite, Sun below "
+                                                    "max_sun_altitude_deg at the place), with their visible part "
+                                                    "and brightest magnitude"),
+           max_sun_altitude_deg: float = Query(-6.0, ge=-90.0, le=0.0, allow_inf_nan=False),
            format: Literal["json", "csv"] = "json", response: Response = INJECTED,
            state: ServiceState = Depends(service)):
     from overhead.analysis.passes import passes_over_site
@@ -182,11 +186,18 @@ def passes(place: GroundSite = Depends(site), start: str | None = Query(None, ma
     state.check_work(len(satellites), span_s / SEARCH_STEP_S, reduce=reduce)
     state.check_output(len(satellites) * span_s / 86_400 * PASSES_PER_DAY, PASS_ROW_BYTES, what="passes (estimated)",
                        reduce=reduce)
-    table = state.compute(passes_over_site, satellites, place, t0, t1, min_elevation_deg=min_elevation_deg)
+    times: tuple[str, ...] = ("rise", "culmination", "set")
+    if visible:
+        from overhead.analysis.visibility import visible_passes
+
+        table = state.compute(visible_passes, satellites, place, t0, t1, min_elevation_deg=min_elevation_deg,
+                              max_sun_altitude_deg=max_sun_altitude_deg)
+        times += ("visible_start", "visible_end", "brightest_time")
+    else:
+        table = state.compute(passes_over_site, satellites, place, t0, t1, min_elevation_deg=min_elevation_deg)
     if format == "csv":
-        return _csv(with_iso_times(table, ("rise", "culmination", "set")), "passes.csv")
-    return rendered(_records(table, ("rise", "culmination", "set")), response,
-                    estimated_bytes=len(table) * PASS_ROW_BYTES)
+        return _csv(with_iso_times(table, times), "passes.csv")
+    return rendered(_records(table, times), response, estimated_bytes=len(table) * PASS_ROW_BYTES)
 
 
 @router.get("/above", response_model=list[AboveOut], summary="What is overhead: satellites above a place now")

@@ -253,6 +253,13 @@ class PassOut(BaseModel):
     max_elevation_deg: float
     set_azimuth_deg: float
     truncated: bool
+    visible_start: str | None = Field(None, description="with visible=true: when the pass becomes visible")
+    visible_end: str | None = None
+    visible_s: float | None = None
+    brightest_magnitude: float | None = Field(None, description="visual magnitude at the brightest (objects with a "
+                                                                "known standard magnitude)")
+    brightest_time: str | None = None
+    magnitude_source: str | None = None
 
 
 class AboveOut(BaseModel):

@@ -219,20 +219,35 @@ def cmd_passes(args) -> None:
     catalog = _load(args.elements, args.ids)
     start = to_datetime64(args.start) if args.start else catalog.median_epoch()
     stop = to_datetime64(args.stop) if args.stop else start + np.timedelta64(24, "h")
-    table = passes_over_site(catalog, args.site, start, stop, min_elevation_deg=args.min_elevation)
+    if args.visible:
+        from overhead.analysis.visibility import visible_passes
+
+        table = visible_passes(catalog, args.site, start, stop, min_elevation_deg=args.min_elevation,
+                               max_sun_altitude_deg=args.max_sun_altitude)
+    else:
+        table = passes_over_site(catalog, args.site, start, stop, min_elevation_deg=args.min_elevation)
+    time_columns = ("rise", "culmination", "set") + (
+        ("visible_start", "visible_end", "brightest_time") if args.visible else ())
     if args.output:  # the file, and one line saying so: thousands of rows belong in it, not on the terminal
-        write_table(with_iso_times(table, ("rise", "culmination", "set")), args.output)
+        write_table(with_iso_times(table, time_columns), args.output)
         err_console.print(f"wrote {len(table):,} passes of {table.norad_id.nunique():,} satellites to {args.output}")
         return
     view = Table(title=f"Passes over {args.site.lat_deg:.4f}, {args.site.lon_deg:.4f} above "
                        f"{args.min_elevation:g}° ({format_iso(start, digits=0)} – {format_iso(stop, digits=0)})")
-    for column in ("satellite", "NORAD", "rise (UTC)", "az", "culmination", "max el", "set", "az", "min"):
-        view.add_column(column, justify="right" if column in ("NORAD", "az", "max el", "min") else "left")
+    columns = ["satellite", "NORAD", "rise (UTC)", "az", "culmination", "max el", "set", "az", "min"]
+    columns += ["visible (UTC)", "brightest mag"] if args.visible else []
+    for column in columns:
+        view.add_column(column, justify="right" if column in ("NORAD", "az", "max el", "min", "brightest mag")
+                        else "left")
     for row in table.itertuples():
-        view.add_row(row.name, str(row.norad_id), _hms(row.rise, full=True), f"{row.rise_azimuth_deg:.0f}°",
-                     _hms(row.culmination),
-                     f"{row.max_elevation_deg:.1f}°", _hms(row.set), f"{row.set_azimuth_deg:.0f}°",
-                     f"{row.duration_s / 60:.1f}")
+        cells = [row.name, str(row.norad_id), _hms(row.rise, full=True), f"{row.rise_azimuth_deg:.0f}°",
+                 _hms(row.culmination), f"{row.max_elevation_deg:.1f}°", _hms(row.set), f"{row.set_azimuth_deg:.0f}°",
+                 f"{row.duration_s / 60:.1f}"]
+        if args.visible:
+            magnitude = row.brightest_magnitude
+            cells += [f"{_hms(row.visible_start)}–{_hms(row.visible_end)}",
+                      "—" if magnitude != magnitude else f"{magnitude:.1f}"]
+        view.add_row(*cells)
     console.print(view)
 
 
@@ -780,6 +795,12 @@ def build_parser() -> argparse.ArgumentParser:
     _span_options(p, required=False, start_default=" (default: the elements' median epoch)",
                   stop_default=" (default: 24 h after the start)")
     _mask_option(p, 10.0, "the station's elevation mask")
+    p.add_argument("--visible", action="store_true",
+                   help="only passes an observer can see: the satellite sunlit while the Sun is below "
+                        "--max-sun-altitude-deg at the site; adds visible_start, visible_end, the brightest "
+                        "magnitude and when (magnitudes for objects of the shipped table)")
+    _option(p, "--max-sun-altitude-deg", dest="max_sun_altitude", type=float, default=-6.0, metavar="DEG",
+            help="with --visible: the Sun's highest altitude at the site, degrees (default: -6, civil twilight)")
     _output_option(p, "passes.csv or .parquet (then only one line is printed)")
     p.set_defaults(func=cmd_passes)
 

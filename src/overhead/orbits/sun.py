@@ -14,14 +14,24 @@ AU_KM = 149_597_870.7
 SUN_RADIUS_KM = 695_700.0  # IAU 2015 nominal solar radius
 
 
-def sun_position_gcrs_km(times) -> np.ndarray:
-    """Geocentric geometric Sun position (time, 3), km, GCRS axes: ERFA's ``epv00`` (VSOP2000-fitted Earth
-    ephemeris, a few km), the Sun minus the Earth, without light time or aberration (as eclipse models use)."""
+def sun_position_gcrs_km(times, *, apparent: bool = False) -> np.ndarray:
+    """Geocentric Sun position (time, 3), km, GCRS axes, from ERFA's ``epv00`` (a few km).
+
+    Geometric by default (the Sun minus the Earth, as shadow models use); ``apparent=True`` adds the annual
+    aberration (20.5″, the direction an observer sees, as the Sun's altitude at a site needs).
+    """
     import erfa
 
     whole, fraction = tt_julian_date(np.atleast_1d(to_datetime64(times)))
     heliocentric, _barycentric = erfa.epv00(whole, fraction)
-    return -heliocentric["p"] * AU_KM
+    sun = -heliocentric["p"] * AU_KM
+    if not apparent:
+        return sun
+    distance = np.linalg.norm(sun, axis=-1, keepdims=True)
+    direction = sun / distance
+    beta = heliocentric["v"] / 173.14463267424034  # the Earth's velocity / c (AU/day over c in AU/day)
+    shifted = direction + beta - np.sum(direction * beta, axis=-1, keepdims=True) * direction
+    return shifted / np.linalg.norm(shifted, axis=-1, keepdims=True) * distance
 
 
 def sun_position_teme_km(times) -> np.ndarray:

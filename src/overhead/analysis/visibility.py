@@ -1,0 +1,127 @@
+"""Visible passes, as Heavens-Above and N2YO give them, and satellites' visual magnitudes.
+
+A pass is visible while the satellite is sunlit (the Sun's centre above the Earth's limb, as seen from it), the
+Sun is below ``max_sun_altitude_deg`` at the observer (-6°: civil twilight) and the satellite above the mask.
+
+Magnitude: the standard model of a diffuse (Lambertian) sphere, from the object's standard (intrinsic) magnitude
+at 1,000 km range and 50 % illumination (phase angle 90°):
+
+    m = m_std + 5 log10(range / 1000 km) - 2.5 log10((π - φ) cos φ + sin φ)
+
+with φ the phase angle at the satellite between the Sun and the observer (the last term is 0 at φ = 90°).
+Standard magnitudes come from a small shipped table (``data/standard_magnitudes.csv``, with its source) or from
+the caller; objects without one have no magnitude (NaN), never a guess presented as a value.
+"""
+
+from __future__ import annotations
+
+import csv
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from overhead._resources import data_path
+from overhead.analysis.eclipses import shadow_functions
+from overhead.analysis.passes import PASS_COLUMNS, passes_over_site
+from overhead.geometry.topocentric import GroundSite, look_angles
+from overhead.orbits.frames import gcrs_to_itrf_matrices
+from overhead.orbits.sun import sun_position_gcrs_km
+from overhead.orbits.timescales import to_datetime64
+
+__all__ = ["VISIBLE_COLUMNS", "standard_magnitudes", "visible_passes", "visual_magnitude"]
+
+VISIBLE_COLUMNS = (*PASS_COLUMNS, "visible_start", "visible_end", "visible_s", "brightest_magnitude",
+                   "brightest_time", "magnitude_source")
+
+
+@lru_cache(maxsize=1)
+def standard_magnitudes() -> dict[int, float]:
+    """NORAD id → standard magnitude of the shipped table."""
+    with open(data_path("standard_magnitudes.csv"), newline="", encoding="utf-8") as f:
+        return {int(row["norad_id"]): float(row["standard_magnitude"]) for row in csv.DictReader(f)}
+
+
+def visual_magnitude(standard_magnitude, range_km, phase_angle_rad) -> np.ndarray:
+    """Apparent visual magnitude of a diffuse sphere (see the module docstring)."""
+    phi = np.asarray(phase_angle_rad, dtype=float)
+    phase = (np.pi - phi) * np.cos(phi) + np.sin(phi)
+    with np.errstate(divide="ignore"):
+        return (np.asarray(standard_magnitude, dtype=float) + 5.0 * np.log10(np.asarray(range_km) / 1000.0)
+                - 2.5 * np.log10(np.maximum(phase, 1e-300)))
+
+
+def _crossing(t: np.ndarray, f: np.ndarray, k: int) -> float:
+    """Time where f crosses 0 between samples k and k + 1 (linear)."""
+    a, b = f[k], f[k + 1]
+    return float(t[k] + (t[k + 1] - t[k]) * (a / (a - b))) if a != b else float(t[k])
+
+
+def visible_passes(satellites, site: GroundSite, start, stop, *, min_elevation_deg: float = 10.0,
+                   max_sun_altitude_deg: float = -6.0, magnitudes: dict[int, float] | None = None,
+                   only_visible: bool = True) -> pd.DataFrame:
+    """Passes with their visible part, brightest magnitude and when (:data:`VISIBLE_COLUMNS`).
+
+    ``magnitudes``: NORAD id → standard magnitude, over the shipped table. ``only_visible``: drop passes with no
+    visible part. Times of the visible part are found on 1 s samples, refined by linear interpolation of the
+    shadow and Sun-altitude functions (a few ms).
+    """
+    table = passes_over_site(satellites, site, start, stop, min_elevation_deg=min_elevation_deg)
+    known = {**standard_magnitudes(), **(magnitudes or {})}
+    user = set(magnitudes or {})
+    index = {int(n): k for k, n in enumerate(satellites.norad_ids)}
+    up = site.enu_matrix()[2]
+    extra: dict[str, list] = {c: [] for c in VISIBLE_COLUMNS if c not in PASS_COLUMNS}
+    for row in table.itertuples():
+        rise, set_ = to_datetime64(row.rise), to_datetime64(row.set)
+        length_s = (set_ - rise) / np.timedelta64(1, "s")
+        step = max(1.0, length_s / 3000.0)
+        offsets = np.r_[np.arange(0.0, length_s, step), length_s]
+        times = rise + (offsets * 1e9).astype("timedelta64[ns]")
+        r, _v = satellites[[index[int(row.norad_id)]]].state_arrays(times, frame="itrf")
+        r = r[0]
+        rotation = gcrs_to_itrf_matrices(times)
+        sun = np.einsum("tij,tj->ti", rotation, sun_position_gcrs_km(times))
+        lit_f = shadow_functions(r, sun, "point")["umbra"]  # > 0: the Sun's centre is visible from the satellite
+        # the observer sees the Sun where aberration puts it (20″: 1-2 s of twilight)
+        to_sun = np.einsum("tij,tj->ti", rotation, sun_position_gcrs_km(times, apparent=True)) - site.itrf_km
+        sun_alt = np.degrees(np.arcsin(to_sun @ up / np.linalg.norm(to_sun, axis=1)))
+        dark_f = max_sun_altitude_deg - sun_alt  # > 0: the observer's sky is dark enough
+        visible = (lit_f > 0) & (dark_f > 0)
+        if not visible.any():
+            for c in extra:
+                extra[c].append(None if c in ("visible_start", "visible_end", "brightest_time", "magnitude_source")
+                                else (0.0 if c == "visible_s" else np.nan))
+            continue
+        first, last = np.flatnonzero(visible)[[0, -1]]
+        begin = float(offsets[first]) if first == 0 else max(
+            _crossing(offsets, lit_f, first - 1) if lit_f[first - 1] <= 0 else -np.inf,
+            _crossing(offsets, dark_f, first - 1) if dark_f[first - 1] <= 0 else -np.inf)
+        end = float(offsets[last]) if last == len(offsets) - 1 else min(
+            _crossing(offsets, lit_f, last) if lit_f[last + 1] <= 0 else np.inf,
+            _crossing(offsets, dark_f, last) if dark_f[last + 1] <= 0 else np.inf)
+        extra["visible_start"].append(rise + np.timedelta64(round(begin * 1e9), "ns"))
+        extra["visible_end"].append(rise + np.timedelta64(round(end * 1e9), "ns"))
+        extra["visible_s"].append(end - begin)
+        standard = known.get(int(row.norad_id))
+        if standard is None:
+            extra["brightest_magnitude"].append(np.nan)
+            extra["brightest_time"].append(None)
+            extra["magnitude_source"].append(None)
+            continue
+        look = look_angles(r[None], site)
+        to_sun_sat, to_site = sun - r, site.itrf_km - r
+        cos_phase = np.einsum("ti,ti->t", to_sun_sat, to_site) / (np.linalg.norm(to_sun_sat, axis=1)
+                                                                   * np.linalg.norm(to_site, axis=1))
+        m = visual_magnitude(standard, look.range_km[0], np.arccos(np.clip(cos_phase, -1, 1)))
+        m = np.where(visible, m, np.inf)
+        k = int(np.argmin(m))
+        extra["brightest_magnitude"].append(float(m[k]))
+        extra["brightest_time"].append(times[k])
+        extra["magnitude_source"].append("user" if int(row.norad_id) in user else "table")
+    for c, values in extra.items():
+        table[c] = pd.to_datetime(pd.Series(values, dtype=object)).to_numpy("datetime64[ns]") \
+            if c in ("visible_start", "visible_end", "brightest_time") else values
+    if only_visible:
+        table = table[table.visible_s > 0].reset_index(drop=True)
+    return table[list(VISIBLE_COLUMNS)]
