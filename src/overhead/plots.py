@@ -8,6 +8,7 @@ from pathlib import Path
 
 import matplotlib
 import matplotlib.dates
+import matplotlib.patches
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -111,39 +112,100 @@ def ground_track_map(tracks: xr.Dataset, path: str | Path, *, title: str, now_in
 
 def coverage_map(stats: xr.Dataset, metric: str, path: str | Path, *, title: str,
                  boundaries: list[np.ndarray] | None = None) -> Path:
-    """A figure of merit per grid point on the world map: H3 cells as hexagons, other grids as dots.
+    """A figure of merit per grid point: H3 cells as hexagons, other grids as dots.
 
-    Times are shown in hours; points never observed are hatched grey.
+    Times are in hours, in the title and the colour bar alike. Points never observed are hatched grey with their
+    own legend entry (they are not "no gap"); points seen but where the figure is undefined (a revisit needs two
+    accesses) are drawn pale with theirs. A regional grid is drawn zoomed to the region, with a world inset.
     """
     values = stats[metric].to_numpy().astype(float)
     unit = stats[metric].attrs.get("units", "")
     if unit == "s":
         values, unit = values / 3600.0, "h"
-    fig, ax = _base_map(title)
-    cmap = plt.get_cmap("viridis_r" if unit == "h" else "viridis").with_extremes(bad="#bbbbbb")
-    finite = values[np.isfinite(values)]
+    observed = stats["observed"].to_numpy() if "observed" in stats else np.isfinite(values)
+    heading = title if metric in title else f"{title} — {metric}"
+    fig, ax = _base_map(f"{heading} ({unit})" if unit else heading)
+    cmap = plt.get_cmap("viridis_r" if unit == "h" else "viridis").with_extremes(bad=(0.0, 0.0, 0.0, 0.0))
+    finite = values[np.isfinite(values) & observed]
     vmin, vmax = (float(np.nanmin(finite)), float(np.nanmax(finite))) if finite.size else (0.0, 1.0)
     norm = matplotlib.colors.Normalize(vmin=vmin, vmax=vmax if vmax > vmin else vmin + 1)
+    shown = np.where(observed, values, np.nan)
+    never = ~observed
+    undefined = observed & ~np.isfinite(values)
     if boundaries is not None:
-        polygons = []
-        for ring in boundaries:
-            ring = ring.copy()
-            if np.ptp(ring[:, 0]) > 180:  # a cell across the antimeridian: draw it on the side of its centre
-                ring[:, 0] = np.where(ring[:, 0] < 0, ring[:, 0] + 360, ring[:, 0])
-                if ring[:, 0].mean() > 180:
-                    ring[:, 0] -= 360
-            polygons.append(ring)
-        cells = PolyCollection(polygons, array=np.ma.masked_invalid(values), cmap=cmap, norm=norm,
+        polygons = [_unwrapped(ring) for ring in boundaries]
+        cells = PolyCollection(polygons, array=np.ma.masked_invalid(shown), cmap=cmap, norm=norm,
                                edgecolor="none", alpha=0.85, zorder=3)
         ax.add_collection(cells)
         mappable = cells
+        for mask, style in ((never, {"facecolor": "#9e9e9e", "hatch": "///", "edgecolor": "#616161"}),
+                            (undefined, {"facecolor": "#f1e9ff", "edgecolor": "#b39ddb"})):
+            if mask.any():
+                ax.add_collection(PolyCollection([p for p, m in zip(polygons, mask, strict=True) if m],
+                                                 linewidth=0.3, zorder=3, **style))
     else:
-        mappable = ax.scatter(stats.lon_deg, stats.lat_deg, c=np.ma.masked_invalid(values), cmap=cmap, norm=norm,
-                              s=6, zorder=3, plotnonfinite=True)
+        good = observed & np.isfinite(values)
+        mappable = ax.scatter(stats.lon_deg[good], stats.lat_deg[good], c=values[good], cmap=cmap, norm=norm, s=8,
+                              zorder=3)
+        ax.scatter(stats.lon_deg[never], stats.lat_deg[never], marker="x", color="#616161", s=10, zorder=3)
+        ax.scatter(stats.lon_deg[undefined], stats.lat_deg[undefined], marker="o", facecolor="#f1e9ff",
+                   edgecolor="#b39ddb", s=10, zorder=3)
     ax.add_collection(PolyCollection(land_polygons(), facecolor="none", edgecolor="#333333", linewidth=0.5,
                                      zorder=4))
-    fig.colorbar(mappable, ax=ax, shrink=0.7, label=f"{metric.replace('_s', '').replace('_', ' ')} ({unit})")
+    handles = []
+    if never.any():
+        handles.append(matplotlib.patches.Patch(facecolor="#9e9e9e", hatch="///", edgecolor="#616161",
+                                                label=f"never observed ({int(never.sum())} points)"))
+    if undefined.any():
+        handles.append(matplotlib.patches.Patch(facecolor="#f1e9ff", edgecolor="#b39ddb",
+                                                label=f"seen, {metric} undefined ({int(undefined.sum())} points)"))
+    if handles:
+        ax.legend(handles=handles, loc="lower left", fontsize=9, framealpha=0.9)
+    fig.colorbar(mappable, ax=ax, shrink=0.7, label=f"{metric} ({unit})" if unit else metric)
+    _zoom_to(ax, fig, np.asarray(stats.lon_deg), np.asarray(stats.lat_deg))
     return _save(fig, path)
+
+
+def _unwrapped(ring: np.ndarray) -> np.ndarray:
+    ring = ring.copy()
+    if np.ptp(ring[:, 0]) > 180:  # a cell across the antimeridian: draw it on the side of its centre
+        ring[:, 0] = np.where(ring[:, 0] < 0, ring[:, 0] + 360, ring[:, 0])
+        if ring[:, 0].mean() > 180:
+            ring[:, 0] -= 360
+    return ring
+
+
+def _zoom_to(ax, fig, lon: np.ndarray, lat: np.ndarray) -> None:
+    """Zoom a map to points spanning less than a third of the world, with an inset of the world."""
+    if lon.size == 0 or np.ptp(lon) > 120 or np.ptp(lat) > 60:
+        return
+    margin = max(2.0, 0.15 * max(np.ptp(lon), np.ptp(lat)))
+    x0, x1 = float(lon.min() - margin), float(lon.max() + margin)
+    y0, y1 = float(max(-90, lat.min() - margin)), float(min(90, lat.max() + margin))
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    step = 1 if x1 - x0 < 15 else 5
+    ax.set_xticks(np.arange(np.floor(x0 / step) * step, x1 + step, step))
+    ax.set_yticks(np.arange(np.floor(y0 / step) * step, y1 + step, step))
+    # the inset goes in the corner of the map with the fewest points under it
+    corners = {(0.01, 0.74): (x0, y1), (0.74, 0.74): (x1, y1), (0.01, 0.01): (x0, y0), (0.74, 0.01): (x1, y0)}
+
+    def crowd(corner: tuple[float, float]) -> int:
+        cx = x0 + (corner[0] + 0.125) * (x1 - x0)
+        cy = y0 + (corner[1] + 0.125) * (y1 - y0)
+        return int(np.sum((np.abs(lon - cx) < 0.15 * (x1 - x0)) & (np.abs(lat - cy) < 0.15 * (y1 - y0))))
+
+    place = min(corners, key=crowd)
+    inset = ax.inset_axes([place[0], place[1], 0.25, 0.25])
+    inset.set_facecolor("#dbe9f4")
+    inset.add_collection(PolyCollection(land_polygons(), facecolor="#f3efe4", edgecolor="#9a9384", linewidth=0.3))
+    inset.add_patch(matplotlib.patches.Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, edgecolor="crimson",
+                                                 linewidth=1.2))
+    inset.set_xlim(-180, 180)
+    inset.set_ylim(-90, 90)
+    inset.set_xticks([])
+    inset.set_yticks([])
+    inset.set_aspect("equal")
 
 
 def pareto_chart(table, objective: str, path: str | Path, *, threshold: float | None = None,
