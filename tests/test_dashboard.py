@@ -277,3 +277,32 @@ def test_api_docs_render_under_the_csp(page, server):
     assert page.locator(".opblock").count() >= 20
     assert "content-security-policy" in httpx.get(server + "/docs").headers
     assert page.problems == [] and page.outside == []
+
+
+def test_conjunctions_tab_screens_sorts_and_draws_the_encounter_plane(page, server):
+    page.goto(server + "/")
+    page.wait_for_selector("body[data-ready=true]", timeout=60_000)
+    page.fill("#token", TOKEN)
+    page.dispatch_event("#token", "change")
+    page.click("button[data-tab=conjunctions]")
+    page.fill("#conjunctions-form input[name=threshold_km]", "50")
+    page.fill("#conjunctions-form input[name=hours]", "6")
+    page.click("#conjunctions-form button[type=submit]")
+    page.wait_for_selector("#conjunctions-table tbody tr", timeout=120_000)
+    rows = page.locator("#conjunctions-table tbody tr")
+    count = rows.count()
+    assert count > 0
+    assert "approaches under 50 km" in page.inner_text("#conjunctions-summary")
+    # sorted by probability: the column decreases down the table (dashes last)
+    shown = page.locator("#conjunctions-table tbody tr td:nth-child(4)").all_inner_texts()
+    numbers = [float(t) for t in shown if t != "—"]
+    assert numbers == sorted(numbers, reverse=True)
+    rows.first.click()
+    page.wait_for_selector("#encounter-plane ellipse")
+    assert page.locator("#encounter-plane ellipse").count() == 3  # 1, 2 and 3 sigma
+    assert page.locator("#encounter-plane circle").count() == 1  # the hard body
+    _screenshot(page, "conjunctions")
+    page.select_option("#conjunctions-sort", "tca")
+    times = page.locator("#conjunctions-table tbody tr td:nth-child(2)").all_inner_texts()
+    assert times == sorted(times)
+    assert page.problems == [] and page.outside == []

@@ -77,7 +77,7 @@ def test_screening_finds_what_a_dense_independent_search_finds():
         assert abs(offsets[k] - row.t) < 1e-3  # TCA within 1 ms
         assert abs(ours.min_range_km[k] - row.range_km) < 1e-3  # range within 1 m
     assert (ours.min_range_km <= threshold).all()
-    assert list(ours.columns) == SCREEN_COLUMNS
+    assert list(ours.columns[:len(SCREEN_COLUMNS)]) == SCREEN_COLUMNS
     assert ours.tca.is_monotonic_increasing
 
 

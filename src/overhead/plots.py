@@ -138,11 +138,11 @@ def coverage_map(stats: xr.Dataset, metric: str, path: str | Path, *, title: str
                                edgecolor="none", alpha=0.85, zorder=3)
         ax.add_collection(cells)
         mappable = cells
-        for mask, style in ((never, {"facecolor": "#9e9e9e", "hatch": "///", "edgecolor": "#616161"}),
-                            (undefined, {"facecolor": "#f1e9ff", "edgecolor": "#b39ddb"})):
+        for mask, face, edge, hatch in ((never, "#9e9e9e", "#616161", "///"), (undefined, "#f1e9ff", "#b39ddb", None)):
             if mask.any():
                 ax.add_collection(PolyCollection([p for p, m in zip(polygons, mask, strict=True) if m],
-                                                 linewidth=0.3, zorder=3, **style))
+                                                 facecolor=face, edgecolor=edge, hatch=hatch, linewidth=0.3,
+                                                 zorder=3))
     else:
         good = observed & np.isfinite(values)
         mappable = ax.scatter(stats.lon_deg[good], stats.lat_deg[good], c=values[good], cmap=cmap, norm=norm, s=8,

@@ -168,9 +168,11 @@ def job_result(job_id: str, format: Literal["json", "geojson", "csv"] = "json",
     if job.kind == "coverage":
         return _coverage_result(job.result["result"], job.result["grid"], format)
     if job.kind == "conjunctions":
+        from overhead.analysis.conjunctions.screening import SCREEN_COLUMNS
+
         table = job.result.conjunctions
         if format == "csv":
-            return _csv(table, "conjunctions.csv")
+            return _csv(table[SCREEN_COLUMNS], "conjunctions.csv")
         if format == "geojson":
             raise HTTPException(422, "conjunctions have no GeoJSON form: ask for json or csv")
         return table.astype(object).where(table.notna(), None).to_dict("records")

@@ -108,7 +108,7 @@ def _screen(args) -> None:
     from rich.console import Console
     from rich.progress import Progress
 
-    from overhead.analysis.conjunctions.screening import screen
+    from overhead.analysis.conjunctions.screening import SCREEN_COLUMNS, screen
     from overhead.cli.main import _load
     from overhead.orbits.timescales import to_datetime64
     from overhead.tables import write_table
@@ -121,7 +121,7 @@ def _screen(args) -> None:
         task = bar.add_task(f"screening {len(catalog):,} objects", total=1.0)
         result = screen(catalog, start, stop, threshold_km=args.threshold_km, primaries=args.primaries,
                         hbr_m=args.hbr_m, progress=lambda f: bar.update(task, completed=f))
-    table = result.conjunctions
+    table = result.conjunctions[SCREEN_COLUMNS]
     if args.save:
         from overhead.catalog.store import CatalogStore
 

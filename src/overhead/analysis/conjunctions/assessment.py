@@ -230,8 +230,12 @@ def assess(message: ConjunctionMessage, *, methods: str = "all", hbr_m: float | 
     return result
 
 
+PLANE_COLUMNS = ("plane_sigma_major_m", "plane_sigma_minor_m", "plane_miss_major_m", "plane_miss_minor_m")
+
+
 def assumed_covariance_probabilities(r1_m: np.ndarray, v1_m_s: np.ndarray, r2_m: np.ndarray, v2_m_s: np.ndarray,
-                                     hbr_m: float, sigma_rtn_m=SOCRATES_SIGMA_RTN_M) -> tuple[np.ndarray, np.ndarray]:
+                                     hbr_m: float, sigma_rtn_m=SOCRATES_SIGMA_RTN_M, *, planes: dict | None = None
+                                     ) -> tuple[np.ndarray, np.ndarray]:
     """(Pc, max Pc) of many conjunctions (arrays (N, 3) at TCA) with an assumed RTN covariance per object.
 
     Pc is the 2D Pc with both covariances; max Pc the largest over a common scaling of them (Frisbee's maximum):
@@ -246,9 +250,15 @@ def assumed_covariance_probabilities(r1_m: np.ndarray, v1_m_s: np.ndarray, r2_m:
     if slow.any():
         pc = np.full(len(r1), np.nan)
         max_pc = np.full(len(r1), np.nan)
+        fast_planes: dict = {}
         if (~slow).any():
             pc[~slow], max_pc[~slow] = assumed_covariance_probabilities(r1[~slow], v1[~slow], r2[~slow], v2[~slow],
-                                                                        hbr_m, sigma_rtn_m)
+                                                                        hbr_m, sigma_rtn_m, planes=fast_planes)
+        if planes is not None:
+            for name in PLANE_COLUMNS:
+                planes[name] = np.full(len(r1), np.nan)
+                if fast_planes:
+                    planes[name][~slow] = fast_planes[name]
         return pc, max_pc
     variances = np.square(np.asarray(sigma_rtn_m, dtype=float))
     combined = _rtn_covariances(r1, v1, variances) + _rtn_covariances(r2, v2, variances)
@@ -270,6 +280,8 @@ def assumed_covariance_probabilities(r1_m: np.ndarray, v1_m_s: np.ndarray, r2_m:
     miss = np.linalg.norm(r, axis=1)
     xm, zm = miss * np.abs(ex / norm), miss * np.abs(ez / norm)
     sx, sz = np.sqrt(major), np.sqrt(minor)
+    if planes is not None:
+        planes.update(zip(PLANE_COLUMNS, (sx, sz, xm, zm), strict=True))
     pc = pc_circle_fast_arrays(sx, sz, xm, zm, hbr_m)
     m2 = (xm / sx) ** 2 + (zm / sz) ** 2
     max_pc = hbr_m**2 / (math.e * sx * sz * np.maximum(m2, 1e-300))

@@ -33,7 +33,7 @@ import pandas as pd
 from scipy import optimize
 from sgp4.api import SatrecArray
 
-from overhead.analysis.conjunctions.assessment import assumed_covariance_probabilities
+from overhead.analysis.conjunctions.assessment import PLANE_COLUMNS, assumed_covariance_probabilities
 from overhead.analysis.conjunctions.cdm import rtn_to_inertial_matrix
 from overhead.errors import OverheadError, WorkTooLargeError
 from overhead.orbits.timescales import julian_date_split, to_datetime64
@@ -48,7 +48,7 @@ INTERPOLATION_MARGIN_KM = 0.05  # bound of the cubic Hermite error at the sample
 
 @dataclass
 class ScreeningResult:
-    conjunctions: pd.DataFrame  # SCREEN_COLUMNS, sorted by TCA
+    conjunctions: pd.DataFrame  # SCREEN_COLUMNS (then the encounter plane's PLANE_COLUMNS), sorted by TCA
     objects: int
     candidates_refined: int
     span: tuple[np.datetime64, np.datetime64]
@@ -260,7 +260,7 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, primaries=None, s
     closed = [(i, j, w[0], w[1]) for (i, j), w in open_windows.items()]
     rows += _refine(catalog, closed, fine_times, t0, hbr_m, threshold_km, ids, names, primary)
     refined += len(closed)
-    table = pd.DataFrame(rows, columns=SCREEN_COLUMNS)
+    table = pd.DataFrame(rows, columns=[*SCREEN_COLUMNS, *PLANE_COLUMNS])
     if len(table):
         table = table.sort_values(["tca", "norad_id_1", "norad_id_2"]).drop_duplicates(
             ["norad_id_1", "norad_id_2", "tca"]).reset_index(drop=True)
@@ -322,9 +322,11 @@ def _refine(catalog, windows, fine_times, t0, hbr_m, threshold_km, ids, names, p
                 states.append(found[1])
     if rows:
         s = np.array(states) * 1e3  # (N, 4, 3): r1, v1, r2, v2 in m, m/s
-        pc, max_pc = assumed_covariance_probabilities(s[:, 0], s[:, 1], s[:, 2], s[:, 3], hbr_m)
-        for row, p, m in zip(rows, pc, max_pc, strict=True):
+        planes: dict = {}
+        pc, max_pc = assumed_covariance_probabilities(s[:, 0], s[:, 1], s[:, 2], s[:, 3], hbr_m, planes=planes)
+        for k, (row, p, m) in enumerate(zip(rows, pc, max_pc, strict=True)):
             row[-2], row[-1] = float(m), float(p)
+            row += [float(planes[name][k]) for name in PLANE_COLUMNS]
     return rows
 
 

@@ -6,7 +6,7 @@ const MINUTE = 60_000;
 const state = {
   t0: null, offsetMin: 0, playing: false, speed: 60, view: "map", tab: "place",
   positions: [], selected: new Set(), tracks: new Map(), place: null, above: [], passes: [],
-  coverage: null, plan: null, status: null,
+  coverage: null, plan: null, status: null, conjunctions: null,
 };
 window.overhead = { state };
 
@@ -427,6 +427,69 @@ async function loadChanges() {
       cells(this, [c.change, c.name, (c.time || "").slice(0, 16), c.detail]);
       d3.select(this).select("td").attr("class", `change-${String(c.change).replace(/[^a-z]/g, "")}`);
     });
+}
+
+// ---------------------------------------------------------------------------------------------- conjunctions
+// the service screens and computes; the page lists, sorts and draws what it answers
+document.getElementById("conjunctions-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const f = new FormData(event.target);
+  const start = now(), hours = Number(f.get("hours"));
+  const body = { start: iso(start), stop: iso(new Date(start.getTime() + hours * 60 * MINUTE)),
+    threshold_km: Number(f.get("threshold_km")) };
+  if (f.get("group")) body.group = f.get("group");
+  const summary = document.getElementById("conjunctions-summary");
+  summary.textContent = "screening…";
+  try {
+    const id = await runJob("conjunctions", body, document.getElementById("conjunctions-progress"));
+    state.conjunctions = await api(`/api/jobs/${id}/result`, authorised());
+    summary.textContent = `${state.conjunctions.length} approaches under ${body.threshold_km} km in ${hours} h (as of ${iso(start).slice(0, 16)} UTC)`;
+    renderConjunctions();
+  } catch (error) { summary.textContent = error.message; }
+});
+document.getElementById("conjunctions-sort").addEventListener("change", () => renderConjunctions());
+function renderConjunctions() {
+  const rows = [...(state.conjunctions || [])];
+  const key = document.getElementById("conjunctions-sort").value;
+  const pc = (r) => (r.max_pc === null ? -1 : r.max_pc);
+  rows.sort(key === "pc" ? (a, b) => pc(b) - pc(a) : key === "range" ? (a, b) => a.min_range_km - b.min_range_km
+    : (a, b) => (a.tca < b.tca ? -1 : 1));
+  const table = d3.select("#conjunctions-table tbody").selectAll("tr").data(rows.slice(0, 500)).join("tr").attr("class", "clickable");
+  table.each(function (r) {
+    cells(this, [`${r.name_1} × ${r.name_2}`, r.tca.slice(5, 19).replace("T", " "), r.min_range_km.toFixed(3),
+      r.max_pc === null ? "—" : r.max_pc.toExponential(1)]);
+    d3.select(this).attr("title", `${r.norad_id_1} × ${r.norad_id_2} · ${r.tca} · ${r.relative_speed_km_s.toFixed(2)} km/s`);
+  });
+  table.on("click", function (_, r) {
+    d3.selectAll("#conjunctions-table tr").classed("chosen", false); d3.select(this).classed("chosen", true);
+    drawEncounterPlane(r);
+  });
+}
+// the encounter plane of one approach: the combined covariance (1, 2, 3 sigma) around the miss, the hard body
+function drawEncounterPlane(r) {
+  const svg = d3.select("#encounter-plane");
+  const note = document.getElementById("plane-note");
+  svg.selectAll("*").remove();
+  const ok = [r.plane_sigma_major_m, r.plane_sigma_minor_m, r.plane_miss_major_m, r.plane_miss_minor_m].every((x) => x !== null);
+  svg.attr("hidden", ok ? null : true);
+  document.getElementById("plane-title").hidden = !ok;
+  if (!ok) { note.textContent = "no encounter plane: the relative speed is too low for a straight-line encounter"; return; }
+  const size = 280, half = size / 2;
+  const extent = Math.max(Math.abs(r.plane_miss_major_m) + 3 * r.plane_sigma_major_m,
+    Math.abs(r.plane_miss_minor_m) + 3 * r.plane_sigma_minor_m, 30) * 1.05;
+  const scale = (half - 16) / extent;
+  svg.append("rect").attr("width", size).attr("height", size).attr("class", "plane-bg");
+  svg.append("line").attr("x1", 0).attr("x2", size).attr("y1", half).attr("y2", half).attr("class", "plane-axis");
+  svg.append("line").attr("y1", 0).attr("y2", size).attr("x1", half).attr("x2", half).attr("class", "plane-axis");
+  const cx = half + r.plane_miss_major_m * scale, cy = half - r.plane_miss_minor_m * scale;
+  [3, 2, 1].forEach((k) => svg.append("ellipse").attr("cx", cx).attr("cy", cy)
+    .attr("rx", Math.max(k * r.plane_sigma_major_m * scale, 0.5)).attr("ry", Math.max(k * r.plane_sigma_minor_m * scale, 0.5))
+    .attr("class", `plane-sigma sigma-${k}`));
+  svg.append("line").attr("x1", half).attr("y1", half).attr("x2", cx).attr("y2", cy).attr("class", "plane-miss");
+  svg.append("circle").attr("cx", half).attr("cy", half).attr("r", Math.max(10 * scale, 2)).attr("class", "plane-hbr");
+  svg.append("text").attr("x", 6).attr("y", size - 8).attr("class", "plane-label")
+    .text(`axes of the combined covariance · ${Math.round(extent)} m to the edge`);
+  note.textContent = `${r.name_1} × ${r.name_2} at ${r.tca}: miss ${(r.min_range_km * 1000).toFixed(0)} m at ${r.relative_speed_km_s.toFixed(2)} km/s, 1σ ${r.plane_sigma_major_m.toFixed(0)} × ${r.plane_sigma_minor_m.toFixed(0)} m (assumed 100/300/100 m RTN per object), hard body 10 m`;
 }
 
 // ---------------------------------------------------------------------------------------------- globe
