@@ -145,3 +145,28 @@ def test_cli_eclipses_bad_model_is_a_usage_error(capsys):
     with pytest.raises(SystemExit) as stop:
         main(["eclipses", "--model", "banana"])
     assert stop.value.code == 2
+
+
+@pytest.mark.slow
+def test_beta_angle_against_skyfield_positions():
+    skyfield = pytest.importorskip("skyfield.api")
+    skyfield_data = pytest.importorskip("skyfield_data")
+    from overhead.analysis.eclipses import beta_angles
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        load = skyfield.Loader(skyfield_data.get_skyfield_data_path(), verbose=False)
+        eph, ts = load("de421.bsp"), load.timescale(builtin=True)
+    catalog = _catalog()[:4]
+    hours = np.arange(0, 24 * 7, 12)
+    ours = beta_angles(catalog, np.datetime64("2026-05-30T00:00:00", "ns") + hours * np.timedelta64(1, "h"))
+    times = ts.utc(2026, 5, 30, hours)
+    lines = catalog.to_tle(names=False).splitlines()
+    sun = (eph["sun"] - eph["earth"]).at(times).position.km.T
+    for k, norad_id in enumerate(catalog.norad_ids):
+        at = skyfield.EarthSatellite(lines[2 * k], lines[2 * k + 1], ts=ts).at(times)
+        h = np.cross(at.position.km.T, at.velocity.km_per_s.T)
+        expected = np.degrees(np.arcsin(np.einsum("ij,ij->i", h, sun) / np.linalg.norm(h, axis=1)
+                                        / np.linalg.norm(sun, axis=1)))
+        mine = ours[ours.norad_id == norad_id].beta_deg.to_numpy()
+        assert np.abs(mine - expected).max() < 0.02, norad_id  # the Sun of date to 0.01°, TEME vs GCRS axes

@@ -13,6 +13,7 @@ import overhead
 from overhead.analysis.visibility import visible_passes, visual_magnitude
 from overhead.cli.main import main
 from overhead.geometry.topocentric import GroundSite
+from tests.conftest import shared_file
 
 START, STOP = "2026-05-30T00:00:00Z", "2026-06-06T00:00:00Z"
 SITES = [GroundSite(-33.9, 18.4, 0.0), GroundSite(43.6047, 1.4442, 150.0), GroundSite(64.14, -21.94, 20.0)]
@@ -129,3 +130,23 @@ def test_api_visible_passes(tmp_path):
         plain = client.get("/api/passes", params={k: v for k, v in params.items() if k != "visible"}).json()
     assert 0 < len(rows) < len(plain)
     assert all(r["visible_start"].endswith("Z") and r["brightest_magnitude"] < 1.0 for r in rows)
+
+
+def test_rcs_estimate_is_the_diffuse_sphere_of_that_area_and_marked_as_such(tmp_path):
+    from overhead.analysis.visibility import read_satcat_rcs, standard_magnitude_from_rcs
+
+    # an independent evaluation: a Lambertian sphere of area A and albedo 0.175 at 1,000 km, half lit
+    area = np.array([0.1, 1.0, 10.0, 100.0])
+    radius = np.sqrt(area / np.pi)
+    flux = 2.0 / 3.0 * 0.175 * radius**2 / (1.0e6) ** 2 * (1.0 / np.pi)  # phase 90°: [(π-φ)cosφ + sinφ]/π = 1/π
+    assert np.allclose(standard_magnitude_from_rcs(area), -26.74 - 2.5 * np.log10(flux))
+    satcat = shared_file("catalog", "celestrak_satcat_sample_2026-07", "satcat_sample.csv")
+    rcs = read_satcat_rcs(satcat)
+    assert rcs[1] == pytest.approx(20.42) and 2 not in rcs  # SL-1 R/B has one; Sputnik 1's is empty
+    catalog = overhead.sample_catalog(("resource",))
+    ours = {int(n): 5.0 for n in catalog.norad_ids}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        table = visible_passes(catalog, SITES[0], START, "2026-05-31T00:00:00Z", rcs_m2=ours)
+    assert len(table) > 0 and (table.magnitude_source == "estimate (RCS)").all()
+    assert table.brightest_magnitude.notna().all()

@@ -36,7 +36,7 @@ import pandas as pd
 import yaml
 
 from overhead.analysis.coverage import SHARED, coverage, run_tasks
-from overhead.analysis.revisit import FIGURES_OF_MERIT
+from overhead.analysis.revisit import FIGURES_OF_MERIT, weights_of
 from overhead.errors import OverheadError
 from overhead.geometry.grids import AnalysisGrid
 from overhead.geometry.sensors import AccessConstraints
@@ -256,7 +256,7 @@ def evaluate(candidate: dict, spec: DesignSpec, grid: AnalysisGrid) -> dict:
     for name in FIGURES_OF_MERIT:
         row[f"global_{name}"] = float(result.summary[f"global_{name}"])
     row["global_percent_points_observed"] = float(result.summary.global_percent_points_observed)
-    area = result.stats.area_km2.to_numpy()
+    area = weights_of(result.stats.area_km2.to_numpy())
     feasible = True
     for requirement in spec.requirement:
         value = area_percentile(result.stats[requirement.metric].to_numpy(), area, requirement.percentile_area)

@@ -28,7 +28,7 @@ from overhead.orbits.frames import gcrs_to_itrf_matrices
 from overhead.orbits.sun import SUN_RADIUS_KM, sun_position_gcrs_km
 from overhead.orbits.timescales import format_iso, to_datetime64
 
-__all__ = ["ECLIPSE_COLUMNS", "SHADOW_MODELS", "beta_angle_deg", "eclipses", "shadow_functions"]
+__all__ = ["ECLIPSE_COLUMNS", "SHADOW_MODELS", "beta_angle_deg", "beta_angles", "eclipses", "shadow_functions"]
 
 ECLIPSE_COLUMNS = ["norad_id", "name", "kind", "start", "end", "duration_s", "beta_deg", "cut_start", "cut_end"]
 SHADOW_MODELS = ("conical", "cylindrical", "point")
@@ -68,6 +68,23 @@ def beta_angle_deg(r_km: np.ndarray, v_km_s: np.ndarray, sun_km: np.ndarray) -> 
     h = np.cross(r_km, v_km_s)
     return np.degrees(np.arcsin(np.clip(np.einsum("...i,...i->...", h, sun_km)
                                         / (np.linalg.norm(h, axis=-1) * np.linalg.norm(sun_km, axis=-1)), -1, 1)))
+
+
+def beta_angles(satellites, times) -> pd.DataFrame:
+    """The beta angle of every satellite at every time: ``norad_id, name, time, beta_deg`` (TEME states, which
+    are inertial, and the Sun of date; 0.01°)."""
+    from overhead.orbits.sun import sun_position_teme_km
+
+    t = np.atleast_1d(to_datetime64(times))
+    if len(satellites) * t.size > MAX_STATES:
+        raise WorkTooLargeError(f"{len(satellites):,} satellites × {t.size:,} times is over {MAX_STATES:,}: reduce "
+                                "the span or the satellites, or raise --step-s")
+    r, v = satellites.state_arrays(t, frame="teme")
+    beta = beta_angle_deg(r, v, sun_position_teme_km(t)[None])
+    n_sat = r.shape[0]
+    return pd.DataFrame({"norad_id": np.repeat(np.asarray(satellites.norad_ids), t.size),
+                         "name": np.repeat(np.asarray(satellites.names), t.size),
+                         "time": np.tile(format_iso(t, digits=0), n_sat), "beta_deg": beta.ravel()})
 
 
 def _hermite(p0, v0, p1, v1, h, s):

@@ -27,7 +27,7 @@ import xarray as xr
 from overhead.analysis import _window_kernel
 from overhead.analysis.figures import EDGE_CONVENTION, FIGURE_DEFINITIONS, FIGURES_OF_MERIT
 
-__all__ = ["FIGURES_OF_MERIT", "FIGURE_DEFINITIONS", "merge_intervals", "revisit_stats", "summarise"]
+__all__ = ["FIGURES_OF_MERIT", "FIGURE_DEFINITIONS", "merge_intervals", "revisit_stats", "summarise", "weights_of"]
 
 
 
@@ -89,10 +89,16 @@ def revisit_stats(point: np.ndarray, start_s: np.ndarray, end_s: np.ndarray, n_p
     }
 
 
+def weights_of(area_km2: np.ndarray) -> np.ndarray:
+    """The weights of grid points: their areas, or 1 each where the grid's points stand for no area (NaN)."""
+    area = np.asarray(area_km2, dtype=float)
+    return area if np.isfinite(area).all() else np.ones_like(area)
+
+
 def summarise(stats: xr.Dataset, *, band_deg: float = 10.0) -> xr.Dataset:
     """Area-weighted means of the figures of merit (over the points where each is defined): global, and by
     latitude band; plus the percentage of the area observed at least once."""
-    area = stats.area_km2.to_numpy()
+    area = weights_of(stats.area_km2.to_numpy())
     edges = np.arange(-90.0, 90.0 + band_deg, band_deg)
     band = np.clip(np.digitize(stats.lat_deg.to_numpy(), edges) - 1, 0, edges.size - 2)
     n_bands = edges.size - 1
@@ -113,5 +119,6 @@ def summarise(stats: xr.Dataset, *, band_deg: float = 10.0) -> xr.Dataset:
     return xr.Dataset(
         {name: ("band", values) for name, values in data.items()} | {k: ((), v) for k, v in scalars.items()},
         coords={"band_min_lat_deg": ("band", edges[:-1]), "band_max_lat_deg": ("band", edges[1:])},
-        attrs={"weighting": "area (km²) of each grid point", "edge_convention": EDGE_CONVENTION},
+        attrs={"weighting": "area (km²) of each grid point; points without an area (a list of points) weigh "
+                            "the same", "edge_convention": EDGE_CONVENTION},
     )

@@ -10,7 +10,12 @@ at 1,000 km range and 50 % illumination (phase angle 90°):
 
 with φ the phase angle at the satellite between the Sun and the observer (the last term is 0 at φ = 90°).
 Standard magnitudes come from a small shipped table (``data/standard_magnitudes.csv``, with its source) or from
-the caller; objects without one have no magnitude (NaN), never a guess presented as a value.
+the caller. Where none is known but a radar cross-section is (SATCAT's RCS), an *estimate* is made from the size,
+taking the RCS as the area of a diffuse sphere of albedo 0.175 (``magnitude_source = "estimate (RCS)"``):
+
+    m_std = -26.74 - 2.5 log10( (2/3) · 0.175 · RCS / (π² · (1,000 km)²) )
+
+Objects with neither have no magnitude (NaN), never a guess presented as a value.
 """
 
 from __future__ import annotations
@@ -29,7 +34,11 @@ from overhead.orbits.frames import gcrs_to_itrf_matrices
 from overhead.orbits.sun import sun_position_gcrs_km
 from overhead.orbits.timescales import to_datetime64
 
-__all__ = ["VISIBLE_COLUMNS", "standard_magnitudes", "visible_passes", "visual_magnitude"]
+__all__ = ["VISIBLE_COLUMNS", "read_satcat_rcs", "standard_magnitude_from_rcs", "standard_magnitudes",
+           "visible_passes", "visual_magnitude"]
+
+SUN_MAGNITUDE = -26.74
+DEFAULT_ALBEDO = 0.175
 
 VISIBLE_COLUMNS = (*PASS_COLUMNS, "visible_start", "visible_end", "visible_s", "brightest_magnitude",
                    "brightest_time", "magnitude_source")
@@ -40,6 +49,36 @@ def standard_magnitudes() -> dict[int, float]:
     """NORAD id → standard magnitude of the shipped table."""
     with open(data_path("standard_magnitudes.csv"), newline="", encoding="utf-8") as f:
         return {int(row["norad_id"]): float(row["standard_magnitude"]) for row in csv.DictReader(f)}
+
+
+def standard_magnitude_from_rcs(rcs_m2, albedo: float = DEFAULT_ALBEDO) -> np.ndarray:
+    """An estimated standard magnitude from a radar cross-section (m²), as a diffuse sphere of that area."""
+    flux = (2.0 / 3.0) * albedo * np.asarray(rcs_m2, dtype=float) / (np.pi**2 * 1.0e6**2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return SUN_MAGNITUDE - 2.5 * np.log10(flux)
+
+
+def read_satcat_rcs(path) -> dict[int, float]:
+    """NORAD id → RCS (m²) of a CelesTrak SATCAT CSV (columns NORAD_CAT_ID and RCS; empty RCS skipped)."""
+    from overhead.errors import OverheadError
+
+    out: dict[int, float] = {}
+    with open(path, newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        if not reader.fieldnames or not {"NORAD_CAT_ID", "RCS"} <= set(reader.fieldnames):
+            raise OverheadError(f"{path}: not a SATCAT CSV (needs the columns NORAD_CAT_ID and RCS)")
+        for number, row in enumerate(reader, start=2):
+            text = (row.get("RCS") or "").strip()
+            if not text:
+                continue
+            try:
+                value, norad_id = float(text), int(row["NORAD_CAT_ID"])
+            except ValueError as exc:
+                raise OverheadError(f"{path}, line {number}: RCS {text[:20]!r} or NORAD_CAT_ID is not a number") \
+                    from exc
+            if value > 0 and np.isfinite(value):
+                out[norad_id] = value
+    return out
 
 
 def visual_magnitude(standard_magnitude, range_km, phase_angle_rad) -> np.ndarray:
@@ -59,10 +98,11 @@ def _crossing(t: np.ndarray, f: np.ndarray, k: int) -> float:
 
 def visible_passes(satellites, site: GroundSite, start, stop, *, min_elevation_deg: float = 10.0,
                    max_sun_altitude_deg: float = -6.0, magnitudes: dict[int, float] | None = None,
-                   only_visible: bool = True) -> pd.DataFrame:
+                   rcs_m2: dict[int, float] | None = None, only_visible: bool = True) -> pd.DataFrame:
     """Passes with their visible part, brightest magnitude and when (:data:`VISIBLE_COLUMNS`).
 
-    ``magnitudes``: NORAD id → standard magnitude, over the shipped table. ``only_visible``: drop passes with no
+    ``magnitudes``: NORAD id → standard magnitude, over the shipped table; ``rcs_m2``: NORAD id → RCS for the
+    size-based estimate where no standard magnitude is known. ``only_visible``: drop passes with no
     visible part. Times of the visible part are found on 1 s samples, refined by linear interpolation of the
     shadow and Sun-altitude functions (a few ms).
     """
@@ -104,6 +144,9 @@ def visible_passes(satellites, site: GroundSite, start, stop, *, min_elevation_d
         extra["visible_end"].append(rise + np.timedelta64(round(end * 1e9), "ns"))
         extra["visible_s"].append(end - begin)
         standard = known.get(int(row.norad_id))
+        source = "user" if int(row.norad_id) in user else "table"
+        if standard is None and rcs_m2 and int(row.norad_id) in rcs_m2:
+            standard, source = float(standard_magnitude_from_rcs(rcs_m2[int(row.norad_id)])), "estimate (RCS)"
         if standard is None:
             extra["brightest_magnitude"].append(np.nan)
             extra["brightest_time"].append(None)
@@ -118,7 +161,7 @@ def visible_passes(satellites, site: GroundSite, start, stop, *, min_elevation_d
         k = int(np.argmin(m))
         extra["brightest_magnitude"].append(float(m[k]))
         extra["brightest_time"].append(times[k])
-        extra["magnitude_source"].append("user" if int(row.norad_id) in user else "table")
+        extra["magnitude_source"].append(source)
     for c, values in extra.items():
         table[c] = pd.to_datetime(pd.Series(values, dtype=object)).to_numpy("datetime64[ns]") \
             if c in ("visible_start", "visible_end", "brightest_time") else values

@@ -209,6 +209,19 @@ def cmd_eclipses(args) -> None:
     _emit(table, args.output, "eclipses", float_format="%.3f")
 
 
+def cmd_beta(args) -> None:
+    from overhead.analysis.eclipses import beta_angles
+    from overhead.orbits.timescales import sample_times, to_datetime64
+
+    catalog = _load(args.elements, args.ids)
+    start = to_datetime64(args.start) if args.start else catalog.median_epoch()
+    stop = to_datetime64(args.stop) if args.stop else start + np.timedelta64(30, "D")
+    if args.step <= 0 or stop < start:
+        raise OverheadError("--step-s must be positive and --stop not before --start")
+    _emit(beta_angles(catalog, sample_times(start, stop, args.step)), args.output, "beta angles",
+          float_format="%.4f")
+
+
 def cmd_passes(args) -> None:
     from rich.table import Table
 
@@ -220,10 +233,11 @@ def cmd_passes(args) -> None:
     start = to_datetime64(args.start) if args.start else catalog.median_epoch()
     stop = to_datetime64(args.stop) if args.stop else start + np.timedelta64(24, "h")
     if args.visible:
-        from overhead.analysis.visibility import visible_passes
+        from overhead.analysis.visibility import read_satcat_rcs, visible_passes
 
         table = visible_passes(catalog, args.site, start, stop, min_elevation_deg=args.min_elevation,
-                               max_sun_altitude_deg=args.max_sun_altitude)
+                               max_sun_altitude_deg=args.max_sun_altitude,
+                               rcs_m2=read_satcat_rcs(args.satcat) if args.satcat else None)
     else:
         table = passes_over_site(catalog, args.site, start, stop, min_elevation_deg=args.min_elevation)
     time_columns = ("rise", "culmination", "set") + (
@@ -801,6 +815,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "magnitude and when (magnitudes for objects of the shipped table)")
     _option(p, "--max-sun-altitude-deg", dest="max_sun_altitude", type=float, default=-6.0, metavar="DEG",
             help="with --visible: the Sun's highest altitude at the site, degrees (default: -6, civil twilight)")
+    p.add_argument("--satcat", metavar="CSV", help="with --visible: a CelesTrak SATCAT CSV whose RCS gives a size-based "
+                                                  "magnitude estimate where no standard magnitude is known")
     _output_option(p, "passes.csv or .parquet (then only one line is printed)")
     p.set_defaults(func=cmd_passes)
 
@@ -816,6 +832,16 @@ def build_parser() -> argparse.ArgumentParser:
             help="search step, seconds: eclipses shorter than this can be missed (default: 30)")
     _output_option(p, "eclipses.csv or .parquet")
     p.set_defaults(func=cmd_eclipses)
+
+    p = sub.add_parser("beta", help="the beta angle (the Sun's elevation above the orbit plane) over time")
+    _elements(p, optional=True)
+    _ids_option(p)
+    _span_options(p, required=False, start_default=" (default: the elements' median epoch)",
+                  stop_default=" (default: 30 days after the start)")
+    _option(p, "--step-s", "--step", dest="step", type=float, default=86_400.0, metavar="S",
+            help="time between rows, seconds (default: 86400, a day)")
+    _output_option(p, "beta.csv or .parquet")
+    p.set_defaults(func=cmd_beta)
 
     _catalog_parsers(sub)
 
@@ -934,6 +960,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         err_console.print("[red]interrupted[/]")
         return 130
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as Unix tools do
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     return 0
 
 

@@ -104,7 +104,8 @@ class AnalysisGrid:
     def points(cls, lat_deg, lon_deg, *, ids=None, area_km2=None) -> AnalysisGrid:
         lat, lon = np.asarray(lat_deg, dtype=float), np.asarray(lon_deg, dtype=float)
         ids = np.asarray(ids if ids is not None else [str(k) for k in range(lat.size)], dtype=object)
-        area = np.full(lat.size, EARTH_AREA_KM2 / max(lat.size, 1)) if area_km2 is None else np.asarray(area_km2)
+        # a list of points stands for no area unless told: NaN (statistics then weigh the points equally)
+        area = np.full(lat.size, np.nan) if area_km2 is None else np.asarray(area_km2, dtype=float)
         TargetSet(ids, lat, lon, np.zeros(lat.size))  # validates the coordinates
         return cls(ids, lat, lon, area, "points")
 
