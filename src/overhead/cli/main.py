@@ -815,8 +815,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "magnitude and when (magnitudes for objects of the shipped table)")
     _option(p, "--max-sun-altitude-deg", dest="max_sun_altitude", type=float, default=-6.0, metavar="DEG",
             help="with --visible: the Sun's highest altitude at the site, degrees (default: -6, civil twilight)")
-    p.add_argument("--satcat", metavar="CSV", help="with --visible: a CelesTrak SATCAT CSV whose RCS gives a size-based "
-                                                  "magnitude estimate where no standard magnitude is known")
+    p.add_argument("--satcat", metavar="CSV", help="with --visible: a CelesTrak SATCAT CSV whose RCS gives a "
+                                                  "size-based magnitude estimate where no standard magnitude is known")
     _output_option(p, "passes.csv or .parquet (then only one line is printed)")
     p.set_defaults(func=cmd_passes)
 
