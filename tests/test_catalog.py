@@ -44,9 +44,11 @@ def db_url(request, tmp_path):
     admin.dispose()
     url = server.set(database=name).render_as_string(hide_password=False)
     engine = create_engine(url)
-    with engine.begin() as connection:  # a clean database for every test
-        connection.execute(text("DROP TABLE IF EXISTS changes, element_sets, object_revisions, objects, ingests, "
-                                "alembic_version"))
+    from overhead.catalog.models import Base
+
+    with engine.begin() as connection:  # a clean database for every test: every table the models have
+        names = ", ".join([*Base.metadata.tables, "alembic_version"])
+        connection.execute(text(f"DROP TABLE IF EXISTS {names} CASCADE"))
     engine.dispose()
     return url
 
