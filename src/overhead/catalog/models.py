@@ -139,3 +139,23 @@ class ConjunctionRow(Base):
     epoch_1: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     epoch_2: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     screened_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class SatcatRecord(Base):
+    """What an object is, from a SATCAT (CelesTrak's or Space-Track's): type, owner, launch, decay, size."""
+
+    __tablename__ = "satcat"
+
+    norad_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    object_name: Mapped[str] = mapped_column(String(64), default="")
+    object_id: Mapped[str] = mapped_column(String(16), default="", index=True)
+    object_type: Mapped[str] = mapped_column(String(8), default="", index=True)  # PAY, R/B, DEB, UNK
+    ops_status: Mapped[str] = mapped_column(String(4), default="")
+    owner: Mapped[str] = mapped_column(String(16), default="", index=True)
+    launch_date: Mapped[str] = mapped_column(String(10), default="")
+    launch_site: Mapped[str] = mapped_column(String(16), default="", index=True)
+    decay_date: Mapped[str] = mapped_column(String(10), default="")
+    rcs_m2: Mapped[float | None] = mapped_column(Float, nullable=True)
+    orbit_center: Mapped[str] = mapped_column(String(8), default="")
+    orbit_type: Mapped[str] = mapped_column(String(8), default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime)

@@ -37,6 +37,7 @@ from overhead.catalog.models import (
     ElementSet,
     Ingest,
     ObjectRevision,
+    SatcatRecord,
     SpaceObject,
     object_state_columns,
 )
@@ -320,9 +321,14 @@ class CatalogStore:
         return table
 
     def objects(self) -> pd.DataFrame:
-        """Every object with its status (active, gone, decayed), designator and first/last report."""
+        """Every object with its status (active, gone, decayed), designator, first/last report and, where a
+        SATCAT has been ingested, what it is (object_type, owner, launch_date, launch_site, decay_date, rcs_m2)."""
+        satcat = SatcatRecord.__table__.c
+        query = (select(SpaceObject.__table__, satcat.object_type, satcat.owner, satcat.launch_date,
+                        satcat.launch_site, satcat.decay_date, satcat.rcs_m2, satcat.ops_status)
+                 .outerjoin(SatcatRecord, SatcatRecord.norad_id == SpaceObject.norad_id))
         with self.engine.connect() as connection:
-            return pd.DataFrame(connection.execute(select(SpaceObject.__table__)).mappings().all())
+            return pd.DataFrame(connection.execute(query).mappings().all())
 
     def quality(self, at=None, *, accuracy_km: float = 1.0) -> pd.DataFrame:
         """Per active object: the age of its newest element set at ``at`` (default now), the position error to
@@ -347,6 +353,30 @@ class CatalogStore:
         table["too_old"] = table.expected_error_km > accuracy_km
         return table.drop(columns="mean_motion_rev_per_day").sort_values("age_days", ascending=False,
                                                                          ignore_index=True)
+
+    # ------------------------------------------------------------------------------------------- SATCAT
+    def ingest_satcat(self, text_: str | bytes, *, source: str = "satcat") -> dict[str, int]:
+        """Store the records of a SATCAT CSV (CelesTrak's columns), one transaction; returns counts.
+
+        A file without the SATCAT columns, or in which no record is readable, is refused and changes nothing;
+        one bad record is one reject.
+        """
+        rows, rejects = parse_satcat_csv(text_, source=source)
+        if not rows:
+            raise IngestRefusedError(f"{source}: no readable SATCAT record ({len(rejects)} rejected); nothing changed")
+        now = _naive(_utc_now())
+        with self.engine.begin() as connection:
+            ids = [r["norad_id"] for r in rows]
+            for start in range(0, len(ids), 900):
+                connection.execute(delete(SatcatRecord).where(SatcatRecord.norad_id.in_(ids[start:start + 900])))
+            connection.execute(insert(SatcatRecord), [r | {"updated_at": now} for r in rows])
+        return {"records": len(rows), "rejected": len(rejects)}
+
+    def satcat(self) -> pd.DataFrame:
+        """Every stored SATCAT record."""
+        with self.engine.connect() as connection:
+            return pd.DataFrame(connection.execute(select(SatcatRecord.__table__)).mappings().all(),
+                                columns=[c.name for c in SatcatRecord.__table__.columns])
 
     # ------------------------------------------------------------------------------------- conjunctions
     def save_conjunctions(self, table: pd.DataFrame, start, stop, *, norad_ids=None, epochs=None) -> int:
@@ -407,6 +437,50 @@ class CatalogStore:
                 seen.add(record.norad_id)
                 records.append(ElementRecord(**{**record.__dict__, "name": name}))
         return Catalog.from_records(records, source="catalogue store", from_tle=True)
+
+
+SATCAT_COLUMNS = {"OBJECT_NAME": "object_name", "OBJECT_ID": "object_id", "NORAD_CAT_ID": "norad_id",
+                  "OBJECT_TYPE": "object_type", "OPS_STATUS_CODE": "ops_status", "OWNER": "owner",
+                  "LAUNCH_DATE": "launch_date", "LAUNCH_SITE": "launch_site", "DECAY_DATE": "decay_date",
+                  "RCS": "rcs_m2", "ORBIT_CENTER": "orbit_center", "ORBIT_TYPE": "orbit_type"}
+SATCAT_LIMITS = {"object_name": 64, "object_id": 16, "object_type": 8, "ops_status": 4, "owner": 16,
+                 "launch_date": 10, "launch_site": 16, "decay_date": 10, "orbit_center": 8, "orbit_type": 8}
+
+
+def parse_satcat_csv(text_: str | bytes, *, source: str = "satcat") -> tuple[list[dict], list[str]]:
+    """Records of a CelesTrak SATCAT CSV and one line per rejected record."""
+    import csv
+    import io
+
+    text_ = text_.decode("utf-8", errors="replace") if isinstance(text_, bytes) else text_
+    reader = csv.DictReader(io.StringIO(text_))
+    if not reader.fieldnames or not {"NORAD_CAT_ID", "OBJECT_TYPE"} <= set(reader.fieldnames):
+        raise IngestRefusedError(f"{source}: not a SATCAT CSV (needs NORAD_CAT_ID and OBJECT_TYPE columns); "
+                                 "nothing changed")
+    rows, rejects = [], []
+    for number, raw in enumerate(reader, start=2):
+        try:
+            record: dict[str, object] = {}
+            for column, name in SATCAT_COLUMNS.items():
+                value = (raw.get(column) or "").strip()
+                if name == "norad_id":
+                    norad_id = int(value)
+                    if not 0 < norad_id < 1_000_000_000:
+                        raise ValueError(f"NORAD_CAT_ID {value!r} out of range")
+                    record[name] = norad_id
+                elif name == "rcs_m2":
+                    rcs = float(value) if value else None
+                    if rcs is not None and not 0 <= rcs < 1e6:
+                        raise ValueError(f"RCS {value!r} is not a cross-section in m²")
+                    record[name] = rcs
+                else:
+                    if len(value) > SATCAT_LIMITS[name]:
+                        raise ValueError(f"{column} longer than {SATCAT_LIMITS[name]} characters")
+                    record[name] = value
+            rows.append(record)
+        except (TypeError, ValueError) as exc:
+            rejects.append(f"{source}, line {number}: {exc}")
+    return rows, rejects
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -374,6 +374,9 @@ def cmd_catalog(args) -> None:
             console.print(f"wrote {manoeuvre_chart(catalog.elements, table, args.plot)}")
         return
     store = CatalogStore(args.db)
+    if args.action == "fetch":
+        _catalog_fetch(store, args)
+        return
     if args.action == "ingest":
         if not args.paths:
             raise OverheadError("give the files or folders to ingest: overhead catalog ingest active.tle")
@@ -412,6 +415,42 @@ def cmd_catalog(args) -> None:
             raise OverheadError("give one NORAD id: overhead catalog history 25544")
         table = store.history(int(args.paths[0]))
         console.print(table.drop(columns=["line1", "line2"]).to_string(index=False))
+
+
+def _catalog_fetch(store, args) -> None:
+    from overhead.catalog.sources import CelesTrak
+
+    source = args.paths[0]
+    kind, _, value = source.partition(":")
+    with CelesTrak(args.celestrak_url) as celestrak:
+        if kind == "celestrak" and value:
+            answer = celestrak.gp(group=value, format=args.format, force=args.force)
+            group = value
+        elif kind == "celestrak-catnr" and value.isdigit():
+            answer = celestrak.gp(catnr=int(value), format=args.format, force=args.force)
+            group = f"catnr-{value}"
+        elif kind == "celestrak-satcat" and not value:
+            answer = celestrak.satcat_csv(force=args.force)
+            group = ""
+        else:
+            raise OverheadError(f"unknown source {source!r}: use celestrak:GROUP, celestrak-catnr:ID or "
+                                "celestrak-satcat")
+        how = ("from the cache (inside CelesTrak's update interval; --force to ask)" if answer.from_cache
+               else "not modified since the last fetch" if answer.not_modified else f"{len(answer.body):,} bytes")
+        err_console.print(f"{answer.url}: {how}")
+        try:
+            if kind == "celestrak-satcat":
+                counts = store.ingest_satcat(answer.body, source=answer.url)
+                console.print(f"SATCAT: {counts['records']:,} records stored, {counts['rejected']:,} rejected")
+                return
+            report = store.ingest_text(answer.body, source=answer.url, group=group,
+                                       allow_shrink=args.allow_shrink)
+        except OverheadError:
+            celestrak.forget(answer.url)  # an answer the store refused is not kept: the next fetch asks afresh
+            raise
+    for reject in report.rejected[:20]:
+        err_console.print(f"[yellow]rejected[/]: {reject}")
+    console.print(report.text())
 
 
 def _changes_heading(store, table, args) -> str:
@@ -683,6 +722,19 @@ def _catalog_parsers(sub) -> None:
                    help="accept a file with fewer objects than --min-share of its group, or cut short")
     c.add_argument("--min-share", type=float, default=0.5, metavar="FRACTION",
                    help="the share of the group's active objects a file must report")
+    c = actions.add_parser("fetch", help="fetch a live source and ingest it: celestrak:GROUP, celestrak-catnr:ID, "
+                                         "celestrak-satcat (CelesTrak's rules kept: no refetch within 2 h, "
+                                         "conditional requests, back-off after 403/429)")
+    c.add_argument("paths", nargs=1, metavar="SOURCE",
+                   help="celestrak:GROUP (e.g. celestrak:stations), celestrak-catnr:25544, celestrak-satcat")
+    c.add_argument("--format", default="tle", choices=("tle", "3le", "csv", "json", "xml", "kvn"),
+                   help="GP format asked for (default: tle)")
+    c.add_argument("--force", action="store_true",
+                   help="ask now even inside the source's update interval (still one conditional request)")
+    c.add_argument("--celestrak-url", default=None, metavar="URL",
+                   help="CelesTrak's base URL (default: https://celestrak.org, or $OVERHEAD_CELESTRAK_URL): mirrors "
+                        "and test stand-ins")
+    c.add_argument("--allow-shrink", action="store_true", help="as for ingest")
     c = actions.add_parser("ingests", help="every ingest: source, group, time, counts, SHA-256, bytes, undone")
     _output_option(c, "ingests.csv or .parquet")
     c = actions.add_parser("undo", help="take back one ingest: its element sets, new objects and changes")

@@ -1,0 +1,165 @@
+"""Live sources against a local stand-in that answers like CelesTrak (never the internet): GP queries from the
+shared snapshots, SATCAT CSV, ETag/304, a 403 and 5xx on demand; the client keeps CelesTrak's rules."""
+
+from __future__ import annotations
+
+import hashlib
+import socket
+import threading
+import time
+
+import pytest
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from overhead.catalog.sources import CelesTrak, SourceError
+from overhead.catalog.store import CatalogStore
+from overhead.cli.main import main
+from tests.conftest import shared_file
+
+
+class StandIn:
+    """What the stand-in does next, and what it saw."""
+
+    def __init__(self) -> None:
+        self.requests: list[Request] = []
+        self.fail_next = 0  # answer 503 this many times
+        self.refuse = False  # answer 403
+        self.corrupt = False  # answer random bytes with 200
+
+    def app(self) -> Starlette:
+        groups = shared_file("catalog", "celestrak_groups_2026-05-30", "stations.tle").parent
+        satcat = shared_file("catalog", "celestrak_satcat_sample_2026-07", "satcat_sample.csv")
+
+        def answer(request: Request, body: bytes, media: str) -> Response:
+            self.requests.append(request)
+            if self.refuse:
+                return PlainTextResponse("Forbidden", status_code=403)
+            if self.fail_next > 0:
+                self.fail_next -= 1
+                return PlainTextResponse("Service Unavailable", status_code=503)
+            if self.corrupt:
+                return Response(bytes(range(256)) * 40, media_type=media)
+            etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+            if request.headers.get("if-none-match") == etag:
+                return Response(status_code=304, headers={"ETag": etag})
+            return Response(body, media_type=media, headers={"ETag": etag})
+
+        async def gp(request: Request) -> Response:
+            group = request.query_params.get("GROUP")
+            path = groups / f"{group}.tle"
+            if group is None or not path.exists():
+                return answer(request, b"No GP data found", "text/plain")  # what CelesTrak says, with 200
+            return answer(request, path.read_bytes(), "text/plain")
+
+        async def satcat_csv(request: Request) -> Response:
+            return answer(request, satcat.read_bytes(), "text/csv")
+
+        return Starlette(routes=[Route("/NORAD/elements/gp.php", gp), Route("/pub/satcat.csv", satcat_csv)])
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def stand_in(monkeypatch, tmp_path):
+    monkeypatch.setenv("OVERHEAD_DATA_DIR", str(tmp_path / "data"))
+    state = StandIn()
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(state.app(), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    state.url = f"http://127.0.0.1:{port}"
+    yield state
+    server.should_exit = True
+    thread.join(timeout=5)
+
+
+def _client(stand_in, tmp_path, **options) -> CelesTrak:
+    return CelesTrak(stand_in.url, cache_dir=tmp_path / "cache", sleep=lambda _s: None, **options)
+
+
+def test_a_group_is_not_fetched_again_within_two_hours_and_a_forced_fetch_is_conditional(stand_in, tmp_path):
+    clock = [1_000_000.0]
+    with _client(stand_in, tmp_path, clock=lambda: clock[0]) as celestrak:
+        first = celestrak.gp(group="stations")
+        assert not first.from_cache and b"ISS (ZARYA)" in first.body
+        assert celestrak.gp(group="stations").from_cache and len(stand_in.requests) == 1  # no second request
+        forced = celestrak.gp(group="stations", force=True)
+        assert forced.not_modified and forced.body == first.body and len(stand_in.requests) == 2
+        assert stand_in.requests[-1].headers.get("if-none-match")  # the request was conditional
+        assert stand_in.requests[0].query_params["FORMAT"] == "tle"
+        clock[0] += 2 * 3600 + 1  # after the update interval: asked again, conditionally
+        assert celestrak.gp(group="stations").not_modified and len(stand_in.requests) == 3
+
+
+def test_a_server_error_is_retried_with_back_off(stand_in, tmp_path):
+    waits: list[float] = []
+    stand_in.fail_next = 2
+    with CelesTrak(stand_in.url, cache_dir=tmp_path / "cache", sleep=waits.append) as celestrak:
+        assert b"ISS" in celestrak.gp(group="stations").body
+    assert waits == [1.0, 2.0] and len(stand_in.requests) == 3
+
+
+def test_403_backs_off_instead_of_retrying_even_when_forced(stand_in, tmp_path):
+    stand_in.refuse = True
+    with _client(stand_in, tmp_path) as celestrak:
+        with pytest.raises(SourceError, match="backing off"):
+            celestrak.gp(group="stations")
+        assert len(stand_in.requests) == 1  # not retried
+        stand_in.refuse = False
+        with pytest.raises(SourceError, match="not asking again"):
+            celestrak.gp(group="weather", force=True)
+        assert len(stand_in.requests) == 1  # nothing asked during the back-off
+
+
+def test_cli_fetch_ingests_and_offline_or_corrupt_answers_change_nothing(stand_in, tmp_path, capsys):
+    db = f"sqlite:///{tmp_path / 'c.sqlite'}"
+    assert main(["catalog", "fetch", "celestrak:stations", "--celestrak-url", stand_in.url, "--db", db]) == 0
+    store = CatalogStore(db)
+    before = store.objects()
+    assert len(before) == 25
+    # a corrupt answer is refused by the ingest, the store unchanged
+    stand_in.corrupt = True
+    assert main(["catalog", "fetch", "celestrak:stations", "--force", "--celestrak-url", stand_in.url,
+                 "--db", db]) == 2
+    assert "nothing changed" in capsys.readouterr().err
+    assert len(store.ingests()) == 1 and len(store.objects()) == 25
+    # the refused answer was not kept: the next fetch asks the source again (unconditionally) and works
+    stand_in.corrupt = False
+    asked = len(stand_in.requests)
+    assert main(["catalog", "fetch", "celestrak:stations", "--celestrak-url", stand_in.url, "--db", db]) == 0
+    assert len(stand_in.requests) == asked + 1 and not stand_in.requests[-1].headers.get("if-none-match")
+    # offline: a closed port
+    code = main(["catalog", "fetch", "celestrak:weather", "--celestrak-url", f"http://127.0.0.1:{_free_port()}",
+                 "--db", db])
+    err = capsys.readouterr().err
+    assert code == 2 and "offline?" in err and "Traceback" not in err
+    assert len(store.objects()) == 25
+    # CelesTrak's "No GP data found" for an unknown group is refused, not stored as an empty snapshot
+    assert main(["catalog", "fetch", "celestrak:nosuchgroup", "--celestrak-url", stand_in.url, "--db", db]) == 2
+    assert len(store.objects()) == 25
+
+
+def test_satcat_is_stored_and_joined_to_the_objects(stand_in, tmp_path):
+    db = f"sqlite:///{tmp_path / 's.sqlite'}"
+    assert main(["catalog", "fetch", "celestrak-satcat", "--celestrak-url", stand_in.url, "--db", db]) == 0
+    store = CatalogStore(db)
+    satcat = store.satcat()
+    assert len(satcat) == 42
+    sputnik = satcat[satcat.norad_id == 2].iloc[0]
+    assert sputnik.object_type == "PAY" and sputnik.launch_date == "1957-10-04" and sputnik.rcs_m2 != sputnik.rcs_m2
+    bad = "NORAD_CAT_ID,OBJECT_TYPE,OBJECT_NAME\n25544,PAY,ISS (ZARYA)\nnot-a-number,PAY,X\n"
+    counts = store.ingest_satcat(bad)
+    assert counts == {"records": 1, "rejected": 1}
+    with pytest.raises(Exception, match="not a SATCAT CSV"):
+        store.ingest_satcat("a,b\n1,2\n")
