@@ -29,6 +29,9 @@ class StandIn:
         self.fail_next = 0  # answer 503 this many times
         self.refuse = False  # answer 403
         self.corrupt = False  # answer random bytes with 200
+        self.groups: dict[str, bytes] = {}  # bodies served instead of the snapshot files
+        self.hooks: list[tuple[bytes, dict]] = []  # what the webhook receiver got
+        self.hook_status = 200
 
     def app(self) -> Starlette:
         groups = shared_file("catalog", "celestrak_groups_2026-05-30", "stations.tle").parent
@@ -50,6 +53,8 @@ class StandIn:
 
         async def gp(request: Request) -> Response:
             group = request.query_params.get("GROUP")
+            if group in self.groups:
+                return answer(request, self.groups[group], "text/plain")
             path = groups / f"{group}.tle"
             if group is None or not path.exists():
                 return answer(request, b"No GP data found", "text/plain")  # what CelesTrak says, with 200
@@ -58,7 +63,14 @@ class StandIn:
         async def satcat_csv(request: Request) -> Response:
             return answer(request, satcat.read_bytes(), "text/csv")
 
-        return Starlette(routes=[Route("/NORAD/elements/gp.php", gp), Route("/pub/satcat.csv", satcat_csv)])
+        async def hook(request: Request) -> Response:
+            if self.hook_status != 200:
+                return PlainTextResponse("down", status_code=self.hook_status)
+            self.hooks.append((await request.body(), dict(request.headers)))
+            return PlainTextResponse("ok")
+
+        return Starlette(routes=[Route("/NORAD/elements/gp.php", gp), Route("/pub/satcat.csv", satcat_csv),
+                                 Route("/hook", hook, methods=["POST"])])
 
 
 def _free_port() -> int:
@@ -163,3 +175,90 @@ def test_satcat_is_stored_and_joined_to_the_objects(stand_in, tmp_path):
     assert counts == {"records": 1, "rejected": 1}
     with pytest.raises(Exception, match="not a SATCAT CSV"):
         store.ingest_satcat("a,b\n1,2\n")
+
+
+def test_watch_rounds_baseline_then_alert_once_per_event_and_retry_a_receiver_that_was_down(stand_in, tmp_path):
+    import hmac
+    import json
+    from datetime import datetime, timedelta
+
+    from overhead.catalog.watch import alerts_table, load_rules, watch_round
+
+    stations = shared_file("catalog", "celestrak_groups_2026-05-30", "stations.tle").read_text().splitlines()
+    science = shared_file("catalog", "celestrak_groups_2026-05-30", "science.tle").read_text().splitlines()
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(f"""
+sources:
+  - celestrak: {{group: stations, every: 2h}}
+alerts:
+  - name: new-objects
+    when: new_object
+    notify: [{{webhook: "{stand_in.url}/hook", secret: "s3cret"}}]
+  - name: leaving
+    when: gone
+    notify: [{{webhook: "{stand_in.url}/hook"}}]
+  - name: reentries
+    when: decayed
+    notify: [{{webhook: "{stand_in.url}/hook"}}]
+""")
+    spec = load_rules(rules)
+    store = CatalogStore(f"sqlite:///{tmp_path / 'w.sqlite'}")
+    t0 = datetime(2026, 5, 31, 0, 0)
+    first = watch_round(store, spec, celestrak_url=stand_in.url, now=t0)
+    assert first.baselines == ["stations: 25 objects"] and first.new_alerts == 0  # no alert for every object
+    # the next snapshot: Dragon CRS-34 and Shenzhou-23 (15.6 rev/day: a decay) no longer reported, HST arrived
+    kept, arrived = stations[:-6], science[:3]
+    stand_in.groups["stations"] = ("\n".join(kept + arrived) + "\n").encode()
+    stand_in.hook_status = 500  # the receiver is down for this round
+    second = watch_round(store, spec, force=True, celestrak_url=stand_in.url, now=t0 + timedelta(hours=3))
+    assert second.new_alerts == 3 and second.delivered == 0 and second.failed_deliveries == 3
+    table = alerts_table(store)
+    assert sorted(table.kind) == ["decayed", "gone", "new_object"]
+    assert set(table.name) == {"DRAGON CRS-34", "SHENZHOU-23 (SZ-23)", "HST"}
+    new = table[table.kind == "new_object"].iloc[0]
+    assert json.loads(new.norad_ids) == [int(arrived[1][2:7])]
+    # the receiver is back: after the back-off every alert is delivered once; re-running sends nothing twice
+    stand_in.hook_status = 200
+    third = watch_round(store, spec, force=True, celestrak_url=stand_in.url, now=t0 + timedelta(hours=4))
+    assert third.new_alerts == 0 and third.delivered == 3
+    fourth = watch_round(store, spec, force=True, celestrak_url=stand_in.url, now=t0 + timedelta(hours=5))
+    assert fourth.new_alerts == 0 and fourth.delivered == 0
+    assert len(stand_in.hooks) == 3 and len({h[1]["x-overhead-alert"] for h in stand_in.hooks}) == 3
+    for body, headers in stand_in.hooks:
+        payload = json.loads(body)
+        assert {"rule", "kind", "name", "time", "detail"} <= set(payload) and payload["time"].endswith("Z")
+        assert ("norad_id" in payload) != ("norad_ids" in payload)
+        if payload["rule"] == "new-objects":  # signed: the receiver can check it came from us
+            expected = "sha256=" + hmac.new(b"s3cret", body, "sha256").hexdigest()
+            assert headers["x-overhead-signature"] == expected
+        else:
+            assert "x-overhead-signature" not in headers
+
+
+def test_cli_watch_once_and_alerts(stand_in, tmp_path, capsys):
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("sources:\n  - celestrak: {group: stations, every: 2h}\n"
+                     "alerts:\n  - {name: n, when: new_object}\n")
+    db = f"sqlite:///{tmp_path / 'c.sqlite'}"
+    assert main(["watch", str(rules), "--once", "--celestrak-url", stand_in.url, "--db", db]) == 0
+    assert "baseline: stations: 25 objects" in capsys.readouterr().out
+    assert main(["alerts", "--db", db]) == 0
+    assert "no alerts" in capsys.readouterr().err
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("sources: []\nalerts:\n  - {name: x, when: sometimes}\n")
+    assert main(["watch", str(bad), "--once", "--db", db]) == 2
+
+
+def test_api_alerts_is_read_only(stand_in, tmp_path):
+    import warnings
+
+    from overhead.api import ServiceSettings, create_app
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    app = create_app(ServiceSettings(db_url=f"sqlite:///{tmp_path / 'a.sqlite'}", token="t", scheduler="none"))
+    with TestClient(app) as client:
+        assert client.get("/api/alerts").status_code == 200 and client.get("/api/alerts").json() == []
+        assert client.post("/api/alerts", json={}).status_code == 405

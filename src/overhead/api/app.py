@@ -157,6 +157,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
 
     for module in (routes_catalog, routes_compute, routes_conjunctions, routes_jobs, routes_export):
         app.include_router(module.router)
+    app.include_router(routes_conjunctions.alerts_router)
     _mount_dashboard(app, web_assets_dir(settings))
     return app
 

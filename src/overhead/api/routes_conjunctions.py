@@ -48,3 +48,24 @@ async def pc(request: Request, method: Literal["2d", "3d", "mc", "all"] = "2d",
 
     result = await run_in_threadpool(assess, message, methods=method, hbr_m=hbr_m, mc_samples=mc_samples)
     return result.to_dict()
+
+
+alerts_router = APIRouter(prefix="/api", tags=["alerts"])
+
+
+@alerts_router.get("/alerts", summary="Alerts raised by the watch rules, newest first (read-only)")
+def alerts(since: str | None = Query(None, max_length=40), limit: int = Query(500, ge=1, le=10_000),
+           state: ServiceState = Depends(service)) -> list[dict]:
+    import json
+
+    from overhead.catalog.watch import alerts_table
+
+    table = alerts_table(state.store, since=parse_time(since, name="since") if since else None).head(limit)
+    out = []
+    for row in table.itertuples():
+        ids = json.loads(row.norad_ids)
+        item = {"rule": row.rule, "kind": row.kind, "name": row.name, "detail": row.detail, "key": row.key,
+                "time": row.time.strftime("%Y-%m-%dT%H:%M:%SZ")}
+        item |= {"norad_id": ids[0]} if len(ids) == 1 else {"norad_ids": ids}
+        out.append(item)
+    return out

@@ -159,3 +159,43 @@ class SatcatRecord(Base):
     orbit_center: Mapped[str] = mapped_column(String(8), default="")
     orbit_type: Mapped[str] = mapped_column(String(8), default="")
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class WatchSource(Base):
+    """A watched source's state: when it was last fetched (a restart resumes from here)."""
+
+    __tablename__ = "watch_sources"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    last_fetch_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    last_ingest_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+class Alert(Base):
+    """An event a rule fired on, once per ``key`` (the dedupe key), with its evidence."""
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+    rule: Mapped[str] = mapped_column(String(100), index=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    norad_ids: Mapped[str] = mapped_column(Text, default="[]")  # JSON list
+    name: Mapped[str] = mapped_column(String(200), default="")
+    time: Mapped[datetime] = mapped_column(DateTime, index=True)  # when the event happened
+    detail: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+class Delivery(Base):
+    """One alert to one receiver: delivered once, retried with back-off while the receiver fails."""
+
+    __tablename__ = "deliveries"
+
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), primary_key=True)
+    receiver: Mapped[str] = mapped_column(String(300), primary_key=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    last_error: Mapped[str] = mapped_column(Text, default="")

@@ -209,6 +209,42 @@ def cmd_eclipses(args) -> None:
     _emit(table, args.output, "eclipses", float_format="%.3f")
 
 
+def cmd_watch(args) -> None:
+    from overhead.catalog.store import CatalogStore
+    from overhead.catalog.watch import load_rules, watch_round
+
+    spec = load_rules(args.rules)
+    store = CatalogStore(args.db)
+
+    def one_round(force: bool = False) -> None:
+        report = watch_round(store, spec, force=force, celestrak_url=args.celestrak_url)
+        console.print(report.text(), markup=False, highlight=False)
+
+    one_round(args.force)
+    if args.once:
+        return
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    scheduler = BlockingScheduler(timezone="UTC")
+    # each round fetches only the sources that are due, so asking every minute costs nothing
+    scheduler.add_job(one_round, "interval", seconds=args.check_s, max_instances=1, coalesce=True)
+    console.print(f"watching {len(spec.sources)} sources, {len(spec.rules)} rules (Ctrl-C to stop)")
+    scheduler.start()
+
+
+def cmd_alerts(args) -> None:
+    from overhead.catalog.store import CatalogStore
+    from overhead.catalog.watch import alerts_table
+    from overhead.tables import with_iso_times
+
+    table = alerts_table(CatalogStore(args.db), since=args.since)
+    if not len(table) and not args.output:
+        err_console.print("no alerts" + (f" since {args.since}" if args.since else "") +
+                          " (run `overhead watch RULES.yaml --once`)")
+        return
+    _emit(with_iso_times(table, ("time",)), args.output, "alerts", float_format="%.6f")
+
+
 def cmd_beta(args) -> None:
     from overhead.analysis.eclipses import beta_angles
     from overhead.orbits.timescales import sample_times, to_datetime64
@@ -884,6 +920,24 @@ def build_parser() -> argparse.ArgumentParser:
             help="search step, seconds: eclipses shorter than this can be missed (default: 30)")
     _output_option(p, "eclipses.csv or .parquet")
     p.set_defaults(func=cmd_eclipses)
+
+    p = sub.add_parser("watch", help="fetch sources on their schedule, ingest, and alert by rules (YAML)")
+    p.add_argument("rules", metavar="RULES.yaml", help="sources to fetch and alert rules (see the README)")
+    p.add_argument("--once", action="store_true", help="one round, then exit (for cron and tests)")
+    p.add_argument("--force", action="store_true",
+                   help="fetch every source now, whatever its schedule (still one request per source)")
+    p.add_argument("--celestrak-url", default=None, metavar="URL",
+                   help="CelesTrak's base URL (default: https://celestrak.org, or $OVERHEAD_CELESTRAK_URL)")
+    _option(p, "--check-s", dest="check_s", type=float, default=60.0, metavar="S",
+            help="without --once: seconds between rounds, each fetching only what is due (default: 60)")
+    _db_option(p)
+    p.set_defaults(func=cmd_watch)
+
+    p = sub.add_parser("alerts", help="the alerts the watch rules raised, newest first")
+    p.add_argument("--since", default=None, metavar="ISO", help=f"alerts of events after this time, {TIME_HELP}")
+    _output_option(p, "alerts.csv or .parquet")
+    _db_option(p)
+    p.set_defaults(func=cmd_alerts)
 
     p = sub.add_parser("beta", help="the beta angle (the Sun's elevation above the orbit plane) over time")
     _elements(p, optional=True)
