@@ -262,3 +262,34 @@ def test_api_alerts_is_read_only(stand_in, tmp_path):
     with TestClient(app) as client:
         assert client.get("/api/alerts").status_code == 200 and client.get("/api/alerts").json() == []
         assert client.post("/api/alerts", json={}).status_code == 405
+
+
+def test_as_of_gives_the_catalogue_and_feed_the_store_knew_then(tmp_path, capsys):
+    """Two ingests an hour apart: as of a time between them, the first snapshot's objects and element sets."""
+    from datetime import timedelta
+
+    import pandas as pd
+    from sqlalchemy import update
+
+    from overhead.catalog.models import Ingest
+
+    stations = shared_file("catalog", "celestrak_groups_2026-05-30", "stations.tle")
+    lines = stations.read_text().splitlines()
+    store = CatalogStore(f"sqlite:///{tmp_path / 't.sqlite'}")
+    store.ingest_text(stations.read_bytes(), source="a", group="stations")
+    first = store.ingests().started_at.iloc[0]
+    with store.engine.begin() as connection:  # make the first ingest an hour older than the second
+        connection.execute(update(Ingest).values(started_at=first - timedelta(hours=1)))
+    store.ingest_text(("\n".join(lines[:-6]) + "\n").encode(), source="b", group="stations")
+    between = pd.Timestamp(first - timedelta(minutes=30))
+    assert len(store.latest_catalog()) == 23  # now: two objects no longer reported
+    then = store.latest_catalog(as_of=between)
+    assert len(then) == 25 and 69180 in set(then.norad_ids)
+    assert len(store.changes(as_of=between)) == 25  # the first ingest's own changes (its new objects)
+    assert len(store.history(25544, as_of=between)) == 1
+    with pytest.raises(Exception, match="no element sets"):  # before any ingest the store knew nothing
+        store.history(25544, as_of=between - timedelta(hours=2))
+    db = f"sqlite:///{tmp_path / 't.sqlite'}"
+    assert main(["above", "51.6,0", "--time", "2026-05-30T12:00:00Z", "--as-of", between.isoformat() + "Z",
+                 "--db", db, "--min-elevation-deg", "-90", "--limit", "100"]) == 0
+    assert "25 satellites above" in capsys.readouterr().out

@@ -291,9 +291,10 @@ class CatalogStore:
                                 columns=[c.name for c in Ingest.__table__.columns])
 
     # ------------------------------------------------------------------------------------------ queries
-    def changes(self, since=None, *, ingested_since=None) -> pd.DataFrame:
+    def changes(self, since=None, *, ingested_since=None, as_of=None) -> pd.DataFrame:
         """The changes feed, newest first: those that happened after ``since`` (the time of the change), or those
-        found by ingests made after ``ingested_since``; with neither, those the last ingest found."""
+        found by ingests made after ``ingested_since``; with neither, those the last ingest found. ``as_of``: only
+        what ingests made by that time had found (the feed as it stood then)."""
         with self.engine.connect() as connection:
             query = select(Change.norad_id, Change.name, Change.object_id, Change.change, Change.time, Change.detail,
                            Change.confidence, Change.ingest_id).join(Ingest, Ingest.id == Change.ingest_id)
@@ -301,20 +302,28 @@ class CatalogStore:
                 query = query.where(Change.time > _naive(since))
             if ingested_since is not None:
                 query = query.where(Ingest.started_at > _naive(ingested_since))
+            if as_of is not None:
+                query = query.where(Ingest.started_at <= _naive(as_of))
             if since is None and ingested_since is None:
-                last = connection.execute(select(func.max(Ingest.id)).where(Ingest.undone_at.is_(None))).scalar()
+                last_query = select(func.max(Ingest.id)).where(Ingest.undone_at.is_(None))
+                if as_of is not None:
+                    last_query = last_query.where(Ingest.started_at <= _naive(as_of))
+                last = connection.execute(last_query).scalar()
                 query = query.where(Change.ingest_id == last)
             rows = connection.execute(query.order_by(Change.time.desc(), Change.change, Change.norad_id))
             return pd.DataFrame(rows.mappings().all(), columns=["norad_id", "name", "object_id", "change", "time",
                                                                  "detail", "confidence", "ingest_id"])
 
-    def history(self, norad_id: int) -> pd.DataFrame:
-        """Every stored element set of one object, by epoch."""
+    def history(self, norad_id: int, *, as_of=None) -> pd.DataFrame:
+        """Every stored element set of one object, by epoch (``as_of``: those ingested by that time)."""
+        query = (select(ElementSet.epoch, ElementSet.mean_motion_rev_per_day, ElementSet.eccentricity,
+                        ElementSet.inclination_deg, ElementSet.raan_deg, ElementSet.bstar, ElementSet.line1,
+                        ElementSet.line2, ElementSet.ingest_id)
+                 .where(ElementSet.norad_id == int(norad_id)))
+        if as_of is not None:
+            query = query.join(Ingest, Ingest.id == ElementSet.ingest_id).where(Ingest.started_at <= _naive(as_of))
         with self.engine.connect() as connection:
-            rows = connection.execute(select(ElementSet.epoch, ElementSet.mean_motion_rev_per_day,
-                                             ElementSet.eccentricity, ElementSet.inclination_deg, ElementSet.raan_deg,
-                                             ElementSet.bstar, ElementSet.line1, ElementSet.line2, ElementSet.ingest_id)
-                                      .where(ElementSet.norad_id == int(norad_id)).order_by(ElementSet.epoch))
+            rows = connection.execute(query.order_by(ElementSet.epoch))
             table = pd.DataFrame(rows.mappings().all())
         if table.empty:
             raise OverheadError(f"no element sets of NORAD {norad_id} in the catalogue store")
@@ -419,8 +428,16 @@ class CatalogStore:
             rows = connection.execute(query.order_by(ConjunctionRow.tca).limit(int(limit))).mappings().all()
         return pd.DataFrame(rows, columns=[c.name for c in columns])
 
-    def latest_catalog(self, *, status: str | None = "active") -> Catalog:
-        """The newest element set of every object (``status`` active by default) as a Catalog."""
+    def latest_catalog(self, *, status: str | None = "active", as_of=None) -> Catalog:
+        """The newest element set of every object (``status`` active by default) as a Catalog.
+
+        ``as_of`` (a time): the catalogue as the store knew it then — only what ingests made by that time brought,
+        each object's newest element set among those, and the objects active then (not reported gone or decayed
+        by an ingest made by then after their last element set). History is never overwritten, so any past time
+        can be asked.
+        """
+        if as_of is not None:
+            return self._catalog_as_of(_naive(as_of))
         newest = (select(ElementSet.norad_id, func.max(ElementSet.epoch).label("epoch"))
                   .group_by(ElementSet.norad_id).subquery())
         query = (select(ElementSet.line1, ElementSet.line2, SpaceObject.name)
@@ -430,13 +447,41 @@ class CatalogStore:
             query = query.where(SpaceObject.status == status)
         with self.engine.connect() as connection:
             rows = connection.execute(query.order_by(ElementSet.norad_id)).all()
-        seen, records = set(), []
-        for line1, line2, name in rows:
-            record = parse_tle_pair(line1, line2)
-            if record.norad_id not in seen:  # two sets at the very same epoch: keep one
-                seen.add(record.norad_id)
-                records.append(ElementRecord(**{**record.__dict__, "name": name}))
-        return Catalog.from_records(records, source="catalogue store", from_tle=True)
+        return _catalog_of(rows)
+
+    def _catalog_as_of(self, when: datetime) -> Catalog:
+        known = (select(ElementSet.norad_id, ElementSet.epoch, ElementSet.line1, ElementSet.line2,
+                        ElementSet.ingest_id)
+                 .join(Ingest, Ingest.id == ElementSet.ingest_id)
+                 .where(Ingest.started_at <= when, Ingest.undone_at.is_(None)))
+        ended = (select(Change.norad_id, func.max(Change.ingest_id).label("ingest_id"))
+                 .join(Ingest, Ingest.id == Change.ingest_id)
+                 .where(Ingest.started_at <= when, Ingest.undone_at.is_(None), Change.change.in_(("gone", "decayed")))
+                 .group_by(Change.norad_id))
+        with self.engine.connect() as connection:
+            sets = pd.DataFrame(connection.execute(known).all(),
+                                columns=["norad_id", "epoch", "line1", "line2", "ingest_id"])
+            last_end = dict(connection.execute(ended).all())
+            names = dict(connection.execute(select(SpaceObject.norad_id, SpaceObject.name)).all())
+        if sets.empty:
+            return Catalog.from_records([], source=f"catalogue store as of {when:%Y-%m-%dT%H:%M:%SZ}")
+        newest = sets.sort_values(["norad_id", "epoch", "ingest_id"]).groupby("norad_id").tail(1)
+        last_reported = sets.groupby("norad_id").ingest_id.max()
+        alive = [n for n in newest.norad_id if last_end.get(n, -1) < last_reported[n]]
+        newest = newest[newest.norad_id.isin(alive)]
+        rows = [(r.line1, r.line2, names.get(r.norad_id, "")) for r in newest.itertuples()]
+        return _catalog_of(rows, source=f"catalogue store as of {when:%Y-%m-%dT%H:%M:%SZ}")
+
+
+def _catalog_of(rows, *, source: str = "catalogue store") -> Catalog:
+    """A Catalog of (line1, line2, name) rows (one element set per object)."""
+    seen, records = set(), []
+    for line1, line2, name in rows:
+        record = parse_tle_pair(line1, line2)
+        if record.norad_id not in seen:  # two sets at the very same epoch: keep one
+            seen.add(record.norad_id)
+            records.append(ElementRecord(**{**record.__dict__, "name": name}))
+    return Catalog.from_records(records, source=source, from_tle=True)
 
 
 SATCAT_COLUMNS = {"OBJECT_NAME": "object_name", "OBJECT_ID": "object_id", "NORAD_CAT_ID": "norad_id",

@@ -424,7 +424,7 @@ def cmd_catalog(args) -> None:
     elif args.action == "changes":
         from overhead.tables import with_iso_times
 
-        table = store.changes(since=args.since, ingested_since=args.ingested_since)
+        table = store.changes(since=args.since, ingested_since=args.ingested_since, as_of=args.as_of)
         err_console.print(_changes_heading(store, table, args))
         table = with_iso_times(table, ("time",))[["norad_id", "name", "object_id", "change", "time", "detail"]]
         if len(table) or args.output:
@@ -449,7 +449,7 @@ def cmd_catalog(args) -> None:
     elif args.action == "history":
         if len(args.paths) != 1 or not args.paths[0].isdigit():
             raise OverheadError("give one NORAD id: overhead catalog history 25544")
-        table = store.history(int(args.paths[0]))
+        table = store.history(int(args.paths[0]), as_of=args.as_of)
         console.print(table.drop(columns=["line1", "line2"]).to_string(index=False))
 
 
@@ -527,9 +527,10 @@ def cmd_above(args) -> None:
     from overhead.catalog.store import CatalogStore
     from overhead.orbits.timescales import format_iso, to_datetime64
 
-    catalog = CatalogStore(args.db).latest_catalog()
+    catalog = CatalogStore(args.db).latest_catalog(as_of=args.as_of)
     if len(catalog) == 0:
-        raise OverheadError("the catalog store is empty: run `overhead catalog ingest FILE` first")
+        raise OverheadError("the catalog store is empty" + (f" as of {args.as_of}" if args.as_of else "") +
+                            ": run `overhead catalog ingest FILE` first")
     when = to_datetime64(args.time) if args.time else np.datetime64("now", "ns")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ElementAgeWarning)  # said below, once and plainly
@@ -780,9 +781,12 @@ def _catalog_parsers(sub) -> None:
                    help=f"changes that happened after this time, {TIME_HELP} (default: those the last ingest found)")
     c.add_argument("--ingested-since", default=None, metavar="ISO",
                    help="changes found by ingests made after this time instead")
+    c.add_argument("--as-of", default=None, metavar="ISO", help="the feed as it stood at this time (what ingests "
+                                                               "made by then had found)")
     _output_option(c, "changes.csv or .parquet")
     c = actions.add_parser("history", help="every stored element set of one object")
     c.add_argument("paths", nargs=1, metavar="NORAD_ID", help="the object's NORAD catalogue number")
+    c.add_argument("--as-of", default=None, metavar="ISO", help="only the element sets ingested by this time")
     c = actions.add_parser("quality", help="the age of each active object's newest elements, and the error to "
                                            "expect from them")
     c.add_argument("--since", default=None, metavar="ISO", help=f"when to judge the age, {TIME_HELP} (default: now)")
@@ -962,6 +966,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--time", metavar="ISO", help=f"{TIME_HELP} (default: now)")
     _mask_option(p, 10.0, "the lowest elevation listed")
     p.add_argument("--limit", type=int, default=40, help="rows to print")
+    p.add_argument("--as-of", default=None, metavar="ISO",
+                   help="the catalogue as the store knew it at this time: its objects, with the element sets they "
+                        "had then (default: the newest)")
     p.add_argument("--passes", type=float, default=None, metavar="HOURS",
                    help="also list every pass in the next HOURS hours (default: no)")
     _output_option(p, "with --passes: passes.csv or .parquet")
