@@ -293,3 +293,18 @@ def test_as_of_gives_the_catalogue_and_feed_the_store_knew_then(tmp_path, capsys
     assert main(["above", "51.6,0", "--time", "2026-05-30T12:00:00Z", "--as-of", between.isoformat() + "Z",
                  "--db", db, "--min-elevation-deg", "-90", "--limit", "100"]) == 0
     assert "25 satellites above" in capsys.readouterr().out
+
+
+def test_above_selects_by_satcat_type_and_owner(tmp_path, capsys):
+    stations = shared_file("catalog", "celestrak_groups_2026-05-30", "stations.tle")
+    db = f"sqlite:///{tmp_path / 'k.sqlite'}"
+    store = CatalogStore(db)
+    store.ingest_text(stations.read_bytes(), source="a", group="stations")
+    store.ingest_satcat("NORAD_CAT_ID,OBJECT_TYPE,OWNER,OBJECT_NAME\n25544,PAY,ISS,ISS (ZARYA)\n"
+                        "48274,PAY,PRC,CSS (TIANHE)\n49044,PAY,CIS,ISS (NAUKA)\n")
+    assert store.select_ids(object_type="pay", owner="prc") == {48274}
+    assert main(["above", "0,0", "--time", "2026-05-30T12:00:00Z", "--owner", "PRC", "--min-elevation-deg", "-90",
+                 "--db", db]) == 0
+    out = capsys.readouterr().out
+    assert "1 satellites above" in out and "TIANHE" in out
+    assert main(["above", "0,0", "--owner", "XX", "--db", db]) == 2

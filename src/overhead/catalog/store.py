@@ -381,6 +381,20 @@ class CatalogStore:
             connection.execute(insert(SatcatRecord), [r | {"updated_at": now} for r in rows])
         return {"records": len(rows), "rejected": len(rejects)}
 
+    def select_ids(self, *, object_type: str | None = None, owner: str | None = None,
+                   group: str | None = None) -> set[int]:
+        """NORAD ids of the objects in a category: SATCAT object type (PAY, R/B, DEB, UNK) and owner, and the
+        group of their last ingest (e.g. resource); criteria combine (and)."""
+        query = select(SpaceObject.norad_id).outerjoin(SatcatRecord, SatcatRecord.norad_id == SpaceObject.norad_id)
+        if object_type:
+            query = query.where(func.upper(SatcatRecord.object_type) == object_type.upper())
+        if owner:
+            query = query.where(func.upper(SatcatRecord.owner) == owner.upper())
+        if group:
+            query = query.where(SpaceObject.group_name == group)
+        with self.engine.connect() as connection:
+            return {int(n) for (n,) in connection.execute(query).all()}
+
     def satcat(self) -> pd.DataFrame:
         """Every stored SATCAT record."""
         with self.engine.connect() as connection:

@@ -527,7 +527,14 @@ def cmd_above(args) -> None:
     from overhead.catalog.store import CatalogStore
     from overhead.orbits.timescales import format_iso, to_datetime64
 
-    catalog = CatalogStore(args.db).latest_catalog(as_of=args.as_of)
+    store = CatalogStore(args.db)
+    catalog = store.latest_catalog(as_of=args.as_of)
+    if args.type or args.owner or args.group:
+        wanted = store.select_ids(object_type=args.type, owner=args.owner, group=args.group)
+        catalog = catalog[[k for k, n in enumerate(catalog.norad_ids) if int(n) in wanted]]
+        if len(catalog) == 0:
+            raise OverheadError("no object of the store matches --type/--owner/--group (types and owners come from "
+                                "a SATCAT: overhead catalog fetch celestrak-satcat)")
     if len(catalog) == 0:
         raise OverheadError("the catalog store is empty" + (f" as of {args.as_of}" if args.as_of else "") +
                             ": run `overhead catalog ingest FILE` first")
@@ -969,6 +976,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", default=None, metavar="ISO",
                    help="the catalogue as the store knew it at this time: its objects, with the element sets they "
                         "had then (default: the newest)")
+    p.add_argument("--type", default=None, metavar="TYPE", help="only objects of this SATCAT type: PAY, R/B, DEB, UNK")
+    p.add_argument("--owner", default=None, metavar="CODE", help="only objects of this SATCAT owner, e.g. US, PRC, CIS")
+    p.add_argument("--group", default=None, metavar="NAME", help="only objects of this ingested group, e.g. resource")
     p.add_argument("--passes", type=float, default=None, metavar="HOURS",
                    help="also list every pass in the next HOURS hours (default: no)")
     _output_option(p, "with --passes: passes.csv or .parquet")
