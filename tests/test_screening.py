@@ -202,3 +202,28 @@ def test_a_new_screening_replaces_the_stored_conjunctions_of_its_span(tmp_path):
     kept = store.conjunctions(norad_id=2)
     assert len(kept) == 1 and kept.min_range_km[0] == 0.8
     assert len(store.conjunctions(min_pc=1e-6)) == 0
+
+
+@pytest.mark.parametrize("scheduler", ["none", "local"])
+def test_screening_split_into_time_windows_equals_one_screening(scheduler):
+    from overhead.analysis.conjunctions.screening import screen_distributed
+
+    catalog = _leo_subset(150)
+    t0 = catalog.median_epoch()
+    stop = t0 + np.timedelta64(4 * 3600, "s")
+    whole = screen(catalog, t0, stop, threshold_km=20.0).conjunctions
+    split = screen_distributed(catalog, t0, stop, parts=3, scheduler=scheduler, threshold_km=20.0).conjunctions
+    assert len(whole) > 10
+    key = ["norad_id_1", "norad_id_2", "tca"]
+    assert whole[key].reset_index(drop=True).equals(split[key].reset_index(drop=True))
+    assert np.allclose(whole.min_range_km.to_numpy(), split.min_range_km.to_numpy(), atol=1e-6)
+
+
+def test_an_approach_before_a_short_last_interval_is_not_missed():
+    """Found by comparing split and whole screenings: a span whose last sample interval is short (40 s of 60)
+    once gave the time that also closes the longer interval before it a reach of only the short one's half."""
+    catalog = load_elements(shared_file("catalog", "celestrak_active_2026-03-19", "active.tle"))
+    pair = catalog.select([63367, 64881, 37224, 67382])
+    found = screen(pair, "2026-03-19T06:11:00Z", "2026-03-19T06:21:40Z").conjunctions
+    assert set(zip(found.norad_id_1, found.norad_id_2, strict=True)) == {(63367, 64881), (37224, 67382)}
+    assert (found.min_range_km < 5).all()

@@ -49,6 +49,9 @@ def add_parsers(sub, *, time_help: str, option, output_option, elements, ids_typ
     output_option(c, "conjunctions.csv or .parquet (then only one line is printed)")
     c.add_argument("--cdm-dir", metavar="DIR", help="also write one CDM (KVN, ITRF states, SOCRATES' assumed "
                                                     "covariance) per conjunction into this folder")
+    c.add_argument("--scheduler", default="none", metavar="none|local|tcp://HOST:8786",
+                   help="none: this process, on every core (default); local: time windows on a LocalCluster of "
+                        "this machine's cores; or a Dask scheduler's address")
     c.add_argument("--save", action="store_true",
                    help="keep the conjunctions in the catalogue store (they replace those of the same span and "
                         "objects; served by GET /api/conjunctions)")
@@ -117,10 +120,16 @@ def _screen(args) -> None:
     start = to_datetime64(args.start) if args.start else catalog.median_epoch()
     stop = to_datetime64(args.stop) if args.stop else start + np.timedelta64(7, "D")
     err = Console(stderr=True)
-    with Progress(console=err, transient=True) as bar:
-        task = bar.add_task(f"screening {len(catalog):,} objects", total=1.0)
-        result = screen(catalog, start, stop, threshold_km=args.threshold_km, primaries=args.primaries,
-                        hbr_m=args.hbr_m, progress=lambda f: bar.update(task, completed=f))
+    if args.scheduler != "none":
+        from overhead.analysis.conjunctions.screening import screen_distributed
+
+        result = screen_distributed(catalog, start, stop, scheduler=args.scheduler, threshold_km=args.threshold_km,
+                                    primaries=args.primaries, hbr_m=args.hbr_m)
+    else:
+        with Progress(console=err, transient=True) as bar:
+            task = bar.add_task(f"screening {len(catalog):,} objects", total=1.0)
+            result = screen(catalog, start, stop, threshold_km=args.threshold_km, primaries=args.primaries,
+                            hbr_m=args.hbr_m, progress=lambda f: bar.update(task, completed=f))
     table = result.conjunctions[SCREEN_COLUMNS]
     if args.save:
         from overhead.catalog.store import CatalogStore

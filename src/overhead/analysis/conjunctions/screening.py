@@ -20,6 +20,7 @@ that never separate (docked vehicles sharing one element set), have no time of c
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 from collections.abc import Callable
@@ -38,7 +39,7 @@ from overhead.analysis.conjunctions.cdm import rtn_to_inertial_matrix
 from overhead.errors import OverheadError, WorkTooLargeError
 from overhead.orbits.timescales import julian_date_split, to_datetime64
 
-__all__ = ["SCREEN_COLUMNS", "ScreeningResult", "screen"]
+__all__ = ["SCREEN_COLUMNS", "ScreeningResult", "screen", "screen_distributed"]
 
 SCREEN_COLUMNS = ["norad_id_1", "name_1", "norad_id_2", "name_2", "tca", "min_range_km", "relative_speed_km_s",
                   "radial_km", "in_track_km", "cross_track_km", "max_pc", "assumed_cov_pc"]
@@ -214,7 +215,7 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, primaries=None, s
             i_idx, j_idx = i_idx[keep], j_idx[keep]
         return i_idx, j_idx
 
-    step = sample_step_s / sub
+    step = nominal = sample_step_s / sub
     v_max = 0.0
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
         for chunk_start in range(0, n_samples - 1, chunk_samples):
@@ -233,9 +234,11 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, primaries=None, s
                     continue
                 step = h / sub
                 pos, vel = _hermite(r[:, a], v[:, a], r[:, a + 1], v[:, a + 1], h, fractions)
-                jobs += [(pos[s], vel[s], sample_offsets[idx[a]] + s * step, step) for s in range(sub)]
+                # the reach covers half of the nominal step on either side: a shorter last interval must not
+                # shrink it for the time that also bounds the longer interval before it
+                jobs += [(pos[s], vel[s], sample_offsets[idx[a]] + s * step, nominal) for s in range(sub)]
             if idx[-1] == n_samples - 1:  # the span's last time is checked too: it bounds the last interval
-                jobs.append((r[:, -1], v[:, -1], span_s, step))
+                jobs.append((r[:, -1], v[:, -1], span_s, nominal))
             for (_p, _w, when, _step), (i_idx, j_idx) in zip(
                     jobs, pool.map(lambda job, v_max=v_max: find(job[0], job[1], job[3], v_max), jobs), strict=True):
                 k = len(fine_times)
@@ -348,3 +351,38 @@ def _conjunction_row(satrecs, i, j, t0, tca, threshold_km, ids, names, primary) 
            str(np.datetime_as_string(when.astype("datetime64[ms]"), unit="ms")) + "Z",
            rng, float(np.linalg.norm(dv)), float(rtn[0]), float(rtn[1]), float(rtn[2]), math.nan, math.nan]
     return row, np.array([a[0], a[1], b[0], b[1]])
+
+
+def _screen_part(catalog, start, stop, keep_start, keep_stop, options: dict) -> pd.DataFrame:
+    """One time window of a distributed screening, with only the TCAs it owns (``keep_start`` ≤ TCA < ``keep_stop``)."""
+    table = screen(catalog, start, stop, **options).conjunctions
+    if table.empty:
+        return table
+    tca = pd.to_datetime(table.tca.str.rstrip("Z")).to_numpy()
+    return table[(tca >= keep_start) & (tca < keep_stop)]
+
+
+def screen_distributed(catalog, start, stop, *, parts: int | None = None, scheduler: str | None = None,
+                       **options) -> ScreeningResult:
+    """:func:`screen` split into time windows run as tasks (a LocalCluster by default, or ``scheduler``).
+
+    Each window is widened by two grid steps on both sides — a minimum at its edge is then inside it — and keeps
+    the TCAs that fall in its own part, so that the union equals one screening of the whole span.
+    """
+    from overhead.analysis.coverage import SHARED, run_tasks
+
+    t0, t1 = to_datetime64(start), to_datetime64(stop)
+    span_s = (t1 - t0) / np.timedelta64(1, "s")
+    parts = parts or max(2, min(32, math.ceil(span_s / 86_400)))
+    edges = [t0 + np.timedelta64(round(span_s * k / parts * 1e9), "ns") for k in range(parts + 1)]
+    pad = np.timedelta64(round(2 * options.get("grid_step_s", 20.0) * 1e9), "ns")
+    options = {**options, "workers": 1}  # a task per worker thread: no threads inside the tasks
+    calls = [(SHARED, max(t0, a - pad), min(t1, b + pad), a, b if k < parts - 1 else t1 + pad, options)
+             for k, (a, b) in enumerate(itertools.pairwise(edges))]
+    tables = run_tasks(_screen_part, calls, scheduler=scheduler, shared=catalog, description="screening")
+    table = pd.concat([t for t in tables if len(t)], ignore_index=True) if any(len(t) for t in tables) else \
+        tables[0]
+    if len(table):
+        table = table.sort_values(["tca", "norad_id_1", "norad_id_2"]).reset_index(drop=True)
+    return ScreeningResult(conjunctions=table, objects=len(catalog), candidates_refined=0, span=(t0, t1),
+                           threshold_km=options.get("threshold_km", 5.0))
