@@ -308,3 +308,36 @@ def test_above_selects_by_satcat_type_and_owner(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "1 satellites above" in out and "TIANHE" in out
     assert main(["above", "0,0", "--owner", "XX", "--db", db]) == 2
+
+
+def test_alerts_atom_feed_is_well_formed_and_escapes_outside_names(tmp_path):
+    import warnings
+    from datetime import datetime
+
+    import defusedxml.ElementTree as SafeET
+    from sqlalchemy import insert
+
+    from overhead.api import ServiceSettings, create_app
+    from overhead.catalog.models import Alert
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    db = f"sqlite:///{tmp_path / 'f.sqlite'}"
+    app = create_app(ServiceSettings(db_url=db, token="t", scheduler="none"))
+    with TestClient(app) as client:
+        store = app.state.service.store
+        with store.engine.begin() as connection:
+            when = datetime(2026, 6, 1)
+            connection.execute(insert(Alert).values(key="r|new_object|launch:2026-001", rule="r", kind="new_object",
+                                                    norad_ids="[1, 2]", name="<img src=x onerror=alert(1)> & co",
+                                                    time=when, detail="2 new", created_at=when))
+        answer = client.get("/api/alerts.atom")
+        assert answer.status_code == 200 and answer.headers["content-type"].startswith("application/atom+xml")
+        feed = SafeET.fromstring(answer.text)
+        entries = feed.findall("{http://www.w3.org/2005/Atom}entry")
+        assert len(entries) == 1
+        title = entries[0].find("{http://www.w3.org/2005/Atom}title").text
+        assert "<img src=x onerror=alert(1)> & co" in title  # the text itself, not markup
+        assert client.get("/api/alerts").json()[0]["norad_ids"] == [1, 2]

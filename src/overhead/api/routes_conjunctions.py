@@ -53,6 +53,30 @@ async def pc(request: Request, method: Literal["2d", "3d", "mc", "all"] = "2d",
 alerts_router = APIRouter(prefix="/api", tags=["alerts"])
 
 
+@alerts_router.get("/alerts.atom", summary="The alerts as an Atom feed (RFC 4287), newest first")
+def alerts_atom(limit: int = Query(200, ge=1, le=2_000), state: ServiceState = Depends(service)):
+    from xml.sax.saxutils import escape
+
+    from fastapi.responses import Response
+
+    from overhead.catalog.watch import alerts_table
+
+    table = alerts_table(state.store).head(limit)
+    updated = table.time.max().strftime("%Y-%m-%dT%H:%M:%SZ") if len(table) else "1970-01-01T00:00:00Z"
+    entries = []
+    for row in table.itertuples():
+        when = row.time.strftime("%Y-%m-%dT%H:%M:%SZ")
+        ident = "urn:overhead:alert:" + escape(row.key.replace(" ", "_"))
+        # outside strings (object names, details) are escaped: the feed is text, never markup
+        entries.append(f"<entry><id>{ident}</id><title>{escape(row.rule)}: {escape(row.kind)} — {escape(row.name)}"
+                       f"</title><updated>{when}</updated><summary>{escape(row.detail)}</summary>"
+                       f"<category term=\"{escape(row.kind)}\"/></entry>")
+    body = ('<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
+            f"<id>urn:overhead:alerts</id><title>overhead alerts</title><updated>{updated}</updated>"
+            + "".join(entries) + "</feed>\n")
+    return Response(body, media_type="application/atom+xml")
+
+
 @alerts_router.get("/alerts", summary="Alerts raised by the watch rules, newest first (read-only)")
 def alerts(since: str | None = Query(None, max_length=40), limit: int = Query(500, ge=1, le=10_000),
            state: ServiceState = Depends(service)) -> list[dict]:
