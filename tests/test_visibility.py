@@ -13,19 +13,10 @@ import overhead
 from overhead.analysis.visibility import visible_passes, visual_magnitude
 from overhead.cli.main import main
 from overhead.geometry.topocentric import GroundSite
-from tests.conftest import shared_file
+from tests.conftest import shared_file, skyfield_with_ephemeris
 
 START, STOP = "2026-05-30T00:00:00Z", "2026-06-06T00:00:00Z"
 SITES = [GroundSite(-33.9, 18.4, 0.0), GroundSite(43.6047, 1.4442, 150.0), GroundSite(64.14, -21.94, 20.0)]
-
-
-def _skyfield():
-    skyfield = pytest.importorskip("skyfield.api")
-    skyfield_data = pytest.importorskip("skyfield_data")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        load = skyfield.Loader(skyfield_data.get_skyfield_data_path(), verbose=False)
-        return skyfield, load("de421.bsp"), load.timescale(builtin=True)
 
 
 def _skyfield_visible(skyfield, eph, ts, line1, line2, site: GroundSite) -> list[tuple[float, float]]:
@@ -57,7 +48,7 @@ def _skyfield_visible(skyfield, eph, ts, line1, line2, site: GroundSite) -> list
 
 @pytest.mark.slow
 def test_visible_passes_equal_skyfields_for_the_iss_and_a_dozen_objects_over_a_week():
-    skyfield, eph, ts = _skyfield()
+    skyfield, eph, ts = skyfield_with_ephemeris()
     catalog = overhead.sample_catalog(("stations", "resource"))
     catalog = catalog[[0, *list(range(1, len(catalog), max(1, len(catalog) // 12)))]][:13]
     lines = catalog.to_tle(names=False).splitlines()

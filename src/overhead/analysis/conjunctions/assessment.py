@@ -19,7 +19,7 @@ from scipy import optimize
 
 from overhead.analysis.conjunctions.cdm import ConjunctionMessage, rtn_to_inertial_matrix
 from overhead.analysis.conjunctions.montecarlo import pc_monte_carlo
-from overhead.analysis.conjunctions.nc3d import MU, nc3d
+from overhead.analysis.conjunctions.nc3d import nc3d, orbit_period_s
 from overhead.analysis.conjunctions.pc2d import adjust_to_tca, encounter_plane, pc2d, pc_circle, pc_circle_fast
 from overhead.errors import OverheadError
 
@@ -116,13 +116,6 @@ def _iso(t: np.datetime64) -> str:
     return str(np.datetime_as_string(t.astype("datetime64[us]"), unit="us")) + "Z"
 
 
-def _period_s(r, v) -> float:
-    r_km = np.asarray(r) / 1e3
-    v_km = np.asarray(v) / 1e3
-    beta = float(2 * MU / np.linalg.norm(r_km) - v_km @ v_km)
-    return 2 * math.pi * MU * beta ** (-1.5) if beta > 0 else math.inf
-
-
 def assess(message: ConjunctionMessage, *, methods: str = "all", hbr_m: float | None = None,
            mc_samples: int = 1_000_000, mc_seed: int = 1, confidence: float = 0.95) -> ConjunctionAssessment:
     """Collision probability of one CDM by the requested methods (``2d``, ``3d``, ``mc`` or ``all``)."""
@@ -161,7 +154,7 @@ def assess(message: ConjunctionMessage, *, methods: str = "all", hbr_m: float | 
         tca=_iso(tca), tca_adjustment_s=dt, miss_distance_m=float(np.linalg.norm(a2 - a1)) if speed > 0 else
         float(np.linalg.norm(r2 - r1)), relative_speed_m_s=speed, hbr_m=hbr, covariance_remediated=remediated,
         notes=notes)
-    period = min(_period_s(r1, v1), _period_s(r2, v2))
+    period = min(orbit_period_s(r1 / 1e3, v1 / 1e3), orbit_period_s(r2 / 1e3, v2 / 1e3))
     if speed > 0:
         result.pc2d, plane = pc2d(r1, v1, c1, r2, v2, c2, hbr)
         result.pc2d_no_tca_adjustment, _ = pc2d(r1, v1, c1, r2, v2, c2, hbr, adjust_tca=False)

@@ -102,30 +102,10 @@ def _frame(chi: float, psi: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def equinoctial_to_cartesian(e: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Two-body positions and velocities (len(t), 3) at times t (s) from elements at t = 0."""
-    n, af, ag, chi, psi, lam0 = e
     t = np.atleast_1d(np.asarray(t, dtype=float))
-    a = (MU / n**2) ** (1 / 3)
-    lam = np.mod(lam0 + n * t, TWO_PI)
-    # Kepler's equation in equinoctial form: F + ag cos F − af sin F = λ
-    f = lam.copy()
-    for _ in range(100):
-        cf, sf = np.cos(f), np.sin(f)
-        step = (f + ag * cf - af * sf - lam) / (1 - ag * sf - af * cf)
-        f = f - step
-        if np.all(np.abs(step) < 1e-13):
-            break
-    cf, sf = np.cos(f), np.sin(f)
-    bb = math.sqrt(1 - ag * ag - af * af)
-    b = 1 / (1 + bb)
-    x = a * ((1 - ag * ag * b) * cf + af * ag * b * sf - af)
-    y = a * ((1 - af * af * b) * sf + af * ag * b * cf - ag)
-    f_hat, g_hat, _w = _frame(chi, psi)
-    na2or = n * a / (1 - af * cf - ag * sf)
-    xd = na2or * (af * ag * b * cf - (1 - ag * ag * b) * sf)
-    yd = na2or * ((1 - af * af * b) * cf - af * ag * b * sf)
-    r = x[:, None] * f_hat + y[:, None] * g_hat
-    v = xd[:, None] * f_hat + yd[:, None] * g_hat
-    return r, v
+    moved = np.tile(np.asarray(e, dtype=float), (t.size, 1))
+    moved[:, 5] = e[5] + e[0] * t  # only the mean longitude moves in two-body motion
+    return equinoctial_states(moved)
 
 
 def equinoctial_states(elements: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -239,7 +219,8 @@ def _lebedev() -> tuple[np.ndarray, np.ndarray]:
     return points.T.copy(), weights
 
 
-def _orbit_period_s(r: np.ndarray, v: np.ndarray) -> float:
+def orbit_period_s(r: np.ndarray, v: np.ndarray) -> float:
+    """Two-body period (s) of a state in km and km/s (inf when unbound)."""
     beta = 2 * MU / math.sqrt(r @ r) - v @ v
     return TWO_PI * MU * beta ** (-1.5) if beta > 0 else math.inf
 
@@ -490,7 +471,7 @@ def nc3d(r1_m, v1_m_s, cov1, r2_m, v2_m_s, cov2, hbr_m: float, *, gamma: float =
         objs.append(_Object(e0=mapped[0], q0=mapped[1]))
     pair = (objs[0], objs[1])
     tau0, tau1 = _coppola_bounds(gamma, hbr, r2 - r1, v2 - v1, c1 + c2)
-    periods = (_orbit_period_s(r1, v1), _orbit_period_s(r2, v2))
+    periods = (orbit_period_s(r1, v1), orbit_period_s(r2, v2))
     taum = 0.5 * (tau0 + tau1) if math.isfinite(tau0 + tau1) else 0.0
     t_lo, t_hi = time_limits_s if time_limits_s is not None else _time_limits(pair, periods, taum)
     if t_hi <= t_lo:
