@@ -576,7 +576,12 @@ def _read_snapshot(blobs: list[tuple[bytes, str]]) -> _Snapshot:
         digest.update(data)
         size += len(data)
         text_ = data.decode("utf-8", errors="replace")
-        found, bad, fmt = read_records(text_, source=source)
+        try:
+            found, bad, fmt = read_records(text_, source=source)
+        except ElementSetError as exc:
+            # the whole file is unreadable (JSON or XML that does not parse): no record can be trusted
+            raise IngestRefusedError(f"ingest refused, nothing changed: {exc}; is it an element-set file "
+                                     f"(TLE or OMM)?") from None
         records += found
         rejects += bad
         if last_record_rejected(text_, fmt, len(found), bad):
