@@ -22,6 +22,7 @@ from overhead.geometry.grids import AnalysisGrid
 from overhead.geometry.sensors import AccessConstraints, NadirCone
 from overhead.orbits.constellations import repeat_ground_track_altitude_km
 from overhead.orbits.j2 import EARTH_RADIUS_KM
+from overhead.requests import ConstraintsSpec
 
 DAY_S = 86_400.0
 
@@ -184,6 +185,6 @@ def test_the_france_example_best_design_meets_once_a_day_point_by_point(tmp_path
     assert area[meets].sum() >= 0.95 * area.sum()
     # and our figure equals the brute force's at every point, within the sampling
     ours = coverage(satellites, grid, spec.start, spec.start + np.timedelta64(seconds, "s"),
-                    AccessConstraints.from_options(half_angle_deg=half_angle, **spec.constraints),
+                    ConstraintsSpec(half_angle_deg=half_angle, **spec.constraints).to_constraints(),
                     scheduler="none").stats.max_gap_s.values
     assert np.abs(ours - longest).max() <= 2.0

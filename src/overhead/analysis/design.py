@@ -39,7 +39,7 @@ from overhead.analysis.coverage import SHARED, coverage, run_tasks
 from overhead.analysis.revisit import FIGURES_OF_MERIT, weights_of
 from overhead.errors import OverheadError
 from overhead.geometry.grids import AnalysisGrid
-from overhead.geometry.sensors import AccessConstraints
+from overhead.geometry.specs import ConstraintsSpec, GridFileSpec, validated
 from overhead.orbits.constellations import (
     repeat_ground_track_altitude_km,
     sun_synchronous_inclination_deg,
@@ -112,16 +112,7 @@ class DesignSpec:
     cost: dict = field(default_factory=lambda: {"per_satellite": 1.0, "per_plane": 0.0})
 
     def grid(self) -> AnalysisGrid:
-        w = dict(self.where)
-        resolution = w.pop("resolution", None)
-        kinds = {"country": "country", "band": "band", "geojson": "region", "points": "points", "global": "global"}
-        given = [key for key in kinds if w.get(key)]
-        if len(given) != 1:
-            raise OverheadError("where: give one of country, band, geojson, points or global: true")
-        key = given[0]
-        return AnalysisGrid.from_request(kinds[key], resolution=resolution, country=w.get("country"),
-                                         band=tuple(w["band"]) if key == "band" else None, region=w.get("geojson"),
-                                         points=w.get("points"))
+        return _where_grid(self.where).to_grid()
 
     def candidates(self) -> Iterator[dict]:
         """Every design of the spec as a flat dict of parameters (family, sensor and orbit values).
@@ -169,6 +160,27 @@ def _product(params: dict) -> list[dict]:
     return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*lists)]
 
 
+def _where_grid(where: dict) -> GridFileSpec:
+    """A sweep's ``where`` (one of country, band, geojson, points or global: true; resolution) as the grid spec
+    the command line and the service use."""
+    w = dict(where)
+    unknown = set(w) - {"country", "band", "geojson", "points", "global", "resolution"}
+    if unknown:
+        raise OverheadError(f"where: unknown key {', '.join(sorted(unknown))}; give one of country, band, geojson, "
+                            f"points or global: true, and optionally resolution")
+    return GridFileSpec.from_choice(points=w.get("points"), region=w.get("geojson"), country=w.get("country"),
+                                    globe=bool(w.get("global")), band=w.get("band"), resolution=w.get("resolution"),
+                                    names={"points": "points", "region": "geojson", "country": "country",
+                                           "globe": "global: true", "band": "band"})
+
+
+def _constraints_spec(constraints: dict, half_angle_deg: float | None = None) -> ConstraintsSpec:
+    """A sweep's ``constraints`` (and the sensor's cone) validated by the request model."""
+    if "half_angle_deg" in constraints:
+        raise OverheadError("constraints: give the cone half-angle under sensor (half_angle_deg), where it is swept")
+    return validated(ConstraintsSpec, {**constraints, "half_angle_deg": half_angle_deg}, where="constraints")
+
+
 def load_spec(path_or_dict) -> DesignSpec:
     """Read a sweep spec from a YAML file or a dict."""
     data = path_or_dict
@@ -181,6 +193,8 @@ def load_spec(path_or_dict) -> DesignSpec:
     if missing:
         raise OverheadError(f"the sweep spec lacks {', '.join(missing)}")
     requirement = [Requirement.from_mapping(r) for r in data["requirement"]]
+    _where_grid(dict(data["where"]))  # refused here, before any design runs, when it does not make sense
+    _constraints_spec(dict(data.get("constraints", {})))
     return DesignSpec(name=str(data.get("name", "sweep")), where=dict(data["where"]),
                       start=to_datetime64(str(data["start"])), days=float(data["days"]),
                       sensor=dict(data.get("sensor", {"half_angle_deg": 30.0})),
@@ -245,8 +259,7 @@ def area_percentile(values: np.ndarray, area: np.ndarray, percentile: float) -> 
 def evaluate(candidate: dict, spec: DesignSpec, grid: AnalysisGrid) -> dict:
     """Coverage figures of one design: global means, the requirement's percentiles, feasibility."""
     design = build_design(candidate, spec.start)
-    constraints = AccessConstraints.from_options(half_angle_deg=float(candidate["half_angle_deg"]),
-                                                 **spec.constraints)
+    constraints = _constraints_spec(spec.constraints, float(candidate["half_angle_deg"])).to_constraints()
     stop = spec.start + np.timedelta64(round(spec.days * 86_400), "s")
     result = coverage(design, grid, spec.start, stop, constraints, scheduler="none", keep_windows=False)
     row = dict(candidate)

@@ -22,6 +22,7 @@ from overhead.api.limits import CLIENT_GONE, BoundedRequests
 from overhead.api.memory import tune_allocator
 from overhead.api.service import ServiceSettings, ServiceState
 from overhead.errors import CancelledError, OverheadError
+from overhead.geometry.specs import problem
 from overhead.orbits.parallel import limit_workers
 from overhead.orbits.sgp4_propagation import limit_chunk_states
 
@@ -145,8 +146,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_request: Request, exc: RequestValidationError):
         # where and what, never the input itself: it may be huge, non-finite or not text at all
-        problems = [f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', 'invalid')}"
-                    for e in exc.errors()[:10]]
+        problems = [problem(e) for e in exc.errors()[:10]]
         more = len(exc.errors()) - len(problems)
         return JSONResponse({"detail": _excerpt("; ".join(problems) + (f"; and {more} more" if more > 0 else ""))},
                             status_code=422)

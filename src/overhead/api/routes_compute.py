@@ -15,8 +15,10 @@ from fastapi.responses import Response, StreamingResponse
 from overhead.api.deps import service
 from overhead.api.schemas import AboveOut, AccessRequest, LookAngles, PassOut, Position, Positions, Track, WindowOut
 from overhead.api.service import ServiceState, finite, iso, parse_span, parse_time
+from overhead.geometry.specs import target_set
 from overhead.geometry.topocentric import GroundSite
 from overhead.orbits.timescales import format_iso, sample_count, sample_times
+from overhead.requests import PassesRequest, SiteQuery, spec_default, spec_help, validated
 from overhead.tables import with_iso_times
 
 router = APIRouter(prefix="/api", tags=["computation"])
@@ -127,6 +129,16 @@ def _stamps(times: np.ndarray) -> list[str]:
     return format_iso(times, digits=3).tolist()
 
 
+def _spec_query(model, name: str) -> Any:
+    """A query parameter of the request model: its description and default stated there, validated there."""
+    return Query(None, description=f"{spec_help(model, name)} (default: {spec_default(model, name)})")
+
+
+def _given(model, **values):
+    """The request model from the query parameters given (the others take the model's defaults)."""
+    return validated(model, {k: v for k, v in values.items() if v is not None})
+
+
 @router.get("/positions", response_model=Positions, summary="Where the satellites are at one time")
 def positions(time: str | None = Query(None, max_length=40), ids: str | None = IdsQuery,
               group: str | None = GroupQuery,
@@ -169,16 +181,16 @@ def tracks(ids: str | None = IdsQuery, group: str | None = GroupQuery, start: st
 @router.get("/passes", response_model=list[PassOut], responses=CSV, summary="Passes of satellites over a place")
 def passes(place: GroundSite = Depends(site), start: str | None = Query(None, max_length=40),
            stop: str | None = Query(None, max_length=40),
-           min_elevation_deg: float = Query(10.0, ge=-10.0, le=90.0, allow_inf_nan=False),
+           min_elevation_deg: float | None = _spec_query(PassesRequest, "min_elevation_deg"),
            ids: str | None = IdsQuery, group: str | None = GroupQuery,
-           visible: bool = Query(False, description="only passes an observer can see (sunlit satellite, Sun below "
-                                                    "max_sun_altitude_deg at the place), with their visible part "
-                                                    "and brightest magnitude"),
-           max_sun_altitude_deg: float = Query(-6.0, ge=-90.0, le=0.0, allow_inf_nan=False),
+           visible: bool | None = _spec_query(PassesRequest, "visible"),
+           max_sun_altitude_deg: float | None = _spec_query(PassesRequest, "max_sun_altitude_deg"),
            format: Literal["json", "csv"] = "json", response: Response = INJECTED,
            state: ServiceState = Depends(service)):
     from overhead.analysis.passes import passes_over_site
 
+    spec = _given(PassesRequest, min_elevation_deg=min_elevation_deg, visible=visible,
+                  max_sun_altitude_deg=max_sun_altitude_deg)
     t0, t1 = parse_span(start, stop, state.default_time()[0], max_days=14)
     satellites = state.usable(state.satellites(parse_ids(ids), group), t0, t1, response=response)
     span_s = (t1 - t0) / np.timedelta64(1, "s")
@@ -187,14 +199,14 @@ def passes(place: GroundSite = Depends(site), start: str | None = Query(None, ma
     state.check_output(len(satellites) * span_s / 86_400 * PASSES_PER_DAY, PASS_ROW_BYTES, what="passes (estimated)",
                        reduce=reduce)
     times: tuple[str, ...] = ("rise", "culmination", "set")
-    if visible:
+    if spec.visible:
         from overhead.analysis.visibility import visible_passes
 
-        table = state.compute(visible_passes, satellites, place, t0, t1, min_elevation_deg=min_elevation_deg,
-                              max_sun_altitude_deg=max_sun_altitude_deg)
+        table = state.compute(visible_passes, satellites, place, t0, t1, min_elevation_deg=spec.min_elevation_deg,
+                              max_sun_altitude_deg=spec.max_sun_altitude_deg)
         times += ("visible_start", "visible_end", "brightest_time")
     else:
-        table = state.compute(passes_over_site, satellites, place, t0, t1, min_elevation_deg=min_elevation_deg)
+        table = state.compute(passes_over_site, satellites, place, t0, t1, min_elevation_deg=spec.min_elevation_deg)
     if format == "csv":
         return _csv(with_iso_times(table, times), "passes.csv")
     return rendered(_records(table, times), response, estimated_bytes=len(table) * PASS_ROW_BYTES)
@@ -202,13 +214,14 @@ def passes(place: GroundSite = Depends(site), start: str | None = Query(None, ma
 
 @router.get("/above", response_model=list[AboveOut], summary="What is overhead: satellites above a place now")
 def above(place: GroundSite = Depends(site), time: str | None = Query(None, max_length=40),
-          min_elevation_deg: float = Query(0.0, ge=-10.0, le=90.0, allow_inf_nan=False),
+          min_elevation_deg: float | None = _spec_query(SiteQuery, "min_elevation_deg"),
           response: Response = INJECTED, state: ServiceState = Depends(service)) -> Response:
     from overhead.catalog.above import above as above_site
 
+    spec = _given(SiteQuery, min_elevation_deg=min_elevation_deg)
     when = parse_time(time, state.default_time()[0])
     satellites = state.usable(state.satellites(), when, response=response)
-    table = state.compute(above_site, satellites, place, when, min_elevation_deg=min_elevation_deg)
+    table = state.compute(above_site, satellites, place, when, min_elevation_deg=spec.min_elevation_deg)
     return rendered(_records(table.round(6), ()), response)
 
 
@@ -232,20 +245,6 @@ def lookangles(norad_id: int = Query(ge=0, le=999_999_999), place: GroundSite = 
                     response, estimated_bytes=n_times * LOOK_ANGLE_BYTES)
 
 
-def constraints_of(c):
-    from overhead.geometry.sensors import AccessConstraints
-
-    return AccessConstraints.from_options(**c.model_dump())
-
-
-def targets_of(places):
-    from overhead.geometry.targets import TargetSet
-
-    ids = [p.id or f"target-{k + 1}" for k, p in enumerate(places)]
-    return TargetSet.from_points([p.lat_deg for p in places], [p.lon_deg for p in places],
-                                 [p.alt_m for p in places], ids=ids)
-
-
 @router.post("/access", response_model=list[WindowOut], responses=CSV,
              summary="Access windows of satellites over targets under constraints")
 def access(body: AccessRequest, format: Literal["json", "csv"] = "json", response: Response = INJECTED,
@@ -258,8 +257,8 @@ def access(body: AccessRequest, format: Literal["json", "csv"] = "json", respons
     state.check_work(len(satellites), span_s / SEARCH_STEP_S, len(body.targets))
     state.check_output(len(satellites) * len(body.targets) * span_s / 86_400 * PASSES_PER_DAY, WINDOW_ROW_BYTES,
                        what="windows (estimated)", reduce="the span, the satellites or the targets")
-    table = state.compute(access_windows, satellites, targets_of(body.targets), t0, t1,
-                          constraints_of(body.constraints))
+    table = state.compute(access_windows, satellites, target_set(body.targets), t0, t1,
+                          body.constraints.to_constraints())
     table = table[list(WindowOut.model_fields)]
     if format == "csv":
         return _csv(with_iso_times(table, ("start", "end", "culmination")), "access.csv")

@@ -10,25 +10,18 @@ from fastapi.responses import JSONResponse
 
 from overhead.api.deps import job_owner, service
 from overhead.api.jobs import Job, QueueFullError
-from overhead.api.routes_compute import CSV, SEARCH_STEP_S, _csv, constraints_of, targets_of
+from overhead.api.routes_compute import CSV, SEARCH_STEP_S, _csv
 from overhead.api.schemas import CoverageRequest, Grid, JobOut, PlanRequest, ScreeningRequest
 from overhead.api.service import ServiceState, parse_span
 from overhead.errors import OverheadError, WorkTooLargeError
+from overhead.geometry.specs import target_set
 
 router = APIRouter(prefix="/api/jobs", tags=["jobs"])
 
 
 def _grid(spec: Grid):
-    from overhead.geometry.grids import AnalysisGrid
-
     try:
-        if spec.kind == "points":
-            if not spec.points:
-                raise HTTPException(422, "a points grid needs 'points'")
-            return AnalysisGrid.points([p.lat_deg for p in spec.points], [p.lon_deg for p in spec.points],
-                                       ids=[p.id or f"point-{k + 1}" for k, p in enumerate(spec.points)])
-        return AnalysisGrid.from_request(spec.kind, resolution=spec.resolution, country=spec.country,
-                                         band=(spec.min_lat_deg, spec.max_lat_deg) if spec.kind == "band" else None)
+        return spec.to_grid()
     except WorkTooLargeError as exc:
         raise HTTPException(413, str(exc)) from None
     except OverheadError as exc:
@@ -64,7 +57,7 @@ def start_coverage(body: CoverageRequest, state: ServiceState = Depends(service)
     span_s = (t1 - t0) / np.timedelta64(1, "s")
     state.check_work(len(satellites), span_s / SEARCH_STEP_S, len(grid), job=True,
                      reduce="the span, the satellites, or the grid (a coarser resolution or a smaller region)")
-    constraints = constraints_of(body.constraints)
+    constraints = body.constraints.to_constraints()
 
     def work(job: Job):
         from overhead.analysis.coverage import suggested_scheduler
@@ -93,15 +86,15 @@ def start_plan(body: PlanRequest, state: ServiceState = Depends(service), owner:
 
 
 def _plan(satellites, body: PlanRequest, t0, t1, job: Job):
-    from overhead.planning.agile import Agility, make_plan
+    from overhead.planning.agile import make_plan
 
-    agility = Agility(**body.agility.model_dump())  # the schema's fields are Agility's, by name
+    agility = body.agility.to_agility()
 
     def stage(name: str, fraction: float) -> None:
         job.message, job.progress = name, fraction
 
-    return make_plan(satellites, targets_of(body.requests), np.array([r.priority for r in body.requests]), t0, t1,
-                     agility, stations=targets_of(body.stations) if body.stations else None, solver=body.solver,
+    return make_plan(satellites, target_set(body.requests), np.array([r.priority for r in body.requests]), t0, t1,
+                     agility, stations=target_set(body.stations) if body.stations else None, solver=body.solver,
                      time_limit_s=body.time_limit_s,
                      repeat_every_h=np.array([r.repeat_every_h or np.nan for r in body.requests]),
                      stereo=np.array([r.stereo for r in body.requests]), on_stage=stage)
@@ -114,6 +107,13 @@ def start_screening(body: ScreeningRequest, state: ServiceState = Depends(servic
     from overhead.analysis.conjunctions.screening import screen
 
     satellites = state.satellites(body.ids, body.group, body.design)
+    primaries = body.primaries
+    if body.primaries_group:
+        if primaries:
+            raise HTTPException(422, "give primaries or primaries_group, not both")
+        primaries = sorted(state.store.select_ids(group=body.primaries_group))
+        if not primaries:
+            raise HTTPException(422, f"no object in group {body.primaries_group!r}: see /api/status for the groups")
     t0, t1 = parse_span(body.start, body.stop, state.default_time()[0], max_days=14)
     span_s = (t1 - t0) / np.timedelta64(1, "s")
     # the work: SGP4 at 60 s for every object, and a spatial hash every 20 s
@@ -127,11 +127,11 @@ def start_screening(body: ScreeningRequest, state: ServiceState = Depends(servic
             if job.cancel.is_set():
                 raise OverheadError("cancelled")
 
-        result = screen(satellites, t0, t1, threshold_km=body.threshold_km, primaries=body.primaries,
+        result = screen(satellites, t0, t1, threshold_km=body.threshold_km, primaries=primaries,
                         hbr_m=body.hbr_m, progress=progress)
         if body.design is None:
             epochs = dict(zip((int(n) for n in satellites.norad_ids), satellites.epochs, strict=True))
-            state.store.save_conjunctions(result.conjunctions, t0, t1, norad_ids=body.primaries, epochs=epochs)
+            state.store.save_conjunctions(result.conjunctions, t0, t1, norad_ids=primaries, epochs=epochs)
         job.message = f"{len(result.conjunctions):,} conjunctions under {body.threshold_km:g} km"
         return result
 

@@ -17,7 +17,9 @@ PC_FIELDS = ("file", "tca", "miss_distance_m", "relative_speed_m_s", "hbr_m", "p
              "pc_mc_low", "pc_mc_high", "max_pc", "recommended", "method_valid", "notes")
 
 
-def add_parsers(sub, *, time_help: str, option, output_option, elements, ids_type) -> None:
+def add_parsers(sub, *, time_help: str, option, output_option, elements, ids_type, spec_option) -> None:
+    from overhead.requests import ScreeningRequest
+
     p = sub.add_parser("conjunctions", help="conjunction assessment: collision probability of CDMs, and "
                                             "screening element sets for close approaches")
     actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -40,12 +42,14 @@ def add_parsers(sub, *, time_help: str, option, output_option, elements, ids_typ
     elements(c)
     c.add_argument("--start", metavar="ISO", help=f"start, {time_help} (default: the elements' median epoch)")
     c.add_argument("--stop", metavar="ISO", help=f"stop, {time_help} (default: 7 days after the start)")
-    option(c, "--threshold-km", "--threshold", dest="threshold_km", type=float, default=5.0, metavar="KM",
-           help="report approaches closer than this, km (default: 5)")
-    c.add_argument("--primaries", type=ids_type, default=None, metavar="ID,ID,...",
-                   help="NORAD ids screened against everything (default: all against all)")
-    option(c, "--hbr-m", "--hbr", dest="hbr_m", type=float, default=10.0, metavar="M",
-           help="combined hard-body radius of the probabilities, metres (default: 10)")
+    spec_option(c, ScreeningRequest, "threshold_km", "--threshold-km", "--threshold", metavar="KM")
+    primaries = c.add_mutually_exclusive_group()
+    primaries.add_argument("--primaries", type=ids_type, default=None, metavar="ID,ID,...",
+                           help="NORAD ids screened against everything (default: all against all)")
+    primaries.add_argument("--primaries-group", default=None, metavar="NAME",
+                           help="the objects of a catalogue-store group (e.g. stations, ingested or fetched with "
+                                "`overhead catalog fetch celestrak:stations`) screened against everything")
+    spec_option(c, ScreeningRequest, "hbr_m", "--hbr-m", "--hbr", metavar="M")
     output_option(c, "conjunctions.csv or .parquet (then only one line is printed)")
     c.add_argument("--cdm-dir", metavar="DIR", help="also write one CDM (KVN, ITRF states, SOCRATES' assumed "
                                                     "covariance) per conjunction into this folder")
@@ -107,42 +111,60 @@ def _pc(args) -> None:
             console.print(f"{Path(r['file']).name}: {note}", markup=False, highlight=False)
 
 
+def _group_ids(group: str | None, db: str | None) -> set[int] | None:
+    """The NORAD ids of a catalogue-store group, or None when no group is asked."""
+    if not group:
+        return None
+    from overhead.catalog.store import CatalogStore
+
+    store = CatalogStore(db)
+    ids = store.select_ids(group=group)
+    if not ids:
+        raise OverheadError(f"the catalogue store ({store.display_url}) has no object in group {group!r}: fetch it "
+                            f"first (`overhead catalog fetch celestrak:{group}`) or ingest a file with --group")
+    return ids
+
+
 def _screen(args) -> None:
     from rich.console import Console
     from rich.progress import Progress
 
     from overhead.analysis.conjunctions.screening import SCREEN_COLUMNS, screen
-    from overhead.cli.main import _load
+    from overhead.cli.main import _load, _spec_of
     from overhead.orbits.timescales import to_datetime64
+    from overhead.requests import ScreeningRequest
     from overhead.tables import write_table
 
     catalog = _load(args.elements)
     start = to_datetime64(args.start) if args.start else catalog.median_epoch()
     stop = to_datetime64(args.stop) if args.stop else start + np.timedelta64(7, "D")
+    primaries = args.primaries or _group_ids(args.primaries_group, args.db)
+    spec = _spec_of(ScreeningRequest, args, ("threshold_km", "hbr_m"), start=str(start), stop=str(stop),
+                    primaries=sorted(primaries) if primaries else None)
     err = Console(stderr=True)
     if args.scheduler != "none":
         from overhead.analysis.conjunctions.screening import screen_distributed
 
-        result = screen_distributed(catalog, start, stop, scheduler=args.scheduler, threshold_km=args.threshold_km,
-                                    primaries=args.primaries, hbr_m=args.hbr_m)
+        result = screen_distributed(catalog, start, stop, scheduler=args.scheduler, threshold_km=spec.threshold_km,
+                                    primaries=spec.primaries, hbr_m=spec.hbr_m)
     else:
         with Progress(console=err, transient=True) as bar:
             task = bar.add_task(f"screening {len(catalog):,} objects", total=1.0)
-            result = screen(catalog, start, stop, threshold_km=args.threshold_km, primaries=args.primaries,
-                            hbr_m=args.hbr_m, progress=lambda f: bar.update(task, completed=f))
+            result = screen(catalog, start, stop, threshold_km=spec.threshold_km, primaries=spec.primaries,
+                            hbr_m=spec.hbr_m, progress=lambda f: bar.update(task, completed=f))
     table = result.conjunctions[SCREEN_COLUMNS]
     if args.save:
         from overhead.catalog.store import CatalogStore
 
         epochs = dict(zip((int(n) for n in catalog.norad_ids), catalog.epochs, strict=True))
-        kept = CatalogStore(args.db).save_conjunctions(table, start, stop, norad_ids=args.primaries, epochs=epochs)
+        kept = CatalogStore(args.db).save_conjunctions(table, start, stop, norad_ids=spec.primaries, epochs=epochs)
         err.print(f"kept {kept:,} conjunctions in the catalogue store")
     if args.cdm_dir:
         written = _write_cdms(catalog, table, Path(args.cdm_dir))
         err.print(f"wrote {written:,} CDMs to {args.cdm_dir}")
     if args.output:
         write_table(table, args.output)
-        err.print(f"wrote {len(table):,} conjunctions under {args.threshold_km:g} km among {len(catalog):,} objects "
+        err.print(f"wrote {len(table):,} conjunctions under {spec.threshold_km:g} km among {len(catalog):,} objects "
                   f"to {args.output}")
         return
     table.to_csv(sys.stdout, index=False, float_format="%.6g")

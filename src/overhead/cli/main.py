@@ -127,7 +127,6 @@ def _gb(size: float) -> str:
 
 def cmd_access(args) -> None:
     from overhead.analysis.access import access_windows
-    from overhead.geometry.sensors import AccessConstraints
     from overhead.geometry.targets import TargetSet, load_targets
     from overhead.tables import with_iso_times
 
@@ -135,37 +134,25 @@ def cmd_access(args) -> None:
     if bool(args.site) == bool(args.targets):
         raise OverheadError("give --site LAT,LON[,ALT_M] (one or more) or --targets FILE")
     targets = load_targets(args.targets) if args.targets else TargetSet.from_sites(args.site)
-    constraints = AccessConstraints.from_options(
-        min_elevation_deg=args.min_elevation, max_off_nadir_deg=args.max_off_nadir,
-        min_sun_elevation_deg=args.min_sun_elevation, sunlit=args.sunlit, min_duration_s=args.min_duration)
+    constraints = _constraints(args)
     table = access_windows(catalog, targets, args.start, args.stop, constraints, progress=sys.stderr.isatty())
     _emit(with_iso_times(table, ("start", "end", "culmination")), args.output, "windows", float_format="%.6f")
 
 
 def _grid(args):
-    from overhead.geometry.grids import AnalysisGrid
+    from overhead.requests import GridFileSpec
 
-    chosen = {"points": args.points, "region": args.region, "country": args.country, "global": args.globe,
-              "band": args.band}
-    given = [kind for kind, value in chosen.items() if value]
-    if len(given) != 1:
-        raise OverheadError("give exactly one of --points FILE, --region GEOJSON, --country NAME, --global, "
-                            "--band MIN_LAT,MAX_LAT")
-    band = None
-    if args.band:
-        try:
-            band = tuple(float(x) for x in args.band.split(","))
-        except ValueError:
-            raise OverheadError(f"--band {args.band!r} must be MIN_LAT,MAX_LAT in degrees, e.g. -60,60") from None
-    return AnalysisGrid.from_request(given[0], resolution=args.resolution, country=args.country, band=band,
-                                     region=args.region, points=args.points)
+    return GridFileSpec.from_choice(
+        points=args.points, region=args.region, country=args.country, globe=args.globe, band=args.band,
+        resolution=args.resolution, names={"points": "--points FILE", "region": "--region GEOJSON",
+                                           "country": "--country NAME", "globe": "--global",
+                                           "band": "--band MIN_LAT,MAX_LAT"}).to_grid()
 
 
 def cmd_coverage(args) -> None:
     import json
 
     from overhead.analysis.coverage import coverage, suggested_scheduler
-    from overhead.geometry.sensors import AccessConstraints
     from overhead.orbits.timescales import to_datetime64
     from overhead.tables import coverage_geojson, write_coverage
 
@@ -173,9 +160,7 @@ def cmd_coverage(args) -> None:
     grid = _grid(args)
     span_s = (to_datetime64(args.stop) - to_datetime64(args.start)) / np.timedelta64(1, "s")
     scheduler = args.scheduler or suggested_scheduler(len(catalog), span_s, len(grid))
-    constraints = AccessConstraints.from_options(
-        min_elevation_deg=args.min_elevation, max_off_nadir_deg=args.max_off_nadir, half_angle_deg=args.half_angle,
-        min_sun_elevation_deg=args.min_sun_elevation, sunlit=args.sunlit)
+    constraints = _constraints(args)
     where = {"none": "in this process", "local": "a local Dask cluster"}.get(scheduler, scheduler)
     err_console.print(f"{len(catalog)} satellites over {len(grid):,} points ({grid.kind}); running {where}")
     result = coverage(catalog, grid, args.start, args.stop, constraints, scheduler=scheduler,
@@ -618,8 +603,9 @@ def _plan_requests(args) -> None:
     import pandas as pd
 
     from overhead.geometry.targets import load_targets
-    from overhead.planning.agile import Agility, make_plan
+    from overhead.planning.agile import make_plan
     from overhead.plots import plan_timeline
+    from overhead.requests import AgilitySpec
 
     if not (args.elements and args.start and args.stop):
         raise OverheadError("give --elements, --start and --stop with a requests file (CSV: id, lat, lon, "
@@ -635,8 +621,7 @@ def _plan_requests(args) -> None:
         requests = load_targets(args.what)
         table = pd.read_csv(args.what)
         priority = table["priority"].to_numpy(dtype=float) if "priority" in table else np.ones(len(table))
-    agility = Agility(max_off_nadir_deg=args.max_off_nadir, memory_images=args.memory,
-                      max_imaging_s_per_orbit=args.max_imaging_per_orbit)
+    agility = _spec_of(AgilitySpec, args).to_agility()
     repeat = table["repeat_every_h"].to_numpy(dtype=float) if "repeat_every_h" in table else None
     stereo = table["stereo"].fillna(0).astype(bool).to_numpy() if "stereo" in table else None
     plan = make_plan(catalog, requests, priority, args.start, args.stop, agility,
@@ -714,6 +699,55 @@ def _option(p, name: str, *aliases: str, **kwargs) -> None:
     p.add_argument(name, *aliases, **kwargs)
 
 
+def _spec_option(p, model, name: str, *flags: str, metavar: str | None = None, meaning: str | None = None) -> None:
+    """An option of the request model: its help (with the unit) and its default are the model's, so the command
+    line, the API and the sweeps cannot differ; unset, it is left to the model (``dest`` is the field's name)."""
+    import typing
+
+    from overhead.requests import spec_default, spec_help
+
+    default = spec_default(model, name)
+    text = meaning or spec_help(model, name)
+    if "default" not in text and default is not None:
+        text += f" (default: {default:g})" if isinstance(default, float) else f" (default: {default})"
+    kinds = set(typing.get_args(model.model_fields[name].annotation)) | {model.model_fields[name].annotation}
+    if bool in kinds:
+        p.add_argument(*flags, dest=name, action="store_true", default=None, help=text)
+    else:
+        p.add_argument(*flags, dest=name, type=int if int in kinds else float, default=None, metavar=metavar,
+                       help=text)
+
+
+def _spec_of(model, args, names: tuple[str, ...] | None = None, **fixed):
+    """The request model from the options given (``None``: not given, the model's default)."""
+    from overhead.requests import validated
+
+    names = tuple(model.model_fields) if names is None else names
+    given = {name: getattr(args, name) for name in names if getattr(args, name, None) is not None}
+    return validated(model, {**given, **fixed})
+
+
+def _constraint_options(p, *, cone: bool = False, duration: bool = False, where: str = "target") -> None:
+    from overhead.requests import ConstraintsSpec as C
+
+    if cone:
+        _spec_option(p, C, "half_angle_deg", "--half-angle-deg", "--half-angle", metavar="DEG")
+    _spec_option(p, C, "max_off_nadir_deg", "--max-off-nadir-deg", "--max-off-nadir", metavar="DEG")
+    _spec_option(p, C, "min_elevation_deg", "--min-elevation-deg", "--min-elevation", metavar="DEG",
+                 meaning=f"elevation of the satellite seen from the {where}, degrees (default: 0, the geometric "
+                         f"horizon)")
+    _spec_option(p, C, "min_sun_elevation_deg", "--min-sun-elevation-deg", "--min-sun-elevation", metavar="DEG")
+    _spec_option(p, C, "sunlit", "--sunlit", meaning="only while the satellite is in sunlight")
+    if duration:
+        _spec_option(p, C, "min_duration_s", "--min-duration-s", "--min-duration", metavar="S")
+
+
+def _constraints(args):
+    from overhead.requests import ConstraintsSpec
+
+    return _spec_of(ConstraintsSpec, args).to_constraints()
+
+
 def _elements(p, *, optional: bool = False) -> None:
     p.add_argument("elements", nargs="?" if optional else None,
                    help="element sets: a TLE (2- or 3-line) or OMM (CSV, JSON, XML, KVN) file"
@@ -737,9 +771,13 @@ def _span_options(p, *, required: bool, start_default: str = "", stop_default: s
     p.add_argument("--stop", required=required, metavar="ISO", help=f"stop, {TIME_HELP}{stop_default}")
 
 
-def _mask_option(p, default: float, meaning: str) -> None:
-    _option(p, "--min-elevation-deg", "--min-elevation", dest="min_elevation", type=float, default=default,
-            metavar="DEG", help=f"{meaning}, degrees above the horizon")
+def _mask_option(p, meaning: str) -> None:
+    """The elevation mask of a site (passes, above, report): one default, the request model's."""
+    from overhead.requests import SiteQuery, spec_default
+
+    _option(p, "--min-elevation-deg", "--min-elevation", dest="min_elevation", type=float,
+            default=spec_default(SiteQuery, "min_elevation_deg"), metavar="DEG",
+            help=f"{meaning}, degrees above the horizon")
 
 
 def _output_option(p, what: str) -> None:
@@ -810,6 +848,7 @@ def _catalog_parsers(sub) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     from overhead import __version__
+    from overhead.requests import AgilitySpec, GridSpec, PassesRequest, PlanRequest, spec_default, spec_help
 
     parser = _Parser(prog="overhead", description="What is watching, what it can see, and when. Times are UTC "
                                                   "ISO-8601; angles in degrees, distances in km, heights of "
@@ -826,7 +865,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                      "--site is given)")
     p.add_argument("--time", metavar="ISO", help=f"{TIME_HELP} (default: the elements' median epoch)")
     _option(p, "--hours", type=float, default=12.0, metavar="H", help="pass search span, hours")
-    _mask_option(p, 10.0, "the passes' elevation mask at the site")
+    _mask_option(p, "the passes' elevation mask at the site")
     p.add_argument("--map", default="overhead-report.png", metavar="PNG", help="ground-track map")
     p.set_defaults(func=cmd_report)
 
@@ -854,14 +893,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                      "list (SatNOGS)")
     _ids_option(p)
     _span_options(p, required=True)
-    _mask_option(p, 0.0, "elevation of the satellite seen from the target (0: the geometric horizon)")
-    _option(p, "--max-off-nadir-deg", "--max-off-nadir", dest="max_off_nadir", type=float, default=None,
-            metavar="DEG", help="largest angle from nadir at the satellite (default: no limit)")
-    _option(p, "--min-sun-elevation-deg", "--min-sun-elevation", dest="min_sun_elevation", type=float,
-            default=None, metavar="DEG", help="the sun at least this high at the target (default: any)")
-    p.add_argument("--sunlit", action="store_true", help="only while the satellite is in sunlight")
-    _option(p, "--min-duration-s", "--min-duration", dest="min_duration", type=float, default=0.0, metavar="S",
-            help="shortest window kept, seconds")
+    _constraint_options(p, duration=True)
     _output_option(p, "windows.csv or .parquet")
     p.set_defaults(func=cmd_access)
 
@@ -875,17 +907,9 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--country", metavar="NAME", help="a country of the bundled Natural Earth map, e.g. France")
     where.add_argument("--global", dest="globe", action="store_true", help="the whole globe")
     where.add_argument("--band", metavar="MIN,MAX", help="a latitude band in degrees, e.g. -60,60")
-    p.add_argument("--resolution", type=int, default=None, metavar="H3RES",
-                   help="H3 resolution of the grid (default: 2 for the globe or a band, 4 for a region or country)")
+    _spec_option(p, GridSpec, "resolution", "--resolution", metavar="H3RES")
     _span_options(p, required=True)
-    _option(p, "--half-angle-deg", "--half-angle", dest="half_angle", type=float, default=None, metavar="DEG",
-            help="nadir cone half-angle of the sensor (default: none)")
-    _option(p, "--max-off-nadir-deg", "--max-off-nadir", dest="max_off_nadir", type=float, default=None,
-            metavar="DEG", help="largest angle from nadir at the satellite (default: no limit)")
-    _mask_option(p, 0.0, "elevation of the satellite seen from the point (0: the geometric horizon)")
-    _option(p, "--min-sun-elevation-deg", "--min-sun-elevation", dest="min_sun_elevation", type=float,
-            default=None, metavar="DEG", help="the sun at least this high at the point (default: any)")
-    p.add_argument("--sunlit", action="store_true", help="only while the satellite is in sunlight")
+    _constraint_options(p, cone=True, where="point")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="tcp://host:port of a Dask cluster, local (a cluster on this machine's cores) or none "
                         "(in this process) (default: in this process unless the work is large enough for worker "
@@ -907,13 +931,14 @@ def build_parser() -> argparse.ArgumentParser:
     _ids_option(p)
     _span_options(p, required=False, start_default=" (default: the elements' median epoch)",
                   stop_default=" (default: 24 h after the start)")
-    _mask_option(p, 10.0, "the station's elevation mask")
+    _mask_option(p, "the station's elevation mask")
     p.add_argument("--visible", action="store_true",
                    help="only passes an observer can see: the satellite sunlit while the Sun is below "
                         "--max-sun-altitude-deg at the site; adds visible_start, visible_end, the brightest "
                         "magnitude and when (magnitudes for objects of the shipped table)")
-    _option(p, "--max-sun-altitude-deg", dest="max_sun_altitude", type=float, default=-6.0, metavar="DEG",
-            help="with --visible: the Sun's highest altitude at the site, degrees (default: -6, civil twilight)")
+    _option(p, "--max-sun-altitude-deg", dest="max_sun_altitude", type=float, metavar="DEG",
+            default=spec_default(PassesRequest, "max_sun_altitude_deg"),
+            help=spec_help(PassesRequest, "max_sun_altitude_deg"))
     p.add_argument("--satcat", metavar="CSV", help="with --visible: a CelesTrak SATCAT CSV whose RCS gives a "
                                                   "size-based magnitude estimate where no standard magnitude is known")
     _output_option(p, "passes.csv or .parquet (then only one line is printed)")
@@ -965,13 +990,13 @@ def build_parser() -> argparse.ArgumentParser:
     from overhead.cli.conjunctions import add_parsers as conjunction_parsers
 
     conjunction_parsers(sub, time_help=TIME_HELP, option=_option, output_option=_output_option, elements=_elements,
-                        ids_type=_ids)
+                        ids_type=_ids, spec_option=_spec_option)
 
     p = sub.add_parser("above", help="what is overhead: satellites above a place at a time, from the store")
     p.add_argument("site", type=_site, metavar="LAT,LON[,ALT_M]",
                    help="the place: degrees (south and west negative: -33.9,18.4), height in metres")
     p.add_argument("--time", metavar="ISO", help=f"{TIME_HELP} (default: now)")
-    _mask_option(p, 10.0, "the lowest elevation listed")
+    _mask_option(p, "the lowest elevation listed")
     p.add_argument("--limit", type=int, default=40, help="rows to print")
     p.add_argument("--as-of", default=None, metavar="ISO",
                    help="the catalogue as the store knew it at this time: its objects, with the element sets they "
@@ -993,16 +1018,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--elements", metavar="FILE", help="TLE/OMM of the satellites")
     _span_options(p, required=False)
     p.add_argument("--stations", metavar="FILE", help="ground stations (a site table) whose passes empty the memory")
-    _option(p, "--max-off-nadir-deg", "--max-off-nadir", dest="max_off_nadir", type=float, default=30.0,
-            metavar="DEG", help="field of regard: largest angle from nadir")
-    p.add_argument("--memory", type=int, default=40, metavar="IMAGES", help="images the memory holds")
+    _spec_option(p, AgilitySpec, "max_off_nadir_deg", "--max-off-nadir-deg", "--max-off-nadir", metavar="DEG")
+    _spec_option(p, AgilitySpec, "memory_images", "--memory-images", "--memory", metavar="IMAGES")
+    _spec_option(p, AgilitySpec, "slew_rate_deg_s", "--slew-rate-deg-s", metavar="DEG/S")
+    _spec_option(p, AgilitySpec, "imaging_s", "--imaging-s", metavar="S")
     p.add_argument("--tile-km", type=float, default=10.0, metavar="KM",
                    help="polygon requests (GeoJSON) are imaged as tiles this size (about one image's footprint)")
-    _option(p, "--max-imaging-per-orbit-s", "--max-imaging-per-orbit", dest="max_imaging_per_orbit", type=float,
-            default=None, metavar="S", help="power/duty limit: imaging seconds per revolution (default: none)")
+    _spec_option(p, AgilitySpec, "max_imaging_s_per_orbit", "--max-imaging-per-orbit-s", "--max-imaging-per-orbit",
+                 metavar="S")
     p.add_argument("--greedy", action="store_true", help="the fast greedy plan instead of CP-SAT")
-    _option(p, "--time-limit-s", "--time-limit", dest="time_limit", type=float, default=60.0, metavar="S",
-            help="CP-SAT's time limit, seconds (the best plan so far is kept)")
+    _option(p, "--time-limit-s", "--time-limit", dest="time_limit", type=float, metavar="S",
+            default=spec_default(PlanRequest, "time_limit_s"), help=spec_help(PlanRequest, "time_limit_s"))
     p.add_argument("--gantt", metavar="PNG", help="timeline chart")
     p.add_argument("-o", "--output", metavar="FILE", help="plan.json, or with spot5 the .spot_sol.txt solution")
     p.set_defaults(func=cmd_plan)

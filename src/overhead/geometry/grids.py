@@ -18,6 +18,7 @@ from shapely.geometry import box, shape
 
 from overhead._resources import data_path
 from overhead.errors import OverheadError, WorkTooLargeError
+from overhead.geometry.specs import DEFAULT_RESOLUTION
 from overhead.geometry.targets import TargetSet
 
 __all__ = ["AnalysisGrid", "country_names"]
@@ -202,8 +203,6 @@ def _polygons(geometry: dict):
         yield from (p for p in parts if p.geom_type == "Polygon" and not p.is_empty)
 
 
-# one default H3 resolution per kind of grid (the command line, the service and the sweeps share it)
-DEFAULT_RESOLUTION = {"global": 2, "band": 2, "country": 4, "region": 4}
 MAX_GRID_CELLS = 2_000_000
 
 

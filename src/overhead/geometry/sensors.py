@@ -13,6 +13,7 @@ import numpy as np
 
 from overhead.constants import WGS84_A_KM as EQUATORIAL_RADIUS_KM
 from overhead.errors import OverheadError
+from overhead.geometry.specs import ConstraintsSpec, spec_default
 
 __all__ = ["AccessConstraints", "FieldOfRegard", "NadirCone", "RectangularSensor", "central_angle_bound_rad",
            "footprint_central_angle_rad"]
@@ -87,33 +88,15 @@ class AccessConstraints:
     Incidence is the angle at the target between its vertical and the line to the satellite (90° − elevation).
     """
 
-    min_elevation_deg: float = 0.0
+    min_elevation_deg: float = spec_default(ConstraintsSpec, "min_elevation_deg")
     max_off_nadir_deg: float | None = None
     min_incidence_deg: float | None = None
     max_incidence_deg: float | None = None
     min_sun_elevation_deg: float | None = None
     max_sun_elevation_deg: float | None = None
     sunlit: bool | None = None
-    min_duration_s: float = 0.0
+    min_duration_s: float = spec_default(ConstraintsSpec, "min_duration_s")
     sensor: Sensor | None = None
-
-    @classmethod
-    def from_options(cls, *, min_elevation_deg: float = 0.0, max_off_nadir_deg: float | None = None,
-                     half_angle_deg: float | None = None, min_sun_elevation_deg: float | None = None,
-                     sunlit: bool | None = None, min_duration_s: float = 0.0, **others) -> AccessConstraints:
-        """The constraints a user gives by name (command-line flags, API fields, sweep keys), one default each:
-        the geometric horizon (0°), no off-nadir limit, no sensor cone (``half_angle_deg``: a nadir cone), any
-        sun, in or out of sunlight (``sunlit=False`` from a flag means "not asked", not "in shadow"), no minimum
-        duration. ``others``: the other fields of AccessConstraints by name (incidence, maximum sun elevation)."""
-        unknown = sorted(set(others) - set(cls.__dataclass_fields__) | ({"sensor"} & set(others)))
-        if unknown:
-            raise OverheadError(f"unknown constraint {', '.join(unknown)}: the constraints are min_elevation_deg, "
-                                f"max_off_nadir_deg, half_angle_deg, min_sun_elevation_deg, max_sun_elevation_deg, "
-                                f"min_incidence_deg, max_incidence_deg, sunlit, min_duration_s")
-        return cls(min_elevation_deg=min_elevation_deg, max_off_nadir_deg=max_off_nadir_deg,
-                   sensor=NadirCone(half_angle_deg) if half_angle_deg else None,
-                   min_sun_elevation_deg=min_sun_elevation_deg, sunlit=True if sunlit else None,
-                   min_duration_s=min_duration_s, **others)
 
     def __post_init__(self) -> None:
         if not -90 <= self.min_elevation_deg < 90:

@@ -23,28 +23,34 @@ from overhead.analysis.access import access_windows
 from overhead.constants import EARTH_MU_KM3_S2
 from overhead.errors import OverheadError
 from overhead.geometry.sensors import AccessConstraints, FieldOfRegard
+from overhead.geometry.specs import spec_default
 from overhead.geometry.targets import TargetSet
 from overhead.orbits.states import state_vectors
 from overhead.orbits.timescales import format_iso, to_datetime64
+from overhead.planning.specs import AgilitySpec
 
 __all__ = ["Agility", "Plan", "check_plan", "downlink_windows", "explain_unscheduled", "make_plan", "opportunities",
            "plan_greedy", "plan_optimal", "repeat_request_ids"]
+
+
+def _default(name: str):
+    return spec_default(AgilitySpec, name)  # one default per parameter: the request model's
 
 
 @dataclass(frozen=True)
 class Agility:
     """What a satellite can do: field of regard, slewing, imaging time, memory (in images)."""
 
-    max_off_nadir_deg: float = 30.0
-    slew_rate_deg_s: float = 1.0
-    settle_s: float = 10.0
-    imaging_s: float = 10.0
-    memory_images: int = 40
-    min_sun_elevation_deg: float | None = 10.0
+    max_off_nadir_deg: float = _default("max_off_nadir_deg")
+    slew_rate_deg_s: float = _default("slew_rate_deg_s")
+    settle_s: float = _default("settle_s")
+    imaging_s: float = _default("imaging_s")
+    memory_images: int = _default("memory_images")
+    min_sun_elevation_deg: float | None = _default("min_sun_elevation_deg")
     slew_acceleration_deg_s2: float | None = None  # None: the rate is reached at once
     time_step_s: float = 1.0  # imaging starts on this grid
-    max_imaging_s_per_orbit: float | None = None  # power/duty limit: imaging seconds per revolution
-    stereo_separation_s: float = 60.0  # between the fore and aft images of a stereo pair, pitching in the pass
+    max_imaging_s_per_orbit: float | None = _default("max_imaging_s_per_orbit")  # imaging seconds per revolution
+    stereo_separation_s: float = _default("stereo_separation_s")  # fore to aft image of a stereo pair
     # per-satellite differences from the above, by NORAD id: {25544: {"slew_rate_deg_s": 2.0}, ...}
     per_satellite: dict[int, dict[str, Any]] = field(default_factory=dict, hash=False, compare=False)
 
