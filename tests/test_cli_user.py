@@ -5,15 +5,18 @@ verification cases through ``overhead propagate`` to 1 mm."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 import overhead
+from overhead._resources import data_path
 from overhead.cli.main import main
 from tests.conftest import shared_file
 
@@ -119,19 +122,34 @@ def test_site_tables_in_their_usual_spellings(tmp_path):
     assert len(pd.read_csv(out)) > 0
 
 
-def test_the_readme_coverage_snippet_runs_as_a_plain_script(tmp_path):
-    script = tmp_path / "snippet.py"  # no `if __name__ == "__main__"`: the library starts no worker processes
-    script.write_text(
-        "from overhead.analysis.coverage import coverage\n"
-        "from overhead.geometry.grids import AnalysisGrid\n"
-        "from overhead.geometry.sensors import AccessConstraints, NadirCone\n"
-        "from overhead.orbits.constellations import walker\n"
-        "design = walker(24, 3, 1, inclination_deg=53.0, altitude_km=550.0)\n"
-        "result = coverage(design, AnalysisGrid.global_grid(1), '2024-01-01T00:00Z', '2024-01-01T06:00Z',\n"
-        "                  AccessConstraints(sensor=NadirCone(30.0)))\n"
-        "print(result.text())\n")
-    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0 and "time covered" in done.stdout, done.stderr[-2000:]
+def _readme_script() -> str:
+    """The README's Python blocks in order, as one plain script (they build on each other); a line whose comment
+    is a number (``sun_synchronous_inclination_deg(705.0)  # 98.21``) is checked to the digits shown."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", readme, flags=re.S)
+    assert len(blocks) >= 4
+    lines = []
+    for line in "\n".join(blocks).splitlines():
+        claim = re.match(r"^(\S.*?)\s+#\s*(-?\d+\.?(\d*))\b", line)
+        if claim and "=" not in claim.group(1).split("(")[0]:
+            expression, number, decimals = claim.groups()
+            tolerance = 0.5 * 10.0 ** -len(decimals)
+            lines.append(f"assert abs(({expression}) - {number}) <= {tolerance}, ({expression!r}, {expression})")
+            lines.append(f"print('checked', {expression!r})")
+        else:
+            lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def test_the_readme_library_snippets_run_as_a_plain_script(tmp_path):
+    # no `if __name__ == "__main__"`: the library must start no worker processes; "active.tle" is the bundled file
+    (tmp_path / "active.tle").write_bytes(data_path("resource.tle").read_bytes())
+    script = tmp_path / "readme.py"
+    script.write_text(_readme_script() + "print('snippets done')\n")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "snippets done" in done.stdout and "time covered" in done.stdout
+    assert done.stdout.count("checked") >= 2  # the sun-synchronous inclination and the repeat-track altitude
 
 
 def _vallado_cases():
