@@ -4,6 +4,7 @@ shared snapshots, SATCAT CSV, ETag/304, a 403 and 5xx on demand; the client keep
 from __future__ import annotations
 
 import hashlib
+import json
 import socket
 import threading
 import time
@@ -341,3 +342,111 @@ def test_alerts_atom_feed_is_well_formed_and_escapes_outside_names(tmp_path):
         title = entries[0].find("{http://www.w3.org/2005/Atom}title").text
         assert "<img src=x onerror=alert(1)> & co" in title  # the text itself, not markup
         assert client.get("/api/alerts").json()[0]["norad_ids"] == [1, 2]
+
+
+def test_overflight_alerts_are_the_passes_skyfield_finds_and_come_once(stand_in, tmp_path):
+    """The issue's minimal rules file, literally: after the baseline round, one alert per pass of a resource
+    satellite above 30° over Toulouse in the next 12 h, each matching Skyfield's rise/set (within 1 s); a second
+    round over the same hours alerts nothing again."""
+    from datetime import datetime
+
+    from skyfield.api import EarthSatellite, load, wgs84
+
+    from overhead.catalog.watch import alerts_table, load_rules, watch_round
+
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(f"""
+sources:
+  - celestrak: {{group: stations, every: 2h}}
+  - celestrak: {{group: resource, every: 6h}}
+  - satcat: {{every: 24h}}
+alerts:
+  - name: new-objects
+    when: new_object
+    notify: [{{webhook: "{stand_in.url}/hook"}}]
+  - name: over-toulouse
+    when: overflight
+    site: "43.6047,1.4442"
+    group: resource
+    within_h: 12
+    min_elevation_deg: 30
+    notify: [{{webhook: "{stand_in.url}/hook"}}]
+""")
+    spec = load_rules(rules)
+    store = CatalogStore(f"sqlite:///{tmp_path / 'w.sqlite'}")
+    t0 = datetime(2026, 5, 31, 0, 0)
+    first = watch_round(store, spec, celestrak_url=stand_in.url, now=t0)
+    assert sorted(first.baselines) == ["resource: 167 objects", "stations: 25 objects"]
+    table = alerts_table(store)
+    assert (table.kind == "overflight").all() and first.new_alerts == len(table) > 10
+    assert first.delivered == len(table) == len(stand_in.hooks)
+
+    ts = load.timescale(builtin=True)
+    toulouse = wgs84.latlon(43.6047, 1.4442)
+    lines = shared_file("catalog", "celestrak_groups_2026-05-30", "resource.tle").read_text().splitlines()
+    expected = []
+    for k in range(0, len(lines) - 2, 3):
+        satellite = EarthSatellite(lines[k + 1], lines[k + 2], lines[k].strip(), ts)
+        times, events = satellite.find_events(toulouse, ts.utc(2026, 5, 31), ts.utc(2026, 5, 31, 12),
+                                              altitude_degrees=30.0)
+        rise = None
+        for when, event in zip(times.utc_datetime(), events, strict=True):
+            if event == 0:
+                rise = when
+            elif event == 2 and rise is not None:
+                expected.append((satellite.model.satnum, rise.replace(tzinfo=None), when.replace(tzinfo=None)))
+                rise = None
+    assert len(table) == len(expected)
+    got = sorted((json.loads(row.norad_ids)[0], row.time) for row in table.itertuples())
+    for (norad, start), (want_norad, want_rise, _set) in zip(got, sorted(expected), strict=True):
+        assert norad == want_norad and abs((start - want_rise).total_seconds()) < 1.0
+    again = watch_round(store, spec, celestrak_url=stand_in.url, now=t0)
+    assert again.new_alerts == 0 and again.delivered == 0
+
+
+def test_conjunction_alerts_follow_the_stored_screening(tmp_path):
+    from datetime import datetime
+
+    import numpy as np
+
+    from overhead.analysis.conjunctions.screening import screen
+    from overhead.catalog.watch import alerts_table, load_rules, watch_round
+    from overhead.orbits.catalog import load_elements
+
+    elements = shared_file("catalog", "celestrak_active_2026-03-19", "active.tle")
+    store = CatalogStore(f"sqlite:///{tmp_path / 'c.sqlite'}")
+    store.ingest(elements, group="active")
+    catalog = load_elements(elements)
+    orbits = catalog.orbits()
+    crowded = catalog.norad_ids[(orbits.perigee_km.values > 520) & (orbits.apogee_km.values < 580)][:80]
+    start, stop = np.datetime64("2026-03-19T06:00:00"), np.datetime64("2026-03-19T08:00:00")
+    found = screen(catalog, start, stop, threshold_km=5.0, primaries=[int(n) for n in crowded]).conjunctions
+    store.save_conjunctions(found, start, stop, norad_ids=[int(n) for n in crowded])
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("sources: []\nalerts:\n  - name: close\n    when: conjunction\n    within_h: 1\n"
+                     "    max_range_km: 3\n")
+    report = watch_round(store, load_rules(rules), now=datetime(2026, 3, 19, 6, 30))
+    wanted = found[(found.min_range_km <= 3) & (found.tca > "2026-03-19T06:30:00")
+                   & (found.tca <= "2026-03-19T07:30:00")]
+    assert len(wanted) > 0 and report.new_alerts == len(wanted)
+    pairs = {tuple(sorted(json.loads(ids))) for ids in alerts_table(store).norad_ids}
+    assert pairs == {tuple(sorted((int(a), int(b)))) for a, b in zip(wanted.norad_id_1, wanted.norad_id_2,
+                                                                      strict=True)}
+    assert watch_round(store, load_rules(rules), now=datetime(2026, 3, 19, 6, 30)).new_alerts == 0
+
+
+def test_rules_with_unknown_keys_or_impossible_values_are_refused(tmp_path):
+    from overhead.catalog.watch import load_rules
+    from overhead.errors import OverheadError
+
+    rules = tmp_path / "rules.yaml"
+    for body, message in [
+        ("  - {name: x, when: overflight, site: '95,1'}\n", "latitude 95.0 is outside"),
+        ("  - {name: x, when: overflight, group: resource}\n", "needs a site"),
+        ("  - {name: x, when: overflight, site: '43,1', within_hours: 3}\n", "within_hours: unknown parameter"),
+        ("  - {name: x, when: conjunction, min_pc: 2}\n", "min_pc: must be less than or equal to 1"),
+        ("  - {name: x, when: new_object, ownr: PRC}\n", "unknown key ownr"),
+    ]:
+        rules.write_text("sources: []\nalerts:\n" + body)
+        with pytest.raises(OverheadError, match=message):
+            load_rules(rules)

@@ -33,8 +33,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
+import numpy as np
 import pandas as pd
 import yaml
+from pydantic import Field
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -43,10 +45,13 @@ from overhead.catalog.models import Alert, Delivery, WatchSource
 from overhead.catalog.sources import CelesTrak, SourceError
 from overhead.catalog.store import CatalogStore
 from overhead.errors import OverheadError
+from overhead.geometry.specs import Spec, validated
+from overhead.geometry.topocentric import GroundSite
 
 __all__ = ["ALERT_KINDS", "RoundReport", "Rule", "WatchSpec", "alerts_table", "load_rules", "watch_round"]
 
-ALERT_KINDS = ("new_object", "gone", "decayed", "manoeuvre", "stale")
+ALERT_KINDS = ("new_object", "gone", "decayed", "manoeuvre", "stale", "overflight", "conjunction")
+RULE_KEYS = {"name", "when", "notify", "older_than_days", *("owner", "launch_site", "object_type", "intdes_prefix")}
 FILTERS = ("owner", "launch_site", "object_type", "intdes_prefix")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
 DELIVERY_BACKOFF_S = (60, 300, 1800, 3600)
@@ -65,6 +70,42 @@ class Source:
     every_s: float
 
 
+class Category(Spec):
+    """Which objects a rule follows: a store group, a SATCAT object type and owner (all: every active object)."""
+
+    group: str | None = Field(None, max_length=64, description="a catalogue-store group, e.g. resource")
+    object_type: str | None = Field(None, max_length=8, description="SATCAT type: PAY, R/B, DEB, UNK")
+    owner: str | None = Field(None, max_length=16, description="SATCAT owner, e.g. US, PRC, CIS")
+
+
+class OverflightRule(Category):
+    """``when: overflight``: an object of the category will pass over a site, or over a GeoJSON area, within the
+    next ``within_h`` hours (access windows over the site, or over the area's H3 cells with an optional cone)."""
+
+    site: str | None = Field(None, description="LAT,LON[,ALT_M], degrees and metres")
+    site_name: str = Field("", max_length=64, description="the site's name in the alerts")
+    area: str | None = Field(None, description="a GeoJSON polygon file")
+    within_h: float = Field(12.0, gt=0.0, le=168.0, allow_inf_nan=False, description="look-ahead, hours")
+    min_elevation_deg: float | None = Field(None, ge=-10.0, lt=90.0, allow_inf_nan=False, description=(
+        "the lowest elevation counted, degrees (default: a site's 10° mask; 0 over an area)"))
+    half_angle_deg: float | None = Field(None, gt=0.0, lt=90.0, allow_inf_nan=False,
+                                         description="over an area: the sensor's nadir cone, degrees")
+    resolution: int = Field(4, ge=0, le=7, description="over an area: H3 resolution of its cells")
+
+
+class ConjunctionRule(Category):
+    """``when: conjunction``: a stored conjunction (from a screening) of an object of the category, with its TCA in
+    the next ``within_h`` hours, closer than ``max_range_km`` and/or likelier than ``min_pc``."""
+
+    within_h: float = Field(72.0, gt=0.0, le=24 * 30, allow_inf_nan=False, description="look-ahead, hours")
+    max_range_km: float | None = Field(None, gt=0.0, allow_inf_nan=False, description="closer than this, km")
+    min_pc: float | None = Field(None, ge=0.0, le=1.0, allow_inf_nan=False,
+                                 description="assumed-covariance collision probability at least this")
+
+
+RULE_OPTIONS: dict[str, type[Spec]] = {"overflight": OverflightRule, "conjunction": ConjunctionRule}
+
+
 @dataclass(frozen=True)
 class Rule:
     name: str
@@ -72,6 +113,7 @@ class Rule:
     filters: dict[str, str] = field(default_factory=dict)
     notify: tuple[dict, ...] = ()
     stale_days: float = 3.0
+    options: Spec | None = None  # the settings of an overflight or conjunction rule
 
 
 @dataclass(frozen=True)
@@ -111,9 +153,31 @@ def load_rules(path: str | Path) -> WatchSpec:
                                                                                                     "https://")):
                 raise OverheadError(f"{path}: alert {entry['name']}: notify entries are {{webhook: URL}} "
                                     "(with an optional secret)")
-        filters = {k: str(entry[k]) for k in FILTERS if k in entry}
-        rules.append(Rule(entry["name"], entry["when"], filters, notify, float(entry.get("older_than_days", 3.0))))
+        options = None
+        if entry["when"] in RULE_OPTIONS:
+            model = RULE_OPTIONS[entry["when"]]
+            settings = {k: v for k, v in entry.items() if k not in ("name", "when", "notify")}
+            options = validated(model, settings, where=f"{path}: alert {entry['name']}")
+            if isinstance(options, OverflightRule):
+                _check_overflight(options, f"{path}: alert {entry['name']}")
+            filters = {}
+        else:
+            unknown = sorted(set(entry) - RULE_KEYS)
+            if unknown:
+                raise OverheadError(f"{path}: alert {entry['name']}: unknown key {', '.join(unknown)}")
+            filters = {k: str(entry[k]) for k in FILTERS if k in entry}
+        rules.append(Rule(entry["name"], entry["when"], filters, notify, float(entry.get("older_than_days", 3.0)),
+                          options))
     return WatchSpec(tuple(sources), tuple(rules))
+
+
+def _check_overflight(rule: OverflightRule, where: str) -> None:
+    if (rule.site is None) == (rule.area is None):
+        raise OverheadError(f"{where}: an overflight rule needs a site (LAT,LON) or an area (a GeoJSON file)")
+    if rule.site is not None:
+        GroundSite.from_text(rule.site)
+    elif not Path(str(rule.area)).is_file():
+        raise OverheadError(f"{where}: no GeoJSON file at {rule.area}")
 
 
 @dataclass
@@ -225,7 +289,10 @@ def _raise_alerts(store: CatalogStore, spec: WatchSpec, ingests: list[int], now:
     new = 0
     for rule in spec.rules:
         for alert in _alerts_of(rule, changes, satcat, store, now):
+            near = alert.pop("_near", [])
             with store.engine.begin() as connection:
+                if near and connection.execute(select(Alert.id).where(Alert.key.in_(near))).first():
+                    continue  # the same pass, already alerted under its neighbouring quarter-hour
                 try:  # the key is unique in the store: the same event is never alerted twice, by anyone
                     inserted = connection.execute(insert(Alert).values(**alert)).inserted_primary_key
                     assert inserted is not None
@@ -240,6 +307,12 @@ def _raise_alerts(store: CatalogStore, spec: WatchSpec, ingests: list[int], now:
 
 
 def _alerts_of(rule: Rule, changes: pd.DataFrame, satcat: dict, store: CatalogStore, now: datetime):
+    if isinstance(rule.options, OverflightRule):
+        yield from _overflight_alerts(rule, rule.options, store, now)
+        return
+    if isinstance(rule.options, ConjunctionRule):
+        yield from _conjunction_alerts(rule, rule.options, store, now)
+        return
     if rule.when == "stale":
         quality = store.quality(now)
         for row in quality[quality.age_days > rule.stale_days].itertuples():
@@ -265,6 +338,102 @@ def _alerts_of(rule: Rule, changes: pd.DataFrame, satcat: dict, store: CatalogSt
     for row in picked.itertuples():
         yield _alert(rule, f"{row.norad_id}:{pd.Timestamp(row.time).isoformat()}", [int(row.norad_id)],
                      str(row.name), row.time, str(row.detail))
+
+
+def _category_catalog(store: CatalogStore, category: Category):
+    catalog = store.latest_catalog()
+    if category.group or category.object_type or category.owner:
+        wanted = store.select_ids(object_type=category.object_type, owner=category.owner, group=category.group)
+        catalog = catalog.select(sorted(wanted & {int(n) for n in catalog.norad_ids}))
+    return catalog
+
+
+OVERFLIGHT_BUCKET_S = 900  # an overflight's key: the object and the quarter-hour of its culmination
+
+
+def _overflight_alerts(rule: Rule, options: OverflightRule, store: CatalogStore, now: datetime):
+    """One alert per pass of an object of the category over the site or the area in the next hours. The key is the
+    object and the quarter-hour of its culmination, so newer elements moving a pass by seconds alert nothing new
+    (a neighbouring quarter-hour already alerted counts as the same pass)."""
+    import warnings
+
+    from overhead.orbits.catalog import ElementAgeWarning
+
+    catalog = _category_catalog(store, options)
+    if len(catalog) == 0:
+        return
+    start = pd.Timestamp(now).to_datetime64()
+    stop = start + np.timedelta64(int(options.within_h * 3600), "s")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ElementAgeWarning)  # a stale rule says it; an overflight is a forecast
+        windows = _overflight_windows(catalog, options, start, stop)
+    where = options.site_name or options.site or Path(str(options.area)).name
+    for row in windows.itertuples():
+        bucket = int(pd.Timestamp(row.culmination).timestamp() // OVERFLIGHT_BUCKET_S)
+        near = [f"{rule.name}|{rule.when}|{row.norad_id}:{b}" for b in (bucket - 1, bucket + 1)]
+        alert = _alert(rule, f"{row.norad_id}:{bucket}", [int(row.norad_id)], str(row.name), row.start,
+                       f"over {where}: from {_z(row.start)} to {_z(row.end)}, highest {row.max_elevation_deg:.1f}° "
+                       f"at {_z(row.culmination)}")
+        yield alert | {"_near": near}
+
+
+def _overflight_windows(catalog, options: OverflightRule, start, stop) -> pd.DataFrame:
+    """The passes (site) or the passes over any cell of the area, one row per object and pass: ``norad_id, name,
+    start, end, culmination, max_elevation_deg``."""
+    from overhead.analysis.access import access_windows
+    from overhead.geometry.grids import AnalysisGrid
+    from overhead.geometry.specs import ConstraintsSpec
+
+    if options.site is not None:
+        from overhead.analysis.passes import passes_over_site
+        from overhead.requests import SiteQuery, spec_default
+
+        mask = options.min_elevation_deg
+        passes = passes_over_site(catalog, GroundSite.from_text(options.site), start, stop,
+                                  min_elevation_deg=spec_default(SiteQuery, "min_elevation_deg") if mask is None
+                                  else mask)
+        return passes.rename(columns={"rise": "start", "set": "end"})
+    grid = AnalysisGrid.from_geojson_file(str(options.area), options.resolution)
+    constraints = ConstraintsSpec(min_elevation_deg=options.min_elevation_deg or 0.0,
+                                  half_angle_deg=options.half_angle_deg).to_constraints()
+    windows = access_windows(catalog, grid.to_targets(), start, stop, constraints)
+    if windows.empty:
+        return pd.DataFrame(columns=["norad_id", "name", "start", "end", "culmination", "max_elevation_deg"])
+    # the windows of one object over the area's cells that overlap are one pass over the area
+    windows = windows.sort_values(["norad_id", "start"], ignore_index=True)
+    new_pass = (windows.norad_id != windows.norad_id.shift()) | (windows.start > windows.groupby(
+        "norad_id").end.cummax().shift())
+    windows["pass_id"] = new_pass.cumsum()
+    best = windows.loc[windows.groupby("pass_id").max_elevation_deg.idxmax()].set_index("pass_id")
+    grouped = windows.groupby("pass_id")
+    return pd.DataFrame({"norad_id": grouped.norad_id.first(), "name": grouped.name.first(),
+                         "start": grouped.start.min(), "end": grouped.end.max(), "culmination": best.culmination,
+                         "max_elevation_deg": best.max_elevation_deg}).reset_index(drop=True)
+
+
+def _conjunction_alerts(rule: Rule, options: ConjunctionRule, store: CatalogStore, now: datetime):
+    """One alert per stored conjunction (pair and TCA to the second) of an object of the category that meets the
+    thresholds, with its TCA in the look-ahead."""
+    table = store.conjunctions(since=now, min_pc=options.min_pc)
+    if table.empty:
+        return
+    table = table[pd.to_datetime(table.tca) <= pd.Timestamp(now) + pd.Timedelta(hours=options.within_h)]
+    if options.max_range_km is not None:
+        table = table[table.min_range_km <= options.max_range_km]
+    if options.group or options.object_type or options.owner:
+        wanted = store.select_ids(object_type=options.object_type, owner=options.owner, group=options.group)
+        table = table[table.norad_id_1.isin(wanted) | table.norad_id_2.isin(wanted)]
+    for row in table.itertuples():
+        tca = pd.Timestamp(row.tca)
+        pair = f"{min(row.norad_id_1, row.norad_id_2)}-{max(row.norad_id_1, row.norad_id_2)}"
+        pc = "" if pd.isna(row.assumed_cov_pc) else f", Pc {row.assumed_cov_pc:.2e} (assumed covariance)"
+        yield _alert(rule, f"{pair}:{tca.floor('s').isoformat()}", [int(row.norad_id_1), int(row.norad_id_2)],
+                     f"{row.name_1} / {row.name_2}", tca,
+                     f"{row.min_range_km:.3f} km at {_z(tca)}, {row.relative_speed_km_s:.2f} km/s{pc}")
+
+
+def _z(time) -> str:
+    return pd.Timestamp(time).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _alert(rule: Rule, event: str, norad_ids: list[int], name: str, time, detail: str) -> dict:

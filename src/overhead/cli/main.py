@@ -26,15 +26,8 @@ def _site(text: str):
     from overhead.geometry.topocentric import GroundSite
 
     try:
-        parts = [float(x) for x in text.split(",")]
-        if len(parts) not in (2, 3):
-            raise ValueError
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"site {text!r} must be LAT,LON or LAT,LON,ALT_M (degrees, metres)") from None
-    try:
-        return GroundSite(parts[0], parts[1], parts[2] if len(parts) == 3 else 0.0)
-    except ValueError as exc:
+        return GroundSite.from_text(text)
+    except OverheadError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 

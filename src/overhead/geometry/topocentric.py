@@ -30,6 +30,17 @@ class GroundSite:
             raise OverheadError(f"site height {self.alt_m} m is not on the Earth's surface (-500..9000 m); "
                              f"heights are in metres")
 
+    @classmethod
+    def from_text(cls, text: str, name: str = "") -> GroundSite:
+        """A site written ``LAT,LON`` or ``LAT,LON,ALT_M`` (degrees, metres; south and west negative)."""
+        try:
+            parts = [float(x) for x in str(text).split(",")]
+            if len(parts) not in (2, 3):
+                raise ValueError
+        except ValueError:
+            raise OverheadError(f"site {text!r} must be LAT,LON or LAT,LON,ALT_M (degrees, metres)") from None
+        return cls(parts[0], parts[1], parts[2] if len(parts) == 3 else 0.0, name)
+
     @property
     def itrf_km(self) -> np.ndarray:
         return geodetic_to_itrf(self.lat_deg, self.lon_deg, self.alt_m / 1000.0)
