@@ -450,3 +450,48 @@ def test_rules_with_unknown_keys_or_impossible_values_are_refused(tmp_path):
         rules.write_text("sources: []\nalerts:\n" + body)
         with pytest.raises(OverheadError, match=message):
             load_rules(rules)
+
+
+def test_alerts_stream_sends_each_new_alert_once_and_resumes_from_last_event_id(stand_in, tmp_path):
+    import warnings
+    from datetime import datetime, timedelta
+
+    from overhead.api import ServiceSettings, create_app
+    from overhead.catalog.watch import load_rules, watch_round
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("sources:\n  - celestrak: {group: stations, every: 2h}\nalerts:\n"
+                     "  - {name: leaving, when: gone}\n  - {name: reentries, when: decayed}\n")
+    db = f"sqlite:///{tmp_path / 's.sqlite'}"
+    store = CatalogStore(db)
+    t0 = datetime(2026, 5, 31)
+    watch_round(store, load_rules(rules), celestrak_url=stand_in.url, now=t0)
+    stations = shared_file("catalog", "celestrak_groups_2026-05-30", "stations.tle").read_text().splitlines()
+    stand_in.groups["stations"] = ("\n".join(stations[:-6]) + "\n").encode()
+    assert watch_round(store, load_rules(rules), force=True, celestrak_url=stand_in.url,
+                       now=t0 + timedelta(hours=3)).new_alerts == 2
+
+    def events(answer) -> list[tuple[int, dict]]:
+        assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/event-stream")
+        out = []
+        for block in answer.text.split("\n\n"):
+            fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line and line[0] != ":")
+            if fields.get("event") == "alert":
+                out.append((int(fields["id"]), json.loads(fields["data"])))
+        return out
+
+    app = create_app(ServiceSettings(db_url=db, token="t", scheduler="none", load_sample=False))
+    with TestClient(app) as client:
+        everything = events(client.get("/api/alerts/stream", params={"after_id": 0, "max_s": 0.3}))
+        assert sorted(payload["kind"] for _, payload in everything) == ["decayed", "gone"]
+        assert [i for i, _ in everything] == sorted(i for i, _ in everything)
+        assert all(payload["time"].endswith("Z") and "norad_id" in payload for _, payload in everything)
+        first_id = everything[0][0]
+        resumed = events(client.get("/api/alerts/stream", params={"max_s": 0.3},
+                                    headers={"Last-Event-ID": str(first_id)}))
+        assert resumed == everything[1:]
+        assert events(client.get("/api/alerts/stream", params={"max_s": 0.3})) == []  # only what comes from now

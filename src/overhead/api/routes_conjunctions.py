@@ -77,6 +77,54 @@ def alerts_atom(limit: int = Query(200, ge=1, le=2_000), state: ServiceState = D
     return Response(body, media_type="application/atom+xml")
 
 
+STREAM_POLL_S = 2.0
+STREAM_HEARTBEAT_S = 15.0
+
+
+@alerts_router.get("/alerts/stream", summary="New alerts as they are raised (server-sent events)")
+async def alerts_stream(request: Request, after_id: int | None = Query(None, ge=0, description=(
+                            "send the alerts stored after this id (default: only those raised from now on; "
+                            "a reconnecting client's Last-Event-ID header does the same)")),
+                        max_s: float = Query(3600.0, gt=0.0, le=86_400.0, allow_inf_nan=False,
+                                             description="end the stream after this many seconds (clients "
+                                                         "reconnect with Last-Event-ID)"),
+                        state: ServiceState = Depends(service)):
+    """``event: alert`` with the webhook's JSON as data and the alert's id as the event id; a comment every 15 s
+    keeps proxies from closing an idle stream."""
+    import asyncio
+    import json
+    import time
+
+    from fastapi.responses import StreamingResponse
+    from starlette.concurrency import run_in_threadpool
+
+    from overhead.catalog.watch import alerts_after
+
+    resume = request.headers.get("last-event-id", "")
+    last = int(resume) if resume.isdigit() else after_id
+
+    async def events():
+        nonlocal last
+        deadline = time.monotonic() + max_s
+        beat = time.monotonic()
+        yield "retry: 5000\n\n"
+        while time.monotonic() < deadline and not await request.is_disconnected():
+            found = await run_in_threadpool(alerts_after, state.store, last)
+            if last is None:
+                last = found[0][0]
+            else:
+                for alert_id, payload in found:
+                    last = alert_id
+                    yield f"id: {alert_id}\nevent: alert\ndata: {json.dumps(payload)}\n\n"
+            if time.monotonic() - beat > STREAM_HEARTBEAT_S:
+                beat = time.monotonic()
+                yield ": still here\n\n"
+            await asyncio.sleep(min(STREAM_POLL_S, max(deadline - time.monotonic(), 0.0)))
+
+    return StreamingResponse(events(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
 @alerts_router.get("/alerts", summary="Alerts raised by the watch rules, newest first (read-only)")
 def alerts(since: str | None = Query(None, max_length=40), limit: int = Query(500, ge=1, le=10_000),
            state: ServiceState = Depends(service)) -> list[dict]:

@@ -48,7 +48,8 @@ from overhead.errors import OverheadError
 from overhead.geometry.specs import Spec, validated
 from overhead.geometry.topocentric import GroundSite
 
-__all__ = ["ALERT_KINDS", "RoundReport", "Rule", "WatchSpec", "alerts_table", "load_rules", "watch_round"]
+__all__ = ["ALERT_KINDS", "RoundReport", "Rule", "WatchSpec", "alerts_after", "alerts_table", "load_rules",
+           "watch_round"]
 
 ALERT_KINDS = ("new_object", "gone", "decayed", "manoeuvre", "stale", "overflight", "conjunction")
 RULE_KEYS = {"name", "when", "notify", "older_than_days", *("owner", "launch_site", "object_type", "intdes_prefix")}
@@ -490,6 +491,19 @@ def _deliver(store: CatalogStore, spec: WatchSpec, now: datetime, http: httpx.Cl
         if http is None:
             client.close()
     return delivered, failed
+
+
+def alerts_after(store: CatalogStore, after_id: int | None, limit: int = 500) -> list[tuple[int, dict]]:
+    """The alerts stored after ``after_id`` (None: none yet, only the newest id is of interest), oldest first, as
+    ``(id, payload)`` — for a live stream that resumes where its client left off."""
+    with store.engine.connect() as connection:
+        if after_id is None:
+            newest = connection.execute(select(Alert.id).order_by(Alert.id.desc()).limit(1)).scalar()
+            return [(int(newest or 0), {})]
+        rows = connection.execute(
+            select(Alert.id, Alert.rule, Alert.kind, Alert.norad_ids, Alert.name, Alert.time, Alert.detail, Alert.key)
+            .where(Alert.id > int(after_id)).order_by(Alert.id).limit(limit)).all()
+    return [(int(row.id), alert_payload(row)) for row in rows]
 
 
 def alerts_table(store: CatalogStore, since=None) -> pd.DataFrame:
