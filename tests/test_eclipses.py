@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import warnings
 
 import numpy as np
@@ -68,51 +67,41 @@ def test_conical_umbra_lies_inside_penumbra_and_around_the_point_sun_boundary():
 
 
 @pytest.mark.slow
-def test_conical_entries_and_exits_match_orekit(orekit, monkeypatch, tmp_path):
-    from overhead.orbits import iers
+def test_conical_entries_and_exits_match_orekit(orekit_eop):
+    from org.orekit.bodies import CelestialBodyFactory, OneAxisEllipsoid
+    from org.orekit.frames import FramesFactory
+    from org.orekit.propagation.analytical.tle import TLE, TLEPropagator
+    from org.orekit.propagation.events import EclipseDetector, EventsLogger
+    from org.orekit.propagation.events.handlers import ContinueOnEvent
+    from org.orekit.time import AbsoluteDate, TimeScalesFactory
+    from org.orekit.utils import Constants, IERSConventions
 
-    data_dir = orekit
-
-    shutil.copy(data_dir / "Earth-Orientation-Parameters" / "IAU-2000" / "finals2000A.all", tmp_path)
-    monkeypatch.setenv("OVERHEAD_DATA_DIR", str(tmp_path))
-    iers.earth_orientation.cache_clear()
-    try:
-        from org.orekit.bodies import CelestialBodyFactory, OneAxisEllipsoid
-        from org.orekit.frames import FramesFactory
-        from org.orekit.propagation.analytical.tle import TLE, TLEPropagator
-        from org.orekit.propagation.events import EclipseDetector, EventsLogger
-        from org.orekit.propagation.events.handlers import ContinueOnEvent
-        from org.orekit.time import AbsoluteDate, TimeScalesFactory
-        from org.orekit.utils import Constants, IERSConventions
-
-        utc = TimeScalesFactory.getUTC()
-        itrf = FramesFactory.getITRF(IERSConventions.IERS_2010, True)
-        earth = OneAxisEllipsoid(Constants.WGS84_EARTH_EQUATORIAL_RADIUS, 0.0, itrf)  # a sphere, as ours
-        sun = CelestialBodyFactory.getSun()
-        catalog = _catalog()[:4]
-        ours = eclipses(catalog, *DAY)
-        lines = catalog.to_tle(names=False).splitlines()
-        start = AbsoluteDate(2026, 5, 30, 0, 0, 0.0, utc)
-        worst = 0.0
-        for k, norad_id in enumerate(catalog.norad_ids):
-            for kind in ("umbra", "penumbra"):
-                propagator = TLEPropagator.selectExtrapolator(TLE(lines[2 * k], lines[2 * k + 1]))
-                detector = (EclipseDetector(sun, 695_700_000.0, earth).withMaxCheck(30.0).withThreshold(1e-6)
-                            .withHandler(ContinueOnEvent()))
-                detector = detector.withUmbra() if kind == "umbra" else detector.withPenumbra()
-                logger = EventsLogger()
-                propagator.addEventDetector(logger.monitorDetector(detector))
-                propagator.propagate(start, start.shiftedBy(86_400.0))
-                theirs = np.sort([e.getState().getDate().durationFrom(start) for e in logger.getLoggedEvents()])
-                mine = ours[(ours.norad_id == norad_id) & (ours.kind == kind)]
-                events = np.sort(np.r_[_seconds(mine[~mine.cut_start], "start"),
-                                       _seconds(mine[~mine.cut_end], "end")])
-                assert len(events) == len(theirs), (norad_id, kind)
-                worst = max(worst, float(np.abs(events - theirs).max()) if len(events) else 0.0)
-        print(f"orekit worst {worst:.4f} s")
-        assert worst < 0.1, worst
-    finally:
-        iers.earth_orientation.cache_clear()
+    utc = TimeScalesFactory.getUTC()
+    itrf = FramesFactory.getITRF(IERSConventions.IERS_2010, True)
+    earth = OneAxisEllipsoid(Constants.WGS84_EARTH_EQUATORIAL_RADIUS, 0.0, itrf)  # a sphere, as ours
+    sun = CelestialBodyFactory.getSun()
+    catalog = _catalog()[:4]
+    ours = eclipses(catalog, *DAY)
+    lines = catalog.to_tle(names=False).splitlines()
+    start = AbsoluteDate(2026, 5, 30, 0, 0, 0.0, utc)
+    worst = 0.0
+    for k, norad_id in enumerate(catalog.norad_ids):
+        for kind in ("umbra", "penumbra"):
+            propagator = TLEPropagator.selectExtrapolator(TLE(lines[2 * k], lines[2 * k + 1]))
+            detector = (EclipseDetector(sun, 695_700_000.0, earth).withMaxCheck(30.0).withThreshold(1e-6)
+                        .withHandler(ContinueOnEvent()))
+            detector = detector.withUmbra() if kind == "umbra" else detector.withPenumbra()
+            logger = EventsLogger()
+            propagator.addEventDetector(logger.monitorDetector(detector))
+            propagator.propagate(start, start.shiftedBy(86_400.0))
+            theirs = np.sort([e.getState().getDate().durationFrom(start) for e in logger.getLoggedEvents()])
+            mine = ours[(ours.norad_id == norad_id) & (ours.kind == kind)]
+            events = np.sort(np.r_[_seconds(mine[~mine.cut_start], "start"),
+                                   _seconds(mine[~mine.cut_end], "end")])
+            assert len(events) == len(theirs), (norad_id, kind)
+            worst = max(worst, float(np.abs(events - theirs).max()) if len(events) else 0.0)
+    print(f"orekit worst {worst:.4f} s")
+    assert worst < 0.1, worst
 
 
 def test_cli_eclipses_writes_the_table(tmp_path, capsys):
