@@ -25,6 +25,7 @@ import pandas as pd
 from overhead.constants import WGS84_A_KM
 from overhead.errors import OverheadError, WorkTooLargeError
 from overhead.orbits.frames import gcrs_to_itrf_matrices
+from overhead.orbits.states import hermite_states
 from overhead.orbits.sun import SUN_RADIUS_KM, sun_position_gcrs_km
 from overhead.orbits.timescales import format_iso, to_datetime64
 
@@ -87,20 +88,13 @@ def beta_angles(satellites, times) -> pd.DataFrame:
                          "time": np.tile(format_iso(t, digits=0), n_sat), "beta_deg": beta.ravel()})
 
 
-def _hermite(p0, v0, p1, v1, h, s):
-    s = s[..., None]
-    s2, s3 = s * s, s * s * s
-    return ((2 * s3 - 3 * s2 + 1) * p0 + (s3 - 2 * s2 + s) * h * v0 + (-2 * s3 + 3 * s2) * p1
-            + (s3 - s2) * h * v1)
-
-
 def _roots(f_lo, r0, v0, r1, v1, s0, s1, h, model, kind) -> np.ndarray:
     """Fractions (0..1) of each interval where ``kind``'s function crosses zero (bisection, 50 halvings)."""
     lo, hi = np.zeros(len(f_lo)), np.ones(len(f_lo))
     negative_first = f_lo < 0
     for _ in range(50):
         mid = 0.5 * (lo + hi)
-        r = _hermite(r0, v0, r1, v1, h, mid)
+        r, _ = hermite_states(r0, v0, r1, v1, h, mid, velocity=False)
         sun = s0 + (s1 - s0) * mid[:, None]
         f = shadow_functions(r, sun, model)[kind]
         same = (f < 0) == negative_first

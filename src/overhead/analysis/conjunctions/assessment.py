@@ -20,7 +20,14 @@ from scipy import optimize
 from overhead.analysis.conjunctions.cdm import ConjunctionMessage, rtn_to_inertial_matrix
 from overhead.analysis.conjunctions.montecarlo import pc_monte_carlo
 from overhead.analysis.conjunctions.nc3d import nc3d, orbit_period_s
-from overhead.analysis.conjunctions.pc2d import adjust_to_tca, encounter_plane, pc2d, pc_circle, pc_circle_fast
+from overhead.analysis.conjunctions.pc2d import (
+    adjust_to_tca,
+    encounter_axes,
+    encounter_plane,
+    pc2d,
+    pc_circle,
+    pc_circle_fast,
+)
 from overhead.errors import OverheadError
 
 __all__ = ["METHODS", "SOCRATES_SIGMA_RTN_M", "ConjunctionAssessment", "assess", "assumed_covariance_rtn",
@@ -257,10 +264,7 @@ def assumed_covariance_probabilities(r1_m: np.ndarray, v1_m_s: np.ndarray, r2_m:
     combined = _rtn_covariances(r1, v1, variances) + _rtn_covariances(r2, v2, variances)
     r, v = r1 - r2, v1 - v2
     speed = np.linalg.norm(v, axis=1)
-    y = v / np.where(speed > 0, speed, 1)[:, None]
-    h = np.cross(r, v)
-    z = h / np.maximum(np.linalg.norm(h, axis=1), 1e-300)[:, None]
-    x = np.cross(y, z)
+    x, _y, z = encounter_axes(r, v)
     a = np.einsum("ni,nij,nj->n", x, combined, x)
     b = np.einsum("ni,nij,nj->n", x, combined, z)
     d = np.einsum("ni,nij,nj->n", z, combined, z)
@@ -295,9 +299,6 @@ def assumed_covariance_probabilities(r1_m: np.ndarray, v1_m_s: np.ndarray, r2_m:
 
 
 def _rtn_covariances(r: np.ndarray, v: np.ndarray, variances: np.ndarray) -> np.ndarray:
-    r_hat = r / np.linalg.norm(r, axis=1)[:, None]
-    h = np.cross(r, v)
-    n_hat = h / np.linalg.norm(h, axis=1)[:, None]
-    t_hat = np.cross(n_hat, r_hat)
-    basis = np.stack([r_hat, t_hat, n_hat], axis=2)  # columns R, T, N
+    """Inertial covariances (n, 3, 3) of diagonal RTN variances at states (n, 3)."""
+    basis = rtn_to_inertial_matrix(r, v)  # columns R, T, N
     return np.einsum("nik,k,njk->nij", basis, variances, basis)

@@ -131,14 +131,15 @@ class ConjunctionMessage:
 
 
 def rtn_to_inertial_matrix(position, velocity) -> np.ndarray:
-    """The 3x3 rotation whose columns are the R, T, N unit vectors in the inertial frame."""
+    """The 3x3 rotation whose columns are the R, T, N unit vectors in the inertial frame; states (..., 3) give
+    rotations (..., 3, 3)."""
     r = np.asarray(position, dtype=float)
     v = np.asarray(velocity, dtype=float)
     h = np.cross(r, v)
-    r_hat = r / np.linalg.norm(r)
-    n_hat = h / np.linalg.norm(h)
+    r_hat = r / np.linalg.norm(r, axis=-1, keepdims=True)
+    n_hat = h / np.linalg.norm(h, axis=-1, keepdims=True)
     t_hat = np.cross(n_hat, r_hat)
-    return np.column_stack([r_hat, t_hat, n_hat])
+    return np.stack([r_hat, t_hat, n_hat], axis=-1)
 
 
 def _inertial_state_m(obj: CdmObject, tca: np.datetime64, source: str | None) -> tuple[np.ndarray, np.ndarray]:

@@ -17,6 +17,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import integrate, special
 
 from overhead.errors import OverheadError
@@ -60,6 +61,16 @@ def adjust_to_tca(r1, v1, r2, v2) -> tuple[float, np.ndarray, np.ndarray]:
     return dt, r1 + dt * v1, r2 + dt * v2
 
 
+def encounter_axes(r, v) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Unit axes of the encounter frame of a relative position and velocity (..., 3): y along the relative
+    velocity, z along r × v, x = y × z (x and z span the encounter plane). Zero vectors where v or r × v is zero."""
+    speed = np.linalg.norm(v, axis=-1, keepdims=True)
+    y_hat = v / np.where(speed > 0, speed, 1)
+    h = np.cross(r, v)
+    z_hat = h / np.maximum(np.linalg.norm(h, axis=-1, keepdims=True), 1e-300)
+    return np.cross(y_hat, z_hat), y_hat, z_hat
+
+
 def encounter_plane(r1, v1, cov1, r2, v2, cov2, hbr_m: float) -> EncounterPlane:
     """Project the combined position covariance on the encounter plane (inputs in metres, m/s)."""
     r = np.asarray(r1, dtype=float) - np.asarray(r2, dtype=float)
@@ -71,10 +82,7 @@ def encounter_plane(r1, v1, cov1, r2, v2, cov2, hbr_m: float) -> EncounterPlane:
         nudge = np.cross(r_sum, v)
         r = r + max(10 * np.spacing(miss), 1e-6 * hbr_m) * nudge / np.linalg.norm(nudge)
         miss = float(np.linalg.norm(r))
-    y_hat = v / np.linalg.norm(v)
-    h = np.cross(r, v)
-    z_hat = h / np.linalg.norm(h)
-    x_hat = np.cross(y_hat, z_hat)
+    x_hat, y_hat, z_hat = encounter_axes(r, v)
     combined = np.asarray(cov1, dtype=float)[:3, :3] + np.asarray(cov2, dtype=float)[:3, :3]
     rotation = np.vstack([x_hat, y_hat, z_hat])
     rotated = rotation @ combined @ rotation.T
@@ -147,25 +155,18 @@ def pc_circle_fast(plane: EncounterPlane, hbr_m: float) -> float:
     below 1e-10 while the minor sigma exceeds HBR/4, the screening case; falls back to :func:`pc_circle`."""
     if plane.sigma_minor_m < 0.25 * hbr_m:
         return pc_circle(plane, hbr_m)
-    sx, sz = plane.sigma_major_m, plane.sigma_minor_m
-    x = plane.miss_major_m + hbr_m * np.cos(_PHI)
-    half = hbr_m * np.sin(_PHI)
-    dz = math.sqrt(2) * sz
-    strip = np.exp(-((x / (math.sqrt(2) * sx)) ** 2)) * _erf_difference((plane.miss_minor_m + half) / dz,
-                                                                       (plane.miss_minor_m - half) / dz)
-    value = float(np.sum(_PHI_WEIGHTS * strip * half))  # dx = HBR sin φ dφ
-    return max(0.0, value / sx / math.sqrt(8 * math.pi))
+    return float(pc_circle_fast_arrays([plane.sigma_major_m], [plane.sigma_minor_m], [plane.miss_major_m],
+                                       [plane.miss_minor_m], hbr_m)[0])
 
 
-def pc_circle_fast_arrays(sx: np.ndarray, sz: np.ndarray, xm: np.ndarray, zm: np.ndarray,
-                          hbr_m: float) -> np.ndarray:
+def pc_circle_fast_arrays(sx: ArrayLike, sz: ArrayLike, xm: ArrayLike, zm: ArrayLike, hbr_m: float) -> np.ndarray:
     """:func:`pc_circle_fast` over arrays of principal sigmas and miss components (metres)."""
     sx, sz, xm, zm = (np.asarray(a, dtype=float)[:, None] for a in (sx, sz, xm, zm))
     x = xm + hbr_m * np.cos(_PHI)
     half = hbr_m * np.sin(_PHI)
     dz = math.sqrt(2) * sz
     strip = np.exp(-((x / (math.sqrt(2) * sx)) ** 2)) * _erf_difference((zm + half) / dz, (zm - half) / dz)
-    value = (strip * half) @ _PHI_WEIGHTS / sx[:, 0] / math.sqrt(8 * math.pi)
+    value = (strip * half) @ _PHI_WEIGHTS / sx[:, 0] / math.sqrt(8 * math.pi)  # dx = HBR sin φ dφ
     out = np.maximum(value, 0.0)
     narrow = np.nonzero(sz[:, 0] < 0.25 * hbr_m)[0]
     for k in narrow:  # a covariance thin against the hard body: the adaptive integral

@@ -37,6 +37,7 @@ from sgp4.api import SatrecArray
 from overhead.analysis.conjunctions.assessment import PLANE_COLUMNS, assumed_covariance_probabilities
 from overhead.analysis.conjunctions.cdm import rtn_to_inertial_matrix
 from overhead.errors import OverheadError, WorkTooLargeError
+from overhead.orbits.states import hermite_states
 from overhead.orbits.timescales import julian_date_split, to_datetime64
 
 __all__ = ["SCREEN_COLUMNS", "ScreeningResult", "screen", "screen_distributed"]
@@ -143,17 +144,6 @@ def _pairs_within(pos: np.ndarray, vel: np.ndarray, ok: np.ndarray, cell_km: flo
     return out_i[:count], out_j[:count]
 
 
-def _hermite(p0, v0, p1, v1, h: float, s: np.ndarray):
-    """Cubic Hermite positions and velocities at fractions s of an interval of h seconds; arrays (..., 3)."""
-    s = s[:, None, None]
-    s2, s3 = s * s, s * s * s
-    h00, h10, h01, h11 = 2 * s3 - 3 * s2 + 1, s3 - 2 * s2 + s, -2 * s3 + 3 * s2, s3 - s2
-    pos = h00 * p0 + h10 * h * v0 + h01 * p1 + h11 * h * v1
-    d00, d10, d01, d11 = 6 * s2 - 6 * s, 3 * s2 - 4 * s + 1, -6 * s2 + 6 * s, 3 * s2 - 2 * s
-    vel = (d00 * p0 + d01 * p1) / h + d10 * v0 + d11 * v1
-    return pos, vel
-
-
 def screen(catalog, start, stop, *, threshold_km: float = 5.0, primaries=None, sample_step_s: float = 60.0,
            grid_step_s: float = 20.0, hbr_m: float = 10.0, chunk_samples: int = 240, workers: int | None = None,
            progress: Callable[[float], None] | None = None) -> ScreeningResult:
@@ -233,7 +223,7 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, primaries=None, s
                 if h <= 0:
                     continue
                 step = h / sub
-                pos, vel = _hermite(r[:, a], v[:, a], r[:, a + 1], v[:, a + 1], h, fractions)
+                pos, vel = hermite_states(r[:, a], v[:, a], r[:, a + 1], v[:, a + 1], h, fractions[:, None])
                 # the reach covers half of the nominal step on either side: a shorter last interval must not
                 # shrink it for the time that also bounds the longer interval before it
                 jobs += [(pos[s], vel[s], sample_offsets[idx[a]] + s * step, nominal) for s in range(sub)]
