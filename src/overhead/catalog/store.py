@@ -291,10 +291,11 @@ class CatalogStore:
                                 columns=[c.name for c in Ingest.__table__.columns])
 
     # ------------------------------------------------------------------------------------------ queries
-    def changes(self, since=None, *, ingested_since=None, as_of=None) -> pd.DataFrame:
+    def changes(self, since=None, *, ingested_since=None, as_of=None, ingest_ids=None) -> pd.DataFrame:
         """The changes feed, newest first: those that happened after ``since`` (the time of the change), or those
         found by ingests made after ``ingested_since``; with neither, those the last ingest found. ``as_of``: only
-        what ingests made by that time had found (the feed as it stood then)."""
+        what ingests made by that time had found (the feed as it stood then). ``ingest_ids``: only those these
+        ingests found."""
         with self.engine.connect() as connection:
             query = select(Change.norad_id, Change.name, Change.object_id, Change.change, Change.time, Change.detail,
                            Change.confidence, Change.ingest_id).join(Ingest, Ingest.id == Change.ingest_id)
@@ -304,7 +305,9 @@ class CatalogStore:
                 query = query.where(Ingest.started_at > _naive(ingested_since))
             if as_of is not None:
                 query = query.where(Ingest.started_at <= _naive(as_of))
-            if since is None and ingested_since is None:
+            if ingest_ids is not None:
+                query = query.where(Change.ingest_id.in_([int(i) for i in ingest_ids]))
+            if since is None and ingested_since is None and ingest_ids is None:
                 last_query = select(func.max(Ingest.id)).where(Ingest.undone_at.is_(None))
                 if as_of is not None:
                     last_query = last_query.where(Ingest.started_at <= _naive(as_of))

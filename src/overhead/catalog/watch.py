@@ -24,10 +24,13 @@ never blocks the others.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
 import re
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -47,6 +50,7 @@ from overhead.catalog.store import CatalogStore
 from overhead.errors import OverheadError
 from overhead.geometry.specs import Spec, validated
 from overhead.geometry.topocentric import GroundSite
+from overhead.orbits.catalog import Catalog, ElementAgeWarning
 
 __all__ = ["ALERT_KINDS", "RoundReport", "Rule", "WatchSpec", "alerts_after", "alerts_table", "load_rules",
            "watch_round"]
@@ -283,13 +287,13 @@ def _matches(rule: Rule, satcat: dict, object_id: str) -> bool:
 def _raise_alerts(store: CatalogStore, spec: WatchSpec, ingests: list[int], now: datetime) -> int:
     if not spec.rules:
         return 0
-    changes = store.changes(since=pd.Timestamp("1957-01-01")) if ingests else pd.DataFrame()
-    if len(changes):
-        changes = changes[changes.ingest_id.isin(ingests)]
+    # the changes these ingests found (the feed's dated changes), read once for every rule
+    changes = store.changes(since=pd.Timestamp("1957-01-01"), ingest_ids=ingests) if ingests else pd.DataFrame()
     satcat = store.satcat().set_index("norad_id").to_dict("index") if ingests else {}
+    latest = functools.cache(store.latest_catalog)  # read once a round, by the first rule that needs it
     new = 0
     for rule in spec.rules:
-        for alert in _alerts_of(rule, changes, satcat, store, now):
+        for alert in _alerts_of(rule, changes, satcat, store, now, latest):
             near = alert.pop("_near", [])
             with store.engine.begin() as connection:
                 if near and connection.execute(select(Alert.id).where(Alert.key.in_(near))).first():
@@ -307,9 +311,10 @@ def _raise_alerts(store: CatalogStore, spec: WatchSpec, ingests: list[int], now:
     return new
 
 
-def _alerts_of(rule: Rule, changes: pd.DataFrame, satcat: dict, store: CatalogStore, now: datetime):
+def _alerts_of(rule: Rule, changes: pd.DataFrame, satcat: dict, store: CatalogStore, now: datetime,
+               latest: Callable[[], Catalog]):
     if isinstance(rule.options, OverflightRule):
-        yield from _overflight_alerts(rule, rule.options, store, now)
+        yield from _overflight_alerts(rule, rule.options, store, now, latest())
         return
     if isinstance(rule.options, ConjunctionRule):
         yield from _conjunction_alerts(rule, rule.options, store, now)
@@ -341,26 +346,23 @@ def _alerts_of(rule: Rule, changes: pd.DataFrame, satcat: dict, store: CatalogSt
                      str(row.name), row.time, str(row.detail))
 
 
-def _category_catalog(store: CatalogStore, category: Category):
-    catalog = store.latest_catalog()
-    if category.group or category.object_type or category.owner:
-        wanted = store.select_ids(object_type=category.object_type, owner=category.owner, group=category.group)
-        catalog = catalog.select(sorted(wanted & {int(n) for n in catalog.norad_ids}))
-    return catalog
+def _category_ids(store: CatalogStore, category: Category) -> set[int] | None:
+    """The NORAD ids of a rule's category, or None when it names none (every object)."""
+    if not (category.group or category.object_type or category.owner):
+        return None
+    return store.select_ids(object_type=category.object_type, owner=category.owner, group=category.group)
 
 
 OVERFLIGHT_BUCKET_S = 900  # an overflight's key: the object and the quarter-hour of its culmination
 
 
-def _overflight_alerts(rule: Rule, options: OverflightRule, store: CatalogStore, now: datetime):
+def _overflight_alerts(rule: Rule, options: OverflightRule, store: CatalogStore, now: datetime, catalog: Catalog):
     """One alert per pass of an object of the category over the site or the area in the next hours. The key is the
     object and the quarter-hour of its culmination, so newer elements moving a pass by seconds alert nothing new
     (a neighbouring quarter-hour already alerted counts as the same pass)."""
-    import warnings
-
-    from overhead.orbits.catalog import ElementAgeWarning
-
-    catalog = _category_catalog(store, options)
+    wanted = _category_ids(store, options)
+    if wanted is not None:
+        catalog = catalog.select(sorted(wanted & {int(n) for n in catalog.norad_ids}))
     if len(catalog) == 0:
         return
     start = pd.Timestamp(now).to_datetime64()
@@ -421,8 +423,8 @@ def _conjunction_alerts(rule: Rule, options: ConjunctionRule, store: CatalogStor
     table = table[pd.to_datetime(table.tca) <= pd.Timestamp(now) + pd.Timedelta(hours=options.within_h)]
     if options.max_range_km is not None:
         table = table[table.min_range_km <= options.max_range_km]
-    if options.group or options.object_type or options.owner:
-        wanted = store.select_ids(object_type=options.object_type, owner=options.owner, group=options.group)
+    wanted = _category_ids(store, options)
+    if wanted is not None:
         table = table[table.norad_id_1.isin(wanted) | table.norad_id_2.isin(wanted)]
     for row in table.itertuples():
         tca = pd.Timestamp(row.tca)
