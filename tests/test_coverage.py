@@ -60,22 +60,29 @@ def test_polar_orbit_sees_the_pole_every_revolution():
     assert np.allclose(result.stats.percent_covered, 100 * pass_s / nodal_period, atol=0.05)
 
 
-def test_statistics_match_brute_force_sampling():
-    design = walker(6, 2, 1, inclination_deg=60.0, altitude_km=650.0, epoch=EPOCH)
-    grid = AnalysisGrid.fibonacci(60)
-    constraints = AccessConstraints(sensor=NadirCone(35.0))
-    result = coverage(design, grid, *DAY, constraints, scheduler="none")
+def _seen_each_second(design, grid, half_angle_deg: float) -> np.ndarray:
+    """Brute force, written here: (satellite, second of DAY, point) inside the nadir cone and above the horizon,
+    from the design's ITRF positions every second."""
     times = np.datetime64("2026-01-01T00:00:00", "ns") + np.arange(0, 86_401) * np.timedelta64(1, "s")
     ds = design.propagate(times, frame="itrf")
     r = np.stack([ds.x_km.values, ds.y_km.values, ds.z_km.values], -1)  # (sat, time, 3)
     targets = grid.to_targets()
-    seen = np.zeros((times.size, len(grid)), dtype=bool)
+    seen = np.zeros((r.shape[0], times.size, len(grid)), dtype=bool)
     for i in range(r.shape[0]):
         look = targets.itrf_km[None] - r[i][:, None]
         cos_off = np.einsum("tjk,tk->tj", look, -r[i]) / np.linalg.norm(look, axis=-1) / np.linalg.norm(
             r[i], axis=-1)[:, None]
         above = np.einsum("tjk,jk->tj", -look, targets.up_unit()) > 0
-        seen |= (np.degrees(np.arccos(np.clip(cos_off, -1, 1))) <= 35.0) & above
+        seen[i] = (np.degrees(np.arccos(np.clip(cos_off, -1, 1))) <= half_angle_deg) & above
+    return seen
+
+
+def test_statistics_match_brute_force_sampling():
+    design = walker(6, 2, 1, inclination_deg=60.0, altitude_km=650.0, epoch=EPOCH)
+    grid = AnalysisGrid.fibonacci(60)
+    constraints = AccessConstraints(sensor=NadirCone(35.0))
+    result = coverage(design, grid, *DAY, constraints, scheduler="none")
+    seen = _seen_each_second(design, grid, 35.0).any(axis=0)  # (time, point)
     sampled_covered = seen.sum(axis=0)  # seconds, ±1 per interval end
     runs = np.diff(np.r_[np.zeros((1, len(grid)), int), seen.astype(int), np.zeros((1, len(grid)), int)], axis=0)
     sampled_intervals = (runs == 1).sum(axis=0)
@@ -183,17 +190,7 @@ def test_whole_interval_gaps_match_brute_force_sampling_and_never_grow_with_sate
     grid = AnalysisGrid.fibonacci(80)
     constraints = AccessConstraints(sensor=NadirCone(35.0))
     result = coverage(design, grid, *DAY, constraints, scheduler="none")
-    times = np.datetime64("2026-01-01T00:00:00", "ns") + np.arange(0, 86_401) * np.timedelta64(1, "s")
-    ds = design.propagate(times, frame="itrf")
-    r = np.stack([ds.x_km.values, ds.y_km.values, ds.z_km.values], -1)
-    targets = grid.to_targets()
-    per_satellite = np.zeros((r.shape[0], times.size, len(grid)), dtype=bool)
-    for i in range(r.shape[0]):
-        look = targets.itrf_km[None] - r[i][:, None]
-        cos_off = np.einsum("tjk,tk->tj", look, -r[i]) / np.linalg.norm(look, axis=-1) / np.linalg.norm(
-            r[i], axis=-1)[:, None]
-        above = np.einsum("tjk,jk->tj", -look, targets.up_unit()) > 0
-        per_satellite[i] = (np.degrees(np.arccos(np.clip(cos_off, -1, 1))) <= 35.0) & above
+    per_satellite = _seen_each_second(design, grid, 35.0)
     gaps = _sampled_gaps(per_satellite.any(axis=0))
     stats = result.stats
     for k, point_gaps in enumerate(gaps):
