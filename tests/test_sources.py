@@ -495,3 +495,23 @@ def test_alerts_stream_sends_each_new_alert_once_and_resumes_from_last_event_id(
                                     headers={"Last-Event-ID": str(first_id)}))
         assert resumed == everything[1:]
         assert events(client.get("/api/alerts/stream", params={"max_s": 0.3})) == []  # only what comes from now
+
+
+def test_an_overflight_rule_leaves_out_objects_with_elements_too_old_for_its_forecast(tmp_path):
+    """A watcher running long after its elements were fetched: the round goes on (no forecast from elements half a
+    year old, said in the report), and objects with usable elements still get their alerts."""
+    from datetime import datetime
+
+    from overhead._resources import data_path
+    from overhead.catalog.watch import load_rules, watch_round
+
+    store = CatalogStore(f"sqlite:///{tmp_path / 'o.sqlite'}")
+    store.ingest(data_path("resource.tle"), group="resource")  # epochs around 2026-05-30
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("sources: []\nalerts:\n  - {name: over-cape-town, when: overflight, site: '-33.9,18.4', "
+                     "group: resource, within_h: 12, min_elevation_deg: 30}\n")
+    late = watch_round(store, load_rules(rules), now=datetime(2026, 12, 1))
+    assert late.new_alerts == 0 and not late.errors
+    assert "over-cape-town: 167 objects left out" in late.text()
+    timely = watch_round(store, load_rules(rules), now=datetime(2026, 5, 31))
+    assert timely.new_alerts > 0 and "left out" not in timely.text()

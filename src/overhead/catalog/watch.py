@@ -190,6 +190,7 @@ class RoundReport:
     fetched: list[str] = field(default_factory=list)
     baselines: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what a rule could not look at, and why
     new_alerts: int = 0
     delivered: int = 0
     failed_deliveries: int = 0
@@ -198,6 +199,7 @@ class RoundReport:
         parts = [f"fetched {', '.join(self.fetched) or 'nothing (no source due)'}"]
         parts += [f"baseline: {b}" for b in self.baselines]
         parts += [f"error: {e}" for e in self.errors]
+        parts += [f"note: {n}" for n in self.notes]
         parts.append(f"{self.new_alerts} new alerts, {self.delivered} delivered, {self.failed_deliveries} "
                      "deliveries to retry")
         return "; ".join(parts)
@@ -228,7 +230,7 @@ def watch_round(store: CatalogStore, spec: WatchSpec, *, force: bool = False, ce
                     report.baselines.append(baseline)
                 else:
                     ingests.append(ingest_id)
-    report.new_alerts = _raise_alerts(store, spec, ingests, now)
+    report.new_alerts = _raise_alerts(store, spec, ingests, now, report.notes)
     report.delivered, report.failed_deliveries = _deliver(store, spec, now, http)
     return report
 
@@ -284,7 +286,7 @@ def _matches(rule: Rule, satcat: dict, object_id: str) -> bool:
     return True
 
 
-def _raise_alerts(store: CatalogStore, spec: WatchSpec, ingests: list[int], now: datetime) -> int:
+def _raise_alerts(store: CatalogStore, spec: WatchSpec, ingests: list[int], now: datetime, notes: list[str]) -> int:
     if not spec.rules:
         return 0
     # the changes these ingests found (the feed's dated changes), read once for every rule
@@ -293,7 +295,7 @@ def _raise_alerts(store: CatalogStore, spec: WatchSpec, ingests: list[int], now:
     latest = functools.cache(store.latest_catalog)  # read once a round, by the first rule that needs it
     new = 0
     for rule in spec.rules:
-        for alert in _alerts_of(rule, changes, satcat, store, now, latest):
+        for alert in _alerts_of(rule, changes, satcat, store, now, latest, notes):
             near = alert.pop("_near", [])
             with store.engine.begin() as connection:
                 if near and connection.execute(select(Alert.id).where(Alert.key.in_(near))).first():
@@ -312,9 +314,9 @@ def _raise_alerts(store: CatalogStore, spec: WatchSpec, ingests: list[int], now:
 
 
 def _alerts_of(rule: Rule, changes: pd.DataFrame, satcat: dict, store: CatalogStore, now: datetime,
-               latest: Callable[[], Catalog]):
+               latest: Callable[[], Catalog], notes: list[str]):
     if isinstance(rule.options, OverflightRule):
-        yield from _overflight_alerts(rule, rule.options, store, now, latest())
+        yield from _overflight_alerts(rule, rule.options, store, now, latest(), notes)
         return
     if isinstance(rule.options, ConjunctionRule):
         yield from _conjunction_alerts(rule, rule.options, store, now)
@@ -356,7 +358,8 @@ def _category_ids(store: CatalogStore, category: Category) -> set[int] | None:
 OVERFLIGHT_BUCKET_S = 900  # an overflight's key: the object and the quarter-hour of its culmination
 
 
-def _overflight_alerts(rule: Rule, options: OverflightRule, store: CatalogStore, now: datetime, catalog: Catalog):
+def _overflight_alerts(rule: Rule, options: OverflightRule, store: CatalogStore, now: datetime, catalog: Catalog,
+                       notes: list[str]):
     """One alert per pass of an object of the category over the site or the area in the next hours. The key is the
     object and the quarter-hour of its culmination, so newer elements moving a pass by seconds alert nothing new
     (a neighbouring quarter-hour already alerted counts as the same pass)."""
@@ -365,8 +368,17 @@ def _overflight_alerts(rule: Rule, options: OverflightRule, store: CatalogStore,
         catalog = catalog.select(sorted(wanted & {int(n) for n in catalog.norad_ids}))
     if len(catalog) == 0:
         return
+    from overhead.analysis.access import MAX_ELEMENT_AGE_DAYS
+
     start = pd.Timestamp(now).to_datetime64()
     stop = start + np.timedelta64(int(options.within_h * 3600), "s")
+    usable = catalog.within_age(np.array([start, stop]), MAX_ELEMENT_AGE_DAYS)
+    if len(usable) < len(catalog):  # no forecast from elements SGP4 cannot carry that far (a stale rule says so)
+        notes.append(f"{rule.name}: {len(catalog) - len(usable):,} objects left out, their elements are more than "
+                     f"{MAX_ELEMENT_AGE_DAYS:g} days from the next {options.within_h:g} h; fetch newer ones")
+    catalog = usable
+    if len(catalog) == 0:
+        return
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ElementAgeWarning)  # a stale rule says it; an overflight is a forecast
         windows = _overflight_windows(catalog, options, start, stop)
