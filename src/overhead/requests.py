@@ -27,8 +27,9 @@ from overhead.geometry.specs import (
 from overhead.planning.specs import AgilitySpec, ImagingRequest
 
 __all__ = ["AccessRequest", "AgilitySpec", "ConstraintsSpec", "CoverageRequest", "GridFileSpec", "GridSpec",
-           "ImagingRequest", "PassesRequest", "Place", "PlanRequest", "SatelliteSelection", "ScreeningRequest",
-           "SiteQuery", "Spec", "WalkerDesign", "describe", "spec_default", "spec_help", "validated"]
+           "ImagingRequest", "PassesRequest", "Place", "PlanRequest", "SatelliteSelection", "ScreeningOptions",
+           "ScreeningRequest", "SiteQuery", "Spec", "WalkerDesign", "describe", "spec_default", "spec_help",
+           "validated"]
 
 NoradId = Annotated[int, Field(ge=0, le=999_999_999)]
 
@@ -90,12 +91,9 @@ class CoverageRequest(SatelliteSelection):
     constraints: ConstraintsSpec = ConstraintsSpec()
 
 
-class ScreeningRequest(SatelliteSelection):
-    """Screen the satellites (default: every active object) for close approaches; primaries against all when
-    given."""
+class ScreeningOptions(Spec):
+    """What a screening reports (the span aside): the threshold, the primaries and the probabilities' hard body."""
 
-    start: str = iso_time(description="UTC, ISO 8601")
-    stop: str = iso_time(description="UTC, ISO 8601")
     threshold_km: float = Field(5.0, gt=0.0, le=50.0, allow_inf_nan=False,
                                 description="report approaches closer than this, km")
     primaries: list[NoradId] | None = Field(None, max_length=1_000,
@@ -104,6 +102,14 @@ class ScreeningRequest(SatelliteSelection):
                                                                          "catalogue-store group, e.g. stations")
     hbr_m: float = Field(10.0, gt=0.0, le=1000.0, allow_inf_nan=False,
                          description="combined hard-body radius of the probabilities, m")
+
+
+class ScreeningRequest(SatelliteSelection, ScreeningOptions):
+    """Screen the satellites (default: every active object) for close approaches; primaries against all when
+    given."""
+
+    start: str = iso_time(description="UTC, ISO 8601")
+    stop: str = iso_time(description="UTC, ISO 8601")
 
 
 class PlanRequest(SatelliteSelection):

@@ -18,7 +18,7 @@ PC_FIELDS = ("file", "tca", "miss_distance_m", "relative_speed_m_s", "hbr_m", "p
 
 
 def add_parsers(sub, *, time_help: str, option, output_option, elements, ids_type, spec_option) -> None:
-    from overhead.requests import ScreeningRequest
+    from overhead.requests import ScreeningOptions
 
     p = sub.add_parser("conjunctions", help="conjunction assessment: collision probability of CDMs, and "
                                             "screening element sets for close approaches")
@@ -42,14 +42,14 @@ def add_parsers(sub, *, time_help: str, option, output_option, elements, ids_typ
     elements(c)
     c.add_argument("--start", metavar="ISO", help=f"start, {time_help} (default: the elements' median epoch)")
     c.add_argument("--stop", metavar="ISO", help=f"stop, {time_help} (default: 7 days after the start)")
-    spec_option(c, ScreeningRequest, "threshold_km", "--threshold-km", "--threshold", metavar="KM")
+    spec_option(c, ScreeningOptions, "threshold_km", "--threshold-km", "--threshold", metavar="KM")
     primaries = c.add_mutually_exclusive_group()
     primaries.add_argument("--primaries", type=ids_type, default=None, metavar="ID,ID,...",
                            help="NORAD ids screened against everything (default: all against all)")
     primaries.add_argument("--primaries-group", default=None, metavar="NAME",
                            help="the objects of a catalogue-store group (e.g. stations, ingested or fetched with "
                                 "`overhead catalog fetch celestrak:stations`) screened against everything")
-    spec_option(c, ScreeningRequest, "hbr_m", "--hbr-m", "--hbr", metavar="M")
+    spec_option(c, ScreeningOptions, "hbr_m", "--hbr-m", "--hbr", metavar="M")
     output_option(c, "conjunctions.csv or .parquet (then only one line is printed)")
     c.add_argument("--cdm-dir", metavar="DIR", help="also write one CDM (KVN, ITRF states, SOCRATES' assumed "
                                                     "covariance) per conjunction into this folder")
@@ -132,15 +132,16 @@ def _screen(args) -> None:
     from overhead.analysis.conjunctions.screening import SCREEN_COLUMNS, screen
     from overhead.cli.main import _load, _spec_of
     from overhead.orbits.timescales import to_datetime64
-    from overhead.requests import ScreeningRequest
+    from overhead.requests import ScreeningOptions
     from overhead.tables import write_table
 
+    # the options checked, and the group looked up, before the elements are read
+    primaries = args.primaries or _group_ids(args.primaries_group, args.db)
+    spec = _spec_of(ScreeningOptions, args, ("threshold_km", "hbr_m"),
+                    primaries=sorted(primaries) if primaries else None)
     catalog = _load(args.elements)
     start = to_datetime64(args.start) if args.start else catalog.median_epoch()
     stop = to_datetime64(args.stop) if args.stop else start + np.timedelta64(7, "D")
-    primaries = args.primaries or _group_ids(args.primaries_group, args.db)
-    spec = _spec_of(ScreeningRequest, args, ("threshold_km", "hbr_m"), start=str(start), stop=str(stop),
-                    primaries=sorted(primaries) if primaries else None)
     err = Console(stderr=True)
     if args.scheduler != "none":
         from overhead.analysis.conjunctions.screening import screen_distributed
