@@ -361,3 +361,48 @@ def test_plan_job_with_stereo_repeat_and_duty_limits(client):
     for a in images:
         seconds = (_utc(a["end"]) - _utc(a["start"])).total_seconds()
         assert (seconds, a["images"]) == ((50.0, 2) if a["request"] == "paris" else (10.0, 1))
+
+
+def test_the_sky_gives_every_active_object_elements_that_sgp4_reproduces(client):
+    """The elements the dashboard propagates: one entry per active object, the same TLE the store holds (python
+    sgp4 on these lines gives the server's own sub-satellite point), compressed on the wire."""
+    from sgp4.api import Satrec
+
+    status = client.get("/api/status").json()
+    response = client.get("/api/sky", headers={"Accept-Encoding": "gzip"})
+    assert response.status_code == 200 and response.headers["content-encoding"] == "gzip"
+    assert response.num_bytes_downloaded < len(response.content) / 2.5  # TLE digits compress about 3x
+    sky = response.json()
+    assert sky["count"] == status["active"] == len(sky["norad_id"]) == len(sky["line1"]) == len(sky["groups"])
+    i = sky["norad_id"].index(25544)
+    assert "stations" in sky["groups"][i].split(",") and sky["regime"][i] == "LEO"
+    satrec = Satrec.twoline2rv(sky["line1"][i], sky["line2"][i])
+    assert satrec.satnum == 25544
+    when = status["default_time"]
+    position = next(p for p in client.get("/api/positions", params={"time": when, "ids": "25544"}).json()["positions"])
+    jd, fr = _jd(when)
+    error, r_teme, _ = satrec.sgp4(jd, fr)
+    assert error == 0
+    # the geocentric distance is frame-independent: the lines served propagate to the server's altitude
+    radius = np.linalg.norm(r_teme)
+    assert abs(radius - (6371.0 + position["alt_km"])) < 25.0  # WGS-84 vs a mean sphere: at most ~21 km
+
+
+def _jd(when: str) -> tuple[float, float]:
+    from sgp4.api import jday
+
+    t = _utc(when)
+    jd, fr = jday(t.year, t.month, t.day, t.hour, t.minute, t.second + t.microsecond / 1e6)
+    return jd, fr
+
+
+def test_places_from_coordinates_or_a_city_name(client):
+    assert client.get("/api/places", params={"q": "-33.9, 18.4"}).json() == [
+        {"name": "-33.9000, 18.4000", "lat_deg": -33.9, "lon_deg": 18.4, "country": "", "population": 0}]
+    town = client.get("/api/places", params={"q": "cape town"}).json()[0]
+    assert (town["name"], town["country"]) == ("Cape Town", "ZA")
+    assert abs(town["lat_deg"] + 33.93) < 0.1 and abs(town["lon_deg"] - 18.42) < 0.1
+    assert client.get("/api/places", params={"q": "sao paulo"}).json()[0]["name"] == "São Paulo"
+    assert client.get("/api/places", params={"q": "zzzzqqq"}).json() == []
+    off_earth = client.get("/api/places", params={"q": "95N 10E"})
+    assert off_earth.status_code == 422 and "beyond ±90°" in off_earth.json()["detail"]

@@ -183,3 +183,35 @@ def test_quality_flags_elements_too_old_for_the_accuracy(db_url):
     assert abs(iss_fresh.age_days) < 2 and not iss_fresh.too_old
     assert iss_stale.age_days == pytest.approx(iss_fresh.age_days + 10.0, abs=1e-6) and iss_stale.too_old
     assert stale.too_old.all()
+
+
+def test_an_object_stays_in_every_group_that_reports_it(db_url, tmp_path):
+    """Ingesting a wider group (here a `visual` group holding the ISS and the resource satellites) used to take
+    the ISS out of `stations`: a group was the group of an object's last ingest. Membership is per group now,
+    and undoing the wider ingest gives the groups back as they were."""
+    store = CatalogStore(db_url)
+    stations = overhead.sample_path("stations").read_text().splitlines()
+    resource = overhead.sample_path("resource").read_text().splitlines()
+    store.ingest([overhead.sample_path("stations")], group="stations")
+    store.ingest([overhead.sample_path("resource")], group="resource")
+    iss = stations[:3]
+    assert iss[0].strip() == "ISS (ZARYA)"
+    wider = tmp_path / "visual.tle"
+    wider.write_text("\n".join(iss + resource[:30]) + "\n")
+    report = store.ingest([wider], group="visual")
+    members = store.group_members()
+    groups_of_iss = set(members.group_name[members.norad_id == 25544])
+    assert groups_of_iss == {"stations", "visual"}
+    n_stations = len(overhead.load_elements(overhead.sample_path("stations")))
+    assert (members.group_name == "stations").sum() == n_stations
+    assert (members.group_name == "visual").sum() == 11
+    assert store.select_ids(group="stations") == _ids(overhead.sample_path("stations"))
+    # a later stations snapshot without the ISS takes it out of stations only
+    store.ingest_text("\n".join(stations[3:]) + "\n", source="stations-2", group="stations")
+    members = store.group_members()
+    assert set(members.group_name[members.norad_id == 25544]) == {"visual"}
+    store.undo(report.ingest_id + 1)
+    store.undo(report.ingest_id)
+    members = store.group_members()
+    assert set(members.group_name[members.norad_id == 25544]) == {"stations"}
+    assert set(members.group_name) == {"stations", "resource"}

@@ -6,7 +6,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi import Path as FastAPIPath
 
 from overhead import __version__
@@ -20,6 +20,8 @@ from overhead.api.schemas import (
     ObjectDetail,
     ObjectPage,
     ObjectSummary,
+    PlaceOut,
+    Sky,
     Status,
 )
 from overhead.api.service import ServiceState, iso, parse_time
@@ -82,7 +84,7 @@ def objects(q: str | None = Query(None, max_length=64, description="name (substr
         by_id = table.norad_id.astype(str) == text
         keep &= (by_name | by_designator | by_id).to_numpy()
     if group:
-        keep &= (table.group_name == group).to_numpy()
+        keep &= state.view().in_group(group)
     if regime:
         keep &= (table.regime == regime).to_numpy()
     if status:
@@ -90,6 +92,41 @@ def objects(q: str | None = Query(None, max_length=64, description="name (substr
     found = table[keep]
     page = found.iloc[offset:offset + limit]
     return ObjectPage(total=len(found), objects=[_summary(row) for row in page.itertuples()])
+
+
+@router.get("/places", response_model=list[PlaceOut], summary="A place from its coordinates or a city name")
+def places(q: str = Query(min_length=1, max_length=100, description="coordinates in any usual notation "
+                                                                      "(-33.9, 18.4; 33.9S 18.4E; 33°54'S 18°24'E) "
+                                                                      "or a city name (GeoNames, population ≥ 15,000)"),
+           limit: int = Query(10, ge=1, le=50)) -> list[PlaceOut]:
+    from overhead.geometry.places import resolve_place
+
+    return [PlaceOut(name=p.name, lat_deg=p.lat_deg, lon_deg=p.lon_deg, country=p.country, population=p.population)
+            for p in resolve_place(q, limit)]
+
+
+@router.get("/sky", response_model=Sky, summary="Every active object's newest elements (TLE) and categories")
+def sky(state: ServiceState = Depends(service)) -> Response:
+    """Built once per catalogue version; the dashboard propagates these in the browser (satellite.js)."""
+    from overhead.api.routes_compute import rendered
+    from overhead.orbits.tle import format_tle
+
+    view = state.view()
+    if "sky" not in view.cache:
+        catalog = view.catalog
+        ids = [r.norad_id for r in catalog.records]
+        lines = [format_tle(r) for r in catalog.records]
+        about = view.objects.set_index("norad_id").reindex(ids)
+        payload = Sky(count=len(ids), norad_id=ids, name=[r.name for r in catalog.records],
+                      line1=[a for a, _ in lines], line2=[b for _, b in lines], groups=_texts(about, "groups"),
+                      object_type=_texts(about, "object_type"), owner=_texts(about, "owner"),
+                      regime=_texts(about, "regime"))
+        view.cache["sky"] = rendered(payload).body
+    return Response(view.cache["sky"], media_type="application/json", headers={"Cache-Control": "no-cache"})
+
+
+def _texts(table: pd.DataFrame, column: str) -> list[str]:
+    return table[column].fillna("").astype(str).tolist() if column in table else [""] * len(table)
 
 
 @router.get("/objects/{norad_id}", response_model=ObjectDetail, summary="One object, its latest elements and history")

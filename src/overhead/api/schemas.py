@@ -75,6 +75,29 @@ class ObjectSummary(BaseModel):
     apogee_km: float | None
 
 
+class PlaceOut(BaseModel):
+    name: str
+    lat_deg: float
+    lon_deg: float
+    country: str = Field("", description="ISO 3166-1 alpha-2; empty for a position written as coordinates")
+    population: int = 0
+
+
+class Sky(BaseModel):
+    """The newest element set of every active object, with what it is, as columns (one entry per object): what
+    a client needs to propagate the catalogue itself (satellite.js in the dashboard)."""
+
+    count: int
+    norad_id: list[int]
+    name: list[str]
+    line1: list[str]
+    line2: list[str]
+    groups: list[str] = Field(description="comma-separated groups that report the object")
+    object_type: list[str] = Field(description="SATCAT type (PAYLOAD, ROCKET BODY, DEBRIS, UNKNOWN), or empty")
+    owner: list[str] = Field(description="SATCAT owner code, or empty")
+    regime: list[str] = Field(description="LEO, MEO, GEO, HEO")
+
+
 class ObjectPage(BaseModel):
     total: int
     objects: list[ObjectSummary]

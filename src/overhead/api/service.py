@@ -67,6 +67,12 @@ class CatalogView:
     version: int
     groups: list[str] = field(default_factory=list)
     median_epoch: np.datetime64 | None = None
+    members: dict[str, np.ndarray] = field(default_factory=dict)  # group -> NORAD ids its latest ingest reported
+    cache: dict[str, Any] = field(default_factory=dict)  # answers derived from this view alone (the sky)
+
+    def in_group(self, group: str) -> np.ndarray:
+        """A mask over ``objects``: the members of ``group``."""
+        return self.objects.norad_id.isin(self.members.get(group, ())).to_numpy()
 
 
 @dataclass
@@ -111,9 +117,12 @@ class ServiceState:
         objects = objects.merge(catalog.orbits(), on="norad_id", how="left").sort_values("norad_id",
                                                                                              ignore_index=True)
         objects["regime"] = objects["regime"].fillna("unknown")
-        groups = sorted(g for g in objects.group_name.unique() if g)
+        membership = self.store.group_members()
+        members = {str(g): rows.norad_id.to_numpy() for g, rows in membership.groupby("group_name") if g}
+        groups_of = membership.groupby("norad_id").group_name.agg(lambda g: ",".join(sorted(g)))
+        objects["groups"] = objects.norad_id.map(groups_of).fillna("")
         median = catalog.median_epoch() if len(catalog) else None
-        view = CatalogView(catalog, objects, version, groups, median)
+        view = CatalogView(catalog, objects, version, sorted(members), median, members)
         with self._lock:
             self._view = view
         return view
@@ -139,11 +148,12 @@ class ServiceState:
         view = self.view()
         catalog = view.catalog
         if group:
-            members = view.objects.norad_id[view.objects.group_name == group]
-            if members.empty:
-                groups = sorted(set(view.objects.group_name))
-                raise HTTPException(404, f"no group {group!r}; groups: {', '.join(groups)}")
-            catalog = catalog.select(members.tolist())
+            if group not in view.members:
+                raise HTTPException(404, f"no group {group!r}; groups: {', '.join(view.groups)}")
+            members = set(view.members[group].tolist()) & set(catalog.norad_ids.tolist())
+            if not members:
+                raise HTTPException(404, f"group {group!r} has no active object with elements")
+            catalog = catalog.select(sorted(members))
         if ids:
             missing = sorted(set(ids) - set(catalog.norad_ids.tolist()))
             if missing:

@@ -80,6 +80,16 @@ class Ingest(Base):
     undone_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
+class GroupMember(Base):
+    """An object reported by an ingest of a group: the members of a group are those of its latest ingest (not
+    undone), so an object belongs to every group that reports it (ISS is in stations and in active)."""
+
+    __tablename__ = "group_members"
+
+    ingest_id: Mapped[int] = mapped_column(ForeignKey("ingests.id"), primary_key=True)
+    norad_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False, index=True)
+
+
 class ObjectRevision(Base):
     """An object's row as it was before an ingest changed it (``created``: the ingest added the object), so
     that the ingest can be undone."""

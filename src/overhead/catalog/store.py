@@ -35,6 +35,7 @@ from overhead.catalog.models import (
     Change,
     ConjunctionRow,
     ElementSet,
+    GroupMember,
     Ingest,
     ObjectRevision,
     SatcatRecord,
@@ -221,6 +222,8 @@ class CatalogStore:
                                        status=bindparam("status"), last_seen=bindparam("last_seen"),
                                        last_ingest_id=bindparam("last_ingest_id"),
                                        last_epoch=bindparam("last_epoch")), updates)
+        for k in range(0, len(ids), BATCH):
+            connection.execute(insert(GroupMember), [{"ingest_id": ingest_id, "norad_id": n} for n in ids[k:k + BATCH]])
         for k in range(0, len(fresh), BATCH):
             connection.execute(insert(ElementSet), [_element_row(fp, record, lines, ingest_id)
                                                     for fp, record, lines in fresh[k:k + BATCH]])
@@ -270,6 +273,7 @@ class CatalogStore:
             if later:
                 raise OverheadError(f"ingest {ingest_id} cannot be undone while later ingests changed the same "
                                     f"objects: undo {', '.join(map(str, sorted(later, reverse=True)))} first")
+            connection.execute(delete(GroupMember).where(GroupMember.ingest_id == ingest_id))
             counts = {"changes": connection.execute(delete(Change).where(Change.ingest_id == ingest_id)).rowcount,
                       "element_sets": connection.execute(delete(ElementSet)
                                                          .where(ElementSet.ingest_id == ingest_id)).rowcount}
@@ -387,16 +391,24 @@ class CatalogStore:
     def select_ids(self, *, object_type: str | None = None, owner: str | None = None,
                    group: str | None = None) -> set[int]:
         """NORAD ids of the objects in a category: SATCAT object type (PAY, R/B, DEB, UNK) and owner, and the
-        group of their last ingest (e.g. resource); criteria combine (and)."""
+        groups that report them (e.g. resource); criteria combine (and)."""
         query = select(SpaceObject.norad_id).outerjoin(SatcatRecord, SatcatRecord.norad_id == SpaceObject.norad_id)
         if object_type:
             query = query.where(func.upper(SatcatRecord.object_type) == object_type.upper())
         if owner:
             query = query.where(func.upper(SatcatRecord.owner) == owner.upper())
         if group:
-            query = query.where(SpaceObject.group_name == group)
+            query = query.where(SpaceObject.norad_id.in_(_members_query(group)))
         with self.engine.connect() as connection:
             return {int(n) for (n,) in connection.execute(query).all()}
+
+    def group_members(self) -> pd.DataFrame:
+        """``group_name, norad_id``: the objects each group's latest ingest (not undone) reported; an object is in
+        every group that reports it."""
+        query = (select(Ingest.group_name, GroupMember.norad_id).join(Ingest, Ingest.id == GroupMember.ingest_id)
+                 .where(GroupMember.ingest_id.in_(_latest_ingests())).order_by(Ingest.group_name, GroupMember.norad_id))
+        with self.engine.connect() as connection:
+            return pd.DataFrame(connection.execute(query).all(), columns=["group_name", "norad_id"])
 
     def satcat(self) -> pd.DataFrame:
         """Every stored SATCAT record."""
@@ -607,12 +619,24 @@ def _read_snapshot(blobs: list[tuple[bytes, str]]) -> _Snapshot:
                      "; ".join(truncated))
 
 
+def _latest_ingests(group: str | None = None):
+    """The latest ingest (not undone) of each group, or of one."""
+    latest = select(func.max(Ingest.id)).where(Ingest.undone_at.is_(None))
+    return latest.where(Ingest.group_name == group) if group is not None else latest.group_by(Ingest.group_name)
+
+
+def _members_query(group: str):
+    """NORAD ids of a group's members: those its latest ingest reported."""
+    return select(GroupMember.norad_id).where(GroupMember.ingest_id.in_(_latest_ingests(group)))
+
+
 def _refuse_shrink(connection, snapshot: _Snapshot, group: str, *, allow_shrink: bool, min_share: float) -> None:
     """Raise IngestRefusedError (before anything is written) for an ingest with no valid record, a truncated file,
     or one that reports fewer objects than ``min_share`` of those its group holds."""
     objects = len({record.norad_id for record, _ in snapshot.rows.values()})
     held = connection.execute(select(func.count()).select_from(SpaceObject)
-                              .where(SpaceObject.group_name == group, SpaceObject.status == "active")).scalar_one()
+                              .where(SpaceObject.norad_id.in_(_members_query(group)),
+                                     SpaceObject.status == "active")).scalar_one()
     read = (f"{snapshot.bytes:,} bytes gave {objects:,} objects with valid element sets "
             f"({len(snapshot.rejects):,} records rejected)")
     if objects == 0 and not (allow_shrink and held):

@@ -32,14 +32,26 @@ class GroundSite:
 
     @classmethod
     def from_text(cls, text: str, name: str = "") -> GroundSite:
-        """A site written ``LAT,LON`` or ``LAT,LON,ALT_M`` (degrees, metres; south and west negative)."""
-        try:
-            parts = [float(x) for x in str(text).split(",")]
-            if len(parts) not in (2, 3):
-                raise ValueError
-        except ValueError:
-            raise OverheadError(f"site {text!r} must be LAT,LON or LAT,LON,ALT_M (degrees, metres)") from None
-        return cls(parts[0], parts[1], parts[2] if len(parts) == 3 else 0.0, name)
+        """A site written ``LAT,LON`` or ``LAT,LON,ALT_M`` (degrees, metres; south and west negative), in another
+        usual notation (``33.9S 18.4E``, ``33°54'S 18°24'E``), or the name of a city (the most populous match of
+        the bundled GeoNames list)."""
+        from overhead.geometry.places import find_places, parse_coordinates
+
+        parts = str(text).split(",")
+        if len(parts) == 3:
+            try:
+                lat, lon, alt = (float(x) for x in parts)
+                return cls(lat, lon, alt, name)
+            except ValueError:
+                pass
+        position = parse_coordinates(str(text))
+        if position is not None:
+            return cls(position[0], position[1], 0.0, name)
+        cities = find_places(str(text), limit=1) if not any(c.isdigit() for c in str(text)) else []
+        if cities:
+            return cls(cities[0].lat_deg, cities[0].lon_deg, 0.0, name or cities[0].name)
+        raise OverheadError(f"site {text!r} must be LAT,LON or LAT,LON,ALT_M (degrees, metres; south and west "
+                            f"negative) or a city name")
 
     @property
     def itrf_km(self) -> np.ndarray:
