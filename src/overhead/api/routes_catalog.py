@@ -169,14 +169,15 @@ def changes(since: str | None = Query(None, max_length=40, description="changes 
     table = state.store.changes(since=when, ingested_since=ingested)
     if change:
         table = table[table.change == change]
-    table = table.head(limit)
+    total = len(table)
+    table = table.head(limit)  # the store answers newest first
     rows = [_change(r) for r in table.itertuples()]
     new = [r for r in rows if r.change == "new"]
     launches: dict[str, list[ChangeOut]] = {}
     for r in new:
         launches.setdefault(r.object_id[:8] if r.object_id else "unknown", []).append(r)
-    return ChangesOut(changes=rows, launches=[Launch(launch=k, objects=v) for k, v in sorted(launches.items(),
-                                                                                            reverse=True)])
+    newest_first = sorted(launches.items(), reverse=True)
+    return ChangesOut(total=total, changes=rows, launches=[Launch(launch=k, objects=v) for k, v in newest_first])
 
 
 @router.post("/catalog/ingest", response_model=IngestOut, status_code=201, dependencies=[Depends(require_token)],

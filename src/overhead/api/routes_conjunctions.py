@@ -136,8 +136,8 @@ def alerts(since: str | None = Query(None, max_length=40), limit: int = Query(50
     out = []
     for row in table.itertuples():
         ids = json.loads(row.norad_ids)
-        item = {"rule": row.rule, "kind": row.kind, "name": row.name, "detail": row.detail, "key": row.key,
-                "time": row.time.strftime("%Y-%m-%dT%H:%M:%SZ")}
+        item = {"id": int(row.id), "rule": row.rule, "kind": row.kind, "name": row.name, "detail": row.detail,
+                "key": row.key, "time": row.time.strftime("%Y-%m-%dT%H:%M:%SZ")}
         item |= {"norad_id": ids[0]} if len(ids) == 1 else {"norad_ids": ids}
         out.append(item)
     return out

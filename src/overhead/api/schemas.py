@@ -146,7 +146,8 @@ class Launch(BaseModel):
 
 
 class ChangesOut(BaseModel):
-    changes: list[ChangeOut]
+    total: int = Field(0, description="how many changes matched, before the limit (the newest `limit` are listed)")
+    changes: list[ChangeOut] = Field(description="newest first (time of the change)")
     launches: list[Launch] = Field(description="the new objects grouped by launch (international designator)")
 
 

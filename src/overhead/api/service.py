@@ -75,6 +75,13 @@ class CatalogView:
         return self.objects.norad_id.isin(self.members.get(group, ())).to_numpy()
 
 
+def _text(table: pd.DataFrame, column: str) -> pd.Series:
+    """A text column in upper case ("" where missing or where the store has no SATCAT)."""
+    if column not in table:
+        return pd.Series([""] * len(table), index=table.index)
+    return table[column].fillna("").astype(str).str.upper()
+
+
 @dataclass
 class ServiceState:
     settings: ServiceSettings
@@ -136,8 +143,10 @@ class ServiceState:
         stale = abs((now - epoch) / np.timedelta64(1, "D")) > STALE_ELEMENTS_DAYS
         return (epoch if stale else now), bool(stale)
 
-    def satellites(self, ids=None, group: str | None = None, design=None):
-        """The satellites a request names: a Walker design, NORAD ids, a group, or every active object."""
+    def satellites(self, ids=None, group: str | None = None, design=None, *, object_type: str | None = None,
+                   owner: str | None = None, regime: str | None = None):
+        """The satellites a request names: a Walker design, NORAD ids, a group, or every active object; narrowed
+        to a SATCAT type (PAY, R/B, DEB, UNK) and owner, and an orbit regime, when given."""
         if design is not None:
             from overhead.orbits.constellations import walker
 
@@ -162,7 +171,26 @@ class ServiceState:
             catalog = catalog.select(ids)
         if len(catalog) == 0:
             raise HTTPException(404, "the catalogue has no active objects: ingest element sets first")
+        if object_type or owner or regime:
+            catalog = self._of_kind(view, catalog, object_type, owner, regime)
         return catalog
+
+    @staticmethod
+    def _of_kind(view: CatalogView, catalog: Catalog, object_type, owner, regime) -> Catalog:
+        table = view.objects
+        keep = table.norad_id.isin(catalog.norad_ids).to_numpy()
+        if object_type:
+            keep &= _text(table, "object_type").str.startswith(object_type.upper()[:3]).to_numpy()
+        if owner:
+            keep &= (_text(table, "owner") == owner.upper()).to_numpy()
+        if regime:
+            keep &= (table.regime == regime).to_numpy()
+        wanted = table.norad_id[keep].tolist()
+        if not wanted:
+            what = ", ".join(f"{k} {v}" for k, v in (("type", object_type), ("owner", owner), ("regime", regime)) if v)
+            raise HTTPException(404, f"no active object of {what} among the satellites asked for (types and owners "
+                                     f"come from a SATCAT: overhead catalog satcat)")
+        return catalog.select(wanted)
 
     def usable(self, satellites, start: np.datetime64, stop: np.datetime64 | None = None, response=None):
         """The satellites whose elements are within the service's age limit of [start, stop]; the others are left

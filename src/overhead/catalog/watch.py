@@ -521,10 +521,10 @@ def alerts_after(store: CatalogStore, after_id: int | None, limit: int = 500) ->
 
 
 def alerts_table(store: CatalogStore, since=None) -> pd.DataFrame:
-    """Stored alerts, newest first: ``time, rule, kind, norad_ids, name, detail, key`` (times naive UTC)."""
-    query = select(Alert.time, Alert.rule, Alert.kind, Alert.norad_ids, Alert.name, Alert.detail, Alert.key)
+    """Stored alerts, newest first: ``time, rule, kind, norad_ids, name, detail, key, id`` (times naive UTC)."""
+    query = select(Alert.time, Alert.rule, Alert.kind, Alert.norad_ids, Alert.name, Alert.detail, Alert.key, Alert.id)
     if since is not None:
         query = query.where(Alert.time > naive_utc(since))
     with store.engine.connect() as connection:
         rows = connection.execute(query.order_by(Alert.time.desc(), Alert.id.desc())).all()
-    return pd.DataFrame(rows, columns=["time", "rule", "kind", "norad_ids", "name", "detail", "key"])
+    return pd.DataFrame(rows, columns=["time", "rule", "kind", "norad_ids", "name", "detail", "key", "id"])

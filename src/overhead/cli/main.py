@@ -399,6 +399,12 @@ def cmd_catalog(args) -> None:
         for reject in report.rejected[:20]:
             err_console.print(f"[yellow]rejected[/]: {reject}")
         console.print(report.text())
+    elif args.action == "satcat":
+        path = Path(args.paths[0])
+        if not path.is_file():
+            raise OverheadError(f"{path}: no such file (give a SATCAT CSV, e.g. CelesTrak's satcat.csv)")
+        counts = store.ingest_satcat(path.read_bytes(), source=str(path))
+        console.print(f"SATCAT: {counts['records']:,} records stored, {counts['rejected']:,} rejected")
     elif args.action == "changes":
         from overhead.tables import with_iso_times
 
@@ -785,8 +791,8 @@ def _db_option(p) -> None:
 
 
 def _catalog_parsers(sub) -> None:
-    p = sub.add_parser("catalog", help="the persistent catalogue: ingest, ingests, undo, changes, history, "
-                                       "quality, manoeuvres")
+    p = sub.add_parser("catalog", help="the persistent catalogue: ingest, fetch, satcat, ingests, undo, changes, "
+                                       "history, quality, manoeuvres")
     actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
     c = actions.add_parser("ingest", help="ingest element-set files into the store (one transaction; a file that "
                                           "would empty or shrink its group is refused)")
@@ -810,6 +816,9 @@ def _catalog_parsers(sub) -> None:
                    help="CelesTrak's base URL (default: https://celestrak.org, or $OVERHEAD_CELESTRAK_URL): mirrors "
                         "and test stand-ins")
     c.add_argument("--allow-shrink", action="store_true", help="as for ingest")
+    c = actions.add_parser("satcat", help="store a SATCAT CSV file (CelesTrak's columns: what each object is, "
+                                          "whose, launched when and where)")
+    c.add_argument("paths", nargs=1, metavar="FILE", help="satcat.csv (CelesTrak /pub/satcat.csv or a part of it)")
     c = actions.add_parser("ingests", help="every ingest: source, group, time, counts, SHA-256, bytes, undone")
     _output_option(c, "ingests.csv or .parquet")
     c = actions.add_parser("undo", help="take back one ingest: its element sets, new objects and changes")

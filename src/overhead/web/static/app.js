@@ -1,17 +1,26 @@
-// overhead dashboard: a d3-geo map and a CesiumJS globe over the REST API. No build step, nothing fetched from
-// outside this service: d3, topojson, world-atlas and Cesium (with its NaturalEarthII imagery) come from npm.
+// overhead dashboard: a d3-geo map (and a CesiumJS globe, loaded when opened) over the REST API. No build step,
+// nothing fetched from outside this service. The catalogue is propagated in the page (satellite.js in a Web
+// Worker, from the element sets of /api/sky); the service answers the exact questions (passes, what is overhead,
+// coverage, plans, conjunctions).
 "use strict";
 
 const MINUTE = 60_000;
+const DEG = Math.PI / 180;
+const EARTH_RADIUS_KM = 6371.0088;
+const HIT_RADIUS_PX = 5;
+const PALETTE = ["#ffc828", "#5affb0", "#ff7ab6", "#6fc3ff", "#ff9d4d", "#c89bff", "#f4f4f4", "#9be15d"];
 const state = {
-  t0: null, offsetMin: 0, playing: false, speed: 60, view: "map", tab: "place",
-  positions: [], selected: new Set(), tracks: new Map(), place: null, above: [], passes: [],
-  coverage: null, plan: null, status: null, conjunctions: null,
+  t0: null, offsetMin: 0, playing: false, direction: 1, speed: 60, view: "map", tab: "place",
+  selected: new Set(), tracks: new Map(), place: null, above: [], passes: [], pickMode: false, hover: -1,
+  coverage: null, plan: null, status: null, conjunctions: null, colourBy: "light",
+  show: { group: "", type: "", regime: "" },
 };
-window.overhead = { state };
+const sky = { count: 0, ids: [], name: [], groups: [], type: [], owner: [], regime: [], index: new Map(), failed: 0 };
+const perf = { started: performance.now(), firstDrawMs: null, frames: 0, keyframes: 0, keyframeMs: 0, positionRequests: 0 };
+window.overhead = { state, sky, perf, screen_x: (i) => screen.x[i], screen_y: (i) => screen.y[i] };
 
 // ---------------------------------------------------------------------------------------------- helpers
-async function api(path, options) {
+async function request(path, options = {}) {
   const response = await fetch(path, options);
   if (!response.ok) {
     let detail = response.statusText;
@@ -19,13 +28,49 @@ async function api(path, options) {
     throw new Error(typeof detail === "string" ? detail : JSON.stringify(detail));
   }
   const type = response.headers.get("content-type") || "";
-  return type.includes("json") ? response.json() : response.text();
+  return { data: type.includes("json") ? await response.json() : await response.text(), headers: response.headers };
 }
+async function api(path, options) { return (await request(path, options)).data; }
 const now = () => new Date(state.t0.getTime() + state.offsetMin * MINUTE);
 const iso = (d) => d.toISOString().replace(/\.\d{3}Z$/, "Z");
-const hm = (s) => s.slice(11, 16);
+const hms = (d) => iso(d).slice(11, 19);
 const qs = (o) => new URLSearchParams(Object.entries(o).filter(([, v]) => v !== undefined && v !== null && v !== ""));
-function report(error) { document.getElementById("status").textContent = `⚠ ${error.message || error}`; }
+const el = (id) => document.getElementById(id);
+function announce(text) { el("status").textContent = text; }
+function report(error) { if (error && error.name === "AbortError") return; announce(`⚠ ${error.message || error}`); }
+// table cells as text: names and details come from outside feeds, never parsed as HTML
+function cells(row, values) {
+  const tr = d3.select(row);
+  tr.selectAll("td").remove();
+  for (const value of values) tr.append("td").text(value === null || value === undefined ? "" : String(value));
+}
+
+// a panel's state: loading, failed (with retry), or a note; the panel's requests cancel the ones they supersede
+function panel(name, refresh) {
+  const box = el(`${name}-state`);
+  let controller = null;
+  return {
+    async run(...args) {
+      if (controller) controller.abort();
+      controller = new AbortController();
+      const mine = controller;
+      box.className = "panel-state loading"; box.textContent = "loading…";
+      try {
+        const note = await refresh(mine.signal, ...args);
+        if (mine !== controller) return;
+        box.className = "panel-state"; box.textContent = note || "";
+      } catch (error) {
+        if (error.name === "AbortError" || mine !== controller) return;
+        box.className = "panel-state failed"; box.textContent = `⚠ ${error.message} `;
+        const retry = document.createElement("button");
+        retry.textContent = "retry"; retry.addEventListener("click", () => this.run(...args));
+        box.appendChild(retry);
+      }
+    },
+    clear() { if (controller) controller.abort(); controller = null; box.className = "panel-state"; box.textContent = ""; },
+  };
+}
+function leftOutNote(headers) { const note = headers.get("x-elements-left-out"); return note ? `note: ${note} left out` : ""; }
 
 // ---------------------------------------------------------------------------------------------- URL state
 function saveUrl() {
@@ -39,229 +84,616 @@ function readUrl() {
   return { view: p.get("view"), tab: p.get("tab"), t: p.get("t"), sel: p.get("sel"), place: p.get("place") };
 }
 
+// ---------------------------------------------------------------------------------------------- the sky in the page
+// A Web Worker propagates every object at "keyframes"; frames in between are interpolated (a chord of 0.5 s of
+// play: under a kilometre in LEO at 60x), and a paused clock gets its exact frame.
+const worker = new Worker("/static/sky-worker.js");
+const pending = new Map();
+let nextMessage = 1;
+let loaded = null;
+worker.onmessage = (event) => {
+  const m = event.data;
+  if (m.type === "loaded") { sky.failed = m.failed; loaded(m); return; }
+  const resolve = pending.get(m.id);
+  pending.delete(m.id);
+  if (resolve) resolve(m);
+};
+function ask(message) {
+  return new Promise((resolve) => { const id = nextMessage++; pending.set(id, resolve); worker.postMessage({ ...message, id }); });
+}
+async function loadSky() {
+  const data = await api("/api/sky");
+  Object.assign(sky, { count: data.count, ids: data.norad_id, name: data.name, type: data.object_type, owner: data.owner,
+    regime: data.regime, groups: data.groups.map((g) => (g ? g.split(",") : [])), line1: data.line1, line2: data.line2 });
+  sky.index = new Map(data.norad_id.map((id, i) => [id, i]));
+  sky.meanMotion = data.line2.map((l) => Number(l.slice(52, 63)));
+  const done = new Promise((resolve) => { loaded = resolve; });
+  worker.postMessage({ type: "load", line1: data.line1, line2: data.line2 });
+  await done;
+  current.lon = new Float32Array(sky.count); current.lat = new Float32Array(sky.count);
+  current.alt = new Float32Array(sky.count); current.ecf = new Float32Array(3 * sky.count);
+  current.flags = new Uint8Array(sky.count);
+  screen.x = new Float32Array(sky.count); screen.y = new Float32Array(sky.count);
+  computeCategories();
+}
+const keys = new Map();  // time (ms) -> frame from the worker
+const current = { time: null, lon: null, lat: null, alt: null, ecf: null, flags: null };
+let computing = false;
+const keyStep = () => Math.min(120_000, Math.max(1_000, state.speed * 500));  // sim ms per 0.5 s of play
+function neededKeys(t) {
+  if (!state.playing) return [t];
+  const step = keyStep(), k0 = Math.floor(t / step) * step;
+  return state.direction > 0 ? [k0, k0 + step, k0 + 2 * step] : [k0 + step, k0, k0 - step];
+}
+function pump() {
+  if (computing || !sky.count) return;
+  const t = now().getTime();
+  const need = neededKeys(t).filter((k) => !keys.has(k));
+  if (!need.length) return;
+  computing = true;
+  ask({ type: "frame", time_ms: need[0] }).then((frame) => {
+    perf.keyframes += 1; perf.keyframeMs = frame.ms;
+    keys.set(frame.time_ms, frame);
+    const keep = new Set(neededKeys(now().getTime()));
+    for (const k of [...keys.keys()]) if (!keep.has(k) && keys.size > 4) keys.delete(k);
+    computing = false;
+    dirty = true;
+    pump();
+  });
+}
+function interpolate(t) {
+  let below = null, above = null;
+  for (const [k, frame] of keys) {
+    if (k <= t && (!below || k > below.time_ms)) below = frame;
+    if (k >= t && (!above || k < above.time_ms)) above = frame;
+  }
+  const a = below || above, b = above || below;
+  if (!a) return false;
+  const span = b.time_ms - a.time_ms, w = span > 0 ? (t - a.time_ms) / span : 0;
+  const n = sky.count;
+  for (let i = 0; i < n; i++) {
+    let dlon = b.lon[i] - a.lon[i];
+    if (dlon > 180) dlon -= 360; else if (dlon < -180) dlon += 360;
+    let lon = a.lon[i] + w * dlon;
+    if (lon > 180) lon -= 360; else if (lon < -180) lon += 360;
+    current.lon[i] = lon;
+    current.lat[i] = a.lat[i] + w * (b.lat[i] - a.lat[i]);
+    current.alt[i] = a.alt[i] + w * (b.alt[i] - a.alt[i]);
+    current.flags[i] = w < 0.5 ? a.flags[i] : b.flags[i];
+  }
+  for (let j = 0; j < 3 * n; j++) current.ecf[j] = a.ecf[j] + w * (b.ecf[j] - a.ecf[j]);
+  current.time = t;
+  current.exact = span === 0 && a.time_ms === t;
+  return true;
+}
+// where one satellite is now (from the page's propagation), with its 10° footprint radius
+function footprintDeg(altKm, maskDeg = 10) {
+  return (Math.acos(EARTH_RADIUS_KM * Math.cos(maskDeg * DEG) / (EARTH_RADIUS_KM + altKm)) / DEG) - maskDeg;
+}
+function positionOf(i) {
+  if (!(current.flags[i] & 1)) return null;
+  return { norad_id: sky.ids[i], name: sky.name[i], lat_deg: current.lat[i], lon_deg: current.lon[i],
+    alt_km: current.alt[i], sunlit: Boolean(current.flags[i] & 2), footprint_deg: footprintDeg(current.alt[i]) };
+}
+Object.defineProperty(state, "positions", {  // for people and tests reading the page: the objects drawn now
+  get() { const out = []; for (let i = 0; i < sky.count; i++) { const p = positionOf(i); if (p) out.push(p); } return out; },
+});
+// exact positions of every object at one time (tests compare them with the service's SGP4)
+window.overhead.positionsAt = async (isoTime) => {
+  const frame = await ask({ type: "frame", time_ms: Date.parse(isoTime) });
+  return { norad_id: sky.ids, lat_deg: Array.from(frame.lat), lon_deg: Array.from(frame.lon), alt_km: Array.from(frame.alt),
+    valid: Array.from(frame.flags, (f) => f & 1) };
+};
+
+// ---------------------------------------------------------------------------------------------- categories
+const TYPE_NAMES = { PAY: "payload", "R/B": "rocket body", DEB: "debris", UNK: "unknown", "": "no SATCAT" };
+const LIGHT = [["sunlit", "#e8eef8"], ["in shadow", "#7c8aa3"]];
+let categories = { keys: [], colour: [], of: null };
+function typeOf(i) { const t = (sky.type[i] || "").toUpperCase(); return t.startsWith("PAY") ? "PAY" : t.startsWith("R") ? "R/B" : t.startsWith("DEB") ? "DEB" : t ? "UNK" : ""; }
+function computeCategories() {
+  const by = state.colourBy, n = sky.count, of = new Uint8Array(n);
+  let names = [];
+  if (by === "light") names = LIGHT.map(([k]) => k);
+  else {
+    const label = (i) => (by === "type" ? TYPE_NAMES[typeOf(i)] : by === "regime" ? sky.regime[i] || "unknown" : (sky.groups[i][0] || "no group"));
+    const counts = new Map();
+    for (let i = 0; i < n; i++) { const k = label(i); counts.set(k, (counts.get(k) || 0) + 1); }
+    names = [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([k]) => k).slice(0, PALETTE.length - 1);
+    const index = new Map(names.map((k, j) => [k, j]));
+    if (counts.size > names.length) names.push("other");
+    for (let i = 0; i < n; i++) { const j = index.get(label(i)); of[i] = j === undefined ? names.length - 1 : j; }
+  }
+  const colours = by === "light" ? LIGHT.map(([, c]) => c) : names.map((_, j) => PALETTE[(j + 1) % PALETTE.length]);
+  const shown = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    shown[i] = (!state.show.group || sky.groups[i].includes(state.show.group)) &&
+      (!state.show.type || typeOf(i) === state.show.type) && (!state.show.regime || sky.regime[i] === state.show.regime) ? 1 : 0;
+  }
+  categories = { keys: names, colour: colours, of, shown };
+  if (window.globeView) window.globeView.recolour();
+  drawSatLegend();
+  dirty = true;
+}
+function drawSatLegend() {
+  const box = d3.select("#sat-legend");
+  box.selectAll("*").remove();
+  const shown = categories.shown ? categories.shown.reduce((a, b) => a + b, 0) : 0;
+  box.append("span").attr("class", "muted").text(`${shown.toLocaleString("en")} of ${sky.count.toLocaleString("en")} shown · `);
+  categories.keys.forEach((k, j) => {
+    box.append("span").attr("class", "swatch").style("background", categories.colour[j]);
+    box.append("span").text(` ${k} `);
+  });
+  box.append("span").attr("class", "swatch selected-swatch");
+  box.append("span").text(" selected");
+}
+
 // ---------------------------------------------------------------------------------------------- the map
-const mapEl = document.getElementById("map");
+const mapEl = el("map");
 const svg = d3.select("#map-svg");
-const canvas = document.getElementById("map-canvas");
+const canvas = el("map-canvas");
 const projection = d3.geoEquirectangular();
 const path = d3.geoPath(projection);
+const world = svg.append("g").attr("class", "world");
 const layers = {};
 for (const name of ["sphere", "graticule", "land", "cells", "night", "tracks", "footprints", "acq", "place"]) {
-  layers[name] = svg.append("g").attr("class", `layer-${name}`);
+  layers[name] = world.append("g").attr("class", `layer-${name}`);
 }
-let land = null;
+let land = null, zoom = d3.zoomIdentity, dirty = true, size = { width: 0, height: 0 };
+const screen = { x: null, y: null };
 
-function subsolarPoint(date) {
-  // low-precision solar coordinates (Astronomical Almanac): enough to shade the night side of a map
-  const d = date.getTime() / 86_400_000 - 10_957.5;
-  const g = (357.529 + 0.98560028 * d) * Math.PI / 180;
-  const q = 280.459 + 0.98564736 * d;
-  const L = (q + 1.915 * Math.sin(g) + 0.020 * Math.sin(2 * g)) * Math.PI / 180;
-  const e = (23.439 - 0.00000036 * d) * Math.PI / 180;
-  const dec = Math.asin(Math.sin(e) * Math.sin(L));
-  const ra = Math.atan2(Math.cos(e) * Math.sin(L), Math.cos(L));
-  const gmst = (280.46061837 + 360.98564736629 * d) % 360;
-  const lon = ((ra * 180 / Math.PI - gmst + 540) % 360) - 180;
-  return [lon, dec * 180 / Math.PI];
-}
+const zoomer = d3.zoom().scaleExtent([1, 60]).on("zoom", (event) => {
+  zoom = event.transform;
+  world.attr("transform", zoom);
+  layers.place.selectAll("circle").attr("r", 5 / zoom.k);
+  layers.acq.selectAll("circle").attr("r", 5 / zoom.k);
+  dirty = true;
+});
+svg.call(zoomer).on("dblclick.zoom", null);
+el("zoom-reset").addEventListener("click", () => svg.transition().duration(300).call(zoomer.transform, d3.zoomIdentity));
 
 function drawBase() {
   const { width, height } = mapEl.getBoundingClientRect();
+  size = { width, height };
   projection.fitExtent([[4, 4], [width - 4, height - 4]], { type: "Sphere" });
+  zoomer.translateExtent([[0, 0], [width, height]]).extent([[0, 0], [width, height]]);
   layers.sphere.selectAll("path").data([{ type: "Sphere" }]).join("path").attr("class", "sphere").attr("d", path);
   layers.graticule.selectAll("path").data([d3.geoGraticule10()]).join("path").attr("class", "graticule").attr("d", path);
   if (land) layers.land.selectAll("path").data([land]).join("path").attr("class", "land").attr("d", path);
   const ratio = window.devicePixelRatio || 1;
   canvas.width = width * ratio; canvas.height = height * ratio;
   canvas.getContext("2d").setTransform(ratio, 0, 0, ratio, 0, 0);
-  drawCells(); drawTracks(); drawPlace(); drawPlan(); drawDynamic();
+  drawCells(); drawTracks(); drawPlace(); drawPlan(); drawNight(true);
+  dirty = true;
 }
-
-function drawDynamic() {
-  const [lon, lat] = subsolarPoint(now());
+let nightDrawnAt = 0;
+function drawNight(force = false) {
+  const t = now().getTime();
+  if (!force && Math.abs(t - nightDrawnAt) < 60_000) return;  // the terminator moves 0.25° a minute
+  nightDrawnAt = t;
+  const [lon, lat] = subsolarPoint(new Date(t));
   const night = d3.geoCircle().center([lon + 180, -lat]).radius(90)();
   layers.night.selectAll("path").data([night]).join("path").attr("class", "terminator").attr("d", path);
-  const footprints = state.positions.filter((p) => state.selected.has(p.norad_id))
-    .map((p) => d3.geoCircle().center([p.lon_deg, p.lat_deg]).radius(p.footprint_deg)());
-  layers.footprints.selectAll("path").data(footprints).join("path").attr("class", "footprint").attr("d", path);
+}
+function subsolarPoint(date) {
+  // low-precision solar coordinates (Astronomical Almanac): enough to shade the night side of a map
+  const d = date.getTime() / 86_400_000 - 10_957.5;
+  const g = (357.529 + 0.98560028 * d) * DEG;
+  const q = 280.459 + 0.98564736 * d;
+  const L = (q + 1.915 * Math.sin(g) + 0.020 * Math.sin(2 * g)) * DEG;
+  const e = (23.439 - 0.00000036 * d) * DEG;
+  const dec = Math.asin(Math.sin(e) * Math.sin(L));
+  const ra = Math.atan2(Math.cos(e) * Math.sin(L), Math.cos(L));
+  const gmst = (280.46061837 + 360.98564736629 * d) % 360;
+  return [((ra / DEG - gmst + 540) % 360) - 180, dec / DEG];
+}
+// the satellites: one pass over typed arrays, one canvas path per colour (a 2 px square each)
+function drawPoints() {
   const ctx = canvas.getContext("2d");
-  ctx.clearRect(0, 0, canvas.width, canvas.height);
-  for (const p of state.positions) {
-    const [x, y] = projection([p.lon_deg, p.lat_deg]);
-    const chosen = state.selected.has(p.norad_id);
-    ctx.fillStyle = chosen ? "#ffc828" : (p.sunlit ? "#e8eef8" : "#7c8aa3");
-    ctx.beginPath(); ctx.arc(x, y, chosen ? 4.5 : 2.2, 0, 2 * Math.PI); ctx.fill();
-    if (chosen) { ctx.font = "12px system-ui"; ctx.fillText(p.name, x + 7, y + 4); }
+  ctx.clearRect(0, 0, size.width, size.height);
+  if (!current.time) return;
+  const scale = projection.scale() * zoom.k, [tx, ty] = projection.translate();
+  const ox = zoom.x + zoom.k * tx, oy = zoom.y + zoom.k * ty;
+  const n = sky.count, { of, shown } = categories, light = state.colourBy === "light";
+  const xs = screen.x, ys = screen.y;
+  for (let i = 0; i < n; i++) {
+    if (!(current.flags[i] & 1) || !shown[i]) { xs[i] = NaN; continue; }
+    xs[i] = ox + scale * current.lon[i] * DEG; ys[i] = oy - scale * current.lat[i] * DEG;
+  }
+  const buckets = categories.colour.length;
+  for (let c = 0; c < buckets; c++) {
+    ctx.fillStyle = categories.colour[c];
+    ctx.beginPath();
+    for (let i = 0; i < n; i++) {
+      const x = xs[i];
+      if (x !== x) continue;  // NaN: not shown
+      const bucket = light ? (current.flags[i] & 2 ? 0 : 1) : of[i];
+      if (bucket === c) ctx.rect(x - 1, ys[i] - 1, 2, 2);
+    }
+    ctx.fill();
+  }
+  let k = 0;
+  for (const id of state.selected) {
+    const i = sky.index.get(id);
+    if (i === undefined || xs[i] !== xs[i]) { k++; continue; }
+    ctx.fillStyle = PALETTE[k++ % PALETTE.length];
+    ctx.beginPath(); ctx.arc(xs[i], ys[i], 4.5, 0, 2 * Math.PI); ctx.fill();
+    ctx.font = "12px system-ui"; ctx.fillText(sky.name[i], xs[i] + 7, ys[i] + 4);
+  }
+  if (state.hover >= 0 && xs[state.hover] === xs[state.hover]) {
+    ctx.strokeStyle = "#ffffff"; ctx.lineWidth = 1.5;
+    ctx.beginPath(); ctx.arc(xs[state.hover], ys[state.hover], 6, 0, 2 * Math.PI); ctx.stroke();
   }
 }
-
-function drawTracks() {
-  const lines = [...state.tracks.values()].map((t) => ({
-    type: "LineString", coordinates: t.lon_deg.map((lon, i) => [lon, t.lat_deg[i]]).filter(([a, b]) => a !== null && b !== null),
-  }));
-  layers.tracks.selectAll("path").data(lines).join("path").attr("class", "track").attr("d", path);
+function drawFootprints() {
+  const circles = [...state.selected].map((id) => sky.index.get(id)).filter((i) => i !== undefined && current.flags[i] & 1)
+    .map((i) => d3.geoCircle().center([current.lon[i], current.lat[i]]).radius(footprintDeg(current.alt[i]))());
+  layers.footprints.selectAll("path").data(circles).join("path").attr("class", "footprint").attr("d", path);
 }
-
-let placeEntity = null;
+function drawTracks() {
+  const lines = [];
+  let k = 0;
+  for (const id of state.selected) {
+    const track = state.tracks.get(id), colour = PALETTE[k++ % PALETTE.length];
+    if (!track) continue;
+    const t = now().getTime();
+    const past = [], future = [];
+    for (let j = 0; j < track.times.length; j++) {
+      if (!Number.isFinite(track.lon[j])) continue;
+      const point = [track.lon[j], track.lat[j]];
+      if (track.times[j] <= t) past.push(point);
+      if (track.times[j] >= t - 60_000) future.push(point);
+    }
+    lines.push({ kind: "past", colour, geometry: { type: "LineString", coordinates: past } });
+    lines.push({ kind: "future", colour, geometry: { type: "LineString", coordinates: future } });
+  }
+  layers.tracks.selectAll("path").data(lines).join("path").attr("class", (d) => `track ${d.kind}`)
+    .attr("stroke", (d) => d.colour).attr("d", (d) => (d.geometry.coordinates.length > 1 ? path(d.geometry) : null));
+}
 function drawPlace() {
   const data = state.place ? [state.place] : [];
-  if (globe && state.place) {
-    if (placeEntity) globe.viewer.entities.remove(placeEntity);
-    placeEntity = globe.viewer.entities.add({ position: Cesium.Cartesian3.fromDegrees(state.place.lon, state.place.lat),
-      point: { pixelSize: 9, color: Cesium.Color.fromCssColorString("#ff5a5a"), outlineColor: Cesium.Color.WHITE, outlineWidth: 1.5 } });
-  }
-  layers.place.selectAll("circle").data(data).join("circle").attr("class", "place").attr("r", 5)
+  layers.place.selectAll("circle").data(data).join("circle").attr("class", "place").attr("r", 5 / zoom.k)
     .attr("cx", (d) => projection([d.lon, d.lat])[0]).attr("cy", (d) => projection([d.lon, d.lat])[1]);
+  if (window.globeView) window.globeView.drawPlace();
 }
 
-// ---------------------------------------------------------------------------------------------- time
-const slider = document.getElementById("time-slider");
+// hover: the nearest shown satellite within a few pixels, highlighted and named
+function nearestSatellite(x, y) {
+  let best = -1, bestDistance = HIT_RADIUS_PX;
+  for (let i = 0; i < sky.count; i++) {
+    const dx = screen.x[i] - x;
+    if (!(Math.abs(dx) < bestDistance)) continue;  // also skips NaN (not shown)
+    const distance = Math.hypot(dx, screen.y[i] - y);
+    if (distance < bestDistance) { best = i; bestDistance = distance; }
+  }
+  return best;
+}
+const hoverLabel = el("hover-label");
+svg.on("mousemove", (event) => {
+  const [x, y] = d3.pointer(event);
+  const i = state.pickMode ? -1 : nearestSatellite(x, y);
+  if (i !== state.hover) { state.hover = i; dirty = true; }
+  hoverLabel.hidden = i < 0;
+  svg.style("cursor", state.pickMode ? "crosshair" : i >= 0 ? "pointer" : "grab");
+  if (i >= 0) {
+    hoverLabel.textContent = `${sky.name[i]} · ${sky.ids[i]}`;
+    hoverLabel.style.left = `${x + 12}px`; hoverLabel.style.top = `${y + 10}px`;
+  }
+});
+svg.on("mouseleave", () => { state.hover = -1; hoverLabel.hidden = true; dirty = true; });
+svg.on("click", (event) => {
+  const [x, y] = d3.pointer(event);
+  if (state.pickMode) {
+    const lonlat = projection.invert(zoom.invert([x, y]));
+    setPickMode(false);
+    if (lonlat && Math.abs(lonlat[1]) <= 90 && Math.abs(lonlat[0]) <= 180) pickPlace(lonlat[1], lonlat[0]);
+    return;
+  }
+  const i = nearestSatellite(x, y);
+  if (i >= 0) { switchTab("selected"); toggleSelected(sky.ids[i]); return; }
+  announce("to choose a place, type it in the place box or press Pick place, then click the map");
+});
+function setPickMode(on) {
+  state.pickMode = on;
+  const b = el("pick-mode");
+  b.classList.toggle("active", on); b.setAttribute("aria-pressed", String(on));
+  svg.style("cursor", on ? "crosshair" : "grab");
+  if (on) announce("click the map or the globe to pick a place (Esc to cancel)");
+}
+el("pick-mode").addEventListener("click", () => setPickMode(!state.pickMode));
+document.addEventListener("keydown", (e) => { if (e.key === "Escape" && state.pickMode) setPickMode(false); });
+
+// ---------------------------------------------------------------------------------------------- the clock
+const slider = el("time-slider");
 function showTime() {
   const t = now();
-  document.getElementById("time-label").textContent = `${iso(t).replace("T", " ").replace("Z", " UTC")}`;
+  el("time-label").textContent = iso(t).replace("T", " ").replace("Z", " UTC");
   slider.value = Math.round(state.offsetMin);
+  if (document.activeElement !== el("time-entry")) el("time-entry").value = iso(t).slice(0, 19);
 }
-let inFlight = false;
-async function refreshPositions() {
-  if (inFlight) return;
-  inFlight = true;
-  try {
-    const data = await api(`/api/positions?${qs({ time: iso(now()) })}`);
-    state.positions = data.positions;
-    drawDynamic();
-    if (globe) globe.setTime(now());
-  } catch (error) { report(error); } finally { inFlight = false; }
+function setTime(date) {  // a new reference: the slider spans ±12 h around it
+  state.t0 = new Date(Math.round(date.getTime() / 1000) * 1000); state.offsetMin = 0;
+  timeChanged();
+}
+function timeChanged() {
+  showTime(); dirty = true; pump(); followClock(); saveUrl();
 }
 function setOffset(minutes) {
-  state.offsetMin = Math.max(-720, Math.min(720, minutes));
-  showTime(); refreshPositions(); saveUrl();
+  if (minutes > 720 || minutes < -720) { setTime(new Date(state.t0.getTime() + minutes * MINUTE)); return; }
+  state.offsetMin = minutes;
+  timeChanged();
 }
 slider.addEventListener("input", () => setOffset(Number(slider.value)));
-slider.addEventListener("change", () => { if (state.selected.size) loadTracks(); });
-document.getElementById("speed").addEventListener("change", (e) => { state.speed = Number(e.target.value); });
-document.getElementById("play").addEventListener("click", () => {
-  state.playing = !state.playing;
-  document.getElementById("play").textContent = state.playing ? "❚❚" : "▶";
-  let last = performance.now();
-  const step = (tick) => {
-    if (!state.playing) return;
-    const minutes = (tick - last) / MINUTE * state.speed;
-    last = tick;
-    if (state.offsetMin + minutes >= 720) { state.playing = false; document.getElementById("play").textContent = "▶"; }
-    state.offsetMin = Math.min(720, state.offsetMin + minutes);
-    showTime(); refreshPositions();
-    requestAnimationFrame(step);
-  };
-  requestAnimationFrame(step);
+el("time-entry").addEventListener("change", (e) => {
+  const t = Date.parse(`${e.target.value}Z`);
+  if (Number.isFinite(t)) setTime(new Date(t)); else announce("write the time as YYYY-MM-DD HH:MM:SS (UTC)");
 });
+el("time-now").addEventListener("click", () => setTime(new Date()));
+el("time-epoch").addEventListener("click", () => setTime(new Date(state.status.default_time)));
+el("step-back").addEventListener("click", () => setOffset(state.offsetMin - Number(el("step").value)));
+el("step-forward").addEventListener("click", () => setOffset(state.offsetMin + Number(el("step").value)));
+el("speed").addEventListener("change", (e) => { state.speed = Number(e.target.value); keys.clear(); pump(); });
+function play(direction) {
+  const again = state.playing && state.direction === direction;
+  state.playing = !again; state.direction = direction;
+  el("play").textContent = state.playing && direction > 0 ? "❚❚" : "▶";
+  el("play-back").textContent = state.playing && direction < 0 ? "❚❚" : "◀";
+  el("play").setAttribute("aria-label", state.playing && direction > 0 ? "pause" : "play");
+  lastTick = performance.now();
+  keys.clear(); pump(); followClock();
+}
+el("play").addEventListener("click", () => play(1));
+el("play-back").addEventListener("click", () => play(-1));
+
+// one loop: advance the clock while playing, draw when something changed
+let lastTick = performance.now(), fpsCount = 0, fpsSince = performance.now();
+function tick(time) {
+  if (state.playing) {
+    const minutes = (time - lastTick) / MINUTE * state.speed * state.direction;
+    state.offsetMin += minutes;
+    if (Math.abs(state.offsetMin) > 720) { state.t0 = now(); state.offsetMin = 0; }
+    showTime(); pump(); followClock(); dirty = true;
+  }
+  lastTick = time;
+  if (dirty && sky.count && interpolate(now().getTime())) {
+    dirty = false;
+    if (state.view === "map") { drawPoints(); drawNight(); if (state.selected.size) drawFootprints(); }
+    if (state.selected.size) updateTracks();
+    if (window.globeView) window.globeView.update();
+    perf.frames += 1; fpsCount += 1;
+    if (perf.firstDrawMs === null) { perf.firstDrawMs = performance.now() - perf.started; document.body.dataset.drawn = "true"; }
+  }
+  if (time - fpsSince > 1000) {
+    el("fps").textContent = state.playing ? `${Math.round(fpsCount * 1000 / (time - fpsSince))} fps` : "";
+    fpsCount = 0; fpsSince = time;
+  }
+  requestAnimationFrame(tick);
+}
+
+// panels follow the clock: after a pause in its moves, or every 2 s while playing
+let followTimer = null, lastFollow = 0;
+function followClock() {
+  clearTimeout(followTimer);
+  const run = () => { lastFollow = performance.now(); refreshPlace(); renderSelected(); };
+  if (state.playing && performance.now() - lastFollow > 2000) run();
+  else followTimer = setTimeout(run, 400);
+}
 
 // ---------------------------------------------------------------------------------------------- selection
-async function loadTracks() {
-  const ids = [...state.selected];
-  state.tracks.clear();
-  if (ids.length) {
-    const t = now();
-    const tracks = await api(`/api/tracks?${qs({ ids: ids.join(","), start: iso(new Date(t - 50 * MINUTE)),
-      stop: iso(new Date(t.getTime() + 100 * MINUTE)), step_s: 30 })}`);
-    for (const track of tracks) state.tracks.set(track.norad_id, track);
+function orbitMinutes(i) { return 1440 / (sky.meanMotion[i] || 15); }
+async function loadTrack(id) {
+  const i = sky.index.get(id);
+  if (i === undefined) return;
+  const period = orbitMinutes(i), t = now().getTime();
+  const span = Math.min(period, 1440) * MINUTE;
+  const track = await ask({ type: "track", index: i, start_ms: t - span, stop_ms: t + span,
+    step_s: Math.max(10, span / 1000 / 150) });
+  track.center = t; track.span = span;
+  state.tracks.set(id, track);
+  drawTracks();
+  if (window.globeView) window.globeView.showSelected();
+}
+let trackCheck = 0;
+function updateTracks() {  // reloaded while playing when the clock leaves the middle of the computed span
+  const t = now().getTime();
+  if (Math.abs(t - trackCheck) < 5_000 * Math.max(1, state.speed / 60)) return;
+  trackCheck = t;
+  for (const id of state.selected) {
+    const track = state.tracks.get(id);
+    if (!track || Math.abs(t - track.center) > track.span / 3) loadTrack(id).catch(report);
   }
-  drawTracks(); drawDynamic(); renderSelected();
-  if (globe) globe.showSelected();
+  drawTracks();
 }
 function toggleSelected(id, on = !state.selected.has(id)) {
-  if (on) state.selected.add(id); else state.selected.delete(id);
-  saveUrl(); loadTracks().catch(report);
+  if (on) state.selected.add(id); else { state.selected.delete(id); state.tracks.delete(id); }
+  saveUrl();
+  if (on) loadTrack(id).catch(report);
+  drawTracks(); drawFootprints(); renderSelected(); dirty = true;
+  if (window.globeView) window.globeView.showSelected();
+  el("follow").hidden = !(state.view === "globe" && state.selected.size);
 }
 function renderSelected() {
   const list = d3.select("#selected-list");
-  const items = [...state.selected].map((id) => state.positions.find((p) => p.norad_id === id) || { norad_id: id, name: `NORAD ${id}` });
-  list.selectAll("li").data(items, (d) => d.norad_id).join("li")
-    .each(function (d) {
-      const item = d3.select(this);
-      item.selectAll("*").remove();
-      item.text(`${d.name} `);
-      item.append("span").attr("class", "muted").text(d.norad_id);
-      if (d.lat_deg !== undefined) {
-        item.append("span").attr("class", "muted").text(` ${d.lat_deg.toFixed(1)}°, ${d.lon_deg.toFixed(1)}°, ${d.alt_km.toFixed(0)} km`);
-      }
-    })
-    .append("button").text("×").on("click", (_, d) => toggleSelected(d.norad_id, false));
+  const items = [...state.selected].map((id, k) => ({ id, k, i: sky.index.get(id) }));
+  list.selectAll("li").data(items, (d) => d.id).join("li").each(function (d) {
+    const item = d3.select(this);
+    item.selectAll("*").remove();
+    item.append("span").attr("class", "swatch").style("background", PALETTE[d.k % PALETTE.length]);
+    if (d.i === undefined) { item.append("span").text(` NORAD ${d.id} (not in the active catalogue)`); return; }
+    item.append("span").text(` ${sky.name[d.i]} `);
+    item.append("span").attr("class", "muted").text(`${d.id} · ${TYPE_NAMES[typeOf(d.i)]}${sky.owner[d.i] ? ` · ${sky.owner[d.i]}` : ""}`);
+    const p = positionOf(d.i);
+    if (p) item.append("div").attr("class", "muted").text(`${p.lat_deg.toFixed(2)}°, ${p.lon_deg.toFixed(2)}°, ${p.alt_km.toFixed(0)} km, ${p.sunlit ? "sunlit" : "in shadow"} · as of ${hms(now())} UTC`);
+    item.append("button").attr("aria-label", `deselect ${sky.name[d.i]}`).text("×").on("click", () => toggleSelected(d.id, false));
+  });
   const ids = [...state.selected].join(",");
   const span = { ids, start: iso(now()), stop: iso(new Date(now().getTime() + 180 * MINUTE)) };
-  document.getElementById("czml-link").href = `/api/export/ephemeris?${qs({ ...span, format: "czml" })}`;
-  document.getElementById("kml-link").href = `/api/export/ephemeris?${qs({ ...span, format: "kml" })}`;
-  document.getElementById("oem-link").href = `/api/export/ephemeris?${qs({ ...span, format: "oem" })}`;
-  document.getElementById("tle-link").href = `/api/export/elements?${qs({ ids, format: "tle" })}`;
+  el("czml-link").href = `/api/export/ephemeris?${qs({ ...span, format: "czml" })}`;
+  el("kml-link").href = `/api/export/ephemeris?${qs({ ...span, format: "kml" })}`;
+  el("oem-link").href = `/api/export/ephemeris?${qs({ ...span, format: "oem" })}`;
+  el("tle-link").href = `/api/export/elements?${qs({ ids, format: "tle" })}`;
 }
 
-const search = document.getElementById("search");
-const results = document.getElementById("search-results");
-search.addEventListener("input", async () => {
-  const q = search.value.trim();
-  if (!q) { results.hidden = true; return; }
-  try {
-    const page = await api(`/api/objects?${qs({ q, limit: 20 })}`);
-    results.innerHTML = "";
-    for (const o of page.objects) {
+// ---------------------------------------------------------------------------------------------- comboboxes
+// a text box with a list of choices: arrows move, Enter chooses, Escape closes (ARIA combobox pattern)
+function combobox(input, list, find, choose) {
+  let options = [], active = -1, timer = null, controller = null;
+  const close = () => { list.hidden = true; input.setAttribute("aria-expanded", "false"); input.removeAttribute("aria-activedescendant"); };
+  const mark = () => {
+    [...list.children].forEach((c, k) => c.setAttribute("aria-selected", String(k === active)));
+    if (active >= 0) { input.setAttribute("aria-activedescendant", list.children[active].id); list.children[active].scrollIntoView({ block: "nearest" }); }
+  };
+  const show = (found) => {
+    options = found; active = found.length ? 0 : -1;
+    list.replaceChildren(...found.map((o, k) => {
       const row = document.createElement("div");
-      row.textContent = `${o.name} · ${o.norad_id} · ${o.object_id} · ${o.regime}`;
-      row.addEventListener("click", () => { results.hidden = true; search.value = ""; switchTab("selected"); toggleSelected(o.norad_id, true); });
-      results.appendChild(row);
-    }
-    results.hidden = page.objects.length === 0;
-  } catch (error) { report(error); }
-});
+      row.id = `${list.id}-${k}`; row.setAttribute("role", "option"); row.textContent = o.label;
+      row.addEventListener("mousedown", (e) => { e.preventDefault(); close(); choose(o); });
+      return row;
+    }));
+    list.hidden = !found.length; input.setAttribute("aria-expanded", String(Boolean(found.length)));
+    mark();
+  };
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    const q = input.value.trim();
+    if (!q) { close(); return; }
+    timer = setTimeout(async () => {
+      if (controller) controller.abort();
+      controller = new AbortController();
+      try { show(await find(q, controller.signal)); } catch (error) { report(error); }
+    }, 200);
+  });
+  input.addEventListener("keydown", async (e) => {
+    if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      if (!options.length) return;
+      e.preventDefault();
+      active = (active + (e.key === "ArrowDown" ? 1 : options.length - 1)) % options.length; mark();
+      list.hidden = false; input.setAttribute("aria-expanded", "true");
+    } else if (e.key === "Enter") {
+      e.preventDefault();
+      clearTimeout(timer);
+      if (list.hidden || active < 0) {  // Enter before the list came: look it up now, take the first
+        const q = input.value.trim();
+        if (!q) return;
+        try { const found = await find(q); if (found.length) { close(); choose(found[0]); } else announce(`nothing found for “${q}”`); } catch (error) { report(error); }
+        return;
+      }
+      close(); choose(options[active]);
+    } else if (e.key === "Escape") close();
+  });
+  input.addEventListener("blur", () => setTimeout(close, 150));
+}
+combobox(el("search"), el("search-results"), async (q, signal) => {
+  const page = await api(`/api/objects?${qs({ q, limit: 20, status: "active" })}`, { signal });
+  return page.objects.map((o) => ({ label: `${o.name} · ${o.norad_id} · ${o.object_id} · ${o.regime}`, id: o.norad_id }));
+}, (o) => { el("search").value = ""; switchTab("selected"); toggleSelected(o.id, true); });
+combobox(el("place-box"), el("place-results"), async (q, signal) => {
+  const found = await api(`/api/places?${qs({ q, limit: 12 })}`, { signal });
+  return found.map((p) => ({ ...p, label: p.country ? `${p.name}, ${p.country} · ${p.lat_deg.toFixed(2)}°, ${p.lon_deg.toFixed(2)}° · ${p.population.toLocaleString("en")}` : `${p.name} (coordinates)` }));
+}, (p) => { el("place-box").value = p.country ? `${p.name}, ${p.country}` : p.name; pickPlace(p.lat_deg, p.lon_deg, p.country ? `${p.name}, ${p.country}` : ""); });
 
 // ---------------------------------------------------------------------------------------------- a place
-async function pickPlace(lat, lon) {
-  state.place = { lat, lon };
+async function pickPlace(lat, lon, name = "") {
+  state.place = { lat, lon, name };
   drawPlace(); saveUrl(); switchTab("place");
-  document.getElementById("place-info").textContent = `${lat.toFixed(4)}°, ${lon.toFixed(4)}° — ${iso(now())}`;
-  const where = { lat_deg: lat.toFixed(5), lon_deg: lon.toFixed(5) };
-  const t = now();
-  try {
-    const [above, passes] = await Promise.all([
-      api(`/api/above?${qs({ ...where, time: iso(t), min_elevation_deg: 0 })}`),
-      api(`/api/passes?${qs({ ...where, start: iso(t), stop: iso(new Date(t.getTime() + 1440 * MINUTE)), min_elevation_deg: 10 })}`),
-    ]);
-    state.above = above; state.passes = passes;
-    renderAbove(); renderPasses();
-  } catch (error) { report(error); }
+  passesWindow = null;
+  refreshPlace();
 }
-// table cells as text: names and details come from outside feeds, never parsed as HTML
-function cells(row, values) {
-  const tr = d3.select(row);
-  tr.selectAll("td").remove();
-  for (const value of values) tr.append("td").text(value === null || value === undefined ? "" : String(value));
+const abovePanel = panel("above", async (signal) => {
+  const { lat, lon } = state.place, t = now();
+  const { data, headers } = await request(`/api/above?${qs({ lat_deg: lat.toFixed(5), lon_deg: lon.toFixed(5), time: iso(t), min_elevation_deg: 0 })}`, { signal });
+  state.above = data; state.aboveTime = iso(t);
+  el("above-asof").textContent = `as of ${hms(t)} UTC`;
+  renderAbove();
+  return leftOutNote(headers);
+});
+let passesWindow = null;  // the span and filters of the passes shown
+const passesPanel = panel("passes", async (signal, query) => {
+  const { data, headers } = await request(`/api/passes?${qs(query)}`, { signal });
+  state.passes = data; state.passesQuery = query;
+  el("passes-csv").href = `/api/passes?${qs({ ...query, format: "csv" })}`;
+  renderPasses();
+  const note = leftOutNote(headers);
+  return `${data.length.toLocaleString("en")} passes${note ? ` · ${note}` : ""}`;
+});
+function passesQuery() {
+  const f = new FormData(el("passes-form")), t = now();
+  const { lat, lon } = state.place;
+  return { lat_deg: lat.toFixed(5), lon_deg: lon.toFixed(5),
+    // from a little before now, so that a pass in progress is listed (and marked) with its real rise
+    start: iso(new Date(t.getTime() - 20 * MINUTE)), stop: iso(new Date(t.getTime() + Number(f.get("hours")) * 60 * MINUTE)),
+    min_elevation_deg: f.get("min_elevation_deg"), group: f.get("group"), object_type: f.get("object_type"),
+    owner: (f.get("owner") || "").trim(), regime: f.get("regime"), visible: f.get("visible") ? "true" : "" };
 }
+function refreshPlace() {
+  if (!state.place) return;
+  el("place-hint").hidden = true;
+  const { lat, lon, name } = state.place;
+  el("place-info").textContent = `${name ? `${name} · ` : ""}${lat.toFixed(4)}°, ${lon.toFixed(4)}°`;
+  abovePanel.run();
+  // passes again when the clock has moved 5 minutes from the last list, or the filters changed
+  const t = now().getTime(), query = passesQuery();
+  const same = passesWindow && JSON.stringify({ ...query, start: 0, stop: 0 }) === passesWindow.key && Math.abs(t - passesWindow.t) < 5 * MINUTE;
+  if (!same) { passesWindow = { t, key: JSON.stringify({ ...query, start: 0, stop: 0 }) }; passesPanel.run(query); } else renderPasses();
+}
+el("passes-form").addEventListener("change", () => { passesWindow = null; refreshPlace(); });
+el("passes-form").addEventListener("submit", (e) => e.preventDefault());
 function renderAbove() {
-  d3.select("#above-table tbody").selectAll("tr").data(state.above).join("tr")
+  const highest = [...state.above].sort((a, b) => b.elevation_deg - a.elevation_deg).slice(0, 40);
+  el("above-count").textContent = state.above.length > highest.length ? `the highest ${highest.length} of ${state.above.length} above the horizon` : `${state.above.length} above the horizon`;
+  d3.select("#above-table tbody").selectAll("tr").data(highest).join("tr")
     .each(function (d) {
-      cells(this, [d.name, `${d.azimuth_deg.toFixed(0)}°`, `${d.elevation_deg.toFixed(1)}°`, d.range_km.toFixed(0),
-        d.sunlit ? "yes" : "no"]);
+      cells(this, [d.name, `${d.azimuth_deg.toFixed(0)}°`, `${d.elevation_deg.toFixed(1)}°`, d.range_km.toFixed(0), d.sunlit ? "yes" : "no"]);
     });
 }
+// the pass list: only the rows in view are in the page (74,000 passes are 74,000 rows of data, ~30 of DOM)
+const ROW_PX = 26;
+const passBody = document.querySelector("#passes-table .vbody");
+const passSpacer = document.querySelector("#passes-table .vspacer");
+function shownPasses() { const t = now().toISOString(); return state.passes.filter((p) => p.set > t); }
 function renderPasses() {
-  const rows = d3.select("#passes-table tbody").selectAll("tr").data(state.passes).join("tr").attr("class", "clickable")
-    .attr("data-norad", (d) => d.norad_id)
-    .each(function (d) {
-      cells(this, [d.name, d.rise.slice(5, 16).replace("T", " "), `${d.max_elevation_deg.toFixed(1)}°`,
-        (d.duration_s / 60).toFixed(1)]);
-    });
-  rows.on("click", function (_, d) {
-    d3.selectAll("#passes-table tr").classed("chosen", false); d3.select(this).classed("chosen", true);
-    polarPlot(d).catch(report);
-  });
+  const rows = shownPasses();
+  state.shownPasses = rows;
+  passSpacer.style.height = `${rows.length * ROW_PX}px`;
+  passBody.style.height = `${Math.max(ROW_PX, Math.min(320, rows.length * ROW_PX))}px`;
+  drawPassRows();
+  drawTimeline(rows);
+}
+function drawPassRows() {
+  const rows = state.shownPasses || [], t = now().toISOString();
+  const first = Math.max(0, Math.floor(passBody.scrollTop / ROW_PX) - 5);
+  const last = Math.min(rows.length, first + Math.ceil((passBody.clientHeight || 320) / ROW_PX) + 10);
+  const slice = rows.slice(first, last).map((d, k) => ({ d, k: first + k }));
+  d3.select(passSpacer).selectAll("div.vrow").data(slice, (r) => `${r.d.norad_id}/${r.d.rise}`).join("div")
+    .attr("class", (r) => `vrow clickable${r.d.rise <= t ? " in-progress" : ""}`).attr("role", "row").attr("tabindex", "-1")
+    .attr("title", (r) => `${r.d.name} (${r.d.norad_id}): rise ${r.d.rise}${r.d.rise <= t ? " (in progress)" : ""}, culmination ${r.d.culmination}, set ${r.d.set}`)
+    .style("top", (r) => `${r.k * ROW_PX}px`)
+    .each(function ({ d }) {
+      const magnitude = d.brightest_magnitude === null || d.brightest_magnitude === undefined ? "" : d.brightest_magnitude.toFixed(1);
+      const rise = d.rise <= t ? `now (${d.rise.slice(11, 16)})` : d.rise.slice(5, 16).replace("T", " ");
+      d3.select(this).selectAll("span").data([d.name, rise, `${d.rise_azimuth_deg.toFixed(0)}°`,
+        `${d.max_elevation_deg.toFixed(1)}° · ${d.culmination.slice(11, 16)}`, `${d.set.slice(11, 16)} · ${d.set_azimuth_deg.toFixed(0)}°`, magnitude])
+        .join("span").attr("role", "cell").text((v) => v);
+    })
+    .on("click", function (_, r) {
+      d3.selectAll("#passes-table .vrow").classed("chosen", false); d3.select(this).classed("chosen", true);
+      polarPlot(r.d).catch(report);
+    })
+    .on("keydown", (e, r) => { if (e.key === "Enter") polarPlot(r.d).catch(report); });
+}
+passBody.addEventListener("scroll", () => requestAnimationFrame(drawPassRows));
+function drawTimeline(rows) {
   const timeline = d3.select("#pass-timeline");
   const width = timeline.node().getBoundingClientRect().width || 340;
-  const start = now(), stop = new Date(start.getTime() + 1440 * MINUTE);
+  const query = state.passesQuery;
+  const start = now(), stop = query ? new Date(query.stop) : new Date(start.getTime() + 720 * MINUTE);
   const x = d3.scaleTime().domain([start, stop]).range([4, width - 4]);
   timeline.selectAll("*").remove();
   timeline.append("g").attr("class", "axis").attr("transform", "translate(0,44)").call(d3.axisBottom(x).ticks(6).tickFormat(d3.utcFormat("%H:%M")));
-  timeline.append("g").selectAll("rect").data(state.passes).join("rect")
-    .attr("x", (d) => x(new Date(d.rise))).attr("width", (d) => Math.max(1.5, x(new Date(d.set)) - x(new Date(d.rise))))
+  timeline.append("g").selectAll("rect").data(rows.slice(0, 3000)).join("rect")
+    .attr("x", (d) => Math.max(4, x(new Date(d.rise)))).attr("width", (d) => Math.max(1.5, x(new Date(d.set)) - Math.max(4, x(new Date(d.rise)))))
     .attr("y", (d) => 40 - d.max_elevation_deg * 0.4).attr("height", (d) => d.max_elevation_deg * 0.4)
-    .attr("fill", "#ffc828").append("title").text((d) => `${d.name} ${d.rise} max ${d.max_elevation_deg.toFixed(1)}°`);
+    .attr("fill", "#ffc828").attr("opacity", 0.7);
 }
 async function polarPlot(pass) {
   const { lat, lon } = state.place;
@@ -270,347 +702,127 @@ async function polarPlot(pass) {
   plot.selectAll("*").remove();
   const r = d3.scaleLinear().domain([90, 0]).range([0, 95]);
   const g = plot.append("g").attr("transform", "translate(110,128)");
-  for (const el of [0, 30, 60]) g.append("circle").attr("r", r(el)).attr("fill", "none").attr("stroke", "#26324a");
+  for (const e of [0, 30, 60]) g.append("circle").attr("r", r(e)).attr("fill", "none").attr("stroke", "#3d4c68");
   for (const [label, az] of [["N", 0], ["E", 90], ["S", 180], ["W", 270]]) {
-    const a = az * Math.PI / 180;
-    g.append("text").attr("x", Math.sin(a) * 104).attr("y", -Math.cos(a) * 104 + 3).attr("text-anchor", "middle").text(label);
+    g.append("text").attr("x", Math.sin(az * DEG) * 104).attr("y", -Math.cos(az * DEG) * 104 + 3).attr("text-anchor", "middle").text(label);
   }
-  const points = data.azimuth_deg.map((az, i) => [az, data.elevation_deg[i]]).filter(([az, el]) => az !== null && el >= 0);
-  const xy = ([az, el]) => [Math.sin(az * Math.PI / 180) * r(el), -Math.cos(az * Math.PI / 180) * r(el)];
+  const points = data.azimuth_deg.map((az, i) => [az, data.elevation_deg[i]]).filter(([az, e]) => az !== null && e >= 0);
+  const xy = ([az, e]) => [Math.sin(az * DEG) * r(e), -Math.cos(az * DEG) * r(e)];
   g.append("path").attr("d", d3.line()(points.map(xy))).attr("fill", "none").attr("stroke", "#ffc828").attr("stroke-width", 2);
   if (points.length) g.append("circle").attr("r", 3).attr("fill", "#5affb0").attr("cx", xy(points[0])[0]).attr("cy", xy(points[0])[1]);
-  plot.append("text").attr("x", 4).attr("y", 12).text(`${pass.name}: az/el, rise ${hm(pass.rise)} (green)`);
+  plot.append("text").attr("x", 4).attr("y", 12).text(`${pass.name}: az/el, rise ${pass.rise.slice(11, 16)} (green)`);
   plot.node().scrollIntoView({ block: "nearest" });
 }
 
-svg.on("click", (event) => {
-  const [x, y] = d3.pointer(event);
-  let best = null, bestDistance = 7;
-  for (const p of state.positions) {
-    const [px, py] = projection([p.lon_deg, p.lat_deg]);
-    const distance = Math.hypot(px - x, py - y);
-    if (distance < bestDistance) { best = p; bestDistance = distance; }
-  }
-  if (best) { switchTab("selected"); toggleSelected(best.norad_id); return; }
-  const lonlat = projection.invert([x, y]);
-  if (lonlat && Math.abs(lonlat[1]) <= 90 && Math.abs(lonlat[0]) <= 180) pickPlace(lonlat[1], lonlat[0]);
-});
-
-// ---------------------------------------------------------------------------------------------- jobs
-// jobs need the service's token (or a client key): kept for this tab only, sent as a bearer token
-const tokenInput = document.getElementById("token");
-tokenInput.value = sessionStorage.getItem("overhead-token") || "";
-tokenInput.addEventListener("change", () => sessionStorage.setItem("overhead-token", tokenInput.value.trim()));
-function authorised(options = {}) {
-  const token = tokenInput.value.trim();
-  if (!token) throw new Error("jobs need the service's token: enter it in the key field at the top (overhead serve --token)");
-  return { ...options, headers: { ...(options.headers || {}), Authorization: `Bearer ${token}` } };
+// ---------------------------------------------------------------------------------------------- map tools
+el("colour-by").addEventListener("change", (e) => { state.colourBy = e.target.value; computeCategories(); });
+for (const [key, id] of [["group", "show-group"], ["type", "show-type"], ["regime", "show-regime"]]) {
+  el(id).addEventListener("change", (e) => { state.show[key] = e.target.value; computeCategories(); });
 }
-async function runJob(kind, body, progress) {
-  const job = await api(`/api/jobs/${kind}`, authorised({ method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) }));
-  progress.hidden = false;
-  for (;;) {
-    const s = await api(`/api/jobs/${job.id}`, authorised());
-    progress.value = s.progress;
-    if (s.state === "done") { progress.hidden = true; return job.id; }
-    if (s.state === "failed" || s.state === "cancelled") { progress.hidden = true; throw new Error(`${kind} job ${s.state}: ${s.message}`); }
-    await new Promise((resolve) => setTimeout(resolve, 400));
+function fillChoices() {
+  const groups = state.status.groups;
+  const option = (value, text) => { const o = document.createElement("option"); o.value = value; o.textContent = text; return o; };
+  el("show-group").append(...groups.map((g) => option(g, g)));
+  const types = new Set(sky.ids.map((_, i) => typeOf(i)));
+  for (const select of [el("show-type"), document.querySelector("#passes-form select[name=object_type]")]) {
+    select.append(...["PAY", "R/B", "DEB", "UNK"].filter((t) => types.has(t)).map((t) => option(t, TYPE_NAMES[t])));
+  }
+  // the pass list starts on a small group, not everything (the whole catalogue is tens of thousands of passes)
+  const small = ["stations", "visual", "resource"].find((g) => groups.includes(g)) || "";
+  const passGroup = document.querySelector("#passes-form select[name=group]");
+  passGroup.append(option("", "all active"), ...groups.map((g) => option(g, g)));
+  passGroup.value = small;
+  for (const form of ["coverage-form", "plan-form", "conjunctions-form"]) {
+    const select = document.querySelector(`#${form} select[name=group]`);
+    if (form !== "plan-form") select.append(option("", "all active"));
+    select.prepend(...groups.map((g) => option(g, `${g} group`)));
+    select.value = form === "conjunctions-form" ? (groups.includes("stations") ? "stations" : groups[0] || "") : (groups.includes("resource") ? "resource" : groups[0] || "");
   }
 }
-document.getElementById("coverage-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const f = new FormData(event.target);
-  const start = now(), hours = Number(f.get("hours"));
-  const body = { grid: { kind: "global", resolution: Number(f.get("resolution")) }, start: iso(start),
-    stop: iso(new Date(start.getTime() + hours * 60 * MINUTE)), constraints: { min_elevation_deg: Number(f.get("min_elevation_deg")) } };
-  if (f.get("group")) body.group = f.get("group");
-  const summary = document.getElementById("coverage-summary");
-  summary.textContent = "running…";
-  try {
-    const id = await runJob("coverage", body, document.getElementById("coverage-progress"));
-    const [cells, result] = await Promise.all([api(`/api/jobs/${id}/result?format=geojson`, authorised()), api(`/api/jobs/${id}/result`, authorised())]);
-    state.coverage = { cells, metric: f.get("metric") };
-    summary.textContent = result.text;
-    drawCells();
-  } catch (error) { summary.textContent = error.message; }
-});
-function drawCells() {
-  const legend = document.getElementById("legend");
-  if (!state.coverage) { layers.cells.selectAll("path").remove(); legend.hidden = true; return; }
-  const { cells, metric } = state.coverage;
-  for (const feature of cells.features) {  // d3 wants clockwise rings on the sphere; H3 gives them counter-clockwise
-    if (feature.geometry.type === "Polygon" && d3.geoArea(feature) > 2 * Math.PI) feature.geometry.coordinates.forEach((ring) => ring.reverse());
-  }
-  const hours = metric.endsWith("_s");
-  const value = (f) => { const v = f.properties[metric]; return v === null || v === undefined ? null : (hours ? v / 3600 : v); };
-  const values = cells.features.map(value).filter((v) => v !== null);
-  const color = d3.scaleSequential(d3.interpolateViridis).domain(d3.extent(values));
-  layers.cells.selectAll("path").data(cells.features).join("path").attr("class", "cell").attr("d", path)
-    .attr("fill", (f) => (value(f) === null ? "rgba(255,80,80,.35)" : color(value(f)))).attr("fill-opacity", 0.75);
-  const [lo, hi] = d3.extent(values);
-  legend.hidden = false;
-  const box = d3.select(legend);
-  box.selectAll("*").remove();
-  box.text(`${metric.replace(/_/g, " ").replace(/ s$/, "")}${hours ? " (h)" : ""}: `);
-  box.append("span").style("color", color(lo)).text("■");
-  box.append("span").text(` ${lo?.toFixed(2)} … `);
-  box.append("span").style("color", color(hi)).text("■");
-  box.append("span").text(` ${hi?.toFixed(2)} · `);
-  box.append("span").style("color", "#ff5050").text("■");
-  box.append("span").text(" never seen");
-}
 
-document.getElementById("plan-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const f = new FormData(event.target);
-  const requests = f.get("requests").split("\n").map((line) => line.split(",").map((x) => x.trim())).filter((p) => p.length >= 3)
-    .map(([id, lat, lon, priority]) => ({ id, lat_deg: Number(lat), lon_deg: Number(lon), priority: Number(priority || 1) }));
-  const start = now();
-  const body = { group: f.get("group"), requests, start: iso(start), stop: iso(new Date(start.getTime() + 1440 * MINUTE)),
-    agility: { max_off_nadir_deg: Number(f.get("max_off_nadir_deg")) }, time_limit_s: 10 };
-  const summary = document.getElementById("plan-summary");
-  summary.textContent = "planning…";
-  try {
-    const id = await runJob("plan", body, document.getElementById("plan-progress"));
-    const plan = await api(`/api/jobs/${id}/result`, authorised());
-    state.plan = { plan, requests };
-    const images = Object.values(plan.satellites).flatMap((s) => s.acquisitions);
-    summary.textContent = `${images.length} of ${requests.length} requests imaged, value ${plan.value} (${plan.solver}${plan.optimal ? ", optimal" : ""})` +
-      plan.unscheduled.map((u) => `\n  ${u.request}: ${u.reason}`).join("");
-    drawPlan(); drawGantt();
-  } catch (error) { summary.textContent = error.message; }
-});
-function drawPlan() {
-  if (!state.plan) return;
-  const imaged = new Set(Object.values(state.plan.plan.satellites).flatMap((s) => s.acquisitions.map((a) => a.request)));
-  layers.acq.selectAll("circle").data(state.plan.requests).join("circle").attr("class", "acq").attr("r", 5)
-    .attr("fill", (d) => (imaged.has(d.id) ? "#5affb0" : "#ff5a5a"))
-    .attr("cx", (d) => projection([d.lon_deg, d.lat_deg])[0]).attr("cy", (d) => projection([d.lon_deg, d.lat_deg])[1]);
-}
-function drawGantt() {
-  const sats = Object.entries(state.plan.plan.satellites);
-  const gantt = d3.select("#plan-gantt").attr("width", 350).attr("height", 30 + sats.length * 22);
-  gantt.selectAll("*").remove();
-  const items = sats.flatMap(([id, s]) => [...s.acquisitions.map((a) => ({ id, ...a, kind: "image" })), ...s.downlinks.map((d) => ({ id, ...d, kind: "downlink" }))]);
-  if (!items.length) return;
-  const x = d3.scaleTime().domain(d3.extent(items.flatMap((d) => [new Date(d.start), new Date(d.end)]))).range([60, 340]).nice();
-  const y = d3.scaleBand().domain(sats.map(([id]) => id)).range([4, 4 + sats.length * 22]).padding(0.2);
-  const [t0, t1] = x.domain();
-  const format = d3.utcFormat(t1 - t0 < 3_600_000 ? "%H:%M:%S" : "%H:%M");
-  gantt.append("g").attr("class", "axis").attr("transform", `translate(0,${8 + sats.length * 22})`).call(d3.axisBottom(x).ticks(4).tickFormat(format));
-  gantt.append("g").selectAll("text").data(sats).join("text").attr("x", 2).attr("y", ([id]) => y(id) + 12).text(([id]) => id);
-  gantt.append("g").selectAll("rect").data(items).join("rect").attr("x", (d) => x(new Date(d.start))).attr("y", (d) => y(d.id))
-    .attr("width", (d) => Math.max(2, x(new Date(d.end)) - x(new Date(d.start)))).attr("height", y.bandwidth())
-    .attr("fill", (d) => (d.kind === "image" ? "#5affb0" : "#4a90e2")).append("title").text((d) => `${d.kind} ${d.request || d.station} ${d.start}`);
-}
-
-// ---------------------------------------------------------------------------------------------- changes
-async function loadChanges() {
-  const feed = await api(`/api/changes?${qs({ since: "1957-10-04T00:00:00Z", limit: 2000 })}`);
-  const box = d3.select("#changes");
-  box.selectAll("*").remove();
-  box.append("h3").text(`New objects, by launch (${feed.launches.length} launches)`);
-  for (const launch of feed.launches.slice(0, 40)) {
-    const div = box.append("div").attr("class", "launch");
-    div.append("b").text(launch.launch);
-    div.append("span").text(` · ${launch.objects.length} object(s)`);
-    div.append("br");
-    launch.objects.slice(0, 8).forEach((o, k) => {
-      div.append("span").text(`${k ? ", " : ""}${o.name} `);
-      div.append("span").attr("class", "muted").text(o.norad_id);
-    });
-  }
-  const other = feed.changes.filter((c) => c.change !== "new");
-  box.append("h3").text(`Gone, decayed, manoeuvres (${other.length})`);
-  box.append("table").attr("class", "data").selectAll("tr").data(other.slice(0, 200)).join("tr")
-    .each(function (c) {
-      cells(this, [c.change, c.name, (c.time || "").slice(0, 16), c.detail]);
-      d3.select(this).select("td").attr("class", `change-${String(c.change).replace(/[^a-z]/g, "")}`);
-    });
-}
-
-// ---------------------------------------------------------------------------------------------- conjunctions
-// the service screens and computes; the page lists, sorts and draws what it answers
-document.getElementById("conjunctions-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const f = new FormData(event.target);
-  const start = now(), hours = Number(f.get("hours"));
-  const body = { start: iso(start), stop: iso(new Date(start.getTime() + hours * 60 * MINUTE)),
-    threshold_km: Number(f.get("threshold_km")) };
-  if (f.get("group")) body.group = f.get("group");
-  const summary = document.getElementById("conjunctions-summary");
-  summary.textContent = "screening…";
-  try {
-    const id = await runJob("conjunctions", body, document.getElementById("conjunctions-progress"));
-    state.conjunctions = await api(`/api/jobs/${id}/result`, authorised());
-    summary.textContent = `${state.conjunctions.length} approaches under ${body.threshold_km} km in ${hours} h (as of ${iso(start).slice(0, 16)} UTC)`;
-    renderConjunctions();
-  } catch (error) { summary.textContent = error.message; }
-});
-document.getElementById("conjunctions-sort").addEventListener("change", () => renderConjunctions());
-function renderConjunctions() {
-  const rows = [...(state.conjunctions || [])];
-  const key = document.getElementById("conjunctions-sort").value;
-  const pc = (r) => (r.max_pc === null ? -1 : r.max_pc);
-  rows.sort(key === "pc" ? (a, b) => pc(b) - pc(a) : key === "range" ? (a, b) => a.min_range_km - b.min_range_km
-    : (a, b) => (a.tca < b.tca ? -1 : 1));
-  const table = d3.select("#conjunctions-table tbody").selectAll("tr").data(rows.slice(0, 500)).join("tr").attr("class", "clickable");
-  table.each(function (r) {
-    cells(this, [`${r.name_1} × ${r.name_2}`, r.tca.slice(5, 19).replace("T", " "), r.min_range_km.toFixed(3),
-      r.max_pc === null ? "—" : r.max_pc.toExponential(1)]);
-    d3.select(this).attr("title", `${r.norad_id_1} × ${r.norad_id_2} · ${r.tca} · ${r.relative_speed_km_s.toFixed(2)} km/s`);
-  });
-  table.on("click", function (_, r) {
-    d3.selectAll("#conjunctions-table tr").classed("chosen", false); d3.select(this).classed("chosen", true);
-    drawEncounterPlane(r);
-  });
-}
-// the encounter plane of one approach: the combined covariance (1, 2, 3 sigma) around the miss, the hard body
-function drawEncounterPlane(r) {
-  const svg = d3.select("#encounter-plane");
-  const note = document.getElementById("plane-note");
-  svg.selectAll("*").remove();
-  const ok = [r.plane_sigma_major_m, r.plane_sigma_minor_m, r.plane_miss_major_m, r.plane_miss_minor_m].every((x) => x !== null);
-  svg.attr("hidden", ok ? null : true);
-  document.getElementById("plane-title").hidden = !ok;
-  if (!ok) { note.textContent = "no encounter plane: the relative speed is too low for a straight-line encounter"; return; }
-  const size = 280, half = size / 2;
-  const extent = Math.max(Math.abs(r.plane_miss_major_m) + 3 * r.plane_sigma_major_m,
-    Math.abs(r.plane_miss_minor_m) + 3 * r.plane_sigma_minor_m, 30) * 1.05;
-  const scale = (half - 16) / extent;
-  svg.append("rect").attr("width", size).attr("height", size).attr("class", "plane-bg");
-  svg.append("line").attr("x1", 0).attr("x2", size).attr("y1", half).attr("y2", half).attr("class", "plane-axis");
-  svg.append("line").attr("y1", 0).attr("y2", size).attr("x1", half).attr("x2", half).attr("class", "plane-axis");
-  const cx = half + r.plane_miss_major_m * scale, cy = half - r.plane_miss_minor_m * scale;
-  [3, 2, 1].forEach((k) => svg.append("ellipse").attr("cx", cx).attr("cy", cy)
-    .attr("rx", Math.max(k * r.plane_sigma_major_m * scale, 0.5)).attr("ry", Math.max(k * r.plane_sigma_minor_m * scale, 0.5))
-    .attr("class", `plane-sigma sigma-${k}`));
-  svg.append("line").attr("x1", half).attr("y1", half).attr("x2", cx).attr("y2", cy).attr("class", "plane-miss");
-  svg.append("circle").attr("cx", half).attr("cy", half).attr("r", Math.max(10 * scale, 2)).attr("class", "plane-hbr");
-  svg.append("text").attr("x", 6).attr("y", size - 8).attr("class", "plane-label")
-    .text(`axes of the combined covariance · ${Math.round(extent)} m to the edge`);
-  note.textContent = `${r.name_1} × ${r.name_2} at ${r.tca}: miss ${(r.min_range_km * 1000).toFixed(0)} m at ${r.relative_speed_km_s.toFixed(2)} km/s, 1σ ${r.plane_sigma_major_m.toFixed(0)} × ${r.plane_sigma_minor_m.toFixed(0)} m (assumed 100/300/100 m RTN per object), hard body 10 m`;
-}
-
-// ---------------------------------------------------------------------------------------------- globe
-let globe = null;
-function makeGlobe() {
-  Cesium.Ion.defaultAccessToken = "";
-  const viewer = new Cesium.Viewer("globe", {
-    baseLayer: Cesium.ImageryLayer.fromProviderAsync(Cesium.TileMapServiceImageryProvider.fromUrl(
-      Cesium.buildModuleUrl("Assets/Textures/NaturalEarthII"))),
-    baseLayerPicker: false, geocoder: false, homeButton: false, sceneModePicker: false, navigationHelpButton: false,
-    animation: false, timeline: false, fullscreenButton: false, infoBox: false, selectionIndicator: false,
-    shouldAnimate: false, contextOptions: { webgl: { preserveDrawingBuffer: true } },
-  });
-  viewer.scene.globe.enableLighting = false;
-  // a click on the Earth picks a place, as on the map
-  new Cesium.ScreenSpaceEventHandler(viewer.scene.canvas).setInputAction((click) => {
-    const picked = viewer.scene.pick(click.position);
-    if (picked && picked.id && String(picked.id.id).startsWith("satellite/")) {
-      switchTab("selected"); toggleSelected(Number(picked.id.id.split("/")[1])); return;
-    }
-    const cartesian = viewer.camera.pickEllipsoid(click.position, viewer.scene.globe.ellipsoid);
-    if (!cartesian) return;
-    const where = Cesium.Cartographic.fromCartesian(cartesian);
-    pickPlace(Cesium.Math.toDegrees(where.latitude), Cesium.Math.toDegrees(where.longitude));
-  }, Cesium.ScreenSpaceEventType.LEFT_CLICK);
-  let source = null, loadedAt = null;
-  const g = {
-    viewer,
-    async load() {
-      const t = now();
-      loadedAt = t.getTime();
-      const url = `/api/export/ephemeris?${qs({ format: "czml", start: iso(new Date(t - 30 * MINUTE)), stop: iso(new Date(t.getTime() + 150 * MINUTE)), step_s: 60 })}`;
-      const fresh = await Cesium.CzmlDataSource.load(url);
-      if (source) viewer.dataSources.remove(source, true);
-      source = fresh;
-      await viewer.dataSources.add(source);
-      g.showSelected(); g.setTime(now());
-    },
-    footprints() {  // the selected satellites' 10° footprints on the ground, as on the map
-      const wanted = new Set();
-      for (const p of state.positions.filter((q) => state.selected.has(q.norad_id))) {
-        const id = `footprint/${p.norad_id}`;
-        wanted.add(id);
-        const radius = p.footprint_deg * Math.PI / 180 * 6371008.8;
-        const entity = viewer.entities.getById(id) || viewer.entities.add({ id,
-          ellipse: { material: Cesium.Color.fromCssColorString("#ffc828").withAlpha(0.18), outline: true,
-                     outlineColor: Cesium.Color.fromCssColorString("#ffc828"), height: 0 } });
-        entity.position = Cesium.Cartesian3.fromDegrees(p.lon_deg, p.lat_deg);
-        entity.ellipse.semiMajorAxis = radius;
-        entity.ellipse.semiMinorAxis = radius;
-      }
-      for (const entity of [...viewer.entities.values]) {
-        if (String(entity.id).startsWith("footprint/") && !wanted.has(entity.id)) viewer.entities.remove(entity);
-      }
-    },
-    showSelected() {
-      g.footprints();
-      if (!source) return;
-      for (const entity of source.entities.values) {
-        const id = Number(entity.id.split("/")[1]);
-        const chosen = state.selected.has(id);
-        if (entity.label) entity.label.show = chosen;
-        if (entity.path) entity.path.show = chosen;
-      }
-    },
-    setTime(t) {
-      if (loadedAt === null) return;
-      const ahead = t.getTime() - loadedAt;  // the CZML covers 30 min before to 150 min after its load time
-      if (ahead < -25 * MINUTE || ahead > 140 * MINUTE) g.load().catch(report);
-      viewer.clock.currentTime = Cesium.JulianDate.fromDate(t);
-      g.footprints();
-    },
-  };
-  return g;
-}
+// ---------------------------------------------------------------------------------------------- views and tabs
 async function switchView(view) {
   state.view = view;
-  document.getElementById("map").hidden = view !== "map";
-  document.getElementById("globe").hidden = view !== "globe";
+  el("map").hidden = view !== "map";
+  el("globe").hidden = view !== "globe";
   for (const v of ["map", "globe"]) {
-    const b = document.getElementById(`view-${v}`);
+    const b = el(`view-${v}`);
     b.classList.toggle("active", v === view); b.setAttribute("aria-pressed", String(v === view));
   }
-  if (view === "globe" && !globe) { globe = makeGlobe(); window.overhead.globe = globe; await globe.load(); drawPlace(); }
+  el("zoom-reset").hidden = view !== "map";
+  el("follow").hidden = !(view === "globe" && state.selected.size);
+  if (view === "globe" && !window.globeView) {
+    announce("loading the globe…");
+    await loadScript("/static/globe.js");
+    window.globeView = await window.makeGlobe();
+    window.overhead.globe = window.globeView;
+    announce(statusLine());
+  }
   if (view === "map") drawBase();
+  dirty = true;
   saveUrl();
 }
-document.getElementById("view-map").addEventListener("click", () => switchView("map").catch(report));
-document.getElementById("view-globe").addEventListener("click", () => switchView("globe").catch(report));
+function loadScript(src) {
+  return new Promise((resolve, reject) => {
+    const script = document.createElement("script");
+    script.src = src; script.onload = resolve; script.onerror = () => reject(new Error(`${src} did not load`));
+    document.head.appendChild(script);
+  });
+}
+el("view-map").addEventListener("click", () => switchView("map").catch(report));
+el("view-globe").addEventListener("click", () => switchView("globe").catch(report));
 
-// ---------------------------------------------------------------------------------------------- tabs
-function switchTab(tab) {
+const tabButtons = [...document.querySelectorAll(".tabs [role=tab]")];
+function switchTab(tab, focus = false) {
   state.tab = tab;
-  document.querySelectorAll(".tabs button").forEach((b) => b.classList.toggle("active", b.dataset.tab === tab));
-  document.querySelectorAll(".tab").forEach((el) => { el.hidden = el.id !== `tab-${tab}`; });
-  if (tab === "changes") loadChanges().catch(report);
+  for (const b of tabButtons) {
+    const on = b.dataset.tab === tab;
+    b.classList.toggle("active", on); b.setAttribute("aria-selected", String(on)); b.tabIndex = on ? 0 : -1;
+    if (on && focus) b.focus();
+  }
+  document.querySelectorAll(".tab").forEach((t) => { t.hidden = t.id !== `tab-${tab}`; });
+  if (tab === "changes") loadChanges();
+  if (tab === "alerts") openAlerts();
   saveUrl();
 }
-document.querySelectorAll(".tabs button").forEach((b) => b.addEventListener("click", () => switchTab(b.dataset.tab)));
+tabButtons.forEach((b, k) => {
+  b.addEventListener("click", () => switchTab(b.dataset.tab));
+  b.addEventListener("keydown", (e) => {  // arrows move between tabs (WAI-ARIA tabs pattern)
+    const step = { ArrowRight: 1, ArrowLeft: -1, Home: -k, End: tabButtons.length - 1 - k }[e.key];
+    if (step === undefined) return;
+    e.preventDefault();
+    switchTab(tabButtons[(k + step + tabButtons.length) % tabButtons.length].dataset.tab, true);
+  });
+});
 
 // ---------------------------------------------------------------------------------------------- start
+function statusLine() {
+  const s = state.status;
+  return `${sky.count.toLocaleString("en")} satellites (SGP4 in this page${sky.failed ? `; ${sky.failed} without a valid orbit` : ""})` +
+    (s.elements_stale ? ` · elements of ${s.median_epoch.slice(0, 10)}: showing their epoch` : "");
+}
 async function start() {
-  const [status, world] = await Promise.all([api("/api/status"), api("/vendor/land-110m.json")]);
+  const [status, topo] = await Promise.all([api("/api/status"), api("/vendor/land-110m.json"), loadSky()]);
   state.status = status;
-  land = topojson.feature(world, world.objects.land);
+  land = topojson.feature(topo, topo.objects.land);
   const saved = readUrl();
   state.t0 = new Date(status.default_time);
-  if (saved.t && !Number.isNaN(Date.parse(saved.t))) state.offsetMin = (Date.parse(saved.t) - state.t0) / MINUTE;
-  state.offsetMin = Math.max(-720, Math.min(720, state.offsetMin));
-  document.getElementById("status").textContent = `${status.active} satellites` +
-    (status.elements_stale ? ` · elements of ${status.median_epoch.slice(0, 10)}: showing their epoch` : "");
-  if (saved.sel) saved.sel.split(",").map(Number).filter(Number.isFinite).forEach((id) => state.selected.add(id));
-  showTime();
-  await refreshPositions();
+  if (saved.t && !Number.isNaN(Date.parse(saved.t))) state.t0 = new Date(Date.parse(saved.t));
+  announce(statusLine());
+  fillChoices();
+  computeCategories();
   drawBase();
+  showTime();
+  pump();
+  requestAnimationFrame(tick);
   new ResizeObserver(() => { if (state.view === "map") drawBase(); }).observe(mapEl);
-  if (state.selected.size) await loadTracks();
-  if (saved.tab) switchTab(saved.tab);
-  if (saved.place) { const [lat, lon] = saved.place.split(",").map(Number); if (Number.isFinite(lat) && Number.isFinite(lon)) await pickPlace(lat, lon); }
+  if (saved.sel) saved.sel.split(",").map(Number).filter(Number.isFinite).forEach((id) => toggleSelected(id, true));
+  if (saved.place) {
+    const [lat, lon] = saved.place.split(",").map(Number);
+    if (Number.isFinite(lat) && Number.isFinite(lon)) { state.place = { lat, lon, name: "" }; drawPlace(); refreshPlace(); }
+  }
   if (saved.view === "globe") await switchView("globe");
-  if (saved.tab && saved.tab !== "place") switchTab(saved.tab);
+  if (saved.tab) switchTab(saved.tab);
   document.body.dataset.ready = "true";
 }
-start().catch(report);
+document.addEventListener("DOMContentLoaded", () => start().catch(report));

@@ -1,0 +1,156 @@
+// overhead dashboard, the globe: CesiumJS, loaded only when the globe is opened. The catalogue is one
+// PointPrimitiveCollection fed by the page's propagation (Earth-fixed positions from the worker), not one CZML
+// entity per object; the selected objects get their orbit (past dashed, future solid) and their footprint.
+"use strict";
+
+window.makeGlobe = async function makeGlobe() {
+  window.CESIUM_BASE_URL = "/vendor/cesium/";  // before Cesium.js loads: where its workers and assets are
+  const css = document.createElement("link");
+  css.rel = "stylesheet"; css.href = "/vendor/cesium/Widgets/widgets.css";
+  document.head.appendChild(css);
+  await loadScript("/vendor/cesium/Cesium.js");
+  Cesium.Ion.defaultAccessToken = "";
+  const viewer = new Cesium.Viewer("globe", {
+    baseLayer: Cesium.ImageryLayer.fromProviderAsync(Cesium.TileMapServiceImageryProvider.fromUrl(
+      Cesium.buildModuleUrl("Assets/Textures/NaturalEarthII"))),
+    baseLayerPicker: false, geocoder: false, homeButton: false, sceneModePicker: false, navigationHelpButton: false,
+    animation: false, timeline: false, fullscreenButton: false, infoBox: false, selectionIndicator: false,
+    shouldAnimate: false, contextOptions: { webgl: { preserveDrawingBuffer: true } },
+  });
+  const scene = viewer.scene;
+  // in software WebGL (SwiftShader, llvmpipe: no GPU) the sky, the atmosphere and the full resolution cost 2-10x
+  // the frame rate: drawn without them and at half resolution there (measured: 2 -> 20 frames/s at 1600x1000 with the sample)
+  const gl = scene.context._gl, info = gl && gl.getExtension("WEBGL_debug_renderer_info");
+  const renderer = info ? String(gl.getParameter(info.UNMASKED_RENDERER_WEBGL)) : "";
+  const software = /swiftshader|llvmpipe|software/i.test(renderer);
+  if (software) {
+    scene.skyBox.show = false; scene.moon.show = false; scene.skyAtmosphere.show = false; scene.fog.enabled = false;
+    scene.globe.showGroundAtmosphere = false; scene.globe.maximumScreenSpaceError = 4; viewer.resolutionScale = 0.5;
+    scene.postProcessStages.fxaa.enabled = false;
+  }
+  scene.globe.enableLighting = true;  // the night side, from the clock's time
+  scene.globe.dynamicAtmosphereLighting = true;
+  scene.globe.dynamicAtmosphereLightingFromSun = true;
+  // opaque points: one pass (the default also draws a translucent pass: 20 % of the frame time in software WebGL)
+  const points = scene.primitives.add(new Cesium.PointPrimitiveCollection({ blendOption: Cesium.BlendOption.OPAQUE }));
+  const lines = scene.primitives.add(new Cesium.PolylineCollection());
+  const colourCache = new Map();
+  const colour = (css) => { if (!colourCache.has(css)) colourCache.set(css, Cesium.Color.fromCssColorString(css)); return colourCache.get(css); };
+  const dot = software ? 1.6 : 2.5, big = software ? 5 : 8;  // pixels of the drawing buffer (half size in software)
+  const handles = [];
+  const looks = new Int16Array(sky.count).fill(-1);
+  const scratch = new Cesium.Cartesian3();
+  for (let i = 0; i < sky.count; i++) {
+    handles.push(points.add({ position: Cesium.Cartesian3.ZERO, pixelSize: dot, outlineWidth: 0, color: colour("#e8eef8"), id: sky.ids[i] }));
+  }
+  let placeEntity = null;
+  const selectedIndex = () => new Map([...state.selected].map((id, k) => [sky.index.get(id), k]));
+  let chosen = selectedIndex();
+
+  new Cesium.ScreenSpaceEventHandler(scene.canvas).setInputAction((click) => {
+    if (!state.pickMode) {
+      const picked = scene.pick(click.position);
+      if (picked && picked.primitive instanceof Cesium.PointPrimitive && typeof picked.id === "number") {
+        switchTab("selected"); toggleSelected(picked.id); return;
+      }
+      announce("to choose a place, type it in the place box or press Pick place, then click the globe");
+      return;
+    }
+    const cartesian = viewer.camera.pickEllipsoid(click.position, scene.globe.ellipsoid);
+    setPickMode(false);
+    if (!cartesian) return;
+    const where = Cesium.Cartographic.fromCartesian(cartesian);
+    pickPlace(Cesium.Math.toDegrees(where.latitude), Cesium.Math.toDegrees(where.longitude));
+  }, Cesium.ScreenSpaceEventType.LEFT_CLICK);
+
+  let following = false;
+  document.getElementById("follow").addEventListener("click", (e) => {
+    following = !following;
+    e.target.classList.toggle("active", following); e.target.setAttribute("aria-pressed", String(following));
+    if (!following) viewer.camera.lookAtTransform(Cesium.Matrix4.IDENTITY);
+  });
+
+  const g = {
+    viewer, points, lines, software, renderer,
+    frames: 0,
+    update() {  // positions of this frame (the page's interpolated propagation), colours, the clock
+      const started = performance.now();
+      const { of, shown, colour: colours } = categories, light = state.colourBy === "light";
+      for (let i = 0; i < sky.count; i++) {
+        const p = handles[i];
+        const visible = Boolean((current.flags[i] & 1) && shown[i]);
+        if (p.show !== visible) p.show = visible;
+        if (!visible) continue;
+        scratch.x = current.ecf[3 * i] * 1000; scratch.y = current.ecf[3 * i + 1] * 1000; scratch.z = current.ecf[3 * i + 2] * 1000;
+        p.position = scratch;
+        // colours and sizes set only when they change: each set re-writes the point's vertex attributes
+        const k = chosen.get(i);
+        const look = k !== undefined ? 100 + (k % PALETTE.length) : light ? (current.flags[i] & 2 ? 0 : 1) : of[i];
+        if (looks[i] !== look) {
+          looks[i] = look;
+          p.color = colour(k !== undefined ? PALETTE[k % PALETTE.length] : colours[look]);
+          p.pixelSize = k !== undefined ? big : dot;
+        }
+      }
+      g.updateMs = performance.now() - started;
+      viewer.clock.currentTime = Cesium.JulianDate.fromDate(now());
+      g.footprints();
+      if (following && state.selected.size) {
+        const i = sky.index.get([...state.selected][0]);
+        if (i !== undefined) {
+          const target = new Cesium.Cartesian3(current.ecf[3 * i] * 1000, current.ecf[3 * i + 1] * 1000, current.ecf[3 * i + 2] * 1000);
+          viewer.camera.lookAt(target, new Cesium.HeadingPitchRange(0, -Math.PI / 2, 2.5e6));
+        }
+      }
+    },
+    footprints() {  // the selected satellites' 10° footprints on the ground, as on the map
+      const wanted = new Set();
+      for (const id of state.selected) {
+        const i = sky.index.get(id);
+        if (i === undefined || !(current.flags[i] & 1)) continue;
+        const key = `footprint/${id}`;
+        wanted.add(key);
+        const radius = footprintDeg(current.alt[i]) * DEG * EARTH_RADIUS_KM * 1000;
+        const entity = viewer.entities.getById(key) || viewer.entities.add({ id: key,
+          ellipse: { material: colour("#ffc828").withAlpha(0.18), outline: true, outlineColor: colour("#ffc828"), height: 0 } });
+        entity.position = Cesium.Cartesian3.fromDegrees(current.lon[i], current.lat[i]);
+        entity.ellipse.semiMajorAxis = radius;
+        entity.ellipse.semiMinorAxis = radius;
+      }
+      for (const entity of [...viewer.entities.values]) {
+        if (String(entity.id).startsWith("footprint/") && !wanted.has(entity.id)) viewer.entities.remove(entity);
+      }
+    },
+    recolour() { looks.fill(-1); },
+    showSelected() {  // orbits of the selected satellites from their tracks: one orbit back (dashed), one ahead
+      chosen = selectedIndex();
+      looks.fill(-1);
+      lines.removeAll();
+      let k = 0;
+      for (const id of state.selected) {
+        const track = state.tracks.get(id), css = PALETTE[k++ % PALETTE.length];
+        if (!track) continue;
+        const t = now().getTime(), past = [], future = [];
+        for (let j = 0; j < track.times.length; j++) {
+          if (!Number.isFinite(track.ecf[3 * j])) continue;
+          const c = new Cesium.Cartesian3(track.ecf[3 * j] * 1000, track.ecf[3 * j + 1] * 1000, track.ecf[3 * j + 2] * 1000);
+          if (track.times[j] <= t) past.push(c);
+          if (track.times[j] >= t - 60_000) future.push(c);
+        }
+        if (past.length > 1) lines.add({ positions: past, width: 1.5, material: Cesium.Material.fromType("PolylineDash", { color: colour(css), dashLength: 12 }) });
+        if (future.length > 1) lines.add({ positions: future, width: 2, material: Cesium.Material.fromType("Color", { color: colour(css) }) });
+      }
+      dirty = true;
+    },
+    drawPlace() {
+      if (placeEntity) viewer.entities.remove(placeEntity);
+      placeEntity = null;
+      if (!state.place) return;
+      placeEntity = viewer.entities.add({ position: Cesium.Cartesian3.fromDegrees(state.place.lon, state.place.lat),
+        point: { pixelSize: 9, color: colour("#ff5a5a"), outlineColor: Cesium.Color.WHITE, outlineWidth: 1.5 } });
+    },
+  };
+  scene.postRender.addEventListener(() => { g.frames += 1; });
+  g.update(); g.showSelected(); g.drawPlace();
+  return g;
+};

@@ -1,0 +1,98 @@
+// SGP4 for the whole catalogue, off the page's thread: satellite.js (a port of Vallado's reference code, the same
+// the service's python-sgp4 wraps) on the element sets the service serves at /api/sky.
+//
+// Messages in:  {type: "load", line1: [...], line2: [...]}
+//               {type: "frame", id, time_ms}               positions of every object at one time
+//               {type: "track", id, index, start_ms, stop_ms, step_s}   one object's positions over a span
+// Messages out: {type: "loaded", count, failed}
+//               {type: "frame", id, time_ms, lon, lat, alt, ecf, flags, ms}  (Float32Arrays, transferred;
+//               flags: bit 0 valid, bit 1 sunlit)
+//               {type: "track", id, index, times, lon, lat, alt, ecf}
+"use strict";
+importScripts("/vendor/satellite.min.js");
+
+let satrecs = [];
+const DEG = 180 / Math.PI;
+const EARTH_RADIUS_KM = 6378.137;
+
+function load(line1, line2) {
+  satrecs = new Array(line1.length);
+  let failed = 0;
+  for (let i = 0; i < line1.length; i++) {
+    try { satrecs[i] = satellite.twoline2satrec(line1[i], line2[i]); } catch (_) { satrecs[i] = null; }
+    if (!satrecs[i] || satrecs[i].error) failed++;
+  }
+  return failed;
+}
+
+// the Sun's direction in the equatorial frame of date (Astronomical Almanac's low-precision formulae, 0.01°):
+// enough to tell sunlit from eclipsed for colouring (the service's conical shadow answers exactly)
+function sunDirection(date) {
+  const d = date.getTime() / 86_400_000 - 10_957.5;
+  const g = (357.529 + 0.98560028 * d) / DEG;
+  const L = (280.459 + 0.98564736 * d + 1.915 * Math.sin(g) + 0.020 * Math.sin(2 * g)) / DEG;
+  const e = (23.439 - 0.00000036 * d) / DEG;
+  return [Math.cos(L), Math.cos(e) * Math.sin(L), Math.sin(e) * Math.sin(L)];
+}
+
+function state(satrec, date, gmst) {
+  const pv = satellite.propagate(satrec, date);
+  const r = pv && pv.position;
+  if (!r || !Number.isFinite(r.x)) return null;
+  return { eci: r, geo: satellite.eciToGeodetic(r, gmst), ecf: satellite.eciToEcf(r, gmst) };
+}
+
+function frame(timeMs) {
+  const n = satrecs.length;
+  const lon = new Float32Array(n), lat = new Float32Array(n), alt = new Float32Array(n);
+  const ecf = new Float32Array(3 * n), flags = new Uint8Array(n);
+  const date = new Date(timeMs);
+  const gmst = satellite.gstime(date);
+  const [sx, sy, sz] = sunDirection(date);
+  for (let i = 0; i < n; i++) {
+    const satrec = satrecs[i];
+    if (!satrec) continue;
+    const s = state(satrec, date, gmst);
+    if (!s) continue;
+    lon[i] = s.geo.longitude * DEG; lat[i] = s.geo.latitude * DEG; alt[i] = s.geo.height;
+    ecf[3 * i] = s.ecf.x; ecf[3 * i + 1] = s.ecf.y; ecf[3 * i + 2] = s.ecf.z;
+    const along = s.eci.x * sx + s.eci.y * sy + s.eci.z * sz;  // cylindrical shadow behind the Earth
+    const off = Math.hypot(s.eci.x - along * sx, s.eci.y - along * sy, s.eci.z - along * sz);
+    flags[i] = 1 | (along > 0 || off > EARTH_RADIUS_KM ? 2 : 0);
+  }
+  return { lon, lat, alt, ecf, flags };
+}
+
+function track(index, startMs, stopMs, stepS) {
+  const satrec = satrecs[index];
+  const count = Math.max(2, Math.min(5000, Math.floor((stopMs - startMs) / (stepS * 1000)) + 1));
+  const times = new Float64Array(count), lon = new Float32Array(count), lat = new Float32Array(count);
+  const alt = new Float32Array(count), ecf = new Float32Array(3 * count);
+  for (let k = 0; k < count; k++) {
+    const t = startMs + k * stepS * 1000;
+    const date = new Date(t);
+    times[k] = t;
+    const s = satrec ? state(satrec, date, satellite.gstime(date)) : null;
+    if (!s) { lon[k] = lat[k] = alt[k] = NaN; continue; }
+    lon[k] = s.geo.longitude * DEG; lat[k] = s.geo.latitude * DEG; alt[k] = s.geo.height;
+    ecf[3 * k] = s.ecf.x; ecf[3 * k + 1] = s.ecf.y; ecf[3 * k + 2] = s.ecf.z;
+  }
+  return { times, lon, lat, alt, ecf };
+}
+
+self.onmessage = (event) => {
+  const m = event.data;
+  if (m.type === "load") {
+    const failed = load(m.line1, m.line2);
+    self.postMessage({ type: "loaded", count: satrecs.length, failed });
+  } else if (m.type === "frame") {
+    const started = performance.now();
+    const f = frame(m.time_ms);
+    self.postMessage({ type: "frame", id: m.id, time_ms: m.time_ms, ...f, ms: performance.now() - started },
+      [f.lon.buffer, f.lat.buffer, f.alt.buffer, f.ecf.buffer, f.flags.buffer]);
+  } else if (m.type === "track") {
+    const t = track(m.index, m.start_ms, m.stop_ms, m.step_s);
+    self.postMessage({ type: "track", id: m.id, index: m.index, ...t },
+      [t.times.buffer, t.lon.buffer, t.lat.buffer, t.alt.buffer, t.ecf.buffer]);
+  }
+};
