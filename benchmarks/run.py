@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 BENCHMARKS = ("propagation", "access", "coverage", "coverage_scale", "design", "catalog", "planning", "service",
-              "load", "cold", "conjunctions")
+              "load", "cold", "conjunctions", "dashboard")
 
 
 def main(argv: list[str]) -> int:

@@ -762,7 +762,8 @@ def _site_option(p, *, required: bool = False, repeat: bool = False, default_tex
     p.add_argument("--site", type=_site, required=required, action="append" if repeat else "store",
                    metavar="LAT,LON[,ALT_M]",
                    help="a place: latitude and longitude in degrees (south and west negative: -33.9,18.4), "
-                        "height in metres" + ("; repeat for several" if repeat else "") + default_text)
+                        "height in metres; or 33.9S,18.4E, 33°54'S 18°24'E, or a city (\"Cape Town\")"
+                        + ("; repeat for several" if repeat else "") + default_text)
 
 
 def _span_options(p, *, required: bool, start_default: str = "", stop_default: str = "") -> None:

@@ -460,7 +460,10 @@ function tick(time) {
     if (state.selected.size) updateTracks();
     if (window.globeView) window.globeView.update();
     perf.frames += 1; fpsCount += 1;
-    if (perf.firstDrawMs === null) { perf.firstDrawMs = performance.now() - perf.started; document.body.dataset.drawn = "true"; }
+    if (perf.firstDrawMs === null) {  // since the script started, and since navigation (firstDrawAt)
+      perf.firstDrawAt = performance.now(); perf.firstDrawMs = perf.firstDrawAt - perf.started;
+      document.body.dataset.drawn = "true";
+    }
   }
   if (time - fpsSince > 1000) {
     el("fps").textContent = state.playing ? `${Math.round(fpsCount * 1000 / (time - fpsSince))} fps` : "";

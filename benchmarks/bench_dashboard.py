@@ -1,0 +1,176 @@
+"""Issue 16: the dashboard at catalogue scale, in headless Chromium with software WebGL (SwiftShader: no GPU).
+
+For the bundled sample, the whole active catalogue of July 2026 (15,985 objects) and a synthetic 60,000-object
+catalogue (the active one four times over, each copy a quarter of an orbit further along, new NORAD ids):
+frames per second while playing, on the map and on the globe; time from navigation to the first satellites
+drawn; bytes transferred by the first load of the map view (compressed, as the browser received them).
+
+Anchor, measured in the same run: the page as it was, which asked the service for every position each frame
+(GET /api/positions of the whole catalogue), so its frame rate was at most 1 / that request's time. The goals
+of the issue (30 frames/s on the map, 10 on the globe, first satellites within 2 s, first load under 2 MB) are
+in the notes. Not a test: nothing here asserts a speed.
+
+    .venv/bin/python -m benchmarks.run dashboard
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import httpx
+
+import overhead
+from benchmarks.common import SHARED_DATA, Figure
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
+        "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage"]
+PLAY_S = 5.0
+ACTIVE = SHARED_DATA / "catalog" / "celestrak_active_omm_csv_2026-07-10" / "active.csv"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _synthetic_60k(folder: Path) -> Path:
+    """The active catalogue four times (15,985 x 4 = 63,940 objects): copies shifted 90° in mean anomaly."""
+    from overhead.orbits.tle import format_tle
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        records = overhead.load_elements(ACTIVE).records
+    used = {r.norad_id for r in records}
+    free = (n for n in range(1, 100_000) if n not in used)
+    lines = []
+    for copy in range(4):
+        for r in records:
+            clone = r if copy == 0 else dataclasses.replace(
+                r, norad_id=next(free), mean_anomaly_deg=(r.mean_anomaly_deg + 90.0 * copy) % 360.0,
+                name=f"{r.name} /{copy}")
+            lines.append(clone.name[:24])
+            lines.extend(format_tle(clone))
+    path = folder / "synthetic-60k.tle"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _serve(db: str, *, sample: bool) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    command = [sys.executable, "-m", "overhead.cli.main", "serve", "--db", db, "--port", str(port),
+               "--scheduler", "none", *([] if sample else ["--no-sample"])]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(240):
+        try:
+            if httpx.get(f"{base}/api/status", timeout=5).status_code == 200:
+                return process, base
+        except httpx.HTTPError:
+            time.sleep(0.5)
+    process.kill()
+    raise RuntimeError("the service did not start")
+
+
+def _frames_per_second(page, counter: str) -> float:
+    page.wait_for_timeout(1_500)  # let the first keyframes and tiles come
+    start_frames, start = page.evaluate(counter), time.perf_counter()
+    page.wait_for_timeout(PLAY_S * 1000)
+    return (page.evaluate(counter) - start_frames) / (time.perf_counter() - start)
+
+
+def _measure(browser, base: str) -> dict:
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    page = context.new_page()
+    page.goto(base + "/")
+    page.wait_for_selector("body[data-drawn=true]", timeout=180_000)
+    first_draw_s = page.evaluate("overhead.perf.firstDrawAt") / 1000
+    transferred = page.evaluate("""() => performance.getEntriesByType('navigation').concat(
+        performance.getEntriesByType('resource')).reduce((s, e) => s + (e.transferSize || 0), 0)""")
+    page.click("#play")
+    map_fps = _frames_per_second(page, "overhead.perf.frames")
+    keyframe_ms = page.evaluate("overhead.perf.keyframeMs")
+    page.click("#play")
+    page.click("#view-globe")
+    page.wait_for_function("overhead.globe && overhead.globe.frames > 3", timeout=180_000)
+    page.wait_for_timeout(4_000)
+    page.click("#play")
+    globe_fps = _frames_per_second(page, "overhead.globe.frames")
+    count = page.evaluate("overhead.sky.count")
+    context.close()
+    return {"count": count, "first_draw_s": first_draw_s, "bytes": transferred, "map_fps": map_fps,
+            "globe_fps": globe_fps, "keyframe_ms": keyframe_ms}
+
+
+def _positions_request_s(base: str) -> float:
+    """The old page's per-frame work: every position from the service (median of 5, after one warm-up)."""
+    when = httpx.get(f"{base}/api/status").json()["default_time"]
+    httpx.get(f"{base}/api/positions", params={"time": when}, timeout=120)
+    times = []
+    for _ in range(5):
+        start = time.perf_counter()
+        httpx.get(f"{base}/api/positions", params={"time": when}, timeout=120,
+                  headers={"Accept-Encoding": "gzip"}).raise_for_status()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def run() -> list[Figure]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        print("playwright not installed (the test extras): skipping the dashboard benchmark", file=sys.stderr)
+        return []
+    if not Path(CHROMIUM).exists():
+        print(f"no Chromium at {CHROMIUM}: skipping the dashboard benchmark", file=sys.stderr)
+        return []
+    folder = Path(tempfile.mkdtemp(prefix="overhead-dashboard-"))
+    cli = [sys.executable, "-m", "overhead.cli.main"]
+    catalogues: list[tuple[str, str, bool]] = [("bundled sample (192)", f"sqlite:///{folder / 'sample.sqlite'}", True)]
+    if ACTIVE.exists():
+        for label, name, source in (("active catalogue, July 2026", "active", ACTIVE),
+                                    ("synthetic 60k", "synthetic", None)):
+            db = f"sqlite:///{folder / (name + '.sqlite')}"
+            path = source or _synthetic_60k(folder)
+            subprocess.run([*cli, "catalog", "ingest", str(path), "--group", name, "--db", db], check=True,
+                           capture_output=True)
+            catalogues.append((label, db, False))
+    figures = []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            for label, db, sample in catalogues:
+                server, base = _serve(db, sample=sample)
+                try:
+                    m = _measure(browser, base)
+                    old_fps = 1.0 / _positions_request_s(base)
+                finally:
+                    server.terminate()
+                    server.wait(timeout=30)
+                what = f"{label}: {m['count']:,} objects, 1600x1000"
+                figures += [
+                    Figure(f"dashboard map while playing — {what}", "frames/s", m["map_fps"],
+                           "the old page's bound (1 / GET /api/positions)", old_fps,
+                           note=f"goal ≥ 30; worker keyframe {m['keyframe_ms']:.0f} ms (every 0.5 s of play)"),
+                    Figure(f"dashboard globe while playing — {what}", "frames/s", m["globe_fps"],
+                           "the old page's bound (1 / GET /api/positions)", old_fps,
+                           note="goal ≥ 10; software WebGL (SwiftShader), half resolution"),
+                    Figure(f"dashboard first satellites drawn — {what}", "s", m["first_draw_s"], "goal", 2.0,
+                           higher_is_better=False, note="navigation to the first frame of points"),
+                    Figure(f"dashboard first load, map view — {what}", "MB transferred", m["bytes"] / 1e6, "goal",
+                           2.0, higher_is_better=False, note="gzip; Cesium not loaded until the globe opens"),
+                ]
+            browser.close()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return figures
