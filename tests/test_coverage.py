@@ -147,6 +147,11 @@ def test_cli_points_csv_in_input_order(tmp_path):
                                         "max_revisit_s", "p95_revisit_s", "first_access_s", "mean_response_s"]
     assert table.id.tolist() == ["b", "a", "c"]
     assert table.accesses.iloc[0] > 2 and table.accesses.iloc[2] == 0 and table.mean_revisit_s.iloc[2] == ""
+    # every figure of merit is in the file, the gap figures too: a point never seen has one gap of the whole day
+    from overhead.analysis.figures import FIGURES_OF_MERIT
+
+    assert set(FIGURES_OF_MERIT) <= set(table.columns)
+    assert float(table.max_gap_s.iloc[2]) == 86_400.0 and float(table.max_gap_s.iloc[0]) < 86_400.0
     assert (tmp_path / "m.png").stat().st_size > 20_000
 
 

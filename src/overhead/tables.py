@@ -134,7 +134,9 @@ def coverage_table(stats: xr.Dataset) -> pd.DataFrame:
     """One row per grid point in grid order: the point columns of the CLI, then the other figures of merit."""
     table = stats.reset_coords().to_dataframe().reset_index(drop=True)
     table["accesses"] = table["accesses"].astype(int)
-    rest = [c for c in ("percent_covered", "time_averaged_gap_s", "area_km2") if c in table]
+    from overhead.analysis.figures import FIGURES_OF_MERIT
+
+    rest = [c for c in (*FIGURES_OF_MERIT, "observed", "area_km2") if c in table and c not in POINT_COLUMNS]
     return table[[*POINT_COLUMNS, *rest]]
 
 
