@@ -579,6 +579,16 @@ def test_conjunctions_tab_screens_sorts_and_draws_the_encounter_plane(page, serv
     page.select_option("#conjunctions-sort", "tca")
     times = page.locator("#conjunctions-table tbody tr td:nth-child(2)").all_inner_texts()
     assert times == sorted(times)
+    # both orbits on the globe around the time of closest approach
+    rows.first.click()
+    approach = page.evaluate("overhead.approach")
+    page.click("#encounter-globe")
+    page.wait_for_function("overhead.globe && overhead.globe.lines.length === 4", timeout=90_000)
+    assert sorted(page.evaluate("[...overhead.state.selected]")) == sorted([approach["norad_id_1"],
+                                                                             approach["norad_id_2"]])
+    shown = np.datetime64(page.inner_text("#time-label").replace(" UTC", "").replace(" ", "T"))
+    assert abs(shown - np.datetime64(approach["tca"].rstrip("Z"))) <= np.timedelta64(1, "s")
+    _screenshot(page, "conjunction-globe")
     assert page.problems == [] and page.outside == []
 
 

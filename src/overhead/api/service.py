@@ -178,7 +178,7 @@ class ServiceState:
     @staticmethod
     def _of_kind(view: CatalogView, catalog: Catalog, object_type, owner, regime) -> Catalog:
         table = view.objects
-        keep = table.norad_id.isin(catalog.norad_ids).to_numpy()
+        keep = np.array(table.norad_id.isin(catalog.norad_ids), dtype=bool)  # a writable copy: narrowed below
         if object_type:
             keep &= _text(table, "object_type").str.startswith(object_type.upper()[:3]).to_numpy()
         if owner:

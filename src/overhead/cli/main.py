@@ -442,6 +442,9 @@ def _catalog_fetch(store, args) -> None:
 
     source = args.paths[0]
     kind, _, value = source.partition(":")
+    if kind.startswith("spacetrack-"):
+        _spacetrack_fetch(store, args, kind, value)
+        return
     with CelesTrak(args.celestrak_url) as celestrak:
         if kind == "celestrak" and value:
             answer = celestrak.gp(group=value, format=args.format, force=args.force)
@@ -468,6 +471,46 @@ def _catalog_fetch(store, args) -> None:
         except OverheadError:
             celestrak.forget(answer.url)  # an answer the store refused is not kept: the next fetch asks afresh
             raise
+    for reject in report.rejected[:20]:
+        err_console.print(f"[yellow]rejected[/]: {reject}")
+    console.print(report.text())
+
+
+def _spacetrack_fetch(store, args, kind: str, value: str) -> None:
+    """spacetrack-gp:IDS, spacetrack-history:IDS:START:STOP, spacetrack-satcat:IDS, spacetrack-decay:IDS."""
+    import json
+
+    from overhead.catalog.spacetrack import SpaceTrack, satcat_to_celestrak_csv
+
+    parts = value.split(":")
+    usage = ("use spacetrack-gp:ID,ID, spacetrack-history:ID,ID:YYYY-MM-DD:YYYY-MM-DD, spacetrack-satcat:ID,ID or "
+             "spacetrack-decay:ID,ID")
+    try:
+        ids = [int(n) for n in parts[0].split(",") if n.strip()]
+    except ValueError:
+        raise OverheadError(f"NORAD ids are integers: {parts[0]!r}; {usage}") from None
+    with SpaceTrack(args.spacetrack_url) as spacetrack:
+        if kind == "spacetrack-gp" and len(parts) == 1:
+            answer, group = spacetrack.gp(ids), "spacetrack-gp-" + parts[0][:40]
+        elif kind == "spacetrack-history" and len(parts) == 3:
+            answer, group = spacetrack.gp_history(ids, parts[1], parts[2]), "spacetrack-history-" + parts[0][:30]
+        elif kind == "spacetrack-satcat" and len(parts) == 1:
+            csv = satcat_to_celestrak_csv(spacetrack.satcat(ids).body)
+            counts = store.ingest_satcat(csv, source="space-track satcat")
+            console.print(f"SATCAT: {counts['records']:,} records stored, {counts['rejected']:,} rejected")
+            return
+        elif kind == "spacetrack-decay" and len(parts) == 1:
+            messages = json.loads(spacetrack.decay(ids).text or "[]")
+            if not messages:
+                console.print("no decay messages for these objects")
+            for m in messages:
+                console.print(f"{m.get('NORAD_CAT_ID')} {m.get('OBJECT_NAME', '')}: decay {m.get('DECAY_EPOCH')} "
+                              f"({m.get('MSG_TYPE', '')}, message of {m.get('MSG_EPOCH', '')})", markup=False)
+            return
+        else:
+            raise OverheadError(f"unknown Space-Track source {kind}:{value}; {usage}")
+        err_console.print(f"{answer.url}: {len(answer.body):,} bytes")
+        report = store.ingest_text(answer.body, source=answer.url, group=group, allow_shrink=True)
     for reject in report.rejected[:20]:
         err_console.print(f"[yellow]rejected[/]: {reject}")
     console.print(report.text())
@@ -806,9 +849,13 @@ def _catalog_parsers(sub) -> None:
                    help="the share of the group's active objects a file must report")
     c = actions.add_parser("fetch", help="fetch a live source and ingest it: celestrak:GROUP, celestrak-catnr:ID, "
                                          "celestrak-satcat (CelesTrak's rules kept: no refetch within 2 h, "
-                                         "conditional requests, back-off after 403/429)")
+                                         "conditional requests, back-off after 403/429); spacetrack-gp:IDS, "
+                                         "spacetrack-history:IDS:START:STOP, spacetrack-satcat:IDS, "
+                                         "spacetrack-decay:IDS (under 30 requests a minute and 300 an hour)")
     c.add_argument("paths", nargs=1, metavar="SOURCE",
-                   help="celestrak:GROUP (e.g. celestrak:stations), celestrak-catnr:25544, celestrak-satcat")
+                   help="celestrak:GROUP (e.g. celestrak:stations), celestrak-catnr:25544, celestrak-satcat, "
+                        "spacetrack-gp:25544,43013, spacetrack-history:25544:2026-07-01:2026-07-07, "
+                        "spacetrack-satcat:25544, spacetrack-decay:25544")
     c.add_argument("--format", default="tle", choices=("tle", "3le", "csv", "json", "xml", "kvn"),
                    help="GP format asked for (default: tle)")
     c.add_argument("--force", action="store_true",
@@ -817,6 +864,10 @@ def _catalog_parsers(sub) -> None:
                    help="CelesTrak's base URL (default: https://celestrak.org, or $OVERHEAD_CELESTRAK_URL): mirrors "
                         "and test stand-ins")
     c.add_argument("--allow-shrink", action="store_true", help="as for ingest")
+    c.add_argument("--spacetrack-url", default=None, metavar="URL",
+                   help="Space-Track's base URL (default: https://www.space-track.org, or $OVERHEAD_SPACETRACK_URL); "
+                        "credentials from $OVERHEAD_SPACETRACK_USER and $OVERHEAD_SPACETRACK_PASSWORD or "
+                        "~/.config/overhead/spacetrack.ini ([spacetrack] identity, password), never logged")
     c = actions.add_parser("satcat", help="store a SATCAT CSV file (CelesTrak's columns: what each object is, "
                                           "whose, launched when and where)")
     c.add_argument("paths", nargs=1, metavar="FILE", help="satcat.csv (CelesTrak /pub/satcat.csv or a part of it)")

@@ -201,9 +201,23 @@ function renderConjunctions() {
   });
   table.on("click", function (_, r) {
     d3.selectAll("#conjunctions-table tr").classed("chosen", false); d3.select(this).classed("chosen", true);
+    chosenApproach = r; window.overhead.approach = r;
+    document.getElementById("encounter-globe").hidden = false;
     drawEncounterPlane(r);
   });
 }
+// both objects on the globe at the time of closest approach, with their orbits one revolution either side
+let chosenApproach = null;
+async function showEncounter(r) {
+  for (const id of [...state.selected]) toggleSelected(id, false);
+  setTime(new Date(r.tca));
+  const missing = [r.norad_id_1, r.norad_id_2].filter((id) => !sky.index.has(id));
+  for (const id of [r.norad_id_1, r.norad_id_2]) if (sky.index.has(id)) toggleSelected(id, true);
+  await switchView("globe");
+  announce(`${r.name_1} × ${r.name_2}: the clock at closest approach (${r.tca})` +
+    (missing.length ? `; ${missing.join(", ")} not in the active catalogue` : ""));
+}
+document.getElementById("encounter-globe").addEventListener("click", () => { if (chosenApproach) showEncounter(chosenApproach).catch(report); });
 // the encounter plane of one approach: the combined covariance (1, 2, 3 sigma) around the miss, the hard body
 function drawEncounterPlane(r) {
   const svg = d3.select("#encounter-plane");
