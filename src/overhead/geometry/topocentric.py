@@ -38,12 +38,13 @@ class GroundSite:
         from overhead.geometry.places import find_places, parse_coordinates
 
         parts = str(text).split(",")
-        if len(parts) == 3:
+        if len(parts) in (2, 3):
             try:
-                lat, lon, alt = (float(x) for x in parts)
-                return cls(lat, lon, alt, name)
+                numbers = [float(x) for x in parts]
             except ValueError:
                 pass
+            else:  # the plain form: the site's own checks say what is wrong with it
+                return cls(numbers[0], numbers[1], numbers[2] if len(numbers) == 3 else 0.0, name)
         position = parse_coordinates(str(text))
         if position is not None:
             return cls(position[0], position[1], 0.0, name)
