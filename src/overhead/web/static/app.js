@@ -297,6 +297,7 @@ function packColour(css) {  // RGBA bytes of a CSS colour as one little-endian 3
 function drawPoints() {
   const ctx = canvas.getContext("2d");
   const width = canvas.width, height = canvas.height, ratio = width / Math.max(1, size.width);
+  if (!width || !height) return;  // laid out at no size (a hidden or collapsing map): nothing to draw
   if (!pixels || pixels.width !== width || pixels.height !== height) {
     pixels = ctx.createImageData(width, height); words = new Uint32Array(pixels.data.buffer);
   }
