@@ -515,3 +515,44 @@ def test_an_overflight_rule_leaves_out_objects_with_elements_too_old_for_its_for
     assert "over-cape-town: 167 objects left out" in late.text()
     timely = watch_round(store, load_rules(rules), now=datetime(2026, 5, 31))
     assert timely.new_alerts > 0 and "left out" not in timely.text()
+
+
+def test_two_watchers_on_one_store_fetch_once_and_alert_once(stand_in, tmp_path):
+    """Two `overhead watch --once` processes started together on one store (each with its own download cache,
+    as on two machines): the due source is fetched by one of them, and each alert reaches the receiver once."""
+    import os
+    import subprocess
+    import sys
+    from datetime import datetime, timedelta
+
+    from overhead.catalog.watch import load_rules, watch_round
+
+    stations = shared_file("catalog", "celestrak_groups_2026-05-30", "stations.tle").read_text().splitlines()
+    science = shared_file("catalog", "celestrak_groups_2026-05-30", "science.tle").read_text().splitlines()
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(f"""
+sources:
+  - celestrak: {{group: stations, every: 2h}}
+alerts:
+  - {{name: new-objects, when: new_object, notify: [{{webhook: "{stand_in.url}/hook"}}]}}
+  - {{name: leaving, when: gone, notify: [{{webhook: "{stand_in.url}/hook"}}]}}
+  - {{name: reentries, when: decayed, notify: [{{webhook: "{stand_in.url}/hook"}}]}}
+""")
+    db = f"sqlite:///{tmp_path / 'shared.sqlite'}"
+    store = CatalogStore(db)
+    baseline = watch_round(store, load_rules(rules), celestrak_url=stand_in.url,
+                           now=datetime.utcnow() - timedelta(hours=3))  # the baseline, three hours ago
+    assert baseline.baselines
+    store.engine.dispose()
+    stand_in.groups["stations"] = ("\n".join(stations[:-6] + science[:3]) + "\n").encode()
+    fetches_before = sum(1 for r in stand_in.requests if r.url.path.endswith("gp.php"))
+    watchers = [subprocess.Popen([sys.executable, "-m", "overhead.cli.main", "watch", str(rules), "--once",
+                                  "--celestrak-url", stand_in.url, "--db", db],
+                                 env={**os.environ, "OVERHEAD_DATA_DIR": str(tmp_path / f"machine-{k}")},
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for k in range(2)]
+    outputs = [w.communicate(timeout=120)[0] for w in watchers]
+    assert [w.returncode for w in watchers] == [0, 0], outputs
+    fetches = sum(1 for r in stand_in.requests if r.url.path.endswith("gp.php")) - fetches_before
+    assert fetches == 1, outputs
+    keys = sorted(h[1]["x-overhead-alert"] for h in stand_in.hooks)
+    assert len(keys) == 3 and len(set(keys)) == 3, keys  # gone, decayed, new: each once

@@ -60,6 +60,7 @@ RULE_KEYS = {"name", "when", "notify", "older_than_days", *("owner", "launch_sit
 FILTERS = ("owner", "launch_site", "object_type", "intdes_prefix")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
 DELIVERY_BACKOFF_S = (60, 300, 1800, 3600)
+DELIVERY_LEASE_S = 300  # a claimed delivery not concluded by then (its watcher died) is due again
 
 
 def _seconds(text) -> float:
@@ -213,15 +214,14 @@ def watch_round(store: CatalogStore, spec: WatchSpec, *, force: bool = False, ce
     ingests: list[int] = []
     with CelesTrak(celestrak_url) as celestrak:
         for source in spec.sources:
-            state = _source_state(store, source.key)
-            if not force and state is not None and state.last_fetch_at is not None and \
-                    (now - state.last_fetch_at).total_seconds() < source.every_s:
-                continue
+            claimed, previous = _claim_source(store, source, now, force)
+            if not claimed:
+                continue  # inside its interval, or another watcher on this store has just taken it
             try:
                 ingest_id, baseline = _fetch_and_ingest(store, celestrak, source, force)
             except (SourceError, OverheadError) as exc:
                 report.errors.append(f"{source.key}: {exc}")
-                _record_source(store, source.key, now, None, str(exc))
+                _release_source(store, source.key, now, previous, str(exc))
                 continue
             report.fetched.append(source.key)
             _record_source(store, source.key, now, ingest_id, "")
@@ -235,9 +235,34 @@ def watch_round(store: CatalogStore, spec: WatchSpec, *, force: bool = False, ce
     return report
 
 
-def _source_state(store: CatalogStore, key: str):
+def _claim_source(store: CatalogStore, source: Source, now: datetime, force: bool) -> tuple[bool, datetime | None]:
+    """(whether this watcher fetches the source this round, its previous fetch time). The claim is a
+    compare-and-set of the fetch time in the store: of two watchers on one store, one fetches."""
     with store.engine.connect() as connection:
-        return connection.execute(select(WatchSource).where(WatchSource.key == key)).first()
+        row = connection.execute(select(WatchSource.last_fetch_at).where(WatchSource.key == source.key)).first()
+    if row is None:
+        try:
+            with store.engine.begin() as connection:
+                connection.execute(insert(WatchSource).values(key=source.key, last_fetch_at=now, last_error=""))
+            return True, None
+        except IntegrityError:
+            return False, None  # another watcher created it a moment ago: it fetches
+    previous = row.last_fetch_at
+    if not force and previous is not None and (now - previous).total_seconds() < source.every_s:
+        return False, previous
+    same = WatchSource.last_fetch_at.is_(None) if previous is None else WatchSource.last_fetch_at == previous
+    with store.engine.begin() as connection:
+        taken = connection.execute(update(WatchSource).where(WatchSource.key == source.key, same)
+                                   .values(last_fetch_at=now)).rowcount
+    return taken == 1, previous
+
+
+def _release_source(store: CatalogStore, key: str, now: datetime, previous: datetime | None, error: str) -> None:
+    """A fetch that failed: its claim given back (the next round tries again) and the error kept."""
+    with store.engine.begin() as connection:
+        connection.execute(update(WatchSource).where(WatchSource.key == key, WatchSource.last_fetch_at == now)
+                           .values(last_fetch_at=previous))
+        connection.execute(update(WatchSource).where(WatchSource.key == key).values(last_error=error[:2000]))
 
 
 def _record_source(store: CatalogStore, key: str, now: datetime, ingest_id: int | None, error: str) -> None:
@@ -470,8 +495,8 @@ def _deliver(store: CatalogStore, spec: WatchSpec, now: datetime, http: httpx.Cl
     secrets = {(rule.name, r["webhook"]): r.get("secret") for rule in spec.rules for r in rule.notify}
     with store.engine.connect() as connection:
         due = connection.execute(
-            select(Delivery.alert_id, Delivery.receiver, Delivery.attempts, Alert.rule, Alert.kind, Alert.norad_ids,
-                   Alert.name, Alert.time, Alert.detail, Alert.key)
+            select(Delivery.alert_id, Delivery.receiver, Delivery.attempts, Delivery.next_attempt_at, Alert.rule,
+                   Alert.kind, Alert.norad_ids, Alert.name, Alert.time, Alert.detail, Alert.key)
             .join(Alert, Alert.id == Delivery.alert_id)
             .where(Delivery.delivered_at.is_(None), Delivery.next_attempt_at <= now)
             .order_by(Delivery.alert_id)).all()
@@ -479,6 +504,8 @@ def _deliver(store: CatalogStore, spec: WatchSpec, now: datetime, http: httpx.Cl
     delivered = failed = 0
     try:
         for row in due:
+            if not _claim_delivery(store, row, now):
+                continue  # another watcher on this store is delivering it
             body = json.dumps(alert_payload(row)).encode()
             headers = {"Content-Type": "application/json", "X-Overhead-Alert": row.key[:200]}
             secret = secrets.get((row.rule, row.receiver))  # each rule signs with its own receiver's secret
@@ -505,6 +532,16 @@ def _deliver(store: CatalogStore, spec: WatchSpec, now: datetime, http: httpx.Cl
         if http is None:
             client.close()
     return delivered, failed
+
+
+def _claim_delivery(store: CatalogStore, row, now: datetime) -> bool:
+    """Take one due delivery for this watcher: a compare-and-set of its next attempt time, moved a lease ahead (a
+    watcher killed while sending leaves it to be retried after the lease)."""
+    where = ((Delivery.alert_id == row.alert_id) & (Delivery.receiver == row.receiver)
+             & Delivery.delivered_at.is_(None) & (Delivery.next_attempt_at == row.next_attempt_at))
+    with store.engine.begin() as connection:
+        return connection.execute(update(Delivery).where(where).values(
+            next_attempt_at=now + timedelta(seconds=DELIVERY_LEASE_S))).rowcount == 1
 
 
 def alerts_after(store: CatalogStore, after_id: int | None, limit: int = 500) -> list[tuple[int, dict]]:
