@@ -556,3 +556,70 @@ alerts:
     assert fetches == 1, outputs
     keys = sorted(h[1]["x-overhead-alert"] for h in stand_in.hooks)
     assert len(keys) == 3 and len(set(keys)) == 3, keys  # gone, decayed, new: each once
+
+
+def test_email_alerts_go_through_smtp_with_login_and_no_header_injection(stand_in, tmp_path, monkeypatch):
+    """An e-mail receiver: the alert as text through a local SMTP server (aiosmtpd) with a login; a hostile
+    object name cannot add a header; the SMTP password is in no message, error or table; a server that is down is
+    a failed delivery retried later, as for webhooks."""
+    pytest.importorskip("aiosmtpd")
+    from datetime import datetime, timedelta
+    from email import message_from_bytes
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    from overhead.catalog.watch import load_rules, watch_round
+
+    received: list[bytes] = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            received.append(envelope.content)
+            return "250 OK"
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        ok = isinstance(auth_data, LoginPassword) and auth_data.password == b"smtp-pa55"
+        return AuthResult(success=ok)
+
+    port = _free_port()
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port, authenticator=authenticator,
+                            auth_require_tls=False)
+    for name, value in {"OVERHEAD_SMTP_HOST": "127.0.0.1", "OVERHEAD_SMTP_PORT": str(port),
+                        "OVERHEAD_SMTP_USER": "alerts", "OVERHEAD_SMTP_PASSWORD": "smtp-pa55",
+                        "OVERHEAD_SMTP_FROM": "overhead@example.org"}.items():
+        monkeypatch.setenv(name, value)
+    stations = shared_file("catalog", "celestrak_groups_2026-05-30", "stations.tle").read_text().splitlines()
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("sources:\n  - celestrak: {group: stations, every: 2h}\n"
+                     "alerts:\n  - {name: new-objects, when: new_object, notify: [{email: ops@example.org}]}\n")
+    spec = load_rules(rules)
+    db = tmp_path / "mail.sqlite"
+    store = CatalogStore(f"sqlite:///{db}")
+    t0 = datetime(2026, 5, 31)
+    watch_round(store, spec, celestrak_url=stand_in.url, now=t0)
+    hostile = "EVIL SAT\r\nBcc: victim@example.org"
+    line1, line2 = stations[1].replace("25544", "99123", 1), stations[2].replace("25544", "99123", 1)
+    from overhead.orbits.tle import checksum
+
+    line1, line2 = line1[:68] + str(checksum(line1[:68])), line2[:68] + str(checksum(line2[:68]))
+    stand_in.groups["stations"] = ("\n".join([*stations, hostile, line1, line2]) + "\n").encode()
+    down = watch_round(store, spec, force=True, celestrak_url=stand_in.url, now=t0 + timedelta(hours=3))
+    assert down.new_alerts == 1 and down.failed_deliveries == 1  # the SMTP server is not running yet
+    controller.start()
+    try:
+        again = watch_round(store, spec, force=True, celestrak_url=stand_in.url, now=t0 + timedelta(hours=4))
+    finally:
+        controller.stop()
+    assert again.delivered == 1 and len(received) == 1
+    mail = message_from_bytes(received[0])
+    assert mail["To"] == "ops@example.org" and mail["From"] == "overhead@example.org"
+    # the name line before the elements is "Bcc: victim@…": in the subject as text, never a header of its own
+    assert mail["Bcc"] is None and "new-objects" in mail["Subject"] and "victim@example.org" in mail["Subject"]
+    assert mail.get_all("Subject") and len(mail.get_all("Subject")) == 1
+    from overhead.catalog.watch import _one_line
+
+    assert _one_line("A\r\nBcc: x@y.z\n", 200) == "A Bcc: x@y.z "  # names from OMM JSON may hold line breaks
+    assert '"norad_id": 99123' in mail.get_payload(decode=True).decode()
+    store.engine.dispose()
+    assert b"smtp-pa55" not in db.read_bytes() and b"smtp-pa55" not in received[0]

@@ -10,7 +10,7 @@ A rules file (YAML)::
       - name: new-objects
         when: new_object            # new_object | gone | decayed | manoeuvre | stale
         owner: PRC                  # filters on new objects (SATCAT): owner, launch_site, object_type, intdes_prefix
-        notify: [{webhook: "http://127.0.0.1:9000/hook", secret: "…"}]
+        notify: [{webhook: "http://127.0.0.1:9000/hook", secret: "…"}, {email: ops@example.org}]
 
 One round (:func:`watch_round`): every source due (or all, forced) is fetched — CelesTrak's rules kept by its
 client — and ingested; the first snapshot of a group is the baseline (reported, no alert for every object). Each
@@ -18,7 +18,8 @@ rule then turns the changes those ingests found into alerts, one per event, dedu
 holds unique (a second watcher inserting the same alert is refused by the database, not by a race). New objects
 of one launch are one alert (``norad_ids``). Deliveries are recorded per receiver: a webhook gets a JSON POST
 (``rule, kind, norad_id | norad_ids, name, time, detail``, ISO-8601 Z), signed with HMAC-SHA256 in
-``X-Overhead-Signature`` when a secret is set; a failing receiver is retried with back-off in later rounds and
+``X-Overhead-Signature`` when a secret is set; an e-mail receiver gets the same as text through the SMTP server
+of ``$OVERHEAD_SMTP_HOST`` (:class:`SmtpSettings`); a failing receiver is retried with back-off in later rounds and
 never blocks the others.
 """
 
@@ -155,10 +156,9 @@ def load_rules(path: str | Path) -> WatchSpec:
             raise OverheadError(f"{path}: alert {entry!r} needs a name and 'when' in {', '.join(ALERT_KINDS)}")
         notify = tuple(entry.get("notify") or ())
         for receiver in notify:
-            if not isinstance(receiver, dict) or not str(receiver.get("webhook", "")).startswith(("http://",
-                                                                                                    "https://")):
-                raise OverheadError(f"{path}: alert {entry['name']}: notify entries are {{webhook: URL}} "
-                                    "(with an optional secret)")
+            if receiver_address(receiver) is None:
+                raise OverheadError(f"{path}: alert {entry['name']}: notify entries are {{webhook: URL}} (with an "
+                                    f"optional secret) or {{email: ADDRESS}} (SMTP from $OVERHEAD_SMTP_HOST)")
         options = None
         if entry["when"] in RULE_OPTIONS:
             model = RULE_OPTIONS[entry["when"]]
@@ -332,7 +332,7 @@ def _raise_alerts(store: CatalogStore, spec: WatchSpec, ingests: list[int], now:
                 except IntegrityError:
                     continue
                 for receiver in rule.notify:
-                    connection.execute(insert(Delivery).values(alert_id=alert_id, receiver=receiver["webhook"],
+                    connection.execute(insert(Delivery).values(alert_id=alert_id, receiver=receiver_address(receiver),
                                                                attempts=0, next_attempt_at=now))
             new += 1
     return new
@@ -491,8 +491,78 @@ def alert_payload(row) -> dict:
     return body
 
 
+_EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
+
+
+def receiver_address(receiver) -> str | None:
+    """A notify entry as the address deliveries record: the webhook's URL or ``mailto:ADDRESS``; None if neither."""
+    if not isinstance(receiver, dict):
+        return None
+    if "webhook" in receiver and str(receiver["webhook"]).startswith(("http://", "https://")):
+        return str(receiver["webhook"])
+    if "email" in receiver and _EMAIL.match(str(receiver["email"])) and len(str(receiver["email"])) <= 254:
+        return f"mailto:{receiver['email']}"
+    return None
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where e-mail alerts go out: ``$OVERHEAD_SMTP_HOST`` (required for e-mail), ``_PORT`` (25; 465 is SMTPS),
+    ``_STARTTLS`` (1 to upgrade), ``_USER`` and ``_PASSWORD`` (never logged or stored), ``_FROM``."""
+
+    host: str
+    port: int = 25
+    starttls: bool = False
+    user: str = field(default="", repr=False)
+    password: str = field(default="", repr=False)
+    sender: str = "overhead@localhost"
+
+    @classmethod
+    def from_environment(cls) -> SmtpSettings | None:
+        import os
+
+        host = os.environ.get("OVERHEAD_SMTP_HOST")
+        if not host:
+            return None
+        return cls(host, int(os.environ.get("OVERHEAD_SMTP_PORT", "25")),
+                   os.environ.get("OVERHEAD_SMTP_STARTTLS", "") in ("1", "true", "yes"),
+                   os.environ.get("OVERHEAD_SMTP_USER", ""), os.environ.get("OVERHEAD_SMTP_PASSWORD", ""),
+                   os.environ.get("OVERHEAD_SMTP_FROM", "overhead@localhost"))
+
+
+def _one_line(text: str, limit: int) -> str:
+    """Outside text fit for a mail header: no line breaks (no header injection), cut to ``limit``."""
+    return re.sub(r"[\r\n\t]+", " ", str(text))[:limit]
+
+
+def _send_email(smtp: SmtpSettings | None, address: str, payload: dict) -> tuple[bool, str]:
+    import smtplib
+    from email.message import EmailMessage
+
+    if smtp is None:
+        return False, "no SMTP server: set OVERHEAD_SMTP_HOST"
+    message = EmailMessage()
+    message["From"] = smtp.sender
+    message["To"] = address
+    message["Subject"] = _one_line(f"[overhead] {payload['rule']}: {payload['kind']} — {payload['name']}", 200)
+    lines = [f"{k}: {v}" for k, v in payload.items()]
+    message.set_content("\n".join(lines) + "\n\n" + json.dumps(payload, indent=1) + "\n")
+    try:
+        connect = smtplib.SMTP_SSL if smtp.port == 465 else smtplib.SMTP
+        with connect(smtp.host, smtp.port, timeout=20) as server:
+            if smtp.starttls:
+                server.starttls()
+            if smtp.user:
+                server.login(smtp.user, smtp.password)
+            server.send_message(message)
+    except (OSError, smtplib.SMTPException) as exc:  # the class only: never the server's words (may echo the login)
+        return False, type(exc).__name__
+    return True, ""
+
+
 def _deliver(store: CatalogStore, spec: WatchSpec, now: datetime, http: httpx.Client | None) -> tuple[int, int]:
-    secrets = {(rule.name, r["webhook"]): r.get("secret") for rule in spec.rules for r in rule.notify}
+    secrets = {(rule.name, receiver_address(r)): r.get("secret") for rule in spec.rules for r in rule.notify}
+    smtp = SmtpSettings.from_environment()
     with store.engine.connect() as connection:
         due = connection.execute(
             select(Delivery.alert_id, Delivery.receiver, Delivery.attempts, Delivery.next_attempt_at, Alert.rule,
@@ -506,17 +576,10 @@ def _deliver(store: CatalogStore, spec: WatchSpec, now: datetime, http: httpx.Cl
         for row in due:
             if not _claim_delivery(store, row, now):
                 continue  # another watcher on this store is delivering it
-            body = json.dumps(alert_payload(row)).encode()
-            headers = {"Content-Type": "application/json", "X-Overhead-Alert": row.key[:200]}
-            secret = secrets.get((row.rule, row.receiver))  # each rule signs with its own receiver's secret
-            if secret:
-                headers["X-Overhead-Signature"] = "sha256=" + hmac.new(str(secret).encode(), body,
-                                                                        hashlib.sha256).hexdigest()
-            try:
-                answer = client.post(row.receiver, content=body, headers=headers)
-                ok, error = 200 <= answer.status_code < 300, f"HTTP {answer.status_code}"
-            except httpx.HTTPError as exc:  # one receiver down never blocks the others
-                ok, error = False, f"{type(exc).__name__}"
+            if row.receiver.startswith("mailto:"):
+                ok, error = _send_email(smtp, row.receiver[len("mailto:"):], alert_payload(row))
+            else:
+                ok, error = _post_webhook(client, row, secrets.get((row.rule, row.receiver)))
             with store.engine.begin() as connection:
                 where = (Delivery.alert_id == row.alert_id) & (Delivery.receiver == row.receiver)
                 if ok:
@@ -532,6 +595,18 @@ def _deliver(store: CatalogStore, spec: WatchSpec, now: datetime, http: httpx.Cl
         if http is None:
             client.close()
     return delivered, failed
+
+
+def _post_webhook(client: httpx.Client, row, secret) -> tuple[bool, str]:
+    body = json.dumps(alert_payload(row)).encode()
+    headers = {"Content-Type": "application/json", "X-Overhead-Alert": row.key[:200]}
+    if secret:  # each rule signs with its own receiver's secret
+        headers["X-Overhead-Signature"] = "sha256=" + hmac.new(str(secret).encode(), body, hashlib.sha256).hexdigest()
+    try:
+        answer = client.post(row.receiver, content=body, headers=headers)
+    except httpx.HTTPError as exc:  # one receiver down never blocks the others
+        return False, f"{type(exc).__name__}"
+    return 200 <= answer.status_code < 300, f"HTTP {answer.status_code}"
 
 
 def _claim_delivery(store: CatalogStore, row, now: datetime) -> bool:
