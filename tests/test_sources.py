@@ -623,3 +623,57 @@ def test_email_alerts_go_through_smtp_with_login_and_no_header_injection(stand_i
     assert '"norad_id": 99123' in mail.get_payload(decode=True).decode()
     store.engine.dispose()
     assert b"smtp-pa55" not in db.read_bytes() and b"smtp-pa55" not in received[0]
+
+
+def test_a_watcher_killed_mid_ingest_loses_nothing_and_repeats_nothing(stand_in, tmp_path, monkeypatch):
+    """SIGKILL inside the ingest's transaction, after the answer was fetched and cached: the store is as before;
+    once the dead watcher's claim has lapsed the next round stores that answer (from the cache: the source is not
+    asked again inside its interval), raises its alerts and delivers each once; a further round repeats nothing."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    from datetime import datetime, timedelta
+
+    from overhead.catalog.store import TEST_PAUSE_ENV
+    from overhead.catalog.watch import SOURCE_LEASE_S, alerts_table, load_rules, watch_round
+
+    stations = shared_file("catalog", "celestrak_groups_2026-05-30", "stations.tle").read_text().splitlines()
+    science = shared_file("catalog", "celestrak_groups_2026-05-30", "science.tle").read_text().splitlines()
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(f"""
+sources:
+  - celestrak: {{group: stations, every: 2h}}
+alerts:
+  - {{name: new-objects, when: new_object, notify: [{{webhook: "{stand_in.url}/hook"}}]}}
+  - {{name: leaving, when: gone, notify: [{{webhook: "{stand_in.url}/hook"}}]}}
+""")
+    spec = load_rules(rules)
+    db = f"sqlite:///{tmp_path / 'crash.sqlite'}"
+    store = CatalogStore(db)
+    monkeypatch.setenv("OVERHEAD_DATA_DIR", str(tmp_path / "three-hours-ago"))  # that round's download cache
+    watch_round(store, spec, celestrak_url=stand_in.url, now=datetime.utcnow() - timedelta(hours=3))
+    monkeypatch.setenv("OVERHEAD_DATA_DIR", str(tmp_path / "now"))  # this machine's, for the watcher to be killed
+    before = store.ingests()
+    stand_in.groups["stations"] = ("\n".join(stations[:-6] + science[:3]) + "\n").encode()
+    asked = len(stand_in.requests)
+    watcher = subprocess.Popen([sys.executable, "-m", "overhead.cli.main", "watch", str(rules), "--once",
+                                "--celestrak-url", stand_in.url, "--db", db],
+                               env={**os.environ, TEST_PAUSE_ENV: "60"}, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while len(stand_in.requests) == asked and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(2.0)  # inside the ingest transaction now (it sleeps there)
+    watcher.send_signal(signal.SIGKILL)
+    watcher.wait(timeout=10)
+    assert len(store.ingests()) == len(before) and alerts_table(store).empty  # nothing half-done
+    # right away, the dead watcher's claim still holds: nobody fetches twice at once
+    assert watch_round(store, spec, celestrak_url=stand_in.url).fetched == []
+    later = datetime.utcnow() + timedelta(seconds=SOURCE_LEASE_S + 60)
+    recovered = watch_round(store, spec, celestrak_url=stand_in.url, now=later)
+    # HST new, Dragon CRS-34 gone (Shenzhou-23 decayed: no rule for it here)
+    assert recovered.fetched == ["celestrak:stations"] and recovered.new_alerts == 2 and recovered.delivered == 2
+    assert len(stand_in.requests) == asked + 1  # the one GP request, the killed watcher's: its answer was kept
+    again = watch_round(store, spec, force=True, celestrak_url=stand_in.url, now=later + timedelta(hours=3))
+    assert again.new_alerts == 0 and again.delivered == 0 and len(stand_in.hooks) == 2

@@ -180,6 +180,7 @@ class WatchSource(Base):
     last_fetch_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     last_ingest_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)  # a watcher is fetching it
 
 
 class Alert(Base):

@@ -62,6 +62,7 @@ FILTERS = ("owner", "launch_site", "object_type", "intdes_prefix")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
 DELIVERY_BACKOFF_S = (60, 300, 1800, 3600)
 DELIVERY_LEASE_S = 300  # a claimed delivery not concluded by then (its watcher died) is due again
+SOURCE_LEASE_S = 600  # likewise a claimed source: fetched again once a killed watcher's lease is over
 
 
 def _seconds(text) -> float:
@@ -214,17 +215,16 @@ def watch_round(store: CatalogStore, spec: WatchSpec, *, force: bool = False, ce
     ingests: list[int] = []
     with CelesTrak(celestrak_url) as celestrak:
         for source in spec.sources:
-            claimed, previous = _claim_source(store, source, now, force)
-            if not claimed:
-                continue  # inside its interval, or another watcher on this store has just taken it
+            if not _claim_source(store, source, now, force):
+                continue  # inside its interval, or another watcher on this store is fetching it
             try:
                 ingest_id, baseline = _fetch_and_ingest(store, celestrak, source, force)
             except (SourceError, OverheadError) as exc:
                 report.errors.append(f"{source.key}: {exc}")
-                _release_source(store, source.key, now, previous, str(exc))
+                _release_source(store, source.key, str(exc))
                 continue
             report.fetched.append(source.key)
-            _record_source(store, source.key, now, ingest_id, "")
+            _record_source(store, source.key, now, ingest_id)
             if ingest_id is not None:
                 if baseline:
                     report.baselines.append(baseline)
@@ -235,62 +235,59 @@ def watch_round(store: CatalogStore, spec: WatchSpec, *, force: bool = False, ce
     return report
 
 
-def _claim_source(store: CatalogStore, source: Source, now: datetime, force: bool) -> tuple[bool, datetime | None]:
-    """(whether this watcher fetches the source this round, its previous fetch time). The claim is a
-    compare-and-set of the fetch time in the store: of two watchers on one store, one fetches."""
+def _claim_source(store: CatalogStore, source: Source, now: datetime, force: bool) -> bool:
+    """Whether this watcher fetches the source this round: it is due (or forced) and not claimed by a watcher
+    whose lease still runs. The claim is one conditional update in the store: of two watchers, one wins."""
+    lease_end = now + timedelta(seconds=SOURCE_LEASE_S)
     with store.engine.connect() as connection:
-        row = connection.execute(select(WatchSource.last_fetch_at).where(WatchSource.key == source.key)).first()
-    if row is None:
+        known = connection.execute(select(WatchSource.key).where(WatchSource.key == source.key)).first()
+    if known is None:
         try:
             with store.engine.begin() as connection:
-                connection.execute(insert(WatchSource).values(key=source.key, last_fetch_at=now, last_error=""))
-            return True, None
+                connection.execute(insert(WatchSource).values(key=source.key, last_error="", claimed_until=lease_end))
+            return True
         except IntegrityError:
-            return False, None  # another watcher created it a moment ago: it fetches
-    previous = row.last_fetch_at
-    if not force and previous is not None and (now - previous).total_seconds() < source.every_s:
-        return False, previous
-    same = WatchSource.last_fetch_at.is_(None) if previous is None else WatchSource.last_fetch_at == previous
+            pass  # another watcher created it a moment ago: the update below decides
+    free = WatchSource.claimed_until.is_(None) | (WatchSource.claimed_until < now)
+    due = WatchSource.last_fetch_at.is_(None) | (WatchSource.last_fetch_at <= now - timedelta(seconds=source.every_s))
     with store.engine.begin() as connection:
-        taken = connection.execute(update(WatchSource).where(WatchSource.key == source.key, same)
-                                   .values(last_fetch_at=now)).rowcount
-    return taken == 1, previous
+        taken = connection.execute(update(WatchSource).where(WatchSource.key == source.key, free,
+                                                             *(() if force else (due,)))
+                                   .values(claimed_until=lease_end)).rowcount
+    return taken == 1
 
 
-def _release_source(store: CatalogStore, key: str, now: datetime, previous: datetime | None, error: str) -> None:
-    """A fetch that failed: its claim given back (the next round tries again) and the error kept."""
+def _release_source(store: CatalogStore, key: str, error: str) -> None:
+    """A fetch that failed: the claim given back (the next round tries again) and the error kept."""
     with store.engine.begin() as connection:
-        connection.execute(update(WatchSource).where(WatchSource.key == key, WatchSource.last_fetch_at == now)
-                           .values(last_fetch_at=previous))
-        connection.execute(update(WatchSource).where(WatchSource.key == key).values(last_error=error[:2000]))
+        connection.execute(update(WatchSource).where(WatchSource.key == key)
+                           .values(claimed_until=None, last_error=error[:2000]))
 
 
-def _record_source(store: CatalogStore, key: str, now: datetime, ingest_id: int | None, error: str) -> None:
+def _record_source(store: CatalogStore, key: str, now: datetime, ingest_id: int | None) -> None:
+    """A fetch that succeeded: its time and ingest kept, the claim ended."""
     with store.engine.begin() as connection:
-        exists = connection.execute(select(WatchSource.key).where(WatchSource.key == key)).first()
-        values: dict[str, object] = {"last_error": error[:2000]}
-        if not error:
-            values |= {"last_fetch_at": now, "last_ingest_id": ingest_id}
-        if exists:
-            connection.execute(update(WatchSource).where(WatchSource.key == key).values(**values))
-        else:
-            connection.execute(insert(WatchSource).values(key=key, **values))
+        connection.execute(update(WatchSource).where(WatchSource.key == key).values(
+            last_fetch_at=now, last_ingest_id=ingest_id, last_error="", claimed_until=None))
 
 
 def _fetch_and_ingest(store: CatalogStore, celestrak: CelesTrak, source: Source,
                       force: bool) -> tuple[int | None, str]:
     """(ingest id or None when nothing new, baseline text when this is the group's first snapshot)."""
     if source.key == "satcat":
+        # stored whenever due, from the cache too: an answer fetched by a watcher killed before storing it is
+        # not lost (storing is idempotent: the records replace themselves)
         answer = celestrak.satcat_csv(force=force)
-        if not answer.from_cache and not answer.not_modified:
-            store.ingest_satcat(answer.body, source=answer.url)
+        store.ingest_satcat(answer.body, source=answer.url)
         return None, ""
     group = source.key.split(":", 1)[1]
     answer = celestrak.gp(group=group, force=force)
-    if answer.from_cache or answer.not_modified:
-        return None, ""
     previous = store.ingests()
-    first = previous.empty or not ((previous.group_name == group) & previous.undone_at.isna()).any()
+    mine = previous[(previous.group_name == group) & previous.undone_at.isna()]
+    if (answer.from_cache or answer.not_modified) and len(mine) and \
+            mine.sha256.iloc[-1] == hashlib.sha256(answer.body).hexdigest():
+        return None, ""  # the answer the store already holds (a cached body not yet stored is ingested)
+    first = mine.empty
     try:
         result = store.ingest_text(answer.body, source=answer.url, group=group)
     except OverheadError:
