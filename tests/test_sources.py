@@ -677,3 +677,45 @@ alerts:
     assert len(stand_in.requests) == asked + 1  # the one GP request, the killed watcher's: its answer was kept
     again = watch_round(store, spec, force=True, celestrak_url=stand_in.url, now=later + timedelta(hours=3))
     assert again.new_alerts == 0 and again.delivered == 0 and len(stand_in.hooks) == 2
+
+
+def test_tags_are_categories_for_the_cli_the_api_and_the_rules(tmp_path, capsys):
+    from fastapi.testclient import TestClient
+
+    from overhead.api import ServiceSettings, create_app
+    from overhead.catalog.watch import load_rules
+
+    stations = shared_file("catalog", "celestrak_groups_2026-05-30", "stations.tle")
+    db = f"sqlite:///{tmp_path / 't.sqlite'}"
+    CatalogStore(db).ingest_text(stations.read_bytes(), source="a", group="stations")
+    assert main(["catalog", "tag", "watch-list", "25544", "48274", "--db", db]) == 0
+    assert "2 objects tagged watch-list" in capsys.readouterr().out
+    assert main(["catalog", "tag", "watch-list", "25544", "--db", db]) == 0  # idempotent
+    assert "0 objects tagged" in capsys.readouterr().out
+    assert main(["above", "0,0", "--time", "2026-05-30T12:00:00Z", "--tag", "watch-list", "--min-elevation-deg",
+                 "-90", "--db", db]) == 0
+    out = capsys.readouterr().out
+    assert "2 satellites above" in out and "TIANHE" in out and "ZARYA" in out
+    assert main(["catalog", "tag", "bad tag!", "1", "--db", db]) == 2
+    assert "use letters, digits" in capsys.readouterr().err
+    assert main(["catalog", "tags", "--db", db]) == 0
+    assert "watch-list: 2 objects (25544, 48274)" in capsys.readouterr().out
+    # a rule may follow a tag
+    rules = tmp_path / "r.yaml"
+    rules.write_text("sources: []\nalerts:\n  - {name: x, when: overflight, site: '43.6,1.44', tag: watch-list}\n")
+    assert load_rules(rules).rules[0].options.tag == "watch-list"
+    # the API: tags read openly, changed with the token; passes and the sky select and show them
+    app = create_app(ServiceSettings(db_url=db, token="tok", scheduler="none", load_sample=False))
+    with TestClient(app) as client:
+        assert client.get("/api/tags").json() == {"tags": {"watch-list": [25544, 48274]}}
+        assert client.put("/api/tags/sar", json={"norad_ids": [25544]}).status_code == 401
+        put = client.put("/api/tags/sar", json={"norad_ids": [25544]}, headers={"Authorization": "Bearer tok"})
+        assert put.json() == {"tag": "sar", "added": 1}
+        passes = client.get("/api/passes", params={"lat_deg": 43.6, "lon_deg": 1.44, "tag": "watch-list",
+                                                   "start": "2026-05-30T00:00:00Z", "stop": "2026-05-31T00:00:00Z"})
+        assert passes.status_code == 200 and {p["norad_id"] for p in passes.json()} == {25544, 48274}
+        sky = client.get("/api/sky").json()
+        assert sky["tags"][sky["norad_id"].index(25544)] == "sar,watch-list"
+        gone = client.delete("/api/tags/watch-list", params={"ids": "48274"}, headers={"Authorization": "Bearer tok"})
+        assert gone.json()["removed"] == 1
+        assert client.get("/api/tags").json()["tags"]["watch-list"] == [25544]

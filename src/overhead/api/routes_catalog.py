@@ -23,6 +23,8 @@ from overhead.api.schemas import (
     PlaceOut,
     Sky,
     Status,
+    TagChange,
+    TagsOut,
 )
 from overhead.api.service import ServiceState, iso, parse_time
 from overhead.catalog.manoeuvres import detect_manoeuvres
@@ -119,14 +121,41 @@ def sky(state: ServiceState = Depends(service)) -> Response:
         about = view.objects.set_index("norad_id").reindex(ids)
         payload = Sky(count=len(ids), norad_id=ids, name=[r.name for r in catalog.records],
                       line1=[a for a, _ in lines], line2=[b for _, b in lines], groups=_texts(about, "groups"),
-                      object_type=_texts(about, "object_type"), owner=_texts(about, "owner"),
-                      regime=_texts(about, "regime"))
+                      tags=_texts(about, "tags"), object_type=_texts(about, "object_type"),
+                      owner=_texts(about, "owner"), regime=_texts(about, "regime"))
         view.cache["sky"] = rendered(payload).body
     return Response(view.cache["sky"], media_type="application/json", headers={"Cache-Control": "no-cache"})
 
 
 def _texts(table: pd.DataFrame, column: str) -> list[str]:
     return table[column].fillna("").astype(str).tolist() if column in table else [""] * len(table)
+
+
+@router.get("/tags", response_model=TagsOut, summary="User tags and the objects they are on")
+def tags(state: ServiceState = Depends(service)) -> TagsOut:
+    table = state.store.tags()
+    return TagsOut(tags={str(t): [int(n) for n in rows.norad_id] for t, rows in table.groupby("tag")})
+
+
+TagPath = FastAPIPath(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", description="letters, digits, '.', '_', '-'")
+
+
+@router.put("/tags/{tag}", dependencies=[Depends(require_token)], summary="Put a tag on objects (token)")
+def tag_objects(body: TagChange, tag: str = TagPath, state: ServiceState = Depends(service)) -> dict:
+    added = state.store.tag(tag, body.norad_ids)
+    state.invalidate()
+    return {"tag": tag, "added": added}
+
+
+@router.delete("/tags/{tag}", dependencies=[Depends(require_token)], summary="Take a tag off objects (token)")
+def untag_objects(tag: str = TagPath, ids: str | None = Query(None, max_length=100_000,
+                                                               description="NORAD ids (default: all)"),
+                  state: ServiceState = Depends(service)) -> dict:
+    from overhead.api.routes_compute import parse_ids
+
+    removed = state.store.untag(tag, parse_ids(ids) if ids else None)
+    state.invalidate()
+    return {"tag": tag, "removed": removed}
 
 
 @router.get("/objects/{norad_id}", response_model=ObjectDetail, summary="One object, its latest elements and history")

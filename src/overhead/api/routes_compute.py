@@ -186,6 +186,7 @@ def passes(place: GroundSite = Depends(site), start: str | None = Query(None, ma
            object_type: Literal["PAY", "R/B", "DEB", "UNK"] | None = Query(None, description="SATCAT object type"),
            owner: str | None = Query(None, max_length=8, pattern=r"^[A-Za-z0-9/-]+$", description="SATCAT owner"),
            regime: Literal["LEO", "MEO", "GEO", "HEO"] | None = None,
+           tag: str | None = Query(None, max_length=64, description="a user's tag (PUT /api/tags/{tag})"),
            visible: bool | None = _spec_query(PassesRequest, "visible"),
            max_sun_altitude_deg: float | None = _spec_query(PassesRequest, "max_sun_altitude_deg"),
            format: Literal["json", "csv"] = "json", response: Response = INJECTED,
@@ -195,7 +196,7 @@ def passes(place: GroundSite = Depends(site), start: str | None = Query(None, ma
     spec = _given(PassesRequest, min_elevation_deg=min_elevation_deg, visible=visible,
                   max_sun_altitude_deg=max_sun_altitude_deg)
     t0, t1 = parse_span(start, stop, state.default_time()[0], max_days=14)
-    chosen = state.satellites(parse_ids(ids), group, object_type=object_type, owner=owner, regime=regime)
+    chosen = state.satellites(parse_ids(ids), group, object_type=object_type, owner=owner, regime=regime, tag=tag)
     satellites = state.usable(chosen, t0, t1, response=response)
     span_s = (t1 - t0) / np.timedelta64(1, "s")
     reduce = "the span (stop), or name satellites (ids/group)"

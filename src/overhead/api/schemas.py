@@ -93,9 +93,18 @@ class Sky(BaseModel):
     line1: list[str]
     line2: list[str]
     groups: list[str] = Field(description="comma-separated groups that report the object")
+    tags: list[str] = Field(description="comma-separated user tags of the object")
     object_type: list[str] = Field(description="SATCAT type (PAYLOAD, ROCKET BODY, DEBRIS, UNKNOWN), or empty")
     owner: list[str] = Field(description="SATCAT owner code, or empty")
     regime: list[str] = Field(description="LEO, MEO, GEO, HEO")
+
+
+class TagChange(BaseModel):
+    norad_ids: list[int] = Field(min_length=1, max_length=100_000, description="the objects to tag or untag")
+
+
+class TagsOut(BaseModel):
+    tags: dict[str, list[int]] = Field(description="each tag and the NORAD ids it is on")
 
 
 class ObjectPage(BaseModel):

@@ -128,6 +128,8 @@ class ServiceState:
         members = {str(g): rows.norad_id.to_numpy() for g, rows in membership.groupby("group_name") if g}
         groups_of = membership.groupby("norad_id").group_name.agg(lambda g: ",".join(sorted(g)))
         objects["groups"] = objects.norad_id.map(groups_of).fillna("")
+        tags = self.store.tags()
+        objects["tags"] = objects.norad_id.map(tags.groupby("norad_id").tag.agg(",".join)).fillna("")
         median = catalog.median_epoch() if len(catalog) else None
         view = CatalogView(catalog, objects, version, sorted(members), median, members)
         with self._lock:
@@ -144,9 +146,9 @@ class ServiceState:
         return (epoch if stale else now), bool(stale)
 
     def satellites(self, ids=None, group: str | None = None, design=None, *, object_type: str | None = None,
-                   owner: str | None = None, regime: str | None = None):
+                   owner: str | None = None, regime: str | None = None, tag: str | None = None):
         """The satellites a request names: a Walker design, NORAD ids, a group, or every active object; narrowed
-        to a SATCAT type (PAY, R/B, DEB, UNK) and owner, and an orbit regime, when given."""
+        to a SATCAT type (PAY, R/B, DEB, UNK) and owner, an orbit regime and a user's tag, when given."""
         if design is not None:
             from overhead.orbits.constellations import walker
 
@@ -171,12 +173,12 @@ class ServiceState:
             catalog = catalog.select(ids)
         if len(catalog) == 0:
             raise HTTPException(404, "the catalogue has no active objects: ingest element sets first")
-        if object_type or owner or regime:
-            catalog = self._of_kind(view, catalog, object_type, owner, regime)
+        if object_type or owner or regime or tag:
+            catalog = self._of_kind(view, catalog, object_type, owner, regime, tag)
         return catalog
 
     @staticmethod
-    def _of_kind(view: CatalogView, catalog: Catalog, object_type, owner, regime) -> Catalog:
+    def _of_kind(view: CatalogView, catalog: Catalog, object_type, owner, regime, tag=None) -> Catalog:
         table = view.objects
         keep = np.array(table.norad_id.isin(catalog.norad_ids), dtype=bool)  # a writable copy: narrowed below
         if object_type:
@@ -185,9 +187,12 @@ class ServiceState:
             keep &= (_text(table, "owner") == owner.upper()).to_numpy()
         if regime:
             keep &= (table.regime == regime).to_numpy()
+        if tag:
+            keep &= np.array([tag in t.split(",") for t in table.tags], dtype=bool)
         wanted = table.norad_id[keep].tolist()
         if not wanted:
-            what = ", ".join(f"{k} {v}" for k, v in (("type", object_type), ("owner", owner), ("regime", regime)) if v)
+            what = ", ".join(f"{k} {v}" for k, v in (("type", object_type), ("owner", owner), ("regime", regime),
+                                                     ("tag", tag)) if v)
             raise HTTPException(404, f"no active object of {what} among the satellites asked for (types and owners "
                                      f"come from a SATCAT: overhead catalog satcat)")
         return catalog.select(wanted)

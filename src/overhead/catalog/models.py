@@ -90,6 +90,16 @@ class GroupMember(Base):
     norad_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False, index=True)
 
 
+class ObjectTag(Base):
+    """A user's tag on an object: a category of their own (a watch list, "SAR"), selected like a group."""
+
+    __tablename__ = "object_tags"
+
+    tag: Mapped[str] = mapped_column(String(64), primary_key=True)
+    norad_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False, index=True)
+    added_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class ObjectRevision(Base):
     """An object's row as it was before an ingest changed it (``created``: the ingest added the object), so
     that the ingest can be undone."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -38,6 +39,7 @@ from overhead.catalog.models import (
     GroupMember,
     Ingest,
     ObjectRevision,
+    ObjectTag,
     SatcatRecord,
     SpaceObject,
     object_state_columns,
@@ -388,10 +390,37 @@ class CatalogStore:
             connection.execute(insert(SatcatRecord), [r | {"updated_at": now} for r in rows])
         return {"records": len(rows), "rejected": len(rejects)}
 
+    # ------------------------------------------------------------------------------------------------ tags
+    def tag(self, tag: str, norad_ids) -> int:
+        """Put a tag on objects (known to the store or not yet); returns how many were newly tagged."""
+        name, ids = _tag_name(tag), sorted({int(n) for n in norad_ids})
+        with self.engine.begin() as connection:
+            held = set(connection.execute(select(ObjectTag.norad_id).where(ObjectTag.tag == name)).scalars())
+            fresh = [n for n in ids if n not in held]
+            if fresh:
+                now = _naive(_utc_now())
+                connection.execute(insert(ObjectTag), [{"tag": name, "norad_id": n, "added_at": now} for n in fresh])
+        return len(fresh)
+
+    def untag(self, tag: str, norad_ids=None) -> int:
+        """Take a tag off objects (all of them when ``norad_ids`` is None); returns how many."""
+        query = delete(ObjectTag).where(ObjectTag.tag == _tag_name(tag))
+        if norad_ids is not None:
+            query = query.where(ObjectTag.norad_id.in_(sorted({int(n) for n in norad_ids})))
+        with self.engine.begin() as connection:
+            return connection.execute(query).rowcount
+
+    def tags(self) -> pd.DataFrame:
+        """``tag, norad_id, added_at`` of every tag."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(ObjectTag.tag, ObjectTag.norad_id, ObjectTag.added_at)
+                                      .order_by(ObjectTag.tag, ObjectTag.norad_id)).all()
+        return pd.DataFrame(rows, columns=["tag", "norad_id", "added_at"])
+
     def select_ids(self, *, object_type: str | None = None, owner: str | None = None,
-                   group: str | None = None) -> set[int]:
-        """NORAD ids of the objects in a category: SATCAT object type (PAY, R/B, DEB, UNK) and owner, and the
-        groups that report them (e.g. resource); criteria combine (and)."""
+                   group: str | None = None, tag: str | None = None) -> set[int]:
+        """NORAD ids of the objects in a category: SATCAT object type (PAY, R/B, DEB, UNK) and owner, the groups
+        that report them (e.g. resource), a user's tag; criteria combine (and)."""
         query = select(SpaceObject.norad_id).outerjoin(SatcatRecord, SatcatRecord.norad_id == SpaceObject.norad_id)
         if object_type:
             query = query.where(func.upper(SatcatRecord.object_type) == object_type.upper())
@@ -399,6 +428,8 @@ class CatalogStore:
             query = query.where(func.upper(SatcatRecord.owner) == owner.upper())
         if group:
             query = query.where(SpaceObject.norad_id.in_(_members_query(group)))
+        if tag:
+            query = query.where(SpaceObject.norad_id.in_(select(ObjectTag.norad_id).where(ObjectTag.tag == tag)))
         with self.engine.connect() as connection:
             return {int(n) for (n,) in connection.execute(query).all()}
 
@@ -617,6 +648,17 @@ def _read_snapshot(blobs: list[tuple[bytes, str]]) -> _Snapshot:
     notes = truncated + notes
     return _Snapshot(rows, rejects, len(records), digest.hexdigest(), size, not notes, "; ".join(notes),
                      "; ".join(truncated))
+
+
+_TAG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+def _tag_name(tag: str) -> str:
+    """A tag as stored: letters, digits, '.', '_', '-' (64 at most); anything else is refused."""
+    if not _TAG.match(str(tag)):
+        raise OverheadError(f"tag {str(tag)[:80]!r}: use letters, digits, '.', '_' or '-' (at most 64), e.g. "
+                            f"optical-imaging")
+    return str(tag)
 
 
 def _latest_ingests(group: str | None = None):

@@ -79,11 +79,13 @@ class Source:
 
 
 class Category(Spec):
-    """Which objects a rule follows: a store group, a SATCAT object type and owner (all: every active object)."""
+    """Which objects a rule follows: a store group, a SATCAT object type and owner, a user's tag (all: every
+    active object)."""
 
     group: str | None = Field(None, max_length=64, description="a catalogue-store group, e.g. resource")
     object_type: str | None = Field(None, max_length=8, description="SATCAT type: PAY, R/B, DEB, UNK")
     owner: str | None = Field(None, max_length=16, description="SATCAT owner, e.g. US, PRC, CIS")
+    tag: str | None = Field(None, max_length=64, description="a user's tag (overhead catalog tag), e.g. watch-list")
 
 
 class OverflightRule(Category):
@@ -372,9 +374,10 @@ def _alerts_of(rule: Rule, changes: pd.DataFrame, satcat: dict, store: CatalogSt
 
 def _category_ids(store: CatalogStore, category: Category) -> set[int] | None:
     """The NORAD ids of a rule's category, or None when it names none (every object)."""
-    if not (category.group or category.object_type or category.owner):
+    if not (category.group or category.object_type or category.owner or category.tag):
         return None
-    return store.select_ids(object_type=category.object_type, owner=category.owner, group=category.group)
+    return store.select_ids(object_type=category.object_type, owner=category.owner, group=category.group,
+                            tag=category.tag)
 
 
 OVERFLIGHT_BUCKET_S = 900  # an overflight's key: the object and the quarter-hour of its culmination

@@ -31,6 +31,12 @@ def _site(text: str):
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _one_id(text: str) -> int:
+    if not str(text).isdigit():
+        raise OverheadError(f"NORAD ids are positive integers: {text!r}")
+    return int(text)
+
+
 def _ids(text: str) -> list[int]:
     try:
         return [int(x) for x in text.split(",") if x.strip()]
@@ -399,6 +405,23 @@ def cmd_catalog(args) -> None:
         for reject in report.rejected[:20]:
             err_console.print(f"[yellow]rejected[/]: {reject}")
         console.print(report.text())
+    elif args.action in ("tag", "untag"):
+        if not args.paths:
+            raise OverheadError(f"give the tag and the NORAD ids: overhead catalog {args.action} watch-list 25544")
+        tag, ids = args.paths[0], [_one_id(n) for n in args.paths[1:]]
+        if args.action == "tag":
+            if not ids:
+                raise OverheadError("give the NORAD ids to tag: overhead catalog tag watch-list 25544 48274")
+            console.print(f"{store.tag(tag, ids):,} objects tagged {tag} ({len(ids):,} given)")
+        else:
+            console.print(f"{store.untag(tag, ids or None):,} objects untagged {tag}")
+    elif args.action == "tags":
+        table = store.tags()
+        if table.empty:
+            console.print("no tags (overhead catalog tag NAME ID...)")
+        for tag, rows in table.groupby("tag"):
+            console.print(f"{tag}: {len(rows):,} objects ({', '.join(map(str, rows.norad_id.head(12)))}"
+                          f"{', …' if len(rows) > 12 else ''})", markup=False)
     elif args.action == "satcat":
         path = Path(args.paths[0])
         if not path.is_file():
@@ -556,12 +579,13 @@ def cmd_above(args) -> None:
 
     store = CatalogStore(args.db)
     catalog = store.latest_catalog(as_of=args.as_of)
-    if args.type or args.owner or args.group:
-        wanted = store.select_ids(object_type=args.type, owner=args.owner, group=args.group)
+    if args.type or args.owner or args.group or args.tag:
+        wanted = store.select_ids(object_type=args.type, owner=args.owner, group=args.group, tag=args.tag)
         catalog = catalog[[k for k, n in enumerate(catalog.norad_ids) if int(n) in wanted]]
         if len(catalog) == 0:
-            raise OverheadError("no object of the store matches --type/--owner/--group (types and owners come from "
-                                "a SATCAT: overhead catalog fetch celestrak-satcat)")
+            raise OverheadError("no object of the store matches --type/--owner/--group/--tag (types and owners come "
+                                "from a SATCAT: overhead catalog fetch celestrak-satcat; tags from overhead catalog "
+                                "tag)")
     if len(catalog) == 0:
         raise OverheadError("the catalog store is empty" + (f" as of {args.as_of}" if args.as_of else "") +
                             ": run `overhead catalog ingest FILE` first")
@@ -835,8 +859,8 @@ def _db_option(p) -> None:
 
 
 def _catalog_parsers(sub) -> None:
-    p = sub.add_parser("catalog", help="the persistent catalogue: ingest, fetch, satcat, ingests, undo, changes, "
-                                       "history, quality, manoeuvres")
+    p = sub.add_parser("catalog", help="the persistent catalogue: ingest, fetch, satcat, tag, ingests, undo, "
+                                       "changes, history, quality, manoeuvres")
     actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
     c = actions.add_parser("ingest", help="ingest element-set files into the store (one transaction; a file that "
                                           "would empty or shrink its group is refused)")
@@ -868,6 +892,12 @@ def _catalog_parsers(sub) -> None:
                    help="Space-Track's base URL (default: https://www.space-track.org, or $OVERHEAD_SPACETRACK_URL); "
                         "credentials from $OVERHEAD_SPACETRACK_USER and $OVERHEAD_SPACETRACK_PASSWORD or "
                         "~/.config/overhead/spacetrack.ini ([spacetrack] identity, password), never logged")
+    c = actions.add_parser("tag", help="put a tag (your category: watch-list, SAR, optical-imaging) on objects; "
+                                       "commands select by it with --tag")
+    c.add_argument("paths", nargs="*", metavar="TAG_AND_IDS", help="the tag, then NORAD ids")
+    c = actions.add_parser("untag", help="take a tag off objects (off all of them when no id is given)")
+    c.add_argument("paths", nargs="*", metavar="TAG_AND_IDS", help="the tag, then NORAD ids")
+    actions.add_parser("tags", help="every tag and how many objects carry it")
     c = actions.add_parser("satcat", help="store a SATCAT CSV file (CelesTrak's columns: what each object is, "
                                           "whose, launched when and where)")
     c.add_argument("paths", nargs=1, metavar="FILE", help="satcat.csv (CelesTrak /pub/satcat.csv or a part of it)")
@@ -1058,6 +1088,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--type", default=None, metavar="TYPE", help="only objects of this SATCAT type: PAY, R/B, DEB, UNK")
     p.add_argument("--owner", default=None, metavar="CODE", help="only objects of this SATCAT owner, e.g. US, PRC, CIS")
     p.add_argument("--group", default=None, metavar="NAME", help="only objects of this ingested group, e.g. resource")
+    p.add_argument("--tag", default=None, metavar="TAG", help="only objects with this tag (overhead catalog tag)")
     p.add_argument("--passes", type=float, default=None, metavar="HOURS",
                    help="also list every pass in the next HOURS hours (default: no)")
     _output_option(p, "with --passes: passes.csv or .parquet")

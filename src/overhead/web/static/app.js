@@ -104,7 +104,8 @@ function ask(message) {
 async function loadSky() {
   const data = await api("/api/sky");
   Object.assign(sky, { count: data.count, ids: data.norad_id, name: data.name, type: data.object_type, owner: data.owner,
-    regime: data.regime, groups: data.groups.map((g) => (g ? g.split(",") : [])), line1: data.line1, line2: data.line2 });
+    regime: data.regime, groups: data.groups.map((g) => (g ? g.split(",") : [])), line1: data.line1, line2: data.line2,
+    tags: (data.tags || []).map((t) => (t ? t.split(",") : [])) });
   sky.index = new Map(data.norad_id.map((id, i) => [id, i]));
   sky.meanMotion = data.line2.map((l) => Number(l.slice(52, 63)));
   const done = new Promise((resolve) => { loaded = resolve; });
@@ -206,7 +207,8 @@ function computeCategories() {
   const colours = by === "light" ? LIGHT.map(([, c]) => c) : names.map((_, j) => PALETTE[(j + 1) % PALETTE.length]);
   const shown = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
-    shown[i] = (!state.show.group || sky.groups[i].includes(state.show.group)) &&
+    const wanted = state.show.group, byTag = wanted.startsWith("tag:");
+    shown[i] = (!wanted || (byTag ? sky.tags[i].includes(wanted.slice(4)) : sky.groups[i].includes(wanted))) &&
       (!state.show.type || typeOf(i) === state.show.type) && (!state.show.regime || sky.regime[i] === state.show.regime) ? 1 : 0;
   }
   categories = { keys: names, colour: colours, of, shown };
@@ -733,6 +735,8 @@ function fillChoices() {
   const groups = state.status.groups;
   const option = (value, text) => { const o = document.createElement("option"); o.value = value; o.textContent = text; return o; };
   el("show-group").append(...groups.map((g) => option(g, g)));
+  const tags = [...new Set(sky.tags.flat())].sort();  // the user's own categories (overhead catalog tag)
+  el("show-group").append(...tags.map((t) => option(`tag:${t}`, `tag: ${t}`)));
   const types = new Set(sky.ids.map((_, i) => typeOf(i)));
   for (const select of [el("show-type"), document.querySelector("#passes-form select[name=object_type]")]) {
     select.append(...["PAY", "R/B", "DEB", "UNK"].filter((t) => types.has(t)).map((t) => option(t, TYPE_NAMES[t])));
