@@ -22,14 +22,23 @@ def naive_utc(t):
     return pd.Timestamp(t).to_pydatetime().replace(tzinfo=None)
 
 
-def detect_changes(connection, *, new_ids: list[int], latest: dict, missing: list, fresh: list) -> pd.DataFrame:
+def detect_changes(connection, *, new_ids: list[int], latest: dict, missing: list, fresh: list,
+                   returning: dict[int, str] | None = None) -> pd.DataFrame:
     """Rows of :data:`CHANGE_COLUMNS` for one ingest (run inside its transaction; writes nothing).
+
+    ``returning``: objects the store knew as gone or decayed that are reported again (id -> that status); they
+    are "new" to the catalogue again (detail says so), as a comparison of the two snapshots finds them.
 
     ``missing``: the objects the previous snapshot of the group reported and this complete one does not
     (:func:`missing_objects`); each is "decayed" where its last mean motion shows a perigee low enough to
     re-enter within weeks, else "gone" (no longer reported: it may have left the group).
     """
     rows = _new_objects(new_ids, latest)
+    for n, status in sorted((returning or {}).items()):
+        record = latest[n]
+        rows.append({"norad_id": n, "name": record.name, "object_id": record.object_id, "change": "new",
+                     "time": naive_utc(record.epoch), "detail": f"reported again (the store had it {status})",
+                     "confidence": 0.9})
     rows += [_missing_change(connection, obj) for obj in missing]
     rows += _manoeuvres(connection, fresh)
     return pd.DataFrame(rows, columns=list(CHANGE_COLUMNS))

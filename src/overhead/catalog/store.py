@@ -229,8 +229,9 @@ class CatalogStore:
         for k in range(0, len(fresh), BATCH):
             connection.execute(insert(ElementSet), [_element_row(fp, record, lines, ingest_id)
                                                     for fp, record, lines in fresh[k:k + BATCH]])
+        returning = {n: known[n].status for n in ids if n in known and known[n].status != "active"}
         changes = detect_changes(connection, new_ids=new_ids, latest=latest, missing=missing,
-                                 fresh=[(r, fp) for fp, r, _ in fresh])
+                                 fresh=[(r, fp) for fp, r, _ in fresh], returning=returning)
         for kind in ("gone", "decayed"):
             ended = changes.norad_id[changes.change == kind].tolist()
             if ended:

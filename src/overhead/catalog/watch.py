@@ -63,6 +63,16 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
 DELIVERY_BACKOFF_S = (60, 300, 1800, 3600)
 DELIVERY_LEASE_S = 300  # a claimed delivery not concluded by then (its watcher died) is due again
 SOURCE_LEASE_S = 600  # likewise a claimed source: fetched again once a killed watcher's lease is over
+LEASE_ENV = "OVERHEAD_WATCH_LEASE_S"  # both leases, in seconds (a watcher that must recover sooner)
+
+
+def _lease_s(default: float) -> float:
+    import os
+
+    try:
+        return max(1.0, float(os.environ.get(LEASE_ENV, default)))
+    except ValueError:
+        return default
 
 
 def _seconds(text) -> float:
@@ -240,7 +250,7 @@ def watch_round(store: CatalogStore, spec: WatchSpec, *, force: bool = False, ce
 def _claim_source(store: CatalogStore, source: Source, now: datetime, force: bool) -> bool:
     """Whether this watcher fetches the source this round: it is due (or forced) and not claimed by a watcher
     whose lease still runs. The claim is one conditional update in the store: of two watchers, one wins."""
-    lease_end = now + timedelta(seconds=SOURCE_LEASE_S)
+    lease_end = now + timedelta(seconds=_lease_s(SOURCE_LEASE_S))
     with store.engine.connect() as connection:
         known = connection.execute(select(WatchSource.key).where(WatchSource.key == source.key)).first()
     if known is None:
@@ -364,7 +374,10 @@ def _alerts_of(rule: Rule, changes: pd.DataFrame, satcat: dict, store: CatalogSt
         for key, group in picked.groupby(launch):
             ids = sorted(int(n) for n in group.norad_id)
             names = ", ".join(sorted(set(group.name.astype(str))))[:190]
-            yield _alert(rule, f"launch:{key}", ids, names, group.time.min(),
+            # the key holds the objects too: pieces of a launch catalogued later (deployments from the ISS, all
+            # of launch 1998-067) are a new alert, and the same objects never alert twice
+            digest = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:16]
+            yield _alert(rule, f"launch:{key}:{digest}", ids, names, group.time.min(),
                          f"{len(ids)} new object(s) of launch {key}")
         return
     for row in picked.itertuples():
@@ -616,7 +629,7 @@ def _claim_delivery(store: CatalogStore, row, now: datetime) -> bool:
              & Delivery.delivered_at.is_(None) & (Delivery.next_attempt_at == row.next_attempt_at))
     with store.engine.begin() as connection:
         return connection.execute(update(Delivery).where(where).values(
-            next_attempt_at=now + timedelta(seconds=DELIVERY_LEASE_S))).rowcount == 1
+            next_attempt_at=now + timedelta(seconds=_lease_s(DELIVERY_LEASE_S)))).rowcount == 1
 
 
 def alerts_after(store: CatalogStore, after_id: int | None, limit: int = 500) -> list[tuple[int, dict]]:
