@@ -33,6 +33,7 @@ class SpaceTrackStandIn:
     def __init__(self) -> None:
         self.requests: list[str] = []
         self.logins = 0
+        self.throttle = False  # answer queries 429 (Space-Track's "over the limit")
 
     def app(self) -> Starlette:
         history = shared_file("tle_history", "celestrak_groups_2026-05-23_to_2026-05-30", "stations_history.tle")
@@ -61,6 +62,8 @@ class SpaceTrackStandIn:
             self.requests.append(path)
             if request.cookies.get("chocolatechip") != "session-cookie":
                 return JSONResponse({"error": "You must be logged in"}, status_code=401)
+            if self.throttle:
+                return PlainTextResponse("Too Many Requests", status_code=429, headers={"Retry-After": "120"})
             parts = path.split("/")
             cls = parts[parts.index("class") + 1]
             ids = [int(n) for n in parts[parts.index("NORAD_CAT_ID") + 1].split(",")]
@@ -232,3 +235,12 @@ def test_satcat_answers_are_read_in_celestraks_columns(space_track, tmp_path):
     assert [r["NORAD_CAT_ID"] for r in table] == ["1", "5", "51", "69676"]
     assert decay[0]["MSG_TYPE"] == "Prediction"
     assert re.search(r"/class/satcat/NORAD_CAT_ID/1,5,51,69676/", answer.url)
+
+
+def test_a_throttling_answer_is_reported_with_its_wait_and_not_retried(space_track, tmp_path):
+    space_track.throttle = True
+    with SpaceTrack(space_track.url, credentials=Credentials(IDENTITY, PASSWORD), cache_dir=tmp_path) as client:
+        with pytest.raises(SourceError, match=r"answered 429 .* wait until"):
+            client.gp([25544])
+    queries = [r for r in space_track.requests if r.startswith("/basicspacedata")]
+    assert len(queries) == 1  # asked once, not hammered

@@ -678,7 +678,9 @@ function drawPassRows() {
   const slice = rows.slice(first, last).map((d, k) => ({ d, k: first + k }));
   d3.select(passSpacer).selectAll("div.vrow").data(slice, (r) => `${r.d.norad_id}/${r.d.rise}`).join("div")
     .attr("class", (r) => `vrow clickable${r.d.rise <= t ? " in-progress" : ""}`).attr("role", "row").attr("tabindex", "-1")
-    .attr("title", (r) => `${r.d.name} (${r.d.norad_id}): rise ${r.d.rise}${r.d.rise <= t ? " (in progress)" : ""}, culmination ${r.d.culmination}, set ${r.d.set}`)
+    .attr("title", (r) => `${r.d.name} (${r.d.norad_id}): rise ${r.d.rise}${r.d.rise <= t ? " (in progress)" : ""}, culmination ${r.d.culmination}, set ${r.d.set}` +
+      (r.d.visible_start ? `; visible ${r.d.visible_start.slice(11, 19)}–${r.d.visible_end.slice(11, 19)}` +
+        (r.d.brightest_magnitude !== null ? `, magnitude ${r.d.brightest_magnitude.toFixed(1)} (${r.d.magnitude_source})` : "") : ""))
     .style("top", (r) => `${r.k * ROW_PX}px`)
     .each(function ({ d }) {
       const magnitude = d.brightest_magnitude === null || d.brightest_magnitude === undefined ? "" : d.brightest_magnitude.toFixed(1);
