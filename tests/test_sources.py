@@ -6,11 +6,9 @@ from __future__ import annotations
 import hashlib
 import json
 import socket
-import threading
 import time
 
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -19,7 +17,7 @@ from starlette.routing import Route
 from overhead.catalog.sources import CelesTrak, SourceError
 from overhead.catalog.store import CatalogStore
 from overhead.cli.main import main
-from tests.conftest import shared_file
+from tests.conftest import serve_app, shared_file
 
 
 class StandIn:
@@ -84,21 +82,36 @@ def _free_port() -> int:
 def stand_in(monkeypatch, tmp_path):
     monkeypatch.setenv("OVERHEAD_DATA_DIR", str(tmp_path / "data"))
     state = StandIn()
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(state.app(), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    state.url = f"http://127.0.0.1:{port}"
-    yield state
-    server.should_exit = True
-    thread.join(timeout=5)
+    with serve_app(state.app()) as url:
+        state.url = url
+        yield state
 
 
 def _client(stand_in, tmp_path, **options) -> CelesTrak:
     return CelesTrak(stand_in.url, cache_dir=tmp_path / "cache", sleep=lambda _s: None, **options)
+
+
+WATCH_NAMES = {"new_object": "new-objects", "gone": "leaving", "decayed": "reentries"}
+
+
+def _stations_and_science() -> tuple[list[str], list[str]]:
+    folder = ("catalog", "celestrak_groups_2026-05-30")
+    return (shared_file(*folder, "stations.tle").read_text().splitlines(),
+            shared_file(*folder, "science.tle").read_text().splitlines())
+
+
+def _next_stations(stations: list[str], science: list[str]) -> bytes:
+    """The next stations snapshot: Dragon CRS-34 and Shenzhou-23 (a decay) no longer reported, HST arrived."""
+    return ("\n".join(stations[:-6] + science[:3]) + "\n").encode()
+
+
+def _watch_rules(tmp_path, stand_in, kinds=("new_object", "gone", "decayed")):
+    """A rules file: the stations group every 2 h, one rule per kind, each to the stand-in's webhook."""
+    alerts = "".join(f'  - {{name: {WATCH_NAMES[k]}, when: {k}, notify: [{{webhook: "{stand_in.url}/hook"}}]}}\n'
+                     for k in kinds)
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("sources:\n  - celestrak: {group: stations, every: 2h}\nalerts:\n" + alerts)
+    return rules
 
 
 def test_a_group_is_not_fetched_again_within_two_hours_and_a_forced_fetch_is_conditional(stand_in, tmp_path):
@@ -527,24 +540,15 @@ def test_two_watchers_on_one_store_fetch_once_and_alert_once(stand_in, tmp_path)
 
     from overhead.catalog.watch import load_rules, watch_round
 
-    stations = shared_file("catalog", "celestrak_groups_2026-05-30", "stations.tle").read_text().splitlines()
-    science = shared_file("catalog", "celestrak_groups_2026-05-30", "science.tle").read_text().splitlines()
-    rules = tmp_path / "rules.yaml"
-    rules.write_text(f"""
-sources:
-  - celestrak: {{group: stations, every: 2h}}
-alerts:
-  - {{name: new-objects, when: new_object, notify: [{{webhook: "{stand_in.url}/hook"}}]}}
-  - {{name: leaving, when: gone, notify: [{{webhook: "{stand_in.url}/hook"}}]}}
-  - {{name: reentries, when: decayed, notify: [{{webhook: "{stand_in.url}/hook"}}]}}
-""")
+    stations, science = _stations_and_science()
+    rules = _watch_rules(tmp_path, stand_in)
     db = f"sqlite:///{tmp_path / 'shared.sqlite'}"
     store = CatalogStore(db)
     baseline = watch_round(store, load_rules(rules), celestrak_url=stand_in.url,
                            now=datetime.utcnow() - timedelta(hours=3))  # the baseline, three hours ago
     assert baseline.baselines
     store.engine.dispose()
-    stand_in.groups["stations"] = ("\n".join(stations[:-6] + science[:3]) + "\n").encode()
+    stand_in.groups["stations"] = _next_stations(stations, science)
     fetches_before = sum(1 for r in stand_in.requests if r.url.path.endswith("gp.php"))
     watchers = [subprocess.Popen([sys.executable, "-m", "overhead.cli.main", "watch", str(rules), "--once",
                                   "--celestrak-url", stand_in.url, "--db", db],
@@ -638,16 +642,8 @@ def test_a_watcher_killed_mid_ingest_loses_nothing_and_repeats_nothing(stand_in,
     from overhead.catalog.store import TEST_PAUSE_ENV
     from overhead.catalog.watch import SOURCE_LEASE_S, alerts_table, load_rules, watch_round
 
-    stations = shared_file("catalog", "celestrak_groups_2026-05-30", "stations.tle").read_text().splitlines()
-    science = shared_file("catalog", "celestrak_groups_2026-05-30", "science.tle").read_text().splitlines()
-    rules = tmp_path / "rules.yaml"
-    rules.write_text(f"""
-sources:
-  - celestrak: {{group: stations, every: 2h}}
-alerts:
-  - {{name: new-objects, when: new_object, notify: [{{webhook: "{stand_in.url}/hook"}}]}}
-  - {{name: leaving, when: gone, notify: [{{webhook: "{stand_in.url}/hook"}}]}}
-""")
+    stations, science = _stations_and_science()
+    rules = _watch_rules(tmp_path, stand_in, ("new_object", "gone"))
     spec = load_rules(rules)
     db = f"sqlite:///{tmp_path / 'crash.sqlite'}"
     store = CatalogStore(db)
@@ -655,7 +651,7 @@ alerts:
     watch_round(store, spec, celestrak_url=stand_in.url, now=datetime.utcnow() - timedelta(hours=3))
     monkeypatch.setenv("OVERHEAD_DATA_DIR", str(tmp_path / "now"))  # this machine's, for the watcher to be killed
     before = store.ingests()
-    stand_in.groups["stations"] = ("\n".join(stations[:-6] + science[:3]) + "\n").encode()
+    stand_in.groups["stations"] = _next_stations(stations, science)
     asked = len(stand_in.requests)
     watcher = subprocess.Popen([sys.executable, "-m", "overhead.cli.main", "watch", str(rules), "--once",
                                 "--celestrak-url", stand_in.url, "--db", db],
@@ -799,19 +795,10 @@ def test_ten_random_kills_then_a_clean_round_equal_an_uninterrupted_run(stand_in
 
     from overhead.catalog.watch import LEASE_ENV, alerts_table
 
-    stations = shared_file("catalog", "celestrak_groups_2026-05-30", "stations.tle").read_text().splitlines()
-    science = shared_file("catalog", "celestrak_groups_2026-05-30", "science.tle").read_text().splitlines()
-    rules = tmp_path / "rules.yaml"
-    rules.write_text(f"""
-sources:
-  - celestrak: {{group: stations, every: 2h}}
-alerts:
-  - {{name: new, when: new_object, notify: [{{webhook: "{stand_in.url}/hook"}}]}}
-  - {{name: gone, when: gone, notify: [{{webhook: "{stand_in.url}/hook"}}]}}
-  - {{name: decayed, when: decayed, notify: [{{webhook: "{stand_in.url}/hook"}}]}}
-""")  # rounds with --force: "now advances" faster than CelesTrak's two hours
+    stations, science = _stations_and_science()
+    rules = _watch_rules(tmp_path, stand_in)  # rounds with --force: "now advances" faster than CelesTrak's 2 h
     first = ("\n".join(stations) + "\n").encode()
-    second = ("\n".join(stations[:-6] + science[:3]) + "\n").encode()
+    second = _next_stations(stations, science)
     sequence = [second, first] * 5  # after the baseline: ten snapshots, each a change
     env = {**os.environ, LEASE_ENV: "1"}
     outcomes: list[int] = []  # -9: killed in its round; 0: it had finished first

@@ -7,13 +7,9 @@ import csv
 import io
 import json
 import re
-import socket
-import threading
-import time
 from urllib.parse import parse_qs
 
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -24,7 +20,7 @@ from overhead.catalog.spacetrack import Credentials, RateLimit, SpaceTrack
 from overhead.catalog.store import CatalogStore
 from overhead.cli.main import main
 from overhead.errors import OverheadError
-from tests.conftest import shared_file
+from tests.conftest import serve_app, shared_file
 
 IDENTITY, PASSWORD = "analyst@example.org", "s3cret-Pa55word!"
 
@@ -93,27 +89,13 @@ class SpaceTrackStandIn:
                                  Route("/basicspacedata/query/{rest:path}", query)])
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def space_track(monkeypatch, tmp_path):
     monkeypatch.setenv("OVERHEAD_DATA_DIR", str(tmp_path / "data"))
     state = SpaceTrackStandIn()
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(state.app(), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    state.url = f"http://127.0.0.1:{port}"
-    yield state
-    server.should_exit = True
-    thread.join(timeout=5)
+    with serve_app(state.app()) as url:
+        state.url = url
+        yield state
 
 
 def test_cli_fetches_gp_and_history_and_the_credentials_go_nowhere(space_track, tmp_path, monkeypatch, capsys,
@@ -239,8 +221,8 @@ def test_satcat_answers_are_read_in_celestraks_columns(space_track, tmp_path):
 
 def test_a_throttling_answer_is_reported_with_its_wait_and_not_retried(space_track, tmp_path):
     space_track.throttle = True
-    with SpaceTrack(space_track.url, credentials=Credentials(IDENTITY, PASSWORD), cache_dir=tmp_path) as client:
-        with pytest.raises(SourceError, match=r"answered 429 .* wait until"):
-            client.gp([25544])
+    with (SpaceTrack(space_track.url, credentials=Credentials(IDENTITY, PASSWORD), cache_dir=tmp_path) as client,
+          pytest.raises(SourceError, match=r"answered 429 .* wait until")):
+        client.gp([25544])
     queries = [r for r in space_track.requests if r.startswith("/basicspacedata")]
     assert len(queries) == 1  # asked once, not hammered
