@@ -588,6 +588,7 @@ def test_conjunctions_tab_screens_sorts_and_draws_the_encounter_plane(page, serv
                                                                              approach["norad_id_2"]])
     shown = np.datetime64(page.inner_text("#time-label").replace(" UTC", "").replace(" ", "T"))
     assert abs(shown - np.datetime64(approach["tca"].rstrip("Z"))) <= np.timedelta64(1, "s")
+    page.wait_for_timeout(4_000)  # the imagery tiles (software WebGL)
     _screenshot(page, "conjunction-globe")
     assert page.problems == [] and page.outside == []
 
