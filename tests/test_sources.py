@@ -853,3 +853,48 @@ def test_ten_random_kills_then_a_clean_round_equal_an_uninterrupted_run(stand_in
     assert outcomes.count(-9) >= 7, outcomes  # the kills fell inside the rounds
     print(f"kills: {outcomes}; {len(keys)} alerts, {len(seen)} deliveries seen; "
           f"{[json.loads(a[1]) for a in got[1]][:3]}")
+
+
+def test_watching_the_may_week_and_a_logged_burn(stand_in, tmp_path):
+    """Through the stand-in and `watch_round`: the week of May 2026 as successive stations snapshots shows
+    SHENZHOU-23 (69180) arriving and HTV-X1 (66174) and SHENZHOU-22 (66645) leaving; Sentinel-3A's history around
+    the burn of 2017-02-24 in its operator's record gives a manoeuvre alert within a day of it."""
+    import itertools
+    import json
+    from datetime import datetime, timedelta
+
+    import numpy as np
+
+    import overhead
+    from overhead.catalog.watch import alerts_table, load_rules, watch_round
+
+    history = overhead.load_elements(shared_file("tle_history", "celestrak_groups_2026-05-23_to_2026-05-30",
+                                                 "stations_history.tle"))
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("sources:\n  - celestrak: {group: stations, every: 2h}\n  - celestrak: {group: s3a, every: 2h}\n"
+                     "alerts:\n  - {name: new, when: new_object}\n  - {name: left, when: gone}\n"
+                     "  - {name: down, when: decayed}\n  - {name: burns, when: manoeuvre}\n")
+    spec = load_rules(rules)
+    store = CatalogStore(f"sqlite:///{tmp_path / 'week.sqlite'}")
+    s3a = overhead.load_elements(shared_file("tle_history", "manoeuvre_benchmark_shorten2023", "Sentinel-3A.tle"))
+    burn = np.datetime64("2017-02-24T09:40")
+    s3a_before = s3a[np.flatnonzero((s3a.epochs > burn - np.timedelta64(90, "D"))
+                                    & (s3a.epochs < burn - np.timedelta64(1, "D"))).tolist()]
+    s3a_after = s3a[np.flatnonzero((s3a.epochs >= burn - np.timedelta64(1, "D"))
+                                   & (s3a.epochs < burn + np.timedelta64(3, "D"))).tolist()]
+    cuts = [np.datetime64("2026-05-01"), np.datetime64("2026-05-25"), np.datetime64("2026-05-27"),
+            np.datetime64("2026-05-29T12:00"), np.datetime64("2026-06-01")]
+    epochs = history.epochs
+    for k, (a, b) in enumerate(itertools.pairwise(cuts)):
+        stand_in.groups["stations"] = history[[i for i, e in enumerate(epochs) if a <= e < b]].to_tle().encode()
+        stand_in.groups["s3a"] = (s3a_before if k == 0 else s3a_after).to_tle(names=False).encode()
+        watch_round(store, spec, force=True, celestrak_url=stand_in.url, now=datetime(2026, 6, 1) + timedelta(hours=k))
+    table = alerts_table(store)
+    ids = {kind: {n for row in table[table.kind == kind].norad_ids for n in json.loads(row)}
+           for kind in ("new_object", "gone", "decayed", "manoeuvre")}
+    assert 69180 in ids["new_object"]
+    assert {66174, 66645} <= ids["gone"] | ids["decayed"]
+    burns = table[table.kind == "manoeuvre"]
+    assert 41335 in ids["manoeuvre"]
+    when = burns[burns.norad_ids.str.contains("41335")].time.min()
+    assert abs(np.datetime64(when) - burn) <= np.timedelta64(1, "D")

@@ -367,8 +367,10 @@ def _alerts_of(rule: Rule, changes: pd.DataFrame, satcat: dict, store: CatalogSt
     kind = {"new_object": "new", "gone": "gone", "decayed": "decayed", "manoeuvre": "manoeuvre"}[rule.when]
     picked = changes[changes.change == kind]
     if rule.when == "new_object":
-        picked = picked[[_matches(rule, satcat.get(int(n), {}), str(o)) for n, o in
-                         zip(picked.norad_id, picked.object_id, strict=True)]]
+        # a boolean array, not a list: an empty list would select no *columns* (a round whose changes hold no new
+        # object then ended in an error)
+        picked = picked[np.array([_matches(rule, satcat.get(int(n), {}), str(o)) for n, o in
+                                  zip(picked.norad_id, picked.object_id, strict=True)], dtype=bool)]
         launch = picked.object_id.astype(str).str.extract(r"^(\d{4}-\d{3})", expand=False).fillna(
             picked.norad_id.astype(str))
         for key, group in picked.groupby(launch):
