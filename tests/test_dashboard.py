@@ -448,6 +448,21 @@ def test_changes_feed_newest_first_with_counts(page, server):
     assert page.problems == [] and page.outside == []
 
 
+def test_a_job_that_fails_says_why_and_can_be_retried(page, server):
+    _open(page, server, "#tab=plan")
+    page.fill("#token", "not-the-token")
+    page.dispatch_event("#token", "change")
+    page.click("#plan-form button[type=submit]")
+    page.wait_for_selector("#plan-summary button", timeout=30_000)
+    assert "⚠" in page.inner_text("#plan-summary")
+    page.fill("#token", TOKEN)
+    page.dispatch_event("#token", "change")
+    page.click("#plan-summary button")  # the same form again, now with the token
+    page.wait_for_function("document.getElementById('plan-summary').textContent.includes('requests imaged')",
+                           timeout=120_000)
+    assert [p for p in page.problems if "401" not in p] == [] and page.outside == []
+
+
 def test_a_plan_shows_on_the_timeline_and_the_map(page, server):
     _open(page, server, "#tab=plan")
     page.fill("#token", TOKEN)

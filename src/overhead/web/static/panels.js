@@ -1,6 +1,15 @@
 // overhead dashboard, the panels of jobs and feeds: coverage, plan, changes, conjunctions, alerts (app.js is the core).
 "use strict";
 
+// a job that failed: its message, and a button that runs the same form again
+function jobFailed(summary, error, form) {
+  summary.textContent = `⚠ ${error.message} `;
+  const retry = document.createElement("button");
+  retry.type = "button"; retry.textContent = "retry";
+  retry.addEventListener("click", () => form.requestSubmit());
+  summary.appendChild(retry);
+}
+
 // ---------------------------------------------------------------------------------------------- jobs
 // jobs need the service's token (or a client key): kept for this tab only, sent as a bearer token
 const tokenInput = document.getElementById("token");
@@ -37,7 +46,7 @@ document.getElementById("coverage-form").addEventListener("submit", async (event
     state.coverage = { cells, metric: f.get("metric") };
     summary.textContent = result.text;
     drawCells();
-  } catch (error) { summary.textContent = error.message; }
+  } catch (error) { jobFailed(summary, error, event.target); }
 });
 // three kinds of cell, told apart: never seen (no access), always covered (no gap at all), and the others coloured
 // by the figure; a cell seen once has no revisit (it needs two accesses) and is drawn as "seen, no revisit"
@@ -112,7 +121,7 @@ document.getElementById("plan-form").addEventListener("submit", async (event) =>
     summary.textContent = `${images.length} of ${requests.length} requests imaged, value ${plan.value} (${plan.solver}${plan.optimal ? ", optimal" : ""})` +
       plan.unscheduled.map((u) => `\n  ${u.request}: ${u.reason}`).join("");
     drawPlan(); drawGantt();
-  } catch (error) { summary.textContent = error.message; }
+  } catch (error) { jobFailed(summary, error, event.target); }
 });
 function drawPlan() {
   if (!state.plan) return;
@@ -184,7 +193,7 @@ document.getElementById("conjunctions-form").addEventListener("submit", async (e
     state.conjunctions = await api(`/api/jobs/${id}/result`, authorised());
     summary.textContent = `${state.conjunctions.length} approaches under ${body.threshold_km} km in ${hours} h (as of ${iso(start).slice(0, 16)} UTC)`;
     renderConjunctions();
-  } catch (error) { summary.textContent = error.message; }
+  } catch (error) { jobFailed(summary, error, event.target); }
 });
 document.getElementById("conjunctions-sort").addEventListener("change", () => renderConjunctions());
 function renderConjunctions() {
