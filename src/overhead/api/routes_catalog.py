@@ -26,8 +26,9 @@ from overhead.api.schemas import (
     TagChange,
     TagsOut,
 )
-from overhead.api.service import ServiceState, iso, parse_time
+from overhead.api.service import ServiceState, iso, parse_time, text_column
 from overhead.catalog.manoeuvres import detect_manoeuvres
+from overhead.catalog.store import TAG_PATTERN
 from overhead.errors import CancelledError, OverheadError
 
 router = APIRouter(prefix="/api", tags=["catalogue"])
@@ -128,7 +129,7 @@ def sky(state: ServiceState = Depends(service)) -> Response:
 
 
 def _texts(table: pd.DataFrame, column: str) -> list[str]:
-    return table[column].fillna("").astype(str).tolist() if column in table else [""] * len(table)
+    return text_column(table, column).tolist()
 
 
 @router.get("/tags", response_model=TagsOut, summary="User tags and the objects they are on")
@@ -137,7 +138,7 @@ def tags(state: ServiceState = Depends(service)) -> TagsOut:
     return TagsOut(tags={str(t): [int(n) for n in rows.norad_id] for t, rows in table.groupby("tag")})
 
 
-TagPath = FastAPIPath(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", description="letters, digits, '.', '_', '-'")
+TagPath = FastAPIPath(pattern=TAG_PATTERN, description="letters, digits, '.', '_', '-' (at most 64)")
 
 
 @router.put("/tags/{tag}", dependencies=[Depends(require_token)], summary="Put a tag on objects (token)")

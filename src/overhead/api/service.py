@@ -75,11 +75,12 @@ class CatalogView:
         return self.objects.norad_id.isin(self.members.get(group, ())).to_numpy()
 
 
-def _text(table: pd.DataFrame, column: str) -> pd.Series:
-    """A text column in upper case ("" where missing or where the store has no SATCAT)."""
+def text_column(table: pd.DataFrame, column: str) -> pd.Series:
+    """A column as text: "" where missing, or everywhere when the table has no such column (a store without a
+    SATCAT has no types or owners)."""
     if column not in table:
-        return pd.Series([""] * len(table), index=table.index)
-    return table[column].fillna("").astype(str).str.upper()
+        return pd.Series([""] * len(table), index=table.index, dtype=object)
+    return table[column].fillna("").astype(str)
 
 
 @dataclass
@@ -182,9 +183,9 @@ class ServiceState:
         table = view.objects
         keep = np.array(table.norad_id.isin(catalog.norad_ids), dtype=bool)  # a writable copy: narrowed below
         if object_type:
-            keep &= _text(table, "object_type").str.startswith(object_type.upper()[:3]).to_numpy()
+            keep &= text_column(table, "object_type").str.upper().str.startswith(object_type.upper()[:3]).to_numpy()
         if owner:
-            keep &= (_text(table, "owner") == owner.upper()).to_numpy()
+            keep &= (text_column(table, "owner").str.upper() == owner.upper()).to_numpy()
         if regime:
             keep &= (table.regime == regime).to_numpy()
         if tag:

@@ -185,8 +185,7 @@ class CatalogStore:
     def _ingest_locked(self, connection, snapshot: _Snapshot, source: str, group: str) -> IngestReport:
         now = _utc_now()
         rows, rejects = snapshot.rows, snapshot.rejects
-        previous_ingest = connection.execute(
-            select(func.max(Ingest.id)).where(Ingest.group_name == group, Ingest.undone_at.is_(None))).scalar()
+        previous_ingest = connection.execute(_latest_ingests(group)).scalar()
         ingest_id = connection.execute(insert(Ingest).values(
             source=source, group_name=group, started_at=now, records=snapshot.records, rejected=len(rejects),
             sha256=snapshot.sha256, bytes=snapshot.bytes, complete=snapshot.complete, note=snapshot.note)
@@ -651,7 +650,8 @@ def _read_snapshot(blobs: list[tuple[bytes, str]]) -> _Snapshot:
                      "; ".join(truncated))
 
 
-_TAG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+TAG_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"  # a tag's spelling (the API's path checks the same)
+_TAG = re.compile(TAG_PATTERN)
 
 
 def _tag_name(tag: str) -> str:

@@ -539,7 +539,10 @@ class SmtpSettings:
         host = os.environ.get("OVERHEAD_SMTP_HOST")
         if not host:
             return None
-        return cls(host, int(os.environ.get("OVERHEAD_SMTP_PORT", "25")),
+        port = os.environ.get("OVERHEAD_SMTP_PORT", "25")
+        if not port.isdigit() or not 0 < int(port) < 65536:
+            raise OverheadError(f"OVERHEAD_SMTP_PORT {port[:20]!r} is not a port number (25, 465 or 587)")
+        return cls(host, int(port),
                    os.environ.get("OVERHEAD_SMTP_STARTTLS", "") in ("1", "true", "yes"),
                    os.environ.get("OVERHEAD_SMTP_USER", ""), os.environ.get("OVERHEAD_SMTP_PASSWORD", ""),
                    os.environ.get("OVERHEAD_SMTP_FROM", "overhead@localhost"))

@@ -523,7 +523,12 @@ def _spacetrack_fetch(store, args, kind: str, value: str) -> None:
             console.print(f"SATCAT: {counts['records']:,} records stored, {counts['rejected']:,} rejected")
             return
         elif kind == "spacetrack-decay" and len(parts) == 1:
-            messages = json.loads(spacetrack.decay(ids).text or "[]")
+            answer = spacetrack.decay(ids)
+            try:
+                messages = json.loads(answer.text or "[]")
+            except ValueError:
+                raise OverheadError(f"Space-Track's decay answer is not JSON ({len(answer.body):,} bytes); nothing "
+                                    f"changed") from None
             if not messages:
                 console.print("no decay messages for these objects")
             for m in messages:
