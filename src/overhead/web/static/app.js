@@ -139,6 +139,7 @@ function pump() {
     for (const k of [...keys.keys()]) if (!keep.has(k) && keys.size > 4) keys.delete(k);
     computing = false;
     dirty = true;
+    if (!state.playing && state.selected.size) requestAnimationFrame(renderSelected);  // their positions now
     pump();
   });
 }
@@ -276,17 +277,9 @@ function drawNight(force = false) {
   const night = d3.geoCircle().center([lon + 180, -lat]).radius(90)();
   layers.night.selectAll("path").data([night]).join("path").attr("class", "terminator").attr("d", path);
 }
-function subsolarPoint(date) {
-  // low-precision solar coordinates (Astronomical Almanac): enough to shade the night side of a map
-  const d = date.getTime() / 86_400_000 - 10_957.5;
-  const g = (357.529 + 0.98560028 * d) * DEG;
-  const q = 280.459 + 0.98564736 * d;
-  const L = (q + 1.915 * Math.sin(g) + 0.020 * Math.sin(2 * g)) * DEG;
-  const e = (23.439 - 0.00000036 * d) * DEG;
-  const dec = Math.asin(Math.sin(e) * Math.sin(L));
-  const ra = Math.atan2(Math.cos(e) * Math.sin(L), Math.cos(L));
-  const gmst = (280.46061837 + 360.98564736629 * d) % 360;
-  return [((ra / DEG - gmst + 540) % 360) - 180, dec / DEG];
+function subsolarPoint(date) {  // [lon, lat] in degrees (sun.js)
+  const { ra, dec, gmstDeg } = sunEquatorial(date);
+  return [((ra / DEG - gmstDeg + 540) % 360) - 180, dec / DEG];
 }
 // the satellites: one pass over typed arrays writing 2x2-pixel squares straight into an image of the canvas (no
 // path to rasterise: 64,000 points in a few milliseconds even without a GPU), then the few marked ones on top
@@ -338,6 +331,17 @@ function drawFootprints() {
     .map((i) => d3.geoCircle().center([current.lon[i], current.lat[i]]).radius(footprintDeg(current.alt[i]))());
   layers.footprints.selectAll("path").data(circles).join("path").attr("class", "footprint").attr("d", path);
 }
+// a track's samples before and after the clock (overlapping by a minute, so that the two lines meet), each as
+// point(j) gives it; samples without a position are skipped
+function trackParts(track, t, point) {
+  const past = [], future = [];
+  for (let j = 0; j < track.times.length; j++) {
+    if (!Number.isFinite(track.lon[j])) continue;
+    if (track.times[j] <= t) past.push(point(j));
+    if (track.times[j] >= t - 60_000) future.push(point(j));
+  }
+  return { past, future };
+}
 function drawTracks() {
   const lines = [];
   let k = 0;
@@ -345,13 +349,7 @@ function drawTracks() {
     const track = state.tracks.get(id), colour = PALETTE[k++ % PALETTE.length];
     if (!track) continue;
     const t = now().getTime();
-    const past = [], future = [];
-    for (let j = 0; j < track.times.length; j++) {
-      if (!Number.isFinite(track.lon[j])) continue;
-      const point = [track.lon[j], track.lat[j]];
-      if (track.times[j] <= t) past.push(point);
-      if (track.times[j] >= t - 60_000) future.push(point);
-    }
+    const { past, future } = trackParts(track, t, (j) => [track.lon[j], track.lat[j]]);
     lines.push({ kind: "past", colour, geometry: { type: "LineString", coordinates: past } });
     lines.push({ kind: "future", colour, geometry: { type: "LineString", coordinates: future } });
   }

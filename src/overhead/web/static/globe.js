@@ -130,13 +130,8 @@ window.makeGlobe = async function makeGlobe() {
       for (const id of state.selected) {
         const track = state.tracks.get(id), css = PALETTE[k++ % PALETTE.length];
         if (!track) continue;
-        const t = now().getTime(), past = [], future = [];
-        for (let j = 0; j < track.times.length; j++) {
-          if (!Number.isFinite(track.ecf[3 * j])) continue;
-          const c = new Cesium.Cartesian3(track.ecf[3 * j] * 1000, track.ecf[3 * j + 1] * 1000, track.ecf[3 * j + 2] * 1000);
-          if (track.times[j] <= t) past.push(c);
-          if (track.times[j] >= t - 60_000) future.push(c);
-        }
+        const { past, future } = trackParts(track, now().getTime(), (j) =>
+          new Cesium.Cartesian3(track.ecf[3 * j] * 1000, track.ecf[3 * j + 1] * 1000, track.ecf[3 * j + 2] * 1000));
         if (past.length > 1) lines.add({ positions: past, width: 1.5, material: Cesium.Material.fromType("PolylineDash", { color: colour(css), dashLength: 12 }) });
         if (future.length > 1) lines.add({ positions: future, width: 2, material: Cesium.Material.fromType("Color", { color: colour(css) }) });
       }

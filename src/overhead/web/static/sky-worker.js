@@ -9,7 +9,7 @@
 //               flags: bit 0 valid, bit 1 sunlit)
 //               {type: "track", id, index, times, lon, lat, alt, ecf}
 "use strict";
-importScripts("/vendor/satellite.min.js");
+importScripts("/vendor/satellite.min.js", "/static/sun.js");
 
 let satrecs = [];
 const DEG = 180 / Math.PI;
@@ -25,16 +25,6 @@ function load(line1, line2) {
   return failed;
 }
 
-// the Sun's direction in the equatorial frame of date (Astronomical Almanac's low-precision formulae, 0.01°):
-// enough to tell sunlit from eclipsed for colouring (the service's conical shadow answers exactly)
-function sunDirection(date) {
-  const d = date.getTime() / 86_400_000 - 10_957.5;
-  const g = (357.529 + 0.98560028 * d) / DEG;
-  const L = (280.459 + 0.98564736 * d + 1.915 * Math.sin(g) + 0.020 * Math.sin(2 * g)) / DEG;
-  const e = (23.439 - 0.00000036 * d) / DEG;
-  return [Math.cos(L), Math.cos(e) * Math.sin(L), Math.sin(e) * Math.sin(L)];
-}
-
 function state(satrec, date, gmst) {
   const pv = satellite.propagate(satrec, date);
   const r = pv && pv.position;
@@ -48,7 +38,7 @@ function frame(timeMs) {
   const ecf = new Float32Array(3 * n), flags = new Uint8Array(n);
   const date = new Date(timeMs);
   const gmst = satellite.gstime(date);
-  const [sx, sy, sz] = sunDirection(date);
+  const [sx, sy, sz] = sunEquatorial(date).direction;  // the shadow: a cylinder behind the Earth
   for (let i = 0; i < n; i++) {
     const satrec = satrecs[i];
     if (!satrec) continue;
