@@ -2,16 +2,18 @@
 
 Method (no approach can be missed):
 
-1. SGP4 states of every object at a coarse step (``sample_step_s``, 60 s), in TEME, in time chunks (memory is
-   bounded by the chunk, not the span).
-2. Positions at a fine step (``grid_step_s``) by cubic Hermite interpolation of the states (error under a metre
-   at 60 s for LEO; bounded and added to the margins).
-3. At each fine time a spatial hash of all positions with cells of R = threshold + v_max·Δt/2 + margins finds
-   the pairs within R (27 neighbouring cells, a compiled kernel): a pair whose range drops under the threshold
-   between two fine times is within R of each other at the nearer of the two, because no pair closes faster than
-   the sum of the two speeds (v_max). The pair's own relative speed then tightens the test.
-4. Each surviving pair's minimum near that time is estimated by linear relative motion; those possibly under the
-   threshold are refined by Brent's method on the range rate with SGP4 itself (TCA to well under 1 ms).
+1. SGP4 states of every object at a coarse step, in TEME, in time chunks (memory is bounded by the chunk, not
+   the span): 60 s (``sample_step_s``), or 120 or 180 s for the objects whose cubic Hermite interpolation error
+   stays under the margin at that step (most of LEO; see :func:`sample_steps_s`).
+2. Positions at a fine step (``grid_step_s``, 20 s) by cubic Hermite interpolation of the states (the bounded
+   error is added to the margins).
+3. At each fine time the positions sorted into cubic cells of R = threshold + v_max·Δt/2 + margins give the
+   pairs within R (each cell against itself and its 13 forward neighbours, a compiled kernel): a pair whose range
+   drops under the threshold between two fine times is within R of each other at the nearer of the two, because
+   no pair closes faster than the sum of the two speeds (v_max). The pair's own relative speed then tightens the
+   test, and its linear relative motion's miss within a fine step must be under the threshold plus the margins.
+4. Each surviving pair's minima near those times are refined by Brent's method on the range rate with SGP4 itself
+   (TCA to well under 1 ms).
 
 Objects whose SGP4 fails at a time (decayed, bad elements) are skipped at that time only. A conjunction is a
 minimum of the range inside the span: pairs already closing at its start or still closing at its end, and pairs
@@ -26,18 +28,17 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import lru_cache
 
-import numba
 import numpy as np
 import pandas as pd
 from scipy import optimize
 from sgp4.api import SatrecArray
 
+from overhead.analysis.conjunctions._screen_kernel import cell_states, pairs_near
 from overhead.analysis.conjunctions.assessment import PLANE_COLUMNS, assumed_covariance_probabilities
 from overhead.analysis.conjunctions.cdm import rtn_to_inertial_matrix
+from overhead.constants import EARTH_MU_KM3_S2, EARTH_RADIUS_KM
 from overhead.errors import OverheadError, WorkTooLargeError
-from overhead.orbits.states import hermite_states
 from overhead.orbits.timescales import julian_date_split, to_datetime64
 
 __all__ = ["SCREEN_COLUMNS", "ScreeningResult", "screen", "screen_distributed"]
@@ -45,7 +46,7 @@ __all__ = ["SCREEN_COLUMNS", "ScreeningResult", "screen", "screen_distributed"]
 SCREEN_COLUMNS = ["norad_id_1", "name_1", "norad_id_2", "name_2", "tca", "min_range_km", "relative_speed_km_s",
                   "radial_km", "in_track_km", "cross_track_km", "max_pc", "assumed_cov_pc"]
 MAX_SPAN_DAYS = 31.0
-INTERPOLATION_MARGIN_KM = 0.05  # bound of the cubic Hermite error at the sample step, LEO to GEO
+INTERPOLATION_MARGIN_KM = 0.1  # bound of the cubic Hermite error at each object's sample step (sample_steps_s)
 
 
 @dataclass
@@ -57,101 +58,62 @@ class ScreeningResult:
     threshold_km: float
 
 
-_FORWARD = np.array([(dx, dy, dz) for dx in (-1, 0, 1) for dy in (-1, 0, 1) for dz in (-1, 0, 1)
-                     if (dx, dy, dz) > (0, 0, 0)], dtype=np.int64)  # 13 half-neighbours: each pair seen once
+@dataclass
+class _SampleGroup:
+    """Objects sampled with one SGP4 step (``h_s``): their indices in the catalogue and their SGP4 array."""
+
+    index: np.ndarray
+    h_s: float
+    array: SatrecArray
+    offsets: np.ndarray  # s from the start, the last one the span's end
 
 
-@numba.njit(cache=True, nogil=True)
-def _pairs_within(pos: np.ndarray, vel: np.ndarray, ok: np.ndarray, cell_km: float, primary: np.ndarray,
-                  threshold_km: float, half_step_s: float, margin_km: float) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs (i, j) closer than threshold + |Δv|·half_step + margin at one time.
+def sample_steps_s(catalog, base_step_s: float, *, margin_km: float = INTERPOLATION_MARGIN_KM,
+                   factors: tuple[int, ...] = (3, 2, 1)) -> np.ndarray:
+    """The SGP4 sample step of each object (s): the longest multiple of ``base_step_s`` whose cubic Hermite
+    error, h⁴/384 · |d⁴r/dt⁴| with the fourth derivative of a Keplerian orbit at perigee ((v_p / r_p)⁴ · r_p),
+    is a third of ``margin_km`` or less. Deep-space objects (period ≥ 225 min) keep the base step: SGP4's
+    velocities there leave out the lunar-solar terms' rates, an error that grows with the step rather than its
+    fourth power."""
+    sats = catalog.satrecs
+    a_km = np.array([s.a for s in sats]) * EARTH_RADIUS_KM
+    e = np.clip(np.array([s.ecco for s in sats]), 0.0, 0.999)
+    deep = np.array([_deep_space(s) for s in sats])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r_p = np.maximum(a_km * (1 - e), 6000.0)
+        v_p = np.sqrt(EARTH_MU_KM3_S2 * (1 + e) / r_p)
+        fourth = (v_p / r_p) ** 4 * r_p
+    steps = np.full(len(sats), base_step_s)
+    for factor in sorted(factors):
+        h = factor * base_step_s
+        fits = 3 * h**4 / 384 * fourth <= margin_km
+        steps = np.where(fits & ~deep, h, steps)
+    return np.where(np.isfinite(steps), steps, base_step_s)
 
-    Objects are sorted into cubic cells of ``cell_km``; each occupied cell is compared with itself and its 13
-    forward neighbours (found by binary search among the occupied cells), so each pair is examined once.
-    """
-    n = pos.shape[0]
-    big = np.int64(1 << 20)
-    offset = big >> 1
-    invalid = np.iinfo(np.int64).max
-    keys = np.empty(n, dtype=np.int64)
-    for i in range(n):
-        if ok[i]:
-            cx = np.int64(math.floor(pos[i, 0] / cell_km)) + offset
-            cy = np.int64(math.floor(pos[i, 1] / cell_km)) + offset
-            cz = np.int64(math.floor(pos[i, 2] / cell_km)) + offset
-            keys[i] = (cx * big + cy) * big + cz
-        else:
-            keys[i] = invalid
-    order = np.argsort(keys)
-    sorted_keys = keys[order]
-    # occupied cells: their keys and the ranges of ``order`` they hold
-    cell_keys = np.empty(n, dtype=np.int64)
-    cell_start = np.empty(n + 1, dtype=np.int64)
-    n_valid = 0
-    while n_valid < n and sorted_keys[n_valid] != invalid:
-        n_valid += 1
-    m = 0
-    for k in range(n_valid):
-        if k == 0 or sorted_keys[k] != sorted_keys[k - 1]:
-            cell_keys[m] = sorted_keys[k]
-            cell_start[m] = k
-            m += 1
-    cell_start[m] = n_valid
-    cell_keys = cell_keys[:m]
-    any_primary = primary.any()
-    capacity = 4 * n + 16
-    out_i = np.empty(capacity, dtype=np.int64)
-    out_j = np.empty(capacity, dtype=np.int64)
-    count = 0
-    for c in range(m):
-        key = cell_keys[c]
-        cz = key % big
-        cy = (key // big) % big
-        cx = key // (big * big)
-        for f in range(14):
-            if f == 0:
-                c2 = c
-            else:
-                k2 = ((cx + _FORWARD[f - 1, 0]) * big + (cy + _FORWARD[f - 1, 1])) * big + (cz + _FORWARD[f - 1, 2])
-                c2 = np.searchsorted(cell_keys, k2)
-                if c2 >= m or cell_keys[c2] != k2:
-                    continue
-            for a in range(cell_start[c], cell_start[c + 1]):
-                i = order[a]
-                b_first = a + 1 if c2 == c else cell_start[c2]
-                for b in range(b_first, cell_start[c2 + 1]):
-                    j = order[b]
-                    if any_primary and not (primary[i] or primary[j]):
-                        continue
-                    ddx = pos[j, 0] - pos[i, 0]
-                    ddy = pos[j, 1] - pos[i, 1]
-                    ddz = pos[j, 2] - pos[i, 2]
-                    dvx = vel[j, 0] - vel[i, 0]
-                    dvy = vel[j, 1] - vel[i, 1]
-                    dvz = vel[j, 2] - vel[i, 2]
-                    reach = threshold_km + math.sqrt(dvx * dvx + dvy * dvy + dvz * dvz) * half_step_s + margin_km
-                    if ddx * ddx + ddy * ddy + ddz * ddz <= reach * reach:
-                        if count == capacity:
-                            capacity *= 2
-                            grown_i = np.empty(capacity, dtype=np.int64)
-                            grown_j = np.empty(capacity, dtype=np.int64)
-                            grown_i[:count] = out_i[:count]
-                            grown_j[:count] = out_j[:count]
-                            out_i, out_j = grown_i, grown_j
-                        out_i[count] = min(i, j)
-                        out_j[count] = max(i, j)
-                        count += 1
-    return out_i[:count], out_j[:count]
+
+def _groups(catalog, span_s: float, base_step_s: float) -> list[_SampleGroup]:
+    steps = sample_steps_s(catalog, base_step_s)
+    satrecs = catalog.satrecs
+    groups = []
+    for h in np.unique(steps):
+        index = np.nonzero(steps == h)[0]
+        n_samples = math.ceil(span_s / h) + 1
+        groups.append(_SampleGroup(index, float(h), SatrecArray([satrecs[i] for i in index]),
+                                   np.minimum(np.arange(n_samples) * h, span_s)))
+    return groups
 
 
 def screen(catalog, start, stop, *, threshold_km: float = 5.0, primaries=None, sample_step_s: float = 60.0,
-           grid_step_s: float = 20.0, hbr_m: float = 10.0, chunk_samples: int = 240, workers: int | None = None,
+           grid_step_s: float = 20.0, hbr_m: float = 10.0, chunk_s: float = 14_400.0, workers: int | None = None,
            progress: Callable[[float], None] | None = None) -> ScreeningResult:
     """All close approaches under ``threshold_km`` between ``start`` and ``stop`` (UTC).
 
-    ``primaries``: NORAD ids screened against everything (default: all against all). ``hbr_m``: the hard-body
-    radius of the assumed-covariance probabilities (SOCRATES' 100/300/100 m RTN sigmas per object). ``workers``:
-    threads for the spatial hash (default: every core; the compiled kernel releases the GIL).
+    ``primaries``: NORAD ids screened against everything (default: all against all). ``sample_step_s``: the
+    finest SGP4 step (objects whose interpolation allows it are sampled at 2 or 3 times that, see
+    :func:`sample_steps_s`). ``grid_step_s``: the fine times of the pair search. ``hbr_m``: the hard-body radius
+    of the assumed-covariance probabilities (SOCRATES' 100/300/100 m RTN sigmas per object). ``chunk_s``: the
+    span held in memory at once. ``workers``: threads for the pair search (default: every core; the compiled
+    kernels and numpy's sort release the GIL).
     """
     t0, t1 = to_datetime64(start), to_datetime64(stop)
     span_s = (t1 - t0) / np.timedelta64(1, "s")
@@ -173,174 +135,170 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, primaries=None, s
         primary = np.isin(ids, list(wanted))
         if not primary.any():
             raise OverheadError(f"none of the primaries {sorted(wanted)[:5]} is in the catalogue")
-    satrecs = catalog.satrecs
-    array = SatrecArray(satrecs)
-    n_samples = math.ceil(span_s / sample_step_s) + 1
-    sample_offsets = np.minimum(np.arange(n_samples) * sample_step_s, span_s)
-    sub = max(1, round(sample_step_s / grid_step_s))
-    fractions = np.arange(sub) / sub
+    step = sample_step_s / max(1, round(sample_step_s / grid_step_s))  # the fine step
+    groups = _groups(catalog, span_s, sample_step_s)
+    order_of = np.concatenate([g.index for g in groups])  # the kernel's object k is the catalogue's order_of[k]
+    primary_sorted = primary[order_of]
+    n_fine = math.ceil(span_s / step) + 1
+    fine = np.minimum(np.arange(n_fine) * step, span_s)  # s from the start, the last one the span's end
+    # the reach covers half of the nominal step on either side: a shorter last interval must not shrink it for
+    # the time that also bounds the longer interval before it
+    half = 0.5 * step
+    accel_km_s2 = 3 * EARTH_MU_KM3_S2 * 2000 / 6500**3  # differential gravity bound, R ≤ 2,000 km, r ≥ 6,500 km
+    margin = INTERPOLATION_MARGIN_KM + 0.5 * accel_km_s2 * half**2
+    limit = threshold_km + INTERPOLATION_MARGIN_KM + 0.5 * accel_km_s2 * step**2
+    per_chunk = max(1, round(chunk_s / step))
     # candidate windows: a pair's consecutive fine times; closed windows are refined after each chunk, so that
     # memory holds one chunk's candidates, not the span's
     open_windows: dict[tuple[int, int], list[int]] = {}
     closed: list[tuple[int, int, int, int]] = []
-    rows: list[list] = []
+    found_states: list[tuple[int, int, float, tuple]] = []
     refined = 0
-    fine_times: list[float] = []
-    accel_km_s2 = 3 * 398600.4418 * 2000 / 6500**3  # differential gravity bound, R ≤ 2,000 km, r ≥ 6,500 km
 
-    def find(p: np.ndarray, w: np.ndarray, step: float, v_max: float) -> tuple[np.ndarray, np.ndarray]:
-        """The pairs that may pass under the threshold within one fine step of this time (releases the GIL)."""
-        half = 0.5 * step
-        margin = INTERPOLATION_MARGIN_KM + 0.5 * accel_km_s2 * half**2
-        ok = np.isfinite(p).all(axis=1)
-        i_idx, j_idx = _pairs_within(p, w, ok, threshold_km + 2 * v_max * half + margin, primary, threshold_km,
-                                     half, margin)
-        if i_idx.size:
-            dp = p[j_idx] - p[i_idx]
-            dv = w[j_idx] - w[i_idx]
-            dv2 = np.maximum(np.einsum("ij,ij->i", dv, dv), 1e-30)
-            t_lin = np.clip(-np.einsum("ij,ij->i", dp, dv) / dv2, -step, step)
-            miss_lin = np.linalg.norm(dp + t_lin[:, None] * dv, axis=1)
-            keep = miss_lin <= threshold_km + INTERPOLATION_MARGIN_KM + 0.5 * accel_km_s2 * step**2
-            i_idx, j_idx = i_idx[keep], j_idx[keep]
-        return i_idx, j_idx
+    def find(k: int, samples: list[tuple[np.ndarray, np.ndarray, np.ndarray]], v_max: float):
+        """The pairs that may pass under the threshold within one fine step of fine time k (releases the GIL)."""
+        parts = []
+        for g, (first, r, v) in zip(groups, samples, strict=True):
+            a = min(int(np.searchsorted(g.offsets, fine[k], side="right")) - 1, g.offsets.size - 2)
+            h = g.offsets[a + 1] - g.offsets[a]
+            parts.append(cell_states(r[:, a - first], v[:, a - first], r[:, a + 1 - first], v[:, a + 1 - first], h,
+                                     (fine[k] - g.offsets[a]) / h, threshold_km + 2 * v_max * half + margin))
+        pos, vel, keys = (np.concatenate(x) for x in zip(*parts, strict=True)) if len(parts) > 1 else parts[0]
+        return pairs_near(pos, vel, keys, np.argsort(keys), primary_sorted, threshold_km, half, margin, step, limit)
 
-    step = nominal = sample_step_s / sub
-    v_max = 0.0
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
-        for chunk_start in range(0, n_samples - 1, chunk_samples):
-            idx = np.arange(chunk_start, min(chunk_start + chunk_samples, n_samples - 1) + 1)
-            times = t0 + (sample_offsets[idx] * 1e9).astype("timedelta64[ns]")
-            jd, fr = julian_date_split(times)
-            err, r, v = array.sgp4(jd, fr)  # (n, t, 3) TEME km, km/s
-            r[err != 0] = np.nan
-            v[err != 0] = np.nan
-            speed = np.linalg.norm(v, axis=2)
-            v_max = float(np.nanmax(speed)) if np.isfinite(speed).any() else 0.0
-            jobs: list[tuple[np.ndarray, np.ndarray, float, float]] = []
-            for a in range(len(idx) - 1):
-                h = sample_offsets[idx[a + 1]] - sample_offsets[idx[a]]
-                if h <= 0:
-                    continue
-                step = h / sub
-                pos, vel = hermite_states(r[:, a], v[:, a], r[:, a + 1], v[:, a + 1], h, fractions[:, None])
-                # the reach covers half of the nominal step on either side: a shorter last interval must not
-                # shrink it for the time that also bounds the longer interval before it
-                jobs += [(pos[s], vel[s], sample_offsets[idx[a]] + s * step, nominal) for s in range(sub)]
-            if idx[-1] == n_samples - 1:  # the span's last time is checked too: it bounds the last interval
-                jobs.append((r[:, -1], v[:, -1], span_s, nominal))
-            for (_p, _w, when, _step), (i_idx, j_idx) in zip(
-                    jobs, pool.map(lambda job, v_max=v_max: find(job[0], job[1], job[3], v_max), jobs), strict=True):
-                k = len(fine_times)
-                for i, j in zip(i_idx.tolist(), j_idx.tolist(), strict=True):
-                    window = open_windows.get((i, j))
+        for k_start in range(0, n_fine, per_chunk):
+            ks = range(k_start, min(k_start + per_chunk, n_fine))
+            samples = []
+            v_max = 0.0
+            for g in groups:  # the samples bracketing this chunk's fine times
+                first = max(int(np.searchsorted(g.offsets, fine[ks[0]], side="right")) - 1, 0)
+                last = min(int(np.searchsorted(g.offsets, fine[ks[-1]], side="right")), g.offsets.size - 1)
+                first = min(first, g.offsets.size - 2)
+                last = max(last, first + 1)
+                times = t0 + (g.offsets[first:last + 1] * 1e9).astype("timedelta64[ns]")
+                err, r, v = g.array.sgp4(*julian_date_split(times))  # (n, t, 3) TEME km, km/s
+                r[err != 0] = np.nan
+                v[err != 0] = np.nan
+                speed = np.linalg.norm(v, axis=2)
+                if np.isfinite(speed).any():
+                    v_max = max(v_max, float(np.nanmax(speed)))
+                samples.append((first, r, v))
+            found = pool.map(lambda k, samples=samples, v_max=v_max: find(k, samples, v_max), ks)
+            for k, (i_idx, j_idx, _t_lin) in zip(ks, found, strict=True):
+                for a, b in zip(order_of[i_idx].tolist(), order_of[j_idx].tolist(), strict=True):
+                    key = (a, b) if a < b else (b, a)
+                    window = open_windows.get(key)
                     if window is not None and k <= window[1] + 2:
                         window[1] = k
                     else:
                         if window is not None:
-                            closed.append((i, j, window[0], window[1]))
-                        open_windows[(i, j)] = [k, k]
-                fine_times.append(when)
-            last = len(fine_times) - 1
-            for key in [key for key, w in open_windows.items() if w[1] < last - 2]:
-                w = open_windows.pop(key)
-                closed.append((key[0], key[1], w[0], w[1]))
-            rows += _refine(catalog, closed, fine_times, t0, hbr_m, threshold_km, ids, names, primary)
+                            closed.append((*key, *window))
+                        open_windows[key] = [k, k]
+            closed += [(*key, *w) for key, w in open_windows.items() if w[1] < ks[-1] - 2]
+            for i, j, k_first, _ in closed:
+                if open_windows.get((i, j), [None])[0] == k_first:
+                    del open_windows[(i, j)]
+            found_states += _refine(catalog.satrecs, closed, fine, t0, threshold_km)
             refined += len(closed)
             closed = []
             if progress is not None:
-                progress(min(1.0, (chunk_start + chunk_samples) / max(n_samples - 1, 1)))
+                progress(min(1.0, (ks[-1] + 1) / n_fine))
     closed = [(i, j, w[0], w[1]) for (i, j), w in open_windows.items()]
-    rows += _refine(catalog, closed, fine_times, t0, hbr_m, threshold_km, ids, names, primary)
+    found_states += _refine(catalog.satrecs, closed, fine, t0, threshold_km)
     refined += len(closed)
-    table = pd.DataFrame(rows, columns=[*SCREEN_COLUMNS, *PLANE_COLUMNS])
-    if len(table):
-        table = table.sort_values(["tca", "norad_id_1", "norad_id_2"]).drop_duplicates(
-            ["norad_id_1", "norad_id_2", "tca"]).reset_index(drop=True)
+    table = _table(found_states, t0, ids, names, primary, hbr_m)
     return ScreeningResult(conjunctions=table, objects=n, candidates_refined=refined, span=(t0, t1),
                            threshold_km=threshold_km)
 
 
-@lru_cache(maxsize=64)
-def _julian(t0: np.datetime64) -> tuple[float, float]:
-    jd, fr = julian_date_split(np.array([t0]))
-    return float(jd[0]), float(fr[0])
+def _deep_space(satrec) -> bool:
+    return satrec.no_kozai < 2 * math.pi / 225.0  # rad/min: a period of 225 min or more
 
 
-def _state(satrec, t0: np.datetime64, offset_s: float) -> tuple[np.ndarray, np.ndarray] | None:
-    """SGP4 (TEME km, km/s) ``offset_s`` after t0; the day fraction carries 1e-11 s of rounding."""
-    jd, fr = _julian(t0)
-    err, r, v = satrec.sgp4(jd, fr + offset_s / 86400.0)
-    if err != 0:
-        return None
-    return np.asarray(r), np.asarray(v)
+def _minima(sat_i, sat_j, jd: float, fr: float, points: np.ndarray) -> list[tuple[float, tuple]]:
+    """Times (s from jd + fr) of the range minima of two objects between the first and last of ``points``, by
+    Brent's method on the range rate with SGP4 itself, and the two states there (TEME km, km/s).
 
-
-def _minima(sat_i, sat_j, t0, lo: float, hi: float, fine: list[float]) -> list[float]:
-    """Times of the range minima of two objects in [lo, hi] (s from t0): Brent on the range rate (SGP4)."""
-    def range_rate(t: float) -> float:
-        a, b = _state(sat_i, t0, t), _state(sat_j, t0, t)
-        if a is None or b is None:
+    The rate is r·v from SGP4's velocities, or, where an object is deep-space, the central difference of the
+    squared range over ±0.05 s: deep-space SGP4 velocities leave out the lunar-solar terms' rates, and for a
+    slow pair (a formation, co-located GEO) that moves the zero of r·v by seconds from the positions' minimum."""
+    def velocity_rate(t: float) -> float:
+        e1, p1, w1 = sat_i.sgp4(jd, fr + t / 86400.0)
+        e2, p2, w2 = sat_j.sgp4(jd, fr + t / 86400.0)
+        if e1 or e2:
             return math.nan
-        return float((b[0] - a[0]) @ (b[1] - a[1]))
+        return ((p2[0] - p1[0]) * (w2[0] - w1[0]) + (p2[1] - p1[1]) * (w2[1] - w1[1])
+                + (p2[2] - p1[2]) * (w2[2] - w1[2]))
 
-    points = [t for t in fine if lo <= t <= hi] or [lo, hi]
-    if points[0] > lo:
-        points.insert(0, lo)
-    if points[-1] < hi:
-        points.append(hi)
-    rates = [range_rate(t) for t in points]
+    def squared_range(t: float) -> float:
+        e1, p1, _ = sat_i.sgp4(jd, fr + t / 86400.0)
+        e2, p2, _ = sat_j.sgp4(jd, fr + t / 86400.0)
+        return math.nan if e1 or e2 else (p2[0] - p1[0]) ** 2 + (p2[1] - p1[1]) ** 2 + (p2[2] - p1[2]) ** 2
+
+    def position_rate(t: float) -> float:
+        return (squared_range(t + 0.05) - squared_range(t - 0.05)) / 0.2
+
+    range_rate = position_rate if _deep_space(sat_i) or _deep_space(sat_j) else velocity_rate
+
     out = []
-    for (ta, fa), (tb, fb) in zip(zip(points, rates, strict=True), zip(points[1:], rates[1:], strict=True),
-                                  strict=False):
-        if math.isfinite(fa) and math.isfinite(fb) and fa < 0 <= fb:
-            out.append(optimize.brentq(range_rate, ta, tb, xtol=1e-5, rtol=1e-14, maxiter=100))
+    times = points.tolist()
+    rates = [range_rate(t) for t in times]
+    for ta, fa, tb, fb in zip(times, rates, times[1:], rates[1:], strict=False):
+        if fa < 0 <= fb:  # NaN compares false: a failed SGP4 brackets nothing
+            tca = optimize.brentq(range_rate, ta, tb, xtol=1e-5, rtol=1e-14, maxiter=100)
+            e1, p1, w1 = sat_i.sgp4(jd, fr + tca / 86400.0)
+            e2, p2, w2 = sat_j.sgp4(jd, fr + tca / 86400.0)
+            if not (e1 or e2):
+                out.append((tca, (p1, w1, p2, w2)))
     return out
 
 
-def _refine(catalog, windows, fine_times, t0, hbr_m, threshold_km, ids, names, primary) -> list[list]:
-    """Exact minima (SGP4, Brent on the range rate) of each candidate pair near its fine times, with the
-    assumed-covariance probabilities computed for all of them at once."""
-    satrecs = catalog.satrecs
-    rows: list[list] = []
-    states: list[np.ndarray] = []
+def _refine(satrecs, windows, fine: np.ndarray, t0: np.datetime64, threshold_km: float) -> list:
+    """Exact minima under the threshold (SGP4, Brent on the range rate) of each candidate pair near its fine
+    times: (i, j, tca_s, (r_i, v_i, r_j, v_j)) each. The day fraction carries 1e-11 s of rounding."""
+    jd_split = julian_date_split(np.array([t0]))
+    jd, fr = float(jd_split[0][0]), float(jd_split[1][0])
+    out = []
     for i, j, k_first, k_last in sorted(windows):
-        lo = fine_times[max(k_first - 1, 0)]
-        hi = fine_times[min(k_last + 1, len(fine_times) - 1)]
-        window = fine_times[max(k_first - 1, 0):min(k_last + 1, len(fine_times) - 1) + 1]
-        for tca in _minima(satrecs[i], satrecs[j], t0, lo, hi, window):
-            found = _conjunction_row(satrecs, i, j, t0, tca, threshold_km, ids, names, primary)
-            if found is not None:
-                rows.append(found[0])
-                states.append(found[1])
-    if rows:
-        s = np.array(states) * 1e3  # (N, 4, 3): r1, v1, r2, v2 in m, m/s
-        planes: dict = {}
-        pc, max_pc = assumed_covariance_probabilities(s[:, 0], s[:, 1], s[:, 2], s[:, 3], hbr_m, planes=planes)
-        for k, (row, p, m) in enumerate(zip(rows, pc, max_pc, strict=True)):
-            row[-2], row[-1] = float(m), float(p)
-            row += [float(planes[name][k]) for name in PLANE_COLUMNS]
-    return rows
+        points = fine[max(k_first - 1, 0):min(k_last + 1, fine.size - 1) + 1]
+        for tca, state in _minima(satrecs[i], satrecs[j], jd, fr, points):
+            p1, p2 = state[0], state[2]
+            if math.dist(p1, p2) <= threshold_km:
+                out.append((i, j, tca, state))
+    return out
 
 
-def _conjunction_row(satrecs, i, j, t0, tca, threshold_km, ids, names, primary) -> tuple[list, np.ndarray] | None:
-    a, b = _state(satrecs[i], t0, tca), _state(satrecs[j], t0, tca)
-    if a is None or b is None:
-        return None
-    d = b[0] - a[0]
-    rng = float(np.linalg.norm(d))
-    if rng > threshold_km:
-        return None
+def _table(found: list, t0: np.datetime64, ids, names, primary, hbr_m: float) -> pd.DataFrame:
+    """The conjunctions' table (SCREEN_COLUMNS then PLANE_COLUMNS, sorted by TCA): the miss vector in object 1's
+    RTN frame and the assumed-covariance probabilities, for all of them at once."""
+    if not found:
+        return pd.DataFrame(columns=[*SCREEN_COLUMNS, *PLANE_COLUMNS])
+    i = np.array([f[0] for f in found])
+    j = np.array([f[1] for f in found])
+    tca_s = np.array([f[2] for f in found])
+    s = np.array([f[3] for f in found])  # (N, 4, 3): r_i, v_i, r_j, v_j in km, km/s
     # the primary (when given) is object 1, and the miss vector is in its RTN frame
-    if primary.any() and not primary[i] and primary[j]:
-        i, j, a, b, d = j, i, b, a, -d
-    rtn = rtn_to_inertial_matrix(a[0], a[1]).T @ d
-    dv = b[1] - a[1]
-    when = t0 + np.timedelta64(round(tca * 1e9), "ns")
-    row = [int(ids[i]), str(names[i]), int(ids[j]), str(names[j]),
-           str(np.datetime_as_string(when.astype("datetime64[ms]"), unit="ms")) + "Z",
-           rng, float(np.linalg.norm(dv)), float(rtn[0]), float(rtn[1]), float(rtn[2]), math.nan, math.nan]
-    return row, np.array([a[0], a[1], b[0], b[1]])
+    swap = primary[j] & ~primary[i] if primary.any() else np.zeros(len(i), dtype=bool)
+    i, j = np.where(swap, j, i), np.where(swap, i, j)
+    s[swap] = s[swap][:, [2, 3, 0, 1]]
+    r1, v1, r2, v2 = s[:, 0], s[:, 1], s[:, 2], s[:, 3]
+    d = r2 - r1
+    rtn = np.einsum("nki,nk->ni", rtn_to_inertial_matrix(r1, v1), d)
+    when = t0 + np.round(tca_s * 1e9).astype("timedelta64[ns]")
+    planes: dict = {}
+    pc, max_pc = assumed_covariance_probabilities(r1 * 1e3, v1 * 1e3, r2 * 1e3, v2 * 1e3, hbr_m, planes=planes)
+    table = pd.DataFrame({
+        "norad_id_1": ids[i].astype(int), "name_1": names[i].astype(str),
+        "norad_id_2": ids[j].astype(int), "name_2": names[j].astype(str),
+        "tca": np.char.add(np.datetime_as_string((when + np.timedelta64(500_000, "ns")).astype("datetime64[ms]"),
+                                                 unit="ms"), "Z"),  # to the nearest millisecond
+        "min_range_km": np.linalg.norm(d, axis=1), "relative_speed_km_s": np.linalg.norm(v2 - v1, axis=1),
+        "radial_km": rtn[:, 0], "in_track_km": rtn[:, 1], "cross_track_km": rtn[:, 2],
+        "max_pc": np.asarray(max_pc, dtype=float), "assumed_cov_pc": np.asarray(pc, dtype=float),
+        **{name: np.asarray(planes[name], dtype=float) for name in PLANE_COLUMNS}})
+    return table.sort_values(["tca", "norad_id_1", "norad_id_2"]).drop_duplicates(
+        ["norad_id_1", "norad_id_2", "tca"]).reset_index(drop=True)
 
 
 def _screen_part(catalog, start, stop, keep_start, keep_stop, options: dict) -> pd.DataFrame:

@@ -1,0 +1,153 @@
+"""The compiled core of the screening: every pair that may pass under the threshold near one fine time.
+
+One call per fine time: the states are interpolated (cubic Hermite) from the two SGP4 samples around it, sorted
+by cubic cell (x, then y, then z) and each occupied cell is compared with itself and its 13 forward neighbours
+(so each pair is seen once). The neighbours lie in 5 runs of the sorted cells — (0, 0, +1) and the columns
+(0, +1, *), (+1, -1, *), (+1, 0, *), (+1, +1, *) — whose keys are the home cell's key plus a constant, so 5
+pointers move forward through the cells with the home cell: no search, and the objects of a cell are contiguous.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+__all__ = ["cell_states", "pairs_near"]
+
+# the forward runs: (dx, dy, first dz, last dz)
+_RUNS = np.array([(0, 0, 1, 1), (0, 1, -1, 1), (1, -1, -1, 1), (1, 0, -1, 1), (1, 1, -1, 1)], dtype=np.int64)
+_BITS = 21  # cell index bits per axis: ±10^6 cells, far beyond any orbit at the smallest cell
+_OFFSET = 1 << (_BITS - 1)
+_INVALID = np.iinfo(np.int64).max
+
+
+@numba.njit(cache=True, nogil=True)
+def cell_states(r0: np.ndarray, v0: np.ndarray, r1: np.ndarray, v1: np.ndarray, h_s: float, fraction: float,
+               cell_km: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Hermite positions and velocities (km, km/s) at ``fraction`` of the interval between two samples ``h_s``
+    apart (states r0, v0 and r1, v1; NaN where SGP4 failed), and each object's packed cell key (the largest int64
+    where a state is not finite)."""
+    n = r0.shape[0]
+    s = fraction
+    s2, s3 = s * s, s * s * s
+    h00, h10, h01, h11 = 2 * s3 - 3 * s2 + 1, (s3 - 2 * s2 + s) * h_s, -2 * s3 + 3 * s2, (s3 - s2) * h_s
+    d00, d10, d01, d11 = (6 * s2 - 6 * s) / h_s, 3 * s2 - 4 * s + 1, (-6 * s2 + 6 * s) / h_s, 3 * s2 - 2 * s
+    pos = np.empty((n, 3))
+    vel = np.empty((n, 3))
+    keys = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        ok = True
+        for k in range(3):
+            pos[i, k] = h00 * r0[i, k] + h10 * v0[i, k] + h01 * r1[i, k] + h11 * v1[i, k]
+            vel[i, k] = d00 * r0[i, k] + d10 * v0[i, k] + d01 * r1[i, k] + d11 * v1[i, k]
+            if not math.isfinite(pos[i, k]) or not math.isfinite(vel[i, k]):
+                ok = False
+        if ok:
+            cx = np.int64(math.floor(pos[i, 0] / cell_km)) + _OFFSET
+            cy = np.int64(math.floor(pos[i, 1] / cell_km)) + _OFFSET
+            cz = np.int64(math.floor(pos[i, 2] / cell_km)) + _OFFSET
+            keys[i] = (cx << (2 * _BITS)) | (cy << _BITS) | cz
+        else:
+            keys[i] = _INVALID
+    return pos, vel, keys
+
+
+@numba.njit(cache=True, nogil=True)
+def pairs_near(pos: np.ndarray, vel: np.ndarray, keys: np.ndarray, order: np.ndarray, primary: np.ndarray,
+                    threshold_km: float, half_step_s: float, margin_km: float, step_s: float,
+                    limit_km: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs (i < j) that may pass under the threshold within ``step_s`` of this time, from the states of
+    :func:`cell_states` and their order by cell (``order``, an argsort of ``keys``).
+
+    A pair is kept when it is within threshold + |Δv|·half_step + margin (no closer approach can hide between two
+    fine times) and the linear motion's miss within ±``step_s`` is under ``limit_km``. Returns (i, j, t_lin_s):
+    t_lin is that linear estimate of the time of closest approach from this time.
+    """
+    n = pos.shape[0]
+    # the valid objects in cell order, contiguous: the pair loops below read memory in sequence
+    n_valid = 0
+    while n_valid < n and keys[order[n_valid]] != _INVALID:
+        n_valid += 1
+    sp = np.empty((n_valid, 3))
+    sv = np.empty((n_valid, 3))
+    sid = order[:n_valid].copy()
+    is_primary = np.empty(n_valid, dtype=np.bool_)
+    cell_key = np.empty(n_valid + 1, dtype=np.int64)
+    cell_start = np.empty(n_valid + 1, dtype=np.int64)
+    m = 0
+    for a in range(n_valid):
+        i = sid[a]
+        for k in range(3):
+            sp[a, k] = pos[i, k]
+            sv[a, k] = vel[i, k]
+        is_primary[a] = primary[i]
+        if a == 0 or keys[i] != cell_key[m - 1]:
+            cell_key[m] = keys[i]
+            cell_start[m] = a
+            m += 1
+    cell_start[m] = n_valid
+    cell_key[m] = _INVALID  # a sentinel: every run's scan stops there
+    any_primary = primary.any()
+    capacity = 1024
+    out_i = np.empty(capacity, dtype=np.int64)
+    out_j = np.empty(capacity, dtype=np.int64)
+    out_t = np.empty(capacity)
+    count = 0
+    n_runs = _RUNS.shape[0]
+    first_delta = np.empty(n_runs, dtype=np.int64)
+    last_delta = np.empty(n_runs, dtype=np.int64)
+    for q in range(n_runs):
+        base = (_RUNS[q, 0] << (2 * _BITS)) + (_RUNS[q, 1] << _BITS)
+        first_delta[q] = base + _RUNS[q, 2]
+        last_delta[q] = base + _RUNS[q, 3]
+    pointer = np.zeros(n_runs, dtype=np.int64)
+    for c in range(m):
+        key = cell_key[c]
+        for q in range(n_runs + 1):
+            if q == 0:
+                lo, hi = c, c + 1
+            else:
+                first, last = key + first_delta[q - 1], key + last_delta[q - 1]
+                p = pointer[q - 1]
+                while cell_key[p] < first:
+                    p += 1
+                pointer[q - 1] = p
+                hi = p
+                while cell_key[hi] <= last:
+                    hi += 1
+                lo = p
+                if lo == hi:
+                    continue
+            for a in range(cell_start[c], cell_start[c + 1]):
+                b_first = a + 1 if q == 0 else cell_start[lo]
+                for b in range(b_first, cell_start[hi]):
+                    if any_primary and not (is_primary[a] or is_primary[b]):
+                        continue
+                    dx, dy, dz = sp[b, 0] - sp[a, 0], sp[b, 1] - sp[a, 1], sp[b, 2] - sp[a, 2]
+                    ux, uy, uz = sv[b, 0] - sv[a, 0], sv[b, 1] - sv[a, 1], sv[b, 2] - sv[a, 2]
+                    dv2 = ux * ux + uy * uy + uz * uz
+                    reach = threshold_km + math.sqrt(dv2) * half_step_s + margin_km
+                    if dx * dx + dy * dy + dz * dz > reach * reach:
+                        continue
+                    t_lin = -(dx * ux + dy * uy + dz * uz) / max(dv2, 1e-30)
+                    t_lin = min(max(t_lin, -step_s), step_s)
+                    mx, my, mz = dx + t_lin * ux, dy + t_lin * uy, dz + t_lin * uz
+                    if mx * mx + my * my + mz * mz > limit_km * limit_km:
+                        continue
+                    if count == capacity:
+                        capacity *= 2
+                        grown_i = np.empty(capacity, dtype=np.int64)
+                        grown_j = np.empty(capacity, dtype=np.int64)
+                        grown_t = np.empty(capacity)
+                        grown_i[:count] = out_i[:count]
+                        grown_j[:count] = out_j[:count]
+                        grown_t[:count] = out_t[:count]
+                        out_i, out_j, out_t = grown_i, grown_j, grown_t
+                    i, j = sid[a], sid[b]
+                    out_i[count] = min(i, j)
+                    out_j[count] = max(i, j)
+                    out_t[count] = t_lin
+                    count += 1
+    return out_i[:count], out_j[:count], out_t[:count]
