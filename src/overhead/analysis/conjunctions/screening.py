@@ -193,9 +193,9 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, primaries=None, s
                         window[1] = k
                     else:
                         if window is not None:
-                            closed.append((*key, *window))
+                            closed.append((key[0], key[1], window[0], window[1]))
                         open_windows[key] = [k, k]
-            closed += [(*key, *w) for key, w in open_windows.items() if w[1] < ks[-1] - 2]
+            closed += [(i, j, w[0], w[1]) for (i, j), w in open_windows.items() if w[1] < ks[-1] - 2]
             for i, j, k_first, _ in closed:
                 if open_windows.get((i, j), [None])[0] == k_first:
                     del open_windows[(i, j)]
