@@ -152,7 +152,7 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, primaries=None, s
     # memory holds one chunk's candidates, not the span's
     open_windows: dict[tuple[int, int], list[int]] = {}
     closed: list[tuple[int, int, int, int]] = []
-    found_states: list[tuple[int, int, float, tuple]] = []
+    minima: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []  # each chunk's, as arrays
     refined = 0
 
     def find(k: int, samples: list[tuple[np.ndarray, np.ndarray, np.ndarray]], v_max: float):
@@ -199,15 +199,16 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, primaries=None, s
             for i, j, k_first, _ in closed:
                 if open_windows.get((i, j), [None])[0] == k_first:
                     del open_windows[(i, j)]
-            found_states += _refine(catalog.satrecs, closed, fine, t0, threshold_km)
+            minima.append(_refine(catalog.satrecs, closed, fine, t0, threshold_km))
             refined += len(closed)
             closed = []
             if progress is not None:
                 progress(min(1.0, (ks[-1] + 1) / n_fine))
     closed = [(i, j, w[0], w[1]) for (i, j), w in open_windows.items()]
-    found_states += _refine(catalog.satrecs, closed, fine, t0, threshold_km)
+    minima.append(_refine(catalog.satrecs, closed, fine, t0, threshold_km))
     refined += len(closed)
-    table = _table(found_states, t0, ids, names, primary, hbr_m)
+    first, second, tca_s, states = (np.concatenate(part) for part in zip(*minima, strict=True))
+    table = _table(first, second, tca_s, states, t0, ids, names, primary, hbr_m)
     return ScreeningResult(conjunctions=table, objects=n, candidates_refined=refined, span=(t0, t1),
                            threshold_km=threshold_km)
 
@@ -254,7 +255,8 @@ def _minima(sat_i, sat_j, jd: float, fr: float, points: np.ndarray) -> list[tupl
     return out
 
 
-def _refine(satrecs, windows, fine: np.ndarray, t0: np.datetime64, threshold_km: float) -> list:
+def _refine(satrecs, windows, fine: np.ndarray, t0: np.datetime64,
+            threshold_km: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Exact minima under the threshold (SGP4, Brent on the range rate) of each candidate pair near its fine
     times: (i, j, tca_s, (r_i, v_i, r_j, v_j)) each. The day fraction carries 1e-11 s of rounding."""
     jd_split = julian_date_split(np.array([t0]))
@@ -266,18 +268,16 @@ def _refine(satrecs, windows, fine: np.ndarray, t0: np.datetime64, threshold_km:
             p1, p2 = state[0], state[2]
             if math.dist(p1, p2) <= threshold_km:
                 out.append((i, j, tca, state))
-    return out
+    return (np.array([f[0] for f in out], dtype=np.int64), np.array([f[1] for f in out], dtype=np.int64),
+            np.array([f[2] for f in out], dtype=float), np.array([f[3] for f in out], dtype=float).reshape(-1, 4, 3))
 
 
-def _table(found: list, t0: np.datetime64, ids, names, primary, hbr_m: float) -> pd.DataFrame:
+def _table(i: np.ndarray, j: np.ndarray, tca_s: np.ndarray, s: np.ndarray, t0: np.datetime64, ids, names, primary,
+           hbr_m: float) -> pd.DataFrame:
     """The conjunctions' table (SCREEN_COLUMNS then PLANE_COLUMNS, sorted by TCA): the miss vector in object 1's
     RTN frame and the assumed-covariance probabilities, for all of them at once."""
-    if not found:
+    if not len(i):
         return pd.DataFrame(columns=[*SCREEN_COLUMNS, *PLANE_COLUMNS])
-    i = np.array([f[0] for f in found])
-    j = np.array([f[1] for f in found])
-    tca_s = np.array([f[2] for f in found])
-    s = np.array([f[3] for f in found])  # (N, 4, 3): r_i, v_i, r_j, v_j in km, km/s
     # the primary (when given) is object 1, and the miss vector is in its RTN frame
     swap = primary[j] & ~primary[i] if primary.any() else np.zeros(len(i), dtype=bool)
     i, j = np.where(swap, j, i), np.where(swap, i, j)
