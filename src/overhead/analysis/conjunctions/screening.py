@@ -207,8 +207,8 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, primaries=None, s
     closed = [(i, j, w[0], w[1]) for (i, j), w in open_windows.items()]
     minima.append(_refine(catalog.satrecs, closed, fine, t0, threshold_km))
     refined += len(closed)
-    first, second, tca_s, states = (np.concatenate(part) for part in zip(*minima, strict=True))
-    table = _table(first, second, tca_s, states, t0, ids, names, primary, hbr_m)
+    object_1, object_2, tca_s, states = (np.concatenate(part) for part in zip(*minima, strict=True))
+    table = _table(object_1, object_2, tca_s, states, t0, ids, names, primary, hbr_m)
     return ScreeningResult(conjunctions=table, objects=n, candidates_refined=refined, span=(t0, t1),
                            threshold_km=threshold_km)
 
