@@ -231,3 +231,54 @@ def test_one_damaged_line_is_a_message_error(line_number, replacement):
     except MessageError:
         return
     assert math.isfinite(message.miss_distance_m)
+
+
+def _random_encounters(n: int, seed: int) -> tuple[np.ndarray, ...]:
+    """LEO encounters (m, m/s): misses log-uniform from 1 m to 5 km, crossing angles 5-175°."""
+    rng = np.random.default_rng(seed)
+    r1 = np.tile([7.0e6, 0.0, 0.0], (n, 1))
+    v1 = np.tile([0.0, 7.5e3, 0.0], (n, 1))
+    angle = np.radians(rng.uniform(5, 175, n))
+    v2 = np.stack([np.zeros(n), 7.5e3 * np.cos(angle), 7.5e3 * np.sin(angle)], axis=1)
+    direction = rng.normal(size=(n, 3))
+    relative = v1 - v2
+    direction -= (np.einsum("ni,ni->n", direction, relative) / np.einsum("ni,ni->n", relative, relative))[:, None] \
+        * relative  # in the encounter plane: TCA is now
+    miss = 10 ** rng.uniform(0, np.log10(5000), n)
+    r2 = r1 + direction / np.linalg.norm(direction, axis=1)[:, None] * miss[:, None]
+    return r1, v1, r2, v2
+
+
+def test_max_pc_over_covariance_scale_equals_a_brute_force_scan():
+    """Frisbee's maximum Pc over a common scaling of the assumed covariances, against a scan of 2,000 scales (then
+    a finer one around the best) with the adaptive-quadrature Pc of each scaled encounter plane."""
+    from overhead.analysis.conjunctions.assessment import assumed_covariance_probabilities
+    from overhead.analysis.conjunctions.pc2d import EncounterPlane, pc_circle
+
+    hbr = 10.0
+    r1, v1, r2, v2 = _random_encounters(16, seed=7)
+    planes: dict = {}
+    _pc, max_pc = assumed_covariance_probabilities(r1, v1, r2, v2, hbr, planes=planes)
+    hard = 0
+    for k in range(len(max_pc)):
+        sx, sz = planes["plane_sigma_major_m"][k], planes["plane_sigma_minor_m"][k]
+        xm, zm = planes["plane_miss_major_m"][k], planes["plane_miss_minor_m"][k]
+
+        def pc_at(log_scale: float, sx=sx, sz=sz, xm=xm, zm=zm) -> float:
+            scale = math.exp(log_scale)
+            plane = EncounterPlane(x_hat=np.zeros(3), y_hat=np.zeros(3), z_hat=np.zeros(3), miss_m=0.0,
+                                   covariance_m2=np.zeros((2, 2)), sigma_major_m=sx * scale,
+                                   sigma_minor_m=sz * scale, miss_major_m=xm, miss_minor_m=zm,
+                                   major_axis=np.zeros(2), remediated=False, positive_definite=True)
+            return pc_circle(plane, hbr)
+
+        grid = np.linspace(math.log(1e-4), math.log(1e4), 1000)
+        best = grid[int(np.argmax([pc_at(g) for g in grid]))]
+        fine = np.linspace(best - 0.02, best + 0.02, 401)
+        brute = max(pc_at(g) for g in fine)
+        if np.hypot(xm / sx, zm / sz) / math.sqrt(2) * sz < 30 * hbr:  # searched, not the closed form
+            hard += 1
+            assert max_pc[k] == pytest.approx(brute, rel=1e-6)
+        else:  # the closed form, exact as the covariance grows against the hard body
+            assert max_pc[k] == pytest.approx(brute, rel=2e-3)
+    assert 5 < hard < len(max_pc)

@@ -283,19 +283,36 @@ def assumed_covariance_probabilities(r1_m: np.ndarray, v1_m_s: np.ndarray, r2_m:
     m2 = (xm / sx) ** 2 + (zm / sz) ** 2
     max_pc = hbr_m**2 / (math.e * sx * sz * np.maximum(m2, 1e-300))
     hard = np.sqrt(m2 / 2) * sz < 30 * hbr_m  # the optimum covariance is not large against the hard body
-    for k in np.nonzero(hard)[0]:
-        def neg_log(log_k: float, k=k) -> float:
-            scale = math.exp(log_k)
-            value = float(pc_circle_fast_arrays(sx[k:k + 1] * scale, sz[k:k + 1] * scale, xm[k:k + 1], zm[k:k + 1],
-                                                hbr_m)[0])
-            return -math.log(value) if value > 0 else 1e300
-
-        res = optimize.minimize_scalar(neg_log, bounds=(math.log(1e-4), math.log(1e4)), method="bounded")
-        max_pc[k] = math.exp(-res.fun)
+    if hard.any():
+        max_pc[hard] = _max_over_scale(sx[hard], sz[hard], xm[hard], zm[hard], hbr_m)
     bad = speed == 0
     pc[bad] = np.nan
     max_pc[bad] = np.nan
     return pc, max_pc
+
+
+def _max_over_scale(sx: np.ndarray, sz: np.ndarray, xm: np.ndarray, zm: np.ndarray, hbr_m: float,
+                    lowest: float = 1e-4, highest: float = 1e4, iterations: int = 45) -> np.ndarray:
+    """The largest 2D Pc over a common scale k of the covariances' sigmas, k in [lowest, highest]: a golden-section
+    search in log k for all encounters at once (Pc is unimodal in k; 45 steps narrow log k to 1e-8)."""
+    from overhead.analysis.conjunctions.pc2d import pc_circle_fast_arrays
+
+    def pc(log_k: np.ndarray) -> np.ndarray:
+        scale = np.exp(log_k)
+        return pc_circle_fast_arrays(sx * scale, sz * scale, xm, zm, hbr_m)
+
+    golden = (math.sqrt(5) - 1) / 2
+    lo, hi = np.full(sx.shape, math.log(lowest)), np.full(sx.shape, math.log(highest))
+    c, d = hi - golden * (hi - lo), lo + golden * (hi - lo)
+    fc, fd = pc(c), pc(d)
+    for _ in range(iterations):
+        left = fc > fd  # the maximum is in [lo, d]: d becomes c, and a new c is taken in [lo, c]
+        hi, lo = np.where(left, d, hi), np.where(left, lo, c)
+        new = np.where(left, hi - golden * (hi - lo), lo + golden * (hi - lo))
+        f_new = pc(new)
+        c, d, fc, fd = (np.where(left, new, d), np.where(left, c, new),
+                        np.where(left, f_new, fd), np.where(left, fc, f_new))
+    return np.maximum(fc, fd)
 
 
 def _rtn_covariances(r: np.ndarray, v: np.ndarray, variances: np.ndarray) -> np.ndarray:
