@@ -22,6 +22,7 @@ from overhead.analysis.revisit import EDGE_CONVENTION, FIGURE_DEFINITIONS, FIGUR
 from overhead.errors import OverheadError
 from overhead.geometry.grids import AnalysisGrid
 from overhead.geometry.sensors import AccessConstraints
+from overhead.labelled import dataset
 from overhead.orbits.catalog import ElementAgeWarning
 from overhead.orbits.timescales import format_iso, to_datetime64
 
@@ -145,11 +146,18 @@ def run_tasks(function, calls: list[tuple], *, scheduler: str | None, shared=Non
     try:
         with Progress(disable=progress is not True, transient=True) as bar:
             job = bar.add_task(description, total=len(calls))
-            if client is None:
-                for index, args in enumerate(calls):
-                    results[index] = function(*(shared if a is SHARED else a for a in args))
-                    finished(index)
-                    bar.advance(job)
+            if client is None:  # threads: the compiled kernels release the GIL
+                from concurrent.futures import ThreadPoolExecutor
+                from concurrent.futures import as_completed as completed
+
+                with ThreadPoolExecutor(max_workers=min(len(calls), os.cpu_count() or 1) or 1) as pool:
+                    running = {pool.submit(function, *(shared if a is SHARED else a for a in args)): index
+                               for index, args in enumerate(calls)}
+                    for task in completed(running):
+                        index = running[task]
+                        results[index] = task.result()
+                        finished(index)
+                        bar.advance(job)
             else:
                 from distributed import as_completed
 
@@ -261,7 +269,7 @@ def _result(windows: pd.DataFrame, grid: AnalysisGrid, t0, t1, n_satellites: int
 
 def _package(values: dict, windows: pd.DataFrame, grid: AnalysisGrid, t0, t1, n_satellites: int) -> CoverageResult:
     units = {"accesses": "1", "percent_covered": "%"}
-    stats = xr.Dataset(
+    stats = dataset(
         {name: ("point", values[name], {"units": units.get(name, "s"), "long_name": FIGURE_DEFINITIONS[name]})
          for name in FIGURES_OF_MERIT}
         | {"observed": ("point", values["accesses"] > 0, {"long_name": "seen at least once (False: never observed)"})},

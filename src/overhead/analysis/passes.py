@@ -9,6 +9,7 @@ import xarray as xr
 from overhead.analysis.access import access_windows
 from overhead.geometry.sensors import AccessConstraints
 from overhead.geometry.topocentric import GroundSite, look_angles
+from overhead.labelled import dataset
 from overhead.orbits.states import state_vectors
 from overhead.orbits.timescales import to_datetime64
 
@@ -35,7 +36,7 @@ def look_angle_series(satellites, site: GroundSite, times) -> xr.Dataset:
     r = state_vectors(ds)[0]
     look = look_angles(r, site)
     dims = ("satellite", "time")
-    return xr.Dataset({"azimuth_deg": (dims, look.azimuth_deg), "elevation_deg": (dims, look.elevation_deg),
+    return dataset({"azimuth_deg": (dims, look.azimuth_deg), "elevation_deg": (dims, look.elevation_deg),
                        "range_km": (dims, look.range_km)},
                       coords={"norad_id": ("satellite", ds.norad_id.values), "name": ("satellite", ds.name.values),
                               "time": ("time", t)})

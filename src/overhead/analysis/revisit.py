@@ -26,6 +26,7 @@ import xarray as xr
 
 from overhead.analysis import _window_kernel
 from overhead.analysis.figures import EDGE_CONVENTION, FIGURE_DEFINITIONS, FIGURES_OF_MERIT
+from overhead.labelled import dataset
 
 __all__ = ["FIGURES_OF_MERIT", "FIGURE_DEFINITIONS", "merge_intervals", "revisit_stats", "summarise", "weights_of"]
 
@@ -116,7 +117,7 @@ def summarise(stats: xr.Dataset, *, band_deg: float = 10.0) -> xr.Dataset:
     columns["percent_points_observed"] = 100.0 * (stats.accesses.to_numpy() > 0)
     for name, values in columns.items():
         data[name], scalars[f"global_{name}"] = means(values)
-    return xr.Dataset(
+    return dataset(
         {name: ("band", values) for name, values in data.items()} | {k: ((), v) for k, v in scalars.items()},
         coords={"band_min_lat_deg": ("band", edges[:-1]), "band_max_lat_deg": ("band", edges[1:])},
         attrs={"weighting": "area (km²) of each grid point; points without an area (a list of points) weigh "

@@ -12,6 +12,7 @@ import xarray as xr
 from sgp4.api import SGP4_ERRORS
 
 from overhead.errors import OverheadError
+from overhead.labelled import dataset
 from overhead.orbits.frames import apply_teme_to_itrf, itrf_to_geodetic, teme_to_itrf_matrices
 
 __all__ = ["ERRORS", "FRAMES", "IMPLAUSIBLE_RADIUS", "StateBuffers", "dataset_from_buffers",
@@ -123,7 +124,7 @@ def dataset_from_buffers(buffers: StateBuffers, *, norad_id, name, time_coord: d
     data_vars["error"] = (dims, buffers.error)
     coords = {"norad_id": ("satellite", np.asarray(norad_id)), "name": ("satellite", np.asarray(name)),
               **time_coord}
-    ds = xr.Dataset(data_vars, coords=coords, attrs={"frame": buffers.frame, **attrs})
+    ds = dataset(data_vars, coords=coords, attrs={"frame": buffers.frame, **attrs})
     units = {"x_km": "km", "y_km": "km", "z_km": "km", "vx_km_s": "km/s", "vy_km_s": "km/s",
              "vz_km_s": "km/s", "lat_deg": "degrees_north", "lon_deg": "degrees_east", "alt_km": "km"}
     for var, unit in units.items():
