@@ -3,7 +3,8 @@
 xarray checks every new variable's data against dask's array type, and that check imports ``dask.array``
 (0.2 s of a cold command) wherever dask is installed, as it is here. Variables made on xarray's fast path skip the
 conversion and the check; numpy arrays need neither. Objects and times coarser than seconds go through
-xarray's own conversion.
+xarray's own conversion. Dimension coordinates get their index from a pandas Index, and readers should take
+``.values`` rather than ``.to_numpy()``: both of xarray's own ways check for dask collections, importing dask.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 
 __all__ = ["dataset"]
@@ -35,6 +37,11 @@ def dataset(data_vars: Mapping[str, tuple], coords: Mapping[str, Any] | None = N
     def spec_of(name: str, spec) -> tuple:
         return spec if isinstance(spec, tuple) else (name, spec)
 
+    coord_vars = {name: _variable(spec_of(name, spec)) for name, spec in (coords or {}).items()}
+    # dimension coordinates get their index from a pandas Index: xarray's default one converts the values with a
+    # check for dask collections, which imports dask (50 ms)
+    indexes = {name: xr.indexes.PandasIndex(pd.Index(var.values), name) for name, var in coord_vars.items()
+               if var.dims == (name,) and var.dtype.kind != "O"}
+    with_index = xr.Coordinates(coord_vars, indexes=indexes) if indexes else coord_vars
     return xr.Dataset({name: _variable(spec_of(name, spec)) for name, spec in data_vars.items()},
-                      coords={name: _variable(spec_of(name, spec)) for name, spec in (coords or {}).items()},
-                      attrs=dict(attrs or {}))
+                      coords=with_index, attrs=dict(attrs or {}))

@@ -99,9 +99,9 @@ def weights_of(area_km2: np.ndarray) -> np.ndarray:
 def summarise(stats: xr.Dataset, *, band_deg: float = 10.0) -> xr.Dataset:
     """Area-weighted means of the figures of merit (over the points where each is defined): global, and by
     latitude band; plus the percentage of the area observed at least once."""
-    area = weights_of(stats.area_km2.to_numpy())
+    area = weights_of(stats.area_km2.values)
     edges = np.arange(-90.0, 90.0 + band_deg, band_deg)
-    band = np.clip(np.digitize(stats.lat_deg.to_numpy(), edges) - 1, 0, edges.size - 2)
+    band = np.clip(np.digitize(stats.lat_deg.values, edges) - 1, 0, edges.size - 2)
     n_bands = edges.size - 1
 
     def means(values: np.ndarray) -> tuple[np.ndarray, float]:
@@ -113,8 +113,8 @@ def summarise(stats: xr.Dataset, *, band_deg: float = 10.0) -> xr.Dataset:
             return num / den, (float(num.sum() / den.sum()) if den.sum() else np.nan)
 
     data, scalars = {}, {}
-    columns = {name: stats[name].to_numpy() for name in FIGURES_OF_MERIT}
-    columns["percent_points_observed"] = 100.0 * (stats.accesses.to_numpy() > 0)
+    columns = {name: stats[name].values for name in FIGURES_OF_MERIT}
+    columns["percent_points_observed"] = 100.0 * (stats.accesses.values > 0)
     for name, values in columns.items():
         data[name], scalars[f"global_{name}"] = means(values)
     return dataset(
