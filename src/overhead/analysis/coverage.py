@@ -93,10 +93,11 @@ def _join_time_chunks(w: pd.DataFrame, edges: set) -> pd.DataFrame:
     same = np.r_[False, (w.norad_id.to_numpy()[1:] == w.norad_id.to_numpy()[:-1])
                  & (w.point.to_numpy()[1:] == w.point.to_numpy()[:-1])]
     joins = continues & previous_cut & same & np.r_[False, w.start.to_numpy()[1:] == w.end.to_numpy()[:-1]]
-    group = np.cumsum(~joins)
-    merged = w.groupby(group).agg(point=("point", "first"), norad_id=("norad_id", "first"), start=("start", "first"),
-                                  end=("end", "last"), cut_start=("cut_start", "first"), cut_end=("cut_end", "last"))
-    return merged.reset_index(drop=True)
+    first = np.nonzero(~joins)[0]  # each merged window: its first piece to the piece before the next first
+    last = np.r_[first[1:] - 1, len(w) - 1]
+    return pd.DataFrame({"point": w.point.to_numpy()[first], "norad_id": w.norad_id.to_numpy()[first],
+                         "start": w.start.to_numpy()[first], "end": w.end.to_numpy()[last],
+                         "cut_start": w.cut_start.to_numpy()[first], "cut_end": w.cut_end.to_numpy()[last]})
 
 
 def _partitions(n_sat: int, t0, t1, satellites_per_task: int, time_chunk_days: float | None):
