@@ -14,7 +14,7 @@ import math
 import numba
 import numpy as np
 
-__all__ = ["cell_states", "pairs_near"]
+__all__ = ["pairs_near", "radix_argsort", "search_batch"]
 
 # the forward runs: (dx, dy, first dz, last dz)
 _RUNS = np.array([(0, 0, 1, 1), (0, 1, -1, 1), (1, -1, -1, 1), (1, 0, -1, 1), (1, 1, -1, 1)], dtype=np.int64)
@@ -24,24 +24,21 @@ _INVALID = np.iinfo(np.int64).max
 
 
 @numba.njit(cache=True, nogil=True)
-def cell_states(r0: np.ndarray, v0: np.ndarray, r1: np.ndarray, v1: np.ndarray, h_s: float, fraction: float,
-               cell_km: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _fill_states(r0: np.ndarray, v0: np.ndarray, r1: np.ndarray, v1: np.ndarray, h_s: float, fraction: float,
+                 cell_km: float, pos: np.ndarray, vel: np.ndarray, keys: np.ndarray, base: int) -> None:
     """Hermite positions and velocities (km, km/s) at ``fraction`` of the interval between two samples ``h_s``
     apart (states r0, v0 and r1, v1; NaN where SGP4 failed), and each object's packed cell key (the largest int64
-    where a state is not finite)."""
-    n = r0.shape[0]
+    where a state is not finite), into rows ``base`` onwards of ``pos``, ``vel`` and ``keys``."""
     s = fraction
     s2, s3 = s * s, s * s * s
     h00, h10, h01, h11 = 2 * s3 - 3 * s2 + 1, (s3 - 2 * s2 + s) * h_s, -2 * s3 + 3 * s2, (s3 - s2) * h_s
     d00, d10, d01, d11 = (6 * s2 - 6 * s) / h_s, 3 * s2 - 4 * s + 1, (-6 * s2 + 6 * s) / h_s, 3 * s2 - 2 * s
-    pos = np.empty((n, 3))
-    vel = np.empty((n, 3))
-    keys = np.empty(n, dtype=np.int64)
-    for i in range(n):
+    for n in range(r0.shape[0]):
+        i = base + n
         ok = True
         for k in range(3):
-            pos[i, k] = h00 * r0[i, k] + h10 * v0[i, k] + h01 * r1[i, k] + h11 * v1[i, k]
-            vel[i, k] = d00 * r0[i, k] + d10 * v0[i, k] + d01 * r1[i, k] + d11 * v1[i, k]
+            pos[i, k] = h00 * r0[n, k] + h10 * v0[n, k] + h01 * r1[n, k] + h11 * v1[n, k]
+            vel[i, k] = d00 * r0[n, k] + d10 * v0[n, k] + d01 * r1[n, k] + d11 * v1[n, k]
             if not math.isfinite(pos[i, k]) or not math.isfinite(vel[i, k]):
                 ok = False
         if ok:
@@ -51,7 +48,77 @@ def cell_states(r0: np.ndarray, v0: np.ndarray, r1: np.ndarray, v1: np.ndarray, 
             keys[i] = (cx << (2 * _BITS)) | (cy << _BITS) | cz
         else:
             keys[i] = _INVALID
-    return pos, vel, keys
+
+
+@numba.njit(cache=True, nogil=True)
+def radix_argsort(keys: np.ndarray) -> np.ndarray:
+    """The order that sorts non-negative int64 keys (stable): least-significant-digit radix sort, 11 bits a pass,
+    skipping the digits every key shares (several times numba's own argsort on a catalogue)."""
+    n = keys.shape[0]
+    order = np.arange(n)
+    if n < 2:
+        return order
+    varying = np.int64(0)
+    for i in range(n):
+        varying |= keys[i] ^ keys[0]
+    scratch = np.empty(n, dtype=np.int64)
+    counts = np.empty(2049, dtype=np.int64)
+    for shift in range(0, 64, 11):
+        if (varying >> shift) & 2047 == 0:
+            continue
+        counts[:] = 0
+        for a in range(n):
+            counts[((keys[order[a]] >> shift) & 2047) + 1] += 1
+        for d in range(2048):
+            counts[d + 1] += counts[d]
+        for a in range(n):
+            digit = (keys[order[a]] >> shift) & 2047
+            scratch[counts[digit]] = order[a]
+            counts[digit] += 1
+        order, scratch = scratch, order
+    return order
+
+
+@numba.njit(cache=True, nogil=True)
+def search_batch(rs, vs, offsets, fine_times: np.ndarray, cell_km: float, primary: np.ndarray,
+                 threshold_km: float, half_step_s: float, margin_km: float, step_s: float,
+                 limit_km: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`pairs_near` at each of ``fine_times`` (s from the start) in one call, without the GIL: the states
+    of each sample group g (``rs[g]``, ``vs[g]``: (samples, objects, 3); ``offsets[g]``: the samples' times, s)
+    interpolated to each time, the groups' objects one after the other. Returns (time index, i, j)."""
+    n = 0
+    for g in range(len(rs)):
+        n += rs[g].shape[1]
+    pos = np.empty((n, 3))
+    vel = np.empty((n, 3))
+    keys = np.empty(n, dtype=np.int64)
+    out_k = np.empty(256, dtype=np.int64)
+    out_i = np.empty(256, dtype=np.int64)
+    out_j = np.empty(256, dtype=np.int64)
+    count = 0
+    for b in range(fine_times.shape[0]):
+        t = fine_times[b]
+        base = 0
+        for g in range(len(rs)):
+            r, v, off = rs[g], vs[g], offsets[g]
+            if r.shape[1] == 0:
+                continue
+            a = min(max(np.searchsorted(off, t, side="right") - 1, 0), off.shape[0] - 2)
+            h = off[a + 1] - off[a]
+            _fill_states(r[a], v[a], r[a + 1], v[a + 1], h, (t - off[a]) / h, cell_km, pos, vel, keys, base)
+            base += r.shape[1]
+        i_idx, j_idx, _t_lin = pairs_near(pos, vel, keys, radix_argsort(keys), primary, threshold_km, half_step_s,
+                                          margin_km, step_s, limit_km)
+        if count + i_idx.shape[0] > out_k.shape[0]:
+            size = max(2 * out_k.shape[0], count + i_idx.shape[0])
+            grown_k, grown_i, grown_j = (np.empty(size, dtype=np.int64), np.empty(size, dtype=np.int64),
+                                         np.empty(size, dtype=np.int64))
+            grown_k[:count], grown_i[:count], grown_j[:count] = out_k[:count], out_i[:count], out_j[:count]
+            out_k, out_i, out_j = grown_k, grown_i, grown_j
+        for m in range(i_idx.shape[0]):
+            out_k[count], out_i[count], out_j[count] = b, i_idx[m], j_idx[m]
+            count += 1
+    return out_k[:count], out_i[:count], out_j[:count]
 
 
 @numba.njit(cache=True, nogil=True)

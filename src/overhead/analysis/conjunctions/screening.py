@@ -34,7 +34,7 @@ import pandas as pd
 from scipy import optimize
 from sgp4.api import SatrecArray
 
-from overhead.analysis.conjunctions._screen_kernel import cell_states, pairs_near
+from overhead.analysis.conjunctions._screen_kernel import search_batch
 from overhead.analysis.conjunctions.assessment import PLANE_COLUMNS, assumed_covariance_probabilities
 from overhead.analysis.conjunctions.cdm import rtn_to_inertial_matrix
 from overhead.constants import EARTH_MU_KM3_S2, EARTH_RADIUS_KM
@@ -46,6 +46,9 @@ __all__ = ["SCREEN_COLUMNS", "ScreeningResult", "screen", "screen_distributed"]
 SCREEN_COLUMNS = ["norad_id_1", "name_1", "norad_id_2", "name_2", "tca", "min_range_km", "relative_speed_km_s",
                   "radial_km", "in_track_km", "cross_track_km", "max_pc", "assumed_cov_pc"]
 MAX_SPAN_DAYS = 31.0
+_BLOCK = 2048  # objects per SGP4 call (about 60 ms for a 4-hour chunk)
+_BATCH = 36  # fine times per task of the search threads (12 min at 20 s)
+_NO_GROUP = (np.empty((2, 0, 3)), np.empty((2, 0, 3)), np.empty(2))  # pads the kernel's groups to three
 INTERPOLATION_MARGIN_KM = 0.1  # bound of the cubic Hermite error at each object's sample step (sample_steps_s)
 
 
@@ -60,12 +63,29 @@ class ScreeningResult:
 
 @dataclass
 class _SampleGroup:
-    """Objects sampled with one SGP4 step (``h_s``): their indices in the catalogue and their SGP4 array."""
+    """Objects sampled with one SGP4 step (``h_s``): their indices in the catalogue and their SGP4 arrays (blocks
+    of objects: python-sgp4 holds the GIL through a call, and the search threads need it between batches)."""
 
     index: np.ndarray
     h_s: float
-    array: SatrecArray
+    arrays: list[SatrecArray]
     offsets: np.ndarray  # s from the start, the last one the span's end
+
+    def sample(self, first: int, last: int, t0: np.datetime64) -> tuple[np.ndarray, np.ndarray]:
+        """TEME positions and velocities (objects, samples first..last, 3), NaN where SGP4 fails."""
+        times = t0 + (self.offsets[first:last + 1] * 1e9).astype("timedelta64[ns]")
+        jd, fr = julian_date_split(times)
+        r = np.empty((len(self.index), times.size, 3))
+        v = np.empty_like(r)
+        row = 0
+        for array in self.arrays:
+            err, r_block, v_block = array.sgp4(jd, fr)
+            rows = slice(row, row + len(r_block))
+            r[rows], v[rows] = r_block, v_block
+            r[rows][err != 0] = np.nan
+            v[rows][err != 0] = np.nan
+            row += len(r_block)
+        return r, v
 
 
 def sample_steps_s(catalog, base_step_s: float, *, margin_km: float = INTERPOLATION_MARGIN_KM,
@@ -98,8 +118,8 @@ def _groups(catalog, span_s: float, base_step_s: float) -> list[_SampleGroup]:
     for h in np.unique(steps):
         index = np.nonzero(steps == h)[0]
         n_samples = math.ceil(span_s / h) + 1
-        groups.append(_SampleGroup(index, float(h), SatrecArray([satrecs[i] for i in index]),
-                                   np.minimum(np.arange(n_samples) * h, span_s)))
+        blocks = [SatrecArray([satrecs[i] for i in index[a:a + _BLOCK]]) for a in range(0, len(index), _BLOCK)]
+        groups.append(_SampleGroup(index, float(h), blocks, np.minimum(np.arange(n_samples) * h, span_s)))
     return groups
 
 
@@ -155,43 +175,50 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, primaries=None, s
     minima: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []  # each chunk's, as arrays
     refined = 0
 
-    def find(k: int, samples: list[tuple[np.ndarray, np.ndarray, np.ndarray]], v_max: float):
-        """The pairs that may pass under the threshold within one fine step of fine time k (releases the GIL)."""
-        parts = []
-        for g, (first, r, v) in zip(groups, samples, strict=True):
-            a = min(int(np.searchsorted(g.offsets, fine[k], side="right")) - 1, g.offsets.size - 2)
-            h = g.offsets[a + 1] - g.offsets[a]
-            parts.append(cell_states(r[:, a - first], v[:, a - first], r[:, a + 1 - first], v[:, a + 1 - first], h,
-                                     (fine[k] - g.offsets[a]) / h, threshold_km + 2 * v_max * half + margin))
-        pos, vel, keys = (np.concatenate(x) for x in zip(*parts, strict=True)) if len(parts) > 1 else parts[0]
-        return pairs_near(pos, vel, keys, np.argsort(keys), primary_sorted, threshold_km, half, margin, step, limit)
+    def sample(ks: range) -> tuple[tuple, tuple, tuple, float]:
+        """The SGP4 samples of every group bracketing the fine times ``ks``, and the largest speed among them."""
+        rs, vs, offsets = [], [], []
+        v_max = 0.0
+        for g in groups:
+            first = max(int(np.searchsorted(g.offsets, fine[ks[0]], side="right")) - 1, 0)
+            last = min(int(np.searchsorted(g.offsets, fine[ks[-1]], side="right")), g.offsets.size - 1)
+            first = min(first, g.offsets.size - 2)
+            last = max(last, first + 1)
+            r, v = g.sample(first, last, t0)
+            speed2 = np.einsum("ntk,ntk->nt", v, v)  # (numpy's norm over an axis is several times slower)
+            if np.isfinite(speed2).any():
+                v_max = max(v_max, math.sqrt(float(np.nanmax(speed2))))
+            # (samples, objects, 3): the kernel reads all objects at one sample, now contiguous in memory
+            rs.append(np.ascontiguousarray(r.transpose(1, 0, 2)))
+            vs.append(np.ascontiguousarray(v.transpose(1, 0, 2)))
+            offsets.append(np.ascontiguousarray(g.offsets[first:last + 1]))
+        for _ in range(3 - len(groups)):
+            rs.append(_NO_GROUP[0])
+            vs.append(_NO_GROUP[1])
+            offsets.append(_NO_GROUP[2])
+        return tuple(rs), tuple(vs), tuple(offsets), v_max
 
+    chunks = [range(k, min(k + per_chunk, n_fine)) for k in range(0, n_fine, per_chunk)]
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
-        for k_start in range(0, n_fine, per_chunk):
-            ks = range(k_start, min(k_start + per_chunk, n_fine))
-            samples = []
-            v_max = 0.0
-            for g in groups:  # the samples bracketing this chunk's fine times
-                first = max(int(np.searchsorted(g.offsets, fine[ks[0]], side="right")) - 1, 0)
-                last = min(int(np.searchsorted(g.offsets, fine[ks[-1]], side="right")), g.offsets.size - 1)
-                first = min(first, g.offsets.size - 2)
-                last = max(last, first + 1)
-                times = t0 + (g.offsets[first:last + 1] * 1e9).astype("timedelta64[ns]")
-                err, r, v = g.array.sgp4(*julian_date_split(times))  # (n, t, 3) TEME km, km/s
-                r[err != 0] = np.nan
-                v[err != 0] = np.nan
-                speed2 = np.einsum("ntk,ntk->nt", v, v)  # (numpy's norm over an axis is several times slower)
-                if np.isfinite(speed2).any():
-                    v_max = max(v_max, math.sqrt(float(np.nanmax(speed2))))
-                samples.append((first, r, v))
-            found = pool.map(lambda k, samples=samples, v_max=v_max: find(k, samples, v_max), ks)
-            # the previous chunk's candidates are refined while the threads search this one
+        upcoming = sample(chunks[0])
+        for c, ks in enumerate(chunks):
+            rs, vs, offsets, v_max = upcoming
+            cell_km = threshold_km + 2 * v_max * half + margin
+            batches = [ks[b:b + _BATCH] for b in range(0, len(ks), _BATCH)]
+            searches = [pool.submit(search_batch, rs, vs, offsets, fine[batch.start:batch.stop], cell_km,
+                                    primary_sorted, threshold_km, half, margin, step, limit) for batch in batches]
+            # while the threads search this chunk (without the GIL): the next chunk's SGP4, and the refinement of
+            # the candidates that closed before
+            if c + 1 < len(chunks):
+                upcoming = sample(chunks[c + 1])
             minima.append(_refine(catalog.satrecs, closed, fine, t0, threshold_km))
             refined += len(closed)
             closed = []
-            for k, (i_idx, j_idx, _t_lin) in zip(ks, found, strict=True):
-                for a, b in zip(order_of[i_idx].tolist(), order_of[j_idx].tolist(), strict=True):
-                    key = (a, b) if a < b else (b, a)
+            for batch, search in zip(batches, searches, strict=True):
+                b_idx, i_idx, j_idx = search.result()
+                for b, a, z in zip(b_idx.tolist(), order_of[i_idx].tolist(), order_of[j_idx].tolist(), strict=True):
+                    k = batch.start + b
+                    key = (a, z) if a < z else (z, a)
                     window = open_windows.get(key)
                     if window is not None and k <= window[1] + 2:
                         window[1] = k
