@@ -19,6 +19,7 @@ def warm_up() -> float:
     import pandas as pd
 
     import overhead
+    from overhead.analysis.conjunctions.screening import screen
     from overhead.analysis.coverage import coverage
     from overhead.analysis.passes import passes_over_site
     from overhead.catalog.manoeuvres import detect_manoeuvres
@@ -39,6 +40,7 @@ def warm_up() -> float:
                                 "mean_motion_rev_per_day": 15.5 + 1e-6 * np.arange(80),
                                 "inclination_deg": np.full(80, 51.6)})
         detect_manoeuvres(history)
+        screen(catalog, epoch, epoch + np.timedelta64(10, "m"))
     return time.perf_counter() - started
 
 
