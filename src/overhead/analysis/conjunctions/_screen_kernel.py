@@ -80,6 +80,33 @@ def radix_argsort(keys: np.ndarray) -> np.ndarray:
 
 
 @numba.njit(cache=True, nogil=True)
+def _compact(keys: np.ndarray) -> tuple[int, int]:
+    """Repack the cell keys in place with as many bits per axis as the occupied cells span (so that the radix
+    sort has a few digits to sort rather than 63 bits); returns the y and x fields' shifts."""
+    lo = np.full(3, np.iinfo(np.int64).max, dtype=np.int64)
+    hi = np.full(3, np.iinfo(np.int64).min, dtype=np.int64)
+    mask = (np.int64(1) << _BITS) - 1
+    for i in range(keys.shape[0]):
+        if keys[i] != _INVALID:
+            for axis in range(3):
+                c = (keys[i] >> ((2 - axis) * _BITS)) & mask
+                lo[axis] = min(lo[axis], c)
+                hi[axis] = max(hi[axis], c)
+    bits = np.ones(3, dtype=np.int64)
+    for axis in range(3):
+        while hi[axis] >= lo[axis] and (np.int64(1) << bits[axis]) <= hi[axis] - lo[axis] + 2:
+            bits[axis] += 1  # room for the cells one either side of the occupied span
+    y_shift, x_shift = bits[2], bits[1] + bits[2]
+    for i in range(keys.shape[0]):
+        if keys[i] != _INVALID:
+            k = keys[i]
+            cx, cy, cz = ((k >> (2 * _BITS)) & mask) - lo[0] + 1, ((k >> _BITS) & mask) - lo[1] + 1, \
+                (k & mask) - lo[2] + 1
+            keys[i] = (cx << x_shift) | (cy << y_shift) | cz
+    return y_shift, x_shift
+
+
+@numba.njit(cache=True, nogil=True)
 def search_batch(rs, vs, offsets, fine_times: np.ndarray, cell_km: float, primary: np.ndarray,
                  threshold_km: float, half_step_s: float, margin_km: float, step_s: float,
                  limit_km: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -107,8 +134,9 @@ def search_batch(rs, vs, offsets, fine_times: np.ndarray, cell_km: float, primar
             h = off[a + 1] - off[a]
             _fill_states(r[a], v[a], r[a + 1], v[a + 1], h, (t - off[a]) / h, cell_km, pos, vel, keys, base)
             base += r.shape[1]
+        y_shift, x_shift = _compact(keys)
         i_idx, j_idx, _t_lin = pairs_near(pos, vel, keys, radix_argsort(keys), primary, threshold_km, half_step_s,
-                                          margin_km, step_s, limit_km)
+                                          margin_km, step_s, limit_km, y_shift, x_shift)
         if count + i_idx.shape[0] > out_k.shape[0]:
             size = max(2 * out_k.shape[0], count + i_idx.shape[0])
             grown_k, grown_i, grown_j = (np.empty(size, dtype=np.int64), np.empty(size, dtype=np.int64),
@@ -124,9 +152,11 @@ def search_batch(rs, vs, offsets, fine_times: np.ndarray, cell_km: float, primar
 @numba.njit(cache=True, nogil=True)
 def pairs_near(pos: np.ndarray, vel: np.ndarray, keys: np.ndarray, order: np.ndarray, primary: np.ndarray,
                     threshold_km: float, half_step_s: float, margin_km: float, step_s: float,
-                    limit_km: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pairs (i < j) that may pass under the threshold within ``step_s`` of this time, from the states of
-    :func:`cell_states` and their order by cell (``order``, an argsort of ``keys``).
+                    limit_km: float, y_shift: int = _BITS,
+                    x_shift: int = 2 * _BITS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs (i < j) that may pass under the threshold within ``step_s`` of this time, from the states and cell
+    keys of :func:`_fill_states` (packed with the y and x fields at ``y_shift`` and ``x_shift``) and their order
+    by cell (``order``, an argsort of ``keys``).
 
     A pair is kept when it is within threshold + |Δv|·half_step + margin (no closer approach can hide between two
     fine times) and the linear motion's miss within ±``step_s`` is under ``limit_km``. Returns (i, j, t_lin_s):
@@ -166,7 +196,7 @@ def pairs_near(pos: np.ndarray, vel: np.ndarray, keys: np.ndarray, order: np.nda
     first_delta = np.empty(n_runs, dtype=np.int64)
     last_delta = np.empty(n_runs, dtype=np.int64)
     for q in range(n_runs):
-        base = (_RUNS[q, 0] << (2 * _BITS)) + (_RUNS[q, 1] << _BITS)
+        base = (_RUNS[q, 0] << x_shift) + (_RUNS[q, 1] << y_shift)
         first_delta[q] = base + _RUNS[q, 2]
         last_delta[q] = base + _RUNS[q, 3]
     pointer = np.zeros(n_runs, dtype=np.int64)
