@@ -7,6 +7,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import optimize
 from scipy.spatial import cKDTree
 from sgp4.api import SatrecArray, jday
@@ -294,3 +296,22 @@ def test_an_approach_before_a_short_last_interval_is_not_missed():
     found = screen(pair, "2026-03-19T06:11:00Z", "2026-03-19T06:21:40Z").conjunctions
     assert set(zip(found.norad_id_1, found.norad_id_2, strict=True)) == {(63367, 64881), (37224, 67382)}
     assert (found.min_range_km < 5).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(-3000, 3000), st.integers(-3000, 3000), st.integers(-3000, 3000)),
+                min_size=0, max_size=300), st.integers(0, 20))
+def test_the_kernels_cell_order_is_numpys_stable_sort(cells, invalid):
+    """The radix argsort of the packed cell keys, before and after their repacking to fewer bits, against
+    numpy's stable argsort of the cells themselves (x, then y, then z; objects without a state last)."""
+    from overhead.analysis.conjunctions._screen_kernel import _BITS, _INVALID, _OFFSET, _compact, radix_argsort
+
+    keys = np.array([((x + _OFFSET) << (2 * _BITS)) | ((y + _OFFSET) << _BITS) | (z + _OFFSET) for x, y, z in cells]
+                    + [_INVALID] * invalid, dtype=np.int64)
+    expected = np.lexsort((np.r_[[c[2] for c in cells], np.zeros(invalid)], np.r_[[c[1] for c in cells],
+                                                                                  np.zeros(invalid)],
+                           np.r_[[c[0] for c in cells], np.zeros(invalid)], np.r_[np.zeros(len(cells)),
+                                                                                  np.ones(invalid)]))
+    assert np.array_equal(radix_argsort(keys), expected)
+    _compact(keys)
+    assert np.array_equal(radix_argsort(keys), expected)
