@@ -124,7 +124,7 @@ def _groups(catalog, span_s: float, base_step_s: float) -> list[_SampleGroup]:
 
 
 def screen(catalog, start, stop, *, threshold_km: float = 5.0, primaries=None, sample_step_s: float = 60.0,
-           grid_step_s: float = 20.0, hbr_m: float = 10.0, chunk_s: float = 14_400.0, workers: int | None = None,
+           grid_step_s: float = 20.0, hbr_m: float = 10.0, chunk_s: float = 3600.0, workers: int | None = None,
            progress: Callable[[float], None] | None = None) -> ScreeningResult:
     """All close approaches under ``threshold_km`` between ``start`` and ``stop`` (UTC).
 
