@@ -410,3 +410,20 @@ def test_places_from_coordinates_or_a_city_name(client):
     assert client.get("/api/places", params={"q": "zzzzqqq"}).json() == []
     off_earth = client.get("/api/places", params={"q": "95N 10E"})
     assert off_earth.status_code == 422 and "beyond ±90°" in off_earth.json()["detail"]
+
+
+@pytest.mark.parametrize(("mask_deg", "accepted"), [(95.0, False), (-91.0, False), (-90.0, True), (89.0, True)])
+def test_the_elevation_mask_has_one_validation_in_the_cli_and_the_api(client, capsys, mask_deg, accepted):
+    """``passes --min-elevation-deg`` and ``/api/passes?min_elevation_deg=`` refuse and accept the same values."""
+    from overhead._resources import data_path
+    from overhead.cli.main import main
+
+    answer = client.get("/api/passes", params={**TOULOUSE, "start": T0, "ids": str(ISS), "hours": 2,
+                                               "min_elevation_deg": mask_deg})
+    code = main(["passes", str(data_path("stations.tle")), "--ids", str(ISS), "--site", "43.6047,1.4442",
+                 "--start", T0, "--stop", "2026-05-30T02:00:00Z", "--min-elevation-deg", str(mask_deg)])
+    err = capsys.readouterr().err
+    assert (answer.status_code == 200) == accepted
+    assert (code == 0) == accepted
+    if not accepted:
+        assert "min_elevation_deg" in err and "min_elevation_deg" in answer.text and "Traceback" not in err

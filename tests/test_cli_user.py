@@ -55,7 +55,7 @@ def test_version_and_help_with_units():
     propagate = _run("propagate", "--help").stdout
     assert "--step-s S" in propagate and "seconds" in propagate and "(default: 60.0)" in propagate
     passes = _run("passes", "--help").stdout
-    assert "--min-elevation-deg DEG" in passes and "degrees" in passes and "(default: 10.0)" in passes
+    assert "--min-elevation-deg DEG" in passes and "degrees" in passes and "(default: 10)" in passes
     ingest = _run("catalog", "ingest", "--help").stdout
     assert "--allow-shrink" in ingest and "--plot" not in ingest  # its own help, not every catalog action's
 

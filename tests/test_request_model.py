@@ -80,8 +80,10 @@ def test_one_default_per_parameter_whichever_interface_asks():
 
     assert _spec_of(AgilitySpec, plan).to_agility() == Agility()
     # a site's elevation mask: one default (a station's 10°) for passes and above, CLI and API alike
-    for command in (["passes", "x.tle", "--site", "0,0"], ["above", "0,0"]):
-        assert build_parser().parse_args(command).min_elevation == spec_default(SiteQuery, "min_elevation_deg")
+    from overhead.cli.main import _mask
+
+    for command in (["passes", "x.tle", "--site", "0,0"], ["above", "0,0"], ["report", "--site", "0,0"]):
+        assert _mask(build_parser().parse_args(command)) == spec_default(SiteQuery, "min_elevation_deg")
     assert spec_default(PassesRequest, "min_elevation_deg") == spec_default(SiteQuery, "min_elevation_deg") == 10.0
 
 

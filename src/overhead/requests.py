@@ -68,8 +68,9 @@ class AccessRequest(SatelliteSelection):
 class SiteQuery(Spec):
     """What is above a place (``overhead above``, ``GET /api/above``)."""
 
-    min_elevation_deg: float = Field(10.0, ge=-10.0, lt=90.0, allow_inf_nan=False,
-                                     description="the station's elevation mask, degrees above the horizon")
+    min_elevation_deg: float = Field(10.0, ge=-90.0, lt=90.0, allow_inf_nan=False,
+                                     description="the station's elevation mask, degrees above the horizon "
+                                                 "(negative: below it; -90: every object)")
 
 
 class PassesRequest(SiteQuery):

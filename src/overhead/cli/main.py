@@ -249,17 +249,19 @@ def cmd_passes(args) -> None:
     from overhead.orbits.timescales import format_iso, to_datetime64
     from overhead.tables import with_iso_times, write_table
 
+    mask = _mask(args)
+
     catalog = _load(args.elements, args.ids)
     start = to_datetime64(args.start) if args.start else catalog.median_epoch()
     stop = to_datetime64(args.stop) if args.stop else start + np.timedelta64(24, "h")
     if args.visible:
         from overhead.analysis.visibility import read_satcat_rcs, visible_passes
 
-        table = visible_passes(catalog, args.site, start, stop, min_elevation_deg=args.min_elevation,
+        table = visible_passes(catalog, args.site, start, stop, min_elevation_deg=mask,
                                max_sun_altitude_deg=args.max_sun_altitude,
                                rcs_m2=read_satcat_rcs(args.satcat) if args.satcat else None)
     else:
-        table = passes_over_site(catalog, args.site, start, stop, min_elevation_deg=args.min_elevation)
+        table = passes_over_site(catalog, args.site, start, stop, min_elevation_deg=mask)
     time_columns = ("rise", "culmination", "set") + (
         ("visible_start", "visible_end", "brightest_time") if args.visible else ())
     if args.output:  # the file, and one line saying so: thousands of rows belong in it, not on the terminal
@@ -267,7 +269,7 @@ def cmd_passes(args) -> None:
         err_console.print(f"wrote {len(table):,} passes of {table.norad_id.nunique():,} satellites to {args.output}")
         return
     view = Table(title=f"Passes over {args.site.lat_deg:.4f}, {args.site.lon_deg:.4f} above "
-                       f"{args.min_elevation:g}° ({format_iso(start, digits=0)} – {format_iso(stop, digits=0)})")
+                       f"{mask:g}° ({format_iso(start, digits=0)} – {format_iso(stop, digits=0)})")
     columns = ["satellite", "NORAD", "rise (UTC)", "az", "culmination", "max el", "set", "az", "min"]
     columns += ["visible (UTC)", "brightest mag"] if args.visible else []
     for column in columns:
@@ -580,6 +582,8 @@ def cmd_above(args) -> None:
 
     from overhead.catalog.above import above
     from overhead.catalog.store import CatalogStore
+
+    mask = _mask(args)
     from overhead.orbits.timescales import format_iso, to_datetime64
 
     store = CatalogStore(args.db)
@@ -597,9 +601,9 @@ def cmd_above(args) -> None:
     when = to_datetime64(args.time) if args.time else np.datetime64("now", "ns")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ElementAgeWarning)  # said below, once and plainly
-        table = above(catalog, args.site, when, min_elevation_deg=args.min_elevation)
+        table = above(catalog, args.site, when, min_elevation_deg=mask)
     _say_if_stale(catalog, when, asked=bool(args.time))
-    view = Table(title=f"{len(table)} satellites above {args.min_elevation:g}° at {args.site.lat_deg:.4f}, "
+    view = Table(title=f"{len(table)} satellites above {mask:g}° at {args.site.lat_deg:.4f}, "
                        f"{args.site.lon_deg:.4f} — {format_iso(when, digits=0)}")
     for column in ("satellite", "NORAD", "az", "el", "range km", "sunlit", "elements age d"):
         view.add_column(column, justify="left" if column == "satellite" else "right")
@@ -612,10 +616,10 @@ def cmd_above(args) -> None:
         from overhead.tables import with_iso_times
 
         stop = when + np.timedelta64(round(args.passes * 3600), "s")
-        passes = passes_over_site(catalog, args.site, when, stop, min_elevation_deg=args.min_elevation,
+        passes = passes_over_site(catalog, args.site, when, stop, min_elevation_deg=mask,
                                   max_element_age_days=None)
         console.print(f"{len(passes):,} passes of {passes.norad_id.nunique():,} satellites above "
-                      f"{args.min_elevation:g}° in the next {args.passes:g} h")
+                      f"{mask:g}° in the next {args.passes:g} h")
         _emit(with_iso_times(passes, ("rise", "culmination", "set")), args.output, "passes", float_format="%.3f")
 
 
@@ -844,12 +848,18 @@ def _span_options(p, *, required: bool, start_default: str = "", stop_default: s
 
 
 def _mask_option(p, meaning: str) -> None:
-    """The elevation mask of a site (passes, above, report): one default, the request model's."""
-    from overhead.requests import SiteQuery, spec_default
+    """The elevation mask of a site (passes, above, report): the request model's default and validation."""
+    from overhead.requests import SiteQuery
 
-    _option(p, "--min-elevation-deg", "--min-elevation", dest="min_elevation", type=float,
-            default=spec_default(SiteQuery, "min_elevation_deg"), metavar="DEG",
-            help=f"{meaning}, degrees above the horizon")
+    _spec_option(p, SiteQuery, "min_elevation_deg", "--min-elevation-deg", "--min-elevation", metavar="DEG",
+                 meaning=f"{meaning}, degrees above the horizon (negative: below it; -90 lists every object)")
+
+
+def _mask(args) -> float:
+    """The elevation mask given (or the model's default), validated by the request model as the API's is."""
+    from overhead.requests import SiteQuery
+
+    return _spec_of(SiteQuery, args, ("min_elevation_deg",)).min_elevation_deg
 
 
 def _output_option(p, what: str) -> None:

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from overhead.analysis.passes import passes_over_site
-from overhead.cli.main import _hms, _load
+from overhead.cli.main import _hms, _load, _mask
 from overhead.geometry.topocentric import GroundSite
 from overhead.orbits.timescales import format_iso, to_datetime64
 from overhead.plots import ground_track_map
@@ -23,6 +23,7 @@ LABELLED = ("LANDSAT 8", "LANDSAT 9", "SENTINEL-2A", "SENTINEL-2B", "SENTINEL-2C
 
 
 def run_report(args, console: Console) -> None:
+    mask = _mask(args)
     catalog = _load(args.elements)
     site = args.site or DEFAULT_SITE
     site_name = args.site_name or site.name or f"{site.lat_deg:.3f}, {site.lon_deg:.3f}"
@@ -54,11 +55,11 @@ def run_report(args, console: Console) -> None:
     console.print(where)
 
     stop = now + np.timedelta64(round(args.hours * 3600), "s")
-    passes = passes_over_site(catalog, site, now, stop, min_elevation_deg=args.min_elevation,
+    passes = passes_over_site(catalog, site, now, stop, min_elevation_deg=mask,
                               max_element_age_days=None)  # the report has already said how old they are
     shown = passes.head(20)
     table = Table(title=f"Next passes over {site_name} ({site.lat_deg:.4f}°, {site.lon_deg:.4f}°) above "
-                        f"{args.min_elevation:g}° — {len(passes)} in {args.hours:g} h, first {len(shown)}")
+                        f"{mask:g}° — {len(passes)} in {args.hours:g} h, first {len(shown)}")
     for column in ("satellite", "NORAD", "rise (UTC)", "rise az", "culmination", "max el", "set", "set az"):
         table.add_column(column, justify="left" if column in ("satellite", "rise (UTC)") else "right")
     for row in shown.itertuples():
