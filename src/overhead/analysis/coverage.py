@@ -144,33 +144,31 @@ def run_tasks(function, calls: list[tuple], *, scheduler: str | None, shared=Non
             progress(done, len(calls))
 
     client, cluster = _client(scheduler)
+    pool = None
     try:
         with Progress(disable=progress is not True, transient=True) as bar:
             job = bar.add_task(description, total=len(calls))
-            if client is None:  # threads: the compiled kernels release the GIL
+            if client is None:  # threads in this process: the compiled kernels release the GIL
                 from concurrent.futures import ThreadPoolExecutor
                 from concurrent.futures import as_completed as completed
 
-                with ThreadPoolExecutor(max_workers=min(len(calls), os.cpu_count() or 1) or 1) as pool:
-                    running = {pool.submit(function, *(shared if a is SHARED else a for a in args)): index
-                               for index, args in enumerate(calls)}
-                    for task in completed(running):
-                        index = running[task]
-                        results[index] = task.result()
-                        finished(index)
-                        bar.advance(job)
+                pool = ThreadPoolExecutor(max_workers=min(len(calls), os.cpu_count() or 1) or 1)
+                futures = {pool.submit(function, *(shared if a is SHARED else a for a in args)): index
+                           for index, args in enumerate(calls)}
             else:
-                from distributed import as_completed
+                from distributed import as_completed as completed  # type: ignore[assignment]
 
                 remote = client.scatter(shared, broadcast=True) if shared is not None else None
                 futures = {client.submit(function, *(remote if a is SHARED else a for a in args), pure=False): index
                            for index, args in enumerate(calls)}
-                for future in as_completed(futures):
-                    index = futures[future]
-                    results[index] = future.result()
-                    finished(index)
-                    bar.advance(job)
+            for future in completed(futures):
+                index = futures[future]
+                results[index] = future.result()
+                finished(index)
+                bar.advance(job)
     finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
         if client is not None:
             client.close()
         if cluster is not None:
