@@ -17,9 +17,7 @@ The base URL is configurable (``--celestrak-url`` or ``OVERHEAD_CELESTRAK_URL``)
 
 from __future__ import annotations
 
-import email.utils
 import hashlib
-import json
 import os
 import time
 from collections.abc import Callable
@@ -29,8 +27,8 @@ from pathlib import Path
 import httpx
 
 from overhead._resources import user_data_dir
+from overhead.catalog.fetching import read_state, retry_after_s, utc_stamp, write_state
 from overhead.errors import OverheadError
-from overhead.files import write_text_atomic
 
 __all__ = ["CELESTRAK_FORMATS", "CelesTrak", "FetchResult", "SourceError"]
 
@@ -127,16 +125,16 @@ class CelesTrak:
              ) -> FetchResult:
         url = str(httpx.URL(self.base_url + path, params=params))
         body_path, meta_path = self._paths(url)
-        meta = _read_json(meta_path)
+        meta = read_state(meta_path)
         now = self.clock()
         interval = self.min_interval_s if min_interval_s is None else min_interval_s
         cached = body_path.exists() and meta.get("url") == url
         if cached and not force and now - float(meta.get("fetched_at", 0)) < interval:
             return FetchResult(url, body_path.read_bytes(), True, False, float(meta["fetched_at"]))
-        blocked_until = float(_read_json(self._host_state()).get("blocked_until", 0))
+        blocked_until = float(read_state(self._host_state()).get("blocked_until", 0))
         if now < blocked_until:
             raise SourceError(f"CelesTrak refused this client's requests (403/429); not asking again before "
-                              f"{_iso(blocked_until)} as its usage policy requires")
+                              f"{utc_stamp(blocked_until)} as its usage policy requires")
         headers = {}
         if cached and meta.get("etag"):
             headers["If-None-Match"] = meta["etag"]
@@ -146,14 +144,14 @@ class CelesTrak:
         now = self.clock()
         if response.status_code == 304 and cached:
             meta["fetched_at"] = now
-            _write_json(meta_path, meta)
+            write_state(meta_path, meta)
             return FetchResult(url, body_path.read_bytes(), False, True, now)
         if response.status_code in (403, 429):
-            wait = _retry_after_s(response.headers.get("Retry-After"), now) or REFUSED_BACKOFF_S
-            _write_json(self._host_state(), {"blocked_until": now + wait, "status": response.status_code})
+            wait = retry_after_s(response.headers.get("Retry-After"), now) or REFUSED_BACKOFF_S
+            write_state(self._host_state(), {"blocked_until": now + wait, "status": response.status_code})
             meaning = "rate limited" if response.status_code == 429 else "refused"
             raise SourceError(f"CelesTrak answered {response.status_code} ({meaning}) for {url}; backing off until "
-                              f"{_iso(now + wait)}, not retrying")
+                              f"{utc_stamp(now + wait)}, not retrying")
         if response.status_code != 200:
             raise SourceError(f"CelesTrak answered {response.status_code} for {url}")
         body = response.content
@@ -163,7 +161,7 @@ class CelesTrak:
         tmp = body_path.with_suffix(".part")
         tmp.write_bytes(body)
         tmp.replace(body_path)  # atomic: the cached body is whole or the previous one
-        _write_json(meta_path, {"url": url, "etag": response.headers.get("ETag"),
+        write_state(meta_path, {"url": url, "etag": response.headers.get("ETag"),
                                 "last_modified": response.headers.get("Last-Modified"), "fetched_at": now})
         return FetchResult(url, body, False, False, now)
 
@@ -189,28 +187,3 @@ def _format(format: str) -> str:
     return format.lower()
 
 
-def _retry_after_s(value: str | None, now: float) -> float | None:
-    if not value:
-        return None
-    if value.strip().isdigit():
-        return float(value)
-    try:
-        return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - now)
-    except (TypeError, ValueError):
-        return None
-
-
-def _iso(unix_s: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(unix_s))
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
-
-
-def _write_json(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(path, json.dumps(data))

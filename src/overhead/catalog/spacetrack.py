@@ -32,7 +32,8 @@ from pathlib import Path
 import httpx
 
 from overhead._resources import user_data_dir
-from overhead.catalog.sources import FetchResult, SourceError, _iso, _read_json, _retry_after_s, _write_json
+from overhead.catalog.fetching import read_state, retry_after_s, utc_stamp, write_state
+from overhead.catalog.sources import FetchResult, SourceError
 from overhead.errors import OverheadError
 
 __all__ = ["Credentials", "RateLimit", "SpaceTrack", "satcat_to_celestrak_csv"]
@@ -85,7 +86,7 @@ class RateLimit:
         self.clock, self.sleep, self.max_wait_s = clock, sleep, max_wait_s
 
     def _recent(self, now: float) -> list[float]:
-        return [t for t in _read_json(self.path).get("times", []) if now - t < 3600.0]
+        return [t for t in read_state(self.path).get("times", []) if now - t < 3600.0]
 
     def wait_s(self, now: float | None = None) -> float:
         """How long until one more request keeps both limits."""
@@ -104,11 +105,11 @@ class RateLimit:
         wait = self.wait_s()
         if wait > self.max_wait_s:
             raise SourceError(f"Space-Track's limits (under {self.per_minute} requests a minute, {self.per_hour} an "
-                              f"hour) reached; the next request may be made at {_iso(self.clock() + wait)}")
+                              f"hour) reached; the next request may be made at {utc_stamp(self.clock() + wait)}")
         if wait > 0:
             self.sleep(wait)
         now = self.clock()
-        _write_json(self.path, {"times": [*self._recent(now), now]})
+        write_state(self.path, {"times": [*self._recent(now), now]})
 
 
 class SpaceTrack:
@@ -208,9 +209,9 @@ class SpaceTrack:
         if response.status_code == 401:
             raise SourceError("Space-Track answered 401: the session was refused (log in again)")
         if response.status_code in (403, 429):
-            wait = _retry_after_s(response.headers.get("Retry-After"), now) or 3600.0
+            wait = retry_after_s(response.headers.get("Retry-After"), now) or 3600.0
             raise SourceError(f"Space-Track answered {response.status_code} (over its limits or refused); wait until "
-                              f"{_iso(now + wait)} before asking again")
+                              f"{utc_stamp(now + wait)} before asking again")
         if response.status_code != 200:
             raise SourceError(f"Space-Track answered {response.status_code} for class {cls}")
         if len(response.content) > MAX_BODY_BYTES:
