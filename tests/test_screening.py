@@ -315,3 +315,13 @@ def test_the_kernels_cell_order_is_numpys_stable_sort(cells, invalid):
     assert np.array_equal(radix_argsort(keys), expected)
     _compact(keys)
     assert np.array_equal(radix_argsort(keys), expected)
+
+
+def test_an_empty_catalogue_screens_to_an_empty_table():
+    import overhead
+
+    catalog = overhead.sample_catalog()
+    empty = catalog[[]]
+    result = screen(empty, catalog.median_epoch(), catalog.median_epoch() + np.timedelta64(600, "s"))
+    assert result.objects == 0 and result.conjunctions.empty
+    assert list(result.conjunctions.columns[:len(SCREEN_COLUMNS)]) == SCREEN_COLUMNS

@@ -133,7 +133,7 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, primaries=None, s
     :func:`sample_steps_s`). ``grid_step_s``: the fine times of the pair search. ``hbr_m``: the hard-body radius
     of the assumed-covariance probabilities (SOCRATES' 100/300/100 m RTN sigmas per object). ``chunk_s``: the
     span held in memory at once. ``workers``: threads for the pair search (default: every core; the compiled
-    kernels and numpy's sort release the GIL).
+    search runs without the GIL).
     """
     t0, t1 = to_datetime64(start), to_datetime64(stop)
     span_s = (t1 - t0) / np.timedelta64(1, "s")
@@ -155,6 +155,9 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, primaries=None, s
         primary = np.isin(ids, list(wanted))
         if not primary.any():
             raise OverheadError(f"none of the primaries {sorted(wanted)[:5]} is in the catalogue")
+    if n == 0:
+        return ScreeningResult(conjunctions=pd.DataFrame(columns=[*SCREEN_COLUMNS, *PLANE_COLUMNS]), objects=0,
+                               candidates_refined=0, span=(t0, t1), threshold_km=threshold_km)
     step = sample_step_s / max(1, round(sample_step_s / grid_step_s))  # the fine step
     groups = _groups(catalog, span_s, sample_step_s)
     order_of = np.concatenate([g.index for g in groups])  # the kernel's object k is the catalogue's order_of[k]
