@@ -80,7 +80,7 @@ def text_column(table: pd.DataFrame, column: str) -> pd.Series:
     SATCAT has no types or owners)."""
     if column not in table:
         return pd.Series([""] * len(table), index=table.index, dtype=object)
-    return table[column].fillna("").astype(str)
+    return table[column].astype(object).fillna("").astype(str)  # (an all-missing column is float: no "" fill)
 
 
 @dataclass
@@ -128,9 +128,9 @@ class ServiceState:
         membership = self.store.group_members()
         members = {str(g): rows.norad_id.to_numpy() for g, rows in membership.groupby("group_name") if g}
         groups_of = membership.groupby("norad_id").group_name.agg(lambda g: ",".join(sorted(g)))
-        objects["groups"] = objects.norad_id.map(groups_of).fillna("")
+        objects["groups"] = objects.norad_id.map(groups_of).astype(object).fillna("")
         tags = self.store.tags()
-        objects["tags"] = objects.norad_id.map(tags.groupby("norad_id").tag.agg(",".join)).fillna("")
+        objects["tags"] = objects.norad_id.map(tags.groupby("norad_id").tag.agg(",".join)).astype(object).fillna("")
         median = catalog.median_epoch() if len(catalog) else None
         view = CatalogView(catalog, objects, version, sorted(members), median, members)
         with self._lock:
