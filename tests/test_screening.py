@@ -302,18 +302,15 @@ def test_an_approach_before_a_short_last_interval_is_not_missed():
 @given(st.lists(st.tuples(st.integers(-3000, 3000), st.integers(-3000, 3000), st.integers(-3000, 3000)),
                 min_size=0, max_size=300), st.integers(0, 20))
 def test_the_kernels_cell_order_is_numpys_stable_sort(cells, invalid):
-    """The radix argsort of the packed cell keys, before and after their repacking to fewer bits, against
-    numpy's stable argsort of the cells themselves (x, then y, then z; objects without a state last)."""
-    from overhead.analysis.conjunctions._screen_kernel import _BITS, _INVALID, _OFFSET, _compact, radix_argsort
+    """The radix argsort of the packed cell keys against numpy's stable argsort of the cells themselves (x, then
+    y, then z; objects without a state last)."""
+    from overhead.analysis.conjunctions._screen_kernel import pack_keys, radix_argsort
 
-    keys = np.array([((x + _OFFSET) << (2 * _BITS)) | ((y + _OFFSET) << _BITS) | (z + _OFFSET) for x, y, z in cells]
-                    + [_INVALID] * invalid, dtype=np.int64)
-    expected = np.lexsort((np.r_[[c[2] for c in cells], np.zeros(invalid)], np.r_[[c[1] for c in cells],
-                                                                                  np.zeros(invalid)],
-                           np.r_[[c[0] for c in cells], np.zeros(invalid)], np.r_[np.zeros(len(cells)),
-                                                                                  np.ones(invalid)]))
-    assert np.array_equal(radix_argsort(keys), expected)
-    _compact(keys)
+    indices = np.array([*cells, *[(0, 0, 0)] * invalid], dtype=np.int64).reshape(-1, 3)
+    valid = np.r_[np.ones(len(cells), dtype=bool), np.zeros(invalid, dtype=bool)]
+    keys = np.empty(len(indices), dtype=np.int64)
+    pack_keys(indices, valid, keys)
+    expected = np.lexsort((indices[:, 2], indices[:, 1], indices[:, 0], ~valid))
     assert np.array_equal(radix_argsort(keys), expected)
 
 

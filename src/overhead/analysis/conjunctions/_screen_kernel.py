@@ -1,10 +1,12 @@
-"""The compiled core of the screening: every pair that may pass under the threshold near one fine time.
+"""The compiled core of the screening: every pair that may pass under the threshold near each fine time.
 
-One call per fine time: the states are interpolated (cubic Hermite) from the two SGP4 samples around it, sorted
-by cubic cell (x, then y, then z) and each occupied cell is compared with itself and its 13 forward neighbours
-(so each pair is seen once). The neighbours lie in 5 runs of the sorted cells — (0, 0, +1) and the columns
-(0, +1, *), (+1, -1, *), (+1, 0, *), (+1, +1, *) — whose keys are the home cell's key plus a constant, so 5
-pointers move forward through the cells with the home cell: no search, and the objects of a cell are contiguous.
+One call per batch of fine times (:func:`search_batch`, without the GIL). At each, the states are interpolated
+(cubic Hermite) from the two SGP4 samples around it and sorted by cubic cell (x, then y, then z: the cell
+indices packed into keys with as many bits per axis as the occupied cells span, then radix-sorted); each occupied
+cell is compared with itself and its 13 forward neighbours (so each pair is seen once). The neighbours lie in 5
+runs of the sorted cells — (0, 0, +1) and the columns (0, +1, *), (+1, -1, *), (+1, 0, *), (+1, +1, *) — whose
+keys are the home cell's key plus a constant, so 5 pointers move forward through the cells with the home cell:
+no search, and the objects of a cell are contiguous.
 """
 
 from __future__ import annotations
@@ -14,21 +16,20 @@ import math
 import numba
 import numpy as np
 
-__all__ = ["pairs_near", "radix_argsort", "search_batch"]
+__all__ = ["pack_keys", "pairs_near", "radix_argsort", "search_batch"]
 
 # the forward runs: (dx, dy, first dz, last dz)
 _RUNS = np.array([(0, 0, 1, 1), (0, 1, -1, 1), (1, -1, -1, 1), (1, 0, -1, 1), (1, 1, -1, 1)], dtype=np.int64)
-_BITS = 21  # cell index bits per axis: ±10^6 cells, far beyond any orbit at the smallest cell
-_OFFSET = 1 << (_BITS - 1)
-_INVALID = np.iinfo(np.int64).max
+_INVALID = np.iinfo(np.int64).max  # the key of an object without a state: sorted last
 
 
 @numba.njit(cache=True, nogil=True)
 def _fill_states(r0: np.ndarray, v0: np.ndarray, r1: np.ndarray, v1: np.ndarray, h_s: float, fraction: float,
-                 cell_km: float, pos: np.ndarray, vel: np.ndarray, keys: np.ndarray, base: int) -> None:
+                 cell_km: float, pos: np.ndarray, vel: np.ndarray, cells: np.ndarray, valid: np.ndarray,
+                 base: int) -> None:
     """Hermite positions and velocities (km, km/s) at ``fraction`` of the interval between two samples ``h_s``
-    apart (states r0, v0 and r1, v1; NaN where SGP4 failed), and each object's packed cell key (the largest int64
-    where a state is not finite), into rows ``base`` onwards of ``pos``, ``vel`` and ``keys``."""
+    apart (states r0, v0 and r1, v1; NaN where SGP4 failed), each object's cell indices and whether its state is
+    finite, into rows ``base`` onwards of ``pos``, ``vel``, ``cells`` and ``valid``."""
     s = fraction
     s2, s3 = s * s, s * s * s
     h00, h10, h01, h11 = 2 * s3 - 3 * s2 + 1, (s3 - 2 * s2 + s) * h_s, -2 * s3 + 3 * s2, (s3 - s2) * h_s
@@ -41,13 +42,10 @@ def _fill_states(r0: np.ndarray, v0: np.ndarray, r1: np.ndarray, v1: np.ndarray,
             vel[i, k] = d00 * r0[n, k] + d10 * v0[n, k] + d01 * r1[n, k] + d11 * v1[n, k]
             if not math.isfinite(pos[i, k]) or not math.isfinite(vel[i, k]):
                 ok = False
+        valid[i] = ok
         if ok:
-            cx = np.int64(math.floor(pos[i, 0] / cell_km)) + _OFFSET
-            cy = np.int64(math.floor(pos[i, 1] / cell_km)) + _OFFSET
-            cz = np.int64(math.floor(pos[i, 2] / cell_km)) + _OFFSET
-            keys[i] = (cx << (2 * _BITS)) | (cy << _BITS) | cz
-        else:
-            keys[i] = _INVALID
+            for k in range(3):
+                cells[i, k] = np.int64(math.floor(pos[i, k] / cell_km))
 
 
 @numba.njit(cache=True, nogil=True)
@@ -80,30 +78,37 @@ def radix_argsort(keys: np.ndarray) -> np.ndarray:
 
 
 @numba.njit(cache=True, nogil=True)
-def _compact(keys: np.ndarray) -> tuple[int, int]:
-    """Repack the cell keys in place with as many bits per axis as the occupied cells span (so that the radix
-    sort has a few digits to sort rather than 63 bits); returns the y and x fields' shifts."""
+def pack_keys(cells: np.ndarray, valid: np.ndarray, keys: np.ndarray) -> tuple[int, int]:
+    """Pack each valid object's cell indices (x, y, z) into ``keys``, with as many bits per axis as the occupied
+    cells span (so that the radix sort has a few digits to sort), the largest int64 for the others; returns the
+    y and x fields' shifts."""
     lo = np.full(3, np.iinfo(np.int64).max, dtype=np.int64)
     hi = np.full(3, np.iinfo(np.int64).min, dtype=np.int64)
-    mask = (np.int64(1) << _BITS) - 1
-    for i in range(keys.shape[0]):
-        if keys[i] != _INVALID:
+    for i in range(cells.shape[0]):
+        if valid[i]:
             for axis in range(3):
-                c = (keys[i] >> ((2 - axis) * _BITS)) & mask
-                lo[axis] = min(lo[axis], c)
-                hi[axis] = max(hi[axis], c)
+                lo[axis] = min(lo[axis], cells[i, axis])
+                hi[axis] = max(hi[axis], cells[i, axis])
     bits = np.ones(3, dtype=np.int64)
     for axis in range(3):
         while hi[axis] >= lo[axis] and (np.int64(1) << bits[axis]) <= hi[axis] - lo[axis] + 2:
             bits[axis] += 1  # room for the cells one either side of the occupied span
     y_shift, x_shift = bits[2], bits[1] + bits[2]
-    for i in range(keys.shape[0]):
-        if keys[i] != _INVALID:
-            k = keys[i]
-            cx, cy, cz = ((k >> (2 * _BITS)) & mask) - lo[0] + 1, ((k >> _BITS) & mask) - lo[1] + 1, \
-                (k & mask) - lo[2] + 1
-            keys[i] = (cx << x_shift) | (cy << y_shift) | cz
+    for i in range(cells.shape[0]):
+        if valid[i]:
+            keys[i] = ((cells[i, 0] - lo[0] + 1) << x_shift) | ((cells[i, 1] - lo[1] + 1) << y_shift) | \
+                (cells[i, 2] - lo[2] + 1)
+        else:
+            keys[i] = _INVALID
     return y_shift, x_shift
+
+
+@numba.njit(cache=True, nogil=True)
+def _grown(array: np.ndarray, count: int, size: int) -> np.ndarray:
+    """``array``'s first ``count`` values in a new array of ``size``."""
+    out = np.empty(size, dtype=array.dtype)
+    out[:count] = array[:count]
+    return out
 
 
 @numba.njit(cache=True, nogil=True)
@@ -118,6 +123,8 @@ def search_batch(rs, vs, offsets, fine_times: np.ndarray, cell_km: float, primar
         n += rs[g].shape[1]
     pos = np.empty((n, 3))
     vel = np.empty((n, 3))
+    cells = np.empty((n, 3), dtype=np.int64)
+    valid = np.empty(n, dtype=np.bool_)
     keys = np.empty(n, dtype=np.int64)
     out_k = np.empty(256, dtype=np.int64)
     out_i = np.empty(256, dtype=np.int64)
@@ -132,17 +139,15 @@ def search_batch(rs, vs, offsets, fine_times: np.ndarray, cell_km: float, primar
                 continue
             a = min(max(np.searchsorted(off, t, side="right") - 1, 0), off.shape[0] - 2)
             h = off[a + 1] - off[a]
-            _fill_states(r[a], v[a], r[a + 1], v[a + 1], h, (t - off[a]) / h, cell_km, pos, vel, keys, base)
+            _fill_states(r[a], v[a], r[a + 1], v[a + 1], h, (t - off[a]) / h, cell_km, pos, vel, cells, valid,
+                         base)
             base += r.shape[1]
-        y_shift, x_shift = _compact(keys)
-        i_idx, j_idx, _t_lin = pairs_near(pos, vel, keys, radix_argsort(keys), primary, threshold_km, half_step_s,
-                                          margin_km, step_s, limit_km, y_shift, x_shift)
+        y_shift, x_shift = pack_keys(cells, valid, keys)
+        i_idx, j_idx = pairs_near(pos, vel, keys, radix_argsort(keys), primary, threshold_km, half_step_s,
+                                  margin_km, step_s, limit_km, y_shift, x_shift)
         if count + i_idx.shape[0] > out_k.shape[0]:
             size = max(2 * out_k.shape[0], count + i_idx.shape[0])
-            grown_k, grown_i, grown_j = (np.empty(size, dtype=np.int64), np.empty(size, dtype=np.int64),
-                                         np.empty(size, dtype=np.int64))
-            grown_k[:count], grown_i[:count], grown_j[:count] = out_k[:count], out_i[:count], out_j[:count]
-            out_k, out_i, out_j = grown_k, grown_i, grown_j
+            out_k, out_i, out_j = _grown(out_k, count, size), _grown(out_i, count, size), _grown(out_j, count, size)
         for m in range(i_idx.shape[0]):
             out_k[count], out_i[count], out_j[count] = b, i_idx[m], j_idx[m]
             count += 1
@@ -151,16 +156,14 @@ def search_batch(rs, vs, offsets, fine_times: np.ndarray, cell_km: float, primar
 
 @numba.njit(cache=True, nogil=True)
 def pairs_near(pos: np.ndarray, vel: np.ndarray, keys: np.ndarray, order: np.ndarray, primary: np.ndarray,
-                    threshold_km: float, half_step_s: float, margin_km: float, step_s: float,
-                    limit_km: float, y_shift: int = _BITS,
-                    x_shift: int = 2 * _BITS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pairs (i < j) that may pass under the threshold within ``step_s`` of this time, from the states and cell
-    keys of :func:`_fill_states` (packed with the y and x fields at ``y_shift`` and ``x_shift``) and their order
-    by cell (``order``, an argsort of ``keys``).
+               threshold_km: float, half_step_s: float, margin_km: float, step_s: float, limit_km: float,
+               y_shift: int, x_shift: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (i < j) that may pass under the threshold within ``step_s`` of this time, from the states, the cell
+    keys of :func:`pack_keys` (the y and x fields at ``y_shift`` and ``x_shift``) and their order by cell
+    (``order``, an argsort of ``keys``).
 
     A pair is kept when it is within threshold + |Δv|·half_step + margin (no closer approach can hide between two
-    fine times) and the linear motion's miss within ±``step_s`` is under ``limit_km``. Returns (i, j, t_lin_s):
-    t_lin is that linear estimate of the time of closest approach from this time.
+    fine times) and the linear motion's miss within ±``step_s`` is under ``limit_km``.
     """
     n = pos.shape[0]
     # the valid objects in cell order, contiguous: the pair loops below read memory in sequence
@@ -187,10 +190,8 @@ def pairs_near(pos: np.ndarray, vel: np.ndarray, keys: np.ndarray, order: np.nda
     cell_start[m] = n_valid
     cell_key[m] = _INVALID  # a sentinel: every run's scan stops there
     any_primary = primary.any()
-    capacity = 1024
-    out_i = np.empty(capacity, dtype=np.int64)
-    out_j = np.empty(capacity, dtype=np.int64)
-    out_t = np.empty(capacity)
+    out_i = np.empty(1024, dtype=np.int64)
+    out_j = np.empty(1024, dtype=np.int64)
     count = 0
     n_runs = _RUNS.shape[0]
     first_delta = np.empty(n_runs, dtype=np.int64)
@@ -233,18 +234,10 @@ def pairs_near(pos: np.ndarray, vel: np.ndarray, keys: np.ndarray, order: np.nda
                     mx, my, mz = dx + t_lin * ux, dy + t_lin * uy, dz + t_lin * uz
                     if mx * mx + my * my + mz * mz > limit_km * limit_km:
                         continue
-                    if count == capacity:
-                        capacity *= 2
-                        grown_i = np.empty(capacity, dtype=np.int64)
-                        grown_j = np.empty(capacity, dtype=np.int64)
-                        grown_t = np.empty(capacity)
-                        grown_i[:count] = out_i[:count]
-                        grown_j[:count] = out_j[:count]
-                        grown_t[:count] = out_t[:count]
-                        out_i, out_j, out_t = grown_i, grown_j, grown_t
+                    if count == out_i.shape[0]:
+                        out_i, out_j = _grown(out_i, count, 2 * count), _grown(out_j, count, 2 * count)
                     i, j = sid[a], sid[b]
                     out_i[count] = min(i, j)
                     out_j[count] = max(i, j)
-                    out_t[count] = t_lin
                     count += 1
-    return out_i[:count], out_j[:count], out_t[:count]
+    return out_i[:count], out_j[:count]

@@ -63,11 +63,10 @@ class ScreeningResult:
 
 @dataclass
 class _SampleGroup:
-    """Objects sampled with one SGP4 step (``h_s``): their indices in the catalogue and their SGP4 arrays (blocks
-    of objects: python-sgp4 holds the GIL through a call, and the search threads need it between batches)."""
+    """Objects sampled with one SGP4 step: their indices in the catalogue and their SGP4 arrays (blocks of
+    objects: python-sgp4 holds the GIL through a call, and the search threads need it between batches)."""
 
     index: np.ndarray
-    h_s: float
     arrays: list[SatrecArray]
     offsets: np.ndarray  # s from the start, the last one the span's end
 
@@ -107,8 +106,8 @@ def sample_steps_s(catalog, base_step_s: float, *, margin_km: float = INTERPOLAT
     for factor in sorted(factors):
         h = factor * base_step_s
         fits = 3 * h**4 / 384 * fourth <= margin_km
-        steps = np.where(fits & ~deep, h, steps)
-    return np.where(np.isfinite(steps), steps, base_step_s)
+        steps = np.where(fits & ~deep, h, steps)  # (an orbit without a finite perigee never fits)
+    return steps
 
 
 def _groups(catalog, span_s: float, base_step_s: float) -> list[_SampleGroup]:
@@ -119,7 +118,7 @@ def _groups(catalog, span_s: float, base_step_s: float) -> list[_SampleGroup]:
         index = np.nonzero(steps == h)[0]
         n_samples = math.ceil(span_s / h) + 1
         blocks = [SatrecArray([satrecs[i] for i in index[a:a + _BLOCK]]) for a in range(0, len(index), _BLOCK)]
-        groups.append(_SampleGroup(index, float(h), blocks, np.minimum(np.arange(n_samples) * h, span_s)))
+        groups.append(_SampleGroup(index, blocks, np.minimum(np.arange(n_samples) * h, span_s)))
     return groups
 
 
@@ -183,10 +182,9 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, primaries=None, s
         rs, vs, offsets = [], [], []
         v_max = 0.0
         for g in groups:
-            first = max(int(np.searchsorted(g.offsets, fine[ks[0]], side="right")) - 1, 0)
-            last = min(int(np.searchsorted(g.offsets, fine[ks[-1]], side="right")), g.offsets.size - 1)
-            first = min(first, g.offsets.size - 2)
-            last = max(last, first + 1)
+            first = min(max(int(np.searchsorted(g.offsets, fine[ks[0]], side="right")) - 1, 0), g.offsets.size - 2)
+            last = max(min(int(np.searchsorted(g.offsets, fine[ks[-1]], side="right")), g.offsets.size - 1),
+                       first + 1)
             r, v = g.sample(first, last, t0)
             speed2 = np.einsum("ntk,ntk->nt", v, v)  # (numpy's norm over an axis is several times slower)
             if np.isfinite(speed2).any():
@@ -229,10 +227,9 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, primaries=None, s
                         if window is not None:
                             closed.append((key[0], key[1], window[0], window[1]))
                         open_windows[key] = [k, k]
-            closed += [(i, j, w[0], w[1]) for (i, j), w in open_windows.items() if w[1] < ks[-1] - 2]
-            for i, j, k_first, _ in closed:
-                if open_windows.get((i, j), [None])[0] == k_first:
-                    del open_windows[(i, j)]
+            for key in [key for key, w in open_windows.items() if w[1] < ks[-1] - 2]:
+                k_first, k_last = open_windows.pop(key)
+                closed.append((key[0], key[1], k_first, k_last))
             if progress is not None:
                 progress(min(1.0, (ks[-1] + 1) / n_fine))
     closed += [(i, j, w[0], w[1]) for (i, j), w in open_windows.items()]
