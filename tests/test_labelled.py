@@ -21,13 +21,17 @@ def test_the_same_dataset_as_xarrays_constructor():
                  "total": ((), 4.5)}
     coords = {"satellite": np.arange(3), "name": ("satellite", np.array(["ISS", "CSS", "HST"])),
               "time": ("time", times), "objects": ("satellite", np.array(["a", None, 3], dtype=object)),
-              "day": ("satellite", days)}
+              "day": ("satellite", days), "band": ("band", np.array(["low", "high"])),
+              "kind": ("kind", np.array(["a", 2], dtype=object))}
     attrs = {"frame": "teme"}
     ours = dataset(data_vars, coords=coords, attrs=attrs)
     theirs = xr.Dataset(data_vars, coords=coords, attrs=attrs)
     xr.testing.assert_identical(ours, theirs)
-    for name in ("time", "day", "name", "error"):
+    for name in ("time", "day", "name", "error", "band", "kind"):
         assert ours[name].dtype == theirs[name].dtype
+    assert set(ours.xindexes) == set(theirs.xindexes) == {"satellite", "time", "band", "kind"}
+    for name in ours.xindexes:
+        assert ours.xindexes[name].index.equals(theirs.xindexes[name].index)
     assert ours.x_km.attrs == {"units": "km"}
 
 

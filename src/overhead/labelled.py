@@ -40,8 +40,7 @@ def dataset(data_vars: Mapping[str, tuple], coords: Mapping[str, Any] | None = N
     coord_vars = {name: _variable(spec_of(name, spec)) for name, spec in (coords or {}).items()}
     # dimension coordinates get their index from a pandas Index: xarray's default one converts the values with a
     # check for dask collections, which imports dask (50 ms)
-    indexes = {name: xr.indexes.PandasIndex(pd.Index(var.values), name) for name, var in coord_vars.items()
-               if var.dims == (name,) and var.dtype.kind != "O"}
-    with_index = xr.Coordinates(coord_vars, indexes=indexes) if indexes else coord_vars
+    indexes = {name: xr.indexes.PandasIndex(pd.Index(var.values), name, coord_dtype=var.dtype)
+               for name, var in coord_vars.items() if var.dims == (name,)}
     return xr.Dataset({name: _variable(spec_of(name, spec)) for name, spec in data_vars.items()},
-                      coords=with_index, attrs=dict(attrs or {}))
+                      coords=xr.Coordinates(coord_vars, indexes=indexes), attrs=dict(attrs or {}))
