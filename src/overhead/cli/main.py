@@ -250,7 +250,6 @@ def cmd_passes(args) -> None:
     from overhead.tables import with_iso_times, write_table
 
     mask = _mask(args)
-
     catalog = _load(args.elements, args.ids)
     start = to_datetime64(args.start) if args.start else catalog.median_epoch()
     stop = to_datetime64(args.stop) if args.stop else start + np.timedelta64(24, "h")
@@ -582,10 +581,9 @@ def cmd_above(args) -> None:
 
     from overhead.catalog.above import above
     from overhead.catalog.store import CatalogStore
-
-    mask = _mask(args)
     from overhead.orbits.timescales import format_iso, to_datetime64
 
+    mask = _mask(args)
     store = CatalogStore(args.db)
     catalog = store.latest_catalog(as_of=args.as_of)
     if args.type or args.owner or args.group or args.tag:
