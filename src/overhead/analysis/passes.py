@@ -37,6 +37,6 @@ def look_angle_series(satellites, site: GroundSite, times) -> xr.Dataset:
     look = look_angles(r, site)
     dims = ("satellite", "time")
     return dataset({"azimuth_deg": (dims, look.azimuth_deg), "elevation_deg": (dims, look.elevation_deg),
-                       "range_km": (dims, look.range_km)},
-                      coords={"norad_id": ("satellite", ds.norad_id.values), "name": ("satellite", ds.name.values),
-                              "time": ("time", t)})
+                    "range_km": (dims, look.range_km)},
+                   coords={"norad_id": ("satellite", ds.norad_id.values), "name": ("satellite", ds.name.values),
+                           "time": ("time", t)})
