@@ -78,6 +78,9 @@ class Ingest(Base):
     complete: Mapped[bool] = mapped_column(Boolean, default=True)  # a whole snapshot: gone/decayed concluded
     note: Mapped[str] = mapped_column(Text, default="")  # why a snapshot was judged incomplete
     undone_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # when a watcher raised the alerts of this ingest's changes (None: not yet; set with the alerts, in one
+    # transaction, so a watcher killed after the ingest committed leaves them to the next round)
+    alerts_raised_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class GroupMember(Base):

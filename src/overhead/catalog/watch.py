@@ -13,14 +13,23 @@ A rules file (YAML)::
         notify: [{webhook: "http://127.0.0.1:9000/hook", secret: "…"}, {email: ops@example.org}]
 
 One round (:func:`watch_round`): every source due (or all, forced) is fetched — CelesTrak's rules kept by its
-client — and ingested; the first snapshot of a group is the baseline (reported, no alert for every object). Each
-rule then turns the changes those ingests found into alerts, one per event, deduplicated by a key that the store
-holds unique (a second watcher inserting the same alert is refused by the database, not by a race). New objects
-of one launch are one alert (``norad_ids``). Deliveries are recorded per receiver: a webhook gets a JSON POST
-(``rule, kind, norad_id | norad_ids, name, time, detail``, ISO-8601 Z), signed with HMAC-SHA256 in
-``X-Overhead-Signature`` when a secret is set; an e-mail receiver gets the same as text through the SMTP server
-of ``$OVERHEAD_SMTP_HOST`` (:class:`SmtpSettings`); a failing receiver is retried with back-off in later rounds and
-never blocks the others.
+client — and ingested; the first snapshot of a group is the baseline (reported, no alert for every object). Alerts
+come from the store's truth, not from the round: every committed ingest of a watched group whose alerts have not
+been raised (``ingests.alerts_raised_at``) is turned into alerts by the rules, and its mark is set in the same
+transaction as its alerts, so a watcher killed at any point leaves the next round to raise exactly what it had
+not. Each alert is one event, deduplicated by a key that the store holds unique (a second watcher inserting the
+same alert is refused by the database, not by a race). New objects of one launch are one alert (``norad_ids``).
+
+Deliveries are recorded per receiver: a webhook gets a JSON POST (``rule, kind, norad_id | norad_ids, name, time,
+detail, key``, ISO-8601 Z), signed with HMAC-SHA256 in ``X-Overhead-Signature`` when a secret is set, with an
+``Idempotency-Key`` header that is the same on every attempt of that alert; an e-mail receiver gets the same as
+text through the SMTP server of ``$OVERHEAD_SMTP_HOST`` (:class:`SmtpSettings`). The guarantee is at-least-once
+with a stable key: a delivery is claimed in the store (committed) before it is sent and concluded after, so a crash
+repeats at most the sends that were in flight, each with its key — exactly once for a receiver that drops a key it
+has seen. Deliveries run in parallel, at most :data:`DELIVERY_PER_RECEIVER` at a time to one receiver, each within
+a total deadline of :data:`DELIVERY_DEADLINE_S` (its answer's status line: a body is never waited for); a receiver
+that times out or refuses the connection is left for the next round, so a slow or dead receiver never delays
+another. A failed delivery is retried with back-off counted from its own attempt.
 """
 
 from __future__ import annotations
@@ -29,12 +38,17 @@ import functools
 import hashlib
 import hmac
 import json
+import queue
 import re
+import threading
+import time
 import warnings
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import numpy as np
@@ -45,7 +59,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from overhead.catalog.changes import naive_utc
-from overhead.catalog.models import Alert, Delivery, WatchSource
+from overhead.catalog.models import Alert, Delivery, Ingest, WatchSource
 from overhead.catalog.sources import CelesTrak, SourceError
 from overhead.catalog.store import CatalogStore
 from overhead.errors import OverheadError
@@ -61,6 +75,10 @@ RULE_KEYS = {"name", "when", "notify", "older_than_days", *("owner", "launch_sit
 FILTERS = ("owner", "launch_site", "object_type", "intdes_prefix")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
 DELIVERY_BACKOFF_S = (60, 300, 1800, 3600)
+DELIVERY_DEADLINE_S = 10.0  # one delivery's whole time: connect, send, the answer's status line
+DELIVERY_PER_RECEIVER = 4  # deliveries in flight to one receiver at once (a stalled one still counts)
+ALERT_BACKLOG_DAYS = 7.0  # an ingest older than this whose alerts were never raised is marked, not alerted
+CHANGE_KINDS = {"new_object": "new", "gone": "gone", "decayed": "decayed", "manoeuvre": "manoeuvre"}
 DELIVERY_LEASE_S = 300  # a claimed delivery not concluded by then (its watcher died) is due again
 SOURCE_LEASE_S = 600  # likewise a claimed source: fetched again once a killed watcher's lease is over
 LEASE_ENV = "OVERHEAD_WATCH_LEASE_S"  # both leases, in seconds (a watcher that must recover sooner)
@@ -224,7 +242,6 @@ def watch_round(store: CatalogStore, spec: WatchSpec, *, force: bool = False, ce
     """One round: fetch what is due, ingest, raise alerts, deliver (see the module docstring)."""
     report = RoundReport()
     now = naive_utc(now) if now is not None else naive_utc(pd.Timestamp.now(tz="UTC"))
-    ingests: list[int] = []
     with CelesTrak(celestrak_url) as celestrak:
         for source in spec.sources:
             if not _claim_source(store, source, now, force):
@@ -237,12 +254,9 @@ def watch_round(store: CatalogStore, spec: WatchSpec, *, force: bool = False, ce
                 continue
             report.fetched.append(source.key)
             _record_source(store, source.key, now, ingest_id)
-            if ingest_id is not None:
-                if baseline:
-                    report.baselines.append(baseline)
-                else:
-                    ingests.append(ingest_id)
-    report.new_alerts = _raise_alerts(store, spec, ingests, now, report.notes)
+            if baseline:
+                report.baselines.append(baseline)
+    report.new_alerts = _raise_alerts(store, spec, now, report.notes)
     report.delivered, report.failed_deliveries = _deliver(store, spec, now, http)
     return report
 
@@ -320,35 +334,82 @@ def _matches(rule: Rule, satcat: dict, object_id: str) -> bool:
     return True
 
 
-def _raise_alerts(store: CatalogStore, spec: WatchSpec, ingests: list[int], now: datetime, notes: list[str]) -> int:
-    if not spec.rules:
-        return 0
-    # the changes these ingests found (the feed's dated changes), read once for every rule
-    changes = store.changes(since=pd.Timestamp("1957-01-01"), ingest_ids=ingests) if ingests else pd.DataFrame()
-    satcat = store.satcat().set_index("norad_id").to_dict("index") if ingests else {}
-    latest = functools.cache(store.latest_catalog)  # read once a round, by the first rule that needs it
+def _watched_groups(spec: WatchSpec) -> list[str]:
+    return [source.key.split(":", 1)[1] for source in spec.sources if source.key.startswith("celestrak:")]
+
+
+def _pending_ingests(store: CatalogStore, groups: list[str]) -> list:
+    """The committed ingests of the watched groups whose alerts have not been raised, oldest first, each with
+    whether it is its group's baseline (no earlier ingest of the group stands)."""
+    if not groups:
+        return []
+    with store.engine.connect() as connection:
+        rows = connection.execute(
+            select(Ingest.id, Ingest.group_name, Ingest.started_at)
+            .where(Ingest.alerts_raised_at.is_(None), Ingest.undone_at.is_(None), Ingest.finished_at.is_not(None),
+                   Ingest.group_name.in_(groups)).order_by(Ingest.id)).all()
+        earlier = {group: connection.execute(select(Ingest.id).where(
+            Ingest.group_name == group, Ingest.undone_at.is_(None)).order_by(Ingest.id).limit(1)).scalar()
+            for group in {row.group_name for row in rows}}
+    return [(row, earlier[row.group_name] == row.id) for row in rows]
+
+
+def _raise_alerts(store: CatalogStore, spec: WatchSpec, now: datetime, notes: list[str]) -> int:
+    """Raise the alerts of every pending ingest (each with its mark, in one transaction), then those of the
+    rules that look at the store as it is now (stale, overflight, conjunction). Returns how many are new."""
     new = 0
+    change_rules = [rule for rule in spec.rules if rule.when in CHANGE_KINDS and rule.options is None]
+    pending = _pending_ingests(store, _watched_groups(spec))
+    satcat = store.satcat().set_index("norad_id").to_dict("index") if pending and change_rules else {}
+    old = 0
+    for ingest, baseline in pending:
+        alerts: list[tuple[Rule, dict]] = []
+        too_old = (now - ingest.started_at).total_seconds() > ALERT_BACKLOG_DAYS * 86_400
+        old += too_old and not baseline
+        if change_rules and not baseline and not too_old:
+            changes = store.changes(since=pd.Timestamp("1957-01-01"), ingest_ids=[ingest.id])
+            alerts = [(rule, alert) for rule in change_rules for alert in _change_alerts(rule, changes, satcat)]
+        with store.engine.begin() as connection:
+            marked = connection.execute(update(Ingest).where(Ingest.id == ingest.id, Ingest.alerts_raised_at.is_(None))
+                                        .values(alerts_raised_at=now)).rowcount
+            if marked != 1:
+                continue  # another watcher on this store raised them a moment ago
+            new += sum(_insert_alert(connection, rule, alert, now) for rule, alert in alerts)
+    if old:
+        notes.append(f"{old:,} ingest(s) older than {ALERT_BACKLOG_DAYS:g} days whose alerts were never raised: "
+                     f"marked, not alerted")
+    latest = functools.cache(store.latest_catalog)  # read once a round, by the first rule that needs it
     for rule in spec.rules:
-        for alert in _alerts_of(rule, changes, satcat, store, now, latest, notes):
-            near = alert.pop("_near", [])
+        if rule in change_rules:
+            continue
+        for alert in _round_alerts(rule, store, now, latest, notes):
             with store.engine.begin() as connection:
-                if near and connection.execute(select(Alert.id).where(Alert.key.in_(near))).first():
-                    continue  # the same pass, already alerted under its neighbouring quarter-hour
-                try:  # the key is unique in the store: the same event is never alerted twice, by anyone
-                    inserted = connection.execute(insert(Alert).values(**alert)).inserted_primary_key
-                    assert inserted is not None
-                    alert_id = inserted[0]
-                except IntegrityError:
-                    continue
-                for receiver in rule.notify:
-                    connection.execute(insert(Delivery).values(alert_id=alert_id, receiver=receiver_address(receiver),
-                                                               attempts=0, next_attempt_at=now))
-            new += 1
+                new += _insert_alert(connection, rule, alert, now)
     return new
 
 
-def _alerts_of(rule: Rule, changes: pd.DataFrame, satcat: dict, store: CatalogStore, now: datetime,
-               latest: Callable[[], Catalog], notes: list[str]):
+def _insert_alert(connection, rule: Rule, alert: dict, now: datetime) -> bool:
+    """Insert one alert and its deliveries unless its key (or a neighbouring one, ``_near``) is stored already;
+    whether it was new. ON CONFLICT DO NOTHING: a concurrent watcher's copy is skipped inside the transaction."""
+    near = alert.pop("_near", [])
+    if near and connection.execute(select(Alert.id).where(Alert.key.in_(near))).first():
+        return False  # the same pass, already alerted under its neighbouring quarter-hour
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect_insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    inserted = connection.execute(dialect_insert(Alert).values(**alert).on_conflict_do_nothing(
+        index_elements=["key"]).returning(Alert.id)).first()
+    if inserted is None:  # the key is unique in the store: the same event is never alerted twice, by anyone
+        return False
+    for receiver in rule.notify:
+        connection.execute(insert(Delivery).values(alert_id=inserted[0], receiver=receiver_address(receiver),
+                                                   attempts=0, next_attempt_at=now))
+    return True
+
+
+def _round_alerts(rule: Rule, store: CatalogStore, now: datetime, latest: Callable[[], Catalog],
+                  notes: list[str]):
+    """The alerts of a rule that looks at the store as it is now: stale elements, overflights, conjunctions."""
     if isinstance(rule.options, OverflightRule):
         yield from _overflight_alerts(rule, rule.options, store, now, latest(), notes)
         return
@@ -361,11 +422,13 @@ def _alerts_of(rule: Rule, changes: pd.DataFrame, satcat: dict, store: CatalogSt
             day = now.strftime("%Y-%m-%d")
             yield _alert(rule, f"{row.norad_id}:{day}", [int(row.norad_id)], str(row.name), now,
                          f"elements {row.age_days:.1f} days old (over {rule.stale_days:g})")
-        return
+
+
+def _change_alerts(rule: Rule, changes: pd.DataFrame, satcat: dict):
+    """The alerts of a change rule (new_object, gone, decayed, manoeuvre) among the changes of one ingest."""
     if not len(changes):
         return
-    kind = {"new_object": "new", "gone": "gone", "decayed": "decayed", "manoeuvre": "manoeuvre"}[rule.when]
-    picked = changes[changes.change == kind]
+    picked = changes[changes.change == CHANGE_KINDS[rule.when]]
     if rule.when == "new_object":
         # a boolean array, not a list: an empty list would select no *columns* (a round whose changes hold no new
         # object then ended in an error)
@@ -567,7 +630,7 @@ def _send_email(smtp: SmtpSettings | None, address: str, payload: dict) -> tuple
     message.set_content("\n".join(lines) + "\n\n" + json.dumps(payload, indent=1) + "\n")
     try:
         connect = smtplib.SMTP_SSL if smtp.port == 465 else smtplib.SMTP
-        with connect(smtp.host, smtp.port, timeout=20) as server:
+        with connect(smtp.host, smtp.port, timeout=DELIVERY_DEADLINE_S) as server:
             if smtp.starttls:
                 server.starttls()
             if smtp.user:
@@ -578,9 +641,12 @@ def _send_email(smtp: SmtpSettings | None, address: str, payload: dict) -> tuple
     return True, ""
 
 
-def _deliver(store: CatalogStore, spec: WatchSpec, now: datetime, http: httpx.Client | None) -> tuple[int, int]:
-    secrets = {(rule.name, receiver_address(r)): r.get("secret") for rule in spec.rules for r in rule.notify}
-    smtp = SmtpSettings.from_environment()
+_IN_FLIGHT: dict[str, int] = {}  # receiver -> sends of this process still running (an abandoned stalled one too)
+_IN_FLIGHT_LOCK = threading.Lock()
+
+
+def _due_deliveries(store: CatalogStore, now: datetime) -> dict[str, deque]:
+    """The deliveries due now, by receiver, oldest alert first."""
     with store.engine.connect() as connection:
         due = connection.execute(
             select(Delivery.alert_id, Delivery.receiver, Delivery.attempts, Delivery.next_attempt_at, Alert.rule,
@@ -588,48 +654,122 @@ def _deliver(store: CatalogStore, spec: WatchSpec, now: datetime, http: httpx.Cl
             .join(Alert, Alert.id == Delivery.alert_id)
             .where(Delivery.delivered_at.is_(None), Delivery.next_attempt_at <= now)
             .order_by(Delivery.alert_id)).all()
-    client = http or httpx.Client(timeout=10.0)
+    by_receiver: dict[str, deque] = {}
+    for row in due:
+        by_receiver.setdefault(row.receiver, deque()).append(row)
+    return by_receiver
+
+
+def _deliver(store: CatalogStore, spec: WatchSpec, now: datetime, http: httpx.Client | None) -> tuple[int, int]:
+    """Send the due deliveries, in parallel and each within its deadline (see the module docstring); the store is
+    written by this thread only. Returns (delivered, failed)."""
+    secrets = {(rule.name, receiver_address(r)): r.get("secret") for rule in spec.rules for r in rule.notify}
+    smtp = SmtpSettings.from_environment()
+    waiting = _due_deliveries(store, now)
+    started = time.monotonic()
+
+    def clock() -> datetime:  # the round's time advanced by what has passed since: back-off from each attempt
+        return now + timedelta(seconds=time.monotonic() - started)
+
+    client = http or httpx.Client(timeout=DELIVERY_DEADLINE_S)
+    answers: queue.Queue = queue.Queue()
+    running: dict[tuple[int, str], tuple[Any, float]] = {}  # (alert, receiver) -> (row, deadline)
+    down: set[str] = set()  # receivers that timed out or refused this round: left for the next one
     delivered = failed = 0
-    try:
-        for row in due:
-            if not _claim_delivery(store, row, now):
-                continue  # another watcher on this store is delivering it
+
+    def send(row) -> None:
+        try:
             if row.receiver.startswith("mailto:"):
                 ok, error = _send_email(smtp, row.receiver[len("mailto:"):], alert_payload(row))
+                unreachable = not ok and error != "no SMTP server: set OVERHEAD_SMTP_HOST"
             else:
-                ok, error = _post_webhook(client, row, secrets.get((row.rule, row.receiver)))
-            with store.engine.begin() as connection:
-                where = (Delivery.alert_id == row.alert_id) & (Delivery.receiver == row.receiver)
-                if ok:
-                    connection.execute(update(Delivery).where(where).values(delivered_at=now,
-                                                                            attempts=row.attempts + 1))
-                    delivered += 1
-                else:
-                    wait = DELIVERY_BACKOFF_S[min(row.attempts, len(DELIVERY_BACKOFF_S) - 1)]
-                    connection.execute(update(Delivery).where(where).values(
-                        attempts=row.attempts + 1, next_attempt_at=now + timedelta(seconds=wait), last_error=error))
-                    failed += 1
+                ok, error, unreachable = _post_webhook(client, row, secrets.get((row.rule, row.receiver)))
+        except Exception as exc:  # a worker never dies silently: the round records why
+            ok, error, unreachable = False, type(exc).__name__, True
+        finally:
+            with _IN_FLIGHT_LOCK:
+                _IN_FLIGHT[row.receiver] -= 1
+        answers.put((row, ok, error, unreachable))
+
+    def conclude(row, ok: bool, error: str) -> None:
+        nonlocal delivered, failed
+        when = clock()
+        where = (Delivery.alert_id == row.alert_id) & (Delivery.receiver == row.receiver)
+        with store.engine.begin() as connection:
+            if ok:
+                connection.execute(update(Delivery).where(where).values(delivered_at=when, attempts=row.attempts + 1))
+                delivered += 1
+            else:
+                wait = DELIVERY_BACKOFF_S[min(row.attempts, len(DELIVERY_BACKOFF_S) - 1)]
+                connection.execute(update(Delivery).where(where).values(
+                    attempts=row.attempts + 1, next_attempt_at=when + timedelta(seconds=wait), last_error=error))
+                failed += 1
+
+    try:
+        while True:
+            for receiver, rows in waiting.items():
+                while rows and receiver not in down:
+                    with _IN_FLIGHT_LOCK:
+                        if _IN_FLIGHT.get(receiver, 0) >= DELIVERY_PER_RECEIVER:
+                            if not any(key[1] == receiver for key in running):
+                                down.add(receiver)  # its slots are held by stalled sends of an earlier round
+                            break
+                        _IN_FLIGHT[receiver] = _IN_FLIGHT.get(receiver, 0) + 1
+                    row = rows.popleft()
+                    if not _claim_delivery(store, row, now):  # another watcher on this store is delivering it
+                        with _IN_FLIGHT_LOCK:
+                            _IN_FLIGHT[receiver] -= 1
+                        continue
+                    running[(row.alert_id, row.receiver)] = (row, time.monotonic() + DELIVERY_DEADLINE_S)
+                    threading.Thread(target=send, args=(row,), daemon=True, name="overhead-delivery").start()
+            if not running:
+                break
+            deadline = min(d for _, d in running.values())
+            try:
+                row, ok, error, unreachable = answers.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:  # the oldest send is past its deadline: a failure; its thread is abandoned
+                for key, (row, due) in list(running.items()):
+                    if due <= time.monotonic():
+                        del running[key]
+                        down.add(row.receiver)
+                        conclude(row, False, f"no answer within {DELIVERY_DEADLINE_S:g} s")
+                continue
+            if running.pop((row.alert_id, row.receiver), None) is None:
+                continue  # an abandoned send that ended after all: concluded already as a failure
+            if unreachable:
+                down.add(row.receiver)
+            conclude(row, ok, error)
     finally:
         if http is None:
             client.close()
     return delivered, failed
 
 
-def _post_webhook(client: httpx.Client, row, secret) -> tuple[bool, str]:
+def idempotency_key(alert_key: str) -> str:
+    """The ``Idempotency-Key`` a receiver gets with an alert: the same on every attempt, whoever sends it."""
+    return hashlib.sha256(alert_key.encode()).hexdigest()[:32]
+
+
+def _post_webhook(client: httpx.Client, row, secret) -> tuple[bool, str, bool]:
+    """(delivered, error, unreachable): the receiver's status line is its answer; its body is never read, so a
+    receiver that trickles one never holds the delivery."""
     body = json.dumps(alert_payload(row)).encode()
-    headers = {"Content-Type": "application/json", "X-Overhead-Alert": row.key[:200]}
+    headers = {"Content-Type": "application/json", "X-Overhead-Alert": row.key[:200],
+               "Idempotency-Key": idempotency_key(row.key)}
     if secret:  # each rule signs with its own receiver's secret
         headers["X-Overhead-Signature"] = "sha256=" + hmac.new(str(secret).encode(), body, hashlib.sha256).hexdigest()
     try:
-        answer = client.post(row.receiver, content=body, headers=headers)
+        with client.stream("POST", row.receiver, content=body, headers=headers,
+                           timeout=DELIVERY_DEADLINE_S) as answer:
+            status = answer.status_code
     except httpx.HTTPError as exc:  # one receiver down never blocks the others
-        return False, f"{type(exc).__name__}"
-    return 200 <= answer.status_code < 300, f"HTTP {answer.status_code}"
+        return False, f"{type(exc).__name__}", True
+    return 200 <= status < 300, f"HTTP {status}", False
 
 
 def _claim_delivery(store: CatalogStore, row, now: datetime) -> bool:
     """Take one due delivery for this watcher: a compare-and-set of its next attempt time, moved a lease ahead (a
-    watcher killed while sending leaves it to be retried after the lease)."""
+    watcher killed while sending leaves it to be retried after the lease, with the same idempotency key)."""
     where = ((Delivery.alert_id == row.alert_id) & (Delivery.receiver == row.receiver)
              & Delivery.delivered_at.is_(None) & (Delivery.next_attempt_at == row.next_attempt_at))
     with store.engine.begin() as connection:
