@@ -709,9 +709,12 @@ def _deliver(store: CatalogStore, spec: WatchSpec, now: datetime, http: httpx.Cl
         while True:
             for receiver, rows in waiting.items():
                 while rows and receiver not in down:
+                    mine = sum(key[1] == receiver for key in running)  # sent, not yet concluded
+                    if mine >= DELIVERY_PER_RECEIVER:
+                        break
                     with _IN_FLIGHT_LOCK:
                         if _IN_FLIGHT.get(receiver, 0) >= DELIVERY_PER_RECEIVER:
-                            if not any(key[1] == receiver for key in running):
+                            if not mine:
                                 down.add(receiver)  # its slots are held by stalled sends of an earlier round
                             break
                         _IN_FLIGHT[receiver] = _IN_FLIGHT.get(receiver, 0) + 1
