@@ -68,6 +68,23 @@ def iter_state_tables(catalog, *, times=None, minutes_since_epoch=None, frame: s
             yield states_table(ds)
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet takes for a formula (OWASP's list)
+
+
+def formula_safe(table: pd.DataFrame) -> pd.DataFrame:
+    """The table with every text cell a spreadsheet would run as a formula (``=HYPERLINK(...``, ``@SUM``) quoted
+    by a leading apostrophe, as OWASP advises for CSV: outside names reach a spreadsheet as text. Numbers (negative
+    ones included) are not text cells and stay as they are."""
+    text_columns = [c for c in table.columns if table[c].dtype == object]
+    if not text_columns:
+        return table
+    guarded = table.copy()
+    for column in text_columns:
+        guarded[column] = [f"'{v}" if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v
+                           for v in guarded[column]]
+    return guarded
+
+
 STATE_FLOAT_FORMAT = "%.12g"  # 0.1 mm at GEO distances, 1e-12 km/s: states written as they were computed
 
 
@@ -77,7 +94,7 @@ def write_table_chunks(tables, path: str | Path | None, *, float_format: str = S
     rows = 0
     if path is None:
         for k, table in enumerate(tables):
-            table.to_csv(stream, index=False, header=k == 0, float_format=float_format)
+            formula_safe(table).to_csv(stream, index=False, header=k == 0, float_format=float_format)
             rows += len(table)
         return rows
     path = Path(path)
@@ -87,7 +104,7 @@ def write_table_chunks(tables, path: str | Path | None, *, float_format: str = S
         if path.suffix == ".csv":
             with open(temporary, "w", encoding="utf-8", newline="") as handle:
                 for k, table in enumerate(tables):
-                    table.to_csv(handle, index=False, header=k == 0, float_format=float_format)
+                    formula_safe(table).to_csv(handle, index=False, header=k == 0, float_format=float_format)
                     rows += len(table)
         else:
             import pyarrow as pa

@@ -15,6 +15,7 @@ from fastapi.responses import Response, StreamingResponse
 from overhead.api.deps import service
 from overhead.api.schemas import AboveOut, AccessRequest, LookAngles, PassOut, Position, Positions, Track, WindowOut
 from overhead.api.service import ServiceState, finite, iso, parse_span, parse_time
+from overhead.constants import NORAD_ID_MAX
 from overhead.geometry.specs import target_set
 from overhead.geometry.topocentric import GroundSite
 from overhead.orbits.timescales import format_iso, sample_count, sample_times
@@ -44,8 +45,8 @@ def parse_ids(text: str | None) -> list[int] | None:
         ids = [int(x) for x in text.split(",") if x.strip()]
     except ValueError:
         raise HTTPException(422, f"ids {text[:60]!r} must be NORAD ids separated by commas") from None
-    if any(not 0 <= i <= 999_999_999 for i in ids):
-        raise HTTPException(422, "NORAD ids are whole numbers from 0 to 999999999")
+    if any(not 0 <= i <= NORAD_ID_MAX for i in ids):
+        raise HTTPException(422, f"NORAD ids are whole numbers from 0 to {NORAD_ID_MAX}")
     return ids or None
 
 
@@ -56,8 +57,10 @@ def site(lat_deg: float = Query(ge=-90.0, le=90.0, allow_inf_nan=False),
 
 
 def _csv(table: pd.DataFrame, filename: str) -> Response:
+    from overhead.tables import formula_safe
+
     buffer = io.StringIO()
-    table.to_csv(buffer, index=False, float_format="%.6f")
+    formula_safe(table).to_csv(buffer, index=False, float_format="%.6f")
     return Response(buffer.getvalue(), media_type="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 

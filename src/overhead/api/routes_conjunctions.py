@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
 
 from overhead.analysis.conjunctions import assess, read_cdm_text
 from overhead.api.deps import service
@@ -53,28 +54,58 @@ async def pc(request: Request, method: Literal["2d", "3d", "mc", "all"] = "2d",
 alerts_router = APIRouter(prefix="/api", tags=["alerts"])
 
 
-@alerts_router.get("/alerts.atom", summary="The alerts as an Atom feed (RFC 4287), newest first")
-def alerts_atom(limit: int = Query(200, ge=1, le=2_000), state: ServiceState = Depends(service)):
-    from xml.sax.saxutils import escape
+ATOM_MEDIA = "application/atom+xml"
 
-    from fastapi.responses import Response
 
+@alerts_router.get("/alerts.atom", summary="The alerts as an Atom feed (RFC 4287), newest first",
+                   response_class=Response, responses={200: {"content": {ATOM_MEDIA: {"schema": {"type": "string"}}},
+                                                              "description": "an Atom 1.0 feed"}})
+def alerts_atom(request: Request, limit: int = Query(200, ge=1, le=2_000),
+                state: ServiceState = Depends(service)) -> Response:
     from overhead.catalog.watch import alerts_table
 
     table = alerts_table(state.store).head(limit)
-    updated = table.time.max().strftime("%Y-%m-%dT%H:%M:%SZ") if len(table) else "1970-01-01T00:00:00Z"
-    entries = []
-    for row in table.itertuples():
-        when = row.time.strftime("%Y-%m-%dT%H:%M:%SZ")
-        ident = "urn:overhead:alert:" + escape(row.key.replace(" ", "_"))
-        # outside strings (object names, details) are escaped: the feed is text, never markup
-        entries.append(f"<entry><id>{ident}</id><title>{escape(row.rule)}: {escape(row.kind)} — {escape(row.name)}"
-                       f"</title><updated>{when}</updated><summary>{escape(row.detail)}</summary>"
-                       f"<category term=\"{escape(row.kind)}\"/></entry>")
+    base = str(request.base_url).rstrip("/")
+    updated = _atom_time(table.time.max()) if len(table) else "1970-01-01T00:00:00Z"
+    entries = "".join(_atom_entry(row, base) for row in table.itertuples())
     body = ('<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
             f"<id>urn:overhead:alerts</id><title>overhead alerts</title><updated>{updated}</updated>"
-            + "".join(entries) + "</feed>\n")
-    return Response(body, media_type="application/atom+xml")
+            f"<author><name>overhead</name></author>"
+            f'<link rel="self" type="{ATOM_MEDIA}" href="{_xml_text(base + "/api/alerts.atom")}"/>'
+            f'<link rel="alternate" type="application/json" href="{_xml_text(base + "/api/alerts")}"/>'
+            + entries + "</feed>\n")
+    return Response(body, media_type=ATOM_MEDIA)
+
+
+def _atom_time(value) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _atom_entry(row, base: str) -> str:
+    """One alert as an Atom entry: an id that is an IRI (a URN of the alert's idempotency key, not its key, whose
+    ``|`` is no IRI character), a text title and content, and a link to the object (or the alerts' list)."""
+    import json
+
+    from overhead.catalog.watch import idempotency_key
+
+    ids = json.loads(row.norad_ids or "[]")
+    link = f"{base}/api/objects/{int(ids[0])}" if len(ids) == 1 else f"{base}/api/alerts"
+    title = f"{row.rule}: {row.kind} — {row.name}"
+    return (f"<entry><id>urn:overhead:alert:{idempotency_key(row.key)}</id>"
+            f"<title type=\"text\">{_xml_text(title)}</title><updated>{_atom_time(row.time)}</updated>"
+            f'<link rel="alternate" type="application/json" href="{_xml_text(link)}"/>'
+            f'<content type="text">{_xml_text(row.detail)}</content>'
+            f'<category term="{_xml_text(row.kind)}"/></entry>')
+
+
+def _xml_text(value) -> str:
+    """Outside text as XML character data: escaped (never markup), characters XML 1.0 cannot carry (control
+    characters from an older store) replaced, so one bad name never makes the feed unreadable."""
+    import re
+    from xml.sax.saxutils import escape
+
+    cleaned = re.sub("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]", "\ufffd", str(value))
+    return escape(cleaned, {'"': "&quot;"})
 
 
 STREAM_POLL_S = 2.0
@@ -82,7 +113,7 @@ STREAM_HEARTBEAT_S = 15.0
 
 
 @alerts_router.get("/alerts/stream", summary="New alerts as they are raised (server-sent events)")
-async def alerts_stream(request: Request, after_id: int | None = Query(None, ge=0, description=(
+async def alerts_stream(request: Request, after_id: int | None = Query(None, ge=0, le=2**62, description=(
                             "send the alerts stored after this id (default: only those raised from now on; "
                             "a reconnecting client's Last-Event-ID header does the same)")),
                         max_s: float = Query(3600.0, gt=0.0, le=86_400.0, allow_inf_nan=False,
@@ -101,7 +132,8 @@ async def alerts_stream(request: Request, after_id: int | None = Query(None, ge=
     from overhead.catalog.watch import alerts_after
 
     resume = request.headers.get("last-event-id", "")
-    last = int(resume) if resume.isdigit() else after_id
+    # a header is outside text: an id beyond any store's integers (20 digits once cut the stream) counts as absent
+    last = int(resume) if resume.isdigit() and len(resume) <= 18 else after_id
 
     async def events():
         nonlocal last

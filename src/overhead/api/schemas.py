@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
+from overhead.constants import NORAD_ID_MAX
 from overhead.requests import (
     AccessRequest,
     AgilitySpec,
@@ -100,7 +101,8 @@ class Sky(BaseModel):
 
 
 class TagChange(BaseModel):
-    norad_ids: list[int] = Field(min_length=1, max_length=100_000, description="the objects to tag or untag")
+    norad_ids: list[Annotated[int, Field(ge=1, le=NORAD_ID_MAX)]] = Field(
+        min_length=1, max_length=100_000, description=f"the objects to tag or untag (NORAD ids, 1 to {NORAD_ID_MAX})")
 
 
 class TagsOut(BaseModel):

@@ -47,7 +47,7 @@ from overhead.catalog.models import (
     SpaceObject,
     object_state_columns,
 )
-from overhead.constants import LEO_MIN_MEAN_MOTION_REV_DAY
+from overhead.constants import LEO_MIN_MEAN_MOTION_REV_DAY, NORAD_ID_MAX
 from overhead.errors import ElementSetError, IngestRefusedError, OverheadError
 from overhead.orbits.catalog import Catalog
 from overhead.orbits.elements import last_record_rejected, read_records
@@ -406,6 +406,9 @@ class CatalogStore:
     def tag(self, tag: str, norad_ids) -> int:
         """Put a tag on objects (known to the store or not yet); returns how many were newly tagged."""
         name, ids = _tag_name(tag), sorted({int(n) for n in norad_ids})
+        bad = [n for n in ids if not 1 <= n <= NORAD_ID_MAX]
+        if bad:
+            raise OverheadError(f"NORAD id {bad[0]} is outside 1 to {NORAD_ID_MAX}: nothing tagged")
         with self.engine.begin() as connection:
             held = set(connection.execute(select(ObjectTag.norad_id).where(ObjectTag.tag == name)).scalars())
             fresh = [n for n in ids if n not in held]
@@ -593,6 +596,8 @@ def parse_satcat_csv(text_: str | bytes, *, source: str = "satcat") -> tuple[lis
                 else:
                     if len(value) > SATCAT_LIMITS[name]:
                         raise ValueError(f"{column} longer than {SATCAT_LIMITS[name]} characters")
+                    if not value.isprintable():  # the element-set readers' name rule (name_problem)
+                        raise ValueError(f"{column} has control characters")
                     record[name] = value
             rows.append(record)
         except (TypeError, ValueError) as exc:

@@ -203,9 +203,22 @@ def load_rules(path: str | Path) -> WatchSpec:
             if unknown:
                 raise OverheadError(f"{path}: alert {entry['name']}: unknown key {', '.join(unknown)}")
             filters = {k: str(entry[k]) for k in FILTERS if k in entry}
-        rules.append(Rule(entry["name"], entry["when"], filters, notify, float(entry.get("older_than_days", 3.0)),
-                          options))
+        rules.append(Rule(entry["name"], entry["when"], filters, notify,
+                          _days(entry.get("older_than_days", 3.0), f"{path}: alert {entry['name']}"), options))
     return WatchSpec(tuple(sources), tuple(rules))
+
+
+def _days(value, where: str) -> float:
+    """A rule's ``older_than_days``: a positive finite number of days."""
+    import math
+
+    try:
+        days = float(value)
+    except (TypeError, ValueError):
+        days = math.nan
+    if not (math.isfinite(days) and days > 0):
+        raise OverheadError(f"{where}: older_than_days {str(value)[:40]!r} is not a positive number of days, e.g. 3")
+    return days
 
 
 def _check_overflight(rule: OverflightRule, where: str) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from overhead.cli.options import finite_float
 from overhead.errors import OverheadError
 
 __all__ = ["add_parsers"]
@@ -29,7 +30,7 @@ def add_parsers(sub, *, time_help: str, option, output_option, elements, ids_typ
     c.add_argument("--method", choices=("2d", "3d", "mc", "all"), default="2d",
                    help="2d: Foster's 2D Pc (with the TCA adjustment); 3d: adds Hall's Nc3D; mc: adds a two-body "
                         "Monte Carlo from TCA; all: every method (default: 2d)")
-    option(c, "--hbr-m", "--hbr", dest="hbr_m", type=float, default=None, metavar="M",
+    option(c, "--hbr-m", "--hbr", dest="hbr_m", type=finite_float, default=None, metavar="M",
            help="hard-body radius in metres (default: the CDM's HBR or 'COMMENT HBR = …')")
     option(c, "--mc-samples", dest="mc_samples", type=int, default=1_000_000, metavar="N",
            help="Monte Carlo samples (default: 1,000,000)")
@@ -168,7 +169,9 @@ def _screen(args) -> None:
         err.print(f"wrote {len(table):,} conjunctions under {spec.threshold_km:g} km among {len(catalog):,} objects "
                   f"to {args.output}")
         return
-    table.to_csv(sys.stdout, index=False, float_format="%.6g")
+    from overhead.tables import formula_safe
+
+    formula_safe(table).to_csv(sys.stdout, index=False, float_format="%.6g")
 
 
 def _write_cdms(catalog, table, folder: Path) -> int:

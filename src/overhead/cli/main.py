@@ -12,6 +12,7 @@ import numpy as np
 from rich.console import Console
 
 from overhead.analysis.figures import FIGURES_OF_MERIT as COVERAGE_METRICS  # names only: a light import
+from overhead.cli.options import finite_float
 from overhead.errors import OverheadError
 from overhead.files import write_text_atomic
 from overhead.orbits.catalog import ElementAgeWarning
@@ -67,7 +68,9 @@ def _emit(table, output: str | None, what: str, *, float_format: str) -> None:
         path = write_table(table, output)
         err_console.print(f"wrote {len(table):,} {what} to {path}")
     else:
-        table.to_csv(sys.stdout, index=False, float_format=float_format)
+        from overhead.tables import formula_safe
+
+        formula_safe(table).to_csv(sys.stdout, index=False, float_format=float_format)
 
 
 
@@ -693,9 +696,9 @@ def _plan_requests(args) -> None:
     else:
         requests = load_targets(args.what)
         table = pd.read_csv(args.what)
-        priority = table["priority"].to_numpy(dtype=float) if "priority" in table else np.ones(len(table))
+        priority = table["priority"].to_numpy(dtype=finite_float) if "priority" in table else np.ones(len(table))
     agility = _spec_of(AgilitySpec, args).to_agility()
-    repeat = table["repeat_every_h"].to_numpy(dtype=float) if "repeat_every_h" in table else None
+    repeat = table["repeat_every_h"].to_numpy(dtype=finite_float) if "repeat_every_h" in table else None
     stereo = table["stereo"].fillna(0).astype(bool).to_numpy() if "stereo" in table else None
     plan = make_plan(catalog, requests, priority, args.start, args.stop, agility,
                      stations=load_targets(args.stations) if args.stations else None,
@@ -787,7 +790,7 @@ def _spec_option(p, model, name: str, *flags: str, metavar: str | None = None, m
     if bool in kinds:
         p.add_argument(*flags, dest=name, action="store_true", default=None, help=text)
     else:
-        p.add_argument(*flags, dest=name, type=int if int in kinds else float, default=None, metavar=metavar,
+        p.add_argument(*flags, dest=name, type=int if int in kinds else finite_float, default=None, metavar=metavar,
                        help=text)
 
 
@@ -882,7 +885,7 @@ def _catalog_parsers(sub) -> None:
                                                  "(default: the first file's name without extension)")
     c.add_argument("--allow-shrink", action="store_true",
                    help="accept a file with fewer objects than --min-share of its group, or cut short")
-    c.add_argument("--min-share", type=float, default=0.5, metavar="FRACTION",
+    c.add_argument("--min-share", type=finite_float, default=0.5, metavar="FRACTION",
                    help="the share of the group's active objects a file must report")
     c = actions.add_parser("fetch", help="fetch a live source and ingest it: celestrak:GROUP, celestrak-catnr:ID, "
                                          "celestrak-satcat (CelesTrak's rules kept: no refetch within 2 h, "
@@ -932,7 +935,7 @@ def _catalog_parsers(sub) -> None:
     c = actions.add_parser("quality", help="the age of each active object's newest elements, and the error to "
                                            "expect from them")
     c.add_argument("--since", default=None, metavar="ISO", help=f"when to judge the age, {TIME_HELP} (default: now)")
-    c.add_argument("--accuracy-km", type=float, default=1.0, metavar="KM", help="the position accuracy needed")
+    c.add_argument("--accuracy-km", type=finite_float, default=1.0, metavar="KM", help="the position accuracy needed")
     _output_option(c, "quality.csv or .parquet")
     c = actions.add_parser("manoeuvres", help="manoeuvres found in one object's element-set history (a file)")
     c.add_argument("paths", nargs=1, metavar="HISTORY_FILE", help="TLE/OMM history of one or more objects")
@@ -961,7 +964,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--site-name", default=None, help="the place's name in the report (default: Toulouse when no "
                                                      "--site is given)")
     p.add_argument("--time", metavar="ISO", help=f"{TIME_HELP} (default: the elements' median epoch)")
-    _option(p, "--hours", type=float, default=12.0, metavar="H", help="pass search span, hours")
+    _option(p, "--hours", type=finite_float, default=12.0, metavar="H", help="pass search span, hours")
     _mask_option(p, "the passes' elevation mask at the site")
     p.add_argument("--map", default="overhead-report.png", metavar="PNG", help="ground-track map")
     p.set_defaults(func=cmd_report)
@@ -970,9 +973,9 @@ def build_parser() -> argparse.ArgumentParser:
     _elements(p)
     _ids_option(p)
     _span_options(p, required=False)
-    _option(p, "--step-s", "--step", dest="step", type=float, default=60.0, metavar="S",
+    _option(p, "--step-s", "--step", dest="step", type=finite_float, default=60.0, metavar="S",
             help="time step, seconds")
-    p.add_argument("--minutes-since-epoch", nargs=3, type=float, metavar=("START", "STOP", "STEP"),
+    p.add_argument("--minutes-since-epoch", nargs=3, type=finite_float, metavar=("START", "STOP", "STEP"),
                    help="instead of --start/--stop: minutes after each satellite's own epoch (SGP4's convention)")
     p.add_argument("--frame", choices=("teme", "itrf", "geodetic"), default="teme",
                    help="teme (SGP4's frame, km and km/s), itrf (Earth-fixed, IERS 2010) or geodetic (WGS84 "
@@ -1011,7 +1014,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="tcp://host:port of a Dask cluster, local (a cluster on this machine's cores) or none "
                         "(in this process) (default: in this process unless the work is large enough for worker "
                         "processes to pay off)")
-    p.add_argument("--time-chunk-days", type=float, default=None, metavar="DAYS",
+    p.add_argument("--time-chunk-days", type=finite_float, default=None, metavar="DAYS",
                    help="split the interval into chunks of this many days (default: one)")
     p.add_argument("--bounded-memory", action="store_true",
                    help="partition over points and keep no windows (for very large runs)")
@@ -1033,7 +1036,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="only passes an observer can see: the satellite sunlit while the Sun is below "
                         "--max-sun-altitude-deg at the site; adds visible_start, visible_end, the brightest "
                         "magnitude and when (magnitudes for objects of the shipped table)")
-    _option(p, "--max-sun-altitude-deg", dest="max_sun_altitude", type=float, metavar="DEG",
+    _option(p, "--max-sun-altitude-deg", dest="max_sun_altitude", type=finite_float, metavar="DEG",
             default=spec_default(PassesRequest, "max_sun_altitude_deg"),
             help=spec_help(PassesRequest, "max_sun_altitude_deg"))
     p.add_argument("--satcat", metavar="CSV", help="with --visible: a CelesTrak SATCAT CSV whose RCS gives a "
@@ -1049,7 +1052,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", choices=("conical", "cylindrical", "point"), default="conical",
                    help="shadow model: conical (umbra and penumbra, default), cylindrical (umbra), point (the Sun's "
                         "centre behind the Earth)")
-    _option(p, "--step-s", "--step", dest="step", type=float, default=30.0, metavar="S",
+    _option(p, "--step-s", "--step", dest="step", type=finite_float, default=30.0, metavar="S",
             help="search step, seconds: eclipses shorter than this can be missed (default: 30)")
     _output_option(p, "eclipses.csv or .parquet")
     p.set_defaults(func=cmd_eclipses)
@@ -1061,7 +1064,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="fetch every source now, whatever its schedule (still one request per source)")
     p.add_argument("--celestrak-url", default=None, metavar="URL",
                    help="CelesTrak's base URL (default: https://celestrak.org, or $OVERHEAD_CELESTRAK_URL)")
-    _option(p, "--check-s", dest="check_s", type=float, default=60.0, metavar="S",
+    _option(p, "--check-s", dest="check_s", type=finite_float, default=60.0, metavar="S",
             help="without --once: seconds between rounds, each fetching only what is due (default: 60)")
     _db_option(p)
     p.set_defaults(func=cmd_watch)
@@ -1077,7 +1080,7 @@ def build_parser() -> argparse.ArgumentParser:
     _ids_option(p)
     _span_options(p, required=False, start_default=" (default: the elements' median epoch)",
                   stop_default=" (default: 30 days after the start)")
-    _option(p, "--step-s", "--step", dest="step", type=float, default=86_400.0, metavar="S",
+    _option(p, "--step-s", "--step", dest="step", type=finite_float, default=86_400.0, metavar="S",
             help="time between rows, seconds (default: 86400, a day)")
     _output_option(p, "beta.csv or .parquet")
     p.set_defaults(func=cmd_beta)
@@ -1102,7 +1105,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--owner", default=None, metavar="CODE", help="only objects of this SATCAT owner, e.g. US, PRC, CIS")
     p.add_argument("--group", default=None, metavar="NAME", help="only objects of this ingested group, e.g. resource")
     p.add_argument("--tag", default=None, metavar="TAG", help="only objects with this tag (overhead catalog tag)")
-    p.add_argument("--passes", type=float, default=None, metavar="HOURS",
+    p.add_argument("--passes", type=finite_float, default=None, metavar="HOURS",
                    help="also list every pass in the next HOURS hours (default: no)")
     _output_option(p, "with --passes: passes.csv or .parquet")
     _db_option(p)
@@ -1120,12 +1123,12 @@ def build_parser() -> argparse.ArgumentParser:
     _spec_option(p, AgilitySpec, "memory_images", "--memory-images", "--memory", metavar="IMAGES")
     _spec_option(p, AgilitySpec, "slew_rate_deg_s", "--slew-rate-deg-s", metavar="DEG/S")
     _spec_option(p, AgilitySpec, "imaging_s", "--imaging-s", metavar="S")
-    p.add_argument("--tile-km", type=float, default=10.0, metavar="KM",
+    p.add_argument("--tile-km", type=finite_float, default=10.0, metavar="KM",
                    help="polygon requests (GeoJSON) are imaged as tiles this size (about one image's footprint)")
     _spec_option(p, AgilitySpec, "max_imaging_s_per_orbit", "--max-imaging-per-orbit-s", "--max-imaging-per-orbit",
                  metavar="S")
     p.add_argument("--greedy", action="store_true", help="the fast greedy plan instead of CP-SAT")
-    _option(p, "--time-limit-s", "--time-limit", dest="time_limit", type=float, metavar="S",
+    _option(p, "--time-limit-s", "--time-limit", dest="time_limit", type=finite_float, metavar="S",
             default=spec_default(PlanRequest, "time_limit_s"), help=spec_help(PlanRequest, "time_limit_s"))
     p.add_argument("--gantt", metavar="PNG", help="timeline chart")
     p.add_argument("-o", "--output", metavar="FILE", help="plan.json, or with spot5 the .spot_sol.txt solution")
@@ -1143,7 +1146,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--client-key", action="append", metavar="KEY",
                    help="a key that may run jobs, each its own owner (repeatable; or $OVERHEAD_API_KEYS, "
                         "comma-separated)")
-    p.add_argument("--max-work", type=float, default=None, metavar="N",
+    p.add_argument("--max-work", type=finite_float, default=None, metavar="N",
                    help="largest satellites × time samples × targets of a request (default: 6e7)")
     p.add_argument("--cors-origin", action="append", metavar="ORIGIN",
                    help="allow this origin (repeatable; default: CORS off)")
@@ -1177,11 +1180,11 @@ def build_parser() -> argparse.ArgumentParser:
     h.add_argument("-o", "--output", required=True, metavar="FILE",
                    help="constellation.json (OMM), .csv, .xml or .tle")
     h = helpers.add_parser("sso", help="sun-synchronous inclination for an altitude")
-    h.add_argument("--altitude-km", type=float, required=True, metavar="KM", help="circular orbit altitude")
+    h.add_argument("--altitude-km", type=finite_float, required=True, metavar="KM", help="circular orbit altitude")
     h = helpers.add_parser("repeat", help="altitude of a repeat ground track")
     h.add_argument("--revolutions", type=int, required=True, metavar="K", help="revolutions per repeat cycle")
-    h.add_argument("--days", type=float, required=True, metavar="D", help="days per repeat cycle")
-    _option(h, "--inclination-deg", "--inclination", dest="inclination", type=float, default=None, metavar="DEG",
+    h.add_argument("--days", type=finite_float, required=True, metavar="D", help="days per repeat cycle")
+    _option(h, "--inclination-deg", "--inclination", dest="inclination", type=finite_float, default=None, metavar="DEG",
             help="orbit inclination (default: sun-synchronous)")
     p.set_defaults(func=cmd_design)
     return parser

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from overhead.errors import ElementSetError, OverheadError
 from overhead.orbits.omm import iter_omm, record_from_omm
-from overhead.orbits.records import ElementRecord
+from overhead.orbits.records import ElementRecord, name_problem
 from overhead.orbits.tle import parse_tle_pair
 
 __all__ = ["detect_format", "last_record_rejected", "read_records"]
@@ -56,7 +56,12 @@ def _iter_tle_text(text: str, source: str | None) -> Iterator[ElementRecord | El
                 try:
                     record = parse_tle_pair(line, lines[i + 1].rstrip("\r\n"), source=source,
                                             line_numbers=(i + 1, i + 2))
-                    yield dataclasses.replace(record, name=name)
+                    problem = name_problem(name)
+                    if problem:  # the OMM readers' rule: one reject, its object named (never gone for it)
+                        yield ElementSetError(f"name {name[:40]!r} {problem}", source=source, line=name_line,
+                                              field="name", norad_id=record.norad_id)
+                    else:
+                        yield dataclasses.replace(record, name=name)
                 except ElementSetError as exc:
                     yield exc
                 i += 2

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from overhead.errors import ElementSetError, OverheadError
-from overhead.orbits.records import ElementRecord
+from overhead.orbits.records import ElementRecord, name_problem
 from overhead.orbits.tle import MAX_DECIMAL_FIELD, MAX_EXPONENT_FIELD
 
 __all__ = ["OMM_KEYS", "format_omm", "iter_omm", "record_from_omm", "record_to_omm"]
@@ -60,7 +60,6 @@ _EPOCH_TEXT = re.compile(r"^([0-9]{4})-(?:([0-9]{2})-([0-9]{2})|([0-9]{3}))"
 _OBJECT_ID_TEXT = re.compile(r"^(195[7-9]|19[6-9][0-9]|20[0-4][0-9]|205[0-6])-[0-9]{3}[A-Z]{0,3}$")
 # a TLE's two-digit year holds 1957-2056, and the store keeps every element set as a TLE
 EPOCH_RANGE = (np.datetime64("1957-01-01", "us"), np.datetime64("2057-01-01", "us"))
-MAX_NAME_CHARS = 64
 # what a TLE's fields can hold (the store keeps every element set as a TLE)
 TLE_LIMITS = {"MEAN_MOTION_DOT": MAX_DECIMAL_FIELD, "MEAN_MOTION_DDOT": MAX_EXPONENT_FIELD, "BSTAR": MAX_EXPONENT_FIELD}
 
@@ -117,9 +116,9 @@ def _epoch(value, where: dict) -> np.datetime64:
 def _text_field(upper: dict, key: str, where: dict, *, pattern: re.Pattern | None = None,
                 form: str = "") -> str:
     text = str(upper.get(key) or "").strip()
-    if len(text) > MAX_NAME_CHARS or not text.isprintable():
-        raise ElementSetError(f"{key} {text[:40]!r} has control characters or more than {MAX_NAME_CHARS} "
-                              f"characters", field=key, **where)
+    problem = name_problem(text)
+    if problem:
+        raise ElementSetError(f"{key} {text[:40]!r} {problem}", field=key, **where)
     if pattern is not None and text and not pattern.match(text):
         raise ElementSetError(f"{key} {text[:40]!r} is not {form}", field=key, **where)
     return text

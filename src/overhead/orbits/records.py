@@ -6,7 +6,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["ELEMENT_COLUMNS", "ElementRecord"]
+__all__ = ["ELEMENT_COLUMNS", "MAX_NAME_CHARS", "ElementRecord", "name_problem"]
+
+MAX_NAME_CHARS = 64  # what the store's name columns hold, and every reader accepts
+
+
+def name_problem(name: str) -> str | None:
+    """What is wrong with an object's name for every reader (TLE, OMM, SATCAT): None, or why it is refused.
+
+    One rule: printable (no control characters, which break XML, Atom and one-line formats), at most
+    :data:`MAX_NAME_CHARS` characters (the store's column; PostgreSQL refuses longer)."""
+    if len(name) > MAX_NAME_CHARS:
+        return f"is longer than {MAX_NAME_CHARS} characters"
+    if not name.isprintable():
+        return "has control characters"
+    return None
 
 
 @dataclass(frozen=True)

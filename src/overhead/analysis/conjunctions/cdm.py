@@ -199,6 +199,7 @@ _Entry = tuple[int | None, str, str, str | None]
 
 
 def _kvn_entries(text: str, source: str | None) -> list[_Entry]:
+    _refuse_cut_last_line(text, source)
     entries: list[_Entry] = []
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
@@ -217,6 +218,20 @@ def _kvn_entries(text: str, source: str | None) -> list[_Entry]:
             value, unit = vu.group(1).strip(), vu.group(2).strip()
         entries.append((number, keyword, value, unit))
     return entries
+
+
+def _refuse_cut_last_line(text: str, source: str | None) -> None:
+    """A KVN message's lines end with line breaks: a last value with none after it may be a number cut short
+    (``2.78626838503`` of ``2.78626838503e+01`` was once read as it stood), so it is refused, located."""
+    stripped = text.rstrip(" \t")
+    if not stripped or stripped.endswith(("\n", "\r")):
+        return
+    lines = stripped.splitlines()
+    match = _LINE.match(lines[-1])
+    if match is not None:
+        raise MessageError(f"the message ends inside its last line ({lines[-1].strip()[:60]!r}, no line break "
+                           f"after it): cut short? Fetch it again; a whole message ends with a line break",
+                           source=source, line=len(lines), keyword=match.group(1))
 
 
 def _xml_entries(text: str, source: str | None) -> list[_Entry]:
@@ -270,14 +285,24 @@ def _number(entry: _Entry, source: str | None) -> float:
     return number
 
 
+CDM_YEARS = (1900, 2200)  # inside numpy's nanosecond range (1678-2262) and the store's, with room to spare
+
+
 def parse_cdm_time(text: str, *, source: str | None = None, line: int | None = None,
                    keyword: str = "TCA") -> np.datetime64:
-    """A CCSDS time (``YYYY-MM-DDThh:mm:ss.fff`` or day of year ``YYYY-DDDThh:mm:ss``) as datetime64[ns]."""
+    """A CCSDS time (``YYYY-MM-DDThh:mm:ss.fff`` or day of year ``YYYY-DDDThh:mm:ss``) as datetime64[ns].
+
+    Years outside :data:`CDM_YEARS` are refused (a nanosecond clock wraps outside 1678-2262: year 9999 once came
+    back as 1816). A leap second (``23:59:60.5`` at the end of a day that has one in the IERS table) is read as
+    POSIX and numpy count time, folded into the first second of the next day (``00:00:00.5``)."""
     match = _TIME.match(text.strip())
     if not match:
         raise MessageError(f"{text[:40]!r} is not a CCSDS time (YYYY-MM-DDThh:mm:ss[.d])", source=source,
                            line=line, keyword=keyword)
     year, month, day, doy, hour, minute, second = match.groups()
+    if not CDM_YEARS[0] <= int(year) <= CDM_YEARS[1]:
+        raise MessageError(f"{text[:40]!r}: year {year} is outside {CDM_YEARS[0]}-{CDM_YEARS[1]}, the times this "
+                           f"store and its clock hold", source=source, line=line, keyword=keyword)
     try:
         if doy is not None:
             date = dt.date(int(year), 1, 1) + dt.timedelta(days=int(doy) - 1)
@@ -287,12 +312,23 @@ def parse_cdm_time(text: str, *, source: str | None = None, line: int | None = N
             date = dt.date(int(year), int(month), int(day))
         if int(hour) > 23 or int(minute) > 59 or float(second) >= 61:
             raise ValueError("time of day out of range")
+        if float(second) >= 60 and not (int(hour) == 23 and int(minute) == 59 and _leap_second_after(date)):
+            raise ValueError("second 60 is only the leap second at 23:59:60 of a day that has one (IERS)")
     except ValueError as exc:
         raise MessageError(f"{text!r}: {exc}", source=source, line=line, keyword=keyword) from exc
     whole = float(second)
     ns = round((whole - int(whole)) * 1e9)
-    base = np.datetime64(f"{date.isoformat()}T{int(hour):02d}:{int(minute):02d}:{int(whole):02d}", "ns")
-    return base + np.timedelta64(ns, "ns")
+    base = np.datetime64(f"{date.isoformat()}T{int(hour):02d}:{int(minute):02d}:{min(int(whole), 59):02d}", "ns")
+    return base + np.timedelta64(int(whole) - min(int(whole), 59), "s") + np.timedelta64(ns, "ns")
+
+
+def _leap_second_after(date: dt.date) -> bool:
+    """Whether UTC inserted a leap second at the end of ``date`` (the bundled IERS table)."""
+    from overhead.orbits.timescales import tai_minus_utc_s
+
+    midnight = np.datetime64(date + dt.timedelta(days=1), "ns")
+    before, after = tai_minus_utc_s(np.array([midnight - np.timedelta64(1, "s"), midnight]))
+    return bool(after > before)
 
 
 def _build(entries: list[_Entry], source: str | None) -> ConjunctionMessage:
