@@ -75,7 +75,8 @@ def formula_safe(table: pd.DataFrame) -> pd.DataFrame:
     """The table with every text cell a spreadsheet would run as a formula (``=HYPERLINK(...``, ``@SUM``) quoted
     by a leading apostrophe, as OWASP advises for CSV: outside names reach a spreadsheet as text. Numbers (negative
     ones included) are not text cells and stay as they are."""
-    text_columns = [c for c in table.columns if table[c].dtype == object]
+    text_columns = [c for c in table.columns
+                    if pd.api.types.is_object_dtype(table[c].dtype) or pd.api.types.is_string_dtype(table[c].dtype)]
     if not text_columns:
         return table
     guarded = table.copy()
