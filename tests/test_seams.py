@@ -232,3 +232,43 @@ def test_cli_numbers_must_be_finite_and_rule_days_numbers(tmp_path, capsys):
     with pytest.raises(OverheadError, match="older_than_days 'abc' is not a positive number of days"):
         load_rules(rules)
     assert main(["watch", str(rules), "--once", "--db", f"sqlite:///{tmp_path / 'w.sqlite'}"]) == 2
+
+
+def test_serve_prints_its_ready_line_only_once_listening_and_a_taken_port_is_one_line_exit_2(tmp_path):
+    """A script waiting for the URL line is never fooled: with the port taken no URL line is printed, exit 2 with
+    why; when it is printed, the service answers at once; a port out of range is a usage error."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    serve = [sys.executable, "-m", "overhead.cli.main", "serve", "--db", f"sqlite:///{tmp_path / 's.sqlite'}",
+             "--scheduler", "none", "--no-sample"]
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        done = subprocess.run([*serve, "--port", str(port)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "http://" not in done.stdout
+    assert f"port {port} on 127.0.0.1 is in use" in done.stderr and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    bad = subprocess.run([*serve, "--port", "99999"], capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "not a TCP port" in bad.stderr and "Traceback" not in bad.stderr
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        free = probe.getsockname()[1]
+    process = subprocess.Popen([*serve, "--port", str(free)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                               text=True)
+    try:
+        deadline = time.monotonic() + 120
+        line = ""
+        while time.monotonic() < deadline and "http://" not in line:
+            line = process.stdout.readline()
+            assert line or process.poll() is None
+        assert f"http://127.0.0.1:{free}/" in line
+        assert httpx.get(f"http://127.0.0.1:{free}/api/status", timeout=10).status_code == 200  # no wait needed
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -22,7 +22,7 @@ from overhead.api import routes_catalog, routes_compute, routes_conjunctions, ro
 from overhead.api.limits import CLIENT_GONE, BoundedRequests
 from overhead.api.memory import tune_allocator
 from overhead.api.service import ServiceSettings, ServiceState
-from overhead.errors import CancelledError, OverheadError
+from overhead.errors import HTTP_STATUS, CancelledError, OverheadError
 from overhead.geometry.specs import problem
 from overhead.orbits.parallel import limit_workers
 from overhead.orbits.sgp4_propagation import limit_chunk_states
@@ -138,7 +138,10 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
 
     @app.exception_handler(OverheadError)
     async def overhead_error(_request: Request, exc: OverheadError):
-        return JSONResponse({"detail": _excerpt(str(exc))}, status_code=422)
+        # the status by the error's machine code, never by its words; the code travels with the message
+        status = HTTP_STATUS.get(exc.code, 422)
+        return JSONResponse({"detail": _excerpt(str(exc)), "code": exc.code}, status_code=status,
+                            headers={"Retry-After": "60"} if status == 503 else None)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException):

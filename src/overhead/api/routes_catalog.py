@@ -245,12 +245,6 @@ async def ingest(request: Request, group: str = Query("upload", min_length=1, ma
              summary="Undo one ingest: its element sets, new objects and changes removed, replaced rows restored")
 def undo_ingest(ingest_id: int = FastAPIPath(ge=1, le=2**31 - 1),
                 state: ServiceState = Depends(service)) -> dict[str, int]:
-    try:
-        done = state.store.undo(ingest_id)
-    except CancelledError:
-        raise
-    except OverheadError as exc:
-        raise HTTPException(409 if "cannot be undone" in str(exc) or "already" in str(exc) else 404,
-                            str(exc)) from None
+    done = state.store.undo(ingest_id)  # NotFoundError: 404, ConflictError: 409 (by their codes, in app.py)
     state.invalidate()
     return done

@@ -48,7 +48,7 @@ from overhead.catalog.models import (
     object_state_columns,
 )
 from overhead.constants import LEO_MIN_MEAN_MOTION_REV_DAY, NORAD_ID_MAX
-from overhead.errors import ElementSetError, IngestRefusedError, OverheadError
+from overhead.errors import ConflictError, ElementSetError, IngestRefusedError, NotFoundError, OverheadError
 from overhead.orbits.catalog import Catalog
 from overhead.orbits.elements import last_record_rejected, read_records
 from overhead.orbits.records import ElementRecord
@@ -270,10 +270,9 @@ class CatalogStore:
             ingest = (connection.execute(select(Ingest).where(Ingest.id == ingest_id)).mappings().first()
                       if 1 <= ingest_id < 2**31 else None)
             if ingest is None:
-                raise OverheadError(f"no ingest {ingest_id} in the catalogue store: `overhead catalog ingests` "
-                                    f"lists them")
+                raise NotFoundError(f"no ingest {ingest_id} in the catalogue store (the list of ingests has them)")
             if ingest["undone_at"] is not None:
-                raise OverheadError(f"ingest {ingest_id} was already undone at "
+                raise ConflictError(f"ingest {ingest_id} was already undone at "
                                     f"{ingest['undone_at']:%Y-%m-%dT%H:%M:%SZ}")
             revisions = connection.execute(select(ObjectRevision).where(ObjectRevision.ingest_id == ingest_id)
                                            ).mappings().all()
@@ -285,7 +284,7 @@ class CatalogStore:
                     .where(ObjectRevision.norad_id.in_(touched[k:k + BATCH]), ObjectRevision.ingest_id > ingest_id,
                            Ingest.undone_at.is_(None)).distinct()).scalars())
             if later:
-                raise OverheadError(f"ingest {ingest_id} cannot be undone while later ingests changed the same "
+                raise ConflictError(f"ingest {ingest_id} cannot be undone while later ingests changed the same "
                                     f"objects: undo {', '.join(map(str, sorted(later, reverse=True)))} first")
             connection.execute(delete(GroupMember).where(GroupMember.ingest_id == ingest_id))
             counts = {"changes": connection.execute(delete(Change).where(Change.ingest_id == ingest_id)).rowcount,

@@ -448,7 +448,12 @@ def cmd_catalog(args) -> None:
     elif args.action == "undo":
         if len(args.paths) != 1 or not args.paths[0].isdigit():
             raise OverheadError("give one ingest id: overhead catalog undo 12 (overhead catalog ingests lists them)")
-        done = store.undo(int(args.paths[0]))
+        from overhead.errors import NotFoundError
+
+        try:
+            done = store.undo(int(args.paths[0]))
+        except NotFoundError as exc:
+            raise NotFoundError(f"{exc}: `overhead catalog ingests` lists them") from None
         console.print(f"undid ingest {args.paths[0]}: {done['element_sets']:,} element sets and {done['changes']:,} "
                       f"changes removed, {done['objects_removed']:,} objects removed, {done['objects_restored']:,} "
                       f"restored")
@@ -727,17 +732,50 @@ def cmd_serve(args) -> None:
     from overhead.api import ServiceSettings, create_app
     from overhead.api.app import web_assets_dir
 
-    settings = ServiceSettings.from_env(db_url=args.db, token=args.token, scheduler=args.scheduler,
+    token = args.token
+    if args.token_file:
+        token = Path(args.token_file).read_text().strip()
+        if not token:
+            raise OverheadError(f"{args.token_file} is empty: write the token on its first line")
+    settings = ServiceSettings.from_env(db_url=args.db, token=token, scheduler=args.scheduler,
                                         load_sample=not args.no_sample, max_work=args.max_work,
                                         cors_origins=tuple(args.cors_origin or ()),
                                         client_keys=tuple(args.client_key) if args.client_key else None)
     if not (web_assets_dir(settings) / "cesium").is_dir():
         err_console.print("[yellow]warning[/]: the dashboard's front-end packages are not installed (run `bash "
                           "scripts/setup.sh`): the API works, the map and globe will not")
+    listener = _listening_socket(args.host, args.port)  # taken or forbidden: one line, exit 2, no URL printed
     host = f"[{args.host}]" if ":" in args.host else args.host
-    console.print(f"overhead {'with the bundled sample catalogue ' if not args.no_sample else ''}"
-                  f"on http://{host}:{args.port}/  (API docs: http://{host}:{args.port}/docs; Ctrl+C stops)")
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level)
+    ready = (f"overhead {'with the bundled sample catalogue ' if not args.no_sample else ''}"
+             f"on http://{host}:{args.port}/  (API docs: http://{host}:{args.port}/docs; Ctrl+C stops)")
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets=None) -> None:
+            await super().startup(sockets)
+            if self.started:  # listening, and the service's start-up (the sample's ingest) done: now it is ready
+                console.print(ready)
+
+    config = uvicorn.Config(create_app(settings), log_level=args.log_level)
+    Server(config).run(sockets=[listener])
+
+
+def _listening_socket(host: str, port: int):
+    """A socket bound to ``host:port`` and listening, or an OverheadError saying why not (before anything else
+    starts: a script waiting for the ready line is never told a port it does not have)."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind((host, port))
+        listener.listen(2048)
+    except OSError as exc:
+        listener.close()
+        reason = "is in use by another program" if exc.errno == 98 else f"cannot be opened ({exc.strerror})"
+        raise OverheadError(f"port {port} on {host} {reason}: choose another with --port") from None
+    listener.set_inheritable(True)
+    return listener
 
 
 # a value such as '-33.9,18.4' or '-60,60' (a negative coordinate pair) is a value, not an option
@@ -768,6 +806,13 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str):
         self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
+def port_number(text: str) -> int:
+    """A TCP port: a whole number from 1 to 65535."""
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text[:20]!r} is not a TCP port (1 to 65535)")
+    return int(text)
 
 
 def _option(p, name: str, *aliases: str, **kwargs) -> None:
@@ -1137,12 +1182,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="the REST service and web dashboard (the bundled catalogue loaded)")
     _db_option(p)
     p.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    p.add_argument("--port", type=int, default=8000, help="TCP port")
+    p.add_argument("--port", type=port_number, default=8000, help="TCP port, 1 to 65535")
     p.add_argument("--scheduler", default="local", metavar="ADDRESS",
                    help="Dask scheduler of coverage jobs: local (a LocalCluster started on first use), none, "
                         "or tcp://host:8786")
-    p.add_argument("--token", help="bearer token of the write endpoints and jobs (or $OVERHEAD_API_TOKEN; "
+    p.add_argument("--token", help="bearer token of the write endpoints and jobs (or $OVERHEAD_API_TOKEN, or "
+                                   "--token-file: a token given here is visible to other users in `ps`; "
                                    "default: none, they are disabled)")
+    p.add_argument("--token-file", metavar="PATH", help="read the bearer token from this file's first line")
     p.add_argument("--client-key", action="append", metavar="KEY",
                    help="a key that may run jobs, each its own owner (repeatable; or $OVERHEAD_API_KEYS, "
                         "comma-separated)")
