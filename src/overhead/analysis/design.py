@@ -33,7 +33,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from overhead.analysis.coverage import SHARED, coverage, run_tasks
 from overhead.analysis.revisit import FIGURES_OF_MERIT, weights_of
@@ -48,6 +47,7 @@ from overhead.orbits.constellations import (
 from overhead.orbits.j2 import DesignedOrbits
 from overhead.orbits.sun import sun_position_teme_km
 from overhead.orbits.timescales import format_iso, to_datetime64
+from overhead.readers import read_yaml_file
 
 __all__ = ["DesignSpec", "Requirement", "best_design", "build_design", "design_from_row", "load_spec",
            "pareto_front", "sweep"]
@@ -185,20 +185,31 @@ def load_spec(path_or_dict) -> DesignSpec:
     """Read a sweep spec from a YAML file or a dict."""
     data = path_or_dict
     if not isinstance(data, dict):
-        path = Path(path_or_dict)
-        if not path.exists():
-            raise FileNotFoundError(f"no sweep spec at {path}")
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = read_yaml_file(path_or_dict, "a sweep spec (YAML)")
+        if not isinstance(data, dict):
+            raise OverheadError(f"{path_or_dict}: a sweep spec is a mapping of where, start, days, designs and "
+                                f"requirement (see examples/sweep_france.yaml)")
     missing = [k for k in ("where", "start", "days", "designs", "requirement") if k not in data]
     if missing:
         raise OverheadError(f"the sweep spec lacks {', '.join(missing)}")
+    for key in ("where", "sensor", "constraints", "cost"):
+        if key in data and not isinstance(data[key], dict):
+            raise OverheadError(f"the sweep spec's {key} is a mapping (key: value), not {data[key]!r:.60}")
+    if not isinstance(data["designs"], list) or not isinstance(data["requirement"], list):
+        raise OverheadError("the sweep spec's designs and requirement are lists (- item)")
     requirement = [Requirement.from_mapping(r) for r in data["requirement"]]
     _where_grid(dict(data["where"]))  # refused here, before any design runs, when it does not make sense
-    _constraints_spec(dict(data.get("constraints", {})))
+    constraints = dict(data.get("constraints", {}))
+    sensor = dict(data.get("sensor", {"half_angle_deg": 30.0}))
+    unknown = sorted(set(sensor) - {"half_angle_deg"})
+    if unknown:
+        raise OverheadError(f"sensor: unknown key {', '.join(map(str, unknown))}: a sweep's sensor has "
+                            f"half_angle_deg (the nadir cone, degrees: one value or a list)")
+    for cone in _product(sensor):  # every swept cone, with the constraints, as the request model accepts them
+        _constraints_spec(constraints, cone.get("half_angle_deg"))
     return DesignSpec(name=str(data.get("name", "sweep")), where=dict(data["where"]),
                       start=to_datetime64(str(data["start"])), days=float(data["days"]),
-                      sensor=dict(data.get("sensor", {"half_angle_deg": 30.0})),
-                      constraints=dict(data.get("constraints", {})), designs=list(data["designs"]),
+                      sensor=sensor, constraints=constraints, designs=list(data["designs"]),
                       requirement=requirement, cost=dict(data.get("cost", {"per_satellite": 1.0})))
 
 
@@ -352,15 +363,22 @@ def pareto_front(cost: np.ndarray, objective: np.ndarray) -> np.ndarray:
 def best_design(table: pd.DataFrame) -> pd.Series:
     """The cheapest feasible design (ties broken by the first requirement's value, the column after
     ``feasible``'s requirement columns)."""
+    if not pd.api.types.is_bool_dtype(table.feasible):  # a results file cut short, or edited by hand
+        raise OverheadError("the feasible column holds more than true/false: is it a whole sweep's results?")
     feasible = table[table.feasible]
     if feasible.empty:
         raise OverheadError("no design meets the requirement; widen the sweep or relax the requirement")
-    objective = next(c for c in table.columns if "_p" in c and c.split("_p")[0] in FIGURES_OF_MERIT)
+    objective = next((c for c in table.columns if "_p" in c and c.split("_p")[0] in FIGURES_OF_MERIT), None)
+    if objective is None:
+        raise OverheadError("the table has no requirement column (such as max_gap_s_p95): is it a sweep's results?")
     return feasible.sort_values(["cost", objective]).iloc[0]
 
 
 def design_from_row(row: pd.Series) -> DesignedOrbits:
     """Rebuild the satellites of a design from its row of a sweep's results."""
     candidate = {k: v for k, v in row.items() if not (isinstance(v, float) and np.isnan(v))}
-    return build_design(candidate, to_datetime64(str(row["epoch"])))
+    try:
+        return build_design(candidate, to_datetime64(str(row["epoch"])))
+    except (KeyError, TypeError) as exc:  # a row of another table, or one edited by hand
+        raise OverheadError(f"the row is not a design of a sweep's results (no usable {exc})") from None
 

@@ -61,23 +61,25 @@ def standard_magnitude_from_rcs(rcs_m2, albedo: float = DEFAULT_ALBEDO) -> np.nd
 def read_satcat_rcs(path) -> dict[int, float]:
     """NORAD id → RCS (m²) of a CelesTrak SATCAT CSV (columns NORAD_CAT_ID and RCS; empty RCS skipped)."""
     from overhead.errors import OverheadError
+    from overhead.readers import csv_rows, read_text_file
 
+    what = "a SATCAT CSV (with the columns NORAD_CAT_ID and RCS)"
+    rows = csv_rows(read_text_file(path, what), str(path), what)
+    if not rows or not {"NORAD_CAT_ID", "RCS"} <= set(rows[0]):
+        raise OverheadError(f"{path}: not {what}")
+    norad_column, rcs_column = rows[0].index("NORAD_CAT_ID"), rows[0].index("RCS")
     out: dict[int, float] = {}
-    with open(path, newline="", encoding="utf-8") as f:
-        reader = csv.DictReader(f)
-        if not reader.fieldnames or not {"NORAD_CAT_ID", "RCS"} <= set(reader.fieldnames):
-            raise OverheadError(f"{path}: not a SATCAT CSV (needs the columns NORAD_CAT_ID and RCS)")
-        for number, row in enumerate(reader, start=2):
-            text = (row.get("RCS") or "").strip()
-            if not text:
-                continue
-            try:
-                value, norad_id = float(text), int(row["NORAD_CAT_ID"])
-            except ValueError as exc:
-                raise OverheadError(f"{path}, line {number}: RCS {text[:20]!r} or NORAD_CAT_ID is not a number") \
-                    from exc
-            if value > 0 and np.isfinite(value):
-                out[norad_id] = value
+    for number, cells in enumerate(rows[1:], start=2):
+        text = cells[rcs_column].strip() if len(cells) > rcs_column else ""
+        if not text:
+            continue
+        try:
+            value, norad_id = float(text), int(cells[norad_column])
+        except (ValueError, IndexError) as exc:
+            raise OverheadError(f"{path}, line {number}: RCS {text[:20]!r} or NORAD_CAT_ID is not a number") \
+                from exc
+        if value > 0 and np.isfinite(value):
+            out[norad_id] = value
     return out
 
 

@@ -572,12 +572,20 @@ def parse_satcat_csv(text_: str | bytes, *, source: str = "satcat") -> tuple[lis
     import io
 
     text_ = text_.decode("utf-8", errors="replace") if isinstance(text_, bytes) else text_
-    reader = csv.DictReader(io.StringIO(text_))
-    if not reader.fieldnames or not {"NORAD_CAT_ID", "OBJECT_TYPE"} <= set(reader.fieldnames):
+    reader = csv.DictReader(io.StringIO(text_, newline=""))
+    try:
+        fieldnames = reader.fieldnames
+    except csv.Error as exc:
+        raise IngestRefusedError(f"{source}: not a CSV ({exc}); nothing changed") from None
+    if not fieldnames or not {"NORAD_CAT_ID", "OBJECT_TYPE"} <= set(fieldnames):
         raise IngestRefusedError(f"{source}: not a SATCAT CSV (needs NORAD_CAT_ID and OBJECT_TYPE columns); "
                                  "nothing changed")
     rows, rejects = [], []
-    for number, raw in enumerate(reader, start=2):
+    try:
+        raws = list(reader)
+    except csv.Error as exc:
+        raise IngestRefusedError(f"{source}, line {reader.line_num}: not a CSV ({exc}); nothing changed") from None
+    for number, raw in enumerate(raws, start=2):
         try:
             record: dict[str, object] = {}
             for column, name in SATCAT_COLUMNS.items():

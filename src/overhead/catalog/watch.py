@@ -53,7 +53,6 @@ from typing import Any
 import httpx
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import Field
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -162,10 +161,9 @@ class WatchSpec:
 
 def load_rules(path: str | Path) -> WatchSpec:
     """Read and check a rules file (every error names the entry and what to write)."""
-    try:
-        data = yaml.safe_load(Path(path).read_text())
-    except (OSError, yaml.YAMLError) as exc:
-        raise OverheadError(f"{path}: cannot read the rules ({exc})") from exc
+    from overhead.readers import read_yaml_file
+
+    data = read_yaml_file(path, "a watch rules file (YAML)")
     if not isinstance(data, dict) or "sources" not in data or "alerts" not in data:
         raise OverheadError(f"{path}: a rules file has 'sources' and 'alerts' lists")
     sources = []

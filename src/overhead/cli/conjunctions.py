@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from overhead.cli.options import finite_float
+from overhead.cli.options import bounded_int, finite_float
 from overhead.errors import OverheadError
 
 __all__ = ["add_parsers"]
@@ -32,8 +32,8 @@ def add_parsers(sub, *, time_help: str, option, output_option, elements, ids_typ
                         "Monte Carlo from TCA; all: every method (default: 2d)")
     option(c, "--hbr-m", "--hbr", dest="hbr_m", type=finite_float, default=None, metavar="M",
            help="hard-body radius in metres (default: the CDM's HBR or 'COMMENT HBR = …')")
-    option(c, "--mc-samples", dest="mc_samples", type=int, default=1_000_000, metavar="N",
-           help="Monte Carlo samples (default: 1,000,000)")
+    option(c, "--mc-samples", dest="mc_samples", type=bounded_int(1_000, 100_000_000), default=1_000_000,
+           metavar="N", help="Monte Carlo samples, 1,000 to 100,000,000 (default: 1,000,000)")
     c.add_argument("--format", choices=("table", "json"), default="table",
                    help="table for people, json (a list, one object per file) for programs (default: table)")
     c.set_defaults(func=cmd_conjunctions)

@@ -364,13 +364,14 @@ def _design_sweep(args) -> None:
 
 
 def _design_export(args) -> None:
-    import pandas as pd
 
     from overhead.analysis.design import best_design, design_from_row
+    from overhead.readers import read_table_file
 
     if not Path(args.results).is_file():
         raise FileNotFoundError(f"no sweep results at {args.results}: run `overhead design sweep SPEC -o FILE` first")
-    table = pd.read_parquet(args.results) if args.results.endswith(".parquet") else pd.read_csv(args.results)
+    table = read_table_file(args.results, "a sweep's results (overhead design sweep -o)",
+                            columns=("family", "cost", "feasible", "epoch"))
     if not args.best and not 0 <= args.row < len(table):
         raise OverheadError(f"--row {args.row} is not a row of {args.results}: it has rows 0 to {len(table) - 1}")
     row = best_design(table) if args.best else table.iloc[args.row]
@@ -699,11 +700,13 @@ def _plan_requests(args) -> None:
         tiles = read_polygon_requests(args.what, tile_km=args.tile_km)
         requests, priority, table = tiles.targets, tiles.priority, pd.DataFrame()
     else:
+        from overhead.readers import read_table_file
+
         requests = load_targets(args.what)
-        table = pd.read_csv(args.what)
-        priority = table["priority"].to_numpy(dtype=finite_float) if "priority" in table else np.ones(len(table))
+        table = read_table_file(args.what, "observation requests (CSV: id, lat, lon, priority)")
+        priority = table["priority"].to_numpy(dtype=float) if "priority" in table else np.ones(len(table))
     agility = _spec_of(AgilitySpec, args).to_agility()
-    repeat = table["repeat_every_h"].to_numpy(dtype=finite_float) if "repeat_every_h" in table else None
+    repeat = table["repeat_every_h"].to_numpy(dtype=float) if "repeat_every_h" in table else None
     stereo = table["stereo"].fillna(0).astype(bool).to_numpy() if "stereo" in table else None
     plan = make_plan(catalog, requests, priority, args.start, args.stop, agility,
                      stations=load_targets(args.stations) if args.stations else None,

@@ -84,10 +84,16 @@ class AnalysisGrid:
 
     @classmethod
     def from_geojson_file(cls, path: str | Path, resolution: int = 4) -> AnalysisGrid:
+        from overhead.readers import read_json_file
+
         path = Path(path)
-        if not path.exists():
-            raise FileNotFoundError(f"no GeoJSON file at {path}")
-        return cls.region(json.loads(path.read_text(encoding="utf-8")), resolution, name=path.stem)
+        data = read_json_file(path, "a GeoJSON region (Polygon, MultiPolygon, Feature or FeatureCollection)")
+        try:
+            return cls.region(data, resolution, name=path.stem)
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            if isinstance(exc, OverheadError):
+                raise
+            raise OverheadError(f"{path}: not a GeoJSON region of polygons ({type(exc).__name__}: {exc})") from None
 
     @classmethod
     def country(cls, name: str, resolution: int = 4) -> AnalysisGrid:

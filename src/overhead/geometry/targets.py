@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import warnings
 from collections.abc import Sequence
@@ -15,6 +14,7 @@ import numpy as np
 from overhead.errors import OverheadError
 from overhead.geometry.topocentric import GroundSite
 from overhead.orbits.frames import geodetic_to_itrf
+from overhead.readers import csv_rows, read_text_file
 
 __all__ = ["TargetSet", "load_targets"]
 
@@ -133,8 +133,8 @@ def load_targets(path: str | Path) -> TargetSet:
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise OverheadError(f"{path}: not JSON ({exc})") from None
         return _from_records(data, path) if isinstance(data, list) else _load_geojson(data, path)
-    with path.open(newline="", encoding="utf-8") as handle:
-        rows = list(csv.reader(handle))
+    rows = csv_rows(read_text_file(path, "a targets file (CSV or GeoJSON)"), str(path),
+                    "a targets file (CSV with latitude and longitude columns)")
     if not rows:
         raise OverheadError(f"{path}: empty targets file")
     header, body = rows[0], [r for r in rows[1:] if r and any(c.strip() for c in r)]

@@ -70,18 +70,28 @@ def polygon_requests(polygons: dict[str, Polygon], priorities: dict[str, float],
 
 def read_polygon_requests(path, *, tile_km: float = 10.0) -> PolygonTiles:
     """Polygon requests from a GeoJSON FeatureCollection (properties ``id`` and optional ``priority``)."""
-    import json
-    from pathlib import Path
+    from overhead.readers import read_json_file
 
-    data = json.loads(Path(path).read_text())
+    data = read_json_file(path, "polygon requests (a GeoJSON FeatureCollection)")
+    features = data.get("features") if isinstance(data, dict) else None
+    if not isinstance(features, list):
+        raise OverheadError(f"{path}: not a GeoJSON FeatureCollection (no 'features' list)")
     polygons, priorities = {}, {}
-    for k, feature in enumerate(data.get("features", [])):
-        geometry = shape(feature["geometry"])
+    for k, feature in enumerate(features):
+        if not isinstance(feature, dict) or not isinstance(feature.get("geometry"), dict):
+            raise OverheadError(f"{path}: feature {k + 1} has no geometry; polygon requests need Polygons")
+        try:
+            geometry = shape(feature["geometry"])
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise OverheadError(f"{path}: feature {k + 1}: not a GeoJSON geometry ({exc})") from None
         if geometry.geom_type != "Polygon":
             raise OverheadError(f"{path}: feature {k + 1} is a {geometry.geom_type}; polygon requests need Polygons")
         name = str((feature.get("properties") or {}).get("id", f"area-{k + 1}"))
         polygons[name] = geometry
-        priorities[name] = float((feature.get("properties") or {}).get("priority", 1.0))
+        try:
+            priorities[name] = float((feature.get("properties") or {}).get("priority", 1.0))
+        except (TypeError, ValueError):
+            raise OverheadError(f"{path}: feature {k + 1}: priority is not a number") from None
     if not polygons:
         raise OverheadError(f"{path}: no polygon features")
     return polygon_requests(polygons, priorities, tile_km=tile_km)
