@@ -21,9 +21,9 @@ __all__ = ["CancelToken", "cancel_scope", "check_cancelled"]
 class CancelToken:
     """Set once, by whoever stops the work, with the reason the caller will be told."""
 
-    def __init__(self) -> None:
-        self._event = threading.Event()
-        self.reason = ""
+    def __init__(self, event: threading.Event | None = None, reason: str = "") -> None:
+        self._event = event if event is not None else threading.Event()  # a job's own cancel event, shared
+        self.reason = reason
 
     def cancel(self, reason: str) -> None:
         if not self._event.is_set():

@@ -363,6 +363,8 @@ def pareto_front(cost: np.ndarray, objective: np.ndarray) -> np.ndarray:
 def best_design(table: pd.DataFrame) -> pd.Series:
     """The cheapest feasible design (ties broken by the first requirement's value, the column after
     ``feasible``'s requirement columns)."""
+    if "feasible" not in table:
+        raise OverheadError("the table has no feasible column: is it a sweep's results?")
     if not pd.api.types.is_bool_dtype(table.feasible):  # a results file cut short, or edited by hand
         raise OverheadError("the feasible column holds more than true/false: is it a whole sweep's results?")
     feasible = table[table.feasible]

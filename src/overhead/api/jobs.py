@@ -104,7 +104,12 @@ class JobManager:
             return
         job.state = "running"
         try:
-            job.result = work(job)
+            from overhead.cancel import CancelToken, cancel_scope
+
+            # the library's chunk checks (propagation, access, coverage) see the job's cancel event: a DELETE
+            # stops any kind of job within a chunk, not only at the end
+            with cancel_scope(CancelToken(job.cancel, "the job was cancelled")):
+                job.result = work(job)
             if job.cancel.is_set():
                 self._finish(job, "cancelled")
             else:

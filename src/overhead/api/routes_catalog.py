@@ -144,7 +144,7 @@ TagPath = FastAPIPath(pattern=TAG_PATTERN, description="letters, digits, '.', '_
 @router.put("/tags/{tag}", dependencies=[Depends(require_token)], summary="Put a tag on objects (token)")
 def tag_objects(body: TagChange, tag: str = TagPath, state: ServiceState = Depends(service)) -> dict:
     added = state.store.tag(tag, body.norad_ids)
-    state.invalidate()
+    state.refresh()
     return {"tag": tag, "added": added}
 
 
@@ -155,7 +155,7 @@ def untag_objects(tag: str = TagPath, ids: str | None = Query(None, max_length=1
     from overhead.api.routes_compute import parse_ids
 
     removed = state.store.untag(tag, parse_ids(ids) if ids else None)
-    state.invalidate()
+    state.refresh()
     return {"tag": tag, "removed": removed}
 
 
@@ -226,14 +226,20 @@ async def ingest(request: Request, group: str = Query("upload", min_length=1, ma
             raise HTTPException(413, f"the upload is larger than {limit:,} bytes: split it into smaller files")
     if not bytes(body).strip():
         raise HTTPException(422, "the request body is empty: send the TLE or OMM file's text")
-    try:
+    from starlette.concurrency import run_in_threadpool
+
+    def ingest_and_refresh():  # in a worker thread: the event loop answers other requests meanwhile
         report = state.store.ingest_text(bytes(body), source=f"upload ({group})", group=group,
                                          allow_shrink=allow_shrink)
+        state.refresh()
+        return report
+
+    try:
+        report = await run_in_threadpool(ingest_and_refresh)
     except CancelledError:
         raise
     except OverheadError as exc:
         raise HTTPException(422, str(exc)) from None
-    state.invalidate()
     return IngestOut(ingest_id=report.ingest_id, records=report.records, new_sets=report.new_sets,
                      unchanged_sets=report.unchanged_sets, new_objects=report.new_objects,
                      updated_objects=report.updated_objects, rejected=[str(r)[:300] for r in report.rejected[:1000]],
@@ -246,5 +252,5 @@ async def ingest(request: Request, group: str = Query("upload", min_length=1, ma
 def undo_ingest(ingest_id: int = FastAPIPath(ge=1, le=2**31 - 1),
                 state: ServiceState = Depends(service)) -> dict[str, int]:
     done = state.store.undo(ingest_id)  # NotFoundError: 404, ConflictError: 409 (by their codes, in app.py)
-    state.invalidate()
+    state.refresh()
     return done

@@ -97,7 +97,7 @@ def _plan(satellites, body: PlanRequest, t0, t1, job: Job):
                      agility, stations=target_set(body.stations) if body.stations else None, solver=body.solver,
                      time_limit_s=body.time_limit_s,
                      repeat_every_h=np.array([r.repeat_every_h or np.nan for r in body.requests]),
-                     stereo=np.array([r.stereo for r in body.requests]), on_stage=stage)
+                     stereo=np.array([r.stereo for r in body.requests]), on_stage=stage, cancel=job.cancel)
 
 
 @router.post("/conjunctions", response_model=JobOut, status_code=202,

@@ -90,6 +90,7 @@ class ServiceState:
     jobs: JobManager = field(init=False)
     _view: CatalogView | None = field(default=None, init=False)
     _version: int = field(default=0, init=False)
+    _building: bool = field(default=False, init=False)  # a thread is rebuilding the view
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _cluster_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _cluster: Any = field(default=None, init=False)
@@ -105,18 +106,34 @@ class ServiceState:
 
         for group in SAMPLE_GROUPS:
             self.store.ingest([sample_path(group)], group=group)
-        self.invalidate()
+        self.refresh()
 
     def invalidate(self) -> None:
         with self._lock:
             self._version += 1
 
+    def refresh(self) -> CatalogView:
+        """After a write (ingest, undo, tags): the view rebuilt in the calling thread — a worker, never the event
+        loop — while every other request goes on with the previous one."""
+        self.invalidate()
+        return self.view()
+
     # ----------------------------------------------------------------------------------------- catalogue
     def view(self) -> CatalogView:
+        """The catalogue as the store holds it. While one thread rebuilds it (seconds for the full catalogue),
+        the others are given the previous view rather than waiting, so /api/status never stalls."""
         with self._lock:
-            if self._view is not None and self._view.version == self._version:
+            if self._view is not None and (self._view.version == self._version or self._building):
                 return self._view
+            self._building = True
             version = self._version
+        try:
+            return self._build_view(version)
+        finally:
+            with self._lock:
+                self._building = False
+
+    def _build_view(self, version: int) -> CatalogView:
         catalog = self.store.latest_catalog()
         objects = self.store.objects()
         if objects.empty:
@@ -134,7 +151,8 @@ class ServiceState:
         median = catalog.median_epoch() if len(catalog) else None
         view = CatalogView(catalog, objects, version, sorted(members), median, members)
         with self._lock:
-            self._view = view
+            if self._view is None or self._view.version <= version:
+                self._view = view
         return view
 
     def default_time(self) -> tuple[np.datetime64, bool]:

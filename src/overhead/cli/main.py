@@ -371,7 +371,7 @@ def _design_export(args) -> None:
     if not Path(args.results).is_file():
         raise FileNotFoundError(f"no sweep results at {args.results}: run `overhead design sweep SPEC -o FILE` first")
     table = read_table_file(args.results, "a sweep's results (overhead design sweep -o)",
-                            columns=("family", "cost", "feasible", "epoch"))
+                            columns=("family", "cost"))
     if not args.best and not 0 <= args.row < len(table):
         raise OverheadError(f"--row {args.row} is not a row of {args.results}: it has rows 0 to {len(table) - 1}")
     row = best_design(table) if args.best else table.iloc[args.row]

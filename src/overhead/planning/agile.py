@@ -21,7 +21,7 @@ from ortools.sat.python import cp_model
 
 from overhead.analysis.access import access_windows
 from overhead.constants import EARTH_MU_KM3_S2
-from overhead.errors import OverheadError
+from overhead.errors import CancelledError, OverheadError
 from overhead.geometry.sensors import AccessConstraints, FieldOfRegard
 from overhead.geometry.specs import spec_default
 from overhead.geometry.targets import TargetSet
@@ -303,10 +303,11 @@ def _acquisitions(taken, t0) -> pd.DataFrame:
 
 
 def plan_optimal(opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility, t0, *, time_limit_s: float = 60.0,
-                 workers: int = 2) -> tuple[pd.DataFrame, bool]:
+                 workers: int = 2, cancel=None) -> tuple[pd.DataFrame, bool]:
     """CP-SAT: optional imaging intervals in their windows, at most one per request, slew transitions between
     images of a satellite, memory per downlink cycle; maximise the priority taken. Starts from the greedy plan.
-    Returns the acquisitions and whether they are proven optimal."""
+    Returns the acquisitions and whether they are proven optimal. ``cancel`` (an Event): once set, the search
+    stops within a moment and :class:`~overhead.errors.CancelledError` is raised."""
     t0 = to_datetime64(t0)
     began = time.perf_counter()
     model = cp_model.CpModel()
@@ -365,7 +366,7 @@ def plan_optimal(opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility, 
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(1.0, time_limit_s - (time.perf_counter() - began))
     solver.parameters.num_workers = workers
-    status = solver.solve(model)
+    status = _solve_cancellable(solver, model, cancel)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return greedy, False
     taken = [(rows.request[k], rows.norad_id[k], float(solver.value(start[k])) * step, duration[k], roll[k],
@@ -374,6 +375,36 @@ def plan_optimal(opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility, 
     if plan.priority.sum() < greedy.priority.sum():  # out of time before CP-SAT caught up: keep the better plan
         return greedy, False
     return plan, status == cp_model.OPTIMAL
+
+
+def _solve_cancellable(solver: cp_model.CpSolver, model: cp_model.CpModel, cancel) -> Any:
+    """``solver.solve(model)``, stopped (CpSolver.stop_search, from a watching thread) when ``cancel`` is set."""
+    if cancel is None:
+        return solver.solve(model)
+    import threading
+
+    finished = threading.Event()
+
+    def watch() -> None:
+        while not finished.wait(0.1):
+            if cancel.is_set():
+                solver.stop_search()
+                return
+
+    watcher = threading.Thread(target=watch, daemon=True, name="overhead-plan-cancel")
+    watcher.start()
+    try:
+        status = solver.solve(model)
+    finally:
+        finished.set()
+        watcher.join()
+    _check_cancel(cancel)
+    return status
+
+
+def _check_cancel(cancel) -> None:
+    if cancel is not None and cancel.is_set():
+        raise CancelledError("the plan was cancelled")
 
 
 def _windows_of(acquisitions: pd.DataFrame, opps: pd.DataFrame) -> np.ndarray:
@@ -485,19 +516,28 @@ def downlink_windows(satellites, stations: TargetSet | None, start, stop, *,
 
 def make_plan(satellites, requests: TargetSet, priorities, start, stop, agility: Agility, *,
               stations: TargetSet | None = None, solver: str = "cp-sat", time_limit_s: float = 60.0,
-              repeat_every_h=None, stereo=None, on_stage=None) -> Plan:
+              repeat_every_h=None, stereo=None, on_stage=None, cancel=None) -> Plan:
     """The whole pipeline: opportunities, downlinks, a greedy or CP-SAT plan, checked, with the left-out
-    requests explained. ``on_stage(name, fraction)`` hears of its progress."""
-    report = on_stage or (lambda _name, _fraction: None)
+    requests explained. ``on_stage(name, fraction)`` hears of its progress; ``cancel`` (an Event) stops it
+    between stages and inside the CP-SAT search (:class:`~overhead.errors.CancelledError`)."""
+
+    def report(name: str, fraction: float) -> None:
+        _check_cancel(cancel)
+        if on_stage is not None:
+            on_stage(name, fraction)
+
     report("opportunities", 0.0)
     opps = opportunities(satellites, requests, priorities, start, stop, agility, repeat_every_h=repeat_every_h,
                          stereo=stereo)
+    report("downlinks", 0.4)
     downlinks = downlink_windows(satellites, stations, start, stop)
     report(f"solving ({solver}) over {len(opps)} opportunities", 0.5)
     if solver == "greedy":
         acquisitions, optimal = plan_greedy(opps, downlinks, agility, start), False
     else:
-        acquisitions, optimal = plan_optimal(opps, downlinks, agility, start, time_limit_s=time_limit_s)
+        acquisitions, optimal = plan_optimal(opps, downlinks, agility, start, time_limit_s=time_limit_s,
+                                             cancel=cancel)
+    report("checking", 0.95)
     check_plan(acquisitions, opps, downlinks, agility, start)
     wanted = repeat_request_ids(requests.ids, repeat_every_h, start, stop)
     return Plan(acquisitions, downlinks, float(acquisitions.priority.sum()), solver, optimal,

@@ -190,8 +190,11 @@ def read_cdm(path: str | Path) -> ConjunctionMessage:
 
 def read_cdm_text(text: str, *, source: str | None = None) -> ConjunctionMessage:
     """Read a CDM from its text, KVN or XML."""
-    entries = _xml_entries(text, source) if text.lstrip().startswith("<") else _kvn_entries(text, source)
-    return _build(entries, source)
+    if text.lstrip().startswith("<"):
+        return _build(_xml_entries(text, source), source)
+    message = _build(_kvn_entries(text, source), source)  # a structural fault (an object missing) is named first
+    _refuse_cut_last_line(text, source)
+    return message
 
 
 # an entry: (line number, keyword, value text, unit or None); OBJECT entries start each object's section
@@ -199,7 +202,6 @@ _Entry = tuple[int | None, str, str, str | None]
 
 
 def _kvn_entries(text: str, source: str | None) -> list[_Entry]:
-    _refuse_cut_last_line(text, source)
     entries: list[_Entry] = []
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
