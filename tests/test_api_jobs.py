@@ -87,3 +87,66 @@ def test_finished_results_expire_by_age_and_running_jobs_stay():
     assert manager.get(slow.id, "a").state == "running"  # running: never dropped, however old
     release.set()
     manager.shutdown()
+
+
+def test_one_owner_never_takes_the_others_room_in_the_kept_jobs():
+    """Issue #30: one client key filled the service-wide 100 kept jobs in 9 s and every other client got 429 for
+    up to an hour. Now an owner at its quota forgets its own oldest finished job; the others keep their room."""
+    manager = JobManager(max_running=2, max_unfinished=8, max_per_owner=4, max_kept=10, max_kept_per_owner=3,
+                         keep_s=3600)
+    theirs = manager.submit("x", {}, lambda job: "mine", owner="b")
+    flood = []
+    for _ in range(30):
+        flood.append(manager.submit("x", {}, lambda job: 1, owner="a"))
+        deadline = time.monotonic() + 5
+        while flood[-1].state != "done" and time.monotonic() < deadline:
+            time.sleep(0.005)
+    assert len(manager.list("a")) == 3  # its quota: its three newest
+    assert [j.id for j in manager.list("a")] == [j.id for j in flood[-3:]]
+    assert manager.get(theirs.id, "b").result == "mine"  # the other owner's result is still there
+    for _ in range(5):
+        manager.submit("x", {}, lambda job: 2, owner="c")  # and others can still submit
+    manager.shutdown()
+
+
+def test_deleting_a_running_plan_job_stops_it_and_frees_its_slot(client):
+    """Issue #30: DELETE of a running plan answered 204 while it ran on for minutes, and another client's tiny job
+    waited behind it. The CP-SAT search stops on the job's cancel event; the next job runs."""
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    # 300 requests in a 10° box: ~13,000 opportunities, a search that uses its whole time limit (measured: 60 s
+    # of 60 without proving optimality), so only a stopped search ends within seconds
+    requests = [{"id": f"r{k}", "lat_deg": float(lat), "lon_deg": float(lon), "priority": float(p)}
+                for k, (lat, lon, p) in enumerate(zip(rng.uniform(40, 50, 300), rng.uniform(0, 10, 300),
+                                                      rng.uniform(1, 10, 300), strict=True))]
+    plan = {"group": "resource", "requests": requests, "start": T0, "stop": "2026-05-30T12:00:00Z",
+            "solver": "cp-sat", "time_limit_s": 120}
+    started = client.post("/api/jobs/plan", json=plan, headers=_auth(TOKEN))
+    assert started.status_code == 202, started.text
+    job_id = started.json()["id"]
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # until the search runs (the opportunities take seconds)
+        state = client.get(f"/api/jobs/{job_id}", headers=_auth(TOKEN)).json()
+        if state["state"] == "running" and state["message"].startswith("solving"):
+            break
+        time.sleep(0.2)
+    assert state["message"].startswith("solving"), state
+    time.sleep(1.0)
+    import hashlib
+
+    job = client.app.state.service.jobs.get(job_id, hashlib.sha256(TOKEN.encode()).hexdigest()[:32])
+    deleted = time.monotonic()
+    assert client.delete(f"/api/jobs/{job_id}", headers=_auth(TOKEN)).status_code == 204
+    while job.finished_monotonic is None and time.monotonic() < deleted + 60:
+        time.sleep(0.05)
+    assert job.state == "cancelled" and job.finished_monotonic - deleted < 5.0  # the search stopped, not ran on
+    # the pool's slot is free again: another client's small job runs and finishes
+    small = client.post("/api/jobs/coverage", json=_small_job(), headers=_auth(OTHER))
+    assert small.status_code == 202
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if client.get(f"/api/jobs/{small.json()['id']}", headers=_auth(OTHER)).json()["state"] == "done":
+            break
+        time.sleep(0.1)
+    assert client.get(f"/api/jobs/{small.json()['id']}", headers=_auth(OTHER)).json()["state"] == "done"

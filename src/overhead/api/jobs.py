@@ -61,15 +61,18 @@ class Job:
 
 class JobManager:
     """Runs jobs on a small thread pool; at most ``max_unfinished`` queued or running (``max_per_owner`` of one
-    owner), at most ``max_kept`` kept in all; finished jobs are forgotten ``keep_s`` seconds after they end."""
+    owner), at most ``max_kept`` kept in all and ``max_kept_per_owner`` of one owner (a new job of an owner at
+    that quota forgets the owner's oldest finished one: one client never takes the others' room); finished jobs
+    are forgotten ``keep_s`` seconds after they end."""
 
     def __init__(self, *, max_running: int = 1, max_unfinished: int = 8, max_per_owner: int = 4,
-                 max_kept: int = 100, keep_s: float = 3600.0):
+                 max_kept: int = 100, max_kept_per_owner: int = 20, keep_s: float = 3600.0):
         self._pool = ThreadPoolExecutor(max_workers=max_running, thread_name_prefix="overhead-job")
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
         self.max_unfinished, self.max_per_owner = max_unfinished, max_per_owner
         self.max_kept, self.keep_s = max_kept, keep_s
+        self.max_kept_per_owner = max_kept_per_owner
 
     def submit(self, kind: str, request: dict, work: Callable[[Job], Any], *, owner: str) -> Job:
         """Queue a job, or raise QueueFullError (nothing else changes) when there is no room for it."""
@@ -83,6 +86,11 @@ class JobManager:
             if sum(j.owner == owner for j in unfinished) >= self.max_per_owner:
                 raise QueueFullError(f"you have {self.max_per_owner} jobs queued or running, the limit per client: "
                                      f"wait for one to finish or cancel one (DELETE /api/jobs/ID)")
+            mine = sorted((j for j in self._jobs.values() if j.owner == owner and j.state not in UNFINISHED),
+                          key=lambda j: j.finished_monotonic or 0.0)
+            kept = sum(j.owner == owner for j in self._jobs.values())
+            for old in mine[:max(0, kept - self.max_kept_per_owner + 1)]:  # the owner's oldest finished ones
+                del self._jobs[old.id]
             if len(self._jobs) >= self.max_kept:
                 raise QueueFullError(f"the service keeps {len(self._jobs)} jobs, its limit: delete finished ones "
                                      f"(DELETE /api/jobs/ID) or wait until they expire "

@@ -326,6 +326,7 @@ def plan_optimal(opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility, 
         model.add(present[short] == 0)  # too short once whole seconds are taken
     # the greedy plan, as a complete hint (presences, starts and the order of every pair)
     greedy = plan_greedy(rows, downlinks, agility, t0)
+    _check_cancel(cancel)  # building the model takes seconds for thousands of opportunities: checked as it goes
     hinted = {(r.request, r.norad_id): _seconds(r.start, t0) for r in greedy.itertuples()}
     hint_present = np.zeros(len(rows), dtype=bool)
     hint_start = s0.astype(float).copy()
@@ -341,6 +342,7 @@ def plan_optimal(opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility, 
         max_transition = int(own.steps(own.transition_s(0, 2 * own.max_off_nadir_deg)))
         index = group.sort_values("start").index.to_numpy()
         for a_pos, a in enumerate(index):
+            _check_cancel(cancel)
             for b in index[a_pos + 1:]:
                 if s0[b] > s1[a] + d[a] + max_transition:
                     break  # windows sorted by start: no later one can conflict
