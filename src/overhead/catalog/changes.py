@@ -10,7 +10,7 @@ from sqlalchemy import select
 from overhead.catalog.manoeuvres import detect_manoeuvres
 from overhead.catalog.models import ElementSet, SpaceObject, object_state_columns
 
-__all__ = ["CHANGE_COLUMNS", "detect_changes", "missing_objects"]
+__all__ = ["CHANGE_COLUMNS", "detect_changes", "reported_objects"]
 
 CHANGE_COLUMNS = ("norad_id", "name", "object_id", "change", "time", "detail", "confidence")
 DECAY_MEAN_MOTION_REV_DAY = 15.6  # perigee below ~300 km: days to weeks from re-entry
@@ -29,9 +29,9 @@ def detect_changes(connection, *, new_ids: list[int], latest: dict, missing: lis
     ``returning``: objects the store knew as gone or decayed that are reported again (id -> that status); they
     are "new" to the catalogue again (detail says so), as a comparison of the two snapshots finds them.
 
-    ``missing``: the objects the previous snapshot of the group reported and this complete one does not
-    (:func:`missing_objects`); each is "decayed" where its last mean motion shows a perigee low enough to
-    re-enter within weeks, else "gone" (no longer reported: it may have left the group).
+    ``missing``: the objects the previous snapshot of the group reported and this complete one does not (those
+    of :func:`reported_objects` it lacks); each is "decayed" where its last mean motion shows a perigee low enough
+    to re-enter within weeks, else "gone" (no longer reported: it may have left the group).
     """
     rows = _new_objects(new_ids, latest)
     for n, status in sorted((returning or {}).items()):
@@ -59,13 +59,13 @@ def _new_objects(new_ids: list[int], latest: dict) -> list[dict]:
     return rows
 
 
-def missing_objects(connection, previous_ingest_id: int, group: str, present: set[int]) -> list:
-    """The active objects of ``group`` the previous ingest reported and that are not in ``present`` (full rows)."""
-    candidates = connection.execute(select(*object_state_columns())
-                                    .where(SpaceObject.group_name == group,
-                                           SpaceObject.last_ingest_id == previous_ingest_id,
-                                           SpaceObject.status == "active")).all()
-    return [c for c in candidates if c.norad_id not in present]
+def reported_objects(connection, previous_ingest_id: int, group: str) -> list:
+    """The active objects of ``group`` that its previous ingest reported last (full rows): what the group holds,
+    and what a new snapshot lacking some of them leaves out."""
+    return connection.execute(select(*object_state_columns())
+                              .where(SpaceObject.group_name == group,
+                                     SpaceObject.last_ingest_id == previous_ingest_id,
+                                     SpaceObject.status == "active")).all()
 
 
 def _missing_change(connection, obj) -> dict:

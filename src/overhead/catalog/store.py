@@ -32,7 +32,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from overhead._resources import user_data_dir
-from overhead.catalog.changes import detect_changes, missing_objects
+from overhead.catalog.changes import detect_changes, reported_objects
 from overhead.catalog.changes import naive_utc as _naive
 from overhead.catalog.models import (
     OBJECT_STATE,
@@ -199,11 +199,12 @@ class CatalogStore:
         missing: list = []
         if previous_ingest is not None and snapshot.complete:
             protected = {r.norad_id for r in rejects if r.norad_id is not None}
-            missing = missing_objects(connection, previous_ingest, group, set(latest) | protected)
-            held = len(_group_active(connection, previous_ingest, group))  # missing is a part of it
-            if not allow_shrink and len(missing) > max(MISSING_ALLOWANCE, MISSING_MAX_SHARE * held):
+            held = reported_objects(connection, previous_ingest, group)
+            present = set(latest) | protected
+            missing = [row for row in held if row.norad_id not in present]
+            if not allow_shrink and len(missing) > max(MISSING_ALLOWANCE, MISSING_MAX_SHARE * len(held)):
                 snapshot.complete = False
-                snapshot.note = (f"it leaves out {len(missing):,} of the group's {held:,} active objects (over "
+                snapshot.note = (f"it leaves out {len(missing):,} of the group's {len(held):,} active objects (over "
                                  f"{MISSING_MAX_SHARE:.0%}): cut short at a record boundary? Nothing concluded gone "
                                  f"(ingest with --allow-shrink if the group really shrank)")
                 missing = []
@@ -725,13 +726,6 @@ def _latest_records(rows: dict) -> dict[int, ElementRecord]:
         if record.norad_id not in latest or record.epoch > latest[record.norad_id].epoch:
             latest[record.norad_id] = record
     return latest
-
-
-def _group_active(connection, ingest_id: int, group: str) -> set[int]:
-    """The active objects of ``group`` that its ingest ``ingest_id`` reported last."""
-    return set(connection.execute(select(SpaceObject.norad_id).where(
-        SpaceObject.group_name == group, SpaceObject.last_ingest_id == ingest_id,
-        SpaceObject.status == "active")).scalars())
 
 
 def _object_rows(connection, ids: list[int]) -> dict:

@@ -627,12 +627,13 @@ def _one_line(text: str, limit: int) -> str:
     return re.sub(r"[\r\n\t]+", " ", str(text))[:limit]
 
 
-def _send_email(smtp: SmtpSettings | None, address: str, payload: dict) -> tuple[bool, str]:
+def _send_email(smtp: SmtpSettings | None, address: str, payload: dict) -> tuple[bool, str, bool]:
+    """(delivered, error, unreachable), as :func:`_post_webhook` answers."""
     import smtplib
     from email.message import EmailMessage
 
     if smtp is None:
-        return False, "no SMTP server: set OVERHEAD_SMTP_HOST"
+        return False, "no SMTP server: set OVERHEAD_SMTP_HOST", False  # a setting, not a server down
     message = EmailMessage()
     message["From"] = smtp.sender
     message["To"] = address
@@ -648,8 +649,8 @@ def _send_email(smtp: SmtpSettings | None, address: str, payload: dict) -> tuple
                 server.login(smtp.user, smtp.password)
             server.send_message(message)
     except (OSError, smtplib.SMTPException) as exc:  # the class only: never the server's words (may echo the login)
-        return False, type(exc).__name__
-    return True, ""
+        return False, type(exc).__name__, True
+    return True, "", False
 
 
 _IN_FLIGHT: dict[str, int] = {}  # receiver -> sends of this process still running (an abandoned stalled one too)
@@ -691,8 +692,7 @@ def _deliver(store: CatalogStore, spec: WatchSpec, now: datetime, http: httpx.Cl
     def send(row) -> None:
         try:
             if row.receiver.startswith("mailto:"):
-                ok, error = _send_email(smtp, row.receiver[len("mailto:"):], alert_payload(row))
-                unreachable = not ok and error != "no SMTP server: set OVERHEAD_SMTP_HOST"
+                ok, error, unreachable = _send_email(smtp, row.receiver[len("mailto:"):], alert_payload(row))
             else:
                 ok, error, unreachable = _post_webhook(client, row, secrets.get((row.rule, row.receiver)))
         except Exception as exc:  # a worker never dies silently: the round records why
