@@ -8,6 +8,7 @@ per worker thread (``max_running``); a coverage job sends its tasks to the servi
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 import traceback
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from overhead.api.memory import release_memory
 from overhead.errors import OverheadError
 
 __all__ = ["Job", "JobManager", "QueueFullError"]
@@ -112,6 +114,20 @@ class JobManager:
             return
         job.state = "running"
         try:
+            state = self._work(job, work)
+        finally:
+            # a plan's model and its opportunity tables are gigabytes that glibc keeps on its heaps after they
+            # are freed: the cycles collected and the heaps' free tails returned before the job is seen finished,
+            # the service's RSS is back on its plateau after every job (three 3,000-request plans: 3.6 GB idle
+            # before, 0.45 GB after)
+            gc.collect()
+            release_memory()
+        self._finish(job, state)
+
+    @staticmethod
+    def _work(job: Job, work: Callable[[Job], Any]) -> str:
+        """Run the job's work; its final state."""
+        try:
             from overhead.cancel import CancelToken, cancel_scope
 
             # the library's chunk checks (propagation, access, coverage) see the job's cancel event: a DELETE
@@ -119,17 +135,16 @@ class JobManager:
             with cancel_scope(CancelToken(job.cancel, "the job was cancelled")):
                 job.result = work(job)
             if job.cancel.is_set():
-                self._finish(job, "cancelled")
-            else:
-                job.progress = 1.0
-                self._finish(job, "done")
+                return "cancelled"
+            job.progress = 1.0
+            return "done"
         except OverheadError as exc:
             job.message = str(exc)
-            self._finish(job, "cancelled" if job.cancel.is_set() else "failed")
+            return "cancelled" if job.cancel.is_set() else "failed"
         except Exception as exc:  # a job's failure is reported on the job, never lost in the server log
             job.message = f"{type(exc).__name__}: {exc}"
             traceback.print_exc()
-            self._finish(job, "failed")
+            return "failed"
 
     @staticmethod
     def _finish(job: Job, state: str) -> None:
