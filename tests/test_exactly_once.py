@@ -443,3 +443,28 @@ def test_status_answers_while_the_full_catalogue_is_ingested_through_the_api(tmp
     # answered throughout: many answers while the ingest ran, none held for a large part of it
     print(f"status during the ingest: {len(latencies)} answers, max {max(latencies) * 1e3:.0f} ms")
     assert len(latencies) >= 10 and max(latencies) < 0.5 * sum(latencies) + 1.0
+
+
+def test_a_warning_that_holds_for_every_request_is_logged_once_then_counted(tmp_path, caplog):
+    """Every positions request far from the elements' epochs wrote the same warning to the server log (4,013 lines
+    in one run): now its first occurrence is logged, then every tenfold repeat as a count."""
+    import logging
+    import warnings as warnings_module
+
+    from fastapi.testclient import TestClient
+
+    from overhead.api import ServiceSettings, create_app
+
+    app = create_app(ServiceSettings(db_url=f"sqlite:///{tmp_path / 'w.sqlite'}", scheduler="none"))
+    with TestClient(app) as client, warnings_module.catch_warnings():
+        warnings_module.simplefilter("default")
+        epoch = client.get("/api/status").json()["median_epoch"]
+        median = datetime.fromisoformat(epoch.replace("Z", "+00:00"))
+        with caplog.at_level(logging.WARNING, logger="overhead.api"):
+            for k in range(25):  # each time its own message ("up to 10.1 days", "10.2 days", ...)
+                far = (median + timedelta(days=10, hours=3 * k)).strftime("%Y-%m-%dT%H:%M:%SZ")
+                assert client.get("/api/positions", params={"time": far}).status_code == 200
+    lines = [r.getMessage() for r in caplog.records if r.name == "overhead.api" and "ElementAgeWarning" in
+             r.getMessage()]
+    assert len(lines) == 2, lines  # the first in full, then "10 times so far"
+    assert "days from their epochs" in lines[0] and "10 times" in lines[1]

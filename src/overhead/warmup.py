@@ -8,7 +8,6 @@ that a fresh install answers its first passes request at full speed (measured: 5
 from __future__ import annotations
 
 import time
-import warnings
 
 __all__ = ["warm_up"]
 
@@ -26,13 +25,15 @@ def warm_up() -> float:
     from overhead.geometry.grids import AnalysisGrid
     from overhead.geometry.sensors import AccessConstraints, NadirCone
     from overhead.geometry.topocentric import GroundSite
+    from overhead.orbits.catalog import element_age_said
 
     started = time.perf_counter()
     catalog = overhead.sample_catalog(("stations",))[:8]
     epoch = catalog.epochs[0]
     stop = epoch + np.timedelta64(3, "h")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    # never warnings.catch_warnings here: the warm-up runs in a thread beside the service's requests, and
+    # catch_warnings would restore, when leaving, the global warning hooks as they were when it began
+    with element_age_said():
         passes_over_site(catalog, GroundSite(43.6, 1.44, 150.0), epoch, stop, min_elevation_deg=10.0)  # the API's
         for constraints in (AccessConstraints(min_elevation_deg=10.0), AccessConstraints(sensor=NadirCone(30.0))):
             coverage(catalog, AnalysisGrid.global_grid(0), epoch, stop, constraints)

@@ -9,7 +9,6 @@ cluster given its scheduler address, or in this process (``scheduler="none"``). 
 from __future__ import annotations
 
 import os
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,7 +22,7 @@ from overhead.errors import OverheadError
 from overhead.geometry.grids import AnalysisGrid
 from overhead.geometry.sensors import AccessConstraints
 from overhead.labelled import dataset
-from overhead.orbits.catalog import ElementAgeWarning
+from overhead.orbits.catalog import element_age_said
 from overhead.orbits.timescales import format_iso, to_datetime64
 
 __all__ = ["SHARED", "CoverageResult", "coverage", "local_cluster", "run_tasks", "suggested_scheduler"]
@@ -60,8 +59,7 @@ class CoverageResult:
 def _intervals(satellites, targets, start, stop, constraints) -> WindowIntervals:
     """The windows of every constraint set (several sensors: a point counts as seen while any holds)."""
     sets = constraints if isinstance(constraints, list | tuple) else [constraints]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ElementAgeWarning)  # said once by the caller
+    with element_age_said():  # said once by the caller
         return WindowIntervals.concatenate([access_intervals(satellites, targets, start, stop, c, workers=1)
                                             for c in sets])
 

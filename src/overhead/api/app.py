@@ -22,6 +22,7 @@ from overhead.api import routes_catalog, routes_compute, routes_conjunctions, ro
 from overhead.api.limits import CLIENT_GONE, BoundedRequests
 from overhead.api.memory import tune_allocator
 from overhead.api.service import ServiceSettings, ServiceState
+from overhead.api.warning_log import WarningLog
 from overhead.errors import HTTP_STATUS, CancelledError, OverheadError
 from overhead.geometry.specs import problem
 from overhead.orbits.parallel import limit_workers
@@ -101,7 +102,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         if settings.load_sample:
             state.load_sample()
         app.state.service = state
-        yield
+        with WarningLog():
+            yield
         state.close()
         limit_workers(None)
         limit_chunk_states(None)

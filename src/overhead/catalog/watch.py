@@ -42,7 +42,6 @@ import queue
 import re
 import threading
 import time
-import warnings
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -64,7 +63,7 @@ from overhead.catalog.store import CatalogStore
 from overhead.errors import OverheadError
 from overhead.geometry.specs import Spec, validated
 from overhead.geometry.topocentric import GroundSite
-from overhead.orbits.catalog import Catalog, ElementAgeWarning
+from overhead.orbits.catalog import Catalog, element_age_said
 
 __all__ = ["ALERT_KINDS", "RoundReport", "Rule", "WatchSpec", "alerts_after", "alerts_table", "load_rules",
            "watch_round"]
@@ -493,8 +492,7 @@ def _overflight_alerts(rule: Rule, options: OverflightRule, store: CatalogStore,
     catalog = usable
     if len(catalog) == 0:
         return
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ElementAgeWarning)  # a stale rule says it; an overflight is a forecast
+    with element_age_said():  # a stale rule says it; an overflight is a forecast
         windows = _overflight_windows(catalog, options, start, stop)
     where = options.site_name or options.site or Path(str(options.area)).name
     for row in windows.itertuples():

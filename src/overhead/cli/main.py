@@ -15,7 +15,7 @@ from overhead.analysis.figures import FIGURES_OF_MERIT as COVERAGE_METRICS  # na
 from overhead.cli.options import finite_float
 from overhead.errors import OverheadError
 from overhead.files import write_text_atomic
-from overhead.orbits.catalog import ElementAgeWarning
+from overhead.orbits.catalog import element_age_said
 
 console = Console()
 if not console.is_terminal:
@@ -606,8 +606,7 @@ def cmd_above(args) -> None:
         raise OverheadError("the catalog store is empty" + (f" as of {args.as_of}" if args.as_of else "") +
                             ": run `overhead catalog ingest FILE` first")
     when = to_datetime64(args.time) if args.time else np.datetime64("now", "ns")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ElementAgeWarning)  # said below, once and plainly
+    with element_age_said():  # said below, once and plainly
         table = above(catalog, args.site, when, min_elevation_deg=mask)
     _say_if_stale(catalog, when, asked=bool(args.time))
     view = Table(title=f"{len(table)} satellites above {mask:g}° at {args.site.lat_deg:.4f}, "

@@ -5,7 +5,9 @@ from __future__ import annotations
 import math
 import sys
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -33,7 +35,7 @@ from overhead.orbits.states import dataset_from_buffers
 from overhead.orbits.timescales import format_iso, to_datetime64
 from overhead.orbits.tle import format_tle
 
-__all__ = ["Catalog", "ElementAgeWarning", "load_elements", "warn_if_stale"]
+__all__ = ["Catalog", "ElementAgeWarning", "element_age_said", "load_elements", "warn_if_stale"]
 
 # SGP4 along-track errors grow by roughly 1-3 km per day from the epoch in LEO (Vallado & Cefola 2012,
 # "Two-line element sets – practice and use", IAC-12.C1.6.12); beyond this age we warn.
@@ -267,10 +269,25 @@ def _outside_caller_level() -> int:
     return level
 
 
+_AGE_SAID: ContextVar[bool] = ContextVar("overhead_element_age_said", default=False)
+
+
+@contextmanager
+def element_age_said() -> Iterator[None]:
+    """Within: no :class:`ElementAgeWarning` (the caller says it, once). Unlike ``warnings.catch_warnings`` it
+    changes nothing global, so it is safe in the threads of a server or a Dask worker: a thread's
+    ``catch_warnings`` restores, on leaving, the warning hooks another thread installed meanwhile."""
+    token = _AGE_SAID.set(True)
+    try:
+        yield
+    finally:
+        _AGE_SAID.reset(token)
+
+
 def warn_if_stale(age_days: np.ndarray) -> None:
     """Warn (once, at the user's line that led here) when element sets are used far from their epochs."""
     stale = age_days > STALE_ELEMENTS_DAYS
-    if stale.any():
+    if stale.any() and not _AGE_SAID.get():
         warnings.warn(
             f"{int(stale.sum())} of {age_days.size} element sets are used up to {age_days.max():.1f} days "
             f"from their epochs; SGP4 errors grow by kilometres per day of age in low Earth orbit. Use "
