@@ -468,3 +468,48 @@ def test_a_warning_that_holds_for_every_request_is_logged_once_then_counted(tmp_
              r.getMessage()]
     assert len(lines) == 2, lines  # the first in full, then "10 times so far"
     assert "days from their epochs" in lines[0] and "10 times" in lines[1]
+
+
+PART_WRITER = r"""
+import os, signal, sys, time
+from pathlib import Path
+from overhead.cli.main import _stop_cleanly_on_sigterm
+from overhead.files import atomic_path
+
+_stop_cleanly_on_sigterm()
+with atomic_path(Path(sys.argv[1])) as temporary:
+    temporary.write_text("half of it")
+    print("writing", flush=True)
+    if sys.argv[2] == "kill":
+        os.kill(os.getpid(), signal.SIGKILL)
+    time.sleep(60)
+"""
+
+
+@pytest.mark.parametrize("how", ["kill", "term"])
+def test_a_killed_write_leaves_no_part_file_for_long(tmp_path, how):
+    """Killed `-o` runs left hidden `.part` files beside their output. SIGTERM: the CLI removes its own;
+    kill -9: the next write to the same file removes it. The previous file is never touched."""
+    from overhead.files import write_text_atomic
+
+    target = tmp_path / "out.csv"
+    target.write_text("the previous file")
+    script = tmp_path / "writer.py"
+    script.write_text(PART_WRITER)
+    writer = subprocess.Popen([sys.executable, str(script), str(target), how], stdout=subprocess.PIPE, text=True)
+    assert writer.stdout is not None and writer.stdout.readline().strip() == "writing"
+    if how == "term":
+        writer.send_signal(signal.SIGTERM)
+    writer.wait(timeout=30)
+    parts = [p.name for p in tmp_path.glob(".out.csv.*")]
+    assert target.read_text() == "the previous file"
+    if how == "term":
+        assert parts == []
+        return
+    assert len(parts) == 1  # kill -9 runs no code: its part is there until the next write
+    import os
+
+    running = tmp_path / f".out.csv.{os.getppid()}.x1y2.part.csv"  # a write in progress in a live process
+    running.write_text("someone else's")
+    write_text_atomic(target, "the next file")
+    assert [p.name for p in tmp_path.glob(".out.csv.*")] == [running.name] and target.read_text() == "the next file"

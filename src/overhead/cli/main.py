@@ -1242,10 +1242,27 @@ def build_parser() -> argparse.ArgumentParser:
 USER_ERRORS = (OverheadError, FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError)
 
 
+class Terminated(BaseException):
+    """SIGTERM received: raised in the main thread so that its ``finally`` blocks run (a half-written ``-o``
+    file's temporary is removed, stores closed) before the exit."""
+
+
+def _stop_cleanly_on_sigterm() -> None:
+    import signal
+    import threading
+
+    def terminate(_signum, _frame) -> None:
+        raise Terminated()
+
+    if threading.current_thread() is threading.main_thread():  # signals go to the main thread only
+        signal.signal(signal.SIGTERM, terminate)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; a user error ends in one line and exit code 2 (``--debug``: with its traceback).
     Anything else is a bug and shows its traceback."""
     args = build_parser().parse_args(argv)
+    _stop_cleanly_on_sigterm()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("default")
@@ -1259,6 +1276,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         err_console.print("[red]interrupted[/]")
         return 130
+    except Terminated:
+        err_console.print("[red]terminated[/]")
+        return 143
     except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as Unix tools do
         import os
 
