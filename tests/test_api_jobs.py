@@ -104,8 +104,8 @@ def test_one_owner_never_takes_the_others_room_in_the_kept_jobs():
     assert len(manager.list("a")) == 3  # its quota: its three newest
     assert [j.id for j in manager.list("a")] == [j.id for j in flood[-3:]]
     assert manager.get(theirs.id, "b").result == "mine"  # the other owner's result is still there
-    for _ in range(5):
-        manager.submit("x", {}, lambda job: 2, owner="c")  # and others can still submit
+    for _ in range(manager.max_per_owner):  # and others can still submit, up to their own quota of unfinished jobs
+        manager.submit("x", {}, lambda job: 2, owner="c")
     manager.shutdown()
 
 
