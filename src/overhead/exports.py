@@ -188,7 +188,9 @@ def kml_document(ds: xr.Dataset, *, name: str = "overhead ground tracks") -> str
 def oem_document(ds: xr.Dataset, *, originator: str = "overhead") -> str:
     """CCSDS Orbit Ephemeris Message 2.0 (KVN), one segment per satellite, km and km/s, UTC.
 
-    TEME states are written with ``REF_FRAME = TEME`` (SGP4's own frame), ITRF ones with ``ITRF``.
+    TEME states are written with ``REF_FRAME = TEME`` (SGP4's own frame), ITRF ones with ``ITRF``. ``OBJECT_ID``
+    is the international designator (``1998-067A``) as the standard asks, the NORAD number where there is none
+    (designed orbits).
     """
     frame = ds.attrs.get("frame")
     if frame not in ("teme", "itrf"):
@@ -197,12 +199,14 @@ def oem_document(ds: xr.Dataset, *, originator: str = "overhead") -> str:
     out = ["CCSDS_OEM_VERS = 2.0", f"CREATION_DATE = {str(created).rstrip('Z')}", f"ORIGINATOR = {originator}", ""]
     times = ds.time.values
     stamps = [str(s).rstrip("Z") for s in format_iso(times, digits=6)]
+    object_ids = ds.object_id.values if "object_id" in ds.coords else [""] * ds.sizes["satellite"]
     for i, (norad_id, label) in enumerate(zip(ds.norad_id.values, ds.name.values, strict=True)):
         ok = _valid(ds, i)
         if not ok.any():
             continue
         index = np.flatnonzero(ok)
-        out += ["META_START", f"OBJECT_NAME = {label}", f"OBJECT_ID = {int(norad_id)}", "CENTER_NAME = EARTH",
+        out += ["META_START", f"OBJECT_NAME = {label}", f"OBJECT_ID = {object_ids[i] or int(norad_id)}",
+                "CENTER_NAME = EARTH",
                 f"REF_FRAME = {frame.upper()}", "TIME_SYSTEM = UTC", f"START_TIME = {stamps[index[0]]}",
                 f"STOP_TIME = {stamps[index[-1]]}", "META_STOP", ""]
         values = np.column_stack([ds[v].values[i] for v in ("x_km", "y_km", "z_km", "vx_km_s", "vy_km_s", "vz_km_s")])

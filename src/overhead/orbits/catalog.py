@@ -116,6 +116,11 @@ class Catalog:
         return np.array([r.name for r in self.records], dtype=object)
 
     @property
+    def object_ids(self) -> np.ndarray:
+        """International designators (COSPAR, ``1998-067A``; '' where the element set has none)."""
+        return np.array([r.object_id or "" for r in self.records], dtype=object)
+
+    @property
     def epochs(self) -> np.ndarray:
         return np.array([r.epoch for r in self.records], dtype="datetime64[ns]")
 
@@ -210,7 +215,8 @@ class Catalog:
         -------
         ``xarray.Dataset`` with dims (satellite, time): ``x_km, y_km, z_km, vx_km_s, vy_km_s, vz_km_s`` or
         ``lat_deg, lon_deg, alt_km``, and ``error`` (SGP4's code, 0 = fine; failed states are NaN).
-        Coordinates ``norad_id`` and ``name`` (satellite), ``time`` (UTC), ``element_age_days``.
+        Coordinates ``norad_id``, ``name``, ``object_id`` (international designator), ``epoch`` and
+        ``element_age_days`` (satellite), ``time`` (UTC).
 
         Examples
         --------
@@ -241,7 +247,8 @@ class Catalog:
         warn_if_stale(age)
         ds = dataset_from_buffers(buffers, norad_id=self.norad_ids, name=self.names, time_coord=time_coord,
                                   attrs=attrs)
-        ds = ds.assign_coords(element_age_days=("satellite", age), epoch=("satellite", self.epochs))
+        ds = ds.assign_coords(element_age_days=("satellite", age), epoch=("satellite", self.epochs),
+                              object_id=("satellite", self.object_ids))
         return ds
 
 

@@ -176,9 +176,16 @@ def record_to_omm(r: ElementRecord, *, numbers: bool = True) -> dict[str, object
     return data
 
 
-def format_omm(records: list[ElementRecord], fmt: str) -> str:
-    """Write records as OMM ``json``, ``csv``, ``xml`` or ``kvn`` text."""
+def format_omm(records: list[ElementRecord], fmt: str, *, created: str | None = None) -> str:
+    """Write records as OMM ``json``, ``csv``, ``xml`` or ``kvn`` text.
+
+    XML is one NDM combined instrument (``<ndm>`` holding an ``<omm>`` per object, as CelesTrak writes it); KVN,
+    which has no container, is one message per object one after another, each from its ``CCSDS_OMM_VERS`` line
+    (a reader of single messages such as Orekit's takes them one at a time). Both carry ``CREATION_DATE``
+    (``created``, UTC, default now) and ``ORIGINATOR``.
+    """
     rows = [record_to_omm(r) for r in records]
+    created = created or _now_utc()
     if fmt == "json":
         return json.dumps(rows, indent=1) + "\n"
     if fmt == "csv":
@@ -188,9 +195,9 @@ def format_omm(records: list[ElementRecord], fmt: str) -> str:
         writer.writerows({k: (repr(v) if isinstance(v, float) else v) for k, v in row.items()} for row in rows)
         return out.getvalue()
     if fmt == "kvn":
-        return "".join(_kvn_message(row) for row in rows)
+        return "".join(_kvn_message(row, created) for row in rows)
     if fmt == "xml":
-        return _xml_document(rows)
+        return _xml_document(rows, created)
     raise OverheadError(f"unknown OMM format {fmt!r}; use json, csv, xml or kvn")
 
 
@@ -198,8 +205,13 @@ def _text(value: object) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
-def _kvn_message(row: dict[str, object]) -> str:
-    lines = ["CCSDS_OMM_VERS = 2.0", "CREATION_DATE = ", "ORIGINATOR = overhead",
+def _now_utc() -> str:
+    """Now as a CCSDS time (UTC, ISO-8601 without the zone letter), to the millisecond."""
+    return str(np.datetime64("now", "ms"))
+
+
+def _kvn_message(row: dict[str, object], created: str) -> str:
+    lines = ["CCSDS_OMM_VERS = 2.0", f"CREATION_DATE = {created}", "ORIGINATOR = overhead",
              f"OBJECT_NAME = {row['OBJECT_NAME']}", f"OBJECT_ID = {row['OBJECT_ID']}", "CENTER_NAME = EARTH",
              "REF_FRAME = TEME", "TIME_SYSTEM = UTC", "MEAN_ELEMENT_THEORY = SGP4"]
     lines += [f"{k} = {_text(row[k])}" for k in OMM_KEYS if k not in ("OBJECT_NAME", "OBJECT_ID")]
@@ -215,11 +227,16 @@ _XML_GROUPS = {
 }
 
 
-def _xml_document(rows: list[dict[str, object]]) -> str:
-    ndm = ET.Element("ndm")
+NDM_SCHEMA = "https://sanaregistry.org/r/ndmxml_unqualified/ndmxml-2.0.0-master-2.0.xsd"
+
+
+def _xml_document(rows: list[dict[str, object]], created: str) -> str:
+    ndm = ET.Element("ndm", {"xmlns:xsi": "http://www.w3.org/2001/XMLSchema-instance",
+                             "xsi:noNamespaceSchemaLocation": NDM_SCHEMA})
     for row in rows:
         omm = ET.SubElement(ndm, "omm", id="CCSDS_OMM_VERS", version="2.0")
         header = ET.SubElement(omm, "header")
+        ET.SubElement(header, "CREATION_DATE").text = created
         ET.SubElement(header, "ORIGINATOR").text = "overhead"
         segment = ET.SubElement(ET.SubElement(omm, "body"), "segment")
         metadata = ET.SubElement(segment, "metadata")

@@ -1,0 +1,87 @@
+"""overhead's CCSDS files as Orekit reads them (OMM KVN and XML, OEM), values against python-sgp4 (test-only JVM)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sgp4.api import Satrec, jday
+
+import overhead
+from overhead.exports import oem_document
+
+pytestmark = pytest.mark.slow  # a JVM: outside the fast subset (pytest -m 'not slow')
+
+orekit_jpype = pytest.importorskip("orekit_jpype")
+
+
+def _parse(parser, path):
+    from org.orekit.data import DataSource
+
+    return parser.parseMessage(DataSource(str(path)))
+
+
+def _omm_values(omm) -> tuple:
+    """(NORAD id, object id, n rev/day, e, i deg, epoch ISO) from an Orekit Omm."""
+    import math
+
+    keplerian = omm.getData().getKeplerianElementsBlock()
+    n_rev_day = keplerian.getMeanMotion() * 86_400 / (2 * math.pi)
+    tle_block = omm.getData().getTLEBlock()
+    return (tle_block.getNoradID(), str(omm.getMetadata().getObjectID()), n_rev_day, keplerian.getE(),
+            math.degrees(keplerian.getI()), str(keplerian.getEpoch())[:19])
+
+
+def _ours(record) -> tuple:
+    return (record.norad_id, record.object_id, record.mean_motion_rev_per_day, record.eccentricity,
+            record.inclination_deg, str(np.datetime64(record.epoch, "s")))
+
+
+def test_omm_kvn_messages_and_the_ndm_xml_read_in_orekit(orekit, tmp_path):
+    """Issue #29: Orekit refused the XML (no CREATION_DATE) and stopped at the second KVN message. Each KVN message
+    (one per object, each from CCSDS_OMM_VERS) reads in Orekit's OMM parser, the XML in its NDM parser, and both
+    give the element sets' values."""
+    from org.orekit.files.ccsds.ndm import ParserBuilder
+
+    catalog = overhead.sample_catalog()[::40]
+    kvn = catalog.to_omm("kvn")
+    messages = ["CCSDS_OMM_VERS" + m for m in kvn.split("CCSDS_OMM_VERS")[1:]]
+    assert len(messages) == len(catalog)
+    for k, (message, record) in enumerate(zip(messages, catalog.records, strict=True)):
+        path = tmp_path / f"m{k}.kvn"
+        path.write_text(message)
+        values = _omm_values(_parse(ParserBuilder().buildOmmParser(), path))
+        assert values[:2] == _ours(record)[:2] and values[5] == _ours(record)[5]
+        np.testing.assert_allclose(values[2:5], _ours(record)[2:5], rtol=1e-12)
+    path = tmp_path / "all.xml"
+    path.write_text(catalog.to_omm("xml"))
+    ndm = _parse(ParserBuilder().buildNdmParser(), path)
+    read = [_omm_values(c) for c in ndm.getConstituents()]
+    assert [r[:2] for r in read] == [_ours(r)[:2] for r in catalog.records]
+    np.testing.assert_allclose([r[2:5] for r in read], [_ours(r)[2:5] for r in catalog.records], rtol=1e-12)
+
+
+def test_oem_reads_in_orekit_with_the_designator_and_python_sgp4s_states(orekit, tmp_path):
+    """The OEM's OBJECT_ID is the international designator (it was the NORAD number), and the states Orekit reads
+    are python-sgp4's TEME states within a millimetre and a micrometre per second."""
+    from org.orekit.files.ccsds.ndm import ParserBuilder
+
+    catalog = overhead.sample_catalog()[::60]
+    times = np.datetime64("2026-05-30T00:00:00", "ns") + np.arange(0, 3600, 300) * np.timedelta64(1, "s")
+    path = tmp_path / "states.oem"
+    path.write_text(oem_document(catalog.propagate(times, frame="teme")))
+    oem = _parse(ParserBuilder().buildOemParser(), path)
+    satellites = oem.getSatellites()
+    assert sorted(str(k) for k in satellites.keySet()) == sorted(catalog.object_ids.tolist())
+    lines = catalog.to_tle(names=False).splitlines()
+    for k, record in enumerate(catalog.records):
+        satrec = Satrec.twoline2rv(lines[2 * k], lines[2 * k + 1])
+        segment = satellites.get(record.object_id).getSegments().get(0)
+        assert str(segment.getMetadata().getReferenceFrame().getName()) == "TEME"
+        states = list(segment.getCoordinates())
+        assert len(states) == len(times)
+        for t, state in zip(times.astype("datetime64[us]").tolist(), states, strict=True):
+            jd, fr = jday(t.year, t.month, t.day, t.hour, t.minute, t.second + t.microsecond / 1e6)
+            _, r_km, v_km_s = satrec.sgp4(jd, fr)
+            p, v = state.getPosition(), state.getVelocity()
+            assert np.linalg.norm(np.array([p.getX(), p.getY(), p.getZ()]) / 1e3 - r_km) < 1e-6
+            assert np.linalg.norm(np.array([v.getX(), v.getY(), v.getZ()]) / 1e3 - v_km_s) < 1e-9
