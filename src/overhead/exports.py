@@ -21,7 +21,8 @@ from overhead.errors import OverheadError
 from overhead.geometry.sensors import footprint_central_angle_rad
 from overhead.orbits.timescales import format_iso
 
-__all__ = ["czml_document", "footprints_geojson", "ground_tracks_geojson", "kml_document", "oem_document"]
+__all__ = ["czml_document", "footprints_geojson", "ground_tracks_geojson", "kml_document", "oem_document",
+           "ring_geometry", "split_at_antimeridian"]
 
 
 def _require(ds: xr.Dataset, frame: str, writer: str) -> None:
@@ -39,17 +40,75 @@ def _valid(ds: xr.Dataset, index: int) -> np.ndarray:
 
 
 def split_at_antimeridian(lon_deg: np.ndarray, lat_deg: np.ndarray) -> list[list[list[float]]]:
-    """A track as line parts that never jump across ±180° longitude (each part: [[lon, lat], ...])."""
+    """A track as line parts that never jump across ±180° longitude (each part: [[lon, lat], ...]).
+
+    Where the track crosses the antimeridian, the crossing point (where the great circle through the two samples
+    either side meets the 180° meridian) ends one part at ±180° and starts the next at ∓180°: no gap there.
+    """
     keep = np.isfinite(lon_deg) & np.isfinite(lat_deg)
     lon, lat = lon_deg[keep], lat_deg[keep]
     if len(lon) == 0:
         return []
-    jumps = np.flatnonzero(np.abs(np.diff(lon)) > 180.0) + 1
+    jumps = np.flatnonzero(np.abs(np.diff(lon)) > 180.0)  # the crossing lies between jumps[k] and jumps[k] + 1
+    side = np.sign(lon[jumps])  # the side of ±180° the track leaves from
+    lat_cross = _antimeridian_latitude(lon[jumps], lat[jumps], lon[jumps + 1], lat[jumps + 1])
     parts = []
-    for a, b in zip(np.r_[0, jumps], np.r_[jumps, len(lon)], strict=True):
-        if b - a >= 2:
-            parts.append(np.column_stack([np.round(lon[a:b], 5), np.round(lat[a:b], 5)]).tolist())
+    starts, stops = np.r_[0, jumps + 1], np.r_[jumps + 1, len(lon)]
+    for k, (a, b) in enumerate(zip(starts, stops, strict=True)):
+        part = np.column_stack([lon[a:b], lat[a:b]])
+        if k > 0:  # enters from the other side of the antimeridian
+            part = np.vstack([[-180.0 * side[k - 1], lat_cross[k - 1]], part])
+        if k < len(jumps):
+            part = np.vstack([part, [180.0 * side[k], lat_cross[k]]])
+        if len(part) >= 2:
+            parts.append(np.round(part, 5).tolist())
     return parts
+
+
+def _antimeridian_latitude(lon_a, lat_a, lon_b, lat_b) -> np.ndarray:
+    """Latitude (deg) where the great circle from A to B (either side of 180°) crosses the 180° meridian."""
+    def unit(lon, lat):
+        lon, lat = np.radians(lon), np.radians(lat)
+        return np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], -1)
+
+    normal = np.cross(unit(lon_a, lat_a), unit(lon_b, lat_b))
+    crossing = np.cross(normal, [0.0, 1.0, 0.0])  # in the plane y = 0 of the 0° and 180° meridians
+    crossing = np.where(crossing[..., :1] > 0, -crossing, crossing)  # on the 180° side (x < 0)
+    norm = np.linalg.norm(crossing, axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        lat = np.degrees(np.arcsin(np.clip(crossing[..., 2] / norm, -1.0, 1.0)))
+    return np.where(norm > 0, lat, (np.asarray(lat_a) + np.asarray(lat_b)) / 2)
+
+
+def ring_geometry(ring_lon_lat: np.ndarray) -> dict:
+    """A GeoJSON (Multi)Polygon of a ring given as (lon, lat) degrees, correct on the sphere's seams (RFC 7946).
+
+    A ring crossing the antimeridian is cut there into pieces within [-180°, 180°]; a ring going once round a
+    pole (a polar cap or a pole's H3 cell) is closed along the pole (its polygon reaches ±90°). Exterior rings are
+    counter-clockwise.
+    """
+    ring = np.asarray(ring_lon_lat, dtype=float)
+    if not np.array_equal(ring[0], ring[-1]):
+        ring = np.vstack([ring, ring[:1]])
+    lon = np.degrees(np.unwrap(np.radians(ring[:, 0])))
+    ring = np.column_stack([lon, ring[:, 1]])
+    winding = lon[-1] - lon[0]
+    if abs(winding) < 180.0 and lon.min() >= -180.0 and lon.max() <= 180.0:  # the common case: no seam
+        shape = orient(Polygon(ring), 1.0)
+        return mapping(shape)
+    if abs(winding) >= 180.0:  # once round the pole: close the ring along the pole's parallel
+        pole = math.copysign(90.0, float(np.mean(ring[:, 1])))
+        ring = np.vstack([ring, [[lon[-1], pole], [lon[0], pole]]])
+    shape = Polygon(ring).buffer(0)
+    # the unwrapped ring may reach past ±180°: cut it into the three 360° windows and bring each piece home
+    pieces = [affinity.translate(shape.intersection(box(-180 + k, -90, 180 + k, 90)), xoff=-k)
+              for k in (-360, 0, 360)]
+    geometry = unary_union([p for p in pieces if not p.is_empty])
+    polygons = list(geometry.geoms) if geometry.geom_type == "MultiPolygon" else [geometry]
+    # a cap stays one polygon from -180° to 180° closed along its pole (RFC 7946 5.3; halves sharing the 0°
+    # meridian would be an invalid MultiPolygon)
+    polygons = [orient(p, 1.0) for p in polygons if p.geom_type == "Polygon" and not p.is_empty]
+    return mapping(polygons[0] if len(polygons) == 1 else MultiPolygon(polygons))
 
 
 def ground_tracks_geojson(ds: xr.Dataset) -> dict:
@@ -81,24 +140,8 @@ def footprint_ring(lat_deg: float, lon_deg: float, radius_rad: float, n: int = 7
 
 
 def _footprint_geometry(lat_deg: float, lon_deg: float, radius_rad: float) -> dict:
-    """A footprint as a (Multi)Polygon cut at the antimeridian; a polar cap becomes a band polygon."""
-    ring = footprint_ring(lat_deg, lon_deg, radius_rad)
-    pole = None
-    if abs(lat_deg) + math.degrees(radius_rad) >= 90.0:
-        pole = math.copysign(90.0, lat_deg)
-    lon = np.unwrap(np.radians(ring[:, 0]))
-    ring = np.column_stack([np.degrees(lon), ring[:, 1]])
-    if pole is not None:  # the ring goes once round the pole: close it along the pole's parallel
-        start, end = ring[0, 0], ring[-1, 0]
-        ring = np.vstack([ring, [[end, pole], [start, pole]]])
-    shape = Polygon(ring).buffer(0)
-    # the unwrapped ring may reach past ±180°: cut it into the three 360° windows and bring each piece home
-    shifts = (-360, 0, 360)
-    pieces = [affinity.translate(shape.intersection(box(-180 + k, -90, 180 + k, 90)), xoff=-k) for k in shifts]
-    geometry = unary_union([p for p in pieces if not p.is_empty])
-    polygons = list(geometry.geoms) if geometry.geom_type == "MultiPolygon" else [geometry]
-    polygons = [orient(p, 1.0) for p in polygons]  # RFC 7946: exterior rings counter-clockwise
-    return mapping(polygons[0] if len(polygons) == 1 else MultiPolygon(polygons))
+    """A footprint as a (Multi)Polygon cut at the antimeridian; a polar cap reaches its pole."""
+    return ring_geometry(footprint_ring(lat_deg, lon_deg, radius_rad))
 
 
 def footprints_geojson(ds: xr.Dataset, *, min_elevation_deg: float = 0.0,
@@ -160,12 +203,15 @@ def czml_document(ds: xr.Dataset, *, name: str = "overhead") -> list[dict]:
 
 
 def kml_document(ds: xr.Dataset, *, name: str = "overhead ground tracks") -> str:
-    """KML 2.2: one folder per satellite holding its ground track (cut at the antimeridian) and start point."""
+    """KML 2.2: one folder per satellite holding its ground track (cut at the antimeridian) and a ``gx:Track`` of
+    its positions with their times (Google Earth's time slider animates it; altitudes absolute, metres)."""
     _require(ds, "geodetic", "KML")
-    out = ['<?xml version="1.0" encoding="UTF-8"?>', '<kml xmlns="http://www.opengis.net/kml/2.2">',
+    out = ['<?xml version="1.0" encoding="UTF-8"?>',
+           '<kml xmlns="http://www.opengis.net/kml/2.2" xmlns:gx="http://www.google.com/kml/ext/2.2">',
            f"<Document><name>{escape(name)}</name>",
            '<Style id="track"><LineStyle><color>ff28c8ff</color><width>1.5</width></LineStyle></Style>']
     times = ds.time.values
+    stamps = np.asarray(format_iso(times, digits=3), dtype=object)
     for i, (norad_id, label) in enumerate(zip(ds.norad_id.values, ds.name.values, strict=True)):
         ok = _valid(ds, i)
         lon, lat, alt = ds.lon_deg.values[i][ok], ds.lat_deg.values[i][ok], ds.alt_km.values[i][ok]
@@ -176,10 +222,11 @@ def kml_document(ds: xr.Dataset, *, name: str = "overhead ground tracks") -> str
         out.append(f"<Placemark><name>ground track</name><styleUrl>#track</styleUrl>"
                    f"<MultiGeometry>{lines}</MultiGeometry></Placemark>")
         if len(lon):
-            out.append(f"<Placemark><name>{escape(str(label))}</name>"
-                       f"<TimeStamp><when>{format_iso(times[ok][0], digits=0)}</when></TimeStamp>"
-                       f"<Point><altitudeMode>absolute</altitudeMode><coordinates>{lon[0]:.5f},{lat[0]:.5f},"
-                       f"{alt[0] * 1000:.0f}</coordinates></Point></Placemark>")
+            whens = "".join(f"<when>{t}</when>" for t in stamps[ok])
+            coords = "".join(f"<gx:coord>{x:.5f} {y:.5f} {z * 1000:.0f}</gx:coord>" for x, y, z in zip(
+                lon, lat, alt, strict=True))
+            out.append(f"<Placemark><name>{escape(str(label))}</name><gx:Track><altitudeMode>absolute"
+                       f"</altitudeMode>{whens}{coords}</gx:Track></Placemark>")
         out.append("</Folder>")
     out.append("</Document></kml>")
     return "\n".join(out)

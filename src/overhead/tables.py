@@ -31,7 +31,7 @@ def states_table(ds: xr.Dataset) -> pd.DataFrame:
         minutes = (times - ds.epoch.values[:, None]) / np.timedelta64(1, "m")
     table = {
         "norad_id": np.repeat(ds.norad_id.values, n_time),
-        "time": format_iso(times.ravel()),
+        "time": np.asarray(times, dtype="datetime64[ns]").ravel(),  # ISO text in CSV, a UTC timestamp in Parquet
         "minutes_since_epoch": np.asarray(minutes, dtype=float).ravel(),
     }
     for column in STATE_COLUMNS[ds.attrs["frame"]]:
@@ -86,6 +86,45 @@ def formula_safe(table: pd.DataFrame) -> pd.DataFrame:
     return guarded
 
 
+def csv_cells(table: pd.DataFrame) -> pd.DataFrame:
+    """The table as CSV cells: times (datetime64 columns) as ISO-8601 UTC text with ``Z`` to the microsecond,
+    formula-like text quoted (:func:`formula_safe`)."""
+    times = [c for c in table.columns if pd.api.types.is_datetime64_any_dtype(table[c].dtype)]
+    if times:
+        table = table.copy()
+        for column in times:
+            values = table[column].to_numpy(dtype="datetime64[ns]")
+            text = np.asarray(format_iso(values, digits=6), dtype=object)
+            text[np.isnat(values)] = None
+            table[column] = text
+    return formula_safe(table)
+
+
+# the columns of overhead's tables that hold times: in Parquet they are timestamps (UTC), whether the table holds
+# them as datetime64 or as the ISO-8601 text of the CSV form
+TIME_COLUMNS = frozenset({"time", "start", "end", "stop", "rise", "set", "culmination", "visible_start",
+                          "visible_end", "brightest_time", "tca", "epoch", "first_epoch", "last_epoch"})
+
+
+def arrow_table(table: pd.DataFrame):
+    """A pyarrow Table of ``table`` with its time columns as ``timestamp[ns, tz=UTC]``."""
+    import pyarrow as pa
+
+    out = table
+    for column in table.columns:
+        values = table[column]
+        is_time = pd.api.types.is_datetime64_any_dtype(values.dtype)
+        is_iso_text = (column in TIME_COLUMNS and (pd.api.types.is_object_dtype(values.dtype)
+                                                   or pd.api.types.is_string_dtype(values.dtype))
+                       and values.map(lambda v: v is None or v is pd.NA or isinstance(v, str)).all())
+        if is_time or is_iso_text:
+            if out is table:
+                out = table.copy()
+            converted = pd.to_datetime(values, utc=True, format="ISO8601" if is_iso_text else None)
+            out[column] = converted.dt.tz_convert("UTC") if converted.dt.tz is not None else converted
+    return pa.Table.from_pandas(out, preserve_index=False)
+
+
 STATE_FLOAT_FORMAT = "%.12g"  # 0.1 mm at GEO distances, 1e-12 km/s: states written as they were computed
 
 
@@ -95,7 +134,7 @@ def write_table_chunks(tables, path: str | Path | None, *, float_format: str = S
     rows = 0
     if path is None:
         for k, table in enumerate(tables):
-            formula_safe(table).to_csv(stream, index=False, header=k == 0, float_format=float_format)
+            csv_cells(table).to_csv(stream, index=False, header=k == 0, float_format=float_format)
             rows += len(table)
         return rows
     path = Path(path)
@@ -105,16 +144,15 @@ def write_table_chunks(tables, path: str | Path | None, *, float_format: str = S
         if path.suffix == ".csv":
             with open(temporary, "w", encoding="utf-8", newline="") as handle:
                 for k, table in enumerate(tables):
-                    formula_safe(table).to_csv(handle, index=False, header=k == 0, float_format=float_format)
+                    csv_cells(table).to_csv(handle, index=False, header=k == 0, float_format=float_format)
                     rows += len(table)
         else:
-            import pyarrow as pa
             import pyarrow.parquet as pq
 
             writer = None
             try:
                 for table in tables:
-                    arrow = pa.Table.from_pandas(table, preserve_index=False)
+                    arrow = arrow_table(table)
                     writer = writer or pq.ParquetWriter(temporary, arrow.schema)
                     writer.write_table(arrow)
                     rows += len(table)
@@ -165,7 +203,7 @@ def write_coverage(stats: xr.Dataset, path: str | Path) -> Path:
         raise OverheadError(f"unknown output type {path.suffix!r} of {path.name}: use .csv, .parquet or .nc")
     with atomic_path(path) as temporary:
         if path.suffix == ".nc":
-            stats.assign_coords(id=stats.id.astype("S")).to_netcdf(temporary)
+            cf_coverage(stats).to_netcdf(temporary)
         elif path.suffix == ".csv":
             coverage_table(stats).to_csv(temporary, index=False, float_format="%.3f", na_rep="")
         else:
@@ -173,16 +211,45 @@ def write_coverage(stats: xr.Dataset, path: str | Path) -> Path:
     return path
 
 
+def cf_coverage(stats: xr.Dataset) -> xr.Dataset:
+    """The statistics with the CF conventions' attributes (CF-1.8): standard names and units of latitude and
+    longitude, UDUNITS units and long names of every figure, integer counts, text ids, the span as ACDD's
+    time_coverage_start/end."""
+    from overhead.analysis.figures import FIGURE_DEFINITIONS
+
+    out = stats.copy()
+    out["accesses"] = out["accesses"].astype(np.int32)
+    out = out.assign_coords(id=out.id.astype(str))
+    out.lat_deg.attrs.update(standard_name="latitude", units="degrees_north", long_name="grid point latitude")
+    out.lon_deg.attrs.update(standard_name="longitude", units="degrees_east", long_name="grid point longitude")
+    out.id.attrs.update(long_name="grid point id (H3 cell or given id)")
+    if "area_km2" in out.coords or "area_km2" in out:
+        out.area_km2.attrs.update(units="km2", long_name="area the grid point stands for")
+    for name, definition in FIGURE_DEFINITIONS.items():
+        if name in out:
+            units = "s" if name.endswith("_s") else "percent" if name.startswith("percent") else "1"
+            out[name].attrs.update(units=units, long_name=definition)
+    if "observed" in out:
+        out["observed"] = out["observed"].astype(np.int8)
+        out.observed.attrs.update(long_name="whether any satellite saw the point", flag_values=np.array(
+            [0, 1], np.int8), flag_meanings="never_seen seen")
+    out.attrs.update(Conventions="CF-1.8", title="overhead coverage and revisit statistics",
+                     time_coverage_start=str(out.attrs.get("start", "")),
+                     time_coverage_end=str(out.attrs.get("stop", "")))
+    return out
+
+
 def coverage_geojson(stats: xr.Dataset, boundaries: list[np.ndarray] | None) -> dict:
     """A FeatureCollection of the grid: H3 cells as polygons (or points), figures of merit as properties."""
+    from overhead.exports import ring_geometry
+
     table = coverage_table(stats)
     features = []
     for k, row in enumerate(table.to_dict("records")):
         properties = {key: (None if isinstance(value, float) and not np.isfinite(value) else value)
                       for key, value in row.items()}
         if boundaries is not None:
-            ring = boundaries[k].tolist()
-            geometry = {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}
+            geometry = ring_geometry(boundaries[k])  # cut at the antimeridian, the pole cells closed at the pole
         else:
             geometry = {"type": "Point", "coordinates": [row["lon_deg"], row["lat_deg"]]}
         features.append({"type": "Feature", "geometry": geometry, "properties": properties})

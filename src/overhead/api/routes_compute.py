@@ -57,10 +57,10 @@ def site(lat_deg: float = Query(ge=-90.0, le=90.0, allow_inf_nan=False),
 
 
 def _csv(table: pd.DataFrame, filename: str) -> Response:
-    from overhead.tables import formula_safe
+    from overhead.tables import csv_cells
 
     buffer = io.StringIO()
-    formula_safe(table).to_csv(buffer, index=False, float_format="%.6f")
+    csv_cells(table).to_csv(buffer, index=False, float_format="%.6f")
     return Response(buffer.getvalue(), media_type="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 

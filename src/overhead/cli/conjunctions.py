@@ -169,9 +169,9 @@ def _screen(args) -> None:
         err.print(f"wrote {len(table):,} conjunctions under {spec.threshold_km:g} km among {len(catalog):,} objects "
                   f"to {args.output}")
         return
-    from overhead.tables import formula_safe
+    from overhead.tables import csv_cells
 
-    formula_safe(table).to_csv(sys.stdout, index=False, float_format="%.6g")
+    csv_cells(table).to_csv(sys.stdout, index=False, float_format="%.6g")
 
 
 def _write_cdms(catalog, table, folder: Path) -> int:

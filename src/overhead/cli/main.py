@@ -68,9 +68,9 @@ def _emit(table, output: str | None, what: str, *, float_format: str) -> None:
         path = write_table(table, output)
         err_console.print(f"wrote {len(table):,} {what} to {path}")
     else:
-        from overhead.tables import formula_safe
+        from overhead.tables import csv_cells
 
-        formula_safe(table).to_csv(sys.stdout, index=False, float_format=float_format)
+        csv_cells(table).to_csv(sys.stdout, index=False, float_format=float_format)
 
 
 
