@@ -103,11 +103,13 @@ def test_csv_results_quote_formula_cells_and_leave_numbers(tmp_path):
 
     from overhead.tables import formula_safe, write_table
 
-    table = pd.DataFrame({"name": ['=HYPERLINK("http://x","y")', "+1", "@SUM(A1)", "-2+3", "ISS"],
-                          "lat_deg": [-33.9, 1.0, 2.0, 3.0, 4.0]})
+    table = pd.DataFrame({"name": ['=HYPERLINK("http://x","y")', "+1", "@SUM(A1)", "-2+3", "ISS", "-33.9000,18.4000",
+                                   "-1,SUM(A1)"],
+                          "lat_deg": [-33.9, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0]})
     path = write_table(table, tmp_path / "t.csv")
     rows = list(csv.DictReader(io.StringIO(path.read_text())))
-    assert [r["name"] for r in rows] == ["'=HYPERLINK(\"http://x\",\"y\")", "'+1", "'@SUM(A1)", "'-2+3", "ISS"]
+    assert [r["name"] for r in rows] == ["'=HYPERLINK(\"http://x\",\"y\")", "'+1", "'@SUM(A1)", "'-2+3", "ISS",
+                                         "-33.9000,18.4000", "'-1,SUM(A1)"]  # a site's label calls nothing
     assert rows[0]["lat_deg"] == "-33.9"  # numbers are no text cells
     assert formula_safe(table).name.iloc[4] == "ISS" and table.name.iloc[0].startswith("=")  # input untouched
 

@@ -1,4 +1,5 @@
-"""Exchange formats for propagated states: CZML (Cesium), KML, GeoJSON ground tracks and footprints, CCSDS OEM.
+"""Exchange formats for propagated states: CZML (Cesium), KML, GeoJSON ground tracks and footprints, CCSDS OEM,
+STK ephemeris (``.e``) and SP3-d.
 
 Each writer takes the :class:`xarray.Dataset` of :meth:`Catalog.propagate` (or ``DesignedOrbits.propagate``) in
 the frame the format needs and returns text or a GeoJSON mapping. Times are UTC; CZML and OEM carry them as
@@ -22,7 +23,7 @@ from overhead.geometry.sensors import footprint_central_angle_rad
 from overhead.orbits.timescales import format_iso
 
 __all__ = ["czml_document", "footprints_geojson", "ground_tracks_geojson", "kml_document", "oem_document",
-           "ring_geometry", "split_at_antimeridian"]
+           "ring_geometry", "sp3_document", "split_at_antimeridian", "stk_ephemeris"]
 
 
 def _require(ds: xr.Dataset, frame: str, writer: str) -> None:
@@ -256,8 +257,100 @@ def oem_document(ds: xr.Dataset, *, originator: str = "overhead") -> str:
                 "CENTER_NAME = EARTH",
                 f"REF_FRAME = {frame.upper()}", "TIME_SYSTEM = UTC", f"START_TIME = {stamps[index[0]]}",
                 f"STOP_TIME = {stamps[index[-1]]}", "META_STOP", ""]
-        values = np.column_stack([ds[v].values[i] for v in ("x_km", "y_km", "z_km", "vx_km_s", "vy_km_s", "vz_km_s")])
+        values = np.column_stack([ds[v].values[i] for v in STATE_VARIABLES])
         out += [f"{stamps[j]} " + " ".join(f"{v:.6f}" if k < 3 else f"{v:.9f}" for k, v in enumerate(values[j]))
                 for j in index]
         out.append("")
     return "\n".join(out)
+
+
+STK_FRAMES = {"teme": "TEMEOfDate", "itrf": "Fixed"}
+
+
+def stk_ephemeris(ds: xr.Dataset, index: int = 0) -> str:
+    """An STK ephemeris file (``.e``, version 11) of one satellite: ``EphemerisTimePosVel`` in metres and m/s
+    (to the millimetre and the micrometre per second) from the first time, UTC, TEME (``TEMEOfDate``) or ITRF
+    (``Fixed``); Lagrange interpolation of order 7 over the samples. Failed SGP4 states are left out."""
+    frame = ds.attrs.get("frame")
+    if frame not in STK_FRAMES:
+        raise OverheadError(f"an STK ephemeris needs Cartesian states (frame 'teme' or 'itrf'), got {frame!r}")
+    ok = _valid(ds, index)
+    if ok.sum() < 2:
+        raise OverheadError(f"satellite {int(ds.norad_id.values[index])} has fewer than two valid states in the span")
+    times = ds.time.values[ok]
+    epoch = times[0].astype("datetime64[us]").item()
+    offsets = _seconds_since(times, times[0])
+    states = np.column_stack([ds[v].values[index][ok] for v in STATE_VARIABLES]) * 1000.0
+    rows = [f"{t:.6f} " + " ".join(f"{v:.3f}" if k < 3 else f"{v:.6f}" for k, v in enumerate(row))
+            for t, row in zip(offsets, states, strict=True)]
+    header = [
+        "stk.v.11.0", "",
+        f"# {ds.name.values[index]} (NORAD {int(ds.norad_id.values[index])}), SGP4 states written by overhead",
+        "BEGIN Ephemeris", "",
+        f"NumberOfEphemerisPoints {len(rows)}",
+        f"ScenarioEpoch {epoch.strftime('%d %b %Y %H:%M:%S.%f')}",
+        "InterpolationMethod Lagrange", "InterpolationSamplesM1 7", "CentralBody Earth",
+        f"CoordinateSystem {STK_FRAMES[frame]}", "DistanceUnit Meters", "",
+        "EphemerisTimePosVel", "",
+    ]
+    return "\n".join([*header, *rows, "", "END Ephemeris", ""])
+
+
+STATE_VARIABLES = ("x_km", "y_km", "z_km", "vx_km_s", "vy_km_s", "vz_km_s")
+SP3_MAX_SATELLITES = 99  # SP3-d numbers a system's satellites with two digits: L01..L99
+SP3_BAD_CLOCK = 999999.999999  # SP3's "no clock value"
+
+
+def sp3_document(ds: xr.Dataset, *, agency: str = "OVHD") -> str:
+    """An SP3-d orbit file (positions km, velocities dm/s, ITRF, UTC) of up to 99 satellites, numbered L01.. as
+    LEO satellites with their NORAD numbers and names in the comments; no clocks (999999.999999). A failed SGP4
+    state is written as SP3's missing position (0.000000)."""
+    _require(ds, "itrf", "SP3")
+    n_sat = ds.sizes["satellite"]
+    if n_sat > SP3_MAX_SATELLITES:
+        raise OverheadError(f"SP3 numbers at most {SP3_MAX_SATELLITES} satellites of one system; {n_sat} were "
+                            f"given: write several files")
+    times = ds.time.values
+    if len(times) < 2:
+        raise OverheadError("SP3 needs at least two epochs")
+    step_s = float(_seconds_since(times[1:2], times[0])[0])
+    ids = [f"L{k + 1:02d}" for k in range(n_sat)]
+    start = times[0].astype("datetime64[us]").item()
+    gps_days = (times[0] - np.datetime64("1980-01-06", "ns")) / np.timedelta64(1, "D")
+    mjd = (times[0] - np.datetime64("1858-11-17", "ns")) / np.timedelta64(1, "D")
+    lines = [f"#dV{_sp3_time(start)} {len(times):7d} ORBIT  ITRF FIT {agency:>4.4s}",
+             f"## {int(gps_days // 7):4d} {(gps_days % 7) * 86_400:15.8f} {step_s:14.8f} {int(mjd):5d} "
+             f"{mjd - int(mjd):15.13f}"]
+    slots = max(5, -(-n_sat // 17)) * 17
+    padded = ids + ["  0"] * (slots - n_sat)
+    for k in range(0, slots, 17):
+        lines.append((f"+  {n_sat:3d}   " if k == 0 else "+        ") + "".join(padded[k:k + 17]))
+    for _ in range(0, slots, 17):
+        lines.append("++       " + "  0" * 17)
+    lines += ["%c L  cc UTC ccc cccc cccc cccc cccc ccccc ccccc ccccc ccccc",
+              "%c cc cc ccc ccc cccc cccc cccc cccc ccccc ccccc ccccc ccccc",
+              "%f  1.2500000  1.025000000  0.00000000000  0.000000000000000",
+              "%f  0.0000000  0.000000000  0.00000000000  0.000000000000000",
+              "%i    0    0    0    0      0      0      0      0         0",
+              "%i    0    0    0    0      0      0      0      0         0",
+              "/* overhead: SGP4 states in ITRF (IERS 2010), times UTC"]
+    lines += [f"/* {sat} NORAD {int(n)} {str(name)[:50]}" for sat, n, name in
+              zip(ids, ds.norad_id.values, ds.name.values, strict=True)]
+    position = np.stack([ds[v].values for v in STATE_VARIABLES[:3]], -1)
+    velocity_dm_s = np.stack([ds[v].values for v in STATE_VARIABLES[3:]], -1) * 1e4
+    good = ds.error.values == 0
+    for j, t in enumerate(times):
+        lines.append(f"*  {_sp3_time(t.astype('datetime64[us]').item())}")
+        for i, sat in enumerate(ids):
+            p = position[i, j] if good[i, j] else np.zeros(3)
+            v = velocity_dm_s[i, j] if good[i, j] else np.zeros(3)
+            lines.append(f"P{sat}{p[0]:14.6f}{p[1]:14.6f}{p[2]:14.6f}{SP3_BAD_CLOCK:14.6f}")
+            lines.append(f"V{sat}{v[0]:14.6f}{v[1]:14.6f}{v[2]:14.6f}{SP3_BAD_CLOCK:14.6f}")
+    lines.append("EOF")
+    return "\n".join(lines) + "\n"
+
+
+def _sp3_time(t) -> str:
+    """SP3's epoch fields: year, month, day, hour, minute (I2 each after the year), seconds F11.8."""
+    seconds = t.second + t.microsecond / 1e6
+    return f"{t.year:4d} {t.month:2d} {t.day:2d} {t.hour:2d} {t.minute:2d} {seconds:11.8f}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -69,6 +70,8 @@ def iter_state_tables(catalog, *, times=None, minutes_since_epoch=None, frame: s
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet takes for a formula (OWASP's list)
+# a negative number or a list of coordinates ('-33.9000,18.4000', a site's label) calls nothing: left as it is
+_PLAIN_NEGATIVE = re.compile(r"^-\d[\d.]*(,[-+]?\d[\d.]*)*$")
 
 
 def formula_safe(table: pd.DataFrame) -> pd.DataFrame:
@@ -81,8 +84,8 @@ def formula_safe(table: pd.DataFrame) -> pd.DataFrame:
         return table
     guarded = table.copy()
     for column in text_columns:
-        guarded[column] = [f"'{v}" if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v
-                           for v in guarded[column]]
+        guarded[column] = [f"'{v}" if isinstance(v, str) and v.startswith(FORMULA_STARTS)
+                           and not _PLAIN_NEGATIVE.match(v) else v for v in guarded[column]]
     return guarded
 
 

@@ -40,16 +40,20 @@ def add_parsers(sub, *, time_help: str, option, output_option, elements, ids_typ
 
     c = actions.add_parser("screen", help="close approaches among element sets (all against all, or primaries "
                                           "against all) over a span")
-    elements(c)
+    c.add_argument("elements", nargs="?", help="element sets: a TLE (2- or 3-line) or OMM (CSV, JSON, XML, KVN) "
+                                               "file (default: the catalogue store's newest element sets, --db)")
     c.add_argument("--start", metavar="ISO", help=f"start, {time_help} (default: the elements' median epoch)")
     c.add_argument("--stop", metavar="ISO", help=f"stop, {time_help} (default: 7 days after the start)")
     spec_option(c, ScreeningOptions, "threshold_km", "--threshold-km", "--threshold", metavar="KM")
     primaries = c.add_mutually_exclusive_group()
     primaries.add_argument("--primaries", type=ids_type, default=None, metavar="ID,ID,...",
                            help="NORAD ids screened against everything (default: all against all)")
-    primaries.add_argument("--primaries-group", default=None, metavar="NAME",
+    primaries.add_argument("--group", "--primaries-group", dest="primaries_group", default=None, metavar="NAME",
                            help="the objects of a catalogue-store group (e.g. stations, ingested or fetched with "
                                 "`overhead catalog fetch celestrak:stations`) screened against everything")
+    primaries.add_argument("--tag", default=None, metavar="TAG",
+                           help="the catalogue store's objects with this tag (overhead catalog tag) screened against "
+                                "everything")
     spec_option(c, ScreeningOptions, "hbr_m", "--hbr-m", "--hbr", metavar="M")
     output_option(c, "conjunctions.csv or .parquet (then only one line is printed)")
     c.add_argument("--cdm-dir", metavar="DIR", help="also write one CDM (KVN, ITRF states, SOCRATES' assumed "
@@ -61,8 +65,9 @@ def add_parsers(sub, *, time_help: str, option, output_option, elements, ids_typ
                    help="keep the conjunctions in the catalogue store (they replace those of the same span and "
                         "objects; served by GET /api/conjunctions)")
     c.add_argument("--db", default=None, metavar="URL",
-                   help="catalogue store for --save: sqlite:///PATH or postgresql+psycopg://… (default: SQLite in "
-                        "the user's data folder, or $OVERHEAD_DB)")
+                   help="catalogue store of --save, --group, --tag and of the elements when no ELEMENTS file is "
+                        "named: sqlite:///PATH or postgresql+psycopg://… (default: SQLite in the user's data "
+                        "folder, or $OVERHEAD_DB)")
     c.set_defaults(func=cmd_conjunctions)
 
 
@@ -112,14 +117,29 @@ def _pc(args) -> None:
             console.print(f"{Path(r['file']).name}: {note}", markup=False, highlight=False)
 
 
-def _group_ids(group: str | None, db: str | None) -> set[int] | None:
-    """The NORAD ids of a catalogue-store group, or None when no group is asked."""
-    if not group:
+def _store_catalog(db: str | None):
+    """The store's newest element set of every active object."""
+    from overhead.catalog.store import CatalogStore
+
+    store = CatalogStore(db)
+    catalog = store.latest_catalog()
+    if len(catalog) == 0:
+        raise OverheadError(f"the catalogue store ({store.display_url}) is empty: name an ELEMENTS file, or ingest "
+                            "one (overhead catalog ingest FILE)")
+    return catalog
+
+
+def _group_ids(group: str | None, db: str | None, tag: str | None = None) -> set[int] | None:
+    """The NORAD ids of a catalogue-store group or tag, or None when neither is asked."""
+    if not group and not tag:
         return None
     from overhead.catalog.store import CatalogStore
 
     store = CatalogStore(db)
-    ids = store.select_ids(group=group)
+    ids = store.select_ids(group=group, tag=tag)
+    if not ids and tag:
+        raise OverheadError(f"the catalogue store ({store.display_url}) has no object tagged {tag!r}: tag some "
+                            f"first (`overhead catalog tag {tag} ID,ID`)")
     if not ids:
         raise OverheadError(f"the catalogue store ({store.display_url}) has no object in group {group!r}: fetch it "
                             f"first (`overhead catalog fetch celestrak:{group}`) or ingest a file with --group")
@@ -137,10 +157,10 @@ def _screen(args) -> None:
     from overhead.tables import write_table
 
     # the options checked, and the group looked up, before the elements are read
-    primaries = args.primaries or _group_ids(args.primaries_group, args.db)
+    primaries = args.primaries or _group_ids(args.primaries_group, args.db, args.tag)
     spec = _spec_of(ScreeningOptions, args, ("threshold_km", "hbr_m"),
                     primaries=sorted(primaries) if primaries else None)
-    catalog = _load(args.elements)
+    catalog = _load(args.elements) if args.elements else _store_catalog(args.db)
     start = to_datetime64(args.start) if args.start else catalog.median_epoch()
     stop = to_datetime64(args.stop) if args.stop else start + np.timedelta64(7, "D")
     err = Console(stderr=True)

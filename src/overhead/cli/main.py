@@ -60,6 +60,29 @@ def _load(elements: str | None, ids: list[int] | None = None):
     return catalog.select(ids) if ids else catalog
 
 
+def _satellites(args):
+    """The satellites of a command that reads ELEMENTS or the store: the file (with --ids), or the store's newest
+    element sets of --group / --tag (with --ids; the whole active store without them)."""
+    group, tag = getattr(args, "group", None), getattr(args, "tag", None)
+    if args.elements:
+        if group or tag:
+            raise OverheadError("give an ELEMENTS file or --group/--tag (the store's objects), not both")
+        return _load(args.elements, args.ids)
+    from overhead.catalog.store import CatalogStore
+
+    store = CatalogStore(args.db)
+    catalog = store.latest_catalog()
+    if group or tag:
+        wanted = store.select_ids(group=group, tag=tag)
+        catalog = catalog[[k for k, n in enumerate(catalog.norad_ids) if int(n) in wanted]]
+    if len(catalog) == 0:
+        chosen = " and ".join(x for x in (f"group {group!r}" if group else "", f"tag {tag!r}" if tag else "") if x)
+        raise OverheadError(f"the catalogue store ({store.display_url}) has no active object"
+                            + (f" in {chosen}" if chosen else "") + ": name an ELEMENTS file, or fill the store "
+                            "(overhead catalog ingest FILE --group NAME, overhead catalog tag)")
+    return catalog.select(args.ids) if args.ids else catalog
+
+
 def _emit(table, output: str | None, what: str, *, float_format: str) -> None:
     """Write a result table to ``output`` (CSV or Parquet), or as CSV to standard output."""
     from overhead.tables import write_table
@@ -104,6 +127,74 @@ def cmd_propagate(args) -> None:
 MAX_OUTPUT_BYTES = 2 * 10**9  # the CLI asks for --force above this
 
 
+EXPORT_FRAMES = {"oem": ("teme", "itrf"), "stk-e": ("teme", "itrf"), "czml": ("itrf",), "sp3": ("itrf",),
+                 "kml": ("geodetic",), "geojson": ("geodetic",)}
+
+
+def cmd_export(args) -> None:
+    """States over a span in a format other tools read: the API's ephemeris writers."""
+    import json
+
+    from overhead import exports
+    from overhead.files import write_text_atomic
+    from overhead.orbits.timescales import sample_count, sample_times, to_datetime64
+
+    frames = EXPORT_FRAMES[args.format]
+    frame = args.frame or frames[0]
+    if frame not in frames:
+        raise OverheadError(f"{args.format} holds states in {' or '.join(frames)}, not {frame}: drop --frame or "
+                            f"choose {frames[0]}")
+    catalog = _satellites(args)
+    start = to_datetime64(args.start) if args.start else catalog.median_epoch()
+    stop = to_datetime64(args.stop) if args.stop else start + np.timedelta64(1, "D")
+    if args.step <= 0 or stop <= start:
+        raise OverheadError("--step-s must be positive and --stop after --start")
+    count = sample_count(start, stop, args.step)
+    if len(catalog) * count > MAX_EXPORT_STATES and not args.force:
+        raise OverheadError(f"{len(catalog):,} satellites × {count:,} times = {len(catalog) * count:,} states is more "
+                            f"than a {args.format} file should hold (at most {MAX_EXPORT_STATES:,}): raise --step-s, "
+                            f"shorten the span or name fewer satellites (--ids); --force writes it anyway")
+    ds = catalog.propagate(sample_times(start, stop, args.step), frame=frame, progress=sys.stderr.isatty())
+    if args.format == "stk-e":
+        _write_stk(ds, args.output)
+        return
+    text = {"oem": lambda: exports.oem_document(ds), "sp3": lambda: exports.sp3_document(ds),
+            "kml": lambda: exports.kml_document(ds),
+            "czml": lambda: json.dumps(exports.czml_document(ds, name="overhead")),
+            "geojson": lambda: json.dumps(exports.ground_tracks_geojson(ds))}[args.format]()
+    if not args.output:
+        sys.stdout.write(text)
+        return
+    write_text_atomic(args.output, text)
+    err_console.print(f"wrote {len(catalog):,} satellites × {count:,} times as {args.format} to {args.output}")
+
+
+MAX_EXPORT_STATES = 5_000_000  # ~0.5 GB of OEM text; a file for another tool, not a data dump (propagate is)
+
+
+def _write_stk(ds, output: str | None) -> None:
+    """One .e file: to ``output`` (or standard output) for one satellite, or NORAD.e files into a folder."""
+    from overhead import exports
+    from overhead.files import write_text_atomic
+
+    n_sat = ds.sizes["satellite"]
+    folder = Path(output) if output and Path(output).is_dir() else None
+    if n_sat > 1 and folder is None:
+        raise OverheadError(f"an STK ephemeris holds one satellite and {n_sat} were chosen: name one with --ids, "
+                            "or give -o an existing folder for one NORAD.e file each")
+    if folder is None:
+        text = exports.stk_ephemeris(ds, 0)
+        if output:
+            write_text_atomic(output, text)
+            err_console.print(f"wrote {output}")
+        else:
+            sys.stdout.write(text)
+        return
+    for i, norad_id in enumerate(ds.norad_id.values):
+        write_text_atomic(folder / f"{int(norad_id)}.e", exports.stk_ephemeris(ds, i))
+    err_console.print(f"wrote {n_sat:,} STK ephemeris files into {folder}")
+
+
 def _check_output_size(rows: int, args) -> None:
     """Refuse, before any work, an output too large to be what the user meant, or too large for the disk."""
     import shutil
@@ -132,7 +223,7 @@ def cmd_access(args) -> None:
     from overhead.geometry.targets import TargetSet, load_targets
     from overhead.tables import with_iso_times
 
-    catalog = _load(args.elements, args.ids)
+    catalog = _satellites(args)
     if bool(args.site) == bool(args.targets):
         raise OverheadError("give --site LAT,LON[,ALT_M] (one or more) or --targets FILE")
     targets = load_targets(args.targets) if args.targets else TargetSet.from_sites(args.site)
@@ -871,10 +962,20 @@ def _constraints(args):
     return _spec_of(ConstraintsSpec, args).to_constraints()
 
 
-def _elements(p, *, optional: bool = False) -> None:
-    p.add_argument("elements", nargs="?" if optional else None,
+def _elements(p, *, optional: bool = False, store: bool = False) -> None:
+    """ELEMENTS; with ``store``, optional: --group / --tag (and --db) name the store's objects instead."""
+    p.add_argument("elements", nargs="?" if optional or store else None,
                    help="element sets: a TLE (2- or 3-line) or OMM (CSV, JSON, XML, KVN) file"
-                        + (" (default: the bundled CelesTrak resource group)" if optional else ""))
+                        + (" (default: the bundled CelesTrak resource group)" if optional else "")
+                        + (" (or none: the catalogue store's newest element sets, see --group, --tag, --db)"
+                           if store else ""))
+    if store:
+        p.add_argument("--group", default=None, metavar="NAME",
+                       help="without ELEMENTS: the store's objects of this ingested group, e.g. resource")
+        p.add_argument("--tag", default=None, metavar="TAG",
+                       help="without ELEMENTS: the store's objects with this tag (overhead catalog tag)")
+        if not any("--db" in a.option_strings for a in p._actions):
+            _db_option(p)
 
 
 def _ids_option(p) -> None:
@@ -910,9 +1011,9 @@ def _mask(args) -> float:
     return _spec_of(SiteQuery, args, ("min_elevation_deg",)).min_elevation_deg
 
 
-def _output_option(p, what: str) -> None:
+def _output_option(p, what: str, *, default: str = "CSV on standard output") -> None:
     p.add_argument("-o", "--output", metavar="FILE",
-                   help=f"{what} (default: CSV on standard output); written atomically into an existing folder")
+                   help=f"{what} (default: {default}); written atomically into an existing folder")
 
 
 def _db_option(p) -> None:
@@ -1032,8 +1133,28 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write an output estimated over 2 GB (refused otherwise; it is streamed either way)")
     p.set_defaults(func=cmd_propagate)
 
+    p = sub.add_parser("export", help="ephemerides for other tools: CCSDS OEM, CZML, KML, GeoJSON tracks, STK .e, "
+                                      "SP3")
+    _elements(p, store=True)
+    p.add_argument("--format", required=True, choices=tuple(EXPORT_FRAMES),
+                   help="oem (CCSDS OEM 2.0 KVN), czml (Cesium), kml (Google Earth, with gx:Track), geojson "
+                        "(ground tracks split at 180°), stk-e (STK ephemeris, one satellite a file), sp3 (SP3-d, "
+                        "ITRF, up to 99 satellites)")
+    _ids_option(p)
+    _span_options(p, required=False, start_default=" (default: the elements' median epoch)",
+                  stop_default=" (default: a day after the start)")
+    _option(p, "--step-s", "--step", dest="step", type=finite_float, default=60.0, metavar="S",
+            help="time step, seconds")
+    p.add_argument("--frame", choices=("teme", "itrf"), default=None,
+                   help="oem and stk-e: teme (SGP4's frame, default) or itrf; czml and sp3 are ITRF, kml and "
+                        "geojson geodetic")
+    _output_option(p, "the file (stk-e with several satellites: an existing folder)", default="standard output")
+    p.add_argument("--force", action="store_true",
+                   help=f"write more than {MAX_EXPORT_STATES:,} states (refused otherwise)")
+    p.set_defaults(func=cmd_export)
+
     p = sub.add_parser("access", help="access windows of satellites' sensors over ground targets")
-    _elements(p)
+    _elements(p, store=True)
     _site_option(p, repeat=True)
     p.add_argument("--targets", metavar="FILE", help="targets: CSV (lat/latitude/lat_deg, lon/lng/longitude, "
                                                      "optional id/name, alt_m), GeoJSON points or a JSON station "

@@ -1,0 +1,146 @@
+"""`overhead export` as a user runs it, each file read by the tool it is for (georinex for SP3, shapely for GeoJSON,
+fastkml for KML, json for CZML) and checked against python-sgp4; the store's groups and tags as the satellites of
+export, access and screening."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from sgp4.api import Satrec, jday
+
+import overhead
+from overhead.cli.main import main
+
+ISS, TIANHE = 25544, 48274
+SPAN = ["--start", "2026-05-30T00:00:00Z", "--stop", "2026-05-30T01:00:00Z", "--step-s", "120"]
+TIMES = np.datetime64("2026-05-30T00:00:00", "ns") + np.arange(0, 3601, 120) * np.timedelta64(1, "s")
+
+
+def _sgp4_teme_km(norad_id: int) -> tuple[np.ndarray, np.ndarray]:
+    """python-sgp4's TEME states (km, km/s) of a bundled satellite at TIMES."""
+    catalog = overhead.sample_catalog().select([norad_id])
+    line1, line2 = catalog.to_tle(names=False).splitlines()
+    satrec = Satrec.twoline2rv(line1, line2)
+    r, v = [], []
+    for t in TIMES.astype("datetime64[us]").tolist():
+        _, position, velocity = satrec.sgp4(*jday(t.year, t.month, t.day, t.hour, t.minute,
+                                                    t.second + t.microsecond / 1e6))
+        r.append(position)
+        v.append(velocity)
+    return np.array(r), np.array(v)
+
+
+def _read_stk(path) -> tuple[list[str], np.ndarray]:
+    """The header lines and the EphemerisTimePosVel rows of an STK .e file (as STK's format defines them)."""
+    lines = path.read_text().splitlines()
+    start, end = lines.index("EphemerisTimePosVel"), lines.index("END Ephemeris")
+    rows = np.array([[float(x) for x in line.split()] for line in lines[start + 1:end] if line.strip()])
+    return lines[:start], rows
+
+
+def test_stk_ephemeris_states_are_python_sgp4s_within_a_millimetre(tmp_path):
+    out = tmp_path / "iss.e"
+    assert main(["export", str(overhead.sample_path("stations")), "--ids", str(ISS), "--format", "stk-e", *SPAN,
+                 "-o", str(out)]) == 0
+    header, rows = _read_stk(out)
+    assert header[0] == "stk.v.11.0" and "CoordinateSystem TEMEOfDate" in header
+    assert "ScenarioEpoch 30 May 2026 00:00:00.000000" in header and "DistanceUnit Meters" in header
+    assert f"NumberOfEphemerisPoints {len(TIMES)}" in header
+    np.testing.assert_allclose(rows[:, 0], np.arange(0, 3601, 120))
+    r_km, v_km_s = _sgp4_teme_km(ISS)
+    assert np.abs(rows[:, 1:4] / 1000 - r_km).max() < 1e-6  # 1 mm
+    assert np.abs(rows[:, 4:7] / 1000 - v_km_s).max() < 1e-8  # 10 µm/s
+
+
+def test_sp3_reads_in_georinex_with_the_itrf_states_and_times(tmp_path):
+    georinex = pytest.importorskip("georinex")
+    out = tmp_path / "orbits.sp3"
+    assert main(["export", str(overhead.sample_path("stations")), "--ids", f"{ISS},{TIANHE}", "--format", "sp3",
+                 *SPAN, "-o", str(out)]) == 0
+    sp3 = georinex.load(out)
+    assert list(sp3.sv.values) == ["L01", "L02"]
+    np.testing.assert_array_equal(sp3.time.values.astype("datetime64[ns]"), TIMES)
+    ds = overhead.sample_catalog().select([ISS, TIANHE]).propagate(TIMES, frame="itrf")
+    for i in range(2):  # ITRF itself is checked against Orekit (test_against_orekit); here the file's values
+        xyz = np.stack([ds.x_km.values[i], ds.y_km.values[i], ds.z_km.values[i]], -1)
+        assert np.abs(sp3.position.values[:, i] - xyz).max() < 1e-6  # km: 1 mm
+        vxyz = np.stack([ds.vx_km_s.values[i], ds.vy_km_s.values[i], ds.vz_km_s.values[i]], -1) * 1e4  # dm/s
+        assert np.abs(sp3.velocity.values[:, i] - vxyz).max() < 1e-5
+    assert "/* L01 NORAD 25544 ISS (ZARYA)" in out.read_text()
+
+
+def test_export_writes_czml_kml_geojson_and_oem_each_readable(tmp_path):
+    from fastkml import kml
+    from shapely.geometry import shape
+
+    stations = str(overhead.sample_path("stations"))
+    for fmt in ("czml", "kml", "geojson", "oem"):
+        assert main(["export", stations, "--ids", f"{ISS},{TIANHE}", "--format", fmt, *SPAN,
+                     "-o", str(tmp_path / f"out.{fmt}")]) == 0
+    czml = json.loads((tmp_path / "out.czml").read_text())
+    assert czml[0]["id"] == "document" and {p["id"] for p in czml[1:]} == {f"satellite/{ISS}", f"satellite/{TIANHE}"}
+    document = next(iter(kml.KML.from_string((tmp_path / "out.kml").read_bytes()).features))
+    assert len(list(document.features)) == 2
+    tracks = json.loads((tmp_path / "out.geojson").read_text())
+    assert all(shape(f["geometry"]).is_valid for f in tracks["features"])
+    oem = (tmp_path / "out.oem").read_text()
+    assert "OBJECT_ID = 1998-067A" in oem and "REF_FRAME = TEME" in oem
+
+
+def test_export_refuses_what_its_format_cannot_hold(tmp_path, capsys):
+    stations = str(overhead.sample_path("stations"))
+    assert main(["export", stations, "--format", "stk-e", *SPAN, "-o", str(tmp_path / "x.e")]) == 2
+    assert "one satellite" in capsys.readouterr().err
+    assert main(["export", stations, "--format", "kml", "--frame", "itrf", *SPAN]) == 2
+    assert "geodetic" in capsys.readouterr().err
+    assert main(["export", stations, "--format", "oem", "--start", "2026-05-30T00:00:00Z", "--stop",
+                 "2026-06-30T00:00:00Z", "--step-s", "1"]) == 2
+    assert "--force" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.fixture
+def store(tmp_path):
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    assert main(["catalog", "ingest", str(overhead.sample_path("stations")), "--group", "stations", "--db", url]) == 0
+    assert main(["catalog", "ingest", str(overhead.sample_path("resource")), "--group", "resource", "--db", url]) == 0
+    assert main(["catalog", "tag", "watch", str(ISS), str(TIANHE), "--db", url]) == 0
+    return url
+
+
+def test_access_and_export_take_the_stores_group_or_tag(store, tmp_path):
+    """Issue #29: access and screening took only a file and id lists, not a stored group or tag."""
+    import pandas as pd
+
+    out = tmp_path / "windows.csv"
+    assert main(["access", "--group", "resource", "--db", store, "--site", "-33.9,18.4", *SPAN[:4],
+                 "-o", str(out)]) == 0
+    from_file = tmp_path / "from_file.csv"
+    assert main(["access", str(overhead.sample_path("resource")), "--site", "-33.9,18.4", *SPAN[:4],
+                 "-o", str(from_file)]) == 0
+    pd.testing.assert_frame_equal(pd.read_csv(out), pd.read_csv(from_file))
+    assert main(["export", "--tag", "watch", "--db", store, "--format", "stk-e", *SPAN, "-o", str(tmp_path)]) == 0
+    assert sorted(p.name for p in tmp_path.glob("*.e")) == [f"{ISS}.e", f"{TIANHE}.e"]
+
+
+def test_screening_the_stores_tag_against_the_store(store, tmp_path):
+    import pandas as pd
+
+    out = tmp_path / "conjunctions.csv"
+    assert main(["conjunctions", "screen", "--tag", "watch", "--db", store, "--start", "2026-05-30T00:00:00Z",
+                 "--stop", "2026-05-30T12:00:00Z", "--threshold-km", "5", "-o", str(out)]) == 0
+    table = pd.read_csv(out)
+    assert len(table) and all({int(a), int(b)} & {ISS, TIANHE} for a, b in zip(
+        table.iloc[:, 0], table.iloc[:, 2], strict=True))
+
+
+def test_a_missing_group_or_tag_is_one_line(store, capsys):
+    assert main(["access", "--group", "nothing", "--db", store, "--site", "1,2", *SPAN[:4]]) == 2
+    assert "no active object in group 'nothing'" in capsys.readouterr().err
+    assert main(["conjunctions", "screen", "--tag", "nothing", "--db", store]) == 2
+    assert "no object tagged 'nothing'" in capsys.readouterr().err
+    assert main(["access", str(overhead.sample_path("resource")), "--group", "resource", "--db", store,
+                 "--site", "1,2", *SPAN[:4]]) == 2
+    assert "not both" in capsys.readouterr().err
