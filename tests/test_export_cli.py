@@ -144,3 +144,22 @@ def test_a_missing_group_or_tag_is_one_line(store, capsys):
     assert main(["access", str(overhead.sample_path("resource")), "--group", "resource", "--db", store,
                  "--site", "1,2", *SPAN[:4]]) == 2
     assert "not both" in capsys.readouterr().err
+
+
+def test_a_year_of_global_coverage_is_refused_up_front_with_its_estimate(capsys, monkeypatch):
+    """Issue #29: an 11-month global coverage started with no estimate and reached 18.6 GB in 10 minutes. It is
+    refused before any work, saying its size and what to do; --bounded-memory lifts the memory refusal (not the
+    time one), and the estimate is the one suggested_scheduler uses."""
+    from overhead.analysis import coverage as coverage_module
+
+    called = []
+    monkeypatch.setattr(coverage_module, "coverage", lambda *a, **k: called.append(1))
+    resource = str(overhead.sample_path("resource"))
+    year = ["--global", "--start", "2026-01-01T00:00:00Z", "--stop", "2026-12-01T00:00:00Z"]
+    assert main(["coverage", resource, *year]) == 2
+    said = capsys.readouterr().err
+    assert "167 satellites × 334.0 days × 5,882 points" in said and "--bounded-memory" in said
+    assert main(["coverage", resource, *year, "--resolution", "4", "--bounded-memory"]) == 2  # hours on 64 cores
+    said = capsys.readouterr().err
+    assert "hours on this machine" in said and "--force" in said
+    assert not called  # refused, never started

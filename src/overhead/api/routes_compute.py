@@ -12,6 +12,7 @@ import pandas as pd
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import Response, StreamingResponse
 
+from overhead.analysis.coverage import SEARCH_STEP_S  # the unit of work (satellites × samples × targets), the CLI's too
 from overhead.api.deps import service
 from overhead.api.schemas import AboveOut, AccessRequest, LookAngles, PassOut, Position, Positions, Track, WindowOut
 from overhead.api.service import ServiceState, finite, iso, parse_span, parse_time
@@ -29,7 +30,6 @@ IdsQuery = Query(None, max_length=20_000, description="NORAD ids separated by co
 GroupQuery = Query(None, max_length=64, description="a catalogue group, e.g. resource or stations")
 CSV: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}
 INJECTED: Any = None  # FastAPI passes the Response of a parameter annotated so; the default is never used
-SEARCH_STEP_S = 30.0  # the access search samples each orbit about every 30 s in LEO: the unit of work
 # answer sizes, estimated before the work from the JSON rows these endpoints write (measured on their output)
 TRACK_POINT_BYTES = 45.0  # lat, lon, alt of one track point (the times are listed once)
 LOOK_ANGLE_BYTES = 70.0  # one time with azimuth, elevation and range

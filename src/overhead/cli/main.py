@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 import warnings
@@ -249,9 +250,10 @@ def cmd_coverage(args) -> None:
     from overhead.orbits.timescales import to_datetime64
     from overhead.tables import coverage_geojson, write_coverage
 
-    catalog = _load(args.elements, args.ids)
+    catalog = _satellites(args)
     grid = _grid(args)
     span_s = (to_datetime64(args.stop) - to_datetime64(args.start)) / np.timedelta64(1, "s")
+    _check_coverage_size(len(catalog), span_s, len(grid), args)
     scheduler = args.scheduler or suggested_scheduler(len(catalog), span_s, len(grid))
     constraints = _constraints(args)
     where = {"none": "in this process", "local": "a local Dask cluster"}.get(scheduler, scheduler)
@@ -274,6 +276,37 @@ def cmd_coverage(args) -> None:
                             title=f"{args.metric} — {len(catalog)} satellites, {result.stats.attrs['start']} to "
                                   f"{result.stats.attrs['stop']}")
         err_console.print(f"map: {path}")
+
+
+MAX_CLI_COVERAGE_S = 3_600.0  # estimated run time above which the CLI asks for --force
+MEMORY_SHARE_FOR_WINDOWS = 0.5  # of the machine's memory: more estimated windows than that ask for --bounded-memory
+
+
+def _check_coverage_size(n_satellites: int, span_s: float, n_points: int, args) -> None:
+    """Refuse, before any work, a coverage run estimated to take hours or to hold more windows than memory."""
+    from overhead.analysis.coverage import coverage_estimate
+
+    estimate = coverage_estimate(n_satellites, span_s, n_points)
+    size = (f"{n_satellites:,} satellites × {span_s / 86_400:,.1f} days × {n_points:,} points = "
+            f"{estimate.evaluations:,.3g} evaluations")
+    memory = _physical_memory_bytes()
+    if (not args.bounded_memory and memory and estimate.windows_bytes > MEMORY_SHARE_FOR_WINDOWS * memory
+            and not args.force):
+        raise OverheadError(f"{size}: its access windows would take about {_gb(estimate.windows_bytes)}, more than "
+                            f"half of this machine's {_gb(memory)}: add --bounded-memory (statistics per point, no "
+                            f"windows kept), or reduce the span, the points (--resolution, a region) or the "
+                            f"satellites (--ids); --force runs it anyway")
+    if estimate.seconds > MAX_CLI_COVERAGE_S and not args.force:
+        raise OverheadError(f"{size}: about {estimate.seconds / 3600:,.1f} hours on this machine's "
+                            f"{os.cpu_count() or 1} cores: reduce the span, the points (--resolution, a region) or "
+                            f"the satellites (--ids), or give --scheduler tcp://HOST:8786 and --force to run it")
+
+
+def _physical_memory_bytes() -> int | None:
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):
+        return None
 
 
 def cmd_eclipses(args) -> None:
@@ -1166,7 +1199,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_access)
 
     p = sub.add_parser("coverage", help="coverage and revisit statistics over points, a region or the globe")
-    _elements(p)
+    _elements(p, store=True)
     _ids_option(p)
     where = p.add_argument_group("where (one of)")
     where.add_argument("--points", metavar="FILE", help="a site table (CSV, GeoJSON points, JSON station list), "
@@ -1186,6 +1219,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="split the interval into chunks of this many days (default: one)")
     p.add_argument("--bounded-memory", action="store_true",
                    help="partition over points and keep no windows (for very large runs)")
+    p.add_argument("--force", action="store_true",
+                   help="run work estimated over an hour on this machine, or holding windows over half its memory "
+                        "(refused otherwise, with the estimate)")
     p.add_argument("-o", "--output", metavar="FILE", help="per-point statistics: stats.csv, .parquet or .nc")
     p.add_argument("--geojson", metavar="FILE", help="the grid's cells with their statistics as GeoJSON")
     p.add_argument("--map", metavar="PNG", help="a map of --metric")
