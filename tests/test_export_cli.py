@@ -163,3 +163,36 @@ def test_a_year_of_global_coverage_is_refused_up_front_with_its_estimate(capsys,
     said = capsys.readouterr().err
     assert "hours on this machine" in said and "--force" in said
     assert not called  # refused, never started
+
+
+def test_above_at_a_march_time_uses_marchs_elements_on_a_store_holding_march_and_july(tmp_path, capsys):
+    """Issue #29: `above --time T` used the newest elements the store had (July's for a March time: months of
+    SGP4 error) and advised ingesting newer ones. Each object's set nearest T is used now."""
+    from tests.conftest import SHARED_DATA
+
+    march_file = SHARED_DATA / "catalog" / "celestrak_active_2026-03-19" / "active.tle"
+    july_file = SHARED_DATA / "catalog" / "celestrak_active_omm_csv_2026-07-10" / "active.csv"
+    if not (march_file.exists() and july_file.exists()):
+        pytest.skip("the shared catalogue snapshots are absent")
+    from overhead.catalog.store import CatalogStore
+
+    march = overhead.load_elements(march_file)
+    july = overhead.load_elements(july_file)
+    both = sorted(set(march.norad_ids.tolist()) & set(july.norad_ids.tolist()))[:300]
+    (tmp_path / "march.tle").write_text(march.select(both).to_tle())
+    (tmp_path / "july.json").write_text(july.select(both).to_omm("json"))
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    store = CatalogStore(url)
+    store.ingest(tmp_path / "march.tle", group="active")
+    store.ingest(tmp_path / "july.json", group="active")
+    when = np.datetime64("2026-03-19T12:00:00", "ns")
+    nearest = store.nearest_catalog(when)
+    expected = dict(zip(march.select(both).norad_ids.tolist(), march.select(both).epochs, strict=True))
+    assert len(nearest) == len(both)
+    assert all(abs(epoch - expected[int(n)]) < np.timedelta64(1, "ms")
+               for n, epoch in zip(nearest.norad_ids, nearest.epochs, strict=True))
+    assert max(store.latest_catalog().epochs) > np.datetime64("2026-07-01")  # the newest are July's
+    assert main(["above", "43.6,1.44", "--time", "2026-03-19T12:00:00Z", "--min-elevation-deg", "-90",
+                 "--db", url]) == 0
+    said = capsys.readouterr()
+    assert "Ingest newer elements" not in said.err and "days from" not in said.err

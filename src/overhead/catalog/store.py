@@ -524,6 +524,32 @@ class CatalogStore:
             rows = connection.execute(query.order_by(ElementSet.norad_id)).all()
         return _catalog_of(rows)
 
+    def nearest_catalog(self, when, *, status: str | None = "active") -> Catalog:
+        """Every object's element set with the epoch nearest ``when`` (before or after it): the sets SGP4 is best
+        from at that time, where :meth:`latest_catalog` gives the newest (a March time on a store holding March
+        and July elements uses March's)."""
+        when = _naive(when)
+        before = (select(ElementSet.norad_id, func.max(ElementSet.epoch).label("epoch"))
+                  .where(ElementSet.epoch <= when).group_by(ElementSet.norad_id))
+        after = (select(ElementSet.norad_id, func.min(ElementSet.epoch).label("epoch"))
+                 .where(ElementSet.epoch >= when).group_by(ElementSet.norad_id))
+        candidates = before.union_all(after).subquery()
+        query = (select(ElementSet.norad_id, ElementSet.epoch, ElementSet.line1, ElementSet.line2, SpaceObject.name)
+                 .join(candidates, (ElementSet.norad_id == candidates.c.norad_id)
+                       & (ElementSet.epoch == candidates.c.epoch))
+                 .join(SpaceObject, SpaceObject.norad_id == ElementSet.norad_id))
+        if status:
+            query = query.where(SpaceObject.status == status)
+        with self.engine.connect() as connection:
+            sets = pd.DataFrame(connection.execute(query).all(),
+                                columns=["norad_id", "epoch", "line1", "line2", "name"])
+        source = f"catalogue store, element sets nearest {when:%Y-%m-%dT%H:%M:%SZ}"
+        if sets.empty:
+            return Catalog.from_records([], source=source)
+        sets["distance"] = (pd.to_datetime(sets.epoch) - pd.Timestamp(when)).abs()
+        nearest = sets.sort_values(["norad_id", "distance"]).groupby("norad_id").head(1)
+        return _catalog_of([(r.line1, r.line2, r.name) for r in nearest.itertuples()], source=source)
+
     def _catalog_as_of(self, when: datetime) -> Catalog:
         known = (select(ElementSet.norad_id, ElementSet.epoch, ElementSet.line1, ElementSet.line2,
                         ElementSet.ingest_id)

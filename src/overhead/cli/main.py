@@ -718,7 +718,11 @@ def cmd_above(args) -> None:
 
     mask = _mask(args)
     store = CatalogStore(args.db)
-    catalog = store.latest_catalog(as_of=args.as_of)
+    when = to_datetime64(args.time) if args.time else np.datetime64("now", "ns")
+    # a time asked: each object's element set nearest it (the newest ones may be months later); --as-of: the
+    # catalogue as the store knew it then
+    catalog = (store.nearest_catalog(when) if args.time and not args.as_of
+               else store.latest_catalog(as_of=args.as_of))
     if args.type or args.owner or args.group or args.tag:
         wanted = store.select_ids(object_type=args.type, owner=args.owner, group=args.group, tag=args.tag)
         catalog = catalog[[k for k, n in enumerate(catalog.norad_ids) if int(n) in wanted]]
@@ -729,7 +733,6 @@ def cmd_above(args) -> None:
     if len(catalog) == 0:
         raise OverheadError("the catalog store is empty" + (f" as of {args.as_of}" if args.as_of else "") +
                             ": run `overhead catalog ingest FILE` first")
-    when = to_datetime64(args.time) if args.time else np.datetime64("now", "ns")
     with element_age_said():  # said below, once and plainly
         table = above(catalog, args.site, when, min_elevation_deg=mask)
     _say_if_stale(catalog, when, asked=bool(args.time))
@@ -1299,7 +1302,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("above", help="what is overhead: satellites above a place at a time, from the store")
     p.add_argument("site", type=_site, metavar="LAT,LON[,ALT_M]",
                    help="the place: degrees (south and west negative: -33.9,18.4), height in metres")
-    p.add_argument("--time", metavar="ISO", help=f"{TIME_HELP} (default: now)")
+    p.add_argument("--time", metavar="ISO", help=f"{TIME_HELP}; each object's element set nearest it is used "
+                                                 "(default: now, with the newest sets)")
     _mask_option(p, "the lowest elevation listed")
     p.add_argument("--limit", type=int, default=40, help="rows to print")
     p.add_argument("--as-of", default=None, metavar="ISO",
