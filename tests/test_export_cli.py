@@ -196,3 +196,24 @@ def test_above_at_a_march_time_uses_marchs_elements_on_a_store_holding_march_and
                  "--db", url]) == 0
     said = capsys.readouterr()
     assert "Ingest newer elements" not in said.err and "days from" not in said.err
+
+
+@pytest.mark.parametrize("columns", [80, 200])
+def test_the_pc_table_shows_every_value_whole_at_any_terminal_width(columns, monkeypatch, capsys):
+    """Issue #29: at 80 columns the Pc table cut its values ('0.42…', 'Omit…'). Every value of the JSON output
+    appears whole in the table's text, narrow or wide."""
+    from tests.conftest import SHARED_DATA
+
+    folder = SHARED_DATA / "conjunctions" / "cara_sample_cdms"
+    files = [folder / "OmitronTestCase_Test01_HighPc.cdm", folder / "OmitronTestCase_Test06_MinRelVel.cdm"]
+    if not all(f.exists() for f in files):
+        pytest.skip("the shared CDMs are absent")
+    assert main(["conjunctions", "pc", *map(str, files), "--method", "3d", "--format", "json"]) == 0
+    results = json.loads(capsys.readouterr().out)
+    monkeypatch.setenv("COLUMNS", str(columns))
+    assert main(["conjunctions", "pc", *map(str, files), "--method", "3d"]) == 0
+    text = capsys.readouterr().out
+    assert "…" not in text
+    for r in results:
+        for value in (r["file"].rsplit("/", 1)[-1], r["tca"], f"{r['pc2d']:.6g}", f"{r['nc3d']:.6g}"):
+            assert value in text

@@ -101,20 +101,36 @@ def _pc(args) -> None:
         json.dump(results, sys.stdout, indent=2, allow_nan=False)
         sys.stdout.write("\n")
         return
-    view = Table(title="Collision probability")
-    for column in ("file", "TCA (UTC)", "miss m", "speed m/s", "HBR m", "Pc 2D", "Nc 3D", "Pc MC", "MC 95 %",
-                   "use"):
-        view.add_column(column, justify="left" if column in ("file", "TCA (UTC)", "use") else "right")
-    for r in results:
-        interval = (f"{_number(r['pc_mc_low'])}–{_number(r['pc_mc_high'])}" if r.get("pc_mc") is not None else "—")
-        view.add_row(Path(r["file"]).name, r["tca"], f"{r['miss_distance_m']:.1f}", f"{r['relative_speed_m_s']:.1f}",
-                     f"{r['hbr_m']:g}", _number(r["pc2d"]), _number(r["nc3d"]), _number(r["pc_mc"]), interval,
-                     r["recommended"])
     console = Console()
-    console.print(view)
+    columns = ("file", "TCA (UTC)", "miss m", "speed m/s", "HBR m", "Pc 2D", "Nc 3D", "Pc MC", "MC 95 %", "use")
+    rows = [_pc_row(r) for r in results]
+    from rich.measure import Measurement
+
+    view = Table(title="Collision probability")
+    for column in columns:
+        view.add_column(column, justify="left" if column in ("file", "TCA (UTC)", "use") else "right")
+    for row in rows:
+        view.add_row(*row)
+    if Measurement.get(console, console.options.update(max_width=10_000), view).maximum <= console.width:
+        console.print(view)
+    else:  # a narrow terminal: one block per file, nothing cut to fit
+        for row in rows:
+            block = Table(title=row[0], show_header=False, title_justify="left", box=None, padding=(0, 2))
+            block.add_column(no_wrap=True)
+            block.add_column(overflow="fold")
+            for column, value in zip(columns[1:], row[1:], strict=True):
+                block.add_row(column, value)
+            console.print(block)
     for r in results:
         for note in r["notes"]:
             console.print(f"{Path(r['file']).name}: {note}", markup=False, highlight=False)
+
+
+def _pc_row(r: dict) -> tuple[str, ...]:
+    interval = (f"{_number(r['pc_mc_low'])}–{_number(r['pc_mc_high'])}" if r.get("pc_mc") is not None else "—")
+    return (Path(r["file"]).name, r["tca"], f"{r['miss_distance_m']:.1f}", f"{r['relative_speed_m_s']:.3g}",
+            f"{r['hbr_m']:g}", _number(r["pc2d"]), _number(r["nc3d"]), _number(r["pc_mc"]), interval,
+            r["recommended"])
 
 
 def _store_catalog(db: str | None):
