@@ -71,10 +71,16 @@ def run_report(args, console: Console) -> None:
     labelled = sum(name in LABELLED for name in tracks.name.values)
     path = ground_track_map(tracks, args.map, site=(site.lat_deg, site.lon_deg, site_name),
                             highlight=max(labelled, 1),
-                            title=f"{len(catalog)} Earth-observation satellites: positions at "
+                            title=f"{len(catalog)} {_what(args)}: positions at "
                                   f"{format_iso(now, digits=0)} and ground tracks for the next "
                                   f"{TRACK_MINUTES} min")
     console.print(f"map of ground tracks: [bold]{path}[/]")
+
+
+def _what(args) -> str:
+    """What the report's satellites are: the bundled resource group is Earth observation; a user's file is what
+    it is."""
+    return "satellites" if args.elements else "Earth-observation satellites (CelesTrak resource group)"
 
 
 def _map_order(names: np.ndarray) -> np.ndarray:
