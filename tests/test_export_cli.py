@@ -217,3 +217,25 @@ def test_the_pc_table_shows_every_value_whole_at_any_terminal_width(columns, mon
     for r in results:
         for value in (r["file"].rsplit("/", 1)[-1], r["tca"], f"{r['pc2d']:.6g}", f"{r['nc3d']:.6g}"):
             assert value in text
+
+
+def test_a_time_with_an_offset_is_converted_and_one_without_a_zone_is_utc_in_the_cli_and_the_api(tmp_path):
+    """Issue #29: times without Z were taken as UTC silently and offsets refused. The rule (README): no zone is
+    UTC, an offset is converted; the CLI and the API answer the same for the three spellings of one instant."""
+    from fastapi.testclient import TestClient
+
+    from overhead.api import ServiceSettings, create_app
+
+    spellings = ["2026-05-30T12:00:00Z", "2026-05-30T12:00:00", "2026-05-30T14:00:00+02:00",
+                 "2026-05-30T07:00:00-05:00"]
+    outputs = []
+    for k, when in enumerate(spellings):
+        out = tmp_path / f"{k}.csv"
+        assert main(["propagate", str(overhead.sample_path("stations")), "--ids", str(ISS), "--start", when,
+                     "--stop", when, "-o", str(out)]) == 0
+        outputs.append(out.read_text())
+    assert all(o == outputs[0] for o in outputs) and "2026-05-30T12:00:00.000000Z" in outputs[0]
+    app = create_app(ServiceSettings(db_url=f"sqlite:///{tmp_path / 'api.sqlite'}", token="t", scheduler="none"))
+    with TestClient(app) as client:
+        answers = [client.get("/api/positions", params={"time": when, "ids": str(ISS)}).json() for when in spellings]
+    assert all(a == answers[0] for a in answers) and answers[0]["time"].startswith("2026-05-30T12:00:00")

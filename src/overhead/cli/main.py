@@ -909,7 +909,7 @@ def _listening_socket(host: str, port: int):
 
 # a value such as '-33.9,18.4' or '-60,60' (a negative coordinate pair) is a value, not an option
 _NEGATIVE_VALUE = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?(,[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?)*$")
-TIME_HELP = "UTC, ISO-8601 (e.g. 2026-05-30T12:00:00Z)"
+TIME_HELP = "ISO-8601, e.g. 2026-05-30T12:00:00Z (no zone: UTC; +02:00 converted to UTC)"
 
 
 class _Formatter(argparse.HelpFormatter):

@@ -36,13 +36,16 @@ TT_MINUS_TAI_S = 32.184
 # ISO-8601 calendar date, optionally with a time of day (ASCII digits only)
 _ISO_TIME = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}(:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?)?)?$")
 NS_RANGE = (np.datetime64("1678-01-01", "us"), np.datetime64("2261-12-31", "us"))  # what datetime64[ns] holds
+_UTC_OFFSET = re.compile(r"^(?P<local>.*[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?)"
+                         r"(?P<sign>[+-])(?P<hours>[0-9]{2}):?(?P<minutes>[0-9]{2})$")
 
 
 def to_datetime64(values) -> Any:
     """UTC times as ``datetime64[ns]``: an array for a sequence, a ``numpy.datetime64`` for one time.
 
-    Accepts ISO-8601 strings (a trailing ``Z`` or ``+00:00`` is allowed), ``datetime`` (aware ones are
-    converted to UTC, naive ones taken as UTC), ``datetime64`` and pandas timestamps.
+    Accepts ISO-8601 strings, ``datetime`` (aware ones converted to UTC, naive ones taken as UTC),
+    ``datetime64`` and pandas timestamps. A string's zone: ``Z`` (or none: a time without a zone, or a bare date,
+    is UTC, the convention of the field's files), or an offset such as ``+02:00``, converted to UTC.
     """
     if isinstance(values, np.ndarray) and np.issubdtype(values.dtype, np.datetime64):
         return values.astype("datetime64[ns]")
@@ -69,10 +72,16 @@ def _one_datetime64(value) -> np.datetime64:
         return np.datetime64(value, "ns")
     if isinstance(value, str):
         text = value.strip()
+        offset = np.timedelta64(0, "m")
         if text.endswith(("Z", "z")):
             text = text[:-1]
-        elif text.endswith("+00:00"):
-            text = text[:-6]
+        elif found := _UTC_OFFSET.match(text):
+            minutes = int(found["hours"]) * 60 + int(found["minutes"])
+            if int(found["hours"]) > 18 or int(found["minutes"]) > 59:
+                raise TimeError(f"{value[:40]!r}: the UTC offset {found['sign']}{found['hours']}:{found['minutes']} "
+                                "is not one (at most ±18:00)")
+            offset = np.timedelta64(minutes if found["sign"] == "+" else -minutes, "m")
+            text = found["local"]
         shown = value[:40]
         if not _ISO_TIME.match(text):  # numpy would read '1234567890' as a year, and wrap it
             raise TimeError(f"cannot read {shown!r} as a UTC time; use ISO-8601 such as '2026-05-30T12:00:00Z'")
@@ -83,7 +92,7 @@ def _one_datetime64(value) -> np.datetime64:
                             f"'2026-05-30T12:00:00Z'") from exc
         if not NS_RANGE[0] <= coarse <= NS_RANGE[1]:
             raise TimeError(f"{shown!r} is outside the times overhead represents (1678 to 2261)")
-        return np.datetime64(text.replace(" ", "T"), "ns")
+        return np.datetime64(text.replace(" ", "T"), "ns") - offset
     raise TimeError(f"cannot read {value!r} as a UTC time")
 
 
