@@ -239,3 +239,20 @@ def test_a_time_with_an_offset_is_converted_and_one_without_a_zone_is_utc_in_the
     with TestClient(app) as client:
         answers = [client.get("/api/positions", params={"time": when, "ids": str(ISS)}).json() for when in spellings]
     assert all(a == answers[0] for a in answers) and answers[0]["time"].startswith("2026-05-30T12:00:00")
+
+
+def test_an_ambiguous_city_name_says_which_city_was_taken_and_the_others(capsys):
+    """Issue #29: an ambiguous city name was picked silently. The most populous is taken, and the notice names it
+    and the others with their coordinates (the GeoNames list's own cities named so)."""
+    from overhead.geometry.places import find_places
+
+    stations = str(overhead.sample_path("stations"))
+    span = ["--start", "2026-05-30T00:00:00Z", "--stop", "2026-05-30T06:00:00Z", "--ids", str(ISS)]
+    assert main(["passes", stations, "--site", "Springfield", *span]) == 0
+    said = capsys.readouterr().err
+    springfields = [p for p in find_places("springfield", limit=50) if p.name == "Springfield"]
+    assert len(springfields) > 1
+    assert f"took Springfield, {springfields[0].country} ({springfields[0].lat_deg:.2f}" in said
+    assert f"({springfields[1].lat_deg:.2f}, {springfields[1].lon_deg:.2f}" in said
+    assert main(["passes", stations, "--site", "Toulouse", *span]) == 0
+    assert "cities: took" not in capsys.readouterr().err

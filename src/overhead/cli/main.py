@@ -28,9 +28,26 @@ def _site(text: str):
     from overhead.geometry.topocentric import GroundSite
 
     try:
-        return GroundSite.from_text(text)
+        site = GroundSite.from_text(text)
     except OverheadError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+    if not any(c.isdigit() for c in text):
+        _say_namesakes(text)
+    return site
+
+
+def _say_namesakes(text: str) -> None:
+    """A city name several cities bear: say which one was taken (the most populous) and how to choose another."""
+    from overhead.geometry.places import namesakes
+
+    same = namesakes(text)
+    if len(same) > 1:
+        def said(p) -> str:
+            return f"{p.name}, {p.country} ({p.lat_deg:.2f}, {p.lon_deg:.2f}; {p.population:,} people)"
+
+        err_console.print(f"[yellow]{text!r} names {len(same)}{'+' if len(same) == 5 else ''} cities: took "
+                          f"{said(same[0])}[/]; others: {'; '.join(said(p) for p in same[1:])}. Write the "
+                          f"coordinates to choose another.", highlight=False)
 
 
 def _one_id(text: str) -> int:

@@ -20,7 +20,7 @@ import pandas as pd
 from overhead._resources import data_path
 from overhead.errors import OverheadError
 
-__all__ = ["Place", "find_places", "parse_coordinates", "resolve_place"]
+__all__ = ["Place", "find_places", "namesakes", "parse_coordinates", "resolve_place"]
 
 CITIES_FILE = "world_cities.csv.gz"
 
@@ -139,6 +139,15 @@ def find_places(query: str, limit: int = 10) -> list[Place]:
     order = np.concatenate([np.flatnonzero(starts), np.flatnonzero(contains)])[:limit]
     return [Place(str(r.name), float(r.latitude_deg), float(r.longitude_deg), str(r.country), int(r.population))
             for r in pool.iloc[order].itertuples()]
+
+
+def namesakes(query: str, limit: int = 5) -> list[Place]:
+    """The cities named exactly ``query`` (accents and case aside; "Paris, FR" keeps one country's), most populous
+    first: more than one says the name is ambiguous."""
+    wanted = _folded(re.sub(r"[,\s]+[A-Za-z]{2}$", "", query)) if re.search(r"[,\s][A-Za-z]{2}$", query) else None
+    places = find_places(query, limit=50)
+    name = wanted if wanted and any(_folded(p.name) == wanted for p in places) else _folded(query)
+    return [p for p in places if _folded(p.name) == name][:limit]
 
 
 def resolve_place(text: str, limit: int = 10) -> list[Place]:
