@@ -685,9 +685,11 @@ def test_tags_are_categories_for_the_cli_the_api_and_the_rules(tmp_path, capsys)
     db = f"sqlite:///{tmp_path / 't.sqlite'}"
     CatalogStore(db).ingest_text(stations.read_bytes(), source="a", group="stations")
     assert main(["catalog", "tag", "watch-list", "25544", "48274", "--db", db]) == 0
-    assert "2 objects tagged watch-list" in capsys.readouterr().out
+    assert "2 objects newly tagged watch-list" in capsys.readouterr().out
     assert main(["catalog", "tag", "watch-list", "25544", "--db", db]) == 0  # idempotent
-    assert "0 objects tagged" in capsys.readouterr().out
+    assert "0 objects newly tagged" in capsys.readouterr().out
+    assert main(["catalog", "tag", "watch-list", "99999", "--db", db]) == 0  # a future object: tagged, and said
+    assert "not in the store yet: 99999" in capsys.readouterr().err
     assert main(["above", "0,0", "--time", "2026-05-30T12:00:00Z", "--tag", "watch-list", "--min-elevation-deg",
                  "-90", "--db", db]) == 0
     out = capsys.readouterr().out

@@ -558,7 +558,15 @@ def cmd_catalog(args) -> None:
         if args.action == "tag":
             if not ids:
                 raise OverheadError("give the NORAD ids to tag: overhead catalog tag watch-list 25544 48274")
-            console.print(f"{store.tag(tag, ids):,} objects tagged {tag} ({len(ids):,} given)")
+            added = store.tag(tag, ids)
+            known = set(store.objects().norad_id.astype(int))
+            unknown = sorted(set(ids) - known)
+            console.print(f"{added:,} objects newly tagged {tag} ({len(ids):,} given, "
+                          f"{len(set(ids)) - added:,} had the tag)")
+            if unknown:
+                err_console.print(f"[yellow]not in the store yet: {', '.join(map(str, unknown[:20]))}"
+                                  f"{' …' if len(unknown) > 20 else ''}[/] (tagged all the same: the tag applies "
+                                  "once an ingest brings them; check the numbers if that is not what you meant)")
         else:
             console.print(f"{store.untag(tag, ids or None):,} objects untagged {tag}")
     elif args.action == "tags":
