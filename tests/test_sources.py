@@ -690,6 +690,7 @@ def test_tags_are_categories_for_the_cli_the_api_and_the_rules(tmp_path, capsys)
     assert "0 objects newly tagged" in capsys.readouterr().out
     assert main(["catalog", "tag", "watch-list", "99999", "--db", db]) == 0  # a future object: tagged, and said
     assert "not in the store yet: 99999" in capsys.readouterr().err
+    assert main(["catalog", "untag", "watch-list", "99999", "--db", db]) == 0
     assert main(["above", "0,0", "--time", "2026-05-30T12:00:00Z", "--tag", "watch-list", "--min-elevation-deg",
                  "-90", "--db", db]) == 0
     out = capsys.readouterr().out
