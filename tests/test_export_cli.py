@@ -256,3 +256,28 @@ def test_an_ambiguous_city_name_says_which_city_was_taken_and_the_others(capsys)
     assert f"({springfields[1].lat_deg:.2f}, {springfields[1].lon_deg:.2f}" in said
     assert main(["passes", stations, "--site", "Toulouse", *span]) == 0
     assert "cities: took" not in capsys.readouterr().err
+
+
+def test_satnogs_stations_min_horizon_is_each_stations_mask():
+    """Issue #29: SatNOGS' min_horizon was ignored: 228 of 1,714 windows peaked below their station's own mask.
+    Read from the station list, it is each station's mask (the higher of it and the analysis' own)."""
+    from tests.conftest import SHARED_DATA
+
+    path = SHARED_DATA / "ground_stations" / "satnogs_2024-01-06" / "stations.json"
+    if not path.exists():
+        pytest.skip("the shared SatNOGS station list is absent")
+    from overhead.analysis.access import AccessConstraints, access_windows
+    from overhead.geometry.targets import load_targets
+
+    raw = {str(s["id"]): s for s in json.loads(path.read_text())}
+    with pytest.warns(UserWarning, match="left out"):  # SatNOGS' own list has stations off the Earth
+        targets = load_targets(path)
+    masks = dict(zip(targets.ids, targets.min_elevation_deg, strict=True))
+    assert all(masks[i] == float(raw[i]["min_horizon"]) for i in masks if raw[i].get("min_horizon") is not None)
+    assert len({m for m in masks.values()}) > 5  # the list's masks differ from station to station
+    windows = access_windows(overhead.sample_catalog().select([ISS]), targets, "2026-05-30T00:00:00Z",
+                             "2026-05-30T12:00:00Z", AccessConstraints(min_elevation_deg=5.0))
+    assert len(windows) > 200
+    own = windows.target.map(masks).astype(float)
+    assert (windows.max_elevation_deg >= np.fmax(own, 5.0) - 1e-6).all()
+    assert (own > 5.0).sum() > 20  # windows where the station's own mask, not the analysis', held

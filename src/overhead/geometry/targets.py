@@ -22,6 +22,7 @@ __all__ = ["TargetSet", "load_targets"]
 LAT_NAMES = ("lat_deg", "lat", "latitude", "latitude_deg")
 LON_NAMES = ("lon_deg", "lon", "lng", "longitude", "longitude_deg", "long")
 ALT_NAMES = ("alt_m", "altitude_m", "elevation_m", "height_m", "alt", "altitude")  # metres
+MASK_NAMES = ("min_elevation_deg", "min_horizon", "min_elevation", "horizon_deg")  # a station's own mask, degrees
 ID_NAMES = ("id", "name", "target", "station")
 
 
@@ -141,7 +142,7 @@ def load_targets(path: str | Path) -> TargetSet:
     lat_i, lon_i = _required_column(header, LAT_NAMES, str(path)), _required_column(header, LON_NAMES, str(path))
     alt_i = _column(header, ALT_NAMES, str(path), required=False)
     id_i = _column(header, ID_NAMES, str(path), required=False)
-    mask_i = _column(header, ("min_elevation_deg",), str(path), required=False)
+    mask_i = _column(header, MASK_NAMES, str(path), required=False)
     try:
         lat = [float(r[lat_i]) for r in body]
         lon = [float(r[lon_i]) for r in body]
@@ -160,26 +161,31 @@ def _from_records(rows: list, path: Path) -> TargetSet:
     keys = [str(k) for k in rows[0]]  # the keys play the CSV header's part: the same spellings, the same lookup
     lat_key = keys[_required_column(keys, LAT_NAMES, str(path))]
     lon_key = keys[_required_column(keys, LON_NAMES, str(path))]
-    alt_i, id_i = (_column(keys, names, str(path), required=False) for names in (ALT_NAMES, ID_NAMES))
+    alt_i, id_i, mask_i = (_column(keys, names, str(path), required=False)
+                           for names in (ALT_NAMES, ID_NAMES, MASK_NAMES))
     alt_key = keys[alt_i] if alt_i is not None else None
     id_key = keys[id_i] if id_i is not None else None
+    mask_key = keys[mask_i] if mask_i is not None else None  # SatNOGS' min_horizon: the station's own mask
     try:
         lat = [float(r[lat_key]) for r in rows]
         lon = [float(r[lon_key]) for r in rows]
         alt = [float(r.get(alt_key) or 0.0) if alt_key else 0.0 for r in rows]
+        mask = [float(r[mask_key]) if mask_key and r.get(mask_key) is not None else np.nan for r in rows]
     except (TypeError, ValueError, KeyError) as exc:
-        raise OverheadError(f"{path}: a target has a missing or non-numeric coordinate ({exc})") from None
+        raise OverheadError(f"{path}: a target has a missing or non-numeric coordinate or mask ({exc})") from None
     ids = [str(r.get(id_key, k)) if id_key else str(k) for k, r in enumerate(rows)]
     wrong = np.zeros(len(rows), bool)
     for _, bad in _coordinate_problems(lat, lon, alt):
         wrong |= bad
+    mask_array = np.asarray(mask, dtype=float)
+    wrong |= ~np.isnan(mask_array) & ~((mask_array >= -90.0) & (mask_array < 90.0))
     good = np.flatnonzero(~wrong).tolist()
     if len(good) < len(rows):  # one bad record is one reject: SatNOGS' own list has stations at latitude 501,120
         left_out = [ids[k] for k in range(len(rows)) if k not in set(good)]
-        warnings.warn(f"{path}: {len(left_out)} targets left out, their coordinates are out of range "
+        warnings.warn(f"{path}: {len(left_out)} targets left out, their coordinates or masks are out of range "
                       f"({', '.join(left_out[:5])}{', ...' if len(left_out) > 5 else ''})", stacklevel=3)
     return TargetSet(np.array([ids[k] for k in good], dtype=object), [lat[k] for k in good],
-                     [lon[k] for k in good], [alt[k] for k in good])
+                     [lon[k] for k in good], [alt[k] for k in good], min_elevation_deg=mask_array[good])
 
 
 def _load_geojson(data: dict, path: Path) -> TargetSet:
