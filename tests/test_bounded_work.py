@@ -66,7 +66,7 @@ def test_a_422_never_echoes_a_large_input(client):
     assert answer.status_code == 422 and len(answer.content) < 2_000
 
 
-@pytest.mark.parametrize("time_text", ["1234567890", "2026-05-30T12:00:00+02:00", "2600-01-01T00:00:00Z"])
+@pytest.mark.parametrize("time_text", ["1234567890", "2026-05-30T12:00:00+25:00", "2600-01-01T00:00:00Z"])
 def test_request_times_are_iso_8601_only(client, time_text):
     answer = client.get("/api/positions", params={"time": time_text})
     detail = answer.json()["detail"]

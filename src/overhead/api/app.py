@@ -170,7 +170,61 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         app.include_router(module.router)
     app.include_router(routes_conjunctions.alerts_router)
     _mount_dashboard(app, web_assets_dir(settings))
+    app.openapi = lambda: _described_openapi(app)  # type: ignore[method-assign]
     return app
+
+
+ERROR_SCHEMA = {
+    "type": "object", "required": ["detail"], "title": "Error",
+    "properties": {
+        "detail": {"type": "string", "description": "what was wrong, and what to do about it (one line)"},
+        "code": {"type": "string", "description": "the error's machine code where it has one: not_found, "
+                                                  "conflict, too_large, invalid, refused, ..."}},
+}
+TIME_PARAMETERS = {"start", "stop", "time", "since", "ingested_since", "as_of", "until"}
+TIME_FORMAT_NOTE = ("ISO-8601 UTC, e.g. 2026-05-30T12:00:00Z (a time without a zone or a bare date is UTC; an "
+                    "offset such as +02:00 is converted)")
+
+
+def _described_openapi(app: FastAPI) -> dict:
+    """The OpenAPI document as the service answers: one error model (``{"detail": str, "code"?: str}``) for every
+    4xx and the 503 of a request past its time limit (FastAPI's list-of-errors form is never sent), and the time
+    parameters as ``date-time`` strings."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    from fastapi.openapi.utils import get_openapi
+
+    schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        components.pop(unused, None)
+    components["Error"] = ERROR_SCHEMA
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            responses.pop("422", None)
+            responses["4XX"] = {"description": "refused, nothing done: 401 no or a wrong token, 404 not found, 409 "
+                                               "conflict, 413 too large (estimated before any work), 422 invalid, "
+                                               "429 too many jobs", "content": error}
+            responses["503"] = {"description": "past the service's time limit or shutting down: retry later",
+                                "content": error, "headers": {"Retry-After": {"schema": {"type": "integer"},
+                                                                             "description": "seconds"}}}
+            for parameter in operation.get("parameters", []):
+                if parameter.get("name") in TIME_PARAMETERS and parameter.get("in") == "query":
+                    _as_date_time(parameter["schema"])
+                    parameter.setdefault("description", TIME_FORMAT_NOTE)
+    app.openapi_schema = schema
+    return schema
+
+
+def _as_date_time(schema: dict) -> None:
+    """A string (or nullable string) parameter's schema given ``format: date-time``."""
+    if schema.get("type") == "string":
+        schema["format"] = "date-time"
+    for option in schema.get("anyOf", []):
+        if option.get("type") == "string":
+            option["format"] = "date-time"
 
 
 def _mount_dashboard(app: FastAPI, assets: Path) -> None:

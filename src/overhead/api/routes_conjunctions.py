@@ -112,7 +112,9 @@ STREAM_POLL_S = 2.0
 STREAM_HEARTBEAT_S = 15.0
 
 
-@alerts_router.get("/alerts/stream", summary="New alerts as they are raised (server-sent events)")
+@alerts_router.get("/alerts/stream", summary="New alerts as they are raised (server-sent events)",
+                   response_class=Response, responses={200: {"content": {"text/event-stream": {
+                       "schema": {"type": "string"}}}, "description": "event: alert lines, data the alert's JSON"}})
 async def alerts_stream(request: Request, after_id: int | None = Query(None, ge=0, le=2**62, description=(
                             "send the alerts stored after this id (default: only those raised from now on; "
                             "a reconnecting client's Last-Event-ID header does the same)")),

@@ -87,13 +87,18 @@ def footprints(ids: str | None = IdsQuery, group: str | None = GroupQuery,
                         media_type=MEDIA["geojson"])
 
 
-@router.get("/elements", responses=TEXT, summary="The newest element sets as TLE or OMM (JSON, CSV, XML, KVN)")
+ELEMENT_MEDIA = {"json": "application/json", "csv": "text/csv", "xml": "application/xml", "kvn": "text/plain"}
+
+
+@router.get("/elements", responses={200: {"content": {
+                **{m: {"schema": {"type": "string"}} for m in ("text/plain", "text/csv", "application/xml")},
+                "application/json": {"schema": {"type": "array", "items": {"type": "object"}}}}}},
+            summary="The newest element sets as TLE or OMM (JSON, CSV, XML, KVN)")
 def elements(format: Literal["tle", "omm-json", "omm-csv", "omm-xml", "omm-kvn"] = "tle", ids: str | None = IdsQuery,
              group: str | None = GroupQuery, state: ServiceState = Depends(service)):
     catalog = state.satellites(parse_ids(ids), group)
     if format == "tle":
         return Response(catalog.to_tle(), media_type="text/plain")
     kind = format.split("-")[1]
-    media = {"json": "application/json", "csv": "text/csv", "xml": "application/xml", "kvn": "text/plain"}[kind]
-    return Response(catalog.to_omm(kind), media_type=media)
+    return Response(catalog.to_omm(kind), media_type=ELEMENT_MEDIA[kind])
 

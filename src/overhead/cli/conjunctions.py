@@ -109,16 +109,16 @@ def _pc(args) -> None:
     view = Table(title="Collision probability")
     for column in columns:
         view.add_column(column, justify="left" if column in ("file", "TCA (UTC)", "use") else "right")
-    for row in rows:
-        view.add_row(*row)
+    for cells in rows:
+        view.add_row(*cells)
     if Measurement.get(console, console.options.update(max_width=10_000), view).maximum <= console.width:
         console.print(view)
     else:  # a narrow terminal: one block per file, nothing cut to fit
-        for row in rows:
-            block = Table(title=row[0], show_header=False, title_justify="left", box=None, padding=(0, 2))
+        for cells in rows:
+            block = Table(title=cells[0], show_header=False, title_justify="left", box=None, padding=(0, 2))
             block.add_column(no_wrap=True)
             block.add_column(overflow="fold")
-            for column, value in zip(columns[1:], row[1:], strict=True):
+            for column, value in zip(columns[1:], cells[1:], strict=True):
                 block.add_row(column, value)
             console.print(block)
     for r in results:

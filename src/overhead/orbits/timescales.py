@@ -79,7 +79,7 @@ def _one_datetime64(value) -> np.datetime64:
             minutes = int(found["hours"]) * 60 + int(found["minutes"])
             if int(found["hours"]) > 18 or int(found["minutes"]) > 59:
                 raise TimeError(f"{value[:40]!r}: the UTC offset {found['sign']}{found['hours']}:{found['minutes']} "
-                                "is not one (at most ±18:00)")
+                                "is outside ±18:00 (ISO-8601)")
             offset = np.timedelta64(minutes if found["sign"] == "+" else -minutes, "m")
             text = found["local"]
         shown = value[:40]
