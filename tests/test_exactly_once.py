@@ -513,3 +513,35 @@ def test_a_killed_write_leaves_no_part_file_for_long(tmp_path, how):
     running.write_text("someone else's")
     write_text_atomic(target, "the next file")
     assert [p.name for p in tmp_path.glob(".out.csv.*")] == [running.name] and target.read_text() == "the next file"
+
+
+def test_the_served_sockets_send_without_waiting_for_acks():
+    """Issue #30 (status during an ingest, p99 over 100 ms): every keep-alive answer of `overhead serve` waited
+    ~40 ms. Its listening socket was made with protocol 0, and asyncio turns Nagle's algorithm off only on
+    sockets whose protocol is TCP, so an answer's second write waited for the client's delayed ACK. The
+    connections the served socket accepts have TCP_NODELAY set."""
+    import asyncio
+    import socket
+
+    from overhead.cli.main import _listening_socket
+
+    listener = _listening_socket("127.0.0.1", 0)
+    port = listener.getsockname()[1]
+    seen: list[int] = []
+
+    async def serve_one() -> None:
+        async def accepted(reader, writer) -> None:
+            seen.append(writer.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
+
+        server = await asyncio.start_server(accepted, sock=listener)
+        _, writer = await asyncio.open_connection("127.0.0.1", port)
+        for _ in range(100):
+            if seen:
+                break
+            await asyncio.sleep(0.01)
+        writer.close()
+        server.close()
+
+    asyncio.run(serve_one())
+    assert seen and seen[0] != 0
