@@ -83,11 +83,20 @@ def test_values_the_parser_accepts_can_be_written_back():
             overhead.load_elements(text + "\n")
 
 
-@pytest.mark.parametrize("text", ["1234567890", "2600-01-01T00:00:00Z", "12:00", "2026-05-30T12:00:00+02:00",
-                                  "２０２６-05-30"])
+@pytest.mark.parametrize("text", ["1234567890", "2600-01-01T00:00:00Z", "12:00", "2026-05-30T12:00:00+25:00",
+                                  "2026-05-30-02:00", "２０２６-05-30"])
 def test_times_are_iso_8601_only(text):
     with pytest.raises(TimeError):
         to_datetime64(text)
+
+
+def test_an_iso_8601_offset_is_converted_to_utc():
+    """ISO-8601 offsets name one instant: converted (they were refused), as a datetime with its zone would be."""
+    import datetime as dt
+
+    aware = dt.datetime(2026, 5, 30, 14, 0, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    assert to_datetime64("2026-05-30T14:00:00+02:00") == to_datetime64(aware)
+    assert to_datetime64("2026-05-30T06:30-0530") == to_datetime64("2026-05-30T12:00:00Z")
 
 
 # ------------------------------------------------------------------------------------- property-based

@@ -274,3 +274,22 @@ def test_serve_prints_its_ready_line_only_once_listening_and_a_taken_port_is_one
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def test_omm_csv_guards_a_formula_name_and_reads_it_back_as_it_was():
+    """Issue #30: `=HYPERLINK(` went into the OMM CSV export unguarded (the probe's after-run still showed it).
+    The cell holds the apostrophe a spreadsheet shows as text; overhead's reader takes it off again."""
+    import csv
+    import io
+
+    import overhead
+    from overhead.orbits.records import ElementRecord
+
+    records = overhead.sample_catalog().records[:3]
+    names = ['=HYPERLINK("http://x","y")', "@SUM(A1)", "-1+2"]
+    hostile = overhead.Catalog.from_records([ElementRecord(**{**r.__dict__, "name": n})
+                                             for r, n in zip(records, names, strict=True)])
+    text = hostile.to_omm("csv")
+    cells = [row["OBJECT_NAME"] for row in csv.DictReader(io.StringIO(text))]
+    assert cells == [f"'{n}" for n in names]
+    assert [r.name for r in overhead.load_elements(text).records] == names

@@ -192,13 +192,23 @@ def format_omm(records: list[ElementRecord], fmt: str, *, created: str | None = 
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=OMM_KEYS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows({k: (repr(v) if isinstance(v, float) else v) for k, v in row.items()} for row in rows)
+        writer.writerows({k: (repr(v) if isinstance(v, float) else _csv_text(v) if k == "OBJECT_NAME" else v)
+                          for k, v in row.items()} for row in rows)
         return out.getvalue()
     if fmt == "kvn":
         return "".join(_kvn_message(row, created) for row in rows)
     if fmt == "xml":
         return _xml_document(rows, created)
     raise OverheadError(f"unknown OMM format {fmt!r}; use json, csv, xml or kvn")
+
+
+CSV_FORMULA_STARTS = ("=", "+", "-", "@")  # a spreadsheet runs a cell starting so (OWASP)
+
+
+def _csv_text(value: object) -> object:
+    """A name a spreadsheet would run as a formula (=HYPERLINK(...) quoted by a leading apostrophe; the OMM CSV
+    reader takes it off, so the name reads back as it was."""
+    return f"'{value}" if isinstance(value, str) and value[:1] in CSV_FORMULA_STARTS else value
 
 
 def _text(value: object) -> str:
@@ -258,7 +268,11 @@ def iter_omm(text: str, fmt: str, *, source: str | None = None) -> Iterator[tupl
     if fmt == "json":
         yield from _iter_json(text, source)
     elif fmt == "csv":
-        yield from enumerate(csv.DictReader(io.StringIO(text)), start=1)
+        for number, row in enumerate(csv.DictReader(io.StringIO(text)), start=1):
+            name = row.get("OBJECT_NAME")
+            if isinstance(name, str) and name[:1] == "'" and name[1:2] in CSV_FORMULA_STARTS:
+                row["OBJECT_NAME"] = name[1:]  # the writer's formula guard, taken off again
+            yield number, row
     elif fmt == "xml":
         yield from _iter_xml(text, source)
     elif fmt == "kvn":
