@@ -85,3 +85,45 @@ def test_oem_reads_in_orekit_with_the_designator_and_python_sgp4s_states(orekit,
             p, v = state.getPosition(), state.getVelocity()
             assert np.linalg.norm(np.array([p.getX(), p.getY(), p.getZ()]) / 1e3 - r_km) < 1e-6
             assert np.linalg.norm(np.array([v.getX(), v.getY(), v.getZ()]) / 1e3 - v_km_s) < 1e-9
+
+
+def test_an_eme2000_oem_of_orekits_states_reads_to_orekits_itrf_positions(orekit_eop):
+    """An operator's OEM in EME2000 (states from Orekit's TLE propagator, every 60 s, Hermite): read by overhead,
+    interpolated half-way between the states and turned into ITRF, within 2 m of Orekit's own ITRF positions
+    (the frame bias, the IAU 2006/2000A chain and the interpolation all in the loop)."""
+    from org.orekit.frames import FramesFactory
+    from org.orekit.propagation.analytical.tle import TLE, TLEPropagator
+    from org.orekit.time import AbsoluteDate, TimeScalesFactory
+    from org.orekit.utils import IERSConventions
+
+    from overhead.orbits.ephemeris import read_oem
+
+    utc = TimeScalesFactory.getUTC()
+    eme2000, itrf = FramesFactory.getEME2000(), FramesFactory.getITRF(IERSConventions.IERS_2010, True)
+    line1, line2 = overhead.sample_catalog().select([25544]).to_tle(names=False).splitlines()
+    propagator = TLEPropagator.selectExtrapolator(TLE(line1, line2))
+
+    def date(t):
+        t = t.astype("datetime64[us]").item()
+        return AbsoluteDate(t.year, t.month, t.day, t.hour, t.minute, t.second + t.microsecond / 1e6, utc)
+
+    nodes = np.datetime64("2026-05-30T00:00:00", "ns") + np.arange(0, 7201, 60) * np.timedelta64(1, "s")
+    lines = ["CCSDS_OEM_VERS = 2.0", "CREATION_DATE = 2026-05-30T00:00:00", "ORIGINATOR = OREKIT TEST", "",
+             "META_START", "OBJECT_NAME = ISS (ZARYA)", "OBJECT_ID = 1998-067A", "CENTER_NAME = EARTH",
+             "REF_FRAME = EME2000", "TIME_SYSTEM = UTC", f"START_TIME = {str(nodes[0])[:23]}",
+             f"STOP_TIME = {str(nodes[-1])[:23]}", "INTERPOLATION = HERMITE", "INTERPOLATION_DEGREE = 3",
+             "META_STOP", ""]
+    for t in nodes:
+        pv = propagator.getPVCoordinates(date(t), eme2000)
+        p, v = pv.getPosition(), pv.getVelocity()
+        lines.append(f"{str(t)[:23]} {p.getX() / 1e3:.9f} {p.getY() / 1e3:.9f} {p.getZ() / 1e3:.9f} "
+                     f"{v.getX() / 1e3:.12f} {v.getY() / 1e3:.12f} {v.getZ() / 1e3:.12f}")
+    orbits = read_oem("\n".join(lines) + "\n")
+    between = nodes[:-1] + np.timedelta64(30, "s")
+    ds = orbits.propagate(between, frame="itrf")
+    errors = []
+    for j, t in enumerate(between):
+        p = propagator.getPVCoordinates(date(t), itrf).getPosition()
+        ours = np.array([ds.x_km.values[0, j], ds.y_km.values[0, j], ds.z_km.values[0, j]])
+        errors.append(np.linalg.norm(ours - np.array([p.getX(), p.getY(), p.getZ()]) / 1e3))
+    assert max(errors) < 2e-3  # km

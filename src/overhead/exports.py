@@ -253,8 +253,8 @@ def oem_document(ds: xr.Dataset, *, originator: str = "overhead") -> str:
         if not ok.any():
             continue
         index = np.flatnonzero(ok)
-        out += ["META_START", f"OBJECT_NAME = {label}", f"OBJECT_ID = {object_ids[i] or int(norad_id)}",
-                "CENTER_NAME = EARTH",
+        out += ["META_START", f"COMMENT NORAD_CAT_ID = {int(norad_id)}", f"OBJECT_NAME = {label}",
+                f"OBJECT_ID = {object_ids[i] or int(norad_id)}", "CENTER_NAME = EARTH",
                 f"REF_FRAME = {frame.upper()}", "TIME_SYSTEM = UTC", f"START_TIME = {stamps[index[0]]}",
                 f"STOP_TIME = {stamps[index[-1]]}", "META_STOP", ""]
         values = np.column_stack([ds[v].values[i] for v in STATE_VARIABLES])

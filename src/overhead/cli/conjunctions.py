@@ -177,6 +177,12 @@ def _screen(args) -> None:
     spec = _spec_of(ScreeningOptions, args, ("threshold_km", "hbr_m"),
                     primaries=sorted(primaries) if primaries else None)
     catalog = _load(args.elements) if args.elements else _store_catalog(args.db)
+    from overhead.orbits.catalog import Catalog
+
+    if not isinstance(catalog, Catalog):
+        raise OverheadError(f"{args.elements} is an ephemeris (OEM): screening searches element sets (SGP4) of "
+                            "every object; give the catalogue's TLE/OMM (an ephemeris serves passes, access, "
+                            "coverage, propagate and export)")
     start = to_datetime64(args.start) if args.start else catalog.median_epoch()
     stop = to_datetime64(args.stop) if args.stop else start + np.timedelta64(7, "D")
     err = Console(stderr=True)

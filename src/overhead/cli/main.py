@@ -70,12 +70,27 @@ def _load(elements: str | None, ids: list[int] | None = None):
     if elements is None:
         catalog = overhead.sample_catalog(("resource",))
         return catalog.select(ids) if ids else catalog
+    if _is_oem_file(elements):  # an operator's ephemeris: its states, interpolated, instead of element sets
+        from overhead.orbits.ephemeris import load_ephemeris
+
+        orbits = load_ephemeris(elements)
+        return orbits.select(ids) if ids else orbits
     catalog = overhead.load_elements(elements)
     for reject in catalog.rejects[:20]:
         err_console.print(f"[yellow]skipped[/]: {reject}")
     if len(catalog.rejects) > 20:
         err_console.print(f"[yellow]... and {len(catalog.rejects) - 20} more rejected records[/]")
     return catalog.select(ids) if ids else catalog
+
+
+def _is_oem_file(path: str) -> bool:
+    from overhead.orbits.ephemeris import is_oem
+
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return is_oem(handle.read(4096))
+    except OSError:
+        return False  # the element reader says what is wrong with the path
 
 
 def _satellites(args):

@@ -88,8 +88,11 @@ class StateBuffers:
 MIN_RADIUS_KM = 6278.0  # 100 km under the equatorial radius (the pole is 6357 km): below it, not in orbit
 MAX_RADIUS_KM = 10 * 384_400.0  # ten Earth-Moon distances: beyond it, not an Earth orbit
 IMPLAUSIBLE_RADIUS = 7  # the error code of such states (SGP4's own codes are 1-6)
+OUTSIDE_EPHEMERIS = 8  # the error code of a state asked outside an ephemeris' span (overhead.orbits.ephemeris)
 ERRORS = {**SGP4_ERRORS, IMPLAUSIBLE_RADIUS: f"the position is implausible: its radius is under {MIN_RADIUS_KM:g} km "
-                                             f"or over {MAX_RADIUS_KM:,.0f} km (elements used far from their epoch?)"}
+                                             f"or over {MAX_RADIUS_KM:,.0f} km (elements used far from their epoch?)",
+          OUTSIDE_EPHEMERIS: "the time is outside the ephemeris' span (an OEM gives states only between its first "
+                             "and last epochs)"}
 
 
 _LAST_ROTATION: list = []  # (times, model, rotation): chunked work asks for the same times again and again
