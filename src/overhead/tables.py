@@ -92,15 +92,8 @@ def formula_safe(table: pd.DataFrame) -> pd.DataFrame:
 def csv_cells(table: pd.DataFrame) -> pd.DataFrame:
     """The table as CSV cells: times (datetime64 columns) as ISO-8601 UTC text with ``Z`` to the microsecond,
     formula-like text quoted (:func:`formula_safe`)."""
-    times = [c for c in table.columns if pd.api.types.is_datetime64_any_dtype(table[c].dtype)]
-    if times:
-        table = table.copy()
-        for column in times:
-            values = table[column].to_numpy(dtype="datetime64[ns]")
-            text = np.asarray(format_iso(values, digits=6), dtype=object)
-            text[np.isnat(values)] = None
-            table[column] = text
-    return formula_safe(table)
+    times = tuple(c for c in table.columns if pd.api.types.is_datetime64_any_dtype(table[c].dtype))
+    return formula_safe(with_iso_times(table, times, digits=6) if times else table)
 
 
 # the columns of overhead's tables that hold times: in Parquet they are timestamps (UTC), whether the table holds
@@ -123,8 +116,7 @@ def arrow_table(table: pd.DataFrame):
         if is_time or is_iso_text:
             if out is table:
                 out = table.copy()
-            converted = pd.to_datetime(values, utc=True, format="ISO8601" if is_iso_text else None)
-            out[column] = converted.dt.tz_convert("UTC") if converted.dt.tz is not None else converted
+            out[column] = pd.to_datetime(values, utc=True, format="ISO8601" if is_iso_text else None)
     return pa.Table.from_pandas(out, preserve_index=False)
 
 
@@ -165,15 +157,16 @@ def write_table_chunks(tables, path: str | Path | None, *, float_format: str = S
     return rows
 
 
-def with_iso_times(table: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
-    """A copy with the given datetime columns as ISO-8601 UTC strings (millisecond precision, ``Z``)."""
+def with_iso_times(table: pd.DataFrame, columns: tuple[str, ...], *, digits: int = 3) -> pd.DataFrame:
+    """A copy with the given datetime columns as ISO-8601 UTC strings (``digits`` decimals, milliseconds by
+    default, ``Z``)."""
     out = table.copy()
     for column in columns:
         if not len(out):
             out[column] = out[column].astype(object)
             continue
         values = out[column].to_numpy(dtype="datetime64[ns]")
-        text = np.asarray(format_iso(values, digits=3), dtype=object)
+        text = np.asarray(format_iso(values, digits=digits), dtype=object)
         text[np.isnat(values)] = None  # no time: empty, not "NaT"
         out[column] = text
     return out

@@ -101,11 +101,11 @@ def _pc(args) -> None:
         json.dump(results, sys.stdout, indent=2, allow_nan=False)
         sys.stdout.write("\n")
         return
+    from rich.measure import Measurement
+
     console = Console()
     columns = ("file", "TCA (UTC)", "miss m", "speed m/s", "HBR m", "Pc 2D", "Nc 3D", "Pc MC", "MC 95 %", "use")
     rows = [_pc_row(r) for r in results]
-    from rich.measure import Measurement
-
     view = Table(title="Collision probability")
     for column in columns:
         view.add_column(column, justify="left" if column in ("file", "TCA (UTC)", "use") else "right")
@@ -133,18 +133,6 @@ def _pc_row(r: dict) -> tuple[str, ...]:
             r["recommended"])
 
 
-def _store_catalog(db: str | None):
-    """The store's newest element set of every active object."""
-    from overhead.catalog.store import CatalogStore
-
-    store = CatalogStore(db)
-    catalog = store.latest_catalog()
-    if len(catalog) == 0:
-        raise OverheadError(f"the catalogue store ({store.display_url}) is empty: name an ELEMENTS file, or ingest "
-                            "one (overhead catalog ingest FILE)")
-    return catalog
-
-
 def _group_ids(group: str | None, db: str | None, tag: str | None = None) -> set[int] | None:
     """The NORAD ids of a catalogue-store group or tag, or None when neither is asked."""
     if not group and not tag:
@@ -167,7 +155,7 @@ def _screen(args) -> None:
     from rich.progress import Progress
 
     from overhead.analysis.conjunctions.screening import SCREEN_COLUMNS, screen
-    from overhead.cli.main import _load, _spec_of
+    from overhead.cli.main import _load, _spec_of, store_satellites
     from overhead.orbits.timescales import to_datetime64
     from overhead.requests import ScreeningOptions
     from overhead.tables import write_table
@@ -176,7 +164,7 @@ def _screen(args) -> None:
     primaries = args.primaries or _group_ids(args.primaries_group, args.db, args.tag)
     spec = _spec_of(ScreeningOptions, args, ("threshold_km", "hbr_m"),
                     primaries=sorted(primaries) if primaries else None)
-    catalog = _load(args.elements) if args.elements else _store_catalog(args.db)
+    catalog = _load(args.elements) if args.elements else store_satellites(args.db)
     from overhead.orbits.catalog import Catalog
 
     if not isinstance(catalog, Catalog):

@@ -101,9 +101,16 @@ def _satellites(args):
         if group or tag:
             raise OverheadError("give an ELEMENTS file or --group/--tag (the store's objects), not both")
         return _load(args.elements, args.ids)
+    catalog = store_satellites(args.db, group=group, tag=tag)
+    return catalog.select(args.ids) if args.ids else catalog
+
+
+def store_satellites(db: str | None, *, group: str | None = None, tag: str | None = None):
+    """The store's newest element set of every active object (of ``group`` and ``tag`` when given), or one line
+    saying the store has none."""
     from overhead.catalog.store import CatalogStore
 
-    store = CatalogStore(args.db)
+    store = CatalogStore(db)
     catalog = store.latest_catalog()
     if group or tag:
         wanted = store.select_ids(group=group, tag=tag)
@@ -113,7 +120,7 @@ def _satellites(args):
         raise OverheadError(f"the catalogue store ({store.display_url}) has no active object"
                             + (f" in {chosen}" if chosen else "") + ": name an ELEMENTS file, or fill the store "
                             "(overhead catalog ingest FILE --group NAME, overhead catalog tag)")
-    return catalog.select(args.ids) if args.ids else catalog
+    return catalog
 
 
 def _emit(table, output: str | None, what: str, *, float_format: str) -> None:

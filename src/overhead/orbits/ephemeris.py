@@ -19,7 +19,7 @@ import numpy as np
 import xarray as xr
 
 from overhead.errors import ElementSetError, OverheadError
-from overhead.orbits.frames import EARTH_ROTATION_RATE_RAD_S, gcrs_to_itrf_matrices, teme_to_itrf_matrices
+from overhead.orbits.frames import gcrs_to_itrf, itrf_to_teme
 from overhead.orbits.states import OUTSIDE_EPHEMERIS, StateBuffers, dataset_from_buffers, rotation_for
 from overhead.orbits.timescales import to_datetime64
 
@@ -298,18 +298,9 @@ def _to_teme(frame: str, t: np.ndarray, r: np.ndarray, v: np.ndarray, source: st
         if frame in ("EME2000", "J2000"):  # the frame bias (~23 mas) from the mean J2000 frame to the GCRS
             bias = erfa.bp06(2451545.0, 0.0)[0]  # GCRS → mean J2000
             r, v = r @ bias, v @ bias  # (bias^T applied to row vectors): J2000 → GCRS
-        to_itrf = gcrs_to_itrf_matrices(t)
-        r_itrf = np.einsum("tij,tj->ti", to_itrf, r)
-        v_itrf = np.einsum("tij,tj->ti", to_itrf, v)
-        v_itrf[:, 0] += EARTH_ROTATION_RATE_RAD_S * r_itrf[:, 1]  # v_ITRF = R v − ω × r_ITRF
-        v_itrf[:, 1] -= EARTH_ROTATION_RATE_RAD_S * r_itrf[:, 0]
-        r, v, frame = r_itrf, v_itrf, "ITRF"
+        r, v = gcrs_to_itrf(t, r, v)
+        frame = "ITRF"
     if _ITRF.match(frame):
-        rotation, rate = teme_to_itrf_matrices(t)
-        w = np.array(v, dtype=float)
-        w[:, 0] -= rate * r[:, 1]  # undo − ω × r_ITRF, then rotate back
-        w[:, 1] += rate * r[:, 0]
-        back = np.swapaxes(rotation, -1, -2)
-        return np.einsum("tij,tj->ti", back, r), np.einsum("tij,tj->ti", back, w)
+        return itrf_to_teme(t, r, v)
     raise ElementSetError(f"REF_FRAME {frame!r}: TEME, ITRF…, EME2000, GCRF or ICRF are read", source=source,
                           line=line)

@@ -27,11 +27,13 @@ from overhead.orbits.timescales import JD_UNIX_EPOCH, TT_MINUS_TAI_S, tai_minus_
 __all__ = [
     "WGS84_A_KM",
     "WGS84_F",
+    "gcrs_to_itrf",
     "gcrs_to_itrf_matrices",
     "geodetic_to_itrf",
     "gmst82_rad",
     "itrf_to_gcrs",
     "itrf_to_geodetic",
+    "itrf_to_teme",
     "teme_to_itrf",
     "teme_to_itrf_matrices",
 ]
@@ -161,6 +163,27 @@ def itrf_to_gcrs(times, r_itrf_km: np.ndarray, v_itrf_km_s: np.ndarray) -> tuple
     v[..., 0] -= EARTH_ROTATION_RATE_RAD_S * r[..., 1]
     v[..., 1] += EARTH_ROTATION_RATE_RAD_S * r[..., 0]
     return _rotate(itrs_to_gcrs, r), _rotate(itrs_to_gcrs, v)
+
+
+def gcrs_to_itrf(times, r_gcrs_km: np.ndarray, v_gcrs_km_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """GCRS states (time, 3) to ITRF, the inverse of :func:`itrf_to_gcrs`: v_ITRF = R v − ω × r_ITRF."""
+    rot = gcrs_to_itrf_matrices(times)
+    r_itrf, v_itrf = _rotate(rot, np.asarray(r_gcrs_km, dtype=float)), _rotate(rot, np.asarray(v_gcrs_km_s, float))
+    v_itrf[..., 0] += EARTH_ROTATION_RATE_RAD_S * r_itrf[..., 1]
+    v_itrf[..., 1] -= EARTH_ROTATION_RATE_RAD_S * r_itrf[..., 0]
+    return r_itrf, v_itrf
+
+
+def itrf_to_teme(times, r_itrf_km: np.ndarray, v_itrf_km_s: np.ndarray, *,
+                 model: str = "iers2010") -> tuple[np.ndarray, np.ndarray]:
+    """ITRF states (time, 3) to TEME, the inverse of :func:`teme_to_itrf`: ω × r added back, then rotated."""
+    rot, theta_dot = teme_to_itrf_matrices(times, model=model)
+    r = np.asarray(r_itrf_km, dtype=float)
+    v = np.array(v_itrf_km_s, dtype=float)
+    v[..., 0] -= theta_dot * r[..., 1]
+    v[..., 1] += theta_dot * r[..., 0]
+    back = np.swapaxes(rot, -1, -2)
+    return _rotate(back, r), _rotate(back, v)
 
 
 def _rotate(rot: np.ndarray, vectors: np.ndarray) -> np.ndarray:
