@@ -208,7 +208,7 @@ def read_oem(text: str, *, source: str = "OEM") -> EphemerisOrbits:
                 meta[key.strip()] = value.strip()
             continue
         if meta is None:
-            raise ElementSetError(f"line {number}: a state before any META_START block", source=source, line=number)
+            raise ElementSetError("a state before any META_START block", source=source, line=number)
         rows.append((number, line))
     if meta is not None and rows:
         segments.append({"meta": meta, "rows": rows})
@@ -271,20 +271,20 @@ def _states(rows: list[tuple[int, str]], source: str) -> tuple[np.ndarray, np.nd
     for number, line in rows:
         parts = line.split()
         if len(parts) not in (7, 10):
-            raise ElementSetError(f"line {number}: a state is an epoch and 6 numbers (or 9, with accelerations), "
+            raise ElementSetError(f"a state is an epoch and 6 numbers (or 9, with accelerations), "
                                   f"got {len(parts)} fields", source=source, line=number)
         try:
             times.append(to_datetime64(parts[0]))
             numbers = [float(x) for x in parts[1:7]]
         except (OverheadError, ValueError) as exc:
-            raise ElementSetError(f"line {number}: {exc}", source=source, line=number) from None
+            raise ElementSetError(str(exc), source=source, line=number) from None
         if not np.all(np.isfinite(numbers)):
-            raise ElementSetError(f"line {number}: a state must be finite numbers", source=source, line=number)
+            raise ElementSetError("a state must be finite numbers", source=source, line=number)
         values.append(numbers)
     t = np.array(times, dtype="datetime64[ns]")
     if np.any(np.diff(t) <= np.timedelta64(0, "ns")):
         k = int(np.flatnonzero(np.diff(t) <= np.timedelta64(0, "ns"))[0]) + 1
-        raise ElementSetError(f"line {rows[k][0]}: the states' epochs must increase", source=source,
+        raise ElementSetError("the states' epochs must increase", source=source,
                               line=rows[k][0])
     states = np.array(values)
     return t, states[:, :3], states[:, 3:]
