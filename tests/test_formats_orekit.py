@@ -127,3 +127,46 @@ def test_an_eme2000_oem_of_orekits_states_reads_to_orekits_itrf_positions(orekit
         ours = np.array([ds.x_km.values[0, j], ds.y_km.values[0, j], ds.z_km.values[0, j]])
         errors.append(np.linalg.norm(ours - np.array([p.getX(), p.getY(), p.getZ()]) / 1e3))
     assert max(errors) < 2e-3  # km
+
+
+def test_screening_cdms_read_in_orekit_with_the_full_covariance_designators_and_radius(orekit, tmp_path):
+    """Issue #25: the screening's CDMs held only the 3x3 position covariance, so Orekit's CDM parser refused every
+    one ("value for key CRDOT_R has not been initialized"); they had no hard-body radius and UNKNOWN designators.
+    Each one (KVN and XML) reads in Orekit with the screening's TCA and miss distance, the catalogue's
+    international designators, a positive-definite 6x6 covariance and each object's radius summing to the
+    screening's; overhead's reader takes the radius from the file (no --hbr-m) and gives the screening's Pc."""
+    from org.orekit.files.ccsds.ndm import ParserBuilder
+
+    from overhead.analysis.conjunctions import assess, read_cdm
+    from overhead.analysis.conjunctions.cdm import write_cdm_kvn, write_cdm_xml
+    from overhead.analysis.conjunctions.screening import screen, screening_messages
+
+    catalog = overhead.sample_catalog()
+    start = catalog.median_epoch()
+    table = screen(catalog, start, start + np.timedelta64(6, "h"), threshold_km=25.0, hbr_m=12.0).conjunctions
+    assert len(table) >= 3
+    designators = dict(zip(catalog.norad_ids.tolist(), catalog.object_ids.tolist(), strict=True))
+    for k, message in enumerate(screening_messages(catalog, table, hbr_m=12.0)):
+        row = table.iloc[k]
+        for writer, suffix in ((write_cdm_kvn, "cdm"), (write_cdm_xml, "xml")):
+            path = tmp_path / f"c{k}.{suffix}"
+            path.write_text(writer(message))
+            cdm = _parse(ParserBuilder().buildCdmParser(), path)
+            relative = cdm.getRelativeMetadata()
+            assert str(relative.getTca())[:23] == row.tca[:23]
+            assert abs(relative.getMissDistance() - row.min_range_km * 1e3) < 1e-3
+            radii = 0.0
+            for data, metadata, nid in ((cdm.getDataObject1(), cdm.getMetadataObject1(), row.norad_id_1),
+                                        (cdm.getDataObject2(), cdm.getMetadataObject2(), row.norad_id_2)):
+                assert str(metadata.getObjectDesignator()) == str(nid)
+                assert str(metadata.getInternationalDes()) == designators[nid]
+                matrix = data.getRTNCovarianceBlock().getRTNCovarianceMatrix()
+                cov = np.array([[matrix.getEntry(i, j) for j in range(6)] for i in range(6)])
+                assert np.isfinite(cov).all() and np.linalg.eigvalsh(cov).min() > 0
+                np.testing.assert_allclose(np.sqrt(np.diag(cov)[:3]), [100.0, 300.0, 100.0])
+                radii += data.getAdditionalParametersBlock().getHbr()
+            assert radii == pytest.approx(12.0)
+            ours = read_cdm(path)
+            assert ours.hbr_m == pytest.approx(12.0)
+            if np.isfinite(row.assumed_cov_pc) and row.assumed_cov_pc > 1e-30:
+                assert assess(ours, methods="2d").pc2d == pytest.approx(row.assumed_cov_pc, rel=1e-4)

@@ -322,3 +322,28 @@ def test_an_empty_catalogue_screens_to_an_empty_table():
     result = screen(empty, catalog.median_epoch(), catalog.median_epoch() + np.timedelta64(600, "s"))
     assert result.objects == 0 and result.conjunctions.empty
     assert list(result.conjunctions.columns[:len(SCREEN_COLUMNS)]) == SCREEN_COLUMNS
+
+
+def test_cli_pc_one_message_without_a_radius_is_one_line_and_the_others_are_assessed(tmp_path, capsys):
+    """Issue #25: one CDM without a hard-body radius stopped a multi-file `pc` run with no output for the
+    others. The screening's own CDMs now carry the radius (read without --hbr-m); the one without is one line on
+    stderr, the others are in the output, and the exit code is 2."""
+    import overhead
+    from overhead.analysis.conjunctions.cdm import write_cdm_kvn
+    from overhead.analysis.conjunctions.screening import screen, screening_messages
+
+    catalog = overhead.sample_catalog()
+    start = catalog.median_epoch()
+    table = screen(catalog, start, start + np.timedelta64(6, "h"), threshold_km=25.0).conjunctions.head(3)
+    paths = []
+    for k, message in enumerate(screening_messages(catalog, table, hbr_m=10.0)):
+        paths.append(tmp_path / f"c{k}.cdm")
+        paths[-1].write_text(write_cdm_kvn(message))
+    text = paths[1].read_text()
+    paths[1].write_text("\n".join(line for line in text.splitlines() if "HBR" not in line) + "\n")
+    assert main(["conjunctions", "pc", *map(str, paths), "--format", "json"]) == 2
+    captured = capsys.readouterr()
+    rows = json.loads(captured.out)
+    assert [r["file"] for r in rows] == [str(paths[0]), str(paths[2])]
+    assert all(r["hbr_m"] == 10.0 for r in rows)
+    assert "c1.cdm" in captured.err and "hard-body radius" in captured.err and "Traceback" not in captured.err

@@ -86,17 +86,33 @@ def _number(x) -> str:
 
 def _pc(args) -> None:
     from rich.console import Console
-    from rich.table import Table
 
     from overhead.analysis.conjunctions import assess, read_cdm
 
-    results = []
+    results, failed = [], []
     for path in args.cdms:
-        message = read_cdm(path)
-        result = assess(message, methods=args.method, hbr_m=args.hbr_m, mc_samples=args.mc_samples)
+        try:  # one bad message is one line: the others are still assessed
+            message = read_cdm(path)
+            result = assess(message, methods=args.method, hbr_m=args.hbr_m, mc_samples=args.mc_samples)
+        except OverheadError as exc:
+            if len(args.cdms) == 1:
+                raise
+            failed.append(path)
+            Console(stderr=True).print(f"overhead conjunctions pc: {exc}", markup=False, highlight=False)
+            continue
         row = result.to_dict()
         row["file"] = path
         results.append({k: row.get(k) for k in PC_FIELDS} | {k: v for k, v in row.items() if k not in PC_FIELDS})
+    _print_pc(args, results)
+    if failed:
+        raise OverheadError(f"{len(failed)} of {len(args.cdms)} CDMs could not be assessed (each said above); "
+                            f"the other {len(results)} are shown")
+
+
+def _print_pc(args, results: list[dict]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
     if args.format == "json":
         json.dump(results, sys.stdout, indent=2, allow_nan=False)
         sys.stdout.write("\n")
@@ -192,7 +208,7 @@ def _screen(args) -> None:
         kept = CatalogStore(args.db).save_conjunctions(table, start, stop, norad_ids=spec.primaries, epochs=epochs)
         err.print(f"kept {kept:,} conjunctions in the catalogue store")
     if args.cdm_dir:
-        written = _write_cdms(catalog, table, Path(args.cdm_dir))
+        written = _write_cdms(catalog, table, Path(args.cdm_dir), spec.hbr_m)
         err.print(f"wrote {written:,} CDMs to {args.cdm_dir}")
     if args.output:
         write_table(table, args.output)
@@ -204,32 +220,14 @@ def _screen(args) -> None:
     csv_cells(table).to_csv(sys.stdout, index=False, float_format="%.6g")
 
 
-def _write_cdms(catalog, table, folder: Path) -> int:
-    from overhead.analysis.conjunctions.assessment import SOCRATES_SIGMA_RTN_M
-    from overhead.analysis.conjunctions.cdm import CdmObject, ConjunctionMessage, write_cdm_kvn
+def _write_cdms(catalog, table, folder: Path, hbr_m: float) -> int:
+    from overhead.analysis.conjunctions.cdm import write_cdm_kvn
+    from overhead.analysis.conjunctions.screening import screening_messages
     from overhead.files import write_text_atomic
-    from overhead.orbits.timescales import to_datetime64
 
     if not folder.is_dir():
         raise OverheadError(f"--cdm-dir {folder}: not an existing folder; create it first")
-    index = {int(n): k for k, n in enumerate(catalog.norad_ids)}
-    for row in table.itertuples():
-        tca = to_datetime64(row.tca)
-        sub = catalog[[index[row.norad_id_1], index[row.norad_id_2]]]
-        r, v = sub.state_arrays([tca], frame="itrf")
-        cov = np.full((6, 6), np.nan)
-        cov[:3, :3] = np.diag(np.square(SOCRATES_SIGMA_RTN_M))
-        objects = [CdmObject(designator=str(nid), name=name, international_designator="", ref_frame="ITRF",
-                             position_km=r[k, 0], velocity_km_s=v[k, 0], covariance_rtn=cov,
-                             keywords={"COVARIANCE_METHOD": "DEFAULT", "CATALOG_NAME": "SATCAT"})
-                   for k, (nid, name) in enumerate(((row.norad_id_1, row.name_1), (row.norad_id_2, row.name_2)))]
-        message = ConjunctionMessage(
-            tca=tca, object1=objects[0], object2=objects[1], miss_distance_m=row.min_range_km * 1e3,
-            relative_speed_m_s=row.relative_speed_km_s * 1e3,
-            relative_position_rtn_m=np.array([row.radial_km, row.in_track_km, row.cross_track_km]) * 1e3,
-            relative_velocity_rtn_m_s=np.full(3, np.nan), hbr_m=None,
-            collision_probability=None if math.isnan(row.assumed_cov_pc) else float(row.assumed_cov_pc),
-            collision_probability_method="FOSTER-1992", header={"ORIGINATOR": "OVERHEAD"})
+    for row, message in zip(table.itertuples(), screening_messages(catalog, table, hbr_m=hbr_m), strict=True):
         stamp = row.tca.replace("-", "").replace(":", "").replace(".", "")
         write_text_atomic(folder / f"{row.norad_id_1:09d}_conj_{row.norad_id_2:09d}_{stamp}.cdm",
                           write_cdm_kvn(message))

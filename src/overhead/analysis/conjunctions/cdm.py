@@ -89,6 +89,7 @@ class CdmObject:
     covariance_rtn: np.ndarray  # (6, 6) m, m/s; NaN where the message gives no velocity terms
     keywords: dict[str, str] = field(default_factory=dict)  # every keyword of the object, as written
     comments: tuple[str, ...] = ()
+    hbr_m: float | None = None  # the object's own hard-body radius (CDM 2.0's HBR, among additional parameters)
 
     @property
     def has_velocity_covariance(self) -> bool:
@@ -359,6 +360,8 @@ def _build(entries: list[_Entry], source: str | None) -> ConjunctionMessage:
 
     pc = keys.get("COLLISION_PROBABILITY")
     objects = [_build_object(section, source) for section in sections[1:]]
+    if hbr is None and objects[0].hbr_m is not None and objects[1].hbr_m is not None:
+        hbr = objects[0].hbr_m + objects[1].hbr_m  # CDM 2.0: each object's radius; the combined is their sum
     labels = [o.keywords.get("OBJECT", "") for o in objects]
     if labels != ["OBJECT1", "OBJECT2"]:
         raise MessageError(f"objects must be OBJECT1 then OBJECT2, found {labels}", source=source, keyword="OBJECT")
@@ -422,6 +425,10 @@ def _build_object(section: list[_Entry], source: str | None) -> CdmObject:
         if cov[i, i] < 0:
             raise MessageError(f"{label}: variance {cov[i, i]:.6g} m² is negative", source=source,
                                line=keys[axis][0], keyword=axis)
+    hbr = _number(keys["HBR"], source) if "HBR" in keys else None
+    if hbr is not None and not hbr >= 0:
+        raise MessageError(f"{label}: hard-body radius {hbr} m is negative", source=source, line=keys["HBR"][0],
+                           keyword="HBR")
     return CdmObject(
         designator=keys["OBJECT_DESIGNATOR"][2],
         name=keys["OBJECT_NAME"][2] if "OBJECT_NAME" in keys else "",
@@ -432,6 +439,7 @@ def _build_object(section: list[_Entry], source: str | None) -> CdmObject:
         covariance_rtn=cov,
         keywords={k: e[2] for k, e in keys.items()},
         comments=tuple(e[2] for e in section if e[1] == "COMMENT"),
+        hbr_m=hbr,
     )
 
 
@@ -472,6 +480,8 @@ def _object_values(obj: CdmObject, label: str) -> list[tuple[str, str, str | Non
         values.append((key, obj.keywords.get(key, {"EPHEMERIS_NAME": "NONE", "COVARIANCE_METHOD": "DEFAULT",
                                                      "MANEUVERABLE": "N/A", "OBJECT_TYPE": "UNKNOWN"}[key]), None))
     values.append(("REF_FRAME", obj.ref_frame, None))
+    if obj.hbr_m is not None:  # an additional parameter (CDM 2.0; Orekit reads it in 1.0 messages too)
+        values.append(("HBR", f"{obj.hbr_m:g}", "m"))
     for key, x in zip(STATE_KEYWORDS[:3], obj.position_km, strict=True):
         values.append((key, f"{x:.9f}", "km"))
     for key, x in zip(STATE_KEYWORDS[3:], obj.velocity_km_s, strict=True):
@@ -535,9 +545,14 @@ def write_cdm_xml(message: ConjunctionMessage) -> str:
         meta = [v for v in values if v[0] in OBJECT_METADATA_KEYWORDS]
         state = [v for v in values if v[0] in STATE_KEYWORDS]
         cov = [v for v in values if v[0] in COVARIANCE_KEYWORDS]
+        extra = [v for v in values if v[0] == "HBR"]
         out += ["    <segment>", "      <metadata>"]
         out += [element(k, v, u, "        ") for k, v, u in meta]
-        out += ["      </metadata>", "      <data>", "        <stateVector>"]
+        out += ["      </metadata>", "      <data>"]
+        if extra:
+            out += ["        <additionalParameters>", *(element(k, v, u, "          ") for k, v, u in extra),
+                    "        </additionalParameters>"]
+        out += ["        <stateVector>"]
         out += [element(k, v, u, "          ") for k, v, u in state]
         out += ["        </stateVector>", "        <covarianceMatrix>"]
         out += [element(k, v, u, "          ") for k, v, u in cov]

@@ -25,7 +25,7 @@ from __future__ import annotations
 import itertools
 import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -35,13 +35,17 @@ from scipy import optimize
 from sgp4.api import SatrecArray
 
 from overhead.analysis.conjunctions._screen_kernel import search_batch
-from overhead.analysis.conjunctions.assessment import PLANE_COLUMNS, assumed_covariance_probabilities
-from overhead.analysis.conjunctions.cdm import rtn_to_inertial_matrix
+from overhead.analysis.conjunctions.assessment import (
+    PLANE_COLUMNS,
+    SOCRATES_SIGMA_RTN_M,
+    assumed_covariance_probabilities,
+)
+from overhead.analysis.conjunctions.cdm import CdmObject, ConjunctionMessage, rtn_to_inertial_matrix
 from overhead.constants import EARTH_MU_KM3_S2, EARTH_RADIUS_KM
 from overhead.errors import OverheadError, WorkTooLargeError
 from overhead.orbits.timescales import julian_date_split, to_datetime64
 
-__all__ = ["SCREEN_COLUMNS", "ScreeningResult", "screen", "screen_distributed"]
+__all__ = ["SCREEN_COLUMNS", "ScreeningResult", "screen", "screen_distributed", "screening_messages"]
 
 SCREEN_COLUMNS = ["norad_id_1", "name_1", "norad_id_2", "name_2", "tca", "min_range_km", "relative_speed_km_s",
                   "radial_km", "in_track_km", "cross_track_km", "max_pc", "assumed_cov_pc"]
@@ -362,3 +366,46 @@ def screen_distributed(catalog, start, stop, *, parts: int | None = None, schedu
         table = table.sort_values(["tca", "norad_id_1", "norad_id_2"]).reset_index(drop=True)
     return ScreeningResult(conjunctions=table, objects=len(catalog), candidates_refined=0, span=(t0, t1),
                            threshold_km=options.get("threshold_km", 5.0))
+
+
+def assumed_covariance_rtn_6x6(r_km: np.ndarray, v_km_s: np.ndarray) -> np.ndarray:
+    """The 6x6 RTN covariance (m, m/s) a screening assumes for an object without one: SOCRATES' position sigmas
+    (100, 300, 100 m) and, for the velocity rows that CDM 1.0 makes mandatory, the same sigmas times the mean
+    motion (m/s). Uncorrelated. The screening's probabilities use the position block only."""
+    r = float(np.linalg.norm(r_km))
+    a_km = 1.0 / (2.0 / r - float(np.dot(v_km_s, v_km_s)) / EARTH_MU_KM3_S2)  # vis-viva
+    mean_motion_rad_s = math.sqrt(EARTH_MU_KM3_S2 / a_km**3) if a_km > 0 else float(np.linalg.norm(v_km_s)) / r
+    sigma = np.array(SOCRATES_SIGMA_RTN_M)
+    return np.diag(np.square(np.concatenate([sigma, sigma * mean_motion_rad_s])))
+
+
+def screening_messages(catalog, conjunctions: pd.DataFrame, *, hbr_m: float) -> Iterator[ConjunctionMessage]:
+    """One CDM 1.0 per row of a screening table: each object's ITRF state at TCA (SGP4), its international
+    designator, the full 6x6 covariance assumed (:func:`assumed_covariance_rtn_6x6`), the combined hard-body
+    radius the screening used (CARA's comment; each object half of it as CDM 2.0's HBR), the miss vector and
+    relative velocity in object 1's RTN frame, and the assumed-covariance Pc."""
+    from overhead.orbits.frames import itrf_to_gcrs
+
+    index = {int(n): k for k, n in enumerate(catalog.norad_ids)}
+    object_ids = catalog.object_ids
+    for row in conjunctions.itertuples():
+        tca = to_datetime64(row.tca)
+        pair = [index[int(row.norad_id_1)], index[int(row.norad_id_2)]]
+        r, v = catalog[pair].state_arrays([tca], frame="itrf")
+        # the RTN frame of the inertial state, as a reader of this message builds it
+        r_g, v_g = itrf_to_gcrs(np.array([tca, tca]), r[:, 0], v[:, 0])
+        rotation = rtn_to_inertial_matrix(r_g[0], v_g[0])
+        objects = [CdmObject(designator=str(int(nid)), name=str(name), international_designator=str(object_ids[k]),
+                             ref_frame="ITRF", position_km=r[n, 0], velocity_km_s=v[n, 0],
+                             covariance_rtn=assumed_covariance_rtn_6x6(r_g[n], v_g[n]),
+                             keywords={"COVARIANCE_METHOD": "DEFAULT", "CATALOG_NAME": "SATCAT"},
+                             hbr_m=hbr_m / 2)  # half the combined each: a CDM 2.0 reader sums them
+                   for n, (k, nid, name) in enumerate(zip(pair, (row.norad_id_1, row.norad_id_2),
+                                                          (row.name_1, row.name_2), strict=True))]
+        yield ConjunctionMessage(
+            tca=tca, object1=objects[0], object2=objects[1], miss_distance_m=row.min_range_km * 1e3,
+            relative_speed_m_s=row.relative_speed_km_s * 1e3,
+            relative_position_rtn_m=np.array([row.radial_km, row.in_track_km, row.cross_track_km]) * 1e3,
+            relative_velocity_rtn_m_s=rotation.T @ (v_g[1] - v_g[0]) * 1e3, hbr_m=hbr_m,
+            collision_probability=None if math.isnan(row.assumed_cov_pc) else float(row.assumed_cov_pc),
+            collision_probability_method="FOSTER-1992", header={"ORIGINATOR": "OVERHEAD"})
