@@ -108,3 +108,48 @@ def _conforms(operation, label: str, failures: list[str]) -> None:
             failures.append(f"{label}: {str(exc)[:300]}")
 
     run()
+
+
+@pytest.mark.slow
+def test_schemathesis_with_every_check_finds_nothing(tmp_path):
+    """Issue #29: schemathesis with every check (`st run -c all`: positive and negative data, stateful links,
+    Allow headers, authentication, media types) against the service as `overhead serve` runs it (uvicorn on a
+    loopback port), a fixed seed and a bounded budget, finds no failure and no error. Before: 22 unique failures
+    (Allow naming one method of a path's several, empty times and ids taken as absent, ids of any text accepted by
+    the document, uvicorn's plain-text 400 undocumented, visible passes over 10 s). A request valid by the
+    document but refused on its meaning (422, 413) counts as accepted: tests/schemathesis.toml says so."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.conftest import serve_app
+
+    app = create_app(ServiceSettings(db_url=f"sqlite:///{tmp_path / 'st.sqlite'}", token=TOKEN, scheduler="none",
+                                     max_work=2e5, max_job_work=2e5, max_stream_s=1.0))
+    config = Path(__file__).with_name("schemathesis.toml")
+    with serve_app(app) as base:
+        run = subprocess.run(
+            [str(Path(sys.executable).with_name("st")), "--config-file", str(config), "run",
+             f"{base}/openapi.json", "-c", "all", "--max-examples", "5", "--seed", "29", "--workers", "2",
+             "--request-timeout", "60", "--max-failures", "20", "-H", f"Authorization: Bearer {TOKEN}", "--no-color"],
+            capture_output=True, text=True, timeout=1200, cwd=tmp_path, env={**os.environ, "NO_COLOR": "1"})
+    summary = run.stdout[run.stdout.rfind("SUMMARY"):]
+    assert run.returncode == 0, (run.stdout[:3000] + "\n…\n" + summary)[-6000:]
+
+
+def test_a_405_names_every_method_of_the_path_and_empty_values_are_refused(tmp_path):
+    """Issue #29 (schemathesis -c all): a path with a route per method answered 405 naming one route's methods;
+    an empty `since` was taken as absent and ids of any text passed the document (refused later)."""
+    settings = ServiceSettings(db_url=f"sqlite:///{tmp_path / 'a.sqlite'}", token=TOKEN, scheduler="none")
+    with TestClient(create_app(settings)) as client:
+        answer = client.options("/api/tags/watch")
+        assert answer.status_code == 405 and answer.headers["allow"] == "DELETE, PUT"
+        assert client.options("/api/jobs/abc").headers["allow"] == "DELETE, GET"
+        for path in ("/api/changes?since=", "/api/alerts?since=", "/api/conjunctions?since=",
+                     "/api/positions?ids=abc", "/api/positions?time="):
+            assert client.get(path).status_code == 422, path
+        assert client.get("/api/positions", params={"ids": "25544, 20580,"}).status_code in (200, 404)
+        document = client.get("/openapi.json").json()
+        ids = next(p for p in document["paths"]["/api/positions"]["get"]["parameters"] if p["name"] == "ids")
+        assert any("pattern" in option for option in ids["schema"].get("anyOf", [ids["schema"]]))

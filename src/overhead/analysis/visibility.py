@@ -98,6 +98,33 @@ def _crossing(t: np.ndarray, f: np.ndarray, k: int) -> float:
     return float(t[k] + (t[k + 1] - t[k]) * (a / (a - b))) if a != b else float(t[k])
 
 
+SUN_GRID_STEP_S = 30.0
+
+
+def _sun_itrf_interpolator(table: pd.DataFrame):
+    """The Sun's ITRF position (km), geometric and apparent, at any time of the passes: computed on a 30 s grid
+    over their span and interpolated linearly. The Sun turns 0.125° in ITRF in 30 s, so the interpolated
+    direction is off by under 1e-6 rad (a few ms of the twilight and shadow crossings); computing it at every
+    1 s sample of every pass was 95 % of the time (ERFA's ephemeris and precession-nutation per sample)."""
+    if table.empty:
+        return lambda times: (np.empty((0, 3)), np.empty((0, 3)))
+    first = to_datetime64(table.rise.min()) - np.timedelta64(60, "s")
+    last = to_datetime64(table.set.max()) + np.timedelta64(60, "s")
+    span_s = (last - first) / np.timedelta64(1, "s")
+    grid_s = np.arange(0.0, span_s + SUN_GRID_STEP_S, SUN_GRID_STEP_S)
+    grid = first + (grid_s * 1e9).astype("timedelta64[ns]")
+    rotation = gcrs_to_itrf_matrices(grid)
+    geometric = np.einsum("tij,tj->ti", rotation, sun_position_gcrs_km(grid))
+    apparent = np.einsum("tij,tj->ti", rotation, sun_position_gcrs_km(grid, apparent=True))
+
+    def at(times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        t_s = (times - first) / np.timedelta64(1, "s")
+        return (np.stack([np.interp(t_s, grid_s, geometric[:, k]) for k in range(3)], axis=1),
+                np.stack([np.interp(t_s, grid_s, apparent[:, k]) for k in range(3)], axis=1))
+
+    return at
+
+
 def visible_passes(satellites, site: GroundSite, start, stop, *, min_elevation_deg: float = 10.0,
                    max_sun_altitude_deg: float = -6.0, magnitudes: dict[int, float] | None = None,
                    rcs_m2: dict[int, float] | None = None, only_visible: bool = True) -> pd.DataFrame:
@@ -114,6 +141,7 @@ def visible_passes(satellites, site: GroundSite, start, stop, *, min_elevation_d
     index = {int(n): k for k, n in enumerate(satellites.norad_ids)}
     up = site.enu_matrix()[2]
     extra: dict[str, list] = {c: [] for c in VISIBLE_COLUMNS if c not in PASS_COLUMNS}
+    sun_at = _sun_itrf_interpolator(table)
     for row in table.itertuples():
         rise, set_ = to_datetime64(row.rise), to_datetime64(row.set)
         length_s = (set_ - rise) / np.timedelta64(1, "s")
@@ -122,11 +150,10 @@ def visible_passes(satellites, site: GroundSite, start, stop, *, min_elevation_d
         times = rise + (offsets * 1e9).astype("timedelta64[ns]")
         r, _v = satellites[[index[int(row.norad_id)]]].state_arrays(times, frame="itrf")
         r = r[0]
-        rotation = gcrs_to_itrf_matrices(times)
-        sun = np.einsum("tij,tj->ti", rotation, sun_position_gcrs_km(times))
+        sun, apparent_sun = sun_at(times)
         lit_f = shadow_functions(r, sun, "point")["umbra"]  # > 0: the Sun's centre is visible from the satellite
         # the observer sees the Sun where aberration puts it (20″: 1-2 s of twilight)
-        to_sun = np.einsum("tij,tj->ti", rotation, sun_position_gcrs_km(times, apparent=True)) - site.itrf_km
+        to_sun = apparent_sun - site.itrf_km
         sun_alt = np.degrees(np.arcsin(to_sun @ up / np.linalg.norm(to_sun, axis=1)))
         dark_f = max_sun_altitude_deg - sun_alt  # > 0: the observer's sky is dark enough
         visible = (lit_f > 0) & (dark_f > 0)

@@ -164,9 +164,12 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
                             headers={"Retry-After": "60"} if status == 503 else None)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException):
+    async def http_error(request: Request, exc: StarletteHTTPException):
         detail = _excerpt(exc.detail) if isinstance(exc.detail, str) else exc.detail
-        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
+        headers = exc.headers
+        if exc.status_code == 405:  # Starlette names one route's methods; a path has a route per method
+            headers = {**(headers or {}), "Allow": _allowed_methods(app, request)}
+        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(CancelledError)
     async def cancelled_error(_request: Request, exc: CancelledError):
@@ -190,6 +193,24 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     _mount_dashboard(app, web_assets_dir(settings))
     app.openapi = lambda: _described_openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def _allowed_methods(app: FastAPI, request: Request) -> str:
+    """The methods the OpenAPI document gives the request's path (RFC 9110's Allow of a 405; Starlette's names
+    one route's, and a path has a route per method). A literal path is taken before a templated one that also
+    matches it (/api/jobs/plan before /api/jobs/{job_id}), as OpenAPI says."""
+    import re
+
+    path = request.url.path
+    candidates = []
+    for template, operations in app.openapi().get("paths", {}).items():
+        pattern = "^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)) + "$"
+        if re.match(pattern, path):
+            candidates.append((template.count("{"), template, operations))
+    if not candidates:
+        return ""
+    _, _, operations = min(candidates, key=lambda c: c[:2])
+    return ", ".join(sorted(m.upper() for m in operations if m in ("get", "put", "post", "delete", "patch")))
 
 
 ERROR_SCHEMA = {
@@ -225,6 +246,11 @@ def _described_openapi(app: FastAPI) -> dict:
             responses["4XX"] = {"description": "refused, nothing done: 401 no or a wrong token, 404 not found, 409 "
                                                "conflict, 413 too large (estimated before any work), 422 invalid, "
                                                "429 too many jobs", "content": error}
+            # the HTTP server's own answer (uvicorn, before the application sees the request) to a request line or
+            # headers over its limits: plain text
+            responses["400"] = {"description": "not a request the HTTP server reads (its request line or headers "
+                                               "over the server's limits)",
+                                "content": {"text/plain": {"schema": {"type": "string"}}}}
             responses["503"] = {"description": "past the service's time limit or shutting down: retry later",
                                 "content": error, "headers": {"Retry-After": {"schema": {"type": "integer"},
                                                                              "description": "seconds"}}}

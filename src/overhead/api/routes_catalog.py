@@ -26,7 +26,7 @@ from overhead.api.schemas import (
     TagChange,
     TagsOut,
 )
-from overhead.api.service import ServiceState, iso, parse_time, text_column
+from overhead.api.service import IDS_PATTERN, ServiceState, iso, optional_time, text_column
 from overhead.catalog.manoeuvres import detect_manoeuvres
 from overhead.catalog.store import TAG_PATTERN
 from overhead.errors import CancelledError, OverheadError
@@ -149,7 +149,7 @@ def tag_objects(body: TagChange, tag: str = TagPath, state: ServiceState = Depen
 
 
 @router.delete("/tags/{tag}", dependencies=[Depends(require_token)], summary="Take a tag off objects (token)")
-def untag_objects(tag: str = TagPath, ids: str | None = Query(None, max_length=100_000,
+def untag_objects(tag: str = TagPath, ids: str | None = Query(None, max_length=100_000, pattern=IDS_PATTERN,
                                                                description="NORAD ids (default: all)"),
                   state: ServiceState = Depends(service)) -> dict:
     from overhead.api.routes_compute import parse_ids
@@ -194,8 +194,8 @@ def changes(since: str | None = Query(None, max_length=40, description="changes 
             change: Literal["new", "gone", "decayed", "manoeuvre"] | None = None,
             limit: int = Query(5_000, ge=1, le=100_000),
             state: ServiceState = Depends(service)) -> ChangesOut:
-    when = parse_time(since, name="since") if since else None
-    ingested = parse_time(ingested_since, name="ingested_since") if ingested_since else None
+    when = optional_time(since, name="since")
+    ingested = optional_time(ingested_since, name="ingested_since")
     table = state.store.changes(since=when, ingested_since=ingested)
     if change:
         table = table[table.change == change]

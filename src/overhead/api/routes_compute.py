@@ -15,7 +15,7 @@ from fastapi.responses import Response, StreamingResponse
 from overhead.analysis.coverage import SEARCH_STEP_S  # the unit of work (satellites × samples × targets), the CLI's too
 from overhead.api.deps import service
 from overhead.api.schemas import AboveOut, AccessRequest, LookAngles, PassOut, Position, Positions, Track, WindowOut
-from overhead.api.service import ServiceState, finite, iso, parse_span, parse_time
+from overhead.api.service import IDS_PATTERN, ServiceState, finite, iso, parse_span, parse_time
 from overhead.constants import NORAD_ID_MAX
 from overhead.geometry.specs import target_set
 from overhead.geometry.topocentric import GroundSite
@@ -25,8 +25,8 @@ from overhead.tables import with_iso_times
 
 router = APIRouter(prefix="/api", tags=["computation"])
 
-IdsQuery = Query(None, max_length=20_000, description="NORAD ids separated by commas (default: every active "
-                                                       "object, or the group)")
+IdsQuery = Query(None, max_length=20_000, pattern=IDS_PATTERN,
+                 description="NORAD ids separated by commas (default: every active object, or the group)")
 GroupQuery = Query(None, max_length=64, description="a catalogue group, e.g. resource or stations")
 CSV: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}
 INJECTED: Any = None  # FastAPI passes the Response of a parameter annotated so; the default is never used

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from overhead.analysis.conjunctions import assess, read_cdm_text
 from overhead.api.deps import service
-from overhead.api.service import ServiceState, parse_time
+from overhead.api.service import ServiceState, optional_time
 from overhead.errors import MessageError
 
 router = APIRouter(prefix="/api/conjunctions", tags=["conjunctions"])
@@ -20,7 +20,7 @@ def stored(norad_id: int | None = Query(None, ge=0, le=999_999_999), since: str 
            min_pc: float | None = Query(None, ge=0.0, le=1.0, allow_inf_nan=False),
            limit: int = Query(1000, ge=1, le=10_000), state: ServiceState = Depends(service)) -> list[dict]:
     """Rows with ``tca`` ISO-8601 Z; ``min_pc`` filters on the assumed-covariance Pc."""
-    table = state.store.conjunctions(norad_id=norad_id, since=parse_time(since, name="since") if since else None,
+    table = state.store.conjunctions(norad_id=norad_id, since=optional_time(since, name="since"),
                                      min_pc=min_pc, limit=limit)
     for column in ("tca", "epoch_1", "epoch_2", "screened_at"):
         table[column] = [None if t is None or t != t else t.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
@@ -119,8 +119,9 @@ async def alerts_stream(request: Request, after_id: int | None = Query(None, ge=
                             "send the alerts stored after this id (default: only those raised from now on; "
                             "a reconnecting client's Last-Event-ID header does the same)")),
                         max_s: float = Query(3600.0, gt=0.0, le=86_400.0, allow_inf_nan=False,
-                                             description="end the stream after this many seconds (clients "
-                                                         "reconnect with Last-Event-ID)"),
+                                             description="end the stream after this many seconds, or the "
+                                                         "service's own limit if shorter (clients reconnect "
+                                                         "with Last-Event-ID)"),
                         state: ServiceState = Depends(service)):
     """``event: alert`` with the webhook's JSON as data and the alert's id as the event id; a comment every 15 s
     keeps proxies from closing an idle stream."""
@@ -139,7 +140,7 @@ async def alerts_stream(request: Request, after_id: int | None = Query(None, ge=
 
     async def events():
         nonlocal last
-        deadline = time.monotonic() + max_s
+        deadline = time.monotonic() + min(max_s, state.settings.max_stream_s)
         beat = time.monotonic()
         yield "retry: 5000\n\n"
         while time.monotonic() < deadline and not await request.is_disconnected():
@@ -166,7 +167,7 @@ def alerts(since: str | None = Query(None, max_length=40), limit: int = Query(50
 
     from overhead.catalog.watch import alerts_table
 
-    table = alerts_table(state.store, since=parse_time(since, name="since") if since else None).head(limit)
+    table = alerts_table(state.store, since=optional_time(since, name="since")).head(limit)
     out = []
     for row in table.itertuples():
         ids = json.loads(row.norad_ids)

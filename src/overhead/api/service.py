@@ -40,6 +40,7 @@ class ServiceSettings:
     max_job_work: float = 5e9
     max_upload_bytes: int = 50 * 2**20
     max_request_s: float = 120.0  # a request still running after this is cancelled (503)
+    max_stream_s: float = 3600.0  # an alerts stream ends after this (the client reconnects with Last-Event-ID)
     max_response_bytes: float = 32 * 2**20  # estimated before the work starts (413 over it)
     max_memory_bytes: float = 2 * 2**30  # the arrays one request may hold, estimated before it starts
     max_element_age_days: float = 30.0  # objects whose elements are further from the asked time are left out
@@ -299,9 +300,12 @@ class ServiceState:
         self.store.engine.dispose()
 
 
+IDS_PATTERN = r"^ *[0-9]{1,9} *(, *[0-9]{1,9} *)*,?$"  # NORAD ids as the requests give them (OpenAPI too)
+
+
 def parse_time(text: str | None, default: np.datetime64 | None = None, *, name: str = "time") -> np.datetime64:
     """An ISO-8601 UTC time from a request, or a 422 that says what is wrong with it."""
-    if text is None or text == "":
+    if text is None:
         if default is None:
             raise HTTPException(422, f"give {name} as ISO-8601 UTC, e.g. 2026-05-30T12:00:00Z")
         return default
@@ -314,6 +318,11 @@ def parse_time(text: str | None, default: np.datetime64 | None = None, *, name: 
     if not np.datetime64("1957-10-04") <= value <= np.datetime64("2100-01-01"):
         raise HTTPException(422, f"{name} {text!r} is outside 1957-10-04 .. 2100-01-01")
     return value
+
+
+def optional_time(text: str | None, *, name: str) -> np.datetime64 | None:
+    """A time a request may leave out (None), or :func:`parse_time`'s; an empty value is a 422, not absent."""
+    return None if text is None else parse_time(text, name=name)
 
 
 def parse_span(start: str | None, stop: str | None, default_start: np.datetime64, *, max_days: float = 31.0,
