@@ -191,6 +191,18 @@ def test_cli_screen_writes_the_csv_and_one_line(tmp_path, capsys):
     assert list(table.columns) == SCREEN_COLUMNS
     assert set(table.norad_id_1) <= {25544, 20580}
     assert len(list(cdms.glob("*.cdm"))) == len(table)
+    import overhead
+    from overhead.analysis.conjunctions import read_cdm
+
+    xml = tmp_path / "xml"
+    xml.mkdir()
+    assert main(["conjunctions", "screen", str(overhead.sample_path("stations")), "--threshold-km", "20", "--start",
+                 "2026-05-30T00:00:00Z", "--stop",
+                 "2026-05-30T06:00:00Z", "-o", str(out), "--cdm-dir", str(xml), "--cdm-format", "xml"]) == 0
+    table = pd.read_csv(out)
+    read = [read_cdm(p) for p in xml.glob("*.xml")]
+    assert len(read) == len(table) > 0
+    assert all(m.hbr_m == 10.0 and m.object1.has_velocity_covariance for m in read)
 
 
 def test_cli_screen_span_of_years_exit_2(capsys):
@@ -326,8 +338,8 @@ def test_an_empty_catalogue_screens_to_an_empty_table():
 
 def test_cli_pc_one_message_without_a_radius_is_one_line_and_the_others_are_assessed(tmp_path, capsys):
     """Issue #25: one CDM without a hard-body radius stopped a multi-file `pc` run with no output for the
-    others. The screening's own CDMs now carry the radius (read without --hbr-m); the one without is one line on
-    stderr, the others are in the output, and the exit code is 2."""
+    others. The screening's own CDMs now carry the radius (read without --hbr-m); the one without is its own row
+    saying why, the others are assessed, and the exit code is 2; --hbr-m is the radius of files without one."""
     import overhead
     from overhead.analysis.conjunctions.cdm import write_cdm_kvn
     from overhead.analysis.conjunctions.screening import screen, screening_messages
@@ -344,6 +356,47 @@ def test_cli_pc_one_message_without_a_radius_is_one_line_and_the_others_are_asse
     assert main(["conjunctions", "pc", *map(str, paths), "--format", "json"]) == 2
     captured = capsys.readouterr()
     rows = json.loads(captured.out)
-    assert [r["file"] for r in rows] == [str(paths[0]), str(paths[2])]
-    assert all(r["hbr_m"] == 10.0 for r in rows)
-    assert "c1.cdm" in captured.err and "hard-body radius" in captured.err and "Traceback" not in captured.err
+    assert [r["file"] for r in rows] == list(map(str, paths))
+    assert rows[0]["hbr_m"] == rows[2]["hbr_m"] == 10.0 and "hard-body radius" in rows[1]["error"]
+    assert "1 of 3" in captured.err and "Traceback" not in captured.err
+    # a radius given is the default of the file without one only: the others keep their own
+    assert main(["conjunctions", "pc", *map(str, paths), "--format", "json", "--hbr-m", "3"]) == 0
+    assert [r["hbr_m"] for r in json.loads(capsys.readouterr().out)] == [10.0, 3.0, 10.0]
+    assert main(["conjunctions", "pc", *map(str, paths)]) == 2
+    table = capsys.readouterr().out
+    assert "c1.cdm: not assessed:" in table.replace("\n", " ") or "not assessed" in table
+
+
+def test_a_cdm_whose_state_is_not_a_bound_orbit_is_one_located_line_and_a_422(tmp_path, capsys):
+    """Issue #25: `POST /api/conjunctions/pc?method=3d` answered 500 on a CDM whose state is not a bound orbit
+    (nc3d raised a bare ValueError). Both doors: one line naming the file and the object, exit 2; a 422."""
+    import re
+    import warnings
+
+    from overhead.api import ServiceSettings, create_app
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    source = next(shared_file("conjunctions", "cara_pc_test_conjunctions").glob("*.cdm"))
+    text = source.read_text()
+    # object 2's velocity times 2: above the escape speed at its radius
+    parts = text.split("OBJECT2")
+    parts[1] = re.sub(r"(X_DOT\s*=\s*)([-0-9.Ee+]+)", lambda m: f"{m.group(1)}{2 * float(m.group(2)):.9f}",
+                      parts[1], count=1)
+    parts[1] = re.sub(r"(Y_DOT\s*=\s*)([-0-9.Ee+]+)", lambda m: f"{m.group(1)}{2 * float(m.group(2)):.9f}",
+                      parts[1], count=1)
+    parts[1] = re.sub(r"(Z_DOT\s*=\s*)([-0-9.Ee+]+)", lambda m: f"{m.group(1)}{2 * float(m.group(2)):.9f}",
+                      parts[1], count=1)
+    bad = tmp_path / "unbound.cdm"
+    bad.write_text("OBJECT2".join(parts))
+    assert main(["conjunctions", "pc", str(bad), "--method", "3d"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "unbound.cdm" in err and "OBJECT2" in err and "bound" in err
+    app = create_app(ServiceSettings(db_url=f"sqlite:///{tmp_path / 'c.sqlite'}", scheduler="none",
+                                     load_sample=False))
+    with TestClient(app) as client:
+        answer = client.post("/api/conjunctions/pc", params={"method": "3d"}, content=bad.read_bytes(),
+                             headers={"Content-Type": "text/plain"})
+        assert answer.status_code == 422 and "bound" in answer.json()["detail"]

@@ -34,7 +34,8 @@ MAX_MC_SAMPLES = 2_000_000
 @router.post("/pc", summary="Collision probability of one CCSDS CDM (KVN or XML body)")
 async def pc(request: Request, method: Literal["2d", "3d", "mc", "all"] = "2d",
              hbr_m: float | None = Query(None, gt=0, le=1000, allow_inf_nan=False,
-                                         description="hard-body radius in metres (default: the CDM's)"),
+                                         description="hard-body radius in metres of a CDM that gives none "
+                                                     "(the CDM's own is used where it has one)"),
              mc_samples: int = Query(1_000_000, ge=1000, le=MAX_MC_SAMPLES)) -> dict:
     """The CDM's Pc by the chosen methods, the validity of each method and the one to use."""
     body = await request.body()

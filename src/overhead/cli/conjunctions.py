@@ -31,7 +31,8 @@ def add_parsers(sub, *, time_help: str, option, output_option, elements, ids_typ
                    help="2d: Foster's 2D Pc (with the TCA adjustment); 3d: adds Hall's Nc3D; mc: adds a two-body "
                         "Monte Carlo from TCA; all: every method (default: 2d)")
     option(c, "--hbr-m", "--hbr", dest="hbr_m", type=finite_float, default=None, metavar="M",
-           help="hard-body radius in metres (default: the CDM's HBR or 'COMMENT HBR = …')")
+           help="hard-body radius in metres of the CDMs that give none (a CDM's own HBR or 'COMMENT HBR = …' is "
+                "used where it has one; default: none, such a CDM is refused)")
     option(c, "--mc-samples", dest="mc_samples", type=bounded_int(1_000, 100_000_000), default=1_000_000,
            metavar="N", help="Monte Carlo samples, 1,000 to 100,000,000 (default: 1,000,000)")
     c.add_argument("--format", choices=("table", "json"), default="table",
@@ -56,8 +57,10 @@ def add_parsers(sub, *, time_help: str, option, output_option, elements, ids_typ
                                 "everything")
     spec_option(c, ScreeningOptions, "hbr_m", "--hbr-m", "--hbr", metavar="M")
     output_option(c, "conjunctions.csv or .parquet (then only one line is printed)")
-    c.add_argument("--cdm-dir", metavar="DIR", help="also write one CDM (KVN, ITRF states, SOCRATES' assumed "
-                                                    "covariance) per conjunction into this folder")
+    c.add_argument("--cdm-dir", metavar="DIR", help="also write one CCSDS CDM per conjunction into this folder "
+                                                    "(ITRF states, SOCRATES' assumed covariance, the HBR)")
+    c.add_argument("--cdm-format", choices=("kvn", "xml"), default="kvn",
+                   help="the CDMs' encoding: kvn (.cdm files) or xml (.xml files) (default: kvn)")
     c.add_argument("--scheduler", default="none", metavar="none|local|tcp://HOST:8786",
                    help="none: this process, on every core (default); local: time windows on a LocalCluster of "
                         "this machine's cores; or a Dask scheduler's address")
@@ -85,28 +88,26 @@ def _number(x) -> str:
 
 
 def _pc(args) -> None:
-    from rich.console import Console
-
     from overhead.analysis.conjunctions import assess, read_cdm
 
-    results, failed = [], []
+    results: list[dict] = []
     for path in args.cdms:
-        try:  # one bad message is one line: the others are still assessed
+        try:  # one bad message is its own row: the others are still assessed
             message = read_cdm(path)
             result = assess(message, methods=args.method, hbr_m=args.hbr_m, mc_samples=args.mc_samples)
         except OverheadError as exc:
             if len(args.cdms) == 1:
                 raise
-            failed.append(path)
-            Console(stderr=True).print(f"overhead conjunctions pc: {exc}", markup=False, highlight=False)
+            results.append({"file": path, "error": str(exc)})
             continue
         row = result.to_dict()
         row["file"] = path
         results.append({k: row.get(k) for k in PC_FIELDS} | {k: v for k, v in row.items() if k not in PC_FIELDS})
     _print_pc(args, results)
+    failed = sum("error" in r for r in results)
     if failed:
-        raise OverheadError(f"{len(failed)} of {len(args.cdms)} CDMs could not be assessed (each said above); "
-                            f"the other {len(results)} are shown")
+        raise OverheadError(f"{failed} of {len(args.cdms)} CDMs could not be assessed (their rows say why); the "
+                            f"other {len(results) - failed} are assessed")
 
 
 def _print_pc(args, results: list[dict]) -> None:
@@ -138,11 +139,15 @@ def _print_pc(args, results: list[dict]) -> None:
                 block.add_row(column, value)
             console.print(block)
     for r in results:
-        for note in r["notes"]:
+        for note in r.get("notes", ()):
             console.print(f"{Path(r['file']).name}: {note}", markup=False, highlight=False)
+        if "error" in r:
+            console.print(f"{Path(r['file']).name}: not assessed: {r['error']}", markup=False, highlight=False)
 
 
 def _pc_row(r: dict) -> tuple[str, ...]:
+    if "error" in r:
+        return (Path(r["file"]).name, "not assessed (below)", *("—" for _ in range(7)), "—")
     interval = (f"{_number(r['pc_mc_low'])}–{_number(r['pc_mc_high'])}" if r.get("pc_mc") is not None else "—")
     return (Path(r["file"]).name, r["tca"], f"{r['miss_distance_m']:.1f}", f"{r['relative_speed_m_s']:.3g}",
             f"{r['hbr_m']:g}", _number(r["pc2d"]), _number(r["nc3d"]), _number(r["pc_mc"]), interval,
@@ -208,7 +213,7 @@ def _screen(args) -> None:
         kept = CatalogStore(args.db).save_conjunctions(table, start, stop, norad_ids=spec.primaries, epochs=epochs)
         err.print(f"kept {kept:,} conjunctions in the catalogue store")
     if args.cdm_dir:
-        written = _write_cdms(catalog, table, Path(args.cdm_dir), spec.hbr_m)
+        written = _write_cdms(catalog, table, Path(args.cdm_dir), spec.hbr_m, args.cdm_format)
         err.print(f"wrote {written:,} CDMs to {args.cdm_dir}")
     if args.output:
         write_table(table, args.output)
@@ -220,15 +225,16 @@ def _screen(args) -> None:
     csv_cells(table).to_csv(sys.stdout, index=False, float_format="%.6g")
 
 
-def _write_cdms(catalog, table, folder: Path, hbr_m: float) -> int:
-    from overhead.analysis.conjunctions.cdm import write_cdm_kvn
+def _write_cdms(catalog, table, folder: Path, hbr_m: float, encoding: str = "kvn") -> int:
+    from overhead.analysis.conjunctions.cdm import write_cdm_kvn, write_cdm_xml
     from overhead.analysis.conjunctions.screening import screening_messages
     from overhead.files import write_text_atomic
 
     if not folder.is_dir():
         raise OverheadError(f"--cdm-dir {folder}: not an existing folder; create it first")
+    writer, suffix = (write_cdm_xml, "xml") if encoding == "xml" else (write_cdm_kvn, "cdm")
     for row, message in zip(table.itertuples(), screening_messages(catalog, table, hbr_m=hbr_m), strict=True):
         stamp = row.tca.replace("-", "").replace(":", "").replace(".", "")
-        write_text_atomic(folder / f"{row.norad_id_1:09d}_conj_{row.norad_id_2:09d}_{stamp}.cdm",
-                          write_cdm_kvn(message))
+        write_text_atomic(folder / f"{row.norad_id_1:09d}_conj_{row.norad_id_2:09d}_{stamp}.{suffix}",
+                          writer(message))
     return len(table)

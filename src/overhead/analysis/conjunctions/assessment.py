@@ -28,7 +28,8 @@ from overhead.analysis.conjunctions.pc2d import (
     pc_circle,
     pc_circle_fast,
 )
-from overhead.errors import OverheadError
+from overhead.constants import EARTH_MU_KM3_S2
+from overhead.errors import MessageError, OverheadError
 
 __all__ = ["METHODS", "SOCRATES_SIGMA_RTN_M", "ConjunctionAssessment", "assess", "assumed_covariance_rtn",
            "max_pc_no_covariance", "max_pc_scaled", "remediate_covariance"]
@@ -123,18 +124,32 @@ def _iso(t: np.datetime64) -> str:
     return str(np.datetime_as_string(t.astype("datetime64[us]"), unit="us")) + "Z"
 
 
+def _refuse_unbound(label: str, r_m: np.ndarray, v_m_s: np.ndarray, source: str | None) -> None:
+    """A located error for a state at TCA that is not a bound Earth orbit (zero or positive energy)."""
+    r_km, v_km_s = float(np.linalg.norm(r_m)) / 1e3, float(np.linalg.norm(v_m_s)) / 1e3
+    if not (v_km_s**2 / 2 - EARTH_MU_KM3_S2 / r_km < 0):
+        raise MessageError(f"{label}: the state at TCA is not a bound Earth orbit ({v_km_s:.6g} km/s at "
+                           f"{r_km:.6g} km from the Earth's centre; escape speed there is "
+                           f"{math.sqrt(2 * EARTH_MU_KM3_S2 / r_km):.4g} km/s)", source=source, keyword="X_DOT")
+
+
 def assess(message: ConjunctionMessage, *, methods: str = "all", hbr_m: float | None = None,
            mc_samples: int = 1_000_000, mc_seed: int = 1, confidence: float = 0.95) -> ConjunctionAssessment:
-    """Collision probability of one CDM by the requested methods (``2d``, ``3d``, ``mc`` or ``all``)."""
+    """Collision probability of one CDM by the requested methods (``2d``, ``3d``, ``mc`` or ``all``).
+
+    ``hbr_m``: the hard-body radius (m) of a message that gives none; a message's own radius is used where it
+    has one (a run over many files gives each its own)."""
     if methods not in METHODS:
         raise OverheadError(f"unknown method {methods!r}; use one of {', '.join(METHODS)}")
-    hbr = hbr_m if hbr_m is not None else message.hbr_m
+    hbr = message.hbr_m if message.hbr_m is not None else hbr_m
     if hbr is None:
         raise OverheadError(f"{message.source or 'the CDM'}: no hard-body radius (neither HBR nor a "
-                            "'COMMENT HBR = … [m]' line); give one with --hbr-m")
+                            "'COMMENT HBR = … [m]' line); give the radius for messages without one")
     if not hbr > 0 or not math.isfinite(hbr):
         raise OverheadError(f"hard-body radius must be a positive number of metres, not {hbr}")
     r1, v1, c1, r2, v2, c2 = message.states_m()
+    for label, r, v in (("OBJECT1", r1, v1), ("OBJECT2", r2, v2)):
+        _refuse_unbound(label, r, v, message.source)
     notes: list[str] = []
     remediated = False
     for label, cov in (("primary", c1), ("secondary", c2)):

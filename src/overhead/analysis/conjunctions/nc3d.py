@@ -28,6 +28,7 @@ import numpy as np
 from scipy import optimize, special
 
 from overhead.constants import EARTH_MU_KM3_S2
+from overhead.errors import OverheadError
 
 __all__ = ["Nc3DResult", "nc3d"]
 
@@ -461,13 +462,13 @@ def nc3d(r1_m, v1_m_s, cov1, r2_m, v2_m_s, cov2, hbr_m: float, *, gamma: float =
     hbr = hbr_m / 1e3
     notes: list[str] = []
     if not (np.isfinite(c1).all() and np.isfinite(c2).all()):
-        raise ValueError("the 3D method needs both 6x6 covariances (position and velocity)")
+        raise OverheadError("the 3D method needs both 6x6 covariances (position and velocity)")
     r1, v1, c1, r2, v2, c2 = _reorient_if_retrograde(r1, v1, c1, r2, v2, c2, notes)
     objs = []
     for r, v, c in ((r1, v1, c1), (r2, v2, c2)):
         mapped = equinoctial_mean_and_covariance(r, v, c)
         if mapped is None:
-            raise ValueError("an object's state at TCA is not a bound orbit")
+            raise OverheadError("an object's state at TCA is not a bound orbit")
         objs.append(_Object(e0=mapped[0], q0=mapped[1]))
     pair = (objs[0], objs[1])
     tau0, tau1 = _coppola_bounds(gamma, hbr, r2 - r1, v2 - v1, c1 + c2)
@@ -475,7 +476,7 @@ def nc3d(r1_m, v1_m_s, cov1, r2_m, v2_m_s, cov2, hbr_m: float, *, gamma: float =
     taum = 0.5 * (tau0 + tau1) if math.isfinite(tau0 + tau1) else 0.0
     t_lo, t_hi = time_limits_s if time_limits_s is not None else _time_limits(pair, periods, taum)
     if t_hi <= t_lo:
-        raise ValueError("the conjunction segment's time limits are invalid")
+        raise OverheadError("the conjunction segment's time limits are invalid")
     start, stop = (tau0, tau1) if math.isfinite(tau0) and math.isfinite(tau1) else (t_lo, t_hi)
     if time_limits_s is not None:
         start, stop = t_lo, t_hi
