@@ -282,3 +282,20 @@ def test_max_pc_over_covariance_scale_equals_a_brute_force_scan():
         else:  # the closed form, exact as the covariance grows against the hard body
             assert max_pc[k] == pytest.approx(brute, rel=2e-3)
     assert 5 < hard < len(max_pc)
+
+
+def test_3d_and_monte_carlo_that_disagree_are_neither_called_valid():
+    """Issue #25: on CARA's "3D-Nc method usage violation" TROPICS PATHFINDER / LINCS2 case (9 m/s, 7.9 km), the
+    Monte Carlo from TCA found no hit (interval 0-3.7e-6) while Nc3D gave 1.15e-5, and both were called valid.
+    Where Nc3D lies outside the Monte Carlo's interval, neither is valid on its own and nothing is recommended;
+    where it lies inside (the other TROPICS case), both stay valid."""
+    folder = shared_file("conjunctions", "cara_pc_test_conjunctions")
+    violation = assess(read_cdm(folder / "000048901_conj_000048903_20211219_235030_20211215_225057.cdm"),
+                       methods="all", mc_samples=1_000_000)
+    assert not (violation.pc_mc_low <= violation.nc3d <= violation.pc_mc_high)
+    assert violation.method_valid == {"2d": False, "3d": False, "mc": False} and violation.recommended == "none"
+    assert any("disagree" in n for n in violation.notes)
+    agreeing = assess(read_cdm(folder / "000048901_conj_000048903_20211219_182317_20211217_232706.cdm"),
+                      methods="all", mc_samples=200_000)
+    assert agreeing.pc_mc_low <= agreeing.nc3d <= agreeing.pc_mc_high
+    assert agreeing.method_valid["3d"] and agreeing.recommended == "3d"

@@ -234,15 +234,31 @@ def assess(message: ConjunctionMessage, *, methods: str = "all", hbr_m: float | 
                                 confidence=confidence)
             result.pc_mc, result.pc_mc_low, result.pc_mc_high, result.mc_samples = mc.pc, mc.low, mc.high, mc.samples
             result.method_valid["mc"] = mc.hits > 0 or mc.high < 1e-3
+            _compare_3d_and_monte_carlo(result, notes, confidence)
     if valid_2d:
         result.recommended = "2d"
     elif result.method_valid.get("3d"):
         result.recommended = "3d"
-    elif "mc" in result.method_valid:
+    elif result.method_valid.get("mc"):
         result.recommended = "mc"
     else:
-        result.recommended = "3d" if want_3d else "2d"
+        result.recommended = "none"  # no method computed applies: the notes say why (try --method all)
     return result
+
+
+def _compare_3d_and_monte_carlo(result: ConjunctionAssessment, notes: list[str], confidence: float) -> None:
+    """Two methods that disagree by more than the Monte Carlo's interval: neither is called valid on its own (a
+    slow or repeating encounter the short window of either may miss)."""
+    nc, low, high = result.nc3d, result.pc_mc_low, result.pc_mc_high
+    if not all(x is not None and math.isfinite(x) for x in (nc, low, high)):
+        return
+    if low <= nc <= high:
+        return
+    result.method_valid["3d"] = False
+    result.method_valid["mc"] = False
+    notes.append(f"3D and Monte Carlo disagree: Nc3D {nc:.3g} is outside the Monte Carlo's {confidence:.0%} "
+                 f"interval {low:.3g}–{high:.3g}; neither is valid on its own (a slow or repeating encounter: "
+                 "more samples, or a Monte Carlo over the whole span)")
 
 
 PLANE_COLUMNS = ("plane_sigma_major_m", "plane_sigma_minor_m", "plane_miss_major_m", "plane_miss_minor_m")
