@@ -85,20 +85,15 @@ def web_assets_dir(settings: ServiceSettings | None = None) -> Path:
     return Path(__file__).resolve().parents[3] / "web" / "node_modules"
 
 
-_startup_frozen = False
-
-
 def keep_startup_objects_out_of_the_collector() -> None:
     """Python's full garbage collection walks every tracked object with the GIL held: the 215,000 of the imported
     modules and the sample's view took 80-110 ms each time, so every request waited that long whenever an ingest
     or a view rebuild set one off (the p99 of /api/status during an ingest). They live as long as the process:
     collected once, then frozen (left out of later collections; still freed by reference counting). Once per
-    process: later apps in the same process (tests) leave it as it is."""
-    global _startup_frozen
-    if not _startup_frozen:
+    process: later apps in the same process (tests) find objects frozen and leave it as it is."""
+    if gc.get_freeze_count() == 0:
         gc.collect()
         gc.freeze()
-        _startup_frozen = True
 
 
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:

@@ -147,7 +147,7 @@ def _print_pc(args, results: list[dict]) -> None:
 
 def _pc_row(r: dict) -> tuple[str, ...]:
     if "error" in r:
-        return (Path(r["file"]).name, "not assessed (below)", *("—" for _ in range(7)), "—")
+        return (Path(r["file"]).name, "not assessed (below)", *("—",) * 8)
     interval = (f"{_number(r['pc_mc_low'])}–{_number(r['pc_mc_high'])}" if r.get("pc_mc") is not None else "—")
     return (Path(r["file"]).name, r["tca"], f"{r['miss_distance_m']:.1f}", f"{r['relative_speed_m_s']:.3g}",
             f"{r['hbr_m']:g}", _number(r["pc2d"]), _number(r["nc3d"]), _number(r["pc_mc"]), interval,

@@ -126,9 +126,10 @@ def _iso(t: np.datetime64) -> str:
 
 def _refuse_unbound(label: str, r_m: np.ndarray, v_m_s: np.ndarray, source: str | None) -> None:
     """A located error for a state at TCA that is not a bound Earth orbit (zero or positive energy)."""
+    if math.isfinite(orbit_period_s(np.asarray(r_m) / 1e3, np.asarray(v_m_s) / 1e3)):
+        return
     r_km, v_km_s = float(np.linalg.norm(r_m)) / 1e3, float(np.linalg.norm(v_m_s)) / 1e3
-    if not (v_km_s**2 / 2 - EARTH_MU_KM3_S2 / r_km < 0):
-        raise MessageError(f"{label}: the state at TCA is not a bound Earth orbit ({v_km_s:.6g} km/s at "
+    raise MessageError(f"{label}: the state at TCA is not a bound Earth orbit ({v_km_s:.6g} km/s at "
                            f"{r_km:.6g} km from the Earth's centre; escape speed there is "
                            f"{math.sqrt(2 * EARTH_MU_KM3_S2 / r_km):.4g} km/s)", source=source, keyword="X_DOT")
 

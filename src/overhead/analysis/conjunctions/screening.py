@@ -41,6 +41,7 @@ from overhead.analysis.conjunctions.assessment import (
     assumed_covariance_probabilities,
 )
 from overhead.analysis.conjunctions.cdm import CdmObject, ConjunctionMessage, rtn_to_inertial_matrix
+from overhead.analysis.conjunctions.nc3d import orbit_period_s
 from overhead.constants import EARTH_MU_KM3_S2, EARTH_RADIUS_KM
 from overhead.errors import OverheadError, WorkTooLargeError
 from overhead.orbits.timescales import julian_date_split, to_datetime64
@@ -372,9 +373,9 @@ def assumed_covariance_rtn_6x6(r_km: np.ndarray, v_km_s: np.ndarray) -> np.ndarr
     """The 6x6 RTN covariance (m, m/s) a screening assumes for an object without one: SOCRATES' position sigmas
     (100, 300, 100 m) and, for the velocity rows that CDM 1.0 makes mandatory, the same sigmas times the mean
     motion (m/s). Uncorrelated. The screening's probabilities use the position block only."""
-    r = float(np.linalg.norm(r_km))
-    a_km = 1.0 / (2.0 / r - float(np.dot(v_km_s, v_km_s)) / EARTH_MU_KM3_S2)  # vis-viva
-    mean_motion_rad_s = math.sqrt(EARTH_MU_KM3_S2 / a_km**3) if a_km > 0 else float(np.linalg.norm(v_km_s)) / r
+    period_s = orbit_period_s(np.asarray(r_km), np.asarray(v_km_s))
+    mean_motion_rad_s = (2 * math.pi / period_s if math.isfinite(period_s)
+                         else float(np.linalg.norm(v_km_s)) / float(np.linalg.norm(r_km)))
     sigma = np.array(SOCRATES_SIGMA_RTN_M)
     return np.diag(np.square(np.concatenate([sigma, sigma * mean_motion_rad_s])))
 
