@@ -107,7 +107,7 @@ def _pc(args) -> None:
     failed = sum("error" in r for r in results)
     if failed:
         raise OverheadError(f"{failed} of {len(args.cdms)} CDMs could not be assessed (their rows say why); the "
-                            f"other {len(results) - failed} are assessed")
+                            f"others ({len(results) - failed}) are assessed")
 
 
 def _print_pc(args, results: list[dict]) -> None:
@@ -182,6 +182,8 @@ def _screen(args) -> None:
     from overhead.tables import write_table
 
     # the options checked, and the group looked up, before the elements are read
+    if args.cdm_dir and not Path(args.cdm_dir).is_dir():
+        raise OverheadError(f"--cdm-dir {args.cdm_dir}: not an existing folder; create it first")
     primaries = args.primaries or _group_ids(args.primaries_group, args.db, args.tag)
     spec = _spec_of(ScreeningOptions, args, ("threshold_km", "hbr_m"),
                     primaries=sorted(primaries) if primaries else None)
@@ -230,8 +232,6 @@ def _write_cdms(catalog, table, folder: Path, hbr_m: float, encoding: str = "kvn
     from overhead.analysis.conjunctions.screening import screening_messages
     from overhead.files import write_text_atomic
 
-    if not folder.is_dir():
-        raise OverheadError(f"--cdm-dir {folder}: not an existing folder; create it first")
     writer, suffix = (write_cdm_xml, "xml") if encoding == "xml" else (write_cdm_kvn, "cdm")
     for row, message in zip(table.itertuples(), screening_messages(catalog, table, hbr_m=hbr_m), strict=True):
         stamp = row.tca.replace("-", "").replace(":", "").replace(".", "")
