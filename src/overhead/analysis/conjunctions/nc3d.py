@@ -35,6 +35,7 @@ __all__ = ["Nc3DResult", "nc3d"]
 MU = EARTH_MU_KM3_S2  # km³/s²; CARA's GM
 MD2_CUT = 1491.0  # Mahalanobis distance² beyond which exp(-MD2/2) underflows double precision
 TWO_PI = 2.0 * math.pi
+MAX_REFINEMENTS = 250  # CARA's limit on the steps of the ephemeris refinement
 
 
 @dataclass
@@ -50,6 +51,9 @@ class Nc3DResult:
     duration_s: float  # span holding the rate above its cut-off
     peaks: int = 0  # separate maxima of the rate (more than one: repeating or curved encounter)
     notes: list[str] = field(default_factory=list)
+    nc_refined: float = math.nan  # the same integral refined until converged (CARA's grid has ~1e-3 error)
+    span_s: tuple[float, float] = (math.nan, math.nan)  # where the rate is above its cut-off (s from TCA)
+    refinements: int = 0
 
 
 # --- equinoctial elements (n, af, ag, chi, psi, lambda_M), km and s, prograde (fr = +1) ---------------------
@@ -449,13 +453,189 @@ def _time_limits(objs: tuple[_Object, _Object], periods: tuple[float, float], ta
     return refine(max(before)), refine(min(after))
 
 
+
+class _Ephemeris:
+    """Times, collision rates and Mahalanobis distances² of the ephemeris, kept sorted; NaN where the
+    peak-overlap iteration failed."""
+
+    def __init__(self, evaluate) -> None:
+        self._evaluate = evaluate
+        self.t = np.empty(0)
+        self.rate = np.empty(0)
+        self.md2 = np.empty(0)
+
+    def reset(self, times: np.ndarray) -> None:
+        self.t, self.rate, self.md2 = np.empty(0), np.empty(0), np.empty(0)
+        self.add(times)
+
+    def add(self, times) -> None:
+        new = np.setdiff1d(np.unique(np.asarray(times, dtype=float)), self.t)
+        if new.size == 0:
+            return
+        values = np.array([self._evaluate(float(t)) for t in new]).reshape(-1, 2)
+        t = np.concatenate([self.t, new])
+        order = np.argsort(t, kind="stable")
+        self.t = t[order]
+        self.rate = np.concatenate([self.rate, values[:, 0]])[order]
+        self.md2 = np.concatenate([self.md2, values[:, 1]])[order]
+
+
+def _refine_like_cara(eph: _Ephemeris, limits: tuple[float, float], coppola: tuple[float, float],
+                      n_ephemeris: int, gamma: float) -> int:
+    """Hall's search of the conjunction's duration as CARA's ``Pc3D_Hall`` runs it: start on Coppola's bounds,
+    walk toward the rate's peak (or, where the rate is zero everywhere, toward the least Mahalanobis distance)
+    one step at a time within the segment's limits, bisect around the peaks, then the trapezoid's heavy terms,
+    then the span above the cut-off. Returns the number of refinement steps (over ``MAX_REFINEMENTS``: not
+    converged). The time integral on these points is CARA's Nc3D."""
+    t_lo, t_hi = limits
+    tau0, tau1 = coppola
+    if math.isfinite(tau0) and math.isfinite(tau1) and not (tau1 <= t_lo or tau0 >= t_hi):
+        start, stop = max(tau0, t_lo), min(tau1, t_hi)
+    else:
+        start, stop = t_lo, t_hi
+    n = n_ephemeris
+    eph.reset(np.linspace(start, stop, n))
+    step0 = max((stop - start) / 2, abs(t_lo) / (MAX_REFINEMENTS / 3), abs(t_hi) / (MAX_REFINEMENTS / 3))
+    x = math.sqrt(2) * float(special.erfcinv(max(1e-6, gamma)))
+    rate_fraction = math.exp(-x * x / 2) / math.sqrt(TWO_PI)
+    span_points = max(51, round((n_ephemeris - 1) / 2))
+    refinements = 0
+    while refinements <= MAX_REFINEMENTS:
+        t, f, md2 = eph.t, eph.rate, eph.md2
+        if np.isnan(f).all():  # no peak-overlap point: widen to the segment, then sample it more finely
+            if t[0] <= t_lo and t[-1] >= t_hi:
+                if n > 8 * n_ephemeris:
+                    break
+                n *= 2
+            elif refinements == 0 and math.isfinite(tau0) and math.isfinite(tau1):
+                reach = max(abs(tau0), abs(tau1), tau1 - tau0)
+                start, stop = max(-reach, t_lo), min(reach, t_hi)
+            else:
+                start, stop = t_lo, t_hi
+            eph.reset(np.linspace(start, stop, n))
+            refinements += 1
+            continue
+        new = _next_times(t, f, md2, (t_lo, t_hi), step0, rate_fraction, span_points)
+        if new is None:
+            break
+        eph.add(new)
+        refinements += 1
+    return refinements
+
+
+def _next_times(t: np.ndarray, f: np.ndarray, md2: np.ndarray, limits: tuple[float, float], step0: float,
+                rate_fraction: float, span_points: int) -> list[float] | None:
+    """The times CARA's refinement adds next, or None when it is done."""
+    t_lo, t_hi = limits
+    last = len(t) - 1
+    peak = np.nanmax(f)
+    cut = peak * rate_fraction
+    i_max = int(np.nanargmin(md2)) if peak == 0 else int(np.nanargmax(f))
+    with np.errstate(invalid="ignore"):
+        if i_max == 0 and t[0] > t_lo:
+            return [max(t[0] - step0, t_lo)]
+        if i_max == last and t[-1] < t_hi:
+            return [min(t[-1] + step0, t_hi)]
+        if f[0] > cut and t[0] > t_lo:
+            return [max(t[0] - step0, t_lo)]
+        if f[-1] > cut and t[-1] < t_hi:
+            return [min(t[-1] + step0, t_hi)]
+    mid = max(1, min(last - 1, i_max))
+    if peak == 0:
+        return _bisect_toward_least_distance(t, md2, mid)
+    new = _bisect_peaks(t, f)
+    if new:
+        return new
+    new = _bisect_heavy_terms(t, f, limits, step0)
+    if new:
+        return new
+    return _bisect_above_cut(t, f, cut, span_points) or None
+
+
+def _bisect_toward_least_distance(t: np.ndarray, md2: np.ndarray, mid: int) -> list[float] | None:
+    lo, hi = mid - 1, mid + 1
+    near, far = (lo, hi) if md2[lo] > md2[hi] else (hi, lo)
+    dt_near, dt_far = abs(t[mid] - t[near]), abs(t[mid] - t[far])
+    if dt_far > 3 * dt_near:
+        return [0.5 * (t[mid] + t[far])]
+    change = abs(md2[near] - md2[mid])
+    if (change < 1e-2 or change < 1e-2 * np.nanmin(md2)) and dt_near < 0.1 * (t[-1] - t[0]):
+        return None
+    return [0.5 * (t[mid] + t[near])]
+
+
+def _bisect_peaks(t: np.ndarray, f: np.ndarray) -> list[float]:
+    """Bisect next to each of the four highest maxima where the rate falls by over 20 % or the step is lopsided."""
+    d = np.diff(f)
+    with np.errstate(invalid="ignore"):
+        rising = np.concatenate([[np.inf], d]) > 0
+        falling = np.concatenate([-d, [np.inf]]) > 0
+        peaks = np.nonzero((f > 0) & rising & falling)[0]
+    if peaks.size > 4:
+        peaks = peaks[np.argsort(-f[peaks], kind="stable")[:4]]
+    last = len(t) - 1
+    new: list[float] = []
+    for i in peaks:
+        tol = 0.2 * f[i]
+        if i > 0:
+            if f[i] - f[i - 1] > tol or (i < last and t[i] - t[i - 1] >= 2 * (t[i + 1] - t[i])):
+                new.append(0.5 * (t[i] + t[i - 1]))
+        if i < last:
+            if f[i] - f[i + 1] > tol or (i > 0 and t[i + 1] - t[i] >= 2 * (t[i] - t[i - 1])):
+                new.append(0.5 * (t[i] + t[i + 1]))
+    return new
+
+
+def _bisect_heavy_terms(t: np.ndarray, f: np.ndarray, limits: tuple[float, float], step0: float) -> list[float]:
+    """Bisect around points whose trapezoid share is over 2 % of the sum (and widen at an end that has one)."""
+    df = np.diff(t)
+    weight = np.concatenate([[df[0]], df[:-1] + df[1:], [df[-1]]]) / 2
+    terms = weight * np.nan_to_num(f)
+    total = terms.sum()
+    last = len(t) - 1
+    new: list[float] = []
+    for i in np.nonzero(terms > 0.02 * total)[0]:
+        if i == 0:
+            if t[0] > limits[0]:
+                new.append(t[0] - step0)
+            new.append(0.5 * (t[0] + t[1]))
+        elif i == last:
+            if t[-1] < limits[1]:
+                new.append(t[-1] + step0)
+            new.append(0.5 * (t[-2] + t[-1]))
+        else:
+            new += [0.5 * (t[i - 1] + t[i]), 0.5 * (t[i + 1] + t[i])]
+    return new
+
+
+def _bisect_above_cut(t: np.ndarray, f: np.ndarray, cut: float, span_points: int) -> list[float]:
+    """Steps no longer than 1/51 of the span where the rate is above its cut-off."""
+    with np.errstate(invalid="ignore"):
+        idx = np.nonzero(f > cut)[0]
+    if idx.size == 0:
+        return []
+    last = len(t) - 1
+    idx = np.unique(np.concatenate([[max(idx[0] - 1, 0)], idx, [min(idx[-1] + 1, last)]]))
+    longest = (t[idx].max() - t[idx].min()) / span_points
+    new: list[float] = []
+    for i in idx:
+        if i > 0 and t[i] - t[i - 1] > longest:
+            new.append(0.5 * (t[i] + t[i - 1]))
+        if i < last and t[i + 1] - t[i] > longest:
+            new.append(0.5 * (t[i + 1] + t[i]))
+    return new
+
+
 def nc3d(r1_m, v1_m_s, cov1, r2_m, v2_m_s, cov2, hbr_m: float, *, gamma: float = 1e-16, n_ephemeris: int = 101,
          rel_tol: float = 1e-6, max_evaluations: int = 4000,
          time_limits_s: tuple[float, float] | None = None) -> Nc3DResult:
     """Hall's Nc3D for states (m, m/s) and 6x6 covariances (m, m/s) in an inertial frame at TCA.
 
-    ``time_limits_s`` (s from TCA) bounds the integration, and starts it over the whole span; by default it is
-    the segment of relative motion between the maxima of |Δr| that bracket TCA, starting from Coppola's bounds.
+    By default the ephemeris is searched and refined as CARA's ``Pc3D_Hall`` does (from Coppola's bounds,
+    within the segment between the maxima of |Δr| that bracket TCA), and ``nc`` is the trapezoid on those points,
+    CARA's value; the integral refined further until it changes by under ``rel_tol`` is ``nc_refined`` (the
+    difference is the quadrature error of CARA's grid, ~1e-3 on short encounters). ``time_limits_s`` (s from
+    TCA) fixes the span instead, and ``nc`` is then the refined integral over it.
     """
     r1, v1, r2, v2 = (np.asarray(x, dtype=float) / 1e3 for x in (r1_m, v1_m_s, r2_m, v2_m_s))
     c1, c2 = np.asarray(cov1, dtype=float) / 1e6, np.asarray(cov2, dtype=float) / 1e6
@@ -477,112 +657,90 @@ def nc3d(r1_m, v1_m_s, cov1, r2_m, v2_m_s, cov2, hbr_m: float, *, gamma: float =
     t_lo, t_hi = time_limits_s if time_limits_s is not None else _time_limits(pair, periods, taum)
     if t_hi <= t_lo:
         raise OverheadError("the conjunction segment's time limits are invalid")
-    start, stop = (tau0, tau1) if math.isfinite(tau0) and math.isfinite(tau1) else (t_lo, t_hi)
-    if time_limits_s is not None:
-        start, stop = t_lo, t_hi
-    if stop <= t_lo or start >= t_hi:
-        start, stop = t_lo, t_hi
-    else:
-        start, stop = max(start, t_lo), min(stop, t_hi)
-
-    cache: dict[float, tuple[float, float]] = {}
-
-    def rate(t: float) -> float:
-        if t not in cache:
-            cache[t] = _ncdot(t, pair, hbr)
-        return cache[t][0]
-
-    times = list(np.linspace(start, stop, n_ephemeris if time_limits_s is None else 10 * n_ephemeris))
-    for t in times:
-        rate(t)
-    if all(math.isnan(cache[t][0]) for t in times):
-        times = list(np.linspace(t_lo, t_hi, 4 * n_ephemeris))
-        for t in times:
-            rate(t)
+    eph = _Ephemeris(lambda t: _ncdot(t, pair, hbr))
     x = math.sqrt(2) * float(special.erfcinv(max(1e-6, gamma)))
     rate_fraction = math.exp(-x * x / 2) / math.sqrt(TWO_PI)  # CARA's Ṅc cut-off relative to the peak
-    step0 = max((stop - start) / 2, abs(t_lo) / 83, abs(t_hi) / 83)
-
-    def values() -> np.ndarray:
-        return np.array([cache[t][0] for t in times])
-
-    # widen until the rate at both ends is negligible or the segment's limits are reached
-    for _ in range(500):
-        f = np.nan_to_num(values())
-        peak = f.max()
-        cut = peak * rate_fraction
-        grew = False
-        if (f[0] > cut or np.argmax(f) == 0) and times[0] > t_lo and peak > 0:
-            times.insert(0, max(times[0] - step0, t_lo))
-            rate(times[0])
-            grew = True
-        if (f[-1] > cut or np.argmax(f) == len(f) - 1) and times[-1] < t_hi and peak > 0:
-            times.append(min(times[-1] + step0, t_hi))
-            rate(times[-1])
-            grew = True
-        if not grew:
-            break
-
-    def trapezoid() -> float:
-        return float(np.trapezoid(np.nan_to_num(values()), times))
-
-    total = trapezoid()
-    for _ in range(60):
-        if len(cache) >= max_evaluations:
-            notes.append("evaluation limit reached before the time integral converged")
-            break
-        f = np.nan_to_num(values())
-        t_arr = np.asarray(times)
-        dt = np.diff(t_arr)
-        contrib = 0.5 * dt * (f[:-1] + f[1:])
-        peak = f.max()
-        if peak == 0:
-            break
-        # bisect intervals that carry a share of the integral, or where the rate changes a lot
-        jump = np.abs(np.diff(f)) > 0.05 * peak
-        heavy = contrib > 1e-3 * max(total, 1e-300)
-        edge = (np.maximum(f[:-1], f[1:]) > peak * rate_fraction) & (dt > (t_arr[-1] - t_arr[0]) / 400)
-        split = np.nonzero(jump | heavy | edge)[0]
-        if split.size == 0:
-            break
-        new = [0.5 * (t_arr[i] + t_arr[i + 1]) for i in split]
-        for t in new:
-            rate(t)
-        times = sorted(set(times) | set(new))
-        previous, total = total, trapezoid()
-        if abs(total - previous) <= rel_tol * abs(total) and not jump.any():
-            break
-    f = values()
-    ok = np.isfinite(f)
-    converged = bool(ok.any())
-    if converged and not ok.all():
-        peak = np.nanmax(f)
-        around = np.nonzero(np.nan_to_num(f) >= peak * rate_fraction)[0]
-        for i in around:
-            if (i > 0 and not ok[i - 1]) or (i < len(f) - 1 and not ok[i + 1]):
-                converged = False
-                notes.append("the peak-overlap iteration failed next to where the rate matters")
-                break
-    fz = np.nan_to_num(f)
-    t_arr = np.asarray(times)
-    nc = float(np.trapezoid(fz, t_arr))
-    if nc <= 1e-300:
-        nc = 0.0
-    peak = fz.max()
-    above = t_arr[fz >= peak * rate_fraction] if peak > 0 else t_arr[:0]
+    refined_like_cara = time_limits_s is None
+    if refined_like_cara:
+        refinements = _refine_like_cara(eph, (t_lo, t_hi), (tau0, tau1), n_ephemeris, gamma)
+        if refinements > MAX_REFINEMENTS:
+            notes.append(f"the ephemeris refinement stopped after {MAX_REFINEMENTS} steps")
+    else:
+        refinements = 0
+        eph.reset(np.linspace(t_lo, t_hi, 10 * n_ephemeris))
+    nc_grid = float(np.trapezoid(np.nan_to_num(eph.rate), eph.t))
+    grid_times, grid_rates = eph.t.copy(), eph.rate.copy()
+    converged = _converged_like_cara(grid_rates, rate_fraction) and refinements <= MAX_REFINEMENTS
+    if not converged and np.isfinite(grid_rates).any():
+        notes.append("the peak-overlap iteration failed next to where the rate matters")
+    nc_refined = _refine_integral(eph, rel_tol, max_evaluations, notes)
+    nc = nc_grid if refined_like_cara else nc_refined
+    nc = nc if nc > 1e-300 else 0.0
+    fz = np.nan_to_num(grid_rates)
+    peak = fz.max() if fz.size else 0.0
+    above = grid_times[fz >= peak * rate_fraction] if peak > 0 else grid_times[:0]
     inner = fz[1:-1]
     peaks = int(np.sum((inner > fz[:-2]) & (inner >= fz[2:]) & (inner > 1e-3 * peak))) if peak > 0 else 0
     return Nc3DResult(
         nc=min(1.0, nc) if converged else math.nan,
         converged=converged,
-        times_s=t_arr,
-        ncdot=f,
+        times_s=grid_times,
+        ncdot=grid_rates,
         time_limits_s=(t_lo, t_hi),
         coppola_bounds_s=(tau0, tau1),
         duration_s=float(above.max() - above.min()) if above.size else 0.0,
         peaks=peaks,
         notes=notes,
+        nc_refined=min(1.0, nc_refined) if converged else math.nan,
+        span_s=(float(above.min()), float(above.max())) if above.size else (math.nan, math.nan),
+        refinements=refinements,
     )
+
+
+def _converged_like_cara(rates: np.ndarray, rate_fraction: float) -> bool:
+    """Converged unless no peak-overlap point converged, or one that failed is next to a point above the cut-off."""
+    ok = np.isfinite(rates)
+    if not ok.any():
+        return False
+    if ok.all():
+        return True
+    peak = np.nanmax(rates)
+    if peak == 0:
+        return True  # every point that converged is beyond the Mahalanobis cut: a converged zero
+    for i in np.nonzero(np.nan_to_num(rates) >= peak * rate_fraction)[0]:
+        if (i > 0 and not ok[i - 1]) or (i < len(rates) - 1 and not ok[i + 1]):
+            return False
+    return True
+
+
+def _refine_integral(eph: _Ephemeris, rel_tol: float, max_evaluations: int, notes: list[str]) -> float:
+    """The trapezoid refined by bisection until it changes by under ``rel_tol`` (intervals carrying a share of
+    the integral, or where the rate changes a lot)."""
+    def trapezoid() -> float:
+        return float(np.trapezoid(np.nan_to_num(eph.rate), eph.t))
+
+    total = trapezoid()
+    for _ in range(60):
+        if eph.t.size >= max_evaluations:
+            notes.append("evaluation limit reached before the time integral converged")
+            break
+        f = np.nan_to_num(eph.rate)
+        t_arr = eph.t
+        dt = np.diff(t_arr)
+        contrib = 0.5 * dt * (f[:-1] + f[1:])
+        peak = f.max()
+        if peak == 0:
+            break
+        jump = np.abs(np.diff(f)) > 0.05 * peak
+        heavy = contrib > 1e-3 * max(total, 1e-300)
+        split = np.nonzero(jump | heavy)[0]
+        if split.size == 0:
+            break
+        eph.add(0.5 * (t_arr[split] + t_arr[split + 1]))
+        previous, total = total, trapezoid()
+        if abs(total - previous) <= rel_tol * abs(total) and not jump.any():
+            break
+    return total
 
 
 def _reorient_if_retrograde(r1, v1, c1, r2, v2, c2, notes: list[str]):
