@@ -17,6 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from overhead.analysis.conjunctions import assess, nc3d, pc2d, pc_monte_carlo, read_cdm, read_cdm_text
+from overhead.analysis.conjunctions.nc3d import equinoctial_mean_and_covariance, jacobian_at
+
 from overhead.analysis.conjunctions.cdm import write_cdm_kvn, write_cdm_xml
 from overhead.errors import MessageError
 from tests.conftest import shared_file
@@ -79,19 +81,47 @@ def _nc3d_case(case) -> float:
 FAST_NC3D = ("000020580_conj_000022015", "000035946_conj_000030648", "000048901_conj_000048903_20211219_182317")
 
 
+def _nc3d_tolerance(case) -> float:
+    """1e-5 relative where CARA's own 3D method applies; 1e-3 on CARA's slow TROPICS/LINCS2 cases (its comment
+    marks a method in violation: the rate's shape there makes the grid's quadrature error ~5e-4)."""
+    return 1e-3 if "violation" in case["Comment"] and "No " not in case["Comment"][:3] else 1e-5
+
+
 @pytest.mark.parametrize("prefix", FAST_NC3D)
 def test_nc3d_equals_caras_on_a_sample(prefix):
     case = next(c for c in _cara_cases() if c["Conjunction_ID"].startswith(prefix))
-    assert _relative(_nc3d_case(case), float(case["Nc3D"])) < 1e-3
+    assert _relative(_nc3d_case(case), float(case["Nc3D"])) < _nc3d_tolerance(case)
 
 
 @pytest.mark.slow
 def test_nc3d_equals_caras_on_every_real_conjunction():
+    """Issue #25: the steady -8e-4 was the quadrature error of CARA's own ephemeris grid, which CARA's value
+    carries; the search and refinement of the grid as CARA runs them give its value to ~1e-8."""
     worst = {}
     for case in _cara_cases():
         category = case["Comment"]
-        worst[category] = max(worst.get(category, 0.0), _relative(_nc3d_case(case), float(case["Nc3D"])))
-    assert max(worst.values()) < 1e-3, worst
+        error = _relative(_nc3d_case(case), float(case["Nc3D"]))
+        assert error < _nc3d_tolerance(case), (case["Conjunction_ID"], error)
+        worst[category] = max(worst.get(category, 0.0), error)
+    assert max(v for k, v in worst.items() if "No 2D-Pc" in k) < 1e-7, worst
+
+
+def test_nc3d_finds_an_encounter_whose_rate_peaks_far_from_the_given_epoch():
+    """The same slow TROPICS/LINCS2 encounter (0.33 m/s) given 2,500 s after its TCA: both mean states and their
+    covariances moved there by the same two-body motion, so the expected number is the same, though the rate
+    now peaks ~1,500 s before the given epoch and is zero around it (the search had stopped there: 0)."""
+    case = next(c for c in _cara_cases() if c["Conjunction_ID"].startswith(FAST_NC3D[2]))
+    message = read_cdm(case["path"])
+    r1, v1, c1, r2, v2, c2 = message.states_m()
+
+    def moved(r, v, c, t):
+        elements, q = equinoctial_mean_and_covariance(r / 1e3, v / 1e3, c / 1e6)
+        jac, x = jacobian_at(t, elements)
+        return x[:3] * 1e3, x[3:] * 1e3, jac @ q @ jac.T * 1e6
+
+    result = nc3d(*moved(r1, v1, c1, 2500.0), *moved(r2, v2, c2, 2500.0), message.hbr_m)
+    assert result.converged and -1800 < result.span_s[0] < result.span_s[1] < -1000
+    assert _relative(result.nc, float(case["Nc3D"])) < 1e-3
 
 
 @pytest.mark.slow

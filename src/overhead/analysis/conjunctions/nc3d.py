@@ -669,12 +669,23 @@ def nc3d(r1_m, v1_m_s, cov1, r2_m, v2_m_s, cov2, hbr_m: float, *, gamma: float =
         refinements = 0
         eph.reset(np.linspace(t_lo, t_hi, 10 * n_ephemeris))
     nc_grid = float(np.trapezoid(np.nan_to_num(eph.rate), eph.t))
+    missed = _missed_approach(pair, (t_lo, t_hi), eph.t, rate_fraction) if refined_like_cara else None
+    if missed is not None:  # the scan's linearisation is not the peak-overlap one: confirm with the rate itself
+        probe = [_ncdot(float(t), pair, hbr)[0] for t in np.linspace(missed[0], missed[1], 11)]
+        covered_peak = float(np.nanmax(eph.rate)) if np.isfinite(eph.rate).any() else 0.0
+        if not np.nanmax(np.asarray(probe + [0.0])) > 1e-3 * covered_peak:
+            missed = None
+    if missed is not None:
+        # CARA's search stopped at a local least distance; the encounter's rate peaks elsewhere in the segment
+        eph.add(np.linspace(missed[0], missed[1], n_ephemeris))
+        notes.append(f"the collision rate peaks {missed[0]:.0f} to {missed[1]:.0f} s from TCA, outside the span "
+                     "that CARA's search of the duration reaches: integrated over the whole segment")
+    nc_refined = _refine_integral(eph, rel_tol, max_evaluations, notes)
     grid_times, grid_rates = eph.t.copy(), eph.rate.copy()
     converged = _converged_like_cara(grid_rates, rate_fraction) and refinements <= MAX_REFINEMENTS
     if not converged and np.isfinite(grid_rates).any():
         notes.append("the peak-overlap iteration failed next to where the rate matters")
-    nc_refined = _refine_integral(eph, rel_tol, max_evaluations, notes)
-    nc = nc_grid if refined_like_cara else nc_refined
+    nc = nc_grid if refined_like_cara and missed is None else nc_refined
     nc = nc if nc > 1e-300 else 0.0
     fz = np.nan_to_num(grid_rates)
     peak = fz.max() if fz.size else 0.0
@@ -695,6 +706,33 @@ def nc3d(r1_m, v1_m_s, cov1, r2_m, v2_m_s, cov2, hbr_m: float, *, gamma: float =
         span_s=(float(above.min()), float(above.max())) if above.size else (math.nan, math.nan),
         refinements=refinements,
     )
+
+
+def _missed_approach(objs: tuple[_Object, _Object], limits: tuple[float, float], covered: np.ndarray,
+                     rate_fraction: float, points: int = 801) -> tuple[float, float] | None:
+    """Where in the segment the small-HBR rate of the mean states (no peak-overlap iteration: a fast scan of the
+    segment and of the ephemeris ``covered``) is above the cut-off of its maximum, if that maximum is over 1000
+    times the largest within the covered span; None when the ephemeris covers the encounter."""
+    step = (limits[1] - limits[0]) / (points - 1)
+    times = np.union1d(np.linspace(limits[0], limits[1], points), covered)
+    log_rate = np.empty(times.size)
+    for k, t in enumerate(times):
+        j1, x1 = jacobian_at(float(t), objs[0].e0)
+        j2, x2 = jacobian_at(float(t), objs[1].e0)
+        a = (j1 @ objs[0].q0 @ j1.T + j2 @ objs[1].q0 @ j2.T)[:3, :3]
+        dr, dv = x2[:3] - x1[:3], x2[3:] - x1[3:]
+        sign, logdet = np.linalg.slogdet(TWO_PI * a)
+        md2 = float(dr @ np.linalg.solve(a, dr)) if sign > 0 else math.inf
+        log_rate[k] = -0.5 * logdet - 0.5 * md2 + math.log(max(float(np.linalg.norm(dv)), 1e-12))
+    inside = (times >= covered[0]) & (times <= covered[-1])
+    best = float(log_rate.max())
+    if not math.isfinite(best):
+        return None
+    best_inside = float(log_rate[inside].max()) if inside.any() else -math.inf
+    if best_inside >= best + math.log(1e-3):
+        return None
+    above = times[log_rate >= best + math.log(rate_fraction)]
+    return max(limits[0], float(above.min()) - step), min(limits[1], float(above.max()) + step)
 
 
 def _converged_like_cara(rates: np.ndarray, rate_fraction: float) -> bool:
