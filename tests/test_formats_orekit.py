@@ -132,7 +132,8 @@ def test_an_eme2000_oem_of_orekits_states_reads_to_orekits_itrf_positions(orekit
 def test_screening_cdms_read_in_orekit_with_the_full_covariance_designators_and_radius(orekit, tmp_path):
     """Issue #25: the screening's CDMs held only the 3x3 position covariance, so Orekit's CDM parser refused every
     one ("value for key CRDOT_R has not been initialized"); they had no hard-body radius and UNKNOWN designators.
-    Each one (KVN and XML) reads in Orekit with the screening's TCA and miss distance, the catalogue's
+    Each one (KVN and XML) reads in Orekit with the screening's TCA, miss distance, relative speed, RTN miss
+    vector and states (their distance the miss), the catalogue's
     international designators, a positive-definite 6x6 covariance and each object's radius summing to the
     screening's; overhead's reader takes the radius from the file (no --hbr-m) and gives the screening's Pc."""
     from org.orekit.files.ccsds.ndm import ParserBuilder
@@ -155,6 +156,15 @@ def test_screening_cdms_read_in_orekit_with_the_full_covariance_designators_and_
             relative = cdm.getRelativeMetadata()
             assert str(relative.getTca())[:23] == row.tca[:23]
             assert abs(relative.getMissDistance() - row.min_range_km * 1e3) < 1e-3
+            assert abs(relative.getRelativeSpeed() - row.relative_speed_km_s * 1e3) < 1e-6
+            miss_rtn = relative.getRelativePosition()
+            np.testing.assert_allclose([miss_rtn.getX(), miss_rtn.getY(), miss_rtn.getZ()],
+                                       [row.radial_km * 1e3, row.in_track_km * 1e3, row.cross_track_km * 1e3],
+                                       atol=1e-3)
+            positions = [data.getStateVectorBlock().getPositionVector()
+                         for data in (cdm.getDataObject1(), cdm.getDataObject2())]
+            apart = positions[1].subtract(positions[0]).getNorm()
+            assert abs(apart - row.min_range_km * 1e3) < 1e-2  # the states are the screening's (ITRF)
             radii = 0.0
             for data, metadata, nid in ((cdm.getDataObject1(), cdm.getMetadataObject1(), row.norad_id_1),
                                         (cdm.getDataObject2(), cdm.getMetadataObject2(), row.norad_id_2)):

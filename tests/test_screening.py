@@ -78,7 +78,8 @@ def test_screening_finds_what_a_dense_independent_search_finds():
     catalog = _leo_subset(250)
     t0 = catalog.median_epoch()
     hours, threshold = 6.0, 20.0
-    ours = screen(catalog, t0, t0 + np.timedelta64(int(hours * 3600), "s"), threshold_km=threshold).conjunctions
+    ours = screen(catalog, t0, t0 + np.timedelta64(int(hours * 3600), "s"), threshold_km=threshold,
+                  split_pairs=False).conjunctions
     truth = _dense_search(catalog, t0, hours, threshold)
     assert len(truth) > 20  # the test means something
     _assert_found(ours, truth, t0, threshold)
@@ -118,7 +119,8 @@ def test_objects_sampled_at_different_steps_meet_as_a_dense_search_finds():
     assert set(steps.values()) == {60.0, 120.0, 180.0}
     t0 = subset.median_epoch()
     hours, threshold = 12.0, 100.0
-    ours = screen(subset, t0, t0 + np.timedelta64(int(hours * 3600), "s"), threshold_km=threshold).conjunctions
+    ours = screen(subset, t0, t0 + np.timedelta64(int(hours * 3600), "s"), threshold_km=threshold,
+                  split_pairs=False).conjunctions
     truth = _dense_search(subset, t0, hours, threshold, max_closing_km_s=20.0)
     mixed = [(a, b) for a, b in zip(truth.a, truth.b, strict=True) if steps[a] != steps[b]]
     assert len(truth) > 100 and mixed  # pairs across sample steps are among them
@@ -196,7 +198,7 @@ def test_cli_screen_writes_the_csv_and_one_line(tmp_path, capsys):
 
     xml = tmp_path / "xml"
     xml.mkdir()
-    assert main(["conjunctions", "screen", str(overhead.sample_path("stations")), "--threshold-km", "20", "--start",
+    assert main(["conjunctions", "screen", str(overhead.sample_path("resource")), "--threshold-km", "25", "--start",
                  "2026-05-30T00:00:00Z", "--stop",
                  "2026-05-30T06:00:00Z", "-o", str(out), "--cdm-dir", str(xml), "--cdm-format", "xml"]) == 0
     table = pd.read_csv(out)
@@ -248,7 +250,7 @@ def test_screening_job_keeps_its_conjunctions_in_the_store(tmp_path):
 
     app = create_app(ServiceSettings(db_url=f"sqlite:///{tmp_path / 'c.sqlite'}", token="t", scheduler="none"))
     auth = {"Authorization": "Bearer t"}
-    body = {"group": "stations", "start": "2026-05-30T00:00:00Z", "stop": "2026-05-30T06:00:00Z",
+    body = {"group": "resource", "start": "2026-05-30T00:00:00Z", "stop": "2026-05-30T06:00:00Z",
             "threshold_km": 50.0}
     with TestClient(app) as client:
         assert client.post("/api/jobs/conjunctions", json=body).status_code == 401  # jobs need a token
@@ -262,9 +264,12 @@ def test_screening_job_keeps_its_conjunctions_in_the_store(tmp_path):
         assert job["state"] == "done", job
         rows = client.get(f"/api/jobs/{job['id']}/result", headers=auth).json()
         stored = client.get("/api/conjunctions").json()
-        catalog = app.state.service.satellites(None, "stations", None)
-    direct = screen(catalog, "2026-05-30T00:00:00Z", "2026-05-30T06:00:00Z", threshold_km=50.0).conjunctions
-    assert list(direct.tca) == [r["tca"] for r in rows]
+        catalog = app.state.service.satellites(None, "resource", None)
+    direct = screen(catalog, "2026-05-30T00:00:00Z", "2026-05-30T06:00:00Z", threshold_km=50.0)
+    together = [r for r in rows if r["kind"] == "co-moving"]  # the TerraSAR-X/TanDEM-X formation: no Pc, no tca
+    rows = [r for r in rows if r["kind"] == "conjunction"]
+    assert list(direct.conjunctions.tca) == [r["tca"] for r in rows]
+    assert len(together) == len(direct.co_moving) > 0 and all("assumed_cov_pc" not in r for r in together)
     assert len(stored) == len(rows) and len(rows) > 0
     assert [r["tca"] for r in stored] == [r["tca"] for r in rows]
     assert all(r["epoch_1"] and r["epoch_2"] for r in stored)
@@ -400,3 +405,41 @@ def test_a_cdm_whose_state_is_not_a_bound_orbit_is_one_located_line_and_a_422(tm
         answer = client.post("/api/conjunctions/pc", params={"method": "3d"}, content=bad.read_bytes(),
                              headers={"Content-Type": "text/plain"})
         assert answer.status_code == 422 and "bound" in answer.json()["detail"]
+
+
+def test_docked_and_formation_pairs_come_out_once_as_co_moving_never_with_a_pc():
+    """Issue #25: the Chinese station's docked vehicles (bundled stations group) and the TerraSAR-X / TanDEM-X
+    formation (~0.5 km, shared resource group) stay within a few km for the whole day: each pair is one
+    co-moving row with its range band and span, and none of their minima is left among the conjunctions."""
+    import overhead
+    from overhead.analysis.conjunctions.screening import CO_MOVING_COLUMNS
+
+    stations = overhead.sample_catalog(("stations",))
+    start = stations.median_epoch()
+    result = screen(stations, start, start + np.timedelta64(1, "D"), threshold_km=5.0)
+    together = result.co_moving
+    assert list(together.columns) == CO_MOVING_COLUMNS and len(together) >= 1
+    assert set(together.kind) == {"co-moving"} and (together.conjunctions_folded > 0).all()
+    assert (together.max_range_km < 15.0).all() and (together.max_relative_speed_km_s < 0.1).all()
+    pairs = set(zip(together.norad_id_1, together.norad_id_2, strict=True))
+    assert not any((a, b) in pairs for a, b in zip(result.conjunctions.norad_id_1, result.conjunctions.norad_id_2,
+                                                   strict=True))
+    resource = load_elements(shared_file("catalog", "celestrak_groups_2026-05-30", "resource.tle"))
+    names = list(resource.names)
+    formation = resource[[i for i, n in enumerate(names) if n.strip() in ("TERRASAR-X", "TANDEM-X")]]
+    assert len(formation) == 2
+    start = formation.median_epoch()
+    pair = screen(formation, start, start + np.timedelta64(1, "D"), threshold_km=5.0)
+    assert pair.conjunctions.empty and len(pair.co_moving) == 1
+    row = pair.co_moving.iloc[0]
+    assert 0.1 < row.min_range_km <= row.median_range_km <= row.max_range_km < 2.0
+
+
+def test_a_pair_together_for_less_than_the_hours_stays_a_conjunction():
+    """The same formation over 2 hours (under CO_MOVING_HOURS): its minima stay conjunctions."""
+    resource = load_elements(shared_file("catalog", "celestrak_groups_2026-05-30", "resource.tle"))
+    names = list(resource.names)
+    formation = resource[[i for i, n in enumerate(names) if n.strip() in ("TERRASAR-X", "TANDEM-X")]]
+    start = formation.median_epoch()
+    pair = screen(formation, start, start + np.timedelta64(2, "h"), threshold_km=5.0)
+    assert pair.co_moving.empty and len(pair.conjunctions) >= 1

@@ -172,10 +172,15 @@ def job_result(job_id: str, format: Literal["json", "geojson", "csv"] = "json",
 
         table = job.result.conjunctions
         if format == "csv":
-            return _csv(table[SCREEN_COLUMNS], "conjunctions.csv")
+            return _csv(table[SCREEN_COLUMNS], "conjunctions.csv")  # the conjunctions (co-moving pairs: json)
         if format == "geojson":
             raise HTTPException(422, "conjunctions have no GeoJSON form: ask for json or csv")
-        return table.astype(object).where(table.notna(), None).to_dict("records")
+        rows = [{**r, "kind": "conjunction"} for r in table.astype(object).where(table.notna(), None)
+                .to_dict("records")]
+        together = job.result.co_moving
+        if together is not None and len(together):  # pairs that stay together: their range band, no Pc
+            rows += together.astype(object).where(together.notna(), None).to_dict("records")
+        return rows
     return _plan_result(job.result, format)
 
 

@@ -26,10 +26,11 @@ def add_parsers(sub, *, time_help: str, option, output_option, elements, ids_typ
     actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
     c = actions.add_parser("pc", help="collision probability of CCSDS CDMs (KVN or XML): 2D, Hall's 3D, "
                                       "Monte Carlo")
-    c.add_argument("cdms", nargs="+", metavar="CDM", help="CDM files, KVN or XML")
+    c.add_argument("cdms", nargs="+", metavar="CDM", help="CDM files, KVN or XML; or Space-Track cdm_public JSON "
+                                                       "answers (their probabilities as published, one row each)")
     c.add_argument("--method", choices=("2d", "3d", "mc", "all"), default="2d",
                    help="2d: Foster's 2D Pc (with the TCA adjustment); 3d: adds Hall's Nc3D; mc: adds a two-body "
-                        "Monte Carlo from TCA; all: every method (default: 2d)")
+                        "Monte Carlo over the encounter's span (CARA's SDMC); all: every method (default: 2d)")
     option(c, "--hbr-m", "--hbr", dest="hbr_m", type=finite_float, default=None, metavar="M",
            help="hard-body radius in metres of the CDMs that give none (a CDM's own HBR or 'COMMENT HBR = …' is "
                 "used where it has one; default: none, such a CDM is refused)")
@@ -92,6 +93,10 @@ def _pc(args) -> None:
 
     results: list[dict] = []
     for path in args.cdms:
+        public = _cdm_public_rows(path)
+        if public is not None:  # Space-Track's summaries: nothing to compute, the probability as published
+            results += public
+            continue
         try:  # one bad message is its own row: the others are still assessed
             message = read_cdm(path)
             result = assess(message, methods=args.method, hbr_m=args.hbr_m, mc_samples=args.mc_samples)
@@ -106,8 +111,43 @@ def _pc(args) -> None:
     _print_pc(args, results)
     failed = sum("error" in r for r in results)
     if failed:
-        raise OverheadError(f"{failed} of {len(args.cdms)} CDMs could not be assessed (their rows say why); the "
-                            f"others ({len(results) - failed}) are assessed")
+        raise OverheadError(f"{failed} of {len(results)} conjunctions could not be assessed (their rows say why); "
+                            f"the others ({len(results) - failed}) are assessed")
+
+
+def _cdm_public_rows(path: str) -> list[dict] | None:
+    """The rows of a Space-Track ``cdm_public`` JSON file (its Pc as given, one row per record, a reject per
+    record that cannot be read), or None when the file is not one."""
+    from overhead.analysis.conjunctions.cdm_public import looks_like_cdm_public, read_cdm_public
+    from overhead.errors import MessageError
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            head = handle.read(4096)
+    except (OSError, UnicodeDecodeError):
+        return None  # the CDM reader says what is wrong with it
+    if not looks_like_cdm_public(head):
+        return None
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+        records, rejects = read_cdm_public(text, source=path)
+    except (OSError, MessageError) as exc:
+        return [{"file": path, "error": str(exc)}]
+    rows: list[dict] = []
+    for record in records:
+        rows.append({
+            "file": f"{path}#{record.cdm_id}", "tca": np.datetime_as_string(record.tca, unit="us") + "Z",
+            "miss_distance_m": record.min_range_m, "relative_speed_m_s": None, "hbr_m": None, "pc2d": None,
+            "nc3d": None, "pc_mc": None, "pc_mc_low": None, "pc_mc_high": None, "max_pc": None,
+            "recommended": "given", "method_valid": {}, "pc_given": record.pc,
+            "primary": str(record.object1.norad_id), "secondary": str(record.object2.norad_id),
+            "primary_name": record.object1.name, "secondary_name": record.object2.name,
+            "emergency_reportable": record.emergency_reportable,
+            "notes": ["Space-Track cdm_public: no states or covariances, the probability as 18 SDS published it"
+                      + ("" if record.pc is not None else " (none given)")],
+        })
+    rows += [{"file": path, "error": reason} for reason in rejects]
+    return rows
 
 
 def _print_pc(args, results: list[dict]) -> None:
@@ -148,6 +188,9 @@ def _print_pc(args, results: list[dict]) -> None:
 def _pc_row(r: dict) -> tuple[str, ...]:
     if "error" in r:
         return (Path(r["file"]).name, "not assessed (below)", *("—",) * 8)
+    if r["recommended"] == "given":
+        return (Path(r["file"]).name, r["tca"], f"{r['miss_distance_m']:.1f}", "—", "—",
+                f"{_number(r['pc_given'])} (given)", "—", "—", "—", "given")
     interval = (f"{_number(r['pc_mc_low'])}–{_number(r['pc_mc_high'])}" if r.get("pc_mc") is not None else "—")
     return (Path(r["file"]).name, r["tca"], f"{r['miss_distance_m']:.1f}", f"{r['relative_speed_m_s']:.3g}",
             f"{r['hbr_m']:g}", _number(r["pc2d"]), _number(r["nc3d"]), _number(r["pc_mc"]), interval,
@@ -217,10 +260,22 @@ def _screen(args) -> None:
     if args.cdm_dir:
         written = _write_cdms(catalog, table, Path(args.cdm_dir), spec.hbr_m, args.cdm_format)
         err.print(f"wrote {written:,} CDMs to {args.cdm_dir}")
+    together = result.co_moving
+    if together is not None and len(together):
+        err.print(f"{len(together):,} pairs stay together (docked, formation or co-located: co-moving, not "
+                  "conjunctions, no Pc):", markup=False, highlight=False)
+        for row in together.itertuples():
+            err.print(f"  {row.name_1} ({row.norad_id_1}) – {row.name_2} ({row.norad_id_2}): "
+                      f"{row.min_range_km:.2f}–{row.max_range_km:.2f} km from {row.start} to {row.stop}",
+                      markup=False, highlight=False)
     if args.output:
         write_table(table, args.output)
         err.print(f"wrote {len(table):,} conjunctions under {spec.threshold_km:g} km among {len(catalog):,} objects "
                   f"to {args.output}")
+        if together is not None and len(together):
+            beside = Path(args.output).with_name(f"{Path(args.output).stem}_co_moving{Path(args.output).suffix}")
+            write_table(together, str(beside))
+            err.print(f"wrote the {len(together):,} co-moving pairs to {beside}")
         return
     from overhead.tables import csv_cells
 

@@ -61,6 +61,7 @@ class ConjunctionAssessment:
     pc_mc_low: float = math.nan
     pc_mc_high: float = math.nan
     mc_samples: int = 0
+    mc_span_s: tuple[float, float] | None = None  # the span the Monte Carlo followed, s from TCA
     max_pc: float = math.nan  # Frisbee/Alfano: the largest Pc over a scaling of the combined covariance
     covariance_scale_at_max: float = math.nan
     dilution_region: bool = False  # the actual covariance is smaller than the one giving max_pc
@@ -201,18 +202,17 @@ def assess(message: ConjunctionMessage, *, methods: str = "all", hbr_m: float | 
             valid_2d = False
             notes.append(f"2D: closest approach {dt:.4g} s from the CDM's TCA (offset encounter)")
     want_3d = methods in ("3d", "all")
-    if want_3d:
-        if not has_velocity:
-            notes.append("3D: the CDM gives no velocity covariance; Nc3D not computed")
-        else:
-            out = nc3d(r1, v1, c1, r2, v2, c2, hbr)
+    mc_span: tuple[float, float] | None = None
+    if want_3d and not has_velocity:
+        notes.append("3D: the CDM gives no velocity covariance; Nc3D not computed")
+    if (want_3d or methods == "mc") and has_velocity:  # the Monte Carlo's span comes from the 3D method
+        out = nc3d(r1, v1, c1, r2, v2, c2, hbr)
+        mc_span = _monte_carlo_span(out, period)
+        if want_3d:
             result.nc3d = out.nc
             result.method_valid["3d"] = out.converged
             notes += [f"3D: {n}" for n in out.notes]
-            f = np.nan_to_num(out.ncdot)
-            peak = f.max() if f.size else 0.0
-            if peak > 0 and (f[0] > 1e-3 * peak or f[-1] > 1e-3 * peak) and \
-                    (out.times_s[0] <= out.time_limits_s[0] + 1e-6 or out.times_s[-1] >= out.time_limits_s[1] - 1e-6):
+            if _rate_cut_by_segment(out):
                 result.method_valid["3d"] = False
                 notes.append("3D: the collision rate has not decayed at the ends of the conjunction segment "
                              "(blended or repeating encounter); only a Monte Carlo over the whole span applies")
@@ -232,9 +232,18 @@ def assess(message: ConjunctionMessage, *, methods: str = "all", hbr_m: float | 
             notes.append("Monte Carlo: the CDM gives no velocity covariance; not run")
         else:
             mc = pc_monte_carlo(r1, v1, c1, r2, v2, c2, hbr, samples=mc_samples, seed=mc_seed,
-                                confidence=confidence)
+                                confidence=confidence, span_s=mc_span)
             result.pc_mc, result.pc_mc_low, result.pc_mc_high, result.mc_samples = mc.pc, mc.low, mc.high, mc.samples
+            result.mc_span_s = (float(mc.span_s[0]), float(mc.span_s[1]))
+            notes.append(f"Monte Carlo: {mc.hits} hits of {mc.samples:,} samples followed from "
+                         f"{mc.span_s[0]:.0f} to {mc.span_s[1]:.0f} s about TCA")
             result.method_valid["mc"] = mc.hits > 0 or mc.high < 1e-3
+            if 0 < mc.hits < 10:
+                notes.append("Monte Carlo: under 10 hits, its interval is wide (more samples narrow it)")
+            if mc.hits_near_span_ends and mc_span is not None and mc_span != out.time_limits_s:
+                result.method_valid["mc"] = False  # CARA's "extended" violation of its SDMC
+                notes.append(f"Monte Carlo: {mc.hits_near_span_ends} hits in the first or last 5 % of the span "
+                             "(the encounter reaches beyond it)")
             _compare_3d_and_monte_carlo(result, notes, confidence)
     if valid_2d:
         result.recommended = "2d"
@@ -245,6 +254,30 @@ def assess(message: ConjunctionMessage, *, methods: str = "all", hbr_m: float | 
     else:
         result.recommended = "none"  # no method computed applies: the notes say why (try --method all)
     return result
+
+
+def _rate_cut_by_segment(out) -> bool:
+    """The 3D rate still above 1e-3 of its peak where the ephemeris meets the conjunction segment's limits."""
+    f = np.nan_to_num(out.ncdot)
+    peak = f.max() if f.size else 0.0
+    return bool(peak > 0 and (f[0] > 1e-3 * peak or f[-1] > 1e-3 * peak) and
+                (out.times_s[0] <= out.time_limits_s[0] + 1e-6 or out.times_s[-1] >= out.time_limits_s[1] - 1e-6))
+
+
+def _monte_carlo_span(out, period_s: float) -> tuple[float, float] | None:
+    """The span the Monte Carlo follows, as CARA's ``PcMultiStepWithSDMC`` chooses it from the 3D method: the
+    whole conjunction segment where the short-encounter assumptions fail (the rate cut by the segment, several
+    maxima, an encounter over 2 % of the period), else three times the span of the rate above its cut-off about
+    its middle (at least 3 min), within the segment; None (the default span) where the 3D method did not
+    converge."""
+    if not out.converged or not all(math.isfinite(x) for x in out.span_s):
+        return None
+    t_lo, t_hi = out.time_limits_s
+    start, stop = out.span_s
+    if _rate_cut_by_segment(out) or out.peaks > 1 or (stop - start) / period_s > EXTENDED_CUTOFF:
+        return t_lo, t_hi
+    middle, half = 0.5 * (start + stop), 0.5 * max(3 * (stop - start), 180.0)
+    return max(t_lo, middle - half), min(t_hi, middle + half)
 
 
 def _compare_3d_and_monte_carlo(result: ConjunctionAssessment, notes: list[str], confidence: float) -> None:

@@ -577,12 +577,10 @@ def _bisect_peaks(t: np.ndarray, f: np.ndarray) -> list[float]:
     new: list[float] = []
     for i in peaks:
         tol = 0.2 * f[i]
-        if i > 0:
-            if f[i] - f[i - 1] > tol or (i < last and t[i] - t[i - 1] >= 2 * (t[i + 1] - t[i])):
-                new.append(0.5 * (t[i] + t[i - 1]))
-        if i < last:
-            if f[i] - f[i + 1] > tol or (i > 0 and t[i + 1] - t[i] >= 2 * (t[i] - t[i - 1])):
-                new.append(0.5 * (t[i] + t[i + 1]))
+        if i > 0 and (f[i] - f[i - 1] > tol or (i < last and t[i] - t[i - 1] >= 2 * (t[i + 1] - t[i]))):
+            new.append(0.5 * (t[i] + t[i - 1]))
+        if i < last and (f[i] - f[i + 1] > tol or (i > 0 and t[i + 1] - t[i] >= 2 * (t[i] - t[i - 1]))):
+            new.append(0.5 * (t[i] + t[i + 1]))
     return new
 
 
@@ -673,7 +671,7 @@ def nc3d(r1_m, v1_m_s, cov1, r2_m, v2_m_s, cov2, hbr_m: float, *, gamma: float =
     if missed is not None:  # the scan's linearisation is not the peak-overlap one: confirm with the rate itself
         probe = [_ncdot(float(t), pair, hbr)[0] for t in np.linspace(missed[0], missed[1], 11)]
         covered_peak = float(np.nanmax(eph.rate)) if np.isfinite(eph.rate).any() else 0.0
-        if not np.nanmax(np.asarray(probe + [0.0])) > 1e-3 * covered_peak:
+        if not np.nanmax(np.asarray([*probe, 0.0])) > 1e-3 * covered_peak:
             missed = None
     if missed is not None:
         # CARA's search stopped at a local least distance; the encounter's rate peaks elsewhere in the segment

@@ -46,7 +46,8 @@ from overhead.constants import EARTH_MU_KM3_S2, EARTH_RADIUS_KM
 from overhead.errors import OverheadError, WorkTooLargeError
 from overhead.orbits.timescales import julian_date_split, to_datetime64
 
-__all__ = ["SCREEN_COLUMNS", "ScreeningResult", "screen", "screen_distributed", "screening_messages"]
+__all__ = ["CO_MOVING_COLUMNS", "SCREEN_COLUMNS", "ScreeningResult", "screen", "screen_distributed",
+           "screening_messages", "split_co_moving"]
 
 SCREEN_COLUMNS = ["norad_id_1", "name_1", "norad_id_2", "name_2", "tca", "min_range_km", "relative_speed_km_s",
                   "radial_km", "in_track_km", "cross_track_km", "max_pc", "assumed_cov_pc"]
@@ -55,6 +56,13 @@ _BLOCK = 2048  # objects per SGP4 call (about 60 ms for a 4-hour chunk)
 _BATCH = 36  # fine times per task of the search threads (12 min at 20 s)
 _NO_GROUP = (np.empty((2, 0, 3)), np.empty((2, 0, 3)), np.empty(2))  # pads the kernel's groups to three
 INTERPOLATION_MARGIN_KM = 0.1  # bound of the cubic Hermite error at each object's sample step (sample_steps_s)
+CO_MOVING_COLUMNS = ["norad_id_1", "name_1", "norad_id_2", "name_2", "kind", "start", "stop", "min_range_km",
+                     "median_range_km", "max_range_km", "max_relative_speed_km_s", "conjunctions_folded"]
+CO_MOVING_HOURS = 3.0  # together at least this long (two LEO orbits) ...
+CO_MOVING_FACTOR = 3.0  # ... within this many times the threshold: docked, formation, co-located
+CO_MOVING_SPEED_KM_S = 0.1  # pairs with a minimum slower than this are examined (crossings are km/s)
+CO_MOVING_STEP_S = 60.0
+MAX_CO_MOVING_CANDIDATES = 5000
 
 
 @dataclass
@@ -64,6 +72,7 @@ class ScreeningResult:
     candidates_refined: int
     span: tuple[np.datetime64, np.datetime64]
     threshold_km: float
+    co_moving: pd.DataFrame | None = None  # CO_MOVING_COLUMNS: pairs that stay together, not conjunctions
 
 
 @dataclass
@@ -129,7 +138,7 @@ def _groups(catalog, span_s: float, base_step_s: float) -> list[_SampleGroup]:
 
 def screen(catalog, start, stop, *, threshold_km: float = 5.0, primaries=None, sample_step_s: float = 60.0,
            grid_step_s: float = 20.0, hbr_m: float = 10.0, chunk_s: float = 3600.0, workers: int | None = None,
-           progress: Callable[[float], None] | None = None) -> ScreeningResult:
+           progress: Callable[[float], None] | None = None, split_pairs: bool = True) -> ScreeningResult:
     """All close approaches under ``threshold_km`` between ``start`` and ``stop`` (UTC).
 
     ``primaries``: NORAD ids screened against everything (default: all against all). ``sample_step_s``: the
@@ -137,7 +146,8 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, primaries=None, s
     :func:`sample_steps_s`). ``grid_step_s``: the fine times of the pair search. ``hbr_m``: the hard-body radius
     of the assumed-covariance probabilities (SOCRATES' 100/300/100 m RTN sigmas per object). ``chunk_s``: the
     span held in memory at once. ``workers``: threads for the pair search (default: every core; the compiled
-    search runs without the GIL).
+    search runs without the GIL). ``split_pairs``: pairs that stay together are set apart (:func:`split_co_moving`)
+    rather than listed as conjunctions.
     """
     t0, t1 = to_datetime64(start), to_datetime64(stop)
     span_s = (t1 - t0) / np.timedelta64(1, "s")
@@ -242,8 +252,75 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, primaries=None, s
     refined += len(closed)
     object_1, object_2, tca_s, states = (np.concatenate(part) for part in zip(*minima, strict=True))
     table = _table(object_1, object_2, tca_s, states, t0, ids, names, primary, hbr_m)
+    table, co_moving = split_co_moving(catalog, table, t0, t1, threshold_km) if split_pairs else (table, None)
     return ScreeningResult(conjunctions=table, objects=n, candidates_refined=refined, span=(t0, t1),
-                           threshold_km=threshold_km)
+                           threshold_km=threshold_km, co_moving=co_moving)
+
+
+def split_co_moving(catalog, table: pd.DataFrame, start, stop, threshold_km: float
+                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(conjunctions, co-moving pairs): pairs whose range stays under ``CO_MOVING_FACTOR`` times the threshold
+    for ``CO_MOVING_HOURS`` or more (docked vehicles, formations, co-located GEO satellites) are one row each of
+    CO_MOVING_COLUMNS, with the range band and the span they are together, and their minima within that span
+    leave the conjunctions: no short-encounter method applies to them, so they get no probability.
+
+    Pairs with a minimum slower than ``CO_MOVING_SPEED_KM_S`` are followed with SGP4 every minute over the
+    span; the longest stretch under the bound decides."""
+    empty = pd.DataFrame(columns=CO_MOVING_COLUMNS)
+    if table.empty:
+        return table, empty
+    slow = table[table.relative_speed_km_s < CO_MOVING_SPEED_KM_S]
+    pairs = slow[["norad_id_1", "norad_id_2"]].drop_duplicates().to_numpy()[:MAX_CO_MOVING_CANDIDATES]
+    if not len(pairs):
+        return table, empty
+    t0, t1 = to_datetime64(start), to_datetime64(stop)
+    span_s = (t1 - t0) / np.timedelta64(1, "s")
+    offsets = np.append(np.arange(0.0, span_s, CO_MOVING_STEP_S), span_s)
+    jd, fr = julian_date_split(t0 + (offsets * 1e9).astype("timedelta64[ns]"))
+    index = {int(x): k for k, x in enumerate(catalog.norad_ids)}
+    tca = pd.to_datetime(table.tca.str.rstrip("Z")).to_numpy()
+    folded = np.zeros(len(table), dtype=bool)
+    rows = []
+    for a, b in pairs.tolist():
+        together = _together(catalog.satrecs[index[a]], catalog.satrecs[index[b]], jd, fr, offsets,
+                             CO_MOVING_FACTOR * threshold_km)
+        if together is None:
+            continue
+        first, last, ranges, speeds = together
+        when = t0 + (np.array([offsets[first], offsets[last]]) * 1e9).astype("timedelta64[ns]")
+        mine = ((table.norad_id_1 == a) & (table.norad_id_2 == b)).to_numpy() & (tca >= when[0]) & (tca <= when[1])
+        folded |= mine
+        name = dict(zip(table.norad_id_1, table.name_1, strict=False)) | dict(zip(table.norad_id_2, table.name_2,
+                                                                                   strict=False))
+        rows.append({"norad_id_1": a, "name_1": name.get(a, ""), "norad_id_2": b, "name_2": name.get(b, ""),
+                     "kind": "co-moving",
+                     "start": np.datetime_as_string(when[0].astype("datetime64[s]"), unit="s") + "Z",
+                     "stop": np.datetime_as_string(when[1].astype("datetime64[s]"), unit="s") + "Z",
+                     "min_range_km": float(ranges.min()), "median_range_km": float(np.median(ranges)),
+                     "max_range_km": float(ranges.max()), "max_relative_speed_km_s": float(speeds.max()),
+                     "conjunctions_folded": int(mine.sum())})
+    co_moving = pd.DataFrame(rows, columns=CO_MOVING_COLUMNS) if rows else empty
+    return table[~folded].reset_index(drop=True), co_moving
+
+
+def _together(sat_a, sat_b, jd: np.ndarray, fr: np.ndarray, offsets: np.ndarray, bound_km: float):
+    """(first, last sample, ranges, relative speeds) of the longest stretch of at least CO_MOVING_HOURS under
+    ``bound_km``, or None."""
+    e1, p1, v1 = sat_a.sgp4_array(jd, fr)
+    e2, p2, v2 = sat_b.sgp4_array(jd, fr)
+    ranges = np.linalg.norm(p2 - p1, axis=1)
+    under = (ranges < bound_km) & (e1 == 0) & (e2 == 0)
+    if not under.any():
+        return None
+    # runs of consecutive samples under the bound
+    edges = np.diff(np.concatenate([[0], under.astype(np.int8), [0]]))
+    starts, stops = np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0] - 1
+    longest = int(np.argmax(offsets[stops] - offsets[starts]))
+    first, last = int(starts[longest]), int(stops[longest])
+    if offsets[last] - offsets[first] < CO_MOVING_HOURS * 3600:
+        return None
+    speeds = np.linalg.norm(v2[first:last + 1] - v1[first:last + 1], axis=1)
+    return first, last, ranges[first:last + 1], speeds
 
 
 def _deep_space(satrec) -> bool:
@@ -357,7 +434,7 @@ def screen_distributed(catalog, start, stop, *, parts: int | None = None, schedu
     parts = parts or max(2, min(32, math.ceil(span_s / 86_400)))
     edges = [t0 + np.timedelta64(round(span_s * k / parts * 1e9), "ns") for k in range(parts + 1)]
     pad = np.timedelta64(round(2 * options.get("grid_step_s", 20.0) * 1e9), "ns")
-    options = {**options, "workers": 1}  # a task per worker thread: no threads inside the tasks
+    options = {**options, "workers": 1, "split_pairs": False}  # a task per worker thread: no threads inside
     calls = [(SHARED, max(t0, a - pad), min(t1, b + pad), a, b if k < parts - 1 else t1 + pad, options)
              for k, (a, b) in enumerate(itertools.pairwise(edges))]
     tables = run_tasks(_screen_part, calls, scheduler=scheduler, shared=catalog, description="screening")
@@ -365,8 +442,10 @@ def screen_distributed(catalog, start, stop, *, parts: int | None = None, schedu
         tables[0]
     if len(table):
         table = table.sort_values(["tca", "norad_id_1", "norad_id_2"]).reset_index(drop=True)
+    # the windows keep every minimum (split_pairs=False): together over the whole span is decided here
+    table, together = split_co_moving(catalog, table, t0, t1, options.get("threshold_km", 5.0))
     return ScreeningResult(conjunctions=table, objects=len(catalog), candidates_refined=0, span=(t0, t1),
-                           threshold_km=options.get("threshold_km", 5.0))
+                           threshold_km=options.get("threshold_km", 5.0), co_moving=together)
 
 
 def assumed_covariance_rtn_6x6(r_km: np.ndarray, v_km_s: np.ndarray) -> np.ndarray:
