@@ -574,6 +574,7 @@ def test_conjunctions_tab_screens_sorts_and_draws_the_encounter_plane(page, serv
     page.fill("#token", TOKEN)
     page.dispatch_event("#token", "change")
     page.click("button[data-tab=conjunctions]")
+    page.select_option("#conjunctions-form select[name=group]", "resource")
     page.fill("#conjunctions-form input[name=threshold_km]", "50")
     page.fill("#conjunctions-form input[name=hours]", "6")
     page.click("#conjunctions-form button[type=submit]")
@@ -582,6 +583,15 @@ def test_conjunctions_tab_screens_sorts_and_draws_the_encounter_plane(page, serv
     count = rows.count()
     assert count > 0
     assert "approaches under 50 km" in page.inner_text("#conjunctions-summary")
+    # the TerraSAR-X / TanDEM-X formation is listed apart as co-moving, with its range band and no probability
+    assert "co-moving pair listed apart" in page.inner_text("#conjunctions-summary")
+    page.click("#co-moving summary")
+    together = page.inner_text("#co-moving")
+    assert "TERRASAR-X × TANDEM-X" in together and "km" in together
+    assert not any("TERRASAR-X" in t and "TANDEM-X" in t for t in rows.all_inner_texts())
+    # paged, nothing dropped: the button says how many are shown of how many
+    total = page.evaluate("overhead.state.conjunctions.length")
+    assert count == min(total, 200) and page.locator("#conjunctions-more").is_hidden() == (total <= 200)
     # sorted by probability: the column decreases down the table (dashes last)
     shown = page.locator("#conjunctions-table tbody tr td:nth-child(4)").all_inner_texts()
     numbers = [float(t) for t in shown if t != "—"]

@@ -12,7 +12,7 @@ const PALETTE = ["#ffc828", "#5affb0", "#ff7ab6", "#6fc3ff", "#ff9d4d", "#c89bff
 const state = {
   t0: null, offsetMin: 0, playing: false, direction: 1, speed: 60, view: "map", tab: "place",
   selected: new Set(), tracks: new Map(), place: null, above: [], passes: [], pickMode: false, hover: -1,
-  coverage: null, plan: null, status: null, conjunctions: null, colourBy: "light",
+  coverage: null, plan: null, status: null, conjunctions: null, coMoving: null, colourBy: "light",
   show: { group: "", type: "", regime: "" },
 };
 const sky = { count: 0, ids: [], name: [], groups: [], type: [], owner: [], regime: [], index: new Map(), failed: 0 };

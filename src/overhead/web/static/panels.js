@@ -190,19 +190,44 @@ document.getElementById("conjunctions-form").addEventListener("submit", async (e
   summary.textContent = "screening…";
   try {
     const id = await runJob("conjunctions", body, document.getElementById("conjunctions-progress"));
-    state.conjunctions = await api(`/api/jobs/${id}/result`, authorised());
-    summary.textContent = `${state.conjunctions.length} approaches under ${body.threshold_km} km in ${hours} h (as of ${iso(start).slice(0, 16)} UTC)`;
+    const rows = await api(`/api/jobs/${id}/result`, authorised());
+    // pairs that stay together (docked, formation) are not conjunctions: listed apart, with no probability
+    state.conjunctions = rows.filter((r) => r.kind !== "co-moving");
+    state.coMoving = rows.filter((r) => r.kind === "co-moving");
+    conjunctionsShown = CONJUNCTIONS_PAGE;
+    summary.textContent = `${state.conjunctions.length} approaches under ${body.threshold_km} km in ${hours} h (as of ${iso(start).slice(0, 16)} UTC)` +
+      (state.coMoving.length ? `; ${state.coMoving.length} co-moving pair${state.coMoving.length === 1 ? "" : "s"} listed apart` : "");
     renderConjunctions();
+    renderCoMoving();
   } catch (error) { jobFailed(summary, error, event.target); }
 });
 document.getElementById("conjunctions-sort").addEventListener("change", () => renderConjunctions());
+const CONJUNCTIONS_PAGE = 200;
+let conjunctionsShown = CONJUNCTIONS_PAGE;
+document.getElementById("conjunctions-more").addEventListener("click", () => {
+  conjunctionsShown += CONJUNCTIONS_PAGE;
+  renderConjunctions();
+});
+// docked vehicles, formations, co-located satellites: one line each with the range band, never a Pc
+function renderCoMoving() {
+  const list = document.getElementById("co-moving");
+  const pairs = state.coMoving || [];
+  list.hidden = pairs.length === 0;
+  document.getElementById("co-moving-count").textContent = `${pairs.length} co-moving pair${pairs.length === 1 ? "" : "s"} (docked, formation or co-located: not conjunctions, no probability)`;
+  d3.select("#co-moving ul").selectAll("li").data(pairs).join("li").text((r) =>
+    `${r.name_1} × ${r.name_2}: ${r.min_range_km.toFixed(2)}–${r.max_range_km.toFixed(2)} km (median ${r.median_range_km.toFixed(2)}), ${r.start.slice(5, 16).replace("T", " ")} to ${r.stop.slice(5, 16).replace("T", " ")} UTC`);
+}
 function renderConjunctions() {
   const rows = [...(state.conjunctions || [])];
   const key = document.getElementById("conjunctions-sort").value;
   const pc = (r) => (r.max_pc === null ? -1 : r.max_pc);
   rows.sort(key === "pc" ? (a, b) => pc(b) - pc(a) : key === "range" ? (a, b) => a.min_range_km - b.min_range_km
     : (a, b) => (a.tca < b.tca ? -1 : 1));
-  const table = d3.select("#conjunctions-table tbody").selectAll("tr").data(rows.slice(0, 500)).join("tr").attr("class", "clickable");
+  // paged: every approach reachable, none dropped without a word
+  const more = document.getElementById("conjunctions-more");
+  more.hidden = rows.length <= conjunctionsShown;
+  more.textContent = `show ${Math.min(CONJUNCTIONS_PAGE, rows.length - conjunctionsShown)} more (${Math.min(conjunctionsShown, rows.length)} of ${rows.length} shown)`;
+  const table = d3.select("#conjunctions-table tbody").selectAll("tr").data(rows.slice(0, conjunctionsShown)).join("tr").attr("class", "clickable");
   table.each(function (r) {
     cells(this, [`${r.name_1} × ${r.name_2}`, r.tca.slice(5, 19).replace("T", " "), r.min_range_km.toFixed(3),
       r.max_pc === null ? "—" : r.max_pc.toExponential(1)]);
