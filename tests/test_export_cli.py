@@ -132,8 +132,10 @@ def test_screening_the_stores_tag_against_the_store(store, tmp_path):
     assert main(["conjunctions", "screen", "--tag", "watch", "--db", store, "--start", "2026-05-30T00:00:00Z",
                  "--stop", "2026-05-30T12:00:00Z", "--threshold-km", "5", "-o", str(out)]) == 0
     table = pd.read_csv(out)
-    assert len(table) and all({int(a), int(b)} & {ISS, TIANHE} for a, b in zip(
-        table.iloc[:, 0], table.iloc[:, 2], strict=True))
+    together = pd.read_csv(tmp_path / "conjunctions_co_moving.csv")  # Tianhe's docked vehicles: apart, no Pc
+    assert len(together) and set(together.kind) == {"co-moving"}
+    for part in (table, together):
+        assert all({int(a), int(b)} & {ISS, TIANHE} for a, b in zip(part.norad_id_1, part.norad_id_2, strict=True))
 
 
 def test_a_missing_group_or_tag_is_one_line(store, capsys):

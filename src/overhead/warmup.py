@@ -42,7 +42,22 @@ def warm_up() -> float:
                                 "inclination_deg": np.full(80, 51.6)})
         detect_manoeuvres(history)
         screen(catalog, epoch, epoch + np.timedelta64(10, "m"))
+        _monte_carlo_over_a_span()
     return time.perf_counter() - started
+
+
+def _monte_carlo_over_a_span() -> None:
+    """The conjunction Monte Carlo's compiled walk (and its Cartesian-to-elements conversion), on 100 samples."""
+    import numpy as np
+
+    from overhead.analysis.conjunctions.montecarlo import pc_monte_carlo
+
+    r = np.array([7.0e6, 0.0, 0.0])
+    v = np.array([0.0, 5334.0, 4876.0])
+    cov = np.diag([1e4, 1e4, 1e4, 1.0, 1.0, 1.0])
+    for sampling in ("equinoctial", "cartesian"):
+        pc_monte_carlo(r, v, cov, r + 100.0, v, cov, 10.0, samples=100, batch=100, span_s=(-60.0, 60.0),
+                       sampling=sampling)
 
 
 if __name__ == "__main__":
