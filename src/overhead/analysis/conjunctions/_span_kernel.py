@@ -84,37 +84,57 @@ def first_hit_times(e1, e2, t_start, t_stop, hbr_km, mu, max_steps=200_000):
     return out
 
 
+@njit(cache=True, nogil=True)
+def to_elements(state, mu):
+    """Equinoctial elements (6,) of one state (6,) in km and km/s; NaN for an unbound or retrograde-equatorial
+    orbit."""
+    out = np.full(6, np.nan)
+    rx, ry, rz, vx, vy, vz = state[0], state[1], state[2], state[3], state[4], state[5]
+    rmag = math.sqrt(rx * rx + ry * ry + rz * rz)
+    v2 = vx * vx + vy * vy + vz * vz
+    a = mu * rmag / (2.0 * mu - v2 * rmag)
+    if not a > 1e-5 or not math.isfinite(a):
+        return out
+    rdv = rx * vx + ry * vy + rz * vz
+    hx, hy, hz = ry * vz - rz * vy, rz * vx - rx * vz, rx * vy - ry * vx
+    hmag = math.sqrt(hx * hx + hy * hy + hz * hz)
+    k = (v2 - mu / rmag) / mu
+    ex, ey, ez = k * rx - rdv * vx / mu, k * ry - rdv * vy / mu, k * rz - rdv * vz / mu
+    wx, wy, wz = hx / hmag, hy / hmag, hz / hmag
+    if wz + 1.0 <= 1e-10 or ex * ex + ey * ey + ez * ez >= 1.0:
+        return out
+    chi, psi = wx / (1.0 + wz), -wy / (1.0 + wz)
+    c = 1.0 + chi * chi + psi * psi
+    f0, f1, f2 = (1.0 - chi * chi + psi * psi) / c, 2.0 * chi * psi / c, -2.0 * chi / c
+    g0, g1, g2 = 2.0 * chi * psi / c, (1.0 + chi * chi - psi * psi) / c, 2.0 * psi / c
+    af, ag = f0 * ex + f1 * ey + f2 * ez, g0 * ex + g1 * ey + g2 * ez
+    if af * af + ag * ag >= 1.0:
+        return out
+    x, y = f0 * rx + f1 * ry + f2 * rz, g0 * rx + g1 * ry + g2 * rz
+    safg = math.sqrt(1.0 - ag * ag - af * af)
+    b = 1.0 / (1.0 + safg)
+    sin_f = ag + ((1.0 - ag * ag * b) * y - b * ag * af * x) / (a * safg)
+    cos_f = af + ((1.0 - af * af * b) * x - b * ag * af * y) / (a * safg)
+    f = math.atan2(sin_f, cos_f)
+    out[0] = math.sqrt(mu / a**3)
+    out[1], out[2], out[3], out[4] = af, ag, chi, psi
+    out[5] = f + ag * cos_f - af * sin_f
+    return out
+
+
 @njit(cache=True, parallel=True)
 def cartesian_to_elements(states, mu):
     """Equinoctial elements (N, 6) of states (N, 6) in km and km/s (NaN rows for unbound or retrograde ones)."""
-    out = np.full((states.shape[0], 6), np.nan)
+    out = np.empty((states.shape[0], 6))
     for i in prange(states.shape[0]):
-        rx, ry, rz, vx, vy, vz = states[i, 0], states[i, 1], states[i, 2], states[i, 3], states[i, 4], states[i, 5]
-        rmag = math.sqrt(rx * rx + ry * ry + rz * rz)
-        v2 = vx * vx + vy * vy + vz * vz
-        a = mu * rmag / (2.0 * mu - v2 * rmag)
-        if not a > 1e-5:
-            continue
-        rdv = rx * vx + ry * vy + rz * vz
-        hx, hy, hz = ry * vz - rz * vy, rz * vx - rx * vz, rx * vy - ry * vx
-        hmag = math.sqrt(hx * hx + hy * hy + hz * hz)
-        k = (v2 - mu / rmag) / mu
-        ex, ey, ez = k * rx - rdv * vx / mu, k * ry - rdv * vy / mu, k * rz - rdv * vz / mu
-        wx, wy, wz = hx / hmag, hy / hmag, hz / hmag
-        if wz + 1.0 <= 1e-10 or ex * ex + ey * ey + ez * ez >= 1.0:
-            continue
-        chi, psi = wx / (1.0 + wz), -wy / (1.0 + wz)
-        c = 1.0 + chi * chi + psi * psi
-        f0, f1, f2 = (1.0 - chi * chi + psi * psi) / c, 2.0 * chi * psi / c, -2.0 * chi / c
-        g0, g1, g2 = 2.0 * chi * psi / c, (1.0 + chi * chi - psi * psi) / c, 2.0 * psi / c
-        af, ag = f0 * ex + f1 * ey + f2 * ez, g0 * ex + g1 * ey + g2 * ez
-        x, y = f0 * rx + f1 * ry + f2 * rz, g0 * rx + g1 * ry + g2 * rz
-        safg = math.sqrt(1.0 - ag * ag - af * af)
-        b = 1.0 / (1.0 + safg)
-        sin_f = ag + ((1.0 - ag * ag * b) * y - b * ag * af * x) / (a * safg)
-        cos_f = af + ((1.0 - af * af * b) * x - b * ag * af * y) / (a * safg)
-        f = math.atan2(sin_f, cos_f)
-        out[i, 0] = math.sqrt(mu / a**3)
-        out[i, 1], out[i, 2], out[i, 3], out[i, 4] = af, ag, chi, psi
-        out[i, 5] = f + ag * cos_f - af * sin_f
+        out[i] = to_elements(states[i], mu)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def element_states(elements, mu):
+    """Positions and velocities (N, 6), km and km/s, of element sets (N, 6) at their own epoch."""
+    out = np.empty((elements.shape[0], 6))
+    for i in range(elements.shape[0]):
+        out[i] = _state(elements[i], 0.0, mu)
     return out

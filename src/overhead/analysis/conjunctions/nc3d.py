@@ -13,8 +13,11 @@ sphere integral uses the 5810-point Lebedev rule (SciPy's ``lebedev_rule``).
 
 Written from Hall's paper and the method as NASA CARA implements it in ``Pc3D_Hall`` (CARA Analysis Tools,
 NOSA 1.3; read for the method, not copied): the same equinoctial formulation, peak-overlap iteration,
-Coppola's (2012) time bounds for the first ephemeris, and the bracketing of TCA by maxima of |Δr| for the
-time limits. The time integral is refined adaptively until it changes by less than ``rel_tol``.
+Coppola's (2012) time bounds for the first ephemeris, the bracketing of TCA by maxima of |Δr| for the
+time limits, and the rules by which CARA searches and refines the ephemeris: the trapezoid on those points is
+CARA's Nc3D, which carries its grid's quadrature error (about +8e-4 on short encounters, where only the middle of
+the rate is refined); the integral refined until it changes by less than ``rel_tol`` is kept beside it. A scan of
+the whole segment catches an encounter whose rate peaks where CARA's search does not reach.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from typing import Any
 import numpy as np
 from scipy import optimize, special
 
+from overhead.analysis.conjunctions._span_kernel import element_states, to_elements
 from overhead.constants import EARTH_MU_KM3_S2
 from overhead.errors import OverheadError
 
@@ -61,40 +65,8 @@ class Nc3DResult:
 
 def cartesian_to_equinoctial(r: np.ndarray, v: np.ndarray) -> np.ndarray | None:
     """Equinoctial elements of a bound orbit, or None for an unbound or equatorial retrograde one."""
-    rmag = math.sqrt(r @ r)
-    v2 = float(v @ v)
-    a = MU * rmag / (2 * MU - v2 * rmag)
-    if a <= 1e-5 or not math.isfinite(a):
-        return None
-    rdv = float(r @ v)
-    h = np.cross(r, v)
-    n = math.sqrt(MU / a**3)
-    e_vec = ((v2 - MU / rmag) * r - rdv * v) / MU
-    if e_vec @ e_vec >= 1:
-        return None
-    w_hat = h / math.sqrt(h @ h)
-    if w_hat[2] + 1 <= 1e-10:
-        return None
-    den = 1 + w_hat[2]
-    chi = w_hat[0] / den
-    psi = -w_hat[1] / den
-    c = 1 + chi * chi + psi * psi
-    f_hat = np.array([1 - chi * chi + psi * psi, 2 * chi * psi, -2 * chi]) / c
-    g_hat = np.array([2 * chi * psi, 1 + chi * chi - psi * psi, 2 * psi]) / c
-    af = float(f_hat @ e_vec)
-    ag = float(g_hat @ e_vec)
-    if af * af + ag * ag >= 1:
-        return None
-    x = float(f_hat @ r)
-    y = float(g_hat @ r)
-    safg = math.sqrt(1 - ag * ag - af * af)
-    b = 1 / (1 + safg)
-    fden = a * safg
-    sin_f = ag + ((1 - ag * ag * b) * y - b * ag * af * x) / fden
-    cos_f = af + ((1 - af * af * b) * x - b * ag * af * y) / fden
-    f = math.atan2(sin_f, cos_f)
-    lam = f + ag * cos_f - af * sin_f
-    return np.array([n, af, ag, chi, psi, lam])
+    elements = to_elements(np.concatenate([np.asarray(r, dtype=float), np.asarray(v, dtype=float)]), MU)
+    return None if math.isnan(elements[0]) else elements
 
 
 def _frame(chi: float, psi: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -115,27 +87,8 @@ def equinoctial_to_cartesian(e: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, 
 
 def equinoctial_states(elements: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Positions and velocities (N, 3), km and km/s, of N element sets (N, 6) at their own epoch."""
-    n, af, ag, chi, psi, lam = (elements[:, k] for k in range(6))
-    a = (MU / n**2) ** (1 / 3)
-    lam = np.mod(lam, TWO_PI)
-    f = lam.copy()
-    for _ in range(100):
-        cf, sf = np.cos(f), np.sin(f)
-        step = (f + ag * cf - af * sf - lam) / (1 - ag * sf - af * cf)
-        f = f - step
-        if np.all(np.abs(step) < 1e-13):
-            break
-    cf, sf = np.cos(f), np.sin(f)
-    b = 1 / (1 + np.sqrt(1 - ag * ag - af * af))
-    x = a * ((1 - ag * ag * b) * cf + af * ag * b * sf - af)
-    y = a * ((1 - af * af * b) * sf + af * ag * b * cf - ag)
-    c = 1 + chi * chi + psi * psi
-    f_hat = np.stack([1 - chi * chi + psi * psi, 2 * chi * psi, -2 * chi], axis=1) / c[:, None]
-    g_hat = np.stack([2 * chi * psi, 1 + chi * chi - psi * psi, 2 * psi], axis=1) / c[:, None]
-    na2or = n * a / (1 - af * cf - ag * sf)
-    xd = na2or * (af * ag * b * cf - (1 - ag * ag * b) * sf)
-    yd = na2or * ((1 - af * af * b) * cf - af * ag * b * sf)
-    return x[:, None] * f_hat + y[:, None] * g_hat, xd[:, None] * f_hat + yd[:, None] * g_hat
+    states = element_states(np.ascontiguousarray(elements, dtype=float), MU)
+    return states[:, :3], states[:, 3:]
 
 
 def equinoctial_mean_and_covariance(r_km: np.ndarray, v_km_s: np.ndarray, cov_km: np.ndarray
