@@ -6,7 +6,9 @@ duration (Coppola's bounds, or the span of Hall's rate) exceeds 2 % of the short
 ("extended"), when it happens more than 1 % of a period from the nominal TCA ("offset"), or when the 3D
 result differs from it by more than 2 % ("inaccurate"). The 3D method is flagged when its rate has not decayed
 at the ends of the conjunction segment (the encounter blends into the next one: only Monte Carlo over the whole
-span applies) or when the peak-overlap iteration did not converge.
+span applies) or when the peak-overlap iteration did not converge. The Monte Carlo follows the span the 3D
+method gives (CARA's SDMC span), is invalid when its hits crowd the ends of a span shorter than the segment, and
+where the Nc3D lies outside its interval neither is valid on its own.
 """
 
 from __future__ import annotations
