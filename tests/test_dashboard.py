@@ -613,6 +613,16 @@ def test_conjunctions_tab_screens_sorts_and_draws_the_encounter_plane(page, serv
                                                                              approach["norad_id_2"]])
     shown = np.datetime64(page.inner_text("#time-label").replace(" UTC", "").replace(" ", "T"))
     assert abs(shown - np.datetime64(approach["tca"].rstrip("Z"))) <= np.timedelta64(1, "s")
+    # the camera flies over the encounter: above the first object's place at TCA
+    page.wait_for_function("overhead.globe.flownTo !== undefined", timeout=30_000)
+    page.wait_for_timeout(2_500)  # the 1.5 s flight
+    camera = page.evaluate("(() => { const c = overhead.globe.viewer.camera.positionCartographic;"
+                           " return [c.latitude * 180 / Math.PI, c.longitude * 180 / Math.PI, c.height]; })()")
+    at = page.evaluate(f"overhead.positionsAt('{approach['tca']}')")
+    k = page.evaluate(f"overhead.sky.index.get({int(approach['norad_id_1'])})")
+    assert abs(camera[0] - at["lat_deg"][k]) < 1.0
+    assert abs((camera[1] - at["lon_deg"][k] + 180) % 360 - 180) < 1.0
+    assert 2.5e6 < camera[2] - at["alt_km"][k] * 1000 < 3.5e6
     page.wait_for_timeout(4_000)  # the imagery tiles (software WebGL)
     _screenshot(page, "conjunction-globe")
     assert page.problems == [] and page.outside == []

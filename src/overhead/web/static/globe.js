@@ -122,6 +122,11 @@ window.makeGlobe = async function makeGlobe() {
       }
     },
     recolour() { looks.fill(-1); },
+    flyTo(latDeg, lonDeg, altKm) {  // the camera over a point, 3,000 km above it, in a second and a half
+      g.flownTo = { lat: latDeg, lon: lonDeg };
+      viewer.camera.flyTo({ destination: Cesium.Cartesian3.fromDegrees(lonDeg, latDeg, (altKm + 3000) * 1000), duration: 1.5 });
+      scene.requestRender();
+    },
     showSelected() {  // orbits of the selected satellites from their tracks: one orbit back (dashed), one ahead
       chosen = selectedIndex();
       looks.fill(-1);

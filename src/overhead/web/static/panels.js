@@ -248,6 +248,10 @@ async function showEncounter(r) {
   const missing = [r.norad_id_1, r.norad_id_2].filter((id) => !sky.index.has(id));
   for (const id of [r.norad_id_1, r.norad_id_2]) if (sky.index.has(id)) toggleSelected(id, true);
   await switchView("globe");
+  // the camera to where the encounter happens: the first object's place at TCA (the page's own SGP4)
+  const at = await window.overhead.positionsAt(r.tca);
+  const k = sky.index.get(r.norad_id_1);
+  if (k !== undefined && at.valid[k]) window.globeView.flyTo(at.lat_deg[k], at.lon_deg[k], at.alt_km[k]);
   announce(`${r.name_1} × ${r.name_2}: the clock at closest approach (${r.tca})` +
     (missing.length ? `; ${missing.join(", ")} not in the active catalogue` : ""));
 }
