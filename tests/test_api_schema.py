@@ -131,7 +131,9 @@ def test_schemathesis_with_every_check_finds_nothing(tmp_path):
     with serve_app(app) as base:
         run = subprocess.run(
             [str(Path(sys.executable).with_name("st")), "--config-file", str(config), "run",
-             f"{base}/openapi.json", "-c", "all", "--max-examples", "5", "--seed", "29", "--workers", "2",
+             # one worker: with two, hypothesis's lambda-source cache (not thread-safe) once raised its own
+             # "AST constructor recursion depth mismatch" as a schemathesis Runtime Error, not an API failure
+             f"{base}/openapi.json", "-c", "all", "--max-examples", "5", "--seed", "29", "--workers", "1",
              "--request-timeout", "60", "--max-failures", "20", "-H", f"Authorization: Bearer {TOKEN}", "--no-color"],
             capture_output=True, text=True, timeout=1200, cwd=tmp_path, env={**os.environ, "NO_COLOR": "1"})
     summary = run.stdout[run.stdout.rfind("SUMMARY"):]
