@@ -434,7 +434,7 @@ class _Ephemeris:
 
 
 def _refine_like_cara(eph: _Ephemeris, limits: tuple[float, float], coppola: tuple[float, float],
-                      n_ephemeris: int, gamma: float) -> int:
+                      n_ephemeris: int, rate_fraction: float) -> int:
     """Hall's search of the conjunction's duration as CARA's ``Pc3D_Hall`` runs it: start on Coppola's bounds,
     walk toward the rate's peak (or, where the rate is zero everywhere, toward the least Mahalanobis distance)
     one step at a time within the segment's limits, bisect around the peaks, then the trapezoid's heavy terms,
@@ -449,8 +449,6 @@ def _refine_like_cara(eph: _Ephemeris, limits: tuple[float, float], coppola: tup
     n = n_ephemeris
     eph.reset(np.linspace(start, stop, n))
     step0 = max((stop - start) / 2, abs(t_lo) / (MAX_REFINEMENTS / 3), abs(t_hi) / (MAX_REFINEMENTS / 3))
-    x = math.sqrt(2) * float(special.erfcinv(max(1e-6, gamma)))
-    rate_fraction = math.exp(-x * x / 2) / math.sqrt(TWO_PI)
     span_points = max(51, round((n_ephemeris - 1) / 2))
     refinements = 0
     while refinements <= MAX_REFINEMENTS:
@@ -613,7 +611,7 @@ def nc3d(r1_m, v1_m_s, cov1, r2_m, v2_m_s, cov2, hbr_m: float, *, gamma: float =
     rate_fraction = math.exp(-x * x / 2) / math.sqrt(TWO_PI)  # CARA's Ṅc cut-off relative to the peak
     refined_like_cara = time_limits_s is None
     if refined_like_cara:
-        refinements = _refine_like_cara(eph, (t_lo, t_hi), (tau0, tau1), n_ephemeris, gamma)
+        refinements = _refine_like_cara(eph, (t_lo, t_hi), (tau0, tau1), n_ephemeris, rate_fraction)
         if refinements > MAX_REFINEMENTS:
             notes.append(f"the ephemeris refinement stopped after {MAX_REFINEMENTS} steps")
     else:

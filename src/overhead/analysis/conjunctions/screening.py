@@ -278,6 +278,7 @@ def split_co_moving(catalog, table: pd.DataFrame, start, stop, threshold_km: flo
     offsets = np.append(np.arange(0.0, span_s, CO_MOVING_STEP_S), span_s)
     jd, fr = julian_date_split(t0 + (offsets * 1e9).astype("timedelta64[ns]"))
     index = {int(x): k for k, x in enumerate(catalog.norad_ids)}
+    names = np.asarray(catalog.names)
     tca = pd.to_datetime(table.tca.str.rstrip("Z")).to_numpy()
     folded = np.zeros(len(table), dtype=bool)
     rows = []
@@ -290,9 +291,7 @@ def split_co_moving(catalog, table: pd.DataFrame, start, stop, threshold_km: flo
         when = t0 + (np.array([offsets[first], offsets[last]]) * 1e9).astype("timedelta64[ns]")
         mine = ((table.norad_id_1 == a) & (table.norad_id_2 == b)).to_numpy() & (tca >= when[0]) & (tca <= when[1])
         folded |= mine
-        name = dict(zip(table.norad_id_1, table.name_1, strict=False)) | dict(zip(table.norad_id_2, table.name_2,
-                                                                                   strict=False))
-        rows.append({"norad_id_1": a, "name_1": name.get(a, ""), "norad_id_2": b, "name_2": name.get(b, ""),
+        rows.append({"norad_id_1": a, "name_1": str(names[index[a]]), "norad_id_2": b, "name_2": str(names[index[b]]),
                      "kind": "co-moving",
                      "start": np.datetime_as_string(when[0].astype("datetime64[s]"), unit="s") + "Z",
                      "stop": np.datetime_as_string(when[1].astype("datetime64[s]"), unit="s") + "Z",
