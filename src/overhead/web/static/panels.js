@@ -290,7 +290,10 @@ let alertSource = null;
 async function openAlerts() {
   if (alertSource) return;
   const list = d3.select("#alerts-list"), note = document.getElementById("alerts-state");
+  const shown = new Set();  // keys on the list: the stream resumes after the highest id listed, so one could come twice
   const add = (a) => {
+    if (shown.has(a.key)) return;
+    shown.add(a.key);
     list.insert("li", ":first-child").attr("class", `alert alert-${String(a.kind || "").replace(/[^a-z]/g, "")}`)
       .text(`${(a.time || "").slice(0, 16).replace("T", " ")} · ${a.kind} · ${a.name || ""} · ${a.detail || ""}`);
   };
@@ -298,10 +301,12 @@ async function openAlerts() {
   try {
     const recent = await api(`/api/alerts?${qs({ limit: 50 })}`);
     recent.slice().reverse().forEach(add);
-    if (recent.length) last = Math.max(...recent.map((a) => a.id));
+    last = recent.length ? Math.max(...recent.map((a) => a.id)) : 0;
     note.textContent = recent.length ? `${recent.length} recent alerts; listening for new ones…` : "no alerts yet; listening…";
   } catch (error) { note.textContent = `⚠ ${error.message}`; }
-  alertSource = new EventSource(`/api/alerts/stream${last !== null && last !== undefined ? `?${qs({ after_id: last })}` : ""}`);
+  // a cursor whenever the list came (0 when it was empty): without one the stream starts from the newest id it sees
+  // first, and an alert stored between the list above and that first look would never be shown
+  alertSource = new EventSource(`/api/alerts/stream${last !== null ? `?${qs({ after_id: last })}` : ""}`);
   alertSource.addEventListener("alert", (event) => {
     const a = JSON.parse(event.data);
     add(a);
