@@ -154,6 +154,29 @@ def test_cli_lists_and_plots_manoeuvres_of_a_history_file(tmp_path):
     assert main(["catalog", "manoeuvres", str(source), "-o", str(out), "--plot", str(chart)]) == 0
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and chart.stat().st_size > 20_000
     table = pd.read_csv(out)
-    assert list(table.columns) == ["norad_id", "time", "delta_a_km", "delta_i_deg", "confidence"]
+    from overhead.catalog.manoeuvres import MANOEUVRE_COLUMNS, MANOEUVRE_KINDS
+
+    assert list(table.columns) == list(MANOEUVRE_COLUMNS)
     assert len(table) > 3 and (table.norad_id == 41335).all() and table.time.str.endswith("Z").all()
-    assert table.confidence.between(0, 1).all()
+    assert table.confidence.between(0, 1).all() and table.kind.isin(MANOEUVRE_KINDS).all()
+    assert ((table.tier == "high") == (table.confidence >= 0.9)).all()
+    sure = tmp_path / "sure.csv"
+    assert main(["catalog", "manoeuvres", str(source), "-o", str(sure), "--min-confidence", "0.9"]) == 0
+    high = pd.read_csv(sure)
+    assert len(high) == (table.confidence >= 0.9).sum() and (high.tier == "high").all()
+
+
+@pytest.mark.parametrize("value", ["1.5", "-0.1", "nan"])
+def test_a_confidence_that_is_not_a_probability_is_one_line_and_exit_2(tmp_path, capsys, value):
+    from overhead.cli.main import main
+
+    source = tmp_path / "s3a.tle"
+    source.write_text(_sentinel_3a()[:60].to_tle(names=False))
+    try:
+        code = main(["catalog", "manoeuvres", str(source), "--min-confidence", value])
+    except SystemExit as exit_:  # argparse's own refusal of a value that is not a number
+        code = exit_.code
+    assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert ("min_confidence" in err or "--min-confidence" in err) and "Traceback" not in err
+    assert len(err.splitlines()) <= 2

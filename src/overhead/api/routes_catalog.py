@@ -28,8 +28,10 @@ from overhead.api.schemas import (
 )
 from overhead.api.service import IDS_PATTERN, ServiceState, iso, optional_time, text_column
 from overhead.catalog.manoeuvres import detect_manoeuvres
+from overhead.catalog.specs import ManoeuvreQuery
 from overhead.catalog.store import TAG_PATTERN
 from overhead.errors import CancelledError, OverheadError
+from overhead.requests import spec_default, spec_help
 
 router = APIRouter(prefix="/api", tags=["catalogue"])
 
@@ -173,8 +175,10 @@ def object_detail(norad_id: int, state: ServiceState = Depends(service)) -> Obje
              "raan_deg": float(h.raan_deg), "bstar": float(h.bstar), "line1": h.line1, "line2": h.line2}
             for h in history.itertuples()]
     found = detect_manoeuvres(history.assign(norad_id=norad_id))
-    manoeuvres = [ManoeuvreOut(time=iso(m.time), delta_a_km=float(m.delta_a_km), delta_i_deg=float(m.delta_i_deg),
-                               confidence=float(m.confidence)) for m in found.itertuples()]
+    manoeuvres = [ManoeuvreOut(time=iso(m.time), time_uncertainty_h=float(m.time_uncertainty_h),
+                               delta_a_km=float(m.delta_a_km), delta_i_deg=float(m.delta_i_deg),
+                               delta_v_m_s=float(m.delta_v_m_s), kind=str(m.kind), confidence=float(m.confidence),
+                               tier=str(m.tier)) for m in found.itertuples()]
     return ObjectDetail(**_summary(row).model_dump(), first_seen=iso(row.first_seen), last_seen=iso(row.last_seen),
                         tle=[str(row.name), latest.line1, latest.line2], history=sets, manoeuvres=manoeuvres)
 
@@ -192,6 +196,9 @@ def changes(since: str | None = Query(None, max_length=40, description="changes 
             ingested_since: str | None = Query(None, max_length=40,
                                                description="instead, changes found by ingests after this time"),
             change: Literal["new", "gone", "decayed", "manoeuvre"] | None = None,
+            min_confidence: float = Query(spec_default(ManoeuvreQuery, "min_confidence"), ge=0.0, le=1.0,
+                                          allow_inf_nan=False, description=spec_help(ManoeuvreQuery, "min_confidence")
+                                          + "; applies to manoeuvres, the other changes are certain"),
             limit: int = Query(5_000, ge=1, le=100_000),
             state: ServiceState = Depends(service)) -> ChangesOut:
     when = optional_time(since, name="since")
@@ -199,6 +206,8 @@ def changes(since: str | None = Query(None, max_length=40, description="changes 
     table = state.store.changes(since=when, ingested_since=ingested)
     if change:
         table = table[table.change == change]
+    if min_confidence > 0.0:
+        table = table[(table.change != "manoeuvre") | (table.confidence.fillna(0.0) >= min_confidence)]
     total = len(table)
     table = table.head(limit)  # the store answers newest first
     rows = [_change(r) for r in table.itertuples()]

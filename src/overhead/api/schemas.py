@@ -127,9 +127,13 @@ class ElementSetOut(BaseModel):
 
 class ManoeuvreOut(BaseModel):
     time: str = Field(description="UTC, ISO 8601")
+    time_uncertainty_h: float = Field(description="half-width of the time's claim, hours")
     delta_a_km: float = Field(description="change of the mean semi-major axis")
     delta_i_deg: float = Field(description="change of inclination")
-    confidence: float = Field(ge=0, le=1)
+    delta_v_m_s: float = Field(description="the velocity change that makes it, m/s")
+    kind: str = Field(description="in-plane raise, in-plane lower, plane change, east-west, north-south, unknown")
+    confidence: float = Field(ge=0, le=1, description="the probability that it is a manoeuvre (±1 day)")
+    tier: Literal["high", "normal"] = Field(description="high: a confidence of 0.9 or more")
 
 
 class ObjectDetail(ObjectSummary):

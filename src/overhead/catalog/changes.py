@@ -99,6 +99,9 @@ def _predicted_reentry(recent) -> object | None:
     return recent[-1].epoch + pd.Timedelta(days=float(days))
 
 
+HISTORY_COLUMNS = ("norad_id", "epoch", "mean_motion_rev_per_day", "inclination_deg", "line1", "line2")
+
+
 def _manoeuvres(connection, fresh: list) -> list[dict]:
     """Manoeuvres at the new element sets, judged against each object's stored history."""
     if not fresh:
@@ -110,10 +113,10 @@ def _manoeuvres(connection, fresh: list) -> list[dict]:
     ids = list(first_new)
     history = []
     for k in range(0, len(ids), 2000):
-        history += connection.execute(select(ElementSet.norad_id, ElementSet.epoch, ElementSet.mean_motion_rev_per_day,
-                                             ElementSet.inclination_deg)
+        # the element sets' lines too: deep-space burns are timed where the orbits before and after them meet
+        history += connection.execute(select(*(getattr(ElementSet, c) for c in HISTORY_COLUMNS))
                                       .where(ElementSet.norad_id.in_(ids[k:k + 2000]))).all()
-    table = pd.DataFrame(history, columns=["norad_id", "epoch", "mean_motion_rev_per_day", "inclination_deg"])
+    table = pd.DataFrame(history, columns=list(HISTORY_COLUMNS))
     found = detect_manoeuvres(table)
     names = dict(connection.execute(select(SpaceObject.norad_id, SpaceObject.name)
                                     .where(SpaceObject.norad_id.in_(list(found.norad_id.unique())))).all()) \
@@ -123,6 +126,7 @@ def _manoeuvres(connection, fresh: list) -> list[dict]:
         if pd.Timestamp(m.time) >= pd.Timestamp(first_new[m.norad_id]) - pd.Timedelta(days=3):
             rows.append({"norad_id": m.norad_id, "name": names.get(m.norad_id, ""), "object_id": "",
                          "change": "manoeuvre", "time": pd.Timestamp(m.time).to_pydatetime(),
-                         "detail": f"Δa {m.delta_a_km * 1000:+.0f} m, Δi {m.delta_i_deg * 1000:+.1f} mdeg",
+                         "detail": f"{m.kind}: Δa {m.delta_a_km * 1000:+.0f} m, Δi {m.delta_i_deg * 1000:+.1f} "
+                                   f"mdeg, Δv ≈ {m.delta_v_m_s:.2g} m/s, ±{m.time_uncertainty_h:.0f} h",
                          "confidence": float(m.confidence)})
     return rows

@@ -15,27 +15,47 @@ baseline):
 * a **slope change** at a set, for old histories where a burn shows as a climb lasting a week or two; counted
   only where no jump or step explains it and where it does not end an earlier climb.
 
-Detections closer than ``merge_days`` are one manoeuvre, timed by its most precise test. Each has a time, the
-change it made (Δa, Δi) and a confidence that grows with how far its score passed the threshold. All objects
-of a table are tested in one pass (laid end to end, apart by gaps wider than any window).
+Detections closer than ``merge_days`` are one manoeuvre, timed by its most precise test. Each has a time and
+its uncertainty, the change it made (Δa, Δi, and the Δv that makes it), a kind, and a confidence that is a
+probability (calibrated on operators' manoeuvre records, see :data:`CONFIDENCE_MODEL`). All objects of a table
+are tested in one pass (laid end to end, apart by gaps wider than any window).
+
+**Timing in deep space.** A burn changes the velocity, not the position: the orbit before it and the orbit after
+it pass through the same point at the burn, and their along-track separation grows from there (3/2 n Δa per
+unit time). Where the table holds the full elements and the orbit is SGP4's deep-space kind (period ≥ 225 min:
+no drag to re-fit), the element set before the change and the one after the next are propagated over the gap and
+the burn is where their orbit-averaged along-track separation crosses zero. In low orbits drag and its re-fitted
+B* move the separation by more than small burns do, so the time stays the mean-element tests'.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numba
 import numpy as np
 import pandas as pd
+from sgp4.api import WGS72, Satrec
 
+from overhead.catalog.specs import ManoeuvreQuery
 from overhead.constants import EARTH_MU_KM3_S2 as MU_KM3_S2
 
-__all__ = ["MANOEUVRE_COLUMNS", "ManoeuvreSettings", "detect_manoeuvres", "manoeuvre_evidence",
-           "semi_major_axis_km"]
+__all__ = ["CONFIDENCE_MODEL", "MANOEUVRE_COLUMNS", "MANOEUVRE_KINDS", "ManoeuvreQuery", "ManoeuvreSettings",
+           "detect_manoeuvres",
+           "fit_confidence_model", "manoeuvre_confidence", "manoeuvre_evidence", "semi_major_axis_km"]
 
 
-MANOEUVRE_COLUMNS = ("norad_id", "time", "delta_a_km", "delta_i_deg", "confidence")
+MANOEUVRE_COLUMNS = ("norad_id", "time", "time_uncertainty_h", "delta_a_km", "delta_i_deg", "delta_v_m_s", "kind",
+                     "test", "tests_agreeing", "score", "confidence", "tier")
+TESTS = ("jump", "step", "slope change")  # by ``_Detection.timing``
+MANOEUVRE_KINDS = ("in-plane raise", "in-plane lower", "plane change", "east-west", "north-south", "unknown")
+DEEP_SPACE_PERIOD_MIN = 225.0  # SGP4's own boundary: from here on SDP4, no drag term re-fitted set to set
+HIGH_TIER_CONFIDENCE = 0.9
+# the element columns an SGP4 state needs (besides epoch, mean motion and inclination; or the TLE lines, line1 and
+# line2); without them the deep-space crossing is not tried
+_FULL_ELEMENTS = ("eccentricity", "raan_deg", "arg_of_pericenter_deg", "mean_anomaly_deg")
 
 
 @dataclass(frozen=True)
@@ -127,6 +147,9 @@ class _Detection:
     delta_i_deg: float
     score: float  # multiple of its test's threshold
     timing: int = 0  # how precisely its test times a burn: 0 (a jump between two sets) is best
+    uncertainty_h: float = float("nan")
+    plane: bool = False  # the inclination's change, not the semi-major axis's, made the detection
+    tests: int = 0  # the tests that found it, as bits (1 jump, 2 step, 4 slope change; 0 its own test alone)
 
 
 @numba.njit(cache=True)
@@ -213,13 +236,14 @@ def _jump_scores(h: _History, s: ManoeuvreSettings):
     score_a = np.abs(_robust_z(da, s.noise_sets, s.floor_a_km)) / s.jump_threshold
     score_i = np.abs(_robust_z(di, s.noise_sets, s.floor_i_deg)) / s.inclination_jump_threshold
     kept_a, kept_i = _lasting(h.a_km, da), _lasting(h.inc_deg, di)
-    return np.nan_to_num(np.maximum(np.where(kept_a, score_a, 0.0), np.where(kept_i, score_i, 0.0))), da, di
+    score_a, score_i = np.nan_to_num(np.where(kept_a, score_a, 0.0)), np.nan_to_num(np.where(kept_i, score_i, 0.0))
+    return np.maximum(score_a, score_i), da, di, score_i > score_a
 
 
 def _jumps(h: _History, s: ManoeuvreSettings) -> list[_Detection]:
-    score, da, di = _jump_scores(h, s)
+    score, da, di, plane = _jump_scores(h, s)
     return [_Detection(int(h.norad_id[k + 1]), h.time(_just_before(h.days, int(k) + 1)), float(da[k]), float(di[k]),
-                       float(score[k]))
+                       float(score[k]), uncertainty_h=12.0 * float(h.days[k + 1] - h.days[k]), plane=bool(plane[k]))
             for k in np.flatnonzero(score > 1.0)]
 
 
@@ -245,7 +269,8 @@ def _steps(h: _History, s: ManoeuvreSettings) -> list[_Detection]:
         k = cluster[int(np.argmax(score[cluster]))]
         when = _onset_day(h.days, h.a_km, cluster[0], k, offset[k], s)
         found.append(_Detection(int(h.norad_id[k]), h.time(when), float(offset[k]),
-                                float(np.nan_to_num(offset_i[k])), float(score[k]), timing=1))
+                                float(np.nan_to_num(offset_i[k])), float(score[k]), timing=1,
+                                uncertainty_h=24.0 * _gap_days(h.days, when)))
     return found
 
 
@@ -284,7 +309,8 @@ def _slope_changes(h: _History, s: ManoeuvreSettings) -> list[_Detection]:
         k = cluster[int(np.argmax(score[cluster]))]
         rise_km = change[k] * (h.days[min(k + s.slope_change_window_sets, len(h.days)) - 1] - h.days[k])
         when = _onset_day(h.days, h.a_km, k, k, rise_km, s)
-        found.append(_Detection(int(h.norad_id[k]), h.time(when), float(rise_km), 0.0, float(score[k]), timing=2))
+        found.append(_Detection(int(h.norad_id[k]), h.time(when), float(rise_km), 0.0, float(score[k]), timing=2,
+                                uncertainty_h=24.0 * s.ramp_sets * _gap_days(h.days, when)))
     return found
 
 
@@ -292,6 +318,12 @@ def _just_before(days: np.ndarray, k: int) -> float:
     """The burn time for a change first seen in set k: an element set's epoch tends to trail the tracking it
     was fitted to, so a little before it."""
     return days[k] - 0.3 * (days[k] - days[k - 1])
+
+
+def _gap_days(days: np.ndarray, day: float) -> float:
+    """The spacing of the element sets around ``day`` (the gap that holds it)."""
+    k = int(np.clip(np.searchsorted(np.nan_to_num(days, nan=-np.inf), day), 1, len(days) - 1))
+    return float(np.nan_to_num(days[k] - days[k - 1], nan=1.0))
 
 
 def _clusters(indices: np.ndarray, gap: int) -> list[np.ndarray]:
@@ -314,8 +346,17 @@ def _merged(found: list[_Detection], merge_days: float) -> list[_Detection]:
         strongest = max(group, key=lambda d: d.score)
         timed = min(group, key=lambda d: (d.timing, d.time))
         out.append(_Detection(timed.norad_id, timed.time, strongest.delta_a_km, strongest.delta_i_deg,
-                              strongest.score, timed.timing))
+                              strongest.score, timed.timing, timed.uncertainty_h, strongest.plane,
+                              tests=_test_bits(group)))
     return out
+
+
+def _test_bits(group: list[_Detection]) -> int:
+    """The tests that found a merged group, as bits (1 jump, 2 step, 4 slope change)."""
+    bits = 0
+    for d in group:
+        bits |= d.tests or (1 << d.timing)
+    return bits
 
 
 def _unexplained(slope_changes: list[_Detection], found: list[_Detection], s: ManoeuvreSettings) -> list[_Detection]:
@@ -334,9 +375,16 @@ def _unexplained(slope_changes: list[_Detection], found: list[_Detection], s: Ma
     return kept
 
 
-def detect_manoeuvres(history: pd.DataFrame, settings: ManoeuvreSettings | None = None) -> pd.DataFrame:
-    """Manoeuvres in a table of element sets (columns norad_id, epoch, mean_motion_rev_per_day,
-    inclination_deg), any number of objects: rows of :data:`MANOEUVRE_COLUMNS`, time in UTC."""
+def detect_manoeuvres(history: pd.DataFrame, settings: ManoeuvreSettings | None = None, *,
+                      min_confidence: float = 0.0) -> pd.DataFrame:
+    """Manoeuvres in a table of element sets, any number of objects: rows of :data:`MANOEUVRE_COLUMNS` with
+    ``confidence`` ≥ ``min_confidence``, time in UTC.
+
+    The table's columns: norad_id, epoch, mean_motion_rev_per_day, inclination_deg; with eccentricity, raan_deg,
+    arg_of_pericenter_deg and mean_anomaly_deg (or line1 and line2) too, deep-space burns are timed where the
+    orbits meet. ``time_uncertainty_h`` is the half-width the timing claims, ``test`` the test that timed it,
+    ``score`` its strongest test's multiple of that test's threshold, ``confidence`` the probability that it
+    is a manoeuvre (±1 day), ``tier`` "high" from 0.9."""
     s = settings or ManoeuvreSettings()
     h = _History.of(history, s)
     by_object: dict[int, tuple[list[_Detection], list[_Detection]]] = {}
@@ -345,16 +393,161 @@ def detect_manoeuvres(history: pd.DataFrame, settings: ManoeuvreSettings | None 
             by_object.setdefault(d.norad_id, ([], []))[0].append(d)
         for d in _slope_changes(h, s):
             by_object.setdefault(d.norad_id, ([], []))[1].append(d)
+    full = all(c in history.columns for c in _FULL_ELEMENTS) or {"line1", "line2"} <= set(history.columns)
     rows = []
     for norad_id in sorted(by_object):
         changes, slope_changes = by_object[norad_id]
         found = _merged(changes, s.merge_days)
-        for d in _merged(found + _unexplained(slope_changes, found, s), s.merge_days):
-            rows.append({"norad_id": norad_id, "time": d.time, "delta_a_km": d.delta_a_km,
-                         "delta_i_deg": d.delta_i_deg, "confidence": 1.0 - np.exp(-(d.score - 1.0))})
+        found = _merged(found + _unexplained(slope_changes, found, s), s.merge_days)
+        mean_motion = float(np.median(history.mean_motion_rev_per_day[history.norad_id == norad_id]))
+        deep_space = 1440.0 / mean_motion >= DEEP_SPACE_PERIOD_MIN
+        if deep_space and full:
+            found = _timed_by_crossing(history[history.norad_id == norad_id], found)
+        rows += [_row(d, mean_motion, deep_space) for d in found]
     table = pd.DataFrame(rows, columns=list(MANOEUVRE_COLUMNS))
-    return table.astype({"norad_id": "int64", "time": "datetime64[ms]", "delta_a_km": float, "delta_i_deg": float,
-                         "confidence": float})
+    table = table.astype({"norad_id": "int64", "time": "datetime64[ms]", "time_uncertainty_h": float,
+                          "delta_a_km": float, "delta_i_deg": float, "delta_v_m_s": float, "kind": object,
+                          "test": object, "tests_agreeing": "int64", "score": float, "confidence": float,
+                          "tier": object})
+    return table[table.confidence >= min_confidence].reset_index(drop=True)
+
+
+def _row(d: _Detection, mean_motion_rev_per_day: float, deep_space: bool) -> dict:
+    n_rad_s = mean_motion_rev_per_day * 2.0 * np.pi / 86_400.0
+    a_km = float(np.cbrt(MU_KM3_S2 / n_rad_s**2))
+    in_plane_m_s = 0.5 * n_rad_s * abs(d.delta_a_km) * 1000.0  # Δv = v Δa / 2a for a tangential burn
+    # Δv = v Δi, counted only where the inclination's change is what was detected: the fitted offsets of the
+    # other tests carry the inclination's noise, which v Δi would turn into a false plane change
+    plane_m_s = n_rad_s * a_km * abs(np.radians(d.delta_i_deg)) * 1000.0 if d.plane else 0.0
+    tests_agreeing = bin(d.tests or (1 << d.timing)).count("1")
+    confidence = float(manoeuvre_confidence(d.score, TESTS[d.timing], tests_agreeing, deep_space)[0])
+    return {"norad_id": d.norad_id, "time": d.time, "time_uncertainty_h": d.uncertainty_h,
+            "delta_a_km": d.delta_a_km, "delta_i_deg": d.delta_i_deg,
+            "delta_v_m_s": float(np.hypot(in_plane_m_s, plane_m_s)),
+            "kind": _kind(d, geostationary=0.9 < mean_motion_rev_per_day < 1.1),
+            "test": TESTS[d.timing], "tests_agreeing": tests_agreeing, "score": d.score, "confidence": confidence,
+            "tier": "high" if confidence >= HIGH_TIER_CONFIDENCE else "normal"}
+
+
+def _kind(d: _Detection, *, geostationary: bool) -> str:
+    """The burn's kind from the element that changed; station-keeping names in the geostationary belt."""
+    if d.plane:
+        return "north-south" if geostationary else "plane change"
+    if d.delta_a_km == 0.0:
+        return "unknown"
+    if geostationary:
+        return "east-west"
+    return "in-plane raise" if d.delta_a_km > 0 else "in-plane lower"
+
+
+# Logistic model of P(a detection is a listed manoeuvre within ±1 day) from its score (log of the multiple of
+# its strongest test's threshold), the test that timed it, how many tests found it and the orbit's kind (deep
+# space or not), fitted by :func:`fit_confidence_model` on the Shorten et al. (2023) histories
+# (``benchmarks.run catalog`` prints its leave-one-satellite-out reliability table). Refit it on an operator's
+# own ledger with the same function.
+CONFIDENCE_MODEL = {"intercept": 0.082, "log_score": 0.286, "step": 0.718, "slope_change": 2.77,
+                    "deep_space": -1.434, "more_tests": 2.35}
+_CONFIDENCE_TERMS = ("intercept", "log_score", "step", "slope_change", "deep_space", "more_tests")
+
+
+def _confidence_terms(score, test, tests_agreeing, deep_space) -> np.ndarray:
+    score, test = np.atleast_1d(np.asarray(score, float)), np.atleast_1d(np.asarray(test, object))
+    return np.column_stack([np.ones(len(score)), np.log(np.maximum(score, 1e-9)), test == "step",
+                            test == "slope change", np.broadcast_to(deep_space, score.shape),
+                            np.broadcast_to(np.asarray(tests_agreeing) - 1, score.shape)]).astype(float)
+
+
+def manoeuvre_confidence(score, test, tests_agreeing, deep_space, model: dict[str, float] | None = None):
+    """The probability that a detection is a real manoeuvre (within ±1 day), by :data:`CONFIDENCE_MODEL` (or
+    ``model``); arguments as the columns of :func:`detect_manoeuvres` (arrays or scalars)."""
+    m = CONFIDENCE_MODEL if model is None else model
+    z = _confidence_terms(score, test, tests_agreeing, deep_space) @ np.array([m[k] for k in _CONFIDENCE_TERMS])
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def fit_confidence_model(detections: pd.DataFrame, is_manoeuvre, *, ridge: float = 0.1) -> dict[str, float]:
+    """A :data:`CONFIDENCE_MODEL` fitted to detections (columns ``score``, ``test``, ``tests_agreeing``,
+    ``deep_space``) and whether each is a logged manoeuvre: logistic regression (maximum likelihood with a
+    small ridge, so a term that never fails on the ledger does not run to infinity)."""
+    from scipy.optimize import minimize
+
+    x = _confidence_terms(detections.score, detections.test, detections.tests_agreeing.to_numpy(),
+                          detections.deep_space.to_numpy())
+    y = np.asarray(is_manoeuvre, float)
+
+    def loss(beta):
+        z = x @ beta
+        return np.sum(np.logaddexp(0.0, z) - y * z) + ridge * beta[1:] @ beta[1:]
+
+    beta = minimize(loss, np.zeros(x.shape[1]), method="BFGS").x
+    return {k: round(float(b), 3) for k, b in zip(_CONFIDENCE_TERMS, beta, strict=True)}
+
+
+def _satrec(row) -> Satrec:
+    """SGP4 (WGS72, as element sets are fitted) of one element-set row: from its TLE lines where it has them."""
+    if isinstance(getattr(row, "line1", None), str) and isinstance(getattr(row, "line2", None), str):
+        return Satrec.twoline2rv(row.line1[:69], row.line2[:69], WGS72)
+    epoch_days = (pd.Timestamp(row.epoch).tz_localize(None) - pd.Timestamp("1949-12-31")) / pd.Timedelta(days=1)
+    sat = Satrec()
+    sat.sgp4init(WGS72, "i", 0, epoch_days, float(getattr(row, "bstar", 0.0) or 0.0), 0.0, 0.0,
+                 float(row.eccentricity), np.radians(row.arg_of_pericenter_deg), np.radians(row.inclination_deg),
+                 np.radians(row.mean_anomaly_deg), float(row.mean_motion_rev_per_day) * 2.0 * np.pi / 1440.0,
+                 np.radians(row.raan_deg))
+    return sat
+
+
+def _timed_by_crossing(sets: pd.DataFrame, found: list[_Detection]) -> list[_Detection]:
+    """Each detection timed where the orbit before it meets the orbit after it (module docstring); kept as it
+    was where the two never meet in the gap's neighbourhood or SGP4 fails."""
+    sets = sets.assign(epoch=pd.to_datetime(sets.epoch).dt.tz_localize(None)).sort_values("epoch") \
+        .drop_duplicates("epoch")
+    epochs = sets.epoch.to_numpy().astype("datetime64[ms]")
+    out = []
+    for d in found:
+        k = int(np.searchsorted(epochs, d.time))  # the first set after the change
+        if not 1 <= k < len(epochs) - 1:
+            out.append(d)
+            continue
+        pre, post = _satrec(sets.iloc[k - 1]), _satrec(sets.iloc[k + 1])  # the next may straddle the burn
+        half_day = np.timedelta64(12, "h")
+        crossing = _crossing(pre, post, epochs[k - 1] - half_day, epochs[k + 1] + half_day)
+        # the burn lies between the last set before it and the first after: half that gap is the claim
+        gap_h = float((epochs[k] - epochs[k - 1]) / np.timedelta64(1, "h"))
+        out.append(d if crossing is None else dataclasses.replace(d, time=crossing, uncertainty_h=0.5 * gap_h))
+    return out
+
+
+def _julian(times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    days = (times - np.datetime64("1970-01-01T00:00:00", "ms")) / np.timedelta64(1, "D") + 2440587.5
+    whole = np.floor(days)
+    return whole, days - whole
+
+
+def _crossing(pre: Satrec, post: Satrec, start: np.datetime64, stop: np.datetime64) -> np.datetime64 | None:
+    """The time where ``post``'s position passes ``pre``'s along its track, averaged over one
+    orbit (which removes the once-a-revolution terms of a changed eccentricity): the crossing nearest to zero
+    where there are several, the closest approach where there is none; None where SGP4 fails."""
+    period_min = 2.0 * np.pi / pre.no_kozai
+    per_orbit = 40
+    step = np.timedelta64(int(period_min * 60e3 / per_orbit), "ms")
+    times = np.arange(start, stop, step)
+    if len(times) < 2 * per_orbit:
+        return None
+    error_pre, r_pre, v_pre = pre.sgp4_array(*_julian(times))
+    error_post, r_post, _ = post.sgp4_array(*_julian(times))
+    if np.any(error_pre) or np.any(error_post):
+        return None
+    along = np.einsum("ij,ij->i", r_post - r_pre, v_pre / np.linalg.norm(v_pre, axis=1)[:, None])
+    mean = np.convolve(along, np.ones(per_orbit) / per_orbit, mode="valid")
+    centres = times[per_orbit // 2:per_orbit // 2 + len(mean)]
+    sign_changes = np.flatnonzero(np.sign(mean[1:]) != np.sign(mean[:-1]))
+    if len(sign_changes):
+        j = sign_changes[int(np.argmin(np.abs(mean[sign_changes])))]
+        when = centres[j] + (mean[j] / (mean[j] - mean[j + 1]) * (centres[j + 1] - centres[j]))
+    else:  # they never pass each other (noise of the same order as the drift): where they come closest
+        j = min(int(np.argmin(np.abs(mean))), len(mean) - 2)
+        when = centres[j]
+    return when.astype("datetime64[ms]")
 
 
 def manoeuvre_evidence(history: pd.DataFrame, settings: ManoeuvreSettings | None = None) -> pd.DataFrame:

@@ -11,6 +11,9 @@ A rules file (YAML)::
         when: new_object            # new_object | gone | decayed | manoeuvre | stale
         owner: PRC                  # filters on new objects (SATCAT): owner, launch_site, object_type, intdes_prefix
         notify: [{webhook: "http://127.0.0.1:9000/hook", secret: "…"}, {email: ops@example.org}]
+      - name: manoeuvres
+        when: manoeuvre
+        min_confidence: 0.9         # a probability: alert only the high tier (default 0, every detection)
 
 One round (:func:`watch_round`): every source due (or all, forced) is fetched — CelesTrak's rules kept by its
 client — and ingested; the first snapshot of a group is the baseline (reported, no alert for every object). Alerts
@@ -59,6 +62,7 @@ from sqlalchemy.exc import IntegrityError
 from overhead.catalog.changes import naive_utc
 from overhead.catalog.models import Alert, Delivery, Ingest, WatchSource
 from overhead.catalog.sources import CelesTrak, SourceError
+from overhead.catalog.specs import ManoeuvreQuery
 from overhead.catalog.store import CatalogStore
 from overhead.errors import OverheadError
 from overhead.geometry.specs import Spec, validated
@@ -69,7 +73,8 @@ __all__ = ["ALERT_KINDS", "RoundReport", "Rule", "WatchSpec", "alerts_after", "a
            "watch_round"]
 
 ALERT_KINDS = ("new_object", "gone", "decayed", "manoeuvre", "stale", "overflight", "conjunction")
-RULE_KEYS = {"name", "when", "notify", "older_than_days", *("owner", "launch_site", "object_type", "intdes_prefix")}
+RULE_KEYS = {"name", "when", "notify", "older_than_days", "min_confidence",
+             *("owner", "launch_site", "object_type", "intdes_prefix")}
 FILTERS = ("owner", "launch_site", "object_type", "intdes_prefix")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
 DELIVERY_BACKOFF_S = (60, 300, 1800, 3600)
@@ -150,6 +155,7 @@ class Rule:
     notify: tuple[dict, ...] = ()
     stale_days: float = 3.0
     options: Spec | None = None  # the settings of an overflight or conjunction rule
+    min_confidence: float = 0.0  # a manoeuvre rule's: alert only manoeuvres at least this likely
 
 
 @dataclass(frozen=True)
@@ -200,8 +206,13 @@ def load_rules(path: str | Path) -> WatchSpec:
             if unknown:
                 raise OverheadError(f"{path}: alert {entry['name']}: unknown key {', '.join(unknown)}")
             filters = {k: str(entry[k]) for k in FILTERS if k in entry}
+        where = f"{path}: alert {entry['name']}"
+        if "min_confidence" in entry and entry["when"] != "manoeuvre":
+            raise OverheadError(f"{where}: min_confidence is a manoeuvre rule's option")
+        query = validated(ManoeuvreQuery, {k: entry[k] for k in ("min_confidence",) if k in entry}, where=where)
         rules.append(Rule(entry["name"], entry["when"], filters, notify,
-                          _days(entry.get("older_than_days", 3.0), f"{path}: alert {entry['name']}"), options))
+                          _days(entry.get("older_than_days", 3.0), where), options,
+                          min_confidence=query.min_confidence))
     return WatchSpec(tuple(sources), tuple(rules))
 
 
@@ -439,6 +450,8 @@ def _change_alerts(rule: Rule, changes: pd.DataFrame, satcat: dict):
     if not len(changes):
         return
     picked = changes[changes.change == CHANGE_KINDS[rule.when]]
+    if rule.when == "manoeuvre" and rule.min_confidence > 0.0:
+        picked = picked[picked.confidence.fillna(0.0).to_numpy(float) >= rule.min_confidence]
     if rule.when == "new_object":
         # a boolean array, not a list: an empty list would select no *columns* (a round whose changes hold no new
         # object then ended in an error)

@@ -551,10 +551,12 @@ def cmd_catalog(args) -> None:
 
     if args.action == "manoeuvres":
         from overhead.catalog.manoeuvres import detect_manoeuvres
+        from overhead.catalog.specs import ManoeuvreQuery
         from overhead.tables import with_iso_times
 
         catalog = _load(args.paths[0])
-        table = detect_manoeuvres(catalog.elements)
+        query = _spec_of(ManoeuvreQuery, args)
+        table = detect_manoeuvres(catalog.elements, min_confidence=query.min_confidence)
         _emit(with_iso_times(table, ("time",)), args.output, "manoeuvres", float_format="%.6f")
         if args.plot:
             from overhead.plots import manoeuvre_chart
@@ -1173,6 +1175,9 @@ def _catalog_parsers(sub) -> None:
     c = actions.add_parser("manoeuvres", help="manoeuvres found in one object's element-set history (a file)")
     c.add_argument("paths", nargs=1, metavar="HISTORY_FILE", help="TLE/OMM history of one or more objects")
     c.add_argument("--plot", metavar="PNG", help="a chart of the semi-major axis with the manoeuvres found")
+    from overhead.catalog.specs import ManoeuvreQuery
+
+    _spec_option(c, ManoeuvreQuery, "min_confidence", "--min-confidence", metavar="P")
     _output_option(c, "manoeuvres.csv or .parquet")
     for c in actions.choices.values():
         _db_option(c)

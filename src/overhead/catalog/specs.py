@@ -1,0 +1,18 @@
+"""The catalogue layer's request parameters, one definition each (light: the command line builds its options from
+them before anything heavy is imported)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from overhead.geometry.specs import Spec
+
+__all__ = ["ManoeuvreQuery"]
+
+
+class ManoeuvreQuery(Spec):
+    """Which detections a user is shown: the one parameter under ``catalog manoeuvres``, ``GET /api/changes``
+    and the ``manoeuvre`` watch rule."""
+
+    min_confidence: float = Field(0.0, ge=0.0, le=1.0, allow_inf_nan=False, description=(
+        "only manoeuvres at least this likely, a probability 0-1 (0.9: the high tier; default 0, all)"))
