@@ -17,7 +17,7 @@ import overhead
 from overhead import data_path
 from overhead.api import ServiceSettings, create_app
 from overhead.api.service import iso
-from overhead.catalog.manoeuvres import detect_manoeuvres
+from overhead.catalog.manoeuvres import MANOEUVRE_KINDS, detect_manoeuvres
 from tests.conftest import shared_file
 
 with warnings.catch_warnings():
@@ -247,6 +247,26 @@ def test_object_detail_lists_the_manoeuvres_in_its_history(tmp_path):
     assert [m["time"] for m in detail["manoeuvres"]] == [iso(t) for t in expected.time]
     burn = pd.Timestamp("2016-12-15T08:46Z")  # in the operator's record, inside these 300 sets
     assert any(abs(pd.Timestamp(m["time"]) - burn) <= pd.Timedelta(days=1) for m in detail["manoeuvres"])
+
+
+def test_the_changes_feed_keeps_the_manoeuvres_at_least_as_likely_as_asked(tmp_path):
+    history = overhead.load_elements(shared_file("tle_history", "manoeuvre_benchmark_shorten2023", "Sentinel-3A.tle"))
+    app = create_app(ServiceSettings(db_url=f"sqlite:///{tmp_path / 'c.sqlite'}", token=TOKEN, scheduler="none",
+                                     load_sample=False))
+    auth = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "text/plain"}
+    with TestClient(app) as c:
+        for part in (history[:200], history[200:400]):  # the second ingest's sets hold several logged burns
+            assert c.post("/api/catalog/ingest", content=part.to_tle(names=False), headers=auth).status_code == 201
+        every = c.get("/api/changes", params={"change": "manoeuvre"}).json()["changes"]
+        confidences = sorted(m["confidence"] for m in every)
+        assert len(confidences) >= 2 and confidences[0] < confidences[-1]
+        middle = (confidences[0] + confidences[-1]) / 2
+        kept = c.get("/api/changes", params={"change": "manoeuvre", "min_confidence": middle}).json()["changes"]
+        assert sorted(m["confidence"] for m in kept) == [p for p in confidences if p >= middle]
+        assert c.get("/api/changes", params={"min_confidence": 1.5}).status_code == 422
+        detail = c.get("/api/objects/41335").json()
+    assert {m["tier"] for m in detail["manoeuvres"]} <= {"high", "normal"}
+    assert all(m["kind"] in MANOEUVRE_KINDS and m["delta_v_m_s"] >= 0 for m in detail["manoeuvres"])
 
 
 def test_write_endpoints_are_off_without_a_configured_token(tmp_path):

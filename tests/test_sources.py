@@ -876,7 +876,8 @@ def test_watching_the_may_week_and_a_logged_burn(stand_in, tmp_path):
     rules = tmp_path / "rules.yaml"
     rules.write_text("sources:\n  - celestrak: {group: stations, every: 2h}\n  - celestrak: {group: s3a, every: 2h}\n"
                      "alerts:\n  - {name: new, when: new_object}\n  - {name: left, when: gone}\n"
-                     "  - {name: down, when: decayed}\n  - {name: burns, when: manoeuvre}\n")
+                     "  - {name: down, when: decayed}\n  - {name: burns, when: manoeuvre}\n"
+                     "  - {name: certain-burns, when: manoeuvre, min_confidence: 0.99999}\n")
     spec = load_rules(rules)
     store = CatalogStore(f"sqlite:///{tmp_path / 'week.sqlite'}")
     s3a = overhead.load_elements(shared_file("tle_history", "manoeuvre_benchmark_shorten2023", "Sentinel-3A.tle"))
@@ -901,3 +902,21 @@ def test_watching_the_may_week_and_a_logged_burn(stand_in, tmp_path):
     assert 41335 in ids["manoeuvre"]
     when = burns[burns.norad_ids.str.contains("41335")].time.min()
     assert abs(np.datetime64(when) - burn) <= np.timedelta64(1, "D")
+    # a rule's min_confidence is a probability the detections must reach: none is that certain
+    assert set(burns.rule) == {"burns"}
+
+
+@pytest.mark.parametrize(("entry", "said"), [
+    ("{name: b, when: manoeuvre, min_confidence: 1.5}", "min_confidence"),
+    ("{name: b, when: manoeuvre, min_confidence: high}", "min_confidence"),
+    ("{name: g, when: gone, min_confidence: 0.5}", "manoeuvre rule's option"),
+])
+def test_a_bad_min_confidence_in_a_rules_file_is_one_line_naming_it(tmp_path, entry, said):
+    from overhead.catalog.watch import load_rules
+    from overhead.errors import OverheadError
+
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(f"sources: []\nalerts:\n  - {entry}\n")
+    with pytest.raises(OverheadError) as error:
+        load_rules(rules)
+    assert said in str(error.value) and "\n" not in str(error.value)
