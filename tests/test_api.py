@@ -257,8 +257,10 @@ def test_the_changes_feed_keeps_the_manoeuvres_at_least_as_likely_as_asked(tmp_p
     with TestClient(app) as c:
         for part in (history[:200], history[200:400]):  # the second ingest's sets hold several logged burns
             assert c.post("/api/catalog/ingest", content=part.to_tle(names=False), headers=auth).status_code == 201
-        every = c.get("/api/changes", params={"change": "manoeuvre"}).json()["changes"]
+        every = c.get("/api/changes", params={"change": "manoeuvre", "min_confidence": 0}).json()["changes"]
         confidences = sorted(m["confidence"] for m in every)
+        by_default = c.get("/api/changes", params={"change": "manoeuvre"}).json()["changes"]
+        assert sorted(m["confidence"] for m in by_default) == [p for p in confidences if p >= 0.5]
         assert len(confidences) >= 2 and confidences[0] < confidences[-1]
         middle = (confidences[0] + confidences[-1]) / 2
         kept = c.get("/api/changes", params={"change": "manoeuvre", "min_confidence": middle}).json()["changes"]

@@ -235,13 +235,13 @@ def test_geostationary_east_west_station_keeping_every_14_days_is_timed_where_th
     burns_day = np.arange(10.5, 120.0, 14.0) + np.random.default_rng(2).uniform(-0.3, 0.3, 8)
     delta_v = np.where(np.arange(8) % 2 == 0, 0.08, -0.08)  # m/s, alternating to hold the longitude
     table = _geo_history(burns_day, delta_v)
-    found = detect_manoeuvres(table)
+    found = detect_manoeuvres(table, min_confidence=0.0)  # (one test alone in deep space: often false on real data)
     assert len(found) == len(burns_day)
     error_h = np.array([abs(_day(found, k) - b) * 24.0 for k, b in enumerate(burns_day)])
     assert (error_h <= found.time_uncertainty_h.to_numpy()).all()
     assert np.median(error_h) < 3.0  # the crossing; the mean elements alone place it ~0.3 of a gap off
     timed_by_mean_elements = detect_manoeuvres(table[["norad_id", "epoch", "mean_motion_rev_per_day",
-                                                      "inclination_deg"]])
+                                                      "inclination_deg"]], min_confidence=0.0)
     assert np.median(np.abs((timed_by_mean_elements.time.to_numpy() - found.time.to_numpy())
                             / np.timedelta64(1, "h"))) > 3.0
     assert (found.kind == "east-west").all()
@@ -286,7 +286,7 @@ def _benchmark_detections() -> pd.DataFrame:
         elements = overhead.load_elements(path).elements
         truth_file = yaml.safe_load(shared_file(*folder, f"manoeuvres_{path.stem}.yaml").read_text())
         truth = pd.to_datetime([str(t) for t in truth_file["manoeuvre_timestamps"]]).to_numpy()
-        found = detect_manoeuvres(elements)
+        found = detect_manoeuvres(elements, min_confidence=0.0)
         found["satellite"] = path.stem
         found["deep_space"] = 1440.0 / elements.mean_motion_rev_per_day.median() >= DEEP_SPACE_PERIOD_MIN
         found["logged"] = [bool(np.any(np.abs(truth - t) <= np.timedelta64(1, "D"))) for t in found.time.to_numpy()]

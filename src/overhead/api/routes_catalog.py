@@ -161,8 +161,15 @@ def untag_objects(tag: str = TagPath, ids: str | None = Query(None, max_length=1
     return {"tag": tag, "removed": removed}
 
 
+def _min_confidence(also: str = ""):
+    """The ``min_confidence`` query parameter: the request model's name, default, bounds and help."""
+    return Query(spec_default(ManoeuvreQuery, "min_confidence"), ge=0.0, le=1.0, allow_inf_nan=False,
+                 description=spec_help(ManoeuvreQuery, "min_confidence") + also)
+
+
 @router.get("/objects/{norad_id}", response_model=ObjectDetail, summary="One object, its latest elements and history")
-def object_detail(norad_id: int, state: ServiceState = Depends(service)) -> ObjectDetail:
+def object_detail(norad_id: int, min_confidence: float = _min_confidence(" (the manoeuvres listed)"),
+                  state: ServiceState = Depends(service)) -> ObjectDetail:
     table = state.view().objects
     rows = table[table.norad_id == norad_id]
     if rows.empty:
@@ -174,7 +181,7 @@ def object_detail(norad_id: int, state: ServiceState = Depends(service)) -> Obje
              "eccentricity": float(h.eccentricity), "inclination_deg": float(h.inclination_deg),
              "raan_deg": float(h.raan_deg), "bstar": float(h.bstar), "line1": h.line1, "line2": h.line2}
             for h in history.itertuples()]
-    found = detect_manoeuvres(history.assign(norad_id=norad_id))
+    found = detect_manoeuvres(history.assign(norad_id=norad_id), min_confidence=min_confidence)
     manoeuvres = [ManoeuvreOut(time=iso(m.time), time_uncertainty_h=float(m.time_uncertainty_h),
                                delta_a_km=float(m.delta_a_km), delta_i_deg=float(m.delta_i_deg),
                                delta_v_m_s=float(m.delta_v_m_s), kind=str(m.kind), confidence=float(m.confidence),
@@ -196,9 +203,7 @@ def changes(since: str | None = Query(None, max_length=40, description="changes 
             ingested_since: str | None = Query(None, max_length=40,
                                                description="instead, changes found by ingests after this time"),
             change: Literal["new", "gone", "decayed", "manoeuvre"] | None = None,
-            min_confidence: float = Query(spec_default(ManoeuvreQuery, "min_confidence"), ge=0.0, le=1.0,
-                                          allow_inf_nan=False, description=spec_help(ManoeuvreQuery, "min_confidence")
-                                          + "; applies to manoeuvres, the other changes are certain"),
+            min_confidence: float = _min_confidence("; applies to manoeuvres, the other changes are certain"),
             limit: int = Query(5_000, ge=1, le=100_000),
             state: ServiceState = Depends(service)) -> ChangesOut:
     when = optional_time(since, name="since")
@@ -206,8 +211,7 @@ def changes(since: str | None = Query(None, max_length=40, description="changes 
     table = state.store.changes(since=when, ingested_since=ingested)
     if change:
         table = table[table.change == change]
-    if min_confidence > 0.0:
-        table = table[(table.change != "manoeuvre") | (table.confidence.fillna(0.0) >= min_confidence)]
+    table = table[(table.change != "manoeuvre") | (table.confidence.fillna(0.0) >= min_confidence)]
     total = len(table)
     table = table.head(limit)  # the store answers newest first
     rows = [_change(r) for r in table.itertuples()]

@@ -117,7 +117,7 @@ def _manoeuvres(connection, fresh: list) -> list[dict]:
         history += connection.execute(select(*(getattr(ElementSet, c) for c in HISTORY_COLUMNS))
                                       .where(ElementSet.norad_id.in_(ids[k:k + 2000]))).all()
     table = pd.DataFrame(history, columns=list(HISTORY_COLUMNS))
-    found = detect_manoeuvres(table)
+    found = detect_manoeuvres(table, min_confidence=0.0)  # every detection is kept; the feeds and rules filter
     names = dict(connection.execute(select(SpaceObject.norad_id, SpaceObject.name)
                                     .where(SpaceObject.norad_id.in_(list(found.norad_id.unique())))).all()) \
         if len(found) else {}

@@ -376,7 +376,7 @@ def _unexplained(slope_changes: list[_Detection], found: list[_Detection], s: Ma
 
 
 def detect_manoeuvres(history: pd.DataFrame, settings: ManoeuvreSettings | None = None, *,
-                      min_confidence: float = 0.0) -> pd.DataFrame:
+                      min_confidence: float = ManoeuvreQuery().min_confidence) -> pd.DataFrame:
     """Manoeuvres in a table of element sets, any number of objects: rows of :data:`MANOEUVRE_COLUMNS` with
     ``confidence`` ≥ ``min_confidence``, time in UTC.
 
@@ -445,16 +445,18 @@ def _kind(d: _Detection, *, geostationary: bool) -> str:
 # space or not), fitted by :func:`fit_confidence_model` on the Shorten et al. (2023) histories
 # (``benchmarks.run catalog`` prints its leave-one-satellite-out reliability table). Refit it on an operator's
 # own ledger with the same function.
-CONFIDENCE_MODEL = {"intercept": 0.082, "log_score": 0.286, "step": 0.718, "slope_change": 2.77,
-                    "deep_space": -1.434, "more_tests": 2.35}
-_CONFIDENCE_TERMS = ("intercept", "log_score", "step", "slope_change", "deep_space", "more_tests")
+CONFIDENCE_MODEL = {"intercept": -0.014, "log_score": 0.344, "step": 0.76, "slope_change": 2.827,
+                    "deep_space": -1.225, "more_tests": 2.494, "deep_space_log_score": -0.187}
+_CONFIDENCE_TERMS = ("intercept", "log_score", "step", "slope_change", "deep_space", "more_tests",
+                     "deep_space_log_score")
 
 
 def _confidence_terms(score, test, tests_agreeing, deep_space) -> np.ndarray:
     score, test = np.atleast_1d(np.asarray(score, float)), np.atleast_1d(np.asarray(test, object))
-    return np.column_stack([np.ones(len(score)), np.log(np.maximum(score, 1e-9)), test == "step",
-                            test == "slope change", np.broadcast_to(deep_space, score.shape),
-                            np.broadcast_to(np.asarray(tests_agreeing) - 1, score.shape)]).astype(float)
+    log_score, deep = np.log(np.maximum(score, 1e-9)), np.broadcast_to(deep_space, score.shape).astype(float)
+    return np.column_stack([np.ones(len(score)), log_score, test == "step", test == "slope change", deep,
+                            np.broadcast_to(np.asarray(tests_agreeing) - 1, score.shape),
+                            deep * log_score]).astype(float)
 
 
 def manoeuvre_confidence(score, test, tests_agreeing, deep_space, model: dict[str, float] | None = None):

@@ -14,5 +14,6 @@ class ManoeuvreQuery(Spec):
     """Which detections a user is shown: the one parameter under ``catalog manoeuvres``, ``GET /api/changes``
     and the ``manoeuvre`` watch rule."""
 
-    min_confidence: float = Field(0.0, ge=0.0, le=1.0, allow_inf_nan=False, description=(
-        "only manoeuvres at least this likely, a probability 0-1 (0.9: the high tier; default 0, all)"))
+    min_confidence: float = Field(0.5, ge=0.0, le=1.0, allow_inf_nan=False, description=(
+        "only manoeuvres at least this likely, a probability 0-1 (default 0.5: more likely than not; 0.9: the "
+        "high tier; 0: every detection)"))

@@ -13,7 +13,7 @@ A rules file (YAML)::
         notify: [{webhook: "http://127.0.0.1:9000/hook", secret: "…"}, {email: ops@example.org}]
       - name: manoeuvres
         when: manoeuvre
-        min_confidence: 0.9         # a probability: alert only the high tier (default 0, every detection)
+        min_confidence: 0.9         # a probability: alert only the high tier (default 0.5, more likely than not)
 
 One round (:func:`watch_round`): every source due (or all, forced) is fetched — CelesTrak's rules kept by its
 client — and ingested; the first snapshot of a group is the baseline (reported, no alert for every object). Alerts
@@ -155,7 +155,7 @@ class Rule:
     notify: tuple[dict, ...] = ()
     stale_days: float = 3.0
     options: Spec | None = None  # the settings of an overflight or conjunction rule
-    min_confidence: float = 0.0  # a manoeuvre rule's: alert only manoeuvres at least this likely
+    min_confidence: float = ManoeuvreQuery().min_confidence  # a manoeuvre rule's: alert only those this likely
 
 
 @dataclass(frozen=True)
@@ -450,7 +450,7 @@ def _change_alerts(rule: Rule, changes: pd.DataFrame, satcat: dict):
     if not len(changes):
         return
     picked = changes[changes.change == CHANGE_KINDS[rule.when]]
-    if rule.when == "manoeuvre" and rule.min_confidence > 0.0:
+    if rule.when == "manoeuvre":
         picked = picked[picked.confidence.fillna(0.0).to_numpy(float) >= rule.min_confidence]
     if rule.when == "new_object":
         # a boolean array, not a list: an empty list would select no *columns* (a round whose changes hold no new
