@@ -47,6 +47,18 @@ def _pr(predicted: set[int], truth: set[int]) -> str:
             f"gone {len(truth)}, predicted {hit} (recall {hit / max(len(truth), 1):.2f})")
 
 
+def _false_predictions(early: pd.DataFrame, start: pd.DataFrame, stop: pd.DataFrame) -> str:
+    """Of the objects predicted down that the next snapshot still has, how many it shows no lower than they were
+    (they manoeuvred: raised or kept station, which no drag model foresees from one element set)."""
+    still = early[early.norad_id.isin(stop.norad_id)]
+    before = dict(zip(start.norad_id, _perigee_km(start), strict=True))
+    after = dict(zip(stop.norad_id, _perigee_km(stop), strict=True))
+    not_lower = sum(after[n] >= before[n] - 1.0 for n in still.norad_id)
+    return (f"  predicted down but still reported: {len(still)}; of them {not_lower} no lower than before "
+            f"(manoeuvred), median perigee {np.median([before[n] for n in still.norad_id]):.0f} km -> "
+            f"{np.median([after[n] for n in still.norad_id]):.0f} km")
+
+
 def _satcat_windows(predicted: pd.DataFrame, decay_dates: dict, after: pd.Timestamp) -> str:
     rows = []
     for row in predicted.itertuples():
@@ -85,6 +97,7 @@ def run() -> list[str]:
         lines.append(f"{start_name} -> {stop_name}: {len(start):,} objects, {len(low):,} with perigee < "
                      f"{LOW_PERIGEE_KM:.0f} km; drag model ({len(predicted):,} predictions in {took:.1f} s): "
                      f"{_pr(early, gone)}; straight line: {_pr(early_line, gone)}")
+        lines.append(_false_predictions(predicted[predicted.norad_id.isin(early)], start, stop))
         lines.append(_satcat_windows(predicted, decay_dates, pd.Timestamp(start_name)))
     return lines
 

@@ -76,6 +76,30 @@ def test_object_search_and_detail(client):
     assert all(o["regime"] == "GEO" for o in leo["objects"])
 
 
+def test_reentries_in_the_object_detail_and_the_feed(client):
+    """The bundled stations' decaying objects: their detail carries the drag model's prediction (a window of
+    ±20 % of the time to go around it); the feed lists those within the days asked, soonest first; a Sentinel-2
+    at ~790 km has none; the feed's bounds are the request model's."""
+    from overhead.catalog.reentry import reentries_from
+
+    at = pd.Timestamp("2026-05-30")
+    expected = reentries_from(overhead.sample_catalog().elements, at=at, within_days=60)
+    feed = client.get("/api/reentries", params={"within_days": 60, "time": T0}).json()
+    assert feed["total"] == len(expected) >= 1 and feed["at"].startswith("2026-05-30T00:00:00")
+    assert [r["norad_id"] for r in feed["reentries"]] == [int(n) for n in expected.norad_id]
+    assert [r["reentry"] for r in feed["reentries"]] == sorted(r["reentry"] for r in feed["reentries"])
+    first = feed["reentries"][0]
+    detail = client.get(f"/api/objects/{first['norad_id']}").json()["reentry"]
+    assert detail["reentry"] == first["reentry"] and detail["rate_from"] == "element set"
+    to_go = (_utc(detail["reentry"]) - _utc(detail["epoch"])).total_seconds()
+    assert (_utc(detail["window_end"]) - _utc(detail["reentry"])).total_seconds() == pytest.approx(0.2 * to_go, abs=2)
+    assert detail["perigee_km"] < 450 and detail["decay_km_day"] < 0 and detail["ballistic_m2_kg"] > 0
+    sentinel = client.get("/api/objects", params={"q": "sentinel-2"}).json()["objects"][0]["norad_id"]
+    assert client.get(f"/api/objects/{sentinel}").json()["reentry"] is None
+    assert client.get("/api/reentries", params={"within_days": 0}).status_code == 422
+    assert client.get("/api/reentries", params={"within_days": 10, "time": "soon"}).status_code == 422
+
+
 def test_passes_match_skyfield(client, skyfield):
     """The ISS's passes over Toulouse from the API against Skyfield's find_events on the same elements."""
     api, ts, iss = skyfield

@@ -21,6 +21,9 @@ from overhead.api.schemas import (
     ObjectPage,
     ObjectSummary,
     PlaceOut,
+    ReentriesOut,
+    ReentryOut,
+    ReentryRow,
     Sky,
     Status,
     TagChange,
@@ -28,7 +31,8 @@ from overhead.api.schemas import (
 )
 from overhead.api.service import IDS_PATTERN, ServiceState, iso, optional_time, text_column
 from overhead.catalog.manoeuvres import detect_manoeuvres
-from overhead.catalog.specs import ManoeuvreQuery
+from overhead.catalog.reentry import predict_reentries, store_reentries
+from overhead.catalog.specs import ManoeuvreQuery, ReentryQuery
 from overhead.catalog.store import TAG_PATTERN
 from overhead.errors import CancelledError, OverheadError
 from overhead.requests import spec_default, spec_help
@@ -186,8 +190,34 @@ def object_detail(norad_id: int, min_confidence: float = _min_confidence(" (the 
                                delta_a_km=float(m.delta_a_km), delta_i_deg=float(m.delta_i_deg),
                                delta_v_m_s=float(m.delta_v_m_s), kind=str(m.kind), confidence=float(m.confidence),
                                tier=str(m.tier)) for m in found.itertuples()]
+    predicted = predict_reentries(history.assign(norad_id=norad_id), horizon_days=DETAIL_REENTRY_HORIZON_DAYS)
+    reentry = _reentry(next(predicted.itertuples())) if len(predicted) else None
     return ObjectDetail(**_summary(row).model_dump(), first_seen=iso(row.first_seen), last_seen=iso(row.last_seen),
-                        tle=[str(row.name), latest.line1, latest.line2], history=sets, manoeuvres=manoeuvres)
+                        tle=[str(row.name), latest.line1, latest.line2], history=sets, manoeuvres=manoeuvres,
+                        reentry=reentry)
+
+
+DETAIL_REENTRY_HORIZON_DAYS = 365.0  # an object's detail predicts a re-entry within a year of its elements
+
+
+def _reentry(row) -> ReentryOut:
+    return ReentryOut(reentry=iso(row.reentry), window_start=iso(row.window_start), window_end=iso(row.window_end),
+                      epoch=iso(row.epoch), perigee_km=float(row.perigee_km), decay_km_day=float(row.decay_km_day),
+                      ballistic_m2_kg=float(row.ballistic_m2_kg), rate_from=row.rate_from)
+
+
+@router.get("/reentries", response_model=ReentriesOut, summary="Objects predicted to re-enter soon")
+def reentries(within_days: float = Query(spec_default(ReentryQuery, "within_days"), gt=0.0, le=3650.0,
+                                         allow_inf_nan=False, description=spec_help(ReentryQuery, "within_days")),
+              time: str | None = Query(None, max_length=40, description="counted from this time, UTC ISO 8601 "
+                                                                        "(default: now)"),
+              state: ServiceState = Depends(service)) -> ReentriesOut:
+    at = optional_time(time, name="time")
+    at = np.datetime64("now", "s") if at is None else at
+    table = store_reentries(state.store, within_days=within_days, at=at)
+    rows = [ReentryRow(**_reentry(r).model_dump(), norad_id=int(r.norad_id), name=str(r.name))
+            for r in table.itertuples()]
+    return ReentriesOut(at=iso(at), total=len(rows), reentries=rows)
 
 
 def _change(row) -> ChangeOut:

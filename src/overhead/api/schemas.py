@@ -136,6 +136,33 @@ class ManoeuvreOut(BaseModel):
     tier: Literal["high", "normal"] = Field(description="high: a confidence of 0.9 or more")
 
 
+class ReentryOut(BaseModel):
+    """A re-entry predicted by the drag model (NRLMSIS 2.1, CelesTrak's space weather, the object's fitted
+    ballistic coefficient) from the object's latest element sets."""
+
+    reentry: str = Field(description="when the perigee falls to 120 km, UTC, ISO 8601")
+    window_start: str = Field(description="the window's start: the time to go less 20 %, UTC")
+    window_end: str = Field(description="the window's end: the time to go plus 20 %, UTC")
+    epoch: str = Field(description="the latest element set's epoch, from which it is predicted, UTC")
+    perigee_km: float = Field(description="perigee height at that epoch, km")
+    decay_km_day: float = Field(description="the semi-major axis's decay rate, km/day (negative): over the last "
+                                            "30 days of sets, or the latest set's own")
+    ballistic_m2_kg: float = Field(description="the fitted ballistic coefficient C_D·A/m, m²/kg")
+    rate_from: Literal["history", "element set"] = Field(
+        description="the rate from a line through the last 30 days of sets, or from one set's own ṅ")
+
+
+class ReentryRow(ReentryOut):
+    norad_id: int
+    name: str
+
+
+class ReentriesOut(BaseModel):
+    at: str = Field(description="the time from which within_days counts, UTC")
+    total: int
+    reentries: list[ReentryRow] = Field(description="soonest first")
+
+
 class ObjectDetail(ObjectSummary):
     first_seen: str
     last_seen: str
@@ -143,6 +170,9 @@ class ObjectDetail(ObjectSummary):
     history: list[ElementSetOut]
     manoeuvres: list[ManoeuvreOut] = Field(default_factory=list,
                                            description="manoeuvres found in the stored element-set history")
+    reentry: ReentryOut | None = Field(None, description="the predicted re-entry, for objects with a perigee "
+                                                         "under 700 km that decay and come down within a year of "
+                                                         "their latest elements (none for the others)")
 
 
 class ChangeOut(BaseModel):

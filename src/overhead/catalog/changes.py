@@ -3,7 +3,6 @@ manoeuvres in the new element sets."""
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import select
 
@@ -14,7 +13,6 @@ __all__ = ["CHANGE_COLUMNS", "detect_changes", "reported_objects"]
 
 CHANGE_COLUMNS = ("norad_id", "name", "object_id", "change", "time", "detail", "confidence")
 DECAY_MEAN_MOTION_REV_DAY = 15.6  # perigee below ~300 km: days to weeks from re-entry
-REENTRY_MEAN_MOTION_REV_DAY = 16.4  # ~150 km
 
 
 def naive_utc(t):
@@ -70,7 +68,8 @@ def reported_objects(connection, previous_ingest_id: int, group: str) -> list:
 
 def _missing_change(connection, obj) -> dict:
     """One object no longer reported: decayed (with the mean-motion evidence) or gone."""
-    recent = connection.execute(select(ElementSet.epoch, ElementSet.mean_motion_rev_per_day)
+    recent = connection.execute(select(ElementSet.epoch, ElementSet.mean_motion_rev_per_day,
+                                       ElementSet.eccentricity, ElementSet.inclination_deg, ElementSet.line1)
                                 .where(ElementSet.norad_id == obj.norad_id)
                                 .order_by(ElementSet.epoch.desc()).limit(10)).all()
     kind, detail, confidence = "gone", "no longer reported", 0.8
@@ -87,16 +86,12 @@ def _missing_change(connection, obj) -> dict:
 
 
 def _predicted_reentry(recent) -> object | None:
-    """Where the mean motion's trend (a line through the last element sets) reaches ~150 km."""
-    if len(recent) < 3:
-        return None
-    t = np.array([(r.epoch - recent[-1].epoch).total_seconds() / 86_400 for r in recent])
-    n = np.array([r.mean_motion_rev_per_day for r in recent])
-    slope, intercept = np.polyfit(t, n, 1)
-    if slope <= 0:
-        return None
-    days = (REENTRY_MEAN_MOTION_REV_DAY - intercept) / slope
-    return recent[-1].epoch + pd.Timedelta(days=float(days))
+    """The drag model's re-entry time from the object's last element sets (newest first), or None."""
+    from overhead.catalog.reentry import predict_reentries
+
+    history = pd.DataFrame([r._asdict() for r in recent]).assign(norad_id=0)
+    found = predict_reentries(history, horizon_days=365.0)
+    return None if found.empty else pd.Timestamp(found.reentry.iloc[0])
 
 
 HISTORY_COLUMNS = ("norad_id", "epoch", "mean_motion_rev_per_day", "inclination_deg", "line1", "line2")

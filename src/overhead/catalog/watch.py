@@ -8,12 +8,16 @@ A rules file (YAML)::
       - satcat: {every: 24h}
     alerts:
       - name: new-objects
-        when: new_object            # new_object | gone | decayed | manoeuvre | stale
+        when: new_object            # new_object | gone | decayed | decay_predicted | manoeuvre | stale
         owner: PRC                  # filters on new objects (SATCAT): owner, launch_site, object_type, intdes_prefix
         notify: [{webhook: "http://127.0.0.1:9000/hook", secret: "…"}, {email: ops@example.org}]
       - name: manoeuvres
         when: manoeuvre
         min_confidence: 0.9         # a probability: alert only the high tier (default 0.5, more likely than not)
+      - name: re-entries
+        when: decay_predicted
+        within_days: 14             # predicted by the drag model to re-enter within 14 days (default 30)
+        object_type: PAY            # a category: group, object_type, owner, tag (default every object)
 
 One round (:func:`watch_round`): every source due (or all, forced) is fetched — CelesTrak's rules kept by its
 client — and ingested; the first snapshot of a group is the baseline (reported, no alert for every object). Alerts
@@ -62,7 +66,7 @@ from sqlalchemy.exc import IntegrityError
 from overhead.catalog.changes import naive_utc
 from overhead.catalog.models import Alert, Delivery, Ingest, WatchSource
 from overhead.catalog.sources import CelesTrak, SourceError
-from overhead.catalog.specs import ManoeuvreQuery
+from overhead.catalog.specs import ManoeuvreQuery, ReentryQuery
 from overhead.catalog.store import CatalogStore
 from overhead.errors import OverheadError
 from overhead.geometry.specs import Spec, validated
@@ -72,7 +76,8 @@ from overhead.orbits.catalog import Catalog, element_age_said
 __all__ = ["ALERT_KINDS", "RoundReport", "Rule", "WatchSpec", "alerts_after", "alerts_table", "load_rules",
            "watch_round"]
 
-ALERT_KINDS = ("new_object", "gone", "decayed", "manoeuvre", "stale", "overflight", "conjunction")
+ALERT_KINDS = ("new_object", "gone", "decayed", "decay_predicted", "manoeuvre", "stale", "overflight",
+               "conjunction")
 RULE_KEYS = {"name", "when", "notify", "older_than_days", "min_confidence",
              *("owner", "launch_site", "object_type", "intdes_prefix")}
 FILTERS = ("owner", "launch_site", "object_type", "intdes_prefix")
@@ -144,7 +149,14 @@ class ConjunctionRule(Category):
                                  description="assumed-covariance collision probability at least this")
 
 
-RULE_OPTIONS: dict[str, type[Spec]] = {"overflight": OverflightRule, "conjunction": ConjunctionRule}
+class DecayRule(Category, ReentryQuery):
+    """``when: decay_predicted``: an object of the category that the drag model
+    (:func:`overhead.catalog.reentry.store_reentries`) predicts to re-enter within ``within_days``; alerted once
+    per object, with the predicted time and its window."""
+
+
+RULE_OPTIONS: dict[str, type[Spec]] = {"overflight": OverflightRule, "conjunction": ConjunctionRule,
+                                       "decay_predicted": DecayRule}
 
 
 @dataclass(frozen=True)
@@ -154,7 +166,7 @@ class Rule:
     filters: dict[str, str] = field(default_factory=dict)
     notify: tuple[dict, ...] = ()
     stale_days: float = 3.0
-    options: Spec | None = None  # the settings of an overflight or conjunction rule
+    options: Spec | None = None  # the settings of an overflight, conjunction or decay_predicted rule
     min_confidence: float = ManoeuvreQuery().min_confidence  # a manoeuvre rule's: alert only those this likely
 
 
@@ -430,12 +442,16 @@ def _insert_alert(connection, rule: Rule, alert: dict, now: datetime) -> bool:
 
 def _round_alerts(rule: Rule, store: CatalogStore, now: datetime, latest: Callable[[], Catalog],
                   notes: list[str]):
-    """The alerts of a rule that looks at the store as it is now: stale elements, overflights, conjunctions."""
+    """The alerts of a rule that looks at the store as it is now: stale elements, overflights, conjunctions,
+    predicted re-entries."""
     if isinstance(rule.options, OverflightRule):
         yield from _overflight_alerts(rule, rule.options, store, now, latest(), notes)
         return
     if isinstance(rule.options, ConjunctionRule):
         yield from _conjunction_alerts(rule, rule.options, store, now)
+        return
+    if isinstance(rule.options, DecayRule):
+        yield from _decay_alerts(rule, rule.options, store, now)
         return
     if rule.when == "stale":
         quality = store.quality(now)
@@ -570,6 +586,23 @@ def _conjunction_alerts(rule: Rule, options: ConjunctionRule, store: CatalogStor
         yield _alert(rule, f"{pair}:{tca.floor('s').isoformat()}", [int(row.norad_id_1), int(row.norad_id_2)],
                      f"{row.name_1} / {row.name_2}", tca,
                      f"{row.min_range_km:.3f} km at {_z(tca)}, {row.relative_speed_km_s:.2f} km/s{pc}")
+
+
+def _decay_alerts(rule: Rule, options: DecayRule, store: CatalogStore, now: datetime):
+    """One alert per object of the category predicted to re-enter within the rule's days (the key is the object:
+    a prediction that moves with newer elements is not a new event; the object's detail shows the latest)."""
+    from overhead.catalog.reentry import store_reentries
+
+    wanted = _category_ids(store, options)
+    if wanted is not None and not wanted:
+        return
+    table = store_reentries(store, within_days=options.within_days, at=now,
+                            norad_ids=None if wanted is None else sorted(wanted))
+    for row in table.itertuples():
+        yield _alert(rule, str(int(row.norad_id)), [int(row.norad_id)], str(row.name), row.reentry,
+                     f"re-entry predicted {_z(row.reentry)} (window {_z(row.window_start)} to "
+                     f"{_z(row.window_end)}), perigee {row.perigee_km:.0f} km, decaying "
+                     f"{-row.decay_km_day:.2g} km/day")
 
 
 def _z(time) -> str:

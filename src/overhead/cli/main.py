@@ -546,6 +546,32 @@ def _design_export(args) -> None:
                   f"({row.family}, cost {row.cost:g}) to {args.output}")
 
 
+def _catalog_reentries(args) -> None:
+    """Predicted re-entries from element-set files, or from the store's history when no file is given."""
+    import pandas as pd
+
+    from overhead.catalog.reentry import reentries_from, store_reentries
+    from overhead.catalog.specs import ReentryQuery
+    from overhead.catalog.store import CatalogStore
+    from overhead.orbits.timescales import to_datetime64
+    from overhead.tables import with_iso_times
+
+    query = _spec_of(ReentryQuery, args)
+    at = to_datetime64(args.time) if args.time else np.datetime64("now", "s")
+    if args.paths:
+        elements = pd.concat([_load(path).elements for path in args.paths], ignore_index=True)
+        table = reentries_from(elements, at=at, within_days=query.within_days)
+    else:
+        table = store_reentries(CatalogStore(args.db), within_days=query.within_days, at=at)
+    err_console.print(f"{len(table):,} objects predicted to re-enter within {query.within_days:g} days of "
+                      f"{pd.Timestamp(at):%Y-%m-%dT%H:%M:%S}Z (drag model: NRLMSIS 2.1, CelesTrak's "
+                      f"space weather; window ±20 % of the time to go)")
+    columns = ["norad_id", "name", "reentry", "window_start", "window_end", "epoch", "perigee_km",
+               "decay_km_day", "ballistic_m2_kg", "rate_from"]
+    _emit(with_iso_times(table[columns], ("reentry", "window_start", "window_end", "epoch")), args.output,
+          "predicted re-entries", float_format="%.6g")
+
+
 def cmd_catalog(args) -> None:
     from overhead.catalog.store import CatalogStore
 
@@ -562,6 +588,9 @@ def cmd_catalog(args) -> None:
             from overhead.plots import manoeuvre_chart
 
             console.print(f"wrote {manoeuvre_chart(catalog.elements, table, args.plot)}")
+        return
+    if args.action == "reentries":
+        _catalog_reentries(args)
         return
     store = CatalogStore(args.db)
     if args.action == "fetch":
@@ -1111,7 +1140,7 @@ def _db_option(p) -> None:
 
 def _catalog_parsers(sub) -> None:
     p = sub.add_parser("catalog", help="the persistent catalogue: ingest, fetch, satcat, tag, ingests, undo, "
-                                       "changes, history, quality, manoeuvres")
+                                       "changes, history, quality, manoeuvres, reentries")
     actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
     c = actions.add_parser("ingest", help="ingest element-set files into the store (one transaction; a file that "
                                           "would empty or shrink its group is refused)")
@@ -1179,6 +1208,16 @@ def _catalog_parsers(sub) -> None:
 
     _spec_option(c, ManoeuvreQuery, "min_confidence", "--min-confidence", metavar="P")
     _output_option(c, "manoeuvres.csv or .parquet")
+    c = actions.add_parser("reentries", help="objects predicted to re-enter soon, by a drag model (NRLMSIS 2.1 "
+                                             "and CelesTrak's space weather) fitted to each object's decay")
+    c.add_argument("paths", nargs="*", metavar="FILE",
+                   help="TLE/OMM files (one set per object, or histories); default: the store's element sets")
+    from overhead.catalog.specs import ReentryQuery
+
+    _spec_option(c, ReentryQuery, "within_days", "--within-days", metavar="DAYS")
+    c.add_argument("--time", default=None, metavar="ISO", help=f"count the days from this time, {TIME_HELP} "
+                                                               "(default: now)")
+    _output_option(c, "reentries.csv or .parquet")
     for c in actions.choices.values():
         _db_option(c)
         c.set_defaults(func=cmd_catalog)

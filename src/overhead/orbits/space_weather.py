@@ -35,6 +35,7 @@ class SpaceWeather:
     f107_81day_sfu: np.ndarray
     ap: np.ndarray
     source: str = ""
+    daily_until: np.datetime64 | None = None  # the last day of daily values; monthly predictions after it
 
     def at(self, times) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(the previous day's F10.7, the 81-day mean, the day's Ap) for each time, as NRLMSIS takes them; times
@@ -54,6 +55,7 @@ def parse_space_weather(text: str, *, source: str = "space weather") -> SpaceWea
     """Read the observed, daily-predicted and monthly-predicted sections (monthly rows are spread over their
     month). Raises :class:`OverheadError` naming the line when a row cannot be read."""
     rows: list[tuple[np.datetime64, float, float, float]] = []
+    daily: list[np.datetime64] = []
     section = ""
     for number, line in enumerate(text.splitlines(), start=1):
         if line.startswith("BEGIN "):
@@ -76,6 +78,7 @@ def parse_space_weather(text: str, *, source: str = "space weather") -> SpaceWea
             rows += [(d, f107, f107_81, QUIET_AP) for d in np.arange(day, following)]
         else:
             rows.append((day, f107, f107_81, ap))
+            daily.append(day)
     if not rows:
         raise OverheadError(f"{source}: no space-weather rows (a CelesTrak SW file has BEGIN OBSERVED … END OBSERVED)")
     rows.sort(key=lambda r: r[0])
@@ -89,7 +92,8 @@ def parse_space_weather(text: str, *, source: str = "space weather") -> SpaceWea
         filled = np.maximum.accumulate(np.where(missing, 0, np.arange(len(missing))))
         values[:, column] = values[filled, column]
         values[np.isnan(values[:, column]), column] = np.nanmean(values[:, column])
-    return SpaceWeather(days[keep], values[:, 0], values[:, 1], values[:, 2], source)
+    return SpaceWeather(days[keep], values[:, 0], values[:, 1], values[:, 2], source,
+                        max(daily) if daily else None)
 
 
 @lru_cache(maxsize=1)
