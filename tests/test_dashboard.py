@@ -259,6 +259,23 @@ def test_overhead_now_follows_the_clock(page, server):
     assert page.problems == [] and page.outside == []
 
 
+def test_a_selected_object_shows_what_the_store_knows_of_it(page, server):
+    """Selected: the object's elements, its predicted re-entry (ISS OBJECT XY of the bundled stations decays
+    within weeks of its elements), as the API gives them; the ISS, which the model does not bring down within a
+    year, has no re-entry line."""
+    _open(page, server, "#sel=66912,25544")
+    page.click("#tabbtn-selected")
+    page.wait_for_function("document.querySelectorAll('#selected-list .detail').length >= 3", timeout=30_000)
+    detail = httpx.get(f"{server}/api/objects/66912").json()
+    items = page.locator("#selected-list li")
+    debris, iss = items.nth(0).inner_text(), items.nth(1).inner_text()
+    reentry = detail["reentry"]["reentry"][:16].replace("T", " ")
+    assert f"re-entry predicted {reentry}Z" in debris and "elements of" in debris
+    assert "re-entry" not in iss and "elements of" in iss
+    _screenshot(page, "selected-detail")
+    assert page.problems == [] and page.outside == []
+
+
 def test_playing_computes_positions_in_the_page(page, server):
     _open(page, server, "#sel=25544")
     page.wait_for_selector(".layer-tracks path.future", timeout=30_000)

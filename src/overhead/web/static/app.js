@@ -521,6 +521,26 @@ function toggleSelected(id, on = !state.selected.has(id)) {
   if (window.globeView) window.globeView.showSelected();
   el("follow").hidden = !(state.view === "globe" && state.selected.size);
 }
+// what the store knows of a selected object (/api/objects/{id}): its elements, manoeuvres, predicted re-entry
+const objectDetails = new Map();  // NORAD id -> the answer, or null while it comes
+function objectDetail(id) {
+  if (!objectDetails.has(id)) {
+    objectDetails.set(id, null);
+    api(`/api/objects/${id}`).then((d) => { objectDetails.set(id, d); renderSelected(); })
+      .catch((e) => { objectDetails.set(id, { error: e.message || String(e) }); renderSelected(); });
+  }
+  return objectDetails.get(id);
+}
+const minuteZ = (text) => `${text.slice(0, 16).replace("T", " ")}Z`;
+function detailLines(d) {
+  if (d.error) return [`no detail: ${d.error}`];
+  const lines = [];
+  if (d.epoch) lines.push(`elements of ${minuteZ(d.epoch)} · ${d.regime} · perigee ${Math.round(d.perigee_km)} km, apogee ${Math.round(d.apogee_km)} km, ${d.inclination_deg.toFixed(1)}°`);
+  if (d.reentry) lines.push(`re-entry predicted ${minuteZ(d.reentry.reentry)} (window ${minuteZ(d.reentry.window_start)} to ${minuteZ(d.reentry.window_end)}; drag model)`);
+  const last = d.manoeuvres[d.manoeuvres.length - 1];
+  if (last) lines.push(`${d.manoeuvres.length} manoeuvre(s) found; last ${minuteZ(last.time)}: ${last.kind}, Δv ≈ ${last.delta_v_m_s.toPrecision(2)} m/s, confidence ${last.confidence.toFixed(2)}`);
+  return lines;
+}
 function renderSelected() {
   const list = d3.select("#selected-list");
   const items = [...state.selected].map((id, k) => ({ id, k, i: sky.index.get(id) }));
@@ -533,6 +553,8 @@ function renderSelected() {
     item.append("span").attr("class", "muted").text(`${d.id} · ${TYPE_NAMES[typeOf(d.i)]}${sky.owner[d.i] ? ` · ${sky.owner[d.i]}` : ""}`);
     const p = positionOf(d.i);
     if (p) item.append("div").attr("class", "muted").text(`${p.lat_deg.toFixed(2)}°, ${p.lon_deg.toFixed(2)}°, ${p.alt_km.toFixed(0)} km, ${p.sunlit ? "sunlit" : "in shadow"} · as of ${hms(now())} UTC`);
+    const detail = objectDetail(d.id);
+    for (const line of detail ? detailLines(detail) : ["…"]) item.append("div").attr("class", "detail").text(line);
     item.append("button").attr("aria-label", `deselect ${sky.name[d.i]}`).text("×").on("click", () => toggleSelected(d.id, false));
   });
   const ids = [...state.selected].join(",");
