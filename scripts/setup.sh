@@ -11,7 +11,8 @@ fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 extras=""
 [ "${1:-}" = "test" ] && extras="[test]"
-.venv/bin/python -m pip install --quiet -e ".${extras}"
+# the pinned versions CI passed with (constraints.txt; CONTRIBUTING.md says how to refresh them)
+.venv/bin/python -m pip install --quiet -c constraints.txt -e ".${extras}"
 .venv/bin/python -m overhead.warmup  # compile the numba kernels once (cached on disk): fast first answers
 # byte-compile the package too: an editable install has no .pyc, and with PYTHONDONTWRITEBYTECODE set (as on this
 # project's machines) every command would compile 40 modules from source (50 ms); stale files are recompiled
