@@ -474,3 +474,15 @@ def test_the_elevation_mask_has_one_validation_in_the_cli_and_the_api(client, ca
     assert (code == 0) == accepted
     if not accepted:
         assert "min_elevation_deg" in err and "min_elevation_deg" in answer.text and "Traceback" not in err
+
+
+def test_the_service_gives_back_the_interpreter_setting_it_changed(tmp_path):
+    """The service hands the GIL over every 1 ms while it runs (a process-global setting): stopped, it restores
+    the interval it found."""
+    import sys
+
+    before = sys.getswitchinterval()
+    app = create_app(ServiceSettings(db_url=f"sqlite:///{tmp_path / 'c.sqlite'}", token=None, scheduler="none"))
+    with TestClient(app):
+        assert sys.getswitchinterval() == pytest.approx(0.001)
+    assert sys.getswitchinterval() == before

@@ -106,6 +106,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         tune_allocator()  # large answers' buffers go back to the system once sent
         # computations hold the GIL in long stretches: hand it over every 1 ms (Python's default is 5 ms) so that
         # the event loop answers the cheap requests while they run
+        switch_interval_s = sys.getswitchinterval()  # process-global: given back when the service stops
         sys.setswitchinterval(0.001)
         limit_chunk_states(SERVICE_CHUNK_STATES)  # and SGP4 calls short enough not to hold it for long
         # kernels compiled (or read from their disk cache) before the first request needs them
@@ -118,6 +119,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         with WarningLog():
             yield
         state.close()
+        sys.setswitchinterval(switch_interval_s)
         limit_workers(None)
         limit_chunk_states(None)
 
