@@ -2,8 +2,11 @@
 
 Windows of different satellites are independent, and windows of one satellite in consecutive time chunks
 join where one is cut at the chunk's end and the next starts there; so every (satellite chunk, time chunk)
-is one task. Tasks run on a Dask cluster: a ``LocalCluster`` on this machine's cores by default, an existing
-cluster given its scheduler address, or in this process (``scheduler="none"``). The results are the same.
+is one task. Tasks run in this process by default (``scheduler=None`` or ``"none"``: a plain script starts no
+worker processes), on a ``LocalCluster`` on this machine's cores (``"local"``; :func:`suggested_scheduler` says
+when it pays off, and the command line follows it), or on an existing cluster given its scheduler address. The
+results are the same. With ``keep_windows=False`` the tasks are partitions of the points instead, each reduced to
+its statistics where it runs.
 """
 
 from __future__ import annotations
