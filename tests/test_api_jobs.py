@@ -159,7 +159,7 @@ import overhead
 from overhead.api.jobs import JobManager
 from overhead.api.memory import tune_allocator
 from overhead.geometry.targets import TargetSet
-from overhead.planning.agile import make_plan
+from overhead.planning.agile import Agility, make_plan
 from overhead.planning.specs import AgilitySpec
 
 def rss_mb():
@@ -176,8 +176,8 @@ manager = JobManager(max_running=1)
 
 def plan():
     def work(job):
-        return make_plan(satellites, targets, np.ones(n), t0,
-                         t0 + np.timedelta64(12, "h"), AgilitySpec().to_agility(), time_limit_s=5, cancel=job.cancel)
+        return make_plan(satellites, targets, np.ones(n), t0, t0 + np.timedelta64(12, "h"),
+                         Agility.from_spec(AgilitySpec()), time_limit_s=5, cancel=job.cancel)
     job = manager.submit("plan", {}, work, owner="o")
     while job.state in ("queued", "running"):
         time.sleep(0.2)

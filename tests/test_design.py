@@ -185,6 +185,6 @@ def test_the_france_example_best_design_meets_once_a_day_point_by_point(tmp_path
     assert area[meets].sum() >= 0.95 * area.sum()
     # and our figure equals the brute force's at every point, within the sampling
     ours = coverage(satellites, grid, spec.start, spec.start + np.timedelta64(seconds, "s"),
-                    ConstraintsSpec(half_angle_deg=half_angle, **spec.constraints).to_constraints(),
+                    AccessConstraints.from_spec(ConstraintsSpec(half_angle_deg=half_angle, **spec.constraints)),
                     scheduler="none").stats.max_gap_s.values
     assert np.abs(ours - longest).max() <= 2.0

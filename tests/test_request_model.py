@@ -13,6 +13,7 @@ from overhead.api import ServiceSettings, create_app
 from overhead.catalog.store import CatalogStore
 from overhead.cli.main import _constraints, build_parser, main
 from overhead.errors import OverheadError
+from overhead.geometry.grids import AnalysisGrid
 from overhead.geometry.sensors import AccessConstraints
 from overhead.orbits.catalog import load_elements
 from overhead.planning.agile import Agility
@@ -72,18 +73,19 @@ def test_one_default_per_parameter_whichever_interface_asks():
                                       "2026-01-02"])
     from_cli = _constraints(args)
     from_api = AccessRequest.model_validate({"targets": [TOULOUSE], "start": "2026-01-01",
-                                             "stop": "2026-01-02"}).constraints.to_constraints()
-    assert from_cli == from_api == AccessConstraints() == ConstraintsSpec().to_constraints()
-    assert AgilitySpec().to_agility() == Agility()
+                                             "stop": "2026-01-02"}).constraints
+    from_api = AccessConstraints.from_spec(from_api)
+    assert from_cli == from_api == AccessConstraints() == AccessConstraints.from_spec(ConstraintsSpec())
+    assert Agility.from_spec(AgilitySpec()) == Agility()
     plan = build_parser().parse_args(["plan", "r.csv"])
-    from overhead.cli.main import _spec_of
+    from overhead.cli.common import spec_of
 
-    assert _spec_of(AgilitySpec, plan).to_agility() == Agility()
+    assert Agility.from_spec(spec_of(AgilitySpec, plan)) == Agility()
     # a site's elevation mask: one default (a station's 10°) for passes and above, CLI and API alike
-    from overhead.cli.main import _mask
+    from overhead.cli.common import elevation_mask
 
     for command in (["passes", "x.tle", "--site", "0,0"], ["above", "0,0"], ["report", "--site", "0,0"]):
-        assert _mask(build_parser().parse_args(command)) == spec_default(SiteQuery, "min_elevation_deg")
+        assert elevation_mask(build_parser().parse_args(command)) == spec_default(SiteQuery, "min_elevation_deg")
     assert spec_default(PassesRequest, "min_elevation_deg") == spec_default(SiteQuery, "min_elevation_deg") == 10.0
 
 
@@ -109,7 +111,7 @@ def test_grid_choice_names_the_interface_spelling():
                                  names={"globe": "--global", "country": "--country NAME"})
     with pytest.raises(OverheadError, match="two latitudes"):
         GridFileSpec.from_choice(band="-60")
-    assert GridFileSpec.from_choice(band="-60,60").to_grid().kind.startswith("latitude band")
+    assert AnalysisGrid.from_spec(GridFileSpec.from_choice(band="-60,60")).kind.startswith("latitude band")
 
 
 def test_screening_primaries_from_a_store_group_equal_the_same_ids_given(tmp_path):

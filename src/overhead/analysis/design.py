@@ -38,6 +38,7 @@ from overhead.analysis.coverage import SHARED, coverage, run_tasks
 from overhead.analysis.revisit import FIGURES_OF_MERIT, weights_of
 from overhead.errors import OverheadError
 from overhead.geometry.grids import AnalysisGrid
+from overhead.geometry.sensors import AccessConstraints
 from overhead.geometry.specs import ConstraintsSpec, GridFileSpec, validated
 from overhead.orbits.constellations import (
     repeat_ground_track_altitude_km,
@@ -112,7 +113,7 @@ class DesignSpec:
     cost: dict = field(default_factory=lambda: {"per_satellite": 1.0, "per_plane": 0.0})
 
     def grid(self) -> AnalysisGrid:
-        return _where_grid(self.where).to_grid()
+        return AnalysisGrid.from_spec(_where_grid(self.where))
 
     def candidates(self) -> Iterator[dict]:
         """Every design of the spec as a flat dict of parameters (family, sensor and orbit values).
@@ -270,7 +271,7 @@ def area_percentile(values: np.ndarray, area: np.ndarray, percentile: float) -> 
 def evaluate(candidate: dict, spec: DesignSpec, grid: AnalysisGrid) -> dict:
     """Coverage figures of one design: global means, the requirement's percentiles, feasibility."""
     design = build_design(candidate, spec.start)
-    constraints = _constraints_spec(spec.constraints, float(candidate["half_angle_deg"])).to_constraints()
+    constraints = AccessConstraints.from_spec(_constraints_spec(spec.constraints, float(candidate["half_angle_deg"])))
     stop = spec.start + np.timedelta64(round(spec.days * 86_400), "s")
     result = coverage(design, grid, spec.start, stop, constraints, scheduler="none", keep_windows=False)
     row = dict(candidate)

@@ -17,6 +17,7 @@ from overhead.api.deps import service
 from overhead.api.schemas import AboveOut, AccessRequest, LookAngles, PassOut, Position, Positions, Track, WindowOut
 from overhead.api.service import IDS_PATTERN, ServiceState, finite, iso, parse_span, parse_time
 from overhead.constants import NORAD_ID_MAX
+from overhead.geometry.sensors import AccessConstraints
 from overhead.geometry.specs import target_set
 from overhead.geometry.topocentric import GroundSite
 from overhead.orbits.timescales import format_iso, sample_count, sample_times
@@ -56,7 +57,7 @@ def site(lat_deg: float = Query(ge=-90.0, le=90.0, allow_inf_nan=False),
     return GroundSite(lat_deg, lon_deg, alt_m)
 
 
-def _csv(table: pd.DataFrame, filename: str) -> Response:
+def csv_response(table: pd.DataFrame, filename: str) -> Response:
     from overhead.tables import csv_cells
 
     buffer = io.StringIO()
@@ -216,7 +217,7 @@ def passes(place: GroundSite = Depends(site), start: str | None = Query(None, ma
     else:
         table = state.compute(passes_over_site, satellites, place, t0, t1, min_elevation_deg=spec.min_elevation_deg)
     if format == "csv":
-        return _csv(with_iso_times(table, times), "passes.csv")
+        return csv_response(with_iso_times(table, times), "passes.csv")
     return rendered(_records(table, times), response, estimated_bytes=len(table) * PASS_ROW_BYTES)
 
 
@@ -266,9 +267,9 @@ def access(body: AccessRequest, format: Literal["json", "csv"] = "json", respons
     state.check_output(len(satellites) * len(body.targets) * span_s / 86_400 * PASSES_PER_DAY, WINDOW_ROW_BYTES,
                        what="windows (estimated)", reduce="the span, the satellites or the targets")
     table = state.compute(access_windows, satellites, target_set(body.targets), t0, t1,
-                          body.constraints.to_constraints())
+                          AccessConstraints.from_spec(body.constraints))
     table = table[list(WindowOut.model_fields)]
     if format == "csv":
-        return _csv(with_iso_times(table, ("start", "end", "culmination")), "access.csv")
+        return csv_response(with_iso_times(table, ("start", "end", "culmination")), "access.csv")
     return rendered(_records(table, ("start", "end", "culmination")), response,
                     estimated_bytes=len(table) * WINDOW_ROW_BYTES)

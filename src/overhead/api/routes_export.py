@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, Response
 
 from overhead import exports
 from overhead.api.deps import service
-from overhead.api.routes_compute import GroupQuery, IdsQuery, _csv, parse_ids
+from overhead.api.routes_compute import GroupQuery, IdsQuery, csv_response, parse_ids
 from overhead.api.service import ServiceState, parse_span, parse_time
 from overhead.orbits.timescales import sample_count, sample_times
 from overhead.tables import states_table
@@ -62,7 +62,7 @@ def ephemeris(format: Literal["czml", "kml", "geojson", "oem", "csv"] = "czml", 
     ds = state.compute(satellites.propagate, times, frame=frame)
     if format == "oem":
         return _download(exports.oem_document(ds), "oem", "overhead.oem")
-    return _csv(states_table(ds), "states.csv")
+    return csv_response(states_table(ds), "states.csv")
 
 
 @router.get("/footprints", summary="Sensor footprints (GeoJSON) at start, or sampled from start to stop",

@@ -10,10 +10,12 @@ from fastapi.responses import JSONResponse
 
 from overhead.api.deps import job_owner, service
 from overhead.api.jobs import Job, QueueFullError
-from overhead.api.routes_compute import CSV, SEARCH_STEP_S, _csv
+from overhead.api.routes_compute import CSV, SEARCH_STEP_S, csv_response
 from overhead.api.schemas import CoverageRequest, Grid, JobOut, PlanRequest, ScreeningRequest
 from overhead.api.service import ServiceState, parse_span
 from overhead.errors import OverheadError, WorkTooLargeError
+from overhead.geometry.grids import AnalysisGrid
+from overhead.geometry.sensors import AccessConstraints
 from overhead.geometry.specs import target_set
 
 router = APIRouter(prefix="/api/jobs", tags=["jobs"])
@@ -21,7 +23,7 @@ router = APIRouter(prefix="/api/jobs", tags=["jobs"])
 
 def _grid(spec: Grid):
     try:
-        return spec.to_grid()
+        return AnalysisGrid.from_spec(spec)
     except WorkTooLargeError as exc:
         raise HTTPException(413, str(exc)) from None
     except OverheadError as exc:
@@ -57,7 +59,7 @@ def start_coverage(body: CoverageRequest, state: ServiceState = Depends(service)
     span_s = (t1 - t0) / np.timedelta64(1, "s")
     state.check_work(len(satellites), span_s / SEARCH_STEP_S, len(grid), job=True,
                      reduce="the span, the satellites, or the grid (a coarser resolution or a smaller region)")
-    constraints = body.constraints.to_constraints()
+    constraints = AccessConstraints.from_spec(body.constraints)
 
     def work(job: Job):
         from overhead.analysis.coverage import suggested_scheduler
@@ -86,9 +88,9 @@ def start_plan(body: PlanRequest, state: ServiceState = Depends(service), owner:
 
 
 def _plan(satellites, body: PlanRequest, t0, t1, job: Job):
-    from overhead.planning.agile import make_plan
+    from overhead.planning.agile import Agility, make_plan
 
-    agility = body.agility.to_agility()
+    agility = Agility.from_spec(body.agility)
 
     def stage(name: str, fraction: float) -> None:
         job.message, job.progress = name, fraction
@@ -172,7 +174,7 @@ def job_result(job_id: str, format: Literal["json", "geojson", "csv"] = "json",
 
         table = job.result.conjunctions
         if format == "csv":
-            return _csv(table[SCREEN_COLUMNS], "conjunctions.csv")  # the conjunctions (co-moving pairs: json)
+            return csv_response(table[SCREEN_COLUMNS], "conjunctions.csv")  # the conjunctions (co-moving pairs: json)
         if format == "geojson":
             raise HTTPException(422, "conjunctions have no GeoJSON form: ask for json or csv")
         rows = [{**r, "kind": "conjunction"} for r in table.astype(object).where(table.notna(), None)
@@ -188,7 +190,7 @@ def _coverage_result(result, grid, format: str):
     from overhead.tables import coverage_geojson, coverage_table
 
     if format == "csv":
-        return _csv(coverage_table(result.stats), "coverage.csv")
+        return csv_response(coverage_table(result.stats), "coverage.csv")
     if format == "geojson":
         boundaries = grid.cell_boundaries() if grid.resolution is not None else None
         return JSONResponse(coverage_geojson(result.stats, boundaries), media_type="application/geo+json")
@@ -204,7 +206,7 @@ def _plan_result(plan, format: str):
     from overhead.tables import with_iso_times
 
     if format == "csv":
-        return _csv(with_iso_times(plan.acquisitions, ("start", "end")), "plan.csv")
+        return csv_response(with_iso_times(plan.acquisitions, ("start", "end")), "plan.csv")
     if format == "geojson":
         raise HTTPException(422, "a plan has no GeoJSON form: ask for json or csv")
     return plan.to_json()

@@ -538,6 +538,7 @@ def _overflight_windows(catalog, options: OverflightRule, start, stop) -> pd.Dat
     start, end, culmination, max_elevation_deg``."""
     from overhead.analysis.access import access_windows
     from overhead.geometry.grids import AnalysisGrid
+    from overhead.geometry.sensors import AccessConstraints
     from overhead.geometry.specs import ConstraintsSpec
 
     if options.site is not None:
@@ -550,8 +551,8 @@ def _overflight_windows(catalog, options: OverflightRule, start, stop) -> pd.Dat
                                   else mask)
         return passes.rename(columns={"rise": "start", "set": "end"})
     grid = AnalysisGrid.from_geojson_file(str(options.area), options.resolution)
-    constraints = ConstraintsSpec(min_elevation_deg=options.min_elevation_deg or 0.0,
-                                  half_angle_deg=options.half_angle_deg).to_constraints()
+    constraints = AccessConstraints.from_spec(ConstraintsSpec(min_elevation_deg=options.min_elevation_deg or 0.0,
+                                                                half_angle_deg=options.half_angle_deg))
     windows = access_windows(catalog, grid.to_targets(), start, stop, constraints)
     if windows.empty:
         return pd.DataFrame(columns=["norad_id", "name", "start", "end", "culmination", "max_elevation_deg"])

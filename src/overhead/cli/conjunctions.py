@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from overhead.cli.common import load_satellites, spec_of, store_satellites
 from overhead.cli.options import bounded_int, finite_float
 from overhead.errors import OverheadError
 
@@ -219,7 +220,6 @@ def _screen(args) -> None:
     from rich.progress import Progress
 
     from overhead.analysis.conjunctions.screening import SCREEN_COLUMNS, screen
-    from overhead.cli.main import _load, _spec_of, store_satellites
     from overhead.orbits.timescales import to_datetime64
     from overhead.requests import ScreeningOptions
     from overhead.tables import write_table
@@ -228,9 +228,9 @@ def _screen(args) -> None:
     if args.cdm_dir and not Path(args.cdm_dir).is_dir():
         raise OverheadError(f"--cdm-dir {args.cdm_dir}: not an existing folder; create it first")
     primaries = args.primaries or _group_ids(args.primaries_group, args.db, args.tag)
-    spec = _spec_of(ScreeningOptions, args, ("threshold_km", "hbr_m"),
+    spec = spec_of(ScreeningOptions, args, ("threshold_km", "hbr_m"),
                     primaries=sorted(primaries) if primaries else None)
-    catalog = _load(args.elements) if args.elements else store_satellites(args.db)
+    catalog = load_satellites(args.elements) if args.elements else store_satellites(args.db)
     from overhead.orbits.catalog import Catalog
 
     if not isinstance(catalog, Catalog):

@@ -10,18 +10,21 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from rich.console import Console
 
 from overhead.analysis.figures import FIGURES_OF_MERIT as COVERAGE_METRICS  # names only: a light import
+from overhead.cli.common import (
+    console,
+    elevation_mask,
+    err_console,
+    hms,
+    load_satellites,
+    spec_of,
+    store_satellites,
+)
 from overhead.cli.options import finite_float
 from overhead.errors import OverheadError
 from overhead.files import write_text_atomic
 from overhead.orbits.catalog import element_age_said
-
-console = Console()
-if not console.is_terminal:
-    console = Console(width=140)  # tables in files and CI logs stay one row per line
-err_console = Console(stderr=True, soft_wrap=True)
 
 
 def _site(text: str):
@@ -63,36 +66,6 @@ def _ids(text: str) -> list[int]:
         raise argparse.ArgumentTypeError(f"--ids {text!r} must be NORAD ids separated by commas") from None
 
 
-def _load(elements: str | None, ids: list[int] | None = None):
-    """The catalog named on the command line (the bundled sample when none), reporting rejects."""
-    import overhead
-
-    if elements is None:
-        catalog = overhead.sample_catalog(("resource",))
-        return catalog.select(ids) if ids else catalog
-    if _is_oem_file(elements):  # an operator's ephemeris: its states, interpolated, instead of element sets
-        from overhead.orbits.ephemeris import load_ephemeris
-
-        orbits = load_ephemeris(elements)
-        return orbits.select(ids) if ids else orbits
-    catalog = overhead.load_elements(elements)
-    for reject in catalog.rejects[:20]:
-        err_console.print(f"[yellow]skipped[/]: {reject}")
-    if len(catalog.rejects) > 20:
-        err_console.print(f"[yellow]... and {len(catalog.rejects) - 20} more rejected records[/]")
-    return catalog.select(ids) if ids else catalog
-
-
-def _is_oem_file(path: str) -> bool:
-    from overhead.orbits.ephemeris import is_oem
-
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return is_oem(handle.read(4096))
-    except OSError:
-        return False  # the element reader says what is wrong with the path
-
-
 def _satellites(args):
     """The satellites of a command that reads ELEMENTS or the store: the file (with --ids), or the store's newest
     element sets of --group / --tag (with --ids; the whole active store without them)."""
@@ -100,27 +73,9 @@ def _satellites(args):
     if args.elements:
         if group or tag:
             raise OverheadError("give an ELEMENTS file or --group/--tag (the store's objects), not both")
-        return _load(args.elements, args.ids)
+        return load_satellites(args.elements, args.ids)
     catalog = store_satellites(args.db, group=group, tag=tag)
     return catalog.select(args.ids) if args.ids else catalog
-
-
-def store_satellites(db: str | None, *, group: str | None = None, tag: str | None = None):
-    """The store's newest element set of every active object (of ``group`` and ``tag`` when given), or one line
-    saying the store has none."""
-    from overhead.catalog.store import CatalogStore
-
-    store = CatalogStore(db)
-    catalog = store.latest_catalog()
-    if group or tag:
-        wanted = store.select_ids(group=group, tag=tag)
-        catalog = catalog[[k for k, n in enumerate(catalog.norad_ids) if int(n) in wanted]]
-    if len(catalog) == 0:
-        chosen = " and ".join(x for x in (f"group {group!r}" if group else "", f"tag {tag!r}" if tag else "") if x)
-        raise OverheadError(f"the catalogue store ({store.display_url}) has no active object"
-                            + (f" in {chosen}" if chosen else "") + ": name an ELEMENTS file, or fill the store "
-                            "(overhead catalog ingest FILE --group NAME, overhead catalog tag)")
-    return catalog
 
 
 def _emit(table, output: str | None, what: str, *, float_format: str) -> None:
@@ -141,7 +96,7 @@ def cmd_propagate(args) -> None:
     from overhead.orbits.timescales import sample_count, sample_times, to_datetime64
     from overhead.tables import iter_state_tables, write_table_chunks
 
-    catalog = _load(args.elements, args.ids)
+    catalog = load_satellites(args.elements, args.ids)
     if args.minutes_since_epoch:
         start, stop, step = args.minutes_since_epoch
         if step <= 0 or stop < start:
@@ -273,13 +228,14 @@ def cmd_access(args) -> None:
 
 
 def _grid(args):
+    from overhead.geometry.grids import AnalysisGrid
     from overhead.requests import GridFileSpec
 
-    return GridFileSpec.from_choice(
+    return AnalysisGrid.from_spec(GridFileSpec.from_choice(
         points=args.points, region=args.region, country=args.country, globe=args.globe, band=args.band,
         resolution=args.resolution, names={"points": "--points FILE", "region": "--region GEOJSON",
                                            "country": "--country NAME", "globe": "--global",
-                                           "band": "--band MIN_LAT,MAX_LAT"}).to_grid()
+                                           "band": "--band MIN_LAT,MAX_LAT"}))
 
 
 def cmd_coverage(args) -> None:
@@ -352,7 +308,7 @@ def cmd_eclipses(args) -> None:
     from overhead.analysis.eclipses import eclipses
     from overhead.orbits.timescales import to_datetime64
 
-    catalog = _load(args.elements, args.ids)
+    catalog = load_satellites(args.elements, args.ids)
     start = to_datetime64(args.start) if args.start else catalog.median_epoch()
     stop = to_datetime64(args.stop) if args.stop else start + np.timedelta64(24, "h")
     table = eclipses(catalog, start, stop, model=args.model, step_s=args.step)
@@ -399,7 +355,7 @@ def cmd_beta(args) -> None:
     from overhead.analysis.eclipses import beta_angles
     from overhead.orbits.timescales import sample_times, to_datetime64
 
-    catalog = _load(args.elements, args.ids)
+    catalog = load_satellites(args.elements, args.ids)
     start = to_datetime64(args.start) if args.start else catalog.median_epoch()
     stop = to_datetime64(args.stop) if args.stop else start + np.timedelta64(30, "D")
     if args.step <= 0 or stop < start:
@@ -415,8 +371,8 @@ def cmd_passes(args) -> None:
     from overhead.orbits.timescales import format_iso, to_datetime64
     from overhead.tables import with_iso_times, write_table
 
-    mask = _mask(args)
-    catalog = _load(args.elements, args.ids)
+    mask = elevation_mask(args)
+    catalog = load_satellites(args.elements, args.ids)
     start = to_datetime64(args.start) if args.start else catalog.median_epoch()
     stop = to_datetime64(args.stop) if args.stop else start + np.timedelta64(24, "h")
     if args.visible:
@@ -441,22 +397,15 @@ def cmd_passes(args) -> None:
         view.add_column(column, justify="right" if column in ("NORAD", "az", "max el", "min", "brightest mag")
                         else "left")
     for row in table.itertuples():
-        cells = [row.name, str(row.norad_id), _hms(row.rise, full=True), f"{row.rise_azimuth_deg:.0f}°",
-                 _hms(row.culmination), f"{row.max_elevation_deg:.1f}°", _hms(row.set), f"{row.set_azimuth_deg:.0f}°",
+        cells = [row.name, str(row.norad_id), hms(row.rise, full=True), f"{row.rise_azimuth_deg:.0f}°",
+                 hms(row.culmination), f"{row.max_elevation_deg:.1f}°", hms(row.set), f"{row.set_azimuth_deg:.0f}°",
                  f"{row.duration_s / 60:.1f}"]
         if args.visible:
             magnitude = row.brightest_magnitude
-            cells += [f"{_hms(row.visible_start)}–{_hms(row.visible_end)}",
+            cells += [f"{hms(row.visible_start)}–{hms(row.visible_end)}",
                       "—" if magnitude != magnitude else f"{magnitude:.1f}"]
         view.add_row(*cells)
     console.print(view)
-
-
-def _hms(t, *, full: bool = False) -> str:
-    from overhead.orbits.timescales import format_iso
-
-    text = str(format_iso(np.datetime64(t, "ns"), digits=0))
-    return text.replace("T", " ") if full else text[11:]
 
 
 def cmd_report(args) -> None:
@@ -556,10 +505,10 @@ def _catalog_reentries(args) -> None:
     from overhead.orbits.timescales import to_datetime64
     from overhead.tables import with_iso_times
 
-    query = _spec_of(ReentryQuery, args)
+    query = spec_of(ReentryQuery, args)
     at = to_datetime64(args.time) if args.time else np.datetime64("now", "s")
     if args.paths:
-        elements = pd.concat([_load(path).elements for path in args.paths], ignore_index=True)
+        elements = pd.concat([load_satellites(path).elements for path in args.paths], ignore_index=True)
         table = reentries_from(elements, at=at, within_days=query.within_days)
     else:
         table = store_reentries(CatalogStore(args.db), within_days=query.within_days, at=at)
@@ -580,8 +529,8 @@ def cmd_catalog(args) -> None:
         from overhead.catalog.specs import ManoeuvreQuery
         from overhead.tables import with_iso_times
 
-        catalog = _load(args.paths[0])
-        query = _spec_of(ManoeuvreQuery, args)
+        catalog = load_satellites(args.paths[0])
+        query = spec_of(ManoeuvreQuery, args)
         table = detect_manoeuvres(catalog.elements, min_confidence=query.min_confidence)
         _emit(with_iso_times(table, ("time",)), args.output, "manoeuvres", float_format="%.6f")
         if args.plot:
@@ -794,7 +743,7 @@ def cmd_above(args) -> None:
     from overhead.catalog.store import CatalogStore
     from overhead.orbits.timescales import format_iso, to_datetime64
 
-    mask = _mask(args)
+    mask = elevation_mask(args)
     store = CatalogStore(args.db)
     when = to_datetime64(args.time) if args.time else np.datetime64("now", "ns")
     # a time asked: each object's element set nearest it (the newest ones may be months later); --as-of: the
@@ -889,14 +838,14 @@ def _plan_requests(args) -> None:
     import pandas as pd
 
     from overhead.geometry.targets import load_targets
-    from overhead.planning.agile import make_plan
+    from overhead.planning.agile import Agility, make_plan
     from overhead.plots import plan_timeline
     from overhead.requests import AgilitySpec
 
     if not (args.elements and args.start and args.stop):
         raise OverheadError("give --elements, --start and --stop with a requests file (CSV: id, lat, lon, "
                             "priority)")
-    catalog = _load(args.elements)
+    catalog = load_satellites(args.elements)
     tiles = None
     if Path(args.what).suffix.lower() in (".geojson", ".json"):  # polygon requests, imaged as tiles
         from overhead.planning.polygons import read_polygon_requests
@@ -909,7 +858,7 @@ def _plan_requests(args) -> None:
         requests = load_targets(args.what)
         table = read_table_file(args.what, "observation requests (CSV: id, lat, lon, priority)")
         priority = table["priority"].to_numpy(dtype=float) if "priority" in table else np.ones(len(table))
-    agility = _spec_of(AgilitySpec, args).to_agility()
+    agility = Agility.from_spec(spec_of(AgilitySpec, args))
     repeat = table["repeat_every_h"].to_numpy(dtype=float) if "repeat_every_h" in table else None
     stereo = table["stereo"].fillna(0).astype(bool).to_numpy() if "stereo" in table else None
     plan = make_plan(catalog, requests, priority, args.start, args.stop, agility,
@@ -1048,15 +997,6 @@ def _spec_option(p, model, name: str, *flags: str, metavar: str | None = None, m
                        help=text)
 
 
-def _spec_of(model, args, names: tuple[str, ...] | None = None, **fixed):
-    """The request model from the options given (``None``: not given, the model's default)."""
-    from overhead.requests import validated
-
-    names = tuple(model.model_fields) if names is None else names
-    given = {name: getattr(args, name) for name in names if getattr(args, name, None) is not None}
-    return validated(model, {**given, **fixed})
-
-
 def _constraint_options(p, *, cone: bool = False, duration: bool = False, where: str = "target") -> None:
     from overhead.requests import ConstraintsSpec as C
 
@@ -1073,9 +1013,10 @@ def _constraint_options(p, *, cone: bool = False, duration: bool = False, where:
 
 
 def _constraints(args):
+    from overhead.geometry.sensors import AccessConstraints
     from overhead.requests import ConstraintsSpec
 
-    return _spec_of(ConstraintsSpec, args).to_constraints()
+    return AccessConstraints.from_spec(spec_of(ConstraintsSpec, args))
 
 
 def _elements(p, *, optional: bool = False, store: bool = False) -> None:
@@ -1118,13 +1059,6 @@ def _mask_option(p, meaning: str) -> None:
 
     _spec_option(p, SiteQuery, "min_elevation_deg", "--min-elevation-deg", "--min-elevation", metavar="DEG",
                  meaning=f"{meaning}, degrees above the horizon (negative: below it; -90 lists every object)")
-
-
-def _mask(args) -> float:
-    """The elevation mask given (or the model's default), validated by the request model as the API's is."""
-    from overhead.requests import SiteQuery
-
-    return _spec_of(SiteQuery, args, ("min_elevation_deg",)).min_elevation_deg
 
 
 def _output_option(p, what: str, *, default: str = "CSV on standard output") -> None:

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from overhead.analysis.passes import passes_over_site
-from overhead.cli.main import _hms, _load, _mask
+from overhead.cli.common import elevation_mask, hms, load_satellites
 from overhead.geometry.topocentric import GroundSite
 from overhead.orbits.timescales import format_iso, to_datetime64
 from overhead.plots import ground_track_map
@@ -23,8 +23,8 @@ LABELLED = ("LANDSAT 8", "LANDSAT 9", "SENTINEL-2A", "SENTINEL-2B", "SENTINEL-2C
 
 
 def run_report(args, console: Console) -> None:
-    mask = _mask(args)
-    catalog = _load(args.elements)
+    mask = elevation_mask(args)
+    catalog = load_satellites(args.elements)
     site = args.site or DEFAULT_SITE
     site_name = args.site_name or site.name or f"{site.lat_deg:.3f}, {site.lon_deg:.3f}"
     now = to_datetime64(args.time) if args.time else catalog.median_epoch()
@@ -63,8 +63,8 @@ def run_report(args, console: Console) -> None:
     for column in ("satellite", "NORAD", "rise (UTC)", "rise az", "culmination", "max el", "set", "set az"):
         table.add_column(column, justify="left" if column in ("satellite", "rise (UTC)") else "right")
     for row in shown.itertuples():
-        table.add_row(row.name, str(row.norad_id), _hms(row.rise, full=True), f"{row.rise_azimuth_deg:.0f}°",
-                      _hms(row.culmination), f"{row.max_elevation_deg:.1f}°", _hms(row.set),
+        table.add_row(row.name, str(row.norad_id), hms(row.rise, full=True), f"{row.rise_azimuth_deg:.0f}°",
+                      hms(row.culmination), f"{row.max_elevation_deg:.1f}°", hms(row.set),
                       f"{row.set_azimuth_deg:.0f}°")
     console.print(table)
 

@@ -18,7 +18,7 @@ from shapely.geometry import box, shape
 
 from overhead._resources import data_path
 from overhead.errors import OverheadError, WorkTooLargeError
-from overhead.geometry.specs import DEFAULT_RESOLUTION
+from overhead.geometry.specs import DEFAULT_RESOLUTION, GridFileSpec, GridSpec
 from overhead.geometry.targets import TargetSet
 
 __all__ = ["AnalysisGrid", "country_names"]
@@ -43,6 +43,23 @@ class AnalysisGrid:
 
     def to_targets(self) -> TargetSet:
         return TargetSet(self.ids, self.lat_deg, self.lon_deg, np.zeros(len(self)))
+
+    @classmethod
+    def from_spec(cls, spec: GridSpec) -> AnalysisGrid:
+        """The grid of a request, its size checked before it is built (:meth:`from_request`); a
+        :class:`GridFileSpec` may also name a region file or a points file."""
+        if isinstance(spec, GridFileSpec):
+            if spec.kind == "points" and spec.points_file is not None:
+                return cls.from_request("points", points=spec.points_file)
+            if spec.kind == "region":
+                return cls.from_request("region", resolution=spec.resolution, region=spec.region)
+        if spec.kind == "points":
+            if not spec.points:
+                raise OverheadError("a points grid needs its points")
+            return cls.points([p.lat_deg for p in spec.points], [p.lon_deg for p in spec.points],
+                              ids=[p.id or f"point-{k + 1}" for k, p in enumerate(spec.points)])
+        return cls.from_request(spec.kind, resolution=spec.resolution, country=spec.country,
+                                band=(spec.min_lat_deg, spec.max_lat_deg) if spec.kind == "band" else None)
 
     # ------------------------------------------------------------------ H3 constructors
     @classmethod

@@ -106,6 +106,13 @@ class AccessConstraints:
         if self.min_duration_s < 0:
             raise OverheadError("min_duration_s must not be negative")
 
+    @classmethod
+    def from_spec(cls, spec: ConstraintsSpec) -> AccessConstraints:
+        """The constraints of a request (``sunlit=False`` means "not asked", as an unset flag does)."""
+        values = spec.model_dump(exclude={"half_angle_deg", "sunlit"})
+        return cls(**values, sunlit=True if spec.sunlit else None,
+                   sensor=NadirCone(spec.half_angle_deg) if spec.half_angle_deg else None)
+
     @property
     def needs_sun(self) -> bool:
         return (self.min_sun_elevation_deg is not None or self.max_sun_elevation_deg is not None

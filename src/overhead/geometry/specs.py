@@ -2,8 +2,9 @@
 
 These are the one definition of each parameter a user gives by name: its name with its unit, its default, its
 bounds and its error message. The command line builds them from flags (its options take their defaults and help
-from here), the REST API's request bodies are these models, and sweep specs are validated by them; each turns
-itself into the domain object (``to_constraints``, ``to_grid``).
+from here), the REST API's request bodies are these models, and sweep specs are validated by them. The domain
+objects are built from them by their own modules (``AccessConstraints.from_spec``, ``AnalysisGrid.from_spec``):
+the specs import no runtime class, so the two never import each other.
 """
 
 from __future__ import annotations
@@ -17,8 +18,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from overhead.errors import OverheadError
 
 if TYPE_CHECKING:  # the domain objects are imported when built: the models stay light for the command line
-    from overhead.geometry.grids import AnalysisGrid
-    from overhead.geometry.sensors import AccessConstraints
     from overhead.geometry.targets import TargetSet
 
 # one default H3 resolution per kind of grid (the command line, the service and the sweeps share it)
@@ -118,14 +117,6 @@ class ConstraintsSpec(Spec):
     min_duration_s: float = Field(0.0, ge=0.0, le=86_400.0, allow_inf_nan=False,
                                   description="shortest window kept, seconds")
 
-    def to_constraints(self) -> AccessConstraints:
-        """The domain's constraints (``sunlit=False`` means "not asked", as an unset flag does)."""
-        from overhead.geometry.sensors import AccessConstraints, NadirCone
-
-        values = self.model_dump(exclude={"half_angle_deg", "sunlit"})
-        return AccessConstraints(**values, sunlit=True if self.sunlit else None,
-                                 sensor=NadirCone(self.half_angle_deg) if self.half_angle_deg else None)
-
 
 class GridSpec(Spec):
     """Where coverage is measured: H3 cells over the globe, a latitude band or a country, or listed points."""
@@ -138,18 +129,6 @@ class GridSpec(Spec):
     min_lat_deg: float = Field(-90.0, ge=-90.0, le=90.0, allow_inf_nan=False, description="a band's southern edge")
     max_lat_deg: float = Field(90.0, ge=-90.0, le=90.0, allow_inf_nan=False, description="a band's northern edge")
     points: list[Place] | None = Field(None, max_length=200_000, description="the points of a points grid")
-
-    def to_grid(self) -> AnalysisGrid:
-        """The grid, its size checked before it is built (:meth:`AnalysisGrid.from_request`)."""
-        from overhead.geometry.grids import AnalysisGrid
-
-        if self.kind == "points":
-            if not self.points:
-                raise OverheadError("a points grid needs its points")
-            return AnalysisGrid.points([p.lat_deg for p in self.points], [p.lon_deg for p in self.points],
-                                       ids=[p.id or f"point-{k + 1}" for k, p in enumerate(self.points)])
-        return AnalysisGrid.from_request(self.kind, resolution=self.resolution, country=self.country,
-                                         band=(self.min_lat_deg, self.max_lat_deg) if self.kind == "band" else None)
 
 
 class GridFileSpec(GridSpec):
@@ -177,15 +156,6 @@ class GridFileSpec(GridSpec):
             data["min_lat_deg"], data["max_lat_deg"] = _band(band, spelled["band"])
         data.update(country=country, region=region, points_file=points)
         return validated(cls, data)
-
-    def to_grid(self) -> AnalysisGrid:
-        from overhead.geometry.grids import AnalysisGrid
-
-        if self.kind == "points" and self.points_file is not None:
-            return AnalysisGrid.from_request("points", points=self.points_file)
-        if self.kind == "region":
-            return AnalysisGrid.from_request("region", resolution=self.resolution, region=self.region)
-        return super().to_grid()
 
 
 def _band(band: str | tuple | list, spelled: str) -> tuple[float, float]:

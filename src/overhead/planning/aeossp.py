@@ -24,7 +24,7 @@ from overhead.orbits.catalog import Catalog
 from overhead.orbits.records import ElementRecord
 from overhead.orbits.timescales import format_iso, to_datetime64
 from overhead.orbits.tle import parse_tle_pair
-from overhead.planning.agile import Agility, _signed_roll
+from overhead.planning.agile import Agility, signed_roll
 
 __all__ = ["AeosspCase", "read_aeossp"]
 
@@ -74,7 +74,7 @@ class AeosspCase:
                 windows.norad_id.map(sensor_of).to_numpy() == task.sensor_type.to_numpy())
             kept = windows[keep].assign(start=start[keep], end=end[keep]).reset_index(drop=True)
             index = pd.Index(targets.ids).get_indexer(kept.target)
-            kept["roll_deg"] = _signed_roll(catalog, targets, kept, index)
+            kept["roll_deg"] = signed_roll(catalog, targets, kept, index)
             kept["request"] = kept.target
             kept["priority"] = task.weight.to_numpy()[keep]
             kept["duration_s"] = task.duration_s.to_numpy(dtype=float)[keep]

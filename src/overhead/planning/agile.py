@@ -54,6 +54,11 @@ class Agility:
     # per-satellite differences from the above, by NORAD id: {25544: {"slew_rate_deg_s": 2.0}, ...}
     per_satellite: dict[int, dict[str, Any]] = field(default_factory=dict, hash=False, compare=False)
 
+    @classmethod
+    def from_spec(cls, spec: AgilitySpec) -> Agility:
+        """The agility of a request."""
+        return cls(**spec.model_dump())
+
     def __post_init__(self) -> None:
         for norad_id, changes in self.per_satellite.items():
             unknown = set(changes) - set(self.__dataclass_fields__) | ({"time_step_s", "per_satellite"} & set(changes))
@@ -172,7 +177,7 @@ def opportunities(catalog, requests: TargetSet, priorities: np.ndarray, start, s
         index, images = index[long_enough], np.where(pair, 2, 1)[long_enough]
         if windows.empty:
             return windows.assign(request=[], roll_deg=[], priority=[], images=[])
-    roll = _signed_roll(catalog, requests, windows, index)
+    roll = signed_roll(catalog, requests, windows, index)
     period = dict(zip(catalog.norad_ids.tolist(), _periods_s(catalog), strict=True))
     request = windows.target.astype(str).to_numpy(dtype=object)
     if repeat_every_h is not None:
@@ -207,7 +212,7 @@ def _orbit(opps: pd.DataFrame, t0) -> np.ndarray:
     return np.floor(_seconds(opps.start, t0) / opps.orbit_period_s.to_numpy(dtype=float)).astype(np.int64)
 
 
-def _signed_roll(catalog, requests: TargetSet, windows: pd.DataFrame, index: np.ndarray) -> np.ndarray:
+def signed_roll(catalog, requests: TargetSet, windows: pd.DataFrame, index: np.ndarray) -> np.ndarray:
     """Off-nadir angle at culmination, positive to the right of the ground track (a roll angle)."""
     roll = np.empty(len(windows))
     for norad_id, rows in windows.groupby("norad_id"):

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from pydantic import Field
 
 from overhead.geometry.specs import Place, Spec
-
-if TYPE_CHECKING:
-    from overhead.planning.agile import Agility
 
 __all__ = ["AgilitySpec", "ImagingRequest"]
 
@@ -36,11 +31,6 @@ class AgilitySpec(Spec):
     min_sun_elevation_deg: float | None = Field(10.0, ge=-90.0, le=90.0,
                                                 allow_inf_nan=False,
                                                 description="the Sun at least this high at the target, degrees")
-
-    def to_agility(self) -> Agility:
-        from overhead.planning.agile import Agility
-
-        return Agility(**self.model_dump())
 
 
 class ImagingRequest(Place):
