@@ -71,6 +71,9 @@ def test_march_to_july_reports_the_objects_that_appeared_and_disappeared(db_url)
     assert set(changes[changes.change.isin(["gone", "decayed"])].norad_id) == disappeared
     decayed = changes[changes.change == "decayed"]
     assert len(decayed) > 100 and decayed.detail.str.contains("rev/day").all()
+    # the drag model dates them (all at once, within the ingest): most before the July snapshot that lacks them
+    dates = pd.to_datetime(decayed.detail.str.extract(r"re-entry predicted about (\d{4}-\d{2}-\d{2})")[0])
+    assert dates.notna().mean() > 0.9 and (dates < pd.Timestamp("2026-07-11")).mean() > 0.8
     # launches are grouped: every new object's detail names its launch and how many came with it
     assert changes[changes.change == "new"].detail.str.match(r"launch \d{4}-\d{3}: \d+ new object").all()
     again = store.ingest(july, group="active")  # idempotent: the same element sets are stored once

@@ -37,7 +37,7 @@ def detect_changes(connection, *, new_ids: list[int], latest: dict, missing: lis
         rows.append({"norad_id": n, "name": record.name, "object_id": record.object_id, "change": "new",
                      "time": naive_utc(record.epoch), "detail": f"reported again (the store had it {status})",
                      "confidence": 0.9})
-    rows += [_missing_change(connection, obj) for obj in missing]
+    rows += _missing_changes(connection, missing)
     rows += _manoeuvres(connection, fresh)
     return pd.DataFrame(rows, columns=list(CHANGE_COLUMNS))
 
@@ -66,32 +66,39 @@ def reported_objects(connection, previous_ingest_id: int, group: str) -> list:
                                      SpaceObject.status == "active")).all()
 
 
-def _missing_change(connection, obj) -> dict:
-    """One object no longer reported: decayed (with the mean-motion evidence) or gone."""
-    recent = connection.execute(select(ElementSet.epoch, ElementSet.mean_motion_rev_per_day,
-                                       ElementSet.eccentricity, ElementSet.inclination_deg, ElementSet.line1)
-                                .where(ElementSet.norad_id == obj.norad_id)
-                                .order_by(ElementSet.epoch.desc()).limit(10)).all()
-    kind, detail, confidence = "gone", "no longer reported", 0.8
-    if recent:
-        n_last = recent[0].mean_motion_rev_per_day
-        if n_last >= DECAY_MEAN_MOTION_REV_DAY:
+MISSING_COLUMNS = ("norad_id", "epoch", "mean_motion_rev_per_day", "eccentricity", "inclination_deg", "line1")
+
+
+def _missing_changes(connection, missing: list) -> list[dict]:
+    """The objects no longer reported: each decayed (with the mean-motion evidence and the drag model's re-entry
+    date, all predicted at once) or gone."""
+    if not missing:
+        return []
+    from overhead.catalog.reentry import FIT_DAYS, predict_reentries
+
+    ids = [int(obj.norad_id) for obj in missing]
+    rows = []
+    for k in range(0, len(ids), 2000):
+        rows += connection.execute(select(*(getattr(ElementSet, c) for c in MISSING_COLUMNS))
+                                   .where(ElementSet.norad_id.in_(ids[k:k + 2000]))).all()
+    sets = pd.DataFrame(rows, columns=list(MISSING_COLUMNS)).sort_values(["norad_id", "epoch"])
+    last = sets.groupby("norad_id").tail(1).set_index("norad_id")
+    low = last.index[last.mean_motion_rev_per_day >= DECAY_MEAN_MOTION_REV_DAY]
+    recent = sets[sets.norad_id.isin(low)
+                  & (sets.epoch >= sets.norad_id.map(last.epoch) - pd.Timedelta(days=FIT_DAYS))]
+    predicted = predict_reentries(recent, horizon_days=365.0).set_index("norad_id").reentry if len(recent) else {}
+    changes = []
+    for obj in missing:
+        kind, detail, confidence = "gone", "no longer reported", 0.8
+        if obj.norad_id in low:
+            n_last = float(last.mean_motion_rev_per_day[obj.norad_id])
             kind, confidence = "decayed", min(1.0, 0.6 + (n_last - DECAY_MEAN_MOTION_REV_DAY))
             detail = f"last mean motion {n_last:.3f} rev/day (perigee below ~300 km)"
-            predicted = _predicted_reentry(recent)
-            if predicted is not None:
-                detail += f"; re-entry predicted about {predicted:%Y-%m-%d}"
-    return {"norad_id": obj.norad_id, "name": obj.name, "object_id": obj.object_id, "change": kind,
-            "time": obj.last_epoch, "detail": detail, "confidence": confidence}
-
-
-def _predicted_reentry(recent) -> object | None:
-    """The drag model's re-entry time from the object's last element sets (newest first), or None."""
-    from overhead.catalog.reentry import predict_reentries
-
-    history = pd.DataFrame([r._asdict() for r in recent]).assign(norad_id=0)
-    found = predict_reentries(history, horizon_days=365.0)
-    return None if found.empty else pd.Timestamp(found.reentry.iloc[0])
+            if obj.norad_id in predicted:
+                detail += f"; re-entry predicted about {pd.Timestamp(predicted[obj.norad_id]):%Y-%m-%d}"
+        changes.append({"norad_id": obj.norad_id, "name": obj.name, "object_id": obj.object_id, "change": kind,
+                        "time": obj.last_epoch, "detail": detail, "confidence": confidence})
+    return changes
 
 
 HISTORY_COLUMNS = ("norad_id", "epoch", "mean_motion_rev_per_day", "inclination_deg", "line1", "line2")
