@@ -30,7 +30,7 @@ from overhead._resources import user_data_dir
 from overhead.catalog.fetching import read_state, retry_after_s, utc_stamp, write_state
 from overhead.errors import OverheadError
 
-__all__ = ["CELESTRAK_FORMATS", "CelesTrak", "FetchResult", "SourceError"]
+__all__ = ["CELESTRAK_FORMATS", "CelesTrak", "FetchResult", "SourceError", "ingest_fetched"]
 
 CELESTRAK_URL = "https://celestrak.org"
 CELESTRAK_FORMATS = ("tle", "3le", "2le", "csv", "json", "xml", "kvn")
@@ -187,3 +187,12 @@ def _format(format: str) -> str:
     return format.lower()
 
 
+def ingest_fetched(store, client: CelesTrak, answer: FetchResult, *, group: str, allow_shrink: bool = False):
+    """Ingest a fetched GP answer into ``store`` (its :class:`IngestReport`); an answer the store refuses is
+    dropped from the client's cache, so the next fetch asks afresh instead of offering it again. The command line
+    and the watcher both ingest through here."""
+    try:
+        return store.ingest_text(answer.body, source=answer.url, group=group, allow_shrink=allow_shrink)
+    except OverheadError:
+        client.forget(answer.url)
+        raise

@@ -65,7 +65,7 @@ from sqlalchemy.exc import IntegrityError
 
 from overhead.catalog.changes import naive_utc
 from overhead.catalog.models import Alert, Delivery, Ingest, WatchSource
-from overhead.catalog.sources import CelesTrak, SourceError
+from overhead.catalog.sources import CelesTrak, SourceError, ingest_fetched
 from overhead.catalog.specs import ManoeuvreQuery, ReentryQuery
 from overhead.catalog.store import CatalogStore
 from overhead.errors import OverheadError
@@ -347,11 +347,7 @@ def _fetch_and_ingest(store: CatalogStore, celestrak: CelesTrak, source: Source,
             mine.sha256.iloc[-1] == hashlib.sha256(answer.body).hexdigest():
         return None, ""  # the answer the store already holds (a cached body not yet stored is ingested)
     first = mine.empty
-    try:
-        result = store.ingest_text(answer.body, source=answer.url, group=group)
-    except OverheadError:
-        celestrak.forget(answer.url)
-        raise
+    result = ingest_fetched(store, celestrak, answer, group=group)
     if first:
         return result.ingest_id, f"{group}: {result.records:,} objects"
     return result.ingest_id, ""

@@ -4,12 +4,16 @@ model from the options given, and time formatting."""
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 from rich.console import Console
 
+from overhead.cli.options import finite_float
 from overhead.errors import OverheadError
 
-__all__ = ["console", "elevation_mask", "err_console", "hms", "load_satellites", "spec_of", "store_satellites"]
+__all__ = ["TIME_HELP", "console", "db_option", "elevation_mask", "emit_table", "err_console", "hms", "load_satellites",
+           "one_id", "output_option", "spec_of", "spec_option", "store_satellites"]
 
 console = Console()
 if not console.is_terminal:
@@ -86,3 +90,55 @@ def elevation_mask(args) -> float:
     from overhead.requests import SiteQuery
 
     return spec_of(SiteQuery, args, ("min_elevation_deg",)).min_elevation_deg
+
+
+def one_id(text: str) -> int:
+    if not str(text).isdigit():
+        raise OverheadError(f"NORAD ids are positive integers: {text!r}")
+    return int(text)
+
+
+def emit_table(table, output: str | None, what: str, *, float_format: str) -> None:
+    """Write a result table to ``output`` (CSV or Parquet), or as CSV to standard output."""
+    from overhead.tables import write_table
+
+    if output:
+        path = write_table(table, output)
+        err_console.print(f"wrote {len(table):,} {what} to {path}")
+    else:
+        from overhead.tables import csv_cells
+
+        csv_cells(table).to_csv(sys.stdout, index=False, float_format=float_format)
+
+
+TIME_HELP = "ISO-8601, e.g. 2026-05-30T12:00:00Z (no zone: UTC; +02:00 converted to UTC)"
+
+
+def spec_option(p, model, name: str, *flags: str, metavar: str | None = None, meaning: str | None = None) -> None:
+    """An option of the request model: its help (with the unit) and its default are the model's, so the command
+    line, the API and the sweeps cannot differ; unset, it is left to the model (``dest`` is the field's name)."""
+    import typing
+
+    from overhead.requests import spec_default, spec_help
+
+    default = spec_default(model, name)
+    text = meaning or spec_help(model, name)
+    if "default" not in text and default is not None:
+        text += f" (default: {default:g})" if isinstance(default, float) else f" (default: {default})"
+    kinds = set(typing.get_args(model.model_fields[name].annotation)) | {model.model_fields[name].annotation}
+    if bool in kinds:
+        p.add_argument(*flags, dest=name, action="store_true", default=None, help=text)
+    else:
+        p.add_argument(*flags, dest=name, type=int if int in kinds else finite_float, default=None, metavar=metavar,
+                       help=text)
+
+
+def output_option(p, what: str, *, default: str = "CSV on standard output") -> None:
+    p.add_argument("-o", "--output", metavar="FILE",
+                   help=f"{what} (default: {default}); written atomically into an existing folder")
+
+
+def db_option(p) -> None:
+    p.add_argument("--db", default=None, metavar="URL",
+                   help="catalogue store: sqlite:///PATH or postgresql+psycopg://USER@HOST/DB (default: SQLite "
+                        "in the user's data folder, or $OVERHEAD_DB)")

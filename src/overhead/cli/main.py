@@ -13,12 +13,17 @@ import numpy as np
 
 from overhead.analysis.figures import FIGURES_OF_MERIT as COVERAGE_METRICS  # names only: a light import
 from overhead.cli.common import (
+    TIME_HELP,
     console,
+    db_option,
     elevation_mask,
+    emit_table,
     err_console,
     hms,
     load_satellites,
+    output_option,
     spec_of,
+    spec_option,
     store_satellites,
 )
 from overhead.cli.options import finite_float
@@ -53,12 +58,6 @@ def _say_namesakes(text: str) -> None:
                           f"coordinates to choose another.", highlight=False)
 
 
-def _one_id(text: str) -> int:
-    if not str(text).isdigit():
-        raise OverheadError(f"NORAD ids are positive integers: {text!r}")
-    return int(text)
-
-
 def _ids(text: str) -> list[int]:
     try:
         return [int(x) for x in text.split(",") if x.strip()]
@@ -76,20 +75,6 @@ def _satellites(args):
         return load_satellites(args.elements, args.ids)
     catalog = store_satellites(args.db, group=group, tag=tag)
     return catalog.select(args.ids) if args.ids else catalog
-
-
-def _emit(table, output: str | None, what: str, *, float_format: str) -> None:
-    """Write a result table to ``output`` (CSV or Parquet), or as CSV to standard output."""
-    from overhead.tables import write_table
-
-    if output:
-        path = write_table(table, output)
-        err_console.print(f"wrote {len(table):,} {what} to {path}")
-    else:
-        from overhead.tables import csv_cells
-
-        csv_cells(table).to_csv(sys.stdout, index=False, float_format=float_format)
-
 
 
 def cmd_propagate(args) -> None:
@@ -224,7 +209,7 @@ def cmd_access(args) -> None:
     targets = load_targets(args.targets) if args.targets else TargetSet.from_sites(args.site)
     constraints = _constraints(args)
     table = access_windows(catalog, targets, args.start, args.stop, constraints, progress=sys.stderr.isatty())
-    _emit(with_iso_times(table, ("start", "end", "culmination")), args.output, "windows", float_format="%.6f")
+    emit_table(with_iso_times(table, ("start", "end", "culmination")), args.output, "windows", float_format="%.6f")
 
 
 def _grid(args):
@@ -312,7 +297,7 @@ def cmd_eclipses(args) -> None:
     start = to_datetime64(args.start) if args.start else catalog.median_epoch()
     stop = to_datetime64(args.stop) if args.stop else start + np.timedelta64(24, "h")
     table = eclipses(catalog, start, stop, model=args.model, step_s=args.step)
-    _emit(table, args.output, "eclipses", float_format="%.3f")
+    emit_table(table, args.output, "eclipses", float_format="%.3f")
 
 
 def cmd_watch(args) -> None:
@@ -348,7 +333,7 @@ def cmd_alerts(args) -> None:
         err_console.print("no alerts" + (f" since {args.since}" if args.since else "") +
                           " (run `overhead watch RULES.yaml --once`)")
         return
-    _emit(with_iso_times(table, ("time",)), args.output, "alerts", float_format="%.6f")
+    emit_table(with_iso_times(table, ("time",)), args.output, "alerts", float_format="%.6f")
 
 
 def cmd_beta(args) -> None:
@@ -360,7 +345,7 @@ def cmd_beta(args) -> None:
     stop = to_datetime64(args.stop) if args.stop else start + np.timedelta64(30, "D")
     if args.step <= 0 or stop < start:
         raise OverheadError("--step-s must be positive and --stop not before --start")
-    _emit(beta_angles(catalog, sample_times(start, stop, args.step)), args.output, "beta angles",
+    emit_table(beta_angles(catalog, sample_times(start, stop, args.step)), args.output, "beta angles",
           float_format="%.4f")
 
 
@@ -495,232 +480,6 @@ def _design_export(args) -> None:
                   f"({row.family}, cost {row.cost:g}) to {args.output}")
 
 
-def _catalog_reentries(args) -> None:
-    """Predicted re-entries from element-set files, or from the store's history when no file is given."""
-    import pandas as pd
-
-    from overhead.catalog.reentry import reentries_from, store_reentries
-    from overhead.catalog.specs import ReentryQuery
-    from overhead.catalog.store import CatalogStore
-    from overhead.orbits.timescales import to_datetime64
-    from overhead.tables import with_iso_times
-
-    query = spec_of(ReentryQuery, args)
-    at = to_datetime64(args.time) if args.time else np.datetime64("now", "s")
-    if args.paths:
-        elements = pd.concat([load_satellites(path).elements for path in args.paths], ignore_index=True)
-        table = reentries_from(elements, at=at, within_days=query.within_days)
-    else:
-        table = store_reentries(CatalogStore(args.db), within_days=query.within_days, at=at)
-    err_console.print(f"{len(table):,} objects predicted to re-enter within {query.within_days:g} days of "
-                      f"{pd.Timestamp(at):%Y-%m-%dT%H:%M:%S}Z (drag model: NRLMSIS 2.1, CelesTrak's "
-                      f"space weather; window ±20 % of the time to go)")
-    columns = ["norad_id", "name", "reentry", "window_start", "window_end", "epoch", "perigee_km",
-               "decay_km_day", "ballistic_m2_kg", "rate_from"]
-    _emit(with_iso_times(table[columns], ("reentry", "window_start", "window_end", "epoch")), args.output,
-          "predicted re-entries", float_format="%.6g")
-
-
-def cmd_catalog(args) -> None:
-    from overhead.catalog.store import CatalogStore
-
-    if args.action == "manoeuvres":
-        from overhead.catalog.manoeuvres import detect_manoeuvres
-        from overhead.catalog.specs import ManoeuvreQuery
-        from overhead.tables import with_iso_times
-
-        catalog = load_satellites(args.paths[0])
-        query = spec_of(ManoeuvreQuery, args)
-        table = detect_manoeuvres(catalog.elements, min_confidence=query.min_confidence)
-        _emit(with_iso_times(table, ("time",)), args.output, "manoeuvres", float_format="%.6f")
-        if args.plot:
-            from overhead.plots import manoeuvre_chart
-
-            console.print(f"wrote {manoeuvre_chart(catalog.elements, table, args.plot)}")
-        return
-    if args.action == "reentries":
-        _catalog_reentries(args)
-        return
-    store = CatalogStore(args.db)
-    if args.action == "fetch":
-        _catalog_fetch(store, args)
-        return
-    if args.action == "ingest":
-        if not args.paths:
-            raise OverheadError("give the files or folders to ingest: overhead catalog ingest active.tle")
-        report = store.ingest(args.paths, group=args.group, allow_shrink=args.allow_shrink,
-                              min_share=args.min_share)
-        for reject in report.rejected[:20]:
-            err_console.print(f"[yellow]rejected[/]: {reject}")
-        console.print(report.text())
-    elif args.action in ("tag", "untag"):
-        if not args.paths:
-            raise OverheadError(f"give the tag and the NORAD ids: overhead catalog {args.action} watch-list 25544")
-        tag, ids = args.paths[0], [_one_id(n) for n in args.paths[1:]]
-        if args.action == "tag":
-            if not ids:
-                raise OverheadError("give the NORAD ids to tag: overhead catalog tag watch-list 25544 48274")
-            added = store.tag(tag, ids)
-            known = set(store.objects().norad_id.astype(int))
-            unknown = sorted(set(ids) - known)
-            console.print(f"{added:,} objects newly tagged {tag} ({len(ids):,} given, "
-                          f"{len(set(ids)) - added:,} had the tag)")
-            if unknown:
-                err_console.print(f"[yellow]not in the store yet: {', '.join(map(str, unknown[:20]))}"
-                                  f"{' …' if len(unknown) > 20 else ''}[/] (tagged all the same: the tag applies "
-                                  "once an ingest brings them; check the numbers if that is not what you meant)")
-        else:
-            console.print(f"{store.untag(tag, ids or None):,} objects untagged {tag}")
-    elif args.action == "tags":
-        table = store.tags()
-        if table.empty:
-            console.print("no tags (overhead catalog tag NAME ID...)")
-        for tag, rows in table.groupby("tag"):
-            console.print(f"{tag}: {len(rows):,} objects ({', '.join(map(str, rows.norad_id.head(12)))}"
-                          f"{', …' if len(rows) > 12 else ''})", markup=False)
-    elif args.action == "satcat":
-        path = Path(args.paths[0])
-        if not path.is_file():
-            raise OverheadError(f"{path}: no such file (give a SATCAT CSV, e.g. CelesTrak's satcat.csv)")
-        counts = store.ingest_satcat(path.read_bytes(), source=str(path))
-        console.print(f"SATCAT: {counts['records']:,} records stored, {counts['rejected']:,} rejected")
-    elif args.action == "changes":
-        from overhead.tables import with_iso_times
-
-        table = store.changes(since=args.since, ingested_since=args.ingested_since, as_of=args.as_of)
-        err_console.print(_changes_heading(store, table, args))
-        table = with_iso_times(table, ("time",))[["norad_id", "name", "object_id", "change", "time", "detail"]]
-        if len(table) or args.output:
-            _emit(table, args.output, "changes", float_format="%.6f")
-    elif args.action == "quality":
-        table = store.quality(args.since, accuracy_km=args.accuracy_km)
-        console.print(f"{int(table.too_old.sum()):,} of {len(table):,} active objects have elements too old for "
-                      f"{args.accuracy_km:g} km (error model: 1 km + 2 km/day in LEO, 0.5 km/day above)")
-        _emit(table, args.output, "objects", float_format="%.3f")
-    elif args.action == "undo":
-        if len(args.paths) != 1 or not args.paths[0].isdigit():
-            raise OverheadError("give one ingest id: overhead catalog undo 12 (overhead catalog ingests lists them)")
-        from overhead.errors import NotFoundError
-
-        try:
-            done = store.undo(int(args.paths[0]))
-        except NotFoundError as exc:
-            raise NotFoundError(f"{exc}: `overhead catalog ingests` lists them") from None
-        console.print(f"undid ingest {args.paths[0]}: {done['element_sets']:,} element sets and {done['changes']:,} "
-                      f"changes removed, {done['objects_removed']:,} objects removed, {done['objects_restored']:,} "
-                      f"restored")
-    elif args.action == "ingests":
-        from overhead.tables import with_iso_times
-
-        table = with_iso_times(store.ingests(), ("started_at", "finished_at", "undone_at"))
-        _emit(table, args.output, "ingests", float_format="%.6f")
-    elif args.action == "history":
-        if len(args.paths) != 1 or not args.paths[0].isdigit():
-            raise OverheadError("give one NORAD id: overhead catalog history 25544")
-        table = store.history(int(args.paths[0]), as_of=args.as_of)
-        console.print(table.drop(columns=["line1", "line2"]).to_string(index=False))
-
-
-def _catalog_fetch(store, args) -> None:
-    from overhead.catalog.sources import CelesTrak
-
-    source = args.paths[0]
-    kind, _, value = source.partition(":")
-    if kind.startswith("spacetrack-"):
-        _spacetrack_fetch(store, args, kind, value)
-        return
-    with CelesTrak(args.celestrak_url) as celestrak:
-        if kind == "celestrak" and value:
-            answer = celestrak.gp(group=value, format=args.format, force=args.force)
-            group = value
-        elif kind == "celestrak-catnr" and value.isdigit():
-            answer = celestrak.gp(catnr=int(value), format=args.format, force=args.force)
-            group = f"catnr-{value}"
-        elif kind == "celestrak-satcat" and not value:
-            answer = celestrak.satcat_csv(force=args.force)
-            group = ""
-        else:
-            raise OverheadError(f"unknown source {source!r}: use celestrak:GROUP, celestrak-catnr:ID or "
-                                "celestrak-satcat")
-        how = ("from the cache (inside CelesTrak's update interval; --force to ask)" if answer.from_cache
-               else "not modified since the last fetch" if answer.not_modified else f"{len(answer.body):,} bytes")
-        err_console.print(f"{answer.url}: {how}")
-        try:
-            if kind == "celestrak-satcat":
-                counts = store.ingest_satcat(answer.body, source=answer.url)
-                console.print(f"SATCAT: {counts['records']:,} records stored, {counts['rejected']:,} rejected")
-                return
-            report = store.ingest_text(answer.body, source=answer.url, group=group,
-                                       allow_shrink=args.allow_shrink)
-        except OverheadError:
-            celestrak.forget(answer.url)  # an answer the store refused is not kept: the next fetch asks afresh
-            raise
-    for reject in report.rejected[:20]:
-        err_console.print(f"[yellow]rejected[/]: {reject}")
-    console.print(report.text())
-
-
-def _spacetrack_fetch(store, args, kind: str, value: str) -> None:
-    """spacetrack-gp:IDS, spacetrack-history:IDS:START:STOP, spacetrack-satcat:IDS, spacetrack-decay:IDS."""
-    import json
-
-    from overhead.catalog.spacetrack import SpaceTrack, satcat_to_celestrak_csv
-
-    parts = value.split(":")
-    usage = ("use spacetrack-gp:ID,ID, spacetrack-history:ID,ID:YYYY-MM-DD:YYYY-MM-DD, spacetrack-satcat:ID,ID or "
-             "spacetrack-decay:ID,ID")
-    try:
-        ids = [int(n) for n in parts[0].split(",") if n.strip()]
-    except ValueError:
-        raise OverheadError(f"NORAD ids are integers: {parts[0]!r}; {usage}") from None
-    with SpaceTrack(args.spacetrack_url) as spacetrack:
-        if kind == "spacetrack-gp" and len(parts) == 1:
-            answer, group = spacetrack.gp(ids), "spacetrack-gp-" + parts[0][:40]
-        elif kind == "spacetrack-history" and len(parts) == 3:
-            answer, group = spacetrack.gp_history(ids, parts[1], parts[2]), "spacetrack-history-" + parts[0][:30]
-        elif kind == "spacetrack-satcat" and len(parts) == 1:
-            csv = satcat_to_celestrak_csv(spacetrack.satcat(ids).body)
-            counts = store.ingest_satcat(csv, source="space-track satcat")
-            console.print(f"SATCAT: {counts['records']:,} records stored, {counts['rejected']:,} rejected")
-            return
-        elif kind == "spacetrack-decay" and len(parts) == 1:
-            answer = spacetrack.decay(ids)
-            try:
-                messages = json.loads(answer.text or "[]")
-            except ValueError:
-                raise OverheadError(f"Space-Track's decay answer is not JSON ({len(answer.body):,} bytes); nothing "
-                                    f"changed") from None
-            if not messages:
-                console.print("no decay messages for these objects")
-            for m in messages:
-                console.print(f"{m.get('NORAD_CAT_ID')} {m.get('OBJECT_NAME', '')}: decay {m.get('DECAY_EPOCH')} "
-                              f"({m.get('MSG_TYPE', '')}, message of {m.get('MSG_EPOCH', '')})", markup=False)
-            return
-        else:
-            raise OverheadError(f"unknown Space-Track source {kind}:{value}; {usage}")
-        err_console.print(f"{answer.url}: {len(answer.body):,} bytes")
-        report = store.ingest_text(answer.body, source=answer.url, group=group, allow_shrink=True)
-    for reject in report.rejected[:20]:
-        err_console.print(f"[yellow]rejected[/]: {reject}")
-    console.print(report.text())
-
-
-def _changes_heading(store, table, args) -> str:
-    """What the listed changes are, and why there are none when there are none."""
-    ingests = store.ingests()
-    live = ingests[ingests.undone_at.isna()] if len(ingests) else ingests
-    if not len(live):
-        return "the store holds no ingest yet: `overhead catalog ingest FILE` first"
-    if args.since or args.ingested_since:
-        what = (f"that happened after {args.since}" if args.since else
-                f"found by the ingests made after {args.ingested_since}")
-        return f"{len(table):,} changes {what}" + ("" if len(table) else
-                                                   f" ({len(live)} ingests in the store; an earlier time lists more)")
-    last = int(live.id.max())
-    return (f"{len(table):,} changes found by the last ingest ({last}) — `--since ISO` lists every change after a "
-            f"time" + ("" if len(table) else "; it found none: the file held no new, missing or manoeuvring object"))
-
-
 def _say_if_stale(catalog, when, *, asked: bool) -> None:
     """A plain notice when the elements are too old for the time asked (the usual case: old files, time now)."""
     from overhead.orbits.catalog import STALE_ELEMENTS_DAYS
@@ -780,7 +539,7 @@ def cmd_above(args) -> None:
                                   max_element_age_days=None)
         console.print(f"{len(passes):,} passes of {passes.norad_id.nunique():,} satellites above "
                       f"{mask:g}° in the next {args.passes:g} h")
-        _emit(with_iso_times(passes, ("rise", "culmination", "set")), args.output, "passes", float_format="%.3f")
+        emit_table(with_iso_times(passes, ("rise", "culmination", "set")), args.output, "passes", float_format="%.3f")
 
 
 def cmd_plan(args) -> None:
@@ -938,7 +697,6 @@ def _listening_socket(host: str, port: int):
 
 # a value such as '-33.9,18.4' or '-60,60' (a negative coordinate pair) is a value, not an option
 _NEGATIVE_VALUE = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?(,[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?)*$")
-TIME_HELP = "ISO-8601, e.g. 2026-05-30T12:00:00Z (no zone: UTC; +02:00 converted to UTC)"
 
 
 class _Formatter(argparse.HelpFormatter):
@@ -978,38 +736,19 @@ def _option(p, name: str, *aliases: str, **kwargs) -> None:
     p.add_argument(name, *aliases, **kwargs)
 
 
-def _spec_option(p, model, name: str, *flags: str, metavar: str | None = None, meaning: str | None = None) -> None:
-    """An option of the request model: its help (with the unit) and its default are the model's, so the command
-    line, the API and the sweeps cannot differ; unset, it is left to the model (``dest`` is the field's name)."""
-    import typing
-
-    from overhead.requests import spec_default, spec_help
-
-    default = spec_default(model, name)
-    text = meaning or spec_help(model, name)
-    if "default" not in text and default is not None:
-        text += f" (default: {default:g})" if isinstance(default, float) else f" (default: {default})"
-    kinds = set(typing.get_args(model.model_fields[name].annotation)) | {model.model_fields[name].annotation}
-    if bool in kinds:
-        p.add_argument(*flags, dest=name, action="store_true", default=None, help=text)
-    else:
-        p.add_argument(*flags, dest=name, type=int if int in kinds else finite_float, default=None, metavar=metavar,
-                       help=text)
-
-
 def _constraint_options(p, *, cone: bool = False, duration: bool = False, where: str = "target") -> None:
     from overhead.requests import ConstraintsSpec as C
 
     if cone:
-        _spec_option(p, C, "half_angle_deg", "--half-angle-deg", "--half-angle", metavar="DEG")
-    _spec_option(p, C, "max_off_nadir_deg", "--max-off-nadir-deg", "--max-off-nadir", metavar="DEG")
-    _spec_option(p, C, "min_elevation_deg", "--min-elevation-deg", "--min-elevation", metavar="DEG",
+        spec_option(p, C, "half_angle_deg", "--half-angle-deg", "--half-angle", metavar="DEG")
+    spec_option(p, C, "max_off_nadir_deg", "--max-off-nadir-deg", "--max-off-nadir", metavar="DEG")
+    spec_option(p, C, "min_elevation_deg", "--min-elevation-deg", "--min-elevation", metavar="DEG",
                  meaning=f"elevation of the satellite seen from the {where}, degrees (default: 0, the geometric "
                          f"horizon)")
-    _spec_option(p, C, "min_sun_elevation_deg", "--min-sun-elevation-deg", "--min-sun-elevation", metavar="DEG")
-    _spec_option(p, C, "sunlit", "--sunlit", meaning="only while the satellite is in sunlight")
+    spec_option(p, C, "min_sun_elevation_deg", "--min-sun-elevation-deg", "--min-sun-elevation", metavar="DEG")
+    spec_option(p, C, "sunlit", "--sunlit", meaning="only while the satellite is in sunlight")
     if duration:
-        _spec_option(p, C, "min_duration_s", "--min-duration-s", "--min-duration", metavar="S")
+        spec_option(p, C, "min_duration_s", "--min-duration-s", "--min-duration", metavar="S")
 
 
 def _constraints(args):
@@ -1032,7 +771,7 @@ def _elements(p, *, optional: bool = False, store: bool = False) -> None:
         p.add_argument("--tag", default=None, metavar="TAG",
                        help="without ELEMENTS: the store's objects with this tag (overhead catalog tag)")
         if not any("--db" in a.option_strings for a in p._actions):
-            _db_option(p)
+            db_option(p)
 
 
 def _ids_option(p) -> None:
@@ -1057,104 +796,8 @@ def _mask_option(p, meaning: str) -> None:
     """The elevation mask of a site (passes, above, report): the request model's default and validation."""
     from overhead.requests import SiteQuery
 
-    _spec_option(p, SiteQuery, "min_elevation_deg", "--min-elevation-deg", "--min-elevation", metavar="DEG",
+    spec_option(p, SiteQuery, "min_elevation_deg", "--min-elevation-deg", "--min-elevation", metavar="DEG",
                  meaning=f"{meaning}, degrees above the horizon (negative: below it; -90 lists every object)")
-
-
-def _output_option(p, what: str, *, default: str = "CSV on standard output") -> None:
-    p.add_argument("-o", "--output", metavar="FILE",
-                   help=f"{what} (default: {default}); written atomically into an existing folder")
-
-
-def _db_option(p) -> None:
-    p.add_argument("--db", default=None, metavar="URL",
-                   help="catalogue store: sqlite:///PATH or postgresql+psycopg://USER@HOST/DB (default: SQLite "
-                        "in the user's data folder, or $OVERHEAD_DB)")
-
-
-def _catalog_parsers(sub) -> None:
-    p = sub.add_parser("catalog", help="the persistent catalogue: ingest, fetch, satcat, tag, ingests, undo, "
-                                       "changes, history, quality, manoeuvres, reentries")
-    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
-    c = actions.add_parser("ingest", help="ingest element-set files into the store (one transaction; a file that "
-                                          "would empty or shrink its group is refused)")
-    c.add_argument("paths", nargs="+", metavar="PATH", help="TLE/OMM files or folders of them")
-    c.add_argument("--group", default=None, help="the snapshot series this file belongs to, e.g. active "
-                                                 "(default: the first file's name without extension)")
-    c.add_argument("--allow-shrink", action="store_true",
-                   help="accept a file with fewer objects than --min-share of its group, or cut short")
-    c.add_argument("--min-share", type=finite_float, default=0.5, metavar="FRACTION",
-                   help="the share of the group's active objects a file must report")
-    c = actions.add_parser("fetch", help="fetch a live source and ingest it: celestrak:GROUP, celestrak-catnr:ID, "
-                                         "celestrak-satcat (CelesTrak's rules kept: no refetch within 2 h, "
-                                         "conditional requests, back-off after 403/429); spacetrack-gp:IDS, "
-                                         "spacetrack-history:IDS:START:STOP, spacetrack-satcat:IDS, "
-                                         "spacetrack-decay:IDS (under 30 requests a minute and 300 an hour)")
-    c.add_argument("paths", nargs=1, metavar="SOURCE",
-                   help="celestrak:GROUP (e.g. celestrak:stations), celestrak-catnr:25544, celestrak-satcat, "
-                        "spacetrack-gp:25544,43013, spacetrack-history:25544:2026-07-01:2026-07-07, "
-                        "spacetrack-satcat:25544, spacetrack-decay:25544")
-    c.add_argument("--format", default="tle", choices=("tle", "3le", "csv", "json", "xml", "kvn"),
-                   help="GP format asked for (default: tle)")
-    c.add_argument("--force", action="store_true",
-                   help="ask now even inside the source's update interval (still one conditional request)")
-    c.add_argument("--celestrak-url", default=None, metavar="URL",
-                   help="CelesTrak's base URL (default: https://celestrak.org, or $OVERHEAD_CELESTRAK_URL): mirrors "
-                        "and test stand-ins")
-    c.add_argument("--allow-shrink", action="store_true", help="as for ingest")
-    c.add_argument("--spacetrack-url", default=None, metavar="URL",
-                   help="Space-Track's base URL (default: https://www.space-track.org, or $OVERHEAD_SPACETRACK_URL); "
-                        "credentials from $OVERHEAD_SPACETRACK_USER and $OVERHEAD_SPACETRACK_PASSWORD or "
-                        "~/.config/overhead/spacetrack.ini ([spacetrack] identity, password), never logged")
-    c = actions.add_parser("tag", help="put a tag (your category: watch-list, SAR, optical-imaging) on objects; "
-                                       "commands select by it with --tag")
-    c.add_argument("paths", nargs="*", metavar="TAG_AND_IDS", help="the tag, then NORAD ids")
-    c = actions.add_parser("untag", help="take a tag off objects (off all of them when no id is given)")
-    c.add_argument("paths", nargs="*", metavar="TAG_AND_IDS", help="the tag, then NORAD ids")
-    actions.add_parser("tags", help="every tag and how many objects carry it")
-    c = actions.add_parser("satcat", help="store a SATCAT CSV file (CelesTrak's columns: what each object is, "
-                                          "whose, launched when and where)")
-    c.add_argument("paths", nargs=1, metavar="FILE", help="satcat.csv (CelesTrak /pub/satcat.csv or a part of it)")
-    c = actions.add_parser("ingests", help="every ingest: source, group, time, counts, SHA-256, bytes, undone")
-    _output_option(c, "ingests.csv or .parquet")
-    c = actions.add_parser("undo", help="take back one ingest: its element sets, new objects and changes")
-    c.add_argument("paths", nargs=1, metavar="INGEST_ID", help="the ingest's number (see `catalog ingests`)")
-    c = actions.add_parser("changes", help="the changes feed: new, gone, decayed, manoeuvre")
-    c.add_argument("--since", default=None, metavar="ISO",
-                   help=f"changes that happened after this time, {TIME_HELP} (default: those the last ingest found)")
-    c.add_argument("--ingested-since", default=None, metavar="ISO",
-                   help="changes found by ingests made after this time instead")
-    c.add_argument("--as-of", default=None, metavar="ISO", help="the feed as it stood at this time (what ingests "
-                                                               "made by then had found)")
-    _output_option(c, "changes.csv or .parquet")
-    c = actions.add_parser("history", help="every stored element set of one object")
-    c.add_argument("paths", nargs=1, metavar="NORAD_ID", help="the object's NORAD catalogue number")
-    c.add_argument("--as-of", default=None, metavar="ISO", help="only the element sets ingested by this time")
-    c = actions.add_parser("quality", help="the age of each active object's newest elements, and the error to "
-                                           "expect from them")
-    c.add_argument("--since", default=None, metavar="ISO", help=f"when to judge the age, {TIME_HELP} (default: now)")
-    c.add_argument("--accuracy-km", type=finite_float, default=1.0, metavar="KM", help="the position accuracy needed")
-    _output_option(c, "quality.csv or .parquet")
-    c = actions.add_parser("manoeuvres", help="manoeuvres found in one object's element-set history (a file)")
-    c.add_argument("paths", nargs=1, metavar="HISTORY_FILE", help="TLE/OMM history of one or more objects")
-    c.add_argument("--plot", metavar="PNG", help="a chart of the semi-major axis with the manoeuvres found")
-    from overhead.catalog.specs import ManoeuvreQuery
-
-    _spec_option(c, ManoeuvreQuery, "min_confidence", "--min-confidence", metavar="P")
-    _output_option(c, "manoeuvres.csv or .parquet")
-    c = actions.add_parser("reentries", help="objects predicted to re-enter soon, by a drag model (NRLMSIS 2.1 "
-                                             "and CelesTrak's space weather) fitted to each object's decay")
-    c.add_argument("paths", nargs="*", metavar="FILE",
-                   help="TLE/OMM files (one set per object, or histories); default: the store's element sets")
-    from overhead.catalog.specs import ReentryQuery
-
-    _spec_option(c, ReentryQuery, "within_days", "--within-days", metavar="DAYS")
-    c.add_argument("--time", default=None, metavar="ISO", help=f"count the days from this time, {TIME_HELP} "
-                                                               "(default: now)")
-    _output_option(c, "reentries.csv or .parquet")
-    for c in actions.choices.values():
-        _db_option(c)
-        c.set_defaults(func=cmd_catalog)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -1191,7 +834,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--frame", choices=("teme", "itrf", "geodetic"), default="teme",
                    help="teme (SGP4's frame, km and km/s), itrf (Earth-fixed, IERS 2010) or geodetic (WGS84 "
                         "lat_deg, lon_deg, alt_km)")
-    _output_option(p, "out.csv or out.parquet")
+    output_option(p, "out.csv or out.parquet")
     p.add_argument("--force", action="store_true",
                    help="write an output estimated over 2 GB (refused otherwise; it is streamed either way)")
     p.set_defaults(func=cmd_propagate)
@@ -1211,7 +854,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--frame", choices=("teme", "itrf"), default=None,
                    help="oem and stk-e: teme (SGP4's frame, default) or itrf; czml and sp3 are ITRF, kml and "
                         "geojson geodetic")
-    _output_option(p, "the file (stk-e with several satellites: an existing folder)", default="standard output")
+    output_option(p, "the file (stk-e with several satellites: an existing folder)", default="standard output")
     p.add_argument("--force", action="store_true",
                    help=f"write more than {MAX_EXPORT_STATES:,} states (refused otherwise)")
     p.set_defaults(func=cmd_export)
@@ -1225,7 +868,7 @@ def build_parser() -> argparse.ArgumentParser:
     _ids_option(p)
     _span_options(p, required=True)
     _constraint_options(p, duration=True)
-    _output_option(p, "windows.csv or .parquet")
+    output_option(p, "windows.csv or .parquet")
     p.set_defaults(func=cmd_access)
 
     p = sub.add_parser("coverage", help="coverage and revisit statistics over points, a region or the globe")
@@ -1238,7 +881,7 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--country", metavar="NAME", help="a country of the bundled Natural Earth map, e.g. France")
     where.add_argument("--global", dest="globe", action="store_true", help="the whole globe")
     where.add_argument("--band", metavar="MIN,MAX", help="a latitude band in degrees, e.g. -60,60")
-    _spec_option(p, GridSpec, "resolution", "--resolution", metavar="H3RES")
+    spec_option(p, GridSpec, "resolution", "--resolution", metavar="H3RES")
     _span_options(p, required=True)
     _constraint_options(p, cone=True, where="point")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
@@ -1275,7 +918,7 @@ def build_parser() -> argparse.ArgumentParser:
             help=spec_help(PassesRequest, "max_sun_altitude_deg"))
     p.add_argument("--satcat", metavar="CSV", help="with --visible: a CelesTrak SATCAT CSV whose RCS gives a "
                                                   "size-based magnitude estimate where no standard magnitude is known")
-    _output_option(p, "passes.csv or .parquet (then only one line is printed)")
+    output_option(p, "passes.csv or .parquet (then only one line is printed)")
     p.set_defaults(func=cmd_passes)
 
     p = sub.add_parser("eclipses", help="umbra and penumbra entry and exit of satellites, with the beta angle")
@@ -1288,7 +931,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "centre behind the Earth)")
     _option(p, "--step-s", "--step", dest="step", type=finite_float, default=30.0, metavar="S",
             help="search step, seconds: eclipses shorter than this can be missed (default: 30)")
-    _output_option(p, "eclipses.csv or .parquet")
+    output_option(p, "eclipses.csv or .parquet")
     p.set_defaults(func=cmd_eclipses)
 
     p = sub.add_parser("watch", help="fetch sources on their schedule, ingest, and alert by rules (YAML)")
@@ -1300,13 +943,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="CelesTrak's base URL (default: https://celestrak.org, or $OVERHEAD_CELESTRAK_URL)")
     _option(p, "--check-s", dest="check_s", type=finite_float, default=60.0, metavar="S",
             help="without --once: seconds between rounds, each fetching only what is due (default: 60)")
-    _db_option(p)
+    db_option(p)
     p.set_defaults(func=cmd_watch)
 
     p = sub.add_parser("alerts", help="the alerts the watch rules raised, newest first")
     p.add_argument("--since", default=None, metavar="ISO", help=f"alerts of events after this time, {TIME_HELP}")
-    _output_option(p, "alerts.csv or .parquet")
-    _db_option(p)
+    output_option(p, "alerts.csv or .parquet")
+    db_option(p)
     p.set_defaults(func=cmd_alerts)
 
     p = sub.add_parser("beta", help="the beta angle (the Sun's elevation above the orbit plane) over time")
@@ -1316,15 +959,17 @@ def build_parser() -> argparse.ArgumentParser:
                   stop_default=" (default: 30 days after the start)")
     _option(p, "--step-s", "--step", dest="step", type=finite_float, default=86_400.0, metavar="S",
             help="time between rows, seconds (default: 86400, a day)")
-    _output_option(p, "beta.csv or .parquet")
+    output_option(p, "beta.csv or .parquet")
     p.set_defaults(func=cmd_beta)
 
-    _catalog_parsers(sub)
+    from overhead.cli.catalog import add_parsers as catalog_parsers
+
+    catalog_parsers(sub)
 
     from overhead.cli.conjunctions import add_parsers as conjunction_parsers
 
-    conjunction_parsers(sub, time_help=TIME_HELP, option=_option, output_option=_output_option, elements=_elements,
-                        ids_type=_ids, spec_option=_spec_option)
+    conjunction_parsers(sub, time_help=TIME_HELP, option=_option, output_option=output_option, elements=_elements,
+                        ids_type=_ids, spec_option=spec_option)
 
     p = sub.add_parser("above", help="what is overhead: satellites above a place at a time, from the store")
     p.add_argument("site", type=_site, metavar="LAT,LON[,ALT_M]",
@@ -1342,8 +987,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tag", default=None, metavar="TAG", help="only objects with this tag (overhead catalog tag)")
     p.add_argument("--passes", type=finite_float, default=None, metavar="HOURS",
                    help="also list every pass in the next HOURS hours (default: no)")
-    _output_option(p, "with --passes: passes.csv or .parquet")
-    _db_option(p)
+    output_option(p, "with --passes: passes.csv or .parquet")
+    db_option(p)
     p.set_defaults(func=cmd_above)
 
     p = sub.add_parser("plan", help="observation planning: requests over satellites, or the SPOT5 and AEOSSP "
@@ -1354,13 +999,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--elements", metavar="FILE", help="TLE/OMM of the satellites")
     _span_options(p, required=False)
     p.add_argument("--stations", metavar="FILE", help="ground stations (a site table) whose passes empty the memory")
-    _spec_option(p, AgilitySpec, "max_off_nadir_deg", "--max-off-nadir-deg", "--max-off-nadir", metavar="DEG")
-    _spec_option(p, AgilitySpec, "memory_images", "--memory-images", "--memory", metavar="IMAGES")
-    _spec_option(p, AgilitySpec, "slew_rate_deg_s", "--slew-rate-deg-s", metavar="DEG/S")
-    _spec_option(p, AgilitySpec, "imaging_s", "--imaging-s", metavar="S")
+    spec_option(p, AgilitySpec, "max_off_nadir_deg", "--max-off-nadir-deg", "--max-off-nadir", metavar="DEG")
+    spec_option(p, AgilitySpec, "memory_images", "--memory-images", "--memory", metavar="IMAGES")
+    spec_option(p, AgilitySpec, "slew_rate_deg_s", "--slew-rate-deg-s", metavar="DEG/S")
+    spec_option(p, AgilitySpec, "imaging_s", "--imaging-s", metavar="S")
     p.add_argument("--tile-km", type=finite_float, default=10.0, metavar="KM",
                    help="polygon requests (GeoJSON) are imaged as tiles this size (about one image's footprint)")
-    _spec_option(p, AgilitySpec, "max_imaging_s_per_orbit", "--max-imaging-per-orbit-s", "--max-imaging-per-orbit",
+    spec_option(p, AgilitySpec, "max_imaging_s_per_orbit", "--max-imaging-per-orbit-s", "--max-imaging-per-orbit",
                  metavar="S")
     p.add_argument("--greedy", action="store_true", help="the fast greedy plan instead of CP-SAT")
     _option(p, "--time-limit-s", "--time-limit", dest="time_limit", type=finite_float, metavar="S",
@@ -1370,7 +1015,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_plan)
 
     p = sub.add_parser("serve", help="the REST service and web dashboard (the bundled catalogue loaded)")
-    _db_option(p)
+    db_option(p)
     p.add_argument("--host", default="127.0.0.1", help="address to listen on")
     p.add_argument("--port", type=port_number, default=8000, help="TCP port, 1 to 65535")
     p.add_argument("--scheduler", default="local", metavar="ADDRESS",
