@@ -523,7 +523,7 @@ def test_the_served_sockets_send_without_waiting_for_acks():
     import asyncio
     import socket
 
-    from overhead.cli.main import _listening_socket
+    from overhead.cli.service import _listening_socket
 
     listener = _listening_socket("127.0.0.1", 0)
     port = listener.getsockname()[1]

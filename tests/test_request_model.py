@@ -11,7 +11,8 @@ from overhead._resources import data_path
 from overhead.analysis.design import load_spec
 from overhead.api import ServiceSettings, create_app
 from overhead.catalog.store import CatalogStore
-from overhead.cli.main import _constraints, build_parser, main
+from overhead.cli.common import constraints_of
+from overhead.cli.main import build_parser, main
 from overhead.errors import OverheadError
 from overhead.geometry.grids import AnalysisGrid
 from overhead.geometry.sensors import AccessConstraints
@@ -71,7 +72,7 @@ def test_one_default_per_parameter_whichever_interface_asks():
     # the command line with no constraint flag, the API body with no constraints, and the library's own type
     args = build_parser().parse_args(["coverage", "x.tle", "--global", "--start", "2026-01-01", "--stop",
                                       "2026-01-02"])
-    from_cli = _constraints(args)
+    from_cli = constraints_of(args)
     from_api = AccessRequest.model_validate({"targets": [TOULOUSE], "start": "2026-01-01",
                                              "stop": "2026-01-02"}).constraints
     from_api = AccessConstraints.from_spec(from_api)

@@ -4,6 +4,7 @@ model from the options given, and time formatting."""
 
 from __future__ import annotations
 
+import argparse
 import sys
 
 import numpy as np
@@ -12,8 +13,10 @@ from rich.console import Console
 from overhead.cli.options import finite_float
 from overhead.errors import OverheadError
 
-__all__ = ["TIME_HELP", "console", "db_option", "elevation_mask", "emit_table", "err_console", "hms", "load_satellites",
-           "one_id", "output_option", "spec_of", "spec_option", "store_satellites"]
+__all__ = ["TIME_HELP", "console", "constraint_options", "constraints_of", "db_option", "elements_argument",
+           "elevation_mask", "emit_table", "err_console", "grid_of", "hms", "ids_option", "ids_type",
+           "load_satellites", "mask_option", "one_id", "option", "output_option", "say_namesakes",
+           "site_option", "site_type", "span_options", "spec_of", "spec_option", "store_satellites"]
 
 console = Console()
 if not console.is_terminal:
@@ -142,3 +145,116 @@ def db_option(p) -> None:
     p.add_argument("--db", default=None, metavar="URL",
                    help="catalogue store: sqlite:///PATH or postgresql+psycopg://USER@HOST/DB (default: SQLite "
                         "in the user's data folder, or $OVERHEAD_DB)")
+
+
+def site_type(text: str):
+    from overhead.geometry.topocentric import GroundSite
+
+    try:
+        site = GroundSite.from_text(text)
+    except OverheadError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if not any(c.isdigit() for c in text):
+        say_namesakes(text)
+    return site
+
+
+def say_namesakes(text: str) -> None:
+    """A city name several cities bear: say which one was taken (the most populous) and how to choose another."""
+    from overhead.geometry.places import namesakes
+
+    same = namesakes(text)
+    if len(same) > 1:
+        def said(p) -> str:
+            return f"{p.name}, {p.country} ({p.lat_deg:.2f}, {p.lon_deg:.2f}; {p.population:,} people)"
+
+        err_console.print(f"[yellow]{text!r} names {len(same)}{'+' if len(same) == 5 else ''} cities: took "
+                          f"{said(same[0])}[/]; others: {'; '.join(said(p) for p in same[1:])}. Write the "
+                          f"coordinates to choose another.", highlight=False)
+
+
+def ids_type(text: str) -> list[int]:
+    try:
+        return [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--ids {text!r} must be NORAD ids separated by commas") from None
+
+
+def option(p, name: str, *aliases: str, **kwargs) -> None:
+    """An option under its unit-bearing name, with its older names kept as aliases (same destination)."""
+    p.add_argument(name, *aliases, **kwargs)
+
+
+def span_options(p, *, required: bool, start_default: str = "", stop_default: str = "") -> None:
+    p.add_argument("--start", required=required, metavar="ISO", help=f"start, {TIME_HELP}{start_default}")
+    p.add_argument("--stop", required=required, metavar="ISO", help=f"stop, {TIME_HELP}{stop_default}")
+
+
+def elements_argument(p, *, optional: bool = False, store: bool = False) -> None:
+    """ELEMENTS; with ``store``, optional: --group / --tag (and --db) name the store's objects instead."""
+    p.add_argument("elements", nargs="?" if optional or store else None,
+                   help="element sets: a TLE (2- or 3-line) or OMM (CSV, JSON, XML, KVN) file"
+                        + (" (default: the bundled CelesTrak resource group)" if optional else "")
+                        + (" (or none: the catalogue store's newest element sets, see --group, --tag, --db)"
+                           if store else ""))
+    if store:
+        p.add_argument("--group", default=None, metavar="NAME",
+                       help="without ELEMENTS: the store's objects of this ingested group, e.g. resource")
+        p.add_argument("--tag", default=None, metavar="TAG",
+                       help="without ELEMENTS: the store's objects with this tag (overhead catalog tag)")
+        if not any("--db" in a.option_strings for a in p._actions):
+            db_option(p)
+
+
+def ids_option(p) -> None:
+    p.add_argument("--ids", type=ids_type, metavar="ID,ID,...",
+                   help="NORAD catalogue numbers, comma-separated (default: every satellite of the file)")
+
+
+def site_option(p, *, required: bool = False, repeat: bool = False, default_text: str = "") -> None:
+    p.add_argument("--site", type=site_type, required=required, action="append" if repeat else "store",
+                   metavar="LAT,LON[,ALT_M]",
+                   help="a place: latitude and longitude in degrees (south and west negative: -33.9,18.4), "
+                        "height in metres; or 33.9S,18.4E, 33°54'S 18°24'E, or a city (\"Cape Town\")"
+                        + ("; repeat for several" if repeat else "") + default_text)
+
+
+def mask_option(p, meaning: str) -> None:
+    """The elevation mask of a site (passes, above, report): the request model's default and validation."""
+    from overhead.requests import SiteQuery
+
+    spec_option(p, SiteQuery, "min_elevation_deg", "--min-elevation-deg", "--min-elevation", metavar="DEG",
+                 meaning=f"{meaning}, degrees above the horizon (negative: below it; -90 lists every object)")
+
+
+def constraint_options(p, *, cone: bool = False, duration: bool = False, where: str = "target") -> None:
+    from overhead.requests import ConstraintsSpec as C
+
+    if cone:
+        spec_option(p, C, "half_angle_deg", "--half-angle-deg", "--half-angle", metavar="DEG")
+    spec_option(p, C, "max_off_nadir_deg", "--max-off-nadir-deg", "--max-off-nadir", metavar="DEG")
+    spec_option(p, C, "min_elevation_deg", "--min-elevation-deg", "--min-elevation", metavar="DEG",
+                 meaning=f"elevation of the satellite seen from the {where}, degrees (default: 0, the geometric "
+                         f"horizon)")
+    spec_option(p, C, "min_sun_elevation_deg", "--min-sun-elevation-deg", "--min-sun-elevation", metavar="DEG")
+    spec_option(p, C, "sunlit", "--sunlit", meaning="only while the satellite is in sunlight")
+    if duration:
+        spec_option(p, C, "min_duration_s", "--min-duration-s", "--min-duration", metavar="S")
+
+
+def constraints_of(args):
+    from overhead.geometry.sensors import AccessConstraints
+    from overhead.requests import ConstraintsSpec
+
+    return AccessConstraints.from_spec(spec_of(ConstraintsSpec, args))
+
+
+def grid_of(args):
+    from overhead.geometry.grids import AnalysisGrid
+    from overhead.requests import GridFileSpec
+
+    return AnalysisGrid.from_spec(GridFileSpec.from_choice(
+        points=args.points, region=args.region, country=args.country, globe=args.globe, band=args.band,
+        resolution=args.resolution, names={"points": "--points FILE", "region": "--region GEOJSON",
+                                           "country": "--country NAME", "globe": "--global",
+                                           "band": "--band MIN_LAT,MAX_LAT"}))
