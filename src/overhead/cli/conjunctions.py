@@ -9,7 +9,16 @@ from pathlib import Path
 
 import numpy as np
 
-from overhead.cli.common import load_satellites, spec_of, store_satellites
+from overhead.cli.common import (
+    TIME_HELP,
+    ids_type,
+    load_satellites,
+    option,
+    output_option,
+    spec_of,
+    spec_option,
+    store_satellites,
+)
 from overhead.cli.options import bounded_int, finite_float
 from overhead.errors import OverheadError
 
@@ -19,7 +28,7 @@ PC_FIELDS = ("file", "tca", "miss_distance_m", "relative_speed_m_s", "hbr_m", "p
              "pc_mc_low", "pc_mc_high", "max_pc", "recommended", "method_valid", "notes")
 
 
-def add_parsers(sub, *, time_help: str, option, output_option, elements, ids_type, spec_option) -> None:
+def add_parsers(sub) -> None:
     from overhead.requests import ScreeningOptions
 
     p = sub.add_parser("conjunctions", help="conjunction assessment: collision probability of CDMs, and "
@@ -45,8 +54,8 @@ def add_parsers(sub, *, time_help: str, option, output_option, elements, ids_typ
                                           "against all) over a span")
     c.add_argument("elements", nargs="?", help="element sets: a TLE (2- or 3-line) or OMM (CSV, JSON, XML, KVN) "
                                                "file (default: the catalogue store's newest element sets, --db)")
-    c.add_argument("--start", metavar="ISO", help=f"start, {time_help} (default: the elements' median epoch)")
-    c.add_argument("--stop", metavar="ISO", help=f"stop, {time_help} (default: 7 days after the start)")
+    c.add_argument("--start", metavar="ISO", help=f"start, {TIME_HELP} (default: the elements' median epoch)")
+    c.add_argument("--stop", metavar="ISO", help=f"stop, {TIME_HELP} (default: 7 days after the start)")
     spec_option(c, ScreeningOptions, "threshold_km", "--threshold-km", "--threshold", metavar="KM")
     primaries = c.add_mutually_exclusive_group()
     primaries.add_argument("--primaries", type=ids_type, default=None, metavar="ID,ID,...",

@@ -25,7 +25,6 @@ from overhead.cli.common import (
     grid_of,
     hms,
     ids_option,
-    ids_type,
     load_satellites,
     mask_option,
     option,
@@ -621,8 +620,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from overhead.cli.conjunctions import add_parsers as conjunction_parsers
 
-    conjunction_parsers(sub, time_help=TIME_HELP, option=option, output_option=output_option,
-                        elements=elements_argument, ids_type=ids_type, spec_option=spec_option)
+    conjunction_parsers(sub)
 
     p = sub.add_parser("above", help="what is overhead: satellites above a place at a time, from the store")
     p.add_argument("site", type=site_type, metavar="LAT,LON[,ALT_M]",
