@@ -25,7 +25,6 @@ from overhead.errors import OverheadError
 __all__ = ["add_parsers", "cmd_catalog"]
 
 
-
 def _catalog_reentries(args) -> None:
     """Predicted re-entries from element-set files, or from the store's history when no file is given."""
     import pandas as pd

@@ -13,10 +13,35 @@ from rich.console import Console
 from overhead.cli.options import finite_float
 from overhead.errors import OverheadError
 
-__all__ = ["TIME_HELP", "console", "constraint_options", "constraints_of", "db_option", "elements_argument",
-           "elevation_mask", "emit_table", "err_console", "grid_of", "hms", "ids_option", "ids_type",
-           "load_satellites", "mask_option", "one_id", "option", "output_option", "say_namesakes",
-           "site_option", "site_type", "span_options", "spec_of", "spec_option", "store_satellites"]
+__all__ = [
+    "TIME_HELP",
+    "console",
+    "constraint_options",
+    "constraints_of",
+    "db_option",
+    "elements_argument",
+    "elevation_mask",
+    "emit_table",
+    "err_console",
+    "gigabytes",
+    "grid_of",
+    "hms",
+    "ids_option",
+    "ids_type",
+    "load_satellites",
+    "mask_option",
+    "one_id",
+    "option",
+    "output_option",
+    "satellites_of",
+    "say_namesakes",
+    "site_option",
+    "site_type",
+    "span_options",
+    "spec_of",
+    "spec_option",
+    "store_satellites",
+]
 
 console = Console()
 if not console.is_terminal:
@@ -258,3 +283,19 @@ def grid_of(args):
         resolution=args.resolution, names={"points": "--points FILE", "region": "--region GEOJSON",
                                            "country": "--country NAME", "globe": "--global",
                                            "band": "--band MIN_LAT,MAX_LAT"}))
+
+
+def satellites_of(args):
+    """The satellites of a command that reads ELEMENTS or the store: the file (with --ids), or the store's newest
+    element sets of --group / --tag (with --ids; the whole active store without them)."""
+    group, tag = getattr(args, "group", None), getattr(args, "tag", None)
+    if args.elements:
+        if group or tag:
+            raise OverheadError("give an ELEMENTS file or --group/--tag (the store's objects), not both")
+        return load_satellites(args.elements, args.ids)
+    catalog = store_satellites(args.db, group=group, tag=tag)
+    return catalog.select(args.ids) if args.ids else catalog
+
+
+def gigabytes(size: float) -> str:
+    return f"{size / 1e9:,.1f} GB" if size >= 1e8 else f"{size / 1e6:,.1f} MB"
