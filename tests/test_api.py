@@ -486,3 +486,24 @@ def test_the_service_gives_back_the_interpreter_setting_it_changed(tmp_path):
     with TestClient(app):
         assert sys.getswitchinterval() == pytest.approx(0.001)
     assert sys.getswitchinterval() == before
+
+
+def test_the_sky_is_revalidated_not_downloaded_again_while_the_catalogue_is_unchanged(tmp_path):
+    """A reload sends the ETag it has: 304 with no body while the catalogue is the same; once an ingest changes
+    it, a new ETag and the whole body (which then holds the new object)."""
+    app = create_app(ServiceSettings(db_url=f"sqlite:///{tmp_path / 'c.sqlite'}", token=TOKEN, scheduler="none"))
+    with TestClient(app) as c:
+        first = c.get("/api/sky")
+        tag = first.headers["etag"]
+        assert first.status_code == 200 and tag.startswith('W/"') and first.headers["cache-control"] == "no-cache"
+        again = c.get("/api/sky", headers={"If-None-Match": tag})
+        assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == tag
+        assert c.get("/api/sky", headers={"If-None-Match": 'W/"other"'}).status_code == 200
+        line1 = _with_checksum("1 99990U 26001A   26150.50000000  .00000000  00000+0  00000+0 0  999")
+        line2 = _with_checksum("2 99990  51.6000 100.0000 0001000  90.0000 270.0000 15.50000000    1")
+        ingested = c.post("/api/catalog/ingest", params={"group": "upload"}, content=f"TEST SAT\n{line1}\n{line2}\n",
+                          headers={**AUTH, "Content-Type": "text/plain"})
+        assert ingested.status_code == 201, ingested.text
+        changed = c.get("/api/sky", headers={"If-None-Match": tag})
+        assert changed.status_code == 200 and changed.headers["etag"] != tag
+        assert 99990 in changed.json()["norad_id"] and changed.json()["count"] == first.json()["count"] + 1

@@ -39,7 +39,7 @@ def test_every_endpoint_is_fuzzed(schema):
 
 
 @pytest.mark.parametrize("label", ["GET /api/status", "GET /api/objects", "GET /api/objects/{norad_id}",
-                                   "GET /api/changes", "GET /api/reentries", "POST /api/catalog/ingest",
+                                   "GET /api/changes", "GET /api/reentries", "GET /api/sky", "POST /api/catalog/ingest",
                                    "GET /api/positions", "GET /api/tracks", "GET /api/passes", "GET /api/above",
                                    "GET /api/lookangles",
                                    "POST /api/access", "POST /api/jobs/coverage", "POST /api/jobs/plan",

@@ -114,9 +114,14 @@ def places(q: str = Query(min_length=1, max_length=100, description="coordinates
             for p in resolve_place(q, limit)]
 
 
-@router.get("/sky", response_model=Sky, summary="Every active object's newest elements (TLE) and categories")
-def sky(state: ServiceState = Depends(service)) -> Response:
-    """Built once per catalogue version; the dashboard propagates these in the browser (satellite.js)."""
+@router.get("/sky", response_model=Sky, summary="Every active object's newest elements (TLE) and categories",
+            responses={304: {"description": "not modified: If-None-Match holds the catalogue's current ETag"}})
+def sky(request: Request, state: ServiceState = Depends(service)) -> Response:
+    """Built once per catalogue version; the dashboard propagates these in the browser (satellite.js). Its ETag
+    (weak: the body may be sent compressed) is the body's digest, so a reload revalidates it (``no-cache``) and
+    gets 304 and no body while the catalogue is unchanged."""
+    import hashlib
+
     from overhead.api.routes_compute import rendered
     from overhead.orbits.tle import format_tle
 
@@ -131,7 +136,12 @@ def sky(state: ServiceState = Depends(service)) -> Response:
                       tags=_texts(about, "tags"), object_type=_texts(about, "object_type"),
                       owner=_texts(about, "owner"), regime=_texts(about, "regime"))
         view.cache["sky"] = rendered(payload).body
-    return Response(view.cache["sky"], media_type="application/json", headers={"Cache-Control": "no-cache"})
+        view.cache["sky_etag"] = f'W/"{hashlib.sha256(view.cache["sky"]).hexdigest()[:32]}"'
+    headers = {"Cache-Control": "no-cache", "ETag": view.cache["sky_etag"]}
+    asked = {tag.strip() for tag in request.headers.get("if-none-match", "").split(",")}
+    if view.cache["sky_etag"] in asked or "*" in asked:
+        return Response(status_code=304, headers=headers)
+    return Response(view.cache["sky"], media_type="application/json", headers=headers)
 
 
 def _texts(table: pd.DataFrame, column: str) -> list[str]:
