@@ -181,6 +181,9 @@ def _min_confidence(also: str = ""):
                  description=spec_help(ManoeuvreQuery, "min_confidence") + also)
 
 
+DETAIL_REENTRY_HORIZON_DAYS = 365.0  # an object's detail predicts a re-entry within a year of its elements
+
+
 @router.get("/objects/{norad_id}", response_model=ObjectDetail, summary="One object, its latest elements and history")
 def object_detail(norad_id: int, min_confidence: float = _min_confidence(" (the manoeuvres listed)"),
                   state: ServiceState = Depends(service)) -> ObjectDetail:
@@ -205,9 +208,6 @@ def object_detail(norad_id: int, min_confidence: float = _min_confidence(" (the 
     return ObjectDetail(**_summary(row).model_dump(), first_seen=iso(row.first_seen), last_seen=iso(row.last_seen),
                         tle=[str(row.name), latest.line1, latest.line2], history=sets, manoeuvres=manoeuvres,
                         reentry=reentry)
-
-
-DETAIL_REENTRY_HORIZON_DAYS = 365.0  # an object's detail predicts a re-entry within a year of its elements
 
 
 def _reentry(row) -> ReentryOut:

@@ -7,7 +7,7 @@ import pandas as pd
 from sqlalchemy import select
 
 from overhead.catalog.manoeuvres import detect_manoeuvres
-from overhead.catalog.models import ElementSet, SpaceObject, object_state_columns
+from overhead.catalog.models import SpaceObject, element_set_rows, object_state_columns
 
 __all__ = ["CHANGE_COLUMNS", "detect_changes", "reported_objects"]
 
@@ -76,11 +76,7 @@ def _missing_changes(connection, missing: list) -> list[dict]:
         return []
     from overhead.catalog.reentry import FIT_DAYS, predict_reentries
 
-    ids = [int(obj.norad_id) for obj in missing]
-    rows = []
-    for k in range(0, len(ids), 2000):
-        rows += connection.execute(select(*(getattr(ElementSet, c) for c in MISSING_COLUMNS))
-                                   .where(ElementSet.norad_id.in_(ids[k:k + 2000]))).all()
+    rows = element_set_rows(connection, [obj.norad_id for obj in missing], MISSING_COLUMNS)
     sets = pd.DataFrame(rows, columns=list(MISSING_COLUMNS)).sort_values(["norad_id", "epoch"])
     last = sets.groupby("norad_id").tail(1).set_index("norad_id")
     low = last.index[last.mean_motion_rev_per_day >= DECAY_MEAN_MOTION_REV_DAY]
@@ -112,12 +108,8 @@ def _manoeuvres(connection, fresh: list) -> list[dict]:
     for record, _ in fresh:
         epoch = naive_utc(record.epoch)
         first_new[record.norad_id] = min(first_new.get(record.norad_id, epoch), epoch)
-    ids = list(first_new)
-    history = []
-    for k in range(0, len(ids), 2000):
-        # the element sets' lines too: deep-space burns are timed where the orbits before and after them meet
-        history += connection.execute(select(*(getattr(ElementSet, c) for c in HISTORY_COLUMNS))
-                                      .where(ElementSet.norad_id.in_(ids[k:k + 2000]))).all()
+    # the element sets' lines too: deep-space burns are timed where the orbits before and after them meet
+    history = element_set_rows(connection, list(first_new), HISTORY_COLUMNS)
     table = pd.DataFrame(history, columns=list(HISTORY_COLUMNS))
     found = detect_manoeuvres(table, min_confidence=0.0)  # every detection is kept; the feeds and rules filter
     names = dict(connection.execute(select(SpaceObject.norad_id, SpaceObject.name)

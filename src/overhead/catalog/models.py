@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # the columns of an object's row that an ingest changes (and undo restores)
@@ -31,6 +31,21 @@ class SpaceObject(Base):
     last_seen: Mapped[datetime] = mapped_column(DateTime)
     last_ingest_id: Mapped[int] = mapped_column(Integer, index=True)
     last_epoch: Mapped[datetime] = mapped_column(DateTime)
+
+
+ID_CHUNK = 2000  # NORAD ids per IN (...) clause: within every database's bound on query parameters
+
+
+def element_set_rows(connection, norad_ids, columns: tuple[str, ...], *, since: datetime | None = None) -> list:
+    """The ``columns`` of every stored element set of ``norad_ids`` (with an epoch from ``since`` on), asked in
+    chunks of :data:`ID_CHUNK` ids."""
+    ids, rows = [int(n) for n in norad_ids], []
+    for k in range(0, len(ids), ID_CHUNK):
+        query = select(*(getattr(ElementSet, c) for c in columns)).where(ElementSet.norad_id.in_(ids[k:k + ID_CHUNK]))
+        if since is not None:
+            query = query.where(ElementSet.epoch >= since)
+        rows += connection.execute(query).all()
+    return rows
 
 
 def object_state_columns() -> tuple:

@@ -16,8 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from overhead.constants import EARTH_MU_KM3_S2
-from overhead.orbits.decay import EARTH_RADIUS_KM, WINDOW_SHARE, fit_ballistic_coefficient, reentry_times
+from overhead.constants import EARTH_MU_KM3_S2, EARTH_RADIUS_KM
+from overhead.orbits.decay import WINDOW_SHARE, fit_ballistic_coefficient, reentry_times
 
 __all__ = ["REENTRY_COLUMNS", "predict_reentries", "reentries_from", "reentries_within", "store_reentries",
            "straight_line_reentries"]
@@ -57,8 +57,7 @@ def _latest_and_rates(history: pd.DataFrame) -> pd.DataFrame:
         "norad_id": latest.index.astype(int), "epoch": latest.epoch.to_numpy(), "a_km": latest.a_km.to_numpy(),
         "eccentricity": latest.eccentricity.to_numpy(float), "inclination_deg": latest.inclination_deg.to_numpy(float),
         "mean_motion_rev_per_day": latest.mean_motion_rev_per_day.to_numpy(float),
-        "decay_km_day": np.where(from_history.to_numpy(bool), slope.reindex(latest.index).to_numpy(float),
-                                 from_n_dot.to_numpy(float)),
+        "decay_km_day": np.where(use, slope.reindex(latest.index).to_numpy(float), from_n_dot.to_numpy(float)),
         "rate_from": np.where(use, "history", "element set"),
         "fit_epoch": latest.epoch.to_numpy() + (mean_days * 86_400e9).astype("timedelta64[ns]"), "fit_a_km": mean_a_km})
 
@@ -75,7 +74,7 @@ def _half_mean_motion_dot(table: pd.DataFrame) -> pd.Series:
 
 
 def predict_reentries(history: pd.DataFrame, *, max_perigee_km: float = MAX_PERIGEE_KM,
-                      horizon_days: float = 3650.0, density=None) -> pd.DataFrame:
+                      horizon_days: float = MAX_HORIZON_DAYS, density=None) -> pd.DataFrame:
     """Predicted re-entries (rows of :data:`REENTRY_COLUMNS`, times naive UTC) of the objects in ``history``
     (columns norad_id, epoch, mean_motion_rev_per_day, eccentricity, inclination_deg, and mean_motion_dot for
     objects with a single set) whose perigee is below ``max_perigee_km`` and that re-enter within
@@ -131,27 +130,20 @@ def store_reentries(store, *, within_days: float, at=None, norad_ids=None) -> pd
     """Predicted re-entries (rows of :data:`REENTRY_COLUMNS` and ``name``) of the store's active objects with a
     low perigee that re-enter within ``within_days`` of ``at`` (default now), from their last :data:`FIT_DAYS`
     of element sets; ``norad_ids`` limits the objects looked at."""
-    from sqlalchemy import select
+    from overhead.catalog.models import element_set_rows
 
-    from overhead.catalog.models import ElementSet
-
-    at = pd.Timestamp.now("UTC") if at is None else pd.Timestamp(at)
-    at = at.tz_convert(None) if at.tzinfo else at
-    latest = store.latest_catalog().elements
+    at = _naive(pd.Timestamp.now("UTC") if at is None else at)
+    catalog = store.latest_catalog()
+    latest = catalog.elements
+    keep = catalog.orbits().perigee_km.to_numpy() < MAX_PERIGEE_KM
     if norad_ids is not None:
-        latest = latest[latest.norad_id.isin([int(n) for n in norad_ids])]
-    n_rad_s = latest.mean_motion_rev_per_day.to_numpy(float) * 2 * np.pi / 86_400
-    perigee_km = np.cbrt(EARTH_MU_KM3_S2 / n_rad_s**2) * (1 - latest.eccentricity.to_numpy(float)) - EARTH_RADIUS_KM
-    low = latest[perigee_km < MAX_PERIGEE_KM]
+        keep &= latest.norad_id.isin([int(n) for n in norad_ids]).to_numpy()
+    low = latest[keep]
     if low.empty:
         return pd.DataFrame(columns=[*REENTRY_COLUMNS, "name"])
     since = pd.to_datetime(low.epoch).dt.tz_localize(None).min() - pd.Timedelta(days=FIT_DAYS)
-    ids, rows = [int(n) for n in low.norad_id], []
     with store.engine.connect() as connection:
-        for k in range(0, len(ids), 2000):
-            rows += connection.execute(select(*(getattr(ElementSet, c) for c in STORE_COLUMNS))
-                                       .where(ElementSet.norad_id.in_(ids[k:k + 2000]),
-                                              ElementSet.epoch >= since.to_pydatetime())).all()
+        rows = element_set_rows(connection, low.norad_id, STORE_COLUMNS, since=since.to_pydatetime())
     history = pd.DataFrame(rows, columns=list(STORE_COLUMNS))
     names = dict(zip(low.norad_id.astype(int), low.name.astype(str), strict=True))
     return reentries_from(history, at=at, within_days=within_days, names=names)
@@ -163,8 +155,7 @@ def reentries_from(history: pd.DataFrame, *, at, within_days: float, names: dict
     first; ``names`` (NORAD id -> name) or the table's."""
     if history.empty:
         return pd.DataFrame(columns=[*REENTRY_COLUMNS, "name"])
-    at = pd.Timestamp(at)
-    at = at.tz_convert(None) if at.tzinfo else at
+    at = _naive(at)
     # integrate no further than needed, from the oldest latest set to the end of the window asked about, and
     # never beyond MAX_HORIZON_DAYS of elements (the work is bounded whatever time is asked for)
     oldest = pd.to_datetime(history.epoch).dt.tz_localize(None).min()
@@ -179,8 +170,13 @@ def reentries_from(history: pd.DataFrame, *, at, within_days: float, names: dict
 def reentries_within(predicted: pd.DataFrame, at, within_days: float) -> pd.DataFrame:
     """The predictions whose re-entry falls within ``within_days`` after ``at`` (or up to a day before it: an
     object that may be coming down now), soonest first."""
-    at = pd.Timestamp(at)
-    at = at.tz_convert(None) if at.tzinfo else at
+    at = _naive(at)
     when = pd.to_datetime(predicted.reentry)
     keep = (when >= at - pd.Timedelta(days=1)) & (when <= at + pd.Timedelta(days=within_days))
     return predicted[keep.to_numpy(bool)].sort_values("reentry", ignore_index=True)
+
+
+def _naive(at) -> pd.Timestamp:
+    """A time as a naive UTC timestamp (how element-set epochs are kept)."""
+    at = pd.Timestamp(at)
+    return at.tz_convert(None) if at.tzinfo else at

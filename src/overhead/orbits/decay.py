@@ -21,12 +21,11 @@ from collections.abc import Callable
 
 import numpy as np
 
-from overhead.constants import EARTH_MU_KM3_S2
+from overhead.constants import EARTH_MU_KM3_S2, EARTH_RADIUS_KM
 
 __all__ = ["REENTRY_ALTITUDE_KM", "WINDOW_SHARE", "DensityModel", "decay_rates", "fit_ballistic_coefficient",
            "msis_density", "orbit_mean_density", "reentry_times"]
 
-EARTH_RADIUS_KM = 6378.137
 REENTRY_ALTITUDE_KM = 120.0  # a perigee this low ends in hours: taken as the re-entry
 WINDOW_SHARE = 0.2  # the window's half-width, a share of the time to go
 _POINTS = 12  # eccentric anomalies sampled per orbit
@@ -46,7 +45,7 @@ def msis_density(times: np.ndarray, altitude_km: np.ndarray, latitude_deg: np.nd
     shape = np.shape(altitude_km)
     flat = [np.ravel(np.broadcast_to(x, shape)) for x in (times, longitude_deg, latitude_deg, altitude_km)]
     aps = np.repeat(np.ravel(np.broadcast_to(ap, shape))[:, None], 7, axis=1)
-    out = pymsis.calculate(flat[0].astype("datetime64[ns]"), flat[1], flat[2], np.clip(flat[3], 0.0, 1000.0),
+    out = pymsis.calculate(flat[0].astype("datetime64[ns]"), flat[1], flat[2], np.maximum(flat[3], 0.0),
                            f107s=np.ravel(np.broadcast_to(f107, shape)),
                            f107as=np.ravel(np.broadcast_to(f107_81, shape)), aps=aps)
     return np.asarray(out[..., 0], dtype=float).reshape(shape)
