@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import time
 import warnings
 import xml.etree.ElementTree as ET
@@ -367,18 +368,29 @@ def test_plan_job_is_inside_access_windows(client):
 def test_dashboard_and_offline_assets_are_served(client):
     page = client.get("/")
     # the map view needs no Cesium: the globe's script loads it when the globe is opened
-    assert page.status_code == 200 and "/static/app.js" in page.text and "Cesium.js" not in page.text
-    assert "/vendor/cesium/Cesium.js" in client.get("/static/globe.js").text
-    assert "/vendor/satellite.min.js" in client.get("/static/sky-worker.js").text
+    assert page.status_code == 200 and '<script type="module" src="/static/js/main.js">' in page.text
+    assert "Cesium.js" not in page.text
+    assert "/vendor/cesium/Cesium.js" in client.get("/static/js/globe.js").text
+    assert 'from "/vendor/satellite.es.js"' in client.get("/static/js/sky-worker.js").text
     docs = client.get("/docs").text
     assert "/vendor/swagger/swagger-ui-bundle.js" in docs and "cdn" not in docs.lower()
-    assert client.get("/static/app.js").status_code == 200
+    # every module the page imports is served, as JavaScript (a module with another MIME type is refused)
+    modules, seen = ["main.js"], set()
+    while modules:
+        name = modules.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        answer = client.get(f"/static/js/{name}")
+        assert answer.status_code == 200 and "javascript" in answer.headers["content-type"], name
+        modules += re.findall(r'(?:from|import\()\s*"\./([a-z-]+\.js)"', answer.text)
+    assert {"main.js", "map.js", "globe.js", "sky.js", "format.js"} <= seen
     vendor = client.get("/vendor/countries-110m.json")
     if vendor.status_code == 404:
         pytest.skip("front-end packages not installed (npm install in web/)")
     assert json.loads(vendor.text)["type"] == "Topology"
     assert client.get("/vendor/cesium/Assets/Textures/NaturalEarthII/tilemapresource.xml").status_code == 200
-    assert "twoline2satrec" in client.get("/vendor/satellite.min.js").text
+    assert "export { SatRecError" in client.get("/vendor/satellite.es.js").text
 
 
 def test_concurrent_requests_get_their_own_answers(client):

@@ -443,7 +443,7 @@ def test_coverage_heat_map(page, server):
     assert page.locator(".layer-cells path").count() == 0
     # a cell covered throughout (no gap, so no revisit figure) is drawn as covered, not as never seen
     page.check("#cells-shown")
-    page.evaluate("(cells) => { overhead.state.coverage = { cells, metric: 'mean_revisit_s' }; drawCells(); }",
+    page.evaluate("(cells) => { overhead.state.coverage = { cells, metric: 'mean_revisit_s' }; overhead.drawCells(); }",
                   COVERED_CELLS)
     fills = page.evaluate("[...document.querySelectorAll('.layer-cells path')].map(p => [p.getAttribute('class'), "
                           "p.getAttribute('fill')])")

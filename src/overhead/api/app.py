@@ -35,7 +35,7 @@ STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
 # front-end packages come from npm at set-up (web/package.json) and are served from node_modules as they are
 VENDOR_FILES = {"d3.min.js": "d3/dist/d3.min.js",
                 "topojson-client.min.js": "topojson-client/dist/topojson-client.min.js",
-                "satellite.min.js": "satellite.js/dist/satellite.min.js",
+                "satellite.es.js": "satellite.js/dist/satellite.es.js",
                 "countries-110m.json": "world-atlas/countries-110m.json",
                 "land-110m.json": "world-atlas/land-110m.json"}
 

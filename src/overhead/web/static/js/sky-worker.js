@@ -1,5 +1,5 @@
-// SGP4 for the whole catalogue, off the page's thread: satellite.js (a port of Vallado's reference code, the same
-// the service's python-sgp4 wraps) on the element sets the service serves at /api/sky.
+// SGP4 for the whole catalogue, off the page's thread (a module worker): satellite.js (a port of Vallado's
+// reference code, the same the service's python-sgp4 wraps) on the element sets the service serves at /api/sky.
 //
 // Messages in:  {type: "load", line1: [...], line2: [...]}
 //               {type: "frame", id, time_ms}               positions of every object at one time
@@ -8,24 +8,23 @@
 //               {type: "frame", id, time_ms, lon, lat, alt, ecf, flags, ms}  (Float32Arrays, transferred;
 //               flags: bit 0 valid, bit 1 sunlit)
 //               {type: "track", id, index, times, lon, lat, alt, ecf}
-"use strict";
-importScripts("/vendor/satellite.min.js", "/static/sun.js");
+import * as satellite from "/vendor/satellite.es.js";
+import { sunEquatorial, sunlitCylinder } from "./sun.js";
 
 let satrecs = [];
 const DEG = 180 / Math.PI;
-const EARTH_RADIUS_KM = 6378.137;
 
 function load(line1, line2) {
   satrecs = new Array(line1.length);
   let failed = 0;
   for (let i = 0; i < line1.length; i++) {
-    try { satrecs[i] = satellite.twoline2satrec(line1[i], line2[i]); } catch (_) { satrecs[i] = null; }
+    try { satrecs[i] = satellite.twoline2satrec(line1[i], line2[i]); } catch { satrecs[i] = null; }
     if (!satrecs[i] || satrecs[i].error) failed++;
   }
   return failed;
 }
 
-function state(satrec, date, gmst) {
+function stateAt(satrec, date, gmst) {
   const pv = satellite.propagate(satrec, date);
   const r = pv && pv.position;
   if (!r || !Number.isFinite(r.x)) return null;
@@ -38,17 +37,15 @@ function frame(timeMs) {
   const ecf = new Float32Array(3 * n), flags = new Uint8Array(n);
   const date = new Date(timeMs);
   const gmst = satellite.gstime(date);
-  const [sx, sy, sz] = sunEquatorial(date).direction;  // the shadow: a cylinder behind the Earth
+  const sun = sunEquatorial(date).direction;
   for (let i = 0; i < n; i++) {
     const satrec = satrecs[i];
     if (!satrec) continue;
-    const s = state(satrec, date, gmst);
+    const s = stateAt(satrec, date, gmst);
     if (!s) continue;
     lon[i] = s.geo.longitude * DEG; lat[i] = s.geo.latitude * DEG; alt[i] = s.geo.height;
     ecf[3 * i] = s.ecf.x; ecf[3 * i + 1] = s.ecf.y; ecf[3 * i + 2] = s.ecf.z;
-    const along = s.eci.x * sx + s.eci.y * sy + s.eci.z * sz;  // cylindrical shadow behind the Earth
-    const off = Math.hypot(s.eci.x - along * sx, s.eci.y - along * sy, s.eci.z - along * sz);
-    flags[i] = 1 | (along > 0 || off > EARTH_RADIUS_KM ? 2 : 0);
+    flags[i] = 1 | (sunlitCylinder(s.eci.x, s.eci.y, s.eci.z, sun) ? 2 : 0);
   }
   return { lon, lat, alt, ecf, flags };
 }
@@ -62,7 +59,7 @@ function track(index, startMs, stopMs, stepS) {
     const t = startMs + k * stepS * 1000;
     const date = new Date(t);
     times[k] = t;
-    const s = satrec ? state(satrec, date, satellite.gstime(date)) : null;
+    const s = satrec ? stateAt(satrec, date, satellite.gstime(date)) : null;
     if (!s) { lon[k] = lat[k] = alt[k] = NaN; continue; }
     lon[k] = s.geo.longitude * DEG; lat[k] = s.geo.latitude * DEG; alt[k] = s.geo.height;
     ecf[3 * k] = s.ecf.x; ecf[3 * k + 1] = s.ecf.y; ecf[3 * k + 2] = s.ecf.z;

@@ -1,9 +1,18 @@
-// overhead dashboard, the globe: CesiumJS, loaded only when the globe is opened. The catalogue is one
+// The globe: CesiumJS, loaded only when the globe is opened (this module is imported then). The catalogue is one
 // PointPrimitiveCollection fed by the page's propagation (Earth-fixed positions from the worker), not one CZML
 // entity per object; the selected objects get their orbit (past dashed, future solid) and their footprint.
-"use strict";
+import { DEG, EARTH_MEAN_RADIUS_KM, footprintDeg } from "./format.js";
+import { trackParts } from "./tracks.js";
+import { announce } from "./ui.js";
+import { PALETTE, current, now, redraw, sky, state } from "./state.js";
+import { categories } from "./sky.js";
+import { setPickMode } from "./map.js";
+import { pickPlace } from "./places.js";
+import { toggleSelected } from "./selection.js";
+import { loadScript, switchTab } from "./views.js";
 
-window.makeGlobe = async function makeGlobe() {
+/** The globe in #globe, drawing what the page holds; its handle (update, showSelected, drawPlace, flyTo, ...). */
+export async function makeGlobe() {
   window.CESIUM_BASE_URL = "/vendor/cesium/";  // before Cesium.js loads: where its workers and assets are
   const css = document.createElement("link");
   css.rel = "stylesheet"; css.href = "/vendor/cesium/Widgets/widgets.css";
@@ -110,7 +119,7 @@ window.makeGlobe = async function makeGlobe() {
         if (i === undefined || !(current.flags[i] & 1)) continue;
         const key = `footprint/${id}`;
         wanted.add(key);
-        const radius = footprintDeg(current.alt[i]) * DEG * EARTH_RADIUS_KM * 1000;
+        const radius = footprintDeg(current.alt[i]) * DEG * EARTH_MEAN_RADIUS_KM * 1000;
         const entity = viewer.entities.getById(key) || viewer.entities.add({ id: key,
           ellipse: { material: colour("#ffc828").withAlpha(0.18), outline: true, outlineColor: colour("#ffc828"), height: 0 } });
         entity.position = Cesium.Cartesian3.fromDegrees(current.lon[i], current.lat[i]);
@@ -140,7 +149,7 @@ window.makeGlobe = async function makeGlobe() {
         if (past.length > 1) lines.add({ positions: past, width: 1.5, material: Cesium.Material.fromType("PolylineDash", { color: colour(css), dashLength: 12 }) });
         if (future.length > 1) lines.add({ positions: future, width: 2, material: Cesium.Material.fromType("Color", { color: colour(css) }) });
       }
-      dirty = true;
+      redraw();
     },
     drawPlace() {
       if (placeEntity) viewer.entities.remove(placeEntity);
@@ -153,4 +162,4 @@ window.makeGlobe = async function makeGlobe() {
   scene.postRender.addEventListener(() => { g.frames += 1; });
   g.update(); g.showSelected(); g.drawPlace();
   return g;
-};
+}

@@ -1,5 +1,13 @@
-// overhead dashboard, the panels of jobs and feeds: coverage, plan, changes, conjunctions, alerts (app.js is the core).
-"use strict";
+// The panels of jobs and feeds: coverage, plan, changes, conjunctions, alerts (the service computes; the page
+// lists, sorts and draws what it answers).
+import { MINUTE, iso, qs } from "./format.js";
+import { announce, api, cells, panel, report } from "./ui.js";
+import { now, sky, state, views } from "./state.js";
+import { positionsAt } from "./sky.js";
+import { layers, path, projection } from "./map.js";
+import { setTime } from "./clock.js";
+import { toggleSelected } from "./selection.js";
+import { switchView } from "./views.js";
 
 // a job that failed: its message, and a button that runs the same form again
 function jobFailed(summary, error, form) {
@@ -13,8 +21,6 @@ function jobFailed(summary, error, form) {
 // ---------------------------------------------------------------------------------------------- jobs
 // jobs need the service's token (or a client key): kept for this tab only, sent as a bearer token
 const tokenInput = document.getElementById("token");
-tokenInput.value = sessionStorage.getItem("overhead-token") || "";
-tokenInput.addEventListener("change", () => sessionStorage.setItem("overhead-token", tokenInput.value.trim()));
 function authorised(options = {}) {
   const token = tokenInput.value.trim();
   if (!token) throw new Error("jobs need the service's token: enter it in the key field at the top (overhead serve --token)");
@@ -31,23 +37,6 @@ async function runJob(kind, body, progress) {
     await new Promise((resolve) => setTimeout(resolve, 400));
   }
 }
-document.getElementById("coverage-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const f = new FormData(event.target);
-  const start = now(), hours = Number(f.get("hours"));
-  const body = { grid: { kind: "global", resolution: Number(f.get("resolution")) }, start: iso(start),
-    stop: iso(new Date(start.getTime() + hours * 60 * MINUTE)), constraints: { min_elevation_deg: Number(f.get("min_elevation_deg")) } };
-  if (f.get("group")) body.group = f.get("group");
-  const summary = document.getElementById("coverage-summary");
-  summary.textContent = "running…";
-  try {
-    const id = await runJob("coverage", body, document.getElementById("coverage-progress"));
-    const [cells, result] = await Promise.all([api(`/api/jobs/${id}/result?format=geojson`, authorised()), api(`/api/jobs/${id}/result`, authorised())]);
-    state.coverage = { cells, metric: f.get("metric") };
-    summary.textContent = result.text;
-    drawCells();
-  } catch (error) { jobFailed(summary, error, event.target); }
-});
 // three kinds of cell, told apart: never seen (no access), always covered (no gap at all), and the others coloured
 // by the figure; a cell seen once has no revisit (it needs two accesses) and is drawn as "seen, no revisit"
 const NEVER = "#c0392b", ALWAYS = "#ffffff", ONCE = "#5b6b86";
@@ -56,7 +45,7 @@ function cellKind(p) {
   if (p.percent_covered !== null && p.percent_covered >= 99.999) return "always";
   return "seen";
 }
-function drawCells() {
+export function drawCells() {
   const legend = document.getElementById("legend");
   const shown = document.getElementById("cells-shown").checked;
   if (!state.coverage || !shown) { layers.cells.selectAll("path").remove(); legend.hidden = true; return; }
@@ -101,29 +90,8 @@ function drawCells() {
     keyRow.append("span").text(` ${text} (${counts.get(kind)}) `);
   }
 }
-document.getElementById("cells-shown").addEventListener("change", () => drawCells());
 
-document.getElementById("plan-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const f = new FormData(event.target);
-  const requests = f.get("requests").split("\n").map((line) => line.split(",").map((x) => x.trim())).filter((p) => p.length >= 3)
-    .map(([id, lat, lon, priority]) => ({ id, lat_deg: Number(lat), lon_deg: Number(lon), priority: Number(priority || 1) }));
-  const start = now();
-  const body = { group: f.get("group"), requests, start: iso(start), stop: iso(new Date(start.getTime() + 1440 * MINUTE)),
-    agility: { max_off_nadir_deg: Number(f.get("max_off_nadir_deg")) }, time_limit_s: 10 };
-  const summary = document.getElementById("plan-summary");
-  summary.textContent = "planning…";
-  try {
-    const id = await runJob("plan", body, document.getElementById("plan-progress"));
-    const plan = await api(`/api/jobs/${id}/result`, authorised());
-    state.plan = { plan, requests };
-    const images = Object.values(plan.satellites).flatMap((s) => s.acquisitions);
-    summary.textContent = `${images.length} of ${requests.length} requests imaged, value ${plan.value} (${plan.solver}${plan.optimal ? ", optimal" : ""})` +
-      plan.unscheduled.map((u) => `\n  ${u.request}: ${u.reason}`).join("");
-    drawPlan(); drawGantt();
-  } catch (error) { jobFailed(summary, error, event.target); }
-});
-function drawPlan() {
+export function drawPlan() {
   if (!state.plan) return;
   const imaged = new Set(Object.values(state.plan.plan.satellites).flatMap((s) => s.acquisitions.map((a) => a.request)));
   layers.acq.selectAll("circle").data(state.plan.requests).join("circle").attr("class", "acq").attr("r", 5)
@@ -175,39 +143,12 @@ const changesPanel = panel("changes", async (signal) => {
     });
   return "";
 });
-function loadChanges() { changesPanel.run(); }
+export function loadChanges() { changesPanel.run(); }
 
 // ---------------------------------------------------------------------------------------------- conjunctions
 // the service screens and computes; the page lists, sorts and draws what it answers
-document.getElementById("conjunctions-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const f = new FormData(event.target);
-  const start = now(), hours = Number(f.get("hours"));
-  const body = { start: iso(start), stop: iso(new Date(start.getTime() + hours * 60 * MINUTE)),
-    threshold_km: Number(f.get("threshold_km")) };
-  if (f.get("group")) body.group = f.get("group");
-  const summary = document.getElementById("conjunctions-summary");
-  summary.textContent = "screening…";
-  try {
-    const id = await runJob("conjunctions", body, document.getElementById("conjunctions-progress"));
-    const rows = await api(`/api/jobs/${id}/result`, authorised());
-    // pairs that stay together (docked, formation) are not conjunctions: listed apart, with no probability
-    state.conjunctions = rows.filter((r) => r.kind !== "co-moving");
-    state.coMoving = rows.filter((r) => r.kind === "co-moving");
-    conjunctionsShown = CONJUNCTIONS_PAGE;
-    summary.textContent = `${state.conjunctions.length} approaches under ${body.threshold_km} km in ${hours} h (as of ${iso(start).slice(0, 16)} UTC)` +
-      (state.coMoving.length ? `; ${state.coMoving.length} co-moving pair${state.coMoving.length === 1 ? "" : "s"} listed apart` : "");
-    renderConjunctions();
-    renderCoMoving();
-  } catch (error) { jobFailed(summary, error, event.target); }
-});
-document.getElementById("conjunctions-sort").addEventListener("change", () => renderConjunctions());
 const CONJUNCTIONS_PAGE = 200;
 let conjunctionsShown = CONJUNCTIONS_PAGE;
-document.getElementById("conjunctions-more").addEventListener("click", () => {
-  conjunctionsShown += CONJUNCTIONS_PAGE;
-  renderConjunctions();
-});
 // docked vehicles, formations, co-located satellites: one line each with the range band, never a Pc
 function renderCoMoving() {
   const list = document.getElementById("co-moving");
@@ -235,7 +176,7 @@ function renderConjunctions() {
   });
   table.on("click", function (_, r) {
     d3.selectAll("#conjunctions-table tr").classed("chosen", false); d3.select(this).classed("chosen", true);
-    chosenApproach = r; window.overhead.approach = r;
+    chosenApproach = r; window.overhead.approach = r;  // for people and tests reading the page
     document.getElementById("encounter-globe").hidden = false;
     drawEncounterPlane(r);
   });
@@ -249,13 +190,12 @@ async function showEncounter(r) {
   for (const id of [r.norad_id_1, r.norad_id_2]) if (sky.index.has(id)) toggleSelected(id, true);
   await switchView("globe");
   // the camera to where the encounter happens: the first object's place at TCA (the page's own SGP4)
-  const at = await window.overhead.positionsAt(r.tca);
+  const at = await positionsAt(r.tca);
   const k = sky.index.get(r.norad_id_1);
-  if (k !== undefined && at.valid[k]) window.globeView.flyTo(at.lat_deg[k], at.lon_deg[k], at.alt_km[k]);
+  if (k !== undefined && at.valid[k]) views.globe.flyTo(at.lat_deg[k], at.lon_deg[k], at.alt_km[k]);
   announce(`${r.name_1} × ${r.name_2}: the clock at closest approach (${r.tca})` +
     (missing.length ? `; ${missing.join(", ")} not in the active catalogue` : ""));
 }
-document.getElementById("encounter-globe").addEventListener("click", () => { if (chosenApproach) showEncounter(chosenApproach).catch(report); });
 // the encounter plane of one approach: the combined covariance (1, 2, 3 sigma) around the miss, the hard body
 function drawEncounterPlane(r) {
   const svg = d3.select("#encounter-plane");
@@ -287,7 +227,7 @@ function drawEncounterPlane(r) {
 // ---------------------------------------------------------------------------------------------- alerts
 // the service's stream of alerts (server-sent events): the recent ones first, then each as it is raised
 let alertSource = null;
-async function openAlerts() {
+export async function openAlerts() {
   if (alertSource) return;
   const list = d3.select("#alerts-list"), note = document.getElementById("alerts-state");
   const shown = new Set();  // keys on the list: the stream resumes after the highest id listed, so one could come twice
@@ -314,4 +254,81 @@ async function openAlerts() {
   });
   alertSource.addEventListener("error", () => { note.textContent = "the alert stream was interrupted; reconnecting…"; });
   alertSource.addEventListener("open", () => { if (note.textContent.includes("interrupted")) note.textContent = "listening…"; });
+}
+
+// ---------------------------------------------------------------------------------------------- the forms
+async function submitCoverage(event) {
+  event.preventDefault();
+  const f = new FormData(event.target);
+  const start = now(), hours = Number(f.get("hours"));
+  const body = { grid: { kind: "global", resolution: Number(f.get("resolution")) }, start: iso(start),
+    stop: iso(new Date(start.getTime() + hours * 60 * MINUTE)), constraints: { min_elevation_deg: Number(f.get("min_elevation_deg")) } };
+  if (f.get("group")) body.group = f.get("group");
+  const summary = document.getElementById("coverage-summary");
+  summary.textContent = "running…";
+  try {
+    const id = await runJob("coverage", body, document.getElementById("coverage-progress"));
+    const [cells, result] = await Promise.all([api(`/api/jobs/${id}/result?format=geojson`, authorised()), api(`/api/jobs/${id}/result`, authorised())]);
+    state.coverage = { cells, metric: f.get("metric") };
+    summary.textContent = result.text;
+    drawCells();
+  } catch (error) { jobFailed(summary, error, event.target); }
+}
+async function submitPlan(event) {
+  event.preventDefault();
+  const f = new FormData(event.target);
+  const requests = f.get("requests").split("\n").map((line) => line.split(",").map((x) => x.trim())).filter((p) => p.length >= 3)
+    .map(([id, lat, lon, priority]) => ({ id, lat_deg: Number(lat), lon_deg: Number(lon), priority: Number(priority || 1) }));
+  const start = now();
+  const body = { group: f.get("group"), requests, start: iso(start), stop: iso(new Date(start.getTime() + 1440 * MINUTE)),
+    agility: { max_off_nadir_deg: Number(f.get("max_off_nadir_deg")) }, time_limit_s: 10 };
+  const summary = document.getElementById("plan-summary");
+  summary.textContent = "planning…";
+  try {
+    const id = await runJob("plan", body, document.getElementById("plan-progress"));
+    const plan = await api(`/api/jobs/${id}/result`, authorised());
+    state.plan = { plan, requests };
+    const images = Object.values(plan.satellites).flatMap((s) => s.acquisitions);
+    summary.textContent = `${images.length} of ${requests.length} requests imaged, value ${plan.value} (${plan.solver}${plan.optimal ? ", optimal" : ""})` +
+      plan.unscheduled.map((u) => `\n  ${u.request}: ${u.reason}`).join("");
+    drawPlan(); drawGantt();
+  } catch (error) { jobFailed(summary, error, event.target); }
+}
+async function submitConjunctions(event) {
+  event.preventDefault();
+  const f = new FormData(event.target);
+  const start = now(), hours = Number(f.get("hours"));
+  const body = { start: iso(start), stop: iso(new Date(start.getTime() + hours * 60 * MINUTE)),
+    threshold_km: Number(f.get("threshold_km")) };
+  if (f.get("group")) body.group = f.get("group");
+  const summary = document.getElementById("conjunctions-summary");
+  summary.textContent = "screening…";
+  try {
+    const id = await runJob("conjunctions", body, document.getElementById("conjunctions-progress"));
+    const rows = await api(`/api/jobs/${id}/result`, authorised());
+    // pairs that stay together (docked, formation) are not conjunctions: listed apart, with no probability
+    state.conjunctions = rows.filter((r) => r.kind !== "co-moving");
+    state.coMoving = rows.filter((r) => r.kind === "co-moving");
+    conjunctionsShown = CONJUNCTIONS_PAGE;
+    summary.textContent = `${state.conjunctions.length} approaches under ${body.threshold_km} km in ${hours} h (as of ${iso(start).slice(0, 16)} UTC)` +
+      (state.coMoving.length ? `; ${state.coMoving.length} co-moving pair${state.coMoving.length === 1 ? "" : "s"} listed apart` : "");
+    renderConjunctions();
+    renderCoMoving();
+  } catch (error) { jobFailed(summary, error, event.target); }
+}
+
+/** The forms and buttons of the panels. */
+export function initPanels() {
+  tokenInput.value = sessionStorage.getItem("overhead-token") || "";
+  tokenInput.addEventListener("change", () => sessionStorage.setItem("overhead-token", tokenInput.value.trim()));
+  document.getElementById("coverage-form").addEventListener("submit", submitCoverage);
+  document.getElementById("cells-shown").addEventListener("change", () => drawCells());
+  document.getElementById("plan-form").addEventListener("submit", submitPlan);
+  document.getElementById("conjunctions-form").addEventListener("submit", submitConjunctions);
+  document.getElementById("conjunctions-sort").addEventListener("change", () => renderConjunctions());
+  document.getElementById("conjunctions-more").addEventListener("click", () => {
+    conjunctionsShown += CONJUNCTIONS_PAGE;
+    renderConjunctions();
+  });
+  document.getElementById("encounter-globe").addEventListener("click", () => { if (chosenApproach) showEncounter(chosenApproach).catch(report); });
 }

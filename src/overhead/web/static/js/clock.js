@@ -1,0 +1,95 @@
+// The clock: the time shown (a reference t0 and an offset the slider moves within ±12 h), play at a speed,
+// and the one animation loop that advances it and draws when something changed.
+import { MINUTE, iso, parseUtcEntry } from "./format.js";
+import { announce, el } from "./ui.js";
+import { now, perf, redraw, sky, state, views } from "./state.js";
+import { interpolate, keys, pump } from "./sky.js";
+import { drawFootprints, drawNight, drawPoints } from "./map.js";
+import { refreshPlace } from "./places.js";
+import { renderSelected, updateTracks } from "./selection.js";
+import { saveUrl } from "./views.js";
+
+export function showTime() {
+  const t = now();
+  el("time-label").textContent = iso(t).replace("T", " ").replace("Z", " UTC");
+  el("time-slider").value = Math.round(state.offsetMin);
+  if (document.activeElement !== el("time-entry")) el("time-entry").value = iso(t).slice(0, 19);
+}
+/** A new reference time: the slider spans ±12 h around it. */
+export function setTime(date) {
+  state.t0 = new Date(Math.round(date.getTime() / 1000) * 1000); state.offsetMin = 0;
+  timeChanged();
+}
+function timeChanged() {
+  showTime(); redraw(); pump(); followClock(); saveUrl();
+}
+function setOffset(minutes) {
+  if (minutes > 720 || minutes < -720) { setTime(new Date(state.t0.getTime() + minutes * MINUTE)); return; }
+  state.offsetMin = minutes;
+  timeChanged();
+}
+let lastTick = performance.now(), fpsCount = 0, fpsSince = performance.now();
+function play(direction) {
+  const again = state.playing && state.direction === direction;
+  state.playing = !again; state.direction = direction;
+  el("play").textContent = state.playing && direction > 0 ? "❚❚" : "▶";
+  el("play-back").textContent = state.playing && direction < 0 ? "❚❚" : "◀";
+  el("play").setAttribute("aria-label", state.playing && direction > 0 ? "pause" : "play");
+  lastTick = performance.now();
+  keys.clear(); pump(); followClock();
+}
+
+function draw() {
+  if (state.view === "map") { drawPoints(); drawNight(); if (state.selected.size) drawFootprints(); }
+  if (state.selected.size) updateTracks();
+  if (views.globe) views.globe.update();
+  perf.frames += 1; fpsCount += 1;
+  if (perf.firstDrawMs === null) {  // since the script started, and since navigation (firstDrawAt)
+    perf.firstDrawAt = performance.now(); perf.firstDrawMs = perf.firstDrawAt - perf.started;
+    document.body.dataset.drawn = "true";
+  }
+}
+/** One loop: advance the clock while playing, draw when something changed. */
+export function tick(time) {
+  if (state.playing) {
+    state.offsetMin += (time - lastTick) / MINUTE * state.speed * state.direction;
+    if (Math.abs(state.offsetMin) > 720) { state.t0 = now(); state.offsetMin = 0; }
+    showTime(); pump(); followClock(); redraw();
+  }
+  lastTick = time;
+  if (views.dirty && sky.count && interpolate(now().getTime())) {
+    views.dirty = false;
+    draw();
+  }
+  if (time - fpsSince > 1000) {
+    el("fps").textContent = state.playing ? `${Math.round(fpsCount * 1000 / (time - fpsSince))} fps` : "";
+    fpsCount = 0; fpsSince = time;
+  }
+  requestAnimationFrame(tick);
+}
+
+// panels follow the clock: after a pause in its moves, or every 2 s while playing
+let followTimer = null, lastFollow = 0;
+export function followClock() {
+  clearTimeout(followTimer);
+  const run = () => { lastFollow = performance.now(); refreshPlace(); renderSelected(); };
+  if (state.playing && performance.now() - lastFollow > 2000) run();
+  else followTimer = setTimeout(run, 400);
+}
+
+/** The clock's controls: slider, entry box, now, epoch, steps, speed, play either way. */
+export function initClock() {
+  const slider = el("time-slider");
+  slider.addEventListener("input", () => setOffset(Number(slider.value)));
+  el("time-entry").addEventListener("change", (e) => {
+    const t = parseUtcEntry(e.target.value);
+    if (Number.isFinite(t)) setTime(new Date(t)); else announce("write the time as YYYY-MM-DD HH:MM:SS (UTC)");
+  });
+  el("time-now").addEventListener("click", () => setTime(new Date()));
+  el("time-epoch").addEventListener("click", () => setTime(new Date(state.status.default_time)));
+  el("step-back").addEventListener("click", () => setOffset(state.offsetMin - Number(el("step").value)));
+  el("step-forward").addEventListener("click", () => setOffset(state.offsetMin + Number(el("step").value)));
+  el("speed").addEventListener("change", (e) => { state.speed = Number(e.target.value); keys.clear(); pump(); });
+  el("play").addEventListener("click", () => play(1));
+  el("play-back").addEventListener("click", () => play(-1));
+}
