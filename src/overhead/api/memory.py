@@ -16,18 +16,22 @@ __all__ = ["release_memory", "tune_allocator"]
 
 M_MMAP_THRESHOLD = -3
 M_ARENA_MAX = -8
-_LIBC = None
+_LIBC: ctypes.CDLL | None = None
+_LIBC_LOOKED = False
 
 
-def _libc():
-    global _LIBC
-    if _LIBC is None and sys.platform.startswith("linux"):
+def _libc() -> ctypes.CDLL | None:
+    """glibc, looked up once; None elsewhere (musl, macOS) or where it has no ``mallopt``."""
+    global _LIBC, _LIBC_LOOKED
+    if not _LIBC_LOOKED and sys.platform.startswith("linux"):
+        _LIBC_LOOKED = True
         try:
-            _LIBC = ctypes.CDLL("libc.so.6")
-            _LIBC.mallopt  # noqa: B018  (glibc only)
+            libc = ctypes.CDLL("libc.so.6")
+            libc.mallopt  # noqa: B018  (glibc only)
+            _LIBC = libc
         except (OSError, AttributeError):
-            _LIBC = False
-    return _LIBC or None
+            _LIBC = None
+    return _LIBC
 
 
 def tune_allocator(mmap_threshold_bytes: int = 1 << 20, arenas: int = 2) -> bool:

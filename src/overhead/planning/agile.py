@@ -87,7 +87,7 @@ class Agility:
     def steps(self, seconds):
         """Whole grid steps covering a duration (an int for a number, an array for an array)."""
         if np.isscalar(seconds):
-            return math.ceil(float(seconds) / self.time_step_s - 1e-9)
+            return math.ceil(float(np.asarray(seconds, dtype=float)) / self.time_step_s - 1e-9)
         return np.ceil(np.asarray(seconds, dtype=float) / self.time_step_s - 1e-9).astype(int)
 
 
