@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,7 +19,7 @@ from sqlalchemy import text
 import overhead
 from overhead.catalog.above import above
 from overhead.catalog.manoeuvres import detect_manoeuvres, semi_major_axis_km
-from overhead.catalog.store import TEST_PAUSE_ENV, CatalogStore
+from overhead.catalog.store import CatalogStore
 from overhead.geometry.topocentric import GroundSite
 from tests.conftest import shared_file
 
@@ -113,11 +114,14 @@ def test_bad_records_are_reported_and_the_rest_stored(db_url, tmp_path):
         CatalogStore(db_url).ingest(tmp_path / "missing.tle")
 
 
+FAULT_INJECTION = Path(__file__).with_name("fault_injection.py")
+
+
 def _ingest_process(db_url: str, path, pause: float = 0.0) -> subprocess.Popen:
-    env = {**os.environ, TEST_PAUSE_ENV: str(pause)}
+    """An ingest in a child process that pauses inside its transaction (tests/fault_injection.py)."""
     code = ("import sys; from overhead.catalog.store import CatalogStore; "
             "CatalogStore(sys.argv[1]).ingest(sys.argv[2])")
-    return subprocess.Popen([sys.executable, "-c", code, db_url, str(path)], env=env)
+    return subprocess.Popen([sys.executable, str(FAULT_INJECTION), str(pause), "-c", code, db_url, str(path)])
 
 
 def _count(store: CatalogStore, table: str) -> int:

@@ -7,6 +7,7 @@ import hashlib
 import json
 import socket
 import time
+from pathlib import Path
 
 import pytest
 from starlette.applications import Starlette
@@ -639,7 +640,6 @@ def test_a_watcher_killed_mid_ingest_loses_nothing_and_repeats_nothing(stand_in,
     import sys
     from datetime import datetime, timedelta
 
-    from overhead.catalog.store import TEST_PAUSE_ENV
     from overhead.catalog.watch import SOURCE_LEASE_S, alerts_table, load_rules, watch_round
 
     stations, science = _stations_and_science()
@@ -653,10 +653,11 @@ def test_a_watcher_killed_mid_ingest_loses_nothing_and_repeats_nothing(stand_in,
     before = store.ingests()
     stand_in.groups["stations"] = _next_stations(stations, science)
     asked = len(stand_in.requests)
-    watcher = subprocess.Popen([sys.executable, "-m", "overhead.cli.main", "watch", str(rules), "--once",
+    # the watcher pauses inside its ingest's transaction (a fault injected from tests/fault_injection.py)
+    watcher = subprocess.Popen([sys.executable, str(Path(__file__).with_name("fault_injection.py")), "60",
+                                "-m", "overhead.cli.main", "watch", str(rules), "--once",
                                 "--celestrak-url", stand_in.url, "--db", db],
-                               env={**os.environ, TEST_PAUSE_ENV: "60"}, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+                               env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while len(stand_in.requests) == asked and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -794,7 +795,6 @@ def test_ten_random_kills_then_a_clean_round_equal_an_uninterrupted_run(stand_in
     import random
     import subprocess
     import sys
-    from pathlib import Path
 
     from overhead.catalog.watch import LEASE_ENV, alerts_table
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -58,7 +57,6 @@ __all__ = ["CatalogStore", "IngestReport", "default_url"]
 
 BATCH = 2_000
 INGEST_LOCK_KEY = 4_242_001  # PostgreSQL advisory lock serialising ingests
-TEST_PAUSE_ENV = "OVERHEAD_TEST_INGEST_PAUSE_S"  # tests: sleep inside the transaction, to be killed there
 MIN_SHARE = 0.5  # an ingest reading fewer objects than this share of its group's is refused
 # gone/decayed are concluded only when a snapshot leaves out at most this share of its group's active objects (or
 # MISSING_ALLOWANCE of them): CelesTrak's active group loses 2-3 % between snapshots months apart (403 of 12,801
@@ -250,9 +248,6 @@ class CatalogStore:
                 connection.execute(update(SpaceObject).where(SpaceObject.norad_id.in_(ended)).values(status=kind))
         if len(changes):
             connection.execute(insert(Change), changes.assign(ingest_id=ingest_id).to_dict("records"))
-        pause = float(os.environ.get(TEST_PAUSE_ENV, "0") or 0)
-        if pause:
-            time.sleep(pause)  # tests kill the process here, inside the transaction
         updated = len({r.norad_id for _, r, _ in fresh} - set(new_ids))
         connection.execute(update(Ingest).where(Ingest.id == ingest_id).values(
             finished_at=_utc_now(), new_sets=len(fresh), unchanged_sets=len(rows) - len(fresh),
