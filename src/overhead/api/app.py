@@ -99,6 +99,21 @@ def keep_startup_objects_out_of_the_collector() -> None:
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     """The service: catalogue store opened (and the bundled sample ingested) at start-up."""
     settings = settings or ServiceSettings.from_env()
+    app = FastAPI(title="overhead", version=__version__, lifespan=_lifespan(settings), docs_url=None, redoc_url=None,
+                  description="An open space-based monitoring system: what is watching, what it can see, and when. "
+                              "Times are UTC ISO-8601 with Z; angles in degrees; distances in km.")
+    _add_middleware(app, settings)
+    _add_error_handlers(app)
+    for module in (routes_catalog, routes_compute, routes_conjunctions, routes_jobs, routes_export):
+        app.include_router(module.router)
+    app.include_router(routes_conjunctions.alerts_router)
+    _mount_dashboard(app, web_assets_dir(settings))
+    app.openapi = lambda: _described_openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _lifespan(settings: ServiceSettings):
+    """Start-up and shut-down: process settings the service needs (given back when it stops), the store."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -123,9 +138,11 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         limit_workers(None)
         limit_chunk_states(None)
 
-    app = FastAPI(title="overhead", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
-                  description="An open space-based monitoring system: what is watching, what it can see, and when. "
-                              "Times are UTC ISO-8601 with Z; angles in degrees; distances in km.")
+    return lifespan
+
+
+def _add_middleware(app: FastAPI, settings: ServiceSettings) -> None:
+    """CORS where asked, security headers, gzip, and bounded requests (outermost)."""
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["*"],
                            allow_headers=["*"])
@@ -153,6 +170,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     app.add_middleware(BoundedRequests, max_body_bytes=settings.max_upload_bytes,
                        max_request_s=settings.max_request_s, on_cancel=cancelled)
 
+
+def _add_error_handlers(app: FastAPI) -> None:
+    """Every error answered as JSON with one line of detail, never the input itself."""
     @app.exception_handler(OverheadError)
     async def overhead_error(_request: Request, exc: OverheadError):
         # the status by the error's machine code, never by its words; the code travels with the message
@@ -183,13 +203,6 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     @app.exception_handler(RecursionError)
     async def too_deep(_request: Request, _exc: RecursionError):
         return JSONResponse({"detail": "the request is nested too deeply"}, status_code=422)
-
-    for module in (routes_catalog, routes_compute, routes_conjunctions, routes_jobs, routes_export):
-        app.include_router(module.router)
-    app.include_router(routes_conjunctions.alerts_router)
-    _mount_dashboard(app, web_assets_dir(settings))
-    app.openapi = lambda: _described_openapi(app)  # type: ignore[method-assign]
-    return app
 
 
 def _allowed_methods(app: FastAPI, request: Request) -> str:

@@ -716,88 +716,103 @@ def _due_deliveries(store: CatalogStore, now: datetime) -> dict[str, deque]:
 def _deliver(store: CatalogStore, spec: WatchSpec, now: datetime, http: httpx.Client | None) -> tuple[int, int]:
     """Send the due deliveries, in parallel and each within its deadline (see the module docstring); the store is
     written by this thread only. Returns (delivered, failed)."""
-    secrets = {(rule.name, receiver_address(r)): r.get("secret") for rule in spec.rules for r in rule.notify}
-    smtp = SmtpSettings.from_environment()
-    waiting = _due_deliveries(store, now)
-    started = time.monotonic()
-
-    def clock() -> datetime:  # the round's time advanced by what has passed since: back-off from each attempt
-        return now + timedelta(seconds=time.monotonic() - started)
-
     client = http or httpx.Client(timeout=DELIVERY_DEADLINE_S)
-    answers: queue.Queue = queue.Queue()
-    running: dict[tuple[int, str], tuple[Any, float]] = {}  # (alert, receiver) -> (row, deadline)
-    down: set[str] = set()  # receivers that timed out or refused this round: left for the next one
-    delivered = failed = 0
+    try:
+        return _DeliveryRound(store, spec, now, client).run()
+    finally:
+        if http is None:
+            client.close()
 
-    def send(row) -> None:
+
+class _DeliveryRound:
+    """One round's deliveries: sends on worker threads (at most DELIVERY_PER_RECEIVER a receiver, across rounds),
+    their answers concluded in the store by the round's own thread, a send past its deadline a failure."""
+
+    def __init__(self, store: CatalogStore, spec: WatchSpec, now: datetime, client: httpx.Client):
+        self.store, self.now, self.client = store, now, client
+        self.secrets = {(rule.name, receiver_address(r)): r.get("secret") for rule in spec.rules for r in rule.notify}
+        self.smtp = SmtpSettings.from_environment()
+        self.waiting = _due_deliveries(store, now)
+        self.started = time.monotonic()
+        self.answers: queue.Queue = queue.Queue()
+        self.running: dict[tuple[int, str], tuple[Any, float]] = {}  # (alert, receiver) -> (row, deadline)
+        self.down: set[str] = set()  # receivers that timed out or refused this round: left for the next one
+        self.delivered = self.failed = 0
+
+    def clock(self) -> datetime:  # the round's time advanced by what has passed since: back-off from each attempt
+        return self.now + timedelta(seconds=time.monotonic() - self.started)
+
+    def run(self) -> tuple[int, int]:
+        while True:
+            for receiver, rows in self.waiting.items():
+                self.start_sends(receiver, rows)
+            if not self.running:
+                return self.delivered, self.failed
+            self.wait_for_one()
+
+    def start_sends(self, receiver: str, rows: deque) -> None:
+        """Start this receiver's next sends while it has free slots."""
+        while rows and receiver not in self.down:
+            mine = sum(key[1] == receiver for key in self.running)  # sent, not yet concluded
+            if mine >= DELIVERY_PER_RECEIVER:
+                return
+            with _IN_FLIGHT_LOCK:
+                if _IN_FLIGHT.get(receiver, 0) >= DELIVERY_PER_RECEIVER:
+                    if not mine:
+                        self.down.add(receiver)  # its slots are held by stalled sends of an earlier round
+                    return
+                _IN_FLIGHT[receiver] = _IN_FLIGHT.get(receiver, 0) + 1
+            row = rows.popleft()
+            if not _claim_delivery(self.store, row, self.now):  # another watcher on this store is delivering it
+                with _IN_FLIGHT_LOCK:
+                    _IN_FLIGHT[receiver] -= 1
+                continue
+            self.running[(row.alert_id, row.receiver)] = (row, time.monotonic() + DELIVERY_DEADLINE_S)
+            threading.Thread(target=self.send, args=(row,), daemon=True, name="overhead-delivery").start()
+
+    def wait_for_one(self) -> None:
+        """Conclude the next answer, or every send past its deadline."""
+        deadline = min(d for _, d in self.running.values())
+        try:
+            row, ok, error, unreachable = self.answers.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:  # the oldest send is past its deadline: a failure; its thread is abandoned
+            for key, (row, due) in list(self.running.items()):
+                if due <= time.monotonic():
+                    del self.running[key]
+                    self.down.add(row.receiver)
+                    self.conclude(row, False, f"no answer within {DELIVERY_DEADLINE_S:g} s")
+            return
+        if self.running.pop((row.alert_id, row.receiver), None) is None:
+            return  # an abandoned send that ended after all: concluded already as a failure
+        if unreachable:
+            self.down.add(row.receiver)
+        self.conclude(row, ok, error)
+
+    def send(self, row) -> None:  # on a worker thread: touches no store
         try:
             if row.receiver.startswith("mailto:"):
-                ok, error, unreachable = _send_email(smtp, row.receiver[len("mailto:"):], alert_payload(row))
+                ok, error, unreachable = _send_email(self.smtp, row.receiver[len("mailto:"):], alert_payload(row))
             else:
-                ok, error, unreachable = _post_webhook(client, row, secrets.get((row.rule, row.receiver)))
+                ok, error, unreachable = _post_webhook(self.client, row, self.secrets.get((row.rule, row.receiver)))
         except Exception as exc:  # a worker never dies silently: the round records why
             ok, error, unreachable = False, type(exc).__name__, True
         finally:
             with _IN_FLIGHT_LOCK:
                 _IN_FLIGHT[row.receiver] -= 1
-        answers.put((row, ok, error, unreachable))
+        self.answers.put((row, ok, error, unreachable))
 
-    def conclude(row, ok: bool, error: str) -> None:
-        nonlocal delivered, failed
-        when = clock()
+    def conclude(self, row, ok: bool, error: str) -> None:
+        when = self.clock()
         where = (Delivery.alert_id == row.alert_id) & (Delivery.receiver == row.receiver)
-        with store.engine.begin() as connection:
+        with self.store.engine.begin() as connection:
             if ok:
                 connection.execute(update(Delivery).where(where).values(delivered_at=when, attempts=row.attempts + 1))
-                delivered += 1
+                self.delivered += 1
             else:
                 wait = DELIVERY_BACKOFF_S[min(row.attempts, len(DELIVERY_BACKOFF_S) - 1)]
                 connection.execute(update(Delivery).where(where).values(
                     attempts=row.attempts + 1, next_attempt_at=when + timedelta(seconds=wait), last_error=error))
-                failed += 1
-
-    try:
-        while True:
-            for receiver, rows in waiting.items():
-                while rows and receiver not in down:
-                    mine = sum(key[1] == receiver for key in running)  # sent, not yet concluded
-                    if mine >= DELIVERY_PER_RECEIVER:
-                        break
-                    with _IN_FLIGHT_LOCK:
-                        if _IN_FLIGHT.get(receiver, 0) >= DELIVERY_PER_RECEIVER:
-                            if not mine:
-                                down.add(receiver)  # its slots are held by stalled sends of an earlier round
-                            break
-                        _IN_FLIGHT[receiver] = _IN_FLIGHT.get(receiver, 0) + 1
-                    row = rows.popleft()
-                    if not _claim_delivery(store, row, now):  # another watcher on this store is delivering it
-                        with _IN_FLIGHT_LOCK:
-                            _IN_FLIGHT[receiver] -= 1
-                        continue
-                    running[(row.alert_id, row.receiver)] = (row, time.monotonic() + DELIVERY_DEADLINE_S)
-                    threading.Thread(target=send, args=(row,), daemon=True, name="overhead-delivery").start()
-            if not running:
-                break
-            deadline = min(d for _, d in running.values())
-            try:
-                row, ok, error, unreachable = answers.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:  # the oldest send is past its deadline: a failure; its thread is abandoned
-                for key, (row, due) in list(running.items()):
-                    if due <= time.monotonic():
-                        del running[key]
-                        down.add(row.receiver)
-                        conclude(row, False, f"no answer within {DELIVERY_DEADLINE_S:g} s")
-                continue
-            if running.pop((row.alert_id, row.receiver), None) is None:
-                continue  # an abandoned send that ended after all: concluded already as a failure
-            if unreachable:
-                down.add(row.receiver)
-            conclude(row, ok, error)
-    finally:
-        if http is None:
-            client.close()
-    return delivered, failed
+                self.failed += 1
 
 
 def idempotency_key(alert_key: str) -> str:

@@ -251,8 +251,16 @@ def cmd_above(args) -> None:
 
 
 def add_parsers(sub) -> None:
-    from overhead.requests import GridSpec, PassesRequest, spec_default, spec_help
+    _add_access_parser(sub)
+    _add_coverage_parser(sub)
+    _add_passes_parser(sub)
+    _add_eclipses_parser(sub)
+    _add_beta_parser(sub)
+    _add_above_parser(sub)
 
+
+def _add_access_parser(sub) -> None:
+    """The `access` command's parser."""
     p = sub.add_parser("access", help="access windows of satellites' sensors over ground targets")
     elements_argument(p, store=True)
     site_option(p, repeat=True)
@@ -264,6 +272,11 @@ def add_parsers(sub) -> None:
     constraint_options(p, duration=True)
     output_option(p, "windows.csv or .parquet")
     p.set_defaults(func=cmd_access)
+
+
+def _add_coverage_parser(sub) -> None:
+    """The `coverage` command's parser."""
+    from overhead.requests import GridSpec
 
     p = sub.add_parser("coverage", help="coverage and revisit statistics over points, a region or the globe")
     elements_argument(p, store=True)
@@ -296,6 +309,11 @@ def add_parsers(sub) -> None:
                    help="figure of merit of the map")
     p.set_defaults(func=cmd_coverage)
 
+
+def _add_passes_parser(sub) -> None:
+    """The `passes` command's parser."""
+    from overhead.requests import PassesRequest, spec_default, spec_help
+
     p = sub.add_parser("passes", help="rise, culmination and set of satellites over a ground site")
     elements_argument(p)
     site_option(p, required=True)
@@ -315,6 +333,9 @@ def add_parsers(sub) -> None:
     output_option(p, "passes.csv or .parquet (then only one line is printed)")
     p.set_defaults(func=cmd_passes)
 
+
+def _add_eclipses_parser(sub) -> None:
+    """The `eclipses` command's parser."""
     p = sub.add_parser("eclipses", help="umbra and penumbra entry and exit of satellites, with the beta angle")
     elements_argument(p, optional=True)
     ids_option(p)
@@ -328,6 +349,9 @@ def add_parsers(sub) -> None:
     output_option(p, "eclipses.csv or .parquet")
     p.set_defaults(func=cmd_eclipses)
 
+
+def _add_beta_parser(sub) -> None:
+    """The `beta` command's parser."""
     p = sub.add_parser("beta", help="the beta angle (the Sun's elevation above the orbit plane) over time")
     elements_argument(p, optional=True)
     ids_option(p)
@@ -338,6 +362,9 @@ def add_parsers(sub) -> None:
     output_option(p, "beta.csv or .parquet")
     p.set_defaults(func=cmd_beta)
 
+
+def _add_above_parser(sub) -> None:
+    """The `above` command's parser."""
     p = sub.add_parser("above", help="what is overhead: satellites above a place at a time, from the store")
     p.add_argument("site", type=site_type, metavar="LAT,LON[,ALT_M]",
                    help="the place: degrees (south and west negative: -33.9,18.4), height in metres")
@@ -357,3 +384,5 @@ def add_parsers(sub) -> None:
     output_option(p, "with --passes: passes.csv or .parquet")
     db_option(p)
     p.set_defaults(func=cmd_above)
+
+

@@ -52,103 +52,121 @@ def _catalog_reentries(args) -> None:
 
 
 def cmd_catalog(args) -> None:
-    from overhead.catalog.store import CatalogStore
-
     if args.action == "manoeuvres":
-        from overhead.catalog.manoeuvres import detect_manoeuvres
-        from overhead.catalog.specs import ManoeuvreQuery
-        from overhead.tables import with_iso_times
-
-        catalog = load_satellites(args.paths[0])
-        query = spec_of(ManoeuvreQuery, args)
-        table = detect_manoeuvres(catalog.elements, min_confidence=query.min_confidence)
-        emit_table(with_iso_times(table, ("time",)), args.output, "manoeuvres", float_format="%.6f")
-        if args.plot:
-            from overhead.plots import manoeuvre_chart
-
-            console.print(f"wrote {manoeuvre_chart(catalog.elements, table, args.plot)}")
-        return
-    if args.action == "reentries":
+        _catalog_manoeuvres(args)
+    elif args.action == "reentries":
         _catalog_reentries(args)
-        return
-    store = CatalogStore(args.db)
-    if args.action == "fetch":
-        _catalog_fetch(store, args)
-        return
-    if args.action == "ingest":
-        if not args.paths:
-            raise OverheadError("give the files or folders to ingest: overhead catalog ingest active.tle")
-        report = store.ingest(args.paths, group=args.group, allow_shrink=args.allow_shrink,
-                              min_share=args.min_share)
-        for reject in report.rejected[:20]:
-            err_console.print(f"[yellow]rejected[/]: {reject}")
-        console.print(report.text())
-    elif args.action in ("tag", "untag"):
-        if not args.paths:
-            raise OverheadError(f"give the tag and the NORAD ids: overhead catalog {args.action} watch-list 25544")
-        tag, ids = args.paths[0], [one_id(n) for n in args.paths[1:]]
-        if args.action == "tag":
-            if not ids:
-                raise OverheadError("give the NORAD ids to tag: overhead catalog tag watch-list 25544 48274")
-            added = store.tag(tag, ids)
-            known = set(store.objects().norad_id.astype(int))
-            unknown = sorted(set(ids) - known)
-            console.print(f"{added:,} objects newly tagged {tag} ({len(ids):,} given, "
-                          f"{len(set(ids)) - added:,} had the tag)")
-            if unknown:
-                err_console.print(f"[yellow]not in the store yet: {', '.join(map(str, unknown[:20]))}"
-                                  f"{' …' if len(unknown) > 20 else ''}[/] (tagged all the same: the tag applies "
-                                  "once an ingest brings them; check the numbers if that is not what you meant)")
-        else:
-            console.print(f"{store.untag(tag, ids or None):,} objects untagged {tag}")
-    elif args.action == "tags":
-        table = store.tags()
-        if table.empty:
-            console.print("no tags (overhead catalog tag NAME ID...)")
-        for tag, rows in table.groupby("tag"):
-            console.print(f"{tag}: {len(rows):,} objects ({', '.join(map(str, rows.norad_id.head(12)))}"
-                          f"{', …' if len(rows) > 12 else ''})", markup=False)
-    elif args.action == "satcat":
-        path = Path(args.paths[0])
-        if not path.is_file():
-            raise OverheadError(f"{path}: no such file (give a SATCAT CSV, e.g. CelesTrak's satcat.csv)")
-        counts = store.ingest_satcat(path.read_bytes(), source=str(path))
-        console.print(f"SATCAT: {counts['records']:,} records stored, {counts['rejected']:,} rejected")
-    elif args.action == "changes":
-        from overhead.tables import with_iso_times
+    else:
+        from overhead.catalog.store import CatalogStore
 
-        table = store.changes(since=args.since, ingested_since=args.ingested_since, as_of=args.as_of)
-        err_console.print(_changes_heading(store, table, args))
-        table = with_iso_times(table, ("time",))[["norad_id", "name", "object_id", "change", "time", "detail"]]
-        if len(table) or args.output:
-            emit_table(table, args.output, "changes", float_format="%.6f")
-    elif args.action == "quality":
-        table = store.quality(args.since, accuracy_km=args.accuracy_km)
-        console.print(f"{int(table.too_old.sum()):,} of {len(table):,} active objects have elements too old for "
-                      f"{args.accuracy_km:g} km (error model: 1 km + 2 km/day in LEO, 0.5 km/day above)")
-        emit_table(table, args.output, "objects", float_format="%.3f")
-    elif args.action == "undo":
-        if len(args.paths) != 1 or not args.paths[0].isdigit():
-            raise OverheadError("give one ingest id: overhead catalog undo 12 (overhead catalog ingests lists them)")
-        from overhead.errors import NotFoundError
+        STORE_ACTIONS[args.action](CatalogStore(args.db), args)
 
-        try:
-            done = store.undo(int(args.paths[0]))
-        except NotFoundError as exc:
-            raise NotFoundError(f"{exc}: `overhead catalog ingests` lists them") from None
-        console.print(f"undid ingest {args.paths[0]}: {done['element_sets']:,} element sets and {done['changes']:,} "
-                      f"changes removed, {done['objects_removed']:,} objects removed, {done['objects_restored']:,} "
-                      f"restored")
-    elif args.action == "ingests":
-        from overhead.tables import with_iso_times
 
-        table = with_iso_times(store.ingests(), ("started_at", "finished_at", "undone_at"))
-        emit_table(table, args.output, "ingests", float_format="%.6f")
-    elif args.action == "history":
-        if len(args.paths) != 1 or not args.paths[0].isdigit():
-            raise OverheadError("give one NORAD id: overhead catalog history 25544")
-        table = store.history(int(args.paths[0]), as_of=args.as_of)
-        console.print(table.drop(columns=["line1", "line2"]).to_string(index=False))
+def _catalog_manoeuvres(args) -> None:
+    from overhead.catalog.manoeuvres import detect_manoeuvres
+    from overhead.catalog.specs import ManoeuvreQuery
+    from overhead.tables import with_iso_times
+
+    catalog = load_satellites(args.paths[0])
+    query = spec_of(ManoeuvreQuery, args)
+    table = detect_manoeuvres(catalog.elements, min_confidence=query.min_confidence)
+    emit_table(with_iso_times(table, ("time",)), args.output, "manoeuvres", float_format="%.6f")
+    if args.plot:
+        from overhead.plots import manoeuvre_chart
+
+        console.print(f"wrote {manoeuvre_chart(catalog.elements, table, args.plot)}")
+
+
+def _catalog_ingest(store, args) -> None:
+    if not args.paths:
+        raise OverheadError("give the files or folders to ingest: overhead catalog ingest active.tle")
+    report = store.ingest(args.paths, group=args.group, allow_shrink=args.allow_shrink,
+                          min_share=args.min_share)
+    for reject in report.rejected[:20]:
+        err_console.print(f"[yellow]rejected[/]: {reject}")
+    console.print(report.text())
+
+
+def _catalog_tagging(store, args) -> None:
+    if not args.paths:
+        raise OverheadError(f"give the tag and the NORAD ids: overhead catalog {args.action} watch-list 25544")
+    tag, ids = args.paths[0], [one_id(n) for n in args.paths[1:]]
+    if args.action == "tag":
+        if not ids:
+            raise OverheadError("give the NORAD ids to tag: overhead catalog tag watch-list 25544 48274")
+        added = store.tag(tag, ids)
+        known = set(store.objects().norad_id.astype(int))
+        unknown = sorted(set(ids) - known)
+        console.print(f"{added:,} objects newly tagged {tag} ({len(ids):,} given, "
+                      f"{len(set(ids)) - added:,} had the tag)")
+        if unknown:
+            err_console.print(f"[yellow]not in the store yet: {', '.join(map(str, unknown[:20]))}"
+                              f"{' …' if len(unknown) > 20 else ''}[/] (tagged all the same: the tag applies "
+                              "once an ingest brings them; check the numbers if that is not what you meant)")
+    else:
+        console.print(f"{store.untag(tag, ids or None):,} objects untagged {tag}")
+
+
+def _catalog_tags(store, args) -> None:
+    table = store.tags()
+    if table.empty:
+        console.print("no tags (overhead catalog tag NAME ID...)")
+    for tag, rows in table.groupby("tag"):
+        console.print(f"{tag}: {len(rows):,} objects ({', '.join(map(str, rows.norad_id.head(12)))}"
+                      f"{', …' if len(rows) > 12 else ''})", markup=False)
+
+
+def _catalog_satcat(store, args) -> None:
+    path = Path(args.paths[0])
+    if not path.is_file():
+        raise OverheadError(f"{path}: no such file (give a SATCAT CSV, e.g. CelesTrak's satcat.csv)")
+    counts = store.ingest_satcat(path.read_bytes(), source=str(path))
+    console.print(f"SATCAT: {counts['records']:,} records stored, {counts['rejected']:,} rejected")
+
+
+def _catalog_changes(store, args) -> None:
+    from overhead.tables import with_iso_times
+
+    table = store.changes(since=args.since, ingested_since=args.ingested_since, as_of=args.as_of)
+    err_console.print(_changes_heading(store, table, args))
+    table = with_iso_times(table, ("time",))[["norad_id", "name", "object_id", "change", "time", "detail"]]
+    if len(table) or args.output:
+        emit_table(table, args.output, "changes", float_format="%.6f")
+
+
+def _catalog_quality(store, args) -> None:
+    table = store.quality(args.since, accuracy_km=args.accuracy_km)
+    console.print(f"{int(table.too_old.sum()):,} of {len(table):,} active objects have elements too old for "
+                  f"{args.accuracy_km:g} km (error model: 1 km + 2 km/day in LEO, 0.5 km/day above)")
+    emit_table(table, args.output, "objects", float_format="%.3f")
+
+
+def _catalog_undo(store, args) -> None:
+    if len(args.paths) != 1 or not args.paths[0].isdigit():
+        raise OverheadError("give one ingest id: overhead catalog undo 12 (overhead catalog ingests lists them)")
+    from overhead.errors import NotFoundError
+
+    try:
+        done = store.undo(int(args.paths[0]))
+    except NotFoundError as exc:
+        raise NotFoundError(f"{exc}: `overhead catalog ingests` lists them") from None
+    console.print(f"undid ingest {args.paths[0]}: {done['element_sets']:,} element sets and {done['changes']:,} "
+                  f"changes removed, {done['objects_removed']:,} objects removed, {done['objects_restored']:,} "
+                  f"restored")
+
+
+def _catalog_ingests(store, args) -> None:
+    from overhead.tables import with_iso_times
+
+    table = with_iso_times(store.ingests(), ("started_at", "finished_at", "undone_at"))
+    emit_table(table, args.output, "ingests", float_format="%.6f")
+
+
+def _catalog_history(store, args) -> None:
+    if len(args.paths) != 1 or not args.paths[0].isdigit():
+        raise OverheadError("give one NORAD id: overhead catalog history 25544")
+    table = store.history(int(args.paths[0]), as_of=args.as_of)
+    console.print(table.drop(columns=["line1", "line2"]).to_string(index=False))
 
 
 def _catalog_fetch(store, args) -> None:
@@ -254,6 +272,15 @@ def add_parsers(sub) -> None:
     p = sub.add_parser("catalog", help="the persistent catalogue: ingest, fetch, satcat, tag, ingests, undo, "
                                        "changes, history, quality, manoeuvres, reentries")
     actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    _add_store_actions(actions)
+    _add_feed_actions(actions)
+    for c in actions.choices.values():
+        db_option(c)
+        c.set_defaults(func=cmd_catalog)
+
+
+def _add_store_actions(actions) -> None:
+    """What changes the store: ingest, fetch, tag, untag, tags, satcat, ingests, undo."""
     c = actions.add_parser("ingest", help="ingest element-set files into the store (one transaction; a file that "
                                           "would empty or shrink its group is refused)")
     c.add_argument("paths", nargs="+", metavar="PATH", help="TLE/OMM files or folders of them")
@@ -297,6 +324,10 @@ def add_parsers(sub) -> None:
     output_option(c, "ingests.csv or .parquet")
     c = actions.add_parser("undo", help="take back one ingest: its element sets, new objects and changes")
     c.add_argument("paths", nargs=1, metavar="INGEST_ID", help="the ingest's number (see `catalog ingests`)")
+
+
+def _add_feed_actions(actions) -> None:
+    """What the store tells: changes, history, quality, manoeuvres, reentries."""
     c = actions.add_parser("changes", help="the changes feed: new, gone, decayed, manoeuvre")
     c.add_argument("--since", default=None, metavar="ISO",
                    help=f"changes that happened after this time, {TIME_HELP} (default: those the last ingest found)")
@@ -330,6 +361,10 @@ def add_parsers(sub) -> None:
     c.add_argument("--time", default=None, metavar="ISO", help=f"count the days from this time, {TIME_HELP} "
                                                                "(default: now)")
     output_option(c, "reentries.csv or .parquet")
-    for c in actions.choices.values():
-        db_option(c)
-        c.set_defaults(func=cmd_catalog)
+
+
+# the actions on the store, by name (manoeuvres and reentries read files or the store themselves)
+STORE_ACTIONS = {"fetch": _catalog_fetch, "ingest": _catalog_ingest, "tag": _catalog_tagging,
+                 "untag": _catalog_tagging, "tags": _catalog_tags, "satcat": _catalog_satcat,
+                 "changes": _catalog_changes, "quality": _catalog_quality, "undo": _catalog_undo,
+                 "ingests": _catalog_ingests, "history": _catalog_history}

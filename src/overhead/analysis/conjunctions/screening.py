@@ -151,6 +151,22 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, primaries=None, s
     """
     t0, t1 = to_datetime64(start), to_datetime64(stop)
     span_s = (t1 - t0) / np.timedelta64(1, "s")
+    _check_screening(span_s, threshold_km, sample_step_s, grid_step_s)
+    ids = np.asarray(catalog.norad_ids)
+    names = np.asarray(catalog.names)
+    primary = _primary_mask(ids, primaries)
+    if len(ids) == 0:
+        return ScreeningResult(conjunctions=pd.DataFrame(columns=[*SCREEN_COLUMNS, *PLANE_COLUMNS]), objects=0,
+                               candidates_refined=0, span=(t0, t1), threshold_km=threshold_km)
+    search = _PairSearch(catalog, t0, span_s, threshold_km, sample_step_s, grid_step_s, primary)
+    (object_1, object_2, tca_s, states), refined = search.run(chunk_s, workers, progress)
+    table = _table(object_1, object_2, tca_s, states, t0, ids, names, primary, hbr_m)
+    table, co_moving = split_co_moving(catalog, table, t0, t1, threshold_km) if split_pairs else (table, None)
+    return ScreeningResult(conjunctions=table, objects=len(ids), candidates_refined=refined, span=(t0, t1),
+                           threshold_km=threshold_km, co_moving=co_moving)
+
+
+def _check_screening(span_s: float, threshold_km: float, sample_step_s: float, grid_step_s: float) -> None:
     if not span_s > 0:
         raise OverheadError("the screening span is empty: --stop must be after --start")
     if span_s > MAX_SPAN_DAYS * 86400:
@@ -160,47 +176,81 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, primaries=None, s
         raise OverheadError(f"threshold {threshold_km} km must be in (0, 100] km")
     if not 0 < grid_step_s <= sample_step_s:
         raise OverheadError("the grid step must be positive and at most the sample step")
-    ids = np.asarray(catalog.norad_ids)
-    names = np.asarray(catalog.names)
-    n = len(ids)
-    primary = np.zeros(n, dtype=np.bool_)
-    if primaries is not None:
-        wanted = {int(x) for x in primaries}
-        primary = np.isin(ids, list(wanted))
-        if not primary.any():
-            raise OverheadError(f"none of the primaries {sorted(wanted)[:5]} is in the catalogue")
-    if n == 0:
-        return ScreeningResult(conjunctions=pd.DataFrame(columns=[*SCREEN_COLUMNS, *PLANE_COLUMNS]), objects=0,
-                               candidates_refined=0, span=(t0, t1), threshold_km=threshold_km)
-    step = sample_step_s / max(1, round(sample_step_s / grid_step_s))  # the fine step
-    groups = _groups(catalog, span_s, sample_step_s)
-    order_of = np.concatenate([g.index for g in groups])  # the kernel's object k is the catalogue's order_of[k]
-    primary_sorted = primary[order_of]
-    n_fine = math.ceil(span_s / step) + 1
-    fine = np.minimum(np.arange(n_fine) * step, span_s)  # s from the start, the last one the span's end
-    # the reach covers half of the nominal step on either side: a shorter last interval must not shrink it for
-    # the time that also bounds the longer interval before it
-    half = 0.5 * step
-    accel_km_s2 = 3 * EARTH_MU_KM3_S2 * 2000 / 6500**3  # differential gravity bound, R ≤ 2,000 km, r ≥ 6,500 km
-    margin = INTERPOLATION_MARGIN_KM + 0.5 * accel_km_s2 * half**2
-    limit = threshold_km + INTERPOLATION_MARGIN_KM + 0.5 * accel_km_s2 * step**2
-    per_chunk = max(1, round(chunk_s / step))
-    # candidate windows: a pair's consecutive fine times; closed windows are refined after each chunk, so that
-    # memory holds one chunk's candidates, not the span's
-    open_windows: dict[tuple[int, int], list[int]] = {}
-    closed: list[tuple[int, int, int, int]] = []
-    minima: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []  # each chunk's, as arrays
-    refined = 0
 
-    def sample(ks: range) -> tuple[tuple, tuple, tuple, float]:
+
+def _primary_mask(ids: np.ndarray, primaries) -> np.ndarray:
+    """True for the objects screened against everything (none: all against all)."""
+    if primaries is None:
+        return np.zeros(len(ids), dtype=np.bool_)
+    wanted = {int(x) for x in primaries}
+    primary = np.isin(ids, list(wanted))
+    if not primary.any():
+        raise OverheadError(f"none of the primaries {sorted(wanted)[:5]} is in the catalogue")
+    return primary
+
+
+class _CandidateWindows:
+    """A pair's consecutive fine times under the reach, as windows (first, last fine index); a window closes when
+    the pair has not been seen for two steps, and closed windows wait to be refined."""
+
+    def __init__(self) -> None:
+        self.open: dict[tuple[int, int], list[int]] = {}
+        self.closed: list[tuple[int, int, int, int]] = []
+
+    def add(self, k: int, a: int, z: int) -> None:
+        key = (a, z) if a < z else (z, a)
+        window = self.open.get(key)
+        if window is not None and k <= window[1] + 2:
+            window[1] = k
+            return
+        if window is not None:
+            self.closed.append((key[0], key[1], window[0], window[1]))
+        self.open[key] = [k, k]
+
+    def close_before(self, k: int) -> None:
+        for key in [key for key, w in self.open.items() if w[1] < k - 2]:
+            k_first, k_last = self.open.pop(key)
+            self.closed.append((key[0], key[1], k_first, k_last))
+
+    def close_all(self) -> None:
+        self.closed += [(i, j, w[0], w[1]) for (i, j), w in self.open.items()]
+        self.open = {}
+
+    def take_closed(self) -> list[tuple[int, int, int, int]]:
+        closed, self.closed = self.closed, []
+        return closed
+
+
+class _PairSearch:
+    """The screening's search: SGP4 samples by group, the compiled pair search on the fine times chunk by chunk
+    (on threads, without the GIL), candidate windows refined by Brent on the range rate."""
+
+    def __init__(self, catalog, t0: np.datetime64, span_s: float, threshold_km: float, sample_step_s: float,
+                 grid_step_s: float, primary: np.ndarray):
+        self.catalog, self.t0, self.threshold_km = catalog, t0, threshold_km
+        self.step = sample_step_s / max(1, round(sample_step_s / grid_step_s))  # the fine step
+        self.groups = _groups(catalog, span_s, sample_step_s)
+        self.order_of = np.concatenate([g.index for g in self.groups])  # kernel's object k: the catalogue's order_of[k]
+        self.primary_sorted = primary[self.order_of]
+        self.n_fine = math.ceil(span_s / self.step) + 1
+        self.fine = np.minimum(np.arange(self.n_fine) * self.step, span_s)  # s from the start, the last the end
+        # the reach covers half of the nominal step on either side: a shorter last interval must not shrink it for
+        # the time that also bounds the longer interval before it
+        self.half = 0.5 * self.step
+        accel_km_s2 = 3 * EARTH_MU_KM3_S2 * 2000 / 6500**3  # differential gravity bound, R ≤ 2,000 km, r ≥ 6,500 km
+        self.margin = INTERPOLATION_MARGIN_KM + 0.5 * accel_km_s2 * self.half**2
+        self.limit = threshold_km + INTERPOLATION_MARGIN_KM + 0.5 * accel_km_s2 * self.step**2
+
+    def sample(self, ks: range) -> tuple[tuple, tuple, tuple, float]:
         """The SGP4 samples of every group bracketing the fine times ``ks``, and the largest speed among them."""
         rs, vs, offsets = [], [], []
         v_max = 0.0
-        for g in groups:
+        fine = self.fine
+        for g in self.groups:
             first = min(max(int(np.searchsorted(g.offsets, fine[ks[0]], side="right")) - 1, 0), g.offsets.size - 2)
             last = max(min(int(np.searchsorted(g.offsets, fine[ks[-1]], side="right")), g.offsets.size - 1),
                        first + 1)
-            r, v = g.sample(first, last, t0)
+            r, v = g.sample(first, last, self.t0)
             speed2 = np.einsum("ntk,ntk->nt", v, v)  # (numpy's norm over an axis is several times slower)
             if np.isfinite(speed2).any():
                 v_max = max(v_max, math.sqrt(float(np.nanmax(speed2))))
@@ -208,53 +258,55 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, primaries=None, s
             rs.append(np.ascontiguousarray(r.transpose(1, 0, 2)))
             vs.append(np.ascontiguousarray(v.transpose(1, 0, 2)))
             offsets.append(np.ascontiguousarray(g.offsets[first:last + 1]))
-        for _ in range(3 - len(groups)):
+        for _ in range(3 - len(self.groups)):
             rs.append(_NO_GROUP[0])
             vs.append(_NO_GROUP[1])
             offsets.append(_NO_GROUP[2])
         return tuple(rs), tuple(vs), tuple(offsets), v_max
 
-    chunks = [range(k, min(k + per_chunk, n_fine)) for k in range(0, n_fine, per_chunk)]
-    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
-        upcoming = sample(chunks[0])
-        for c, ks in enumerate(chunks):
-            rs, vs, offsets, v_max = upcoming
-            cell_km = threshold_km + 2 * v_max * half + margin
-            batches = [ks[b:b + _BATCH] for b in range(0, len(ks), _BATCH)]
-            searches = [pool.submit(search_batch, rs, vs, offsets, fine[batch.start:batch.stop], cell_km,
-                                    primary_sorted, threshold_km, half, margin, step, limit) for batch in batches]
-            # while the threads search this chunk (without the GIL): the next chunk's SGP4, and the refinement of
-            # the candidates that closed before
-            if c + 1 < len(chunks):
-                upcoming = sample(chunks[c + 1])
-            minima.append(_refine(catalog.satrecs, closed, fine, t0, threshold_km))
-            refined += len(closed)
-            closed = []
-            for batch, search in zip(batches, searches, strict=True):
-                b_idx, i_idx, j_idx = search.result()
-                for b, a, z in zip(b_idx.tolist(), order_of[i_idx].tolist(), order_of[j_idx].tolist(), strict=True):
-                    k = batch.start + b
-                    key = (a, z) if a < z else (z, a)
-                    window = open_windows.get(key)
-                    if window is not None and k <= window[1] + 2:
-                        window[1] = k
-                    else:
-                        if window is not None:
-                            closed.append((key[0], key[1], window[0], window[1]))
-                        open_windows[key] = [k, k]
-            for key in [key for key, w in open_windows.items() if w[1] < ks[-1] - 2]:
-                k_first, k_last = open_windows.pop(key)
-                closed.append((key[0], key[1], k_first, k_last))
-            if progress is not None:
-                progress(min(1.0, (ks[-1] + 1) / n_fine))
-    closed += [(i, j, w[0], w[1]) for (i, j), w in open_windows.items()]
-    minima.append(_refine(catalog.satrecs, closed, fine, t0, threshold_km))
-    refined += len(closed)
-    object_1, object_2, tca_s, states = (np.concatenate(part) for part in zip(*minima, strict=True))
-    table = _table(object_1, object_2, tca_s, states, t0, ids, names, primary, hbr_m)
-    table, co_moving = split_co_moving(catalog, table, t0, t1, threshold_km) if split_pairs else (table, None)
-    return ScreeningResult(conjunctions=table, objects=n, candidates_refined=refined, span=(t0, t1),
-                           threshold_km=threshold_km, co_moving=co_moving)
+    def run(self, chunk_s: float, workers: int | None, progress: Callable[[float], None] | None
+            ) -> tuple[tuple[np.ndarray, ...], int]:
+        """((object_1, object_2, tca_s, states), candidates refined): closed windows are refined after each chunk,
+        so that memory holds one chunk's candidates, not the span's."""
+        per_chunk = max(1, round(chunk_s / self.step))
+        chunks = [range(k, min(k + per_chunk, self.n_fine)) for k in range(0, self.n_fine, per_chunk)]
+        windows = _CandidateWindows()
+        minima: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []  # each chunk's, as arrays
+        refined = 0
+        with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
+            upcoming = self.sample(chunks[0])
+            for c, ks in enumerate(chunks):
+                batches, searches = self.submit(pool, ks, upcoming)
+                # while the threads search this chunk (without the GIL): the next chunk's SGP4, and the refinement
+                # of the candidates that closed before
+                if c + 1 < len(chunks):
+                    upcoming = self.sample(chunks[c + 1])
+                closed = windows.take_closed()
+                minima.append(_refine(self.catalog.satrecs, closed, self.fine, self.t0, self.threshold_km))
+                refined += len(closed)
+                for batch, search in zip(batches, searches, strict=True):
+                    b_idx, i_idx, j_idx = search.result()
+                    for b, a, z in zip(b_idx.tolist(), self.order_of[i_idx].tolist(), self.order_of[j_idx].tolist(),
+                                       strict=True):
+                        windows.add(batch.start + b, a, z)
+                windows.close_before(ks[-1])
+                if progress is not None:
+                    progress(min(1.0, (ks[-1] + 1) / self.n_fine))
+        windows.close_all()
+        closed = windows.take_closed()
+        minima.append(_refine(self.catalog.satrecs, closed, self.fine, self.t0, self.threshold_km))
+        refined += len(closed)
+        return tuple(np.concatenate(part) for part in zip(*minima, strict=True)), refined
+
+    def submit(self, pool: ThreadPoolExecutor, ks: range, samples: tuple[tuple, tuple, tuple, float]):
+        """The pair search of one chunk's fine times, in batches on the pool."""
+        rs, vs, offsets, v_max = samples
+        cell_km = self.threshold_km + 2 * v_max * self.half + self.margin
+        batches = [ks[b:b + _BATCH] for b in range(0, len(ks), _BATCH)]
+        searches = [pool.submit(search_batch, rs, vs, offsets, self.fine[batch.start:batch.stop], cell_km,
+                                self.primary_sorted, self.threshold_km, self.half, self.margin, self.step,
+                                self.limit) for batch in batches]
+        return batches, searches
 
 
 def split_co_moving(catalog, table: pd.DataFrame, start, stop, threshold_km: float
