@@ -145,33 +145,9 @@ def assess(message: ConjunctionMessage, *, methods: str = "all", hbr_m: float | 
     has one (a run over many files gives each its own)."""
     if methods not in METHODS:
         raise OverheadError(f"unknown method {methods!r}; use one of {', '.join(METHODS)}")
-    hbr = message.hbr_m if message.hbr_m is not None else hbr_m
-    if hbr is None:
-        raise OverheadError(f"{message.source or 'the CDM'}: no hard-body radius (neither HBR nor a "
-                            "'COMMENT HBR = … [m]' line); give the radius for messages without one")
-    if not hbr > 0 or not math.isfinite(hbr):
-        raise OverheadError(f"hard-body radius must be a positive number of metres, not {hbr}")
-    r1, v1, c1, r2, v2, c2 = message.states_m()
-    for label, r, v in (("OBJECT1", r1, v1), ("OBJECT2", r2, v2)):
-        _refuse_unbound(label, r, v, message.source)
+    hbr = _hard_body_radius_m(message, hbr_m)
     notes: list[str] = []
-    remediated = False
-    for label, cov in (("primary", c1), ("secondary", c2)):
-        if not np.isfinite(cov[:3, :3]).all():
-            raise OverheadError(f"{message.source}: the {label}'s covariance has non-finite terms")
-    floor = 0.0
-    c1r, rem1 = remediate_covariance(np.nan_to_num(c1), floor)
-    c2r, rem2 = remediate_covariance(np.nan_to_num(c2), floor)
-    if rem1 or rem2:
-        remediated = True
-        which = " and ".join(n for n, r in (("primary", rem1), ("secondary", rem2)) if r)
-        notes.append(f"the {which} covariance is not positive semi-definite: negative eigenvalues clipped to 0")
-    has_velocity = np.isfinite(c1).all() and np.isfinite(c2).all()
-    if has_velocity:
-        c1, c2 = c1r, c2r
-    else:
-        c1 = np.where(np.isfinite(c1), c1r, np.nan)
-        c2 = np.where(np.isfinite(c2), c2r, np.nan)
+    (r1, v1, c1, r2, v2, c2), has_velocity, remediated = _checked_states(message, notes)
     speed = float(np.linalg.norm(v2 - v1))
     dt, a1, a2 = adjust_to_tca(r1, v1, r2, v2)
     tca = message.tca + np.timedelta64(round(dt * 1e9), "ns") if math.isfinite(dt) else message.tca
@@ -180,82 +156,146 @@ def assess(message: ConjunctionMessage, *, methods: str = "all", hbr_m: float | 
         tca=_iso(tca), tca_adjustment_s=dt, miss_distance_m=float(np.linalg.norm(a2 - a1)) if speed > 0 else
         float(np.linalg.norm(r2 - r1)), relative_speed_m_s=speed, hbr_m=hbr, covariance_remediated=remediated,
         notes=notes)
+    states = (r1, v1, c1, r2, v2, c2)
     period = min(orbit_period_s(r1 / 1e3, v1 / 1e3), orbit_period_s(r2 / 1e3, v2 / 1e3))
-    if speed > 0:
-        result.pc2d, plane = pc2d(r1, v1, c1, r2, v2, c2, hbr)
-        result.pc2d_no_tca_adjustment, _ = pc2d(r1, v1, c1, r2, v2, c2, hbr, adjust_tca=False)
-        if plane.remediated and not plane.positive_definite:
-            result.covariance_remediated = True
-            notes.append("the combined covariance is singular in the encounter plane: eigenvalues clipped to "
-                         "(1e-4 HBR)²")
-        result.max_pc, result.covariance_scale_at_max = max_pc_scaled(r1, v1, c1, r2, v2, c2, hbr)
-        result.dilution_region = result.covariance_scale_at_max < 1.0
-        sigma_along = math.sqrt(max(float(plane.y_hat @ (c1[:3, :3] + c2[:3, :3]) @ plane.y_hat), 0.0))
-        result.encounter_duration_s = 2 * 8.3 * sigma_along / speed + 2 * hbr / speed  # ±erfcinv(1e-16)·√2 σ
+    valid_2d = _assess_2d(result, states, hbr, period, dt)
+    out, mc_span = None, None
+    if (methods in ("3d", "all") or methods == "mc") and has_velocity:  # the Monte Carlo's span: the 3D method's
+        out = nc3d(r1, v1, c1, r2, v2, c2, hbr)
+        mc_span = _monte_carlo_span(out, period)
+    if methods in ("3d", "all"):
+        valid_2d = _assess_3d(result, out, valid_2d)
+    result.method_valid["2d"] = valid_2d
+    if methods in ("mc", "all"):
+        if out is None:
+            notes.append("Monte Carlo: the CDM gives no velocity covariance; not run")
+        else:
+            _assess_monte_carlo(result, states, hbr, out, mc_span, mc_samples=mc_samples, mc_seed=mc_seed,
+                                confidence=confidence)
+    result.recommended = _recommended(result, valid_2d)
+    return result
+
+
+def _hard_body_radius_m(message: ConjunctionMessage, hbr_m: float | None) -> float:
+    """The message's own radius, else the one given for messages without one; positive and finite."""
+    hbr = message.hbr_m if message.hbr_m is not None else hbr_m
+    if hbr is None:
+        raise OverheadError(f"{message.source or 'the CDM'}: no hard-body radius (neither HBR nor a "
+                            "'COMMENT HBR = … [m]' line); give the radius for messages without one")
+    if not hbr > 0 or not math.isfinite(hbr):
+        raise OverheadError(f"hard-body radius must be a positive number of metres, not {hbr}")
+    return hbr
+
+
+def _checked_states(message: ConjunctionMessage, notes: list[str]) -> tuple[tuple, bool, bool]:
+    """((r1, v1, c1, r2, v2, c2) in m and m/s, whether both covariances have their velocity part, whether a
+    covariance was remediated): bound orbits, finite position covariances, negative eigenvalues clipped."""
+    r1, v1, c1, r2, v2, c2 = message.states_m()
+    for label, r, v in (("OBJECT1", r1, v1), ("OBJECT2", r2, v2)):
+        _refuse_unbound(label, r, v, message.source)
+    for label, cov in (("primary", c1), ("secondary", c2)):
+        if not np.isfinite(cov[:3, :3]).all():
+            raise OverheadError(f"{message.source}: the {label}'s covariance has non-finite terms")
+    c1r, rem1 = remediate_covariance(np.nan_to_num(c1), 0.0)
+    c2r, rem2 = remediate_covariance(np.nan_to_num(c2), 0.0)
+    if rem1 or rem2:
+        which = " and ".join(n for n, r in (("primary", rem1), ("secondary", rem2)) if r)
+        notes.append(f"the {which} covariance is not positive semi-definite: negative eigenvalues clipped to 0")
+    has_velocity = bool(np.isfinite(c1).all() and np.isfinite(c2).all())
+    if has_velocity:
+        c1, c2 = c1r, c2r
     else:
+        c1 = np.where(np.isfinite(c1), c1r, np.nan)
+        c2 = np.where(np.isfinite(c2), c2r, np.nan)
+    return (r1, v1, c1, r2, v2, c2), has_velocity, bool(rem1 or rem2)
+
+
+def _assess_2d(result: ConjunctionAssessment, states: tuple, hbr: float, period: float, dt: float) -> bool:
+    """Pc2D, the maximum Pc over the covariance's scale and the encounter's duration into ``result``; whether the
+    short-encounter assumptions hold (not extended, not offset)."""
+    r1, v1, c1, r2, v2, c2 = states
+    notes, speed = result.notes, result.relative_speed_m_s
+    if not speed > 0:
         notes.append("zero relative velocity: the 2D method does not apply")
-    valid_2d = speed > 0
-    if valid_2d and math.isfinite(result.encounter_duration_s):
+        return False
+    result.pc2d, plane = pc2d(r1, v1, c1, r2, v2, c2, hbr)
+    result.pc2d_no_tca_adjustment, _ = pc2d(r1, v1, c1, r2, v2, c2, hbr, adjust_tca=False)
+    if plane.remediated and not plane.positive_definite:
+        result.covariance_remediated = True
+        notes.append("the combined covariance is singular in the encounter plane: eigenvalues clipped to "
+                     "(1e-4 HBR)²")
+    result.max_pc, result.covariance_scale_at_max = max_pc_scaled(r1, v1, c1, r2, v2, c2, hbr)
+    result.dilution_region = result.covariance_scale_at_max < 1.0
+    sigma_along = math.sqrt(max(float(plane.y_hat @ (c1[:3, :3] + c2[:3, :3]) @ plane.y_hat), 0.0))
+    result.encounter_duration_s = 2 * 8.3 * sigma_along / speed + 2 * hbr / speed  # ±erfcinv(1e-16)·√2 σ
+    valid = True
+    if math.isfinite(result.encounter_duration_s):
         if result.encounter_duration_s / period > EXTENDED_CUTOFF:
-            valid_2d = False
+            valid = False
             notes.append(f"2D: the encounter lasts {result.encounter_duration_s:.4g} s, over "
                          f"{EXTENDED_CUTOFF:.0%} of the orbital period (extended encounter)")
         if abs(dt) / period > OFFSET_CUTOFF:
-            valid_2d = False
+            valid = False
             notes.append(f"2D: closest approach {dt:.4g} s from the CDM's TCA (offset encounter)")
-    want_3d = methods in ("3d", "all")
-    mc_span: tuple[float, float] | None = None
-    if want_3d and not has_velocity:
+    return valid
+
+
+def _assess_3d(result: ConjunctionAssessment, out, valid_2d: bool) -> bool:
+    """Nc3D and its validity into ``result`` (``out``: the 3D method's answer, None without a velocity
+    covariance); whether 2D still holds beside it (not where the two differ: a non-linear encounter)."""
+    notes = result.notes
+    if out is None:
         notes.append("3D: the CDM gives no velocity covariance; Nc3D not computed")
-    if (want_3d or methods == "mc") and has_velocity:  # the Monte Carlo's span comes from the 3D method
-        out = nc3d(r1, v1, c1, r2, v2, c2, hbr)
-        mc_span = _monte_carlo_span(out, period)
-        if want_3d:
-            result.nc3d = out.nc
-            result.method_valid["3d"] = out.converged
-            notes += [f"3D: {n}" for n in out.notes]
-            if _rate_cut_by_segment(out):
-                result.method_valid["3d"] = False
-                notes.append("3D: the collision rate has not decayed at the ends of the conjunction segment "
-                             "(blended or repeating encounter); only a Monte Carlo over the whole span applies")
-            if out.peaks > 1:
-                notes.append(f"3D: the collision rate has {out.peaks} separate maxima (repeating encounter)")
-            if math.isfinite(out.nc) and valid_2d:
-                mean = 0.5 * (out.nc + result.pc2d)
-                if mean > 0 and abs(out.nc - result.pc2d) / mean > INACCURATE_CUTOFF:
-                    valid_2d = False
-                    notes.append(f"2D: differs from Nc3D by {abs(out.nc - result.pc2d) / mean:.1%} "
-                                 "(non-linear encounter)")
-            result.encounter_duration_s = max(result.encounter_duration_s if math.isfinite(
-                result.encounter_duration_s) else 0.0, out.duration_s)
-    result.method_valid["2d"] = valid_2d
-    if methods in ("mc", "all"):
-        if not has_velocity:
-            notes.append("Monte Carlo: the CDM gives no velocity covariance; not run")
-        else:
-            mc = pc_monte_carlo(r1, v1, c1, r2, v2, c2, hbr, samples=mc_samples, seed=mc_seed,
-                                confidence=confidence, span_s=mc_span)
-            result.pc_mc, result.pc_mc_low, result.pc_mc_high, result.mc_samples = mc.pc, mc.low, mc.high, mc.samples
-            result.mc_span_s = (float(mc.span_s[0]), float(mc.span_s[1]))
-            notes.append(f"Monte Carlo: {mc.hits} hits of {mc.samples:,} samples followed from "
-                         f"{mc.span_s[0]:.0f} to {mc.span_s[1]:.0f} s about TCA")
-            result.method_valid["mc"] = mc.hits > 0 or mc.high < 1e-3
-            if 0 < mc.hits < 10:
-                notes.append("Monte Carlo: under 10 hits, its interval is wide (more samples narrow it)")
-            if mc.hits_near_span_ends and mc_span is not None and mc_span != out.time_limits_s:
-                result.method_valid["mc"] = False  # CARA's "extended" violation of its SDMC
-                notes.append(f"Monte Carlo: {mc.hits_near_span_ends} hits in the first or last 5 % of the span "
-                             "(the encounter reaches beyond it)")
-            _compare_3d_and_monte_carlo(result, notes, confidence)
+        return valid_2d
+    result.nc3d = out.nc
+    result.method_valid["3d"] = out.converged
+    notes += [f"3D: {n}" for n in out.notes]
+    if _rate_cut_by_segment(out):
+        result.method_valid["3d"] = False
+        notes.append("3D: the collision rate has not decayed at the ends of the conjunction segment "
+                     "(blended or repeating encounter); only a Monte Carlo over the whole span applies")
+    if out.peaks > 1:
+        notes.append(f"3D: the collision rate has {out.peaks} separate maxima (repeating encounter)")
+    if math.isfinite(out.nc) and valid_2d:
+        mean = 0.5 * (out.nc + result.pc2d)
+        if mean > 0 and abs(out.nc - result.pc2d) / mean > INACCURATE_CUTOFF:
+            valid_2d = False
+            notes.append(f"2D: differs from Nc3D by {abs(out.nc - result.pc2d) / mean:.1%} (non-linear encounter)")
+    result.encounter_duration_s = max(result.encounter_duration_s if math.isfinite(
+        result.encounter_duration_s) else 0.0, out.duration_s)
+    return valid_2d
+
+
+def _assess_monte_carlo(result: ConjunctionAssessment, states: tuple, hbr: float, out, mc_span, *,
+                        mc_samples: int, mc_seed: int, confidence: float) -> None:
+    """The Monte Carlo over the encounter's span (CARA's SDMC) into ``result``, with its validity and, where the
+    3D method ran, whether the two agree."""
+    notes = result.notes
+    r1, v1, c1, r2, v2, c2 = states
+    mc = pc_monte_carlo(r1, v1, c1, r2, v2, c2, hbr, samples=mc_samples, seed=mc_seed, confidence=confidence,
+                        span_s=mc_span)
+    result.pc_mc, result.pc_mc_low, result.pc_mc_high, result.mc_samples = mc.pc, mc.low, mc.high, mc.samples
+    result.mc_span_s = (float(mc.span_s[0]), float(mc.span_s[1]))
+    notes.append(f"Monte Carlo: {mc.hits} hits of {mc.samples:,} samples followed from "
+                 f"{mc.span_s[0]:.0f} to {mc.span_s[1]:.0f} s about TCA")
+    result.method_valid["mc"] = mc.hits > 0 or mc.high < 1e-3
+    if 0 < mc.hits < 10:
+        notes.append("Monte Carlo: under 10 hits, its interval is wide (more samples narrow it)")
+    if mc.hits_near_span_ends and mc_span is not None and mc_span != out.time_limits_s:
+        result.method_valid["mc"] = False  # CARA's "extended" violation of its SDMC
+        notes.append(f"Monte Carlo: {mc.hits_near_span_ends} hits in the first or last 5 % of the span "
+                     "(the encounter reaches beyond it)")
+    _compare_3d_and_monte_carlo(result, notes, confidence)
+
+
+def _recommended(result: ConjunctionAssessment, valid_2d: bool) -> str:
     if valid_2d:
-        result.recommended = "2d"
-    elif result.method_valid.get("3d"):
-        result.recommended = "3d"
-    elif result.method_valid.get("mc"):
-        result.recommended = "mc"
-    else:
-        result.recommended = "none"  # no method computed applies: the notes say why (try --method all)
-    return result
+        return "2d"
+    if result.method_valid.get("3d"):
+        return "3d"
+    if result.method_valid.get("mc"):
+        return "mc"
+    return "none"  # no method computed applies: the notes say why (try --method all)
 
 
 def _rate_cut_by_segment(out) -> bool:
