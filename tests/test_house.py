@@ -1,5 +1,6 @@
-"""The house's rules, checked on the source (``ast``): no import circle in the package, and the layers import
-downward only (orbits -> geometry -> analysis -> planning -> catalog -> cli / api / web)."""
+"""The house's rules, checked on the source (``ast``): no import circle in the package, the layers import
+downward only (orbits -> geometry -> analysis -> planning -> catalog -> cli / api / web), and no function is over
+80 lines outside the compiled kernels."""
 
 from __future__ import annotations
 
@@ -97,3 +98,33 @@ def test_the_layers_import_downward_only():
                     for target in targets
                     if _layer(module) and _layer(target) and RANK[_layer(target)] > RANK[_layer(module)])
     assert upward == []
+
+
+MAX_FUNCTION_LINES = 80
+
+
+def _compiled(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """A numba kernel (``@njit``/``@numba.njit``, with or without options): one compiled loop, left whole."""
+    for decorator in node.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        if ast.unparse(target).split(".")[-1] in {"njit", "jit"}:
+            return True
+    return False
+
+
+def _long_functions(tree: ast.AST, where: str) -> list[str]:
+    return [f"{where}:{node.lineno} {node.name} ({node.end_lineno - node.lineno + 1} lines)"
+            for node in ast.walk(tree) if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES and not _compiled(node)]
+
+
+def test_no_function_is_over_80_lines_outside_the_compiled_kernels():
+    long = [line for name, path in _modules().items()
+            for line in _long_functions(ast.parse(path.read_text(encoding="utf-8")), name)]
+    assert long == []
+
+
+def test_the_length_rule_sees_a_long_function_and_spares_a_kernel():
+    body = "\n".join(f"    x{k} = {k}" for k in range(MAX_FUNCTION_LINES))
+    source = f"def plain():\n{body}\n\n@numba.njit(cache=True)\ndef kernel():\n{body}\n"
+    assert _long_functions(ast.parse(source), "m") == ["m:1 plain (81 lines)"]

@@ -29,3 +29,22 @@ def test_the_version_is_written_once_and_the_package_says_it_is_typed():
     assert (root / "src" / "overhead" / "py.typed").exists()
     changelog = (root / "CHANGELOG.md").read_text()
     assert f"## {overhead.__version__}" in changelog  # the release this version is has its entry
+
+
+def test_every_name_imported_on_first_use_is_typed_for_checkers_and_is_the_real_object():
+    """The lazy exports of ``import overhead`` each appear in its TYPE_CHECKING block (so mypy and editors see
+    their types, not Any) and resolve at run time to the object their module defines."""
+    import ast
+    import importlib
+
+    source = Path(overhead.__file__).read_text()
+    typed: dict[str, str] = {}
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
+            for statement in node.body:
+                assert isinstance(statement, ast.ImportFrom)
+                typed.update({alias.name: statement.module for alias in statement.names})
+    assert typed == overhead._LAZY
+    for name, module in overhead._LAZY.items():
+        assert getattr(overhead, name) is getattr(importlib.import_module(module), name)
+        assert name in overhead.__all__

@@ -6,6 +6,8 @@ The public surface; implementation lives in the layered sub-packages ``orbits`` 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from overhead._resources import data_path
 from overhead.errors import ElementSetError, OverheadError, PropagationError, TimeError
 from overhead.orbits.catalog import Catalog, ElementAgeWarning, load_elements
@@ -38,6 +40,18 @@ __all__ = [
     "sample_path",
     "walker",
 ]
+
+if TYPE_CHECKING:  # the names imported on first use (below), typed for type checkers and editors
+    from overhead.analysis.access import access_windows
+    from overhead.analysis.coverage import coverage
+    from overhead.analysis.passes import passes_over_site
+    from overhead.catalog.store import CatalogStore
+    from overhead.geometry.grids import AnalysisGrid
+    from overhead.geometry.sensors import AccessConstraints, FieldOfRegard, NadirCone, RectangularSensor
+    from overhead.geometry.targets import TargetSet
+    from overhead.geometry.topocentric import GroundSite
+    from overhead.orbits.constellations import walker
+    from overhead.orbits.j2 import DesignedOrbits
 
 # The rest of the public surface is imported on first use, so that `import overhead` stays light.
 _LAZY = {

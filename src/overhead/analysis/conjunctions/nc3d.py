@@ -253,93 +253,135 @@ def _peak_overlap(t: float, objs: tuple[_Object, _Object], hbr_km: float, fclip:
     """Hall's peak-overlap iteration at time t; None if it does not converge or an orbit becomes unbound."""
     floor = (hbr_km * fclip) ** 2
     sigp_rem0 = np.eye(3) * hbr_km**2
-    avg_iter, osc_iter, acc_iter = min(35, round(max_iter * 0.35)), min(15, round(max_iter * 0.15)), \
-        min(25, round(max_iter * 0.25))
-    tol1, tol2 = 1e-12, 1e-6
+    schedule = _OverlapSchedule(max_iter)
     states = []
     for obj in objs:
         jac, x = jacobian_at(t, obj.e0)
         states.append({"xs": x, "js": jac, "es": obj.e0.copy(), "eb": obj.e0})
     mup_old = mup_old2 = None
     iteration, iter_adj = 0, -math.inf
-    converged = 0.0
     while True:
-        xu_list, ainv_list, b_list = [], [], []
-        for s, obj in zip(states, objs, strict=True):
-            if iteration == 0:
-                de = np.zeros(6)
-            else:
-                de = s["eb"] - s["es"]
-                de[5] = math.asin(math.sin(s["eb"][5]) * math.cos(s["es"][5])
-                                  - math.cos(s["eb"][5]) * math.sin(s["es"][5]))
-            s["xu"] = s["xs"] + s["js"] @ de
-            ps = _symmetric(s["js"] @ obj.q0 @ s["js"].T)
-            ainv, _det = _clipped_inverse(ps[:3, :3], floor)
-            xu_list.append(s["xu"])
-            ainv_list.append(ainv)
-            b_list.append(ps[3:, :3])
-        sigp_inv = ainv_list[0] + ainv_list[1]
-        sigp, _ = _clipped_inverse(sigp_inv, floor)
-        mup = sigp @ (ainv_list[0] @ xu_list[0][:3] + ainv_list[1] @ xu_list[1][:3])
+        ainv_list, b_list = _linearised(states, objs, floor, first=iteration == 0)
+        sigp, _ = _clipped_inverse(ainv_list[0] + ainv_list[1], floor)
+        mup = sigp @ (ainv_list[0] @ states[0]["xu"][:3] + ainv_list[1] @ states[1]["xu"][:3])
         sigp_rem_inv = np.linalg.inv(sigp + sigp_rem0)
-        if iteration > avg_iter and iteration > iter_adj + 2 and mup_old is not None:
+        if iteration > schedule.avg_iter and iteration > iter_adj + 2 and mup_old is not None:
             mup = 0.5 * (mup + mup_old)
-        energies = []
-        adjusted = False
-        for s, ainv, bs in zip(states, ainv_list, b_list, strict=True):
-            beta = bs @ ainv
-            rs, energy = _adjust_toward(mup, s["xs"][:3], beta, s["xu"])
-            adjusted |= not np.array_equal(rs, mup)
-            s["vup"] = s["xu"][3:] + beta @ (rs - s["xu"][:3])
-            s["rs"] = rs
-            energies.append(energy)
+        energies, adjusted = _move_toward(states, mup, ainv_list, b_list)
         if adjusted:
             iter_adj = iteration
         if max(energies) >= 0:
             return None
-        iterating = True
         for s in states:
             s["xs"] = np.concatenate([s["rs"], s["vup"]])
+        converged = None
         if iteration > 0 and mup_old is not None:
-            dmup = mup_old - mup
-            dmd2 = float(dmup @ sigp_rem_inv @ dmup)
-            if dmd2 <= tol1 and iteration != iter_adj:
-                iterating, converged = False, 1.0
-            elif iteration >= max_iter:
+            converged = schedule.converged(iteration, iter_adj, mup, mup_old, mup_old2, sigp_rem_inv)
+            if converged == _NOT_CONVERGED:
                 return None
-            elif iteration > osc_iter and iteration > iter_adj + 2 and mup_old2 is not None:
-                dosc = mup_old2 - mup
-                if float(dosc @ sigp_rem_inv @ dosc) <= tol1:
-                    iterating, converged = False, 0.5
-                else:
-                    if iteration > avg_iter:
-                        cut, omfrc = tol2, 0.0
-                    elif iteration <= acc_iter:
-                        cut, omfrc = tol1, 1.0
-                    else:
-                        frc = (iteration - acc_iter) / (avg_iter - acc_iter)
-                        omfrc = 1 - frc
-                        cut = math.exp(omfrc * math.log(tol1) + frc * math.log(tol2))
-                    if dmd2 <= cut:
-                        iterating, converged = False, 0.1 + omfrc / 4
-        for s in states:
-            el = cartesian_to_equinoctial(s["xs"][:3], s["xs"][3:])
-            if el is None:
-                return None
-            el[5] = math.fmod(el[5] - el[0] * t, TWO_PI) % TWO_PI
-            s["es"] = el
-            s["js"], _ = jacobian_at(t, el)
-        if not iterating:
+        if not _refresh_elements(states, t):
+            return None
+        if converged is not None:
             break
         mup_old2, mup_old = mup_old, mup
         iteration += 1
     out: dict[str, Any] = {"converged": converged, "iterations": iteration}
     for k, s in enumerate(states, start=1):
-        de = s["eb"] - s["es"]
-        de[5] = math.asin(math.sin(s["eb"][5]) * math.cos(s["es"][5]) - math.cos(s["eb"][5]) * math.sin(s["es"][5]))
-        out[f"xu{k}"] = s["xs"] + s["js"] @ de
+        out[f"xu{k}"] = s["xs"] + s["js"] @ _element_step(s["eb"], s["es"])
         out[f"js{k}"] = s["js"]
     return out
+
+
+def _element_step(eb: np.ndarray, es: np.ndarray) -> np.ndarray:
+    """Equinoctial elements eb - es, the mean longitude's difference wrapped to (-π/2, π/2] as CARA does."""
+    de = eb - es
+    de[5] = math.asin(math.sin(eb[5]) * math.cos(es[5]) - math.cos(eb[5]) * math.sin(es[5]))
+    return de
+
+
+def _linearised(states: list[dict], objs: tuple[_Object, _Object], floor: float, *, first: bool
+                ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Each object's state linearised about its current expansion point (``xu``), its position covariance's
+    clipped inverse and its velocity-position block."""
+    ainv_list, b_list = [], []
+    for s, obj in zip(states, objs, strict=True):
+        de = np.zeros(6) if first else _element_step(s["eb"], s["es"])
+        s["xu"] = s["xs"] + s["js"] @ de
+        ps = _symmetric(s["js"] @ obj.q0 @ s["js"].T)
+        ainv, _det = _clipped_inverse(ps[:3, :3], floor)
+        ainv_list.append(ainv)
+        b_list.append(ps[3:, :3])
+    return ainv_list, b_list
+
+
+def _move_toward(states: list[dict], mup: np.ndarray, ainv_list, b_list) -> tuple[list[float], bool]:
+    """Each object's position moved toward the overlap's peak ``mup`` (``rs``, ``vup``): the orbit energies, and
+    whether any move was held short of the peak."""
+    energies, adjusted = [], False
+    for s, ainv, bs in zip(states, ainv_list, b_list, strict=True):
+        beta = bs @ ainv
+        rs, energy = _adjust_toward(mup, s["xs"][:3], beta, s["xu"])
+        adjusted |= not np.array_equal(rs, mup)
+        s["vup"] = s["xu"][3:] + beta @ (rs - s["xu"][:3])
+        s["rs"] = rs
+        energies.append(energy)
+    return energies, adjusted
+
+
+def _refresh_elements(states: list[dict], t: float) -> bool:
+    """Each object's equinoctial elements (mean longitude at epoch) and Jacobian at its new state; False where an
+    orbit is unbound."""
+    for s in states:
+        el = cartesian_to_equinoctial(s["xs"][:3], s["xs"][3:])
+        if el is None:
+            return False
+        el[5] = math.fmod(el[5] - el[0] * t, TWO_PI) % TWO_PI
+        s["es"] = el
+        s["js"], _ = jacobian_at(t, el)
+    return True
+
+
+def _settled(step: np.ndarray, metric: np.ndarray, tolerance: float) -> bool:
+    return float(step @ metric @ step) <= tolerance
+
+
+_NOT_CONVERGED = -1.0
+
+
+class _OverlapSchedule:
+    """CARA's convergence schedule of the peak-overlap iteration: plain steps, then a tolerance loosened from
+    1e-12 to 1e-6 as the iterations go on (oscillations accepted, steps averaged after ``avg_iter``)."""
+
+    tol1, tol2 = 1e-12, 1e-6
+
+    def __init__(self, max_iter: int):
+        self.max_iter = max_iter
+        self.avg_iter = min(35, round(max_iter * 0.35))
+        self.osc_iter = min(15, round(max_iter * 0.15))
+        self.acc_iter = min(25, round(max_iter * 0.25))
+
+    def converged(self, iteration: int, iter_adj: float, mup, mup_old, mup_old2, metric) -> float | None:
+        """The convergence grade (1 exact, 0.5 an oscillation, 0.1-0.35 a loosened tolerance), None to go on, or
+        _NOT_CONVERGED past the last iteration."""
+        dmup = mup_old - mup
+        dmd2 = float(dmup @ metric @ dmup)
+        if dmd2 <= self.tol1 and iteration != iter_adj:
+            return 1.0
+        if iteration >= self.max_iter:
+            return _NOT_CONVERGED
+        if not (iteration > self.osc_iter and iteration > iter_adj + 2 and mup_old2 is not None):
+            return None
+        if _settled(mup_old2 - mup, metric, self.tol1):
+            return 0.5
+        if iteration > self.avg_iter:
+            cut, omfrc = self.tol2, 0.0
+        elif iteration <= self.acc_iter:
+            cut, omfrc = self.tol1, 1.0
+        else:
+            frc = (iteration - self.acc_iter) / (self.avg_iter - self.acc_iter)
+            omfrc = 1 - frc
+            cut = math.exp(omfrc * math.log(self.tol1) + frc * math.log(self.tol2))
+        return 0.1 + omfrc / 4 if dmd2 <= cut else None
 
 
 def _ncdot(t: float, objs: tuple[_Object, _Object], hbr_km: float, fclip: float = 1e-4) -> tuple[float, float]:
