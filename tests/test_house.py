@@ -128,3 +128,23 @@ def test_the_length_rule_sees_a_long_function_and_spares_a_kernel():
     body = "\n".join(f"    x{k} = {k}" for k in range(MAX_FUNCTION_LINES))
     source = f"def plain():\n{body}\n\n@numba.njit(cache=True)\ndef kernel():\n{body}\n"
     assert _long_functions(ast.parse(source), "m") == ["m:1 plain (81 lines)"]
+
+
+def _private_imports(modules: dict[str, Path]) -> list[str]:
+    """`from overhead.x import _name` across modules; a private submodule imported inside its own package (the
+    compiled kernels: ``from overhead.analysis import _window_kernel`` in ``overhead.analysis.access``) is fine."""
+    found = []
+    for name, path in modules.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("overhead")):
+                continue
+            for alias in node.names:
+                private = alias.name.startswith("_") and not alias.name.startswith("__")
+                own_submodule = f"{node.module}.{alias.name}" in modules and name.startswith(f"{node.module}.")
+                if private and not own_submodule:
+                    found.append(f"{name} imports {node.module}.{alias.name}")
+    return found
+
+
+def test_no_private_name_is_imported_across_modules():
+    assert _private_imports(_modules()) == []
