@@ -76,7 +76,7 @@ def _kdtree_screen(catalog, t0: np.datetime64, hours: float, step_s: float = 10.
 
 def _common(ours: pd.DataFrame, anchor: pd.DataFrame, t0: np.datetime64) -> int:
     """Conjunctions of the anchor that ours has too: the same pair with TCAs within 1 s."""
-    offsets = (pd.to_datetime(ours.tca.str.rstrip("Z")) - pd.Timestamp(t0)).dt.total_seconds()
+    offsets = (ours.tca - pd.Timestamp(t0)).dt.total_seconds()
     found: dict[tuple[int, int], list[float]] = {}
     for a, b, t in zip(ours.norad_id_1, ours.norad_id_2, offsets, strict=True):
         found.setdefault((min(a, b), max(a, b)), []).append(t)
@@ -88,8 +88,8 @@ def _same_approaches(one, other) -> int:
     """How many approaches of ``one`` ``other`` has too: the same pair, TCA within 1 s, miss within 1 m."""
     import pandas as pd
 
-    a = one.assign(t=pd.to_datetime(one.tca.str.rstrip("Z")))
-    b = other.assign(t=pd.to_datetime(other.tca.str.rstrip("Z")))
+    a = one.assign(t=one.tca)
+    b = other.assign(t=other.tca)
     both = a.merge(b, on=["norad_id_1", "norad_id_2"], suffixes=("_a", "_b"))
     close = ((both.t_a - both.t_b).abs() <= pd.Timedelta(seconds=1)) & \
         ((both.min_range_km_a - both.min_range_km_b).abs() <= 1e-3)

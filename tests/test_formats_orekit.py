@@ -8,6 +8,7 @@ from sgp4.api import Satrec, jday
 
 import overhead
 from overhead.exports import oem_document
+from overhead.orbits.timescales import format_iso
 
 pytestmark = pytest.mark.slow  # a JVM: outside the fast subset (pytest -m 'not slow')
 
@@ -154,7 +155,7 @@ def test_screening_cdms_read_in_orekit_with_the_full_covariance_designators_and_
             path.write_text(writer(message))
             cdm = _parse(ParserBuilder().buildCdmParser(), path)
             relative = cdm.getRelativeMetadata()
-            assert str(relative.getTca())[:23] == row.tca[:23]
+            assert str(relative.getTca())[:23] == format_iso(row.tca)[:23]
             assert abs(relative.getMissDistance() - row.min_range_km * 1e3) < 1e-3
             assert abs(relative.getRelativeSpeed() - row.relative_speed_km_s * 1e3) < 1e-6
             miss_rtn = relative.getRelativePosition()

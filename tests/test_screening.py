@@ -19,6 +19,7 @@ from overhead.errors import WorkTooLargeError
 from overhead.orbits.catalog import load_elements
 from overhead.orbits.states import hermite_states
 from overhead.orbits.timescales import julian_date_split
+from overhead.tables import json_records
 from tests.conftest import shared_file
 
 
@@ -88,7 +89,7 @@ def test_screening_finds_what_a_dense_independent_search_finds():
 
 
 def _assert_found(ours: pd.DataFrame, truth: pd.DataFrame, t0: np.datetime64, threshold_km: float) -> None:
-    offsets = (pd.to_datetime(ours.tca.str.rstrip("Z")) - pd.Timestamp(t0)).dt.total_seconds().to_numpy()
+    offsets = (ours.tca - pd.Timestamp(t0)).dt.total_seconds().to_numpy()
     pair = [tuple(sorted(p)) for p in zip(ours.norad_id_1, ours.norad_id_2, strict=True)]
     for row in truth.itertuples():
         match = [k for k, p in enumerate(pair) if p == tuple(sorted((row.a, row.b))) and abs(offsets[k] - row.t) < 1.0]
@@ -268,7 +269,7 @@ def test_screening_job_keeps_its_conjunctions_in_the_store(tmp_path):
     direct = screen(catalog, "2026-05-30T00:00:00Z", "2026-05-30T06:00:00Z", threshold_km=50.0)
     together = [r for r in rows if r["kind"] == "co-moving"]  # the TerraSAR-X/TanDEM-X formation: no Pc, no tca
     rows = [r for r in rows if r["kind"] == "conjunction"]
-    assert list(direct.conjunctions.tca) == [r["tca"] for r in rows]
+    assert [r["tca"] for r in json_records(direct.conjunctions)] == [r["tca"] for r in rows]
     assert len(together) == len(direct.co_moving) > 0 and all("assumed_cov_pc" not in r for r in together)
     assert len(stored) == len(rows) and len(rows) > 0
     assert [r["tca"] for r in stored] == [r["tca"] for r in rows]

@@ -99,7 +99,24 @@ def csv_cells(table: pd.DataFrame) -> pd.DataFrame:
 # the columns of overhead's tables that hold times: in Parquet they are timestamps (UTC), whether the table holds
 # them as datetime64 or as the ISO-8601 text of the CSV form
 TIME_COLUMNS = frozenset({"time", "start", "end", "stop", "rise", "set", "culmination", "visible_start",
-                          "visible_end", "brightest_time", "tca", "epoch", "first_epoch", "last_epoch"})
+                          "visible_end", "brightest_time", "tca", "epoch", "epoch_1", "epoch_2", "first_epoch",
+                          "last_epoch", "first_seen", "last_seen", "reentry", "window_start", "window_end"})
+
+
+def is_time_column(name: str) -> bool:
+    """Whether a column of overhead's tables holds times: the names above, and every ``…_at`` (when a record was
+    made: ``started_at``, ``screened_at``)."""
+    return name in TIME_COLUMNS or name.endswith("_at")
+
+
+def utc_times(table: pd.DataFrame) -> pd.DataFrame:
+    """The table with its time columns as naive UTC ``datetime64[ns]``, the one time type of overhead's tables
+    (the database hands back Python datetimes, or None where a column is empty). Converted in place."""
+    for column in table.columns:
+        if is_time_column(str(column)) and table[column].dtype != "datetime64[ns]":
+            utc = pd.to_datetime(table[column], utc=True, format="ISO8601")
+            table[column] = utc.dt.tz_convert(None).astype("datetime64[ns]")
+    return table
 
 
 def arrow_table(table: pd.DataFrame):
@@ -170,6 +187,14 @@ def with_iso_times(table: pd.DataFrame, columns: tuple[str, ...], *, digits: int
         text[np.isnat(values)] = None  # no time: empty, not "NaT"
         out[column] = text
     return out
+
+
+def json_records(table: pd.DataFrame) -> list[dict]:
+    """The rows as JSON-ready dicts: times (datetime64 columns) as ISO-8601 UTC text with ``Z`` to the
+    millisecond, missing values as None."""
+    times = tuple(c for c in table.columns if pd.api.types.is_datetime64_any_dtype(table[c].dtype))
+    out = with_iso_times(table, times) if times else table
+    return out.astype(object).where(out.notna(), None).to_dict("records")
 
 
 def write_table(table: pd.DataFrame, path: str | Path) -> Path:

@@ -27,7 +27,7 @@ from overhead.errors import OverheadError, WorkTooLargeError
 from overhead.orbits.frames import gcrs_to_itrf_matrices
 from overhead.orbits.states import hermite_states
 from overhead.orbits.sun import SUN_RADIUS_KM, sun_position_gcrs_km
-from overhead.orbits.timescales import format_iso, to_datetime64
+from overhead.orbits.timescales import to_datetime64
 
 __all__ = ["ECLIPSE_COLUMNS", "SHADOW_MODELS", "beta_angle_deg", "beta_angles", "eclipses", "shadow_functions"]
 
@@ -85,7 +85,7 @@ def beta_angles(satellites, times) -> pd.DataFrame:
     n_sat = r.shape[0]
     return pd.DataFrame({"norad_id": np.repeat(np.asarray(satellites.norad_ids), t.size),
                          "name": np.repeat(np.asarray(satellites.names), t.size),
-                         "time": np.tile(format_iso(t, digits=0), n_sat), "beta_deg": beta.ravel()})
+                         "time": np.tile(t, n_sat), "beta_deg": beta.ravel()})
 
 
 def _roots(f_lo, r0, v0, r1, v1, s0, s1, h, model, kind) -> np.ndarray:
@@ -106,8 +106,8 @@ def _roots(f_lo, r0, v0, r1, v1, s0, s1, h, model, kind) -> np.ndarray:
 def eclipses(satellites, start, stop, *, model: str = "conical", step_s: float = 30.0) -> pd.DataFrame:
     """Every umbra (and, conical, penumbra) interval of every satellite between ``start`` and ``stop`` (UTC).
 
-    Columns :data:`ECLIPSE_COLUMNS`; times ISO-8601 Z; ``beta_deg`` at the middle of the interval; ``cut_start``
-    / ``cut_end`` where the interval is cut by the span.
+    Columns :data:`ECLIPSE_COLUMNS`; ``start`` and ``end`` UTC ``datetime64[ns]``; ``beta_deg`` at the middle of
+    the interval; ``cut_start`` / ``cut_end`` where the interval is cut by the span.
     """
     if model not in SHADOW_MODELS:
         raise OverheadError(f"unknown shadow model {model!r}; use one of {', '.join(SHADOW_MODELS)}")
@@ -130,8 +130,8 @@ def eclipses(satellites, start, stop, *, model: str = "conical", step_s: float =
     table = pd.DataFrame(rows, columns=["norad_id", "name", "kind", "start_s", "end_s", "beta_deg",
                                         "cut_start", "cut_end"])
     table = _merge_block_edges(table)
-    table["start"] = [format_iso(t0 + np.timedelta64(round(x * 1e9), "ns"), digits=3) for x in table.start_s]
-    table["end"] = [format_iso(t0 + np.timedelta64(round(x * 1e9), "ns"), digits=3) for x in table.end_s]
+    table["start"] = t0 + np.round(table.start_s.to_numpy(dtype=float) * 1e9).astype("timedelta64[ns]")
+    table["end"] = t0 + np.round(table.end_s.to_numpy(dtype=float) * 1e9).astype("timedelta64[ns]")
     table["duration_s"] = table.end_s - table.start_s
     return table.sort_values(["start_s", "norad_id", "kind"]).reset_index(drop=True)[ECLIPSE_COLUMNS]
 

@@ -22,7 +22,7 @@ from overhead.geometry.specs import target_set
 from overhead.geometry.topocentric import GroundSite
 from overhead.orbits.timescales import format_iso, sample_count, sample_times
 from overhead.requests import PassesRequest, SiteQuery, spec_default, spec_help, validated
-from overhead.tables import with_iso_times
+from overhead.tables import json_records, with_iso_times
 
 router = APIRouter(prefix="/api", tags=["computation"])
 
@@ -66,9 +66,6 @@ def csv_response(table: pd.DataFrame, filename: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-def _records(table: pd.DataFrame, time_columns: tuple[str, ...]) -> list[dict]:
-    table = with_iso_times(table, time_columns)
-    return table.astype(object).where(table.notna(), None).to_dict("records")
 
 
 JSON_PIECE = 2_000  # list items encoded per json.dumps call: it holds the GIL for the whole call
@@ -218,7 +215,7 @@ def passes(place: GroundSite = Depends(site), start: str | None = Query(None, ma
         table = state.compute(passes_over_site, satellites, place, t0, t1, min_elevation_deg=spec.min_elevation_deg)
     if format == "csv":
         return csv_response(with_iso_times(table, times), "passes.csv")
-    return rendered(_records(table, times), response, estimated_bytes=len(table) * PASS_ROW_BYTES)
+    return rendered(json_records(table), response, estimated_bytes=len(table) * PASS_ROW_BYTES)
 
 
 @router.get("/above", response_model=list[AboveOut], summary="What is overhead: satellites above a place now")
@@ -231,7 +228,7 @@ def above(place: GroundSite = Depends(site), time: str | None = Query(None, max_
     when = parse_time(time, state.default_time()[0])
     satellites = state.usable(state.satellites(), when, response=response)
     table = state.compute(above_site, satellites, place, when, min_elevation_deg=spec.min_elevation_deg)
-    return rendered(_records(table.round(6), ()), response)
+    return rendered(json_records(table.round(6)), response)
 
 
 @router.get("/lookangles", response_model=LookAngles, summary="Azimuth, elevation and range of one satellite")
@@ -271,5 +268,5 @@ def access(body: AccessRequest, format: Literal["json", "csv"] = "json", respons
     table = table[list(WindowOut.model_fields)]
     if format == "csv":
         return csv_response(with_iso_times(table, ("start", "end", "culmination")), "access.csv")
-    return rendered(_records(table, ("start", "end", "culmination")), response,
+    return rendered(json_records(table), response,
                     estimated_bytes=len(table) * WINDOW_ROW_BYTES)

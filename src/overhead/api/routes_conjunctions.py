@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+import pandas as pd
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
@@ -11,6 +12,7 @@ from overhead.analysis.conjunctions import assess, read_cdm_text
 from overhead.api.deps import service
 from overhead.api.service import ServiceState, optional_time
 from overhead.errors import MessageError
+from overhead.tables import json_records
 
 router = APIRouter(prefix="/api/conjunctions", tags=["conjunctions"])
 
@@ -23,9 +25,8 @@ def stored(norad_id: int | None = Query(None, ge=0, le=999_999_999), since: str 
     table = state.store.conjunctions(norad_id=norad_id, since=optional_time(since, name="since"),
                                      min_pc=min_pc, limit=limit)
     for column in ("tca", "epoch_1", "epoch_2", "screened_at"):
-        table[column] = [None if t is None or t != t else t.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-                         for t in table[column]]
-    return table.astype(object).where(table.notna(), None).to_dict("records")
+        table[column] = pd.to_datetime(table[column])
+    return json_records(table)
 
 MAX_CDM_BYTES = 1_000_000  # a CDM is a few kB; the service's body limit applies before this
 MAX_MC_SAMPLES = 2_000_000

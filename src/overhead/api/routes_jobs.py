@@ -17,6 +17,7 @@ from overhead.errors import OverheadError, WorkTooLargeError
 from overhead.geometry.grids import AnalysisGrid
 from overhead.geometry.sensors import AccessConstraints
 from overhead.geometry.specs import target_set
+from overhead.tables import json_records
 
 router = APIRouter(prefix="/api/jobs", tags=["jobs"])
 
@@ -177,11 +178,10 @@ def job_result(job_id: str, format: Literal["json", "geojson", "csv"] = "json",
             return csv_response(table[SCREEN_COLUMNS], "conjunctions.csv")  # the conjunctions (co-moving pairs: json)
         if format == "geojson":
             raise HTTPException(422, "conjunctions have no GeoJSON form: ask for json or csv")
-        rows = [{**r, "kind": "conjunction"} for r in table.astype(object).where(table.notna(), None)
-                .to_dict("records")]
+        rows = [{**r, "kind": "conjunction"} for r in json_records(table)]
         together = job.result.co_moving
         if together is not None and len(together):  # pairs that stay together: their range band, no Pc
-            rows += together.astype(object).where(together.notna(), None).to_dict("records")
+            rows += json_records(together)
         return rows
     return _plan_result(job.result, format)
 
@@ -197,7 +197,7 @@ def _coverage_result(result, grid, format: str):
     summary = {k: (None if not np.isfinite(float(v)) else float(v)) for k, v in result.summary.items()
                if result.summary[k].ndim == 0}
     table = coverage_table(result.stats)
-    rows = table.astype(object).where(table.notna(), None).to_dict("records")
+    rows = json_records(table)
     return {"summary": summary, "text": result.text(), "attrs": {k: str(v) for k, v in result.stats.attrs.items()},
             "points": rows}
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from overhead.catalog.manoeuvres import detect_manoeuvres
 from overhead.catalog.models import SpaceObject, element_set_rows, object_state_columns
+from overhead.orbits.timescales import to_datetime64
 
 __all__ = ["CHANGE_COLUMNS", "detect_changes", "reported_objects"]
 
@@ -16,8 +17,9 @@ DECAY_MEAN_MOTION_REV_DAY = 15.6  # perigee below ~300 km: days to weeks from re
 
 
 def naive_utc(t):
-    """A naive UTC ``datetime`` (how the store keeps times) of any time value."""
-    return pd.Timestamp(t).to_pydatetime().replace(tzinfo=None)
+    """A naive UTC ``datetime`` (how the store keeps times: to the microsecond) of any time value; an aware one
+    is converted to UTC first."""
+    return pd.Timestamp(to_datetime64(t)).round("us").to_pydatetime()
 
 
 def detect_changes(connection, *, new_ids: list[int], latest: dict, missing: list, fresh: list,

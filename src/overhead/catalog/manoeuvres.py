@@ -405,7 +405,7 @@ def detect_manoeuvres(history: pd.DataFrame, settings: ManoeuvreSettings | None 
             found = _timed_by_crossing(history[history.norad_id == norad_id], found)
         rows += [_row(d, mean_motion, deep_space) for d in found]
     table = pd.DataFrame(rows, columns=list(MANOEUVRE_COLUMNS))
-    table = table.astype({"norad_id": "int64", "time": "datetime64[ms]", "time_uncertainty_h": float,
+    table = table.astype({"norad_id": "int64", "time": "datetime64[ns]", "time_uncertainty_h": float,
                           "delta_a_km": float, "delta_i_deg": float, "delta_v_m_s": float, "kind": object,
                           "test": object, "tests_agreeing": "int64", "score": float, "confidence": float,
                           "tier": object})

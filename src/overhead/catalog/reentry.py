@@ -18,6 +18,7 @@ import pandas as pd
 
 from overhead.constants import EARTH_MU_KM3_S2, EARTH_RADIUS_KM
 from overhead.orbits.decay import WINDOW_SHARE, fit_ballistic_coefficient, reentry_times
+from overhead.tables import utc_times
 
 __all__ = ["REENTRY_COLUMNS", "predict_reentries", "reentries_from", "reentries_within", "store_reentries",
            "straight_line_reentries"]
@@ -79,7 +80,7 @@ def predict_reentries(history: pd.DataFrame, *, max_perigee_km: float = MAX_PERI
     (columns norad_id, epoch, mean_motion_rev_per_day, eccentricity, inclination_deg, and mean_motion_dot for
     objects with a single set) whose perigee is below ``max_perigee_km`` and that re-enter within
     ``horizon_days`` of their latest set."""
-    empty = pd.DataFrame(columns=list(REENTRY_COLUMNS))
+    empty = utc_times(pd.DataFrame(columns=list(REENTRY_COLUMNS)))
     if history.empty:
         return empty
     objects = _latest_and_rates(history)
@@ -99,7 +100,7 @@ def predict_reentries(history: pd.DataFrame, *, max_perigee_km: float = MAX_PERI
     window = (to_go.astype(float) * WINDOW_SHARE).astype("timedelta64[s]")
     out = objects.assign(ballistic_m2_kg=ballistic, reentry=landed, window_start=landed - window,
                          window_end=landed + window)
-    return out[~pd.isna(out.reentry)][list(REENTRY_COLUMNS)].reset_index(drop=True)
+    return utc_times(out[~pd.isna(out.reentry)][list(REENTRY_COLUMNS)].reset_index(drop=True))
 
 
 def straight_line_reentries(history: pd.DataFrame) -> pd.DataFrame:

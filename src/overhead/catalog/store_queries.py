@@ -28,6 +28,7 @@ from overhead.errors import OverheadError
 from overhead.orbits.catalog import Catalog
 from overhead.orbits.records import ElementRecord
 from overhead.orbits.tle import parse_tle_pair
+from overhead.tables import utc_times
 
 
 def _catalog_of(rows, *, source: str = "catalogue store") -> Catalog:
@@ -70,7 +71,7 @@ class StoreQueries:
                         satcat.launch_site, satcat.decay_date, satcat.rcs_m2, satcat.ops_status)
                  .outerjoin(SatcatRecord, SatcatRecord.norad_id == SpaceObject.norad_id))
         with self.engine.connect() as connection:
-            return pd.DataFrame(connection.execute(query).mappings().all())
+            return utc_times(pd.DataFrame(connection.execute(query).mappings().all()))
 
     def quality(self, at=None, *, accuracy_km: float = 1.0) -> pd.DataFrame:
         """Per active object: the age of its newest element set at ``at`` (default now), the position error to
@@ -87,7 +88,7 @@ class StoreQueries:
                 .join(ElementSet, (ElementSet.norad_id == SpaceObject.norad_id)
                       & (ElementSet.epoch == SpaceObject.last_epoch))
                 .where(SpaceObject.status == "active")).all()
-        table = pd.DataFrame(rows, columns=["norad_id", "name", "last_epoch", "mean_motion_rev_per_day"])
+        table = utc_times(pd.DataFrame(rows, columns=["norad_id", "name", "last_epoch", "mean_motion_rev_per_day"]))
         table = table.drop_duplicates("norad_id")
         table["age_days"] = (pd.Timestamp(when) - pd.to_datetime(table.last_epoch)).dt.total_seconds() / 86_400
         growth = np.where(table.mean_motion_rev_per_day > LEO_MIN_MEAN_MOTION_REV_DAY, 2.0, 0.5)
@@ -124,7 +125,7 @@ class StoreQueries:
         with self.engine.connect() as connection:
             rows = connection.execute(select(ObjectTag.tag, ObjectTag.norad_id, ObjectTag.added_at)
                                       .order_by(ObjectTag.tag, ObjectTag.norad_id)).all()
-        return pd.DataFrame(rows, columns=["tag", "norad_id", "added_at"])
+        return utc_times(pd.DataFrame(rows, columns=["tag", "norad_id", "added_at"]))
 
     def select_ids(self, *, object_type: str | None = None, owner: str | None = None,
                    group: str | None = None, tag: str | None = None) -> set[int]:
@@ -154,8 +155,8 @@ class StoreQueries:
     def satcat(self) -> pd.DataFrame:
         """Every stored SATCAT record."""
         with self.engine.connect() as connection:
-            return pd.DataFrame(connection.execute(select(SatcatRecord.__table__)).mappings().all(),
-                                columns=[c.name for c in SatcatRecord.__table__.columns])
+            return utc_times(pd.DataFrame(connection.execute(select(SatcatRecord.__table__)).mappings().all(),
+                                          columns=[c.name for c in SatcatRecord.__table__.columns]))
 
     # ------------------------------------------------------------------------------------- conjunctions
     def save_conjunctions(self, table: pd.DataFrame, start, stop, *, norad_ids=None, epochs=None) -> int:
@@ -196,7 +197,7 @@ class StoreQueries:
             query = query.where(ConjunctionRow.assumed_cov_pc >= float(min_pc))
         with self.engine.connect() as connection:
             rows = connection.execute(query.order_by(ConjunctionRow.tca).limit(int(limit))).mappings().all()
-        return pd.DataFrame(rows, columns=[c.name for c in columns])
+        return utc_times(pd.DataFrame(rows, columns=[c.name for c in columns]))
 
     def latest_catalog(self, *, status: str | None = "active", as_of=None) -> Catalog:
         """The newest element set of every object (``status`` active by default) as a Catalog.

@@ -18,6 +18,7 @@ from overhead.catalog.models import (
 )
 from overhead.catalog.store_ingest import BATCH, INGEST_LOCK_KEY, utc_now
 from overhead.errors import ConflictError, NotFoundError, OverheadError
+from overhead.tables import utc_times
 
 
 class StoreRevisions:
@@ -70,8 +71,8 @@ class StoreRevisions:
     def ingests(self) -> pd.DataFrame:
         """Every ingest: source, group, when, counts, the SHA-256 and size of what it read, completeness, undo."""
         with self.engine.connect() as connection:
-            return pd.DataFrame(connection.execute(select(Ingest.__table__).order_by(Ingest.id)).mappings().all(),
-                                columns=[c.name for c in Ingest.__table__.columns])
+            rows = connection.execute(select(Ingest.__table__).order_by(Ingest.id)).mappings().all()
+        return utc_times(pd.DataFrame(rows, columns=[c.name for c in Ingest.__table__.columns]))
 
     # ------------------------------------------------------------------------------------------ queries
     def changes(self, since=None, *, ingested_since=None, as_of=None, ingest_ids=None) -> pd.DataFrame:
@@ -97,8 +98,8 @@ class StoreRevisions:
                 last = connection.execute(last_query).scalar()
                 query = query.where(Change.ingest_id == last)
             rows = connection.execute(query.order_by(Change.time.desc(), Change.change, Change.norad_id))
-            return pd.DataFrame(rows.mappings().all(), columns=["norad_id", "name", "object_id", "change", "time",
-                                                                 "detail", "confidence", "ingest_id"])
+            return utc_times(pd.DataFrame(rows.mappings().all(), columns=[
+                "norad_id", "name", "object_id", "change", "time", "detail", "confidence", "ingest_id"]))
 
     def history(self, norad_id: int, *, as_of=None) -> pd.DataFrame:
         """Every stored element set of one object, by epoch (``as_of``: those ingested by that time)."""
@@ -113,4 +114,4 @@ class StoreRevisions:
             table = pd.DataFrame(rows.mappings().all())
         if table.empty:
             raise OverheadError(f"no element sets of NORAD {norad_id} in the catalogue store")
-        return table
+        return utc_times(table)

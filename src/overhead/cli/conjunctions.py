@@ -21,6 +21,7 @@ from overhead.cli.common import (
 )
 from overhead.cli.options import bounded_int, finite_float
 from overhead.errors import OverheadError
+from overhead.orbits.timescales import format_iso
 
 __all__ = ["add_parsers"]
 
@@ -275,7 +276,8 @@ def _screen(args) -> None:
                   "conjunctions, no Pc):", markup=False, highlight=False)
         for row in together.itertuples():
             err.print(f"  {row.name_1} ({row.norad_id_1}) – {row.name_2} ({row.norad_id_2}): "
-                      f"{row.min_range_km:.2f}–{row.max_range_km:.2f} km from {row.start} to {row.stop}",
+                      f"{row.min_range_km:.2f}–{row.max_range_km:.2f} km from {format_iso(row.start, digits=0)} to "
+                      f"{format_iso(row.stop, digits=0)}",
                       markup=False, highlight=False)
     if args.output:
         write_table(table, args.output)
@@ -298,7 +300,7 @@ def _write_cdms(catalog, table, folder: Path, hbr_m: float, encoding: str = "kvn
 
     writer, suffix = (write_cdm_xml, "xml") if encoding == "xml" else (write_cdm_kvn, "cdm")
     for row, message in zip(table.itertuples(), screening_messages(catalog, table, hbr_m=hbr_m), strict=True):
-        stamp = row.tca.replace("-", "").replace(":", "").replace(".", "")
+        stamp = str(format_iso(row.tca, digits=3)).replace("-", "").replace(":", "").replace(".", "")
         write_text_atomic(folder / f"{row.norad_id_1:09d}_conj_{row.norad_id_2:09d}_{stamp}.{suffix}",
                           writer(message))
     return len(table)

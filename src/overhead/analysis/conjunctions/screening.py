@@ -75,6 +75,12 @@ class ScreeningResult:
     co_moving: pd.DataFrame | None = None  # CO_MOVING_COLUMNS: pairs that stay together, not conjunctions
 
 
+def _empty(columns: list[str]) -> pd.DataFrame:
+    """A table of no rows with these columns, its times (``tca``, ``start``, ``stop``) typed as when it has rows."""
+    return pd.DataFrame({c: pd.Series(dtype="datetime64[ns]" if c in ("tca", "start", "stop") else object)
+                         for c in columns})
+
+
 @dataclass
 class _SampleGroup:
     """Objects sampled with one SGP4 step: their indices in the catalogue and their SGP4 arrays (blocks of
@@ -156,7 +162,7 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, primaries=None, s
     names = np.asarray(catalog.names)
     primary = _primary_mask(ids, primaries)
     if len(ids) == 0:
-        return ScreeningResult(conjunctions=pd.DataFrame(columns=[*SCREEN_COLUMNS, *PLANE_COLUMNS]), objects=0,
+        return ScreeningResult(conjunctions=_empty([*SCREEN_COLUMNS, *PLANE_COLUMNS]), objects=0,
                                candidates_refined=0, span=(t0, t1), threshold_km=threshold_km)
     search = _PairSearch(catalog, t0, span_s, threshold_km, sample_step_s, grid_step_s, primary)
     (object_1, object_2, tca_s, states), refined = search.run(chunk_s, workers, progress)
@@ -318,7 +324,7 @@ def split_co_moving(catalog, table: pd.DataFrame, start, stop, threshold_km: flo
 
     Pairs with a minimum slower than ``CO_MOVING_SPEED_KM_S`` are followed with SGP4 every minute over the
     span; the longest stretch under the bound decides."""
-    empty = pd.DataFrame(columns=CO_MOVING_COLUMNS)
+    empty = _empty(CO_MOVING_COLUMNS)
     if table.empty:
         return table, empty
     slow = table[table.relative_speed_km_s < CO_MOVING_SPEED_KM_S]
@@ -331,7 +337,7 @@ def split_co_moving(catalog, table: pd.DataFrame, start, stop, threshold_km: flo
     jd, fr = julian_date_split(t0 + (offsets * 1e9).astype("timedelta64[ns]"))
     index = {int(x): k for k, x in enumerate(catalog.norad_ids)}
     names = np.asarray(catalog.names)
-    tca = pd.to_datetime(table.tca.str.rstrip("Z")).to_numpy()
+    tca = table.tca.to_numpy(dtype="datetime64[ns]")
     folded = np.zeros(len(table), dtype=bool)
     rows = []
     for a, b in pairs.tolist():
@@ -345,8 +351,8 @@ def split_co_moving(catalog, table: pd.DataFrame, start, stop, threshold_km: flo
         folded |= mine
         rows.append({"norad_id_1": a, "name_1": str(names[index[a]]), "norad_id_2": b, "name_2": str(names[index[b]]),
                      "kind": "co-moving",
-                     "start": np.datetime_as_string(when[0].astype("datetime64[s]"), unit="s") + "Z",
-                     "stop": np.datetime_as_string(when[1].astype("datetime64[s]"), unit="s") + "Z",
+                     "start": when[0].astype("datetime64[s]").astype("datetime64[ns]"),
+                     "stop": when[1].astype("datetime64[s]").astype("datetime64[ns]"),
                      "min_range_km": float(ranges.min()), "median_range_km": float(np.median(ranges)),
                      "max_range_km": float(ranges.max()), "max_relative_speed_km_s": float(speeds.max()),
                      "conjunctions_folded": int(mine.sum())})
@@ -438,7 +444,7 @@ def _table(i: np.ndarray, j: np.ndarray, tca_s: np.ndarray, s: np.ndarray, t0: n
     """The conjunctions' table (SCREEN_COLUMNS then PLANE_COLUMNS, sorted by TCA): the miss vector in object 1's
     RTN frame and the assumed-covariance probabilities, for all of them at once."""
     if not len(i):
-        return pd.DataFrame(columns=[*SCREEN_COLUMNS, *PLANE_COLUMNS])
+        return _empty([*SCREEN_COLUMNS, *PLANE_COLUMNS])
     # the primary (when given) is object 1, and the miss vector is in its RTN frame
     swap = primary[j] & ~primary[i] if primary.any() else np.zeros(len(i), dtype=bool)
     i, j = np.where(swap, j, i), np.where(swap, i, j)
@@ -452,8 +458,7 @@ def _table(i: np.ndarray, j: np.ndarray, tca_s: np.ndarray, s: np.ndarray, t0: n
     table = pd.DataFrame({
         "norad_id_1": ids[i].astype(int), "name_1": names[i].astype(str),
         "norad_id_2": ids[j].astype(int), "name_2": names[j].astype(str),
-        "tca": np.char.add(np.datetime_as_string((when + np.timedelta64(500_000, "ns")).astype("datetime64[ms]"),
-                                                 unit="ms"), "Z"),  # to the nearest millisecond
+        "tca": (when + np.timedelta64(500_000, "ns")).astype("datetime64[ms]").astype("datetime64[ns]"),  # to 1 ms
         "min_range_km": np.linalg.norm(d, axis=1), "relative_speed_km_s": np.linalg.norm(v2 - v1, axis=1),
         "radial_km": rtn[:, 0], "in_track_km": rtn[:, 1], "cross_track_km": rtn[:, 2],
         "max_pc": np.asarray(max_pc, dtype=float), "assumed_cov_pc": np.asarray(pc, dtype=float),
@@ -467,7 +472,7 @@ def _screen_part(catalog, start, stop, keep_start, keep_stop, options: dict) -> 
     table = screen(catalog, start, stop, **options).conjunctions
     if table.empty:
         return table
-    tca = pd.to_datetime(table.tca.str.rstrip("Z")).to_numpy()
+    tca = table.tca.to_numpy(dtype="datetime64[ns]")
     return table[(tca >= keep_start) & (tca < keep_stop)]
 
 
