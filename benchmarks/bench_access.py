@@ -21,13 +21,19 @@ def workload():
     catalog, label = active_catalog()
     epochs = catalog.epochs.astype(np.int64)
     median = np.median(epochs)
-    leo = [i for i, r in enumerate(catalog.records)
-           if r.mean_motion_rev_per_day > 11.25 and abs(epochs[i] - median) < 86_400e9]
+    leo = [
+        i
+        for i, r in enumerate(catalog.records)
+        if r.mean_motion_rev_per_day > 11.25 and abs(epochs[i] - median) < 86_400e9
+    ]
     satellites = catalog[leo[:: max(1, len(leo) // N_SATS)][:N_SATS]]
     rng = np.random.default_rng(2026)
-    sites = TargetSet.from_points(np.degrees(np.arcsin(rng.uniform(-0.95, 0.95, N_SITES))),
-                                  rng.uniform(-180, 180, N_SITES), rng.uniform(0, 1000, N_SITES),
-                                  ids=[f"S{k:03d}" for k in range(N_SITES)])
+    sites = TargetSet.from_points(
+        np.degrees(np.arcsin(rng.uniform(-0.95, 0.95, N_SITES))),
+        rng.uniform(-180, 180, N_SITES),
+        rng.uniform(0, 1000, N_SITES),
+        ids=[f"S{k:03d}" for k in range(N_SITES)],
+    )
     start = np.datetime64(int(median) // 86_400_000_000_000 * 86_400, "s").astype("datetime64[ns]")
     return satellites, sites, start, label
 
@@ -45,9 +51,15 @@ def _skyfield(satellites, sites, start, days):
         for j in range(len(sites)):
             topos = wgs84.latlon(sites.lat_deg[j], sites.lon_deg[j], elevation_m=sites.alt_m[j])
             times, events = sat.find_events(topos, t0, t1, altitude_degrees=MASK)
-            rises += [(satellites.records[i].norad_id, sites.ids[j],
-                       np.datetime64(t.utc_datetime().replace(tzinfo=None), "ns"))
-                      for t, e in zip(times, events, strict=True) if e == 0]
+            rises += [
+                (
+                    satellites.records[i].norad_id,
+                    sites.ids[j],
+                    np.datetime64(t.utc_datetime().replace(tzinfo=None), "ns"),
+                )
+                for t, e in zip(times, events, strict=True)
+                if e == 0
+            ]
     return rises
 
 
@@ -60,8 +72,10 @@ def _agreement(ours, rises) -> str:
         candidates = theirs.get((row.norad_id, row.target), [])
         if candidates:
             gaps.append(min(abs((row.start - t) / np.timedelta64(1, "ms")) for t in candidates))
-    return (f"subset rises: ours {len(mine)}, Skyfield {len(rises)}, largest difference "
-            f"{max(gaps, default=float('nan')):.0f} ms")
+    return (
+        f"subset rises: ours {len(mine)}, Skyfield {len(rises)}, largest difference "
+        f"{max(gaps, default=float('nan')):.0f} ms"
+    )
 
 
 def _pyorbital(satellites, sites, start, days):
@@ -73,8 +87,11 @@ def _pyorbital(satellites, sites, start, days):
     for i in range(len(satellites)):
         orbit = Orbital(str(satellites.records[i].norad_id), line1=lines[2 * i], line2=lines[2 * i + 1])
         for j in range(len(sites)):
-            passes += len(orbit.get_next_passes(when, 24 * days, sites.lon_deg[j], sites.lat_deg[j],
-                                                sites.alt_m[j] / 1000.0, horizon=MASK))
+            passes += len(
+                orbit.get_next_passes(
+                    when, 24 * days, sites.lon_deg[j], sites.lat_deg[j], sites.alt_m[j] / 1000.0, horizon=MASK
+                )
+            )
     return passes
 
 
@@ -93,17 +110,32 @@ def run() -> list[Figure]:
     sub_pairs = SUBSET_SATS * SUBSET_SITES * SUBSET_DAYS
     sky_s, sky_rises = timed(_skyfield, sub_sats, sub_sites, start, SUBSET_DAYS)
     ours_sub = access_windows(sub_sats, sub_sites, start, start + np.timedelta64(SUBSET_DAYS, "D"), constraints)
-    figures = [Figure(f"{len(satellites)} LEO sats ({label}) × {len(sites)} sites × {DAYS} d, {MASK:g}° mask",
-                      "ms per sat-site-day", ours, "Skyfield find_events (subset, scaled)", sky_s / sub_pairs * 1e3,
-                      higher_is_better=False,
-                      note=f"ours {ours_s:.1f} s for {len(windows):,} windows; Skyfield "
-                           f"{sky_s / sub_pairs * pair_days / 3600:.1f} h scaled from {SUBSET_SATS}×{SUBSET_SITES}×"
-                           f"{SUBSET_DAYS} d; {_agreement(ours_sub, sky_rises)}")]
+    figures = [
+        Figure(
+            f"{len(satellites)} LEO sats ({label}) × {len(sites)} sites × {DAYS} d, {MASK:g}° mask",
+            "ms per sat-site-day",
+            ours,
+            "Skyfield find_events (subset, scaled)",
+            sky_s / sub_pairs * 1e3,
+            higher_is_better=False,
+            note=f"ours {ours_s:.1f} s for {len(windows):,} windows; Skyfield "
+            f"{sky_s / sub_pairs * pair_days / 3600:.1f} h scaled from {SUBSET_SATS}×{SUBSET_SITES}×"
+            f"{SUBSET_DAYS} d; {_agreement(ours_sub, sky_rises)}",
+        )
+    ]
     try:
         py_s, py_passes = timed(_pyorbital, sub_sats, sub_sites, start, SUBSET_DAYS)
-        figures.append(Figure(figures[0].workload, "ms per sat-site-day", ours, "pyorbital get_next_passes "
-                              "(subset, scaled)", py_s / sub_pairs * 1e3, higher_is_better=False,
-                              note=f"subset passes: pyorbital {py_passes}"))
+        figures.append(
+            Figure(
+                figures[0].workload,
+                "ms per sat-site-day",
+                ours,
+                "pyorbital get_next_passes (subset, scaled)",
+                py_s / sub_pairs * 1e3,
+                higher_is_better=False,
+                note=f"subset passes: pyorbital {py_passes}",
+            )
+        )
     except ImportError:
         pass
     return figures

@@ -34,8 +34,12 @@ def _steady_state_manoeuvre_check(objects: int = 15_000, sets_each: int = 30) ->
     tables = []
     for day in range(sets_each):
         noise = 1.0 + rng.normal(0.0, 0.0003 / 7000.0 * 1.5, len(base))  # Δn/n = 1.5 Δa/a
-        tables.append(base.assign(epoch=pd.to_datetime(base.epoch) - pd.Timedelta(days=day),
-                                  mean_motion_rev_per_day=base.mean_motion_rev_per_day * noise))
+        tables.append(
+            base.assign(
+                epoch=pd.to_datetime(base.epoch) - pd.Timedelta(days=day),
+                mean_motion_rev_per_day=base.mean_motion_rev_per_day * noise,
+            )
+        )
     history = pd.concat(tables, ignore_index=True)
     started = time.perf_counter()
     detect_manoeuvres(history)
@@ -62,8 +66,10 @@ def _benchmark_histories() -> tuple:
 def _matches(found: np.ndarray, truth: np.ndarray, days: float) -> tuple[int, int]:
     """(detections within ``days`` of a listed manoeuvre, listed manoeuvres within ``days`` of a detection)"""
     tolerance = np.timedelta64(round(days * 86_400), "s")
-    return (sum(bool(np.any(np.abs(truth - t) <= tolerance)) for t in found),
-            sum(bool(np.any(np.abs(found - t) <= tolerance)) for t in truth))
+    return (
+        sum(bool(np.any(np.abs(truth - t) <= tolerance)) for t in found),
+        sum(bool(np.any(np.abs(found - t) <= tolerance)) for t in truth),
+    )
 
 
 def _manoeuvre_scores(settings: ManoeuvreSettings | None = None) -> pd.DataFrame:
@@ -88,8 +94,13 @@ def _threshold_curve() -> str:
     base = ManoeuvreSettings()
     points = []
     for scale in (0.5, 0.75, 1.5, 3.0):
-        settings = dataclasses.replace(base, **{name: getattr(base, name) * scale for name in (
-            "jump_threshold", "inclination_jump_threshold", "step_threshold", "slope_change_threshold")})
+        settings = dataclasses.replace(
+            base,
+            **{
+                name: getattr(base, name) * scale
+                for name in ("jump_threshold", "inclination_jump_threshold", "step_threshold", "slope_change_threshold")
+            },
+        )
         precision, recall = _leo_precision_recall(_manoeuvre_scores(settings))
         points.append(f"×{scale}: {precision:.2f}/{recall:.2f}")
     return "thresholds " + ", ".join(points)
@@ -133,9 +144,13 @@ def _evidence_ceiling() -> str:
         if elements.mean_motion_rev_per_day.median() <= 5:
             continue
         evidence = manoeuvre_evidence(elements)
-        noise_units = np.maximum.reduce([evidence.jump_score * thresholds.jump_threshold,
-                                         evidence.step_score * thresholds.step_threshold,
-                                         evidence.slope_change_score * thresholds.slope_change_threshold])
+        noise_units = np.maximum.reduce(
+            [
+                evidence.jump_score * thresholds.jump_threshold,
+                evidence.step_score * thresholds.step_threshold,
+                evidence.slope_change_score * thresholds.slope_change_threshold,
+            ]
+        )
         epochs = evidence.epoch.to_numpy()
         position_epochs, position_units = _consecutive_residual_z(catalog)
         for t in truth:
@@ -143,8 +158,10 @@ def _evidence_ceiling() -> str:
             shown += seen
             shown_with_positions += seen or bool(np.any(position_units[np.abs(position_epochs - t) <= window] >= 5.0))
             listed += 1
-    return (f"listed LEO manoeuvres with any test ≥ 5 noise units within ±1.5 days: {shown / listed:.2f} "
-            f"(with SGP4 position differences of consecutive sets too: {shown_with_positions / listed:.2f})")
+    return (
+        f"listed LEO manoeuvres with any test ≥ 5 noise units within ±1.5 days: {shown / listed:.2f} "
+        f"(with SGP4 position differences of consecutive sets too: {shown_with_positions / listed:.2f})"
+    )
 
 
 def _manoeuvre_figures() -> list[Figure]:
@@ -156,12 +173,16 @@ def _manoeuvre_figures() -> list[Figure]:
     tables = manoeuvre_scores.report()
     figures = []
     for regime in ("LEO", "GEO"):
-        before, after, held_out = (tables[f"{kind}, by regime"].set_index("regime").loc[regime] for kind in (
-            "before", "after", "after, held-out confidence"))
+        before, after, held_out = (
+            tables[f"{kind}, by regime"].set_index("regime").loc[regime]
+            for kind in ("before", "after", "after, held-out confidence")
+        )
 
         def pr(row) -> str:
-            return ", ".join(f"±{label} P {row[f'P {d}d']:.2f} R {row[f'R {d}d']:.2f}"
-                             for label, d in (("12 h", "0.5"), ("1 d", "1"), ("3 d", "3")))
+            return ", ".join(
+                f"±{label} P {row[f'P {d}d']:.2f} R {row[f'R {d}d']:.2f}"
+                for label, d in (("12 h", "0.5"), ("1 d", "1"), ("3 d", "3"))
+            )
 
         note = f"now {pr(after)}; before {pr(before)}; confidence fitted without each satellite: {pr(held_out)}"
         if regime == "LEO":
@@ -169,9 +190,16 @@ def _manoeuvre_figures() -> list[Figure]:
         else:
             tier = tables["high tier"].iloc[2]
             note += f"; high tier (held out): {tier['share logged (±1 d)']:.3f} of {tier.detections} logged"
-        figures.append(Figure(f"manoeuvres, {regime} satellites of the Shorten 2023 benchmark: F1 (±1 day)", "F1",
-                              after["F1 1d"], "timed by the mean elements alone, every detection", before["F1 1d"],
-                              note=note))
+        figures.append(
+            Figure(
+                f"manoeuvres, {regime} satellites of the Shorten 2023 benchmark: F1 (±1 day)",
+                "F1",
+                after["F1 1d"],
+                "timed by the mean elements alone, every detection",
+                before["F1 1d"],
+                note=note,
+            )
+        )
     return figures
 
 
@@ -193,17 +221,40 @@ def run() -> list[Figure]:
         started = time.perf_counter()
         overhead_now = above(catalog, GroundSite(43.6, 1.44, 150), "2026-03-19T12:00:00Z", min_elevation_deg=10)
         above_s = time.perf_counter() - started
-    figures.append(Figure("ingest the active catalog (14,710 element sets) into SQLite", "element sets/s",
-                          report.new_sets / ingest_s, "(none: absolute figure)", float("nan"),
-                          note=f"{ingest_s:.1f} s; a week of history ({week_report.records:,} sets, "
-                               f"{week_report.new_sets:,} new) in {week_s:.1f} s"))
-    figures.append(Figure("what is overhead: full catalog, one place and time", "s", above_s,
-                          "(goal: under 1 s)", 1.0, higher_is_better=False,
-                          note=f"{len(catalog):,} objects, {len(overhead_now)} above 10°"))
+    figures.append(
+        Figure(
+            "ingest the active catalog (14,710 element sets) into SQLite",
+            "element sets/s",
+            report.new_sets / ingest_s,
+            "(none: absolute figure)",
+            float("nan"),
+            note=f"{ingest_s:.1f} s; a week of history ({week_report.records:,} sets, "
+            f"{week_report.new_sets:,} new) in {week_s:.1f} s",
+        )
+    )
+    figures.append(
+        Figure(
+            "what is overhead: full catalog, one place and time",
+            "s",
+            above_s,
+            "(goal: under 1 s)",
+            1.0,
+            higher_is_better=False,
+            note=f"{len(catalog):,} objects, {len(overhead_now)} above 10°",
+        )
+    )
     check_s, objects, sets_each = _steady_state_manoeuvre_check()
-    figures.append(Figure(f"manoeuvre check after a daily ingest: {objects:,} objects × {sets_each} element sets",
-                          "s", check_s, "(none: absolute figure)", float("nan"), higher_is_better=False,
-                          note=f"{check_s / objects * 1000:.2f} ms per object (runs on every ingest, for the "
-                               "objects with new element sets)"))
+    figures.append(
+        Figure(
+            f"manoeuvre check after a daily ingest: {objects:,} objects × {sets_each} element sets",
+            "s",
+            check_s,
+            "(none: absolute figure)",
+            float("nan"),
+            higher_is_better=False,
+            note=f"{check_s / objects * 1000:.2f} ms per object (runs on every ingest, for the "
+            "objects with new element sets)",
+        )
+    )
     figures += _manoeuvre_figures()
     return figures

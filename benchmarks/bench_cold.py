@@ -30,8 +30,9 @@ def _tatc_whole_process(out: Path) -> float:
     if not python.exists():
         subprocess.run(["bash", str(HERE / "anchors" / "setup_anchors.sh")], check=True)
     started = time.perf_counter()
-    subprocess.run([str(python), str(HERE / "anchors" / "tatc_walker.py"), str(out)], check=True,
-                   capture_output=True, text=True)
+    subprocess.run(
+        [str(python), str(HERE / "anchors" / "tatc_walker.py"), str(out)], check=True, capture_output=True, text=True
+    )
     return time.perf_counter() - started
 
 
@@ -42,9 +43,22 @@ def _first_passes() -> tuple[float, float]:
         port = s.getsockname()[1]
     folder = Path(tempfile.mkdtemp(prefix="overhead-cold-"))
     started = time.perf_counter()
-    server = subprocess.Popen([sys.executable, "-m", "overhead.cli.main", "serve", "--db",
-                               f"sqlite:///{folder / 'c.sqlite'}", "--port", str(port), "--scheduler", "none"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "overhead.cli.main",
+            "serve",
+            "--db",
+            f"sqlite:///{folder / 'c.sqlite'}",
+            "--port",
+            str(port),
+            "--scheduler",
+            "none",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(600):
@@ -65,8 +79,21 @@ def _first_passes() -> tuple[float, float]:
 def run() -> list[Figure]:
     out = HERE / "out" / "tatc"
     tatc_s = _tatc_whole_process(out)
-    cli = [sys.executable, "-m", "overhead.cli.main", "coverage", str(out / "members.tle"), "--points",
-           str(out / "points.csv"), "--half-angle-deg", "30", "--start", START, "--stop", STOP]
+    cli = [
+        sys.executable,
+        "-m",
+        "overhead.cli.main",
+        "coverage",
+        str(out / "members.tle"),
+        "--points",
+        str(out / "points.csv"),
+        "--half-angle-deg",
+        "30",
+        "--start",
+        START,
+        "--stop",
+        STOP,
+    ]
     cold_runs = []
     for _ in range(3):  # each a fresh process; the median, as one run on a shared machine varies by ±0.1 s
         started = time.perf_counter()
@@ -82,12 +109,31 @@ def run() -> list[Figure]:
     up_s, passes_s = _first_passes()
     workload = "TAT-C scenario (Walker 24/3/1, 550 km, 9,987 points, 1 day), 30° cone"
     return [
-        Figure(workload, "s, cold: `overhead coverage` in a fresh process", cold_s, "TAT-C, its whole process",
-               tatc_s, higher_is_better=False,
-               note=f"goal ≥ 25×; median of 3 fresh processes ({', '.join(f'{s:.2f}' for s in cold_runs)} s); "
-                    f"warm in-process: {warm_s:.2f} s"),
-        Figure(workload, "s, warm: coverage() in-process", warm_s, "TAT-C, its whole process", tatc_s,
-               higher_is_better=False),
-        Figure("first /api/passes after `overhead serve` (bundled sample, 24 h over Toulouse)", "s", passes_s,
-               "goal", 3.0, higher_is_better=False, note=f"the service answered {up_s:.1f} s after its start"),
+        Figure(
+            workload,
+            "s, cold: `overhead coverage` in a fresh process",
+            cold_s,
+            "TAT-C, its whole process",
+            tatc_s,
+            higher_is_better=False,
+            note=f"goal ≥ 25×; median of 3 fresh processes ({', '.join(f'{s:.2f}' for s in cold_runs)} s); "
+            f"warm in-process: {warm_s:.2f} s",
+        ),
+        Figure(
+            workload,
+            "s, warm: coverage() in-process",
+            warm_s,
+            "TAT-C, its whole process",
+            tatc_s,
+            higher_is_better=False,
+        ),
+        Figure(
+            "first /api/passes after `overhead serve` (bundled sample, 24 h over Toulouse)",
+            "s",
+            passes_s,
+            "goal",
+            3.0,
+            higher_is_better=False,
+            note=f"the service answered {up_s:.1f} s after its start",
+        ),
     ]

@@ -35,7 +35,7 @@ def _kdtree_screen(catalog, t0: np.datetime64, hours: float, step_s: float = 10.
     reach = THRESHOLD_KM + 16.0 * step_s / 2 + 0.1
     hits: dict[tuple[int, int], set[int]] = {}
     for start in range(0, offsets.size, 120):
-        block = offsets[start:start + 120]
+        block = offsets[start : start + 120]
         err, r, v = array.sgp4(np.full(block.size, jd[0]), fr[0] + block / 86400)
         for k in range(block.size):
             ok = np.nonzero(err[:, k] == 0)[0]
@@ -45,8 +45,9 @@ def _kdtree_screen(catalog, t0: np.datetime64, hours: float, step_s: float = 10.
             i, j = ok[pairs[:, 0]], ok[pairs[:, 1]]
             dv = np.linalg.norm(v[j, k] - v[i, k], axis=1)
             d = np.linalg.norm(r[j, k] - r[i, k], axis=1)
-            for a, b in zip(i[d <= THRESHOLD_KM + dv * step_s / 2 + 0.1], j[d <= THRESHOLD_KM + dv * step_s / 2 + 0.1],
-                            strict=True):
+            for a, b in zip(
+                i[d <= THRESHOLD_KM + dv * step_s / 2 + 0.1], j[d <= THRESHOLD_KM + dv * step_s / 2 + 0.1], strict=True
+            ):
                 hits.setdefault((min(a, b), max(a, b)), set()).add(start + k)
     rows = []
 
@@ -80,8 +81,10 @@ def _common(ours: pd.DataFrame, anchor: pd.DataFrame, t0: np.datetime64) -> int:
     found: dict[tuple[int, int], list[float]] = {}
     for a, b, t in zip(ours.norad_id_1, ours.norad_id_2, offsets, strict=True):
         found.setdefault((min(a, b), max(a, b)), []).append(t)
-    return sum(any(abs(t - u) < 1.0 for u in found.get((a, b), [])) for a, b, t in
-               zip(anchor.a, anchor.b, anchor.t, strict=True))
+    return sum(
+        any(abs(t - u) < 1.0 for u in found.get((a, b), []))
+        for a, b, t in zip(anchor.a, anchor.b, anchor.t, strict=True)
+    )
 
 
 def _same_approaches(one, other) -> int:
@@ -91,8 +94,9 @@ def _same_approaches(one, other) -> int:
     a = one.assign(t=one.tca)
     b = other.assign(t=other.tca)
     both = a.merge(b, on=["norad_id_1", "norad_id_2"], suffixes=("_a", "_b"))
-    close = ((both.t_a - both.t_b).abs() <= pd.Timedelta(seconds=1)) & \
-        ((both.min_range_km_a - both.min_range_km_b).abs() <= 1e-3)
+    close = ((both.t_a - both.t_b).abs() <= pd.Timedelta(seconds=1)) & (
+        (both.min_range_km_a - both.min_range_km_b).abs() <= 1e-3
+    )
     return int(both[close].drop_duplicates(["norad_id_1", "norad_id_2", "t_a"]).shape[0])
 
 
@@ -120,27 +124,47 @@ def run() -> list[Figure]:
         from overhead.analysis.conjunctions.screening import screen_distributed
 
         started = time.perf_counter()
-        spread = screen_distributed(catalog, t0, t0 + np.timedelta64(int(days * 86400), "s"),
-                                    threshold_km=THRESHOLD_KM)
+        spread = screen_distributed(catalog, t0, t0 + np.timedelta64(int(days * 86400), "s"), threshold_km=THRESHOLD_KM)
         cluster_s = time.perf_counter() - started
         agreeing = _same_approaches(full.conjunctions, spread.conjunctions)
-        cluster.append(Figure(f"screening all-on-all {days:g} d at 5 km, 2-worker LocalCluster",
-                              "s (lower is better)", cluster_s, "the same in one process", ours_full_s,
-                              higher_is_better=False,
-                              note=f"{len(spread.conjunctions):,} conjunctions, {agreeing:,} the same (pair, TCA "
-                                   f"within 1 s, miss within 1 m) as in one process; peak RSS of the parent plus its "
-                                   f"largest worker {peak_rss_gb():.2f} GB"))
-    note = (f"{label}; 1 h: {len(hour)} conjunctions ours, {len(anchor)} KD-tree, {same} of the KD-tree's "
-            "found by ours; "
-            f"{days:g} d: {len(full.conjunctions):,} conjunctions and "
-            f"{0 if full.co_moving is None else len(full.co_moving):,} co-moving pairs set apart, peak RSS "
-            f"{full_rss_gb:.2f} GB")
+        cluster.append(
+            Figure(
+                f"screening all-on-all {days:g} d at 5 km, 2-worker LocalCluster",
+                "s (lower is better)",
+                cluster_s,
+                "the same in one process",
+                ours_full_s,
+                higher_is_better=False,
+                note=f"{len(spread.conjunctions):,} conjunctions, {agreeing:,} the same (pair, TCA "
+                f"within 1 s, miss within 1 m) as in one process; peak RSS of the parent plus its "
+                f"largest worker {peak_rss_gb():.2f} GB",
+            )
+        )
+    note = (
+        f"{label}; 1 h: {len(hour)} conjunctions ours, {len(anchor)} KD-tree, {same} of the KD-tree's "
+        "found by ours; "
+        f"{days:g} d: {len(full.conjunctions):,} conjunctions and "
+        f"{0 if full.co_moving is None else len(full.co_moving):,} co-moving pairs set apart, peak RSS "
+        f"{full_rss_gb:.2f} GB"
+    )
     return [
-        Figure(f"screening all-on-all {days:g} d at 5 km", "s (lower is better)", ours_full_s,
-               "sgp4 SatrecArray + cKDTree per 10 s step (1 h measured, scaled)", scaled_anchor_s,
-               higher_is_better=False, note=note),
-        Figure("screening all-on-all 1 h at 5 km", "s (lower is better)", ours_hour_s,
-               "sgp4 SatrecArray + cKDTree per 10 s step", anchor_hour_s, higher_is_better=False,
-               note=f"the KD-tree's {len(anchor)} conjunctions: {same} found by ours (of {len(hour)})"),
+        Figure(
+            f"screening all-on-all {days:g} d at 5 km",
+            "s (lower is better)",
+            ours_full_s,
+            "sgp4 SatrecArray + cKDTree per 10 s step (1 h measured, scaled)",
+            scaled_anchor_s,
+            higher_is_better=False,
+            note=note,
+        ),
+        Figure(
+            "screening all-on-all 1 h at 5 km",
+            "s (lower is better)",
+            ours_hour_s,
+            "sgp4 SatrecArray + cKDTree per 10 s step",
+            anchor_hour_s,
+            higher_is_better=False,
+            note=f"the KD-tree's {len(anchor)} conjunctions: {same} found by ours (of {len(hour)})",
+        ),
         *cluster,
     ]

@@ -32,8 +32,9 @@ def _tatc(out: Path) -> dict:
     python = HERE / "anchors" / "venv" / "bin" / "python"
     if not python.exists():
         subprocess.run(["bash", str(HERE / "anchors" / "setup_anchors.sh")], check=True)
-    subprocess.run([str(python), str(HERE / "anchors" / "tatc_walker.py"), str(out)], check=True,
-                   capture_output=True, text=True)
+    subprocess.run(
+        [str(python), str(HERE / "anchors" / "tatc_walker.py"), str(out)], check=True, capture_output=True, text=True
+    )
     return json.loads((out / "summary.json").read_text())
 
 
@@ -49,23 +50,36 @@ def _scenario(out: Path):
 
 def _compare(ours: pd.DataFrame, tatc: pd.DataFrame, grid: AnalysisGrid, names: dict[int, str]) -> dict:
     """Window counts per point, and start/end differences of windows matched by point, satellite and start."""
-    tatc = tatc.assign(start=pd.to_datetime(tatc.start, utc=True).dt.tz_localize(None),
-                       end=pd.to_datetime(tatc.end, utc=True).dt.tz_localize(None))
+    tatc = tatc.assign(
+        start=pd.to_datetime(tatc.start, utc=True).dt.tz_localize(None),
+        end=pd.to_datetime(tatc.end, utc=True).dt.tz_localize(None),
+    )
     tatc = tatc.assign(tatc_start=tatc.start, tatc_end=tatc.end).sort_values("start")
     ours = ours.assign(satellite=ours.norad_id.map(names), target_hash=grid.ids[ours.point.to_numpy()])
     per_point_ours = ours.groupby("target_hash").size().reindex(grid.ids, fill_value=0).to_numpy()
     per_point_tatc = tatc.groupby("target_hash").size().reindex(grid.ids, fill_value=0).to_numpy()
     inner = ours[~(ours.cut_start | ours.cut_end)].sort_values("start")
-    matched = pd.merge_asof(inner, tatc[["start", "target_hash", "satellite", "tatc_start", "tatc_end"]], on="start",
-                            by=["target_hash", "satellite"], direction="nearest", tolerance=pd.Timedelta("30s"))
+    matched = pd.merge_asof(
+        inner,
+        tatc[["start", "target_hash", "satellite", "tatc_start", "tatc_end"]],
+        on="start",
+        by=["target_hash", "satellite"],
+        direction="nearest",
+        tolerance=pd.Timedelta("30s"),
+    )
     matched = matched.dropna(subset=["tatc_start"])
     gaps = pd.concat([(matched.start - matched.tatc_start).abs(), (matched.end - matched.tatc_end).abs()])
     gaps = gaps.dt.total_seconds()
-    return {"windows_ours": len(ours), "windows_tatc": len(tatc),
-            "points_same_count": float((per_point_ours == per_point_tatc).mean()),
-            "unmatched_ours": int(len(inner) - len(matched)), "median_gap_s": float(gaps.median()),
-            "p99_gap_s": float(gaps.quantile(0.99)), "max_gap_s": float(gaps.max()),
-            "within_1s": float((gaps <= 1.0).mean())}
+    return {
+        "windows_ours": len(ours),
+        "windows_tatc": len(tatc),
+        "points_same_count": float((per_point_ours == per_point_tatc).mean()),
+        "unmatched_ours": int(len(inner) - len(matched)),
+        "median_gap_s": float(gaps.median()),
+        "p99_gap_s": float(gaps.quantile(0.99)),
+        "max_gap_s": float(gaps.max()),
+        "within_1s": float((gaps <= 1.0).mean()),
+    }
 
 
 def _tatc_cone_elevation_deg(half_angle_deg: float, altitude_km: float) -> float:
@@ -77,13 +91,15 @@ def _tatc_cone_elevation_deg(half_angle_deg: float, altitude_km: float) -> float
 
 def _note(result, comparison: dict, tatc_summary: dict) -> str:
     s = result.summary
-    return (f"observed {float(s.global_percent_points_observed):.1f} % (TAT-C "
-            f"{100 * tatc_summary['fraction_points_observed']:.1f} %); mean revisit "
-            f"{float(s.global_mean_revisit_s) / 3600:.3f} h (TAT-C "
-            f"{tatc_summary['global_mean_of_point_mean_revisit_h']:.3f} h); windows {comparison['windows_ours']:,} "
-            f"vs {comparison['windows_tatc']:,}, same count at {100 * comparison['points_same_count']:.1f} % of "
-            f"points; matched ends differ by median {comparison['median_gap_s']:.2f} s, p99 "
-            f"{comparison['p99_gap_s']:.2f} s, {100 * comparison['within_1s']:.2f} % within 1 s")
+    return (
+        f"observed {float(s.global_percent_points_observed):.1f} % (TAT-C "
+        f"{100 * tatc_summary['fraction_points_observed']:.1f} %); mean revisit "
+        f"{float(s.global_mean_revisit_s) / 3600:.3f} h (TAT-C "
+        f"{tatc_summary['global_mean_of_point_mean_revisit_h']:.3f} h); windows {comparison['windows_ours']:,} "
+        f"vs {comparison['windows_tatc']:,}, same count at {100 * comparison['points_same_count']:.1f} % of "
+        f"points; matched ends differ by median {comparison['median_gap_s']:.2f} s, p99 "
+        f"{comparison['p99_gap_s']:.2f} s, {100 * comparison['within_1s']:.2f} % within 1 s"
+    )
 
 
 def run() -> list[Figure]:
@@ -112,16 +128,34 @@ def run() -> list[Figure]:
                 coverage(catalog[:2], grid, *warm, constraints, scheduler="none")
                 coverage(catalog[:2], grid, *warm, constraints, scheduler=cluster.scheduler_address)
                 serial_s, result = timed(coverage, catalog, grid, START, STOP, constraints, scheduler="none")
-                cluster_s, _ = timed(coverage, catalog, grid, START, STOP, constraints,
-                                     scheduler=cluster.scheduler_address)
+                cluster_s, _ = timed(
+                    coverage, catalog, grid, START, STOP, constraints, scheduler=cluster.scheduler_address
+                )
                 comparison = _compare(result.windows, observations, grid, names)
                 (out / f"comparison {label}.json").write_text(json.dumps(comparison, indent=1))
                 workload = f"TAT-C scenario (Walker 24/3/1, 550 km, 9,987 points, 1 day): {label}"
-                figures.append(Figure(workload, "s, one process", serial_s, "TAT-C collect_observations", tatc_s,
-                                      higher_is_better=False, note=_note(result, comparison, tatc_summary)))
-                figures.append(Figure(workload, f"s, warm {os.cpu_count()}-worker LocalCluster", cluster_s,
-                                      "TAT-C collect_observations", tatc_s, higher_is_better=False,
-                                      note=f"starting the cluster: {startup_s:.1f} s"))
+                figures.append(
+                    Figure(
+                        workload,
+                        "s, one process",
+                        serial_s,
+                        "TAT-C collect_observations",
+                        tatc_s,
+                        higher_is_better=False,
+                        note=_note(result, comparison, tatc_summary),
+                    )
+                )
+                figures.append(
+                    Figure(
+                        workload,
+                        f"s, warm {os.cpu_count()}-worker LocalCluster",
+                        cluster_s,
+                        "TAT-C collect_observations",
+                        tatc_s,
+                        higher_is_better=False,
+                        note=f"starting the cluster: {startup_s:.1f} s",
+                    )
+                )
     finally:
         client.close()
         cluster.close()

@@ -36,8 +36,15 @@ def _run(n_sat: int, n_points: int, days: float, scheduler: str) -> tuple[float,
     design = walker(n_sat, planes, 1 if planes > 1 else 0, inclination_deg=53.0, altitude_km=550.0)
     grid = AnalysisGrid.fibonacci(n_points)
     started = time.perf_counter()
-    result = coverage(design, grid, START, _stop(days), AccessConstraints(sensor=NadirCone(30.0)),
-                      scheduler=scheduler, keep_windows=False)
+    result = coverage(
+        design,
+        grid,
+        START,
+        _stop(days),
+        AccessConstraints(sensor=NadirCone(30.0)),
+        scheduler=scheduler,
+        keep_windows=False,
+    )
     return time.perf_counter() - started, int(result.stats.accesses.sum())
 
 
@@ -84,8 +91,10 @@ def run() -> list[Figure]:
             for n_sat, n_points, days in LADDER:
                 seconds, windows = _run(n_sat, n_points, days, address)
                 rows.append((n_sat, n_points, days, seconds, windows))
-                print(f"  {n_sat:5d} satellites × {n_points:7,d} points × {days:4.2f} d: {seconds:6.1f} s, "
-                      f"{windows:,} windows, {seconds / windows * 1e6:.2f} µs/window")
+                print(
+                    f"  {n_sat:5d} satellites × {n_points:7,d} points × {days:4.2f} d: {seconds:6.1f} s, "
+                    f"{windows:,} windows, {seconds / windows * 1e6:.2f} µs/window"
+                )
             kernel, access._window_kernel = access._window_kernel, None
             try:  # the anchor: the first rung in this process through the vectorised search, kernel off
                 numpy_s, numpy_windows = _run(100, 25_000, 0.25, "none")
@@ -100,16 +109,34 @@ def run() -> list[Figure]:
             else:
                 n_sat, n_points, days, seconds, windows = rows[-1]
                 goal_s, goal_windows = seconds * GOAL[2] / days, round(windows * GOAL[2] / days)
-                goal_note = (f"extrapolated ×{GOAL[2] / days:g} in days from {n_sat}×{n_points:,}×{days} d "
-                             f"(OVERHEAD_FULL_SCALE=1 runs it)")
+                goal_note = (
+                    f"extrapolated ×{GOAL[2] / days:g} in days from {n_sat}×{n_points:,}×{days} d "
+                    f"(OVERHEAD_FULL_SCALE=1 runs it)"
+                )
     finally:
         client.close()
         cluster.close()
     per_window = ", ".join(f"{s}×{p // 1000}k×{d}d {t / w * 1e6:.2f}" for s, p, d, t, w in rows)
-    figures.append(Figure("coverage 1,000 sats × 100,000 points × 7 d (goal < 10 min)", "minutes, 2-worker cluster",
-                          goal_s / 60, "goal", 10.0, higher_is_better=False,
-                          note=f"{goal_note}; µs per window by rung: {per_window}"))
-    figures.append(Figure("coverage 100 sats × 25,000 points × 6 h, one process", "s", compiled_s,
-                          "overhead's vectorised numpy search (kernel off)", numpy_s, higher_is_better=False,
-                          note=f"{compiled_windows:,} windows, identical counts"))
+    figures.append(
+        Figure(
+            "coverage 1,000 sats × 100,000 points × 7 d (goal < 10 min)",
+            "minutes, 2-worker cluster",
+            goal_s / 60,
+            "goal",
+            10.0,
+            higher_is_better=False,
+            note=f"{goal_note}; µs per window by rung: {per_window}",
+        )
+    )
+    figures.append(
+        Figure(
+            "coverage 100 sats × 25,000 points × 6 h, one process",
+            "s",
+            compiled_s,
+            "overhead's vectorised numpy search (kernel off)",
+            numpy_s,
+            higher_is_better=False,
+            note=f"{compiled_windows:,} windows, identical counts",
+        )
+    )
     return figures

@@ -32,8 +32,16 @@ import overhead
 from benchmarks.common import SHARED_DATA, Figure
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
-        "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--use-angle=swiftshader",
+    "--enable-unsafe-swiftshader",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
 PLAY_S = 5.0
 ACTIVE = SHARED_DATA / "catalog" / "celestrak_active_omm_csv_2026-07-10" / "active.csv"
 
@@ -56,9 +64,16 @@ def _synthetic_60k(folder: Path) -> Path:
     lines = []
     for copy in range(4):
         for r in records:
-            clone = r if copy == 0 else dataclasses.replace(
-                r, norad_id=next(free), mean_anomaly_deg=(r.mean_anomaly_deg + 90.0 * copy) % 360.0,
-                name=f"{r.name} /{copy}")
+            clone = (
+                r
+                if copy == 0
+                else dataclasses.replace(
+                    r,
+                    norad_id=next(free),
+                    mean_anomaly_deg=(r.mean_anomaly_deg + 90.0 * copy) % 360.0,
+                    name=f"{r.name} /{copy}",
+                )
+            )
             lines.append(clone.name[:24])
             lines.extend(format_tle(clone))
     path = folder / "synthetic-60k.tle"
@@ -68,8 +83,19 @@ def _synthetic_60k(folder: Path) -> Path:
 
 def _serve(db: str, *, sample: bool) -> tuple[subprocess.Popen, str]:
     port = _free_port()
-    command = [sys.executable, "-m", "overhead.cli.main", "serve", "--db", db, "--port", str(port),
-               "--scheduler", "none", *([] if sample else ["--no-sample"])]
+    command = [
+        sys.executable,
+        "-m",
+        "overhead.cli.main",
+        "serve",
+        "--db",
+        db,
+        "--port",
+        str(port),
+        "--scheduler",
+        "none",
+        *([] if sample else ["--no-sample"]),
+    ]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     for _ in range(240):
@@ -108,8 +134,14 @@ def _measure(browser, base: str) -> dict:
     globe_fps = _frames_per_second(page, "overhead.globe.frames")
     count = page.evaluate("overhead.sky.count")
     context.close()
-    return {"count": count, "first_draw_s": first_draw_s, "bytes": transferred, "map_fps": map_fps,
-            "globe_fps": globe_fps, "keyframe_ms": keyframe_ms}
+    return {
+        "count": count,
+        "first_draw_s": first_draw_s,
+        "bytes": transferred,
+        "map_fps": map_fps,
+        "globe_fps": globe_fps,
+        "keyframe_ms": keyframe_ms,
+    }
 
 
 def _positions_request_s(base: str) -> float:
@@ -119,8 +151,9 @@ def _positions_request_s(base: str) -> float:
     times = []
     for _ in range(5):
         start = time.perf_counter()
-        httpx.get(f"{base}/api/positions", params={"time": when}, timeout=120,
-                  headers={"Accept-Encoding": "gzip"}).raise_for_status()
+        httpx.get(
+            f"{base}/api/positions", params={"time": when}, timeout=120, headers={"Accept-Encoding": "gzip"}
+        ).raise_for_status()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
@@ -138,12 +171,15 @@ def run() -> list[Figure]:
     cli = [sys.executable, "-m", "overhead.cli.main"]
     catalogues: list[tuple[str, str, bool]] = [("bundled sample (192)", f"sqlite:///{folder / 'sample.sqlite'}", True)]
     if ACTIVE.exists():
-        for label, name, source in (("active catalogue, July 2026", "active", ACTIVE),
-                                    ("synthetic 60k", "synthetic", None)):
+        for label, name, source in (
+            ("active catalogue, July 2026", "active", ACTIVE),
+            ("synthetic 60k", "synthetic", None),
+        ):
             db = f"sqlite:///{folder / (name + '.sqlite')}"
             path = source or _synthetic_60k(folder)
-            subprocess.run([*cli, "catalog", "ingest", str(path), "--group", name, "--db", db], check=True,
-                           capture_output=True)
+            subprocess.run(
+                [*cli, "catalog", "ingest", str(path), "--group", name, "--db", db], check=True, capture_output=True
+            )
             catalogues.append((label, db, False))
     figures = []
     try:
@@ -159,16 +195,40 @@ def run() -> list[Figure]:
                     server.wait(timeout=30)
                 what = f"{label}: {m['count']:,} objects, 1600x1000"
                 figures += [
-                    Figure(f"dashboard map while playing — {what}", "frames/s", m["map_fps"],
-                           "the old page's bound (1 / GET /api/positions)", old_fps,
-                           note=f"goal ≥ 30; worker keyframe {m['keyframe_ms']:.0f} ms (every 0.5 s of play)"),
-                    Figure(f"dashboard globe while playing — {what}", "frames/s", m["globe_fps"],
-                           "the old page's bound (1 / GET /api/positions)", old_fps,
-                           note="goal ≥ 10; software WebGL (SwiftShader), half resolution"),
-                    Figure(f"dashboard first satellites drawn — {what}", "s", m["first_draw_s"], "goal", 2.0,
-                           higher_is_better=False, note="navigation to the first frame of points"),
-                    Figure(f"dashboard first load, map view — {what}", "MB transferred", m["bytes"] / 1e6, "goal",
-                           2.0, higher_is_better=False, note="gzip; Cesium not loaded until the globe opens"),
+                    Figure(
+                        f"dashboard map while playing — {what}",
+                        "frames/s",
+                        m["map_fps"],
+                        "the old page's bound (1 / GET /api/positions)",
+                        old_fps,
+                        note=f"goal ≥ 30; worker keyframe {m['keyframe_ms']:.0f} ms (every 0.5 s of play)",
+                    ),
+                    Figure(
+                        f"dashboard globe while playing — {what}",
+                        "frames/s",
+                        m["globe_fps"],
+                        "the old page's bound (1 / GET /api/positions)",
+                        old_fps,
+                        note="goal ≥ 10; software WebGL (SwiftShader), half resolution",
+                    ),
+                    Figure(
+                        f"dashboard first satellites drawn — {what}",
+                        "s",
+                        m["first_draw_s"],
+                        "goal",
+                        2.0,
+                        higher_is_better=False,
+                        note="navigation to the first frame of points",
+                    ),
+                    Figure(
+                        f"dashboard first load, map view — {what}",
+                        "MB transferred",
+                        m["bytes"] / 1e6,
+                        "goal",
+                        2.0,
+                        higher_is_better=False,
+                        note="gzip; Cesium not loaded until the globe opens",
+                    ),
                 ]
             browser.close()
     finally:

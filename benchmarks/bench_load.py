@@ -47,8 +47,10 @@ def _mix(when: str, rng: random.Random) -> list[tuple[str, str, dict]]:
         "positions": (0.10, lambda: ("/api/positions", {"time": when})),
         "above": (0.10, lambda: ("/api/above", {**place(), "time": when})),
         "passes": (0.10, lambda: ("/api/passes", {**place(), **span(24)})),
-        "lookangles_max": (0.02, lambda: ("/api/lookangles", {"norad_id": 25544, **place(), **span(96),
-                                                               "step_s": 1.0})),  # 345,601 samples: ~75 % of 32 MiB
+        "lookangles_max": (
+            0.02,
+            lambda: ("/api/lookangles", {"norad_id": 25544, **place(), **span(96), "step_s": 1.0}),
+        ),  # 345,601 samples: ~75 % of 32 MiB
         "tracks_max": (0.02, lambda: ("/api/tracks", {**span(24), "step_s": 30.0})),  # 192 × 2,881: ~75 % of 32 MiB
         "refused": (0.06, lambda: ("/api/lookangles", {"norad_id": 25544, **place(), **span(168), "step_s": 0.1})),
     }
@@ -68,6 +70,7 @@ async def _drive(base: str, plan: list, watch: MemoryWatch, marks: dict) -> list
         queue.put_nowait(item)
     limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
     async with httpx.AsyncClient(base_url=base, timeout=TIMEOUT_S, limits=limits) as client:
+
         async def worker() -> None:
             while not queue.empty():
                 kind, path, params = queue.get_nowait()
@@ -93,9 +96,22 @@ def _p(values: list[float], q: float) -> float:
 def run() -> list[Figure]:
     folder = Path(tempfile.mkdtemp(prefix="overhead-load13-"))
     port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "overhead.cli.main", "serve", "--db",
-                               f"sqlite:///{folder / 'catalog.sqlite'}", "--scheduler", "none", "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "overhead.cli.main",
+            "serve",
+            "--db",
+            f"sqlite:///{folder / 'catalog.sqlite'}",
+            "--scheduler",
+            "none",
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         status = wait_for_service(base)
@@ -127,14 +143,24 @@ def run() -> list[Figure]:
     lines = [f"{len(results):,} requests in {elapsed:.0f} s, {CONCURRENCY} at a time; 5xx or failed: {server_errors}"]
     for kind, rows in sorted(by_kind.items()):
         codes = {c: sum(1 for cc, _ in rows if cc == c) for c in sorted({c for c, _ in rows})}
-        lines.append(f"  {kind:15s} n={len(rows):5d}  codes={codes}  p50={_p([s for _, s in rows], 50):8.1f} ms  "
-                     f"p99={_p([s for _, s in rows], 99):8.1f} ms")
-    rss = (f"RSS MB: start {watch.samples[0]:.0f}, at {REQUESTS // 5} requests {marks.get(REQUESTS // 5, 0):.0f}, "
-           f"at {REQUESTS // 2} {marks.get(REQUESTS // 2, 0):.0f}, end {end_rss:.0f}, idle 10 s {idle_rss:.0f}, "
-           f"max {max(watch.samples):.0f}")
+        lines.append(
+            f"  {kind:15s} n={len(rows):5d}  codes={codes}  p50={_p([s for _, s in rows], 50):8.1f} ms  "
+            f"p99={_p([s for _, s in rows], 99):8.1f} ms"
+        )
+    rss = (
+        f"RSS MB: start {watch.samples[0]:.0f}, at {REQUESTS // 5} requests {marks.get(REQUESTS // 5, 0):.0f}, "
+        f"at {REQUESTS // 2} {marks.get(REQUESTS // 2, 0):.0f}, end {end_rss:.0f}, idle 10 s {idle_rss:.0f}, "
+        f"max {max(watch.samples):.0f}"
+    )
     print("\n".join([*lines, rss]), file=sys.stderr)
     return [
-        Figure("service load: 5,000 mixed requests, 20 concurrent (bundled sample)", "status p99 under load (ms)",
-               status_p99, "same server idle, status p99 (ms)", _p(quiet, 99), higher_is_better=False,
-               note=f"goal < 100 ms; 5xx: {server_errors}; {rss}"),
+        Figure(
+            "service load: 5,000 mixed requests, 20 concurrent (bundled sample)",
+            "status p99 under load (ms)",
+            status_p99,
+            "same server idle, status p99 (ms)",
+            _p(quiet, 99),
+            higher_is_better=False,
+            note=f"goal < 100 ms; 5xx: {server_errors}; {rss}",
+        )
     ]

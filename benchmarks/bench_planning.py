@@ -17,15 +17,23 @@ def run() -> list[Figure]:
     figures = []
     for name in sorted(best, key=lambda n: (best[n]["multi_orbit_capacity"] == "yes", int(n))):
         instance = read_spot5(folder / "instances" / f"{name}.spot")
-        reference, _ = check_solution(instance, read_solution(folder / "reference_solutions_dckp_rsoa"
-                                                              / f"{name}.spot_sol.txt"))
+        reference, _ = check_solution(
+            instance, read_solution(folder / "reference_solutions_dckp_rsoa" / f"{name}.spot_sol.txt")
+        )
         solution = solve_spot5(instance, time_limit_s=TIME_LIMIT_S)
         kind = "multi-orbit" if instance.capacity is not None else "single-orbit"
         optimum = best[name]["best_known_bensana1999"] if best[name]["proven_optimal_1999"] == "yes" else "—"
-        figures.append(Figure(f"SPOT5 {name} ({kind}, {len(instance)} photographs)", "profit", solution.profit,
-                              "DCKP-RSOA reference", reference,
-                              note=f"{'proven optimal' if solution.optimal else 'best found'} in "
-                                   f"{solution.seconds:.1f} s; proven optimum (1999): {optimum}"))
+        figures.append(
+            Figure(
+                f"SPOT5 {name} ({kind}, {len(instance)} photographs)",
+                "profit",
+                solution.profit,
+                "DCKP-RSOA reference",
+                reference,
+                note=f"{'proven optimal' if solution.optimal else 'best found'} in "
+                f"{solution.seconds:.1f} s; proven optimum (1999): {optimum}",
+            )
+        )
     return figures + run_scenario() + run_aeossp()
 
 
@@ -67,11 +75,18 @@ def run_scenario() -> list[Figure]:
         cp_s = time.perf_counter() - started
     for plan in (greedy, optimal):
         check_plan(plan, opps, downlinks, agility, start)
-    return [Figure("20 satellites × 2,000 cities × 1 day (memory 20 images, 2 stations)", "plan value (Σ log10 pop.)",
-                   float(optimal.priority.sum()), "greedy plan", float(greedy.priority.sum()),
-                   note=f"CP-SAT {len(optimal)} images in {cp_s:.1f} s ({'optimal' if proven else 'best found'}); "
-                        f"greedy {len(greedy)} images in {greedy_s:.2f} s; {len(opps):,} opportunities and "
-                        f"{len(downlinks)} downlinks in {prepare_s:.1f} s")]
+    return [
+        Figure(
+            "20 satellites × 2,000 cities × 1 day (memory 20 images, 2 stations)",
+            "plan value (Σ log10 pop.)",
+            float(optimal.priority.sum()),
+            "greedy plan",
+            float(greedy.priority.sum()),
+            note=f"CP-SAT {len(optimal)} images in {cp_s:.1f} s ({'optimal' if proven else 'best found'}); "
+            f"greedy {len(greedy)} images in {greedy_s:.2f} s; {len(opps):,} opportunities and "
+            f"{len(downlinks)} downlinks in {prepare_s:.1f} s",
+        )
+    ]
 
 
 def run_aeossp() -> list[Figure]:
@@ -90,9 +105,15 @@ def run_aeossp() -> list[Figure]:
         weights = case.tasks.set_index("task_id").weight
         for plan in (greedy, optimal):
             check_plan(plan, opps, none, agility, case.start)
-        figures.append(Figure(f"AEOSSP {case.name} ({len(case.catalog)} sats, {len(case.tasks)} tasks, 12 h)", "WCR",
-                              float(weights[optimal.request].sum() / weights.sum()), "greedy WCR",
-                              float(weights[greedy.request].sum() / weights.sum()),
-                              note=f"CR {len(optimal) / len(case.tasks):.3f} (greedy "
-                                   f"{len(greedy) / len(case.tasks):.3f}); battery not modelled"))
+        figures.append(
+            Figure(
+                f"AEOSSP {case.name} ({len(case.catalog)} sats, {len(case.tasks)} tasks, 12 h)",
+                "WCR",
+                float(weights[optimal.request].sum() / weights.sum()),
+                "greedy WCR",
+                float(weights[greedy.request].sum() / weights.sum()),
+                note=f"CR {len(optimal) / len(case.tasks):.3f} (greedy "
+                f"{len(greedy) / len(case.tasks):.3f}); battery not modelled",
+            )
+        )
     return figures

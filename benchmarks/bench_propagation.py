@@ -36,9 +36,13 @@ def overhead_geodetic() -> tuple[float, float, int]:
 def run() -> list[Figure]:
     catalog, label = active_catalog()
     times = _times(catalog)
-    out = subprocess.run([sys.executable, "-c", "from benchmarks.bench_propagation import overhead_geodetic as f;"
-                          "print(*f())"], capture_output=True, text=True, check=True,
-                         cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    out = subprocess.run(
+        [sys.executable, "-c", "from benchmarks.bench_propagation import overhead_geodetic as f;print(*f())"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+    )
     seconds, peak_gb, states = (float(x) for x in out.stdout.split())
     ours = states / seconds / 1e6
 
@@ -66,7 +70,13 @@ def run() -> list[Figure]:
     sky = 100 * N_TIMES / sky_s / 1e6
     workload = f"{label} × {N_TIMES} steps → geodetic, {os.cpu_count()} cores"
     return [
-        Figure(workload, "M states/s", ours, "sgp4 SatrecArray, TEME, 1 thread", raw,
-               note=f"{seconds:.1f} s, peak memory {peak_gb:.2f} GB"),
+        Figure(
+            workload,
+            "M states/s",
+            ours,
+            "sgp4 SatrecArray, TEME, 1 thread",
+            raw,
+            note=f"{seconds:.1f} s, peak memory {peak_gb:.2f} GB",
+        ),
         Figure(workload, "M states/s", ours, "Skyfield at() + wgs84 geodetic", sky),
     ]

@@ -79,11 +79,13 @@ def _wrk(url: str, script: Path | None, seconds: int) -> dict:
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s|m)\b", out)
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-            "requests": int(re.search(r"(\d+) requests in", out).group(1)),
-            "p99_ms": float(p99.group(1)) * unit[p99.group(2)],
-            "non2xx": int(non2xx.group(1)) if non2xx else 0,
-            "socket_errors": sum(map(int, errors.groups())) if errors else 0}
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+        "p99_ms": float(p99.group(1)) * unit[p99.group(2)],
+        "non2xx": int(non2xx.group(1)) if non2xx else 0,
+        "socket_errors": sum(map(int, errors.groups())) if errors else 0,
+    }
 
 
 def run() -> list[Figure]:
@@ -112,12 +114,14 @@ def run() -> list[Figure]:
         watch = MemoryWatch(server.pid)
         watch.start()
         floor = _wrk(f"{base}/api/status", None, min(DURATION_S, 15))
-        above = _wrk(f"{base}/api/above?lat_deg=%.4f&lon_deg=%.4f&time={when}&min_elevation_deg=10", script,
-                     DURATION_S)
+        above = _wrk(f"{base}/api/above?lat_deg=%.4f&lon_deg=%.4f&time={when}&min_elevation_deg=10", script, DURATION_S)
         known = {o["norad_id"] for o in httpx.get(f"{base}/api/objects", params={"limit": 20_000}).json()["objects"]}
         watch_list = ",".join(i for i in watch_list.split(",") if int(i) in known)
-        passes = _wrk(f"{base}/api/passes?lat_deg=%.4f&lon_deg=%.4f&start={when}&ids={watch_list}"
-                      f"&min_elevation_deg=10", script, DURATION_S)
+        passes = _wrk(
+            f"{base}/api/passes?lat_deg=%.4f&lon_deg=%.4f&start={when}&ids={watch_list}&min_elevation_deg=10",
+            script,
+            DURATION_S,
+        )
         watch.stop.set()
         alive = server.poll() is None and httpx.get(f"{base}/api/status", timeout=10).status_code == 200
     finally:
@@ -129,17 +133,42 @@ def run() -> list[Figure]:
     n_active = status["active"]
 
     def note(r: dict, what: str) -> str:
-        return (f"{what}; {r['requests']:,} requests in {DURATION_S} s, p99 {r['p99_ms']:.0f} ms, "
-                f"{r['non2xx']} non-2xx, {r['socket_errors']} socket errors; {memory}; {health}")
+        return (
+            f"{what}; {r['requests']:,} requests in {DURATION_S} s, p99 {r['p99_ms']:.0f} ms, "
+            f"{r['non2xx']} non-2xx, {r['socket_errors']} socket errors; {memory}; {health}"
+        )
 
     return [
-        Figure("service: GET /api/above (random places)", "requests/s", above["rps"], "GET /api/status (floor)",
-               floor["rps"], note=note(above, f"{n_active:,} satellites above 10°, wrk -c{CONNECTIONS}")),
-        Figure("service: GET /api/passes 24 h (random places)", "requests/s", passes["rps"],
-               "GET /api/status (floor)", floor["rps"],
-               note=note(passes, f"24 h of passes above 10° of a {watch_list.count(',') + 1}-satellite watch list")),
-        Figure("service: p99 latency of /api/above", "ms", above["p99_ms"], "GET /api/status (floor)",
-               floor["p99_ms"], higher_is_better=False),
-        Figure("service: p99 latency of /api/passes", "ms", passes["p99_ms"], "GET /api/status (floor)",
-               floor["p99_ms"], higher_is_better=False),
+        Figure(
+            "service: GET /api/above (random places)",
+            "requests/s",
+            above["rps"],
+            "GET /api/status (floor)",
+            floor["rps"],
+            note=note(above, f"{n_active:,} satellites above 10°, wrk -c{CONNECTIONS}"),
+        ),
+        Figure(
+            "service: GET /api/passes 24 h (random places)",
+            "requests/s",
+            passes["rps"],
+            "GET /api/status (floor)",
+            floor["rps"],
+            note=note(passes, f"24 h of passes above 10° of a {watch_list.count(',') + 1}-satellite watch list"),
+        ),
+        Figure(
+            "service: p99 latency of /api/above",
+            "ms",
+            above["p99_ms"],
+            "GET /api/status (floor)",
+            floor["p99_ms"],
+            higher_is_better=False,
+        ),
+        Figure(
+            "service: p99 latency of /api/passes",
+            "ms",
+            passes["p99_ms"],
+            "GET /api/status (floor)",
+            floor["p99_ms"],
+            higher_is_better=False,
+        ),
     ]

@@ -43,7 +43,7 @@ def active_catalog() -> tuple[overhead.Catalog, str]:
     sample = overhead.sample_catalog()
     repeats = 15_000 // len(sample) + 1
     catalog = sample[list(range(len(sample))) * repeats]
-    return catalog[: 15_000], "bundled sample repeated to 15,000 (../shared/data absent)"
+    return catalog[:15_000], "bundled sample repeated to 15,000 (../shared/data absent)"
 
 
 def timed(function, *args, **kwargs) -> tuple[float, object]:

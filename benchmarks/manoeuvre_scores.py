@@ -64,8 +64,9 @@ def detections() -> pd.DataFrame:
             found["deep_space"] = found.regime == "GEO"
             for days in TOLERANCES_DAYS:
                 tolerance = np.timedelta64(round(days * 86_400), "s")
-                found[f"logged_{days:g}d"] = [bool(np.any(np.abs(truth - t) <= tolerance))
-                                              for t in found.time.to_numpy()]
+                found[f"logged_{days:g}d"] = [
+                    bool(np.any(np.abs(truth - t) <= tolerance)) for t in found.time.to_numpy()
+                ]
             parts.append(found)
     return pd.concat(parts, ignore_index=True)
 
@@ -76,8 +77,13 @@ def held_out_confidence(found: pd.DataFrame) -> np.ndarray:
     for satellite in found.satellite.unique():
         mine = (found.satellite == satellite).to_numpy()
         model = fit_confidence_model(found[~mine], found["logged_1d"][~mine])
-        out[mine] = manoeuvre_confidence(found.score[mine], found.test[mine], found.tests_agreeing[mine].to_numpy(),
-                                         found.deep_space[mine].to_numpy(), model)
+        out[mine] = manoeuvre_confidence(
+            found.score[mine],
+            found.test[mine],
+            found.tests_agreeing[mine].to_numpy(),
+            found.deep_space[mine].to_numpy(),
+            model,
+        )
     return out
 
 
@@ -90,8 +96,17 @@ def scores(found: pd.DataFrame, truth_by_satellite: dict[str, np.ndarray], group
         row: dict[str, object] = {group: key, "listed": listed, "found": len(part)}
         for days in TOLERANCES_DAYS:
             tolerance = np.timedelta64(round(days * 86_400), "s")
-            hit = sum(int(np.sum([np.any(np.abs(part[part.satellite == s].time.to_numpy() - t) <= tolerance)
-                                  for t in truth_by_satellite[s]])) for s in satellites)
+            hit = sum(
+                int(
+                    np.sum(
+                        [
+                            np.any(np.abs(part[part.satellite == s].time.to_numpy() - t) <= tolerance)
+                            for t in truth_by_satellite[s]
+                        ]
+                    )
+                )
+                for s in satellites
+            )
             precision = part[f"logged_{days:g}d"].mean() if len(part) else float("nan")
             recall = hit / listed if listed else float("nan")
             row[f"P {days:g}d"], row[f"R {days:g}d"] = precision, recall
@@ -122,7 +137,8 @@ def report() -> dict[str, pd.DataFrame]:
     bins = np.r_[0.0:1.0:0.1, 1.0001]
     crossing["bin"] = pd.cut(crossing.held_out, bins, right=False)
     reliability = crossing.groupby("bin", observed=True).agg(
-        detections=("held_out", "size"), mean_confidence=("held_out", "mean"), share_logged=("logged_1d", "mean"))
+        detections=("held_out", "size"), mean_confidence=("held_out", "mean"), share_logged=("logged_1d", "mean")
+    )
     out = {}
     for group in ("regime", "satellite"):
         out[f"before, by {group}"] = with_every_satellite(before, scores(before, truth, group), group)
@@ -133,9 +149,15 @@ def report() -> dict[str, pd.DataFrame]:
     for label, values in (("shipped model", crossing.confidence), ("held out", crossing.held_out)):
         for cut in (0.9, 0.95):
             high = values >= cut
-            tiers.append({"confidence": label, "at least": cut, "detections": int(high.sum()),
-                          "share logged (±1 d)": crossing.logged_1d[high].mean(),
-                          "share logged (±12 h)": crossing["logged_0.5d"][high].mean()})
+            tiers.append(
+                {
+                    "confidence": label,
+                    "at least": cut,
+                    "detections": int(high.sum()),
+                    "share logged (±1 d)": crossing.logged_1d[high].mean(),
+                    "share logged (±12 h)": crossing["logged_0.5d"][high].mean(),
+                }
+            )
     out["high tier"] = pd.DataFrame(tiers)
     return out
 

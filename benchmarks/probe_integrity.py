@@ -57,6 +57,7 @@ def _ingest_probe(folder: Path, data: bytes) -> Callable[[], str]:
             return f"accepted, changes {found}; statuses {_statuses(store)}"
         except Exception as exc:
             return f"{type(exc).__name__}: {str(exc)[:90]}; statuses {_statuses(store)}"
+
     return probe
 
 
@@ -93,10 +94,15 @@ def _api_probes(folder: Path) -> None:
 
     app = create_app(ServiceSettings(db_url=f"sqlite:///{folder / 'api.sqlite'}", token="t", scheduler="none"))
     with TestClient(app, raise_server_exceptions=False) as client:
-        nan = ('{"targets": [{"lat_deg": NaN, "lon_deg": 1}], '
-               + f'"start": "{SPAN["start"]}", "stop": "{SPAN["stop"]}"}}')
-        _say("NaN JSON", lambda: str(client.post("/api/access", content=nan,
-                                                 headers={"Content-Type": "application/json"}).status_code))
+        nan = (
+            '{"targets": [{"lat_deg": NaN, "lon_deg": 1}], ' + f'"start": "{SPAN["start"]}", "stop": "{SPAN["stop"]}"}}'
+        )
+        _say(
+            "NaN JSON",
+            lambda: str(
+                client.post("/api/access", content=nan, headers={"Content-Type": "application/json"}).status_code
+            ),
+        )
 
         def bare_number() -> str:
             answer = client.get("/api/positions", params={"time": "1234567890"})
@@ -127,9 +133,24 @@ def _api_probes(folder: Path) -> None:
 def _cli_probe(folder: Path) -> str:
     missing = folder / "missing"
     stations = str(overhead.sample_path("stations"))
-    done = subprocess.run([sys.executable, "-m", "overhead.cli.main", "propagate", stations, "--start", SPAN["start"],
-                           "--stop", SPAN["stop"], "-o", str(missing / "dir" / "x.csv")],
-                          capture_output=True, text=True, env=dict(os.environ))
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "overhead.cli.main",
+            "propagate",
+            stations,
+            "--start",
+            SPAN["start"],
+            "--stop",
+            SPAN["stop"],
+            "-o",
+            str(missing / "dir" / "x.csv"),
+        ],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+    )
     return f"exit {done.returncode}, folder created: {missing.exists()}"
 
 
@@ -156,10 +177,14 @@ def _hostile_name_probe(client, sample: list[str]) -> str:
     exports of what was stored."""
     from xml.dom.minidom import parseString
 
-    names = ["BAD\x00NAME", "N" * 80, "=HYPERLINK(\"http://x\")"]
+    names = ["BAD\x00NAME", "N" * 80, '=HYPERLINK("http://x")']
     text = "".join(f"{name}\n{sample[3 * i + 1]}\n{sample[3 * i + 2]}\n" for i, name in enumerate(names))
-    answer = client.post("/api/catalog/ingest", params={"group": "names"}, content=text.encode(),
-                         headers={"Authorization": "Bearer t", "Content-Type": "text/plain"})
+    answer = client.post(
+        "/api/catalog/ingest",
+        params={"group": "names"},
+        content=text.encode(),
+        headers={"Authorization": "Bearer t", "Content-Type": "text/plain"},
+    )
     if answer.status_code != 201:
         return f"ingest {answer.status_code}"
     csv = client.get("/api/export/elements", params={"format": "omm-csv", "group": "names"}).text
@@ -173,13 +198,16 @@ def _hostile_name_probe(client, sample: list[str]) -> str:
     import io
 
     unguarded = any(cell.startswith("=") for row in csv_module.reader(io.StringIO(csv)) for cell in row)
-    return (f"201, {len(answer.json()['rejected'])} rejected, {answer.json()['records']} stored; CSV formula "
-            f"unguarded: {unguarded}; XML {xml_ok}")
+    return (
+        f"201, {len(answer.json()['rejected'])} rejected, {answer.json()['records']} stored; CSV formula "
+        f"unguarded: {unguarded}; XML {xml_ok}"
+    )
 
 
 def _cdm_probe(client, change: Callable[[str], str]) -> str:
-    answer = client.post("/api/conjunctions/pc", content=change(CDM.read_text()).encode(),
-                         headers={"Content-Type": "text/plain"})
+    answer = client.post(
+        "/api/conjunctions/pc", content=change(CDM.read_text()).encode(), headers={"Content-Type": "text/plain"}
+    )
     if answer.status_code != 200:
         return f"{answer.status_code} {str(answer.json().get('detail', ''))[:70]}"
     body = answer.json()
@@ -210,18 +238,23 @@ def _issue30_api_probes(folder: Path) -> None:
     app = create_app(ServiceSettings(db_url=f"sqlite:///{folder / 'api30.sqlite'}", token="t", scheduler="none"))
     token = {"Authorization": "Bearer t"}
     with TestClient(app, raise_server_exceptions=False) as client:
-        _say("TLE names NUL / 80 chars / =HYPERLINK(", lambda: _hostile_name_probe(
-            client, overhead.sample_path("stations").read_text().splitlines()))
+        _say(
+            "TLE names NUL / 80 chars / =HYPERLINK(",
+            lambda: _hostile_name_probe(client, overhead.sample_path("stations").read_text().splitlines()),
+        )
         _say("CDM TCA in year 9999", lambda: _cdm_probe(client, _with_tca("9999-01-01T00:00:00.000")))
         _say("CDM TCA 23:59:60.500", lambda: _cdm_probe(client, _with_tca("2016-12-31T23:59:60.500")))
         _say("CDM cut inside a number at 90 %", lambda: _cdm_probe(client, _cut_inside_a_number))
         for norad_id in (2**63, -1, 2**31):
-            _say(f"PUT /api/tags/x id {norad_id}", lambda i=norad_id: str(
-                client.put("/api/tags/x", json={"norad_ids": [i]}, headers=token).status_code))
+            _say(
+                f"PUT /api/tags/x id {norad_id}",
+                lambda i=norad_id: str(client.put("/api/tags/x", json={"norad_ids": [i]}, headers=token).status_code),
+            )
 
         def huge_event_id() -> str:
-            with client.stream("GET", "/api/alerts/stream", params={"max_s": 1},
-                               headers={"Last-Event-ID": "9" * 23}) as answer:
+            with client.stream(
+                "GET", "/api/alerts/stream", params={"max_s": 1}, headers={"Last-Event-ID": "9" * 23}
+            ) as answer:
                 body = b"".join(answer.iter_bytes())
             return f"{answer.status_code}, stream ended cleanly ({len(body)} bytes)"
 
@@ -265,9 +298,25 @@ def _part_file_probe(folder: Path) -> str:
 
     out = folder / "killed" / "track.csv"
     out.parent.mkdir()
-    process = subprocess.Popen([sys.executable, "-m", "overhead.cli.main", "propagate", str(OCTOBER), "--start",
-                                "2026-05-30T00:00:00Z", "--stop", "2026-05-30T01:00:00Z", "--step-s", "30",
-                                "-o", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "overhead.cli.main",
+            "propagate",
+            str(OCTOBER),
+            "--start",
+            "2026-05-30T00:00:00Z",
+            "--stop",
+            "2026-05-30T01:00:00Z",
+            "--step-s",
+            "30",
+            "-o",
+            str(out),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not any(p.name != "track.csv" for p in out.parent.iterdir()):
         time.sleep(0.05)
@@ -294,9 +343,23 @@ def _server_probes(folder: Path, october: bytes) -> None:
 
     port = _free_port()
     log = (folder / "serve.log").open("w")
-    server = subprocess.Popen([sys.executable, "-m", "overhead.cli.main", "serve", "--port", str(port), "--db",
-                               f"sqlite:///{folder / 'serve.sqlite'}", "--scheduler", "none"],
-                              stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "OVERHEAD_API_TOKEN": "t"})
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "overhead.cli.main",
+            "serve",
+            "--port",
+            str(port),
+            "--db",
+            f"sqlite:///{folder / 'serve.sqlite'}",
+            "--scheduler",
+            "none",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "OVERHEAD_API_TOKEN": "t"},
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
@@ -319,14 +382,21 @@ def _server_probes(folder: Path, october: bytes) -> None:
                 began = time.perf_counter()
                 client.get("/api/status")
                 idle_ms.append((time.perf_counter() - began) * 1e3)
-        print(f"/api/status idle: p50 {np.percentile(idle_ms, 50):.0f} ms, p99 {np.percentile(idle_ms, 99):.0f} ms",
-              flush=True)
+        print(
+            f"/api/status idle: p50 {np.percentile(idle_ms, 50):.0f} ms, p99 {np.percentile(idle_ms, 99):.0f} ms",
+            flush=True,
+        )
         waits_ms: list[float] = []
         ingest_done = threading.Event()
 
         def ingest() -> None:
-            httpx.post(f"{base}/api/catalog/ingest", params={"group": "active"}, content=october,
-                       headers={"Authorization": "Bearer t"}, timeout=600)
+            httpx.post(
+                f"{base}/api/catalog/ingest",
+                params={"group": "active"},
+                content=october,
+                headers={"Authorization": "Bearer t"},
+                timeout=600,
+            )
             ingest_done.set()
 
         worker = threading.Thread(target=ingest)
@@ -338,9 +408,12 @@ def _server_probes(folder: Path, october: bytes) -> None:
                 waits_ms.append((time.perf_counter() - began) * 1e3)
                 time.sleep(0.02)
         worker.join()
-        print(f"/api/status during a full-catalogue API ingest: {len(waits_ms)} requests, p50 "
-              f"{np.percentile(waits_ms, 50):.0f} ms, p99 {np.percentile(waits_ms, 99):.0f} ms, max "
-              f"{max(waits_ms):.0f} ms", flush=True)
+        print(
+            f"/api/status during a full-catalogue API ingest: {len(waits_ms)} requests, p50 "
+            f"{np.percentile(waits_ms, 50):.0f} ms, p99 {np.percentile(waits_ms, 99):.0f} ms, max "
+            f"{max(waits_ms):.0f} ms",
+            flush=True,
+        )
 
         if os.environ.get("PROBE_SKIP_SKY"):
             return
@@ -361,8 +434,11 @@ def _server_probes(folder: Path, october: bytes) -> None:
             w.start()
         for w in workers:
             w.join()
-        print(f"2,000 /api/sky requests on the full catalogue: {len(failures)} failed {sorted(set(failures))} "
-              f"({time.perf_counter() - began:.0f} s)", flush=True)
+        print(
+            f"2,000 /api/sky requests on the full catalogue: {len(failures)} failed {sorted(set(failures))} "
+            f"({time.perf_counter() - began:.0f} s)",
+            flush=True,
+        )
     finally:
         server.terminate()
         server.wait()
@@ -373,14 +449,26 @@ def _issue30_probes(folder: Path, october: bytes) -> None:
     _say("TLE cut after a line 2 at 60 % of the group", lambda: _boundary_cut_probe(folder, october))
     _issue30_api_probes(folder)
     rules = folder / "rules.yaml"
-    rules.write_text("sources: [{celestrak: {group: stations}}]\nalerts:\n"
-                     "  - {name: old, when: stale, older_than_days: abc}\n")
-    _say("watch rules older_than_days: abc", lambda: _cli_run(
-        "watch", str(rules), "--once", "--celestrak-url", "http://127.0.0.1:9", "--db",
-        f"sqlite:///{folder / 'w.sqlite'}"))
+    rules.write_text(
+        "sources: [{celestrak: {group: stations}}]\nalerts:\n  - {name: old, when: stale, older_than_days: abc}\n"
+    )
+    _say(
+        "watch rules older_than_days: abc",
+        lambda: _cli_run(
+            "watch",
+            str(rules),
+            "--once",
+            "--celestrak-url",
+            "http://127.0.0.1:9",
+            "--db",
+            f"sqlite:///{folder / 'w.sqlite'}",
+        ),
+    )
     stations = str(overhead.sample_path("stations"))
-    _say("propagate --step-s nan", lambda: _cli_run("propagate", stations, "--start", SPAN["start"], "--stop",
-                                                     SPAN["stop"], "--step-s", "nan"))
+    _say(
+        "propagate --step-s nan",
+        lambda: _cli_run("propagate", stations, "--start", SPAN["start"], "--stop", SPAN["stop"], "--step-s", "nan"),
+    )
     _say("SIGTERM during propagate -o", lambda: _part_file_probe(folder))
     _server_probes(folder, october)
 

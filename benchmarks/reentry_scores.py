@@ -24,9 +24,11 @@ from overhead.catalog.reentry import predict_reentries, straight_line_reentries
 from overhead.constants import EARTH_MU_KM3_S2
 from overhead.orbits.decay import EARTH_RADIUS_KM
 
-SNAPSHOTS = (("2025-10-03", SHARED_DATA / "catalog" / "celestrak_active_2025-10-03" / "active.tle"),
-             ("2026-03-19", SHARED_DATA / "catalog" / "celestrak_active_2026-03-19" / "active.tle"),
-             ("2026-07-10", SHARED_DATA / "catalog" / "celestrak_active_omm_csv_2026-07-10" / "active.csv"))
+SNAPSHOTS = (
+    ("2025-10-03", SHARED_DATA / "catalog" / "celestrak_active_2025-10-03" / "active.tle"),
+    ("2026-03-19", SHARED_DATA / "catalog" / "celestrak_active_2026-03-19" / "active.tle"),
+    ("2026-07-10", SHARED_DATA / "catalog" / "celestrak_active_omm_csv_2026-07-10" / "active.csv"),
+)
 LOW_PERIGEE_KM = 500.0
 
 
@@ -43,8 +45,10 @@ def _perigee_km(elements: pd.DataFrame) -> pd.Series:
 
 def _pr(predicted: set[int], truth: set[int]) -> str:
     hit = len(predicted & truth)
-    return (f"predicted {len(predicted)}, of them gone {hit} (precision {hit / max(len(predicted), 1):.2f}); "
-            f"gone {len(truth)}, predicted {hit} (recall {hit / max(len(truth), 1):.2f})")
+    return (
+        f"predicted {len(predicted)}, of them gone {hit} (precision {hit / max(len(predicted), 1):.2f}); "
+        f"gone {len(truth)}, predicted {hit} (recall {hit / max(len(truth), 1):.2f})"
+    )
 
 
 def _false_predictions(early: pd.DataFrame, start: pd.DataFrame, stop: pd.DataFrame) -> str:
@@ -54,9 +58,11 @@ def _false_predictions(early: pd.DataFrame, start: pd.DataFrame, stop: pd.DataFr
     before = dict(zip(start.norad_id, _perigee_km(start), strict=True))
     after = dict(zip(stop.norad_id, _perigee_km(stop), strict=True))
     not_lower = sum(after[n] >= before[n] - 1.0 for n in still.norad_id)
-    return (f"  predicted down but still reported: {len(still)}; of them {not_lower} no lower than before "
-            f"(manoeuvred), median perigee {np.median([before[n] for n in still.norad_id]):.0f} km -> "
-            f"{np.median([after[n] for n in still.norad_id]):.0f} km")
+    return (
+        f"  predicted down but still reported: {len(still)}; of them {not_lower} no lower than before "
+        f"(manoeuvred), median perigee {np.median([before[n] for n in still.norad_id]):.0f} km -> "
+        f"{np.median([after[n] for n in still.norad_id]):.0f} km"
+    )
 
 
 def _satcat_windows(predicted: pd.DataFrame, decay_dates: dict, after: pd.Timestamp) -> str:
@@ -67,16 +73,21 @@ def _satcat_windows(predicted: pd.DataFrame, decay_dates: dict, after: pd.Timest
             continue
         error_days = (pd.Timestamp(row.reentry) - decayed) / pd.Timedelta(days=1)
         to_go = (pd.Timestamp(row.reentry) - pd.Timestamp(row.epoch)) / pd.Timedelta(days=1)
-        inside = (pd.Timestamp(row.window_start) - pd.Timedelta(days=1) <= decayed
-                  <= pd.Timestamp(row.window_end) + pd.Timedelta(days=1))
+        inside = (
+            pd.Timestamp(row.window_start) - pd.Timedelta(days=1)
+            <= decayed
+            <= pd.Timestamp(row.window_end) + pd.Timedelta(days=1)
+        )
         rows.append((error_days, to_go, inside))
     if not rows:
         return "  no object of the SATCAT sample decayed after it with a prediction"
     values = np.array(rows, dtype=float)
-    return (f"  SATCAT sample decays after it with a prediction: {len(rows)}; predicted minus actual median "
-            f"{np.median(values[:, 0]):+.1f} d (|error| / time to go, median "
-            f"{np.median(np.abs(values[:, 0]) / np.maximum(values[:, 1], 1)):.2f}); inside the ±20 % window "
-            f"(±1 day): {values[:, 2].mean():.2f}")
+    return (
+        f"  SATCAT sample decays after it with a prediction: {len(rows)}; predicted minus actual median "
+        f"{np.median(values[:, 0]):+.1f} d (|error| / time to go, median "
+        f"{np.median(np.abs(values[:, 0]) / np.maximum(values[:, 1], 1)):.2f}); inside the ±20 % window "
+        f"(±1 day): {values[:, 2].mean():.2f}"
+    )
 
 
 def run() -> list[str]:
@@ -94,9 +105,11 @@ def run() -> list[str]:
         early = set(predicted.norad_id[pd.to_datetime(predicted.reentry) < stop_time])
         line = straight_line_reentries(start)
         early_line = set(line.norad_id[pd.to_datetime(line.reentry) < stop_time])
-        lines.append(f"{start_name} -> {stop_name}: {len(start):,} objects, {len(low):,} with perigee < "
-                     f"{LOW_PERIGEE_KM:.0f} km; drag model ({len(predicted):,} predictions in {took:.1f} s): "
-                     f"{_pr(early, gone)}; straight line: {_pr(early_line, gone)}")
+        lines.append(
+            f"{start_name} -> {stop_name}: {len(start):,} objects, {len(low):,} with perigee < "
+            f"{LOW_PERIGEE_KM:.0f} km; drag model ({len(predicted):,} predictions in {took:.1f} s): "
+            f"{_pr(early, gone)}; straight line: {_pr(early_line, gone)}"
+        )
         lines.append(_false_predictions(predicted[predicted.norad_id.isin(early)], start, stop))
         lines.append(_satcat_windows(predicted, decay_dates, pd.Timestamp(start_name)))
     return lines

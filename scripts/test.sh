@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh test
 bash scripts/browser.sh || echo "could not install Chromium: the browser tests will be skipped" >&2
-.venv/bin/ruff check src tests benchmarks
+.venv/bin/ruff check src tests benchmarks scripts
+.venv/bin/ruff format --check src tests benchmarks scripts  # the formatter's layout ([tool.ruff.format])
 if command -v npm >/dev/null 2>&1; then
     # the dashboard's ES modules: ESLint (no implicit global, web/eslint.config.js) and the unit tests of their pure
     # parts with Node's test runner (web/test/, under a second)

@@ -23,9 +23,13 @@ from overhead.orbits.records import ElementRecord
 
 pytestmark = pytest.mark.filterwarnings("ignore::overhead.ElementAgeWarning")
 
-SITES = [GroundSite(43.6047, 1.4442, 150, "Toulouse"), GroundSite(78.2298, 15.4078, 450, "Svalbard"),
-         GroundSite(1.3521, 103.8198, 20, "Singapore"), GroundSite(-33.8688, 151.2093, 30, "Sydney"),
-         GroundSite(-77.846, 166.676, 10, "McMurdo")]
+SITES = [
+    GroundSite(43.6047, 1.4442, 150, "Toulouse"),
+    GroundSite(78.2298, 15.4078, 450, "Svalbard"),
+    GroundSite(1.3521, 103.8198, 20, "Singapore"),
+    GroundSite(-33.8688, 151.2093, 30, "Sydney"),
+    GroundSite(-77.846, 166.676, 10, "McMurdo"),
+]
 START, STOP = "2026-05-30T00:00:00Z", "2026-06-02T00:00:00Z"
 
 
@@ -34,7 +38,8 @@ def _skyfield_passes(catalog, site, start, stop, mask):
 
     folder = pytest.importorskip("tempfile").mkdtemp()
     (pytest.importorskip("pathlib").Path(folder) / "finals2000A.all").write_bytes(
-        gzip.decompress(data_path("finals2000A.all.gz").read_bytes()))
+        gzip.decompress(data_path("finals2000A.all.gz").read_bytes())
+    )
     ts = Loader(folder, verbose=False).timescale(builtin=False)
     t0 = ts.from_datetime(pd.Timestamp(start).to_pydatetime().replace(tzinfo=dt.UTC))
     t1 = ts.from_datetime(pd.Timestamp(stop).to_pydatetime().replace(tzinfo=dt.UTC))
@@ -46,7 +51,7 @@ def _skyfield_passes(catalog, site, start, stop, mask):
         times, events = sat.find_events(topos, t0, t1, altitude_degrees=mask)
         moments = [np.datetime64(t.utc_datetime().replace(tzinfo=None), "ns") for t in times]
         for k in range(len(events) - 2):
-            if tuple(events[k:k + 3]) == (0, 1, 2):
+            if tuple(events[k : k + 3]) == (0, 1, 2):
                 rows.append((record.norad_id, moments[k], moments[k + 1], moments[k + 2]))
     return pd.DataFrame(rows, columns=["norad_id", "rise", "culmination", "set"])
 
@@ -61,11 +66,19 @@ def test_passes_agree_with_skyfield_find_events(mask):
         ours = ours[~ours.truncated]
         ref = _skyfield_passes(catalog, site, START, STOP, mask)
         assert len(ours) == len(ref), f"{site.name}: {len(ours)} passes against Skyfield's {len(ref)}"
-        merged = pd.merge_asof(ours.sort_values("rise"), ref.sort_values("rise"), on="rise", by="norad_id",
-                               direction="nearest", suffixes=("", "_sky"))
+        merged = pd.merge_asof(
+            ours.sort_values("rise"),
+            ref.sort_values("rise"),
+            on="rise",
+            by="norad_id",
+            direction="nearest",
+            suffixes=("", "_sky"),
+        )
         assert merged.set_sky.notna().all()
-        rise_gap = (ref.sort_values(["norad_id", "rise"]).rise.to_numpy()
-                    - ours.sort_values(["norad_id", "rise"]).rise.to_numpy())
+        rise_gap = (
+            ref.sort_values(["norad_id", "rise"]).rise.to_numpy()
+            - ours.sort_values(["norad_id", "rise"]).rise.to_numpy()
+        )
         assert np.abs(rise_gap).max() <= half_second, site.name
         assert (merged.set - merged.set_sky).abs().max() <= half_second, site.name
         assert (merged.culmination - merged.culmination_sky).abs().max() <= half_second, site.name
@@ -92,8 +105,11 @@ def test_cone_sensor_matches_brute_force_one_second_sampling():
     checked = 0
     for i, norad_id in enumerate(catalog.norad_ids):
         look = position[None, :, :] - r[i][:, None, :]
-        cos_off = (np.einsum("tjk,tk->tj", look, -r[i]) / np.linalg.norm(look, axis=-1)
-                   / np.linalg.norm(r[i], axis=-1)[:, None])
+        cos_off = (
+            np.einsum("tjk,tk->tj", look, -r[i])
+            / np.linalg.norm(look, axis=-1)
+            / np.linalg.norm(r[i], axis=-1)[:, None]
+        )
         facing = np.einsum("tjk,jk->tj", -look, targets.up_unit()) > 0  # the near side, not through the Earth
         visible = (np.degrees(np.arccos(np.clip(cos_off, -1, 1))) <= half_angle) & facing
         mine = windows[windows.norad_id == norad_id]
@@ -108,7 +124,7 @@ def test_cone_sensor_matches_brute_force_one_second_sampling():
                 assert np.timedelta64(0) <= row.end - b < np.timedelta64(1, "s") or row.truncated
                 checked += 1
             # windows the 1 s sampling misses are shorter than its step, or graze the cone's edge
-            missed = found.iloc[len(sampled):] if len(found) > len(sampled) else found.iloc[:0]
+            missed = found.iloc[len(sampled) :] if len(found) > len(sampled) else found.iloc[:0]
             assert (missed.duration_s < 2.0).all()
     assert checked > 30
 
@@ -121,30 +137,50 @@ def test_grazing_window_between_samples_is_found():
     # a point 90 % of the way from the track to the edge of a 5° cone's footprint (~0.33° of arc at ~420 km)
     k = 300
     lat, lon = float(ds.lat_deg[0, k]), float(ds.lon_deg[0, k])
-    heading = np.arctan2(float(ds.lon_deg[0, k + 1] - ds.lon_deg[0, k - 1]) * np.cos(np.radians(lat)),
-                         float(ds.lat_deg[0, k + 1] - ds.lat_deg[0, k - 1]))
+    heading = np.arctan2(
+        float(ds.lon_deg[0, k + 1] - ds.lon_deg[0, k - 1]) * np.cos(np.radians(lat)),
+        float(ds.lat_deg[0, k + 1] - ds.lat_deg[0, k - 1]),
+    )
     reach_deg = np.degrees(np.arcsin((6378.137 + float(ds.alt_km[0, k])) / 6378.137 * np.sin(np.radians(5.0)))) - 5.0
     offset = reach_deg * 0.9
-    target = TargetSet.from_points(lat - offset * np.sin(heading), lon + offset * np.cos(heading)
-                                   / np.cos(np.radians(lat)), ids=["edge"])
-    windows = access_windows(catalog, target, t0, t0 + np.timedelta64(600, "s"),
-                             AccessConstraints(sensor=NadirCone(5.0)), step_s=60.0)
+    target = TargetSet.from_points(
+        lat - offset * np.sin(heading), lon + offset * np.cos(heading) / np.cos(np.radians(lat)), ids=["edge"]
+    )
+    windows = access_windows(
+        catalog, target, t0, t0 + np.timedelta64(600, "s"), AccessConstraints(sensor=NadirCone(5.0)), step_s=60.0
+    )
     assert len(windows) == 1
     assert 0 < windows.duration_s.iloc[0] < 10.0  # far shorter than the 60 s coarse step
     itrf = catalog.propagate(t0 + np.arange(0, 600) * np.timedelta64(1, "s"), frame="itrf")
     r = np.stack([itrf.x_km, itrf.y_km, itrf.z_km], -1)[0]
     look = target.itrf_km[0] - r
-    off_nadir = np.degrees(np.arccos(np.einsum("tk,tk->t", look, -r) / np.linalg.norm(look, axis=-1)
-                                     / np.linalg.norm(r, axis=-1)))
+    off_nadir = np.degrees(
+        np.arccos(np.einsum("tk,tk->t", look, -r) / np.linalg.norm(look, axis=-1) / np.linalg.norm(r, axis=-1))
+    )
     assert abs((off_nadir <= 5.0).sum() - windows.duration_s.iloc[0]) <= 1.0
     assert (windows.culmination.iloc[0] - t0) / np.timedelta64(1, "s") == pytest.approx(300.0, abs=5.0)
 
 
 def _record(norad_id, name, inclination, raan, ecc, argp, anomaly, mean_motion, epoch):
-    return ElementRecord(norad_id=norad_id, classification="U", object_id="", epoch=np.datetime64(epoch, "ns"),
-                         mean_motion_dot=0.0, mean_motion_ddot=0.0, bstar=0.0, ephemeris_type=0, element_set_no=1,
-                         inclination_deg=inclination, raan_deg=raan, eccentricity=ecc, arg_of_pericenter_deg=argp,
-                         mean_anomaly_deg=anomaly, mean_motion_rev_per_day=mean_motion, rev_at_epoch=1, name=name)
+    return ElementRecord(
+        norad_id=norad_id,
+        classification="U",
+        object_id="",
+        epoch=np.datetime64(epoch, "ns"),
+        mean_motion_dot=0.0,
+        mean_motion_ddot=0.0,
+        bstar=0.0,
+        ephemeris_type=0,
+        element_set_no=1,
+        inclination_deg=inclination,
+        raan_deg=raan,
+        eccentricity=ecc,
+        arg_of_pericenter_deg=argp,
+        mean_anomaly_deg=anomaly,
+        mean_motion_rev_per_day=mean_motion,
+        rev_at_epoch=1,
+        name=name,
+    )
 
 
 def test_geostationary_never_rises_or_is_always_up():
@@ -153,8 +189,9 @@ def test_geostationary_never_rises_or_is_always_up():
     sub_lon = float(geo.propagate([epoch], frame="geodetic").lon_deg[0, 0])
     under = GroundSite(0.0, sub_lon, 0, "under")
     opposite = GroundSite(0.0, sub_lon - 180.0 if sub_lon > 0 else sub_lon + 180.0, 0, "opposite")
-    windows = access_windows(geo, [under, opposite], epoch, "2026-06-02T00:00:00Z",
-                             AccessConstraints(min_elevation_deg=10.0))
+    windows = access_windows(
+        geo, [under, opposite], epoch, "2026-06-02T00:00:00Z", AccessConstraints(min_elevation_deg=10.0)
+    )
     assert list(windows.target) == ["under"]
     row = windows.iloc[0]
     assert row.truncated and row.duration_s == pytest.approx(3 * 86400.0)
@@ -164,7 +201,7 @@ def test_geostationary_never_rises_or_is_always_up():
 def test_molniya_windows_match_sampling():
     lines = (resources.files("sgp4") / "SGP4-VER.TLE").read_text().splitlines()
     index = next(i for i, line in enumerate(lines) if line.startswith("1 08195"))
-    molniya = overhead.load_elements("\n".join(lines[index:index + 2]) + "\n")
+    molniya = overhead.load_elements("\n".join(lines[index : index + 2]) + "\n")
     site = GroundSite(64.0, 40.0, 0, "Arkhangelsk")
     start = molniya.records[0].epoch
     stop = start + np.timedelta64(2, "D")
@@ -200,8 +237,9 @@ def test_sun_and_side_looking_constraints_hold_inside_windows():
 
 def test_min_duration_and_sorted_output():
     catalog = overhead.sample_catalog(("resource",))[:20]
-    windows = access_windows(catalog, SITES[0], START, "2026-05-30T12:00:00Z",
-                             AccessConstraints(min_elevation_deg=5.0, min_duration_s=240.0))
+    windows = access_windows(
+        catalog, SITES[0], START, "2026-05-30T12:00:00Z", AccessConstraints(min_elevation_deg=5.0, min_duration_s=240.0)
+    )
     assert (windows.duration_s >= 240.0).all()
     assert windows.start.is_monotonic_increasing
 
@@ -238,10 +276,15 @@ def test_terrain_mask_by_azimuth_bounds_each_end():
             assert float(seen.elevation_deg[0, 0]) == pytest.approx(mask, abs=0.01)
 
 
-@pytest.mark.parametrize("constraints", [AccessConstraints(sensor=NadirCone(30.0), min_elevation_deg=0.0),
-                                         AccessConstraints(min_elevation_deg=10.0),
-                                         AccessConstraints(max_off_nadir_deg=45.0, min_elevation_deg=20.0)],
-                         ids=["cone", "elevation", "field-of-regard"])
+@pytest.mark.parametrize(
+    "constraints",
+    [
+        AccessConstraints(sensor=NadirCone(30.0), min_elevation_deg=0.0),
+        AccessConstraints(min_elevation_deg=10.0),
+        AccessConstraints(max_off_nadir_deg=45.0, min_elevation_deg=20.0),
+    ],
+    ids=["cone", "elevation", "field-of-regard"],
+)
 def test_compiled_loop_finds_the_windows_of_the_vectorised_search(monkeypatch, constraints):
     """The numba loop (elevation mask and off-nadir cone) against the numpy search it replaces, on SGP4
     satellites and a global grid: the same windows, ends within the 0.1 ms root tolerance, the same flags."""

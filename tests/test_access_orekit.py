@@ -34,8 +34,13 @@ def _orekit_passes(lines, site, start, seconds, mask_deg):
     t0 = AbsoluteDate(t.year, t.month, t.day, t.hour, t.minute, t.second + t.microsecond / 1e6, utc)
     propagator = TLEPropagator.selectExtrapolator(TLE(*lines))
     logger = EventsLogger()
-    elevation = (ElevationDetector(frame).withConstantElevation(np.radians(mask_deg)).withMaxCheck(30.0)
-                 .withThreshold(1e-6).withHandler(ContinueOnEvent()))
+    elevation = (
+        ElevationDetector(frame)
+        .withConstantElevation(np.radians(mask_deg))
+        .withMaxCheck(30.0)
+        .withThreshold(1e-6)
+        .withHandler(ContinueOnEvent())
+    )
     extremum = ElevationExtremumDetector(frame).withMaxCheck(30.0).withThreshold(1e-6).withHandler(ContinueOnEvent())
     propagator.addEventDetector(logger.monitorDetector(elevation))
     propagator.addEventDetector(logger.monitorDetector(extremum))
@@ -65,8 +70,9 @@ def test_passes_within_a_tenth_of_a_second_of_orekit(orekit_eop):
             seconds = {c: (mine[c] - start).dt.total_seconds().to_numpy() for c in ("rise", "culmination", "set")}
             full = [(r, s) for r in rises for s in sets if s > r and not any(r < x < s for x in rises)]
             assert len(full) == len(mine), f"{norad_id} over {site.name}"
-            for (rise, set_), a, c, b in zip(full, seconds["rise"], seconds["culmination"], seconds["set"],
-                                            strict=True):
+            for (rise, set_), a, c, b in zip(
+                full, seconds["rise"], seconds["culmination"], seconds["set"], strict=True
+            ):
                 peak = peaks[(peaks > rise) & (peaks < set_)]
                 assert abs(a - rise) < TENTH_OF_A_SECOND and abs(b - set_) < TENTH_OF_A_SECOND
                 assert peak.size == 1 and abs(c - peak[0]) < TENTH_OF_A_SECOND

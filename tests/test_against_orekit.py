@@ -30,8 +30,7 @@ def test_itrf_within_a_metre_of_orekit(orekit_eop):
     lines = catalog.to_tle(names=False).splitlines()
     dates = []
     for t in times.astype("datetime64[us]").tolist():
-        dates.append(AbsoluteDate(t.year, t.month, t.day, t.hour, t.minute, t.second + t.microsecond / 1e6,
-                                  utc))
+        dates.append(AbsoluteDate(t.year, t.month, t.day, t.hour, t.minute, t.second + t.microsecond / 1e6, utc))
     errors = []
     for i in range(len(catalog)):
         propagator = TLEPropagator.selectExtrapolator(TLE(lines[2 * i], lines[2 * i + 1]))

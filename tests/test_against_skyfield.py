@@ -28,8 +28,7 @@ def day(tmp_path_factory):
     times = np.datetime64("2026-05-30T00:00:00", "ns") + np.arange(0, 86_400, 600) * np.timedelta64(1, "s")
     lines = catalog.to_tle(names=False).splitlines()
     ts = Loader(str(folder), verbose=False).timescale(builtin=False)
-    t = ts.from_datetimes([x.astype("datetime64[us]").item().replace(tzinfo=__import__("datetime").UTC)
-                           for x in times])
+    t = ts.from_datetimes([x.astype("datetime64[us]").item().replace(tzinfo=__import__("datetime").UTC) for x in times])
     sats = [EarthSatellite(lines[2 * i], lines[2 * i + 1], ts=ts) for i in range(len(catalog))]
     return catalog, times, t, sats
 
@@ -52,8 +51,11 @@ def test_geodetic_within_a_metre_with_the_gmst82_model(day):
     for i, sat in enumerate(sats):
         ref = wgs84.geographic_position_of(sat.at(t))
         dlat = np.radians(ds.lat_deg.values[i] - ref.latitude.degrees) * 6371.0
-        dlon = (np.radians((ds.lon_deg.values[i] - ref.longitude.degrees + 180) % 360 - 180)
-                * 6371.0 * np.cos(np.radians(ref.latitude.degrees)))
+        dlon = (
+            np.radians((ds.lon_deg.values[i] - ref.longitude.degrees + 180) % 360 - 180)
+            * 6371.0
+            * np.cos(np.radians(ref.latitude.degrees))
+        )
         horizontal = np.hypot(dlat, dlon)
         worst = max(worst, float(np.nanmax(horizontal)))
         np.testing.assert_allclose(ds.alt_km.values[i], ref.elevation.km, atol=ONE_METRE_KM)

@@ -104,8 +104,10 @@ def test_reentries_in_the_object_detail_and_the_feed(client):
 def test_passes_match_skyfield(client, skyfield):
     """The ISS's passes over Toulouse from the API against Skyfield's find_events on the same elements."""
     api, ts, iss = skyfield
-    passes = client.get("/api/passes", params={**TOULOUSE, "start": T0, "stop": "2026-05-31T00:00:00Z",
-                                               "min_elevation_deg": 10, "ids": str(ISS)}).json()
+    passes = client.get(
+        "/api/passes",
+        params={**TOULOUSE, "start": T0, "stop": "2026-05-31T00:00:00Z", "min_elevation_deg": 10, "ids": str(ISS)},
+    ).json()
     where = api.wgs84.latlon(TOULOUSE["lat_deg"], TOULOUSE["lon_deg"], elevation_m=TOULOUSE["alt_m"])
     t, events = iss.find_events(where, ts.utc(2026, 5, 30), ts.utc(2026, 5, 31), altitude_degrees=10.0)
     rises = [x.utc_datetime() for x, e in zip(t, events, strict=True) if e == 0]
@@ -138,8 +140,10 @@ def test_oem_states_are_sgp4s(client):
     """OEM (TEME) against python-sgp4 called directly on the stored TLE."""
     from sgp4.api import Satrec, jday
 
-    text = client.get("/api/export/ephemeris", params={"format": "oem", "ids": str(ISS), "start": T0,
-                                                       "stop": "2026-05-30T00:10:00Z", "step_s": 120}).text
+    text = client.get(
+        "/api/export/ephemeris",
+        params={"format": "oem", "ids": str(ISS), "start": T0, "stop": "2026-05-30T00:10:00Z", "step_s": 120},
+    ).text
     assert text.startswith("CCSDS_OEM_VERS = 2.0") and "REF_FRAME = TEME" in text and "TIME_SYSTEM = UTC" in text
     tle = client.get(f"/api/objects/{ISS}").json()["tle"]
     sat = Satrec.twoline2rv(tle[1], tle[2])
@@ -184,15 +188,20 @@ def test_footprint_edge_is_at_the_elevation_mask(client):
     from overhead.geometry.topocentric import GroundSite, look_angles
 
     when = "2026-05-30T00:00:00Z"
-    features = client.get("/api/export/footprints", params={"ids": str(ISS), "start": when,
-                                                            "min_elevation_deg": 10}).json()["features"]
+    features = client.get(
+        "/api/export/footprints", params={"ids": str(ISS), "start": when, "min_elevation_deg": 10}
+    ).json()["features"]
     assert len(features) == 1
     state = overhead.sample_catalog().select([ISS]).propagate(np.atleast_1d(np.datetime64(when[:-1])), frame="itrf")
     r = np.array([state.x_km.values[0, 0], state.y_km.values[0, 0], state.z_km.values[0, 0]])
     geometry = features[0]["geometry"]
     rings = [geometry["coordinates"][0]] if geometry["type"] == "Polygon" else [p[0] for p in geometry["coordinates"]]
-    elevations = [look_angles(r[None, None], GroundSite(lat, lon)).elevation_deg.item()
-                  for ring in rings for lon, lat in ring if abs(lon) < 179.999]
+    elevations = [
+        look_angles(r[None, None], GroundSite(lat, lon)).elevation_deg.item()
+        for ring in rings
+        for lon, lat in ring
+        if abs(lon) < 179.999
+    ]
     assert np.median(elevations) == pytest.approx(10.0, abs=0.3)
     assert min(elevations) > 9.0 and max(elevations) < 11.0
 
@@ -205,8 +214,13 @@ def test_elements_export_round_trips(client):
 
 
 def test_access_windows_endpoint(client):
-    body = {"targets": [{"id": "toulouse", **TOULOUSE}], "ids": [ISS], "start": T0, "stop": "2026-05-31T00:00:00Z",
-            "constraints": {"min_elevation_deg": 10}}
+    body = {
+        "targets": [{"id": "toulouse", **TOULOUSE}],
+        "ids": [ISS],
+        "start": T0,
+        "stop": "2026-05-31T00:00:00Z",
+        "constraints": {"min_elevation_deg": 10},
+    }
     windows = client.post("/api/access", json=body).json()
     passes = client.get("/api/passes", params={**TOULOUSE, "start": T0, "ids": str(ISS)}).json()
     assert [w["start"] for w in windows] == [p["rise"] for p in passes]
@@ -228,8 +242,11 @@ def test_bad_requests_say_what_to_do(client):
     assert r.status_code == 422
     r = client.get("/api/positions", params={"ids": "11"})
     assert r.status_code == 404 and "11" in r.json()["detail"]
-    r = client.post("/api/jobs/coverage", json={"grid": {"kind": "global", "resolution": 6}, "start": T0,
-                                                "stop": "2026-05-30T01:00:00Z"}, headers=AUTH)
+    r = client.post(
+        "/api/jobs/coverage",
+        json={"grid": {"kind": "global", "resolution": 6}, "start": T0, "stop": "2026-05-30T01:00:00Z"},
+        headers=AUTH,
+    )
     assert r.status_code == 413 and "resolution" in r.json()["detail"]
     stale = client.get("/api/passes", params={**TOULOUSE, "start": "2026-11-25T00:00:00Z", "ids": str(ISS)})
     assert stale.status_code == 422 and "days" in stale.json()["detail"]
@@ -261,8 +278,9 @@ def test_write_endpoints_need_the_token(client, tmp_path):
 
 def test_object_detail_lists_the_manoeuvres_in_its_history(tmp_path):
     history = overhead.load_elements(shared_file("tle_history", "manoeuvre_benchmark_shorten2023", "Sentinel-3A.tle"))
-    app = create_app(ServiceSettings(db_url=f"sqlite:///{tmp_path / 'c.sqlite'}", token=TOKEN, scheduler="none",
-                                     load_sample=False))
+    app = create_app(
+        ServiceSettings(db_url=f"sqlite:///{tmp_path / 'c.sqlite'}", token=TOKEN, scheduler="none", load_sample=False)
+    )
     auth = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "text/plain"}
     with TestClient(app) as c:
         assert c.post("/api/catalog/ingest", content=history[:300].to_tle(names=False), headers=auth).status_code == 201
@@ -276,8 +294,9 @@ def test_object_detail_lists_the_manoeuvres_in_its_history(tmp_path):
 
 def test_the_changes_feed_keeps_the_manoeuvres_at_least_as_likely_as_asked(tmp_path):
     history = overhead.load_elements(shared_file("tle_history", "manoeuvre_benchmark_shorten2023", "Sentinel-3A.tle"))
-    app = create_app(ServiceSettings(db_url=f"sqlite:///{tmp_path / 'c.sqlite'}", token=TOKEN, scheduler="none",
-                                     load_sample=False))
+    app = create_app(
+        ServiceSettings(db_url=f"sqlite:///{tmp_path / 'c.sqlite'}", token=TOKEN, scheduler="none", load_sample=False)
+    )
     auth = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "text/plain"}
     with TestClient(app) as c:
         for part in (history[:200], history[200:400]):  # the second ingest's sets hold several logged burns
@@ -318,15 +337,24 @@ def test_coverage_job_matches_access_windows(client):
     """A coverage job's covered time per point equals the sum of the access windows' durations there."""
     points = [{"id": "quito", "lat_deg": -0.18, "lon_deg": -78.47}, {"id": "oslo", "lat_deg": 59.91, "lon_deg": 10.75}]
     span = {"start": T0, "stop": "2026-05-30T12:00:00Z"}
-    created = client.post("/api/jobs/coverage", json={"group": "stations", "grid": {"kind": "points", "points": points},
-                                                      **span, "constraints": {"min_elevation_deg": 10}}, headers=AUTH)
+    created = client.post(
+        "/api/jobs/coverage",
+        json={
+            "group": "stations",
+            "grid": {"kind": "points", "points": points},
+            **span,
+            "constraints": {"min_elevation_deg": 10},
+        },
+        headers=AUTH,
+    )
     assert created.status_code == 202
     assert client.get(f"/api/jobs/{created.json()['id']}/result", headers=AUTH).status_code in (200, 409)
     job = _wait(client, created.json()["id"])
     assert job["state"] == "done", job
     result = client.get(f"/api/jobs/{job['id']}/result", headers=AUTH).json()
-    windows = client.post("/api/access", json={"group": "stations", "targets": points, **span,
-                                               "constraints": {"min_elevation_deg": 10}}).json()
+    windows = client.post(
+        "/api/access", json={"group": "stations", "targets": points, **span, "constraints": {"min_elevation_deg": 10}}
+    ).json()
     for point in result["points"]:
         mine = [w for w in windows if w["target"] == point["id"]]
         assert point["accesses"] == len(mine)
@@ -344,21 +372,42 @@ def test_coverage_job_matches_access_windows(client):
 
 
 def test_plan_job_is_inside_access_windows(client):
-    requests = [{"id": "paris", "lat_deg": 48.857, "lon_deg": 2.352, "priority": 3},
-                {"id": "madrid", "lat_deg": 40.417, "lon_deg": -3.704, "priority": 1}]
-    body = {"group": "resource", "requests": requests, "start": T0, "stop": "2026-05-30T12:00:00Z",
-            "agility": {"max_off_nadir_deg": 25}, "solver": "cp-sat", "time_limit_s": 5}
+    requests = [
+        {"id": "paris", "lat_deg": 48.857, "lon_deg": 2.352, "priority": 3},
+        {"id": "madrid", "lat_deg": 40.417, "lon_deg": -3.704, "priority": 1},
+    ]
+    body = {
+        "group": "resource",
+        "requests": requests,
+        "start": T0,
+        "stop": "2026-05-30T12:00:00Z",
+        "agility": {"max_off_nadir_deg": 25},
+        "solver": "cp-sat",
+        "time_limit_s": 5,
+    }
     job = _wait(client, client.post("/api/jobs/plan", json=body, headers=AUTH).json()["id"])
     assert job["state"] == "done", job
     plan = client.get(f"/api/jobs/{job['id']}/result", headers=AUTH).json()
     images = [(sat, a) for sat, s in plan["satellites"].items() for a in s["acquisitions"]]
     assert plan["value"] == sum(a["priority"] for _, a in images) > 0
-    windows = client.post("/api/access", json={"group": "resource", "targets": [
-        {k: r[k] for k in ("id", "lat_deg", "lon_deg")} for r in requests], "start": T0, "stop": body["stop"],
-        "constraints": {"min_elevation_deg": 0, "max_off_nadir_deg": 25}}).json()
+    windows = client.post(
+        "/api/access",
+        json={
+            "group": "resource",
+            "targets": [{k: r[k] for k in ("id", "lat_deg", "lon_deg")} for r in requests],
+            "start": T0,
+            "stop": body["stop"],
+            "constraints": {"min_elevation_deg": 0, "max_off_nadir_deg": 25},
+        },
+    ).json()
     for sat, a in images:
-        assert any(str(w["norad_id"]) == sat and w["target"] == a["request"]
-                   and _utc(w["start"]) <= _utc(a["start"]) and _utc(a["end"]) <= _utc(w["end"]) for w in windows)
+        assert any(
+            str(w["norad_id"]) == sat
+            and w["target"] == a["request"]
+            and _utc(w["start"]) <= _utc(a["start"])
+            and _utc(a["end"]) <= _utc(w["end"])
+            for w in windows
+        )
     unauthorised = client.delete(f"/api/jobs/{job['id']}")
     assert unauthorised.status_code == 401
     assert client.delete(f"/api/jobs/{job['id']}", headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 204
@@ -397,8 +446,10 @@ def test_concurrent_requests_get_their_own_answers(client):
     """Requests served at once on the server's threads give what each gives alone."""
     from concurrent.futures import ThreadPoolExecutor
 
-    sites = [{"lat_deg": lat, "lon_deg": lon} for lat, lon in ((43.6, 1.44), (-33.9, 18.4), (64.1, -21.9),
-                                                               (35.7, 139.7), (-0.2, -78.5), (78.2, 15.4))]
+    sites = [
+        {"lat_deg": lat, "lon_deg": lon}
+        for lat, lon in ((43.6, 1.44), (-33.9, 18.4), (64.1, -21.9), (35.7, 139.7), (-0.2, -78.5), (78.2, 15.4))
+    ]
 
     def passes(site):
         return client.get("/api/passes", params={**site, "start": T0, "group": "resource"}).json()
@@ -410,11 +461,19 @@ def test_concurrent_requests_get_their_own_answers(client):
 
 
 def test_plan_job_with_stereo_repeat_and_duty_limits(client):
-    requests = [{"id": "paris", "lat_deg": 48.857, "lon_deg": 2.352, "priority": 2, "stereo": True},
-                {"id": "madrid", "lat_deg": 40.417, "lon_deg": -3.704, "repeat_every_h": 6}]
-    body = {"group": "resource", "requests": requests, "start": T0, "stop": "2026-05-30T12:00:00Z",
-            "agility": {"max_off_nadir_deg": 30, "stereo_separation_s": 30, "max_imaging_s_per_orbit": 60},
-            "solver": "cp-sat", "time_limit_s": 5}
+    requests = [
+        {"id": "paris", "lat_deg": 48.857, "lon_deg": 2.352, "priority": 2, "stereo": True},
+        {"id": "madrid", "lat_deg": 40.417, "lon_deg": -3.704, "repeat_every_h": 6},
+    ]
+    body = {
+        "group": "resource",
+        "requests": requests,
+        "start": T0,
+        "stop": "2026-05-30T12:00:00Z",
+        "agility": {"max_off_nadir_deg": 30, "stereo_separation_s": 30, "max_imaging_s_per_orbit": 60},
+        "solver": "cp-sat",
+        "time_limit_s": 5,
+    }
     job = _wait(client, client.post("/api/jobs/plan", json=body, headers=AUTH).json()["id"])
     assert job["state"] == "done", job
     plan = client.get(f"/api/jobs/{job['id']}/result", headers=AUTH).json()
@@ -461,7 +520,8 @@ def _jd(when: str) -> tuple[float, float]:
 
 def test_places_from_coordinates_or_a_city_name(client):
     assert client.get("/api/places", params={"q": "-33.9, 18.4"}).json() == [
-        {"name": "-33.9000, 18.4000", "lat_deg": -33.9, "lon_deg": 18.4, "country": "", "population": 0}]
+        {"name": "-33.9000, 18.4000", "lat_deg": -33.9, "lon_deg": 18.4, "country": "", "population": 0}
+    ]
     town = client.get("/api/places", params={"q": "cape town"}).json()[0]
     assert (town["name"], town["country"]) == ("Cape Town", "ZA")
     assert abs(town["lat_deg"] + 33.93) < 0.1 and abs(town["lon_deg"] - 18.42) < 0.1
@@ -477,10 +537,25 @@ def test_the_elevation_mask_has_one_validation_in_the_cli_and_the_api(client, ca
     from overhead._resources import data_path
     from overhead.cli.main import main
 
-    answer = client.get("/api/passes", params={**TOULOUSE, "start": T0, "ids": str(ISS), "hours": 2,
-                                               "min_elevation_deg": mask_deg})
-    code = main(["passes", str(data_path("stations.tle")), "--ids", str(ISS), "--site", "43.6047,1.4442",
-                 "--start", T0, "--stop", "2026-05-30T02:00:00Z", "--min-elevation-deg", str(mask_deg)])
+    answer = client.get(
+        "/api/passes", params={**TOULOUSE, "start": T0, "ids": str(ISS), "hours": 2, "min_elevation_deg": mask_deg}
+    )
+    code = main(
+        [
+            "passes",
+            str(data_path("stations.tle")),
+            "--ids",
+            str(ISS),
+            "--site",
+            "43.6047,1.4442",
+            "--start",
+            T0,
+            "--stop",
+            "2026-05-30T02:00:00Z",
+            "--min-elevation-deg",
+            str(mask_deg),
+        ]
+    )
     err = capsys.readouterr().err
     assert (answer.status_code == 200) == accepted
     assert (code == 0) == accepted
@@ -513,8 +588,12 @@ def test_the_sky_is_revalidated_not_downloaded_again_while_the_catalogue_is_unch
         assert c.get("/api/sky", headers={"If-None-Match": 'W/"other"'}).status_code == 200
         line1 = _with_checksum("1 99990U 26001A   26150.50000000  .00000000  00000+0  00000+0 0  999")
         line2 = _with_checksum("2 99990  51.6000 100.0000 0001000  90.0000 270.0000 15.50000000    1")
-        ingested = c.post("/api/catalog/ingest", params={"group": "upload"}, content=f"TEST SAT\n{line1}\n{line2}\n",
-                          headers={**AUTH, "Content-Type": "text/plain"})
+        ingested = c.post(
+            "/api/catalog/ingest",
+            params={"group": "upload"},
+            content=f"TEST SAT\n{line1}\n{line2}\n",
+            headers={**AUTH, "Content-Type": "text/plain"},
+        )
         assert ingested.status_code == 201, ingested.text
         changed = c.get("/api/sky", headers={"If-None-Match": tag})
         assert changed.status_code == 200 and changed.headers["etag"] != tag

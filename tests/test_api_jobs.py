@@ -36,26 +36,44 @@ def _auth(key: str) -> dict:
 
 
 def _small_job(stop: str = "2026-05-30T01:00:00Z") -> dict:
-    return {"group": "stations", "grid": {"kind": "points", "points": [{"lat_deg": 43.6, "lon_deg": 1.44}]},
-            "start": T0, "stop": stop}
+    return {
+        "group": "stations",
+        "grid": {"kind": "points", "points": [{"lat_deg": 43.6, "lon_deg": 1.44}]},
+        "start": T0,
+        "stop": stop,
+    }
 
 
 def test_jobs_need_a_credential(client):
     assert client.post("/api/jobs/coverage", json=_small_job()).status_code == 401
-    assert client.post("/api/jobs/plan", json={"group": "resource", "requests": [
-        {"id": "a", "lat_deg": 1, "lon_deg": 2}], "start": T0, "stop": "2026-05-30T02:00:00Z"}).status_code == 401
+    assert (
+        client.post(
+            "/api/jobs/plan",
+            json={
+                "group": "resource",
+                "requests": [{"id": "a", "lat_deg": 1, "lon_deg": 2}],
+                "start": T0,
+                "stop": "2026-05-30T02:00:00Z",
+            },
+        ).status_code
+        == 401
+    )
     assert client.get("/api/jobs").status_code == 401
     assert client.post("/api/jobs/coverage", json=_small_job(), headers=_auth("guess")).status_code == 401
 
 
 def test_a_flood_of_jobs_is_refused_and_never_evicts_a_running_one(client):
-    long_job = {**_small_job("2026-05-31T00:00:00Z"), "group": "resource",  # seconds of work: the pool stays busy
-                "grid": {"kind": "global", "resolution": 2}}
+    long_job = {
+        **_small_job("2026-05-31T00:00:00Z"),
+        "group": "resource",  # seconds of work: the pool stays busy
+        "grid": {"kind": "global", "resolution": 2},
+    }
     mine = client.post("/api/jobs/coverage", json=long_job, headers=_auth(TOKEN))
     assert mine.status_code == 202
     job_id = mine.json()["id"]
-    answers = [client.post("/api/jobs/coverage", json=_small_job(), headers=_auth(OTHER)).status_code
-               for _ in range(50)]
+    answers = [
+        client.post("/api/jobs/coverage", json=_small_job(), headers=_auth(OTHER)).status_code for _ in range(50)
+    ]
     assert answers.count(202) <= 4 and answers.count(429) >= 46 and set(answers) <= {202, 429}
     assert "Retry-After" in client.post("/api/jobs/coverage", json=_small_job(), headers=_auth(OTHER)).headers
     seen = client.get(f"/api/jobs/{job_id}", headers=_auth(TOKEN))
@@ -92,8 +110,9 @@ def test_finished_results_expire_by_age_and_running_jobs_stay():
 def test_one_owner_never_takes_the_others_room_in_the_kept_jobs():
     """Issue #30: one client key filled the service-wide 100 kept jobs in 9 s and every other client got 429 for
     up to an hour. Now an owner at its quota forgets its own oldest finished job; the others keep their room."""
-    manager = JobManager(max_running=2, max_unfinished=8, max_per_owner=4, max_kept=10, max_kept_per_owner=3,
-                         keep_s=3600)
+    manager = JobManager(
+        max_running=2, max_unfinished=8, max_per_owner=4, max_kept=10, max_kept_per_owner=3, keep_s=3600
+    )
     theirs = manager.submit("x", {}, lambda job: "mine", owner="b")
     flood = []
     for _ in range(30):
@@ -117,11 +136,20 @@ def test_deleting_a_running_plan_job_stops_it_and_frees_its_slot(client):
     rng = np.random.default_rng(7)
     # 300 requests in a 10° box: ~13,000 opportunities, a search that uses its whole time limit (measured: 60 s
     # of 60 without proving optimality), so only a stopped search ends within seconds
-    requests = [{"id": f"r{k}", "lat_deg": float(lat), "lon_deg": float(lon), "priority": float(p)}
-                for k, (lat, lon, p) in enumerate(zip(rng.uniform(40, 50, 300), rng.uniform(0, 10, 300),
-                                                      rng.uniform(1, 10, 300), strict=True))]
-    plan = {"group": "resource", "requests": requests, "start": T0, "stop": "2026-05-30T12:00:00Z",
-            "solver": "cp-sat", "time_limit_s": 120}
+    requests = [
+        {"id": f"r{k}", "lat_deg": float(lat), "lon_deg": float(lon), "priority": float(p)}
+        for k, (lat, lon, p) in enumerate(
+            zip(rng.uniform(40, 50, 300), rng.uniform(0, 10, 300), rng.uniform(1, 10, 300), strict=True)
+        )
+    ]
+    plan = {
+        "group": "resource",
+        "requests": requests,
+        "start": T0,
+        "stop": "2026-05-30T12:00:00Z",
+        "solver": "cp-sat",
+        "time_limit_s": 120,
+    }
     started = client.post("/api/jobs/plan", json=plan, headers=_auth(TOKEN))
     assert started.status_code == 202, started.text
     job_id = started.json()["id"]

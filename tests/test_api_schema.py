@@ -23,8 +23,9 @@ TOKEN = "fuzz-token"
 def schema(tmp_path_factory):
     db = tmp_path_factory.mktemp("fuzz") / "catalog.sqlite"
     # small budgets: generated requests stay cheap, and the refusals (413) are exercised too
-    app = create_app(ServiceSettings(db_url=f"sqlite:///{db}", token=TOKEN, scheduler="none", max_work=2e5,
-                                     max_job_work=2e5))
+    app = create_app(
+        ServiceSettings(db_url=f"sqlite:///{db}", token=TOKEN, scheduler="none", max_work=2e5, max_job_work=2e5)
+    )
     with TestClient(app):  # runs the start-up: store opened, bundled sample ingested
         yield schemathesis.openapi.from_asgi("/openapi.json", app)
 
@@ -38,15 +39,34 @@ def test_every_endpoint_is_fuzzed(schema):
     assert len(labels) >= 15 and "GET /api/passes" in labels and "POST /api/jobs/coverage" in labels
 
 
-@pytest.mark.parametrize("label", ["GET /api/status", "GET /api/objects", "GET /api/objects/{norad_id}",
-                                   "GET /api/changes", "GET /api/reentries", "GET /api/sky", "POST /api/catalog/ingest",
-                                   "GET /api/positions", "GET /api/tracks", "GET /api/passes", "GET /api/above",
-                                   "GET /api/lookangles",
-                                   "POST /api/access", "POST /api/jobs/coverage", "POST /api/jobs/plan",
-                                   "GET /api/jobs", "GET /api/jobs/{job_id}", "GET /api/jobs/{job_id}/result",
-                                   "DELETE /api/jobs/{job_id}", "GET /api/export/ephemeris",
-                                   "GET /api/export/footprints", "GET /api/export/elements",
-                                   "POST /api/catalog/undo/{ingest_id}"])
+@pytest.mark.parametrize(
+    "label",
+    [
+        "GET /api/status",
+        "GET /api/objects",
+        "GET /api/objects/{norad_id}",
+        "GET /api/changes",
+        "GET /api/reentries",
+        "GET /api/sky",
+        "POST /api/catalog/ingest",
+        "GET /api/positions",
+        "GET /api/tracks",
+        "GET /api/passes",
+        "GET /api/above",
+        "GET /api/lookangles",
+        "POST /api/access",
+        "POST /api/jobs/coverage",
+        "POST /api/jobs/plan",
+        "GET /api/jobs",
+        "GET /api/jobs/{job_id}",
+        "GET /api/jobs/{job_id}/result",
+        "DELETE /api/jobs/{job_id}",
+        "GET /api/export/ephemeris",
+        "GET /api/export/footprints",
+        "GET /api/export/elements",
+        "POST /api/catalog/undo/{ingest_id}",
+    ],
+)
 def test_no_server_errors(schema, label):
     operation = _operations(schema)[label]
 
@@ -54,8 +74,10 @@ def test_no_server_errors(schema, label):
     @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
     def run(case):
         response = case.call(headers={"Authorization": f"Bearer {TOKEN}"})
-        assert response.status_code < 500, (f"{case.method} {case.formatted_path} {case.query} {case.body!r}: "
-                                            f"{response.status_code} {response.text[:500]}")
+        assert response.status_code < 500, (
+            f"{case.method} {case.formatted_path} {case.query} {case.body!r}: "
+            f"{response.status_code} {response.text[:500]}"
+        )
 
     run()
 
@@ -64,8 +86,13 @@ def _conformance_checks() -> list:
     from schemathesis.checks import not_a_server_error
     from schemathesis.specs.openapi import checks
 
-    return [not_a_server_error, checks.status_code_conformance, checks.content_type_conformance,
-            checks.response_schema_conformance, checks.response_headers_conformance]
+    return [
+        not_a_server_error,
+        checks.status_code_conformance,
+        checks.content_type_conformance,
+        checks.response_schema_conformance,
+        checks.response_headers_conformance,
+    ]
 
 
 def test_every_answer_is_what_the_openapi_document_says(schema):
@@ -126,18 +153,50 @@ def test_schemathesis_with_every_check_finds_nothing(tmp_path):
 
     from tests.conftest import serve_app
 
-    app = create_app(ServiceSettings(db_url=f"sqlite:///{tmp_path / 'st.sqlite'}", token=TOKEN, scheduler="none",
-                                     max_work=2e5, max_job_work=2e5, max_stream_s=1.0))
+    app = create_app(
+        ServiceSettings(
+            db_url=f"sqlite:///{tmp_path / 'st.sqlite'}",
+            token=TOKEN,
+            scheduler="none",
+            max_work=2e5,
+            max_job_work=2e5,
+            max_stream_s=1.0,
+        )
+    )
     config = Path(__file__).with_name("schemathesis.toml")
     with serve_app(app) as base:
         run = subprocess.run(
-            [str(Path(sys.executable).with_name("st")), "--config-file", str(config), "run",
-             # one worker: with two, hypothesis's lambda-source cache (not thread-safe) once raised its own
-             # "AST constructor recursion depth mismatch" as a schemathesis Runtime Error, not an API failure
-             f"{base}/openapi.json", "-c", "all", "--max-examples", "5", "--seed", "29", "--workers", "1",
-             "--request-timeout", "60", "--max-failures", "20", "-H", f"Authorization: Bearer {TOKEN}", "--no-color"],
-            capture_output=True, text=True, timeout=1200, cwd=tmp_path, env={**os.environ, "NO_COLOR": "1"})
-    summary = run.stdout[run.stdout.rfind("SUMMARY"):]
+            [
+                str(Path(sys.executable).with_name("st")),
+                "--config-file",
+                str(config),
+                "run",
+                # one worker: with two, hypothesis's lambda-source cache (not thread-safe) once raised its own
+                # "AST constructor recursion depth mismatch" as a schemathesis Runtime Error, not an API failure
+                f"{base}/openapi.json",
+                "-c",
+                "all",
+                "--max-examples",
+                "5",
+                "--seed",
+                "29",
+                "--workers",
+                "1",
+                "--request-timeout",
+                "60",
+                "--max-failures",
+                "20",
+                "-H",
+                f"Authorization: Bearer {TOKEN}",
+                "--no-color",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=1200,
+            cwd=tmp_path,
+            env={**os.environ, "NO_COLOR": "1"},
+        )
+    summary = run.stdout[run.stdout.rfind("SUMMARY") :]
     assert run.returncode == 0, (run.stdout[:3000] + "\n…\n" + summary)[-6000:]
 
 
@@ -149,8 +208,13 @@ def test_a_405_names_every_method_of_the_path_and_empty_values_are_refused(tmp_p
         answer = client.options("/api/tags/watch")
         assert answer.status_code == 405 and answer.headers["allow"] == "DELETE, PUT"
         assert client.options("/api/jobs/abc").headers["allow"] == "DELETE, GET"
-        for path in ("/api/changes?since=", "/api/alerts?since=", "/api/conjunctions?since=",
-                     "/api/positions?ids=abc", "/api/positions?time="):
+        for path in (
+            "/api/changes?since=",
+            "/api/alerts?since=",
+            "/api/conjunctions?since=",
+            "/api/positions?ids=abc",
+            "/api/positions?time=",
+        ):
             assert client.get(path).status_code == 422, path
         assert client.get("/api/positions", params={"ids": "25544, 20580,"}).status_code in (200, 404)
         document = client.get("/openapi.json").json()

@@ -29,11 +29,15 @@ def _valid(kind: str, tmp_path: Path) -> Path:
         "elements.tle": stations.read_bytes(),
         "targets.csv": b"id,lat,lon\ntoulouse,43.6047,1.4442\ncape-town,-33.92,18.42\n",
         "requests.csv": b"id,lat,lon,priority\na,43.6,1.44,1\nb,-33.9,18.4,2\n",
-        "region.geojson": (b'{"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": '
-                           b'[[[1, 43], [3, 43], [3, 45], [1, 45], [1, 43]]]}}'),
-        "areas.geojson": (b'{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"id": "x"},'
-                          b' "geometry": {"type": "Polygon", "coordinates": [[[1, 43], [1.2, 43], [1.2, 43.2], '
-                          b'[1, 43.2], [1, 43]]]}}]}'),
+        "region.geojson": (
+            b'{"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": '
+            b"[[[1, 43], [3, 43], [3, 45], [1, 45], [1, 43]]]}}"
+        ),
+        "areas.geojson": (
+            b'{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"id": "x"},'
+            b' "geometry": {"type": "Polygon", "coordinates": [[[1, 43], [1.2, 43], [1.2, 43.2], '
+            b"[1, 43.2], [1, 43]]]}}]}"
+        ),
         "sweep.yaml": (ROOT / "examples" / "sweep_france.yaml").read_bytes(),
         "rules.yaml": b"sources: []\nalerts:\n  - {name: old, when: stale, older_than_days: 3}\n",
         "results.csv": b"family,cost,feasible,epoch,planes\nwalker,4,True,2026-05-30T00:00:00,2\n",
@@ -55,11 +59,15 @@ def _commands(tmp_path: Path) -> dict[str, tuple[str, list[str]]]:
         "catalog satcat": ("satcat.csv", ["catalog", "satcat", "FILE", "--db", db]),
         "propagate": ("elements.tle", ["propagate", "FILE", "--minutes-since-epoch", "0", "10", "5"]),
         "passes": ("elements.tle", ["passes", "FILE", "--site", "43.6,1.44", *WINDOW]),
-        "passes --satcat": ("satcat.csv", ["passes", elements, "--site", "43.6,1.44", *WINDOW, "--visible",
-                                            "--satcat", "FILE"]),
+        "passes --satcat": (
+            "satcat.csv",
+            ["passes", elements, "--site", "43.6,1.44", *WINDOW, "--visible", "--satcat", "FILE"],
+        ),
         "access --targets": ("targets.csv", ["access", elements, "--targets", "FILE", *WINDOW]),
-        "coverage --region": ("region.geojson", ["coverage", elements, "--region", "FILE", "--resolution", "2",
-                                                 *WINDOW]),
+        "coverage --region": (
+            "region.geojson",
+            ["coverage", elements, "--region", "FILE", "--resolution", "2", *WINDOW],
+        ),
         "coverage --points": ("targets.csv", ["coverage", elements, "--points", "FILE", *WINDOW]),
         "plan requests": ("requests.csv", ["plan", "FILE", "--elements", elements, *WINDOW, "--greedy"]),
         "plan areas": ("areas.geojson", ["plan", "FILE", "--elements", elements, *WINDOW, "--greedy"]),
@@ -80,18 +88,36 @@ def _bad(kind: str, damage: str, tmp_path: Path) -> Path:
     elif damage == "empty":
         path.write_bytes(b"")
     elif damage == "truncated":
-        path.write_bytes(data[:len(data) // 2])
+        path.write_bytes(data[: len(data) // 2])
     else:  # the wrong kind: a PNG's first bytes for JSON/YAML/CSV/CDM, a GeoJSON where elements go
-        path.write_bytes(b'{"type": "FeatureCollection", "features": []}' if suffix == ".tle"
-                         else b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+        path.write_bytes(
+            b'{"type": "FeatureCollection", "features": []}'
+            if suffix == ".tle"
+            else b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+        )
     return path
 
 
-CASES = [(command, damage) for command in ("catalog ingest", "catalog satcat", "propagate", "passes",
-                                           "passes --satcat", "access --targets", "coverage --region",
-                                           "coverage --points", "plan requests", "plan areas", "design sweep",
-                                           "design export", "watch", "conjunctions pc")
-         for damage in ("garbage", "empty", "truncated", "wrong-kind")]
+CASES = [
+    (command, damage)
+    for command in (
+        "catalog ingest",
+        "catalog satcat",
+        "propagate",
+        "passes",
+        "passes --satcat",
+        "access --targets",
+        "coverage --region",
+        "coverage --points",
+        "plan requests",
+        "plan areas",
+        "design sweep",
+        "design export",
+        "watch",
+        "conjunctions pc",
+    )
+    for damage in ("garbage", "empty", "truncated", "wrong-kind")
+]
 
 
 @pytest.mark.parametrize(("command", "damage"), CASES, ids=[f"{c}-{d}" for c, d in CASES])

@@ -24,8 +24,15 @@ from overhead.geometry.topocentric import GroundSite
 from tests.conftest import shared_file
 
 POSTGRES_ENV = "OVERHEAD_TEST_POSTGRES_URL"
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
-    not os.environ.get(POSTGRES_ENV), reason=f"no PostgreSQL server ({POSTGRES_ENV} unset; .ci/run starts one)"))]
+BACKENDS = [
+    "sqlite",
+    pytest.param(
+        "postgresql",
+        marks=pytest.mark.skipif(
+            not os.environ.get(POSTGRES_ENV), reason=f"no PostgreSQL server ({POSTGRES_ENV} unset; .ci/run starts one)"
+        ),
+    ),
+]
 
 
 @pytest.fixture(params=BACKENDS)
@@ -83,11 +90,17 @@ def test_march_to_july_reports_the_objects_that_appeared_and_disappeared(db_url)
 
 
 def test_a_week_of_history_shows_a_launch_arriving_and_visitors_leaving(db_url, tmp_path):
-    history = overhead.load_elements(shared_file("tle_history", "celestrak_groups_2026-05-23_to_2026-05-30",
-                                                 "stations_history.tle"))
+    history = overhead.load_elements(
+        shared_file("tle_history", "celestrak_groups_2026-05-23_to_2026-05-30", "stations_history.tle")
+    )
     epochs = history.epochs
-    cuts = [np.datetime64("2026-05-01"), np.datetime64("2026-05-25T00:00"), np.datetime64("2026-05-27T00:00"),
-            np.datetime64("2026-05-29T12:00"), np.datetime64("2026-06-01")]
+    cuts = [
+        np.datetime64("2026-05-01"),
+        np.datetime64("2026-05-25T00:00"),
+        np.datetime64("2026-05-27T00:00"),
+        np.datetime64("2026-05-29T12:00"),
+        np.datetime64("2026-06-01"),
+    ]
     store = CatalogStore(db_url)
     found = []
     for k, (a, b) in enumerate(itertools.pairwise(cuts)):
@@ -119,8 +132,7 @@ FAULT_INJECTION = Path(__file__).with_name("fault_injection.py")
 
 def _ingest_process(db_url: str, path, pause: float = 0.0) -> subprocess.Popen:
     """An ingest in a child process that pauses inside its transaction (tests/fault_injection.py)."""
-    code = ("import sys; from overhead.catalog.store import CatalogStore; "
-            "CatalogStore(sys.argv[1]).ingest(sys.argv[2])")
+    code = "import sys; from overhead.catalog.store import CatalogStore; CatalogStore(sys.argv[1]).ingest(sys.argv[2])"
     return subprocess.Popen([sys.executable, str(FAULT_INJECTION), str(pause), "-c", code, db_url, str(path)])
 
 
@@ -172,8 +184,14 @@ def test_manoeuvre_detector_finds_a_synthetic_burn():
     a = 7078.0 - 0.020 * days + rng.normal(0, 0.005, days.size)
     a[40:] += 0.300
     n = np.sqrt(398600.4418 / a**3) * 86_400 / (2 * np.pi)
-    history = pd.DataFrame({"norad_id": 1, "epoch": np.datetime64("2026-01-01") + days.astype("timedelta64[D]"),
-                            "mean_motion_rev_per_day": n, "inclination_deg": 98.2})
+    history = pd.DataFrame(
+        {
+            "norad_id": 1,
+            "epoch": np.datetime64("2026-01-01") + days.astype("timedelta64[D]"),
+            "mean_motion_rev_per_day": n,
+            "inclination_deg": 98.2,
+        }
+    )
     assert np.allclose(semi_major_axis_km(n), a)
     found = detect_manoeuvres(history)
     assert len(found) == 1

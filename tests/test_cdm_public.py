@@ -14,16 +14,42 @@ from overhead.errors import MessageError
 
 # records as Space-Track's cdm_public class answers (its documented fields; values of its published examples)
 RECORDS = [
-    {"CDM_ID": "280352437", "CREATED": "2022-04-29 00:45:12.000000", "EMERGENCY_REPORTABLE": "Y",
-     "TCA": "2022-04-29T22:03:26.595000", "MIN_RNG": "4", "PC": "0.1663616", "SAT_1_ID": "22487",
-     "SAT_1_NAME": "COSMOS 2233", "SAT1_OBJECT_TYPE": "PAYLOAD", "SAT1_RCS": "LARGE", "SAT_1_EXCL_VOL": "5.00",
-     "SAT_2_ID": "5758", "SAT_2_NAME": "THORAD AGENA D DEB", "SAT2_OBJECT_TYPE": "DEBRIS", "SAT2_RCS": "SMALL",
-     "SAT_2_EXCL_VOL": "5.00"},
-    {"CDM_ID": "280352438", "CREATED": "2022-04-29 01:10:00.000000", "EMERGENCY_REPORTABLE": "N",
-     "TCA": "2022-04-30T03:10:00.000000", "MIN_RNG": "181", "PC": None, "SAT_1_ID": "25544",
-     "SAT_1_NAME": "ISS (ZARYA)", "SAT1_OBJECT_TYPE": "PAYLOAD", "SAT1_RCS": "LARGE", "SAT_1_EXCL_VOL": "1.00",
-     "SAT_2_ID": "48274", "SAT_2_NAME": "CSS (TIANHE)", "SAT2_OBJECT_TYPE": "PAYLOAD", "SAT2_RCS": "LARGE",
-     "SAT_2_EXCL_VOL": "1.00"},
+    {
+        "CDM_ID": "280352437",
+        "CREATED": "2022-04-29 00:45:12.000000",
+        "EMERGENCY_REPORTABLE": "Y",
+        "TCA": "2022-04-29T22:03:26.595000",
+        "MIN_RNG": "4",
+        "PC": "0.1663616",
+        "SAT_1_ID": "22487",
+        "SAT_1_NAME": "COSMOS 2233",
+        "SAT1_OBJECT_TYPE": "PAYLOAD",
+        "SAT1_RCS": "LARGE",
+        "SAT_1_EXCL_VOL": "5.00",
+        "SAT_2_ID": "5758",
+        "SAT_2_NAME": "THORAD AGENA D DEB",
+        "SAT2_OBJECT_TYPE": "DEBRIS",
+        "SAT2_RCS": "SMALL",
+        "SAT_2_EXCL_VOL": "5.00",
+    },
+    {
+        "CDM_ID": "280352438",
+        "CREATED": "2022-04-29 01:10:00.000000",
+        "EMERGENCY_REPORTABLE": "N",
+        "TCA": "2022-04-30T03:10:00.000000",
+        "MIN_RNG": "181",
+        "PC": None,
+        "SAT_1_ID": "25544",
+        "SAT_1_NAME": "ISS (ZARYA)",
+        "SAT1_OBJECT_TYPE": "PAYLOAD",
+        "SAT1_RCS": "LARGE",
+        "SAT_1_EXCL_VOL": "1.00",
+        "SAT_2_ID": "48274",
+        "SAT_2_NAME": "CSS (TIANHE)",
+        "SAT2_OBJECT_TYPE": "PAYLOAD",
+        "SAT2_RCS": "LARGE",
+        "SAT_2_EXCL_VOL": "1.00",
+    },
 ]
 
 
@@ -39,8 +65,13 @@ def test_records_are_read_as_given():
 
 
 def test_one_bad_record_is_one_reject_with_its_place():
-    bad = [RECORDS[0], dict(RECORDS[1], TCA="yesterday"), dict(RECORDS[1], SAT_2_ID="-3"), 7,
-           dict(RECORDS[1], PC="1.5")]
+    bad = [
+        RECORDS[0],
+        dict(RECORDS[1], TCA="yesterday"),
+        dict(RECORDS[1], SAT_2_ID="-3"),
+        7,
+        dict(RECORDS[1], PC="1.5"),
+    ]
     records, rejects = read_cdm_public(json.dumps(bad), source="answer.json")
     assert len(records) == 1 and len(rejects) == 4
     assert "record 1" in rejects[0] and "TCA" in rejects[0]

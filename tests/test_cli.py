@@ -12,9 +12,24 @@ from overhead.cli.main import main
 
 def test_propagate_csv_columns_and_values(tmp_path):
     out = tmp_path / "states.csv"
-    code = main(["propagate", str(overhead.sample_path("stations")), "--ids", "25544", "--start",
-                 "2026-05-30T00:00:00Z", "--stop", "2026-05-30T00:10:00Z", "--step", "60", "--frame", "geodetic",
-                 "-o", str(out)])
+    code = main(
+        [
+            "propagate",
+            str(overhead.sample_path("stations")),
+            "--ids",
+            "25544",
+            "--start",
+            "2026-05-30T00:00:00Z",
+            "--stop",
+            "2026-05-30T00:10:00Z",
+            "--step",
+            "60",
+            "--frame",
+            "geodetic",
+            "-o",
+            str(out),
+        ]
+    )
     assert code == 0
     table = pd.read_csv(out)
     assert list(table.columns) == ["norad_id", "time", "minutes_since_epoch", "lat_deg", "lon_deg", "alt_km", "error"]
@@ -25,8 +40,23 @@ def test_propagate_csv_columns_and_values(tmp_path):
 
 def test_propagate_minutes_since_epoch_parquet(tmp_path):
     out = tmp_path / "states.parquet"
-    assert main(["propagate", str(overhead.sample_path("stations")), "--minutes-since-epoch", "0", "90", "30",
-                 "--frame", "teme", "-o", str(out)]) == 0
+    assert (
+        main(
+            [
+                "propagate",
+                str(overhead.sample_path("stations")),
+                "--minutes-since-epoch",
+                "0",
+                "90",
+                "30",
+                "--frame",
+                "teme",
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
     table = pd.read_parquet(out)
     assert set(table.minutes_since_epoch) == {0.0, 30.0, 60.0, 90.0}
     assert {"x_km", "vz_km_s", "error"} <= set(table.columns)
@@ -54,8 +84,10 @@ def test_design_helpers_print_the_number_first(capsys):
 
 def test_errors_are_clear_and_exit_2(tmp_path, capsys):
     bad = tmp_path / "bad.tle"
-    bad.write_text("1 25544U 98067A   08264.51782528 -.00002182  00000-0 -11606-4 0  2920\n"
-                   "2 25544  51.6416 247.4627 0006703 130.5360 325.0288 15.72125391563537\n")
+    bad.write_text(
+        "1 25544U 98067A   08264.51782528 -.00002182  00000-0 -11606-4 0  2920\n"
+        "2 25544  51.6416 247.4627 0006703 130.5360 325.0288 15.72125391563537\n"
+    )
     assert main(["propagate", str(bad), "--minutes-since-epoch", "0", "10", "1"]) == 2
     assert "line 1, field checksum" in capsys.readouterr().err
     with pytest.raises(SystemExit):

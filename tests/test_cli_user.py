@@ -25,8 +25,9 @@ SPAN = ["--start", "2026-05-30T00:00:00Z", "--stop", "2026-05-30T06:00:00Z"]
 
 
 def _run(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "overhead.cli.main", *args], capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "overhead.cli.main", *args], capture_output=True, text=True, timeout=timeout
+    )
 
 
 def _user_error(done: subprocess.CompletedProcess, *words: str) -> None:
@@ -45,8 +46,7 @@ def test_negative_coordinates_work_as_values_and_positionally(tmp_path, capsys):
     assert main(["coverage", STATIONS, "--band", "-60,60", "--resolution", "0", *SPAN]) == 0
     db = f"sqlite:///{tmp_path / 'c.sqlite'}"
     assert main(["catalog", "ingest", STATIONS, "--db", db]) == 0
-    assert main(["above", "-33.9,18.4", "--time", "2026-05-30T03:00:00Z", "--db", db, "--min-elevation-deg",
-                 "0"]) == 0
+    assert main(["above", "-33.9,18.4", "--time", "2026-05-30T03:00:00Z", "--db", db, "--min-elevation-deg", "0"]) == 0
     assert "satellites above 0° at -33.9000, 18.4000" in capsys.readouterr().out
 
 
@@ -60,13 +60,16 @@ def test_version_and_help_with_units():
     assert "--allow-shrink" in ingest and "--plot" not in ingest  # its own help, not every catalog action's
 
 
-@pytest.mark.parametrize(("args", "words"), [
-    (["above", "-33.9,18.4", "--db", "postgres://user@host/db"], ["postgres", "postgresql+psycopg"]),
-    (["iers", "update", "http://127.0.0.1:9/finals2000A.all"], ["offline", "overhead iers update FILE"]),
-    (["coverage", STATIONS, "--global", *SPAN, "--metric", "nope"], ["invalid choice"]),
-    (["propagate", STATIONS, *SPAN, "--step-s", "0.001"], ["GB", "--force"]),
-    (["passes", STATIONS, "--site", "95,0", *SPAN], ["latitude"]),
-])
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["above", "-33.9,18.4", "--db", "postgres://user@host/db"], ["postgres", "postgresql+psycopg"]),
+        (["iers", "update", "http://127.0.0.1:9/finals2000A.all"], ["offline", "overhead iers update FILE"]),
+        (["coverage", STATIONS, "--global", *SPAN, "--metric", "nope"], ["invalid choice"]),
+        (["propagate", STATIONS, *SPAN, "--step-s", "0.001"], ["GB", "--force"]),
+        (["passes", STATIONS, "--site", "95,0", *SPAN], ["latitude"]),
+    ],
+)
 def test_user_errors_end_in_one_line_with_exit_code_2(args, words):
     _user_error(_run(*args), *words)
 
@@ -74,8 +77,9 @@ def test_user_errors_end_in_one_line_with_exit_code_2(args, words):
 def test_design_export_of_a_missing_row_is_a_user_error(tmp_path):
     results = tmp_path / "r.csv"
     pd.DataFrame({"family": ["walker"], "cost": [1.0]}).to_csv(results, index=False)
-    _user_error(_run("design", "export", str(results), "--row", "99", "-o", str(tmp_path / "c.json")),
-                "--row 99", "rows 0 to 0")
+    _user_error(
+        _run("design", "export", str(results), "--row", "99", "-o", str(tmp_path / "c.json")), "--row 99", "rows 0 to 0"
+    )
 
 
 def test_passes_to_a_file_print_one_line(tmp_path):
@@ -90,8 +94,9 @@ def test_catalog_changes_say_what_they_list(tmp_path):
     db = f"sqlite:///{tmp_path / 'c.sqlite'}"
     empty = _run("catalog", "changes", "--db", db)
     assert empty.returncode == 0 and "no ingest yet" in empty.stderr
-    history = overhead.load_elements(shared_file("tle_history", "celestrak_groups_2026-05-23_to_2026-05-30",
-                                                 "stations_history.tle"))
+    history = overhead.load_elements(
+        shared_file("tle_history", "celestrak_groups_2026-05-23_to_2026-05-30", "stations_history.tle")
+    )
     early = tmp_path / "early.tle"
     early.write_text(history[[i for i, e in enumerate(history.epochs) if e < np.datetime64("2026-05-25")]].to_tle())
     late = tmp_path / "late.tle"
@@ -116,8 +121,18 @@ def test_site_tables_in_their_usual_spellings(tmp_path):
     assert main(["access", STATIONS, "--targets", str(path), *SPAN, "-o", str(out)]) == 0
     assert set(pd.read_csv(out).target) <= set(cities.name)
     satnogs = shared_file("ground_stations", "satnogs_2024-01-06", "stations.json")
-    done = _run("access", STATIONS, "--targets", str(satnogs), "--start", "2026-05-30T00:00:00Z", "--stop",
-                "2026-05-30T00:20:00Z", "-o", str(out))
+    done = _run(
+        "access",
+        STATIONS,
+        "--targets",
+        str(satnogs),
+        "--start",
+        "2026-05-30T00:00:00Z",
+        "--stop",
+        "2026-05-30T00:20:00Z",
+        "-o",
+        str(out),
+    )
     assert done.returncode == 0 and "left out" in done.stderr  # its stations at latitude 501,120 are rejects
     assert len(pd.read_csv(out)) > 0
 
@@ -181,8 +196,25 @@ def test_vallado_cases_through_the_cli_to_one_millimetre(tmp_path):
             continue  # the same number twice in the file: the CLI's --ids cannot tell them apart
         start, stop, step = requests[norad_id][0]
         out = tmp_path / f"{norad_id}.csv"
-        assert main(["propagate", str(elements), "--ids", str(norad_id), "--minutes-since-epoch", str(start),
-                     str(stop), str(step), "--frame", "teme", "-o", str(out)]) == 0
+        assert (
+            main(
+                [
+                    "propagate",
+                    str(elements),
+                    "--ids",
+                    str(norad_id),
+                    "--minutes-since-epoch",
+                    str(start),
+                    str(stop),
+                    str(step),
+                    "--frame",
+                    "teme",
+                    "-o",
+                    str(out),
+                ]
+            )
+            == 0
+        )
         table = pd.read_csv(out).set_index("minutes_since_epoch")
         ref = np.array(reference[norad_id])
         for row in ref:
@@ -203,12 +235,19 @@ def test_one_grid_builder_and_one_default_resolution_per_kind():
     from overhead.errors import WorkTooLargeError
     from overhead.geometry.grids import DEFAULT_RESOLUTION, AnalysisGrid
 
-    spec = load_spec({"name": "x", "where": {"country": "France"}, "start": "2026-05-30T00:00:00Z", "days": 1,
-                      "sensor": {"half_angle_deg": 30}, "designs": [{"walker": {"total": [2], "planes": [1],
-                                                                                  "phasing": [0],
-                                                                                  "inclination_deg": [98],
-                                                                                  "altitude_km": [700]}}],
-                      "requirement": [{"metric": "max_revisit_s", "percentile_area": 90, "max": 86_400}]})
+    spec = load_spec(
+        {
+            "name": "x",
+            "where": {"country": "France"},
+            "start": "2026-05-30T00:00:00Z",
+            "days": 1,
+            "sensor": {"half_angle_deg": 30},
+            "designs": [
+                {"walker": {"total": [2], "planes": [1], "phasing": [0], "inclination_deg": [98], "altitude_km": [700]}}
+            ],
+            "requirement": [{"metric": "max_revisit_s", "percentile_area": 90, "max": 86_400}],
+        }
+    )
     assert spec.grid().resolution == DEFAULT_RESOLUTION["country"] == 4
     assert AnalysisGrid.from_request("country", country="France").resolution == 4
     with pytest.raises(WorkTooLargeError):
@@ -226,8 +265,9 @@ def test_element_age_warnings_point_at_the_callers_line():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         catalog.propagate(["2027-01-01T00:00:00Z"])
-        passes_over_site(catalog, GroundSite(0.0, 0.0), "2026-07-01T00:00Z", "2026-07-01T03:00Z",
-                         max_element_age_days=None)
+        passes_over_site(
+            catalog, GroundSite(0.0, 0.0), "2026-07-01T00:00Z", "2026-07-01T03:00Z", max_element_age_days=None
+        )
     ages = [w for w in caught if issubclass(w.category, overhead.ElementAgeWarning)]
     assert len(ages) == 2 and all(w.filename == __file__ for w in ages)
 

@@ -23,8 +23,19 @@ from overhead.errors import MessageError
 from tests.conftest import shared_file
 
 # CARA's Pc3D_Hall unit test integrates Alfano's cases over these fixed spans (± seconds from TCA)
-ALFANO_TIME_LIMIT_S = {"1": 21600, "2": 21600, "3": 21600, "4": 21600, "5": 1419, "6": 1419, "7": 1419,
-                       "8": 10135, "9": 10800, "10": 21600, "11": 1420}
+ALFANO_TIME_LIMIT_S = {
+    "1": 21600,
+    "2": 21600,
+    "3": 21600,
+    "4": 21600,
+    "5": 1419,
+    "6": 1419,
+    "7": 1419,
+    "8": 10135,
+    "9": 10800,
+    "10": 21600,
+    "11": 1420,
+}
 
 
 def _cara_cases() -> list[dict]:
@@ -176,8 +187,9 @@ def test_monte_carlo_interval_contains_caras_sdmc_where_resolved():
             outside.add(case["Conjunction_ID"])
         checked += 1
         if "Coppola-Pc method underestimation" in case["Comment"]:
-            cartesian = pc_monte_carlo(*message.states_m(), message.hbr_m, samples=200_000, seed=1,
-                                       sampling="cartesian")
+            cartesian = pc_monte_carlo(
+                *message.states_m(), message.hbr_m, samples=200_000, seed=1, sampling="cartesian"
+            )
             assert cartesian.high < float(case["PcSDMC"])  # the reason for the default
     assert not outside and checked >= 10, outside
 
@@ -223,7 +235,7 @@ def test_malformed_cdms_name_the_line_and_keyword():
     with pytest.raises(MessageError, match="two OBJECT sections"):
         read_cdm_text(cut, source="cut.cdm")
     k = next(i for i, line in enumerate(lines) if line.startswith("X "))
-    bad = "\n".join([*lines[:k], "X                                   = 12,5 [km]", *lines[k + 1:]])
+    bad = "\n".join([*lines[:k], "X                                   = 12,5 [km]", *lines[k + 1 :]])
     with pytest.raises(MessageError) as error:
         read_cdm_text(bad, source="bad.cdm")
     assert error.value.line == k + 1 and error.value.keyword == "X"
@@ -235,8 +247,10 @@ def test_malformed_cdms_name_the_line_and_keyword():
 
 
 def test_xml_entities_are_refused():
-    bomb = ('<?xml version="1.0"?><!DOCTYPE cdm [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">]>'
-            "<cdm><header><MESSAGE_ID>&b;</MESSAGE_ID></header></cdm>")
+    bomb = (
+        '<?xml version="1.0"?><!DOCTYPE cdm [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">]>'
+        "<cdm><header><MESSAGE_ID>&b;</MESSAGE_ID></header></cdm>"
+    )
     with pytest.raises(MessageError):
         read_cdm_text(bomb)
 
@@ -271,8 +285,9 @@ def _random_encounters(n: int, seed: int) -> tuple[np.ndarray, ...]:
     v2 = np.stack([np.zeros(n), 7.5e3 * np.cos(angle), 7.5e3 * np.sin(angle)], axis=1)
     direction = rng.normal(size=(n, 3))
     relative = v1 - v2
-    direction -= (np.einsum("ni,ni->n", direction, relative) / np.einsum("ni,ni->n", relative, relative))[:, None] \
-        * relative  # in the encounter plane: TCA is now
+    direction -= (np.einsum("ni,ni->n", direction, relative) / np.einsum("ni,ni->n", relative, relative))[
+        :, None
+    ] * relative  # in the encounter plane: TCA is now
     miss = 10 ** rng.uniform(0, np.log10(5000), n)
     r2 = r1 + direction / np.linalg.norm(direction, axis=1)[:, None] * miss[:, None]
     return r1, v1, r2, v2
@@ -295,10 +310,20 @@ def test_max_pc_over_covariance_scale_equals_a_brute_force_scan():
 
         def pc_at(log_scale: float, sx=sx, sz=sz, xm=xm, zm=zm) -> float:
             scale = math.exp(log_scale)
-            plane = EncounterPlane(x_hat=np.zeros(3), y_hat=np.zeros(3), z_hat=np.zeros(3), miss_m=0.0,
-                                   covariance_m2=np.zeros((2, 2)), sigma_major_m=sx * scale,
-                                   sigma_minor_m=sz * scale, miss_major_m=xm, miss_minor_m=zm,
-                                   major_axis=np.zeros(2), remediated=False, positive_definite=True)
+            plane = EncounterPlane(
+                x_hat=np.zeros(3),
+                y_hat=np.zeros(3),
+                z_hat=np.zeros(3),
+                miss_m=0.0,
+                covariance_m2=np.zeros((2, 2)),
+                sigma_major_m=sx * scale,
+                sigma_minor_m=sz * scale,
+                miss_major_m=xm,
+                miss_minor_m=zm,
+                major_axis=np.zeros(2),
+                remediated=False,
+                positive_definite=True,
+            )
             return pc_circle(plane, hbr)
 
         grid = np.linspace(math.log(1e-4), math.log(1e4), 1000)
@@ -314,8 +339,10 @@ def test_max_pc_over_covariance_scale_equals_a_brute_force_scan():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("prefix", "samples"), [("000048901_conj_000048903_20211219_235030", 2_000_000),
-                                                 ("000048901_conj_000048903_20211219_182317", 4_000_000)])
+@pytest.mark.parametrize(
+    ("prefix", "samples"),
+    [("000048901_conj_000048903_20211219_235030", 2_000_000), ("000048901_conj_000048903_20211219_182317", 4_000_000)],
+)
 def test_monte_carlo_over_the_span_contains_caras_sdmc_on_the_slow_cases(prefix, samples):
     """Issue #25: on CARA's slow TROPICS PATHFINDER / LINCS2 encounters (9 m/s at 7.9 km; 0.33 m/s at 532 m) the
     Monte Carlo from TCA looked a quarter period either side and found no hit (0 of 1e6 against CARA's SDMC
@@ -336,10 +363,21 @@ def test_3d_and_monte_carlo_that_disagree_are_neither_called_valid():
     from overhead.analysis.conjunctions.assessment import ConjunctionAssessment, _compare_3d_and_monte_carlo
 
     def made(pc_mc: float, low: float, high: float) -> ConjunctionAssessment:
-        return ConjunctionAssessment(source=None, primary="1", secondary="2", tca="", tca_adjustment_s=0.0,
-                                     miss_distance_m=7900.0, relative_speed_m_s=9.0, hbr_m=2.0, nc3d=1.15e-5,
-                                     pc_mc=pc_mc, pc_mc_low=low, pc_mc_high=high,
-                                     method_valid={"2d": False, "3d": True, "mc": True})
+        return ConjunctionAssessment(
+            source=None,
+            primary="1",
+            secondary="2",
+            tca="",
+            tca_adjustment_s=0.0,
+            miss_distance_m=7900.0,
+            relative_speed_m_s=9.0,
+            hbr_m=2.0,
+            nc3d=1.15e-5,
+            pc_mc=pc_mc,
+            pc_mc_low=low,
+            pc_mc_high=high,
+            method_valid={"2d": False, "3d": True, "mc": True},
+        )
 
     notes: list[str] = []
     apart = made(0.0, 0.0, 3.7e-6)
@@ -402,7 +440,8 @@ def test_an_analytic_slow_crossing_pair_nc3d_within_the_dense_monte_carlo():
     r1, v1, c1, r2, v2, c2, hbr = _slow_crossing_pair()
     three_d = nc3d(r1, v1, c1, r2, v2, c2, hbr)
     assert three_d.converged and three_d.duration_s > 60
-    mc = pc_monte_carlo(r1, v1, c1, r2, v2, c2, hbr, samples=400_000, seed=11, confidence=0.999,
-                        span_s=three_d.time_limits_s)
+    mc = pc_monte_carlo(
+        r1, v1, c1, r2, v2, c2, hbr, samples=400_000, seed=11, confidence=0.999, span_s=three_d.time_limits_s
+    )
     assert mc.hits > 500
     assert mc.low <= three_d.nc <= mc.high

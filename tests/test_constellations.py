@@ -6,11 +6,7 @@ import numpy as np
 import pytest
 
 import overhead
-from overhead.orbits.constellations import (
-    repeat_ground_track_altitude_km,
-    sun_synchronous_inclination_deg,
-    walker,
-)
+from overhead.orbits.constellations import repeat_ground_track_altitude_km, sun_synchronous_inclination_deg, walker
 from overhead.orbits.j2 import EARTH_RADIUS_KM, DesignedOrbits
 
 

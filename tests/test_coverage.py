@@ -42,8 +42,13 @@ def test_equatorial_orbit_over_the_equator_matches_the_analytic_revisit():
     durations = (interior.end - interior.start).dt.total_seconds()
     assert np.allclose(durations, pass_s, atol=0.05)  # polar motion tilts the ITRF equator by ~0.3″
     # a point beyond the footprint's reach is never seen
-    far = coverage(design, AnalysisGrid.points([np.degrees(lam) + 0.5], [0.0]), *DAY,
-                   AccessConstraints(sensor=NadirCone(cone)), scheduler="none")
+    far = coverage(
+        design,
+        AnalysisGrid.points([np.degrees(lam) + 0.5], [0.0]),
+        *DAY,
+        AccessConstraints(sensor=NadirCone(cone)),
+        scheduler="none",
+    )
     assert far.stats.accesses.item() == 0 and far.stats.mean_response_s.item() == pytest.approx(43_200.0)
 
 
@@ -54,8 +59,13 @@ def test_polar_orbit_sees_the_pole_every_revolution():
     _, argp_dot, m_dot = j2_secular_rates(a, 0.0, 90.0)
     nodal_period = 2 * np.pi / float(argp_dot + m_dot)
     pass_s = 2 * _footprint_half_angle(a, POLAR_RADIUS_KM, cone) / float(argp_dot + m_dot)
-    result = coverage(design, AnalysisGrid.points([90.0, -90.0], [0.0, 0.0]), *DAY,
-                      AccessConstraints(sensor=NadirCone(cone)), scheduler="none")
+    result = coverage(
+        design,
+        AnalysisGrid.points([90.0, -90.0], [0.0, 0.0]),
+        *DAY,
+        AccessConstraints(sensor=NadirCone(cone)),
+        scheduler="none",
+    )
     assert np.allclose(result.stats.max_revisit_s, nodal_period - pass_s, atol=0.5)
     assert np.allclose(result.stats.percent_covered, 100 * pass_s / nodal_period, atol=0.05)
 
@@ -70,8 +80,11 @@ def _seen_each_second(design, grid, half_angle_deg: float) -> np.ndarray:
     seen = np.zeros((r.shape[0], times.size, len(grid)), dtype=bool)
     for i in range(r.shape[0]):
         look = targets.itrf_km[None] - r[i][:, None]
-        cos_off = np.einsum("tjk,tk->tj", look, -r[i]) / np.linalg.norm(look, axis=-1) / np.linalg.norm(
-            r[i], axis=-1)[:, None]
+        cos_off = (
+            np.einsum("tjk,tk->tj", look, -r[i])
+            / np.linalg.norm(look, axis=-1)
+            / np.linalg.norm(r[i], axis=-1)[:, None]
+        )
         above = np.einsum("tjk,jk->tj", -look, targets.up_unit()) > 0
         seen[i] = (np.degrees(np.arccos(np.clip(cos_off, -1, 1))) <= half_angle_deg) & above
     return seen
@@ -86,9 +99,10 @@ def test_statistics_match_brute_force_sampling():
     sampled_covered = seen.sum(axis=0)  # seconds, ±1 per interval end
     runs = np.diff(np.r_[np.zeros((1, len(grid)), int), seen.astype(int), np.zeros((1, len(grid)), int)], axis=0)
     sampled_intervals = (runs == 1).sum(axis=0)
-    merged_point, _, _ = merge_intervals(result.windows.point.to_numpy(),
-                                         *(((result.windows[c] - result.windows.start.min()).dt.total_seconds()
-                                            .to_numpy()) for c in ("start", "end")))
+    merged_point, _, _ = merge_intervals(
+        result.windows.point.to_numpy(),
+        *(((result.windows[c] - result.windows.start.min()).dt.total_seconds().to_numpy()) for c in ("start", "end")),
+    )
     intervals = np.bincount(merged_point, minlength=len(grid))
     assert (intervals == sampled_intervals).all()
     assert np.abs(result.stats.covered_s.to_numpy() - sampled_covered).max() <= 2.0 * intervals.max() + 1
@@ -113,8 +127,15 @@ def test_dask_local_cluster_and_time_chunks_give_the_same_results():
     constraints = AccessConstraints(sensor=NadirCone(30.0))
     serial = coverage(design, grid, *DAY, constraints, scheduler="none")
     with local_cluster(2) as cluster:
-        distributed = coverage(design, grid, *DAY, constraints, scheduler=cluster.scheduler_address,
-                               satellites_per_task=1, time_chunk_days=0.25)
+        distributed = coverage(
+            design,
+            grid,
+            *DAY,
+            constraints,
+            scheduler=cluster.scheduler_address,
+            satellites_per_task=1,
+            time_chunk_days=0.25,
+        )
     assert len(serial.windows) == len(distributed.windows) > 100
     for name in ("accesses", "covered_s", "mean_revisit_s", "max_revisit_s", "mean_response_s"):
         # window ends agree to the search's 10 ms specification (grazing ends are the least determined)
@@ -138,13 +159,45 @@ def test_cli_points_csv_in_input_order(tmp_path):
     elements.write_text(design.to_catalog().to_tle())
     points = tmp_path / "points.csv"
     pd.DataFrame({"id": ["b", "a", "c"], "lon": [10.0, -60.0, 100.0], "lat": [45.0, 0.0, 80.0]}).to_csv(
-        points, index=False)
+        points, index=False
+    )
     out = tmp_path / "stats.csv"
-    assert main(["coverage", str(elements), "--points", str(points), "--start", DAY[0], "--stop", DAY[1],
-                 "--half-angle", "30", "--scheduler", "none", "-o", str(out), "--map", str(tmp_path / "m.png")]) == 0
+    assert (
+        main(
+            [
+                "coverage",
+                str(elements),
+                "--points",
+                str(points),
+                "--start",
+                DAY[0],
+                "--stop",
+                DAY[1],
+                "--half-angle",
+                "30",
+                "--scheduler",
+                "none",
+                "-o",
+                str(out),
+                "--map",
+                str(tmp_path / "m.png"),
+            ]
+        )
+        == 0
+    )
     table = pd.read_csv(out, keep_default_na=False)
-    assert list(table.columns[:10]) == ["id", "lon_deg", "lat_deg", "accesses", "covered_s", "mean_revisit_s",
-                                        "max_revisit_s", "p95_revisit_s", "first_access_s", "mean_response_s"]
+    assert list(table.columns[:10]) == [
+        "id",
+        "lon_deg",
+        "lat_deg",
+        "accesses",
+        "covered_s",
+        "mean_revisit_s",
+        "max_revisit_s",
+        "p95_revisit_s",
+        "first_access_s",
+        "mean_response_s",
+    ]
     assert table.id.tolist() == ["b", "a", "c"]
     assert table.accesses.iloc[0] > 2 and table.accesses.iloc[2] == 0 and table.mean_revisit_s.iloc[2] == ""
     # every figure of merit is in the file, the gap figures too: a point never seen has one gap of the whole day

@@ -25,17 +25,27 @@ pytestmark = pytest.mark.slow  # a browser / a JVM: outside the fast subset (pyt
 CHROMIUM = os.environ.get("OVERHEAD_CHROMIUM", "/usr/bin/chromium")
 TOKEN = "dashboard-test-token"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--use-angle=swiftshader",
+    "--enable-unsafe-swiftshader",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 if not Path(CHROMIUM).exists():
-    pytest.skip(f"no Chromium at {CHROMIUM} (Debian package chromium; scripts/test.sh installs it)",
-                allow_module_level=True)
+    pytest.skip(
+        f"no Chromium at {CHROMIUM} (Debian package chromium; scripts/test.sh installs it)", allow_module_level=True
+    )
 if not (web_assets_dir() / "cesium").is_dir():
-    pytest.skip("front-end packages not installed (npm install in web/; scripts/setup.sh does it)",
-                allow_module_level=True)
+    pytest.skip(
+        "front-end packages not installed (npm install in web/; scripts/setup.sh does it)", allow_module_level=True
+    )
 
 
 def _free_port() -> int:
@@ -50,9 +60,23 @@ STORES: dict[str, Path] = {}  # the SQLite file behind each test service
 def _serve(db: Path):
     port = _free_port()
     overhead_cli = [sys.executable, "-m", "overhead.cli.main"]
-    process = subprocess.Popen([*overhead_cli, "serve", "--db", f"sqlite:///{db}", "--port", str(port),
-                                "--scheduler", "none", "--token", TOKEN], stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [
+            *overhead_cli,
+            "serve",
+            "--db",
+            f"sqlite:///{db}",
+            "--port",
+            str(port),
+            "--scheduler",
+            "none",
+            "--token",
+            TOKEN,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
@@ -112,12 +136,18 @@ def _page(browser, server, viewport=None):
     page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
     # a superseded request the page cancels (AbortController) and a stream cut when the page closes are no failures
-    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url} ({r.failure})")
-            if "ERR_ABORTED" not in (r.failure or "") and "/api/alerts/stream" not in r.url else None)
+    page.on(
+        "requestfailed",
+        lambda r: (
+            problems.append(f"request failed: {r.url} ({r.failure})")
+            if "ERR_ABORTED" not in (r.failure or "") and "/api/alerts/stream" not in r.url
+            else None
+        ),
+    )
     outside: list[str] = []
     api_calls: list[str] = []
     page.on("request", lambda r: outside.append(r.url) if not r.url.startswith((server, "data:", "blob:")) else None)
-    page.on("request", lambda r: api_calls.append(r.url[len(server):]) if r.url.startswith(server + "/api/") else None)
+    page.on("request", lambda r: api_calls.append(r.url[len(server) :]) if r.url.startswith(server + "/api/") else None)
     page.problems, page.outside, page.api_calls = problems, outside, api_calls
     return context, page
 
@@ -160,13 +190,17 @@ def _place(page, text: str) -> None:
     page.fill("#place-box", text)
     page.wait_for_selector("#place-results [role=option]", timeout=30_000)
     page.keyboard.press("Enter")
-    page.wait_for_function("overhead.state.place !== null && overhead.state.passesQuery !== undefined && "
-                           "!document.getElementById('passes-state').classList.contains('loading')", timeout=90_000)
+    page.wait_for_function(
+        "overhead.state.place !== null && overhead.state.passesQuery !== undefined && "
+        "!document.getElementById('passes-state').classList.contains('loading')",
+        timeout=90_000,
+    )
 
 
 def _expected_passes(server, query: dict) -> list[dict]:
-    answer = httpx.get(f"{server}/api/passes", params={k: v for k, v in query.items() if v not in ("", None)},
-                       timeout=120)
+    answer = httpx.get(
+        f"{server}/api/passes", params={k: v for k, v in query.items() if v not in ("", None)}, timeout=120
+    )
     assert answer.status_code == 200, answer.text
     return answer.json()
 
@@ -246,13 +280,17 @@ def test_overhead_now_follows_the_clock(page, server):
     _place(page, "48.857, 2.352")
     page.click("#step-forward")
     page.click("#step-forward")  # 20 minutes later
-    page.wait_for_function("overhead.state.aboveTime === new Date(overhead.state.t0.getTime() + "
-                           "overhead.state.offsetMin * 60000).toISOString().replace(/\\.\\d{3}Z$/, 'Z')",
-                           timeout=30_000)
+    page.wait_for_function(
+        "overhead.state.aboveTime === new Date(overhead.state.t0.getTime() + "
+        "overhead.state.offsetMin * 60000).toISOString().replace(/\\.\\d{3}Z$/, 'Z')",
+        timeout=30_000,
+    )
     when = page.evaluate("overhead.state.aboveTime")
     assert page.inner_text("#above-asof") == f"as of {when[11:19]} UTC"
-    expected = httpx.get(f"{server}/api/above", params={"lat_deg": "48.85700", "lon_deg": "2.35200", "time": when,
-                                                        "min_elevation_deg": 0}).json()
+    expected = httpx.get(
+        f"{server}/api/above",
+        params={"lat_deg": "48.85700", "lon_deg": "2.35200", "time": when, "min_elevation_deg": 0},
+    ).json()
     shown = page.evaluate("overhead.state.above")
     assert [a["norad_id"] for a in shown] == [a["norad_id"] for a in expected]
     assert [round(a["elevation_deg"], 3) for a in shown] == [round(a["elevation_deg"], 3) for a in expected]
@@ -351,12 +389,14 @@ def test_tabs_follow_the_aria_pattern(page, server):
 
 
 def _contrast(page, foreground: str, background: str) -> float:
-    return page.evaluate("""([f, b]) => {
+    return page.evaluate(
+        """([f, b]) => {
         const rgb = (c) => c.match(/[\\d.]+/g).slice(0, 3).map(Number).map((v) => { v /= 255;
             return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
         const L = (c) => { const [r, g, b] = rgb(c); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
         const [a, z] = [L(f), L(b)].sort((x, y) => y - x); return (a + 0.05) / (z + 0.05); }""",
-                         [foreground, background])
+        [foreground, background],
+    )
 
 
 def test_contrast_meets_wcag_aa(page, server):
@@ -370,8 +410,9 @@ def test_contrast_meets_wcag_aa(page, server):
 
 
 def test_on_a_phone_every_tab_can_be_tapped_and_nothing_overflows(browser, server):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True,
-                                  device_scale_factor=2)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True, device_scale_factor=2
+    )
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -409,8 +450,7 @@ def test_the_globe_loads_cesium_when_opened_and_picks_a_place(page, server):
     box = page.locator("#globe").bounding_box()
     page.click("#pick-mode")  # in pick mode, a click on the Earth picks a place, as on the map
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.wait_for_function("overhead.state.place !== null && overhead.state.passesQuery !== undefined",
-                           timeout=60_000)
+    page.wait_for_function("overhead.state.place !== null && overhead.state.passesQuery !== undefined", timeout=60_000)
     assert page.problems == [] and page.outside == []
 
 
@@ -418,13 +458,26 @@ def _square(lon: float) -> dict:
     return {"type": "Polygon", "coordinates": [[[lon, 0], [lon + 10, 0], [lon + 10, 10], [lon, 10], [lon, 0]]]}
 
 
-COVERED_CELLS = {"type": "FeatureCollection", "features": [
-    {"type": "Feature", "geometry": _square(0),
-     "properties": {"accesses": 1, "percent_covered": 100.0, "mean_revisit_s": None, "max_gap_s": 0.0}},
-    {"type": "Feature", "geometry": _square(20),
-     "properties": {"accesses": 0, "percent_covered": 0.0, "mean_revisit_s": None, "max_gap_s": 21600.0}},
-    {"type": "Feature", "geometry": _square(40),
-     "properties": {"accesses": 5, "percent_covered": 12.0, "mean_revisit_s": 3600.0, "max_gap_s": 7200.0}}]}
+COVERED_CELLS = {
+    "type": "FeatureCollection",
+    "features": [
+        {
+            "type": "Feature",
+            "geometry": _square(0),
+            "properties": {"accesses": 1, "percent_covered": 100.0, "mean_revisit_s": None, "max_gap_s": 0.0},
+        },
+        {
+            "type": "Feature",
+            "geometry": _square(20),
+            "properties": {"accesses": 0, "percent_covered": 0.0, "mean_revisit_s": None, "max_gap_s": 21600.0},
+        },
+        {
+            "type": "Feature",
+            "geometry": _square(40),
+            "properties": {"accesses": 5, "percent_covered": 12.0, "mean_revisit_s": 3600.0, "max_gap_s": 7200.0},
+        },
+    ],
+}
 
 
 def test_coverage_heat_map(page, server):
@@ -434,8 +487,9 @@ def test_coverage_heat_map(page, server):
     page.select_option("#coverage-form select[name=group]", "stations")
     page.fill("#coverage-form input[name=hours]", "3")
     page.click("#coverage-form button[type=submit]")
-    page.wait_for_function("document.getElementById('coverage-summary').textContent.includes('points observed')",
-                           timeout=120_000)
+    page.wait_for_function(
+        "document.getElementById('coverage-summary').textContent.includes('points observed')", timeout=120_000
+    )
     assert page.locator(".layer-cells path").count() > 500
     assert "longest gap (h)" in page.inner_text("#legend")
     _screenshot(page, "coverage")
@@ -443,10 +497,14 @@ def test_coverage_heat_map(page, server):
     assert page.locator(".layer-cells path").count() == 0
     # a cell covered throughout (no gap, so no revisit figure) is drawn as covered, not as never seen
     page.check("#cells-shown")
-    page.evaluate("(cells) => { overhead.state.coverage = { cells, metric: 'mean_revisit_s' }; overhead.drawCells(); }",
-                  COVERED_CELLS)
-    fills = page.evaluate("[...document.querySelectorAll('.layer-cells path')].map(p => [p.getAttribute('class'), "
-                          "p.getAttribute('fill')])")
+    page.evaluate(
+        "(cells) => { overhead.state.coverage = { cells, metric: 'mean_revisit_s' }; overhead.drawCells(); }",
+        COVERED_CELLS,
+    )
+    fills = page.evaluate(
+        "[...document.querySelectorAll('.layer-cells path')].map(p => [p.getAttribute('class'), "
+        "p.getAttribute('fill')])"
+    )
     assert fills[0] == ["cell cell-always", "#ffffff"]
     assert fills[1] == ["cell cell-never", "#c0392b"]
     assert fills[2][0] == "cell cell-seen" and fills[2][1] not in ("#ffffff", "#c0392b")
@@ -475,8 +533,9 @@ def test_a_job_that_fails_says_why_and_can_be_retried(page, server):
     page.fill("#token", TOKEN)
     page.dispatch_event("#token", "change")
     page.click("#plan-summary button")  # the same form again, now with the token
-    page.wait_for_function("document.getElementById('plan-summary').textContent.includes('requests imaged')",
-                           timeout=120_000)
+    page.wait_for_function(
+        "document.getElementById('plan-summary').textContent.includes('requests imaged')", timeout=120_000
+    )
     assert [p for p in page.problems if "401" not in p] == [] and page.outside == []
 
 
@@ -485,8 +544,9 @@ def test_a_plan_shows_on_the_timeline_and_the_map(page, server):
     page.fill("#token", TOKEN)
     page.fill("#plan-form textarea", "paris,48.857,2.352,3\nmadrid,40.417,-3.704,1")
     page.click("#plan-form button[type=submit]")
-    page.wait_for_function("document.getElementById('plan-summary').textContent.includes('requests imaged')",
-                           timeout=120_000)
+    page.wait_for_function(
+        "document.getElementById('plan-summary').textContent.includes('requests imaged')", timeout=120_000
+    )
     plan = page.evaluate("overhead.state.plan.plan")
     imaged = sum(len(s["acquisitions"]) for s in plan["satellites"].values())
     assert imaged >= 1 and page.locator("#plan-gantt rect").count() >= imaged
@@ -497,10 +557,12 @@ def test_a_plan_shows_on_the_timeline_and_the_map(page, server):
 
 def test_globe_shows_the_selected_satellites_footprint_and_orbit(page, server):
     _open(page, server, "#view=globe&sel=25544")
-    page.wait_for_function("overhead.globe && overhead.globe.viewer.entities.getById('footprint/25544') !== undefined",
-                           timeout=90_000)
-    radius_m = page.evaluate("overhead.globe.viewer.entities.getById('footprint/25544').ellipse.semiMajorAxis"
-                             ".getValue()")
+    page.wait_for_function(
+        "overhead.globe && overhead.globe.viewer.entities.getById('footprint/25544') !== undefined", timeout=90_000
+    )
+    radius_m = page.evaluate(
+        "overhead.globe.viewer.entities.getById('footprint/25544').ellipse.semiMajorAxis.getValue()"
+    )
     altitude_km = page.evaluate("overhead.state.positions.find(p => p.norad_id === 25544).alt_km")
     # the 10° footprint of a sphere: Earth central angle acos(R cos 10° / (R + h)) - 10°
     radius = 6371.0088
@@ -525,10 +587,18 @@ def test_the_alerts_panel_shows_alerts_as_they_are_raised(page, server, tmp_path
     def store_an_alert() -> None:
         engine = create_engine(f"sqlite:///{STORES[server]}")  # the service's store: the fixture's SQLite file
         with engine.begin() as connection:
-            connection.execute(insert(Alert).values(
-                key=f"test:{time.time()}", rule="test-rule", kind="overflight", norad_ids="[25544]",
-                name="ISS (ZARYA)", time=datetime(2026, 5, 30), detail="<b>over Toulouse</b> at 62°",
-                created_at=datetime.now()))
+            connection.execute(
+                insert(Alert).values(
+                    key=f"test:{time.time()}",
+                    rule="test-rule",
+                    kind="overflight",
+                    norad_ids="[25544]",
+                    name="ISS (ZARYA)",
+                    time=datetime(2026, 5, 30),
+                    detail="<b>over Toulouse</b> at 62°",
+                    created_at=datetime.now(),
+                )
+            )
         engine.dispose()
 
     def in_the_gap(route) -> None:
@@ -537,8 +607,9 @@ def test_the_alerts_panel_shows_alerts_as_they_are_raised(page, server, tmp_path
 
     page.route("**/api/alerts/stream*", in_the_gap)
     _open(page, server, "#tab=alerts")
-    page.wait_for_function("document.getElementById('alerts-list').textContent.includes('over Toulouse')",
-                           timeout=30_000)
+    page.wait_for_function(
+        "document.getElementById('alerts-list').textContent.includes('over Toulouse')", timeout=30_000
+    )
     assert "<b>over Toulouse</b> at 62°" in page.inner_text("#alerts-list")  # as text
     assert page.evaluate("document.querySelectorAll('#alerts-list b').length") == 0
     page.wait_for_timeout(3_000)  # more than one poll of the stream: the alert is not shown a second time
@@ -556,15 +627,26 @@ def test_hostile_names_from_a_feed_reach_the_page_as_text(page, server):
     from overhead.orbits.tle import parse_tle_pair
 
     lines = overhead_sample_lines()
-    omm = {**record_to_omm(parse_tle_pair(lines[1], lines[2])), "NORAD_CAT_ID": 99001, "OBJECT_ID": "2026-999A",
-           "OBJECT_NAME": HOSTILE_NAME}
+    omm = {
+        **record_to_omm(parse_tle_pair(lines[1], lines[2])),
+        "NORAD_CAT_ID": 99001,
+        "OBJECT_ID": "2026-999A",
+        "OBJECT_NAME": HOSTILE_NAME,
+    }
     import json
-    report = httpx.post(f"{server}/api/catalog/ingest", params={"group": "hostile"}, content=json.dumps([omm]),
-                        headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"})
+
+    report = httpx.post(
+        f"{server}/api/catalog/ingest",
+        params={"group": "hostile"},
+        content=json.dumps([omm]),
+        headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"},
+    )
     assert report.status_code == 201, report.text
     headers = httpx.get(server + "/").headers
-    assert "script-src 'self'" in headers["content-security-policy"] and "unsafe-inline" not in \
-        headers["content-security-policy"].split("script-src")[1].split(";")[0]
+    assert (
+        "script-src 'self'" in headers["content-security-policy"]
+        and "unsafe-inline" not in headers["content-security-policy"].split("script-src")[1].split(";")[0]
+    )
     assert headers["x-content-type-options"] == "nosniff" and headers["x-frame-options"] == "DENY"
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -638,15 +720,18 @@ def test_conjunctions_tab_screens_sorts_and_draws_the_encounter_plane(page, serv
     approach = page.evaluate("overhead.approach")
     page.click("#encounter-globe")
     page.wait_for_function("overhead.globe && overhead.globe.lines.length === 4", timeout=90_000)
-    assert sorted(page.evaluate("[...overhead.state.selected]")) == sorted([approach["norad_id_1"],
-                                                                             approach["norad_id_2"]])
+    assert sorted(page.evaluate("[...overhead.state.selected]")) == sorted(
+        [approach["norad_id_1"], approach["norad_id_2"]]
+    )
     shown = np.datetime64(page.inner_text("#time-label").replace(" UTC", "").replace(" ", "T"))
     assert abs(shown - np.datetime64(approach["tca"].rstrip("Z"))) <= np.timedelta64(1, "s")
     # the camera flies over the encounter: above the first object's place at TCA
     page.wait_for_function("overhead.globe.flownTo !== undefined", timeout=30_000)
     page.wait_for_timeout(2_500)  # the 1.5 s flight
-    camera = page.evaluate("(() => { const c = overhead.globe.viewer.camera.positionCartographic;"
-                           " return [c.latitude * 180 / Math.PI, c.longitude * 180 / Math.PI, c.height]; })()")
+    camera = page.evaluate(
+        "(() => { const c = overhead.globe.viewer.camera.positionCartographic;"
+        " return [c.latitude * 180 / Math.PI, c.longitude * 180 / Math.PI, c.height]; })()"
+    )
     at = page.evaluate(f"overhead.positionsAt('{approach['tca']}')")
     k = page.evaluate(f"overhead.sky.index.get({int(approach['norad_id_1'])})")
     assert abs(camera[0] - at["lat_deg"][k]) < 1.0

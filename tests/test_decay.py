@@ -28,14 +28,22 @@ def test_the_lifetime_of_a_circular_orbit_equals_the_quadrature_of_the_same_drag
     mu_m3_s2 = EARTH_MU_KM3_S2 * 1e9
 
     def seconds_per_metre(a_m):
-        return 1.0 / (ballistic_m2_kg * exponential_atmosphere(None, a_m / 1e3 - EARTH_RADIUS_KM, 0, 0)
-                      * np.sqrt(mu_m3_s2 * a_m))
+        return 1.0 / (
+            ballistic_m2_kg * exponential_atmosphere(None, a_m / 1e3 - EARTH_RADIUS_KM, 0, 0) * np.sqrt(mu_m3_s2 * a_m)
+        )
 
     a0_m, stop_m = (EARTH_RADIUS_KM + altitude_km) * 1e3, (EARTH_RADIUS_KM + 120.0) * 1e3
     expected_s, _ = quad(seconds_per_metre, stop_m, a0_m, limit=200)
     start = np.array(["2026-01-01T00:00:00"], dtype="datetime64[ns]")
-    landed = reentry_times(start, [EARTH_RADIUS_KM + altitude_km], [0.0], [51.6], [ballistic_m2_kg],
-                           density=exponential_atmosphere, horizon_days=50 * 365)
+    landed = reentry_times(
+        start,
+        [EARTH_RADIUS_KM + altitude_km],
+        [0.0],
+        [51.6],
+        [ballistic_m2_kg],
+        density=exponential_atmosphere,
+        horizon_days=50 * 365,
+    )
     got_s = (landed[0] - start[0]) / np.timedelta64(1, "s")
     assert got_s == pytest.approx(expected_s, rel=0.05)
     assert got_s == pytest.approx(expected_s, rel=0.01)  # in fact much closer (Heun, 2 % steps)
@@ -44,8 +52,9 @@ def test_the_lifetime_of_a_circular_orbit_equals_the_quadrature_of_the_same_drag
 def test_the_fitted_ballistic_coefficient_gives_back_the_decay_it_was_fitted_to():
     times = np.array(["2025-10-10T00:00:00"] * 3, dtype="datetime64[ns]")
     a_km = EARTH_RADIUS_KM + np.array([300.0, 400.0, 500.0])
-    b = fit_ballistic_coefficient(times, a_km, np.zeros(3), np.full(3, 51.6), np.array([-1.0, -0.1, -0.01]),
-                                  density=exponential_atmosphere)
+    b = fit_ballistic_coefficient(
+        times, a_km, np.zeros(3), np.full(3, 51.6), np.array([-1.0, -0.1, -0.01]), density=exponential_atmosphere
+    )
     mu_m3_s2 = EARTH_MU_KM3_S2 * 1e9
     rho = exponential_atmosphere(None, a_km - EARTH_RADIUS_KM, 0, 0)
     da_dt_km_day = -b * rho * np.sqrt(mu_m3_s2 * a_km * 1e3) / 1e3 * 86_400
@@ -55,10 +64,12 @@ def test_the_fitted_ballistic_coefficient_gives_back_the_decay_it_was_fitted_to(
 
 def test_msis_densities_are_in_the_published_range_and_follow_the_sun():
     """NRLMSIS at 400 km: ~1e-12 kg/m³ at moderate activity, a few times more at solar maximum."""
-    quiet = msis_density(np.array(["2019-12-15T12:00"], dtype="datetime64[ns]"), np.array([400.0]),
-                         np.array([0.0]), np.array([0.0]))[0]
-    active = msis_density(np.array(["2024-08-15T12:00"], dtype="datetime64[ns]"), np.array([400.0]),
-                          np.array([0.0]), np.array([0.0]))[0]
+    quiet = msis_density(
+        np.array(["2019-12-15T12:00"], dtype="datetime64[ns]"), np.array([400.0]), np.array([0.0]), np.array([0.0])
+    )[0]
+    active = msis_density(
+        np.array(["2024-08-15T12:00"], dtype="datetime64[ns]"), np.array([400.0]), np.array([0.0]), np.array([0.0])
+    )[0]
     assert 5e-14 < quiet < 2e-12 and 1e-12 < active < 2e-11 and active > 3 * quiet
 
 
@@ -72,8 +83,10 @@ def test_the_shipped_space_weather_reads_its_rows_and_predictions():
     assert np.all((f107 > 60) & (f107 < 400)) and np.all((mean > 60) & (mean < 300)) and np.all(ap >= 0)
 
 
-ROW = ("2026 08 01 2631 17 10 13 17 20 13 10  7 10 100   4   5   6   7   5   4   3   4   5 0.2 1 120 150.0 0 "
-       "140.0 135.0 151.0 141.0 136.0")
+ROW = (
+    "2026 08 01 2631 17 10 13 17 20 13 10  7 10 100   4   5   6   7   5   4   3   4   5 0.2 1 120 150.0 0 "
+    "140.0 135.0 151.0 141.0 136.0"
+)
 
 
 def test_a_space_weather_row_is_read_by_its_columns():

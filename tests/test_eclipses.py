@@ -54,8 +54,9 @@ def test_conical_umbra_lies_inside_penumbra_and_around_the_point_sun_boundary():
     point = eclipses(catalog, *DAY, model="point")
     assert set(conical.kind) == {"umbra", "penumbra"}
     for norad_id in catalog.norad_ids:
-        umbra = conical[(conical.norad_id == norad_id) & (conical.kind == "umbra") & ~conical.cut_start
-                        & ~conical.cut_end]
+        umbra = conical[
+            (conical.norad_id == norad_id) & (conical.kind == "umbra") & ~conical.cut_start & ~conical.cut_end
+        ]
         penumbra = conical[(conical.norad_id == norad_id) & (conical.kind == "penumbra")]
         middle = point[(point.norad_id == norad_id)]
         for row in umbra.itertuples():
@@ -87,16 +88,19 @@ def test_conical_entries_and_exits_match_orekit(orekit_eop):
     for k, norad_id in enumerate(catalog.norad_ids):
         for kind in ("umbra", "penumbra"):
             propagator = TLEPropagator.selectExtrapolator(TLE(lines[2 * k], lines[2 * k + 1]))
-            detector = (EclipseDetector(sun, 695_700_000.0, earth).withMaxCheck(30.0).withThreshold(1e-6)
-                        .withHandler(ContinueOnEvent()))
+            detector = (
+                EclipseDetector(sun, 695_700_000.0, earth)
+                .withMaxCheck(30.0)
+                .withThreshold(1e-6)
+                .withHandler(ContinueOnEvent())
+            )
             detector = detector.withUmbra() if kind == "umbra" else detector.withPenumbra()
             logger = EventsLogger()
             propagator.addEventDetector(logger.monitorDetector(detector))
             propagator.propagate(start, start.shiftedBy(86_400.0))
             theirs = np.sort([e.getState().getDate().durationFrom(start) for e in logger.getLoggedEvents()])
             mine = ours[(ours.norad_id == norad_id) & (ours.kind == kind)]
-            events = np.sort(np.r_[_seconds(mine[~mine.cut_start], "start"),
-                                   _seconds(mine[~mine.cut_end], "end")])
+            events = np.sort(np.r_[_seconds(mine[~mine.cut_start], "start"), _seconds(mine[~mine.cut_end], "end")])
             assert len(events) == len(theirs), (norad_id, kind)
             worst = max(worst, float(np.abs(events - theirs).max()) if len(events) else 0.0)
     print(f"orekit worst {worst:.4f} s")
@@ -106,8 +110,9 @@ def test_conical_entries_and_exits_match_orekit(orekit_eop):
 def test_cli_eclipses_writes_the_table(tmp_path, capsys):
     out = tmp_path / "e.csv"
     norad_id = int(overhead.sample_catalog(("resource",)).norad_ids[0])  # the default elements: the bundled sample
-    code = main(["eclipses", "--ids", str(norad_id), "--start", DAY[0], "--stop", "2026-05-30T06:00:00Z",
-                 "-o", str(out)])
+    code = main(
+        ["eclipses", "--ids", str(norad_id), "--start", DAY[0], "--stop", "2026-05-30T06:00:00Z", "-o", str(out)]
+    )
     assert code == 0
     table = pd.read_csv(out)
     assert list(table.columns[:6]) == ["norad_id", "name", "kind", "start", "end", "duration_s"]
@@ -135,7 +140,8 @@ def test_beta_angle_against_skyfield_positions():
     for k, norad_id in enumerate(catalog.norad_ids):
         at = skyfield.EarthSatellite(lines[2 * k], lines[2 * k + 1], ts=ts).at(times)
         h = np.cross(at.position.km.T, at.velocity.km_per_s.T)
-        expected = np.degrees(np.arcsin(np.einsum("ij,ij->i", h, sun) / np.linalg.norm(h, axis=1)
-                                        / np.linalg.norm(sun, axis=1)))
+        expected = np.degrees(
+            np.arcsin(np.einsum("ij,ij->i", h, sun) / np.linalg.norm(h, axis=1) / np.linalg.norm(sun, axis=1))
+        )
         mine = ours[ours.norad_id == norad_id].beta_deg.to_numpy()
         assert np.abs(mine - expected).max() < 0.02, norad_id  # the Sun of date to 0.01°, TEME vs GCRS axes

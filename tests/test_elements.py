@@ -42,14 +42,17 @@ def test_alpha5_catalog_numbers_and_blank_designator():
     assert format_tle(catalog.records[0]) == (line1, line2)
 
 
-@pytest.mark.parametrize(("line", "field", "text"), [
-    (1, "checksum", ISS_1[:68] + "0"),
-    (1, None, ISS_1[:60]),
-    (1, "bstar", _with_checksum(ISS_1[:53] + " 1160x-4" + ISS_1[61:])),
-    (2, "eccentricity", _with_checksum(ISS_2[:26] + "00.6703" + ISS_2[33:])),
-    (2, "inclination", _with_checksum(ISS_2[:8] + " 191.000" + ISS_2[16:])),
-    (2, "mean_motion", _with_checksum(ISS_2[:52] + " 0.00000000" + ISS_2[63:])),
-])
+@pytest.mark.parametrize(
+    ("line", "field", "text"),
+    [
+        (1, "checksum", ISS_1[:68] + "0"),
+        (1, None, ISS_1[:60]),
+        (1, "bstar", _with_checksum(ISS_1[:53] + " 1160x-4" + ISS_1[61:])),
+        (2, "eccentricity", _with_checksum(ISS_2[:26] + "00.6703" + ISS_2[33:])),
+        (2, "inclination", _with_checksum(ISS_2[:8] + " 191.000" + ISS_2[16:])),
+        (2, "mean_motion", _with_checksum(ISS_2[:52] + " 0.00000000" + ISS_2[63:])),
+    ],
+)
 def test_bad_fields_are_named_with_their_line(line, field, text):
     lines = [ISS_1, ISS_2]
     lines[line - 1] = text
@@ -89,8 +92,7 @@ def test_real_active_catalog_round_trips_and_rejects_nothing():
     text = path.read_text()
     catalog = overhead.load_elements(path)
     assert len(catalog) == 14_710 and not catalog.rejects
-    assert [line.rstrip() for line in catalog.to_tle().splitlines()] == [line.rstrip() for line in
-                                                                        text.splitlines()]
+    assert [line.rstrip() for line in catalog.to_tle().splitlines()] == [line.rstrip() for line in text.splitlines()]
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv", "xml", "kvn"])

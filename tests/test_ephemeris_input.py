@@ -24,8 +24,9 @@ def _sgp4_teme(times) -> tuple[np.ndarray, np.ndarray]:
     satrec = Satrec.twoline2rv(line1, line2)
     r, v = [], []
     for t in np.asarray(times).astype("datetime64[us]").tolist():
-        _, position, velocity = satrec.sgp4(*jday(t.year, t.month, t.day, t.hour, t.minute,
-                                                    t.second + t.microsecond / 1e6))
+        _, position, velocity = satrec.sgp4(
+            *jday(t.year, t.month, t.day, t.hour, t.minute, t.second + t.microsecond / 1e6)
+        )
         r.append(position)
         v.append(velocity)
     return np.array(r), np.array(v)
@@ -59,8 +60,16 @@ def test_passes_and_access_from_an_oem_are_the_tles(tmp_path):
     oem.write_text(oem_document(iss.propagate(NODES, frame="itrf")))
     tle = tmp_path / "iss.tle"
     tle.write_text(iss.to_tle())
-    span = ["--start", "2026-05-30T00:30:00Z", "--stop", "2026-05-30T05:30:00Z", "--site", "-33.9,18.4",
-            "--min-elevation-deg", "0"]
+    span = [
+        "--start",
+        "2026-05-30T00:30:00Z",
+        "--stop",
+        "2026-05-30T05:30:00Z",
+        "--site",
+        "-33.9,18.4",
+        "--min-elevation-deg",
+        "0",
+    ]
     for source, out in ((oem, "from_oem.csv"), (tle, "from_tle.csv")):
         assert main(["passes", str(source), *span, "-o", str(tmp_path / out)]) == 0
     from_oem, from_tle = pd.read_csv(tmp_path / "from_oem.csv"), pd.read_csv(tmp_path / "from_tle.csv")
@@ -73,9 +82,11 @@ def test_passes_and_access_from_an_oem_are_the_tles(tmp_path):
 
 def test_a_bad_oem_is_one_located_line(tmp_path, capsys):
     good = oem_document(overhead.sample_catalog().select([ISS]).propagate(NODES[:5], frame="teme"))
-    for bad, said in ((good.replace("REF_FRAME = TEME", "REF_FRAME = MOD"), "REF_FRAME 'MOD'"),
-                      (good.replace("TIME_SYSTEM = UTC", "TIME_SYSTEM = TAI"), "only UTC"),
-                      ("\n".join(good.splitlines()[:-3]) + "\n2026-05-30T00:09:00.000000 1 2\n", "6 numbers")):
+    for bad, said in (
+        (good.replace("REF_FRAME = TEME", "REF_FRAME = MOD"), "REF_FRAME 'MOD'"),
+        (good.replace("TIME_SYSTEM = UTC", "TIME_SYSTEM = TAI"), "only UTC"),
+        ("\n".join(good.splitlines()[:-3]) + "\n2026-05-30T00:09:00.000000 1 2\n", "6 numbers"),
+    ):
         with pytest.raises(OverheadError, match=said):
             read_oem(bad)
         path = tmp_path / "bad.oem"

@@ -59,8 +59,11 @@ def _assert_every_alert_delivered_once(store, stand_in, expected: int, *, repeat
         assert connection.execute(select(Delivery).where(Delivery.delivered_at.is_(None))).first() is None
 
 
-def test_a_watcher_dying_after_its_ingest_committed_leaves_the_alerts_to_the_next_round(stand_in, tmp_path,  # noqa: F811
-                                                                                          monkeypatch):
+def test_a_watcher_dying_after_its_ingest_committed_leaves_the_alerts_to_the_next_round(
+    stand_in,  # noqa: F811
+    tmp_path,
+    monkeypatch,
+):
     store, spec = _baseline_and_next(stand_in, tmp_path)
 
     def die(*_args, **_kwargs):
@@ -80,8 +83,11 @@ def test_a_watcher_dying_after_its_ingest_committed_leaves_the_alerts_to_the_nex
     _assert_every_alert_delivered_once(store, stand_in, 3)
 
 
-def test_a_watcher_dying_between_two_alerts_raises_none_of_that_ingest_then_all_of_them(stand_in, tmp_path,  # noqa: F811
-                                                                                        monkeypatch):
+def test_a_watcher_dying_between_two_alerts_raises_none_of_that_ingest_then_all_of_them(
+    stand_in,  # noqa: F811
+    tmp_path,
+    monkeypatch,
+):
     store, spec = _baseline_and_next(stand_in, tmp_path)
     real, calls = watch._insert_alert, []
 
@@ -103,8 +109,11 @@ def test_a_watcher_dying_between_two_alerts_raises_none_of_that_ingest_then_all_
     _assert_every_alert_delivered_once(store, stand_in, 3)
 
 
-def test_a_watcher_dying_mid_delivery_repeats_only_the_sends_in_flight_with_their_keys(stand_in, tmp_path,  # noqa: F811
-                                                                                       monkeypatch):
+def test_a_watcher_dying_mid_delivery_repeats_only_the_sends_in_flight_with_their_keys(
+    stand_in,  # noqa: F811
+    tmp_path,
+    monkeypatch,
+):
     store, spec = _baseline_and_next(stand_in, tmp_path)
     monkeypatch.setenv(watch.LEASE_ENV, "1")
     real, claims = watch._claim_delivery, []
@@ -125,8 +134,9 @@ def test_a_watcher_dying_mid_delivery_repeats_only_the_sends_in_flight_with_thei
     assert clean.new_alerts == 0 and clean.delivered == 3  # the two claimed ones after their lease, and the third
     _assert_every_alert_delivered_once(store, stand_in, 3, repeats_allowed=2)
     first_two = [headers["idempotency-key"] for _, headers in stand_in.hooks[:2]]
-    assert sorted(first_two) == sorted(headers["idempotency-key"] for _, headers in stand_in.hooks[2:]
-                                       if headers["idempotency-key"] in first_two)  # the same keys again
+    assert sorted(first_two) == sorted(
+        headers["idempotency-key"] for _, headers in stand_in.hooks[2:] if headers["idempotency-key"] in first_two
+    )  # the same keys again
 
 
 def test_kill_9_as_the_ingest_commits_then_a_clean_round_raises_and_delivers_every_alert(stand_in, tmp_path):  # noqa: F811
@@ -135,22 +145,43 @@ def test_kill_9_as_the_ingest_commits_then_a_clean_round_raises_and_delivers_eve
     rules = tmp_path / "rules.yaml"
     db = store.url
     done_before = len(store.ingests())
-    watcher = subprocess.Popen([sys.executable, "-m", "overhead.cli.main", "watch", str(rules), "--once", "--force",
-                                "--celestrak-url", stand_in.url, "--db", db], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    watcher = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "overhead.cli.main",
+            "watch",
+            str(rules),
+            "--once",
+            "--force",
+            "--celestrak-url",
+            stand_in.url,
+            "--db",
+            db,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 120
     with store.engine.connect() as connection:
         while time.monotonic() < deadline and watcher.poll() is None:
-            if connection.execute(text("SELECT count(*) FROM ingests WHERE finished_at IS NOT NULL")).scalar() > \
-                    done_before:
+            if (
+                connection.execute(text("SELECT count(*) FROM ingests WHERE finished_at IS NOT NULL")).scalar()
+                > done_before
+            ):
                 break
             connection.rollback()
             time.sleep(0.02)
     watcher.send_signal(signal.SIGKILL)
     watcher.wait(timeout=20)
     assert len(store.ingests()) == done_before + 1
-    clean = watch_round(store, spec, force=True, celestrak_url=stand_in.url,
-                        now=datetime.utcnow() + timedelta(seconds=watch.DELIVERY_LEASE_S + 60))
+    clean = watch_round(
+        store,
+        spec,
+        force=True,
+        celestrak_url=stand_in.url,
+        now=datetime.utcnow() + timedelta(seconds=watch.DELIVERY_LEASE_S + 60),
+    )
     assert clean.errors == []
     _assert_every_alert_delivered_once(store, stand_in, 3, repeats_allowed=3)
 
@@ -187,12 +218,20 @@ class RawReceiver:
                 while b"\r\n\r\n" not in data:
                     data += connection.recv(65536)
                 head, _, body = data.partition(b"\r\n\r\n")
-                length = int(next(line.split(b":")[1] for line in head.split(b"\r\n")
-                                  if line.lower().startswith(b"content-length")))
+                length = int(
+                    next(
+                        line.split(b":")[1]
+                        for line in head.split(b"\r\n")
+                        if line.lower().startswith(b"content-length")
+                    )
+                )
                 while len(body) < length:
                     body += connection.recv(65536)
-                key = next(line.split(b":", 1)[1].strip().decode() for line in head.split(b"\r\n")
-                           if line.lower().startswith(b"idempotency-key"))
+                key = next(
+                    line.split(b":", 1)[1].strip().decode()
+                    for line in head.split(b"\r\n")
+                    if line.lower().startswith(b"idempotency-key")
+                )
                 self.arrivals.append(time.monotonic())
                 self.keys.append(key)
                 if self.mode == "healthy":
@@ -226,8 +265,9 @@ def test_hanging_trickling_failing_and_closed_receivers_never_delay_a_healthy_on
     try:
         notify = ", ".join(f'{{webhook: "{r.url}"}}' for r in receivers.values()) + f', {{webhook: "{closed_url}"}}'
         rules = tmp_path / "rules.yaml"
-        rules.write_text(f"sources: []\nalerts:\n  - {{name: old, when: stale, older_than_days: 1, "
-                         f"notify: [{notify}]}}\n")
+        rules.write_text(
+            f"sources: []\nalerts:\n  - {{name: old, when: stale, older_than_days: 1, notify: [{notify}]}}\n"
+        )
         store = CatalogStore(f"sqlite:///{tmp_path / 'r.sqlite'}")
         store.ingest(shared_file("catalog", "celestrak_groups_2026-05-30", "stations.tle"), group="stations")
         now = datetime(2026, 6, 10)  # every element set over a day old: one alert per object
@@ -247,8 +287,15 @@ def test_hanging_trickling_failing_and_closed_receivers_never_delay_a_healthy_on
         for mode in ("hang", "trickle_head"):  # at most the receiver's slots, then it is left for the next round
             assert len(receivers[mode].keys) <= watch.DELIVERY_PER_RECEIVER
         with store.engine.connect() as connection:
-            rows = connection.execute(select(Delivery.receiver, Delivery.attempts, Delivery.next_attempt_at,
-                                             Delivery.delivered_at, Delivery.last_error)).all()
+            rows = connection.execute(
+                select(
+                    Delivery.receiver,
+                    Delivery.attempts,
+                    Delivery.next_attempt_at,
+                    Delivery.delivered_at,
+                    Delivery.last_error,
+                )
+            ).all()
         by = {}
         for row in rows:
             by.setdefault(row.receiver, []).append(row)
@@ -285,8 +332,9 @@ def test_no_door_accepts_a_body_without_an_element_set_even_with_allow_shrink(st
         groups = set(client.get("/api/status").json()["groups"])
         assert "resource" in groups
         for body in ("1 2", "\n\n", "No GP data found"):
-            answer = client.post("/api/catalog/ingest", params={"group": "resource", "allow_shrink": "true"},
-                                 content=body, headers=auth)
+            answer = client.post(
+                "/api/catalog/ingest", params={"group": "resource", "allow_shrink": "true"}, content=body, headers=auth
+            )
             detail = answer.json()["detail"]
             assert answer.status_code == 422 and ("nothing changed" in detail or "empty" in detail), answer.text
         assert set(client.get("/api/status").json()["groups"]) == groups
@@ -322,7 +370,7 @@ def test_a_file_cut_at_a_record_boundary_concludes_nothing_gone(tmp_path):
     lines = path.read_text().splitlines()
     kept = int(0.6 * held)
     cut = tmp_path / "active.tle"
-    cut.write_text("\n".join(lines[:3 * kept]) + "\n")
+    cut.write_text("\n".join(lines[: 3 * kept]) + "\n")
     report = store.ingest(cut, group="active")
     assert not report.complete and report.changes.empty and "cut short at a record boundary" in report.note
     assert (store.objects().status == "active").all()
@@ -345,32 +393,38 @@ def test_any_body_either_changes_nothing_or_is_a_whole_valid_snapshot(tmp_path):
     from sgp4.api import Satrec
 
     stations = shared_file("catalog", "celestrak_groups_2026-05-30", "stations.tle").read_text().splitlines()
-    records = [stations[k:k + 3] for k in range(0, len(stations), 3)]
+    records = [stations[k : k + 3] for k in range(0, len(stations), 3)]
     store = CatalogStore(f"sqlite:///{tmp_path / 'p.sqlite'}")
     store.ingest_text("\n".join(stations) + "\n", group="stations")
-    queries = {"objects": "SELECT * FROM objects ORDER BY norad_id",
-               "sets": "SELECT fingerprint, ingest_id FROM element_sets ORDER BY fingerprint",
-               "changes": "SELECT ingest_id, norad_id, change, time FROM changes ORDER BY id",
-               "members": "SELECT * FROM group_members ORDER BY ingest_id, norad_id"}
+    queries = {
+        "objects": "SELECT * FROM objects ORDER BY norad_id",
+        "sets": "SELECT fingerprint, ingest_id FROM element_sets ORDER BY fingerprint",
+        "changes": "SELECT ingest_id, norad_id, change, time FROM changes ORDER BY id",
+        "members": "SELECT * FROM group_members ORDER BY ingest_id, norad_id",
+    }
 
     def contents():
         with store.engine.connect() as connection:
             return {k: connection.execute(text(q)).all() for k, q in queries.items()}
 
-    garbage = st.sampled_from(["1 2", "", "2 25544", "ISS (ZARYA)", "1 25544U 98067A   26150.5", "\x00\xff",
-                               "0 " + "X" * 80, "{", "<omm>"])
+    garbage = st.sampled_from(
+        ["1 2", "", "2 25544", "ISS (ZARYA)", "1 25544U 98067A   26150.5", "\x00\xff", "0 " + "X" * 80, "{", "<omm>"]
+    )
 
     @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
-    @given(picked=st.lists(st.integers(0, len(records) - 1), max_size=len(records), unique=True),
-           inserted=st.lists(st.tuples(st.integers(0, 200), garbage), max_size=3),
-           cut=st.one_of(st.none(), st.floats(0.0, 1.0)), allow_shrink=st.booleans())
+    @given(
+        picked=st.lists(st.integers(0, len(records) - 1), max_size=len(records), unique=True),
+        inserted=st.lists(st.tuples(st.integers(0, 200), garbage), max_size=3),
+        cut=st.one_of(st.none(), st.floats(0.0, 1.0)),
+        allow_shrink=st.booleans(),
+    )
     def check(picked, inserted, cut, allow_shrink):
         lines = [line for k in sorted(picked) for line in records[k]]
         for position, junk in inserted:
             lines.insert(min(position, len(lines)), junk)
         body = ("\n".join(lines) + "\n").encode("utf-8", "replace")
         if cut is not None:
-            body = body[:int(cut * len(body))]
+            body = body[: int(cut * len(body))]
         before = contents()
         try:
             report = store.ingest_text(body, group="stations", allow_shrink=allow_shrink)
@@ -384,8 +438,9 @@ def test_any_body_either_changes_nothing_or_is_a_whole_valid_snapshot(tmp_path):
                 sgp4_ids.add(Satrec.twoline2rv(a[:69], b[:69]).satnum)
         assert report.records >= 1
         with store.engine.connect() as connection:
-            stored = connection.execute(text("SELECT norad_id, line1, line2 FROM element_sets WHERE ingest_id = :i"),
-                                        {"i": report.ingest_id}).all()
+            stored = connection.execute(
+                text("SELECT norad_id, line1, line2 FROM element_sets WHERE ingest_id = :i"), {"i": report.ingest_id}
+            ).all()
         for norad_id, line1, line2 in stored:
             assert line1 in text_lines and line2 in text_lines and norad_id in sgp4_ids
         ended = set(report.changes.norad_id[report.changes.change.isin(["gone", "decayed"])])
@@ -424,8 +479,14 @@ def test_status_answers_while_the_full_catalogue_is_ingested_through_the_api(tmp
 
         def ingest() -> None:
             with httpx.Client(timeout=600) as client:
-                done.append(client.post(f"{url}/api/catalog/ingest", params={"group": "active"}, content=july,
-                                        headers={"Authorization": "Bearer t", "Content-Type": "text/plain"}))
+                done.append(
+                    client.post(
+                        f"{url}/api/catalog/ingest",
+                        params={"group": "active"},
+                        content=july,
+                        headers={"Authorization": "Bearer t", "Content-Type": "text/plain"},
+                    )
+                )
 
         worker = threading.Thread(target=ingest)
         latencies: list[float] = []
@@ -464,8 +525,9 @@ def test_a_warning_that_holds_for_every_request_is_logged_once_then_counted(tmp_
             for k in range(25):  # each time its own message ("up to 10.1 days", "10.2 days", ...)
                 far = (median + timedelta(days=10, hours=3 * k)).strftime("%Y-%m-%dT%H:%M:%SZ")
                 assert client.get("/api/positions", params={"time": far}).status_code == 200
-    lines = [r.getMessage() for r in caplog.records if r.name == "overhead.api" and "ElementAgeWarning" in
-             r.getMessage()]
+    lines = [
+        r.getMessage() for r in caplog.records if r.name == "overhead.api" and "ElementAgeWarning" in r.getMessage()
+    ]
     assert len(lines) == 2, lines  # the first in full, then "10 times so far"
     assert "days from their epochs" in lines[0] and "10 times" in lines[1]
 

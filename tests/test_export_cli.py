@@ -25,8 +25,9 @@ def _sgp4_teme_km(norad_id: int) -> tuple[np.ndarray, np.ndarray]:
     satrec = Satrec.twoline2rv(line1, line2)
     r, v = [], []
     for t in TIMES.astype("datetime64[us]").tolist():
-        _, position, velocity = satrec.sgp4(*jday(t.year, t.month, t.day, t.hour, t.minute,
-                                                    t.second + t.microsecond / 1e6))
+        _, position, velocity = satrec.sgp4(
+            *jday(t.year, t.month, t.day, t.hour, t.minute, t.second + t.microsecond / 1e6)
+        )
         r.append(position)
         v.append(velocity)
     return np.array(r), np.array(v)
@@ -36,14 +37,28 @@ def _read_stk(path) -> tuple[list[str], np.ndarray]:
     """The header lines and the EphemerisTimePosVel rows of an STK .e file (as STK's format defines them)."""
     lines = path.read_text().splitlines()
     start, end = lines.index("EphemerisTimePosVel"), lines.index("END Ephemeris")
-    rows = np.array([[float(x) for x in line.split()] for line in lines[start + 1:end] if line.strip()])
+    rows = np.array([[float(x) for x in line.split()] for line in lines[start + 1 : end] if line.strip()])
     return lines[:start], rows
 
 
 def test_stk_ephemeris_states_are_python_sgp4s_within_a_millimetre(tmp_path):
     out = tmp_path / "iss.e"
-    assert main(["export", str(overhead.sample_path("stations")), "--ids", str(ISS), "--format", "stk-e", *SPAN,
-                 "-o", str(out)]) == 0
+    assert (
+        main(
+            [
+                "export",
+                str(overhead.sample_path("stations")),
+                "--ids",
+                str(ISS),
+                "--format",
+                "stk-e",
+                *SPAN,
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
     header, rows = _read_stk(out)
     assert header[0] == "stk.v.11.0" and "CoordinateSystem TEMEOfDate" in header
     assert "ScenarioEpoch 30 May 2026 00:00:00.000000" in header and "DistanceUnit Meters" in header
@@ -57,8 +72,22 @@ def test_stk_ephemeris_states_are_python_sgp4s_within_a_millimetre(tmp_path):
 def test_sp3_reads_in_georinex_with_the_itrf_states_and_times(tmp_path):
     georinex = pytest.importorskip("georinex")
     out = tmp_path / "orbits.sp3"
-    assert main(["export", str(overhead.sample_path("stations")), "--ids", f"{ISS},{TIANHE}", "--format", "sp3",
-                 *SPAN, "-o", str(out)]) == 0
+    assert (
+        main(
+            [
+                "export",
+                str(overhead.sample_path("stations")),
+                "--ids",
+                f"{ISS},{TIANHE}",
+                "--format",
+                "sp3",
+                *SPAN,
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
     sp3 = georinex.load(out)
     assert list(sp3.sv.values) == ["L01", "L02"]
     np.testing.assert_array_equal(sp3.time.values.astype("datetime64[ns]"), TIMES)
@@ -77,8 +106,22 @@ def test_export_writes_czml_kml_geojson_and_oem_each_readable(tmp_path):
 
     stations = str(overhead.sample_path("stations"))
     for fmt in ("czml", "kml", "geojson", "oem"):
-        assert main(["export", stations, "--ids", f"{ISS},{TIANHE}", "--format", fmt, *SPAN,
-                     "-o", str(tmp_path / f"out.{fmt}")]) == 0
+        assert (
+            main(
+                [
+                    "export",
+                    stations,
+                    "--ids",
+                    f"{ISS},{TIANHE}",
+                    "--format",
+                    fmt,
+                    *SPAN,
+                    "-o",
+                    str(tmp_path / f"out.{fmt}"),
+                ]
+            )
+            == 0
+        )
     czml = json.loads((tmp_path / "out.czml").read_text())
     assert czml[0]["id"] == "document" and {p["id"] for p in czml[1:]} == {f"satellite/{ISS}", f"satellite/{TIANHE}"}
     document = next(iter(kml.KML.from_string((tmp_path / "out.kml").read_bytes()).features))
@@ -95,8 +138,23 @@ def test_export_refuses_what_its_format_cannot_hold(tmp_path, capsys):
     assert "one satellite" in capsys.readouterr().err
     assert main(["export", stations, "--format", "kml", "--frame", "itrf", *SPAN]) == 2
     assert "geodetic" in capsys.readouterr().err
-    assert main(["export", stations, "--format", "oem", "--start", "2026-05-30T00:00:00Z", "--stop",
-                 "2026-06-30T00:00:00Z", "--step-s", "1"]) == 2
+    assert (
+        main(
+            [
+                "export",
+                stations,
+                "--format",
+                "oem",
+                "--start",
+                "2026-05-30T00:00:00Z",
+                "--stop",
+                "2026-06-30T00:00:00Z",
+                "--step-s",
+                "1",
+            ]
+        )
+        == 2
+    )
     assert "--force" in capsys.readouterr().err
     assert not list(tmp_path.iterdir())
 
@@ -115,11 +173,14 @@ def test_access_and_export_take_the_stores_group_or_tag(store, tmp_path):
     import pandas as pd
 
     out = tmp_path / "windows.csv"
-    assert main(["access", "--group", "resource", "--db", store, "--site", "-33.9,18.4", *SPAN[:4],
-                 "-o", str(out)]) == 0
+    assert (
+        main(["access", "--group", "resource", "--db", store, "--site", "-33.9,18.4", *SPAN[:4], "-o", str(out)]) == 0
+    )
     from_file = tmp_path / "from_file.csv"
-    assert main(["access", str(overhead.sample_path("resource")), "--site", "-33.9,18.4", *SPAN[:4],
-                 "-o", str(from_file)]) == 0
+    assert (
+        main(["access", str(overhead.sample_path("resource")), "--site", "-33.9,18.4", *SPAN[:4], "-o", str(from_file)])
+        == 0
+    )
     pd.testing.assert_frame_equal(pd.read_csv(out), pd.read_csv(from_file))
     assert main(["export", "--tag", "watch", "--db", store, "--format", "stk-e", *SPAN, "-o", str(tmp_path)]) == 0
     assert sorted(p.name for p in tmp_path.glob("*.e")) == [f"{ISS}.e", f"{TIANHE}.e"]
@@ -129,8 +190,27 @@ def test_screening_the_stores_tag_against_the_store(store, tmp_path):
     import pandas as pd
 
     out = tmp_path / "conjunctions.csv"
-    assert main(["conjunctions", "screen", "--tag", "watch", "--db", store, "--start", "2026-05-30T00:00:00Z",
-                 "--stop", "2026-05-30T12:00:00Z", "--threshold-km", "5", "-o", str(out)]) == 0
+    assert (
+        main(
+            [
+                "conjunctions",
+                "screen",
+                "--tag",
+                "watch",
+                "--db",
+                store,
+                "--start",
+                "2026-05-30T00:00:00Z",
+                "--stop",
+                "2026-05-30T12:00:00Z",
+                "--threshold-km",
+                "5",
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
     table = pd.read_csv(out)
     together = pd.read_csv(tmp_path / "conjunctions_co_moving.csv")  # Tianhe's docked vehicles: apart, no Pc
     assert len(together) and set(together.kind) == {"co-moving"}
@@ -143,8 +223,22 @@ def test_a_missing_group_or_tag_is_one_line(store, capsys):
     assert "no active object in group 'nothing'" in capsys.readouterr().err
     assert main(["conjunctions", "screen", "--tag", "nothing", "--db", store]) == 2
     assert "no object tagged 'nothing'" in capsys.readouterr().err
-    assert main(["access", str(overhead.sample_path("resource")), "--group", "resource", "--db", store,
-                 "--site", "1,2", *SPAN[:4]]) == 2
+    assert (
+        main(
+            [
+                "access",
+                str(overhead.sample_path("resource")),
+                "--group",
+                "resource",
+                "--db",
+                store,
+                "--site",
+                "1,2",
+                *SPAN[:4],
+            ]
+        )
+        == 2
+    )
     assert "not both" in capsys.readouterr().err
 
 
@@ -191,11 +285,14 @@ def test_above_at_a_march_time_uses_marchs_elements_on_a_store_holding_march_and
     nearest = store.nearest_catalog(when)
     expected = dict(zip(march.select(both).norad_ids.tolist(), march.select(both).epochs, strict=True))
     assert len(nearest) == len(both)
-    assert all(abs(epoch - expected[int(n)]) < np.timedelta64(1, "ms")
-               for n, epoch in zip(nearest.norad_ids, nearest.epochs, strict=True))
+    assert all(
+        abs(epoch - expected[int(n)]) < np.timedelta64(1, "ms")
+        for n, epoch in zip(nearest.norad_ids, nearest.epochs, strict=True)
+    )
     assert max(store.latest_catalog().epochs) > np.datetime64("2026-07-01")  # the newest are July's
-    assert main(["above", "43.6,1.44", "--time", "2026-03-19T12:00:00Z", "--min-elevation-deg", "-90",
-                 "--db", url]) == 0
+    assert (
+        main(["above", "43.6,1.44", "--time", "2026-03-19T12:00:00Z", "--min-elevation-deg", "-90", "--db", url]) == 0
+    )
     said = capsys.readouterr()
     assert "Ingest newer elements" not in said.err and "days from" not in said.err
 
@@ -228,13 +325,32 @@ def test_a_time_with_an_offset_is_converted_and_one_without_a_zone_is_utc_in_the
 
     from overhead.api import ServiceSettings, create_app
 
-    spellings = ["2026-05-30T12:00:00Z", "2026-05-30T12:00:00", "2026-05-30T14:00:00+02:00",
-                 "2026-05-30T07:00:00-05:00"]
+    spellings = [
+        "2026-05-30T12:00:00Z",
+        "2026-05-30T12:00:00",
+        "2026-05-30T14:00:00+02:00",
+        "2026-05-30T07:00:00-05:00",
+    ]
     outputs = []
     for k, when in enumerate(spellings):
         out = tmp_path / f"{k}.csv"
-        assert main(["propagate", str(overhead.sample_path("stations")), "--ids", str(ISS), "--start", when,
-                     "--stop", when, "-o", str(out)]) == 0
+        assert (
+            main(
+                [
+                    "propagate",
+                    str(overhead.sample_path("stations")),
+                    "--ids",
+                    str(ISS),
+                    "--start",
+                    when,
+                    "--stop",
+                    when,
+                    "-o",
+                    str(out),
+                ]
+            )
+            == 0
+        )
         outputs.append(out.read_text())
     assert all(o == outputs[0] for o in outputs) and "2026-05-30T12:00:00.000000Z" in outputs[0]
     app = create_app(ServiceSettings(db_url=f"sqlite:///{tmp_path / 'api.sqlite'}", token="t", scheduler="none"))
@@ -277,8 +393,13 @@ def test_satnogs_stations_min_horizon_is_each_stations_mask():
     masks = dict(zip(targets.ids, targets.min_elevation_deg, strict=True))
     assert all(masks[i] == float(raw[i]["min_horizon"]) for i in masks if raw[i].get("min_horizon") is not None)
     assert len({m for m in masks.values()}) > 5  # the list's masks differ from station to station
-    windows = access_windows(overhead.sample_catalog().select([ISS]), targets, "2026-05-30T00:00:00Z",
-                             "2026-05-30T12:00:00Z", AccessConstraints(min_elevation_deg=5.0))
+    windows = access_windows(
+        overhead.sample_catalog().select([ISS]),
+        targets,
+        "2026-05-30T00:00:00Z",
+        "2026-05-30T12:00:00Z",
+        AccessConstraints(min_elevation_deg=5.0),
+    )
     assert len(windows) > 200
     own = windows.target.map(masks).astype(float)
     assert (windows.max_elevation_deg >= np.fmax(own, 5.0) - 1e-6).all()

@@ -25,8 +25,7 @@ DAY = np.datetime64("2026-05-30T00:00:00", "ns") + np.arange(0, 86_400, 60) * np
 @pytest.fixture(scope="module")
 def global_stats():
     grid = AnalysisGrid.global_grid(2)
-    result = coverage(overhead.sample_catalog().select([ISS]), grid, "2026-05-30T00:00:00Z",
-                      "2026-05-30T03:00:00Z")
+    result = coverage(overhead.sample_catalog().select([ISS]), grid, "2026-05-30T00:00:00Z", "2026-05-30T03:00:00Z")
     return grid, result.stats
 
 
@@ -66,8 +65,9 @@ def test_ground_tracks_reach_the_antimeridian_where_the_satellite_crosses_it():
         line = np.array(part)
         assert shape({"type": "LineString", "coordinates": part}).is_valid
         assert np.abs(line[:, 0]).max() <= 180.0 and np.abs(np.diff(line[:, 0])).max() < 180.0
-    fine = catalog.propagate(np.datetime64("2026-05-30T00:00:00", "ns")
-                             + np.arange(0, 86_400) * np.timedelta64(1, "s"), frame="geodetic")
+    fine = catalog.propagate(
+        np.datetime64("2026-05-30T00:00:00", "ns") + np.arange(0, 86_400) * np.timedelta64(1, "s"), frame="geodetic"
+    )
     lon, lat = fine.lon_deg.values[0], fine.lat_deg.values[0]
     crossings = np.flatnonzero(np.abs(np.diff(lon)) > 180.0)
     assert len(crossings) == len(parts) - 1

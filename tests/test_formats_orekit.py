@@ -28,13 +28,25 @@ def _omm_values(omm) -> tuple:
     keplerian = omm.getData().getKeplerianElementsBlock()
     n_rev_day = keplerian.getMeanMotion() * 86_400 / (2 * math.pi)
     tle_block = omm.getData().getTLEBlock()
-    return (tle_block.getNoradID(), str(omm.getMetadata().getObjectID()), n_rev_day, keplerian.getE(),
-            math.degrees(keplerian.getI()), str(keplerian.getEpoch())[:19])
+    return (
+        tle_block.getNoradID(),
+        str(omm.getMetadata().getObjectID()),
+        n_rev_day,
+        keplerian.getE(),
+        math.degrees(keplerian.getI()),
+        str(keplerian.getEpoch())[:19],
+    )
 
 
 def _ours(record) -> tuple:
-    return (record.norad_id, record.object_id, record.mean_motion_rev_per_day, record.eccentricity,
-            record.inclination_deg, str(np.datetime64(record.epoch, "s")))
+    return (
+        record.norad_id,
+        record.object_id,
+        record.mean_motion_rev_per_day,
+        record.eccentricity,
+        record.inclination_deg,
+        str(np.datetime64(record.epoch, "s")),
+    )
 
 
 def test_omm_kvn_messages_and_the_ndm_xml_read_in_orekit(orekit, tmp_path):
@@ -109,16 +121,31 @@ def test_an_eme2000_oem_of_orekits_states_reads_to_orekits_itrf_positions(orekit
         return AbsoluteDate(t.year, t.month, t.day, t.hour, t.minute, t.second + t.microsecond / 1e6, utc)
 
     nodes = np.datetime64("2026-05-30T00:00:00", "ns") + np.arange(0, 7201, 60) * np.timedelta64(1, "s")
-    lines = ["CCSDS_OEM_VERS = 2.0", "CREATION_DATE = 2026-05-30T00:00:00", "ORIGINATOR = OREKIT TEST", "",
-             "META_START", "OBJECT_NAME = ISS (ZARYA)", "OBJECT_ID = 1998-067A", "CENTER_NAME = EARTH",
-             "REF_FRAME = EME2000", "TIME_SYSTEM = UTC", f"START_TIME = {str(nodes[0])[:23]}",
-             f"STOP_TIME = {str(nodes[-1])[:23]}", "INTERPOLATION = HERMITE", "INTERPOLATION_DEGREE = 3",
-             "META_STOP", ""]
+    lines = [
+        "CCSDS_OEM_VERS = 2.0",
+        "CREATION_DATE = 2026-05-30T00:00:00",
+        "ORIGINATOR = OREKIT TEST",
+        "",
+        "META_START",
+        "OBJECT_NAME = ISS (ZARYA)",
+        "OBJECT_ID = 1998-067A",
+        "CENTER_NAME = EARTH",
+        "REF_FRAME = EME2000",
+        "TIME_SYSTEM = UTC",
+        f"START_TIME = {str(nodes[0])[:23]}",
+        f"STOP_TIME = {str(nodes[-1])[:23]}",
+        "INTERPOLATION = HERMITE",
+        "INTERPOLATION_DEGREE = 3",
+        "META_STOP",
+        "",
+    ]
     for t in nodes:
         pv = propagator.getPVCoordinates(date(t), eme2000)
         p, v = pv.getPosition(), pv.getVelocity()
-        lines.append(f"{str(t)[:23]} {p.getX() / 1e3:.9f} {p.getY() / 1e3:.9f} {p.getZ() / 1e3:.9f} "
-                     f"{v.getX() / 1e3:.12f} {v.getY() / 1e3:.12f} {v.getZ() / 1e3:.12f}")
+        lines.append(
+            f"{str(t)[:23]} {p.getX() / 1e3:.9f} {p.getY() / 1e3:.9f} {p.getZ() / 1e3:.9f} "
+            f"{v.getX() / 1e3:.12f} {v.getY() / 1e3:.12f} {v.getZ() / 1e3:.12f}"
+        )
     orbits = read_oem("\n".join(lines) + "\n")
     between = nodes[:-1] + np.timedelta64(30, "s")
     ds = orbits.propagate(between, frame="itrf")
@@ -159,16 +186,21 @@ def test_screening_cdms_read_in_orekit_with_the_full_covariance_designators_and_
             assert abs(relative.getMissDistance() - row.min_range_km * 1e3) < 1e-3
             assert abs(relative.getRelativeSpeed() - row.relative_speed_km_s * 1e3) < 1e-6
             miss_rtn = relative.getRelativePosition()
-            np.testing.assert_allclose([miss_rtn.getX(), miss_rtn.getY(), miss_rtn.getZ()],
-                                       [row.radial_km * 1e3, row.in_track_km * 1e3, row.cross_track_km * 1e3],
-                                       atol=1e-3)
-            positions = [data.getStateVectorBlock().getPositionVector()
-                         for data in (cdm.getDataObject1(), cdm.getDataObject2())]
+            np.testing.assert_allclose(
+                [miss_rtn.getX(), miss_rtn.getY(), miss_rtn.getZ()],
+                [row.radial_km * 1e3, row.in_track_km * 1e3, row.cross_track_km * 1e3],
+                atol=1e-3,
+            )
+            positions = [
+                data.getStateVectorBlock().getPositionVector() for data in (cdm.getDataObject1(), cdm.getDataObject2())
+            ]
             apart = positions[1].subtract(positions[0]).getNorm()
             assert abs(apart - row.min_range_km * 1e3) < 1e-2  # the states are the screening's (ITRF)
             radii = 0.0
-            for data, metadata, nid in ((cdm.getDataObject1(), cdm.getMetadataObject1(), row.norad_id_1),
-                                        (cdm.getDataObject2(), cdm.getMetadataObject2(), row.norad_id_2)):
+            for data, metadata, nid in (
+                (cdm.getDataObject1(), cdm.getMetadataObject1(), row.norad_id_1),
+                (cdm.getDataObject2(), cdm.getMetadataObject2(), row.norad_id_2),
+            ):
                 assert str(metadata.getObjectDesignator()) == str(nid)
                 assert str(metadata.getInternationalDes()) == designators[nid]
                 matrix = data.getRTNCovarianceBlock().getRTNCovarianceMatrix()

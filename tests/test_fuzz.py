@@ -35,7 +35,7 @@ def test_arbitrary_text_never_crashes(text):
 @given(which=st.integers(0, 1), position=st.integers(0, 68), char=TLE_ALPHABET)
 def test_mutated_tle_is_rejected_or_consistent(which, position, char):
     lines = [LINE1, LINE2]
-    lines[which] = lines[which][:position] + char + lines[which][position + 1:]
+    lines[which] = lines[which][:position] + char + lines[which][position + 1 :]
     catalog = _load("\n".join(lines))
     if catalog is None:
         return
@@ -47,11 +47,25 @@ def test_mutated_tle_is_rejected_or_consistent(which, position, char):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.dictionaries(st.sampled_from(["EPOCH", "MEAN_MOTION", "ECCENTRICITY", "INCLINATION",
-                                        "RA_OF_ASC_NODE", "ARG_OF_PERICENTER", "MEAN_ANOMALY",
-                                        "NORAD_CAT_ID", "BSTAR", "OBJECT_NAME"]),
-                       st.one_of(st.text(max_size=20), st.floats(allow_nan=True), st.integers(),
-                                 st.booleans(), st.none())))
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "EPOCH",
+                "MEAN_MOTION",
+                "ECCENTRICITY",
+                "INCLINATION",
+                "RA_OF_ASC_NODE",
+                "ARG_OF_PERICENTER",
+                "MEAN_ANOMALY",
+                "NORAD_CAT_ID",
+                "BSTAR",
+                "OBJECT_NAME",
+            ]
+        ),
+        st.one_of(st.text(max_size=20), st.floats(allow_nan=True), st.integers(), st.booleans(), st.none()),
+    )
+)
 def test_omm_json_with_any_values(fields):
     catalog = _load(json.dumps([fields]))
     if catalog is not None:

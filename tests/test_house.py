@@ -94,9 +94,12 @@ def _layer(module: str) -> str | None:
 
 
 def test_the_layers_import_downward_only():
-    upward = sorted(f"{module} imports {target}" for module, targets in _imports(_modules()).items()
-                    for target in targets
-                    if _layer(module) and _layer(target) and RANK[_layer(target)] > RANK[_layer(module)])
+    upward = sorted(
+        f"{module} imports {target}"
+        for module, targets in _imports(_modules()).items()
+        for target in targets
+        if _layer(module) and _layer(target) and RANK[_layer(target)] > RANK[_layer(module)]
+    )
     assert upward == []
 
 
@@ -113,14 +116,21 @@ def _compiled(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
 
 
 def _long_functions(tree: ast.AST, where: str) -> list[str]:
-    return [f"{where}:{node.lineno} {node.name} ({node.end_lineno - node.lineno + 1} lines)"
-            for node in ast.walk(tree) if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-            and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES and not _compiled(node)]
+    return [
+        f"{where}:{node.lineno} {node.name} ({node.end_lineno - node.lineno + 1} lines)"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES
+        and not _compiled(node)
+    ]
 
 
 def test_no_function_is_over_80_lines_outside_the_compiled_kernels():
-    long = [line for name, path in _modules().items()
-            for line in _long_functions(ast.parse(path.read_text(encoding="utf-8")), name)]
+    long = [
+        line
+        for name, path in _modules().items()
+        for line in _long_functions(ast.parse(path.read_text(encoding="utf-8")), name)
+    ]
     assert long == []
 
 

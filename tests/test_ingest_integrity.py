@@ -24,9 +24,11 @@ OCTOBER = ("catalog", "celestrak_active_2025-10-03", "active.tle")
 
 def _contents(store: CatalogStore) -> dict[str, pd.DataFrame]:
     """Everything a user can see of the store: objects, element sets, the changes feed."""
-    queries = {"objects": "SELECT * FROM objects ORDER BY norad_id",
-               "element_sets": "SELECT fingerprint, norad_id, epoch, ingest_id FROM element_sets ORDER BY fingerprint",
-               "changes": "SELECT ingest_id, norad_id, change, time, detail FROM changes ORDER BY id"}
+    queries = {
+        "objects": "SELECT * FROM objects ORDER BY norad_id",
+        "element_sets": "SELECT fingerprint, norad_id, epoch, ingest_id FROM element_sets ORDER BY fingerprint",
+        "changes": "SELECT ingest_id, norad_id, change, time, detail FROM changes ORDER BY id",
+    }
     with store.engine.connect() as connection:
         return {name: pd.DataFrame(connection.execute(text(q)).mappings().all()) for name, q in queries.items()}
 
@@ -76,7 +78,7 @@ def test_a_shrunk_snapshot_is_refused_unless_allowed(october_store, tmp_path):
     store, path = october_store
     lines = path.read_text().splitlines()
     part = tmp_path / "active.tle"
-    part.write_text("\n".join(lines[:3 * 4000]) + "\n")  # 4,000 whole records of 12,801
+    part.write_text("\n".join(lines[: 3 * 4000]) + "\n")  # 4,000 whole records of 12,801
     before = _contents(store)
     with pytest.raises(IngestRefusedError, match="allow-shrink"):
         store.ingest(part, group="active")
@@ -124,12 +126,20 @@ def test_cli_refuses_in_one_line_with_exit_code_2(tmp_path):
     junk = tmp_path / "active.tle"
     junk.write_bytes(b"\x00\xff" * 5000 + b"1 25544U garbage\n")
     db = f"sqlite:///{tmp_path / 'c.sqlite'}"
-    done = subprocess.run([sys.executable, "-m", "overhead.cli.main", "catalog", "ingest", str(junk), "--db", db],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "overhead.cli.main", "catalog", "ingest", str(junk), "--db", db],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 2
     assert "ingest refused, nothing changed" in done.stderr and "Traceback" not in done.stderr
-    listed = subprocess.run([sys.executable, "-m", "overhead.cli.main", "catalog", "ingests", "--db", db],
-                            capture_output=True, text=True, timeout=120)
+    listed = subprocess.run(
+        [sys.executable, "-m", "overhead.cli.main", "catalog", "ingests", "--db", db],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert listed.returncode == 0 and len(listed.stdout.strip().splitlines()) == 1  # the header: nothing stored
 
 
@@ -152,5 +162,6 @@ def test_a_junk_upload_to_an_existing_group_changes_nothing(tmp_path):
             answer = client.post("/api/catalog/ingest", params={"group": "stations"}, content=junk, headers=auth)
             assert answer.status_code == 422 and "nothing changed" in answer.json()["detail"], answer.text
         _assert_same(before, _contents(store))
-        assert len(client.get("/api/objects", params={"group": "stations"}).json()["objects"]) == \
-            len(overhead.sample_catalog(("stations",)))
+        assert len(client.get("/api/objects", params={"group": "stations"}).json()["objects"]) == len(
+            overhead.sample_catalog(("stations",))
+        )

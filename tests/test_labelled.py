@@ -16,13 +16,20 @@ from overhead.labelled import dataset
 def test_the_same_dataset_as_xarrays_constructor():
     times = np.array(["2026-03-19T00:00:00", "2026-03-19T00:01:00"], dtype="datetime64[s]")
     days = np.array(["2026-03-19", "2026-03-20", "2026-03-21"], dtype="datetime64[D]")
-    data_vars = {"x_km": (("satellite", "time"), np.arange(6.0).reshape(3, 2), {"units": "km"}),
-                 "error": (("satellite", "time"), np.zeros((3, 2), dtype=np.uint8)),
-                 "total": ((), 4.5)}
-    coords = {"satellite": np.arange(3), "name": ("satellite", np.array(["ISS", "CSS", "HST"])),
-              "time": ("time", times), "objects": ("satellite", np.array(["a", None, 3], dtype=object)),
-              "day": ("satellite", days), "band": ("band", np.array(["low", "high"])),
-              "kind": ("kind", np.array(["a", 2], dtype=object))}
+    data_vars = {
+        "x_km": (("satellite", "time"), np.arange(6.0).reshape(3, 2), {"units": "km"}),
+        "error": (("satellite", "time"), np.zeros((3, 2), dtype=np.uint8)),
+        "total": ((), 4.5),
+    }
+    coords = {
+        "satellite": np.arange(3),
+        "name": ("satellite", np.array(["ISS", "CSS", "HST"])),
+        "time": ("time", times),
+        "objects": ("satellite", np.array(["a", None, 3], dtype=object)),
+        "day": ("satellite", days),
+        "band": ("band", np.array(["low", "high"])),
+        "kind": ("kind", np.array(["a", 2], dtype=object)),
+    }
     attrs = {"frame": "teme"}
     ours = dataset(data_vars, coords=coords, attrs=attrs)
     theirs = xr.Dataset(data_vars, coords=coords, attrs=attrs)
@@ -37,11 +44,13 @@ def test_the_same_dataset_as_xarrays_constructor():
 
 def test_a_cold_coverage_command_does_not_import_dask():
     sample = data_path("stations.tle")
-    code = ("import sys\nfrom overhead.cli.main import main\n"
-            "try:\n    main(['coverage', sys.argv[1], '--band=-10,10', '--resolution', '1', '--start', "
-            "'2026-03-19T00:00:00Z', '--stop', '2026-03-19T02:00:00Z', '--scheduler', 'none'])\n"
-            "except SystemExit as e:\n    assert not e.code, e.code\n"
-            "print('dask imported:', 'dask' in sys.modules)\n")
+    code = (
+        "import sys\nfrom overhead.cli.main import main\n"
+        "try:\n    main(['coverage', sys.argv[1], '--band=-10,10', '--resolution', '1', '--start', "
+        "'2026-03-19T00:00:00Z', '--stop', '2026-03-19T02:00:00Z', '--scheduler', 'none'])\n"
+        "except SystemExit as e:\n    assert not e.code, e.code\n"
+        "print('dask imported:', 'dask' in sys.modules)\n"
+    )
     done = subprocess.run([sys.executable, "-c", code, str(sample)], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "points observed" in done.stdout

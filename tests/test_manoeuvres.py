@@ -21,8 +21,14 @@ def _history(a_km: np.ndarray, inc_deg: np.ndarray | float = 66.04, *, days: np.
     days = np.arange(len(a_km), dtype=float) if days is None else days
     mean_motion = np.sqrt(MU_KM3_S2 / a_km**3) * 86_400 / (2 * np.pi)
     epoch = START + (days * 86_400e3).astype("timedelta64[ms]")
-    return pd.DataFrame({"norad_id": 7, "epoch": epoch, "mean_motion_rev_per_day": mean_motion,
-                         "inclination_deg": np.broadcast_to(inc_deg, a_km.shape)})
+    return pd.DataFrame(
+        {
+            "norad_id": 7,
+            "epoch": epoch,
+            "mean_motion_rev_per_day": mean_motion,
+            "inclination_deg": np.broadcast_to(inc_deg, a_km.shape),
+        }
+    )
 
 
 def _quiet_orbit(n_sets: int = 90, seed: int = 3, noise_km: float = 0.0003):
@@ -52,10 +58,15 @@ def test_the_evidence_peaks_at_the_burn_and_stays_below_threshold_elsewhere():
     a_km = a_km + np.where(days > 60.5, 0.010, 0.0)
     evidence = manoeuvre_evidence(_history(a_km, days=days))
     assert len(evidence) == len(days) and list(evidence.columns) == [
-        "norad_id", "epoch", "jump_score", "step_score", "slope_change_score"]
+        "norad_id",
+        "epoch",
+        "jump_score",
+        "step_score",
+        "slope_change_score",
+    ]
     first_after = int(np.argmax(days > 60.5))
     assert evidence.jump_score.iloc[first_after] > 1.0
-    assert evidence.step_score.iloc[first_after - 4:first_after + 1].max() > 1.0  # a change within 4 sets
+    assert evidence.step_score.iloc[first_after - 4 : first_after + 1].max() > 1.0  # a change within 4 sets
     quiet = np.abs(days - 60.5) > 8
     assert (evidence[["jump_score", "step_score", "slope_change_score"]][quiet] < 1.0).all().all()
 
@@ -185,8 +196,15 @@ def test_a_confidence_that_is_not_a_probability_is_one_line_and_exit_2(tmp_path,
 GEO_A_KM = 42_164.2
 
 
-def _geo_history(burns_day: np.ndarray, delta_v_m_s: np.ndarray, *, n_sets: int = 120, seed: int = 11,
-                 along_noise_km: float = 2.0, a_noise_km: float = 0.03) -> pd.DataFrame:
+def _geo_history(
+    burns_day: np.ndarray,
+    delta_v_m_s: np.ndarray,
+    *,
+    n_sets: int = 120,
+    seed: int = 11,
+    along_noise_km: float = 2.0,
+    a_noise_km: float = 0.03,
+) -> pd.DataFrame:
     """Daily element sets of a geostationary satellite whose tangential burns change its mean motion. Each
     stretch between burns is one SGP4 orbit; its element sets are that orbit's mean elements at their epochs
     (python-sgp4 keeps them after each call), and the orbit after a burn starts from the mean elements of the one
@@ -202,8 +220,9 @@ def _geo_history(burns_day: np.ndarray, delta_v_m_s: np.ndarray, *, n_sets: int 
 
     def orbit(day: float, n: float, e: dict) -> Satrec:
         sat = Satrec()
-        sat.sgp4init(WGS72, "i", 41882, start_days + day, 0.0, 0.0, 0.0, e["e"], e["argp"], e["i"], e["m"], n,
-                     e["node"])
+        sat.sgp4init(
+            WGS72, "i", 41882, start_days + day, 0.0, 0.0, 0.0, e["e"], e["argp"], e["i"], e["m"], n, e["node"]
+        )
         return sat
 
     def mean_elements_at(sat: Satrec, day: float) -> dict:
@@ -222,12 +241,19 @@ def _geo_history(burns_day: np.ndarray, delta_v_m_s: np.ndarray, *, n_sets: int 
         _, n, sat = [s for s in stretches if s[0] < day][-1]
         e = mean_elements_at(sat, day)
         a_km = (MU_KM3_S2 / (n / 60.0) ** 2) ** (1 / 3) + rng.normal(0.0, a_noise_km)
-        rows.append({"norad_id": 41882, "epoch": START + np.timedelta64(int(day * 86_400e3), "ms"),
-                     "mean_motion_rev_per_day": np.sqrt(MU_KM3_S2 / a_km**3) * 86_400 / (2 * np.pi),
-                     "inclination_deg": np.degrees(e["i"]) + rng.normal(0.0, 0.0005), "eccentricity": e["e"],
-                     "raan_deg": np.degrees(e["node"]) % 360, "arg_of_pericenter_deg": np.degrees(e["argp"]) % 360,
-                     "mean_anomaly_deg": np.degrees(e["m"] + rng.normal(0.0, along_noise_km / GEO_A_KM)) % 360,
-                     "bstar": 0.0})
+        rows.append(
+            {
+                "norad_id": 41882,
+                "epoch": START + np.timedelta64(int(day * 86_400e3), "ms"),
+                "mean_motion_rev_per_day": np.sqrt(MU_KM3_S2 / a_km**3) * 86_400 / (2 * np.pi),
+                "inclination_deg": np.degrees(e["i"]) + rng.normal(0.0, 0.0005),
+                "eccentricity": e["e"],
+                "raan_deg": np.degrees(e["node"]) % 360,
+                "arg_of_pericenter_deg": np.degrees(e["argp"]) % 360,
+                "mean_anomaly_deg": np.degrees(e["m"] + rng.normal(0.0, along_noise_km / GEO_A_KM)) % 360,
+                "bstar": 0.0,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -240,10 +266,13 @@ def test_geostationary_east_west_station_keeping_every_14_days_is_timed_where_th
     error_h = np.array([abs(_day(found, k) - b) * 24.0 for k, b in enumerate(burns_day)])
     assert (error_h <= found.time_uncertainty_h.to_numpy()).all()
     assert np.median(error_h) < 3.0  # the crossing; the mean elements alone place it ~0.3 of a gap off
-    timed_by_mean_elements = detect_manoeuvres(table[["norad_id", "epoch", "mean_motion_rev_per_day",
-                                                      "inclination_deg"]], min_confidence=0.0)
-    assert np.median(np.abs((timed_by_mean_elements.time.to_numpy() - found.time.to_numpy())
-                            / np.timedelta64(1, "h"))) > 3.0
+    timed_by_mean_elements = detect_manoeuvres(
+        table[["norad_id", "epoch", "mean_motion_rev_per_day", "inclination_deg"]], min_confidence=0.0
+    )
+    assert (
+        np.median(np.abs((timed_by_mean_elements.time.to_numpy() - found.time.to_numpy()) / np.timedelta64(1, "h")))
+        > 3.0
+    )
     assert (found.kind == "east-west").all()
     assert found.delta_v_m_s.to_numpy() == pytest.approx(np.abs(delta_v), rel=0.3)
 
@@ -270,9 +299,13 @@ def test_a_20_mdeg_plane_change_is_named_so_with_its_delta_v():
 def test_a_bstar_jump_without_a_burn_is_not_a_manoeuvre():
     # B* is re-estimated set to set and couples to the along-track position; alone it is no manoeuvre
     days, a_km = _quiet_orbit()
-    table = _history(a_km, days=days).assign(eccentricity=0.0001, raan_deg=10.0, arg_of_pericenter_deg=90.0,
-                                             mean_anomaly_deg=(days * 12.8 * 360.0) % 360.0,
-                                             bstar=np.where(days > 40.5, 5e-4, 1e-4))
+    table = _history(a_km, days=days).assign(
+        eccentricity=0.0001,
+        raan_deg=10.0,
+        arg_of_pericenter_deg=90.0,
+        mean_anomaly_deg=(days * 12.8 * 360.0) % 360.0,
+        bstar=np.where(days > 40.5, 5e-4, 1e-4),
+    )
     assert detect_manoeuvres(table).empty
 
 
@@ -305,9 +338,13 @@ def test_the_confidence_is_a_probability_on_satellites_it_was_not_fitted_on():
     for satellite in detections.satellite.unique():
         mine = (detections.satellite == satellite).to_numpy()
         model = fit_confidence_model(detections[~mine], detections.logged[~mine])
-        held_out[mine] = manoeuvre_confidence(detections.score[mine], detections.test[mine],
-                                              detections.tests_agreeing[mine].to_numpy(),
-                                              detections.deep_space[mine].to_numpy(), model)
+        held_out[mine] = manoeuvre_confidence(
+            detections.score[mine],
+            detections.test[mine],
+            detections.tests_agreeing[mine].to_numpy(),
+            detections.deep_space[mine].to_numpy(),
+            model,
+        )
     high = held_out >= 0.9
     assert high.sum() >= 30 and detections.logged[high].mean() >= 0.9
     for low in (0.6, 0.7, 0.8):  # the well-populated bins: the share logged within 0.1 of the stated probability

@@ -29,7 +29,7 @@ def _with_checksum(line: str) -> str:
 
 def _edit(line: str, column: int, text: str) -> str:
     """Replace characters from 1-based ``column`` and fix the checksum (so only the field's format can tell)."""
-    return _with_checksum(line[:column - 1] + text + line[column - 1 + len(text):])
+    return _with_checksum(line[: column - 1] + text + line[column - 1 + len(text) :])
 
 
 def _reject(line1: str, line2: str) -> ElementSetError:
@@ -46,18 +46,21 @@ def test_a_unicode_digit_is_one_reject_and_the_good_record_beside_it_is_kept():
     assert catalog.rejects[0].line == 3 and catalog.rejects[0].field == "mean_motion"
 
 
-@pytest.mark.parametrize(("line", "column", "text", "field"), [
-    (2, 27, " 001729", "eccentricity"),             # python-sgp4 reads blanks as zeros: 0.0001729
-    (1, 34, "1", "mean_motion_dot"),               # '1.00000155' for '-.00000155' passes the checksum
-    (1, 54, " 1e-04  ", "bstar"),                  # an exponent where the TLE form is expected
-    (2, 9, "\u00a051.6", "inclination"),           # a no-break space
-    (2, 53, "\t", "mean_motion"),                  # a tab
-    (1, 3, "I0001", "satellite_number"),           # Alpha-5 has no I and no O
-    (1, 3, "O0001", "satellite_number"),
-    (1, 3, "a0001", "satellite_number"),           # capitals only
-    (1, 21, "１", "epoch_day"),                     # a full-width digit
-    (2, 35, "1_0", "argument_of_perigee"),         # float() would accept the underscore
-])
+@pytest.mark.parametrize(
+    ("line", "column", "text", "field"),
+    [
+        (2, 27, " 001729", "eccentricity"),  # python-sgp4 reads blanks as zeros: 0.0001729
+        (1, 34, "1", "mean_motion_dot"),  # '1.00000155' for '-.00000155' passes the checksum
+        (1, 54, " 1e-04  ", "bstar"),  # an exponent where the TLE form is expected
+        (2, 9, "\u00a051.6", "inclination"),  # a no-break space
+        (2, 53, "\t", "mean_motion"),  # a tab
+        (1, 3, "I0001", "satellite_number"),  # Alpha-5 has no I and no O
+        (1, 3, "O0001", "satellite_number"),
+        (1, 3, "a0001", "satellite_number"),  # capitals only
+        (1, 21, "１", "epoch_day"),  # a full-width digit
+        (2, 35, "1_0", "argument_of_perigee"),  # float() would accept the underscore
+    ],
+)
 def test_fuzz_findings_are_rejected_by_field(line, column, text, field):
     lines = [LINE1, LINE2]
     edited = _edit(lines[line - 1], column, text)
@@ -83,8 +86,10 @@ def test_values_the_parser_accepts_can_be_written_back():
             overhead.load_elements(text + "\n")
 
 
-@pytest.mark.parametrize("text", ["1234567890", "2600-01-01T00:00:00Z", "12:00", "2026-05-30T12:00:00+25:00",
-                                  "2026-05-30-02:00", "２０２６-05-30"])
+@pytest.mark.parametrize(
+    "text",
+    ["1234567890", "2600-01-01T00:00:00Z", "12:00", "2026-05-30T12:00:00+25:00", "2026-05-30-02:00", "２０２６-05-30"],
+)
 def test_times_are_iso_8601_only(text):
     with pytest.raises(TimeError):
         to_datetime64(text)
@@ -107,20 +112,27 @@ def _same_as_python_sgp4(record, line1: str, line2: str) -> None:
     satrec = Satrec.twoline2rv(line1, line2)
     assert satrec.satnum == record.norad_id
     assert math.isclose(satrec.ecco, record.eccentricity, rel_tol=1e-12, abs_tol=1e-15)
-    for ours, theirs in ((record.inclination_deg, satrec.inclo), (record.raan_deg, satrec.nodeo),
-                         (record.arg_of_pericenter_deg, satrec.argpo), (record.mean_anomaly_deg, satrec.mo)):
+    for ours, theirs in (
+        (record.inclination_deg, satrec.inclo),
+        (record.raan_deg, satrec.nodeo),
+        (record.arg_of_pericenter_deg, satrec.argpo),
+        (record.mean_anomaly_deg, satrec.mo),
+    ):
         assert math.isclose(math.radians(ours), theirs, rel_tol=1e-12, abs_tol=1e-12)
     assert math.isclose(record.mean_motion_rev_per_day * 2 * math.pi / 1440, satrec.no_kozai, rel_tol=1e-12)
     assert math.isclose(record.bstar, satrec.bstar, rel_tol=1e-12, abs_tol=1e-20)
 
 
 @settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(which=st.integers(0, 1), edits=st.lists(st.tuples(st.integers(0, 68), TLE_CHARS), min_size=1, max_size=3),
-       fix_checksum=st.booleans())
+@given(
+    which=st.integers(0, 1),
+    edits=st.lists(st.tuples(st.integers(0, 68), TLE_CHARS), min_size=1, max_size=3),
+    fix_checksum=st.booleans(),
+)
 def test_any_tle_edit_is_a_located_reject_or_reads_as_python_sgp4_reads_it(which, edits, fix_checksum):
     lines = [LINE1, LINE2]
     for position, char in edits:
-        lines[which] = lines[which][:position] + char + lines[which][position + 1:]
+        lines[which] = lines[which][:position] + char + lines[which][position + 1 :]
     if fix_checksum and lines[which][:68].isascii():
         lines[which] = _with_checksum(lines[which])
     try:
@@ -134,18 +146,41 @@ def test_any_tle_edit_is_a_located_reject_or_reads_as_python_sgp4_reads_it(which
     assert again == record and format_tle(again) == canonical
 
 
-NUMBERS = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-10**12, 10**12),
-                    st.text(alphabet="0123456789.eE+-_ ¹１", max_size=12), st.booleans(), st.none(),
-                    st.lists(st.integers(), max_size=2))
-OMM_KEYS = ["EPOCH", "MEAN_MOTION", "ECCENTRICITY", "INCLINATION", "RA_OF_ASC_NODE", "ARG_OF_PERICENTER",
-            "MEAN_ANOMALY", "NORAD_CAT_ID", "BSTAR", "MEAN_MOTION_DOT", "MEAN_MOTION_DDOT", "ELEMENT_SET_NO",
-            "REV_AT_EPOCH", "EPHEMERIS_TYPE"]
+NUMBERS = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(-(10**12), 10**12),
+    st.text(alphabet="0123456789.eE+-_ ¹１", max_size=12),
+    st.booleans(),
+    st.none(),
+    st.lists(st.integers(), max_size=2),
+)
+OMM_KEYS = [
+    "EPOCH",
+    "MEAN_MOTION",
+    "ECCENTRICITY",
+    "INCLINATION",
+    "RA_OF_ASC_NODE",
+    "ARG_OF_PERICENTER",
+    "MEAN_ANOMALY",
+    "NORAD_CAT_ID",
+    "BSTAR",
+    "MEAN_MOTION_DOT",
+    "MEAN_MOTION_DDOT",
+    "ELEMENT_SET_NO",
+    "REV_AT_EPOCH",
+    "EPHEMERIS_TYPE",
+]
 
 
 @settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(changes=st.dictionaries(st.sampled_from([*OMM_KEYS, "OBJECT_NAME", "OBJECT_ID", "CLASSIFICATION_TYPE"]),
-                               st.one_of(NUMBERS, st.text(max_size=30)), max_size=4),
-       epoch=st.one_of(st.none(), st.datetimes().map(lambda d: d.isoformat()), st.text(max_size=30)))
+@given(
+    changes=st.dictionaries(
+        st.sampled_from([*OMM_KEYS, "OBJECT_NAME", "OBJECT_ID", "CLASSIFICATION_TYPE"]),
+        st.one_of(NUMBERS, st.text(max_size=30)),
+        max_size=4,
+    ),
+    epoch=st.one_of(st.none(), st.datetimes().map(lambda d: d.isoformat()), st.text(max_size=30)),
+)
 def test_any_omm_is_a_located_reject_or_writes_back_to_the_same_values(changes, epoch):
     fields = {**record_to_omm(parse_tle_pair(LINE1, LINE2)), **changes}
     if epoch is not None:

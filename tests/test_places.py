@@ -25,15 +25,22 @@ longitudes = st.floats(-180, 180, allow_nan=False).map(lambda x: round(x, 4))
 
 
 @settings(max_examples=300, deadline=None)
-@given(latitudes, longitudes, st.sampled_from(["signed", "comma", "letters", "letters-first", "dms", "dms-unicode",
-                                                "lon-first"]))
+@given(
+    latitudes,
+    longitudes,
+    st.sampled_from(["signed", "comma", "letters", "letters-first", "dms", "dms-unicode", "lon-first"]),
+)
 def test_every_usual_notation_reads_back(lat, lon, form):
     ns, ew = ("N" if lat >= 0 else "S"), ("E" if lon >= 0 else "W")
-    text = {"signed": f"{lat} {lon}", "comma": f"{lat}, {lon}", "letters": f"{abs(lat)}{ns} {abs(lon)}{ew}",
-            "letters-first": f"{ns}{abs(lat)} {ew}{abs(lon)}",
-            "dms": f"{_dms(lat, 'N', 'S', ('°', chr(39), chr(34)))} {_dms(lon, 'E', 'W', ('°', chr(39), chr(34)))}",
-            "dms-unicode": f"{_dms(lat, 'N', 'S', ('°', '′', '″'))}, {_dms(lon, 'E', 'W', ('°', '′', '″'))}",
-            "lon-first": f"{abs(lon)}{ew} {abs(lat)}{ns}"}[form]
+    text = {
+        "signed": f"{lat} {lon}",
+        "comma": f"{lat}, {lon}",
+        "letters": f"{abs(lat)}{ns} {abs(lon)}{ew}",
+        "letters-first": f"{ns}{abs(lat)} {ew}{abs(lon)}",
+        "dms": f"{_dms(lat, 'N', 'S', ('°', chr(39), chr(34)))} {_dms(lon, 'E', 'W', ('°', chr(39), chr(34)))}",
+        "dms-unicode": f"{_dms(lat, 'N', 'S', ('°', '′', '″'))}, {_dms(lon, 'E', 'W', ('°', '′', '″'))}",
+        "lon-first": f"{abs(lon)}{ew} {abs(lat)}{ns}",
+    }[form]
     got = parse_coordinates(text)
     assert got is not None, text
     tolerance = 1 / 3600 if form.startswith("dms") else 1e-9

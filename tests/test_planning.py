@@ -15,14 +15,7 @@ from overhead.cli.main import main
 from overhead.geometry.sensors import AccessConstraints
 from overhead.geometry.targets import TargetSet
 from overhead.orbits.sun import sun_position_itrf_km
-from overhead.planning.agile import (
-    Agility,
-    check_plan,
-    explain_unscheduled,
-    opportunities,
-    plan_greedy,
-    plan_optimal,
-)
+from overhead.planning.agile import Agility, check_plan, explain_unscheduled, opportunities, plan_greedy, plan_optimal
 
 START, STOP = "2026-05-30T00:00:00Z", "2026-05-30T12:00:00Z"
 
@@ -100,22 +93,71 @@ def test_unscheduled_requests_say_why(scenario):
 
 def test_cli_plan_writes_json_and_a_timeline(tmp_path):
     requests = tmp_path / "requests.csv"
-    pd.DataFrame({"id": ["A", "B", "C"], "lat": [43.6, 48.85, 40.4], "lon": [1.44, 2.35, -3.7],
-                  "priority": [3, 2, 1]}).to_csv(requests, index=False)
+    pd.DataFrame(
+        {"id": ["A", "B", "C"], "lat": [43.6, 48.85, 40.4], "lon": [1.44, 2.35, -3.7], "priority": [3, 2, 1]}
+    ).to_csv(requests, index=False)
     out, gantt = tmp_path / "plan.json", tmp_path / "plan.png"
-    assert main(["plan", str(requests), "--elements", str(overhead.sample_path("resource")), "--start", START,
-                 "--stop", STOP, "--time-limit", "10", "-o", str(out), "--gantt", str(gantt)]) == 0
+    assert (
+        main(
+            [
+                "plan",
+                str(requests),
+                "--elements",
+                str(overhead.sample_path("resource")),
+                "--start",
+                START,
+                "--stop",
+                STOP,
+                "--time-limit",
+                "10",
+                "-o",
+                str(out),
+                "--gantt",
+                str(gantt),
+            ]
+        )
+        == 0
+    )
     plan = json.loads(out.read_text())
     imaged = {a["request"] for sat in plan["satellites"].values() for a in sat["acquisitions"]}
     assert imaged | {u["request"] for u in plan["unscheduled"]} == {"A", "B", "C"}
     assert gantt.stat().st_size > 5_000
     areas = tmp_path / "areas.geojson"
     square = [[2.2, 48.75], [2.5, 48.75], [2.5, 48.95], [2.2, 48.95], [2.2, 48.75]]
-    areas.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"id": "paris", "priority": 4},
-         "geometry": {"type": "Polygon", "coordinates": [square]}}]}))
-    assert main(["plan", str(areas), "--elements", str(overhead.sample_path("resource")), "--start", START,
-                 "--stop", STOP, "--greedy", "--tile-km", "10", "-o", str(out)]) == 0
+    areas.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"id": "paris", "priority": 4},
+                        "geometry": {"type": "Polygon", "coordinates": [square]},
+                    }
+                ],
+            }
+        )
+    )
+    assert (
+        main(
+            [
+                "plan",
+                str(areas),
+                "--elements",
+                str(overhead.sample_path("resource")),
+                "--start",
+                START,
+                "--stop",
+                STOP,
+                "--greedy",
+                "--tile-km",
+                "10",
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
     area = json.loads(out.read_text())["areas"][0]
     assert area["request"] == "paris" and area["tiles"] > 1
     assert area["imaged"] == round(area["fraction"] * area["tiles"])
@@ -126,8 +168,9 @@ def test_aeossp_case_plans_are_valid_and_cp_sat_beats_greedy(tmp_path):
     from overhead.planning.aeossp import read_aeossp
     from tests.conftest import shared_file
 
-    folder = shared_file("scheduling_benchmarks", "astro_reason", "aeossp_standard", "dataset", "cases", "test",
-                         "case_0002")
+    folder = shared_file(
+        "scheduling_benchmarks", "astro_reason", "aeossp_standard", "dataset", "cases", "test", "case_0002"
+    )
     case = read_aeossp(folder)
     assert len(case.catalog) >= 20 and len(case.tasks) > 1000
     opps, agility = case.opportunities(), case.agility()
@@ -159,16 +202,23 @@ def test_power_duty_limit_per_orbit(scenario):
     free = Agility(max_off_nadir_deg=30.0, memory_images=50)
     t0 = np.datetime64(START.rstrip("Z"), "ns")
     period_s = {r.norad_id: 86_400.0 / r.mean_motion_rev_per_day for r in catalog.records}
-    for solve in (lambda a: plan_greedy(opps, downlinks, a, START),
-                  lambda a: plan_optimal(opps, downlinks, a, START, time_limit_s=20)[0]):
+    for solve in (
+        lambda a: plan_greedy(opps, downlinks, a, START),
+        lambda a: plan_optimal(opps, downlinks, a, START, time_limit_s=20)[0],
+    ):
         limited, unlimited = solve(duty), solve(free)
         check_plan(limited, opps, downlinks, duty, START)
         revolutions = []
         for row in limited.itertuples():
-            window = opps[(opps.request == row.request) & (opps.norad_id == row.norad_id)
-                          & (opps.start <= row.start) & (opps.end >= row.end - pd.Timedelta("1ms"))].iloc[0]
-            revolutions.append((row.norad_id, int((window.start - t0) / np.timedelta64(1, "s")
-                                                  // period_s[row.norad_id])))
+            window = opps[
+                (opps.request == row.request)
+                & (opps.norad_id == row.norad_id)
+                & (opps.start <= row.start)
+                & (opps.end >= row.end - pd.Timedelta("1ms"))
+            ].iloc[0]
+            revolutions.append(
+                (row.norad_id, int((window.start - t0) / np.timedelta64(1, "s") // period_s[row.norad_id]))
+            )
         assert len(revolutions) == len(set(revolutions))  # one image per satellite and revolution
         assert len(unlimited) > len(limited) > 5
     with pytest.raises(overhead.OverheadError, match="power/duty"):
@@ -183,15 +233,21 @@ def test_per_satellite_agility(scenario):
     catalog, requests, _agility, _opps, downlinks = scenario
     ids = catalog.norad_ids.tolist()
     fast, narrow = ids[0], ids[1]
-    agility = Agility(max_off_nadir_deg=30.0, memory_images=50, slew_rate_deg_s=0.5, settle_s=20.0,
-                      per_satellite={fast: {"slew_rate_deg_s": 4.0, "settle_s": 2.0},
-                                     narrow: {"max_off_nadir_deg": 15.0}})
+    agility = Agility(
+        max_off_nadir_deg=30.0,
+        memory_images=50,
+        slew_rate_deg_s=0.5,
+        settle_s=20.0,
+        per_satellite={fast: {"slew_rate_deg_s": 4.0, "settle_s": 2.0}, narrow: {"max_off_nadir_deg": 15.0}},
+    )
     opps = opportunities(catalog, requests, np.ones(len(requests)), START, STOP, agility)
     assert opps[opps.norad_id == narrow].min_off_nadir_deg.max() <= 15.0 + 1e-6
     assert opps[opps.norad_id != narrow].min_off_nadir_deg.max() > 15.0
     own = {fast: (4.0, 2.0)}
-    for plan in (plan_greedy(opps, downlinks, agility, START),
-                 plan_optimal(opps, downlinks, agility, START, time_limit_s=20)[0]):
+    for plan in (
+        plan_greedy(opps, downlinks, agility, START),
+        plan_optimal(opps, downlinks, agility, START, time_limit_s=20)[0],
+    ):
         check_plan(plan, opps, downlinks, agility, START)
         _physically_possible(catalog, requests, plan[plan.norad_id != narrow], Agility(max_off_nadir_deg=30.0))
         _physically_possible(catalog, requests, plan[plan.norad_id == narrow], Agility(max_off_nadir_deg=15.0))
@@ -220,16 +276,19 @@ def test_repeat_requests_get_one_image_per_period(scenario):
     assert wanted[:3] == ["R000#1", "R000#2", "R000#3"] and len(wanted) == 20 * 3 + len(requests) - 20
     opps = opportunities(catalog, requests, np.ones(len(requests)), START, STOP, agility, repeat_every_h=every)
     t0 = np.datetime64(START.rstrip("Z"), "ns")
-    for plan in (plan_greedy(opps, downlinks, agility, START),
-                 plan_optimal(opps, downlinks, agility, START, time_limit_s=20)[0]):
+    for plan in (
+        plan_greedy(opps, downlinks, agility, START),
+        plan_optimal(opps, downlinks, agility, START, time_limit_s=20)[0],
+    ):
         check_plan(plan, opps, downlinks, agility, START)
         repeated = plan[plan.request.str.contains("#")]
         assert repeated.request.is_unique
         assert repeated.request.str.split("#").str[0].value_counts().max() >= 2  # a place seen again
         for row in repeated.itertuples():
             parent, period = row.request.split("#")
-            window = opps[(opps.request == row.request) & (opps.norad_id == row.norad_id)
-                          & (opps.start <= row.start)].iloc[0]
+            window = opps[
+                (opps.request == row.request) & (opps.norad_id == row.norad_id) & (opps.start <= row.start)
+            ].iloc[0]
             opened_h = (window.start - t0) / np.timedelta64(1, "h")
             assert window.parent == parent and int(opened_h // 4.0) + 1 == int(period)
         reasons = explain_unscheduled(wanted, opps, plan, downlinks, agility, START)
@@ -247,8 +306,10 @@ def test_stereo_pairs_fit_in_one_pass_and_take_two_images(scenario):
     pairs = opps[opps.request.isin(requests.ids[:40])]
     assert (pairs.images == 2).all() and (pairs.duration_s == 2 * agility.imaging_s + 40.0).all()
     assert ((pairs.end - pairs.start).dt.total_seconds() >= 60.0).all()
-    for plan in (plan_greedy(opps, downlinks, agility, START),
-                 plan_optimal(opps, downlinks, agility, START, time_limit_s=20)[0]):
+    for plan in (
+        plan_greedy(opps, downlinks, agility, START),
+        plan_optimal(opps, downlinks, agility, START, time_limit_s=20)[0],
+    ):
         check_plan(plan, opps, downlinks, agility, START)
         taken = plan[plan.request.isin(requests.ids[:40])]
         assert len(taken) > 0 and ((taken.end - taken.start).dt.total_seconds() == 60.0).all()
@@ -263,8 +324,13 @@ def test_stereo_pairs_fit_in_one_pass_and_take_two_images(scenario):
     # the refusal is checked, never skipped: the scenario has three pairs on one satellite (six images > 4)
     assert heavy.groupby("norad_id").size().max() >= 3
     with pytest.raises(overhead.OverheadError, match="memory"):
-        check_plan(pd.concat([single[~single.request.isin(requests.ids[:40])], heavy]), opps,
-                   downlinks.iloc[:0], agility, START)
+        check_plan(
+            pd.concat([single[~single.request.isin(requests.ids[:40])], heavy]),
+            opps,
+            downlinks.iloc[:0],
+            agility,
+            START,
+        )
 
 
 def test_polygon_requests_are_tiled_and_their_coverage_counted(scenario):
@@ -283,8 +349,11 @@ def test_polygon_requests_are_tiled_and_their_coverage_counted(scenario):
     lat, lon = tiles.targets.lat_deg[:12], tiles.targets.lon_deg[:12]
     assert all(area.contains(Point(x, y)) for x, y in zip(lon, lat, strict=True))
     phi, lam = np.radians(lat), np.radians(lon)
-    distance = 6371.0 * np.arccos(np.clip(np.sin(phi[:, None]) * np.sin(phi) + np.cos(phi[:, None]) * np.cos(phi)
-                                          * np.cos(lam[:, None] - lam), -1, 1))
+    distance = 6371.0 * np.arccos(
+        np.clip(
+            np.sin(phi[:, None]) * np.sin(phi) + np.cos(phi[:, None]) * np.cos(phi) * np.cos(lam[:, None] - lam), -1, 1
+        )
+    )
     nearest = np.sort(distance, axis=1)[:, 1]
     assert np.allclose(nearest, 10.0, atol=0.3)
     assert tiles.priority[:12].sum() == pytest.approx(6.0) and tiles.targets.ids[12] == "berlin"

@@ -30,8 +30,9 @@ def _da_dt_km_day(a_km: float, ballistic_m2_kg: float) -> float:
 
 def _lifetime_days(a_km: float, ballistic_m2_kg: float) -> float:
     """Days from a circular orbit at ``a_km`` to the re-entry altitude, by quadrature of dt = da / (da/dt)."""
-    days, _ = quad(lambda a: -1.0 / _da_dt_km_day(a, ballistic_m2_kg), EARTH_RADIUS_KM + REENTRY_ALTITUDE_KM,
-                   a_km, limit=200)
+    days, _ = quad(
+        lambda a: -1.0 / _da_dt_km_day(a, ballistic_m2_kg), EARTH_RADIUS_KM + REENTRY_ALTITUDE_KM, a_km, limit=200
+    )
     return days
 
 
@@ -40,15 +41,22 @@ def _mean_motion_rev_day(a_km):
 
 
 @pytest.mark.parametrize(("altitude_km", "ballistic_m2_kg"), [(300.0, 0.01), (420.0, 0.02)])
-def test_one_element_set_with_its_mean_motion_derivative_gives_the_lifetime_of_its_drag(altitude_km,
-                                                                                       ballistic_m2_kg):
+def test_one_element_set_with_its_mean_motion_derivative_gives_the_lifetime_of_its_drag(altitude_km, ballistic_m2_kg):
     """A set whose ṅ/2 is the decay of B in the atmosphere: the fitted B is that B, and the re-entry is the
     quadrature's lifetime (within 1 %), with a window of ±20 % of the time to go around it."""
     a_km = EARTH_RADIUS_KM + altitude_km
     n = float(_mean_motion_rev_day(a_km))
     n_dot = -1.5 * n / a_km * _da_dt_km_day(a_km, ballistic_m2_kg)  # rev/day²
-    history = pd.DataFrame({"norad_id": [90001], "epoch": [EPOCH], "mean_motion_rev_per_day": [n],
-                            "eccentricity": [0.0], "inclination_deg": [51.6], "mean_motion_dot": [n_dot / 2]})
+    history = pd.DataFrame(
+        {
+            "norad_id": [90001],
+            "epoch": [EPOCH],
+            "mean_motion_rev_per_day": [n],
+            "eccentricity": [0.0],
+            "inclination_deg": [51.6],
+            "mean_motion_dot": [n_dot / 2],
+        }
+    )
     found = predict_reentries(history, density=exponential_atmosphere, horizon_days=20 * 365)
     assert len(found) == 1
     row = found.iloc[0]
@@ -66,9 +74,16 @@ def test_a_decaying_history_gives_the_re_entry_of_its_latest_orbit():
     days = np.linspace(0.0, 30.0, 16)
     solved = solve_ivp(lambda t, a: [_da_dt_km_day(a[0], ballistic)], (0.0, 30.0), [a0], t_eval=days, rtol=1e-10)
     a_km = solved.y[0]
-    history = pd.DataFrame({"norad_id": 90002, "epoch": EPOCH + pd.to_timedelta(days, unit="D"),
-                            "mean_motion_rev_per_day": _mean_motion_rev_day(a_km), "eccentricity": 0.0,
-                            "inclination_deg": 97.4, "mean_motion_dot": 0.0})
+    history = pd.DataFrame(
+        {
+            "norad_id": 90002,
+            "epoch": EPOCH + pd.to_timedelta(days, unit="D"),
+            "mean_motion_rev_per_day": _mean_motion_rev_day(a_km),
+            "eccentricity": 0.0,
+            "inclination_deg": 97.4,
+            "mean_motion_dot": 0.0,
+        }
+    )
     found = predict_reentries(history, density=exponential_atmosphere, horizon_days=20 * 365)
     row = found.iloc[0]
     assert row.rate_from == "history" and row.ballistic_m2_kg == pytest.approx(ballistic, rel=0.05)
@@ -79,13 +94,36 @@ def test_a_decaying_history_gives_the_re_entry_of_its_latest_orbit():
 def test_raised_high_or_eccentric_objects_get_no_wrong_prediction():
     """A raise (the mean motion falling) is no decay; an orbit at 1,200 km is above the drag the model is for; a
     Molniya orbit with a 600 km perigee decays too slowly to re-enter within the horizon."""
-    raised = pd.DataFrame({"norad_id": 1, "epoch": EPOCH + pd.to_timedelta(np.arange(5.0), unit="D"),
-                           "mean_motion_rev_per_day": 15.5 - 0.01 * np.arange(5.0), "eccentricity": 0.0005,
-                           "inclination_deg": 51.6, "mean_motion_dot": 0.0})
-    high = pd.DataFrame({"norad_id": [2], "epoch": [EPOCH], "mean_motion_rev_per_day": [13.0],
-                         "eccentricity": [0.001], "inclination_deg": [99.0], "mean_motion_dot": [1e-6]})
-    molniya = pd.DataFrame({"norad_id": [3], "epoch": [EPOCH], "mean_motion_rev_per_day": [2.006],
-                            "eccentricity": [0.72], "inclination_deg": [63.4], "mean_motion_dot": [1e-8]})
+    raised = pd.DataFrame(
+        {
+            "norad_id": 1,
+            "epoch": EPOCH + pd.to_timedelta(np.arange(5.0), unit="D"),
+            "mean_motion_rev_per_day": 15.5 - 0.01 * np.arange(5.0),
+            "eccentricity": 0.0005,
+            "inclination_deg": 51.6,
+            "mean_motion_dot": 0.0,
+        }
+    )
+    high = pd.DataFrame(
+        {
+            "norad_id": [2],
+            "epoch": [EPOCH],
+            "mean_motion_rev_per_day": [13.0],
+            "eccentricity": [0.001],
+            "inclination_deg": [99.0],
+            "mean_motion_dot": [1e-6],
+        }
+    )
+    molniya = pd.DataFrame(
+        {
+            "norad_id": [3],
+            "epoch": [EPOCH],
+            "mean_motion_rev_per_day": [2.006],
+            "eccentricity": [0.72],
+            "inclination_deg": [63.4],
+            "mean_motion_dot": [1e-8],
+        }
+    )
     found = predict_reentries(pd.concat([raised, high, molniya], ignore_index=True), horizon_days=365)
     assert found.empty
 
@@ -108,8 +146,10 @@ def test_the_decay_predicted_rule_alerts_each_object_once(tmp_path):
     store = CatalogStore(f"sqlite:///{tmp_path / 'c.sqlite'}")
     store.ingest([STATIONS], group="stations")
     rules = tmp_path / "rules.yaml"
-    rules.write_text("sources: []\nalerts:\n  - {name: down-soon, when: decay_predicted, within_days: 60}\n"
-                     "  - {name: resource-down, when: decay_predicted, within_days: 60, group: resource}\n")
+    rules.write_text(
+        "sources: []\nalerts:\n  - {name: down-soon, when: decay_predicted, within_days: 60}\n"
+        "  - {name: resource-down, when: decay_predicted, within_days: 60, group: resource}\n"
+    )
     now = datetime(2026, 5, 30)
     report = watch_round(store, load_rules(rules), now=now)
     expected = reentries_from(overhead.load_elements(STATIONS).elements, at=now, within_days=60)
@@ -121,12 +161,15 @@ def test_the_decay_predicted_rule_alerts_each_object_once(tmp_path):
     assert watch_round(store, load_rules(rules), now=now).new_alerts == 0
 
 
-@pytest.mark.parametrize(("entry", "said"), [
-    ("{name: d, when: decay_predicted, within_days: 0}", "within_days"),
-    ("{name: d, when: decay_predicted, within_days: soon}", "within_days"),
-    ("{name: d, when: decay_predicted, within_hours: 3}", "within_hours: unknown parameter"),
-    ("{name: d, when: decay_predicted, min_confidence: 0.5}", "min_confidence"),
-])
+@pytest.mark.parametrize(
+    ("entry", "said"),
+    [
+        ("{name: d, when: decay_predicted, within_days: 0}", "within_days"),
+        ("{name: d, when: decay_predicted, within_days: soon}", "within_days"),
+        ("{name: d, when: decay_predicted, within_hours: 3}", "within_hours: unknown parameter"),
+        ("{name: d, when: decay_predicted, min_confidence: 0.5}", "min_confidence"),
+    ],
+)
 def test_a_bad_decay_predicted_rule_is_one_line_naming_it(tmp_path, entry, said):
     from overhead.catalog.watch import load_rules
     from overhead.errors import OverheadError
@@ -142,16 +185,16 @@ def test_catalog_reentries_from_a_file_and_from_the_store(tmp_path, capsys):
     from overhead.cli.main import main
 
     out = tmp_path / "reentries.csv"
-    main(["catalog", "reentries", STATIONS, "--time", "2026-05-30T00:00:00Z", "--within-days", "60",
-          "-o", str(out)])
+    main(["catalog", "reentries", STATIONS, "--time", "2026-05-30T00:00:00Z", "--within-days", "60", "-o", str(out)])
     from_file = pd.read_csv(out)
     assert len(from_file) >= 1 and from_file.reentry.str.endswith("Z").all()
     assert (from_file.window_start < from_file.reentry).all() and (from_file.reentry < from_file.window_end).all()
     db = f"sqlite:///{tmp_path / 'c.sqlite'}"
     CatalogStore(db).ingest([STATIONS], group="stations")
     stored = tmp_path / "stored.csv"
-    main(["catalog", "reentries", "--db", db, "--time", "2026-05-30T00:00:00Z", "--within-days", "60",
-          "-o", str(stored)])
+    main(
+        ["catalog", "reentries", "--db", db, "--time", "2026-05-30T00:00:00Z", "--within-days", "60", "-o", str(stored)]
+    )
     pd.testing.assert_frame_equal(pd.read_csv(stored), from_file)
     capsys.readouterr()
     assert main(["catalog", "reentries", STATIONS, "--within-days", "-3"]) == 2

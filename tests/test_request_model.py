@@ -41,40 +41,86 @@ def client(tmp_path_factory):
 
 
 def test_an_impossible_mask_is_refused_with_the_same_words_by_the_cli_the_api_and_a_sweep(client, capsys, tmp_path):
-    code = main(["access", str(data_path("resource.tle")), "--site", "43.6,1.44", "--start", "2026-05-30T00:00:00Z",
-                 "--stop", "2026-05-30T01:00:00Z", "--min-elevation-deg", "95"])
+    code = main(
+        [
+            "access",
+            str(data_path("resource.tle")),
+            "--site",
+            "43.6,1.44",
+            "--start",
+            "2026-05-30T00:00:00Z",
+            "--stop",
+            "2026-05-30T01:00:00Z",
+            "--min-elevation-deg",
+            "95",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and BAD_MASK in err and "Traceback" not in err
-    answer = client.post("/api/access", json={"targets": [TOULOUSE], "start": "2026-05-30T00:00:00Z",
-                                              "stop": "2026-05-30T01:00:00Z",
-                                              "constraints": {"min_elevation_deg": 95}})
+    answer = client.post(
+        "/api/access",
+        json={
+            "targets": [TOULOUSE],
+            "start": "2026-05-30T00:00:00Z",
+            "stop": "2026-05-30T01:00:00Z",
+            "constraints": {"min_elevation_deg": 95},
+        },
+    )
     assert answer.status_code == 422 and BAD_MASK in answer.json()["detail"]
     with pytest.raises(OverheadError, match=BAD_MASK):
-        load_spec({"where": {"country": "France"}, "start": "2026-03-21T00:00:00Z", "days": 1,
-                   "designs": [{"walker": {"total": [6], "planes": [3]}}], "requirement": [{"every_h": 24}],
-                   "constraints": {"min_elevation_deg": 95}})
+        load_spec(
+            {
+                "where": {"country": "France"},
+                "start": "2026-03-21T00:00:00Z",
+                "days": 1,
+                "designs": [{"walker": {"total": [6], "planes": [3]}}],
+                "requirement": [{"every_h": 24}],
+                "constraints": {"min_elevation_deg": 95},
+            }
+        )
 
 
 def test_a_misspelt_parameter_is_an_error_not_a_silent_default(client):
-    answer = client.post("/api/access", json={"targets": [TOULOUSE], "start": "2026-05-30T00:00:00Z",
-                                              "stop": "2026-05-30T01:00:00Z",
-                                              "constraints": {"min_elevation": 20}})
+    answer = client.post(
+        "/api/access",
+        json={
+            "targets": [TOULOUSE],
+            "start": "2026-05-30T00:00:00Z",
+            "stop": "2026-05-30T01:00:00Z",
+            "constraints": {"min_elevation": 20},
+        },
+    )
     assert answer.status_code == 422 and "min_elevation: unknown parameter" in answer.json()["detail"]
     with pytest.raises(OverheadError, match="min_elevation: unknown parameter"):
-        load_spec({"where": {"country": "France"}, "start": "2026-03-21T00:00:00Z", "days": 1,
-                   "designs": [], "requirement": [{"every_h": 24}], "constraints": {"min_elevation": 20}})
+        load_spec(
+            {
+                "where": {"country": "France"},
+                "start": "2026-03-21T00:00:00Z",
+                "days": 1,
+                "designs": [],
+                "requirement": [{"every_h": 24}],
+                "constraints": {"min_elevation": 20},
+            }
+        )
     with pytest.raises(OverheadError, match="where: unknown key countries"):
-        load_spec({"where": {"countries": "France"}, "start": "2026-03-21T00:00:00Z", "days": 1,
-                   "designs": [], "requirement": [{"every_h": 24}]})
+        load_spec(
+            {
+                "where": {"countries": "France"},
+                "start": "2026-03-21T00:00:00Z",
+                "days": 1,
+                "designs": [],
+                "requirement": [{"every_h": 24}],
+            }
+        )
 
 
 def test_one_default_per_parameter_whichever_interface_asks():
     # the command line with no constraint flag, the API body with no constraints, and the library's own type
-    args = build_parser().parse_args(["coverage", "x.tle", "--global", "--start", "2026-01-01", "--stop",
-                                      "2026-01-02"])
+    args = build_parser().parse_args(["coverage", "x.tle", "--global", "--start", "2026-01-01", "--stop", "2026-01-02"])
     from_cli = constraints_of(args)
-    from_api = AccessRequest.model_validate({"targets": [TOULOUSE], "start": "2026-01-01",
-                                             "stop": "2026-01-02"}).constraints
+    from_api = AccessRequest.model_validate(
+        {"targets": [TOULOUSE], "start": "2026-01-01", "stop": "2026-01-02"}
+    ).constraints
     from_api = AccessConstraints.from_spec(from_api)
     assert from_cli == from_api == AccessConstraints() == AccessConstraints.from_spec(ConstraintsSpec())
     assert Agility.from_spec(AgilitySpec()) == Agility()
@@ -108,8 +154,7 @@ def test_help_of_a_model_option_is_the_models_description(capsys):
 
 def test_grid_choice_names_the_interface_spelling():
     with pytest.raises(OverheadError, match="--global"):
-        GridFileSpec.from_choice(country="France", globe=True,
-                                 names={"globe": "--global", "country": "--country NAME"})
+        GridFileSpec.from_choice(country="France", globe=True, names={"globe": "--global", "country": "--country NAME"})
     with pytest.raises(OverheadError, match="two latitudes"):
         GridFileSpec.from_choice(band="-60")
     assert AnalysisGrid.from_spec(GridFileSpec.from_choice(band="-60,60")).kind.startswith("latitude band")
@@ -122,8 +167,9 @@ def test_screening_primaries_from_a_store_group_equal_the_same_ids_given(tmp_pat
     orbits = catalog.orbits()
     crowded = set(catalog.norad_ids[(orbits.perigee_km.values > 520) & (orbits.apogee_km.values < 580)][:80])
     lines = elements.read_text().splitlines()
-    group = [line for k in range(0, len(lines) - 2, 3) if int(lines[k + 2][2:7]) in crowded
-             for line in lines[k:k + 3]]
+    group = [
+        line for k in range(0, len(lines) - 2, 3) if int(lines[k + 2][2:7]) in crowded for line in lines[k : k + 3]
+    ]
     (tmp_path / "shell.tle").write_text("\n".join(group) + "\n")
     db = f"sqlite:///{tmp_path / 'store.db'}"
     CatalogStore(db).ingest(tmp_path / "shell.tle", group="shell")
@@ -131,10 +177,29 @@ def test_screening_primaries_from_a_store_group_equal_the_same_ids_given(tmp_pat
     assert len(ids) == 80
     span = ["--start", "2026-03-19T06:00:00Z", "--stop", "2026-03-19T07:00:00Z"]
     by_group, by_ids = tmp_path / "group.csv", tmp_path / "ids.csv"
-    assert main(["conjunctions", "screen", str(elements), *span, "--primaries-group", "shell", "--db", db,
-                 "-o", str(by_group)]) == 0
-    assert main(["conjunctions", "screen", str(elements), *span, "--primaries", ",".join(map(str, ids)),
-                 "-o", str(by_ids)]) == 0
+    assert (
+        main(
+            [
+                "conjunctions",
+                "screen",
+                str(elements),
+                *span,
+                "--primaries-group",
+                "shell",
+                "--db",
+                db,
+                "-o",
+                str(by_group),
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            ["conjunctions", "screen", str(elements), *span, "--primaries", ",".join(map(str, ids)), "-o", str(by_ids)]
+        )
+        == 0
+    )
     group_table, ids_table = pd.read_csv(by_group), pd.read_csv(by_ids)
     assert len(group_table) > 0
     assert (group_table.norad_id_1.isin(ids) | group_table.norad_id_2.isin(ids)).all()

@@ -31,8 +31,9 @@ def _leo_subset(n: int):
     return catalog[list(index)]
 
 
-def _dense_search(catalog, t0: np.datetime64, hours: float, threshold_km: float,
-                  max_closing_km_s: float = 16.0) -> pd.DataFrame:
+def _dense_search(
+    catalog, t0: np.datetime64, hours: float, threshold_km: float, max_closing_km_s: float = 16.0
+) -> pd.DataFrame:
     """python-sgp4 at 2 s, a KD-tree per step with a radius no approach can escape, minima by Brent on the rate of
     the positions' range (central differences: SGP4's deep-space velocities are not the positions' rates)."""
     satrecs = catalog.satrecs
@@ -79,12 +80,13 @@ def test_screening_finds_what_a_dense_independent_search_finds():
     catalog = _leo_subset(250)
     t0 = catalog.median_epoch()
     hours, threshold = 6.0, 20.0
-    ours = screen(catalog, t0, t0 + np.timedelta64(int(hours * 3600), "s"), threshold_km=threshold,
-                  split_pairs=False).conjunctions
+    ours = screen(
+        catalog, t0, t0 + np.timedelta64(int(hours * 3600), "s"), threshold_km=threshold, split_pairs=False
+    ).conjunctions
     truth = _dense_search(catalog, t0, hours, threshold)
     assert len(truth) > 20  # the test means something
     _assert_found(ours, truth, t0, threshold)
-    assert list(ours.columns[:len(SCREEN_COLUMNS)]) == SCREEN_COLUMNS
+    assert list(ours.columns[: len(SCREEN_COLUMNS)]) == SCREEN_COLUMNS
     assert ours.tca.is_monotonic_increasing
 
 
@@ -112,16 +114,19 @@ def test_objects_sampled_at_different_steps_meet_as_a_dense_search_finds():
     catalog = load_elements(shared_file("catalog", "celestrak_active_2026-03-19", "active.tle"))
     orbits = catalog.orbits()
     perigee, apogee = orbits.perigee_km.values, orbits.apogee_km.values
-    chosen = [*np.nonzero((perigee > 520) & (apogee < 580))[0][:150],
-              *np.nonzero((perigee < 1500) & (apogee > 2000))[0],
-              *np.nonzero((perigee > 35_000) & (apogee < 36_500))[0][:150]]
+    chosen = [
+        *np.nonzero((perigee > 520) & (apogee < 580))[0][:150],
+        *np.nonzero((perigee < 1500) & (apogee > 2000))[0],
+        *np.nonzero((perigee > 35_000) & (apogee < 36_500))[0][:150],
+    ]
     subset = catalog[chosen]
     steps = dict(zip(subset.norad_ids, sample_steps_s(subset, 60.0), strict=True))
     assert set(steps.values()) == {60.0, 120.0, 180.0}
     t0 = subset.median_epoch()
     hours, threshold = 12.0, 100.0
-    ours = screen(subset, t0, t0 + np.timedelta64(int(hours * 3600), "s"), threshold_km=threshold,
-                  split_pairs=False).conjunctions
+    ours = screen(
+        subset, t0, t0 + np.timedelta64(int(hours * 3600), "s"), threshold_km=threshold, split_pairs=False
+    ).conjunctions
     truth = _dense_search(subset, t0, hours, threshold, max_closing_km_s=20.0)
     mixed = [(a, b) for a, b in zip(truth.a, truth.b, strict=True) if steps[a] != steps[b]]
     assert len(truth) > 100 and mixed  # pairs across sample steps are among them
@@ -142,7 +147,7 @@ def test_each_objects_sample_step_keeps_the_interpolation_error_under_the_margin
         k = round(h / 20.0)
         offsets = np.arange(0.0, 86_400.0 + h, 20.0)
         for first in range(0, offsets.size - k, 12 * k):
-            block = offsets[first:first + 12 * k + 1]
+            block = offsets[first : first + 12 * k + 1]
             err, r, v = array.sgp4(*julian_date_split(t0 + (block * 1e9).astype("timedelta64[ns]")))
             bad = (err != 0).any(axis=1)
             for a in range(0, block.size - k, k):
@@ -184,9 +189,25 @@ def test_cli_screen_writes_the_csv_and_one_line(tmp_path, capsys):
     out = tmp_path / "conj.csv"
     cdms = tmp_path / "cdms"
     cdms.mkdir()
-    code = main(["conjunctions", "screen", str(elements), "--start", "2026-03-19T06:00:00Z", "--stop",
-                 "2026-03-19T06:10:00Z", "--threshold-km", "5", "--primaries", "25544,20580", "-o", str(out),
-                 "--cdm-dir", str(cdms)])
+    code = main(
+        [
+            "conjunctions",
+            "screen",
+            str(elements),
+            "--start",
+            "2026-03-19T06:00:00Z",
+            "--stop",
+            "2026-03-19T06:10:00Z",
+            "--threshold-km",
+            "5",
+            "--primaries",
+            "25544,20580",
+            "-o",
+            str(out),
+            "--cdm-dir",
+            str(cdms),
+        ]
+    )
     assert code == 0
     captured = capsys.readouterr()
     assert captured.out == ""
@@ -199,9 +220,28 @@ def test_cli_screen_writes_the_csv_and_one_line(tmp_path, capsys):
 
     xml = tmp_path / "xml"
     xml.mkdir()
-    assert main(["conjunctions", "screen", str(overhead.sample_path("resource")), "--threshold-km", "25", "--start",
-                 "2026-05-30T00:00:00Z", "--stop",
-                 "2026-05-30T06:00:00Z", "-o", str(out), "--cdm-dir", str(xml), "--cdm-format", "xml"]) == 0
+    assert (
+        main(
+            [
+                "conjunctions",
+                "screen",
+                str(overhead.sample_path("resource")),
+                "--threshold-km",
+                "25",
+                "--start",
+                "2026-05-30T00:00:00Z",
+                "--stop",
+                "2026-05-30T06:00:00Z",
+                "-o",
+                str(out),
+                "--cdm-dir",
+                str(xml),
+                "--cdm-format",
+                "xml",
+            ]
+        )
+        == 0
+    )
     table = pd.read_csv(out)
     read = [read_cdm(p) for p in xml.glob("*.xml")]
     assert len(read) == len(table) > 0
@@ -210,8 +250,20 @@ def test_cli_screen_writes_the_csv_and_one_line(tmp_path, capsys):
 
 def test_cli_screen_span_of_years_exit_2(capsys):
     elements = shared_file("catalog", "celestrak_active_2026-03-19", "active.tle")
-    assert main(["conjunctions", "screen", str(elements), "--start", "2026-03-19T00:00:00Z",
-                 "--stop", "2029-03-19T00:00:00Z"]) == 2
+    assert (
+        main(
+            [
+                "conjunctions",
+                "screen",
+                str(elements),
+                "--start",
+                "2026-03-19T00:00:00Z",
+                "--stop",
+                "2029-03-19T00:00:00Z",
+            ]
+        )
+        == 2
+    )
     assert "reduce the span" in capsys.readouterr().err
 
 
@@ -251,8 +303,7 @@ def test_screening_job_keeps_its_conjunctions_in_the_store(tmp_path):
 
     app = create_app(ServiceSettings(db_url=f"sqlite:///{tmp_path / 'c.sqlite'}", token="t", scheduler="none"))
     auth = {"Authorization": "Bearer t"}
-    body = {"group": "resource", "start": "2026-05-30T00:00:00Z", "stop": "2026-05-30T06:00:00Z",
-            "threshold_km": 50.0}
+    body = {"group": "resource", "start": "2026-05-30T00:00:00Z", "stop": "2026-05-30T06:00:00Z", "threshold_km": 50.0}
     with TestClient(app) as client:
         assert client.post("/api/jobs/conjunctions", json=body).status_code == 401  # jobs need a token
         created = client.post("/api/jobs/conjunctions", json=body, headers=auth)
@@ -280,9 +331,20 @@ def test_a_new_screening_replaces_the_stored_conjunctions_of_its_span(tmp_path):
     from overhead.catalog.store import CatalogStore
 
     store = CatalogStore(f"sqlite:///{tmp_path / 's.sqlite'}")
-    row = {"norad_id_1": 1, "name_1": "A", "norad_id_2": 2, "name_2": "B", "tca": "2026-05-30T01:00:00.000Z",
-           "min_range_km": 1.0, "relative_speed_km_s": 10.0, "radial_km": 0.1, "in_track_km": 0.2,
-           "cross_track_km": 0.9, "max_pc": 1e-5, "assumed_cov_pc": 1e-7}
+    row = {
+        "norad_id_1": 1,
+        "name_1": "A",
+        "norad_id_2": 2,
+        "name_2": "B",
+        "tca": "2026-05-30T01:00:00.000Z",
+        "min_range_km": 1.0,
+        "relative_speed_km_s": 10.0,
+        "radial_km": 0.1,
+        "in_track_km": 0.2,
+        "cross_track_km": 0.9,
+        "max_pc": 1e-5,
+        "assumed_cov_pc": 1e-7,
+    }
     store.save_conjunctions(pd.DataFrame([row]), "2026-05-30T00:00:00Z", "2026-05-30T06:00:00Z")
     moved = row | {"tca": "2026-05-30T01:00:02.500Z", "min_range_km": 0.8}
     store.save_conjunctions(pd.DataFrame([moved]), "2026-05-30T00:00:00Z", "2026-05-30T06:00:00Z")
@@ -317,8 +379,14 @@ def test_an_approach_before_a_short_last_interval_is_not_missed():
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.integers(-3000, 3000), st.integers(-3000, 3000), st.integers(-3000, 3000)),
-                min_size=0, max_size=300), st.integers(0, 20))
+@given(
+    st.lists(
+        st.tuples(st.integers(-3000, 3000), st.integers(-3000, 3000), st.integers(-3000, 3000)),
+        min_size=0,
+        max_size=300,
+    ),
+    st.integers(0, 20),
+)
 def test_the_kernels_cell_order_is_numpys_stable_sort(cells, invalid):
     """The radix argsort of the packed cell keys against numpy's stable argsort of the cells themselves (x, then
     y, then z; objects without a state last)."""
@@ -339,7 +407,7 @@ def test_an_empty_catalogue_screens_to_an_empty_table():
     empty = catalog[[]]
     result = screen(empty, catalog.median_epoch(), catalog.median_epoch() + np.timedelta64(600, "s"))
     assert result.objects == 0 and result.conjunctions.empty
-    assert list(result.conjunctions.columns[:len(SCREEN_COLUMNS)]) == SCREEN_COLUMNS
+    assert list(result.conjunctions.columns[: len(SCREEN_COLUMNS)]) == SCREEN_COLUMNS
 
 
 def test_cli_pc_one_message_without_a_radius_is_one_line_and_the_others_are_assessed(tmp_path, capsys):
@@ -389,22 +457,28 @@ def test_a_cdm_whose_state_is_not_a_bound_orbit_is_one_located_line_and_a_422(tm
     text = source.read_text()
     # object 2's velocity times 2: above the escape speed at its radius
     parts = text.split("OBJECT2")
-    parts[1] = re.sub(r"(X_DOT\s*=\s*)([-0-9.Ee+]+)", lambda m: f"{m.group(1)}{2 * float(m.group(2)):.9f}",
-                      parts[1], count=1)
-    parts[1] = re.sub(r"(Y_DOT\s*=\s*)([-0-9.Ee+]+)", lambda m: f"{m.group(1)}{2 * float(m.group(2)):.9f}",
-                      parts[1], count=1)
-    parts[1] = re.sub(r"(Z_DOT\s*=\s*)([-0-9.Ee+]+)", lambda m: f"{m.group(1)}{2 * float(m.group(2)):.9f}",
-                      parts[1], count=1)
+    parts[1] = re.sub(
+        r"(X_DOT\s*=\s*)([-0-9.Ee+]+)", lambda m: f"{m.group(1)}{2 * float(m.group(2)):.9f}", parts[1], count=1
+    )
+    parts[1] = re.sub(
+        r"(Y_DOT\s*=\s*)([-0-9.Ee+]+)", lambda m: f"{m.group(1)}{2 * float(m.group(2)):.9f}", parts[1], count=1
+    )
+    parts[1] = re.sub(
+        r"(Z_DOT\s*=\s*)([-0-9.Ee+]+)", lambda m: f"{m.group(1)}{2 * float(m.group(2)):.9f}", parts[1], count=1
+    )
     bad = tmp_path / "unbound.cdm"
     bad.write_text("OBJECT2".join(parts))
     assert main(["conjunctions", "pc", str(bad), "--method", "3d"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "unbound.cdm" in err and "OBJECT2" in err and "bound" in err
-    app = create_app(ServiceSettings(db_url=f"sqlite:///{tmp_path / 'c.sqlite'}", scheduler="none",
-                                     load_sample=False))
+    app = create_app(ServiceSettings(db_url=f"sqlite:///{tmp_path / 'c.sqlite'}", scheduler="none", load_sample=False))
     with TestClient(app) as client:
-        answer = client.post("/api/conjunctions/pc", params={"method": "3d"}, content=bad.read_bytes(),
-                             headers={"Content-Type": "text/plain"})
+        answer = client.post(
+            "/api/conjunctions/pc",
+            params={"method": "3d"},
+            content=bad.read_bytes(),
+            headers={"Content-Type": "text/plain"},
+        )
         assert answer.status_code == 422 and "bound" in answer.json()["detail"]
 
 
@@ -423,8 +497,9 @@ def test_docked_and_formation_pairs_come_out_once_as_co_moving_never_with_a_pc()
     assert set(together.kind) == {"co-moving"} and (together.conjunctions_folded > 0).all()
     assert (together.max_range_km < 15.0).all() and (together.max_relative_speed_km_s < 0.1).all()
     pairs = set(zip(together.norad_id_1, together.norad_id_2, strict=True))
-    assert not any((a, b) in pairs for a, b in zip(result.conjunctions.norad_id_1, result.conjunctions.norad_id_2,
-                                                   strict=True))
+    assert not any(
+        (a, b) in pairs for a, b in zip(result.conjunctions.norad_id_1, result.conjunctions.norad_id_2, strict=True)
+    )
     resource = load_elements(shared_file("catalog", "celestrak_groups_2026-05-30", "resource.tle"))
     names = list(resource.names)
     formation = resource[[i for i, n in enumerate(names) if n.strip() in ("TERRASAR-X", "TANDEM-X")]]

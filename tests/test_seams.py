@@ -21,8 +21,10 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-ISS = ("1 25544U 98067A   26150.50000000  .00016717  00000-0  30198-3 0  9990",
-       "2 25544  51.6416 247.4627 0006703 130.5360 325.0288 15.50377579 45678")
+ISS = (
+    "1 25544U 98067A   26150.50000000  .00016717  00000-0  30198-3 0  9990",
+    "2 25544  51.6416 247.4627 0006703 130.5360 325.0288 15.50377579 45678",
+)
 
 
 def _tle(name: str, norad_id: int = 25544) -> str:
@@ -75,11 +77,25 @@ def test_the_omm_readers_apply_the_same_name_rule():
 
     from overhead.orbits.elements import read_records
 
-    base = {"OBJECT_NAME": "OK", "OBJECT_ID": "1998-067A", "EPOCH": "2026-05-30T12:00:00.000000",
-            "MEAN_MOTION": 15.5, "ECCENTRICITY": 0.0006703, "INCLINATION": 51.64, "RA_OF_ASC_NODE": 247.46,
-            "ARG_OF_PERICENTER": 130.5, "MEAN_ANOMALY": 325.0, "EPHEMERIS_TYPE": 0, "CLASSIFICATION_TYPE": "U",
-            "NORAD_CAT_ID": 25544, "ELEMENT_SET_NO": 999, "REV_AT_EPOCH": 4567, "BSTAR": 0.0003,
-            "MEAN_MOTION_DOT": 0.0001, "MEAN_MOTION_DDOT": 0}
+    base = {
+        "OBJECT_NAME": "OK",
+        "OBJECT_ID": "1998-067A",
+        "EPOCH": "2026-05-30T12:00:00.000000",
+        "MEAN_MOTION": 15.5,
+        "ECCENTRICITY": 0.0006703,
+        "INCLINATION": 51.64,
+        "RA_OF_ASC_NODE": 247.46,
+        "ARG_OF_PERICENTER": 130.5,
+        "MEAN_ANOMALY": 325.0,
+        "EPHEMERIS_TYPE": 0,
+        "CLASSIFICATION_TYPE": "U",
+        "NORAD_CAT_ID": 25544,
+        "ELEMENT_SET_NO": 999,
+        "REV_AT_EPOCH": 4567,
+        "BSTAR": 0.0003,
+        "MEAN_MOTION_DOT": 0.0001,
+        "MEAN_MOTION_DDOT": 0,
+    }
     for name in HOSTILE.values():
         records, rejects, _ = read_records(json.dumps([base | {"OBJECT_NAME": name}]), fmt="omm-json")
         assert not records and len(rejects) == 1 and rejects[0].field == "OBJECT_NAME"
@@ -88,9 +104,11 @@ def test_the_omm_readers_apply_the_same_name_rule():
 def test_satcat_fields_with_control_characters_are_rejects():
     from overhead.catalog.store import parse_satcat_csv
 
-    text = ("OBJECT_NAME,OBJECT_ID,NORAD_CAT_ID,OBJECT_TYPE,OWNER\n"
-            "ISS (ZARYA),1998-067A,25544,PAY,ISS\n"
-            "EVIL\x07,2000-001A,26000,PAY,US\n")
+    text = (
+        "OBJECT_NAME,OBJECT_ID,NORAD_CAT_ID,OBJECT_TYPE,OWNER\n"
+        "ISS (ZARYA),1998-067A,25544,PAY,ISS\n"
+        "EVIL\x07,2000-001A,26000,PAY,US\n"
+    )
     rows, rejects = parse_satcat_csv(text)
     assert [r["norad_id"] for r in rows] == [25544] and len(rejects) == 1 and "line 3" in rejects[0]
 
@@ -103,13 +121,23 @@ def test_csv_results_quote_formula_cells_and_leave_numbers(tmp_path):
 
     from overhead.tables import formula_safe, write_table
 
-    table = pd.DataFrame({"name": ['=HYPERLINK("http://x","y")', "+1", "@SUM(A1)", "-2+3", "ISS", "-33.9000,18.4000",
-                                   "-1,SUM(A1)"],
-                          "lat_deg": [-33.9, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0]})
+    table = pd.DataFrame(
+        {
+            "name": ['=HYPERLINK("http://x","y")', "+1", "@SUM(A1)", "-2+3", "ISS", "-33.9000,18.4000", "-1,SUM(A1)"],
+            "lat_deg": [-33.9, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+        }
+    )
     path = write_table(table, tmp_path / "t.csv")
     rows = list(csv.DictReader(io.StringIO(path.read_text())))
-    assert [r["name"] for r in rows] == ["'=HYPERLINK(\"http://x\",\"y\")", "'+1", "'@SUM(A1)", "'-2+3", "ISS",
-                                         "-33.9000,18.4000", "'-1,SUM(A1)"]  # a site's label calls nothing
+    assert [r["name"] for r in rows] == [
+        '\'=HYPERLINK("http://x","y")',
+        "'+1",
+        "'@SUM(A1)",
+        "'-2+3",
+        "ISS",
+        "-33.9000,18.4000",
+        "'-1,SUM(A1)",
+    ]  # a site's label calls nothing
     assert rows[0]["lat_deg"] == "-33.9"  # numbers are no text cells
     assert formula_safe(table).name.iloc[4] == "ISS" and table.name.iloc[0].startswith("=")  # input untouched
 
@@ -117,8 +145,9 @@ def test_csv_results_quote_formula_cells_and_leave_numbers(tmp_path):
 def _service(tmp_path):
     from overhead.api import ServiceSettings, create_app
 
-    return TestClient(create_app(ServiceSettings(db_url=f"sqlite:///{tmp_path / 's.sqlite'}", token="t",
-                                                 scheduler="none")))
+    return TestClient(
+        create_app(ServiceSettings(db_url=f"sqlite:///{tmp_path / 's.sqlite'}", token="t", scheduler="none"))
+    )
 
 
 def test_the_atom_feed_reads_in_feedparser_with_every_rfc4287_element_even_after_a_hostile_name(tmp_path):
@@ -134,12 +163,30 @@ def test_the_atom_feed_reads_in_feedparser_with_every_rfc4287_element_even_after
         store = client.app.state.service.store
         when = datetime(2026, 6, 1)
         with store.engine.begin() as connection:
-            connection.execute(insert(Alert).values(key="r|gone|25544:2026-06-01", rule="r", kind="gone",
-                                                    norad_ids="[25544]", name="ISS\x00\x07 <b>&",
-                                                    time=when, detail="no longer \x1b reported", created_at=when))
-            connection.execute(insert(Alert).values(key="r|new_object|launch:2026-001:ab", rule="r",
-                                                    kind="new_object", norad_ids="[1, 2]", name="=cmd|' /C calc'!A0",
-                                                    time=when, detail="2 new", created_at=when))
+            connection.execute(
+                insert(Alert).values(
+                    key="r|gone|25544:2026-06-01",
+                    rule="r",
+                    kind="gone",
+                    norad_ids="[25544]",
+                    name="ISS\x00\x07 <b>&",
+                    time=when,
+                    detail="no longer \x1b reported",
+                    created_at=when,
+                )
+            )
+            connection.execute(
+                insert(Alert).values(
+                    key="r|new_object|launch:2026-001:ab",
+                    rule="r",
+                    kind="new_object",
+                    norad_ids="[1, 2]",
+                    name="=cmd|' /C calc'!A0",
+                    time=when,
+                    detail="2 new",
+                    created_at=when,
+                )
+            )
         answer = client.get("/api/alerts.atom")
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("application/atom+xml")
     feed = feedparser.parse(answer.content)
@@ -162,8 +209,9 @@ def test_tag_ids_outside_norads_range_are_422_and_the_stream_survives_a_huge_las
             answer = client.put("/api/tags/x", json={"norad_ids": ids}, headers=auth)
             assert answer.status_code == 422, (ids, answer.text)
         assert client.put("/api/tags/x", json={"norad_ids": [25544]}, headers=auth).status_code == 200
-        with client.stream("GET", "/api/alerts/stream", params={"max_s": 1},
-                           headers={"Last-Event-ID": "99999999999999999999999"}) as stream:
+        with client.stream(
+            "GET", "/api/alerts/stream", params={"max_s": 1}, headers={"Last-Event-ID": "99999999999999999999999"}
+        ) as stream:
             assert stream.status_code == 200
             body = b"".join(stream.iter_bytes())
         assert body.startswith(b"retry:")
@@ -187,7 +235,8 @@ def test_cdm_times_outside_the_clock_are_refused_and_leap_seconds_are_read(tmp_p
     assert tca is not None
     for year in ("9999", "1677", "2263"):
         bad = text.replace(f"TCA = {tca.group(1)}", f"TCA = {year}{tca.group(1)[4:]}").replace(
-            tca.group(0), f"TCA = {year}{tca.group(1)[4:]}")
+            tca.group(0), f"TCA = {year}{tca.group(1)[4:]}"
+        )
         with pytest.raises(MessageError, match=f"year {year} is outside"):
             read_cdm_text(bad)
     # 2016-12-31 ended with a leap second (IERS Bulletin C 52); 2022-06-30 did not
@@ -213,7 +262,7 @@ def test_a_cdm_cut_inside_its_last_number_is_refused_a_whole_one_read():
         read_cdm_text(cut)
     for fraction in (0.5, 0.9, 0.97):  # cut anywhere: refused, never read as a shorter number
         with pytest.raises(MessageError):
-            read_cdm_text(text[:int(fraction * len(text))])
+            read_cdm_text(text[: int(fraction * len(text))])
 
 
 def test_cli_numbers_must_be_finite_and_rule_days_numbers(tmp_path, capsys):
@@ -221,9 +270,19 @@ def test_cli_numbers_must_be_finite_and_rule_days_numbers(tmp_path, capsys):
     from overhead.cli.main import main
 
     elements = shared_file("catalog", "celestrak_groups_2026-05-30", "stations.tle")
-    for argv in (["propagate", str(elements), "--minutes-since-epoch", "0", "nan", "1"],
-                 ["propagate", str(elements), "--start", "2026-05-30T00:00:00Z", "--stop", "2026-05-30T01:00:00Z",
-                  "--step-s", "inf"]):
+    for argv in (
+        ["propagate", str(elements), "--minutes-since-epoch", "0", "nan", "1"],
+        [
+            "propagate",
+            str(elements),
+            "--start",
+            "2026-05-30T00:00:00Z",
+            "--stop",
+            "2026-05-30T01:00:00Z",
+            "--step-s",
+            "inf",
+        ],
+    ):
         with pytest.raises(SystemExit) as stop:
             main(argv)
         assert stop.value.code == 2
@@ -246,8 +305,17 @@ def test_serve_prints_its_ready_line_only_once_listening_and_a_taken_port_is_one
 
     import httpx
 
-    serve = [sys.executable, "-m", "overhead.cli.main", "serve", "--db", f"sqlite:///{tmp_path / 's.sqlite'}",
-             "--scheduler", "none", "--no-sample"]
+    serve = [
+        sys.executable,
+        "-m",
+        "overhead.cli.main",
+        "serve",
+        "--db",
+        f"sqlite:///{tmp_path / 's.sqlite'}",
+        "--scheduler",
+        "none",
+        "--no-sample",
+    ]
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen(1)
@@ -261,8 +329,9 @@ def test_serve_prints_its_ready_line_only_once_listening_and_a_taken_port_is_one
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         free = probe.getsockname()[1]
-    process = subprocess.Popen([*serve, "--port", str(free)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                               text=True)
+    process = subprocess.Popen(
+        [*serve, "--port", str(free)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
     try:
         deadline = time.monotonic() + 120
         line = ""
@@ -287,8 +356,9 @@ def test_omm_csv_guards_a_formula_name_and_reads_it_back_as_it_was():
 
     records = overhead.sample_catalog().records[:3]
     names = ['=HYPERLINK("http://x","y")', "@SUM(A1)", "-1+2"]
-    hostile = overhead.Catalog.from_records([ElementRecord(**{**r.__dict__, "name": n})
-                                             for r, n in zip(records, names, strict=True)])
+    hostile = overhead.Catalog.from_records(
+        [ElementRecord(**{**r.__dict__, "name": n}) for r, n in zip(records, names, strict=True)]
+    )
     text = hostile.to_omm("csv")
     cells = [row["OBJECT_NAME"] for row in csv.DictReader(io.StringIO(text))]
     assert cells == [f"'{n}" for n in names]

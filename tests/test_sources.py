@@ -69,8 +69,13 @@ class StandIn:
             self.hooks.append((await request.body(), dict(request.headers)))
             return PlainTextResponse("ok")
 
-        return Starlette(routes=[Route("/NORAD/elements/gp.php", gp), Route("/pub/satcat.csv", satcat_csv),
-                                 Route("/hook", hook, methods=["POST"])])
+        return Starlette(
+            routes=[
+                Route("/NORAD/elements/gp.php", gp),
+                Route("/pub/satcat.csv", satcat_csv),
+                Route("/hook", hook, methods=["POST"]),
+            ]
+        )
 
 
 def _free_port() -> int:
@@ -97,8 +102,10 @@ WATCH_NAMES = {"new_object": "new-objects", "gone": "leaving", "decayed": "reent
 
 def _stations_and_science() -> tuple[list[str], list[str]]:
     folder = ("catalog", "celestrak_groups_2026-05-30")
-    return (shared_file(*folder, "stations.tle").read_text().splitlines(),
-            shared_file(*folder, "science.tle").read_text().splitlines())
+    return (
+        shared_file(*folder, "stations.tle").read_text().splitlines(),
+        shared_file(*folder, "science.tle").read_text().splitlines(),
+    )
 
 
 def _next_stations(stations: list[str], science: list[str]) -> bytes:
@@ -108,8 +115,9 @@ def _next_stations(stations: list[str], science: list[str]) -> bytes:
 
 def _watch_rules(tmp_path, stand_in, kinds=("new_object", "gone", "decayed")):
     """A rules file: the stations group every 2 h, one rule per kind, each to the stand-in's webhook."""
-    alerts = "".join(f'  - {{name: {WATCH_NAMES[k]}, when: {k}, notify: [{{webhook: "{stand_in.url}/hook"}}]}}\n'
-                     for k in kinds)
+    alerts = "".join(
+        f'  - {{name: {WATCH_NAMES[k]}, when: {k}, notify: [{{webhook: "{stand_in.url}/hook"}}]}}\n' for k in kinds
+    )
     rules = tmp_path / "rules.yaml"
     rules.write_text("sources:\n  - celestrak: {group: stations, every: 2h}\nalerts:\n" + alerts)
     return rules
@@ -157,8 +165,7 @@ def test_cli_fetch_ingests_and_offline_or_corrupt_answers_change_nothing(stand_i
     assert len(before) == 25
     # a corrupt answer is refused by the ingest, the store unchanged
     stand_in.corrupt = True
-    assert main(["catalog", "fetch", "celestrak:stations", "--force", "--celestrak-url", stand_in.url,
-                 "--db", db]) == 2
+    assert main(["catalog", "fetch", "celestrak:stations", "--force", "--celestrak-url", stand_in.url, "--db", db]) == 2
     assert "nothing changed" in capsys.readouterr().err
     assert len(store.ingests()) == 1 and len(store.objects()) == 25
     # the refused answer was not kept: the next fetch asks the source again (unconditionally) and works
@@ -167,8 +174,9 @@ def test_cli_fetch_ingests_and_offline_or_corrupt_answers_change_nothing(stand_i
     assert main(["catalog", "fetch", "celestrak:stations", "--celestrak-url", stand_in.url, "--db", db]) == 0
     assert len(stand_in.requests) == asked + 1 and not stand_in.requests[-1].headers.get("if-none-match")
     # offline: a closed port
-    code = main(["catalog", "fetch", "celestrak:weather", "--celestrak-url", f"http://127.0.0.1:{_free_port()}",
-                 "--db", db])
+    code = main(
+        ["catalog", "fetch", "celestrak:weather", "--celestrak-url", f"http://127.0.0.1:{_free_port()}", "--db", db]
+    )
     err = capsys.readouterr().err
     assert code == 2 and "offline?" in err and "Traceback" not in err
     assert len(store.objects()) == 25
@@ -252,8 +260,9 @@ alerts:
 
 def test_cli_watch_once_and_alerts(stand_in, tmp_path, capsys):
     rules = tmp_path / "rules.yaml"
-    rules.write_text("sources:\n  - celestrak: {group: stations, every: 2h}\n"
-                     "alerts:\n  - {name: n, when: new_object}\n")
+    rules.write_text(
+        "sources:\n  - celestrak: {group: stations, every: 2h}\nalerts:\n  - {name: n, when: new_object}\n"
+    )
     db = f"sqlite:///{tmp_path / 'c.sqlite'}"
     assert main(["watch", str(rules), "--once", "--celestrak-url", stand_in.url, "--db", db]) == 0
     assert "baseline: stations: 25 objects" in capsys.readouterr().out
@@ -305,8 +314,25 @@ def test_as_of_gives_the_catalogue_and_feed_the_store_knew_then(tmp_path, capsys
     with pytest.raises(Exception, match="no element sets"):  # before any ingest the store knew nothing
         store.history(25544, as_of=between - timedelta(hours=2))
     db = f"sqlite:///{tmp_path / 't.sqlite'}"
-    assert main(["above", "51.6,0", "--time", "2026-05-30T12:00:00Z", "--as-of", between.isoformat() + "Z",
-                 "--db", db, "--min-elevation-deg", "-90", "--limit", "100"]) == 0
+    assert (
+        main(
+            [
+                "above",
+                "51.6,0",
+                "--time",
+                "2026-05-30T12:00:00Z",
+                "--as-of",
+                between.isoformat() + "Z",
+                "--db",
+                db,
+                "--min-elevation-deg",
+                "-90",
+                "--limit",
+                "100",
+            ]
+        )
+        == 0
+    )
     assert "25 satellites above" in capsys.readouterr().out
 
 
@@ -315,11 +341,28 @@ def test_above_selects_by_satcat_type_and_owner(tmp_path, capsys):
     db = f"sqlite:///{tmp_path / 'k.sqlite'}"
     store = CatalogStore(db)
     store.ingest_text(stations.read_bytes(), source="a", group="stations")
-    store.ingest_satcat("NORAD_CAT_ID,OBJECT_TYPE,OWNER,OBJECT_NAME\n25544,PAY,ISS,ISS (ZARYA)\n"
-                        "48274,PAY,PRC,CSS (TIANHE)\n49044,PAY,CIS,ISS (NAUKA)\n")
+    store.ingest_satcat(
+        "NORAD_CAT_ID,OBJECT_TYPE,OWNER,OBJECT_NAME\n25544,PAY,ISS,ISS (ZARYA)\n"
+        "48274,PAY,PRC,CSS (TIANHE)\n49044,PAY,CIS,ISS (NAUKA)\n"
+    )
     assert store.select_ids(object_type="pay", owner="prc") == {48274}
-    assert main(["above", "0,0", "--time", "2026-05-30T12:00:00Z", "--owner", "PRC", "--min-elevation-deg", "-90",
-                 "--db", db]) == 0
+    assert (
+        main(
+            [
+                "above",
+                "0,0",
+                "--time",
+                "2026-05-30T12:00:00Z",
+                "--owner",
+                "PRC",
+                "--min-elevation-deg",
+                "-90",
+                "--db",
+                db,
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "1 satellites above" in out and "TIANHE" in out
     assert main(["above", "0,0", "--owner", "XX", "--db", db]) == 2
@@ -345,9 +388,18 @@ def test_alerts_atom_feed_is_well_formed_and_escapes_outside_names(tmp_path):
         store = app.state.service.store
         with store.engine.begin() as connection:
             when = datetime(2026, 6, 1)
-            connection.execute(insert(Alert).values(key="r|new_object|launch:2026-001", rule="r", kind="new_object",
-                                                    norad_ids="[1, 2]", name="<img src=x onerror=alert(1)> & co",
-                                                    time=when, detail="2 new", created_at=when))
+            connection.execute(
+                insert(Alert).values(
+                    key="r|new_object|launch:2026-001",
+                    rule="r",
+                    kind="new_object",
+                    norad_ids="[1, 2]",
+                    name="<img src=x onerror=alert(1)> & co",
+                    time=when,
+                    detail="2 new",
+                    created_at=when,
+                )
+            )
         answer = client.get("/api/alerts.atom")
         assert answer.status_code == 200 and answer.headers["content-type"].startswith("application/atom+xml")
         feed = SafeET.fromstring(answer.text)
@@ -401,8 +453,9 @@ alerts:
     expected = []
     for k in range(0, len(lines) - 2, 3):
         satellite = EarthSatellite(lines[k + 1], lines[k + 2], lines[k].strip(), ts)
-        times, events = satellite.find_events(toulouse, ts.utc(2026, 5, 31), ts.utc(2026, 5, 31, 12),
-                                              altitude_degrees=30.0)
+        times, events = satellite.find_events(
+            toulouse, ts.utc(2026, 5, 31), ts.utc(2026, 5, 31, 12), altitude_degrees=30.0
+        )
         rise = None
         for when, event in zip(times.utc_datetime(), events, strict=True):
             if event == 0:
@@ -437,15 +490,16 @@ def test_conjunction_alerts_follow_the_stored_screening(tmp_path):
     found = screen(catalog, start, stop, threshold_km=5.0, primaries=[int(n) for n in crowded]).conjunctions
     store.save_conjunctions(found, start, stop, norad_ids=[int(n) for n in crowded])
     rules = tmp_path / "rules.yaml"
-    rules.write_text("sources: []\nalerts:\n  - name: close\n    when: conjunction\n    within_h: 1\n"
-                     "    max_range_km: 3\n")
+    rules.write_text(
+        "sources: []\nalerts:\n  - name: close\n    when: conjunction\n    within_h: 1\n    max_range_km: 3\n"
+    )
     report = watch_round(store, load_rules(rules), now=datetime(2026, 3, 19, 6, 30))
-    wanted = found[(found.min_range_km <= 3) & (found.tca > "2026-03-19T06:30:00")
-                   & (found.tca <= "2026-03-19T07:30:00")]
+    wanted = found[
+        (found.min_range_km <= 3) & (found.tca > "2026-03-19T06:30:00") & (found.tca <= "2026-03-19T07:30:00")
+    ]
     assert len(wanted) > 0 and report.new_alerts == len(wanted)
     pairs = {tuple(sorted(json.loads(ids))) for ids in alerts_table(store).norad_ids}
-    assert pairs == {tuple(sorted((int(a), int(b)))) for a, b in zip(wanted.norad_id_1, wanted.norad_id_2,
-                                                                      strict=True)}
+    assert pairs == {tuple(sorted((int(a), int(b)))) for a, b in zip(wanted.norad_id_1, wanted.norad_id_2, strict=True)}
     assert watch_round(store, load_rules(rules), now=datetime(2026, 3, 19, 6, 30)).new_alerts == 0
 
 
@@ -478,16 +532,22 @@ def test_alerts_stream_sends_each_new_alert_once_and_resumes_from_last_event_id(
         from fastapi.testclient import TestClient
 
     rules = tmp_path / "rules.yaml"
-    rules.write_text("sources:\n  - celestrak: {group: stations, every: 2h}\nalerts:\n"
-                     "  - {name: leaving, when: gone}\n  - {name: reentries, when: decayed}\n")
+    rules.write_text(
+        "sources:\n  - celestrak: {group: stations, every: 2h}\nalerts:\n"
+        "  - {name: leaving, when: gone}\n  - {name: reentries, when: decayed}\n"
+    )
     db = f"sqlite:///{tmp_path / 's.sqlite'}"
     store = CatalogStore(db)
     t0 = datetime(2026, 5, 31)
     watch_round(store, load_rules(rules), celestrak_url=stand_in.url, now=t0)
     stations = shared_file("catalog", "celestrak_groups_2026-05-30", "stations.tle").read_text().splitlines()
     stand_in.groups["stations"] = ("\n".join(stations[:-6]) + "\n").encode()
-    assert watch_round(store, load_rules(rules), force=True, celestrak_url=stand_in.url,
-                       now=t0 + timedelta(hours=3)).new_alerts == 2
+    assert (
+        watch_round(
+            store, load_rules(rules), force=True, celestrak_url=stand_in.url, now=t0 + timedelta(hours=3)
+        ).new_alerts
+        == 2
+    )
 
     def events(answer) -> list[tuple[int, dict]]:
         assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/event-stream")
@@ -505,8 +565,9 @@ def test_alerts_stream_sends_each_new_alert_once_and_resumes_from_last_event_id(
         assert [i for i, _ in everything] == sorted(i for i, _ in everything)
         assert all(payload["time"].endswith("Z") and "norad_id" in payload for _, payload in everything)
         first_id = everything[0][0]
-        resumed = events(client.get("/api/alerts/stream", params={"max_s": 0.3},
-                                    headers={"Last-Event-ID": str(first_id)}))
+        resumed = events(
+            client.get("/api/alerts/stream", params={"max_s": 0.3}, headers={"Last-Event-ID": str(first_id)})
+        )
         assert resumed == everything[1:]
         assert events(client.get("/api/alerts/stream", params={"max_s": 0.3})) == []  # only what comes from now
 
@@ -522,8 +583,10 @@ def test_an_overflight_rule_leaves_out_objects_with_elements_too_old_for_its_for
     store = CatalogStore(f"sqlite:///{tmp_path / 'o.sqlite'}")
     store.ingest(data_path("resource.tle"), group="resource")  # epochs around 2026-05-30
     rules = tmp_path / "rules.yaml"
-    rules.write_text("sources: []\nalerts:\n  - {name: over-cape-town, when: overflight, site: '-33.9,18.4', "
-                     "group: resource, within_h: 12, min_elevation_deg: 30}\n")
+    rules.write_text(
+        "sources: []\nalerts:\n  - {name: over-cape-town, when: overflight, site: '-33.9,18.4', "
+        "group: resource, within_h: 12, min_elevation_deg: 30}\n"
+    )
     late = watch_round(store, load_rules(rules), now=datetime(2026, 12, 1))
     assert late.new_alerts == 0 and not late.errors
     assert "over-cape-town: 167 objects left out" in late.text()
@@ -545,16 +608,34 @@ def test_two_watchers_on_one_store_fetch_once_and_alert_once(stand_in, tmp_path)
     rules = _watch_rules(tmp_path, stand_in)
     db = f"sqlite:///{tmp_path / 'shared.sqlite'}"
     store = CatalogStore(db)
-    baseline = watch_round(store, load_rules(rules), celestrak_url=stand_in.url,
-                           now=datetime.utcnow() - timedelta(hours=3))  # the baseline, three hours ago
+    baseline = watch_round(
+        store, load_rules(rules), celestrak_url=stand_in.url, now=datetime.utcnow() - timedelta(hours=3)
+    )  # the baseline, three hours ago
     assert baseline.baselines
     store.engine.dispose()
     stand_in.groups["stations"] = _next_stations(stations, science)
     fetches_before = sum(1 for r in stand_in.requests if r.url.path.endswith("gp.php"))
-    watchers = [subprocess.Popen([sys.executable, "-m", "overhead.cli.main", "watch", str(rules), "--once",
-                                  "--celestrak-url", stand_in.url, "--db", db],
-                                 env={**os.environ, "OVERHEAD_DATA_DIR": str(tmp_path / f"machine-{k}")},
-                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for k in range(2)]
+    watchers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "overhead.cli.main",
+                "watch",
+                str(rules),
+                "--once",
+                "--celestrak-url",
+                stand_in.url,
+                "--db",
+                db,
+            ],
+            env={**os.environ, "OVERHEAD_DATA_DIR": str(tmp_path / f"machine-{k}")},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for k in range(2)
+    ]
     outputs = [w.communicate(timeout=120)[0] for w in watchers]
     assert [w.returncode for w in watchers] == [0, 0], outputs
     fetches = sum(1 for r in stand_in.requests if r.url.path.endswith("gp.php")) - fetches_before
@@ -588,16 +669,23 @@ def test_email_alerts_go_through_smtp_with_login_and_no_header_injection(stand_i
         return AuthResult(success=ok)
 
     port = _free_port()
-    controller = Controller(Handler(), hostname="127.0.0.1", port=port, authenticator=authenticator,
-                            auth_require_tls=False)
-    for name, value in {"OVERHEAD_SMTP_HOST": "127.0.0.1", "OVERHEAD_SMTP_PORT": str(port),
-                        "OVERHEAD_SMTP_USER": "alerts", "OVERHEAD_SMTP_PASSWORD": "smtp-pa55",
-                        "OVERHEAD_SMTP_FROM": "overhead@example.org"}.items():
+    controller = Controller(
+        Handler(), hostname="127.0.0.1", port=port, authenticator=authenticator, auth_require_tls=False
+    )
+    for name, value in {
+        "OVERHEAD_SMTP_HOST": "127.0.0.1",
+        "OVERHEAD_SMTP_PORT": str(port),
+        "OVERHEAD_SMTP_USER": "alerts",
+        "OVERHEAD_SMTP_PASSWORD": "smtp-pa55",
+        "OVERHEAD_SMTP_FROM": "overhead@example.org",
+    }.items():
         monkeypatch.setenv(name, value)
     stations = shared_file("catalog", "celestrak_groups_2026-05-30", "stations.tle").read_text().splitlines()
     rules = tmp_path / "rules.yaml"
-    rules.write_text("sources:\n  - celestrak: {group: stations, every: 2h}\n"
-                     "alerts:\n  - {name: new-objects, when: new_object, notify: [{email: ops@example.org}]}\n")
+    rules.write_text(
+        "sources:\n  - celestrak: {group: stations, every: 2h}\n"
+        "alerts:\n  - {name: new-objects, when: new_object, notify: [{email: ops@example.org}]}\n"
+    )
     spec = load_rules(rules)
     db = tmp_path / "mail.sqlite"
     store = CatalogStore(f"sqlite:///{db}")
@@ -654,10 +742,25 @@ def test_a_watcher_killed_mid_ingest_loses_nothing_and_repeats_nothing(stand_in,
     stand_in.groups["stations"] = _next_stations(stations, science)
     asked = len(stand_in.requests)
     # the watcher pauses inside its ingest's transaction (a fault injected from tests/fault_injection.py)
-    watcher = subprocess.Popen([sys.executable, str(Path(__file__).with_name("fault_injection.py")), "60",
-                                "-m", "overhead.cli.main", "watch", str(rules), "--once",
-                                "--celestrak-url", stand_in.url, "--db", db],
-                               env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    watcher = subprocess.Popen(
+        [
+            sys.executable,
+            str(Path(__file__).with_name("fault_injection.py")),
+            "60",
+            "-m",
+            "overhead.cli.main",
+            "watch",
+            str(rules),
+            "--once",
+            "--celestrak-url",
+            stand_in.url,
+            "--db",
+            db,
+        ],
+        env=dict(os.environ),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 60
     while len(stand_in.requests) == asked and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -692,8 +795,23 @@ def test_tags_are_categories_for_the_cli_the_api_and_the_rules(tmp_path, capsys)
     assert main(["catalog", "tag", "watch-list", "99999", "--db", db]) == 0  # a future object: tagged, and said
     assert "not in the store yet: 99999" in capsys.readouterr().err
     assert main(["catalog", "untag", "watch-list", "99999", "--db", db]) == 0
-    assert main(["above", "0,0", "--time", "2026-05-30T12:00:00Z", "--tag", "watch-list", "--min-elevation-deg",
-                 "-90", "--db", db]) == 0
+    assert (
+        main(
+            [
+                "above",
+                "0,0",
+                "--time",
+                "2026-05-30T12:00:00Z",
+                "--tag",
+                "watch-list",
+                "--min-elevation-deg",
+                "-90",
+                "--db",
+                db,
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "2 satellites above" in out and "TIANHE" in out and "ZARYA" in out
     assert main(["catalog", "tag", "bad tag!", "1", "--db", db]) == 2
@@ -711,8 +829,16 @@ def test_tags_are_categories_for_the_cli_the_api_and_the_rules(tmp_path, capsys)
         assert client.put("/api/tags/sar", json={"norad_ids": [25544]}).status_code == 401
         put = client.put("/api/tags/sar", json={"norad_ids": [25544]}, headers={"Authorization": "Bearer tok"})
         assert put.json() == {"tag": "sar", "added": 1}
-        passes = client.get("/api/passes", params={"lat_deg": 43.6, "lon_deg": 1.44, "tag": "watch-list",
-                                                   "start": "2026-05-30T00:00:00Z", "stop": "2026-05-31T00:00:00Z"})
+        passes = client.get(
+            "/api/passes",
+            params={
+                "lat_deg": 43.6,
+                "lon_deg": 1.44,
+                "tag": "watch-list",
+                "start": "2026-05-30T00:00:00Z",
+                "stop": "2026-05-31T00:00:00Z",
+            },
+        )
         assert passes.status_code == 200 and {p["norad_id"] for p in passes.json()} == {25544, 48274}
         sky = client.get("/api/sky").json()
         assert sky["tags"][sky["norad_id"].index(25544)] == "sar,watch-list"
@@ -731,9 +857,11 @@ def test_replay_of_three_catalogues_alerts_the_set_differences_by_launch(stand_i
 
     from overhead.catalog.watch import alerts_table, load_rules, watch_round
 
-    snapshots = [shared_file("catalog", "celestrak_active_2025-10-03", "active.tle"),
-                 shared_file("catalog", "celestrak_active_2026-03-19", "active.tle"),
-                 shared_file("catalog", "celestrak_active_omm_csv_2026-07-10", "active.csv")]
+    snapshots = [
+        shared_file("catalog", "celestrak_active_2025-10-03", "active.tle"),
+        shared_file("catalog", "celestrak_active_2026-03-19", "active.tle"),
+        shared_file("catalog", "celestrak_active_omm_csv_2026-07-10", "active.csv"),
+    ]
     rules = tmp_path / "rules.yaml"
     rules.write_text(f"""
 sources:
@@ -749,8 +877,9 @@ alerts:
     rows = []
     for k, path in enumerate(snapshots):
         stand_in.groups["active"] = path.read_bytes()
-        report = watch_round(store, spec, force=True, celestrak_url=stand_in.url,
-                             now=datetime(2026, 7, 10) + timedelta(hours=3 * k))
+        report = watch_round(
+            store, spec, force=True, celestrak_url=stand_in.url, now=datetime(2026, 7, 10) + timedelta(hours=3 * k)
+        )
         rows.append(report)
     assert rows[0].baselines and rows[0].new_alerts == 0
     table = alerts_table(store)
@@ -765,9 +894,11 @@ alerts:
     assert ended == (ids[0] - ids[1]) | (ids[1] - ids[2])
     again = watch_round(store, spec, force=True, celestrak_url=stand_in.url, now=datetime(2026, 7, 11))
     assert again.new_alerts == 0 and again.delivered == 0 and len(stand_in.hooks) == len(new)
-    print(f"replay: {len(ids[0]):,} → {len(ids[1]):,} → {len(ids[2]):,} objects; alerts "
-          f"{table.kind.value_counts().to_dict()}; new-object alerts {len(new):,} launches, "
-          f"{len(alerted_new):,} objects")
+    print(
+        f"replay: {len(ids[0]):,} → {len(ids[1]):,} → {len(ids[2]):,} objects; alerts "
+        f"{table.kind.value_counts().to_dict()}; new-object alerts {len(new):,} launches, "
+        f"{len(alerted_new):,} objects"
+    )
 
 
 def overhead_ids(path) -> list[int]:
@@ -809,10 +940,24 @@ def test_ten_random_kills_then_a_clean_round_equal_an_uninterrupted_run(stand_in
 
     def watch(db: str, data: Path, kill: bool = False) -> None:
         asked = len(stand_in.requests)
-        process = subprocess.Popen([sys.executable, "-m", "overhead.cli.main", "watch", str(rules), "--once",
-                                    "--force", "--celestrak-url", stand_in.url, "--db", db],
-                                   env={**env, "OVERHEAD_DATA_DIR": str(data)}, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "overhead.cli.main",
+                "watch",
+                str(rules),
+                "--once",
+                "--force",
+                "--celestrak-url",
+                stand_in.url,
+                "--db",
+                db,
+            ],
+            env={**env, "OVERHEAD_DATA_DIR": str(data)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         if not kill:
             assert process.wait(timeout=120) == 0
             return
@@ -854,8 +999,9 @@ def test_ten_random_kills_then_a_clean_round_equal_an_uninterrupted_run(stand_in
     seen = [h[1]["x-overhead-alert"] for h in stand_in.hooks[hooks_before:]]
     assert set(seen) == keys and len(seen) - len(keys) <= outcomes.count(-9)
     assert outcomes.count(-9) >= 7, outcomes  # the kills fell inside the rounds
-    print(f"kills: {outcomes}; {len(keys)} alerts, {len(seen)} deliveries seen; "
-          f"{[json.loads(a[1]) for a in got[1]][:3]}")
+    print(
+        f"kills: {outcomes}; {len(keys)} alerts, {len(seen)} deliveries seen; {[json.loads(a[1]) for a in got[1]][:3]}"
+    )
 
 
 def test_watching_the_may_week_and_a_logged_burn(stand_in, tmp_path):
@@ -871,31 +1017,47 @@ def test_watching_the_may_week_and_a_logged_burn(stand_in, tmp_path):
     import overhead
     from overhead.catalog.watch import alerts_table, load_rules, watch_round
 
-    history = overhead.load_elements(shared_file("tle_history", "celestrak_groups_2026-05-23_to_2026-05-30",
-                                                 "stations_history.tle"))
+    history = overhead.load_elements(
+        shared_file("tle_history", "celestrak_groups_2026-05-23_to_2026-05-30", "stations_history.tle")
+    )
     rules = tmp_path / "rules.yaml"
-    rules.write_text("sources:\n  - celestrak: {group: stations, every: 2h}\n  - celestrak: {group: s3a, every: 2h}\n"
-                     "alerts:\n  - {name: new, when: new_object}\n  - {name: left, when: gone}\n"
-                     "  - {name: down, when: decayed}\n  - {name: burns, when: manoeuvre}\n"
-                     "  - {name: certain-burns, when: manoeuvre, min_confidence: 0.99999}\n")
+    rules.write_text(
+        "sources:\n  - celestrak: {group: stations, every: 2h}\n  - celestrak: {group: s3a, every: 2h}\n"
+        "alerts:\n  - {name: new, when: new_object}\n  - {name: left, when: gone}\n"
+        "  - {name: down, when: decayed}\n  - {name: burns, when: manoeuvre}\n"
+        "  - {name: certain-burns, when: manoeuvre, min_confidence: 0.99999}\n"
+    )
     spec = load_rules(rules)
     store = CatalogStore(f"sqlite:///{tmp_path / 'week.sqlite'}")
     s3a = overhead.load_elements(shared_file("tle_history", "manoeuvre_benchmark_shorten2023", "Sentinel-3A.tle"))
     burn = np.datetime64("2017-02-24T09:40")
-    s3a_before = s3a[np.flatnonzero((s3a.epochs > burn - np.timedelta64(90, "D"))
-                                    & (s3a.epochs < burn - np.timedelta64(1, "D"))).tolist()]
-    s3a_after = s3a[np.flatnonzero((s3a.epochs >= burn - np.timedelta64(1, "D"))
-                                   & (s3a.epochs < burn + np.timedelta64(3, "D"))).tolist()]
-    cuts = [np.datetime64("2026-05-01"), np.datetime64("2026-05-25"), np.datetime64("2026-05-27"),
-            np.datetime64("2026-05-29T12:00"), np.datetime64("2026-06-01")]
+    s3a_before = s3a[
+        np.flatnonzero(
+            (s3a.epochs > burn - np.timedelta64(90, "D")) & (s3a.epochs < burn - np.timedelta64(1, "D"))
+        ).tolist()
+    ]
+    s3a_after = s3a[
+        np.flatnonzero(
+            (s3a.epochs >= burn - np.timedelta64(1, "D")) & (s3a.epochs < burn + np.timedelta64(3, "D"))
+        ).tolist()
+    ]
+    cuts = [
+        np.datetime64("2026-05-01"),
+        np.datetime64("2026-05-25"),
+        np.datetime64("2026-05-27"),
+        np.datetime64("2026-05-29T12:00"),
+        np.datetime64("2026-06-01"),
+    ]
     epochs = history.epochs
     for k, (a, b) in enumerate(itertools.pairwise(cuts)):
         stand_in.groups["stations"] = history[[i for i, e in enumerate(epochs) if a <= e < b]].to_tle().encode()
         stand_in.groups["s3a"] = (s3a_before if k == 0 else s3a_after).to_tle(names=False).encode()
         watch_round(store, spec, force=True, celestrak_url=stand_in.url, now=datetime(2026, 6, 1) + timedelta(hours=k))
     table = alerts_table(store)
-    ids = {kind: {n for row in table[table.kind == kind].norad_ids for n in json.loads(row)}
-           for kind in ("new_object", "gone", "decayed", "manoeuvre")}
+    ids = {
+        kind: {n for row in table[table.kind == kind].norad_ids for n in json.loads(row)}
+        for kind in ("new_object", "gone", "decayed", "manoeuvre")
+    }
     assert 69180 in ids["new_object"]
     assert {66174, 66645} <= ids["gone"] | ids["decayed"]
     burns = table[table.kind == "manoeuvre"]
@@ -906,11 +1068,14 @@ def test_watching_the_may_week_and_a_logged_burn(stand_in, tmp_path):
     assert set(burns.rule) == {"burns"}
 
 
-@pytest.mark.parametrize(("entry", "said"), [
-    ("{name: b, when: manoeuvre, min_confidence: 1.5}", "min_confidence"),
-    ("{name: b, when: manoeuvre, min_confidence: high}", "min_confidence"),
-    ("{name: g, when: gone, min_confidence: 0.5}", "manoeuvre rule's option"),
-])
+@pytest.mark.parametrize(
+    ("entry", "said"),
+    [
+        ("{name: b, when: manoeuvre, min_confidence: 1.5}", "min_confidence"),
+        ("{name: b, when: manoeuvre, min_confidence: high}", "min_confidence"),
+        ("{name: g, when: gone, min_confidence: 0.5}", "manoeuvre rule's option"),
+    ],
+)
 def test_a_bad_min_confidence_in_a_rules_file_is_one_line_naming_it(tmp_path, entry, said):
     from overhead.catalog.watch import load_rules
     from overhead.errors import OverheadError

@@ -71,22 +71,65 @@ class SpaceTrackStandIn:
                 rows = [r for r in csv.DictReader(io.StringIO(satcat.read_text())) if int(r["NORAD_CAT_ID"]) in ids]
                 out = io.StringIO()
                 writer = csv.writer(out)
-                writer.writerow(["INTLDES", "NORAD_CAT_ID", "OBJECT_TYPE", "SATNAME", "COUNTRY", "LAUNCH", "SITE",
-                                 "DECAY", "PERIOD", "INCLINATION", "APOGEE", "PERIGEE", "RCS_SIZE"])
+                writer.writerow(
+                    [
+                        "INTLDES",
+                        "NORAD_CAT_ID",
+                        "OBJECT_TYPE",
+                        "SATNAME",
+                        "COUNTRY",
+                        "LAUNCH",
+                        "SITE",
+                        "DECAY",
+                        "PERIOD",
+                        "INCLINATION",
+                        "APOGEE",
+                        "PERIGEE",
+                        "RCS_SIZE",
+                    ]
+                )
                 names = {"PAY": "PAYLOAD", "R/B": "ROCKET BODY", "DEB": "DEBRIS", "UNK": "UNKNOWN"}
                 for r in rows:
-                    writer.writerow([r["OBJECT_ID"], r["NORAD_CAT_ID"], names[r["OBJECT_TYPE"]], r["OBJECT_NAME"],
-                                     r["OWNER"], r["LAUNCH_DATE"], r["LAUNCH_SITE"], r["DECAY_DATE"], r["PERIOD"],
-                                     r["INCLINATION"], r["APOGEE"], r["PERIGEE"], "LARGE"])
+                    writer.writerow(
+                        [
+                            r["OBJECT_ID"],
+                            r["NORAD_CAT_ID"],
+                            names[r["OBJECT_TYPE"]],
+                            r["OBJECT_NAME"],
+                            r["OWNER"],
+                            r["LAUNCH_DATE"],
+                            r["LAUNCH_SITE"],
+                            r["DECAY_DATE"],
+                            r["PERIOD"],
+                            r["INCLINATION"],
+                            r["APOGEE"],
+                            r["PERIGEE"],
+                            "LARGE",
+                        ]
+                    )
                 return PlainTextResponse(out.getvalue(), media_type="text/csv")
             if cls == "decay":
-                return JSONResponse([{"NORAD_CAT_ID": str(n), "OBJECT_NAME": "TEST", "DECAY_EPOCH": "2026-08-01",
-                                      "MSG_TYPE": "Prediction", "MSG_EPOCH": "2026-07-20 00:00:00"} for n in ids])
+                return JSONResponse(
+                    [
+                        {
+                            "NORAD_CAT_ID": str(n),
+                            "OBJECT_NAME": "TEST",
+                            "DECAY_EPOCH": "2026-08-01",
+                            "MSG_TYPE": "Prediction",
+                            "MSG_EPOCH": "2026-07-20 00:00:00",
+                        }
+                        for n in ids
+                    ]
+                )
             return JSONResponse([])
 
-        return Starlette(routes=[Route("/ajaxauth/login", login, methods=["POST"]),
-                                 Route("/ajaxauth/logout", logout),
-                                 Route("/basicspacedata/query/{rest:path}", query)])
+        return Starlette(
+            routes=[
+                Route("/ajaxauth/login", login, methods=["POST"]),
+                Route("/ajaxauth/logout", logout),
+                Route("/basicspacedata/query/{rest:path}", query),
+            ]
+        )
 
 
 @pytest.fixture
@@ -98,19 +141,30 @@ def space_track(monkeypatch, tmp_path):
         yield state
 
 
-def test_cli_fetches_gp_and_history_and_the_credentials_go_nowhere(space_track, tmp_path, monkeypatch, capsys,
-                                                                     caplog):
+def test_cli_fetches_gp_and_history_and_the_credentials_go_nowhere(space_track, tmp_path, monkeypatch, capsys, caplog):
     caplog.set_level("DEBUG")  # httpx logs its requests at DEBUG: the password must not be in them either
     monkeypatch.setenv("OVERHEAD_SPACETRACK_USER", IDENTITY)
     monkeypatch.setenv("OVERHEAD_SPACETRACK_PASSWORD", PASSWORD)
     db = tmp_path / "store.sqlite"
     url = f"sqlite:///{db}"
-    assert main(["catalog", "fetch", "spacetrack-gp:25544,48274", "--spacetrack-url", space_track.url,
-                 "--db", url]) == 0
-    assert main(["catalog", "fetch", "spacetrack-history:25544:2026-05-23:2026-05-30", "--spacetrack-url",
-                 space_track.url, "--db", url]) == 0
-    assert main(["catalog", "fetch", "spacetrack-satcat:1,5,51", "--spacetrack-url", space_track.url,
-                 "--db", url]) == 0
+    assert (
+        main(["catalog", "fetch", "spacetrack-gp:25544,48274", "--spacetrack-url", space_track.url, "--db", url]) == 0
+    )
+    assert (
+        main(
+            [
+                "catalog",
+                "fetch",
+                "spacetrack-history:25544:2026-05-23:2026-05-30",
+                "--spacetrack-url",
+                space_track.url,
+                "--db",
+                url,
+            ]
+        )
+        == 0
+    )
+    assert main(["catalog", "fetch", "spacetrack-satcat:1,5,51", "--spacetrack-url", space_track.url, "--db", url]) == 0
     out = capsys.readouterr()
     store = CatalogStore(url)
     history = store.history(25544)
@@ -128,8 +182,17 @@ def test_cli_fetches_gp_and_history_and_the_credentials_go_nowhere(space_track, 
 def test_a_refused_login_is_one_line_without_the_secret(space_track, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("OVERHEAD_SPACETRACK_USER", IDENTITY)
     monkeypatch.setenv("OVERHEAD_SPACETRACK_PASSWORD", "wrong-password-123")
-    code = main(["catalog", "fetch", "spacetrack-gp:25544", "--spacetrack-url", space_track.url,
-                 "--db", f"sqlite:///{tmp_path / 's.sqlite'}"])
+    code = main(
+        [
+            "catalog",
+            "fetch",
+            "spacetrack-gp:25544",
+            "--spacetrack-url",
+            space_track.url,
+            "--db",
+            f"sqlite:///{tmp_path / 's.sqlite'}",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and "Space-Track login failed" in err and err.count("\n") == 1
     assert "wrong-password-123" not in err and IDENTITY not in err
@@ -195,8 +258,8 @@ def test_the_throttle_keeps_under_30_a_minute_and_300_an_hour_across_clients(tmp
         made.append(clock.now)
     times = sorted(made)
     for k, t in enumerate(times):  # every sliding window holds at most the limits
-        assert sum(1 for u in times[k:k + 31] if u - t < 60.0) <= 30
-        assert sum(1 for u in times[k:k + 301] if u - t < 3600.0) <= 300
+        assert sum(1 for u in times[k : k + 31] if u - t < 60.0) <= 30
+        assert sum(1 for u in times[k : k + 301] if u - t < 3600.0) <= 300
     # a wait longer than the client accepts is refused with the time the next request may be made
     impatient = RateLimit(path, clock=clock, sleep=clock.sleep, max_wait_s=5)
     for _ in range(29):
@@ -221,8 +284,10 @@ def test_satcat_answers_are_read_in_celestraks_columns(space_track, tmp_path):
 
 def test_a_throttling_answer_is_reported_with_its_wait_and_not_retried(space_track, tmp_path):
     space_track.throttle = True
-    with (SpaceTrack(space_track.url, credentials=Credentials(IDENTITY, PASSWORD), cache_dir=tmp_path) as client,
-          pytest.raises(SourceError, match=r"answered 429 .* wait until")):
+    with (
+        SpaceTrack(space_track.url, credentials=Credentials(IDENTITY, PASSWORD), cache_dir=tmp_path) as client,
+        pytest.raises(SourceError, match=r"answered 429 .* wait until"),
+    ):
         client.gp([25544])
     queries = [r for r in space_track.requests if r.startswith("/basicspacedata")]
     assert len(queries) == 1  # asked once, not hammered

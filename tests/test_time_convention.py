@@ -74,24 +74,39 @@ def test_store_tables_hold_datetime64(tmp_path, catalog):
     from overhead.catalog.reentry import predict_reentries
 
     store = overhead.CatalogStore(f"sqlite:///{tmp_path / 'store.sqlite'}")
-    for name, table in {"ingests": store.ingests(), "tags": store.tags(), "changes": store.changes(),
-                        "conjunctions": store.conjunctions()}.items():
+    for name, table in {
+        "ingests": store.ingests(),
+        "tags": store.tags(),
+        "changes": store.changes(),
+        "conjunctions": store.conjunctions(),
+    }.items():
         _assert_convention(f"empty {name}", table)  # a fresh store types its empty tables as well
     store.ingest([overhead.sample_path("resource")])
     store.tag("mine", [int(catalog.norad_ids[0])])
     norad_id = int(catalog.norad_ids[0])
     history = store.history(norad_id)
-    tables = {"objects": store.objects(), "ingests": store.ingests(), "tags": store.tags(),
-              "quality": store.quality(), "changes": store.changes(), "history": history,
-              "manoeuvres": detect_manoeuvres(history.assign(norad_id=norad_id)),
-              "reentries": predict_reentries(history.assign(norad_id=norad_id))}
+    tables = {
+        "objects": store.objects(),
+        "ingests": store.ingests(),
+        "tags": store.tags(),
+        "quality": store.quality(),
+        "changes": store.changes(),
+        "history": history,
+        "manoeuvres": detect_manoeuvres(history.assign(norad_id=norad_id)),
+        "reentries": predict_reentries(history.assign(norad_id=norad_id)),
+    }
     for name, table in tables.items():
         assert _assert_convention(name, table) >= 1, name
 
 
 def test_files_and_json_write_iso_8601_z():
-    table = pd.DataFrame({"norad_id": [1, 2], "tca": np.array(["2026-05-30T01:00:02.5", "NaT"], "datetime64[ns]"),
-                          "miss_km": [0.5, np.nan]})
+    table = pd.DataFrame(
+        {
+            "norad_id": [1, 2],
+            "tca": np.array(["2026-05-30T01:00:02.5", "NaT"], "datetime64[ns]"),
+            "miss_km": [0.5, np.nan],
+        }
+    )
     records = json_records(table)
     assert records[0]["tca"] == "2026-05-30T01:00:02.500Z" and records[1]["tca"] is None
     assert records[1]["miss_km"] is None

@@ -64,8 +64,7 @@ def test_vallado_verification_cases_to_one_millimetre():
         pos = np.stack([ds.x_km[0], ds.y_km[0], ds.z_km[0]], -1)
         vel = np.stack([ds.vx_km_s[0], ds.vy_km_s[0], ds.vz_km_s[0]], -1)
         np.testing.assert_allclose(pos, ref[:, 1:4], rtol=0, atol=ONE_MILLIMETRE_KM, err_msg=str(norad_id))
-        np.testing.assert_allclose(vel, ref[:, 4:7], rtol=0, atol=ONE_MICROMETRE_PER_S_KM * 10,
-                                   err_msg=str(norad_id))
+        np.testing.assert_allclose(vel, ref[:, 4:7], rtol=0, atol=ONE_MICROMETRE_PER_S_KM * 10, err_msg=str(norad_id))
         assert (ds.error.values == 0).all()
         checked += len(ref)
         # the reference stops at SGP4's first failure: there we give NaN and the code, not an exception

@@ -97,8 +97,23 @@ def test_cli_passes_visible(capsys, tmp_path):
     stations = overhead.sample_catalog(("stations",))
     path = tmp_path / "stations.tle"
     path.write_text(stations.to_tle())
-    code = main(["passes", str(path), "--site", "-33.9,18.4", "--start", START, "--stop", STOP, "--visible",
-                 "--ids", "25544", "-o", str(out)])
+    code = main(
+        [
+            "passes",
+            str(path),
+            "--site",
+            "-33.9,18.4",
+            "--start",
+            START,
+            "--stop",
+            STOP,
+            "--visible",
+            "--ids",
+            "25544",
+            "-o",
+            str(out),
+        ]
+    )
     assert code == 0
     table = pd.read_csv(out)
     for column in ("visible_start", "visible_end", "brightest_magnitude", "brightest_time"):

@@ -55,12 +55,18 @@ if TYPE_CHECKING:  # the names imported on first use (below), typed for type che
 
 # The rest of the public surface is imported on first use, so that `import overhead` stays light.
 _LAZY = {
-    "AccessConstraints": "overhead.geometry.sensors", "NadirCone": "overhead.geometry.sensors",
-    "FieldOfRegard": "overhead.geometry.sensors", "RectangularSensor": "overhead.geometry.sensors",
-    "GroundSite": "overhead.geometry.topocentric", "TargetSet": "overhead.geometry.targets",
-    "AnalysisGrid": "overhead.geometry.grids", "access_windows": "overhead.analysis.access",
-    "passes_over_site": "overhead.analysis.passes", "coverage": "overhead.analysis.coverage",
-    "DesignedOrbits": "overhead.orbits.j2", "walker": "overhead.orbits.constellations",
+    "AccessConstraints": "overhead.geometry.sensors",
+    "NadirCone": "overhead.geometry.sensors",
+    "FieldOfRegard": "overhead.geometry.sensors",
+    "RectangularSensor": "overhead.geometry.sensors",
+    "GroundSite": "overhead.geometry.topocentric",
+    "TargetSet": "overhead.geometry.targets",
+    "AnalysisGrid": "overhead.geometry.grids",
+    "access_windows": "overhead.analysis.access",
+    "passes_over_site": "overhead.analysis.passes",
+    "coverage": "overhead.analysis.coverage",
+    "DesignedOrbits": "overhead.orbits.j2",
+    "walker": "overhead.orbits.constellations",
     "CatalogStore": "overhead.catalog.store",
 }
 
@@ -71,6 +77,7 @@ def __getattr__(name: str):
 
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'overhead' has no attribute {name!r}")
+
 
 SAMPLE_GROUPS = ("resource", "stations")
 

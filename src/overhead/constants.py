@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-__all__ = ["EARTH_MU_KM3_S2", "EARTH_RADIUS_KM", "LEO_MIN_MEAN_MOTION_REV_DAY", "NORAD_ID_MAX", "SECONDS_PER_DAY",
-           "STALE_ELEMENTS_DAYS", "WGS84_A_KM", "WGS84_F"]
+__all__ = [
+    "EARTH_MU_KM3_S2",
+    "EARTH_RADIUS_KM",
+    "LEO_MIN_MEAN_MOTION_REV_DAY",
+    "NORAD_ID_MAX",
+    "SECONDS_PER_DAY",
+    "STALE_ELEMENTS_DAYS",
+    "WGS84_A_KM",
+    "WGS84_F",
+]
 
 EARTH_MU_KM3_S2 = 398_600.4418  # km³/s², EGM96 / WGS84
 WGS84_A_KM = 6378.137  # equatorial radius

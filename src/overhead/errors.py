@@ -24,8 +24,19 @@ per-time error codes (see :data:`overhead.orbits.sgp4_propagation.SGP4_ERRORS`).
 
 from __future__ import annotations
 
-__all__ = ["HTTP_STATUS", "CancelledError", "ConflictError", "ElementSetError", "IngestRefusedError", "MessageError",
-           "NotFoundError", "OverheadError", "PropagationError", "TimeError", "WorkTooLargeError"]
+__all__ = [
+    "HTTP_STATUS",
+    "CancelledError",
+    "ConflictError",
+    "ElementSetError",
+    "IngestRefusedError",
+    "MessageError",
+    "NotFoundError",
+    "OverheadError",
+    "PropagationError",
+    "TimeError",
+    "WorkTooLargeError",
+]
 
 
 class OverheadError(ValueError):
@@ -123,14 +134,22 @@ class MessageError(OverheadError):
 
     code = "invalid_message"
 
-    def __init__(self, message: str, *, source: str | None = None, line: int | None = None,
-                 keyword: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, source: str | None = None, line: int | None = None, keyword: str | None = None
+    ) -> None:
         self.reason = message
         self.source = source
         self.line = line
         self.keyword = keyword
-        where = [part for part in (source, f"line {line}" if line is not None else None,
-                                   f"keyword {keyword}" if keyword else None) if part]
+        where = [
+            part
+            for part in (
+                source,
+                f"line {line}" if line is not None else None,
+                f"keyword {keyword}" if keyword else None,
+            )
+            if part
+        ]
         super().__init__(f"{', '.join(where)}: {message}" if where else message)
 
 

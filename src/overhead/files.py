@@ -64,7 +64,7 @@ def _process_runs(pid: int) -> bool:
 def _remove_orphaned_parts(folder: Path, name: str) -> None:
     """Remove the temporary files of earlier writes to ``folder/name`` whose process has died."""
     for part in folder.glob(f".{glob.escape(name)}.*.*.part*"):
-        pid_text = part.name[len(name) + 2:].split(".", 1)[0]
+        pid_text = part.name[len(name) + 2 :].split(".", 1)[0]
         if pid_text.isdigit() and int(pid_text) != os.getpid() and not _process_runs(int(pid_text)):
             with contextlib.suppress(OSError):
                 part.unlink()

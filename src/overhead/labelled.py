@@ -30,17 +30,25 @@ def _variable(spec: tuple) -> xr.Variable:
     return xr.Variable(dims, array, attrs, fastpath=True)
 
 
-def dataset(data_vars: Mapping[str, tuple], coords: Mapping[str, Any] | None = None,
-            attrs: Mapping | None = None) -> xr.Dataset:
+def dataset(
+    data_vars: Mapping[str, tuple], coords: Mapping[str, Any] | None = None, attrs: Mapping | None = None
+) -> xr.Dataset:
     """``xr.Dataset(data_vars, coords, attrs)`` for variables given as ``(dims, values[, attrs])`` tuples (or, for
     a coordinate, bare values along the dimension of its name)."""
+
     def spec_of(name: str, spec) -> tuple:
         return spec if isinstance(spec, tuple) else (name, spec)
 
     coord_vars = {name: _variable(spec_of(name, spec)) for name, spec in (coords or {}).items()}
     # dimension coordinates get their index from a pandas Index: xarray's default one converts the values with a
     # check for dask collections, which imports dask (50 ms)
-    indexes = {name: xr.indexes.PandasIndex(pd.Index(var.values), name, coord_dtype=var.dtype)
-               for name, var in coord_vars.items() if var.dims == (name,)}
-    return xr.Dataset({name: _variable(spec_of(name, spec)) for name, spec in data_vars.items()},
-                      coords=xr.Coordinates(coord_vars, indexes=indexes), attrs=dict(attrs or {}))
+    indexes = {
+        name: xr.indexes.PandasIndex(pd.Index(var.values), name, coord_dtype=var.dtype)
+        for name, var in coord_vars.items()
+        if var.dims == (name,)
+    }
+    return xr.Dataset(
+        {name: _variable(spec_of(name, spec)) for name, spec in data_vars.items()},
+        coords=xr.Coordinates(coord_vars, indexes=indexes),
+        attrs=dict(attrs or {}),
+    )

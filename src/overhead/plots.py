@@ -78,8 +78,15 @@ def _base_map(title: str):
     return fig, ax
 
 
-def ground_track_map(tracks: xr.Dataset, path: str | Path, *, title: str, now_index: int = 0,
-                     site: tuple[float, float, str] | None = None, highlight: int = 12) -> Path:
+def ground_track_map(
+    tracks: xr.Dataset,
+    path: str | Path,
+    *,
+    title: str,
+    now_index: int = 0,
+    site: tuple[float, float, str] | None = None,
+    highlight: int = 12,
+) -> Path:
     """Draw ground tracks (a geodetic Dataset, dims satellite × time) and positions at ``now_index``.
 
     The first ``highlight`` satellites are coloured and labelled; the rest are drawn thin and grey.
@@ -95,9 +102,15 @@ def ground_track_map(tracks: xr.Dataset, path: str | Path, *, title: str, now_in
             x, y = lon[i, now_index], lat[i, now_index]
             if np.isfinite(x):
                 ax.plot(x, y, "o", color=colours[i], markeredgecolor="black", markersize=7, zorder=5)
-                ax.annotate(str(tracks.name.values[i]), (x, y), xytext=(5, 4), textcoords="offset points",
-                            fontsize=8, zorder=6,
-                            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "alpha": 0.7, "lw": 0})
+                ax.annotate(
+                    str(tracks.name.values[i]),
+                    (x, y),
+                    xytext=(5, 4),
+                    textcoords="offset points",
+                    fontsize=8,
+                    zorder=6,
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "alpha": 0.7, "lw": 0},
+                )
         else:
             grey.extend(pieces)
             if np.isfinite(lon[i, now_index]):
@@ -105,13 +118,22 @@ def ground_track_map(tracks: xr.Dataset, path: str | Path, *, title: str, now_in
     ax.add_collection(LineCollection(grey, colors="#8899aa", linewidths=0.35, alpha=0.6, zorder=2))
     if site is not None:
         ax.plot(site[1], site[0], "*", color="crimson", markersize=16, markeredgecolor="black", zorder=7)
-        ax.annotate(site[2], (site[1], site[0]), xytext=(7, -12), textcoords="offset points", color="crimson",
-                    fontsize=10, fontweight="bold", zorder=7)
+        ax.annotate(
+            site[2],
+            (site[1], site[0]),
+            xytext=(7, -12),
+            textcoords="offset points",
+            color="crimson",
+            fontsize=10,
+            fontweight="bold",
+            zorder=7,
+        )
     return _save(fig, path)
 
 
-def coverage_map(stats: xr.Dataset, metric: str, path: str | Path, *, title: str,
-                 boundaries: list[np.ndarray] | None = None) -> Path:
+def coverage_map(
+    stats: xr.Dataset, metric: str, path: str | Path, *, title: str, boundaries: list[np.ndarray] | None = None
+) -> Path:
     """A figure of merit per grid point: H3 cells as hexagons, other grids as dots.
 
     Times are in hours, in the title and the colour bar alike. Points never observed are hatched grey with their
@@ -134,36 +156,67 @@ def coverage_map(stats: xr.Dataset, metric: str, path: str | Path, *, title: str
     undefined = observed & ~np.isfinite(values)
     if boundaries is not None:
         polygons = [_unwrapped(ring) for ring in boundaries]
-        cells = PolyCollection(polygons, array=np.ma.masked_invalid(shown), cmap=cmap, norm=norm,
-                               edgecolor="none", alpha=0.85, zorder=3)
+        cells = PolyCollection(
+            polygons, array=np.ma.masked_invalid(shown), cmap=cmap, norm=norm, edgecolor="none", alpha=0.85, zorder=3
+        )
         ax.add_collection(cells)
         mappable = cells
         for mask, face, edge, hatch in ((never, "#9e9e9e", "#616161", "///"), (undefined, "#f1e9ff", "#b39ddb", None)):
             if mask.any():
-                ax.add_collection(PolyCollection([p for p, m in zip(polygons, mask, strict=True) if m],
-                                                 facecolor=face, edgecolor=edge, hatch=hatch, linewidth=0.3,
-                                                 zorder=3))
+                ax.add_collection(
+                    PolyCollection(
+                        [p for p, m in zip(polygons, mask, strict=True) if m],
+                        facecolor=face,
+                        edgecolor=edge,
+                        hatch=hatch,
+                        linewidth=0.3,
+                        zorder=3,
+                    )
+                )
     else:
         good = observed & np.isfinite(values)
-        mappable = ax.scatter(stats.lon_deg[good], stats.lat_deg[good], c=values[good], cmap=cmap, norm=norm, s=8,
-                              zorder=3)
+        mappable = ax.scatter(
+            stats.lon_deg[good], stats.lat_deg[good], c=values[good], cmap=cmap, norm=norm, s=8, zorder=3
+        )
         ax.scatter(stats.lon_deg[never], stats.lat_deg[never], marker="x", color="#616161", s=10, zorder=3)
-        ax.scatter(stats.lon_deg[undefined], stats.lat_deg[undefined], marker="o", facecolor="#f1e9ff",
-                   edgecolor="#b39ddb", s=10, zorder=3)
-    ax.add_collection(PolyCollection(land_polygons(), facecolor="none", edgecolor="#333333", linewidth=0.5,
-                                     zorder=4))
-    handles = []
-    if never.any():
-        handles.append(matplotlib.patches.Patch(facecolor="#9e9e9e", hatch="///", edgecolor="#616161",
-                                                label=f"never observed ({int(never.sum())} points)"))
-    if undefined.any():
-        handles.append(matplotlib.patches.Patch(facecolor="#f1e9ff", edgecolor="#b39ddb",
-                                                label=f"seen, {metric} undefined ({int(undefined.sum())} points)"))
-    if handles:
-        ax.legend(handles=handles, loc="lower left", fontsize=9, framealpha=0.9)
+        ax.scatter(
+            stats.lon_deg[undefined],
+            stats.lat_deg[undefined],
+            marker="o",
+            facecolor="#f1e9ff",
+            edgecolor="#b39ddb",
+            s=10,
+            zorder=3,
+        )
+    ax.add_collection(PolyCollection(land_polygons(), facecolor="none", edgecolor="#333333", linewidth=0.5, zorder=4))
+    _legend_unseen(ax, never, undefined, metric)
     fig.colorbar(mappable, ax=ax, shrink=0.7, label=f"{metric} ({unit})" if unit else metric)
     _zoom_to(ax, fig, np.asarray(stats.lon_deg), np.asarray(stats.lat_deg))
     return _save(fig, path)
+
+
+def _legend_unseen(ax, never: np.ndarray, undefined: np.ndarray, metric: str) -> None:
+    """Legend entries for the points never observed and those seen where the figure is undefined."""
+    handles = []
+    if never.any():
+        handles.append(
+            matplotlib.patches.Patch(
+                facecolor="#9e9e9e",
+                hatch="///",
+                edgecolor="#616161",
+                label=f"never observed ({int(never.sum())} points)",
+            )
+        )
+    if undefined.any():
+        handles.append(
+            matplotlib.patches.Patch(
+                facecolor="#f1e9ff",
+                edgecolor="#b39ddb",
+                label=f"seen, {metric} undefined ({int(undefined.sum())} points)",
+            )
+        )
+    if handles:
+        ax.legend(handles=handles, loc="lower left", fontsize=9, framealpha=0.9)
 
 
 def _unwrapped(ring: np.ndarray) -> np.ndarray:
@@ -199,8 +252,9 @@ def _zoom_to(ax, fig, lon: np.ndarray, lat: np.ndarray) -> None:
     inset = ax.inset_axes([place[0], place[1], 0.25, 0.25])
     inset.set_facecolor("#dbe9f4")
     inset.add_collection(PolyCollection(land_polygons(), facecolor="#f3efe4", edgecolor="#9a9384", linewidth=0.3))
-    inset.add_patch(matplotlib.patches.Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, edgecolor="crimson",
-                                                 linewidth=1.2))
+    inset.add_patch(
+        matplotlib.patches.Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, edgecolor="crimson", linewidth=1.2)
+    )
     inset.set_xlim(-180, 180)
     inset.set_ylim(-90, 90)
     inset.set_xticks([])
@@ -208,8 +262,9 @@ def _zoom_to(ax, fig, lon: np.ndarray, lat: np.ndarray) -> None:
     inset.set_aspect("equal")
 
 
-def pareto_chart(table, objective: str, path: str | Path, *, threshold: float | None = None,
-                 title: str = "Design sweep") -> Path:
+def pareto_chart(
+    table, objective: str, path: str | Path, *, threshold: float | None = None, title: str = "Design sweep"
+) -> Path:
     """Cost against the requirement's figure of merit for every design; the Pareto front joined; feasible
     designs filled."""
     fig, ax = plt.subplots(figsize=(9, 6), dpi=100)
@@ -222,18 +277,26 @@ def pareto_chart(table, objective: str, path: str | Path, *, threshold: float | 
         rows = (table.family == family).to_numpy()
         for feasible, face in ((True, None), (False, "none")):
             pick = rows & (table.feasible.to_numpy() == feasible)
-            ax.scatter(table.cost[pick], y[pick], marker=markers[family], facecolors=face, s=40,
-                       edgecolors=f"C{families.index(family)}",
-                       label=f"{family} ({'meets' if feasible else 'fails'})" if pick.any() else None)
+            ax.scatter(
+                table.cost[pick],
+                y[pick],
+                marker=markers[family],
+                facecolors=face,
+                s=40,
+                edgecolors=f"C{families.index(family)}",
+                label=f"{family} ({'meets' if feasible else 'fails'})" if pick.any() else None,
+            )
     front = table[table.pareto].sort_values("cost")
     ax.plot(front.cost, front[objective] / scale, "-", color="black", linewidth=1, zorder=0, label="Pareto front")
-    _finish_chart(ax, xlabel="cost proxy", ylabel=f"{objective} ({unit})", title=title, threshold=threshold,
-                  scale=scale)
+    _finish_chart(
+        ax, xlabel="cost proxy", ylabel=f"{objective} ({unit})", title=title, threshold=threshold, scale=scale
+    )
     return _save(fig, path)
 
 
-def parameter_chart(table, parameter: str, metric: str, path: str | Path, *, threshold: float | None = None,
-                    title: str = "Design sweep") -> Path:
+def parameter_chart(
+    table, parameter: str, metric: str, path: str | Path, *, threshold: float | None = None, title: str = "Design sweep"
+) -> Path:
     """A figure of merit against one design parameter, one colour per family; the best value per parameter
     value joined."""
     if parameter not in table:
@@ -258,9 +321,15 @@ def plan_timeline(acquisitions, downlinks, path: str | Path, *, title: str = "Pl
     top = float(acquisitions.priority.max()) if len(acquisitions) else 1.0
     for row, norad_id in enumerate(satellites):
         links = downlinks[downlinks.norad_id == norad_id]
-        ax.broken_barh([(matplotlib.dates.date2num(a), matplotlib.dates.date2num(b) - matplotlib.dates.date2num(a))
-                        for a, b in zip(links.start, links.end, strict=True)], (row - 0.4, 0.8),
-                       facecolors="#bbbbbb", label="downlink" if row == 0 else None)
+        ax.broken_barh(
+            [
+                (matplotlib.dates.date2num(a), matplotlib.dates.date2num(b) - matplotlib.dates.date2num(a))
+                for a, b in zip(links.start, links.end, strict=True)
+            ],
+            (row - 0.4, 0.8),
+            facecolors="#bbbbbb",
+            label="downlink" if row == 0 else None,
+        )
         images = acquisitions[acquisitions.norad_id == norad_id]
         for image in images.itertuples():
             start = matplotlib.dates.date2num(image.start)
@@ -282,8 +351,9 @@ def manoeuvre_chart(history, manoeuvres, path: str | Path, *, max_objects: int =
     from overhead.catalog.manoeuvres import semi_major_axis_km
 
     objects = sorted(history.norad_id.unique())[:max_objects]
-    fig, axes = plt.subplots(2 * len(objects), 1, figsize=(14, 4.4 * len(objects) + 0.6), dpi=100, squeeze=False,
-                             sharex=True)
+    fig, axes = plt.subplots(
+        2 * len(objects), 1, figsize=(14, 4.4 * len(objects) + 0.6), dpi=100, squeeze=False, sharex=True
+    )
     for row, norad_id in enumerate(objects):
         sets = history[history.norad_id == norad_id].sort_values("epoch").drop_duplicates("epoch")
         a_km = semi_major_axis_km(sets.mean_motion_rev_per_day.to_numpy())
@@ -298,7 +368,9 @@ def manoeuvre_chart(history, manoeuvres, path: str | Path, *, max_objects: int =
             ax.grid(alpha=0.3)
         level.set_ylabel("a (km)")
         change.set_ylabel("Δa per set (m)")
-        level.set_title(f"NORAD {norad_id}: {len(sets):,} element sets, {len(found)} manoeuvres "
-                        "(red lines, darker = surer)", fontsize=10)
+        level.set_title(
+            f"NORAD {norad_id}: {len(sets):,} element sets, {len(found)} manoeuvres (red lines, darker = surer)",
+            fontsize=10,
+        )
     axes[-1, 0].set_xlabel("UTC")
     return _save(fig, path)

@@ -32,8 +32,9 @@ def read_json_file(path: str | Path, what: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise OverheadError(f"{path}, line {exc.lineno}, column {exc.colno}: not JSON ({exc.msg}); {what} "
-                            f"is expected") from None
+        raise OverheadError(
+            f"{path}, line {exc.lineno}, column {exc.colno}: not JSON ({exc.msg}); {what} is expected"
+        ) from None
     except RecursionError:
         raise OverheadError(f"{path}: JSON nested too deeply to be {what}") from None
 
@@ -68,8 +69,10 @@ def read_table_file(path: str | Path, what: str, *, columns: tuple[str, ...] = (
         raise OverheadError(f"{path}: not a readable {kind} table ({reason}); {what} is expected") from None
     missing = [c for c in columns if c not in table.columns]
     if missing:
-        raise OverheadError(f"{path}: no column {', '.join(missing)}: is it {what}? (its columns: "
-                            f"{', '.join(map(str, table.columns[:12]))})")
+        raise OverheadError(
+            f"{path}: no column {', '.join(missing)}: is it {what}? (its columns: "
+            f"{', '.join(map(str, table.columns[:12]))})"
+        )
     return table
 
 

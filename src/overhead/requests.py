@@ -26,10 +26,28 @@ from overhead.geometry.specs import (
 )
 from overhead.planning.specs import AgilitySpec, ImagingRequest
 
-__all__ = ["AccessRequest", "AgilitySpec", "ConstraintsSpec", "CoverageRequest", "GridFileSpec", "GridSpec",
-           "ImagingRequest", "PassesRequest", "Place", "PlanRequest", "SatelliteSelection", "ScreeningOptions",
-           "ScreeningRequest", "SiteQuery", "Spec", "WalkerDesign", "describe", "spec_default", "spec_help",
-           "validated"]
+__all__ = [
+    "AccessRequest",
+    "AgilitySpec",
+    "ConstraintsSpec",
+    "CoverageRequest",
+    "GridFileSpec",
+    "GridSpec",
+    "ImagingRequest",
+    "PassesRequest",
+    "Place",
+    "PlanRequest",
+    "SatelliteSelection",
+    "ScreeningOptions",
+    "ScreeningRequest",
+    "SiteQuery",
+    "Spec",
+    "WalkerDesign",
+    "describe",
+    "spec_default",
+    "spec_help",
+    "validated",
+]
 
 NoradId = Annotated[int, Field(ge=0, le=999_999_999)]
 
@@ -68,19 +86,30 @@ class AccessRequest(SatelliteSelection):
 class SiteQuery(Spec):
     """What is above a place (``overhead above``, ``GET /api/above``)."""
 
-    min_elevation_deg: float = Field(10.0, ge=-90.0, lt=90.0, allow_inf_nan=False,
-                                     description="the station's elevation mask, degrees above the horizon "
-                                                 "(negative: below it; -90: every object)")
+    min_elevation_deg: float = Field(
+        10.0,
+        ge=-90.0,
+        lt=90.0,
+        allow_inf_nan=False,
+        description="the station's elevation mask, degrees above the horizon (negative: below it; -90: every object)",
+    )
 
 
 class PassesRequest(SiteQuery):
     """Passes over a place (``overhead passes``, ``GET /api/passes``)."""
 
-    visible: bool = Field(False, description="only passes an observer can see: the satellite sunlit while the Sun "
-                                             "is below max_sun_altitude_deg at the place")
-    max_sun_altitude_deg: float = Field(-6.0, ge=-90.0, le=0.0, allow_inf_nan=False,
-                                        description="with visible: the Sun's highest altitude at the place, degrees "
-                                                    "(-6: civil twilight)")
+    visible: bool = Field(
+        False,
+        description="only passes an observer can see: the satellite sunlit while the Sun "
+        "is below max_sun_altitude_deg at the place",
+    )
+    max_sun_altitude_deg: float = Field(
+        -6.0,
+        ge=-90.0,
+        le=0.0,
+        allow_inf_nan=False,
+        description="with visible: the Sun's highest altitude at the place, degrees (-6: civil twilight)",
+    )
 
 
 class CoverageRequest(SatelliteSelection):
@@ -95,14 +124,18 @@ class CoverageRequest(SatelliteSelection):
 class ScreeningOptions(Spec):
     """What a screening reports (the span aside): the threshold, the primaries and the probabilities' hard body."""
 
-    threshold_km: float = Field(5.0, gt=0.0, le=50.0, allow_inf_nan=False,
-                                description="report approaches closer than this, km")
-    primaries: list[NoradId] | None = Field(None, max_length=1_000,
-                                            description="NORAD ids screened against all (default: all against all)")
-    primaries_group: str | None = Field(None, max_length=64, description="instead of primaries: the objects of a "
-                                                                         "catalogue-store group, e.g. stations")
-    hbr_m: float = Field(10.0, gt=0.0, le=1000.0, allow_inf_nan=False,
-                         description="combined hard-body radius of the probabilities, m")
+    threshold_km: float = Field(
+        5.0, gt=0.0, le=50.0, allow_inf_nan=False, description="report approaches closer than this, km"
+    )
+    primaries: list[NoradId] | None = Field(
+        None, max_length=1_000, description="NORAD ids screened against all (default: all against all)"
+    )
+    primaries_group: str | None = Field(
+        None, max_length=64, description="instead of primaries: the objects of a catalogue-store group, e.g. stations"
+    )
+    hbr_m: float = Field(
+        10.0, gt=0.0, le=1000.0, allow_inf_nan=False, description="combined hard-body radius of the probabilities, m"
+    )
 
 
 class ScreeningRequest(SatelliteSelection, ScreeningOptions):
@@ -122,5 +155,10 @@ class PlanRequest(SatelliteSelection):
     stop: str = iso_time(description="UTC, ISO 8601")
     agility: AgilitySpec = AgilitySpec()
     solver: Literal["cp-sat", "greedy"] = Field("cp-sat", description="CP-SAT, or the fast greedy plan")
-    time_limit_s: float = Field(60.0, gt=0.0, le=3_600.0, allow_inf_nan=False,
-                                description="CP-SAT's time limit, seconds (the best plan so far is kept)")
+    time_limit_s: float = Field(
+        60.0,
+        gt=0.0,
+        le=3_600.0,
+        allow_inf_nan=False,
+        description="CP-SAT's time limit, seconds (the best plan so far is kept)",
+    )

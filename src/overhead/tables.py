@@ -42,8 +42,14 @@ def states_table(ds: xr.Dataset) -> pd.DataFrame:
 
 
 # bytes per row of a states table, measured on the CLI's output (CSV: 12 significant digits; Parquet: snappy)
-STATE_ROW_BYTES = {("csv", "teme"): 140, ("csv", "itrf"): 140, ("csv", "geodetic"): 100,
-                   ("parquet", "teme"): 60, ("parquet", "itrf"): 60, ("parquet", "geodetic"): 45}
+STATE_ROW_BYTES = {
+    ("csv", "teme"): 140,
+    ("csv", "itrf"): 140,
+    ("csv", "geodetic"): 100,
+    ("parquet", "teme"): 60,
+    ("parquet", "itrf"): 60,
+    ("parquet", "geodetic"): 45,
+}
 CHUNK_STATES = 1_000_000  # states propagated and written at a time: memory stays ~0.3 GB whatever the output
 
 
@@ -52,8 +58,15 @@ def state_output_bytes(rows: int, frame: str, fmt: str) -> int:
     return int(rows * STATE_ROW_BYTES[(fmt, frame)])
 
 
-def iter_state_tables(catalog, *, times=None, minutes_since_epoch=None, frame: str = "teme",
-                      chunk_states: int = CHUNK_STATES, progress: bool = False) -> Iterator[pd.DataFrame]:
+def iter_state_tables(
+    catalog,
+    *,
+    times=None,
+    minutes_since_epoch=None,
+    frame: str = "teme",
+    chunk_states: int = CHUNK_STATES,
+    progress: bool = False,
+) -> Iterator[pd.DataFrame]:
     """The states table of ``catalog.propagate(...)`` in pieces of about ``chunk_states`` rows, in the same row
     order (satellite, then time): a table of any size is written with bounded memory."""
     axis = np.asarray(minutes_since_epoch if times is None else times)
@@ -61,11 +74,14 @@ def iter_state_tables(catalog, *, times=None, minutes_since_epoch=None, frame: s
     sats_per_chunk = max(1, chunk_states // max(n_time, 1))
     times_per_chunk = max(1, min(n_time, chunk_states))  # one satellite's times are split only beyond a chunk
     for a in range(0, n_sat, sats_per_chunk):
-        part = catalog[a:a + sats_per_chunk]
+        part = catalog[a : a + sats_per_chunk]
         for b in range(0, max(n_time, 1), times_per_chunk):
-            piece = axis[b:b + times_per_chunk]
-            ds = (part.propagate(minutes_since_epoch=piece, frame=frame) if times is None
-                  else part.propagate(piece, frame=frame, progress=progress))
+            piece = axis[b : b + times_per_chunk]
+            ds = (
+                part.propagate(minutes_since_epoch=piece, frame=frame)
+                if times is None
+                else part.propagate(piece, frame=frame, progress=progress)
+            )
             yield states_table(ds)
 
 
@@ -78,14 +94,19 @@ def formula_safe(table: pd.DataFrame) -> pd.DataFrame:
     """The table with every text cell a spreadsheet would run as a formula (``=HYPERLINK(...``, ``@SUM``) quoted
     by a leading apostrophe, as OWASP advises for CSV: outside names reach a spreadsheet as text. Numbers (negative
     ones included) are not text cells and stay as they are."""
-    text_columns = [c for c in table.columns
-                    if pd.api.types.is_object_dtype(table[c].dtype) or pd.api.types.is_string_dtype(table[c].dtype)]
+    text_columns = [
+        c
+        for c in table.columns
+        if pd.api.types.is_object_dtype(table[c].dtype) or pd.api.types.is_string_dtype(table[c].dtype)
+    ]
     if not text_columns:
         return table
     guarded = table.copy()
     for column in text_columns:
-        guarded[column] = [f"'{v}" if isinstance(v, str) and v.startswith(FORMULA_STARTS)
-                           and not _PLAIN_NEGATIVE.match(v) else v for v in guarded[column]]
+        guarded[column] = [
+            f"'{v}" if isinstance(v, str) and v.startswith(FORMULA_STARTS) and not _PLAIN_NEGATIVE.match(v) else v
+            for v in guarded[column]
+        ]
     return guarded
 
 
@@ -98,9 +119,31 @@ def csv_cells(table: pd.DataFrame) -> pd.DataFrame:
 
 # the columns of overhead's tables that hold times: in Parquet they are timestamps (UTC), whether the table holds
 # them as datetime64 or as the ISO-8601 text of the CSV form
-TIME_COLUMNS = frozenset({"time", "start", "end", "stop", "rise", "set", "culmination", "visible_start",
-                          "visible_end", "brightest_time", "tca", "epoch", "epoch_1", "epoch_2", "first_epoch",
-                          "last_epoch", "first_seen", "last_seen", "reentry", "window_start", "window_end"})
+TIME_COLUMNS = frozenset(
+    {
+        "time",
+        "start",
+        "end",
+        "stop",
+        "rise",
+        "set",
+        "culmination",
+        "visible_start",
+        "visible_end",
+        "brightest_time",
+        "tca",
+        "epoch",
+        "epoch_1",
+        "epoch_2",
+        "first_epoch",
+        "last_epoch",
+        "first_seen",
+        "last_seen",
+        "reentry",
+        "window_start",
+        "window_end",
+    }
+)
 
 
 def is_time_column(name: str) -> bool:
@@ -127,9 +170,11 @@ def arrow_table(table: pd.DataFrame):
     for column in table.columns:
         values = table[column]
         is_time = pd.api.types.is_datetime64_any_dtype(values.dtype)
-        is_iso_text = (column in TIME_COLUMNS and (pd.api.types.is_object_dtype(values.dtype)
-                                                   or pd.api.types.is_string_dtype(values.dtype))
-                       and values.map(lambda v: v is None or v is pd.NA or isinstance(v, str)).all())
+        is_iso_text = (
+            column in TIME_COLUMNS
+            and (pd.api.types.is_object_dtype(values.dtype) or pd.api.types.is_string_dtype(values.dtype))
+            and values.map(lambda v: v is None or v is pd.NA or isinstance(v, str)).all()
+        )
         if is_time or is_iso_text:
             if out is table:
                 out = table.copy()
@@ -140,8 +185,7 @@ def arrow_table(table: pd.DataFrame):
 STATE_FLOAT_FORMAT = "%.12g"  # 0.1 mm at GEO distances, 1e-12 km/s: states written as they were computed
 
 
-def write_table_chunks(tables, path: str | Path | None, *, float_format: str = STATE_FLOAT_FORMAT,
-                       stream=None) -> int:
+def write_table_chunks(tables, path: str | Path | None, *, float_format: str = STATE_FLOAT_FORMAT, stream=None) -> int:
     """Write an iterable of tables as one CSV or Parquet file (atomically), or as CSV to ``stream``; returns rows."""
     rows = 0
     if path is None:
@@ -203,8 +247,18 @@ def write_table(table: pd.DataFrame, path: str | Path) -> Path:
     return Path(path)
 
 
-POINT_COLUMNS = ("id", "lon_deg", "lat_deg", "accesses", "covered_s", "mean_revisit_s", "max_revisit_s",
-                 "p95_revisit_s", "first_access_s", "mean_response_s")
+POINT_COLUMNS = (
+    "id",
+    "lon_deg",
+    "lat_deg",
+    "accesses",
+    "covered_s",
+    "mean_revisit_s",
+    "max_revisit_s",
+    "p95_revisit_s",
+    "first_access_s",
+    "mean_response_s",
+)
 
 
 def coverage_table(stats: xr.Dataset) -> pd.DataFrame:
@@ -252,11 +306,17 @@ def cf_coverage(stats: xr.Dataset) -> xr.Dataset:
             out[name].attrs.update(units=units, long_name=definition)
     if "observed" in out:
         out["observed"] = out["observed"].astype(np.int8)
-        out.observed.attrs.update(long_name="whether any satellite saw the point", flag_values=np.array(
-            [0, 1], np.int8), flag_meanings="never_seen seen")
-    out.attrs.update(Conventions="CF-1.8", title="overhead coverage and revisit statistics",
-                     time_coverage_start=str(out.attrs.get("start", "")),
-                     time_coverage_end=str(out.attrs.get("stop", "")))
+        out.observed.attrs.update(
+            long_name="whether any satellite saw the point",
+            flag_values=np.array([0, 1], np.int8),
+            flag_meanings="never_seen seen",
+        )
+    out.attrs.update(
+        Conventions="CF-1.8",
+        title="overhead coverage and revisit statistics",
+        time_coverage_start=str(out.attrs.get("start", "")),
+        time_coverage_end=str(out.attrs.get("stop", "")),
+    )
     return out
 
 
@@ -267,8 +327,9 @@ def coverage_geojson(stats: xr.Dataset, boundaries: list[np.ndarray] | None) -> 
     table = coverage_table(stats)
     features = []
     for k, row in enumerate(table.to_dict("records")):
-        properties = {key: (None if isinstance(value, float) and not np.isfinite(value) else value)
-                      for key, value in row.items()}
+        properties = {
+            key: (None if isinstance(value, float) and not np.isfinite(value) else value) for key, value in row.items()
+        }
         if boundaries is not None:
             geometry = ring_geometry(boundaries[k])  # cut at the antimeridian, the pole cells closed at the pole
         else:

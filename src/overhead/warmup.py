@@ -37,9 +37,14 @@ def warm_up() -> float:
         passes_over_site(catalog, GroundSite(43.6, 1.44, 150.0), epoch, stop, min_elevation_deg=10.0)  # the API's
         for constraints in (AccessConstraints(min_elevation_deg=10.0), AccessConstraints(sensor=NadirCone(30.0))):
             coverage(catalog, AnalysisGrid.global_grid(0), epoch, stop, constraints)
-        history = pd.DataFrame({"norad_id": 1, "epoch": epoch + np.arange(80) * np.timedelta64(1, "D"),
-                                "mean_motion_rev_per_day": 15.5 + 1e-6 * np.arange(80),
-                                "inclination_deg": np.full(80, 51.6)})
+        history = pd.DataFrame(
+            {
+                "norad_id": 1,
+                "epoch": epoch + np.arange(80) * np.timedelta64(1, "D"),
+                "mean_motion_rev_per_day": 15.5 + 1e-6 * np.arange(80),
+                "inclination_deg": np.full(80, 51.6),
+            }
+        )
         detect_manoeuvres(history)
         screen(catalog, epoch, epoch + np.timedelta64(10, "m"))
         _monte_carlo_over_a_span()
@@ -56,8 +61,9 @@ def _monte_carlo_over_a_span() -> None:
     v = np.array([0.0, 5334.0, 4876.0])
     cov = np.diag([1e4, 1e4, 1e4, 1.0, 1.0, 1.0])
     for sampling in ("equinoctial", "cartesian"):
-        pc_monte_carlo(r, v, cov, r + 100.0, v, cov, 10.0, samples=100, batch=100, span_s=(-60.0, 60.0),
-                       sampling=sampling)
+        pc_monte_carlo(
+            r, v, cov, r + 100.0, v, cov, 10.0, samples=100, batch=100, span_s=(-60.0, 60.0), sampling=sampling
+        )
 
 
 if __name__ == "__main__":

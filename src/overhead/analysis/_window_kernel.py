@@ -162,8 +162,10 @@ def _arc_distance(a, b, p):
     """Angular distance from unit vector p to the great-circle arc from a to b."""
     n0, n1, n2 = a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]
     length = math.sqrt(n0 * n0 + n1 * n1 + n2 * n2)
-    to_ends = min(math.acos(min(max(p[0] * a[0] + p[1] * a[1] + p[2] * a[2], -1.0), 1.0)),
-                  math.acos(min(max(p[0] * b[0] + p[1] * b[1] + p[2] * b[2], -1.0), 1.0)))
+    to_ends = min(
+        math.acos(min(max(p[0] * a[0] + p[1] * a[1] + p[2] * a[2], -1.0), 1.0)),
+        math.acos(min(max(p[0] * b[0] + p[1] * b[1] + p[2] * b[2], -1.0), 1.0)),
+    )
     if length <= 0:
         return to_ends
     n0, n1, n2 = n0 / length, n1 / length, n2 / length
@@ -201,8 +203,9 @@ def _track_reaches(sat, k, target, r, position, lowest_deg, limit_deg):
 
 
 @njit(cache=True, nogil=True)
-def chunk_windows(r, v, h, keys, n_targets, position, up, sin_mask, cos_limit, lowest_deg, limit_deg, tolerance_s,
-                  hidden_width_s):
+def chunk_windows(
+    r, v, h, keys, n_targets, position, up, sin_mask, cos_limit, lowest_deg, limit_deg, tolerance_s, hidden_width_s
+):
     """Windows from the sorted keys ((sat × n_targets + target) × n_samples + sample) of the candidate samples.
 
     Each run of a pair's candidates, with one sample more on each side, is a segment (runs whose widened
@@ -254,12 +257,14 @@ def chunk_windows(r, v, h, keys, n_targets, position, up, sin_mask, cos_limit, l
             for k in range(a, b):
                 t = k * h
                 if g[k] <= 0 and g[k + 1] > 0:
-                    start_t = _root(t, t + h, g[k], g[k + 1], tolerance_s, s_, j_, r, v, h, position, up, sin_mask,
-                                    cos_limit)
+                    start_t = _root(
+                        t, t + h, g[k], g[k + 1], tolerance_s, s_, j_, r, v, h, position, up, sin_mask, cos_limit
+                    )
                     start_open, inside = False, True
                 elif g[k] > 0 and g[k + 1] <= 0:
-                    end_t = _root(t, t + h, g[k], g[k + 1], tolerance_s, s_, j_, r, v, h, position, up, sin_mask,
-                                  cos_limit)
+                    end_t = _root(
+                        t, t + h, g[k], g[k + 1], tolerance_s, s_, j_, r, v, h, position, up, sin_mask, cos_limit
+                    )
                     out_sat[count], out_target[count] = s_, j_
                     out_start[count], out_end[count] = start_t, end_t
                     out_start_cut[count], out_end_cut[count] = start_open and start_t <= 0.0, False
@@ -276,27 +281,36 @@ def chunk_windows(r, v, h, keys, n_targets, position, up, sin_mask, cos_limit, l
             t_best = best * h
             lo = max(t_best - h, first * h)
             hi = min(t_best + h, first * h + 2 * h)
-            peak_t, peak_g = _search_positive(lo, hi, hidden_width_s, s_, j_, r, v, h, position, up, sin_mask,
-                                              cos_limit)
+            peak_t, peak_g = _search_positive(
+                lo, hi, hidden_width_s, s_, j_, r, v, h, position, up, sin_mask, cos_limit
+            )
             if peak_g > 0:
                 f_lo = _margin_at(lo, s_, j_, r, v, h, position, up, sin_mask, cos_limit)
                 f_hi = _margin_at(hi, s_, j_, r, v, h, position, up, sin_mask, cos_limit)
                 out_sat[count], out_target[count] = s_, j_
-                out_start[count] = _root(lo, peak_t, f_lo, peak_g, tolerance_s, s_, j_, r, v, h, position, up,
-                                         sin_mask, cos_limit)
-                out_end[count] = _root(peak_t, hi, peak_g, f_hi, tolerance_s, s_, j_, r, v, h, position, up, sin_mask,
-                                       cos_limit)
+                out_start[count] = _root(
+                    lo, peak_t, f_lo, peak_g, tolerance_s, s_, j_, r, v, h, position, up, sin_mask, cos_limit
+                )
+                out_end[count] = _root(
+                    peak_t, hi, peak_g, f_hi, tolerance_s, s_, j_, r, v, h, position, up, sin_mask, cos_limit
+                )
                 out_start_cut[count], out_end_cut[count] = False, False
                 count += 1
         i = end
-    return (out_sat[:count], out_target[:count], out_start[:count], out_end[:count], out_start_cut[:count],
-            out_end_cut[:count])
+    return (
+        out_sat[:count],
+        out_target[:count],
+        out_start[:count],
+        out_end[:count],
+        out_start_cut[:count],
+        out_end_cut[:count],
+    )
 
 
 @njit(cache=True, nogil=True)
 def _grow(array, capacity):
     out = np.empty(capacity, array.dtype)
-    out[:array.size] = array
+    out[: array.size] = array
     return out
 
 

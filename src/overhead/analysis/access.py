@@ -38,9 +38,22 @@ from overhead.orbits.timescales import to_datetime64
 
 __all__ = ["WINDOW_COLUMNS", "WindowIntervals", "access_intervals", "access_windows", "orbit_step_s"]
 
-WINDOW_COLUMNS = ("norad_id", "name", "target", "start", "end", "duration_s", "culmination", "max_elevation_deg",
-                  "min_off_nadir_deg", "start_azimuth_deg", "end_azimuth_deg", "truncated", "start_constraint",
-                  "end_constraint")
+WINDOW_COLUMNS = (
+    "norad_id",
+    "name",
+    "target",
+    "start",
+    "end",
+    "duration_s",
+    "culmination",
+    "max_elevation_deg",
+    "min_off_nadir_deg",
+    "start_azimuth_deg",
+    "end_azimuth_deg",
+    "truncated",
+    "start_constraint",
+    "end_constraint",
+)
 ROOT_TOLERANCE_S = 1e-4
 CULMINATION_BRACKET_S = 0.5  # golden-section down to this, then one parabola (error well under 1 ms)
 DENSE_TARGETS = 4096
@@ -75,8 +88,13 @@ class _Context:
     def cone_only(self) -> bool:
         """Only an elevation mask and an off-nadir limit (a cone or field of regard) apply."""
         c = self.constraints
-        return (not self.targets.terrain_masks and isinstance(c.sensor, NadirCone | None)
-                and c.min_incidence_deg is None and c.max_incidence_deg is None and not c.needs_sun)
+        return (
+            not self.targets.terrain_masks
+            and isinstance(c.sensor, NadirCone | None)
+            and c.min_incidence_deg is None
+            and c.max_incidence_deg is None
+            and not c.needs_sun
+        )
 
     @property
     def lowest_elevation_deg(self) -> float:
@@ -87,8 +105,14 @@ class _Context:
     def simple_elevation(self) -> bool:
         """Only an elevation mask applies: the searches can skip every other angle."""
         c = self.constraints
-        return (not self.targets.terrain_masks and c.sensor is None and c.max_off_nadir_deg is None
-                and c.min_incidence_deg is None and c.max_incidence_deg is None and not c.needs_sun)
+        return (
+            not self.targets.terrain_masks
+            and c.sensor is None
+            and c.max_off_nadir_deg is None
+            and c.min_incidence_deg is None
+            and c.max_incidence_deg is None
+            and not c.needs_sun
+        )
 
 
 class _Ephemeris:
@@ -246,28 +270,37 @@ def _candidate_keys(ctx: _Context, r: np.ndarray, v: np.ndarray) -> np.ndarray:
     n_targets = len(ctx.targets)
     radius = np.linalg.norm(r, axis=-1)
     speed = np.linalg.norm(v, axis=-1)
-    bound = central_angle_bound_rad(np.nan_to_num(radius, nan=WGS84_A_KM + 1.0),
-                                    min_elevation_deg=ctx.lowest_elevation_deg,
-                                    max_off_nadir_deg=ctx.constraints.off_nadir_limit_deg())
-    reach = np.minimum(bound + np.nan_to_num(speed, nan=0.0) * ctx.step_s / 2.0 / np.nan_to_num(radius, nan=1e9),
-                       np.pi)
+    bound = central_angle_bound_rad(
+        np.nan_to_num(radius, nan=WGS84_A_KM + 1.0),
+        min_elevation_deg=ctx.lowest_elevation_deg,
+        max_off_nadir_deg=ctx.constraints.off_nadir_limit_deg(),
+    )
+    reach = np.minimum(bound + np.nan_to_num(speed, nan=0.0) * ctx.step_s / 2.0 / np.nan_to_num(radius, nan=1e9), np.pi)
     sub_point = (r / radius[..., None]).reshape(-1, 3)
     reach = reach.reshape(-1)
     finite = np.isfinite(sub_point).all(axis=-1)
     target_unit = ctx.position / np.linalg.norm(ctx.position, axis=-1)[:, None]
     if _window_kernel is not None and n_targets > FEW_TARGETS:  # a latitude-longitude bucket index, compiled
         order, starts, n_lat, n_lon = _window_kernel.target_buckets(target_unit)
-        keys = _window_kernel.candidate_keys(np.ascontiguousarray(sub_point), np.ascontiguousarray(reach),
-                                             np.ascontiguousarray(target_unit), order, starts, n_lat, n_lon,
-                                             n_targets, n_samples)
+        keys = _window_kernel.candidate_keys(
+            np.ascontiguousarray(sub_point),
+            np.ascontiguousarray(reach),
+            np.ascontiguousarray(target_unit),
+            order,
+            starts,
+            n_lat,
+            n_lon,
+            n_targets,
+            n_samples,
+        )
         return keys
     if n_targets <= DENSE_TARGETS:
         rows, cols = [], []
         block = max(1, 2_000_000 // n_targets)
         cos_reach = np.cos(reach)
         for a in range(0, sub_point.shape[0], block):
-            dots = sub_point[a:a + block] @ target_unit.T
-            i, j = np.nonzero((dots >= cos_reach[a:a + block, None]) & finite[a:a + block, None])
+            dots = sub_point[a : a + block] @ target_unit.T
+            i, j = np.nonzero((dots >= cos_reach[a : a + block, None]) & finite[a : a + block, None])
             rows.append(i + a)
             cols.append(j)
         flat, target = np.concatenate(rows), np.concatenate(cols)
@@ -338,8 +371,7 @@ def _parabolic_peak(f, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.where((curvature < 0) & (vertex >= a) & (vertex <= b), vertex, m)
 
 
-def _find_roots(f, lo: np.ndarray, hi: np.ndarray, f_lo: np.ndarray, f_hi: np.ndarray,
-                tolerance: float) -> np.ndarray:
+def _find_roots(f, lo: np.ndarray, hi: np.ndarray, f_lo: np.ndarray, f_hi: np.ndarray, tolerance: float) -> np.ndarray:
     """Vectorised Illinois (modified regula falsi) for zeros of f(rows, t) bracketed by [lo, hi].
 
     Superlinear on smooth margins (~6 evaluations to 0.1 ms from a 60 s bracket); every fourth step
@@ -382,8 +414,7 @@ def _arc_distance(a: np.ndarray, b: np.ndarray, p: np.ndarray) -> np.ndarray:
     return np.where(inside, np.arcsin(np.clip(np.abs(off_plane), 0, 1)), to_ends)
 
 
-def _track_reaches(ctx: _Context, r: np.ndarray, sat: np.ndarray, sample: np.ndarray,
-                   target: np.ndarray) -> np.ndarray:
+def _track_reaches(ctx: _Context, r: np.ndarray, sat: np.ndarray, sample: np.ndarray, target: np.ndarray) -> np.ndarray:
     """Whether the ground track within a step of ``sample`` comes within reach of the target, for constraints
     that depend on the Earth-central angle and altitude alone (an elevation mask, an off-nadir cone).
 
@@ -396,8 +427,9 @@ def _track_reaches(ctx: _Context, r: np.ndarray, sat: np.ndarray, sample: np.nda
     units = [p / np.sqrt(_dot(p, p))[:, None] for p in points]
     w = ctx.position[target] / np.sqrt(_dot(ctx.position[target], ctx.position[target]))[:, None]
     distance = np.minimum(_arc_distance(units[0], units[1], w), _arc_distance(units[1], units[2], w))
-    reach = central_angle_bound_rad(radius, min_elevation_deg=ctx.lowest_elevation_deg,
-                                    max_off_nadir_deg=ctx.constraints.off_nadir_limit_deg())
+    reach = central_angle_bound_rad(
+        radius, min_elevation_deg=ctx.lowest_elevation_deg, max_off_nadir_deg=ctx.constraints.off_nadir_limit_deg()
+    )
     finite = np.isfinite(distance) & np.isfinite(reach)
     return ~finite | (distance <= reach + np.radians(0.1))
 
@@ -408,7 +440,45 @@ def _local_margin(ctx: _Context, states: _LocalStates, sat_target: np.ndarray):
     def f(rows: np.ndarray, t: np.ndarray) -> np.ndarray:
         r, v = states.at(rows, t, velocity=velocity)
         return _margin(ctx, r, v, sat_target[rows], t)
+
     return f
+
+
+def _hidden_windows(
+    ctx: _Context, r: np.ndarray, ephemeris: _Ephemeris, samples: tuple, positive: np.ndarray, new_segment: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Windows that open and close between two samples of a segment with no positive sample: the best sample of
+    each such segment, its peak searched on the local ephemeris, and the roots either side of a positive peak.
+    ``samples``: (sat, sample, target, t, g) of the candidate samples. Returns (the segments' best samples,
+    start times, end times)."""
+    sat, sample, target, t, g = samples
+    nothing = np.empty(0, dtype=int), np.empty(0), np.empty(0)
+    segment_id = np.cumsum(new_segment) - 1
+    any_positive = np.zeros(segment_id[-1] + 1, dtype=bool)
+    np.logical_or.at(any_positive, segment_id, positive)
+    order = np.lexsort((-g, segment_id))
+    best = order[np.r_[True, segment_id[order][1:] != segment_id[order][:-1]]]
+    best = best[~any_positive[segment_id[best]]]
+    if best.size and (ctx.simple_elevation or ctx.cone_only):
+        best = best[_track_reaches(ctx, r, sat[best], sample[best], target[best])]
+    if not best.size:
+        return nothing
+    states = ephemeris.local(sat[best], sample[best] - 1, 2)
+    lo = np.maximum(t[best] - ctx.step_s, states.t0)
+    hi = np.minimum(t[best] + ctx.step_s, states.t0 + 2 * ctx.step_s)
+    f = _local_margin(ctx, states, target[best])
+    peak_t, peak_g = _search_positive(f, lo, hi, HIDDEN_WINDOW_S)
+    hidden = np.flatnonzero(peak_g > 0)
+    if not hidden.size:
+        return nothing
+
+    def f_hidden(rows, tt):
+        return f(hidden[rows], tt)
+
+    f_lo, f_hi = f(hidden, lo[hidden]), f(hidden, hi[hidden])
+    hidden_start = _find_roots(f_hidden, lo[hidden], peak_t[hidden], f_lo, peak_g[hidden], ROOT_TOLERANCE_S)
+    hidden_end = _find_roots(f_hidden, peak_t[hidden], hi[hidden], peak_g[hidden], f_hi, ROOT_TOLERANCE_S)
+    return best[hidden], hidden_start, hidden_end
 
 
 def _chunk_windows(ctx: _Context, r: np.ndarray, v: np.ndarray) -> dict[str, np.ndarray]:
@@ -442,8 +512,14 @@ def _chunk_windows(ctx: _Context, r: np.ndarray, v: np.ndarray) -> dict[str, np.
     times = np.empty(key.size)
     for crossing in (np.flatnonzero(step_up), np.flatnonzero(step_down)):
         states = ephemeris.local(sat[crossing], sample[crossing], 1)
-        times[crossing] = _find_roots(_local_margin(ctx, states, target[crossing]), t[crossing],
-                                      t[crossing] + ctx.step_s, g[crossing], g[crossing + 1], ROOT_TOLERANCE_S)
+        times[crossing] = _find_roots(
+            _local_margin(ctx, states, target[crossing]),
+            t[crossing],
+            t[crossing] + ctx.step_s,
+            g[crossing],
+            g[crossing + 1],
+            ROOT_TOLERANCE_S,
+        )
     start_index = np.flatnonzero(step_up | open_start)  # the sample before (or at) each start
     end_index = np.flatnonzero(step_down | open_end)
     start_time = np.where(open_start[start_index], t[start_index], times[start_index])
@@ -452,45 +528,36 @@ def _chunk_windows(ctx: _Context, r: np.ndarray, v: np.ndarray) -> dict[str, np.
     start_cut, end_cut = open_start[start_index], open_end[end_index]
 
     # grazing windows hidden between samples: segments with no positive sample
-    segment_id = np.cumsum(new_segment) - 1
-    any_positive = np.zeros(segment_id[-1] + 1, dtype=bool)
-    np.logical_or.at(any_positive, segment_id, positive)
-    order = np.lexsort((-g, segment_id))
-    best = order[np.r_[True, segment_id[order][1:] != segment_id[order][:-1]]]
-    best = best[~any_positive[segment_id[best]]]
-    if best.size and (ctx.simple_elevation or ctx.cone_only):
-        best = best[_track_reaches(ctx, r, sat[best], sample[best], target[best])]
-    if best.size:
-        states = ephemeris.local(sat[best], sample[best] - 1, 2)
-        lo = np.maximum(t[best] - ctx.step_s, states.t0)
-        hi = np.minimum(t[best] + ctx.step_s, states.t0 + 2 * ctx.step_s)
-        f = _local_margin(ctx, states, target[best])
-        peak_t, peak_g = _search_positive(f, lo, hi, HIDDEN_WINDOW_S)
-        hidden = np.flatnonzero(peak_g > 0)
-        if hidden.size:
-            def f_hidden(rows, tt, _f=f, _h=hidden):
-                return _f(_h[rows], tt)
-            f_lo = f(hidden, lo[hidden])
-            f_hi = f(hidden, hi[hidden])
-            hidden_start = _find_roots(f_hidden, lo[hidden], peak_t[hidden], f_lo, peak_g[hidden], ROOT_TOLERANCE_S)
-            hidden_end = _find_roots(f_hidden, peak_t[hidden], hi[hidden], peak_g[hidden], f_hi, ROOT_TOLERANCE_S)
-            b = best[hidden]
-            window_sat = np.concatenate([window_sat, sat[b]])
-            window_target = np.concatenate([window_target, target[b]])
-            start_time = np.concatenate([start_time, hidden_start])
-            end_time = np.concatenate([end_time, hidden_end])
-            start_cut = np.concatenate([start_cut, np.zeros(b.size, bool)])
-            end_cut = np.concatenate([end_cut, np.zeros(b.size, bool)])
+    b, hidden_start, hidden_end = _hidden_windows(ctx, r, ephemeris, (sat, sample, target, t, g), positive, new_segment)
+    if b.size:
+        window_sat = np.concatenate([window_sat, sat[b]])
+        window_target = np.concatenate([window_target, target[b]])
+        start_time = np.concatenate([start_time, hidden_start])
+        end_time = np.concatenate([end_time, hidden_end])
+        start_cut = np.concatenate([start_cut, np.zeros(b.size, bool)])
+        end_cut = np.concatenate([end_cut, np.zeros(b.size, bool)])
     span = (n_samples - 1) * ctx.step_s
-    return {"sat": window_sat, "target": window_target, "start": start_time, "end": end_time,
-            "start_cut": start_cut & (start_time <= 0.0), "end_cut": end_cut & (end_time >= span),
-            "ephemeris": ephemeris}
+    return {
+        "sat": window_sat,
+        "target": window_target,
+        "start": start_time,
+        "end": end_time,
+        "start_cut": start_cut & (start_time <= 0.0),
+        "end_cut": end_cut & (end_time >= span),
+        "ephemeris": ephemeris,
+    }
 
 
 def _no_windows() -> dict[str, np.ndarray]:
     """The windows of a chunk where no sample passes the pre-filter."""
-    return {"sat": np.zeros(0, np.int64), "target": np.zeros(0, np.int64), "start": np.zeros(0),
-            "end": np.zeros(0), "start_cut": np.zeros(0, bool), "end_cut": np.zeros(0, bool)}
+    return {
+        "sat": np.zeros(0, np.int64),
+        "target": np.zeros(0, np.int64),
+        "start": np.zeros(0),
+        "end": np.zeros(0),
+        "start_cut": np.zeros(0, bool),
+        "end_cut": np.zeros(0, bool),
+    }
 
 
 def _compiled_windows(ctx: _Context, r: np.ndarray, v: np.ndarray, keys: np.ndarray) -> dict[str, np.ndarray]:
@@ -498,11 +565,20 @@ def _compiled_windows(ctx: _Context, r: np.ndarray, v: np.ndarray, keys: np.ndar
     given the sorted keys (pair × samples + sample) of the candidate samples."""
     limit = ctx.constraints.off_nadir_limit_deg() if ctx.cone_only and not ctx.simple_elevation else None
     found = _window_kernel.chunk_windows(
-        np.ascontiguousarray(r), np.ascontiguousarray(v), float(ctx.step_s), keys.astype(np.int64),
-        len(ctx.targets), np.ascontiguousarray(ctx.position, dtype=float),
-        np.ascontiguousarray(ctx.up, dtype=float), np.sin(np.radians(ctx.base_mask.astype(float))),
-        np.nan if limit is None else float(np.cos(np.radians(limit))), ctx.lowest_elevation_deg,
-        np.nan if limit is None else float(limit), ROOT_TOLERANCE_S, HIDDEN_WINDOW_S)
+        np.ascontiguousarray(r),
+        np.ascontiguousarray(v),
+        float(ctx.step_s),
+        keys.astype(np.int64),
+        len(ctx.targets),
+        np.ascontiguousarray(ctx.position, dtype=float),
+        np.ascontiguousarray(ctx.up, dtype=float),
+        np.sin(np.radians(ctx.base_mask.astype(float))),
+        np.nan if limit is None else float(np.cos(np.radians(limit))),
+        ctx.lowest_elevation_deg,
+        np.nan if limit is None else float(limit),
+        ROOT_TOLERANCE_S,
+        HIDDEN_WINDOW_S,
+    )
     names = ("sat", "target", "start", "end", "start_cut", "end_cut")
     return {**dict(zip(names, found, strict=True)), "ephemeris": _Ephemeris(r, v, ctx.step_s)}
 
@@ -538,26 +614,46 @@ def _describe(ctx: _Context, windows: dict, ids: np.ndarray, names: np.ndarray) 
     at_peak, at_start, at_end = evaluate(peak_t), evaluate(start), evaluate(end)
     start_constraint = np.where(windows["start_cut"], "interval", at_start.bounding())
     end_constraint = np.where(windows["end_cut"], "interval", at_end.bounding())
-    return pd.DataFrame({
-        "norad_id": ids[sat], "name": names[sat], "target": ctx.targets.ids[target], "start_s": start,
-        "end_s": end, "culmination_s": peak_t, "max_elevation_deg": at_peak.elevation_deg,
-        "min_off_nadir_deg": at_peak.off_nadir_deg, "start_azimuth_deg": at_start.azimuth_deg,
-        "end_azimuth_deg": at_end.azimuth_deg, "truncated": windows["start_cut"] | windows["end_cut"],
-        "start_constraint": start_constraint, "end_constraint": end_constraint,
-    })
+    return pd.DataFrame(
+        {
+            "norad_id": ids[sat],
+            "name": names[sat],
+            "target": ctx.targets.ids[target],
+            "start_s": start,
+            "end_s": end,
+            "culmination_s": peak_t,
+            "max_elevation_deg": at_peak.elevation_deg,
+            "min_off_nadir_deg": at_peak.off_nadir_deg,
+            "start_azimuth_deg": at_start.azimuth_deg,
+            "end_azimuth_deg": at_end.azimuth_deg,
+            "truncated": windows["start_cut"] | windows["end_cut"],
+            "start_constraint": start_constraint,
+            "end_constraint": end_constraint,
+        }
+    )
 
 
 def _times_only(windows: dict, ids: np.ndarray, names: np.ndarray, ctx: _Context) -> pd.DataFrame:
     """Windows without culmination or angles (what coverage statistics need); those columns are NaN."""
     n = windows["sat"].size
     nan = np.full(n, np.nan)
-    return pd.DataFrame({
-        "norad_id": ids[windows["sat"]], "name": names[windows["sat"]], "target": ctx.targets.ids[windows["target"]],
-        "start_s": windows["start"], "end_s": windows["end"], "culmination_s": nan, "max_elevation_deg": nan,
-        "min_off_nadir_deg": nan, "start_azimuth_deg": nan, "end_azimuth_deg": nan,
-        "truncated": windows["start_cut"] | windows["end_cut"],
-        "start_constraint": np.where(windows["start_cut"], "interval", ""),
-        "end_constraint": np.where(windows["end_cut"], "interval", "")})
+    return pd.DataFrame(
+        {
+            "norad_id": ids[windows["sat"]],
+            "name": names[windows["sat"]],
+            "target": ctx.targets.ids[windows["target"]],
+            "start_s": windows["start"],
+            "end_s": windows["end"],
+            "culmination_s": nan,
+            "max_elevation_deg": nan,
+            "min_off_nadir_deg": nan,
+            "start_azimuth_deg": nan,
+            "end_azimuth_deg": nan,
+            "truncated": windows["start_cut"] | windows["end_cut"],
+            "start_constraint": np.where(windows["start_cut"], "interval", ""),
+            "end_constraint": np.where(windows["end_cut"], "interval", ""),
+        }
+    )
 
 
 def _as_targets(targets) -> TargetSet:
@@ -585,12 +681,23 @@ def _check_inputs(satellites, targets: TargetSet, t0, t1, max_element_age_days) 
             raise OverheadError(
                 f"{int((age > max_element_age_days).sum())} satellites would be propagated up to {age.max():.0f} "
                 f"days from their element epochs, beyond the {max_element_age_days:g} days SGP4 supports usefully; "
-                f"use newer elements or pass max_element_age_days=None to accept the error")
+                f"use newer elements or pass max_element_age_days=None to accept the error"
+            )
 
 
-def access_windows(satellites, targets, start, stop, constraints: AccessConstraints | None = None, *,
-                   step_s: float | None = None, workers: int | None = None, progress: bool = False,
-                   max_element_age_days: float | None = MAX_ELEMENT_AGE_DAYS, details: bool = True) -> pd.DataFrame:
+def access_windows(
+    satellites,
+    targets,
+    start,
+    stop,
+    constraints: AccessConstraints | None = None,
+    *,
+    step_s: float | None = None,
+    workers: int | None = None,
+    progress: bool = False,
+    max_element_age_days: float | None = MAX_ELEMENT_AGE_DAYS,
+    details: bool = True,
+) -> pd.DataFrame:
     """Every window in [start, stop] in which a satellite can see a target under ``constraints``.
 
     Parameters
@@ -643,15 +750,29 @@ class WindowIntervals:
         return cls(*(np.concatenate([getattr(p, f) for p in parts]) for f in cls.__dataclass_fields__))
 
 
-def access_intervals(satellites, targets, start, stop, constraints: AccessConstraints | None = None, *,
-                     step_s: float | None = None, workers: int | None = None) -> WindowIntervals:
+def access_intervals(
+    satellites,
+    targets,
+    start,
+    stop,
+    constraints: AccessConstraints | None = None,
+    *,
+    step_s: float | None = None,
+    workers: int | None = None,
+) -> WindowIntervals:
     """The windows of :func:`access_windows` (same search, same times) as arrays, unsorted: what coverage
     statistics over millions of windows need, without a table's names, strings and timestamps."""
     search = _Search.prepare(satellites, targets, start, stop, constraints, step_s, None)
 
     def arrays(a: int, _b: int, windows: dict) -> WindowIntervals:
-        return WindowIntervals(windows["sat"] + a, windows["target"], windows["start"], windows["end"],
-                               windows["start_cut"], windows["end_cut"])
+        return WindowIntervals(
+            windows["sat"] + a,
+            windows["target"],
+            windows["start"],
+            windows["end"],
+            windows["start_cut"],
+            windows["end_cut"],
+        )
 
     found = WindowIntervals.concatenate(search.run(arrays, workers, False))
     if search.constraints.min_duration_s <= 0:
@@ -682,12 +803,18 @@ class _Search:
         n_steps = max(1, int(np.ceil(span_s / step_s)))
         step_s = span_s / n_steps
         times = t0 + np.round(np.arange(n_steps + 1) * step_s * 1e9).astype("timedelta64[ns]")
-        ctx = _Context(targets=targets, position=targets.itrf_km, up=targets.up_unit(),
-                       north=targets.north_unit(), east=targets.east_unit(),
-                       base_mask=np.fmax(targets.min_elevation_deg, constraints.min_elevation_deg),
-                       constraints=constraints,
-                       sun_km=sun_position_itrf_km(times) if constraints.needs_sun else None,
-                       step_s=step_s, n_steps=n_steps)
+        ctx = _Context(
+            targets=targets,
+            position=targets.itrf_km,
+            up=targets.up_unit(),
+            north=targets.north_unit(),
+            east=targets.east_unit(),
+            base_mask=np.fmax(targets.min_elevation_deg, constraints.min_elevation_deg),
+            constraints=constraints,
+            sun_km=sun_position_itrf_km(times) if constraints.needs_sun else None,
+            step_s=step_s,
+            n_steps=n_steps,
+        )
         warn_if_stale(satellites.age_days(np.array([t0, t1])))
         return cls(satellites, ctx, times, t0, constraints)
 
@@ -702,8 +829,9 @@ class _Search:
         n_steps = ctx.n_steps
         chunk = max(1, min(64, 2_000_000 // (n_steps + 1)))
         workers = default_workers(len(satellites) * (n_steps + 1) * 4) if workers is None else workers
-        return run_over_satellites(len(satellites), task, chunk_size=chunk, workers=workers, progress=progress,
-                                   description="access windows")
+        return run_over_satellites(
+            len(satellites), task, chunk_size=chunk, workers=workers, progress=progress, description="access windows"
+        )
 
 
 def _finish(parts: list[pd.DataFrame], t0: np.datetime64, min_duration_s: float) -> pd.DataFrame:

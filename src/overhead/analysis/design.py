@@ -40,18 +40,22 @@ from overhead.errors import OverheadError
 from overhead.geometry.grids import AnalysisGrid
 from overhead.geometry.sensors import AccessConstraints
 from overhead.geometry.specs import ConstraintsSpec, GridFileSpec, validated
-from overhead.orbits.constellations import (
-    repeat_ground_track_altitude_km,
-    sun_synchronous_inclination_deg,
-    walker,
-)
+from overhead.orbits.constellations import repeat_ground_track_altitude_km, sun_synchronous_inclination_deg, walker
 from overhead.orbits.j2 import DesignedOrbits
 from overhead.orbits.sun import sun_position_teme_km
 from overhead.orbits.timescales import format_iso, to_datetime64
 from overhead.readers import read_yaml_file
 
-__all__ = ["DesignSpec", "Requirement", "best_design", "build_design", "design_from_row", "load_spec",
-           "pareto_front", "sweep"]
+__all__ = [
+    "DesignSpec",
+    "Requirement",
+    "best_design",
+    "build_design",
+    "design_from_row",
+    "load_spec",
+    "pareto_front",
+    "sweep",
+]
 
 FAMILIES = ("walker", "sso", "repeat", "mix")
 
@@ -93,8 +97,10 @@ class Requirement:
             return cls(metric="max_gap_s", max=seconds, **data)
         unknown = set(data) - {"metric", "max", "percentile_area"}
         if unknown or "metric" not in data or "max" not in data:
-            raise OverheadError(f"requirement {data}: needs metric and max (and optionally percentile_area), or "
-                                "every_h; unknown keys: " + ", ".join(sorted(unknown)))
+            raise OverheadError(
+                f"requirement {data}: needs metric and max (and optionally percentile_area), or "
+                "every_h; unknown keys: " + ", ".join(sorted(unknown))
+            )
         return cls(**data)
 
 
@@ -125,8 +131,10 @@ class DesignSpec:
         for block in self.designs:
             family, params = _family_block(block)
             if family == "mix":
-                orbits = [{"family": "mix", "parts": json.dumps(combo)}
-                          for combo in itertools.product(*[list(_orbit_candidates(sub)) for sub in params])]
+                orbits = [
+                    {"family": "mix", "parts": json.dumps(combo)}
+                    for combo in itertools.product(*[list(_orbit_candidates(sub)) for sub in params])
+                ]
             else:
                 orbits = list(_orbit_candidates(block))
             for orbit in orbits:
@@ -149,8 +157,9 @@ def _orbit_candidates(block: dict) -> Iterator[dict]:
         raise OverheadError(f"a {family} block holds parameters (a mapping), not {type(params).__name__}")
     for values in _product(params):
         candidate = {"family": family, **values}
-        if family == "walker" and (candidate["total"] % candidate["planes"]
-                                   or not 0 <= candidate.get("phasing", 0) < candidate["planes"]):
+        if family == "walker" and (
+            candidate["total"] % candidate["planes"] or not 0 <= candidate.get("phasing", 0) < candidate["planes"]
+        ):
             continue  # not a valid Walker pattern
         yield candidate
 
@@ -167,12 +176,19 @@ def _where_grid(where: dict) -> GridFileSpec:
     w = dict(where)
     unknown = set(w) - {"country", "band", "geojson", "points", "global", "resolution"}
     if unknown:
-        raise OverheadError(f"where: unknown key {', '.join(sorted(unknown))}; give one of country, band, geojson, "
-                            f"points or global: true, and optionally resolution")
-    return GridFileSpec.from_choice(points=w.get("points"), region=w.get("geojson"), country=w.get("country"),
-                                    globe=bool(w.get("global")), band=w.get("band"), resolution=w.get("resolution"),
-                                    names={"points": "points", "region": "geojson", "country": "country",
-                                           "globe": "global: true", "band": "band"})
+        raise OverheadError(
+            f"where: unknown key {', '.join(sorted(unknown))}; give one of country, band, geojson, "
+            f"points or global: true, and optionally resolution"
+        )
+    return GridFileSpec.from_choice(
+        points=w.get("points"),
+        region=w.get("geojson"),
+        country=w.get("country"),
+        globe=bool(w.get("global")),
+        band=w.get("band"),
+        resolution=w.get("resolution"),
+        names={"points": "points", "region": "geojson", "country": "country", "globe": "global: true", "band": "band"},
+    )
 
 
 def _constraints_spec(constraints: dict, half_angle_deg: float | None = None) -> ConstraintsSpec:
@@ -188,8 +204,10 @@ def load_spec(path_or_dict) -> DesignSpec:
     if not isinstance(data, dict):
         data = read_yaml_file(path_or_dict, "a sweep spec (YAML)")
         if not isinstance(data, dict):
-            raise OverheadError(f"{path_or_dict}: a sweep spec is a mapping of where, start, days, designs and "
-                                f"requirement (see examples/sweep_france.yaml)")
+            raise OverheadError(
+                f"{path_or_dict}: a sweep spec is a mapping of where, start, days, designs and "
+                f"requirement (see examples/sweep_france.yaml)"
+            )
     missing = [k for k in ("where", "start", "days", "designs", "requirement") if k not in data]
     if missing:
         raise OverheadError(f"the sweep spec lacks {', '.join(missing)}")
@@ -204,14 +222,23 @@ def load_spec(path_or_dict) -> DesignSpec:
     sensor = dict(data.get("sensor", {"half_angle_deg": 30.0}))
     unknown = sorted(set(sensor) - {"half_angle_deg"})
     if unknown:
-        raise OverheadError(f"sensor: unknown key {', '.join(map(str, unknown))}: a sweep's sensor has "
-                            f"half_angle_deg (the nadir cone, degrees: one value or a list)")
+        raise OverheadError(
+            f"sensor: unknown key {', '.join(map(str, unknown))}: a sweep's sensor has "
+            f"half_angle_deg (the nadir cone, degrees: one value or a list)"
+        )
     for cone in _product(sensor):  # every swept cone, with the constraints, as the request model accepts them
         _constraints_spec(constraints, cone.get("half_angle_deg"))
-    return DesignSpec(name=str(data.get("name", "sweep")), where=dict(data["where"]),
-                      start=to_datetime64(str(data["start"])), days=float(data["days"]),
-                      sensor=sensor, constraints=constraints, designs=list(data["designs"]),
-                      requirement=requirement, cost=dict(data.get("cost", {"per_satellite": 1.0})))
+    return DesignSpec(
+        name=str(data.get("name", "sweep")),
+        where=dict(data["where"]),
+        start=to_datetime64(str(data["start"])),
+        days=float(data["days"]),
+        sensor=sensor,
+        constraints=constraints,
+        designs=list(data["designs"]),
+        requirement=requirement,
+        cost=dict(data.get("cost", {"per_satellite": 1.0})),
+    )
 
 
 def _raan_for_ltan(ltan_h: float, epoch: np.datetime64) -> float:
@@ -228,9 +255,15 @@ def build_design(candidate: dict, epoch: np.datetime64) -> DesignedOrbits:
     if family == "mix":
         return DesignedOrbits.concatenate([build_design(part, epoch) for part in json.loads(candidate["parts"])])
     if family == "walker":
-        return walker(int(candidate["total"]), int(candidate["planes"]), int(candidate.get("phasing", 0)),
-                      inclination_deg=float(candidate["inclination_deg"]), altitude_km=float(candidate["altitude_km"]),
-                      pattern=candidate.get("pattern", "delta"), epoch=epoch)
+        return walker(
+            int(candidate["total"]),
+            int(candidate["planes"]),
+            int(candidate.get("phasing", 0)),
+            inclination_deg=float(candidate["inclination_deg"]),
+            altitude_km=float(candidate["altitude_km"]),
+            pattern=candidate.get("pattern", "delta"),
+            epoch=epoch,
+        )
     if family in ("sso", "repeat"):
         if family == "repeat":
             altitude = repeat_ground_track_altitude_km(int(candidate["revolutions"]), float(candidate["repeat_days"]))
@@ -243,8 +276,9 @@ def build_design(candidate: dict, epoch: np.datetime64) -> DesignedOrbits:
         spread = float(candidate.get("plane_spread_h", 0.0))
         raan = np.repeat(raan0 + np.arange(planes) * spread * 15.0, per_plane)
         anomaly = np.tile(np.arange(per_plane) * 360.0 / per_plane, planes)
-        return DesignedOrbits.from_altitude(altitude, inclination, raan_deg=raan % 360.0, mean_anomaly_deg=anomaly,
-                                            epoch=epoch)
+        return DesignedOrbits.from_altitude(
+            altitude, inclination, raan_deg=raan % 360.0, mean_anomaly_deg=anomaly, epoch=epoch
+        )
     raise OverheadError(f"unknown design family {family!r}")
 
 
@@ -255,8 +289,7 @@ def _planes(candidate: dict) -> int:
 
 
 def _cost(candidate: dict, n_satellites: int, cost: dict) -> float:
-    return (float(cost.get("per_satellite", 1.0)) * n_satellites + float(cost.get("per_plane", 0.0))
-            * _planes(candidate))
+    return float(cost.get("per_satellite", 1.0)) * n_satellites + float(cost.get("per_plane", 0.0)) * _planes(candidate)
 
 
 def area_percentile(values: np.ndarray, area: np.ndarray, percentile: float) -> float:
@@ -296,14 +329,22 @@ def _evaluate_batch(batch: list[tuple[str, dict]], spec: DesignSpec, grid: Analy
 
 
 def _key(candidate: dict, spec: DesignSpec) -> str:
-    payload = {"candidate": candidate, "where": spec.where, "start": str(spec.start), "days": spec.days,
-               "constraints": spec.constraints, "requirement": [r.__dict__ for r in spec.requirement],
-               "cost": spec.cost, "version": 2}  # 2: gap figures over the whole interval
+    payload = {
+        "candidate": candidate,
+        "where": spec.where,
+        "start": str(spec.start),
+        "days": spec.days,
+        "constraints": spec.constraints,
+        "requirement": [r.__dict__ for r in spec.requirement],
+        "cost": spec.cost,
+        "version": 2,
+    }  # 2: gap figures over the whole interval
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
 
-def sweep(spec: DesignSpec, *, scheduler: str | None = None, cache_dir: str | Path | None = None,
-          progress: bool = False) -> pd.DataFrame:
+def sweep(
+    spec: DesignSpec, *, scheduler: str | None = None, cache_dir: str | Path | None = None, progress: bool = False
+) -> pd.DataFrame:
     """Evaluate every candidate design of ``spec``; a table with one row per design.
 
     Designs found in ``cache_dir`` (default ``.overhead-cache/<name>``) are read back instead of recomputed;
@@ -334,14 +375,21 @@ def sweep(spec: DesignSpec, *, scheduler: str | None = None, cache_dir: str | Pa
     if todo:
         # a few designs per task: one design is tens of milliseconds, a task's round trip a few
         size = 1 if scheduler in ("none", "serial") else max(1, min(16, len(todo) // 16))
-        batches = [todo[k:k + size] for k in range(0, len(todo), size)]
+        batches = [todo[k : k + size] for k in range(0, len(todo), size)]
 
         def stored(_index: int, results: list[tuple[str, dict]]) -> None:
             for key, row in results:
                 store(key, row)
 
-        run_tasks(_evaluate_batch, [(batch, spec, SHARED) for batch in batches], scheduler=scheduler, shared=grid,
-                  progress=progress, description=f"sweep {spec.name}", on_result=stored)
+        run_tasks(
+            _evaluate_batch,
+            [(batch, spec, SHARED) for batch in batches],
+            scheduler=scheduler,
+            shared=grid,
+            progress=progress,
+            description=f"sweep {spec.name}",
+            on_result=stored,
+        )
     table = pd.DataFrame([rows[_key(c, spec)] for c in candidates])
     objective = spec.requirement[0].column
     table["pareto"] = pareto_front(table["cost"].to_numpy(), table[objective].to_numpy())
@@ -384,4 +432,3 @@ def design_from_row(row: pd.Series) -> DesignedOrbits:
         return build_design(candidate, to_datetime64(str(row["epoch"])))
     except (KeyError, TypeError) as exc:  # a row of another table, or one edited by hand
         raise OverheadError(f"the row is not a design of a sweep's results (no usable {exc})") from None
-

@@ -67,8 +67,15 @@ def beta_angle_deg(r_km: np.ndarray, v_km_s: np.ndarray, sun_km: np.ndarray) -> 
     inertial states, or accept ~0.05° of error from ITRF ones in LEO.
     """
     h = np.cross(r_km, v_km_s)
-    return np.degrees(np.arcsin(np.clip(np.einsum("...i,...i->...", h, sun_km)
-                                        / (np.linalg.norm(h, axis=-1) * np.linalg.norm(sun_km, axis=-1)), -1, 1)))
+    return np.degrees(
+        np.arcsin(
+            np.clip(
+                np.einsum("...i,...i->...", h, sun_km) / (np.linalg.norm(h, axis=-1) * np.linalg.norm(sun_km, axis=-1)),
+                -1,
+                1,
+            )
+        )
+    )
 
 
 def beta_angles(satellites, times) -> pd.DataFrame:
@@ -78,14 +85,21 @@ def beta_angles(satellites, times) -> pd.DataFrame:
 
     t = np.atleast_1d(to_datetime64(times))
     if len(satellites) * t.size > MAX_STATES:
-        raise WorkTooLargeError(f"{len(satellites):,} satellites × {t.size:,} times is over {MAX_STATES:,}: reduce "
-                                "the span or the satellites, or raise --step-s")
+        raise WorkTooLargeError(
+            f"{len(satellites):,} satellites × {t.size:,} times is over {MAX_STATES:,}: reduce "
+            "the span or the satellites, or raise --step-s"
+        )
     r, v = satellites.state_arrays(t, frame="teme")
     beta = beta_angle_deg(r, v, sun_position_teme_km(t)[None])
     n_sat = r.shape[0]
-    return pd.DataFrame({"norad_id": np.repeat(np.asarray(satellites.norad_ids), t.size),
-                         "name": np.repeat(np.asarray(satellites.names), t.size),
-                         "time": np.tile(t, n_sat), "beta_deg": beta.ravel()})
+    return pd.DataFrame(
+        {
+            "norad_id": np.repeat(np.asarray(satellites.norad_ids), t.size),
+            "name": np.repeat(np.asarray(satellites.names), t.size),
+            "time": np.tile(t, n_sat),
+            "beta_deg": beta.ravel(),
+        }
+    )
 
 
 def _roots(f_lo, r0, v0, r1, v1, s0, s1, h, model, kind) -> np.ndarray:
@@ -119,16 +133,19 @@ def eclipses(satellites, start, stop, *, model: str = "conical", step_s: float =
         raise OverheadError(f"step {step_s} s must be in (0, 120] s")
     n_samples = int(np.ceil(span_s / step_s)) + 1
     if len(satellites) * n_samples > MAX_STATES:
-        raise WorkTooLargeError(f"{len(satellites):,} satellites × {n_samples:,} samples is over "
-                                f"{MAX_STATES:,} states: reduce the span, the satellites or raise --step-s")
+        raise WorkTooLargeError(
+            f"{len(satellites):,} satellites × {n_samples:,} samples is over "
+            f"{MAX_STATES:,} states: reduce the span, the satellites or raise --step-s"
+        )
     offsets = np.minimum(np.arange(n_samples) * step_s, span_s)
     times = t0 + (offsets * 1e9).astype("timedelta64[ns]")
     rows: list[dict] = []
     for a in range(0, n_samples, 2880):  # a day at 30 s per block: memory bounded by the block
         b = min(a + 2880 + 1, n_samples)
         rows += _block(satellites, times[a:b], offsets[a:b], model, t0, span_s)
-    table = pd.DataFrame(rows, columns=["norad_id", "name", "kind", "start_s", "end_s", "beta_deg",
-                                        "cut_start", "cut_end"])
+    table = pd.DataFrame(
+        rows, columns=["norad_id", "name", "kind", "start_s", "end_s", "beta_deg", "cut_start", "cut_end"]
+    )
     table = _merge_block_edges(table)
     table["start"] = t0 + np.round(table.start_s.to_numpy(dtype=float) * 1e9).astype("timedelta64[ns]")
     table["end"] = t0 + np.round(table.end_s.to_numpy(dtype=float) * 1e9).astype("timedelta64[ns]")
@@ -151,13 +168,36 @@ def _block(satellites, times, offsets, model, t0, span_s) -> list[dict]:
                 continue
             changes = np.flatnonzero(ok[:-1] & ok[1:] & (inside[sat, :-1] != inside[sat, 1:]))
             h = offsets[changes + 1] - offsets[changes]
-            fraction = _roots(f[sat, changes], r[sat, changes], v[sat, changes], r[sat, changes + 1],
-                              v[sat, changes + 1], sun[changes], sun[changes + 1], h[:, None], model, kind) \
-                if changes.size else np.zeros(0)
+            fraction = (
+                _roots(
+                    f[sat, changes],
+                    r[sat, changes],
+                    v[sat, changes],
+                    r[sat, changes + 1],
+                    v[sat, changes + 1],
+                    sun[changes],
+                    sun[changes + 1],
+                    h[:, None],
+                    model,
+                    kind,
+                )
+                if changes.size
+                else np.zeros(0)
+            )
             when = offsets[changes] + fraction * h
             entering = ~inside[sat, changes]
-            rows += _intervals(when, entering, inside[sat, 0], inside[sat, -1], offsets[0], offsets[-1],
-                               ids[sat], names[sat], kind, span_s)
+            rows += _intervals(
+                when,
+                entering,
+                inside[sat, 0],
+                inside[sat, -1],
+                offsets[0],
+                offsets[-1],
+                ids[sat],
+                names[sat],
+                kind,
+                span_s,
+            )
     for row in rows:
         middle = 0.5 * (row["start_s"] + row["end_s"])
         k = int(np.clip(np.searchsorted(offsets, middle), 0, len(offsets) - 1))
@@ -166,20 +206,37 @@ def _block(satellites, times, offsets, model, t0, span_s) -> list[dict]:
     return rows
 
 
-def _intervals(when, entering, inside_first, inside_last, first_s, last_s, norad_id, name, kind,
-               span_s) -> list[dict]:
+def _intervals(when, entering, inside_first, inside_last, first_s, last_s, norad_id, name, kind, span_s) -> list[dict]:
     rows = []
     begin = first_s if inside_first else None
     for t, enters in zip(when, entering, strict=True):
         if enters:
             begin = t
         elif begin is not None:
-            rows.append({"norad_id": int(norad_id), "name": str(name), "kind": kind, "start_s": float(begin),
-                         "end_s": float(t), "cut_start": bool(begin == 0.0), "cut_end": False})
+            rows.append(
+                {
+                    "norad_id": int(norad_id),
+                    "name": str(name),
+                    "kind": kind,
+                    "start_s": float(begin),
+                    "end_s": float(t),
+                    "cut_start": bool(begin == 0.0),
+                    "cut_end": False,
+                }
+            )
             begin = None
     if begin is not None:
-        rows.append({"norad_id": int(norad_id), "name": str(name), "kind": kind, "start_s": float(begin),
-                     "end_s": float(last_s), "cut_start": bool(begin == 0.0), "cut_end": bool(last_s >= span_s)})
+        rows.append(
+            {
+                "norad_id": int(norad_id),
+                "name": str(name),
+                "kind": kind,
+                "start_s": float(begin),
+                "end_s": float(last_s),
+                "cut_start": bool(begin == 0.0),
+                "cut_end": bool(last_s >= span_s),
+            }
+        )
     return rows
 
 

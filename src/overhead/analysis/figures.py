@@ -4,13 +4,26 @@ from __future__ import annotations
 
 __all__ = ["EDGE_CONVENTION", "FIGURES_OF_MERIT", "FIGURE_DEFINITIONS"]
 
-FIGURES_OF_MERIT = ("accesses", "covered_s", "percent_covered", "mean_revisit_s", "max_revisit_s",
-                    "p95_revisit_s", "max_gap_s", "p95_gap_s", "mean_gap_s", "time_averaged_gap_s", "first_access_s",
-                    "mean_response_s")
-EDGE_CONVENTION = ("revisit statistics (mean/max/p95_revisit_s) use gaps between accesses only; gap statistics "
-                   "(max/p95/mean_gap_s), time-averaged gap and mean response time also count the gaps from the "
-                   "analysis start to the first access and from the last access to the stop; a point never seen "
-                   "has one gap of the whole analysis, a point covered throughout has none (0)")
+FIGURES_OF_MERIT = (
+    "accesses",
+    "covered_s",
+    "percent_covered",
+    "mean_revisit_s",
+    "max_revisit_s",
+    "p95_revisit_s",
+    "max_gap_s",
+    "p95_gap_s",
+    "mean_gap_s",
+    "time_averaged_gap_s",
+    "first_access_s",
+    "mean_response_s",
+)
+EDGE_CONVENTION = (
+    "revisit statistics (mean/max/p95_revisit_s) use gaps between accesses only; gap statistics "
+    "(max/p95/mean_gap_s), time-averaged gap and mean response time also count the gaps from the "
+    "analysis start to the first access and from the last access to the stop; a point never seen "
+    "has one gap of the whole analysis, a point covered throughout has none (0)"
+)
 # what each figure means, for the attributes of results and the docs
 FIGURE_DEFINITIONS = {
     "accesses": "number of access windows (of all satellites and sensors)",

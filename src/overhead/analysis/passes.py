@@ -15,17 +15,35 @@ from overhead.orbits.timescales import to_datetime64
 
 __all__ = ["PASS_COLUMNS", "look_angle_series", "passes_over_site"]
 
-PASS_COLUMNS = ("norad_id", "name", "rise", "culmination", "set", "duration_s", "rise_azimuth_deg",
-                "max_elevation_deg", "set_azimuth_deg", "truncated")
+PASS_COLUMNS = (
+    "norad_id",
+    "name",
+    "rise",
+    "culmination",
+    "set",
+    "duration_s",
+    "rise_azimuth_deg",
+    "max_elevation_deg",
+    "set_azimuth_deg",
+    "truncated",
+)
 
 
-def passes_over_site(satellites, site: GroundSite, start, stop, *, min_elevation_deg: float = 10.0,
-                     **options) -> pd.DataFrame:
+def passes_over_site(
+    satellites, site: GroundSite, start, stop, *, min_elevation_deg: float = 10.0, **options
+) -> pd.DataFrame:
     """Rise, culmination and set of every pass above ``min_elevation_deg``, sorted by rise."""
-    windows = access_windows(satellites, site, start, stop, AccessConstraints(min_elevation_deg=min_elevation_deg),
-                             **options)
-    table = windows.rename(columns={"start": "rise", "end": "set", "start_azimuth_deg": "rise_azimuth_deg",
-                                    "end_azimuth_deg": "set_azimuth_deg"})
+    windows = access_windows(
+        satellites, site, start, stop, AccessConstraints(min_elevation_deg=min_elevation_deg), **options
+    )
+    table = windows.rename(
+        columns={
+            "start": "rise",
+            "end": "set",
+            "start_azimuth_deg": "rise_azimuth_deg",
+            "end_azimuth_deg": "set_azimuth_deg",
+        }
+    )
     return table[list(PASS_COLUMNS)]
 
 
@@ -36,7 +54,15 @@ def look_angle_series(satellites, site: GroundSite, times) -> xr.Dataset:
     r = state_vectors(ds)[0]
     look = look_angles(r, site)
     dims = ("satellite", "time")
-    return dataset({"azimuth_deg": (dims, look.azimuth_deg), "elevation_deg": (dims, look.elevation_deg),
-                    "range_km": (dims, look.range_km)},
-                   coords={"norad_id": ("satellite", ds.norad_id.values), "name": ("satellite", ds.name.values),
-                           "time": ("time", t)})
+    return dataset(
+        {
+            "azimuth_deg": (dims, look.azimuth_deg),
+            "elevation_deg": (dims, look.elevation_deg),
+            "range_km": (dims, look.range_km),
+        },
+        coords={
+            "norad_id": ("satellite", ds.norad_id.values),
+            "name": ("satellite", ds.name.values),
+            "time": ("time", t),
+        },
+    )

@@ -31,19 +31,22 @@ from overhead.labelled import dataset
 __all__ = ["FIGURES_OF_MERIT", "FIGURE_DEFINITIONS", "merge_intervals", "revisit_stats", "summarise", "weights_of"]
 
 
-
 def merge_intervals(point: np.ndarray, start_s: np.ndarray, end_s: np.ndarray):
     """Union of intervals per point: (point, start, end) of the merged intervals, sorted (compiled: a counting
     sort by point, a sort of each point's starts, one sweep)."""
     if point.size == 0:
         return point, start_s, end_s
-    return _window_kernel.merge_intervals(np.ascontiguousarray(point, dtype=np.int64),
-                                          np.ascontiguousarray(start_s, dtype=float),
-                                          np.ascontiguousarray(end_s, dtype=float), int(point.max()) + 1)
+    return _window_kernel.merge_intervals(
+        np.ascontiguousarray(point, dtype=np.int64),
+        np.ascontiguousarray(start_s, dtype=float),
+        np.ascontiguousarray(end_s, dtype=float),
+        int(point.max()) + 1,
+    )
 
 
-def revisit_stats(point: np.ndarray, start_s: np.ndarray, end_s: np.ndarray, n_points: int,
-                  duration_s: float) -> dict[str, np.ndarray]:
+def revisit_stats(
+    point: np.ndarray, start_s: np.ndarray, end_s: np.ndarray, n_points: int, duration_s: float
+) -> dict[str, np.ndarray]:
     """Figures of merit per point (arrays of ``n_points``) from windows given as point index, start, end (s
     from the analysis start)."""
     accesses = np.bincount(point, minlength=n_points).astype(float)
@@ -120,6 +123,8 @@ def summarise(stats: xr.Dataset, *, band_deg: float = 10.0) -> xr.Dataset:
     return dataset(
         {name: ("band", values) for name, values in data.items()} | {k: ((), v) for k, v in scalars.items()},
         coords={"band_min_lat_deg": ("band", edges[:-1]), "band_max_lat_deg": ("band", edges[1:])},
-        attrs={"weighting": "area (km²) of each grid point; points without an area (a list of points) weigh "
-                            "the same", "edge_convention": EDGE_CONVENTION},
+        attrs={
+            "weighting": "area (km²) of each grid point; points without an area (a list of points) weigh the same",
+            "edge_convention": EDGE_CONVENTION,
+        },
     )

@@ -34,14 +34,27 @@ from overhead.orbits.frames import gcrs_to_itrf_matrices
 from overhead.orbits.sun import sun_position_gcrs_km
 from overhead.orbits.timescales import to_datetime64
 
-__all__ = ["VISIBLE_COLUMNS", "read_satcat_rcs", "standard_magnitude_from_rcs", "standard_magnitudes",
-           "visible_passes", "visual_magnitude"]
+__all__ = [
+    "VISIBLE_COLUMNS",
+    "read_satcat_rcs",
+    "standard_magnitude_from_rcs",
+    "standard_magnitudes",
+    "visible_passes",
+    "visual_magnitude",
+]
 
 SUN_MAGNITUDE = -26.74
 DEFAULT_ALBEDO = 0.175
 
-VISIBLE_COLUMNS = (*PASS_COLUMNS, "visible_start", "visible_end", "visible_s", "brightest_magnitude",
-                   "brightest_time", "magnitude_source")
+VISIBLE_COLUMNS = (
+    *PASS_COLUMNS,
+    "visible_start",
+    "visible_end",
+    "visible_s",
+    "brightest_magnitude",
+    "brightest_time",
+    "magnitude_source",
+)
 
 
 @lru_cache(maxsize=1)
@@ -76,8 +89,7 @@ def read_satcat_rcs(path) -> dict[int, float]:
         try:
             value, norad_id = float(text), int(cells[norad_column])
         except (ValueError, IndexError) as exc:
-            raise OverheadError(f"{path}, line {number}: RCS {text[:20]!r} or NORAD_CAT_ID is not a number") \
-                from exc
+            raise OverheadError(f"{path}, line {number}: RCS {text[:20]!r} or NORAD_CAT_ID is not a number") from exc
         if value > 0 and np.isfinite(value):
             out[norad_id] = value
     return out
@@ -88,8 +100,11 @@ def visual_magnitude(standard_magnitude, range_km, phase_angle_rad) -> np.ndarra
     phi = np.asarray(phase_angle_rad, dtype=float)
     phase = (np.pi - phi) * np.cos(phi) + np.sin(phi)
     with np.errstate(divide="ignore"):
-        return (np.asarray(standard_magnitude, dtype=float) + 5.0 * np.log10(np.asarray(range_km) / 1000.0)
-                - 2.5 * np.log10(np.maximum(phase, 1e-300)))
+        return (
+            np.asarray(standard_magnitude, dtype=float)
+            + 5.0 * np.log10(np.asarray(range_km) / 1000.0)
+            - 2.5 * np.log10(np.maximum(phase, 1e-300))
+        )
 
 
 def _crossing(t: np.ndarray, f: np.ndarray, k: int) -> float:
@@ -119,15 +134,72 @@ def _sun_itrf_interpolator(table: pd.DataFrame):
 
     def at(times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         t_s = (times - first) / np.timedelta64(1, "s")
-        return (np.stack([np.interp(t_s, grid_s, geometric[:, k]) for k in range(3)], axis=1),
-                np.stack([np.interp(t_s, grid_s, apparent[:, k]) for k in range(3)], axis=1))
+        return (
+            np.stack([np.interp(t_s, grid_s, geometric[:, k]) for k in range(3)], axis=1),
+            np.stack([np.interp(t_s, grid_s, apparent[:, k]) for k in range(3)], axis=1),
+        )
 
     return at
 
 
-def visible_passes(satellites, site: GroundSite, start, stop, *, min_elevation_deg: float = 10.0,
-                   max_sun_altitude_deg: float = -6.0, magnitudes: dict[int, float] | None = None,
-                   rcs_m2: dict[int, float] | None = None, only_visible: bool = True) -> pd.DataFrame:
+def _visible_span(
+    offsets: np.ndarray, lit_f: np.ndarray, dark_f: np.ndarray, visible: np.ndarray
+) -> tuple[float, float]:
+    """Start and end (s from rise) of the visible part: where the satellite turns sunlit and the sky dark
+    enough, each crossing refined between its samples."""
+    first, last = np.flatnonzero(visible)[[0, -1]]
+    begin = (
+        float(offsets[first])
+        if first == 0
+        else max(
+            _crossing(offsets, lit_f, first - 1) if lit_f[first - 1] <= 0 else -np.inf,
+            _crossing(offsets, dark_f, first - 1) if dark_f[first - 1] <= 0 else -np.inf,
+        )
+    )
+    end = (
+        float(offsets[last])
+        if last == len(offsets) - 1
+        else min(
+            _crossing(offsets, lit_f, last) if lit_f[last + 1] <= 0 else np.inf,
+            _crossing(offsets, dark_f, last) if dark_f[last + 1] <= 0 else np.inf,
+        )
+    )
+    return begin, end
+
+
+def _standard_magnitude(
+    norad_id: int, known: dict[int, float], user: set[int], rcs_m2: dict[int, float] | None
+) -> tuple[float | None, str]:
+    """An object's standard magnitude and where it comes from (the user's, the table's, or estimated from RCS)."""
+    standard = known.get(norad_id)
+    source = "user" if norad_id in user else "table"
+    if standard is None and rcs_m2 and norad_id in rcs_m2:
+        return float(standard_magnitude_from_rcs(rcs_m2[norad_id])), "estimate (RCS)"
+    return standard, source
+
+
+def _magnitudes(standard: float, r_km: np.ndarray, sun_km: np.ndarray, site: GroundSite) -> np.ndarray:
+    """Visual magnitude at each sample (ITRF satellite and Sun positions) by range and phase angle."""
+    look = look_angles(r_km[None], site)
+    to_sun_sat, to_site = sun_km - r_km, site.itrf_km - r_km
+    cos_phase = np.einsum("ti,ti->t", to_sun_sat, to_site) / (
+        np.linalg.norm(to_sun_sat, axis=1) * np.linalg.norm(to_site, axis=1)
+    )
+    return visual_magnitude(standard, look.range_km[0], np.arccos(np.clip(cos_phase, -1, 1)))
+
+
+def visible_passes(
+    satellites,
+    site: GroundSite,
+    start,
+    stop,
+    *,
+    min_elevation_deg: float = 10.0,
+    max_sun_altitude_deg: float = -6.0,
+    magnitudes: dict[int, float] | None = None,
+    rcs_m2: dict[int, float] | None = None,
+    only_visible: bool = True,
+) -> pd.DataFrame:
     """Passes with their visible part, brightest magnitude and when (:data:`VISIBLE_COLUMNS`).
 
     ``magnitudes``: NORAD id → standard magnitude, over the shipped table; ``rcs_m2``: NORAD id → RCS for the
@@ -159,41 +231,33 @@ def visible_passes(satellites, site: GroundSite, start, stop, *, min_elevation_d
         visible = (lit_f > 0) & (dark_f > 0)
         if not visible.any():
             for c in extra:
-                extra[c].append(None if c in ("visible_start", "visible_end", "brightest_time", "magnitude_source")
-                                else (0.0 if c == "visible_s" else np.nan))
+                extra[c].append(
+                    None
+                    if c in ("visible_start", "visible_end", "brightest_time", "magnitude_source")
+                    else (0.0 if c == "visible_s" else np.nan)
+                )
             continue
-        first, last = np.flatnonzero(visible)[[0, -1]]
-        begin = float(offsets[first]) if first == 0 else max(
-            _crossing(offsets, lit_f, first - 1) if lit_f[first - 1] <= 0 else -np.inf,
-            _crossing(offsets, dark_f, first - 1) if dark_f[first - 1] <= 0 else -np.inf)
-        end = float(offsets[last]) if last == len(offsets) - 1 else min(
-            _crossing(offsets, lit_f, last) if lit_f[last + 1] <= 0 else np.inf,
-            _crossing(offsets, dark_f, last) if dark_f[last + 1] <= 0 else np.inf)
+        begin, end = _visible_span(offsets, lit_f, dark_f, visible)
         extra["visible_start"].append(rise + np.timedelta64(round(begin * 1e9), "ns"))
         extra["visible_end"].append(rise + np.timedelta64(round(end * 1e9), "ns"))
         extra["visible_s"].append(end - begin)
-        standard = known.get(int(row.norad_id))
-        source = "user" if int(row.norad_id) in user else "table"
-        if standard is None and rcs_m2 and int(row.norad_id) in rcs_m2:
-            standard, source = float(standard_magnitude_from_rcs(rcs_m2[int(row.norad_id)])), "estimate (RCS)"
+        standard, source = _standard_magnitude(int(row.norad_id), known, user, rcs_m2)
         if standard is None:
             extra["brightest_magnitude"].append(np.nan)
             extra["brightest_time"].append(None)
             extra["magnitude_source"].append(None)
             continue
-        look = look_angles(r[None], site)
-        to_sun_sat, to_site = sun - r, site.itrf_km - r
-        cos_phase = np.einsum("ti,ti->t", to_sun_sat, to_site) / (np.linalg.norm(to_sun_sat, axis=1)
-                                                                   * np.linalg.norm(to_site, axis=1))
-        m = visual_magnitude(standard, look.range_km[0], np.arccos(np.clip(cos_phase, -1, 1)))
-        m = np.where(visible, m, np.inf)
+        m = np.where(visible, _magnitudes(standard, r, sun, site), np.inf)
         k = int(np.argmin(m))
         extra["brightest_magnitude"].append(float(m[k]))
         extra["brightest_time"].append(times[k])
         extra["magnitude_source"].append(source)
     for c, values in extra.items():
-        table[c] = pd.to_datetime(pd.Series(values, dtype=object)).to_numpy("datetime64[ns]") \
-            if c in ("visible_start", "visible_end", "brightest_time") else values
+        table[c] = (
+            pd.to_datetime(pd.Series(values, dtype=object)).to_numpy("datetime64[ns]")
+            if c in ("visible_start", "visible_end", "brightest_time")
+            else values
+        )
     if only_visible:
         table = table[table.visible_s > 0].reset_index(drop=True)
     return table[list(VISIBLE_COLUMNS)]

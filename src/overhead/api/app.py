@@ -33,11 +33,13 @@ __all__ = ["create_app", "web_assets_dir"]
 
 STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
 # front-end packages come from npm at set-up (web/package.json) and are served from node_modules as they are
-VENDOR_FILES = {"d3.min.js": "d3/dist/d3.min.js",
-                "topojson-client.min.js": "topojson-client/dist/topojson-client.min.js",
-                "satellite.es.js": "satellite.js/dist/satellite.es.js",
-                "countries-110m.json": "world-atlas/countries-110m.json",
-                "land-110m.json": "world-atlas/land-110m.json"}
+VENDOR_FILES = {
+    "d3.min.js": "d3/dist/d3.min.js",
+    "topojson-client.min.js": "topojson-client/dist/topojson-client.min.js",
+    "satellite.es.js": "satellite.js/dist/satellite.es.js",
+    "countries-110m.json": "world-atlas/countries-110m.json",
+    "land-110m.json": "world-atlas/land-110m.json",
+}
 
 
 SERVICE_CHUNK_STATES = 50_000
@@ -46,18 +48,32 @@ SERVICE_CHUNK_STATES = 50_000
 # inline or foreign script can run, the page cannot be framed, nothing is fetched from elsewhere. Cesium needs
 # workers (blob: scripts), WebAssembly, blob: images, inline styles set by its widgets, and eval: the knockout
 # bundled in Cesium.js evaluates strings at load (only its own bindings; the page inserts no markup from data).
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'", "script-src 'self' blob: 'unsafe-eval' 'wasm-unsafe-eval'", "worker-src 'self' blob:",
-    "style-src 'self' 'unsafe-inline'", "img-src 'self' data: blob:", "font-src 'self' data:",
-    "connect-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'"])
-SECURITY_HEADERS = {"Content-Security-Policy": CONTENT_SECURITY_POLICY, "X-Content-Type-Options": "nosniff",
-                    "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer",
-                    "Cross-Origin-Opener-Policy": "same-origin"}
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self' blob: 'unsafe-eval' 'wasm-unsafe-eval'",
+        "worker-src 'self' blob:",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
 
 
 # where the service is installed and whose home it runs in: not for clients to read in error messages
-_PRIVATE_PATHS = sorted({str(Path(__file__).resolve().parents[2]), sys.prefix, str(Path.home())}, key=len,
-                        reverse=True)
+_PRIVATE_PATHS = sorted({str(Path(__file__).resolve().parents[2]), sys.prefix, str(Path.home())}, key=len, reverse=True)
 
 
 def _warm_up_quietly() -> None:
@@ -99,9 +115,15 @@ def keep_startup_objects_out_of_the_collector() -> None:
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     """The service: catalogue store opened (and the bundled sample ingested) at start-up."""
     settings = settings or ServiceSettings.from_env()
-    app = FastAPI(title="overhead", version=__version__, lifespan=_lifespan(settings), docs_url=None, redoc_url=None,
-                  description="An open space-based monitoring system: what is watching, what it can see, and when. "
-                              "Times are UTC ISO-8601 with Z; angles in degrees; distances in km.")
+    app = FastAPI(
+        title="overhead",
+        version=__version__,
+        lifespan=_lifespan(settings),
+        docs_url=None,
+        redoc_url=None,
+        description="An open space-based monitoring system: what is watching, what it can see, and when. "
+        "Times are UTC ISO-8601 with Z; angles in degrees; distances in km.",
+    )
     _add_middleware(app, settings)
     _add_error_handlers(app)
     for module in (routes_catalog, routes_compute, routes_conjunctions, routes_jobs, routes_export):
@@ -144,8 +166,9 @@ def _lifespan(settings: ServiceSettings):
 def _add_middleware(app: FastAPI, settings: ServiceSettings) -> None:
     """CORS where asked, security headers, gzip, and bounded requests (outermost)."""
     if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["*"],
-                           allow_headers=["*"])
+        app.add_middleware(
+            CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["*"], allow_headers=["*"]
+        )
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
@@ -167,18 +190,26 @@ def _add_middleware(app: FastAPI, settings: ServiceSettings) -> None:
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
 
     # outermost: bodies counted as they arrive, JSON sanity, cancellation on disconnect or timeout
-    app.add_middleware(BoundedRequests, max_body_bytes=settings.max_upload_bytes,
-                       max_request_s=settings.max_request_s, on_cancel=cancelled)
+    app.add_middleware(
+        BoundedRequests,
+        max_body_bytes=settings.max_upload_bytes,
+        max_request_s=settings.max_request_s,
+        on_cancel=cancelled,
+    )
 
 
 def _add_error_handlers(app: FastAPI) -> None:
     """Every error answered as JSON with one line of detail, never the input itself."""
+
     @app.exception_handler(OverheadError)
     async def overhead_error(_request: Request, exc: OverheadError):
         # the status by the error's machine code, never by its words; the code travels with the message
         status = HTTP_STATUS.get(exc.code, 422)
-        return JSONResponse({"detail": _excerpt(str(exc)), "code": exc.code}, status_code=status,
-                            headers={"Retry-After": "60"} if status == 503 else None)
+        return JSONResponse(
+            {"detail": _excerpt(str(exc)), "code": exc.code},
+            status_code=status,
+            headers={"Retry-After": "60"} if status == 503 else None,
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
@@ -197,8 +228,9 @@ def _add_error_handlers(app: FastAPI) -> None:
         # where and what, never the input itself: it may be huge, non-finite or not text at all
         problems = [problem(e) for e in exc.errors()[:10]]
         more = len(exc.errors()) - len(problems)
-        return JSONResponse({"detail": _excerpt("; ".join(problems) + (f"; and {more} more" if more > 0 else ""))},
-                            status_code=422)
+        return JSONResponse(
+            {"detail": _excerpt("; ".join(problems) + (f"; and {more} more" if more > 0 else ""))}, status_code=422
+        )
 
     @app.exception_handler(RecursionError)
     async def too_deep(_request: Request, _exc: RecursionError):
@@ -224,15 +256,23 @@ def _allowed_methods(app: FastAPI, request: Request) -> str:
 
 
 ERROR_SCHEMA = {
-    "type": "object", "required": ["detail"], "title": "Error",
+    "type": "object",
+    "required": ["detail"],
+    "title": "Error",
     "properties": {
         "detail": {"type": "string", "description": "what was wrong, and what to do about it (one line)"},
-        "code": {"type": "string", "description": "the error's machine code where it has one: not_found, "
-                                                  "conflict, too_large, invalid, refused, ..."}},
+        "code": {
+            "type": "string",
+            "description": "the error's machine code where it has one: not_found, "
+            "conflict, too_large, invalid, refused, ...",
+        },
+    },
 }
 TIME_PARAMETERS = {"start", "stop", "time", "since", "ingested_since", "as_of", "until"}
-TIME_FORMAT_NOTE = ("ISO-8601 UTC, e.g. 2026-05-30T12:00:00Z (a time without a zone or a bare date is UTC; an "
-                    "offset such as +02:00 is converted)")
+TIME_FORMAT_NOTE = (
+    "ISO-8601 UTC, e.g. 2026-05-30T12:00:00Z (a time without a zone or a bare date is UTC; an "
+    "offset such as +02:00 is converted)"
+)
 
 
 def _described_openapi(app: FastAPI) -> dict:
@@ -253,17 +293,24 @@ def _described_openapi(app: FastAPI) -> dict:
         for operation in operations.values():
             responses = operation.setdefault("responses", {})
             responses.pop("422", None)
-            responses["4XX"] = {"description": "refused, nothing done: 401 no or a wrong token, 404 not found, 409 "
-                                               "conflict, 413 too large (estimated before any work), 422 invalid, "
-                                               "429 too many jobs", "content": error}
+            responses["4XX"] = {
+                "description": "refused, nothing done: 401 no or a wrong token, 404 not found, 409 "
+                "conflict, 413 too large (estimated before any work), 422 invalid, "
+                "429 too many jobs",
+                "content": error,
+            }
             # the HTTP server's own answer (uvicorn, before the application sees the request) to a request line or
             # headers over its limits: plain text
-            responses["400"] = {"description": "not a request the HTTP server reads (its request line or headers "
-                                               "over the server's limits)",
-                                "content": {"text/plain": {"schema": {"type": "string"}}}}
-            responses["503"] = {"description": "past the service's time limit or shutting down: retry later",
-                                "content": error, "headers": {"Retry-After": {"schema": {"type": "integer"},
-                                                                             "description": "seconds"}}}
+            responses["400"] = {
+                "description": "not a request the HTTP server reads (its request line or headers "
+                "over the server's limits)",
+                "content": {"text/plain": {"schema": {"type": "string"}}},
+            }
+            responses["503"] = {
+                "description": "past the service's time limit or shutting down: retry later",
+                "content": error,
+                "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}},
+            }
             for parameter in operation.get("parameters", []):
                 if parameter.get("name") in TIME_PARAMETERS and parameter.get("in") == "query":
                     _as_date_time(parameter["schema"])
@@ -293,8 +340,13 @@ def _mount_dashboard(app: FastAPI, assets: Path) -> None:
     @app.get("/vendor/{name}", include_in_schema=False)
     def vendor(name: str):
         if name not in VENDOR_FILES or not (assets / VENDOR_FILES[name]).is_file():
-            return JSONResponse({"detail": f"front-end file {name!r} is not installed: run `bash scripts/setup.sh` "
-                                           f"(npm install in web/)"}, status_code=404)
+            return JSONResponse(
+                {
+                    "detail": f"front-end file {name!r} is not installed: run `bash scripts/setup.sh` "
+                    f"(npm install in web/)"
+                },
+                status_code=404,
+            )
         return FileResponse(assets / VENDOR_FILES[name], headers={"Cache-Control": "public, max-age=86400"})
 
     @app.get("/", include_in_schema=False)

@@ -57,8 +57,15 @@ class Job:
     cancel: threading.Event = field(default_factory=threading.Event)
 
     def summary(self) -> dict:
-        return {"id": self.id, "kind": self.kind, "state": self.state, "progress": round(self.progress, 4),
-                "message": self.message, "created": self.created, "finished": self.finished}
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "state": self.state,
+            "progress": round(self.progress, 4),
+            "message": self.message,
+            "created": self.created,
+            "finished": self.finished,
+        }
 
 
 class JobManager:
@@ -67,8 +74,16 @@ class JobManager:
     that quota forgets the owner's oldest finished one: one client never takes the others' room); finished jobs
     are forgotten ``keep_s`` seconds after they end."""
 
-    def __init__(self, *, max_running: int = 1, max_unfinished: int = 8, max_per_owner: int = 4,
-                 max_kept: int = 100, max_kept_per_owner: int = 20, keep_s: float = 3600.0):
+    def __init__(
+        self,
+        *,
+        max_running: int = 1,
+        max_unfinished: int = 8,
+        max_per_owner: int = 4,
+        max_kept: int = 100,
+        max_kept_per_owner: int = 20,
+        keep_s: float = 3600.0,
+    ):
         self._pool = ThreadPoolExecutor(max_workers=max_running, thread_name_prefix="overhead-job")
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
@@ -83,20 +98,28 @@ class JobManager:
             self._expire()
             unfinished = [j for j in self._jobs.values() if j.state in UNFINISHED]
             if len(unfinished) >= self.max_unfinished:
-                raise QueueFullError(f"the service is running or queuing {len(unfinished)} jobs, its limit: try again "
-                                     f"in a minute")
+                raise QueueFullError(
+                    f"the service is running or queuing {len(unfinished)} jobs, its limit: try again in a minute"
+                )
             if sum(j.owner == owner for j in unfinished) >= self.max_per_owner:
-                raise QueueFullError(f"you have {self.max_per_owner} jobs queued or running, the limit per client: "
-                                     f"wait for one to finish or cancel one (DELETE /api/jobs/ID)")
-            mine = sorted((j for j in self._jobs.values() if j.owner == owner and j.state not in UNFINISHED),
-                          key=lambda j: j.finished_monotonic or 0.0)
+                raise QueueFullError(
+                    f"you have {self.max_per_owner} jobs queued or running, the limit per client: "
+                    f"wait for one to finish or cancel one (DELETE /api/jobs/ID)"
+                )
+            mine = sorted(
+                (j for j in self._jobs.values() if j.owner == owner and j.state not in UNFINISHED),
+                key=lambda j: j.finished_monotonic or 0.0,
+            )
             kept = sum(j.owner == owner for j in self._jobs.values())
-            for old in mine[:max(0, kept - self.max_kept_per_owner + 1)]:  # the owner's oldest finished ones
+            for old in mine[: max(0, kept - self.max_kept_per_owner + 1)]:  # the owner's oldest finished ones
                 del self._jobs[old.id]
             if len(self._jobs) >= self.max_kept:
-                raise QueueFullError(f"the service keeps {len(self._jobs)} jobs, its limit: delete finished ones "
-                                     f"(DELETE /api/jobs/ID) or wait until they expire "
-                                     f"({self.keep_s:.0f} s after they end)", retry_after_s=300)
+                raise QueueFullError(
+                    f"the service keeps {len(self._jobs)} jobs, its limit: delete finished ones "
+                    f"(DELETE /api/jobs/ID) or wait until they expire "
+                    f"({self.keep_s:.0f} s after they end)",
+                    retry_after_s=300,
+                )
             self._jobs[job.id] = job
         self._pool.submit(self._run, job, work)
         return job
@@ -104,8 +127,9 @@ class JobManager:
     def _expire(self) -> None:
         """Forget finished jobs older than ``keep_s`` (under the lock)."""
         limit = time.monotonic() - self.keep_s
-        for job_id in [k for k, j in self._jobs.items()
-                       if j.finished_monotonic is not None and j.finished_monotonic < limit]:
+        for job_id in [
+            k for k, j in self._jobs.items() if j.finished_monotonic is not None and j.finished_monotonic < limit
+        ]:
             del self._jobs[job_id]
 
     def _run(self, job: Job, work: Callable[[Job], Any]) -> None:

@@ -126,8 +126,10 @@ class BoundedRequests:
                     return
 
         def too_long() -> None:
-            token.cancel(f"the request ran longer than its limit of {self.max_request_s:g} s: ask for less (a "
-                         f"shorter span, fewer satellites or targets, a coarser step) or use a job")
+            token.cancel(
+                f"the request ran longer than its limit of {self.max_request_s:g} s: ask for less (a "
+                f"shorter span, fewer satellites or targets, a coarser step) or use a job"
+            )
 
         loop = asyncio.get_running_loop()
         watcher = asyncio.create_task(watch())
@@ -144,7 +146,15 @@ class BoundedRequests:
 
 async def _answer(send: Send, status: int, detail: str) -> None:
     payload = json.dumps({"detail": detail}).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
-                            (b"connection", b"close")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": payload})

@@ -49,11 +49,19 @@ def _number_or_none(value) -> float | None:
 
 
 def _summary(row) -> ObjectSummary:
-    return ObjectSummary(norad_id=int(row.norad_id), name=str(row.name), object_id=str(row.object_id),
-                         group=str(row.group_name), status=str(row.status), regime=str(row.regime),
-                         epoch=_time_or_none(row.epoch), period_min=_number_or_none(row.period_min),
-                         inclination_deg=_number_or_none(row.inclination_deg),
-                         perigee_km=_number_or_none(row.perigee_km), apogee_km=_number_or_none(row.apogee_km))
+    return ObjectSummary(
+        norad_id=int(row.norad_id),
+        name=str(row.name),
+        object_id=str(row.object_id),
+        group=str(row.group_name),
+        status=str(row.status),
+        regime=str(row.regime),
+        epoch=_time_or_none(row.epoch),
+        period_min=_number_or_none(row.period_min),
+        inclination_deg=_number_or_none(row.inclination_deg),
+        perigee_km=_number_or_none(row.perigee_km),
+        apogee_km=_number_or_none(row.apogee_km),
+    )
 
 
 @router.get("/status", response_model=Status, summary="What the service holds")
@@ -64,26 +72,40 @@ async def status(request: Request, state: ServiceState = Depends(service)) -> St
     when, stale = state.default_time()
     median = iso(view.median_epoch) if view.median_epoch is not None else None
     settings = state.settings
-    return Status(version=__version__, objects=len(view.objects), active=len(view.catalog),
-                  groups=view.groups, median_epoch=median,
-                  default_time=iso(when), elements_stale=stale,
-                  limits={"max_work": settings.max_work, "max_job_work": settings.max_job_work,
-                          "max_upload_bytes": settings.max_upload_bytes, "max_request_s": settings.max_request_s,
-                          "max_response_bytes": settings.max_response_bytes,
-                          "max_memory_bytes": settings.max_memory_bytes,
-                          "max_element_age_days": settings.max_element_age_days},
-                  requests_cancelled=request.app.state.counters["requests_cancelled"],
-                  requests_abandoned=request.app.state.counters["requests_abandoned"])
+    return Status(
+        version=__version__,
+        objects=len(view.objects),
+        active=len(view.catalog),
+        groups=view.groups,
+        median_epoch=median,
+        default_time=iso(when),
+        elements_stale=stale,
+        limits={
+            "max_work": settings.max_work,
+            "max_job_work": settings.max_job_work,
+            "max_upload_bytes": settings.max_upload_bytes,
+            "max_request_s": settings.max_request_s,
+            "max_response_bytes": settings.max_response_bytes,
+            "max_memory_bytes": settings.max_memory_bytes,
+            "max_element_age_days": settings.max_element_age_days,
+        },
+        requests_cancelled=request.app.state.counters["requests_cancelled"],
+        requests_abandoned=request.app.state.counters["requests_abandoned"],
+    )
 
 
 @router.get("/objects", response_model=ObjectPage, summary="Search and filter catalogued objects")
-def objects(q: str | None = Query(None, max_length=64, description="name (substring), NORAD id or "
-                                                                    "international designator (prefix)"),
-            group: str | None = Query(None, max_length=64),
-            regime: Literal["LEO", "MEO", "GEO", "HEO", "unknown"] | None = None,
-            status: Literal["active", "gone", "decayed"] | None = None,
-            limit: int = Query(100, ge=1, le=20_000), offset: int = Query(0, ge=0, le=10_000_000),
-            state: ServiceState = Depends(service)) -> ObjectPage:
+def objects(
+    q: str | None = Query(
+        None, max_length=64, description="name (substring), NORAD id or international designator (prefix)"
+    ),
+    group: str | None = Query(None, max_length=64),
+    regime: Literal["LEO", "MEO", "GEO", "HEO", "unknown"] | None = None,
+    status: Literal["active", "gone", "decayed"] | None = None,
+    limit: int = Query(100, ge=1, le=20_000),
+    offset: int = Query(0, ge=0, le=10_000_000),
+    state: ServiceState = Depends(service),
+) -> ObjectPage:
     table = state.view().objects
     keep = np.ones(len(table), bool)
     if q:
@@ -99,23 +121,35 @@ def objects(q: str | None = Query(None, max_length=64, description="name (substr
     if status:
         keep &= (table.status == status).to_numpy()
     found = table[keep]
-    page = found.iloc[offset:offset + limit]
+    page = found.iloc[offset : offset + limit]
     return ObjectPage(total=len(found), objects=[_summary(row) for row in page.itertuples()])
 
 
 @router.get("/places", response_model=list[PlaceOut], summary="A place from its coordinates or a city name")
-def places(q: str = Query(min_length=1, max_length=100, description="coordinates in any usual notation "
-                                                                      "(-33.9, 18.4; 33.9S 18.4E; 33°54'S 18°24'E) "
-                                                                      "or a city name (GeoNames, population ≥ 15,000)"),
-           limit: int = Query(10, ge=1, le=50)) -> list[PlaceOut]:
+def places(
+    q: str = Query(
+        min_length=1,
+        max_length=100,
+        description="coordinates in any usual notation "
+        "(-33.9, 18.4; 33.9S 18.4E; 33°54'S 18°24'E) "
+        "or a city name (GeoNames, population ≥ 15,000)",
+    ),
+    limit: int = Query(10, ge=1, le=50),
+) -> list[PlaceOut]:
     from overhead.geometry.places import resolve_place
 
-    return [PlaceOut(name=p.name, lat_deg=p.lat_deg, lon_deg=p.lon_deg, country=p.country, population=p.population)
-            for p in resolve_place(q, limit)]
+    return [
+        PlaceOut(name=p.name, lat_deg=p.lat_deg, lon_deg=p.lon_deg, country=p.country, population=p.population)
+        for p in resolve_place(q, limit)
+    ]
 
 
-@router.get("/sky", response_model=Sky, summary="Every active object's newest elements (TLE) and categories",
-            responses={304: {"description": "not modified: If-None-Match holds the catalogue's current ETag"}})
+@router.get(
+    "/sky",
+    response_model=Sky,
+    summary="Every active object's newest elements (TLE) and categories",
+    responses={304: {"description": "not modified: If-None-Match holds the catalogue's current ETag"}},
+)
 def sky(request: Request, state: ServiceState = Depends(service)) -> Response:
     """Built once per catalogue version; the dashboard propagates these in the browser (satellite.js). Its ETag
     (weak: the body may be sent compressed) is the body's digest, so a reload revalidates it (``no-cache``) and
@@ -131,10 +165,18 @@ def sky(request: Request, state: ServiceState = Depends(service)) -> Response:
         ids = [r.norad_id for r in catalog.records]
         lines = [format_tle(r) for r in catalog.records]
         about = view.objects.set_index("norad_id").reindex(ids)
-        payload = Sky(count=len(ids), norad_id=ids, name=[r.name for r in catalog.records],
-                      line1=[a for a, _ in lines], line2=[b for _, b in lines], groups=_texts(about, "groups"),
-                      tags=_texts(about, "tags"), object_type=_texts(about, "object_type"),
-                      owner=_texts(about, "owner"), regime=_texts(about, "regime"))
+        payload = Sky(
+            count=len(ids),
+            norad_id=ids,
+            name=[r.name for r in catalog.records],
+            line1=[a for a, _ in lines],
+            line2=[b for _, b in lines],
+            groups=_texts(about, "groups"),
+            tags=_texts(about, "tags"),
+            object_type=_texts(about, "object_type"),
+            owner=_texts(about, "owner"),
+            regime=_texts(about, "regime"),
+        )
         view.cache["sky"] = rendered(payload).body
         view.cache["sky_etag"] = f'W/"{hashlib.sha256(view.cache["sky"]).hexdigest()[:32]}"'
     headers = {"Cache-Control": "no-cache", "ETag": view.cache["sky_etag"]}
@@ -165,9 +207,11 @@ def tag_objects(body: TagChange, tag: str = TagPath, state: ServiceState = Depen
 
 
 @router.delete("/tags/{tag}", dependencies=[Depends(require_token)], summary="Take a tag off objects (token)")
-def untag_objects(tag: str = TagPath, ids: str | None = Query(None, max_length=100_000, pattern=IDS_PATTERN,
-                                                               description="NORAD ids (default: all)"),
-                  state: ServiceState = Depends(service)) -> dict:
+def untag_objects(
+    tag: str = TagPath,
+    ids: str | None = Query(None, max_length=100_000, pattern=IDS_PATTERN, description="NORAD ids (default: all)"),
+    state: ServiceState = Depends(service),
+) -> dict:
     from overhead.api.routes_compute import parse_ids
 
     removed = state.store.untag(tag, parse_ids(ids) if ids else None)
@@ -177,16 +221,24 @@ def untag_objects(tag: str = TagPath, ids: str | None = Query(None, max_length=1
 
 def _min_confidence(also: str = ""):
     """The ``min_confidence`` query parameter: the request model's name, default, bounds and help."""
-    return Query(spec_default(ManoeuvreQuery, "min_confidence"), ge=0.0, le=1.0, allow_inf_nan=False,
-                 description=spec_help(ManoeuvreQuery, "min_confidence") + also)
+    return Query(
+        spec_default(ManoeuvreQuery, "min_confidence"),
+        ge=0.0,
+        le=1.0,
+        allow_inf_nan=False,
+        description=spec_help(ManoeuvreQuery, "min_confidence") + also,
+    )
 
 
 DETAIL_REENTRY_HORIZON_DAYS = 365.0  # an object's detail predicts a re-entry within a year of its elements
 
 
 @router.get("/objects/{norad_id}", response_model=ObjectDetail, summary="One object, its latest elements and history")
-def object_detail(norad_id: int, min_confidence: float = _min_confidence(" (the manoeuvres listed)"),
-                  state: ServiceState = Depends(service)) -> ObjectDetail:
+def object_detail(
+    norad_id: int,
+    min_confidence: float = _min_confidence(" (the manoeuvres listed)"),
+    state: ServiceState = Depends(service),
+) -> ObjectDetail:
     table = state.view().objects
     rows = table[table.norad_id == norad_id]
     if rows.empty:
@@ -194,58 +246,106 @@ def object_detail(norad_id: int, min_confidence: float = _min_confidence(" (the 
     row = next(rows.itertuples())
     history = state.store.history(norad_id)
     latest = history.iloc[-1]
-    sets = [{"epoch": iso(h.epoch), "mean_motion_rev_per_day": float(h.mean_motion_rev_per_day),
-             "eccentricity": float(h.eccentricity), "inclination_deg": float(h.inclination_deg),
-             "raan_deg": float(h.raan_deg), "bstar": float(h.bstar), "line1": h.line1, "line2": h.line2}
-            for h in history.itertuples()]
+    sets = [
+        {
+            "epoch": iso(h.epoch),
+            "mean_motion_rev_per_day": float(h.mean_motion_rev_per_day),
+            "eccentricity": float(h.eccentricity),
+            "inclination_deg": float(h.inclination_deg),
+            "raan_deg": float(h.raan_deg),
+            "bstar": float(h.bstar),
+            "line1": h.line1,
+            "line2": h.line2,
+        }
+        for h in history.itertuples()
+    ]
     found = detect_manoeuvres(history.assign(norad_id=norad_id), min_confidence=min_confidence)
-    manoeuvres = [ManoeuvreOut(time=iso(m.time), time_uncertainty_h=float(m.time_uncertainty_h),
-                               delta_a_km=float(m.delta_a_km), delta_i_deg=float(m.delta_i_deg),
-                               delta_v_m_s=float(m.delta_v_m_s), kind=str(m.kind), confidence=float(m.confidence),
-                               tier=str(m.tier)) for m in found.itertuples()]
+    manoeuvres = [
+        ManoeuvreOut(
+            time=iso(m.time),
+            time_uncertainty_h=float(m.time_uncertainty_h),
+            delta_a_km=float(m.delta_a_km),
+            delta_i_deg=float(m.delta_i_deg),
+            delta_v_m_s=float(m.delta_v_m_s),
+            kind=str(m.kind),
+            confidence=float(m.confidence),
+            tier=str(m.tier),
+        )
+        for m in found.itertuples()
+    ]
     predicted = predict_reentries(history.assign(norad_id=norad_id), horizon_days=DETAIL_REENTRY_HORIZON_DAYS)
     reentry = _reentry(next(predicted.itertuples())) if len(predicted) else None
-    return ObjectDetail(**_summary(row).model_dump(), first_seen=iso(row.first_seen), last_seen=iso(row.last_seen),
-                        tle=[str(row.name), latest.line1, latest.line2], history=sets, manoeuvres=manoeuvres,
-                        reentry=reentry)
+    return ObjectDetail(
+        **_summary(row).model_dump(),
+        first_seen=iso(row.first_seen),
+        last_seen=iso(row.last_seen),
+        tle=[str(row.name), latest.line1, latest.line2],
+        history=sets,
+        manoeuvres=manoeuvres,
+        reentry=reentry,
+    )
 
 
 def _reentry(row) -> ReentryOut:
-    return ReentryOut(reentry=iso(row.reentry), window_start=iso(row.window_start), window_end=iso(row.window_end),
-                      epoch=iso(row.epoch), perigee_km=float(row.perigee_km), decay_km_day=float(row.decay_km_day),
-                      ballistic_m2_kg=float(row.ballistic_m2_kg), rate_from=row.rate_from)
+    return ReentryOut(
+        reentry=iso(row.reentry),
+        window_start=iso(row.window_start),
+        window_end=iso(row.window_end),
+        epoch=iso(row.epoch),
+        perigee_km=float(row.perigee_km),
+        decay_km_day=float(row.decay_km_day),
+        ballistic_m2_kg=float(row.ballistic_m2_kg),
+        rate_from=row.rate_from,
+    )
 
 
 @router.get("/reentries", response_model=ReentriesOut, summary="Objects predicted to re-enter soon")
-def reentries(within_days: float = Query(spec_default(ReentryQuery, "within_days"), gt=0.0, le=3650.0,
-                                         allow_inf_nan=False, description=spec_help(ReentryQuery, "within_days")),
-              time: str | None = Query(None, max_length=40, description="counted from this time, UTC ISO 8601 "
-                                                                        "(default: now)"),
-              state: ServiceState = Depends(service)) -> ReentriesOut:
+def reentries(
+    within_days: float = Query(
+        spec_default(ReentryQuery, "within_days"),
+        gt=0.0,
+        le=3650.0,
+        allow_inf_nan=False,
+        description=spec_help(ReentryQuery, "within_days"),
+    ),
+    time: str | None = Query(None, max_length=40, description="counted from this time, UTC ISO 8601 (default: now)"),
+    state: ServiceState = Depends(service),
+) -> ReentriesOut:
     at = optional_time(time, name="time")
     at = np.datetime64("now", "s") if at is None else at
     table = store_reentries(state.store, within_days=within_days, at=at)
-    rows = [ReentryRow(**_reentry(r).model_dump(), norad_id=int(r.norad_id), name=str(r.name))
-            for r in table.itertuples()]
+    rows = [
+        ReentryRow(**_reentry(r).model_dump(), norad_id=int(r.norad_id), name=str(r.name)) for r in table.itertuples()
+    ]
     return ReentriesOut(at=iso(at), total=len(rows), reentries=rows)
 
 
 def _change(row) -> ChangeOut:
     confidence = None if pd.isna(row.confidence) else float(row.confidence)
-    return ChangeOut(norad_id=int(row.norad_id), name=str(row.name), object_id=str(row.object_id),
-                     change=str(row.change), time=_time_or_none(row.time), detail=str(row.detail or ""),
-                     confidence=confidence)
+    return ChangeOut(
+        norad_id=int(row.norad_id),
+        name=str(row.name),
+        object_id=str(row.object_id),
+        change=str(row.change),
+        time=_time_or_none(row.time),
+        detail=str(row.detail or ""),
+        confidence=confidence,
+    )
 
 
 @router.get("/changes", response_model=ChangesOut, summary="The changes feed: new, gone, decayed, manoeuvre")
-def changes(since: str | None = Query(None, max_length=40, description="changes that happened after this time "
-                                                                       "(default: those the last ingest found)"),
-            ingested_since: str | None = Query(None, max_length=40,
-                                               description="instead, changes found by ingests after this time"),
-            change: Literal["new", "gone", "decayed", "manoeuvre"] | None = None,
-            min_confidence: float = _min_confidence("; applies to manoeuvres, the other changes are certain"),
-            limit: int = Query(5_000, ge=1, le=100_000),
-            state: ServiceState = Depends(service)) -> ChangesOut:
+def changes(
+    since: str | None = Query(
+        None, max_length=40, description="changes that happened after this time (default: those the last ingest found)"
+    ),
+    ingested_since: str | None = Query(
+        None, max_length=40, description="instead, changes found by ingests after this time"
+    ),
+    change: Literal["new", "gone", "decayed", "manoeuvre"] | None = None,
+    min_confidence: float = _min_confidence("; applies to manoeuvres, the other changes are certain"),
+    limit: int = Query(5_000, ge=1, le=100_000),
+    state: ServiceState = Depends(service),
+) -> ChangesOut:
     when = optional_time(since, name="since")
     ingested = optional_time(ingested_since, name="ingested_since")
     table = state.store.changes(since=when, ingested_since=ingested)
@@ -263,14 +363,30 @@ def changes(since: str | None = Query(None, max_length=40, description="changes 
     return ChangesOut(total=total, changes=rows, launches=[Launch(launch=k, objects=v) for k, v in newest_first])
 
 
-@router.post("/catalog/ingest", response_model=IngestOut, status_code=201, dependencies=[Depends(require_token)],
-             summary="Ingest TLE/OMM text (the request body) into the store",
-             openapi_extra={"requestBody": {"required": True, "content": {
-                 "text/plain": {"schema": {"type": "string"}}, "application/json": {"schema": {"type": "string"}}}}})
-async def ingest(request: Request, group: str = Query("upload", min_length=1, max_length=64),
-                 allow_shrink: bool = Query(False, description="accept an upload reporting fewer objects than "
-                                                               "half of the group's (refused by default)"),
-                 state: ServiceState = Depends(service)) -> IngestOut:
+@router.post(
+    "/catalog/ingest",
+    response_model=IngestOut,
+    status_code=201,
+    dependencies=[Depends(require_token)],
+    summary="Ingest TLE/OMM text (the request body) into the store",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "text/plain": {"schema": {"type": "string"}},
+                "application/json": {"schema": {"type": "string"}},
+            },
+        }
+    },
+)
+async def ingest(
+    request: Request,
+    group: str = Query("upload", min_length=1, max_length=64),
+    allow_shrink: bool = Query(
+        False, description="accept an upload reporting fewer objects than half of the group's (refused by default)"
+    ),
+    state: ServiceState = Depends(service),
+) -> IngestOut:
     limit = state.settings.max_upload_bytes
     body = bytearray()
     async for chunk in request.stream():
@@ -282,8 +398,9 @@ async def ingest(request: Request, group: str = Query("upload", min_length=1, ma
     from starlette.concurrency import run_in_threadpool
 
     def ingest_and_refresh():  # in a worker thread: the event loop answers other requests meanwhile
-        report = state.store.ingest_text(bytes(body), source=f"upload ({group})", group=group,
-                                         allow_shrink=allow_shrink)
+        report = state.store.ingest_text(
+            bytes(body), source=f"upload ({group})", group=group, allow_shrink=allow_shrink
+        )
         state.refresh()
         return report
 
@@ -293,17 +410,30 @@ async def ingest(request: Request, group: str = Query("upload", min_length=1, ma
         raise
     except OverheadError as exc:
         raise HTTPException(422, str(exc)) from None
-    return IngestOut(ingest_id=report.ingest_id, records=report.records, new_sets=report.new_sets,
-                     unchanged_sets=report.unchanged_sets, new_objects=report.new_objects,
-                     updated_objects=report.updated_objects, rejected=[str(r)[:300] for r in report.rejected[:1000]],
-                     changes=len(report.changes), complete=report.complete, note=report.note,
-                     sha256=report.sha256, bytes=report.bytes)
+    return IngestOut(
+        ingest_id=report.ingest_id,
+        records=report.records,
+        new_sets=report.new_sets,
+        unchanged_sets=report.unchanged_sets,
+        new_objects=report.new_objects,
+        updated_objects=report.updated_objects,
+        rejected=[str(r)[:300] for r in report.rejected[:1000]],
+        changes=len(report.changes),
+        complete=report.complete,
+        note=report.note,
+        sha256=report.sha256,
+        bytes=report.bytes,
+    )
 
 
-@router.post("/catalog/undo/{ingest_id}", dependencies=[Depends(require_token)],
-             summary="Undo one ingest: its element sets, new objects and changes removed, replaced rows restored")
-def undo_ingest(ingest_id: int = FastAPIPath(ge=1, le=2**31 - 1),
-                state: ServiceState = Depends(service)) -> dict[str, int]:
+@router.post(
+    "/catalog/undo/{ingest_id}",
+    dependencies=[Depends(require_token)],
+    summary="Undo one ingest: its element sets, new objects and changes removed, replaced rows restored",
+)
+def undo_ingest(
+    ingest_id: int = FastAPIPath(ge=1, le=2**31 - 1), state: ServiceState = Depends(service)
+) -> dict[str, int]:
     done = state.store.undo(ingest_id)  # NotFoundError: 404, ConflictError: 409 (by their codes, in app.py)
     state.refresh()
     return done

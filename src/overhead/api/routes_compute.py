@@ -26,8 +26,12 @@ from overhead.tables import json_records, with_iso_times
 
 router = APIRouter(prefix="/api", tags=["computation"])
 
-IdsQuery = Query(None, max_length=20_000, pattern=IDS_PATTERN,
-                 description="NORAD ids separated by commas (default: every active object, or the group)")
+IdsQuery = Query(
+    None,
+    max_length=20_000,
+    pattern=IDS_PATTERN,
+    description="NORAD ids separated by commas (default: every active object, or the group)",
+)
 GroupQuery = Query(None, max_length=64, description="a catalogue group, e.g. resource or stations")
 CSV: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}
 INJECTED: Any = None  # FastAPI passes the Response of a parameter annotated so; the default is never used
@@ -51,9 +55,11 @@ def parse_ids(text: str | None) -> list[int] | None:
     return ids or None
 
 
-def site(lat_deg: float = Query(ge=-90.0, le=90.0, allow_inf_nan=False),
-         lon_deg: float = Query(ge=-180.0, le=180.0, allow_inf_nan=False),
-         alt_m: float = Query(0.0, ge=-500.0, le=9_000.0, allow_inf_nan=False)) -> GroundSite:
+def site(
+    lat_deg: float = Query(ge=-90.0, le=90.0, allow_inf_nan=False),
+    lon_deg: float = Query(ge=-180.0, le=180.0, allow_inf_nan=False),
+    alt_m: float = Query(0.0, ge=-500.0, le=9_000.0, allow_inf_nan=False),
+) -> GroundSite:
     return GroundSite(lat_deg, lon_deg, alt_m)
 
 
@@ -62,10 +68,9 @@ def csv_response(table: pd.DataFrame, filename: str) -> Response:
 
     buffer = io.StringIO()
     csv_cells(table).to_csv(buffer, index=False, float_format="%.6f")
-    return Response(buffer.getvalue(), media_type="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
-
-
+    return Response(
+        buffer.getvalue(), media_type="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
 
 
 JSON_PIECE = 2_000  # list items encoded per json.dumps call: it holds the GIL for the whole call
@@ -82,8 +87,9 @@ def _json_pieces(value):
     elif isinstance(value, list) and len(value) > JSON_PIECE and not isinstance(value[0], dict | list):
         yield "["
         for a in range(0, len(value), JSON_PIECE):
-            yield ("," if a else "") + json.dumps(value[a:a + JSON_PIECE], separators=(",", ":"),
-                                                    allow_nan=False)[1:-1]
+            yield ("," if a else "") + json.dumps(value[a : a + JSON_PIECE], separators=(",", ":"), allow_nan=False)[
+                1:-1
+            ]
         yield "]"
     elif isinstance(value, list) and len(value) > 1:
         yield "["
@@ -141,28 +147,47 @@ def _given(model, **values):
 
 
 @router.get("/positions", response_model=Positions, summary="Where the satellites are at one time")
-def positions(time: str | None = Query(None, max_length=40), ids: str | None = IdsQuery,
-              group: str | None = GroupQuery,
-              min_elevation_deg: float = Query(10.0, ge=-10.0, le=90.0, allow_inf_nan=False,
-                                               description="elevation mask of the footprint radius"),
-              response: Response = INJECTED, state: ServiceState = Depends(service)) -> Response:
+def positions(
+    time: str | None = Query(None, max_length=40),
+    ids: str | None = IdsQuery,
+    group: str | None = GroupQuery,
+    min_elevation_deg: float = Query(
+        10.0, ge=-10.0, le=90.0, allow_inf_nan=False, description="elevation mask of the footprint radius"
+    ),
+    response: Response = INJECTED,
+    state: ServiceState = Depends(service),
+) -> Response:
     from overhead.geometry.positions import sub_satellite_points
 
     when = parse_time(time, state.default_time()[0])
     satellites = state.usable(state.satellites(parse_ids(ids), group), when, response=response)
     state.check_work(len(satellites), 1)
     table, failed = state.compute(sub_satellite_points, satellites, when, min_elevation_deg=min_elevation_deg)
-    out = [Position(norad_id=int(p.norad_id), name=str(p.name), lat_deg=round(float(p.lat_deg), 5),
-                    lon_deg=round(float(p.lon_deg), 5), alt_km=round(float(p.alt_km), 3), sunlit=bool(p.sunlit),
-                    footprint_deg=round(float(p.footprint_deg), 3)) for p in table.itertuples()]
+    out = [
+        Position(
+            norad_id=int(p.norad_id),
+            name=str(p.name),
+            lat_deg=round(float(p.lat_deg), 5),
+            lon_deg=round(float(p.lon_deg), 5),
+            alt_km=round(float(p.alt_km), 3),
+            sunlit=bool(p.sunlit),
+            footprint_deg=round(float(p.footprint_deg), 3),
+        )
+        for p in table.itertuples()
+    ]
     return rendered(Positions(time=iso(when), positions=out, errors=[int(i) for i in failed]), response)
 
 
 @router.get("/tracks", response_model=list[Track], summary="Ground tracks (geodetic) over a span")
-def tracks(ids: str | None = IdsQuery, group: str | None = GroupQuery, start: str | None = Query(None, max_length=40),
-           stop: str | None = Query(None, max_length=40),
-           step_s: float = Query(60.0, ge=1.0, le=3_600.0, allow_inf_nan=False),
-           response: Response = INJECTED, state: ServiceState = Depends(service)) -> Response:
+def tracks(
+    ids: str | None = IdsQuery,
+    group: str | None = GroupQuery,
+    start: str | None = Query(None, max_length=40),
+    stop: str | None = Query(None, max_length=40),
+    step_s: float = Query(60.0, ge=1.0, le=3_600.0, allow_inf_nan=False),
+    response: Response = INJECTED,
+    state: ServiceState = Depends(service),
+) -> Response:
     t0, t1 = parse_span(start, stop, state.default_time()[0], default_hours=1.5, max_days=7)
     satellites = state.usable(state.satellites(parse_ids(ids), group), t0, t1, response=response)
     n_times = sample_count(t0, t1, step_s)
@@ -173,43 +198,68 @@ def tracks(ids: str | None = IdsQuery, group: str | None = GroupQuery, start: st
     times = sample_times(t0, t1, step_s)
     ds = state.compute(satellites.propagate, times, frame="geodetic")
     stamps = _stamps(times)
-    return rendered([{"norad_id": int(ds.norad_id.values[i]), "name": str(ds.name.values[i]), "times": stamps,
-                      "lat_deg": finite(ds.lat_deg.values[i]), "lon_deg": finite(ds.lon_deg.values[i]),
-                      "alt_km": finite(ds.alt_km.values[i])} for i in range(ds.sizes["satellite"])], response,
-                    estimated_bytes=len(satellites) * n_times * TRACK_POINT_BYTES)
+    return rendered(
+        [
+            {
+                "norad_id": int(ds.norad_id.values[i]),
+                "name": str(ds.name.values[i]),
+                "times": stamps,
+                "lat_deg": finite(ds.lat_deg.values[i]),
+                "lon_deg": finite(ds.lon_deg.values[i]),
+                "alt_km": finite(ds.alt_km.values[i]),
+            }
+            for i in range(ds.sizes["satellite"])
+        ],
+        response,
+        estimated_bytes=len(satellites) * n_times * TRACK_POINT_BYTES,
+    )
 
 
 @router.get("/passes", response_model=list[PassOut], responses=CSV, summary="Passes of satellites over a place")
-def passes(place: GroundSite = Depends(site), start: str | None = Query(None, max_length=40),
-           stop: str | None = Query(None, max_length=40),
-           min_elevation_deg: float | None = _spec_query(PassesRequest, "min_elevation_deg"),
-           ids: str | None = IdsQuery, group: str | None = GroupQuery,
-           object_type: Literal["PAY", "R/B", "DEB", "UNK"] | None = Query(None, description="SATCAT object type"),
-           owner: str | None = Query(None, max_length=8, pattern=r"^[A-Za-z0-9/-]+$", description="SATCAT owner"),
-           regime: Literal["LEO", "MEO", "GEO", "HEO"] | None = None,
-           tag: str | None = Query(None, max_length=64, description="a user's tag (PUT /api/tags/{tag})"),
-           visible: bool | None = _spec_query(PassesRequest, "visible"),
-           max_sun_altitude_deg: float | None = _spec_query(PassesRequest, "max_sun_altitude_deg"),
-           format: Literal["json", "csv"] = "json", response: Response = INJECTED,
-           state: ServiceState = Depends(service)):
+def passes(
+    place: GroundSite = Depends(site),
+    start: str | None = Query(None, max_length=40),
+    stop: str | None = Query(None, max_length=40),
+    min_elevation_deg: float | None = _spec_query(PassesRequest, "min_elevation_deg"),
+    ids: str | None = IdsQuery,
+    group: str | None = GroupQuery,
+    object_type: Literal["PAY", "R/B", "DEB", "UNK"] | None = Query(None, description="SATCAT object type"),
+    owner: str | None = Query(None, max_length=8, pattern=r"^[A-Za-z0-9/-]+$", description="SATCAT owner"),
+    regime: Literal["LEO", "MEO", "GEO", "HEO"] | None = None,
+    tag: str | None = Query(None, max_length=64, description="a user's tag (PUT /api/tags/{tag})"),
+    visible: bool | None = _spec_query(PassesRequest, "visible"),
+    max_sun_altitude_deg: float | None = _spec_query(PassesRequest, "max_sun_altitude_deg"),
+    format: Literal["json", "csv"] = "json",
+    response: Response = INJECTED,
+    state: ServiceState = Depends(service),
+):
     from overhead.analysis.passes import passes_over_site
 
-    spec = _given(PassesRequest, min_elevation_deg=min_elevation_deg, visible=visible,
-                  max_sun_altitude_deg=max_sun_altitude_deg)
+    spec = _given(
+        PassesRequest, min_elevation_deg=min_elevation_deg, visible=visible, max_sun_altitude_deg=max_sun_altitude_deg
+    )
     t0, t1 = parse_span(start, stop, state.default_time()[0], max_days=14)
     chosen = state.satellites(parse_ids(ids), group, object_type=object_type, owner=owner, regime=regime, tag=tag)
     satellites = state.usable(chosen, t0, t1, response=response)
     span_s = (t1 - t0) / np.timedelta64(1, "s")
     reduce = "the span (stop), or name satellites (ids/group)"
     state.check_work(len(satellites), span_s / SEARCH_STEP_S, reduce=reduce)
-    state.check_output(len(satellites) * span_s / 86_400 * PASSES_PER_DAY, PASS_ROW_BYTES, what="passes (estimated)",
-                       reduce=reduce)
+    state.check_output(
+        len(satellites) * span_s / 86_400 * PASSES_PER_DAY, PASS_ROW_BYTES, what="passes (estimated)", reduce=reduce
+    )
     times: tuple[str, ...] = ("rise", "culmination", "set")
     if spec.visible:
         from overhead.analysis.visibility import visible_passes
 
-        table = state.compute(visible_passes, satellites, place, t0, t1, min_elevation_deg=spec.min_elevation_deg,
-                              max_sun_altitude_deg=spec.max_sun_altitude_deg)
+        table = state.compute(
+            visible_passes,
+            satellites,
+            place,
+            t0,
+            t1,
+            min_elevation_deg=spec.min_elevation_deg,
+            max_sun_altitude_deg=spec.max_sun_altitude_deg,
+        )
         times += ("visible_start", "visible_end", "brightest_time")
     else:
         table = state.compute(passes_over_site, satellites, place, t0, t1, min_elevation_deg=spec.min_elevation_deg)
@@ -219,9 +269,13 @@ def passes(place: GroundSite = Depends(site), start: str | None = Query(None, ma
 
 
 @router.get("/above", response_model=list[AboveOut], summary="What is overhead: satellites above a place now")
-def above(place: GroundSite = Depends(site), time: str | None = Query(None, max_length=40),
-          min_elevation_deg: float | None = _spec_query(SiteQuery, "min_elevation_deg"),
-          response: Response = INJECTED, state: ServiceState = Depends(service)) -> Response:
+def above(
+    place: GroundSite = Depends(site),
+    time: str | None = Query(None, max_length=40),
+    min_elevation_deg: float | None = _spec_query(SiteQuery, "min_elevation_deg"),
+    response: Response = INJECTED,
+    state: ServiceState = Depends(service),
+) -> Response:
     from overhead.catalog.above import above as above_site
 
     spec = _given(SiteQuery, min_elevation_deg=min_elevation_deg)
@@ -232,10 +286,15 @@ def above(place: GroundSite = Depends(site), time: str | None = Query(None, max_
 
 
 @router.get("/lookangles", response_model=LookAngles, summary="Azimuth, elevation and range of one satellite")
-def lookangles(norad_id: int = Query(ge=0, le=999_999_999), place: GroundSite = Depends(site),
-               start: str | None = Query(None, max_length=40), stop: str | None = Query(None, max_length=40),
-               step_s: float = Query(10.0, ge=0.1, le=3_600.0, allow_inf_nan=False),
-               response: Response = INJECTED, state: ServiceState = Depends(service)) -> Response:
+def lookangles(
+    norad_id: int = Query(ge=0, le=999_999_999),
+    place: GroundSite = Depends(site),
+    start: str | None = Query(None, max_length=40),
+    stop: str | None = Query(None, max_length=40),
+    step_s: float = Query(10.0, ge=0.1, le=3_600.0, allow_inf_nan=False),
+    response: Response = INJECTED,
+    state: ServiceState = Depends(service),
+) -> Response:
     from overhead.analysis.passes import look_angle_series
 
     t0, t1 = parse_span(start, stop, state.default_time()[0], default_hours=0.25, max_days=7)
@@ -246,27 +305,47 @@ def lookangles(norad_id: int = Query(ge=0, le=999_999_999), place: GroundSite = 
     state.check_output(n_times, LOOK_ANGLE_BYTES, what="samples", reduce="the span or raise step_s")
     times = sample_times(t0, t1, step_s)
     ds = state.compute(look_angle_series, satellites, place, times)
-    return rendered({"norad_id": norad_id, "times": _stamps(times), "azimuth_deg": finite(ds.azimuth_deg.values[0]),
-                     "elevation_deg": finite(ds.elevation_deg.values[0]), "range_km": finite(ds.range_km.values[0])},
-                    response, estimated_bytes=n_times * LOOK_ANGLE_BYTES)
+    return rendered(
+        {
+            "norad_id": norad_id,
+            "times": _stamps(times),
+            "azimuth_deg": finite(ds.azimuth_deg.values[0]),
+            "elevation_deg": finite(ds.elevation_deg.values[0]),
+            "range_km": finite(ds.range_km.values[0]),
+        },
+        response,
+        estimated_bytes=n_times * LOOK_ANGLE_BYTES,
+    )
 
 
-@router.post("/access", response_model=list[WindowOut], responses=CSV,
-             summary="Access windows of satellites over targets under constraints")
-def access(body: AccessRequest, format: Literal["json", "csv"] = "json", response: Response = INJECTED,
-           state: ServiceState = Depends(service)):
+@router.post(
+    "/access",
+    response_model=list[WindowOut],
+    responses=CSV,
+    summary="Access windows of satellites over targets under constraints",
+)
+def access(
+    body: AccessRequest,
+    format: Literal["json", "csv"] = "json",
+    response: Response = INJECTED,
+    state: ServiceState = Depends(service),
+):
     from overhead.analysis.access import access_windows
 
     t0, t1 = parse_span(body.start, body.stop, state.default_time()[0], max_days=31)
     satellites = state.usable(state.satellites(body.ids, body.group, body.design), t0, t1, response=response)
     span_s = (t1 - t0) / np.timedelta64(1, "s")
     state.check_work(len(satellites), span_s / SEARCH_STEP_S, len(body.targets))
-    state.check_output(len(satellites) * len(body.targets) * span_s / 86_400 * PASSES_PER_DAY, WINDOW_ROW_BYTES,
-                       what="windows (estimated)", reduce="the span, the satellites or the targets")
-    table = state.compute(access_windows, satellites, target_set(body.targets), t0, t1,
-                          AccessConstraints.from_spec(body.constraints))
+    state.check_output(
+        len(satellites) * len(body.targets) * span_s / 86_400 * PASSES_PER_DAY,
+        WINDOW_ROW_BYTES,
+        what="windows (estimated)",
+        reduce="the span, the satellites or the targets",
+    )
+    table = state.compute(
+        access_windows, satellites, target_set(body.targets), t0, t1, AccessConstraints.from_spec(body.constraints)
+    )
     table = table[list(WindowOut.model_fields)]
     if format == "csv":
         return csv_response(with_iso_times(table, ("start", "end", "culmination")), "access.csv")
-    return rendered(json_records(table), response,
-                    estimated_bytes=len(table) * WINDOW_ROW_BYTES)
+    return rendered(json_records(table), response, estimated_bytes=len(table) * WINDOW_ROW_BYTES)

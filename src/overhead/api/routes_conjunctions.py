@@ -18,26 +18,39 @@ router = APIRouter(prefix="/api/conjunctions", tags=["conjunctions"])
 
 
 @router.get("", summary="Conjunctions kept in the store (from screening jobs), by TCA")
-def stored(norad_id: int | None = Query(None, ge=0, le=999_999_999), since: str | None = Query(None, max_length=40),
-           min_pc: float | None = Query(None, ge=0.0, le=1.0, allow_inf_nan=False),
-           limit: int = Query(1000, ge=1, le=10_000), state: ServiceState = Depends(service)) -> list[dict]:
+def stored(
+    norad_id: int | None = Query(None, ge=0, le=999_999_999),
+    since: str | None = Query(None, max_length=40),
+    min_pc: float | None = Query(None, ge=0.0, le=1.0, allow_inf_nan=False),
+    limit: int = Query(1000, ge=1, le=10_000),
+    state: ServiceState = Depends(service),
+) -> list[dict]:
     """Rows with ``tca`` ISO-8601 Z; ``min_pc`` filters on the assumed-covariance Pc."""
-    table = state.store.conjunctions(norad_id=norad_id, since=optional_time(since, name="since"),
-                                     min_pc=min_pc, limit=limit)
+    table = state.store.conjunctions(
+        norad_id=norad_id, since=optional_time(since, name="since"), min_pc=min_pc, limit=limit
+    )
     for column in ("tca", "epoch_1", "epoch_2", "screened_at"):
         table[column] = pd.to_datetime(table[column])
     return json_records(table)
+
 
 MAX_CDM_BYTES = 1_000_000  # a CDM is a few kB; the service's body limit applies before this
 MAX_MC_SAMPLES = 2_000_000
 
 
 @router.post("/pc", summary="Collision probability of one CCSDS CDM (KVN or XML body)")
-async def pc(request: Request, method: Literal["2d", "3d", "mc", "all"] = "2d",
-             hbr_m: float | None = Query(None, gt=0, le=1000, allow_inf_nan=False,
-                                         description="hard-body radius in metres of a CDM that gives none "
-                                                     "(the CDM's own is used where it has one)"),
-             mc_samples: int = Query(1_000_000, ge=1000, le=MAX_MC_SAMPLES)) -> dict:
+async def pc(
+    request: Request,
+    method: Literal["2d", "3d", "mc", "all"] = "2d",
+    hbr_m: float | None = Query(
+        None,
+        gt=0,
+        le=1000,
+        allow_inf_nan=False,
+        description="hard-body radius in metres of a CDM that gives none (the CDM's own is used where it has one)",
+    ),
+    mc_samples: int = Query(1_000_000, ge=1000, le=MAX_MC_SAMPLES),
+) -> dict:
     """The CDM's Pc by the chosen methods, the validity of each method and the one to use."""
     body = await request.body()
     if len(body) > MAX_CDM_BYTES:
@@ -59,23 +72,30 @@ alerts_router = APIRouter(prefix="/api", tags=["alerts"])
 ATOM_MEDIA = "application/atom+xml"
 
 
-@alerts_router.get("/alerts.atom", summary="The alerts as an Atom feed (RFC 4287), newest first",
-                   response_class=Response, responses={200: {"content": {ATOM_MEDIA: {"schema": {"type": "string"}}},
-                                                              "description": "an Atom 1.0 feed"}})
-def alerts_atom(request: Request, limit: int = Query(200, ge=1, le=2_000),
-                state: ServiceState = Depends(service)) -> Response:
+@alerts_router.get(
+    "/alerts.atom",
+    summary="The alerts as an Atom feed (RFC 4287), newest first",
+    response_class=Response,
+    responses={200: {"content": {ATOM_MEDIA: {"schema": {"type": "string"}}}, "description": "an Atom 1.0 feed"}},
+)
+def alerts_atom(
+    request: Request, limit: int = Query(200, ge=1, le=2_000), state: ServiceState = Depends(service)
+) -> Response:
     from overhead.catalog.watch import alerts_table
 
     table = alerts_table(state.store).head(limit)
     base = str(request.base_url).rstrip("/")
     updated = _atom_time(table.time.max()) if len(table) else "1970-01-01T00:00:00Z"
     entries = "".join(_atom_entry(row, base) for row in table.itertuples())
-    body = ('<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
-            f"<id>urn:overhead:alerts</id><title>overhead alerts</title><updated>{updated}</updated>"
-            f"<author><name>overhead</name></author>"
-            f'<link rel="self" type="{ATOM_MEDIA}" href="{_xml_text(base + "/api/alerts.atom")}"/>'
-            f'<link rel="alternate" type="application/json" href="{_xml_text(base + "/api/alerts")}"/>'
-            + entries + "</feed>\n")
+    body = (
+        '<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
+        f"<id>urn:overhead:alerts</id><title>overhead alerts</title><updated>{updated}</updated>"
+        f"<author><name>overhead</name></author>"
+        f'<link rel="self" type="{ATOM_MEDIA}" href="{_xml_text(base + "/api/alerts.atom")}"/>'
+        f'<link rel="alternate" type="application/json" href="{_xml_text(base + "/api/alerts")}"/>'
+        + entries
+        + "</feed>\n"
+    )
     return Response(body, media_type=ATOM_MEDIA)
 
 
@@ -93,11 +113,13 @@ def _atom_entry(row, base: str) -> str:
     ids = json.loads(row.norad_ids or "[]")
     link = f"{base}/api/objects/{int(ids[0])}" if len(ids) == 1 else f"{base}/api/alerts"
     title = f"{row.rule}: {row.kind} — {row.name}"
-    return (f"<entry><id>urn:overhead:alert:{idempotency_key(row.key)}</id>"
-            f"<title type=\"text\">{_xml_text(title)}</title><updated>{_atom_time(row.time)}</updated>"
-            f'<link rel="alternate" type="application/json" href="{_xml_text(link)}"/>'
-            f'<content type="text">{_xml_text(row.detail)}</content>'
-            f'<category term="{_xml_text(row.kind)}"/></entry>')
+    return (
+        f"<entry><id>urn:overhead:alert:{idempotency_key(row.key)}</id>"
+        f'<title type="text">{_xml_text(title)}</title><updated>{_atom_time(row.time)}</updated>'
+        f'<link rel="alternate" type="application/json" href="{_xml_text(link)}"/>'
+        f'<content type="text">{_xml_text(row.detail)}</content>'
+        f'<category term="{_xml_text(row.kind)}"/></entry>'
+    )
 
 
 def _xml_text(value) -> str:
@@ -114,17 +136,39 @@ STREAM_POLL_S = 2.0
 STREAM_HEARTBEAT_S = 15.0
 
 
-@alerts_router.get("/alerts/stream", summary="New alerts as they are raised (server-sent events)",
-                   response_class=Response, responses={200: {"content": {"text/event-stream": {
-                       "schema": {"type": "string"}}}, "description": "event: alert lines, data the alert's JSON"}})
-async def alerts_stream(request: Request, after_id: int | None = Query(None, ge=0, le=2**62, description=(
-                            "send the alerts stored after this id (default: only those raised from now on; "
-                            "a reconnecting client's Last-Event-ID header does the same)")),
-                        max_s: float = Query(3600.0, gt=0.0, le=86_400.0, allow_inf_nan=False,
-                                             description="end the stream after this many seconds, or the "
-                                                         "service's own limit if shorter (clients reconnect "
-                                                         "with Last-Event-ID)"),
-                        state: ServiceState = Depends(service)):
+@alerts_router.get(
+    "/alerts/stream",
+    summary="New alerts as they are raised (server-sent events)",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            "description": "event: alert lines, data the alert's JSON",
+        }
+    },
+)
+async def alerts_stream(
+    request: Request,
+    after_id: int | None = Query(
+        None,
+        ge=0,
+        le=2**62,
+        description=(
+            "send the alerts stored after this id (default: only those raised from now on; "
+            "a reconnecting client's Last-Event-ID header does the same)"
+        ),
+    ),
+    max_s: float = Query(
+        3600.0,
+        gt=0.0,
+        le=86_400.0,
+        allow_inf_nan=False,
+        description="end the stream after this many seconds, or the "
+        "service's own limit if shorter (clients reconnect "
+        "with Last-Event-ID)",
+    ),
+    state: ServiceState = Depends(service),
+):
     """``event: alert`` with the webhook's JSON as data and the alert's id as the event id; a comment every 15 s
     keeps proxies from closing an idle stream."""
     import asyncio
@@ -158,13 +202,17 @@ async def alerts_stream(request: Request, after_id: int | None = Query(None, ge=
                 yield ": still here\n\n"
             await asyncio.sleep(min(STREAM_POLL_S, max(deadline - time.monotonic(), 0.0)))
 
-    return StreamingResponse(events(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return StreamingResponse(
+        events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    )
 
 
 @alerts_router.get("/alerts", summary="Alerts raised by the watch rules, newest first (read-only)")
-def alerts(since: str | None = Query(None, max_length=40), limit: int = Query(500, ge=1, le=10_000),
-           state: ServiceState = Depends(service)) -> list[dict]:
+def alerts(
+    since: str | None = Query(None, max_length=40),
+    limit: int = Query(500, ge=1, le=10_000),
+    state: ServiceState = Depends(service),
+) -> list[dict]:
     import json
 
     from overhead.catalog.watch import alerts_table
@@ -173,8 +221,15 @@ def alerts(since: str | None = Query(None, max_length=40), limit: int = Query(50
     out = []
     for row in table.itertuples():
         ids = json.loads(row.norad_ids)
-        item = {"id": int(row.id), "rule": row.rule, "kind": row.kind, "name": row.name, "detail": row.detail,
-                "key": row.key, "time": row.time.strftime("%Y-%m-%dT%H:%M:%SZ")}
+        item = {
+            "id": int(row.id),
+            "rule": row.rule,
+            "kind": row.kind,
+            "name": row.name,
+            "detail": row.detail,
+            "key": row.key,
+            "time": row.time.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
         item |= {"norad_id": ids[0]} if len(ids) == 1 else {"norad_ids": ids}
         out.append(item)
     return out

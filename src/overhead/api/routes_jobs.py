@@ -37,6 +37,7 @@ def _progress_of(job: Job):
         job.message = f"{done} of {total} tasks"
         if job.cancel.is_set():
             raise OverheadError("cancelled")
+
     return report
 
 
@@ -48,8 +49,9 @@ def _submit(state: ServiceState, kind: str, body, work, owner: str) -> dict:
 
 
 @router.post("/coverage", response_model=JobOut, status_code=202, summary="Start a coverage and revisit run")
-def start_coverage(body: CoverageRequest, state: ServiceState = Depends(service),
-                   owner: str = Depends(job_owner)) -> dict:
+def start_coverage(
+    body: CoverageRequest, state: ServiceState = Depends(service), owner: str = Depends(job_owner)
+) -> dict:
     from overhead.analysis.coverage import coverage
 
     satellites = state.satellites(body.ids, body.group, body.design)
@@ -58,8 +60,13 @@ def start_coverage(body: CoverageRequest, state: ServiceState = Depends(service)
         raise HTTPException(413, "more than 20,000 satellites: name ids or a group")
     grid = _grid(body.grid)
     span_s = (t1 - t0) / np.timedelta64(1, "s")
-    state.check_work(len(satellites), span_s / SEARCH_STEP_S, len(grid), job=True,
-                     reduce="the span, the satellites, or the grid (a coarser resolution or a smaller region)")
+    state.check_work(
+        len(satellites),
+        span_s / SEARCH_STEP_S,
+        len(grid),
+        job=True,
+        reduce="the span, the satellites, or the grid (a coarser resolution or a smaller region)",
+    )
     constraints = AccessConstraints.from_spec(body.constraints)
 
     def work(job: Job):
@@ -96,17 +103,32 @@ def _plan(satellites, body: PlanRequest, t0, t1, job: Job):
     def stage(name: str, fraction: float) -> None:
         job.message, job.progress = name, fraction
 
-    return make_plan(satellites, target_set(body.requests), np.array([r.priority for r in body.requests]), t0, t1,
-                     agility, stations=target_set(body.stations) if body.stations else None, solver=body.solver,
-                     time_limit_s=body.time_limit_s,
-                     repeat_every_h=np.array([r.repeat_every_h or np.nan for r in body.requests]),
-                     stereo=np.array([r.stereo for r in body.requests]), on_stage=stage, cancel=job.cancel)
+    return make_plan(
+        satellites,
+        target_set(body.requests),
+        np.array([r.priority for r in body.requests]),
+        t0,
+        t1,
+        agility,
+        stations=target_set(body.stations) if body.stations else None,
+        solver=body.solver,
+        time_limit_s=body.time_limit_s,
+        repeat_every_h=np.array([r.repeat_every_h or np.nan for r in body.requests]),
+        stereo=np.array([r.stereo for r in body.requests]),
+        on_stage=stage,
+        cancel=job.cancel,
+    )
 
 
-@router.post("/conjunctions", response_model=JobOut, status_code=202,
-             summary="Start a screening for close approaches (kept in the store)")
-def start_screening(body: ScreeningRequest, state: ServiceState = Depends(service),
-                    owner: str = Depends(job_owner)) -> dict:
+@router.post(
+    "/conjunctions",
+    response_model=JobOut,
+    status_code=202,
+    summary="Start a screening for close approaches (kept in the store)",
+)
+def start_screening(
+    body: ScreeningRequest, state: ServiceState = Depends(service), owner: str = Depends(job_owner)
+) -> dict:
     from overhead.analysis.conjunctions.screening import screen
 
     satellites = state.satellites(body.ids, body.group, body.design)
@@ -130,8 +152,9 @@ def start_screening(body: ScreeningRequest, state: ServiceState = Depends(servic
             if job.cancel.is_set():
                 raise OverheadError("cancelled")
 
-        result = screen(satellites, t0, t1, threshold_km=body.threshold_km, primaries=primaries,
-                        hbr_m=body.hbr_m, progress=progress)
+        result = screen(
+            satellites, t0, t1, threshold_km=body.threshold_km, primaries=primaries, hbr_m=body.hbr_m, progress=progress
+        )
         if body.design is None:
             epochs = dict(zip((int(n) for n in satellites.norad_ids), satellites.epochs, strict=True))
             state.store.save_conjunctions(result.conjunctions, t0, t1, norad_ids=primaries, epochs=epochs)
@@ -149,8 +172,11 @@ def list_jobs(state: ServiceState = Depends(service), owner: str = Depends(job_o
 def _job(state: ServiceState, job_id: str, owner: str) -> Job:
     job = state.jobs.get(job_id, owner)
     if job is None:
-        raise HTTPException(404, f"no job {job_id[:40]!r} of yours (finished jobs are kept "
-                                 f"{state.settings.job_keep_s:.0f} s, and not across restarts)")
+        raise HTTPException(
+            404,
+            f"no job {job_id[:40]!r} of yours (finished jobs are kept "
+            f"{state.settings.job_keep_s:.0f} s, and not across restarts)",
+        )
     return job
 
 
@@ -159,15 +185,24 @@ def get_job(job_id: str, state: ServiceState = Depends(service), owner: str = De
     return _job(state, job_id, owner).summary()
 
 
-@router.get("/{job_id}/result", responses={**CSV, 200: {"content": {"application/json": {}, "text/csv": {},
-                                                                   "application/geo+json": {}}}},
-            summary="A finished job's result: JSON, GeoJSON (coverage cells) or CSV")
-def job_result(job_id: str, format: Literal["json", "geojson", "csv"] = "json",
-               state: ServiceState = Depends(service), owner: str = Depends(job_owner)):
+@router.get(
+    "/{job_id}/result",
+    responses={**CSV, 200: {"content": {"application/json": {}, "text/csv": {}, "application/geo+json": {}}}},
+    summary="A finished job's result: JSON, GeoJSON (coverage cells) or CSV",
+)
+def job_result(
+    job_id: str,
+    format: Literal["json", "geojson", "csv"] = "json",
+    state: ServiceState = Depends(service),
+    owner: str = Depends(job_owner),
+):
     job = _job(state, job_id, owner)
     if job.state != "done":
-        raise HTTPException(409, f"job {job_id} is {job.state}{': ' + job.message if job.message else ''}; "
-                                 f"poll GET /api/jobs/{job_id} until its state is done")
+        raise HTTPException(
+            409,
+            f"job {job_id} is {job.state}{': ' + job.message if job.message else ''}; "
+            f"poll GET /api/jobs/{job_id} until its state is done",
+        )
     if job.kind == "coverage":
         return _coverage_result(job.result["result"], job.result["grid"], format)
     if job.kind == "conjunctions":
@@ -194,12 +229,19 @@ def _coverage_result(result, grid, format: str):
     if format == "geojson":
         boundaries = grid.cell_boundaries() if grid.resolution is not None else None
         return JSONResponse(coverage_geojson(result.stats, boundaries), media_type="application/geo+json")
-    summary = {k: (None if not np.isfinite(float(v)) else float(v)) for k, v in result.summary.items()
-               if result.summary[k].ndim == 0}
+    summary = {
+        k: (None if not np.isfinite(float(v)) else float(v))
+        for k, v in result.summary.items()
+        if result.summary[k].ndim == 0
+    }
     table = coverage_table(result.stats)
     rows = json_records(table)
-    return {"summary": summary, "text": result.text(), "attrs": {k: str(v) for k, v in result.stats.attrs.items()},
-            "points": rows}
+    return {
+        "summary": summary,
+        "text": result.text(),
+        "attrs": {k: str(v) for k, v in result.stats.attrs.items()},
+        "points": rows,
+    }
 
 
 def _plan_result(plan, format: str):

@@ -31,8 +31,9 @@ AgilityModel = AgilitySpec
 
 
 class Grid(GridSpec):
-    resolution: int | None = Field(None, ge=0, le=6, description=f"{spec_help(GridSpec, 'resolution')}; at most 6 in "
-                                                                   f"the service")
+    resolution: int | None = Field(
+        None, ge=0, le=6, description=f"{spec_help(GridSpec, 'resolution')}; at most 6 in the service"
+    )
 
 
 class CoverageRequest(_CoverageRequest):
@@ -40,12 +41,28 @@ class CoverageRequest(_CoverageRequest):
 
 
 class PlanRequest(_PlanRequest):
-    time_limit_s: float = Field(spec_default(_PlanRequest, "time_limit_s"), gt=0.0, le=120.0, allow_inf_nan=False,
-                                description="CP-SAT's time limit, seconds; at most 120 in the service")
+    time_limit_s: float = Field(
+        spec_default(_PlanRequest, "time_limit_s"),
+        gt=0.0,
+        le=120.0,
+        allow_inf_nan=False,
+        description="CP-SAT's time limit, seconds; at most 120 in the service",
+    )
 
 
-__all__ = ["AccessRequest", "AgilityModel", "Constraints", "CoverageRequest", "Grid", "Place", "PlanRequest",
-           "Request", "Satellites", "ScreeningRequest", "WalkerDesign"]
+__all__ = [
+    "AccessRequest",
+    "AgilityModel",
+    "Constraints",
+    "CoverageRequest",
+    "Grid",
+    "Place",
+    "PlanRequest",
+    "Request",
+    "Satellites",
+    "ScreeningRequest",
+    "WalkerDesign",
+]
 
 
 # ----------------------------------------------------------------------------------------------- outputs
@@ -102,7 +119,8 @@ class Sky(BaseModel):
 
 class TagChange(BaseModel):
     norad_ids: list[Annotated[int, Field(ge=1, le=NORAD_ID_MAX)]] = Field(
-        min_length=1, max_length=100_000, description=f"the objects to tag or untag (NORAD ids, 1 to {NORAD_ID_MAX})")
+        min_length=1, max_length=100_000, description=f"the objects to tag or untag (NORAD ids, 1 to {NORAD_ID_MAX})"
+    )
 
 
 class TagsOut(BaseModel):
@@ -145,11 +163,14 @@ class ReentryOut(BaseModel):
     window_end: str = Field(description="the window's end: the time to go plus 20 %, UTC")
     epoch: str = Field(description="the latest element set's epoch, from which it is predicted, UTC")
     perigee_km: float = Field(description="perigee height at that epoch, km")
-    decay_km_day: float = Field(description="the semi-major axis's decay rate, km/day (negative): over the last "
-                                            "30 days of sets, or the latest set's own")
+    decay_km_day: float = Field(
+        description="the semi-major axis's decay rate, km/day (negative): over the last "
+        "30 days of sets, or the latest set's own"
+    )
     ballistic_m2_kg: float = Field(description="the fitted ballistic coefficient C_D·A/m, m²/kg")
     rate_from: Literal["history", "element set"] = Field(
-        description="the rate from a line through the last 30 days of sets, or from one set's own ṅ")
+        description="the rate from a line through the last 30 days of sets, or from one set's own ṅ"
+    )
 
 
 class ReentryRow(ReentryOut):
@@ -168,11 +189,15 @@ class ObjectDetail(ObjectSummary):
     last_seen: str
     tle: list[str]
     history: list[ElementSetOut]
-    manoeuvres: list[ManoeuvreOut] = Field(default_factory=list,
-                                           description="manoeuvres found in the stored element-set history")
-    reentry: ReentryOut | None = Field(None, description="the predicted re-entry, for objects with a perigee "
-                                                         "under 700 km that decay and come down within a year of "
-                                                         "their latest elements (none for the others)")
+    manoeuvres: list[ManoeuvreOut] = Field(
+        default_factory=list, description="manoeuvres found in the stored element-set history"
+    )
+    reentry: ReentryOut | None = Field(
+        None,
+        description="the predicted re-entry, for objects with a perigee "
+        "under 700 km that decay and come down within a year of "
+        "their latest elements (none for the others)",
+    )
 
 
 class ChangeOut(BaseModel):
@@ -235,8 +260,9 @@ class PassOut(BaseModel):
     visible_start: str | None = Field(None, description="with visible=true: when the pass becomes visible")
     visible_end: str | None = None
     visible_s: float | None = None
-    brightest_magnitude: float | None = Field(None, description="visual magnitude at the brightest (objects with a "
-                                                                "known standard magnitude)")
+    brightest_magnitude: float | None = Field(
+        None, description="visual magnitude at the brightest (objects with a known standard magnitude)"
+    )
     brightest_time: str | None = None
     magnitude_source: str | None = None
 
@@ -293,8 +319,11 @@ class IngestOut(BaseModel):
     updated_objects: int
     rejected: list[str]
     changes: int
-    complete: bool = Field(True, description="false: the snapshot looked truncated or had unattributable rejects, "
-                                             "so no object was concluded gone or decayed")
+    complete: bool = Field(
+        True,
+        description="false: the snapshot looked truncated or had unattributable rejects, "
+        "so no object was concluded gone or decayed",
+    )
     note: str = ""
     sha256: str = Field("", description="SHA-256 of the bytes ingested")
     bytes: int = 0

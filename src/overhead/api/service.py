@@ -25,7 +25,6 @@ from overhead.orbits.timescales import format_iso, to_datetime64
 __all__ = ["ServiceSettings", "ServiceState"]
 
 
-
 @dataclass
 class ServiceSettings:
     """How the service runs. ``max_work``: the largest satellites × time samples × targets a request may ask
@@ -138,10 +137,21 @@ class ServiceState:
         catalog = self.store.latest_catalog()
         objects = self.store.objects()
         if objects.empty:
-            objects = pd.DataFrame(columns=["norad_id", "name", "object_id", "launch", "group_name", "status",
-                                            "first_seen", "last_seen", "last_ingest_id", "last_epoch"])
-        objects = objects.merge(catalog.orbits(), on="norad_id", how="left").sort_values("norad_id",
-                                                                                             ignore_index=True)
+            objects = pd.DataFrame(
+                columns=[
+                    "norad_id",
+                    "name",
+                    "object_id",
+                    "launch",
+                    "group_name",
+                    "status",
+                    "first_seen",
+                    "last_seen",
+                    "last_ingest_id",
+                    "last_epoch",
+                ]
+            )
+        objects = objects.merge(catalog.orbits(), on="norad_id", how="left").sort_values("norad_id", ignore_index=True)
         objects["regime"] = objects["regime"].fillna("unknown")
         membership = self.store.group_members()
         members = {str(g): rows.norad_id.to_numpy() for g, rows in membership.groupby("group_name") if g}
@@ -165,8 +175,17 @@ class ServiceState:
         stale = abs((now - epoch) / np.timedelta64(1, "D")) > STALE_ELEMENTS_DAYS
         return (epoch if stale else now), bool(stale)
 
-    def satellites(self, ids=None, group: str | None = None, design=None, *, object_type: str | None = None,
-                   owner: str | None = None, regime: str | None = None, tag: str | None = None):
+    def satellites(
+        self,
+        ids=None,
+        group: str | None = None,
+        design=None,
+        *,
+        object_type: str | None = None,
+        owner: str | None = None,
+        regime: str | None = None,
+        tag: str | None = None,
+    ):
         """The satellites a request names: a Walker design, NORAD ids, a group, or every active object; narrowed
         to a SATCAT type (PAY, R/B, DEB, UNK) and owner, an orbit regime and a user's tag, when given."""
         if design is not None:
@@ -174,8 +193,13 @@ class ServiceState:
 
             if design.total % design.planes or design.phasing >= design.planes:
                 raise HTTPException(422, "a Walker design needs total divisible by planes and phasing < planes")
-            return walker(design.total, design.planes, design.phasing, inclination_deg=design.inclination_deg,
-                          altitude_km=design.altitude_km)
+            return walker(
+                design.total,
+                design.planes,
+                design.phasing,
+                inclination_deg=design.inclination_deg,
+                altitude_km=design.altitude_km,
+            )
         view = self.view()
         catalog = view.catalog
         if group:
@@ -188,8 +212,11 @@ class ServiceState:
         if ids:
             missing = sorted(set(ids) - set(catalog.norad_ids.tolist()))
             if missing:
-                raise HTTPException(404, f"no active object with NORAD id {', '.join(map(str, missing[:10]))} "
-                                         f"in the catalogue{' group ' + group if group else ''}")
+                raise HTTPException(
+                    404,
+                    f"no active object with NORAD id {', '.join(map(str, missing[:10]))} "
+                    f"in the catalogue{' group ' + group if group else ''}",
+                )
             catalog = catalog.select(ids)
         if len(catalog) == 0:
             raise HTTPException(404, "the catalogue has no active objects: ingest element sets first")
@@ -211,10 +238,14 @@ class ServiceState:
             keep &= np.array([tag in t.split(",") for t in table.tags], dtype=bool)
         wanted = table.norad_id[keep].tolist()
         if not wanted:
-            what = ", ".join(f"{k} {v}" for k, v in (("type", object_type), ("owner", owner), ("regime", regime),
-                                                     ("tag", tag)) if v)
-            raise HTTPException(404, f"no active object of {what} among the satellites asked for (types and owners "
-                                     f"come from a SATCAT: overhead catalog satcat)")
+            what = ", ".join(
+                f"{k} {v}" for k, v in (("type", object_type), ("owner", owner), ("regime", regime), ("tag", tag)) if v
+            )
+            raise HTTPException(
+                404,
+                f"no active object of {what} among the satellites asked for (types and owners "
+                f"come from a SATCAT: overhead catalog satcat)",
+            )
         return catalog.select(wanted)
 
     def usable(self, satellites, start: np.datetime64, stop: np.datetime64 | None = None, response=None):
@@ -227,12 +258,16 @@ class ServiceState:
         kept = satellites.within_age(times, limit)
         if len(kept) == 0:
             first, last = satellites.epochs.min(), satellites.epochs.max()
-            raise HTTPException(422, f"no satellite asked for has elements within {limit:g} days of {iso(start)}: "
-                                     f"their epochs run from {iso(first)} to {iso(last)}; ask for a time nearer them "
-                                     f"or ingest newer elements (SGP4 errors grow by kilometres per day of age)")
+            raise HTTPException(
+                422,
+                f"no satellite asked for has elements within {limit:g} days of {iso(start)}: "
+                f"their epochs run from {iso(first)} to {iso(last)}; ask for a time nearer them "
+                f"or ingest newer elements (SGP4 errors grow by kilometres per day of age)",
+            )
         if response is not None and len(kept) < len(satellites):
-            response.headers["X-Elements-Left-Out"] = (f"{len(satellites) - len(kept)} objects whose elements are more "
-                                                       f"than {limit:g} days from the time asked")
+            response.headers["X-Elements-Left-Out"] = (
+                f"{len(satellites) - len(kept)} objects whose elements are more than {limit:g} days from the time asked"
+            )
         return kept
 
     def check_output(self, rows: float, bytes_per_row: float, *, what: str, reduce: str) -> None:
@@ -240,17 +275,23 @@ class ServiceState:
         size = float(rows) * bytes_per_row
         limit = self.settings.max_response_bytes
         if size > limit:
-            raise HTTPException(413, f"the answer would be about {size / 2**20:,.0f} MiB ({rows:,.0f} {what}), over "
-                                     f"the service's limit of {limit / 2**20:,.0f} MiB: reduce {reduce}")
+            raise HTTPException(
+                413,
+                f"the answer would be about {size / 2**20:,.0f} MiB ({rows:,.0f} {what}), over "
+                f"the service's limit of {limit / 2**20:,.0f} MiB: reduce {reduce}",
+            )
 
     def check_memory(self, states: float, *, reduce: str, bytes_per_state: float = 200.0) -> None:
         """Refuse (413), before any work, a request whose arrays would pass the memory limit."""
         size = float(states) * bytes_per_state
         limit = self.settings.max_memory_bytes
         if size > limit:
-            raise HTTPException(413, f"this request would hold about {size / 2**30:,.1f} GiB of states "
-                                     f"({states:,.0f}), over the service's limit of {limit / 2**30:,.1f} GiB: "
-                                     f"reduce {reduce}")
+            raise HTTPException(
+                413,
+                f"this request would hold about {size / 2**30:,.1f} GiB of states "
+                f"({states:,.0f}), over the service's limit of {limit / 2**30:,.1f} GiB: "
+                f"reduce {reduce}",
+            )
 
     def compute(self, function, *args, **kwargs):
         """Run a library call in one of ``max_computing`` slots (requests beyond wait, cancellably: a client that
@@ -272,15 +313,25 @@ class ServiceState:
             release_memory()
 
     # ------------------------------------------------------------------------------------------- limits
-    def check_work(self, satellites: int, samples: float, targets: int = 1, *, job: bool = False,
-                   reduce: str = "the time span, the satellites (ids or group) or the targets") -> None:
+    def check_work(
+        self,
+        satellites: int,
+        samples: float,
+        targets: int = 1,
+        *,
+        job: bool = False,
+        reduce: str = "the time span, the satellites (ids or group) or the targets",
+    ) -> None:
         """Refuse (413) a request whose satellites × time samples × targets is beyond the configured budget."""
         budget = self.settings.max_job_work if job else self.settings.max_work
         work = float(satellites) * float(samples) * float(targets)
         if work > budget:
-            raise HTTPException(413, f"this request needs {satellites:,} satellites × {samples:,.0f} time samples × "
-                                     f"{targets:,} targets = {work:,.0f} evaluations, over the service's budget of "
-                                     f"{budget:,.0f}: reduce {reduce}")
+            raise HTTPException(
+                413,
+                f"this request needs {satellites:,} satellites × {samples:,.0f} time samples × "
+                f"{targets:,} targets = {work:,.0f} evaluations, over the service's budget of "
+                f"{budget:,.0f}: reduce {reduce}",
+            )
 
     def cluster_scheduler(self) -> str:
         """The scheduler coverage jobs use: the service's own LocalCluster, started once, or the configured one."""
@@ -325,8 +376,14 @@ def optional_time(text: str | None, *, name: str) -> np.datetime64 | None:
     return None if text is None else parse_time(text, name=name)
 
 
-def parse_span(start: str | None, stop: str | None, default_start: np.datetime64, *, max_days: float = 31.0,
-               default_hours: float = 24.0) -> tuple[np.datetime64, np.datetime64]:
+def parse_span(
+    start: str | None,
+    stop: str | None,
+    default_start: np.datetime64,
+    *,
+    max_days: float = 31.0,
+    default_hours: float = 24.0,
+) -> tuple[np.datetime64, np.datetime64]:
     """A [start, stop) span from a request; stop defaults to ``default_hours`` after start."""
     t0 = parse_time(start, default_start, name="start")
     t1 = parse_time(stop, t0 + np.timedelta64(round(default_hours * 3600), "s"), name="stop")

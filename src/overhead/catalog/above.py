@@ -24,8 +24,15 @@ def above(catalog: Catalog, site: GroundSite, when=None, *, min_elevation_deg: f
     look = look_angles(r, site)
     up = np.flatnonzero(look.elevation_deg >= min_elevation_deg)
     lit = is_sunlit(r[up], sun_position_itrf_km(t)[0])
-    table = pd.DataFrame({"norad_id": ds.norad_id.values[up], "name": ds.name.values[up],
-                          "azimuth_deg": look.azimuth_deg[up], "elevation_deg": look.elevation_deg[up],
-                          "range_km": look.range_km[up], "sunlit": lit,
-                          "element_age_days": ds.element_age_days.values[up]})
+    table = pd.DataFrame(
+        {
+            "norad_id": ds.norad_id.values[up],
+            "name": ds.name.values[up],
+            "azimuth_deg": look.azimuth_deg[up],
+            "elevation_deg": look.elevation_deg[up],
+            "range_km": look.range_km[up],
+            "sunlit": lit,
+            "element_age_days": ds.element_age_days.values[up],
+        }
+    )
     return table.sort_values("elevation_deg", ascending=False, ignore_index=True)

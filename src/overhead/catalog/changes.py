@@ -22,8 +22,9 @@ def naive_utc(t):
     return pd.Timestamp(to_datetime64(t)).round("us").to_pydatetime()
 
 
-def detect_changes(connection, *, new_ids: list[int], latest: dict, missing: list, fresh: list,
-                   returning: dict[int, str] | None = None) -> pd.DataFrame:
+def detect_changes(
+    connection, *, new_ids: list[int], latest: dict, missing: list, fresh: list, returning: dict[int, str] | None = None
+) -> pd.DataFrame:
     """Rows of :data:`CHANGE_COLUMNS` for one ingest (run inside its transaction; writes nothing).
 
     ``returning``: objects the store knew as gone or decayed that are reported again (id -> that status); they
@@ -36,9 +37,17 @@ def detect_changes(connection, *, new_ids: list[int], latest: dict, missing: lis
     rows = _new_objects(new_ids, latest)
     for n, status in sorted((returning or {}).items()):
         record = latest[n]
-        rows.append({"norad_id": n, "name": record.name, "object_id": record.object_id, "change": "new",
-                     "time": naive_utc(record.epoch), "detail": f"reported again (the store had it {status})",
-                     "confidence": 0.9})
+        rows.append(
+            {
+                "norad_id": n,
+                "name": record.name,
+                "object_id": record.object_id,
+                "change": "new",
+                "time": naive_utc(record.epoch),
+                "detail": f"reported again (the store had it {status})",
+                "confidence": 0.9,
+            }
+        )
     rows += _missing_changes(connection, missing)
     rows += _manoeuvres(connection, fresh)
     return pd.DataFrame(rows, columns=list(CHANGE_COLUMNS))
@@ -53,19 +62,30 @@ def _new_objects(new_ids: list[int], latest: dict) -> list[dict]:
         pieces = ", ".join(sorted(latest[n].object_id[8:] or "?" for n in ids))
         for n in sorted(ids):
             record = latest[n]
-            rows.append({"norad_id": n, "name": record.name, "object_id": record.object_id, "change": "new",
-                         "time": naive_utc(record.epoch),
-                         "detail": f"launch {launch}: {len(ids)} new object(s) ({pieces})", "confidence": 1.0})
+            rows.append(
+                {
+                    "norad_id": n,
+                    "name": record.name,
+                    "object_id": record.object_id,
+                    "change": "new",
+                    "time": naive_utc(record.epoch),
+                    "detail": f"launch {launch}: {len(ids)} new object(s) ({pieces})",
+                    "confidence": 1.0,
+                }
+            )
     return rows
 
 
 def reported_objects(connection, previous_ingest_id: int, group: str) -> list:
     """The active objects of ``group`` that its previous ingest reported last (full rows): what the group holds,
     and what a new snapshot lacking some of them leaves out."""
-    return connection.execute(select(*object_state_columns())
-                              .where(SpaceObject.group_name == group,
-                                     SpaceObject.last_ingest_id == previous_ingest_id,
-                                     SpaceObject.status == "active")).all()
+    return connection.execute(
+        select(*object_state_columns()).where(
+            SpaceObject.group_name == group,
+            SpaceObject.last_ingest_id == previous_ingest_id,
+            SpaceObject.status == "active",
+        )
+    ).all()
 
 
 MISSING_COLUMNS = ("norad_id", "epoch", "mean_motion_rev_per_day", "eccentricity", "inclination_deg", "line1")
@@ -82,8 +102,7 @@ def _missing_changes(connection, missing: list) -> list[dict]:
     sets = pd.DataFrame(rows, columns=list(MISSING_COLUMNS)).sort_values(["norad_id", "epoch"])
     last = sets.groupby("norad_id").tail(1).set_index("norad_id")
     low = last.index[last.mean_motion_rev_per_day >= DECAY_MEAN_MOTION_REV_DAY]
-    recent = sets[sets.norad_id.isin(low)
-                  & (sets.epoch >= sets.norad_id.map(last.epoch) - pd.Timedelta(days=FIT_DAYS))]
+    recent = sets[sets.norad_id.isin(low) & (sets.epoch >= sets.norad_id.map(last.epoch) - pd.Timedelta(days=FIT_DAYS))]
     predicted = predict_reentries(recent, horizon_days=365.0).set_index("norad_id").reentry if len(recent) else {}
     changes = []
     for obj in missing:
@@ -94,8 +113,17 @@ def _missing_changes(connection, missing: list) -> list[dict]:
             detail = f"last mean motion {n_last:.3f} rev/day (perigee below ~300 km)"
             if obj.norad_id in predicted:
                 detail += f"; re-entry predicted about {pd.Timestamp(predicted[obj.norad_id]):%Y-%m-%d}"
-        changes.append({"norad_id": obj.norad_id, "name": obj.name, "object_id": obj.object_id, "change": kind,
-                        "time": obj.last_epoch, "detail": detail, "confidence": confidence})
+        changes.append(
+            {
+                "norad_id": obj.norad_id,
+                "name": obj.name,
+                "object_id": obj.object_id,
+                "change": kind,
+                "time": obj.last_epoch,
+                "detail": detail,
+                "confidence": confidence,
+            }
+        )
     return changes
 
 
@@ -114,15 +142,30 @@ def _manoeuvres(connection, fresh: list) -> list[dict]:
     history = element_set_rows(connection, list(first_new), HISTORY_COLUMNS)
     table = pd.DataFrame(history, columns=list(HISTORY_COLUMNS))
     found = detect_manoeuvres(table, min_confidence=0.0)  # every detection is kept; the feeds and rules filter
-    names = dict(connection.execute(select(SpaceObject.norad_id, SpaceObject.name)
-                                    .where(SpaceObject.norad_id.in_(list(found.norad_id.unique())))).all()) \
-        if len(found) else {}
+    names = (
+        dict(
+            connection.execute(
+                select(SpaceObject.norad_id, SpaceObject.name).where(
+                    SpaceObject.norad_id.in_(list(found.norad_id.unique()))
+                )
+            ).all()
+        )
+        if len(found)
+        else {}
+    )
     rows = []
     for m in found.itertuples():
         if pd.Timestamp(m.time) >= pd.Timestamp(first_new[m.norad_id]) - pd.Timedelta(days=3):
-            rows.append({"norad_id": m.norad_id, "name": names.get(m.norad_id, ""), "object_id": "",
-                         "change": "manoeuvre", "time": pd.Timestamp(m.time).to_pydatetime(),
-                         "detail": f"{m.kind}: Δa {m.delta_a_km * 1000:+.0f} m, Δi {m.delta_i_deg * 1000:+.1f} "
-                                   f"mdeg, Δv ≈ {m.delta_v_m_s:.2g} m/s, ±{m.time_uncertainty_h:.0f} h",
-                         "confidence": float(m.confidence)})
+            rows.append(
+                {
+                    "norad_id": m.norad_id,
+                    "name": names.get(m.norad_id, ""),
+                    "object_id": "",
+                    "change": "manoeuvre",
+                    "time": pd.Timestamp(m.time).to_pydatetime(),
+                    "detail": f"{m.kind}: Δa {m.delta_a_km * 1000:+.0f} m, Δi {m.delta_i_deg * 1000:+.1f} "
+                    f"mdeg, Δv ≈ {m.delta_v_m_s:.2g} m/s, ±{m.time_uncertainty_h:.0f} h",
+                    "confidence": float(m.confidence),
+                }
+            )
     return rows

@@ -42,13 +42,34 @@ from sgp4.api import WGS72, Satrec
 from overhead.catalog.specs import ManoeuvreQuery
 from overhead.constants import EARTH_MU_KM3_S2 as MU_KM3_S2
 
-__all__ = ["CONFIDENCE_MODEL", "MANOEUVRE_COLUMNS", "MANOEUVRE_KINDS", "ManoeuvreQuery", "ManoeuvreSettings",
-           "detect_manoeuvres",
-           "fit_confidence_model", "manoeuvre_confidence", "manoeuvre_evidence", "semi_major_axis_km"]
+__all__ = [
+    "CONFIDENCE_MODEL",
+    "MANOEUVRE_COLUMNS",
+    "MANOEUVRE_KINDS",
+    "ManoeuvreQuery",
+    "ManoeuvreSettings",
+    "detect_manoeuvres",
+    "fit_confidence_model",
+    "manoeuvre_confidence",
+    "manoeuvre_evidence",
+    "semi_major_axis_km",
+]
 
 
-MANOEUVRE_COLUMNS = ("norad_id", "time", "time_uncertainty_h", "delta_a_km", "delta_i_deg", "delta_v_m_s", "kind",
-                     "test", "tests_agreeing", "score", "confidence", "tier")
+MANOEUVRE_COLUMNS = (
+    "norad_id",
+    "time",
+    "time_uncertainty_h",
+    "delta_a_km",
+    "delta_i_deg",
+    "delta_v_m_s",
+    "kind",
+    "test",
+    "tests_agreeing",
+    "score",
+    "confidence",
+    "tier",
+)
 TESTS = ("jump", "step", "slope change")  # by ``_Detection.timing``
 MANOEUVRE_KINDS = ("in-plane raise", "in-plane lower", "plane change", "east-west", "north-south", "unknown")
 DEEP_SPACE_PERIOD_MIN = 225.0  # SGP4's own boundary: from here on SDP4, no drag term re-fitted set to set
@@ -120,9 +141,13 @@ class _History:
             out[position] = values
             return out
 
-        return cls(spread(ids, -1), epoch0, spread((epoch - epoch0) / np.timedelta64(1, "D"), np.nan),
-                   spread(semi_major_axis_km(history.mean_motion_rev_per_day.to_numpy()[order]), np.nan),
-                   spread(history.inclination_deg.to_numpy(dtype=float)[order], np.nan))
+        return cls(
+            spread(ids, -1),
+            epoch0,
+            spread((epoch - epoch0) / np.timedelta64(1, "D"), np.nan),
+            spread(semi_major_axis_km(history.mean_motion_rev_per_day.to_numpy()[order]), np.nan),
+            spread(history.inclination_deg.to_numpy(dtype=float)[order], np.nan),
+        )
 
     @property
     def sets(self) -> np.ndarray:
@@ -164,7 +189,7 @@ def _running_median(values: np.ndarray, window: int) -> np.ndarray:
         entering = step + window - 1 - half
         if 0 <= entering < n and not np.isnan(values[entering]):
             k = np.searchsorted(held[:count], values[entering])
-            held[k + 1:count + 1] = held[k:count].copy()
+            held[k + 1 : count + 1] = held[k:count].copy()
             held[k] = values[entering]
             count += 1
         if step >= 0:
@@ -173,7 +198,7 @@ def _running_median(values: np.ndarray, window: int) -> np.ndarray:
             leaving = step - half
             if leaving >= 0 and not np.isnan(values[leaving]):
                 k = np.searchsorted(held[:count], values[leaving])
-                held[k:count - 1] = held[k + 1:count].copy()
+                held[k : count - 1] = held[k + 1 : count].copy()
                 count -= 1
     return out
 
@@ -185,8 +210,13 @@ def _robust_z(values: np.ndarray, window: int, floor: float) -> np.ndarray:
     return residual / np.maximum(np.nan_to_num(spread, nan=floor), floor)
 
 
-def _windowed_fit(days: np.ndarray, values: np.ndarray, splits: np.ndarray, rows: np.ndarray,
-                  extra: Callable[[np.ndarray], np.ndarray]):
+def _windowed_fit(
+    days: np.ndarray,
+    values: np.ndarray,
+    splits: np.ndarray,
+    rows: np.ndarray,
+    extra: Callable[[np.ndarray], np.ndarray],
+):
     """Least squares ``values = c + b (t - t_k) + x·extra`` over each split k's ``rows``: x, its standard
     error, c and b per element set (NaN where no split)."""
     n = len(values)
@@ -242,9 +272,18 @@ def _jump_scores(h: _History, s: ManoeuvreSettings):
 
 def _jumps(h: _History, s: ManoeuvreSettings) -> list[_Detection]:
     score, da, di, plane = _jump_scores(h, s)
-    return [_Detection(int(h.norad_id[k + 1]), h.time(_just_before(h.days, int(k) + 1)), float(da[k]), float(di[k]),
-                       float(score[k]), uncertainty_h=12.0 * float(h.days[k + 1] - h.days[k]), plane=bool(plane[k]))
-            for k in np.flatnonzero(score > 1.0)]
+    return [
+        _Detection(
+            int(h.norad_id[k + 1]),
+            h.time(_just_before(h.days, int(k) + 1)),
+            float(da[k]),
+            float(di[k]),
+            float(score[k]),
+            uncertainty_h=12.0 * float(h.days[k + 1] - h.days[k]),
+            plane=bool(plane[k]),
+        )
+        for k in np.flatnonzero(score > 1.0)
+    ]
 
 
 def _lasting(values: np.ndarray, change: np.ndarray) -> np.ndarray:
@@ -268,9 +307,17 @@ def _steps(h: _History, s: ManoeuvreSettings) -> list[_Detection]:
     for cluster in _clusters(np.flatnonzero(score > 1.0), s.ramp_sets + 1):
         k = cluster[int(np.argmax(score[cluster]))]
         when = _onset_day(h.days, h.a_km, cluster[0], k, offset[k], s)
-        found.append(_Detection(int(h.norad_id[k]), h.time(when), float(offset[k]),
-                                float(np.nan_to_num(offset_i[k])), float(score[k]), timing=1,
-                                uncertainty_h=24.0 * _gap_days(h.days, when)))
+        found.append(
+            _Detection(
+                int(h.norad_id[k]),
+                h.time(when),
+                float(offset[k]),
+                float(np.nan_to_num(offset_i[k])),
+                float(score[k]),
+                timing=1,
+                uncertainty_h=24.0 * _gap_days(h.days, when),
+            )
+        )
     return found
 
 
@@ -283,8 +330,7 @@ def _onset_day(days, a_km, first_split: int, k: int, offset: float, s: Manoeuvre
     line = np.polyfit(days[before] - days[first_split], a_km[before], 1)
     candidates = np.arange(first_split, min(k + s.ramp_sets + 1, len(days)))
     moved = (a_km[candidates] - np.polyval(line, days[candidates] - days[first_split])) / offset
-    first = candidates[int(np.argmax(moved > s.onset_fraction))] if np.any(moved > s.onset_fraction) \
-        else candidates[-1]
+    first = candidates[int(np.argmax(moved > s.onset_fraction))] if np.any(moved > s.onset_fraction) else candidates[-1]
     when = days[first - 1] + 0.7 * (days[first] - days[first - 1])
     on_ramp = (candidates >= first) & (np.cumsum(moved >= 0.9) == 0)
     if moved[candidates == first][0] < 0.5 and np.count_nonzero(on_ramp) >= 2:
@@ -309,8 +355,17 @@ def _slope_changes(h: _History, s: ManoeuvreSettings) -> list[_Detection]:
         k = cluster[int(np.argmax(score[cluster]))]
         rise_km = change[k] * (h.days[min(k + s.slope_change_window_sets, len(h.days)) - 1] - h.days[k])
         when = _onset_day(h.days, h.a_km, k, k, rise_km, s)
-        found.append(_Detection(int(h.norad_id[k]), h.time(when), float(rise_km), 0.0, float(score[k]), timing=2,
-                                uncertainty_h=24.0 * s.ramp_sets * _gap_days(h.days, when)))
+        found.append(
+            _Detection(
+                int(h.norad_id[k]),
+                h.time(when),
+                float(rise_km),
+                0.0,
+                float(score[k]),
+                timing=2,
+                uncertainty_h=24.0 * s.ramp_sets * _gap_days(h.days, when),
+            )
+        )
     return found
 
 
@@ -345,9 +400,19 @@ def _merged(found: list[_Detection], merge_days: float) -> list[_Detection]:
     for group in merged:
         strongest = max(group, key=lambda d: d.score)
         timed = min(group, key=lambda d: (d.timing, d.time))
-        out.append(_Detection(timed.norad_id, timed.time, strongest.delta_a_km, strongest.delta_i_deg,
-                              strongest.score, timed.timing, timed.uncertainty_h, strongest.plane,
-                              tests=_test_bits(group)))
+        out.append(
+            _Detection(
+                timed.norad_id,
+                timed.time,
+                strongest.delta_a_km,
+                strongest.delta_i_deg,
+                strongest.score,
+                timed.timing,
+                timed.uncertainty_h,
+                strongest.plane,
+                tests=_test_bits(group),
+            )
+        )
     return out
 
 
@@ -368,15 +433,21 @@ def _unexplained(slope_changes: list[_Detection], found: list[_Detection], s: Ma
     for d in slope_changes:
         if any(abs(f.time - d.time) <= separation for f in found):
             continue
-        if any(np.timedelta64(0, "ms") < (d.time - f.time) <= climb and f.delta_a_km * d.delta_a_km < 0
-               for f in found + kept):
+        if any(
+            np.timedelta64(0, "ms") < (d.time - f.time) <= climb and f.delta_a_km * d.delta_a_km < 0
+            for f in found + kept
+        ):
             continue
         kept.append(d)
     return kept
 
 
-def detect_manoeuvres(history: pd.DataFrame, settings: ManoeuvreSettings | None = None, *,
-                      min_confidence: float = ManoeuvreQuery().min_confidence) -> pd.DataFrame:
+def detect_manoeuvres(
+    history: pd.DataFrame,
+    settings: ManoeuvreSettings | None = None,
+    *,
+    min_confidence: float = ManoeuvreQuery().min_confidence,
+) -> pd.DataFrame:
     """Manoeuvres in a table of element sets, any number of objects: rows of :data:`MANOEUVRE_COLUMNS` with
     ``confidence`` ≥ ``min_confidence``, time in UTC.
 
@@ -405,10 +476,22 @@ def detect_manoeuvres(history: pd.DataFrame, settings: ManoeuvreSettings | None 
             found = _timed_by_crossing(history[history.norad_id == norad_id], found)
         rows += [_row(d, mean_motion, deep_space) for d in found]
     table = pd.DataFrame(rows, columns=list(MANOEUVRE_COLUMNS))
-    table = table.astype({"norad_id": "int64", "time": "datetime64[ns]", "time_uncertainty_h": float,
-                          "delta_a_km": float, "delta_i_deg": float, "delta_v_m_s": float, "kind": object,
-                          "test": object, "tests_agreeing": "int64", "score": float, "confidence": float,
-                          "tier": object})
+    table = table.astype(
+        {
+            "norad_id": "int64",
+            "time": "datetime64[ns]",
+            "time_uncertainty_h": float,
+            "delta_a_km": float,
+            "delta_i_deg": float,
+            "delta_v_m_s": float,
+            "kind": object,
+            "test": object,
+            "tests_agreeing": "int64",
+            "score": float,
+            "confidence": float,
+            "tier": object,
+        }
+    )
     return table[table.confidence >= min_confidence].reset_index(drop=True)
 
 
@@ -421,12 +504,20 @@ def _row(d: _Detection, mean_motion_rev_per_day: float, deep_space: bool) -> dic
     plane_m_s = n_rad_s * a_km * abs(np.radians(d.delta_i_deg)) * 1000.0 if d.plane else 0.0
     tests_agreeing = bin(d.tests or (1 << d.timing)).count("1")
     confidence = float(manoeuvre_confidence(d.score, TESTS[d.timing], tests_agreeing, deep_space)[0])
-    return {"norad_id": d.norad_id, "time": d.time, "time_uncertainty_h": d.uncertainty_h,
-            "delta_a_km": d.delta_a_km, "delta_i_deg": d.delta_i_deg,
-            "delta_v_m_s": float(np.hypot(in_plane_m_s, plane_m_s)),
-            "kind": _kind(d, geostationary=0.9 < mean_motion_rev_per_day < 1.1),
-            "test": TESTS[d.timing], "tests_agreeing": tests_agreeing, "score": d.score, "confidence": confidence,
-            "tier": "high" if confidence >= HIGH_TIER_CONFIDENCE else "normal"}
+    return {
+        "norad_id": d.norad_id,
+        "time": d.time,
+        "time_uncertainty_h": d.uncertainty_h,
+        "delta_a_km": d.delta_a_km,
+        "delta_i_deg": d.delta_i_deg,
+        "delta_v_m_s": float(np.hypot(in_plane_m_s, plane_m_s)),
+        "kind": _kind(d, geostationary=0.9 < mean_motion_rev_per_day < 1.1),
+        "test": TESTS[d.timing],
+        "tests_agreeing": tests_agreeing,
+        "score": d.score,
+        "confidence": confidence,
+        "tier": "high" if confidence >= HIGH_TIER_CONFIDENCE else "normal",
+    }
 
 
 def _kind(d: _Detection, *, geostationary: bool) -> str:
@@ -445,18 +536,40 @@ def _kind(d: _Detection, *, geostationary: bool) -> str:
 # space or not), fitted by :func:`fit_confidence_model` on the Shorten et al. (2023) histories
 # (``benchmarks.run catalog`` prints its leave-one-satellite-out reliability table). Refit it on an operator's
 # own ledger with the same function.
-CONFIDENCE_MODEL = {"intercept": -0.014, "log_score": 0.344, "step": 0.76, "slope_change": 2.827,
-                    "deep_space": -1.225, "more_tests": 2.494, "deep_space_log_score": -0.187}
-_CONFIDENCE_TERMS = ("intercept", "log_score", "step", "slope_change", "deep_space", "more_tests",
-                     "deep_space_log_score")
+CONFIDENCE_MODEL = {
+    "intercept": -0.014,
+    "log_score": 0.344,
+    "step": 0.76,
+    "slope_change": 2.827,
+    "deep_space": -1.225,
+    "more_tests": 2.494,
+    "deep_space_log_score": -0.187,
+}
+_CONFIDENCE_TERMS = (
+    "intercept",
+    "log_score",
+    "step",
+    "slope_change",
+    "deep_space",
+    "more_tests",
+    "deep_space_log_score",
+)
 
 
 def _confidence_terms(score, test, tests_agreeing, deep_space) -> np.ndarray:
     score, test = np.atleast_1d(np.asarray(score, float)), np.atleast_1d(np.asarray(test, object))
     log_score, deep = np.log(np.maximum(score, 1e-9)), np.broadcast_to(deep_space, score.shape).astype(float)
-    return np.column_stack([np.ones(len(score)), log_score, test == "step", test == "slope change", deep,
-                            np.broadcast_to(np.asarray(tests_agreeing) - 1, score.shape),
-                            deep * log_score]).astype(float)
+    return np.column_stack(
+        [
+            np.ones(len(score)),
+            log_score,
+            test == "step",
+            test == "slope change",
+            deep,
+            np.broadcast_to(np.asarray(tests_agreeing) - 1, score.shape),
+            deep * log_score,
+        ]
+    ).astype(float)
 
 
 def manoeuvre_confidence(score, test, tests_agreeing, deep_space, model: dict[str, float] | None = None):
@@ -473,8 +586,9 @@ def fit_confidence_model(detections: pd.DataFrame, is_manoeuvre, *, ridge: float
     small ridge, so a term that never fails on the ledger does not run to infinity)."""
     from scipy.optimize import minimize
 
-    x = _confidence_terms(detections.score, detections.test, detections.tests_agreeing.to_numpy(),
-                          detections.deep_space.to_numpy())
+    x = _confidence_terms(
+        detections.score, detections.test, detections.tests_agreeing.to_numpy(), detections.deep_space.to_numpy()
+    )
     y = np.asarray(is_manoeuvre, float)
 
     def loss(beta):
@@ -491,18 +605,30 @@ def _satrec(row) -> Satrec:
         return Satrec.twoline2rv(row.line1[:69], row.line2[:69], WGS72)
     epoch_days = (pd.Timestamp(row.epoch).tz_localize(None) - pd.Timestamp("1949-12-31")) / pd.Timedelta(days=1)
     sat = Satrec()
-    sat.sgp4init(WGS72, "i", 0, epoch_days, float(getattr(row, "bstar", 0.0) or 0.0), 0.0, 0.0,
-                 float(row.eccentricity), np.radians(row.arg_of_pericenter_deg), np.radians(row.inclination_deg),
-                 np.radians(row.mean_anomaly_deg), float(row.mean_motion_rev_per_day) * 2.0 * np.pi / 1440.0,
-                 np.radians(row.raan_deg))
+    sat.sgp4init(
+        WGS72,
+        "i",
+        0,
+        epoch_days,
+        float(getattr(row, "bstar", 0.0) or 0.0),
+        0.0,
+        0.0,
+        float(row.eccentricity),
+        np.radians(row.arg_of_pericenter_deg),
+        np.radians(row.inclination_deg),
+        np.radians(row.mean_anomaly_deg),
+        float(row.mean_motion_rev_per_day) * 2.0 * np.pi / 1440.0,
+        np.radians(row.raan_deg),
+    )
     return sat
 
 
 def _timed_by_crossing(sets: pd.DataFrame, found: list[_Detection]) -> list[_Detection]:
     """Each detection timed where the orbit before it meets the orbit after it (module docstring); kept as it
     was where the two never meet in the gap's neighbourhood or SGP4 fails."""
-    sets = sets.assign(epoch=pd.to_datetime(sets.epoch).dt.tz_localize(None)).sort_values("epoch") \
-        .drop_duplicates("epoch")
+    sets = (
+        sets.assign(epoch=pd.to_datetime(sets.epoch).dt.tz_localize(None)).sort_values("epoch").drop_duplicates("epoch")
+    )
     epochs = sets.epoch.to_numpy().astype("datetime64[ms]")
     out = []
     for d in found:
@@ -541,7 +667,7 @@ def _crossing(pre: Satrec, post: Satrec, start: np.datetime64, stop: np.datetime
         return None
     along = np.einsum("ij,ij->i", r_post - r_pre, v_pre / np.linalg.norm(v_pre, axis=1)[:, None])
     mean = np.convolve(along, np.ones(per_orbit) / per_orbit, mode="valid")
-    centres = times[per_orbit // 2:per_orbit // 2 + len(mean)]
+    centres = times[per_orbit // 2 : per_orbit // 2 + len(mean)]
     sign_changes = np.flatnonzero(np.sign(mean[1:]) != np.sign(mean[:-1]))
     if len(sign_changes):
         j = sign_changes[int(np.argmin(np.abs(mean[sign_changes])))]
@@ -562,8 +688,12 @@ def manoeuvre_evidence(history: pd.DataFrame, settings: ManoeuvreSettings | None
     sets = h.sets
     if len(sets) == 0:
         return pd.DataFrame(columns=["norad_id", "epoch", "jump_score", "step_score", "slope_change_score"])
-    return pd.DataFrame({"norad_id": h.norad_id[sets],
-                         "epoch": h.time(h.days[sets]),
-                         "jump_score": np.insert(_jump_scores(h, s)[0], 0, 0.0)[sets],
-                         "step_score": np.nan_to_num(_step_scores(h, s)[0])[sets],
-                         "slope_change_score": np.nan_to_num(_slope_change_scores(h, s)[0])[sets]})
+    return pd.DataFrame(
+        {
+            "norad_id": h.norad_id[sets],
+            "epoch": h.time(h.days[sets]),
+            "jump_score": np.insert(_jump_scores(h, s)[0], 0, 0.0)[sets],
+            "step_score": np.nan_to_num(_step_scores(h, s)[0])[sets],
+            "slope_change_score": np.nan_to_num(_slope_change_scores(h, s)[0])[sets],
+        }
+    )

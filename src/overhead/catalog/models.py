@@ -8,8 +8,17 @@ from sqlalchemy import BigInteger, Boolean, DateTime, Float, ForeignKey, Integer
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # the columns of an object's row that an ingest changes (and undo restores)
-OBJECT_STATE = ("name", "object_id", "launch", "group_name", "status", "first_seen", "last_seen", "last_ingest_id",
-                "last_epoch")
+OBJECT_STATE = (
+    "name",
+    "object_id",
+    "launch",
+    "group_name",
+    "status",
+    "first_seen",
+    "last_seen",
+    "last_ingest_id",
+    "last_epoch",
+)
 
 
 class Base(DeclarativeBase):
@@ -41,7 +50,7 @@ def element_set_rows(connection, norad_ids, columns: tuple[str, ...], *, since: 
     chunks of :data:`ID_CHUNK` ids."""
     ids, rows = [int(n) for n in norad_ids], []
     for k in range(0, len(ids), ID_CHUNK):
-        query = select(*(getattr(ElementSet, c) for c in columns)).where(ElementSet.norad_id.in_(ids[k:k + ID_CHUNK]))
+        query = select(*(getattr(ElementSet, c) for c in columns)).where(ElementSet.norad_id.in_(ids[k : k + ID_CHUNK]))
         if since is not None:
             query = query.where(ElementSet.epoch >= since)
         rows += connection.execute(query).all()

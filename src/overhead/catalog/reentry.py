@@ -20,11 +20,26 @@ from overhead.constants import EARTH_MU_KM3_S2, EARTH_RADIUS_KM
 from overhead.orbits.decay import WINDOW_SHARE, fit_ballistic_coefficient, reentry_times
 from overhead.tables import utc_times
 
-__all__ = ["REENTRY_COLUMNS", "predict_reentries", "reentries_from", "reentries_within", "store_reentries",
-           "straight_line_reentries"]
+__all__ = [
+    "REENTRY_COLUMNS",
+    "predict_reentries",
+    "reentries_from",
+    "reentries_within",
+    "store_reentries",
+    "straight_line_reentries",
+]
 
-REENTRY_COLUMNS = ("norad_id", "epoch", "perigee_km", "decay_km_day", "ballistic_m2_kg", "reentry",
-                   "window_start", "window_end", "rate_from")
+REENTRY_COLUMNS = (
+    "norad_id",
+    "epoch",
+    "perigee_km",
+    "decay_km_day",
+    "ballistic_m2_kg",
+    "reentry",
+    "window_start",
+    "window_end",
+    "rate_from",
+)
 FIT_DAYS = 30.0
 MAX_HORIZON_DAYS = 3650.0  # no prediction further than ten years from the elements
 MAX_PERIGEE_KM = 700.0  # above this drag takes decades; the catalogue's re-entries come from below
@@ -35,15 +50,17 @@ def _latest_and_rates(history: pd.DataFrame) -> pd.DataFrame:
     """One row per object: its latest set and its decay rate (km/day) with where the rate came from (a
     least-squares line through the sets of its last :data:`FIT_DAYS`, all objects at once)."""
     table = history.assign(epoch=pd.to_datetime(history.epoch).dt.tz_localize(None)).sort_values(
-        ["norad_id", "epoch"], kind="stable", ignore_index=True)
+        ["norad_id", "epoch"], kind="stable", ignore_index=True
+    )
     n_rad_s = table.mean_motion_rev_per_day.to_numpy(float) * 2 * np.pi / 86_400
     table = table.assign(a_km=np.cbrt(EARTH_MU_KM3_S2 / n_rad_s**2), half_n_dot=_half_mean_motion_dot(table))
     latest = table.groupby("norad_id", sort=True).tail(1).set_index("norad_id")
     days = (table.epoch - table.norad_id.map(latest.epoch)) / pd.Timedelta(days=1)
     recent = table.assign(x=days, y=table.a_km - table.norad_id.map(latest.a_km))[days >= -FIT_DAYS]
     recent = recent.assign(xx=recent.x**2, xy=recent.x * recent.y)
-    sums = recent.groupby("norad_id", sort=True).agg(n=("x", "size"), first=("x", "min"), sx=("x", "sum"),
-                                                     sy=("y", "sum"), sxx=("xx", "sum"), sxy=("xy", "sum"))
+    sums = recent.groupby("norad_id", sort=True).agg(
+        n=("x", "size"), first=("x", "min"), sx=("x", "sum"), sy=("y", "sum"), sxx=("xx", "sum"), sxy=("xy", "sum")
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
         slope = (sums.n * sums.sxy - sums.sx * sums.sy) / (sums.n * sums.sxx - sums.sx**2)
     from_history = ((sums.n >= 3) & (-sums["first"] >= 2.0) & np.isfinite(slope)).reindex(latest.index)
@@ -54,13 +71,20 @@ def _latest_and_rates(history: pd.DataFrame) -> pd.DataFrame:
     use = from_history.to_numpy(bool)
     mean_days = np.where(use, (sums.sx / sums.n).reindex(latest.index).to_numpy(float), 0.0)
     mean_a_km = latest.a_km.to_numpy() + np.where(use, (sums.sy / sums.n).reindex(latest.index).to_numpy(float), 0.0)
-    return pd.DataFrame({
-        "norad_id": latest.index.astype(int), "epoch": latest.epoch.to_numpy(), "a_km": latest.a_km.to_numpy(),
-        "eccentricity": latest.eccentricity.to_numpy(float), "inclination_deg": latest.inclination_deg.to_numpy(float),
-        "mean_motion_rev_per_day": latest.mean_motion_rev_per_day.to_numpy(float),
-        "decay_km_day": np.where(use, slope.reindex(latest.index).to_numpy(float), from_n_dot.to_numpy(float)),
-        "rate_from": np.where(use, "history", "element set"),
-        "fit_epoch": latest.epoch.to_numpy() + (mean_days * 86_400e9).astype("timedelta64[ns]"), "fit_a_km": mean_a_km})
+    return pd.DataFrame(
+        {
+            "norad_id": latest.index.astype(int),
+            "epoch": latest.epoch.to_numpy(),
+            "a_km": latest.a_km.to_numpy(),
+            "eccentricity": latest.eccentricity.to_numpy(float),
+            "inclination_deg": latest.inclination_deg.to_numpy(float),
+            "mean_motion_rev_per_day": latest.mean_motion_rev_per_day.to_numpy(float),
+            "decay_km_day": np.where(use, slope.reindex(latest.index).to_numpy(float), from_n_dot.to_numpy(float)),
+            "rate_from": np.where(use, "history", "element set"),
+            "fit_epoch": latest.epoch.to_numpy() + (mean_days * 86_400e9).astype("timedelta64[ns]"),
+            "fit_a_km": mean_a_km,
+        }
+    )
 
 
 def _half_mean_motion_dot(table: pd.DataFrame) -> pd.Series:
@@ -74,8 +98,13 @@ def _half_mean_motion_dot(table: pd.DataFrame) -> pd.Series:
     return value.fillna(0.0)
 
 
-def predict_reentries(history: pd.DataFrame, *, max_perigee_km: float = MAX_PERIGEE_KM,
-                      horizon_days: float = MAX_HORIZON_DAYS, density=None) -> pd.DataFrame:
+def predict_reentries(
+    history: pd.DataFrame,
+    *,
+    max_perigee_km: float = MAX_PERIGEE_KM,
+    horizon_days: float = MAX_HORIZON_DAYS,
+    density=None,
+) -> pd.DataFrame:
     """Predicted re-entries (rows of :data:`REENTRY_COLUMNS`, times naive UTC) of the objects in ``history``
     (columns norad_id, epoch, mean_motion_rev_per_day, eccentricity, inclination_deg, and mean_motion_dot for
     objects with a single set) whose perigee is below ``max_perigee_km`` and that re-enter within
@@ -89,17 +118,28 @@ def predict_reentries(history: pd.DataFrame, *, max_perigee_km: float = MAX_PERI
     if objects.empty:
         return empty
     times = objects.epoch.to_numpy().astype("datetime64[ns]")
-    ballistic = fit_ballistic_coefficient(objects.fit_epoch.to_numpy().astype("datetime64[ns]"),
-                                          objects.fit_a_km.to_numpy(), objects.eccentricity.to_numpy(),
-                                          objects.inclination_deg.to_numpy(), objects.decay_km_day.to_numpy(),
-                                          density)
-    landed = reentry_times(times, objects.a_km.to_numpy(), objects.eccentricity.to_numpy(),
-                           objects.inclination_deg.to_numpy(), ballistic, horizon_days=horizon_days,
-                           density=density)
+    ballistic = fit_ballistic_coefficient(
+        objects.fit_epoch.to_numpy().astype("datetime64[ns]"),
+        objects.fit_a_km.to_numpy(),
+        objects.eccentricity.to_numpy(),
+        objects.inclination_deg.to_numpy(),
+        objects.decay_km_day.to_numpy(),
+        density,
+    )
+    landed = reentry_times(
+        times,
+        objects.a_km.to_numpy(),
+        objects.eccentricity.to_numpy(),
+        objects.inclination_deg.to_numpy(),
+        ballistic,
+        horizon_days=horizon_days,
+        density=density,
+    )
     to_go = (landed - times).astype("timedelta64[s]")
     window = (to_go.astype(float) * WINDOW_SHARE).astype("timedelta64[s]")
-    out = objects.assign(ballistic_m2_kg=ballistic, reentry=landed, window_start=landed - window,
-                         window_end=landed + window)
+    out = objects.assign(
+        ballistic_m2_kg=ballistic, reentry=landed, window_start=landed - window, window_end=landed + window
+    )
     return utc_times(out[~pd.isna(out.reentry)][list(REENTRY_COLUMNS)].reset_index(drop=True))
 
 
@@ -107,8 +147,7 @@ def straight_line_reentries(history: pd.DataFrame) -> pd.DataFrame:
     """The older method, for comparison: where a line through the mean motion (the history's last sets, or the
     element set's own ṅ) reaches ~150 km. Columns norad_id, reentry."""
     rows = []
-    table = history.assign(epoch=pd.to_datetime(history.epoch).dt.tz_localize(None)).sort_values(
-        ["norad_id", "epoch"])
+    table = history.assign(epoch=pd.to_datetime(history.epoch).dt.tz_localize(None)).sort_values(["norad_id", "epoch"])
     for norad_id, sets in table.groupby("norad_id", sort=True):
         recent = sets.tail(10)
         latest = recent.iloc[-1]
@@ -163,8 +202,13 @@ def reentries_from(history: pd.DataFrame, *, at, within_days: float, names: dict
     horizon_days = min(within_days + max(0.0, (at - oldest) / pd.Timedelta(days=1)), MAX_HORIZON_DAYS)
     found = reentries_within(predict_reentries(history, horizon_days=horizon_days), at, within_days)
     if names is None:
-        names = dict(zip(history.norad_id.astype(int), history.get("name", pd.Series("", index=history.index))
-                         .astype(str), strict=True))
+        names = dict(
+            zip(
+                history.norad_id.astype(int),
+                history.get("name", pd.Series("", index=history.index)).astype(str),
+                strict=True,
+            )
+        )
     return found.assign(name=[names.get(int(n), "") for n in found.norad_id])
 
 

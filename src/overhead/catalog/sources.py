@@ -62,18 +62,31 @@ class FetchResult:
 class CelesTrak:
     """CelesTrak GP and SATCAT client (see the module docstring for the rules it keeps)."""
 
-    def __init__(self, base_url: str | None = None, *, cache_dir: str | Path | None = None, timeout_s: float = 30.0,
-                 retries: int = 3, backoff_s: float = 1.0, min_interval_s: float = MIN_INTERVAL_S,
-                 transport: httpx.BaseTransport | None = None, clock: Callable[[], float] = time.time,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        base_url: str | None = None,
+        *,
+        cache_dir: str | Path | None = None,
+        timeout_s: float = 30.0,
+        retries: int = 3,
+        backoff_s: float = 1.0,
+        min_interval_s: float = MIN_INTERVAL_S,
+        transport: httpx.BaseTransport | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.base_url = (base_url or os.environ.get("OVERHEAD_CELESTRAK_URL") or CELESTRAK_URL).rstrip("/")
         if not self.base_url.startswith(("http://", "https://")):
             raise OverheadError(f"CelesTrak URL {self.base_url!r} must start with http:// or https://")
         self.cache_dir = Path(cache_dir) if cache_dir else user_data_dir() / "sources" / "celestrak"
         self.retries, self.backoff_s, self.min_interval_s = retries, backoff_s, min_interval_s
         self.clock, self.sleep = clock, sleep
-        self._client = httpx.Client(timeout=timeout_s, transport=transport, follow_redirects=True,
-                                    headers={"User-Agent": "overhead (https://github.com/overhead; catalogue client)"})
+        self._client = httpx.Client(
+            timeout=timeout_s,
+            transport=transport,
+            follow_redirects=True,
+            headers={"User-Agent": "overhead (https://github.com/overhead; catalogue client)"},
+        )
 
     def close(self) -> None:
         self._client.close()
@@ -92,13 +105,14 @@ class CelesTrak:
         if unknown or len(given) != 1:
             got = ", ".join(sorted(given)) or "none"
             raise OverheadError(f"give exactly one of {', '.join(GP_QUERIES)} (got {got})")
-        (key, value), = given.items()
+        ((key, value),) = given.items()
         return self._get("/NORAD/elements/gp.php", {key.upper(): str(value), "FORMAT": _format(format)}, force=force)
 
     def supplemental(self, file: str, *, format: str = "tle", force: bool = False) -> FetchResult:
         """A supplemental GP file (operator ephemerides fitted to elements), e.g. ``starlink``."""
-        return self._get("/NORAD/elements/supplemental/sup-gp.php", {"FILE": file, "FORMAT": _format(format)},
-                         force=force)
+        return self._get(
+            "/NORAD/elements/supplemental/sup-gp.php", {"FILE": file, "FORMAT": _format(format)}, force=force
+        )
 
     def satcat_csv(self, *, force: bool = False) -> FetchResult:
         """The whole SATCAT as CSV (``/pub/satcat.csv``; CelesTrak refreshes it daily)."""
@@ -121,8 +135,9 @@ class CelesTrak:
     def _host_state(self) -> Path:
         return self.cache_dir / "host.json"
 
-    def _get(self, path: str, params: dict[str, str], *, force: bool, min_interval_s: float | None = None
-             ) -> FetchResult:
+    def _get(
+        self, path: str, params: dict[str, str], *, force: bool, min_interval_s: float | None = None
+    ) -> FetchResult:
         url = str(httpx.URL(self.base_url + path, params=params))
         body_path, meta_path = self._paths(url)
         meta = read_state(meta_path)
@@ -133,8 +148,10 @@ class CelesTrak:
             return FetchResult(url, body_path.read_bytes(), True, False, float(meta["fetched_at"]))
         blocked_until = float(read_state(self._host_state()).get("blocked_until", 0))
         if now < blocked_until:
-            raise SourceError(f"CelesTrak refused this client's requests (403/429); not asking again before "
-                              f"{utc_stamp(blocked_until)} as its usage policy requires")
+            raise SourceError(
+                f"CelesTrak refused this client's requests (403/429); not asking again before "
+                f"{utc_stamp(blocked_until)} as its usage policy requires"
+            )
         headers = {}
         if cached and meta.get("etag"):
             headers["If-None-Match"] = meta["etag"]
@@ -150,8 +167,10 @@ class CelesTrak:
             wait = retry_after_s(response.headers.get("Retry-After"), now) or REFUSED_BACKOFF_S
             write_state(self._host_state(), {"blocked_until": now + wait, "status": response.status_code})
             meaning = "rate limited" if response.status_code == 429 else "refused"
-            raise SourceError(f"CelesTrak answered {response.status_code} ({meaning}) for {url}; backing off until "
-                              f"{utc_stamp(now + wait)}, not retrying")
+            raise SourceError(
+                f"CelesTrak answered {response.status_code} ({meaning}) for {url}; backing off until "
+                f"{utc_stamp(now + wait)}, not retrying"
+            )
         if response.status_code != 200:
             raise SourceError(f"CelesTrak answered {response.status_code} for {url}")
         body = response.content
@@ -161,8 +180,15 @@ class CelesTrak:
         tmp = body_path.with_suffix(".part")
         tmp.write_bytes(body)
         tmp.replace(body_path)  # atomic: the cached body is whole or the previous one
-        write_state(meta_path, {"url": url, "etag": response.headers.get("ETag"),
-                                "last_modified": response.headers.get("Last-Modified"), "fetched_at": now})
+        write_state(
+            meta_path,
+            {
+                "url": url,
+                "etag": response.headers.get("ETag"),
+                "last_modified": response.headers.get("Last-Modified"),
+                "fetched_at": now,
+            },
+        )
         return FetchResult(url, body, False, False, now)
 
     def _request(self, url: str, headers: dict[str, str]) -> httpx.Response:

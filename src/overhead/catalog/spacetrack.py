@@ -62,26 +62,38 @@ class Credentials:
         user, password = os.environ.get("OVERHEAD_SPACETRACK_USER"), os.environ.get("OVERHEAD_SPACETRACK_PASSWORD")
         if user and password:
             return cls(user, password)
-        path = Path(config or os.environ.get("OVERHEAD_SPACETRACK_CONFIG")
-                    or Path.home() / ".config" / "overhead" / "spacetrack.ini")
+        path = Path(
+            config
+            or os.environ.get("OVERHEAD_SPACETRACK_CONFIG")
+            or Path.home() / ".config" / "overhead" / "spacetrack.ini"
+        )
         parser = configparser.ConfigParser(interpolation=None)
         try:
             parser.read_string(path.read_text())
             section = parser["spacetrack"]
             return cls(section["identity"], section["password"])
         except (OSError, KeyError, configparser.Error):
-            raise OverheadError(f"no Space-Track credentials: set OVERHEAD_SPACETRACK_USER and "
-                                f"OVERHEAD_SPACETRACK_PASSWORD, or write {path} with a [spacetrack] section "
-                                f"holding identity and password") from None
+            raise OverheadError(
+                f"no Space-Track credentials: set OVERHEAD_SPACETRACK_USER and "
+                f"OVERHEAD_SPACETRACK_PASSWORD, or write {path} with a [spacetrack] section "
+                f"holding identity and password"
+            ) from None
 
 
 class RateLimit:
     """At most ``per_minute`` and ``per_hour`` requests in any sliding minute and hour, shared through ``path``
     by every client that uses it (several CLI runs, a watcher)."""
 
-    def __init__(self, path: Path, *, per_minute: int = PER_MINUTE, per_hour: int = PER_HOUR,
-                 clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep,
-                 max_wait_s: float = 120.0) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        per_minute: int = PER_MINUTE,
+        per_hour: int = PER_HOUR,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+        max_wait_s: float = 120.0,
+    ) -> None:
         self.path, self.per_minute, self.per_hour = path, per_minute, per_hour
         self.clock, self.sleep, self.max_wait_s = clock, sleep, max_wait_s
 
@@ -104,8 +116,10 @@ class RateLimit:
         """Wait for a free place (or refuse past ``max_wait_s``), then count this request."""
         wait = self.wait_s()
         if wait > self.max_wait_s:
-            raise SourceError(f"Space-Track's limits (under {self.per_minute} requests a minute, {self.per_hour} an "
-                              f"hour) reached; the next request may be made at {utc_stamp(self.clock() + wait)}")
+            raise SourceError(
+                f"Space-Track's limits (under {self.per_minute} requests a minute, {self.per_hour} an "
+                f"hour) reached; the next request may be made at {utc_stamp(self.clock() + wait)}"
+            )
         if wait > 0:
             self.sleep(wait)
         now = self.clock()
@@ -115,10 +129,18 @@ class RateLimit:
 class SpaceTrack:
     """Space-Track client (see the module docstring for the rules it keeps)."""
 
-    def __init__(self, base_url: str | None = None, *, credentials: Credentials | None = None,
-                 cache_dir: str | Path | None = None, timeout_s: float = 60.0,
-                 transport: httpx.BaseTransport | None = None, clock: Callable[[], float] = time.time,
-                 sleep: Callable[[float], None] = time.sleep, max_wait_s: float = 120.0) -> None:
+    def __init__(
+        self,
+        base_url: str | None = None,
+        *,
+        credentials: Credentials | None = None,
+        cache_dir: str | Path | None = None,
+        timeout_s: float = 60.0,
+        transport: httpx.BaseTransport | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+        max_wait_s: float = 120.0,
+    ) -> None:
         self.base_url = (base_url or os.environ.get("OVERHEAD_SPACETRACK_URL") or SPACETRACK_URL).rstrip("/")
         if not self.base_url.startswith(("http://", "https://")):
             raise OverheadError(f"Space-Track URL {self.base_url!r} must start with http:// or https://")
@@ -127,8 +149,12 @@ class SpaceTrack:
         self.limit = RateLimit(self.cache_dir / "requests.json", clock=clock, sleep=sleep, max_wait_s=max_wait_s)
         self.clock = clock
         self._logged_in = False
-        self._client = httpx.Client(timeout=timeout_s, transport=transport, follow_redirects=True,
-                                    headers={"User-Agent": "overhead (catalogue client)"})
+        self._client = httpx.Client(
+            timeout=timeout_s,
+            transport=transport,
+            follow_redirects=True,
+            headers={"User-Agent": "overhead (catalogue client)"},
+        )
 
     def close(self) -> None:
         if self._logged_in:
@@ -154,16 +180,19 @@ class SpaceTrack:
         """Every element set of the named objects with epochs in [start, stop] (dates YYYY-MM-DD)."""
         ids = _ids(norad_ids, "gp_history")
         if len(ids.split(",")) > MAX_HISTORY_OBJECTS:
-            raise OverheadError(f"gp_history is for named objects: at most {MAX_HISTORY_OBJECTS} a query "
-                                f"(Space-Track asks not to pull the bulk history)")
+            raise OverheadError(
+                f"gp_history is for named objects: at most {MAX_HISTORY_OBJECTS} a query "
+                f"(Space-Track asks not to pull the bulk history)"
+            )
         if not (_DATE.match(start) and _DATE.match(stop)):
             raise OverheadError("gp_history dates are YYYY-MM-DD (start and stop)")
         days = (date.fromisoformat(stop) - date.fromisoformat(start)).days
         if not 0 <= days <= MAX_HISTORY_DAYS:
-            raise OverheadError(f"gp_history spans at most {MAX_HISTORY_DAYS} days a query, stop not before start "
-                                f"(got {start} to {stop})")
-        return self._query("gp_history", {"NORAD_CAT_ID": ids, "EPOCH": f"{start}--{stop}"}, format,
-                           order="EPOCH")
+            raise OverheadError(
+                f"gp_history spans at most {MAX_HISTORY_DAYS} days a query, stop not before start "
+                f"(got {start} to {stop})"
+            )
+        return self._query("gp_history", {"NORAD_CAT_ID": ids, "EPOCH": f"{start}--{stop}"}, format, order="EPOCH")
 
     def satcat(self, norad_ids: Iterable[int]) -> FetchResult:
         """The SATCAT records of the objects, as Space-Track's CSV (see :func:`satcat_to_celestrak_csv`)."""
@@ -182,11 +211,14 @@ class SpaceTrack:
         credentials = self._credentials or Credentials.from_environment()
         self.limit.acquire()
         try:
-            response = self._client.post(self.base_url + "/ajaxauth/login",
-                                         data={"identity": credentials.identity, "password": credentials.password})
+            response = self._client.post(
+                self.base_url + "/ajaxauth/login",
+                data={"identity": credentials.identity, "password": credentials.password},
+            )
         except httpx.HTTPError as exc:
-            raise SourceError(f"cannot reach {httpx.URL(self.base_url).host} ({type(exc).__name__}: offline?)"
-                              ) from None
+            raise SourceError(
+                f"cannot reach {httpx.URL(self.base_url).host} ({type(exc).__name__}: offline?)"
+            ) from None
         failed = response.status_code != 200 or '"Login":"Failed"' in response.text.replace(" ", "")
         if failed:  # never the identity or the password in the message
             raise SourceError(f"Space-Track login failed (HTTP {response.status_code}): check the credentials")
@@ -203,15 +235,18 @@ class SpaceTrack:
         try:
             response = self._client.get(url)
         except httpx.HTTPError as exc:
-            raise SourceError(f"cannot reach {httpx.URL(url).host} ({type(exc).__name__}: offline?); the store is "
-                              f"unchanged") from None
+            raise SourceError(
+                f"cannot reach {httpx.URL(url).host} ({type(exc).__name__}: offline?); the store is unchanged"
+            ) from None
         now = self.clock()
         if response.status_code == 401:
             raise SourceError("Space-Track answered 401: the session was refused (log in again)")
         if response.status_code in (403, 429):
             wait = retry_after_s(response.headers.get("Retry-After"), now) or 3600.0
-            raise SourceError(f"Space-Track answered {response.status_code} (over its limits or refused); wait until "
-                              f"{utc_stamp(now + wait)} before asking again")
+            raise SourceError(
+                f"Space-Track answered {response.status_code} (over its limits or refused); wait until "
+                f"{utc_stamp(now + wait)} before asking again"
+            )
         if response.status_code != 200:
             raise SourceError(f"Space-Track answered {response.status_code} for class {cls}")
         if len(response.content) > MAX_BODY_BYTES:
@@ -229,10 +264,22 @@ def _ids(norad_ids: Iterable[int], cls: str) -> str:
 
 
 # Space-Track's SATCAT columns -> CelesTrak's (what the store reads)
-_SATCAT_COLUMNS = {"OBJECT_NAME": "OBJECT_NAME", "SATNAME": "OBJECT_NAME", "INTLDES": "OBJECT_ID",
-                   "OBJECT_ID": "OBJECT_ID", "NORAD_CAT_ID": "NORAD_CAT_ID", "OBJECT_TYPE": "OBJECT_TYPE",
-                   "COUNTRY": "OWNER", "LAUNCH": "LAUNCH_DATE", "SITE": "LAUNCH_SITE", "DECAY": "DECAY_DATE",
-                   "PERIOD": "PERIOD", "INCLINATION": "INCLINATION", "APOGEE": "APOGEE", "PERIGEE": "PERIGEE"}
+_SATCAT_COLUMNS = {
+    "OBJECT_NAME": "OBJECT_NAME",
+    "SATNAME": "OBJECT_NAME",
+    "INTLDES": "OBJECT_ID",
+    "OBJECT_ID": "OBJECT_ID",
+    "NORAD_CAT_ID": "NORAD_CAT_ID",
+    "OBJECT_TYPE": "OBJECT_TYPE",
+    "COUNTRY": "OWNER",
+    "LAUNCH": "LAUNCH_DATE",
+    "SITE": "LAUNCH_SITE",
+    "DECAY": "DECAY_DATE",
+    "PERIOD": "PERIOD",
+    "INCLINATION": "INCLINATION",
+    "APOGEE": "APOGEE",
+    "PERIGEE": "PERIGEE",
+}
 _TYPES = {"PAYLOAD": "PAY", "ROCKET BODY": "R/B", "DEBRIS": "DEB", "UNKNOWN": "UNK", "TBA": "UNK"}
 
 

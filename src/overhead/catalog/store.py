@@ -39,8 +39,18 @@ from overhead.catalog.store_queries import TAG_PATTERN, StoreQueries
 from overhead.catalog.store_revisions import StoreRevisions
 from overhead.errors import OverheadError
 
-__all__ = ["BATCH", "INGEST_LOCK_KEY", "MIN_SHARE", "MISSING_ALLOWANCE", "MISSING_MAX_SHARE", "TAG_PATTERN",
-           "CatalogStore", "IngestReport", "default_url", "parse_satcat_csv"]
+__all__ = [
+    "BATCH",
+    "INGEST_LOCK_KEY",
+    "MIN_SHARE",
+    "MISSING_ALLOWANCE",
+    "MISSING_MAX_SHARE",
+    "TAG_PATTERN",
+    "CatalogStore",
+    "IngestReport",
+    "default_url",
+    "parse_satcat_csv",
+]
 
 
 def default_url() -> str:
@@ -72,8 +82,10 @@ class CatalogStore(StoreIngest, StoreRevisions, StoreQueries):
             self.engine: Engine = create_engine(self.url, future=True)
         except (ArgumentError, NoSuchModuleError, ImportError):
             scheme = self.url.split(":", 1)[0]
-            raise OverheadError(f"{scheme!r} is not a database URL overhead reads: use sqlite:///PATH or "
-                                f"postgresql+psycopg://USER@HOST/DATABASE") from None
+            raise OverheadError(
+                f"{scheme!r} is not a database URL overhead reads: use sqlite:///PATH or "
+                f"postgresql+psycopg://USER@HOST/DATABASE"
+            ) from None
         # for messages and logs: never the password of a PostgreSQL URL (errors above reach API answers)
         self.display_url = self.engine.url.render_as_string(hide_password=True)
         if self.engine.dialect.name == "sqlite":

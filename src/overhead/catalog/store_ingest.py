@@ -68,13 +68,17 @@ class IngestReport:
     def text(self) -> str:
         counts = self.changes.change.value_counts().to_dict() if len(self.changes) else {}
         found = ", ".join(f"{n} {kind}" for kind, n in counts.items()) or "no changes"
-        text_ = (f"ingest {self.ingest_id}: {self.records:,} element sets read — {self.new_sets:,} new, "
-                 f"{self.unchanged_sets:,} already stored, {len(self.rejected):,} rejected; {self.new_objects:,} new "
-                 f"objects, {self.updated_objects:,} updated; {found}")
+        text_ = (
+            f"ingest {self.ingest_id}: {self.records:,} element sets read — {self.new_sets:,} new, "
+            f"{self.unchanged_sets:,} already stored, {len(self.rejected):,} rejected; {self.new_objects:,} new "
+            f"objects, {self.updated_objects:,} updated; {found}"
+        )
         if not self.complete:
             text_ += f"\nincomplete snapshot ({self.note}): no object was concluded gone or decayed"
-        return text_ + f"\n{self.bytes:,} bytes, sha256 {self.sha256[:16]}…; undo with `overhead catalog undo " \
-                       f"{self.ingest_id}`"
+        return (
+            text_ + f"\n{self.bytes:,} bytes, sha256 {self.sha256[:16]}…; undo with `overhead catalog undo "
+            f"{self.ingest_id}`"
+        )
 
 
 @dataclass
@@ -100,14 +104,34 @@ def _fingerprint(lines: tuple[str, str]) -> str:
     return hashlib.sha1(f"{lines[0]}\n{lines[1]}".encode()).hexdigest()
 
 
-SATCAT_COLUMNS = {"OBJECT_NAME": "object_name", "OBJECT_ID": "object_id", "NORAD_CAT_ID": "norad_id",
-                  "OBJECT_TYPE": "object_type", "OPS_STATUS_CODE": "ops_status", "OWNER": "owner",
-                  "LAUNCH_DATE": "launch_date", "LAUNCH_SITE": "launch_site", "DECAY_DATE": "decay_date",
-                  "RCS": "rcs_m2", "ORBIT_CENTER": "orbit_center", "ORBIT_TYPE": "orbit_type"}
+SATCAT_COLUMNS = {
+    "OBJECT_NAME": "object_name",
+    "OBJECT_ID": "object_id",
+    "NORAD_CAT_ID": "norad_id",
+    "OBJECT_TYPE": "object_type",
+    "OPS_STATUS_CODE": "ops_status",
+    "OWNER": "owner",
+    "LAUNCH_DATE": "launch_date",
+    "LAUNCH_SITE": "launch_site",
+    "DECAY_DATE": "decay_date",
+    "RCS": "rcs_m2",
+    "ORBIT_CENTER": "orbit_center",
+    "ORBIT_TYPE": "orbit_type",
+}
 
 
-SATCAT_LIMITS = {"object_name": 64, "object_id": 16, "object_type": 8, "ops_status": 4, "owner": 16,
-                 "launch_date": 10, "launch_site": 16, "decay_date": 10, "orbit_center": 8, "orbit_type": 8}
+SATCAT_LIMITS = {
+    "object_name": 64,
+    "object_id": 16,
+    "object_type": 8,
+    "ops_status": 4,
+    "owner": 16,
+    "launch_date": 10,
+    "launch_site": 16,
+    "decay_date": 10,
+    "orbit_center": 8,
+    "orbit_type": 8,
+}
 
 
 def parse_satcat_csv(text_: str | bytes, *, source: str = "satcat") -> tuple[list[dict], list[str]]:
@@ -122,8 +146,9 @@ def parse_satcat_csv(text_: str | bytes, *, source: str = "satcat") -> tuple[lis
     except csv.Error as exc:
         raise IngestRefusedError(f"{source}: not a CSV ({exc}); nothing changed") from None
     if not fieldnames or not {"NORAD_CAT_ID", "OBJECT_TYPE"} <= set(fieldnames):
-        raise IngestRefusedError(f"{source}: not a SATCAT CSV (needs NORAD_CAT_ID and OBJECT_TYPE columns); "
-                                 "nothing changed")
+        raise IngestRefusedError(
+            f"{source}: not a SATCAT CSV (needs NORAD_CAT_ID and OBJECT_TYPE columns); nothing changed"
+        )
     rows, rejects = [], []
     try:
         raws = list(reader)
@@ -162,8 +187,11 @@ def _expand(paths) -> list[Path]:
     files = []
     for path in map(Path, paths):
         if path.is_dir():
-            files += sorted(p for p in path.iterdir() if p.suffix.lower() in (".tle", ".txt", ".json", ".csv", ".xml",
-                                                                               ".kvn", ".3le"))
+            files += sorted(
+                p
+                for p in path.iterdir()
+                if p.suffix.lower() in (".tle", ".txt", ".json", ".csv", ".xml", ".kvn", ".3le")
+            )
         elif path.exists():
             files.append(path)
         else:
@@ -185,8 +213,9 @@ def _read_snapshot(blobs: list[tuple[bytes, str]]) -> _Snapshot:
             found, bad, fmt = read_records(text_, source=source)
         except ElementSetError as exc:
             # the whole file is unreadable (JSON or XML that does not parse): no record can be trusted
-            raise IngestRefusedError(f"ingest refused, nothing changed: {exc}; is it an element-set file "
-                                     f"(TLE or OMM)?") from None
+            raise IngestRefusedError(
+                f"ingest refused, nothing changed: {exc}; is it an element-set file (TLE or OMM)?"
+            ) from None
         records += found
         rejects += bad
         if last_record_rejected(text_, fmt, len(found), bad):
@@ -205,8 +234,9 @@ def _read_snapshot(blobs: list[tuple[bytes, str]]) -> _Snapshot:
             continue
         rows.setdefault(_fingerprint(lines), (record, lines))
     notes = truncated + notes
-    return _Snapshot(rows, rejects, len(records), digest.hexdigest(), size, not notes, "; ".join(notes),
-                     "; ".join(truncated))
+    return _Snapshot(
+        rows, rejects, len(records), digest.hexdigest(), size, not notes, "; ".join(notes), "; ".join(truncated)
+    )
 
 
 def latest_ingests_query(group: str | None = None):
@@ -219,21 +249,31 @@ def _refuse_shrink(connection, snapshot: _Snapshot, group: str, *, allow_shrink:
     """Raise IngestRefusedError (before anything is written) for an ingest with no valid record, a truncated file,
     or one that reports fewer objects than ``min_share`` of those its group holds."""
     objects = len({record.norad_id for record, _ in snapshot.rows.values()})
-    held = connection.execute(select(func.count()).select_from(SpaceObject)
-                              .where(SpaceObject.norad_id.in_(group_members_query(group)),
-                                     SpaceObject.status == "active")).scalar_one()
-    read = (f"{snapshot.bytes:,} bytes gave {objects:,} objects with valid element sets "
-            f"({len(snapshot.rejects):,} records rejected)")
+    held = connection.execute(
+        select(func.count())
+        .select_from(SpaceObject)
+        .where(SpaceObject.norad_id.in_(group_members_query(group)), SpaceObject.status == "active")
+    ).scalar_one()
+    read = (
+        f"{snapshot.bytes:,} bytes gave {objects:,} objects with valid element sets "
+        f"({len(snapshot.rejects):,} records rejected)"
+    )
     if objects == 0:  # whatever allow_shrink says: accepting nothing would empty the group
-        raise IngestRefusedError(f"ingest refused, nothing changed: {read}; is it an element-set file (TLE or OMM)? "
-                                 f"An ingest must hold at least one valid element set")
+        raise IngestRefusedError(
+            f"ingest refused, nothing changed: {read}; is it an element-set file (TLE or OMM)? "
+            f"An ingest must hold at least one valid element set"
+        )
     if not allow_shrink and snapshot.truncated:
-        raise IngestRefusedError(f"ingest refused, nothing changed: {read}; {snapshot.truncated}. Fetch the file "
-                                 f"again, or ingest it with --allow-shrink (then nothing is concluded gone)")
+        raise IngestRefusedError(
+            f"ingest refused, nothing changed: {read}; {snapshot.truncated}. Fetch the file "
+            f"again, or ingest it with --allow-shrink (then nothing is concluded gone)"
+        )
     if not allow_shrink and objects < min_share * held:
-        raise IngestRefusedError(f"ingest refused, nothing changed: {read}, but group {group!r} holds {held:,} "
-                                 f"active objects (less than {min_share:.0%} of them): a partial download or the "
-                                 f"wrong file? If the group really shrank, ingest again with --allow-shrink")
+        raise IngestRefusedError(
+            f"ingest refused, nothing changed: {read}, but group {group!r} holds {held:,} "
+            f"active objects (less than {min_share:.0%} of them): a partial download or the "
+            f"wrong file? If the group really shrank, ingest again with --allow-shrink"
+        )
 
 
 def _latest_records(rows: dict) -> dict[int, ElementRecord]:
@@ -248,8 +288,9 @@ def _latest_records(rows: dict) -> dict[int, ElementRecord]:
 def _object_rows(connection, ids: list[int]) -> dict:
     known = {}
     for k in range(0, len(ids), BATCH):
-        for row in connection.execute(select(*object_state_columns())
-                                      .where(SpaceObject.norad_id.in_(ids[k:k + BATCH]))):
+        for row in connection.execute(
+            select(*object_state_columns()).where(SpaceObject.norad_id.in_(ids[k : k + BATCH]))
+        ):
             known[row.norad_id] = row
     return known
 
@@ -257,23 +298,43 @@ def _object_rows(connection, ids: list[int]) -> dict:
 def _record_revisions(connection, ingest_id: int, created: list[int], previous: list) -> None:
     """Keep the rows an ingest is about to change (and the ids it adds), for :meth:`CatalogStore.undo`."""
     rows = [{"ingest_id": ingest_id, "norad_id": n, "created": True, **dict.fromkeys(OBJECT_STATE)} for n in created]
-    rows += [{"ingest_id": ingest_id, "norad_id": r.norad_id, "created": False,
-              **{c: getattr(r, c) for c in OBJECT_STATE}} for r in previous]
+    rows += [
+        {"ingest_id": ingest_id, "norad_id": r.norad_id, "created": False, **{c: getattr(r, c) for c in OBJECT_STATE}}
+        for r in previous
+    ]
     for k in range(0, len(rows), BATCH):
-        connection.execute(insert(ObjectRevision), rows[k:k + BATCH])
+        connection.execute(insert(ObjectRevision), rows[k : k + BATCH])
 
 
 def _object_row(record: ElementRecord, group: str, now: datetime, ingest_id: int) -> dict:
-    return {"norad_id": record.norad_id, "name": record.name, "object_id": record.object_id,
-            "launch": record.object_id[:8], "group_name": group, "status": "active", "first_seen": now,
-            "last_seen": now, "last_ingest_id": ingest_id, "last_epoch": _naive(record.epoch)}
+    return {
+        "norad_id": record.norad_id,
+        "name": record.name,
+        "object_id": record.object_id,
+        "launch": record.object_id[:8],
+        "group_name": group,
+        "status": "active",
+        "first_seen": now,
+        "last_seen": now,
+        "last_ingest_id": ingest_id,
+        "last_epoch": _naive(record.epoch),
+    }
 
 
 def _element_row(fingerprint: str, record: ElementRecord, lines: tuple[str, str], ingest_id: int) -> dict:
-    return {"fingerprint": fingerprint, "norad_id": record.norad_id, "epoch": _naive(record.epoch),
-            "ingest_id": ingest_id, "line1": lines[0], "line2": lines[1],
-            "mean_motion_rev_per_day": record.mean_motion_rev_per_day, "eccentricity": record.eccentricity,
-            "inclination_deg": record.inclination_deg, "raan_deg": record.raan_deg, "bstar": record.bstar}
+    return {
+        "fingerprint": fingerprint,
+        "norad_id": record.norad_id,
+        "epoch": _naive(record.epoch),
+        "ingest_id": ingest_id,
+        "line1": lines[0],
+        "line2": lines[1],
+        "mean_motion_rev_per_day": record.mean_motion_rev_per_day,
+        "eccentricity": record.eccentricity,
+        "inclination_deg": record.inclination_deg,
+        "raan_deg": record.raan_deg,
+        "bstar": record.bstar,
+    }
 
 
 def group_members_query(group: str):
@@ -287,8 +348,9 @@ class StoreIngest:
     engine: Engine
 
     # ------------------------------------------------------------------------------------------ ingestion
-    def ingest(self, paths, *, group: str | None = None, allow_shrink: bool = False,
-               min_share: float = MIN_SHARE) -> IngestReport:
+    def ingest(
+        self, paths, *, group: str | None = None, allow_shrink: bool = False, min_share: float = MIN_SHARE
+    ) -> IngestReport:
         """Ingest TLE/OMM files (or folders of them) as one transaction; returns what was found.
 
         ``group`` names the snapshot series (default: the first file's stem, e.g. ``active``): objects reported
@@ -298,17 +360,26 @@ class StoreIngest:
         """
         files = _expand(paths)
         blobs = [(path.read_bytes(), str(path)) for path in files]
-        return self._ingest_blobs(blobs, group or files[0].stem, "; ".join(map(str, files)),
-                                  allow_shrink=allow_shrink, min_share=min_share)
+        return self._ingest_blobs(
+            blobs, group or files[0].stem, "; ".join(map(str, files)), allow_shrink=allow_shrink, min_share=min_share
+        )
 
-    def ingest_text(self, text_: str | bytes, *, source: str = "upload", group: str = "upload",
-                    allow_shrink: bool = False, min_share: float = MIN_SHARE) -> IngestReport:
+    def ingest_text(
+        self,
+        text_: str | bytes,
+        *,
+        source: str = "upload",
+        group: str = "upload",
+        allow_shrink: bool = False,
+        min_share: float = MIN_SHARE,
+    ) -> IngestReport:
         """Ingest the TLE/OMM text of one file (an upload) as one transaction, like :meth:`ingest`."""
         data = text_.encode("utf-8", errors="replace") if isinstance(text_, str) else bytes(text_)
         return self._ingest_blobs([(data, source)], group, source, allow_shrink=allow_shrink, min_share=min_share)
 
-    def _ingest_blobs(self, blobs: list[tuple[bytes, str]], group: str, sources: str, *, allow_shrink: bool,
-                      min_share: float) -> IngestReport:
+    def _ingest_blobs(
+        self, blobs: list[tuple[bytes, str]], group: str, sources: str, *, allow_shrink: bool, min_share: float
+    ) -> IngestReport:
         snapshot = _read_snapshot(blobs)
         with self.engine.begin() as connection:
             if self.engine.dialect.name == "postgresql":
@@ -316,72 +387,79 @@ class StoreIngest:
             _refuse_shrink(connection, snapshot, group, allow_shrink=allow_shrink, min_share=min_share)
             return self._ingest_locked(connection, snapshot, sources, group, allow_shrink=allow_shrink)
 
-    def _ingest_locked(self, connection, snapshot: _Snapshot, source: str, group: str, *,
-                       allow_shrink: bool = False) -> IngestReport:
+    def _ingest_locked(
+        self, connection, snapshot: _Snapshot, source: str, group: str, *, allow_shrink: bool = False
+    ) -> IngestReport:
         now = utc_now()
         rows, rejects = snapshot.rows, snapshot.rejects
-        previous_ingest = connection.execute(latest_ingests_query(group)).scalar()
         latest = _latest_records(rows)
-        missing: list = []
-        if previous_ingest is not None and snapshot.complete:
-            protected = {r.norad_id for r in rejects if r.norad_id is not None}
-            held = reported_objects(connection, previous_ingest, group)
-            present = set(latest) | protected
-            missing = [row for row in held if row.norad_id not in present]
-            if not allow_shrink and len(missing) > max(MISSING_ALLOWANCE, MISSING_MAX_SHARE * len(held)):
-                snapshot.complete = False
-                snapshot.note = (f"it leaves out {len(missing):,} of the group's {len(held):,} active objects (over "
-                                 f"{MISSING_MAX_SHARE:.0%}): cut short at a record boundary? Nothing concluded gone "
-                                 f"(ingest with --allow-shrink if the group really shrank)")
-                missing = []
-        ingest_id = connection.execute(insert(Ingest).values(
-            source=source, group_name=group, started_at=now, records=snapshot.records, rejected=len(rejects),
-            sha256=snapshot.sha256, bytes=snapshot.bytes, complete=snapshot.complete, note=snapshot.note)
-            .returning(Ingest.id)).scalar_one()
-        fingerprints = list(rows)
-        stored = set()
-        for k in range(0, len(fingerprints), BATCH):
-            batch = fingerprints[k:k + BATCH]
-            stored.update(connection.execute(select(ElementSet.fingerprint)
-                                             .where(ElementSet.fingerprint.in_(batch))).scalars())
-        fresh = [(fp, *rows[fp]) for fp in fingerprints if fp not in stored]
+        missing = _missing_objects(connection, snapshot, group, latest, allow_shrink)
+        ingest_id = connection.execute(
+            insert(Ingest)
+            .values(
+                source=source,
+                group_name=group,
+                started_at=now,
+                records=snapshot.records,
+                rejected=len(rejects),
+                sha256=snapshot.sha256,
+                bytes=snapshot.bytes,
+                complete=snapshot.complete,
+                note=snapshot.note,
+            )
+            .returning(Ingest.id)
+        ).scalar_one()
+        fresh = _fresh_sets(connection, rows)
         ids = list(latest)
         known = _object_rows(connection, ids)
         new_ids = [n for n in ids if n not in known]
         _record_revisions(connection, ingest_id, new_ids, list(known.values()) + missing)
-        if new_ids:
-            connection.execute(insert(SpaceObject), [_object_row(latest[n], group, now, ingest_id) for n in new_ids])
-        updates = [{"key": n, "name": latest[n].name, "object_id": latest[n].object_id,
-                    "launch": latest[n].object_id[:8], "group_name": group, "status": "active", "last_seen": now,
-                    "last_ingest_id": ingest_id,
-                    "last_epoch": max(_naive(latest[n].epoch), known[n].last_epoch)} for n in ids if n in known]
-        if updates:
-            connection.execute(update(SpaceObject).where(SpaceObject.norad_id == bindparam("key"))
-                               .values(name=bindparam("name"), object_id=bindparam("object_id"),
-                                       launch=bindparam("launch"), group_name=bindparam("group_name"),
-                                       status=bindparam("status"), last_seen=bindparam("last_seen"),
-                                       last_ingest_id=bindparam("last_ingest_id"),
-                                       last_epoch=bindparam("last_epoch")), updates)
+        _store_objects(connection, latest, known, new_ids, group, now, ingest_id)
         for k in range(0, len(ids), BATCH):
-            connection.execute(insert(GroupMember), [{"ingest_id": ingest_id, "norad_id": n} for n in ids[k:k + BATCH]])
+            connection.execute(
+                insert(GroupMember), [{"ingest_id": ingest_id, "norad_id": n} for n in ids[k : k + BATCH]]
+            )
         for k in range(0, len(fresh), BATCH):
-            connection.execute(insert(ElementSet), [_element_row(fp, record, lines, ingest_id)
-                                                    for fp, record, lines in fresh[k:k + BATCH]])
+            connection.execute(
+                insert(ElementSet),
+                [_element_row(fp, record, lines, ingest_id) for fp, record, lines in fresh[k : k + BATCH]],
+            )
         returning = {n: known[n].status for n in ids if n in known and known[n].status != "active"}
-        changes = detect_changes(connection, new_ids=new_ids, latest=latest, missing=missing,
-                                 fresh=[(r, fp) for fp, r, _ in fresh], returning=returning)
-        for kind in ("gone", "decayed"):
-            ended = changes.norad_id[changes.change == kind].tolist()
-            if ended:
-                connection.execute(update(SpaceObject).where(SpaceObject.norad_id.in_(ended)).values(status=kind))
-        if len(changes):
-            connection.execute(insert(Change), changes.assign(ingest_id=ingest_id).to_dict("records"))
+        changes = detect_changes(
+            connection,
+            new_ids=new_ids,
+            latest=latest,
+            missing=missing,
+            fresh=[(r, fp) for fp, r, _ in fresh],
+            returning=returning,
+        )
+        _store_changes(connection, changes, ingest_id)
         updated = len({r.norad_id for _, r, _ in fresh} - set(new_ids))
-        connection.execute(update(Ingest).where(Ingest.id == ingest_id).values(
-            finished_at=utc_now(), new_sets=len(fresh), unchanged_sets=len(rows) - len(fresh),
-            new_objects=len(new_ids), updated_objects=updated))
-        return IngestReport(ingest_id, snapshot.records, len(fresh), len(rows) - len(fresh), len(new_ids), updated,
-                            rejects, changes, snapshot.sha256, snapshot.bytes, snapshot.complete, snapshot.note)
+        connection.execute(
+            update(Ingest)
+            .where(Ingest.id == ingest_id)
+            .values(
+                finished_at=utc_now(),
+                new_sets=len(fresh),
+                unchanged_sets=len(rows) - len(fresh),
+                new_objects=len(new_ids),
+                updated_objects=updated,
+            )
+        )
+        return IngestReport(
+            ingest_id,
+            snapshot.records,
+            len(fresh),
+            len(rows) - len(fresh),
+            len(new_ids),
+            updated,
+            rejects,
+            changes,
+            snapshot.sha256,
+            snapshot.bytes,
+            snapshot.complete,
+            snapshot.note,
+        )
 
     # ------------------------------------------------------------------------------------------- SATCAT
     def ingest_satcat(self, text_: str | bytes, *, source: str = "satcat") -> dict[str, int]:
@@ -397,6 +475,87 @@ class StoreIngest:
         with self.engine.begin() as connection:
             ids = [r["norad_id"] for r in rows]
             for start in range(0, len(ids), 900):
-                connection.execute(delete(SatcatRecord).where(SatcatRecord.norad_id.in_(ids[start:start + 900])))
+                connection.execute(delete(SatcatRecord).where(SatcatRecord.norad_id.in_(ids[start : start + 900])))
             connection.execute(insert(SatcatRecord), [r | {"updated_at": now} for r in rows])
         return {"records": len(rows), "rejected": len(rejects)}
+
+
+def _missing_objects(connection, snapshot: _Snapshot, group: str, latest: dict, allow_shrink: bool) -> list:
+    """The objects the group's previous ingest reported that this complete snapshot leaves out (none when it is
+    not complete). Too many missing marks the snapshot incomplete instead: a file cut short at a record boundary
+    must not conclude a thousand objects gone."""
+    previous_ingest = connection.execute(latest_ingests_query(group)).scalar()
+    if previous_ingest is None or not snapshot.complete:
+        return []
+    protected = {r.norad_id for r in snapshot.rejects if r.norad_id is not None}
+    held = reported_objects(connection, previous_ingest, group)
+    present = set(latest) | protected
+    missing = [row for row in held if row.norad_id not in present]
+    if not allow_shrink and len(missing) > max(MISSING_ALLOWANCE, MISSING_MAX_SHARE * len(held)):
+        snapshot.complete = False
+        snapshot.note = (
+            f"it leaves out {len(missing):,} of the group's {len(held):,} active objects (over "
+            f"{MISSING_MAX_SHARE:.0%}): cut short at a record boundary? Nothing concluded gone "
+            f"(ingest with --allow-shrink if the group really shrank)"
+        )
+        return []
+    return missing
+
+
+def _fresh_sets(connection, rows: dict) -> list[tuple]:
+    """``(fingerprint, record, lines)`` of the element sets the store does not hold yet."""
+    fingerprints = list(rows)
+    stored = set()
+    for k in range(0, len(fingerprints), BATCH):
+        batch = fingerprints[k : k + BATCH]
+        stored.update(
+            connection.execute(select(ElementSet.fingerprint).where(ElementSet.fingerprint.in_(batch))).scalars()
+        )
+    return [(fp, *rows[fp]) for fp in fingerprints if fp not in stored]
+
+
+def _store_objects(connection, latest: dict, known: dict, new_ids: list[int], group: str, now, ingest_id: int) -> None:
+    """Insert the new objects and bring the known ones up to this ingest (name, designator, group, last seen)."""
+    if new_ids:
+        connection.execute(insert(SpaceObject), [_object_row(latest[n], group, now, ingest_id) for n in new_ids])
+    updates = [
+        {
+            "key": n,
+            "name": latest[n].name,
+            "object_id": latest[n].object_id,
+            "launch": latest[n].object_id[:8],
+            "group_name": group,
+            "status": "active",
+            "last_seen": now,
+            "last_ingest_id": ingest_id,
+            "last_epoch": max(_naive(latest[n].epoch), known[n].last_epoch),
+        }
+        for n in latest
+        if n in known
+    ]
+    if updates:
+        connection.execute(
+            update(SpaceObject)
+            .where(SpaceObject.norad_id == bindparam("key"))
+            .values(
+                name=bindparam("name"),
+                object_id=bindparam("object_id"),
+                launch=bindparam("launch"),
+                group_name=bindparam("group_name"),
+                status=bindparam("status"),
+                last_seen=bindparam("last_seen"),
+                last_ingest_id=bindparam("last_ingest_id"),
+                last_epoch=bindparam("last_epoch"),
+            ),
+            updates,
+        )
+
+
+def _store_changes(connection, changes, ingest_id: int) -> None:
+    """Record the changes the ingest found, and end the objects it found gone or decayed."""
+    for kind in ("gone", "decayed"):
+        ended = changes.norad_id[changes.change == kind].tolist()
+        if ended:
+            connection.execute(update(SpaceObject).where(SpaceObject.norad_id.in_(ended)).values(status=kind))
+    if len(changes):
+        connection.execute(insert(Change), changes.assign(ingest_id=ingest_id).to_dict("records"))

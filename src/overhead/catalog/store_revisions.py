@@ -7,15 +7,7 @@ from sqlalchemy import bindparam, delete, func, select, text, update
 from sqlalchemy.engine import Engine
 
 from overhead.catalog.changes import naive_utc as _naive
-from overhead.catalog.models import (
-    OBJECT_STATE,
-    Change,
-    ElementSet,
-    GroupMember,
-    Ingest,
-    ObjectRevision,
-    SpaceObject,
-)
+from overhead.catalog.models import OBJECT_STATE, Change, ElementSet, GroupMember, Ingest, ObjectRevision, SpaceObject
 from overhead.catalog.store_ingest import BATCH, INGEST_LOCK_KEY, utc_now
 from overhead.errors import ConflictError, NotFoundError, OverheadError
 from overhead.tables import utc_times
@@ -34,37 +26,60 @@ class StoreRevisions:
             if self.engine.dialect.name == "postgresql":
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INGEST_LOCK_KEY})
             # an id beyond the database's integers is as absent as any other
-            ingest = (connection.execute(select(Ingest).where(Ingest.id == ingest_id)).mappings().first()
-                      if 1 <= ingest_id < 2**31 else None)
+            ingest = (
+                connection.execute(select(Ingest).where(Ingest.id == ingest_id)).mappings().first()
+                if 1 <= ingest_id < 2**31
+                else None
+            )
             if ingest is None:
                 raise NotFoundError(f"no ingest {ingest_id} in the catalogue store (the list of ingests has them)")
             if ingest["undone_at"] is not None:
-                raise ConflictError(f"ingest {ingest_id} was already undone at "
-                                    f"{ingest['undone_at']:%Y-%m-%dT%H:%M:%SZ}")
-            revisions = connection.execute(select(ObjectRevision).where(ObjectRevision.ingest_id == ingest_id)
-                                           ).mappings().all()
+                raise ConflictError(
+                    f"ingest {ingest_id} was already undone at {ingest['undone_at']:%Y-%m-%dT%H:%M:%SZ}"
+                )
+            revisions = (
+                connection.execute(select(ObjectRevision).where(ObjectRevision.ingest_id == ingest_id)).mappings().all()
+            )
             touched = [r["norad_id"] for r in revisions]
             later: set[int] = set()
             for k in range(0, len(touched), BATCH):
-                later.update(connection.execute(
-                    select(ObjectRevision.ingest_id).join(Ingest, Ingest.id == ObjectRevision.ingest_id)
-                    .where(ObjectRevision.norad_id.in_(touched[k:k + BATCH]), ObjectRevision.ingest_id > ingest_id,
-                           Ingest.undone_at.is_(None)).distinct()).scalars())
+                later.update(
+                    connection.execute(
+                        select(ObjectRevision.ingest_id)
+                        .join(Ingest, Ingest.id == ObjectRevision.ingest_id)
+                        .where(
+                            ObjectRevision.norad_id.in_(touched[k : k + BATCH]),
+                            ObjectRevision.ingest_id > ingest_id,
+                            Ingest.undone_at.is_(None),
+                        )
+                        .distinct()
+                    ).scalars()
+                )
             if later:
-                raise ConflictError(f"ingest {ingest_id} cannot be undone while later ingests changed the same "
-                                    f"objects: undo {', '.join(map(str, sorted(later, reverse=True)))} first")
+                raise ConflictError(
+                    f"ingest {ingest_id} cannot be undone while later ingests changed the same "
+                    f"objects: undo {', '.join(map(str, sorted(later, reverse=True)))} first"
+                )
             connection.execute(delete(GroupMember).where(GroupMember.ingest_id == ingest_id))
-            counts = {"changes": connection.execute(delete(Change).where(Change.ingest_id == ingest_id)).rowcount,
-                      "element_sets": connection.execute(delete(ElementSet)
-                                                         .where(ElementSet.ingest_id == ingest_id)).rowcount}
+            counts = {
+                "changes": connection.execute(delete(Change).where(Change.ingest_id == ingest_id)).rowcount,
+                "element_sets": connection.execute(
+                    delete(ElementSet).where(ElementSet.ingest_id == ingest_id)
+                ).rowcount,
+            }
             created = [r["norad_id"] for r in revisions if r["created"]]
             for k in range(0, len(created), BATCH):
-                connection.execute(delete(SpaceObject).where(SpaceObject.norad_id.in_(created[k:k + BATCH])))
-            restored = [{"key": r["norad_id"], **{c: r[c] for c in OBJECT_STATE}} for r in revisions
-                        if not r["created"]]
+                connection.execute(delete(SpaceObject).where(SpaceObject.norad_id.in_(created[k : k + BATCH])))
+            restored = [
+                {"key": r["norad_id"], **{c: r[c] for c in OBJECT_STATE}} for r in revisions if not r["created"]
+            ]
             if restored:
-                connection.execute(update(SpaceObject).where(SpaceObject.norad_id == bindparam("key"))
-                                   .values(**{c: bindparam(c) for c in OBJECT_STATE}), restored)
+                connection.execute(
+                    update(SpaceObject)
+                    .where(SpaceObject.norad_id == bindparam("key"))
+                    .values(**{c: bindparam(c) for c in OBJECT_STATE}),
+                    restored,
+                )
             connection.execute(update(Ingest).where(Ingest.id == ingest_id).values(undone_at=utc_now()))
             return {**counts, "objects_removed": len(created), "objects_restored": len(restored)}
 
@@ -81,8 +96,16 @@ class StoreRevisions:
         what ingests made by that time had found (the feed as it stood then). ``ingest_ids``: only those these
         ingests found."""
         with self.engine.connect() as connection:
-            query = select(Change.norad_id, Change.name, Change.object_id, Change.change, Change.time, Change.detail,
-                           Change.confidence, Change.ingest_id).join(Ingest, Ingest.id == Change.ingest_id)
+            query = select(
+                Change.norad_id,
+                Change.name,
+                Change.object_id,
+                Change.change,
+                Change.time,
+                Change.detail,
+                Change.confidence,
+                Change.ingest_id,
+            ).join(Ingest, Ingest.id == Change.ingest_id)
             if since is not None:
                 query = query.where(Change.time > _naive(since))
             if ingested_since is not None:
@@ -98,15 +121,26 @@ class StoreRevisions:
                 last = connection.execute(last_query).scalar()
                 query = query.where(Change.ingest_id == last)
             rows = connection.execute(query.order_by(Change.time.desc(), Change.change, Change.norad_id))
-            return utc_times(pd.DataFrame(rows.mappings().all(), columns=[
-                "norad_id", "name", "object_id", "change", "time", "detail", "confidence", "ingest_id"]))
+            return utc_times(
+                pd.DataFrame(
+                    rows.mappings().all(),
+                    columns=["norad_id", "name", "object_id", "change", "time", "detail", "confidence", "ingest_id"],
+                )
+            )
 
     def history(self, norad_id: int, *, as_of=None) -> pd.DataFrame:
         """Every stored element set of one object, by epoch (``as_of``: those ingested by that time)."""
-        query = (select(ElementSet.epoch, ElementSet.mean_motion_rev_per_day, ElementSet.eccentricity,
-                        ElementSet.inclination_deg, ElementSet.raan_deg, ElementSet.bstar, ElementSet.line1,
-                        ElementSet.line2, ElementSet.ingest_id)
-                 .where(ElementSet.norad_id == int(norad_id)))
+        query = select(
+            ElementSet.epoch,
+            ElementSet.mean_motion_rev_per_day,
+            ElementSet.eccentricity,
+            ElementSet.inclination_deg,
+            ElementSet.raan_deg,
+            ElementSet.bstar,
+            ElementSet.line1,
+            ElementSet.line2,
+            ElementSet.ingest_id,
+        ).where(ElementSet.norad_id == int(norad_id))
         if as_of is not None:
             query = query.join(Ingest, Ingest.id == ElementSet.ingest_id).where(Ingest.started_at <= _naive(as_of))
         with self.engine.connect() as connection:

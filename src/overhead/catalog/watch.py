@@ -73,13 +73,26 @@ from overhead.geometry.specs import Spec, validated
 from overhead.geometry.topocentric import GroundSite
 from overhead.orbits.catalog import Catalog, element_age_said
 
-__all__ = ["ALERT_KINDS", "RoundReport", "Rule", "WatchSpec", "alerts_after", "alerts_table", "load_rules",
-           "watch_round"]
+__all__ = [
+    "ALERT_KINDS",
+    "RoundReport",
+    "Rule",
+    "WatchSpec",
+    "alerts_after",
+    "alerts_table",
+    "load_rules",
+    "watch_round",
+]
 
-ALERT_KINDS = ("new_object", "gone", "decayed", "decay_predicted", "manoeuvre", "stale", "overflight",
-               "conjunction")
-RULE_KEYS = {"name", "when", "notify", "older_than_days", "min_confidence",
-             *("owner", "launch_site", "object_type", "intdes_prefix")}
+ALERT_KINDS = ("new_object", "gone", "decayed", "decay_predicted", "manoeuvre", "stale", "overflight", "conjunction")
+RULE_KEYS = {
+    "name",
+    "when",
+    "notify",
+    "older_than_days",
+    "min_confidence",
+    *("owner", "launch_site", "object_type", "intdes_prefix"),
+}
 FILTERS = ("owner", "launch_site", "object_type", "intdes_prefix")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
 DELIVERY_BACKOFF_S = (60, 300, 1800, 3600)
@@ -132,10 +145,16 @@ class OverflightRule(Category):
     site_name: str = Field("", max_length=64, description="the site's name in the alerts")
     area: str | None = Field(None, description="a GeoJSON polygon file")
     within_h: float = Field(12.0, gt=0.0, le=168.0, allow_inf_nan=False, description="look-ahead, hours")
-    min_elevation_deg: float | None = Field(None, ge=-10.0, lt=90.0, allow_inf_nan=False, description=(
-        "the lowest elevation counted, degrees (default: a site's 10° mask; 0 over an area)"))
-    half_angle_deg: float | None = Field(None, gt=0.0, lt=90.0, allow_inf_nan=False,
-                                         description="over an area: the sensor's nadir cone, degrees")
+    min_elevation_deg: float | None = Field(
+        None,
+        ge=-10.0,
+        lt=90.0,
+        allow_inf_nan=False,
+        description=("the lowest elevation counted, degrees (default: a site's 10° mask; 0 over an area)"),
+    )
+    half_angle_deg: float | None = Field(
+        None, gt=0.0, lt=90.0, allow_inf_nan=False, description="over an area: the sensor's nadir cone, degrees"
+    )
     resolution: int = Field(4, ge=0, le=7, description="over an area: H3 resolution of its cells")
 
 
@@ -145,8 +164,9 @@ class ConjunctionRule(Category):
 
     within_h: float = Field(72.0, gt=0.0, le=24 * 30, allow_inf_nan=False, description="look-ahead, hours")
     max_range_km: float | None = Field(None, gt=0.0, allow_inf_nan=False, description="closer than this, km")
-    min_pc: float | None = Field(None, ge=0.0, le=1.0, allow_inf_nan=False,
-                                 description="assumed-covariance collision probability at least this")
+    min_pc: float | None = Field(
+        None, ge=0.0, le=1.0, allow_inf_nan=False, description="assumed-covariance collision probability at least this"
+    )
 
 
 class DecayRule(Category, ReentryQuery):
@@ -155,8 +175,11 @@ class DecayRule(Category, ReentryQuery):
     per object, with the predicted time and its window."""
 
 
-RULE_OPTIONS: dict[str, type[Spec]] = {"overflight": OverflightRule, "conjunction": ConjunctionRule,
-                                       "decay_predicted": DecayRule}
+RULE_OPTIONS: dict[str, type[Spec]] = {
+    "overflight": OverflightRule,
+    "conjunction": ConjunctionRule,
+    "decay_predicted": DecayRule,
+}
 
 
 @dataclass(frozen=True)
@@ -186,9 +209,11 @@ def load_rules(path: str | Path) -> WatchSpec:
     sources = []
     for entry in data["sources"] or []:
         if not isinstance(entry, dict) or len(entry) != 1:
-            raise OverheadError(f"{path}: source {entry!r}: write one of celestrak: {{group: NAME, every: 2h}} or "
-                                "satcat: {every: 24h}")
-        (kind, options), = entry.items()
+            raise OverheadError(
+                f"{path}: source {entry!r}: write one of celestrak: {{group: NAME, every: 2h}} or "
+                "satcat: {every: 24h}"
+            )
+        ((kind, options),) = entry.items()
         options = options or {}
         if kind == "celestrak" and options.get("group"):
             sources.append(Source(f"celestrak:{options['group']}", _seconds(options.get("every", "2h"))))
@@ -203,8 +228,10 @@ def load_rules(path: str | Path) -> WatchSpec:
         notify = tuple(entry.get("notify") or ())
         for receiver in notify:
             if receiver_address(receiver) is None:
-                raise OverheadError(f"{path}: alert {entry['name']}: notify entries are {{webhook: URL}} (with an "
-                                    f"optional secret) or {{email: ADDRESS}} (SMTP from $OVERHEAD_SMTP_HOST)")
+                raise OverheadError(
+                    f"{path}: alert {entry['name']}: notify entries are {{webhook: URL}} (with an "
+                    f"optional secret) or {{email: ADDRESS}} (SMTP from $OVERHEAD_SMTP_HOST)"
+                )
         options = None
         if entry["when"] in RULE_OPTIONS:
             model = RULE_OPTIONS[entry["when"]]
@@ -222,9 +249,17 @@ def load_rules(path: str | Path) -> WatchSpec:
         if "min_confidence" in entry and entry["when"] != "manoeuvre":
             raise OverheadError(f"{where}: min_confidence is a manoeuvre rule's option")
         query = validated(ManoeuvreQuery, {k: entry[k] for k in ("min_confidence",) if k in entry}, where=where)
-        rules.append(Rule(entry["name"], entry["when"], filters, notify,
-                          _days(entry.get("older_than_days", 3.0), where), options,
-                          min_confidence=query.min_confidence))
+        rules.append(
+            Rule(
+                entry["name"],
+                entry["when"],
+                filters,
+                notify,
+                _days(entry.get("older_than_days", 3.0), where),
+                options,
+                min_confidence=query.min_confidence,
+            )
+        )
     return WatchSpec(tuple(sources), tuple(rules))
 
 
@@ -265,13 +300,21 @@ class RoundReport:
         parts += [f"baseline: {b}" for b in self.baselines]
         parts += [f"error: {e}" for e in self.errors]
         parts += [f"note: {n}" for n in self.notes]
-        parts.append(f"{self.new_alerts} new alerts, {self.delivered} delivered, {self.failed_deliveries} "
-                     "deliveries to retry")
+        parts.append(
+            f"{self.new_alerts} new alerts, {self.delivered} delivered, {self.failed_deliveries} deliveries to retry"
+        )
         return "; ".join(parts)
 
 
-def watch_round(store: CatalogStore, spec: WatchSpec, *, force: bool = False, celestrak_url: str | None = None,
-                now: datetime | None = None, http: httpx.Client | None = None) -> RoundReport:
+def watch_round(
+    store: CatalogStore,
+    spec: WatchSpec,
+    *,
+    force: bool = False,
+    celestrak_url: str | None = None,
+    now: datetime | None = None,
+    http: httpx.Client | None = None,
+) -> RoundReport:
     """One round: fetch what is due, ingest, raise alerts, deliver (see the module docstring)."""
     report = RoundReport()
     now = naive_utc(now) if now is not None else naive_utc(pd.Timestamp.now(tz="UTC"))
@@ -310,28 +353,33 @@ def _claim_source(store: CatalogStore, source: Source, now: datetime, force: boo
     free = WatchSource.claimed_until.is_(None) | (WatchSource.claimed_until < now)
     due = WatchSource.last_fetch_at.is_(None) | (WatchSource.last_fetch_at <= now - timedelta(seconds=source.every_s))
     with store.engine.begin() as connection:
-        taken = connection.execute(update(WatchSource).where(WatchSource.key == source.key, free,
-                                                             *(() if force else (due,)))
-                                   .values(claimed_until=lease_end)).rowcount
+        taken = connection.execute(
+            update(WatchSource)
+            .where(WatchSource.key == source.key, free, *(() if force else (due,)))
+            .values(claimed_until=lease_end)
+        ).rowcount
     return taken == 1
 
 
 def _release_source(store: CatalogStore, key: str, error: str) -> None:
     """A fetch that failed: the claim given back (the next round tries again) and the error kept."""
     with store.engine.begin() as connection:
-        connection.execute(update(WatchSource).where(WatchSource.key == key)
-                           .values(claimed_until=None, last_error=error[:2000]))
+        connection.execute(
+            update(WatchSource).where(WatchSource.key == key).values(claimed_until=None, last_error=error[:2000])
+        )
 
 
 def _record_source(store: CatalogStore, key: str, now: datetime, ingest_id: int | None) -> None:
     """A fetch that succeeded: its time and ingest kept, the claim ended."""
     with store.engine.begin() as connection:
-        connection.execute(update(WatchSource).where(WatchSource.key == key).values(
-            last_fetch_at=now, last_ingest_id=ingest_id, last_error="", claimed_until=None))
+        connection.execute(
+            update(WatchSource)
+            .where(WatchSource.key == key)
+            .values(last_fetch_at=now, last_ingest_id=ingest_id, last_error="", claimed_until=None)
+        )
 
 
-def _fetch_and_ingest(store: CatalogStore, celestrak: CelesTrak, source: Source,
-                      force: bool) -> tuple[int | None, str]:
+def _fetch_and_ingest(store: CatalogStore, celestrak: CelesTrak, source: Source, force: bool) -> tuple[int | None, str]:
     """(ingest id or None when nothing new, baseline text when this is the group's first snapshot)."""
     if source.key == "satcat":
         # stored whenever due, from the cache too: an answer fetched by a watcher killed before storing it is
@@ -343,8 +391,11 @@ def _fetch_and_ingest(store: CatalogStore, celestrak: CelesTrak, source: Source,
     answer = celestrak.gp(group=group, force=force)
     previous = store.ingests()
     mine = previous[(previous.group_name == group) & previous.undone_at.isna()]
-    if (answer.from_cache or answer.not_modified) and len(mine) and \
-            mine.sha256.iloc[-1] == hashlib.sha256(answer.body).hexdigest():
+    if (
+        (answer.from_cache or answer.not_modified)
+        and len(mine)
+        and mine.sha256.iloc[-1] == hashlib.sha256(answer.body).hexdigest()
+    ):
         return None, ""  # the answer the store already holds (a cached body not yet stored is ingested)
     first = mine.empty
     result = ingest_fetched(store, celestrak, answer, group=group)
@@ -375,11 +426,23 @@ def _pending_ingests(store: CatalogStore, groups: list[str]) -> list:
     with store.engine.connect() as connection:
         rows = connection.execute(
             select(Ingest.id, Ingest.group_name, Ingest.started_at)
-            .where(Ingest.alerts_raised_at.is_(None), Ingest.undone_at.is_(None), Ingest.finished_at.is_not(None),
-                   Ingest.group_name.in_(groups)).order_by(Ingest.id)).all()
-        earlier = {group: connection.execute(select(Ingest.id).where(
-            Ingest.group_name == group, Ingest.undone_at.is_(None)).order_by(Ingest.id).limit(1)).scalar()
-            for group in {row.group_name for row in rows}}
+            .where(
+                Ingest.alerts_raised_at.is_(None),
+                Ingest.undone_at.is_(None),
+                Ingest.finished_at.is_not(None),
+                Ingest.group_name.in_(groups),
+            )
+            .order_by(Ingest.id)
+        ).all()
+        earlier = {
+            group: connection.execute(
+                select(Ingest.id)
+                .where(Ingest.group_name == group, Ingest.undone_at.is_(None))
+                .order_by(Ingest.id)
+                .limit(1)
+            ).scalar()
+            for group in {row.group_name for row in rows}
+        }
     return [(row, earlier[row.group_name] == row.id) for row in rows]
 
 
@@ -399,14 +462,19 @@ def _raise_alerts(store: CatalogStore, spec: WatchSpec, now: datetime, notes: li
             changes = store.changes(since=pd.Timestamp("1957-01-01"), ingest_ids=[ingest.id])
             alerts = [(rule, alert) for rule in change_rules for alert in _change_alerts(rule, changes, satcat)]
         with store.engine.begin() as connection:
-            marked = connection.execute(update(Ingest).where(Ingest.id == ingest.id, Ingest.alerts_raised_at.is_(None))
-                                        .values(alerts_raised_at=now)).rowcount
+            marked = connection.execute(
+                update(Ingest)
+                .where(Ingest.id == ingest.id, Ingest.alerts_raised_at.is_(None))
+                .values(alerts_raised_at=now)
+            ).rowcount
             if marked != 1:
                 continue  # another watcher on this store raised them a moment ago
             new += sum(_insert_alert(connection, rule, alert, now) for rule, alert in alerts)
     if old:
-        notes.append(f"{old:,} ingest(s) older than {ALERT_BACKLOG_DAYS:g} days whose alerts were never raised: "
-                     f"marked, not alerted")
+        notes.append(
+            f"{old:,} ingest(s) older than {ALERT_BACKLOG_DAYS:g} days whose alerts were never raised: "
+            f"marked, not alerted"
+        )
     latest = functools.cache(store.latest_catalog)  # read once a round, by the first rule that needs it
     for rule in spec.rules:
         if rule in change_rules:
@@ -426,18 +494,21 @@ def _insert_alert(connection, rule: Rule, alert: dict, now: datetime) -> bool:
     from sqlalchemy.dialects import postgresql, sqlite
 
     dialect_insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    inserted = connection.execute(dialect_insert(Alert).values(**alert).on_conflict_do_nothing(
-        index_elements=["key"]).returning(Alert.id)).first()
+    inserted = connection.execute(
+        dialect_insert(Alert).values(**alert).on_conflict_do_nothing(index_elements=["key"]).returning(Alert.id)
+    ).first()
     if inserted is None:  # the key is unique in the store: the same event is never alerted twice, by anyone
         return False
     for receiver in rule.notify:
-        connection.execute(insert(Delivery).values(alert_id=inserted[0], receiver=receiver_address(receiver),
-                                                   attempts=0, next_attempt_at=now))
+        connection.execute(
+            insert(Delivery).values(
+                alert_id=inserted[0], receiver=receiver_address(receiver), attempts=0, next_attempt_at=now
+            )
+        )
     return True
 
 
-def _round_alerts(rule: Rule, store: CatalogStore, now: datetime, latest: Callable[[], Catalog],
-                  notes: list[str]):
+def _round_alerts(rule: Rule, store: CatalogStore, now: datetime, latest: Callable[[], Catalog], notes: list[str]):
     """The alerts of a rule that looks at the store as it is now: stale elements, overflights, conjunctions,
     predicted re-entries."""
     if isinstance(rule.options, OverflightRule):
@@ -453,8 +524,14 @@ def _round_alerts(rule: Rule, store: CatalogStore, now: datetime, latest: Callab
         quality = store.quality(now)
         for row in quality[quality.age_days > rule.stale_days].itertuples():
             day = now.strftime("%Y-%m-%d")
-            yield _alert(rule, f"{row.norad_id}:{day}", [int(row.norad_id)], str(row.name), now,
-                         f"elements {row.age_days:.1f} days old (over {rule.stale_days:g})")
+            yield _alert(
+                rule,
+                f"{row.norad_id}:{day}",
+                [int(row.norad_id)],
+                str(row.name),
+                now,
+                f"elements {row.age_days:.1f} days old (over {rule.stale_days:g})",
+            )
 
 
 def _change_alerts(rule: Rule, changes: pd.DataFrame, satcat: dict):
@@ -467,37 +544,61 @@ def _change_alerts(rule: Rule, changes: pd.DataFrame, satcat: dict):
     if rule.when == "new_object":
         # a boolean array, not a list: an empty list would select no *columns* (a round whose changes hold no new
         # object then ended in an error)
-        picked = picked[np.array([_matches(rule, satcat.get(int(n), {}), str(o)) for n, o in
-                                  zip(picked.norad_id, picked.object_id, strict=True)], dtype=bool)]
-        launch = picked.object_id.astype(str).str.extract(r"^(\d{4}-\d{3})", expand=False).fillna(
-            picked.norad_id.astype(str))
+        picked = picked[
+            np.array(
+                [
+                    _matches(rule, satcat.get(int(n), {}), str(o))
+                    for n, o in zip(picked.norad_id, picked.object_id, strict=True)
+                ],
+                dtype=bool,
+            )
+        ]
+        launch = (
+            picked.object_id.astype(str)
+            .str.extract(r"^(\d{4}-\d{3})", expand=False)
+            .fillna(picked.norad_id.astype(str))
+        )
         for key, group in picked.groupby(launch):
             ids = sorted(int(n) for n in group.norad_id)
             names = ", ".join(sorted(set(group.name.astype(str))))[:190]
             # the key holds the objects too: pieces of a launch catalogued later (deployments from the ISS, all
             # of launch 1998-067) are a new alert, and the same objects never alert twice
             digest = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:16]
-            yield _alert(rule, f"launch:{key}:{digest}", ids, names, group.time.min(),
-                         f"{len(ids)} new object(s) of launch {key}")
+            yield _alert(
+                rule,
+                f"launch:{key}:{digest}",
+                ids,
+                names,
+                group.time.min(),
+                f"{len(ids)} new object(s) of launch {key}",
+            )
         return
     for row in picked.itertuples():
-        yield _alert(rule, f"{row.norad_id}:{pd.Timestamp(row.time).isoformat()}", [int(row.norad_id)],
-                     str(row.name), row.time, str(row.detail))
+        yield _alert(
+            rule,
+            f"{row.norad_id}:{pd.Timestamp(row.time).isoformat()}",
+            [int(row.norad_id)],
+            str(row.name),
+            row.time,
+            str(row.detail),
+        )
 
 
 def _category_ids(store: CatalogStore, category: Category) -> set[int] | None:
     """The NORAD ids of a rule's category, or None when it names none (every object)."""
     if not (category.group or category.object_type or category.owner or category.tag):
         return None
-    return store.select_ids(object_type=category.object_type, owner=category.owner, group=category.group,
-                            tag=category.tag)
+    return store.select_ids(
+        object_type=category.object_type, owner=category.owner, group=category.group, tag=category.tag
+    )
 
 
 OVERFLIGHT_BUCKET_S = 900  # an overflight's key: the object and the quarter-hour of its culmination
 
 
-def _overflight_alerts(rule: Rule, options: OverflightRule, store: CatalogStore, now: datetime, catalog: Catalog,
-                       notes: list[str]):
+def _overflight_alerts(
+    rule: Rule, options: OverflightRule, store: CatalogStore, now: datetime, catalog: Catalog, notes: list[str]
+):
     """One alert per pass of an object of the category over the site or the area in the next hours. The key is the
     object and the quarter-hour of its culmination, so newer elements moving a pass by seconds alert nothing new
     (a neighbouring quarter-hour already alerted counts as the same pass)."""
@@ -512,8 +613,10 @@ def _overflight_alerts(rule: Rule, options: OverflightRule, store: CatalogStore,
     stop = start + np.timedelta64(int(options.within_h * 3600), "s")
     usable = catalog.within_age(np.array([start, stop]), MAX_ELEMENT_AGE_DAYS)
     if len(usable) < len(catalog):  # no forecast from elements SGP4 cannot carry that far (a stale rule says so)
-        notes.append(f"{rule.name}: {len(catalog) - len(usable):,} objects left out, their elements are more than "
-                     f"{MAX_ELEMENT_AGE_DAYS:g} days from the next {options.within_h:g} h; fetch newer ones")
+        notes.append(
+            f"{rule.name}: {len(catalog) - len(usable):,} objects left out, their elements are more than "
+            f"{MAX_ELEMENT_AGE_DAYS:g} days from the next {options.within_h:g} h; fetch newer ones"
+        )
     catalog = usable
     if len(catalog) == 0:
         return
@@ -523,9 +626,15 @@ def _overflight_alerts(rule: Rule, options: OverflightRule, store: CatalogStore,
     for row in windows.itertuples():
         bucket = int(pd.Timestamp(row.culmination).timestamp() // OVERFLIGHT_BUCKET_S)
         near = [f"{rule.name}|{rule.when}|{row.norad_id}:{b}" for b in (bucket - 1, bucket + 1)]
-        alert = _alert(rule, f"{row.norad_id}:{bucket}", [int(row.norad_id)], str(row.name), row.start,
-                       f"over {where}: from {_z(row.start)} to {_z(row.end)}, highest {row.max_elevation_deg:.1f}° "
-                       f"at {_z(row.culmination)}")
+        alert = _alert(
+            rule,
+            f"{row.norad_id}:{bucket}",
+            [int(row.norad_id)],
+            str(row.name),
+            row.start,
+            f"over {where}: from {_z(row.start)} to {_z(row.end)}, highest {row.max_elevation_deg:.1f}° "
+            f"at {_z(row.culmination)}",
+        )
         yield alert | {"_near": near}
 
 
@@ -542,26 +651,39 @@ def _overflight_windows(catalog, options: OverflightRule, start, stop) -> pd.Dat
         from overhead.requests import SiteQuery, spec_default
 
         mask = options.min_elevation_deg
-        passes = passes_over_site(catalog, GroundSite.from_text(options.site), start, stop,
-                                  min_elevation_deg=spec_default(SiteQuery, "min_elevation_deg") if mask is None
-                                  else mask)
+        passes = passes_over_site(
+            catalog,
+            GroundSite.from_text(options.site),
+            start,
+            stop,
+            min_elevation_deg=spec_default(SiteQuery, "min_elevation_deg") if mask is None else mask,
+        )
         return passes.rename(columns={"rise": "start", "set": "end"})
     grid = AnalysisGrid.from_geojson_file(str(options.area), options.resolution)
-    constraints = AccessConstraints.from_spec(ConstraintsSpec(min_elevation_deg=options.min_elevation_deg or 0.0,
-                                                                half_angle_deg=options.half_angle_deg))
+    constraints = AccessConstraints.from_spec(
+        ConstraintsSpec(min_elevation_deg=options.min_elevation_deg or 0.0, half_angle_deg=options.half_angle_deg)
+    )
     windows = access_windows(catalog, grid.to_targets(), start, stop, constraints)
     if windows.empty:
         return pd.DataFrame(columns=["norad_id", "name", "start", "end", "culmination", "max_elevation_deg"])
     # the windows of one object over the area's cells that overlap are one pass over the area
     windows = windows.sort_values(["norad_id", "start"], ignore_index=True)
-    new_pass = (windows.norad_id != windows.norad_id.shift()) | (windows.start > windows.groupby(
-        "norad_id").end.cummax().shift())
+    new_pass = (windows.norad_id != windows.norad_id.shift()) | (
+        windows.start > windows.groupby("norad_id").end.cummax().shift()
+    )
     windows["pass_id"] = new_pass.cumsum()
     best = windows.loc[windows.groupby("pass_id").max_elevation_deg.idxmax()].set_index("pass_id")
     grouped = windows.groupby("pass_id")
-    return pd.DataFrame({"norad_id": grouped.norad_id.first(), "name": grouped.name.first(),
-                         "start": grouped.start.min(), "end": grouped.end.max(), "culmination": best.culmination,
-                         "max_elevation_deg": best.max_elevation_deg}).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "norad_id": grouped.norad_id.first(),
+            "name": grouped.name.first(),
+            "start": grouped.start.min(),
+            "end": grouped.end.max(),
+            "culmination": best.culmination,
+            "max_elevation_deg": best.max_elevation_deg,
+        }
+    ).reset_index(drop=True)
 
 
 def _conjunction_alerts(rule: Rule, options: ConjunctionRule, store: CatalogStore, now: datetime):
@@ -580,9 +702,14 @@ def _conjunction_alerts(rule: Rule, options: ConjunctionRule, store: CatalogStor
         tca = pd.Timestamp(row.tca)
         pair = f"{min(row.norad_id_1, row.norad_id_2)}-{max(row.norad_id_1, row.norad_id_2)}"
         pc = "" if pd.isna(row.assumed_cov_pc) else f", Pc {row.assumed_cov_pc:.2e} (assumed covariance)"
-        yield _alert(rule, f"{pair}:{tca.floor('s').isoformat()}", [int(row.norad_id_1), int(row.norad_id_2)],
-                     f"{row.name_1} / {row.name_2}", tca,
-                     f"{row.min_range_km:.3f} km at {_z(tca)}, {row.relative_speed_km_s:.2f} km/s{pc}")
+        yield _alert(
+            rule,
+            f"{pair}:{tca.floor('s').isoformat()}",
+            [int(row.norad_id_1), int(row.norad_id_2)],
+            f"{row.name_1} / {row.name_2}",
+            tca,
+            f"{row.min_range_km:.3f} km at {_z(tca)}, {row.relative_speed_km_s:.2f} km/s{pc}",
+        )
 
 
 def _decay_alerts(rule: Rule, options: DecayRule, store: CatalogStore, now: datetime):
@@ -593,13 +720,20 @@ def _decay_alerts(rule: Rule, options: DecayRule, store: CatalogStore, now: date
     wanted = _category_ids(store, options)
     if wanted is not None and not wanted:
         return
-    table = store_reentries(store, within_days=options.within_days, at=now,
-                            norad_ids=None if wanted is None else sorted(wanted))
+    table = store_reentries(
+        store, within_days=options.within_days, at=now, norad_ids=None if wanted is None else sorted(wanted)
+    )
     for row in table.itertuples():
-        yield _alert(rule, str(int(row.norad_id)), [int(row.norad_id)], str(row.name), row.reentry,
-                     f"re-entry predicted {_z(row.reentry)} (window {_z(row.window_start)} to "
-                     f"{_z(row.window_end)}), perigee {row.perigee_km:.0f} km, decaying "
-                     f"{-row.decay_km_day:.2g} km/day")
+        yield _alert(
+            rule,
+            str(int(row.norad_id)),
+            [int(row.norad_id)],
+            str(row.name),
+            row.reentry,
+            f"re-entry predicted {_z(row.reentry)} (window {_z(row.window_start)} to "
+            f"{_z(row.window_end)}), perigee {row.perigee_km:.0f} km, decaying "
+            f"{-row.decay_km_day:.2g} km/day",
+        )
 
 
 def _z(time) -> str:
@@ -607,16 +741,29 @@ def _z(time) -> str:
 
 
 def _alert(rule: Rule, event: str, norad_ids: list[int], name: str, time, detail: str) -> dict:
-    return {"key": f"{rule.name}|{rule.when}|{event}", "rule": rule.name, "kind": rule.when,
-            "norad_ids": json.dumps(norad_ids), "name": name, "time": naive_utc(time), "detail": detail[:2000],
-            "created_at": naive_utc(pd.Timestamp.now(tz="UTC"))}
+    return {
+        "key": f"{rule.name}|{rule.when}|{event}",
+        "rule": rule.name,
+        "kind": rule.when,
+        "norad_ids": json.dumps(norad_ids),
+        "name": name,
+        "time": naive_utc(time),
+        "detail": detail[:2000],
+        "created_at": naive_utc(pd.Timestamp.now(tz="UTC")),
+    }
 
 
 def alert_payload(row) -> dict:
     """The JSON of one alert as receivers get it (times ISO-8601 Z)."""
     ids = json.loads(row.norad_ids)
-    body = {"rule": row.rule, "kind": row.kind, "name": row.name, "time": row.time.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "detail": row.detail, "key": row.key}
+    body = {
+        "rule": row.rule,
+        "kind": row.kind,
+        "name": row.name,
+        "time": row.time.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "detail": row.detail,
+        "key": row.key,
+    }
     body |= {"norad_id": ids[0]} if len(ids) == 1 else {"norad_ids": ids}
     return body
 
@@ -657,10 +804,14 @@ class SmtpSettings:
         port = os.environ.get("OVERHEAD_SMTP_PORT", "25")
         if not port.isdigit() or not 0 < int(port) < 65536:
             raise OverheadError(f"OVERHEAD_SMTP_PORT {port[:20]!r} is not a port number (25, 465 or 587)")
-        return cls(host, int(port),
-                   os.environ.get("OVERHEAD_SMTP_STARTTLS", "") in ("1", "true", "yes"),
-                   os.environ.get("OVERHEAD_SMTP_USER", ""), os.environ.get("OVERHEAD_SMTP_PASSWORD", ""),
-                   os.environ.get("OVERHEAD_SMTP_FROM", "overhead@localhost"))
+        return cls(
+            host,
+            int(port),
+            os.environ.get("OVERHEAD_SMTP_STARTTLS", "") in ("1", "true", "yes"),
+            os.environ.get("OVERHEAD_SMTP_USER", ""),
+            os.environ.get("OVERHEAD_SMTP_PASSWORD", ""),
+            os.environ.get("OVERHEAD_SMTP_FROM", "overhead@localhost"),
+        )
 
 
 def _one_line(text: str, limit: int) -> str:
@@ -702,11 +853,23 @@ def _due_deliveries(store: CatalogStore, now: datetime) -> dict[str, deque]:
     """The deliveries due now, by receiver, oldest alert first."""
     with store.engine.connect() as connection:
         due = connection.execute(
-            select(Delivery.alert_id, Delivery.receiver, Delivery.attempts, Delivery.next_attempt_at, Alert.rule,
-                   Alert.kind, Alert.norad_ids, Alert.name, Alert.time, Alert.detail, Alert.key)
+            select(
+                Delivery.alert_id,
+                Delivery.receiver,
+                Delivery.attempts,
+                Delivery.next_attempt_at,
+                Alert.rule,
+                Alert.kind,
+                Alert.norad_ids,
+                Alert.name,
+                Alert.time,
+                Alert.detail,
+                Alert.key,
+            )
             .join(Alert, Alert.id == Delivery.alert_id)
             .where(Delivery.delivered_at.is_(None), Delivery.next_attempt_at <= now)
-            .order_by(Delivery.alert_id)).all()
+            .order_by(Delivery.alert_id)
+        ).all()
     by_receiver: dict[str, deque] = {}
     for row in due:
         by_receiver.setdefault(row.receiver, deque()).append(row)
@@ -791,7 +954,7 @@ class _DeliveryRound:
     def send(self, row) -> None:  # on a worker thread: touches no store
         try:
             if row.receiver.startswith("mailto:"):
-                ok, error, unreachable = _send_email(self.smtp, row.receiver[len("mailto:"):], alert_payload(row))
+                ok, error, unreachable = _send_email(self.smtp, row.receiver[len("mailto:") :], alert_payload(row))
             else:
                 ok, error, unreachable = _post_webhook(self.client, row, self.secrets.get((row.rule, row.receiver)))
         except Exception as exc:  # a worker never dies silently: the round records why
@@ -810,8 +973,11 @@ class _DeliveryRound:
                 self.delivered += 1
             else:
                 wait = DELIVERY_BACKOFF_S[min(row.attempts, len(DELIVERY_BACKOFF_S) - 1)]
-                connection.execute(update(Delivery).where(where).values(
-                    attempts=row.attempts + 1, next_attempt_at=when + timedelta(seconds=wait), last_error=error))
+                connection.execute(
+                    update(Delivery)
+                    .where(where)
+                    .values(attempts=row.attempts + 1, next_attempt_at=when + timedelta(seconds=wait), last_error=error)
+                )
                 self.failed += 1
 
 
@@ -824,13 +990,15 @@ def _post_webhook(client: httpx.Client, row, secret) -> tuple[bool, str, bool]:
     """(delivered, error, unreachable): the receiver's status line is its answer; its body is never read, so a
     receiver that trickles one never holds the delivery."""
     body = json.dumps(alert_payload(row)).encode()
-    headers = {"Content-Type": "application/json", "X-Overhead-Alert": row.key[:200],
-               "Idempotency-Key": idempotency_key(row.key)}
+    headers = {
+        "Content-Type": "application/json",
+        "X-Overhead-Alert": row.key[:200],
+        "Idempotency-Key": idempotency_key(row.key),
+    }
     if secret:  # each rule signs with its own receiver's secret
         headers["X-Overhead-Signature"] = "sha256=" + hmac.new(str(secret).encode(), body, hashlib.sha256).hexdigest()
     try:
-        with client.stream("POST", row.receiver, content=body, headers=headers,
-                           timeout=DELIVERY_DEADLINE_S) as answer:
+        with client.stream("POST", row.receiver, content=body, headers=headers, timeout=DELIVERY_DEADLINE_S) as answer:
             status = answer.status_code
     except httpx.HTTPError as exc:  # one receiver down never blocks the others
         return False, f"{type(exc).__name__}", True
@@ -840,11 +1008,21 @@ def _post_webhook(client: httpx.Client, row, secret) -> tuple[bool, str, bool]:
 def _claim_delivery(store: CatalogStore, row, now: datetime) -> bool:
     """Take one due delivery for this watcher: a compare-and-set of its next attempt time, moved a lease ahead (a
     watcher killed while sending leaves it to be retried after the lease, with the same idempotency key)."""
-    where = ((Delivery.alert_id == row.alert_id) & (Delivery.receiver == row.receiver)
-             & Delivery.delivered_at.is_(None) & (Delivery.next_attempt_at == row.next_attempt_at))
+    where = (
+        (Delivery.alert_id == row.alert_id)
+        & (Delivery.receiver == row.receiver)
+        & Delivery.delivered_at.is_(None)
+        & (Delivery.next_attempt_at == row.next_attempt_at)
+    )
     with store.engine.begin() as connection:
-        return connection.execute(update(Delivery).where(where).values(
-            next_attempt_at=now + timedelta(seconds=_lease_s(DELIVERY_LEASE_S)))).rowcount == 1
+        return (
+            connection.execute(
+                update(Delivery)
+                .where(where)
+                .values(next_attempt_at=now + timedelta(seconds=_lease_s(DELIVERY_LEASE_S)))
+            ).rowcount
+            == 1
+        )
 
 
 def alerts_after(store: CatalogStore, after_id: int | None, limit: int = 500) -> list[tuple[int, dict]]:
@@ -856,7 +1034,10 @@ def alerts_after(store: CatalogStore, after_id: int | None, limit: int = 500) ->
             return [(int(newest or 0), {})]
         rows = connection.execute(
             select(Alert.id, Alert.rule, Alert.kind, Alert.norad_ids, Alert.name, Alert.time, Alert.detail, Alert.key)
-            .where(Alert.id > int(after_id)).order_by(Alert.id).limit(limit)).all()
+            .where(Alert.id > int(after_id))
+            .order_by(Alert.id)
+            .limit(limit)
+        ).all()
     return [(int(row.id), alert_payload(row)) for row in rows]
 
 

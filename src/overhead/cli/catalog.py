@@ -42,13 +42,29 @@ def _catalog_reentries(args) -> None:
         table = reentries_from(elements, at=at, within_days=query.within_days)
     else:
         table = store_reentries(CatalogStore(args.db), within_days=query.within_days, at=at)
-    err_console.print(f"{len(table):,} objects predicted to re-enter within {query.within_days:g} days of "
-                      f"{pd.Timestamp(at):%Y-%m-%dT%H:%M:%S}Z (drag model: NRLMSIS 2.1, CelesTrak's "
-                      f"space weather; window ±20 % of the time to go)")
-    columns = ["norad_id", "name", "reentry", "window_start", "window_end", "epoch", "perigee_km",
-               "decay_km_day", "ballistic_m2_kg", "rate_from"]
-    emit_table(with_iso_times(table[columns], ("reentry", "window_start", "window_end", "epoch")), args.output,
-          "predicted re-entries", float_format="%.6g")
+    err_console.print(
+        f"{len(table):,} objects predicted to re-enter within {query.within_days:g} days of "
+        f"{pd.Timestamp(at):%Y-%m-%dT%H:%M:%S}Z (drag model: NRLMSIS 2.1, CelesTrak's "
+        f"space weather; window ±20 % of the time to go)"
+    )
+    columns = [
+        "norad_id",
+        "name",
+        "reentry",
+        "window_start",
+        "window_end",
+        "epoch",
+        "perigee_km",
+        "decay_km_day",
+        "ballistic_m2_kg",
+        "rate_from",
+    ]
+    emit_table(
+        with_iso_times(table[columns], ("reentry", "window_start", "window_end", "epoch")),
+        args.output,
+        "predicted re-entries",
+        float_format="%.6g",
+    )
 
 
 def cmd_catalog(args) -> None:
@@ -80,8 +96,7 @@ def _catalog_manoeuvres(args) -> None:
 def _catalog_ingest(store, args) -> None:
     if not args.paths:
         raise OverheadError("give the files or folders to ingest: overhead catalog ingest active.tle")
-    report = store.ingest(args.paths, group=args.group, allow_shrink=args.allow_shrink,
-                          min_share=args.min_share)
+    report = store.ingest(args.paths, group=args.group, allow_shrink=args.allow_shrink, min_share=args.min_share)
     for reject in report.rejected[:20]:
         err_console.print(f"[yellow]rejected[/]: {reject}")
     console.print(report.text())
@@ -97,12 +112,15 @@ def _catalog_tagging(store, args) -> None:
         added = store.tag(tag, ids)
         known = set(store.objects().norad_id.astype(int))
         unknown = sorted(set(ids) - known)
-        console.print(f"{added:,} objects newly tagged {tag} ({len(ids):,} given, "
-                      f"{len(set(ids)) - added:,} had the tag)")
+        console.print(
+            f"{added:,} objects newly tagged {tag} ({len(ids):,} given, {len(set(ids)) - added:,} had the tag)"
+        )
         if unknown:
-            err_console.print(f"[yellow]not in the store yet: {', '.join(map(str, unknown[:20]))}"
-                              f"{' …' if len(unknown) > 20 else ''}[/] (tagged all the same: the tag applies "
-                              "once an ingest brings them; check the numbers if that is not what you meant)")
+            err_console.print(
+                f"[yellow]not in the store yet: {', '.join(map(str, unknown[:20]))}"
+                f"{' …' if len(unknown) > 20 else ''}[/] (tagged all the same: the tag applies "
+                "once an ingest brings them; check the numbers if that is not what you meant)"
+            )
     else:
         console.print(f"{store.untag(tag, ids or None):,} objects untagged {tag}")
 
@@ -112,8 +130,11 @@ def _catalog_tags(store, args) -> None:
     if table.empty:
         console.print("no tags (overhead catalog tag NAME ID...)")
     for tag, rows in table.groupby("tag"):
-        console.print(f"{tag}: {len(rows):,} objects ({', '.join(map(str, rows.norad_id.head(12)))}"
-                      f"{', …' if len(rows) > 12 else ''})", markup=False)
+        console.print(
+            f"{tag}: {len(rows):,} objects ({', '.join(map(str, rows.norad_id.head(12)))}"
+            f"{', …' if len(rows) > 12 else ''})",
+            markup=False,
+        )
 
 
 def _catalog_satcat(store, args) -> None:
@@ -136,8 +157,10 @@ def _catalog_changes(store, args) -> None:
 
 def _catalog_quality(store, args) -> None:
     table = store.quality(args.since, accuracy_km=args.accuracy_km)
-    console.print(f"{int(table.too_old.sum()):,} of {len(table):,} active objects have elements too old for "
-                  f"{args.accuracy_km:g} km (error model: 1 km + 2 km/day in LEO, 0.5 km/day above)")
+    console.print(
+        f"{int(table.too_old.sum()):,} of {len(table):,} active objects have elements too old for "
+        f"{args.accuracy_km:g} km (error model: 1 km + 2 km/day in LEO, 0.5 km/day above)"
+    )
     emit_table(table, args.output, "objects", float_format="%.3f")
 
 
@@ -150,9 +173,11 @@ def _catalog_undo(store, args) -> None:
         done = store.undo(int(args.paths[0]))
     except NotFoundError as exc:
         raise NotFoundError(f"{exc}: `overhead catalog ingests` lists them") from None
-    console.print(f"undid ingest {args.paths[0]}: {done['element_sets']:,} element sets and {done['changes']:,} "
-                  f"changes removed, {done['objects_removed']:,} objects removed, {done['objects_restored']:,} "
-                  f"restored")
+    console.print(
+        f"undid ingest {args.paths[0]}: {done['element_sets']:,} element sets and {done['changes']:,} "
+        f"changes removed, {done['objects_removed']:,} objects removed, {done['objects_restored']:,} "
+        f"restored"
+    )
 
 
 def _catalog_ingests(store, args) -> None:
@@ -188,10 +213,16 @@ def _catalog_fetch(store, args) -> None:
             answer = celestrak.satcat_csv(force=args.force)
             group = ""
         else:
-            raise OverheadError(f"unknown source {source!r}: use celestrak:GROUP, celestrak-catnr:ID or "
-                                "celestrak-satcat")
-        how = ("from the cache (inside CelesTrak's update interval; --force to ask)" if answer.from_cache
-               else "not modified since the last fetch" if answer.not_modified else f"{len(answer.body):,} bytes")
+            raise OverheadError(
+                f"unknown source {source!r}: use celestrak:GROUP, celestrak-catnr:ID or celestrak-satcat"
+            )
+        how = (
+            "from the cache (inside CelesTrak's update interval; --force to ask)"
+            if answer.from_cache
+            else "not modified since the last fetch"
+            if answer.not_modified
+            else f"{len(answer.body):,} bytes"
+        )
         err_console.print(f"{answer.url}: {how}")
         if kind == "celestrak-satcat":
             try:
@@ -214,8 +245,10 @@ def _spacetrack_fetch(store, args, kind: str, value: str) -> None:
     from overhead.catalog.spacetrack import SpaceTrack, satcat_to_celestrak_csv
 
     parts = value.split(":")
-    usage = ("use spacetrack-gp:ID,ID, spacetrack-history:ID,ID:YYYY-MM-DD:YYYY-MM-DD, spacetrack-satcat:ID,ID or "
-             "spacetrack-decay:ID,ID")
+    usage = (
+        "use spacetrack-gp:ID,ID, spacetrack-history:ID,ID:YYYY-MM-DD:YYYY-MM-DD, spacetrack-satcat:ID,ID or "
+        "spacetrack-decay:ID,ID"
+    )
     try:
         ids = [int(n) for n in parts[0].split(",") if n.strip()]
     except ValueError:
@@ -235,13 +268,17 @@ def _spacetrack_fetch(store, args, kind: str, value: str) -> None:
             try:
                 messages = json.loads(answer.text or "[]")
             except ValueError:
-                raise OverheadError(f"Space-Track's decay answer is not JSON ({len(answer.body):,} bytes); nothing "
-                                    f"changed") from None
+                raise OverheadError(
+                    f"Space-Track's decay answer is not JSON ({len(answer.body):,} bytes); nothing changed"
+                ) from None
             if not messages:
                 console.print("no decay messages for these objects")
             for m in messages:
-                console.print(f"{m.get('NORAD_CAT_ID')} {m.get('OBJECT_NAME', '')}: decay {m.get('DECAY_EPOCH')} "
-                              f"({m.get('MSG_TYPE', '')}, message of {m.get('MSG_EPOCH', '')})", markup=False)
+                console.print(
+                    f"{m.get('NORAD_CAT_ID')} {m.get('OBJECT_NAME', '')}: decay {m.get('DECAY_EPOCH')} "
+                    f"({m.get('MSG_TYPE', '')}, message of {m.get('MSG_EPOCH', '')})",
+                    markup=False,
+                )
             return
         else:
             raise OverheadError(f"unknown Space-Track source {kind}:{value}; {usage}")
@@ -259,18 +296,27 @@ def _changes_heading(store, table, args) -> str:
     if not len(live):
         return "the store holds no ingest yet: `overhead catalog ingest FILE` first"
     if args.since or args.ingested_since:
-        what = (f"that happened after {args.since}" if args.since else
-                f"found by the ingests made after {args.ingested_since}")
-        return f"{len(table):,} changes {what}" + ("" if len(table) else
-                                                   f" ({len(live)} ingests in the store; an earlier time lists more)")
+        what = (
+            f"that happened after {args.since}"
+            if args.since
+            else f"found by the ingests made after {args.ingested_since}"
+        )
+        return f"{len(table):,} changes {what}" + (
+            "" if len(table) else f" ({len(live)} ingests in the store; an earlier time lists more)"
+        )
     last = int(live.id.max())
-    return (f"{len(table):,} changes found by the last ingest ({last}) — `--since ISO` lists every change after a "
-            f"time" + ("" if len(table) else "; it found none: the file held no new, missing or manoeuvring object"))
+    return (
+        f"{len(table):,} changes found by the last ingest ({last}) — `--since ISO` lists every change after a "
+        f"time" + ("" if len(table) else "; it found none: the file held no new, missing or manoeuvring object")
+    )
 
 
 def add_parsers(sub) -> None:
-    p = sub.add_parser("catalog", help="the persistent catalogue: ingest, fetch, satcat, tag, ingests, undo, "
-                                       "changes, history, quality, manoeuvres, reentries")
+    p = sub.add_parser(
+        "catalog",
+        help="the persistent catalogue: ingest, fetch, satcat, tag, ingests, undo, "
+        "changes, history, quality, manoeuvres, reentries",
+    )
     actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
     _add_store_actions(actions)
     _add_feed_actions(actions)
@@ -281,44 +327,42 @@ def add_parsers(sub) -> None:
 
 def _add_store_actions(actions) -> None:
     """What changes the store: ingest, fetch, tag, untag, tags, satcat, ingests, undo."""
-    c = actions.add_parser("ingest", help="ingest element-set files into the store (one transaction; a file that "
-                                          "would empty or shrink its group is refused)")
+    c = actions.add_parser(
+        "ingest",
+        help="ingest element-set files into the store (one transaction; a file that "
+        "would empty or shrink its group is refused)",
+    )
     c.add_argument("paths", nargs="+", metavar="PATH", help="TLE/OMM files or folders of them")
-    c.add_argument("--group", default=None, help="the snapshot series this file belongs to, e.g. active "
-                                                 "(default: the first file's name without extension)")
-    c.add_argument("--allow-shrink", action="store_true",
-                   help="accept a file with fewer objects than --min-share of its group, or cut short")
-    c.add_argument("--min-share", type=finite_float, default=0.5, metavar="FRACTION",
-                   help="the share of the group's active objects a file must report")
-    c = actions.add_parser("fetch", help="fetch a live source and ingest it: celestrak:GROUP, celestrak-catnr:ID, "
-                                         "celestrak-satcat (CelesTrak's rules kept: no refetch within 2 h, "
-                                         "conditional requests, back-off after 403/429); spacetrack-gp:IDS, "
-                                         "spacetrack-history:IDS:START:STOP, spacetrack-satcat:IDS, "
-                                         "spacetrack-decay:IDS (under 30 requests a minute and 300 an hour)")
-    c.add_argument("paths", nargs=1, metavar="SOURCE",
-                   help="celestrak:GROUP (e.g. celestrak:stations), celestrak-catnr:25544, celestrak-satcat, "
-                        "spacetrack-gp:25544,43013, spacetrack-history:25544:2026-07-01:2026-07-07, "
-                        "spacetrack-satcat:25544, spacetrack-decay:25544")
-    c.add_argument("--format", default="tle", choices=("tle", "3le", "csv", "json", "xml", "kvn"),
-                   help="GP format asked for (default: tle)")
-    c.add_argument("--force", action="store_true",
-                   help="ask now even inside the source's update interval (still one conditional request)")
-    c.add_argument("--celestrak-url", default=None, metavar="URL",
-                   help="CelesTrak's base URL (default: https://celestrak.org, or $OVERHEAD_CELESTRAK_URL): mirrors "
-                        "and test stand-ins")
-    c.add_argument("--allow-shrink", action="store_true", help="as for ingest")
-    c.add_argument("--spacetrack-url", default=None, metavar="URL",
-                   help="Space-Track's base URL (default: https://www.space-track.org, or $OVERHEAD_SPACETRACK_URL); "
-                        "credentials from $OVERHEAD_SPACETRACK_USER and $OVERHEAD_SPACETRACK_PASSWORD or "
-                        "~/.config/overhead/spacetrack.ini ([spacetrack] identity, password), never logged")
-    c = actions.add_parser("tag", help="put a tag (your category: watch-list, SAR, optical-imaging) on objects; "
-                                       "commands select by it with --tag")
+    c.add_argument(
+        "--group",
+        default=None,
+        help="the snapshot series this file belongs to, e.g. active (default: the first file's name without extension)",
+    )
+    c.add_argument(
+        "--allow-shrink",
+        action="store_true",
+        help="accept a file with fewer objects than --min-share of its group, or cut short",
+    )
+    c.add_argument(
+        "--min-share",
+        type=finite_float,
+        default=0.5,
+        metavar="FRACTION",
+        help="the share of the group's active objects a file must report",
+    )
+    _add_fetch_action(actions)
+    c = actions.add_parser(
+        "tag",
+        help="put a tag (your category: watch-list, SAR, optical-imaging) on objects; commands select by it with --tag",
+    )
     c.add_argument("paths", nargs="*", metavar="TAG_AND_IDS", help="the tag, then NORAD ids")
     c = actions.add_parser("untag", help="take a tag off objects (off all of them when no id is given)")
     c.add_argument("paths", nargs="*", metavar="TAG_AND_IDS", help="the tag, then NORAD ids")
     actions.add_parser("tags", help="every tag and how many objects carry it")
-    c = actions.add_parser("satcat", help="store a SATCAT CSV file (CelesTrak's columns: what each object is, "
-                                          "whose, launched when and where)")
+    c = actions.add_parser(
+        "satcat",
+        help="store a SATCAT CSV file (CelesTrak's columns: what each object is, whose, launched when and where)",
+    )
     c.add_argument("paths", nargs=1, metavar="FILE", help="satcat.csv (CelesTrak /pub/satcat.csv or a part of it)")
     c = actions.add_parser("ingests", help="every ingest: source, group, time, counts, SHA-256, bytes, undone")
     output_option(c, "ingests.csv or .parquet")
@@ -326,21 +370,78 @@ def _add_store_actions(actions) -> None:
     c.add_argument("paths", nargs=1, metavar="INGEST_ID", help="the ingest's number (see `catalog ingests`)")
 
 
+def _add_fetch_action(actions) -> None:
+    """fetch: a live source, read within its published rate limits, then ingested."""
+    c = actions.add_parser(
+        "fetch",
+        help="fetch a live source and ingest it: celestrak:GROUP, celestrak-catnr:ID, "
+        "celestrak-satcat (CelesTrak's rules kept: no refetch within 2 h, "
+        "conditional requests, back-off after 403/429); spacetrack-gp:IDS, "
+        "spacetrack-history:IDS:START:STOP, spacetrack-satcat:IDS, "
+        "spacetrack-decay:IDS (under 30 requests a minute and 300 an hour)",
+    )
+    c.add_argument(
+        "paths",
+        nargs=1,
+        metavar="SOURCE",
+        help="celestrak:GROUP (e.g. celestrak:stations), celestrak-catnr:25544, celestrak-satcat, "
+        "spacetrack-gp:25544,43013, spacetrack-history:25544:2026-07-01:2026-07-07, "
+        "spacetrack-satcat:25544, spacetrack-decay:25544",
+    )
+    c.add_argument(
+        "--format",
+        default="tle",
+        choices=("tle", "3le", "csv", "json", "xml", "kvn"),
+        help="GP format asked for (default: tle)",
+    )
+    c.add_argument(
+        "--force",
+        action="store_true",
+        help="ask now even inside the source's update interval (still one conditional request)",
+    )
+    c.add_argument(
+        "--celestrak-url",
+        default=None,
+        metavar="URL",
+        help="CelesTrak's base URL (default: https://celestrak.org, or $OVERHEAD_CELESTRAK_URL): mirrors "
+        "and test stand-ins",
+    )
+    c.add_argument("--allow-shrink", action="store_true", help="as for ingest")
+    c.add_argument(
+        "--spacetrack-url",
+        default=None,
+        metavar="URL",
+        help="Space-Track's base URL (default: https://www.space-track.org, or $OVERHEAD_SPACETRACK_URL); "
+        "credentials from $OVERHEAD_SPACETRACK_USER and $OVERHEAD_SPACETRACK_PASSWORD or "
+        "~/.config/overhead/spacetrack.ini ([spacetrack] identity, password), never logged",
+    )
+
+
 def _add_feed_actions(actions) -> None:
     """What the store tells: changes, history, quality, manoeuvres, reentries."""
     c = actions.add_parser("changes", help="the changes feed: new, gone, decayed, manoeuvre")
-    c.add_argument("--since", default=None, metavar="ISO",
-                   help=f"changes that happened after this time, {TIME_HELP} (default: those the last ingest found)")
-    c.add_argument("--ingested-since", default=None, metavar="ISO",
-                   help="changes found by ingests made after this time instead")
-    c.add_argument("--as-of", default=None, metavar="ISO", help="the feed as it stood at this time (what ingests "
-                                                               "made by then had found)")
+    c.add_argument(
+        "--since",
+        default=None,
+        metavar="ISO",
+        help=f"changes that happened after this time, {TIME_HELP} (default: those the last ingest found)",
+    )
+    c.add_argument(
+        "--ingested-since", default=None, metavar="ISO", help="changes found by ingests made after this time instead"
+    )
+    c.add_argument(
+        "--as-of",
+        default=None,
+        metavar="ISO",
+        help="the feed as it stood at this time (what ingests made by then had found)",
+    )
     output_option(c, "changes.csv or .parquet")
     c = actions.add_parser("history", help="every stored element set of one object")
     c.add_argument("paths", nargs=1, metavar="NORAD_ID", help="the object's NORAD catalogue number")
     c.add_argument("--as-of", default=None, metavar="ISO", help="only the element sets ingested by this time")
-    c = actions.add_parser("quality", help="the age of each active object's newest elements, and the error to "
-                                           "expect from them")
+    c = actions.add_parser(
+        "quality", help="the age of each active object's newest elements, and the error to expect from them"
+    )
     c.add_argument("--since", default=None, metavar="ISO", help=f"when to judge the age, {TIME_HELP} (default: now)")
     c.add_argument("--accuracy-km", type=finite_float, default=1.0, metavar="KM", help="the position accuracy needed")
     output_option(c, "quality.csv or .parquet")
@@ -351,20 +452,37 @@ def _add_feed_actions(actions) -> None:
 
     spec_option(c, ManoeuvreQuery, "min_confidence", "--min-confidence", metavar="P")
     output_option(c, "manoeuvres.csv or .parquet")
-    c = actions.add_parser("reentries", help="objects predicted to re-enter soon, by a drag model (NRLMSIS 2.1 "
-                                             "and CelesTrak's space weather) fitted to each object's decay")
-    c.add_argument("paths", nargs="*", metavar="FILE",
-                   help="TLE/OMM files (one set per object, or histories); default: the store's element sets")
+    c = actions.add_parser(
+        "reentries",
+        help="objects predicted to re-enter soon, by a drag model (NRLMSIS 2.1 "
+        "and CelesTrak's space weather) fitted to each object's decay",
+    )
+    c.add_argument(
+        "paths",
+        nargs="*",
+        metavar="FILE",
+        help="TLE/OMM files (one set per object, or histories); default: the store's element sets",
+    )
     from overhead.catalog.specs import ReentryQuery
 
     spec_option(c, ReentryQuery, "within_days", "--within-days", metavar="DAYS")
-    c.add_argument("--time", default=None, metavar="ISO", help=f"count the days from this time, {TIME_HELP} "
-                                                               "(default: now)")
+    c.add_argument(
+        "--time", default=None, metavar="ISO", help=f"count the days from this time, {TIME_HELP} (default: now)"
+    )
     output_option(c, "reentries.csv or .parquet")
 
 
 # the actions on the store, by name (manoeuvres and reentries read files or the store themselves)
-STORE_ACTIONS = {"fetch": _catalog_fetch, "ingest": _catalog_ingest, "tag": _catalog_tagging,
-                 "untag": _catalog_tagging, "tags": _catalog_tags, "satcat": _catalog_satcat,
-                 "changes": _catalog_changes, "quality": _catalog_quality, "undo": _catalog_undo,
-                 "ingests": _catalog_ingests, "history": _catalog_history}
+STORE_ACTIONS = {
+    "fetch": _catalog_fetch,
+    "ingest": _catalog_ingest,
+    "tag": _catalog_tagging,
+    "untag": _catalog_tagging,
+    "tags": _catalog_tags,
+    "satcat": _catalog_satcat,
+    "changes": _catalog_changes,
+    "quality": _catalog_quality,
+    "undo": _catalog_undo,
+    "ingests": _catalog_ingests,
+    "history": _catalog_history,
+}

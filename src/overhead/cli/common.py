@@ -91,9 +91,12 @@ def store_satellites(db: str | None, *, group: str | None = None, tag: str | Non
         catalog = catalog[[k for k, n in enumerate(catalog.norad_ids) if int(n) in wanted]]
     if len(catalog) == 0:
         chosen = " and ".join(x for x in (f"group {group!r}" if group else "", f"tag {tag!r}" if tag else "") if x)
-        raise OverheadError(f"the catalogue store ({store.display_url}) has no active object"
-                            + (f" in {chosen}" if chosen else "") + ": name an ELEMENTS file, or fill the store "
-                            "(overhead catalog ingest FILE --group NAME, overhead catalog tag)")
+        raise OverheadError(
+            f"the catalogue store ({store.display_url}) has no active object"
+            + (f" in {chosen}" if chosen else "")
+            + ": name an ELEMENTS file, or fill the store "
+            "(overhead catalog ingest FILE --group NAME, overhead catalog tag)"
+        )
     return catalog
 
 
@@ -157,19 +160,28 @@ def spec_option(p, model, name: str, *flags: str, metavar: str | None = None, me
     if bool in kinds:
         p.add_argument(*flags, dest=name, action="store_true", default=None, help=text)
     else:
-        p.add_argument(*flags, dest=name, type=int if int in kinds else finite_float, default=None, metavar=metavar,
-                       help=text)
+        p.add_argument(
+            *flags, dest=name, type=int if int in kinds else finite_float, default=None, metavar=metavar, help=text
+        )
 
 
 def output_option(p, what: str, *, default: str = "CSV on standard output") -> None:
-    p.add_argument("-o", "--output", metavar="FILE",
-                   help=f"{what} (default: {default}); written atomically into an existing folder")
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help=f"{what} (default: {default}); written atomically into an existing folder",
+    )
 
 
 def db_option(p) -> None:
-    p.add_argument("--db", default=None, metavar="URL",
-                   help="catalogue store: sqlite:///PATH or postgresql+psycopg://USER@HOST/DB (default: SQLite "
-                        "in the user's data folder, or $OVERHEAD_DB)")
+    p.add_argument(
+        "--db",
+        default=None,
+        metavar="URL",
+        help="catalogue store: sqlite:///PATH or postgresql+psycopg://USER@HOST/DB (default: SQLite "
+        "in the user's data folder, or $OVERHEAD_DB)",
+    )
 
 
 def site_type(text: str):
@@ -190,12 +202,16 @@ def say_namesakes(text: str) -> None:
 
     same = namesakes(text)
     if len(same) > 1:
+
         def said(p) -> str:
             return f"{p.name}, {p.country} ({p.lat_deg:.2f}, {p.lon_deg:.2f}; {p.population:,} people)"
 
-        err_console.print(f"[yellow]{text!r} names {len(same)}{'+' if len(same) == 5 else ''} cities: took "
-                          f"{said(same[0])}[/]; others: {'; '.join(said(p) for p in same[1:])}. Write the "
-                          f"coordinates to choose another.", highlight=False)
+        err_console.print(
+            f"[yellow]{text!r} names {len(same)}{'+' if len(same) == 5 else ''} cities: took "
+            f"{said(same[0])}[/]; others: {'; '.join(said(p) for p in same[1:])}. Write the "
+            f"coordinates to choose another.",
+            highlight=False,
+        )
 
 
 def ids_type(text: str) -> list[int]:
@@ -217,39 +233,66 @@ def span_options(p, *, required: bool, start_default: str = "", stop_default: st
 
 def elements_argument(p, *, optional: bool = False, store: bool = False) -> None:
     """ELEMENTS; with ``store``, optional: --group / --tag (and --db) name the store's objects instead."""
-    p.add_argument("elements", nargs="?" if optional or store else None,
-                   help="element sets: a TLE (2- or 3-line) or OMM (CSV, JSON, XML, KVN) file"
-                        + (" (default: the bundled CelesTrak resource group)" if optional else "")
-                        + (" (or none: the catalogue store's newest element sets, see --group, --tag, --db)"
-                           if store else ""))
+    p.add_argument(
+        "elements",
+        nargs="?" if optional or store else None,
+        help="element sets: a TLE (2- or 3-line) or OMM (CSV, JSON, XML, KVN) file"
+        + (" (default: the bundled CelesTrak resource group)" if optional else "")
+        + (" (or none: the catalogue store's newest element sets, see --group, --tag, --db)" if store else ""),
+    )
     if store:
-        p.add_argument("--group", default=None, metavar="NAME",
-                       help="without ELEMENTS: the store's objects of this ingested group, e.g. resource")
-        p.add_argument("--tag", default=None, metavar="TAG",
-                       help="without ELEMENTS: the store's objects with this tag (overhead catalog tag)")
+        p.add_argument(
+            "--group",
+            default=None,
+            metavar="NAME",
+            help="without ELEMENTS: the store's objects of this ingested group, e.g. resource",
+        )
+        p.add_argument(
+            "--tag",
+            default=None,
+            metavar="TAG",
+            help="without ELEMENTS: the store's objects with this tag (overhead catalog tag)",
+        )
         if not any("--db" in a.option_strings for a in p._actions):
             db_option(p)
 
 
 def ids_option(p) -> None:
-    p.add_argument("--ids", type=ids_type, metavar="ID,ID,...",
-                   help="NORAD catalogue numbers, comma-separated (default: every satellite of the file)")
+    p.add_argument(
+        "--ids",
+        type=ids_type,
+        metavar="ID,ID,...",
+        help="NORAD catalogue numbers, comma-separated (default: every satellite of the file)",
+    )
 
 
 def site_option(p, *, required: bool = False, repeat: bool = False, default_text: str = "") -> None:
-    p.add_argument("--site", type=site_type, required=required, action="append" if repeat else "store",
-                   metavar="LAT,LON[,ALT_M]",
-                   help="a place: latitude and longitude in degrees (south and west negative: -33.9,18.4), "
-                        "height in metres; or 33.9S,18.4E, 33°54'S 18°24'E, or a city (\"Cape Town\")"
-                        + ("; repeat for several" if repeat else "") + default_text)
+    p.add_argument(
+        "--site",
+        type=site_type,
+        required=required,
+        action="append" if repeat else "store",
+        metavar="LAT,LON[,ALT_M]",
+        help="a place: latitude and longitude in degrees (south and west negative: -33.9,18.4), "
+        "height in metres; or 33.9S,18.4E, 33°54'S 18°24'E, or a city (\"Cape Town\")"
+        + ("; repeat for several" if repeat else "")
+        + default_text,
+    )
 
 
 def mask_option(p, meaning: str) -> None:
     """The elevation mask of a site (passes, above, report): the request model's default and validation."""
     from overhead.requests import SiteQuery
 
-    spec_option(p, SiteQuery, "min_elevation_deg", "--min-elevation-deg", "--min-elevation", metavar="DEG",
-                 meaning=f"{meaning}, degrees above the horizon (negative: below it; -90 lists every object)")
+    spec_option(
+        p,
+        SiteQuery,
+        "min_elevation_deg",
+        "--min-elevation-deg",
+        "--min-elevation",
+        metavar="DEG",
+        meaning=f"{meaning}, degrees above the horizon (negative: below it; -90 lists every object)",
+    )
 
 
 def constraint_options(p, *, cone: bool = False, duration: bool = False, where: str = "target") -> None:
@@ -258,9 +301,15 @@ def constraint_options(p, *, cone: bool = False, duration: bool = False, where: 
     if cone:
         spec_option(p, C, "half_angle_deg", "--half-angle-deg", "--half-angle", metavar="DEG")
     spec_option(p, C, "max_off_nadir_deg", "--max-off-nadir-deg", "--max-off-nadir", metavar="DEG")
-    spec_option(p, C, "min_elevation_deg", "--min-elevation-deg", "--min-elevation", metavar="DEG",
-                 meaning=f"elevation of the satellite seen from the {where}, degrees (default: 0, the geometric "
-                         f"horizon)")
+    spec_option(
+        p,
+        C,
+        "min_elevation_deg",
+        "--min-elevation-deg",
+        "--min-elevation",
+        metavar="DEG",
+        meaning=f"elevation of the satellite seen from the {where}, degrees (default: 0, the geometric horizon)",
+    )
     spec_option(p, C, "min_sun_elevation_deg", "--min-sun-elevation-deg", "--min-sun-elevation", metavar="DEG")
     spec_option(p, C, "sunlit", "--sunlit", meaning="only while the satellite is in sunlight")
     if duration:
@@ -278,11 +327,23 @@ def grid_of(args):
     from overhead.geometry.grids import AnalysisGrid
     from overhead.requests import GridFileSpec
 
-    return AnalysisGrid.from_spec(GridFileSpec.from_choice(
-        points=args.points, region=args.region, country=args.country, globe=args.globe, band=args.band,
-        resolution=args.resolution, names={"points": "--points FILE", "region": "--region GEOJSON",
-                                           "country": "--country NAME", "globe": "--global",
-                                           "band": "--band MIN_LAT,MAX_LAT"}))
+    return AnalysisGrid.from_spec(
+        GridFileSpec.from_choice(
+            points=args.points,
+            region=args.region,
+            country=args.country,
+            globe=args.globe,
+            band=args.band,
+            resolution=args.resolution,
+            names={
+                "points": "--points FILE",
+                "region": "--region GEOJSON",
+                "country": "--country NAME",
+                "globe": "--global",
+                "band": "--band MIN_LAT,MAX_LAT",
+            },
+        )
+    )
 
 
 def satellites_of(args):

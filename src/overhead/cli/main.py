@@ -12,15 +12,7 @@ import warnings
 
 import numpy as np
 
-from overhead.cli.common import (
-    TIME_HELP,
-    console,
-    elements_argument,
-    err_console,
-    mask_option,
-    option,
-    site_option,
-)
+from overhead.cli.common import TIME_HELP, console, elements_argument, err_console, mask_option, option, site_option
 from overhead.cli.options import finite_float
 from overhead.errors import OverheadError
 
@@ -50,8 +42,12 @@ class _Formatter(argparse.HelpFormatter):
     def _get_help_string(self, action: argparse.Action) -> str:
         text = action.help or ""
         default = action.default
-        if (action.option_strings and "default" not in text and default not in (None, False, argparse.SUPPRESS)
-                and not isinstance(default, bool)):
+        if (
+            action.option_strings
+            and "default" not in text
+            and default not in (None, False, argparse.SUPPRESS)
+            and not isinstance(default, bool)
+        ):
             text += " (default: %(default)s)"
         return text
 
@@ -72,19 +68,26 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     from overhead import __version__
 
-    parser = _Parser(prog="overhead", description="What is watching, what it can see, and when. Times are UTC "
-                                                  "ISO-8601; angles in degrees, distances in km, heights of "
-                                                  "sites in m.")
+    parser = _Parser(
+        prog="overhead",
+        description="What is watching, what it can see, and when. Times are UTC "
+        "ISO-8601; angles in degrees, distances in km, heights of "
+        "sites in m.",
+    )
     parser.add_argument("--version", action="version", version=f"overhead {__version__}")
     parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("report", help="where the bundled Earth-observation satellites are, their next passes "
-                                      "over a place, and a map of their ground tracks")
+    p = sub.add_parser(
+        "report",
+        help="where the bundled Earth-observation satellites are, their next passes "
+        "over a place, and a map of their ground tracks",
+    )
     elements_argument(p, optional=True)
     site_option(p, default_text=" (default: Toulouse, France)")
-    p.add_argument("--site-name", default=None, help="the place's name in the report (default: Toulouse when no "
-                                                     "--site is given)")
+    p.add_argument(
+        "--site-name", default=None, help="the place's name in the report (default: Toulouse when no --site is given)"
+    )
     p.add_argument("--time", metavar="ISO", help=f"{TIME_HELP} (default: the elements' median epoch)")
     option(p, "--hours", type=finite_float, default=12.0, metavar="H", help="pass search span, hours")
     mask_option(p, "the passes' elevation mask at the site")

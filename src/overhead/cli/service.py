@@ -5,15 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from overhead.cli.common import (
-    TIME_HELP,
-    console,
-    db_option,
-    emit_table,
-    err_console,
-    option,
-    output_option,
-)
+from overhead.cli.common import TIME_HELP, console, db_option, emit_table, err_console, option, output_option
 from overhead.cli.options import finite_float
 from overhead.errors import OverheadError
 
@@ -29,17 +21,26 @@ def cmd_serve(args) -> None:
         token = Path(args.token_file).read_text().strip()
         if not token:
             raise OverheadError(f"{args.token_file} is empty: write the token on its first line")
-    settings = ServiceSettings.from_env(db_url=args.db, token=token, scheduler=args.scheduler,
-                                        load_sample=not args.no_sample, max_work=args.max_work,
-                                        cors_origins=tuple(args.cors_origin or ()),
-                                        client_keys=tuple(args.client_key) if args.client_key else None)
+    settings = ServiceSettings.from_env(
+        db_url=args.db,
+        token=token,
+        scheduler=args.scheduler,
+        load_sample=not args.no_sample,
+        max_work=args.max_work,
+        cors_origins=tuple(args.cors_origin or ()),
+        client_keys=tuple(args.client_key) if args.client_key else None,
+    )
     if not (web_assets_dir(settings) / "cesium").is_dir():
-        err_console.print("[yellow]warning[/]: the dashboard's front-end packages are not installed (run `bash "
-                          "scripts/setup.sh`): the API works, the map and globe will not")
+        err_console.print(
+            "[yellow]warning[/]: the dashboard's front-end packages are not installed (run `bash "
+            "scripts/setup.sh`): the API works, the map and globe will not"
+        )
     listener = _listening_socket(args.host, args.port)  # taken or forbidden: one line, exit 2, no URL printed
     host = f"[{args.host}]" if ":" in args.host else args.host
-    ready = (f"overhead {'with the bundled sample catalogue ' if not args.no_sample else ''}"
-             f"on http://{host}:{args.port}/  (API docs: http://{host}:{args.port}/docs; Ctrl+C stops)")
+    ready = (
+        f"overhead {'with the bundled sample catalogue ' if not args.no_sample else ''}"
+        f"on http://{host}:{args.port}/  (API docs: http://{host}:{args.port}/docs; Ctrl+C stops)"
+    )
 
     class Server(uvicorn.Server):
         async def startup(self, sockets=None) -> None:
@@ -109,8 +110,9 @@ def cmd_alerts(args) -> None:
 
     table = alerts_table(CatalogStore(args.db), since=args.since)
     if not len(table) and not args.output:
-        err_console.print("no alerts" + (f" since {args.since}" if args.since else "") +
-                          " (run `overhead watch RULES.yaml --once`)")
+        err_console.print(
+            "no alerts" + (f" since {args.since}" if args.since else "") + " (run `overhead watch RULES.yaml --once`)"
+        )
         return
     emit_table(with_iso_times(table, ("time",)), args.output, "alerts", float_format="%.6f")
 
@@ -121,34 +123,67 @@ def add_parsers(sub) -> None:
     db_option(p)
     p.add_argument("--host", default="127.0.0.1", help="address to listen on")
     p.add_argument("--port", type=port_number, default=8000, help="TCP port, 1 to 65535")
-    p.add_argument("--scheduler", default="local", metavar="ADDRESS",
-                   help="Dask scheduler of coverage jobs: local (a LocalCluster started on first use), none, "
-                        "or tcp://host:8786")
-    p.add_argument("--token", help="bearer token of the write endpoints and jobs (or $OVERHEAD_API_TOKEN, or "
-                                   "--token-file: a token given here is visible to other users in `ps`; "
-                                   "default: none, they are disabled)")
+    p.add_argument(
+        "--scheduler",
+        default="local",
+        metavar="ADDRESS",
+        help="Dask scheduler of coverage jobs: local (a LocalCluster started on first use), none, or tcp://host:8786",
+    )
+    p.add_argument(
+        "--token",
+        help="bearer token of the write endpoints and jobs (or $OVERHEAD_API_TOKEN, or "
+        "--token-file: a token given here is visible to other users in `ps`; "
+        "default: none, they are disabled)",
+    )
     p.add_argument("--token-file", metavar="PATH", help="read the bearer token from this file's first line")
-    p.add_argument("--client-key", action="append", metavar="KEY",
-                   help="a key that may run jobs, each its own owner (repeatable; or $OVERHEAD_API_KEYS, "
-                        "comma-separated)")
-    p.add_argument("--max-work", type=finite_float, default=None, metavar="N",
-                   help="largest satellites × time samples × targets of a request (default: 6e7)")
-    p.add_argument("--cors-origin", action="append", metavar="ORIGIN",
-                   help="allow this origin (repeatable; default: CORS off)")
+    p.add_argument(
+        "--client-key",
+        action="append",
+        metavar="KEY",
+        help="a key that may run jobs, each its own owner (repeatable; or $OVERHEAD_API_KEYS, comma-separated)",
+    )
+    p.add_argument(
+        "--max-work",
+        type=finite_float,
+        default=None,
+        metavar="N",
+        help="largest satellites × time samples × targets of a request (default: 6e7)",
+    )
+    p.add_argument(
+        "--cors-origin", action="append", metavar="ORIGIN", help="allow this origin (repeatable; default: CORS off)"
+    )
     p.add_argument("--no-sample", action="store_true", help="do not ingest the bundled sample catalogue")
-    p.add_argument("--log-level", default="warning", choices=("critical", "error", "warning", "info", "debug"),
-                   help="uvicorn's log level")
+    p.add_argument(
+        "--log-level",
+        default="warning",
+        choices=("critical", "error", "warning", "info", "debug"),
+        help="uvicorn's log level",
+    )
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("watch", help="fetch sources on their schedule, ingest, and alert by rules (YAML)")
     p.add_argument("rules", metavar="RULES.yaml", help="sources to fetch and alert rules (see the README)")
     p.add_argument("--once", action="store_true", help="one round, then exit (for cron and tests)")
-    p.add_argument("--force", action="store_true",
-                   help="fetch every source now, whatever its schedule (still one request per source)")
-    p.add_argument("--celestrak-url", default=None, metavar="URL",
-                   help="CelesTrak's base URL (default: https://celestrak.org, or $OVERHEAD_CELESTRAK_URL)")
-    option(p, "--check-s", dest="check_s", type=finite_float, default=60.0, metavar="S",
-            help="without --once: seconds between rounds, each fetching only what is due (default: 60)")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="fetch every source now, whatever its schedule (still one request per source)",
+    )
+    p.add_argument(
+        "--celestrak-url",
+        default=None,
+        metavar="URL",
+        help="CelesTrak's base URL (default: https://celestrak.org, or $OVERHEAD_CELESTRAK_URL)",
+    )
+    option(
+        p,
+        "--check-s",
+        dest="check_s",
+        type=finite_float,
+        default=60.0,
+        metavar="S",
+        help="without --once: seconds between rounds, each fetching only what is due (default: 60)",
+    )
     db_option(p)
     p.set_defaults(func=cmd_watch)
 

@@ -56,21 +56,30 @@ class AnalysisGrid:
         if spec.kind == "points":
             if not spec.points:
                 raise OverheadError("a points grid needs its points")
-            return cls.points([p.lat_deg for p in spec.points], [p.lon_deg for p in spec.points],
-                              ids=[p.id or f"point-{k + 1}" for k, p in enumerate(spec.points)])
-        return cls.from_request(spec.kind, resolution=spec.resolution, country=spec.country,
-                                band=(spec.min_lat_deg, spec.max_lat_deg) if spec.kind == "band" else None)
+            return cls.points(
+                [p.lat_deg for p in spec.points],
+                [p.lon_deg for p in spec.points],
+                ids=[p.id or f"point-{k + 1}" for k, p in enumerate(spec.points)],
+            )
+        return cls.from_request(
+            spec.kind,
+            resolution=spec.resolution,
+            country=spec.country,
+            band=(spec.min_lat_deg, spec.max_lat_deg) if spec.kind == "band" else None,
+        )
 
     # ------------------------------------------------------------------ H3 constructors
     @classmethod
     def from_cells(cls, cells, *, kind: str, resolution: int) -> AnalysisGrid:
         cells = sorted(cells)
         if len(cells) > MAX_CELLS:
-            raise OverheadError(f"{len(cells):,} cells at H3 resolution {resolution}: more than {MAX_CELLS:,}; "
-                                f"use a coarser resolution")
+            raise OverheadError(
+                f"{len(cells):,} cells at H3 resolution {resolution}: more than {MAX_CELLS:,}; use a coarser resolution"
+            )
         if not cells:
-            raise OverheadError(f"no H3 cell of resolution {resolution} has its centre in this area; use a finer "
-                                f"resolution")
+            raise OverheadError(
+                f"no H3 cell of resolution {resolution} has its centre in this area; use a finer resolution"
+            )
         centres = np.array([h3.cell_to_latlng(c) for c in cells])
         areas = np.array([h3.cell_area(c, unit="km^2") for c in cells])
         return cls(np.array(cells, dtype=object), centres[:, 0], centres[:, 1], areas, kind, resolution)
@@ -118,8 +127,7 @@ class AnalysisGrid:
         feature = _country_features().get(name.strip().lower())
         if feature is None:
             close = difflib.get_close_matches(name.strip(), country_names(), n=5, cutoff=0.6)
-            hint = (f"; did you mean {', '.join(close)}?" if close
-                    else "; see overhead.geometry.grids.country_names()")
+            hint = f"; did you mean {', '.join(close)}?" if close else "; see overhead.geometry.grids.country_names()"
             raise OverheadError(f"no country named {name!r} in the bundled Natural Earth map{hint}")
         return cls.region(feature["geometry"], resolution, name=feature["properties"]["name"])
 
@@ -143,9 +151,16 @@ class AnalysisGrid:
         return cls.points(lat, lon, area_km2=np.full(count, EARTH_AREA_KM2 / count))
 
     @classmethod
-    def from_request(cls, kind: str, *, resolution: int | None = None, country: str | None = None,
-                     band: tuple[float, float] | None = None, region: str | Path | None = None,
-                     points: str | Path | None = None) -> AnalysisGrid:
+    def from_request(
+        cls,
+        kind: str,
+        *,
+        resolution: int | None = None,
+        country: str | None = None,
+        band: tuple[float, float] | None = None,
+        region: str | Path | None = None,
+        points: str | Path | None = None,
+    ) -> AnalysisGrid:
         """The grid a user asked for, by kind (``global``, ``band``, ``country``, ``region``, ``points``), with one
         default H3 resolution per kind (:data:`DEFAULT_RESOLUTION`) and the size checked before it is built
         (:data:`MAX_GRID_CELLS`): the command line, the service and sweep specs all build their grids here."""
@@ -166,8 +181,10 @@ class AnalysisGrid:
             share = max((np.sin(np.radians(min(high, 90))) - np.sin(np.radians(max(low, -90)))) / 2, 0.0)
         cells = (2 + 120 * 7**level) * share  # H3 cells on the sphere at this resolution
         if kind in ("global", "band") and cells > MAX_GRID_CELLS:
-            raise WorkTooLargeError(f"H3 resolution {level} gives about {cells:,.0f} cells, more than "
-                                    f"{MAX_GRID_CELLS:,}: choose a coarser resolution or a smaller region")
+            raise WorkTooLargeError(
+                f"H3 resolution {level} gives about {cells:,.0f} cells, more than "
+                f"{MAX_GRID_CELLS:,}: choose a coarser resolution or a smaller region"
+            )
         if kind == "global":
             return cls.global_grid(level)
         if kind == "band":
@@ -193,8 +210,9 @@ class AnalysisGrid:
         return cls.points(targets.lat_deg, targets.lon_deg, ids=[str(i) for i in targets.ids])
 
     def _subset(self, keep: np.ndarray, kind: str) -> AnalysisGrid:
-        return AnalysisGrid(self.ids[keep], self.lat_deg[keep], self.lon_deg[keep], self.area_km2[keep], kind,
-                            self.resolution)
+        return AnalysisGrid(
+            self.ids[keep], self.lat_deg[keep], self.lon_deg[keep], self.area_km2[keep], kind, self.resolution
+        )
 
     def cell_boundaries(self) -> list[np.ndarray]:
         """Each cell's boundary as (n, 2) lon/lat (H3 grids only)."""

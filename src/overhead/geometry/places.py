@@ -32,7 +32,9 @@ _ANGLE = re.compile(
     (?P<deg>{_NUMBER})\s*(?:°|º|deg|d|\s)?\s*
     (?:(?P<min>{_NUMBER})\s*(?:'|′|’|m|\s)\s*)?
     (?:(?P<sec>{_NUMBER})\s*(?:"|″|”|''|s)?\s*)?
-    (?P<post>[NSEW])?\s*$""", re.VERBOSE | re.IGNORECASE)
+    (?P<post>[NSEW])?\s*$""",
+    re.VERBOSE | re.IGNORECASE,
+)
 _SPLIT = re.compile(r"\s*[,;]\s*|\s*/\s*|(?<=[NSEWnsew])\s+|\s+(?=[NSEWnsew-])|\s+(?=[-+\u2212]?\d)")
 
 
@@ -137,8 +139,10 @@ def find_places(query: str, limit: int = 10) -> list[Place]:
     starts = keys.str.startswith(text).to_numpy()
     contains = keys.str.contains(text, regex=False).to_numpy() & ~starts
     order = np.concatenate([np.flatnonzero(starts), np.flatnonzero(contains)])[:limit]
-    return [Place(str(r.name), float(r.latitude_deg), float(r.longitude_deg), str(r.country), int(r.population))
-            for r in pool.iloc[order].itertuples()]
+    return [
+        Place(str(r.name), float(r.latitude_deg), float(r.longitude_deg), str(r.country), int(r.population))
+        for r in pool.iloc[order].itertuples()
+    ]
 
 
 def namesakes(query: str, limit: int = 5) -> list[Place]:

@@ -15,8 +15,14 @@ from overhead.constants import WGS84_A_KM as EQUATORIAL_RADIUS_KM
 from overhead.errors import OverheadError
 from overhead.geometry.specs import ConstraintsSpec, spec_default
 
-__all__ = ["AccessConstraints", "FieldOfRegard", "NadirCone", "RectangularSensor", "central_angle_bound_rad",
-           "footprint_central_angle_rad"]
+__all__ = [
+    "AccessConstraints",
+    "FieldOfRegard",
+    "NadirCone",
+    "RectangularSensor",
+    "central_angle_bound_rad",
+    "footprint_central_angle_rad",
+]
 
 POLAR_RADIUS_KM = 6356.752
 
@@ -67,14 +73,12 @@ class RectangularSensor:
     def max_off_nadir_deg(self) -> float:
         cross = max(abs(self.min_roll_deg), abs(self.max_roll_deg)) + self.cross_track_half_deg
         along = self.along_track_half_deg
-        return float(np.degrees(np.arctan(np.hypot(np.tan(np.radians(min(cross, 89.9))),
-                                                   np.tan(np.radians(along))))))
+        return float(np.degrees(np.arctan(np.hypot(np.tan(np.radians(min(cross, 89.9))), np.tan(np.radians(along))))))
 
     def margin_deg(self, off_nadir_deg, along_deg, cross_deg):
         low = self.min_roll_deg - self.cross_track_half_deg
         high = self.max_roll_deg + self.cross_track_half_deg
-        return np.minimum(np.minimum(self.along_track_half_deg - np.abs(along_deg), cross_deg - low),
-                          high - cross_deg)
+        return np.minimum(np.minimum(self.along_track_half_deg - np.abs(along_deg), cross_deg - low), high - cross_deg)
 
 
 Sensor = NadirCone | FieldOfRegard | RectangularSensor
@@ -110,17 +114,24 @@ class AccessConstraints:
     def from_spec(cls, spec: ConstraintsSpec) -> AccessConstraints:
         """The constraints of a request (``sunlit=False`` means "not asked", as an unset flag does)."""
         values = spec.model_dump(exclude={"half_angle_deg", "sunlit"})
-        return cls(**values, sunlit=True if spec.sunlit else None,
-                   sensor=NadirCone(spec.half_angle_deg) if spec.half_angle_deg else None)
+        return cls(
+            **values,
+            sunlit=True if spec.sunlit else None,
+            sensor=NadirCone(spec.half_angle_deg) if spec.half_angle_deg else None,
+        )
 
     @property
     def needs_sun(self) -> bool:
-        return (self.min_sun_elevation_deg is not None or self.max_sun_elevation_deg is not None
-                or self.sunlit is not None)
+        return (
+            self.min_sun_elevation_deg is not None or self.max_sun_elevation_deg is not None or self.sunlit is not None
+        )
 
     def off_nadir_limit_deg(self) -> float | None:
-        limits = [x for x in (self.max_off_nadir_deg,
-                              self.sensor.max_off_nadir_deg if self.sensor is not None else None) if x is not None]
+        limits = [
+            x
+            for x in (self.max_off_nadir_deg, self.sensor.max_off_nadir_deg if self.sensor is not None else None)
+            if x is not None
+        ]
         return min(limits) if limits else None
 
     def lowest_elevation_deg(self, target_masks: np.ndarray) -> np.ndarray:
@@ -131,8 +142,9 @@ class AccessConstraints:
         return low
 
 
-def central_angle_bound_rad(radius_km: np.ndarray, *, min_elevation_deg: float,
-                            max_off_nadir_deg: float | None) -> np.ndarray:
+def central_angle_bound_rad(
+    radius_km: np.ndarray, *, min_elevation_deg: float, max_off_nadir_deg: float | None
+) -> np.ndarray:
     """Largest Earth-central angle between sub-satellite point and a target that can meet the constraints.
 
     On a sphere of radius R: λ = arccos(R cos ε / r) − ε for an elevation mask ε, and
@@ -153,8 +165,9 @@ def central_angle_bound_rad(radius_km: np.ndarray, *, min_elevation_deg: float,
     return np.clip(bound, 0.0, np.pi) + np.radians(0.25)
 
 
-def footprint_central_angle_rad(alt_km, lat_deg, *, min_elevation_deg: float = 0.0,
-                                max_off_nadir_deg: float | None = None) -> np.ndarray:
+def footprint_central_angle_rad(
+    alt_km, lat_deg, *, min_elevation_deg: float = 0.0, max_off_nadir_deg: float | None = None
+) -> np.ndarray:
     """Earth-central angle from the sub-satellite point to the edge of the ground a sensor sees (to draw it).
 
     The closed forms of :func:`central_angle_bound_rad` on a sphere of the WGS84 geocentric radius under the
@@ -163,8 +176,9 @@ def footprint_central_angle_rad(alt_km, lat_deg, *, min_elevation_deg: float = 0
     """
     phi = np.radians(np.asarray(lat_deg, dtype=float))
     a, b = EQUATORIAL_RADIUS_KM, POLAR_RADIUS_KM
-    earth = np.sqrt(((a * a * np.cos(phi)) ** 2 + (b * b * np.sin(phi)) ** 2)
-                    / ((a * np.cos(phi)) ** 2 + (b * np.sin(phi)) ** 2))
+    earth = np.sqrt(
+        ((a * a * np.cos(phi)) ** 2 + (b * b * np.sin(phi)) ** 2) / ((a * np.cos(phi)) ** 2 + (b * np.sin(phi)) ** 2)
+    )
     r = earth + np.asarray(alt_km, dtype=float)
     eps = np.radians(min_elevation_deg)
     angle = np.arccos(np.clip(earth * np.cos(eps) / r, -1, 1)) - eps

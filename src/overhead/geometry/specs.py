@@ -23,8 +23,20 @@ if TYPE_CHECKING:  # the domain objects are imported when built: the models stay
 # one default H3 resolution per kind of grid (the command line, the service and the sweeps share it)
 DEFAULT_RESOLUTION = {"global": 2, "band": 2, "country": 4, "region": 4}
 
-__all__ = ["DEFAULT_RESOLUTION", "ConstraintsSpec", "GridFileSpec", "GridSpec", "Place", "Spec", "describe", "problem",
-           "spec_default", "spec_help", "target_set", "validated"]
+__all__ = [
+    "DEFAULT_RESOLUTION",
+    "ConstraintsSpec",
+    "GridFileSpec",
+    "GridSpec",
+    "Place",
+    "Spec",
+    "describe",
+    "problem",
+    "spec_default",
+    "spec_help",
+    "target_set",
+    "validated",
+]
 
 SpecT = TypeVar("SpecT", bound=BaseModel)
 
@@ -52,11 +64,17 @@ def describe(exc: ValidationError) -> str:
 def problem(error: Any, *, show_input: bool = False) -> str:
     """One validation problem in the user's words (the service shows no input: it may be huge or not text)."""
     name = ".".join(str(part) for part in error.get("loc", ())) or "value"
-    message = (error.get("msg", "invalid").replace("Input should be ", "must be ")
-               .replace("Extra inputs are not permitted", "unknown parameter"))
+    message = (
+        error.get("msg", "invalid")
+        .replace("Input should be ", "must be ")
+        .replace("Extra inputs are not permitted", "unknown parameter")
+    )
     shown = repr(error.get("input"))
-    given = (f" (got {shown if len(shown) <= 40 else shown[:37] + '...'})"
-             if show_input and error.get("type") != "missing" and not isinstance(error.get("input"), dict) else "")
+    given = (
+        f" (got {shown if len(shown) <= 40 else shown[:37] + '...'})"
+        if show_input and error.get("type") != "missing" and not isinstance(error.get("input"), dict)
+        else ""
+    )
     return f"{name}: {message}{given}"
 
 
@@ -88,43 +106,74 @@ def target_set(places: Sequence[Place], *, prefix: str = "target") -> TargetSet:
     from overhead.geometry.targets import TargetSet
 
     ids = [p.id or f"{prefix}-{k + 1}" for k, p in enumerate(places)]
-    return TargetSet.from_points([p.lat_deg for p in places], [p.lon_deg for p in places],
-                                 [p.alt_m for p in places], ids=ids)
+    return TargetSet.from_points(
+        [p.lat_deg for p in places], [p.lon_deg for p in places], [p.alt_m for p in places], ids=ids
+    )
 
 
 class ConstraintsSpec(Spec):
     """When a sensor sees a target: the constraints of access windows and coverage, one default each."""
 
-    min_elevation_deg: float = Field(0.0, ge=-10.0, lt=90.0, allow_inf_nan=False,
-                                     description="elevation of the satellite seen from the target, degrees (0: the "
-                                                 "geometric horizon)")
-    max_off_nadir_deg: float | None = Field(None, gt=0.0, le=90.0, allow_inf_nan=False,
-                                            description="largest angle from nadir at the satellite, degrees "
-                                                        "(default: no limit)")
-    half_angle_deg: float | None = Field(None, gt=0.0, lt=90.0, allow_inf_nan=False,
-                                         description="nadir cone half-angle of the sensor, degrees (default: none)")
-    min_sun_elevation_deg: float | None = _elevation(None, "the Sun at least this high at the target, degrees "
-                                                           "(default: any)")
-    max_sun_elevation_deg: float | None = _elevation(None, "the Sun at most this high at the target, degrees "
-                                                           "(default: any)")
-    min_incidence_deg: float | None = Field(None, ge=0.0, lt=90.0, allow_inf_nan=False,
-                                            description="smallest incidence angle at the target, degrees "
-                                                        "(default: none)")
-    max_incidence_deg: float | None = Field(None, gt=0.0, le=90.0, allow_inf_nan=False,
-                                            description="largest incidence angle at the target, degrees "
-                                                        "(default: none)")
+    min_elevation_deg: float = Field(
+        0.0,
+        ge=-10.0,
+        lt=90.0,
+        allow_inf_nan=False,
+        description="elevation of the satellite seen from the target, degrees (0: the geometric horizon)",
+    )
+    max_off_nadir_deg: float | None = Field(
+        None,
+        gt=0.0,
+        le=90.0,
+        allow_inf_nan=False,
+        description="largest angle from nadir at the satellite, degrees (default: no limit)",
+    )
+    half_angle_deg: float | None = Field(
+        None,
+        gt=0.0,
+        lt=90.0,
+        allow_inf_nan=False,
+        description="nadir cone half-angle of the sensor, degrees (default: none)",
+    )
+    min_sun_elevation_deg: float | None = _elevation(
+        None, "the Sun at least this high at the target, degrees (default: any)"
+    )
+    max_sun_elevation_deg: float | None = _elevation(
+        None, "the Sun at most this high at the target, degrees (default: any)"
+    )
+    min_incidence_deg: float | None = Field(
+        None,
+        ge=0.0,
+        lt=90.0,
+        allow_inf_nan=False,
+        description="smallest incidence angle at the target, degrees (default: none)",
+    )
+    max_incidence_deg: float | None = Field(
+        None,
+        gt=0.0,
+        le=90.0,
+        allow_inf_nan=False,
+        description="largest incidence angle at the target, degrees (default: none)",
+    )
     sunlit: bool | None = Field(None, description="true: only while the satellite is in sunlight (default: either)")
-    min_duration_s: float = Field(0.0, ge=0.0, le=86_400.0, allow_inf_nan=False,
-                                  description="shortest window kept, seconds")
+    min_duration_s: float = Field(
+        0.0, ge=0.0, le=86_400.0, allow_inf_nan=False, description="shortest window kept, seconds"
+    )
 
 
 class GridSpec(Spec):
     """Where coverage is measured: H3 cells over the globe, a latitude band or a country, or listed points."""
 
     kind: Literal["global", "band", "country", "points"] = "global"
-    resolution: int | None = Field(None, ge=0, le=15, description=(
-        f"H3 resolution of the grid (2: ~86,000 km² cells; default {DEFAULT_RESOLUTION['global']} for the globe or "
-        f"a band, {DEFAULT_RESOLUTION['country']} for a region or country)"))
+    resolution: int | None = Field(
+        None,
+        ge=0,
+        le=15,
+        description=(
+            f"H3 resolution of the grid (2: ~86,000 km² cells; default {DEFAULT_RESOLUTION['global']} for the globe or "
+            f"a band, {DEFAULT_RESOLUTION['country']} for a region or country)"
+        ),
+    )
     country: str | None = Field(None, max_length=64, description="a country of the bundled Natural Earth map")
     min_lat_deg: float = Field(-90.0, ge=-90.0, le=90.0, allow_inf_nan=False, description="a band's southern edge")
     max_lat_deg: float = Field(90.0, ge=-90.0, le=90.0, allow_inf_nan=False, description="a band's northern edge")
@@ -139,14 +188,28 @@ class GridFileSpec(GridSpec):
     points_file: Path | None = Field(None, description="a site table (CSV, GeoJSON points, JSON station list)")
 
     @classmethod
-    def from_choice(cls, *, points: str | Path | None = None, region: str | Path | None = None,
-                    country: str | None = None, globe: bool = False, band: str | tuple | list | None = None,
-                    resolution: int | None = None, names: dict[str, str] | None = None) -> GridFileSpec:
+    def from_choice(
+        cls,
+        *,
+        points: str | Path | None = None,
+        region: str | Path | None = None,
+        country: str | None = None,
+        globe: bool = False,
+        band: str | tuple | list | None = None,
+        resolution: int | None = None,
+        names: dict[str, str] | None = None,
+    ) -> GridFileSpec:
         """The grid of a "one of" choice (command-line flags, a sweep's ``where``): exactly one of ``points``,
         ``region``, ``country``, ``globe`` or ``band`` (``MIN,MAX`` degrees or a pair). ``names``: how the
         interface spells each choice, for the error message."""
-        spelled = {"points": "points FILE", "region": "region GEOJSON", "country": "country NAME",
-                   "globe": "global", "band": "band MIN_LAT,MAX_LAT", **(names or {})}
+        spelled = {
+            "points": "points FILE",
+            "region": "region GEOJSON",
+            "country": "country NAME",
+            "globe": "global",
+            "band": "band MIN_LAT,MAX_LAT",
+            **(names or {}),
+        }
         chosen = {"points": points, "region": region, "country": country, "globe": globe, "band": band}
         given = [kind for kind, value in chosen.items() if value]
         if len(given) != 1:

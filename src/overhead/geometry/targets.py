@@ -57,13 +57,19 @@ class TargetSet:
         for what, bad in _coordinate_problems(self.lat_deg, self.lon_deg, self.alt_m):
             if bad.any():
                 k = int(np.flatnonzero(bad)[0])
-                raise OverheadError(f"target {self.ids[k]!r}: {what}; got lat {self.lat_deg[k]}, "
-                                    f"lon {self.lon_deg[k]}, alt {self.alt_m[k]} m")
+                raise OverheadError(
+                    f"target {self.ids[k]!r}: {what}; got lat {self.lat_deg[k]}, "
+                    f"lon {self.lon_deg[k]}, alt {self.alt_m[k]} m"
+                )
 
     @classmethod
     def from_sites(cls, sites: Sequence[GroundSite]) -> TargetSet:
-        return cls(np.array([s.name or f"{s.lat_deg:.4f},{s.lon_deg:.4f}" for s in sites], dtype=object),
-                   [s.lat_deg for s in sites], [s.lon_deg for s in sites], [s.alt_m for s in sites])
+        return cls(
+            np.array([s.name or f"{s.lat_deg:.4f},{s.lon_deg:.4f}" for s in sites], dtype=object),
+            [s.lat_deg for s in sites],
+            [s.lon_deg for s in sites],
+            [s.alt_m for s in sites],
+        )
 
     @classmethod
     def from_points(cls, lat_deg, lon_deg, alt_m=0.0, *, ids=()) -> TargetSet:
@@ -75,8 +81,14 @@ class TargetSet:
     def subset(self, index) -> TargetSet:
         index = np.asarray(index)
         masks = {int(j): self.terrain_masks[int(i)] for j, i in enumerate(index) if int(i) in self.terrain_masks}
-        return TargetSet(self.ids[index], self.lat_deg[index], self.lon_deg[index], self.alt_m[index],
-                         self.min_elevation_deg[index], masks)
+        return TargetSet(
+            self.ids[index],
+            self.lat_deg[index],
+            self.lon_deg[index],
+            self.alt_m[index],
+            self.min_elevation_deg[index],
+            masks,
+        )
 
     @property
     def itrf_km(self) -> np.ndarray:
@@ -99,9 +111,11 @@ class TargetSet:
 def _coordinate_problems(lat, lon, alt_m) -> list[tuple[str, np.ndarray]]:
     """(what is wrong, which targets) for coordinates out of their ranges."""
     lat, lon, alt_m = (np.asarray(x, dtype=float) for x in (lat, lon, alt_m))
-    return [("latitude must be -90..90 deg", ~((lat >= -90) & (lat <= 90))),
-            ("longitude must be -180..360 deg", ~((lon >= -180) & (lon <= 360))),
-            ("height must be -500..9000 m (heights are in metres)", ~((alt_m >= -500) & (alt_m <= 9000)))]
+    return [
+        ("latitude must be -90..90 deg", ~((lat >= -90) & (lat <= 90))),
+        ("longitude must be -180..360 deg", ~((lon >= -180) & (lon <= 360))),
+        ("height must be -500..9000 m (heights are in metres)", ~((alt_m >= -500) & (alt_m <= 9000))),
+    ]
 
 
 def _required_column(header: list[str], names: tuple[str, ...], path: str) -> int:
@@ -134,8 +148,11 @@ def load_targets(path: str | Path) -> TargetSet:
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise OverheadError(f"{path}: not JSON ({exc})") from None
         return _from_records(data, path) if isinstance(data, list) else _load_geojson(data, path)
-    rows = csv_rows(read_text_file(path, "a targets file (CSV or GeoJSON)"), str(path),
-                    "a targets file (CSV with latitude and longitude columns)")
+    rows = csv_rows(
+        read_text_file(path, "a targets file (CSV or GeoJSON)"),
+        str(path),
+        "a targets file (CSV with latitude and longitude columns)",
+    )
     if not rows:
         raise OverheadError(f"{path}: empty targets file")
     header, body = rows[0], [r for r in rows[1:] if r and any(c.strip() for c in r)]
@@ -161,8 +178,9 @@ def _from_records(rows: list, path: Path) -> TargetSet:
     keys = [str(k) for k in rows[0]]  # the keys play the CSV header's part: the same spellings, the same lookup
     lat_key = keys[_required_column(keys, LAT_NAMES, str(path))]
     lon_key = keys[_required_column(keys, LON_NAMES, str(path))]
-    alt_i, id_i, mask_i = (_column(keys, names, str(path), required=False)
-                           for names in (ALT_NAMES, ID_NAMES, MASK_NAMES))
+    alt_i, id_i, mask_i = (
+        _column(keys, names, str(path), required=False) for names in (ALT_NAMES, ID_NAMES, MASK_NAMES)
+    )
     alt_key = keys[alt_i] if alt_i is not None else None
     id_key = keys[id_i] if id_i is not None else None
     mask_key = keys[mask_i] if mask_i is not None else None  # SatNOGS' min_horizon: the station's own mask
@@ -182,10 +200,18 @@ def _from_records(rows: list, path: Path) -> TargetSet:
     good = np.flatnonzero(~wrong).tolist()
     if len(good) < len(rows):  # one bad record is one reject: SatNOGS' own list has stations at latitude 501,120
         left_out = [ids[k] for k in range(len(rows)) if k not in set(good)]
-        warnings.warn(f"{path}: {len(left_out)} targets left out, their coordinates or masks are out of range "
-                      f"({', '.join(left_out[:5])}{', ...' if len(left_out) > 5 else ''})", stacklevel=3)
-    return TargetSet(np.array([ids[k] for k in good], dtype=object), [lat[k] for k in good],
-                     [lon[k] for k in good], [alt[k] for k in good], min_elevation_deg=mask_array[good])
+        warnings.warn(
+            f"{path}: {len(left_out)} targets left out, their coordinates or masks are out of range "
+            f"({', '.join(left_out[:5])}{', ...' if len(left_out) > 5 else ''})",
+            stacklevel=3,
+        )
+    return TargetSet(
+        np.array([ids[k] for k in good], dtype=object),
+        [lat[k] for k in good],
+        [lon[k] for k in good],
+        [alt[k] for k in good],
+        min_elevation_deg=mask_array[good],
+    )
 
 
 def _load_geojson(data: dict, path: Path) -> TargetSet:

@@ -27,8 +27,9 @@ class GroundSite:
         if not -180.0 <= self.lon_deg <= 360.0:
             raise OverheadError(f"site longitude {self.lon_deg} is outside -180..360 deg")
         if not -500.0 <= self.alt_m <= 9_000.0:
-            raise OverheadError(f"site height {self.alt_m} m is not on the Earth's surface (-500..9000 m); "
-                             f"heights are in metres")
+            raise OverheadError(
+                f"site height {self.alt_m} m is not on the Earth's surface (-500..9000 m); heights are in metres"
+            )
 
     @classmethod
     def from_text(cls, text: str, name: str = "") -> GroundSite:
@@ -51,8 +52,9 @@ class GroundSite:
         cities = find_places(str(text), limit=1) if not any(c.isdigit() for c in str(text)) else []
         if cities:
             return cls(cities[0].lat_deg, cities[0].lon_deg, 0.0, name or cities[0].name)
-        raise OverheadError(f"site {text!r} must be LAT,LON or LAT,LON,ALT_M (degrees, metres; south and west "
-                            f"negative) or a city name")
+        raise OverheadError(
+            f"site {text!r} must be LAT,LON or LAT,LON,ALT_M (degrees, metres; south and west negative) or a city name"
+        )
 
     @property
     def itrf_km(self) -> np.ndarray:

@@ -76,8 +76,14 @@ class Catalog:
         self.__dict__.update(rebuilt.__dict__, rejects=state["rejects"])
 
     @classmethod
-    def from_records(cls, records: Sequence[ElementRecord], *, rejects: Sequence[ElementSetError] = (),
-                     source: str | None = None, from_tle: bool = False) -> Catalog:
+    def from_records(
+        cls,
+        records: Sequence[ElementRecord],
+        *,
+        rejects: Sequence[ElementSetError] = (),
+        source: str | None = None,
+        from_tle: bool = False,
+    ) -> Catalog:
         """A catalog of records; ``from_tle`` initialises SGP4 from TLE lines as Vallado's code reads them
         (bit-identical to python-sgp4's ``twoline2rv``), otherwise from the OMM values (``sgp4init``)."""
         satrecs, kept, bad = [], [], list(rejects)
@@ -87,8 +93,11 @@ class Catalog:
                 satrecs.append(_satrec(record, lines))
                 kept.append(record)
             except (ValueError, KeyError) as exc:
-                bad.append(ElementSetError(f"SGP4 cannot initialise these elements: {exc}", source=source,
-                                           norad_id=record.norad_id))
+                bad.append(
+                    ElementSetError(
+                        f"SGP4 cannot initialise these elements: {exc}", source=source, norad_id=record.norad_id
+                    )
+                )
         return cls(kept, satrecs, bad, source, from_tle)
 
     def __len__(self) -> int:
@@ -104,8 +113,9 @@ class Catalog:
     @property
     def elements(self) -> pd.DataFrame:
         """One row per element set, columns as in :class:`ElementRecord`."""
-        return pd.DataFrame([[getattr(r, c) for c in ELEMENT_COLUMNS] for r in self.records],
-                            columns=list(ELEMENT_COLUMNS))
+        return pd.DataFrame(
+            [[getattr(r, c) for c in ELEMENT_COLUMNS] for r in self.records], columns=list(ELEMENT_COLUMNS)
+        )
 
     @property
     def norad_ids(self) -> np.ndarray:
@@ -129,8 +139,9 @@ class Catalog:
         if isinstance(index, int | np.integer):
             index = [int(index)]
         positions = range(len(self))[index] if isinstance(index, slice) else [int(i) for i in index]
-        return Catalog([self.records[i] for i in positions], [self.satrecs[i] for i in positions], [],
-                       self.source, self.from_tle)
+        return Catalog(
+            [self.records[i] for i in positions], [self.satrecs[i] for i in positions], [], self.source, self.from_tle
+        )
 
     def select(self, norad_ids: Iterable[int] | None = None, *, names: Iterable[str] | None = None) -> Catalog:
         """The sub-catalog of the given NORAD ids (in that order) or of names containing the given text."""
@@ -172,11 +183,17 @@ class Catalog:
         n = e.mean_motion_rev_per_day.to_numpy(float)
         a_km = np.cbrt(EARTH_MU_KM3_S2 / (n * 2 * np.pi / SECONDS_PER_DAY) ** 2)
         ecc = e.eccentricity.to_numpy(float)
-        return pd.DataFrame({
-            "norad_id": e.norad_id.to_numpy(int), "epoch": e.epoch.values, "period_min": 1440.0 / n,
-            "inclination_deg": e.inclination_deg.to_numpy(float), "perigee_km": a_km * (1 - ecc) - EARTH_RADIUS_KM,
-            "apogee_km": a_km * (1 + ecc) - EARTH_RADIUS_KM,
-            "regime": [orbit_regime(x, y) for x, y in zip(n, ecc, strict=True)]})
+        return pd.DataFrame(
+            {
+                "norad_id": e.norad_id.to_numpy(int),
+                "epoch": e.epoch.values,
+                "period_min": 1440.0 / n,
+                "inclination_deg": e.inclination_deg.to_numpy(float),
+                "perigee_km": a_km * (1 - ecc) - EARTH_RADIUS_KM,
+                "apogee_km": a_km * (1 + ecc) - EARTH_RADIUS_KM,
+                "regime": [orbit_regime(x, y) for x, y in zip(n, ecc, strict=True)],
+            }
+        )
 
     def within_age(self, times, max_age_days: float) -> Catalog:
         """The element sets no further than ``max_age_days`` from any of ``times`` (the others left out)."""
@@ -198,9 +215,16 @@ class Catalog:
         return format_omm(self.records, fmt)
 
     # ----------------------------------------------------------------------------- propagation
-    def propagate(self, times=None, *, minutes_since_epoch=None, frame: str = "teme",
-                  workers: int | None = None, progress: bool = False,
-                  earth_model: str = "iers2010") -> xr.Dataset:
+    def propagate(
+        self,
+        times=None,
+        *,
+        minutes_since_epoch=None,
+        frame: str = "teme",
+        workers: int | None = None,
+        progress: bool = False,
+        earth_model: str = "iers2010",
+    ) -> xr.Dataset:
         """Positions and velocities (or geodetic coordinates) of every satellite at every time.
 
         Parameters
@@ -234,21 +258,23 @@ class Catalog:
             t = np.atleast_1d(to_datetime64(times))
             if t.ndim != 1:
                 raise OverheadError("times must be one-dimensional")
-            buffers = propagate_shared_times(self.satrecs, t, frame, workers=workers, progress=progress,
-                                             earth_model=earth_model)
+            buffers = propagate_shared_times(
+                self.satrecs, t, frame, workers=workers, progress=progress, earth_model=earth_model
+            )
             age = self.age_days(t) if len(self) else np.zeros(0)
             time_coord = {"time": ("time", t)}
         else:
             minutes = np.atleast_1d(np.asarray(minutes_since_epoch, dtype=float))
-            buffers, t2 = propagate_minutes_since_epoch(self.satrecs, minutes, frame,
-                                                        earth_model=earth_model)
+            buffers, t2 = propagate_minutes_since_epoch(self.satrecs, minutes, frame, earth_model=earth_model)
             age = np.abs(minutes).max() / 1440.0 * np.ones(len(self)) if minutes.size else np.zeros(len(self))
             time_coord = {"minutes_since_epoch": ("time", minutes), "utc": (("satellite", "time"), t2)}
         warn_if_stale(age)
-        ds = dataset_from_buffers(buffers, norad_id=self.norad_ids, name=self.names, time_coord=time_coord,
-                                  attrs=attrs)
-        ds = ds.assign_coords(element_age_days=("satellite", age), epoch=("satellite", self.epochs),
-                              object_id=("satellite", self.object_ids))
+        ds = dataset_from_buffers(buffers, norad_id=self.norad_ids, name=self.names, time_coord=time_coord, attrs=attrs)
+        ds = ds.assign_coords(
+            element_age_days=("satellite", age),
+            epoch=("satellite", self.epochs),
+            object_id=("satellite", self.object_ids),
+        )
         return ds
 
 
@@ -299,7 +325,9 @@ def warn_if_stale(age_days: np.ndarray) -> None:
             f"{int(stale.sum())} of {age_days.size} element sets are used up to {age_days.max():.1f} days "
             f"from their epochs; SGP4 errors grow by kilometres per day of age in low Earth orbit. Use "
             f"newer elements, or times nearer the epochs (see the element_age_days coordinate).",
-            ElementAgeWarning, stacklevel=_outside_caller_level())
+            ElementAgeWarning,
+            stacklevel=_outside_caller_level(),
+        )
 
 
 def load_elements(path_or_text: str | Path, *, fmt: str | None = None) -> Catalog:
@@ -317,10 +345,14 @@ def load_elements(path_or_text: str | Path, *, fmt: str | None = None) -> Catalo
     records, rejects, fmt = read_records(text, source=source, fmt=fmt)
     if not records and rejects:
         first = rejects[0]
-        raise ElementSetError(f"no readable element set among {len(rejects)} record(s); the first problem: "
-                              f"{first.reason}", source=first.source, line=first.line, record=first.record,
-                              field=first.field, norad_id=first.norad_id)
+        raise ElementSetError(
+            f"no readable element set among {len(rejects)} record(s); the first problem: {first.reason}",
+            source=first.source,
+            line=first.line,
+            record=first.record,
+            field=first.field,
+            norad_id=first.norad_id,
+        )
     if not records:
-        raise ElementSetError("no element set found: expected TLE lines or OMM (CSV, JSON, XML, KVN)",
-                              source=source)
+        raise ElementSetError("no element set found: expected TLE lines or OMM (CSV, JSON, XML, KVN)", source=source)
     return Catalog.from_records(records, rejects=rejects, source=source, from_tle=fmt == "tle")

@@ -32,14 +32,16 @@ def sun_synchronous_inclination_deg(altitude_km, eccentricity=0.0):
 def _revolutions_per_nodal_day(semi_major_axis_km: float, inclination_deg: float | None) -> float:
     """Nodal revolutions of a circular orbit per nodal day (the Earth turning under the drifting node);
     sun-synchronous when no inclination is given."""
-    inc = (sun_synchronous_inclination_deg(semi_major_axis_km - EARTH_RADIUS_KM) if inclination_deg is None
-           else inclination_deg)
+    inc = (
+        sun_synchronous_inclination_deg(semi_major_axis_km - EARTH_RADIUS_KM)
+        if inclination_deg is None
+        else inclination_deg
+    )
     raan_dot, argp_dot, m_dot = j2_secular_rates(semi_major_axis_km, 0.0, inc)
     return float((m_dot + argp_dot) / (EARTH_ROTATION_RAD_S - raan_dot))
 
 
-def repeat_ground_track_altitude_km(revolutions: int, days: float, *,
-                                    inclination_deg: float | None = None) -> float:
+def repeat_ground_track_altitude_km(revolutions: int, days: float, *, inclination_deg: float | None = None) -> float:
     """Altitude (km above the equatorial radius) of a circular orbit whose track repeats after
     ``revolutions`` nodal periods in ``days`` nodal days; sun-synchronous when no inclination is given.
 
@@ -53,13 +55,24 @@ def repeat_ground_track_altitude_km(revolutions: int, days: float, *,
 
     low, high = EARTH_RADIUS_KM + 100.0, EARTH_RADIUS_KM + (5_900.0 if inclination_deg is None else 40_000.0)
     if mismatch(low) * mismatch(high) > 0:
-        raise OverheadError(f"no circular orbit between 100 km and {high - EARTH_RADIUS_KM:.0f} km repeats "
-                         f"{revolutions} revolutions in {days} days")
+        raise OverheadError(
+            f"no circular orbit between 100 km and {high - EARTH_RADIUS_KM:.0f} km repeats "
+            f"{revolutions} revolutions in {days} days"
+        )
     return brentq(mismatch, low, high, xtol=1e-9) - EARTH_RADIUS_KM
 
 
-def walker(total: int, planes: int, phasing: int, *, inclination_deg: float, altitude_km: float,
-           pattern: str = "delta", epoch="2026-01-01T00:00:00Z", raan0_deg: float = 0.0) -> DesignedOrbits:
+def walker(
+    total: int,
+    planes: int,
+    phasing: int,
+    *,
+    inclination_deg: float,
+    altitude_km: float,
+    pattern: str = "delta",
+    epoch="2026-01-01T00:00:00Z",
+    raan0_deg: float = 0.0,
+) -> DesignedOrbits:
     """A Walker constellation i:t/p/f (Walker 1984, JBIS 37, 559-572).
 
     Plane j has RAAN raan0 + j·360°/p (delta) or j·180°/p (star); satellite k of plane j has mean
@@ -78,8 +91,9 @@ def walker(total: int, planes: int, phasing: int, *, inclination_deg: float, alt
     raan = (raan0_deg + plane * spread / planes) % 360.0
     anomaly = (slot * 360.0 / per_plane + plane * phasing * 360.0 / total) % 360.0
     names = [f"WALKER-P{j + 1:02d}-S{k + 1:02d}" for j, k in zip(plane, slot, strict=True)]
-    return DesignedOrbits.from_altitude(altitude_km, inclination_deg, raan_deg=raan, mean_anomaly_deg=anomaly,
-                                        epoch=epoch, names=names)
+    return DesignedOrbits.from_altitude(
+        altitude_km, inclination_deg, raan_deg=raan, mean_anomaly_deg=anomaly, epoch=epoch, names=names
+    )
 
 
 def ground_track_spacing_km(altitude_km: float, *, inclination_deg: float | None = None) -> float:
@@ -88,5 +102,6 @@ def ground_track_spacing_km(altitude_km: float, *, inclination_deg: float | None
     The Earth turns under the node by 2π · T_nodal / T_nodal-day each revolution; sun-synchronous when no
     inclination is given. (After a k-revolution repeat cycle, neighbouring tracks are 2πR/k apart.)
     """
-    return float(2.0 * np.pi * EARTH_RADIUS_KM
-                 / _revolutions_per_nodal_day(EARTH_RADIUS_KM + altitude_km, inclination_deg))
+    return float(
+        2.0 * np.pi * EARTH_RADIUS_KM / _revolutions_per_nodal_day(EARTH_RADIUS_KM + altitude_km, inclination_deg)
+    )

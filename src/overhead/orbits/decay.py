@@ -23,8 +23,16 @@ import numpy as np
 
 from overhead.constants import EARTH_MU_KM3_S2, EARTH_RADIUS_KM
 
-__all__ = ["REENTRY_ALTITUDE_KM", "WINDOW_SHARE", "DensityModel", "decay_rates", "fit_ballistic_coefficient",
-           "msis_density", "orbit_mean_density", "reentry_times"]
+__all__ = [
+    "REENTRY_ALTITUDE_KM",
+    "WINDOW_SHARE",
+    "DensityModel",
+    "decay_rates",
+    "fit_ballistic_coefficient",
+    "msis_density",
+    "orbit_mean_density",
+    "reentry_times",
+]
 
 REENTRY_ALTITUDE_KM = 120.0  # a perigee this low ends in hours: taken as the re-entry
 WINDOW_SHARE = 0.2  # the window's half-width, a share of the time to go
@@ -34,8 +42,9 @@ _POINTS = 12  # eccentric anomalies sampled per orbit
 DensityModel = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
 
-def msis_density(times: np.ndarray, altitude_km: np.ndarray, latitude_deg: np.ndarray,
-                 longitude_deg: np.ndarray) -> np.ndarray:
+def msis_density(
+    times: np.ndarray, altitude_km: np.ndarray, latitude_deg: np.ndarray, longitude_deg: np.ndarray
+) -> np.ndarray:
     """Total mass density of NRLMSIS 2.1 (kg/m³) at each point, with the space weather of its day."""
     import pymsis
 
@@ -45,15 +54,22 @@ def msis_density(times: np.ndarray, altitude_km: np.ndarray, latitude_deg: np.nd
     shape = np.shape(altitude_km)
     flat = [np.ravel(np.broadcast_to(x, shape)) for x in (times, longitude_deg, latitude_deg, altitude_km)]
     aps = np.repeat(np.ravel(np.broadcast_to(ap, shape))[:, None], 7, axis=1)
-    out = pymsis.calculate(flat[0].astype("datetime64[ns]"), flat[1], flat[2], np.maximum(flat[3], 0.0),
-                           f107s=np.ravel(np.broadcast_to(f107, shape)),
-                           f107as=np.ravel(np.broadcast_to(f107_81, shape)), aps=aps)
+    out = pymsis.calculate(
+        flat[0].astype("datetime64[ns]"),
+        flat[1],
+        flat[2],
+        np.maximum(flat[3], 0.0),
+        f107s=np.ravel(np.broadcast_to(f107, shape)),
+        f107as=np.ravel(np.broadcast_to(f107_81, shape)),
+        aps=aps,
+    )
     return np.asarray(out[..., 0], dtype=float).reshape(shape)
 
 
 # levels 5 km apart low down, where the scale height is a few tens of km, 20 km above 300 km, 100 km above 1,000
-TABLE_ALTITUDES_KM = np.r_[np.arange(80.0, 300.0, 5.0), np.arange(300.0, 1000.0, 20.0),
-                           np.arange(1000.0, 2000.1, 100.0)]
+TABLE_ALTITUDES_KM = np.r_[
+    np.arange(80.0, 300.0, 5.0), np.arange(300.0, 1000.0, 20.0), np.arange(1000.0, 2000.1, 100.0)
+]
 MONTHLY_NODE_DAYS = 10  # the table's spacing where the weather is CelesTrak's monthly predictions
 # the points a day's profile averages: 8 arguments of latitude of a 60° orbit, their local times spread round the day
 _U = 2.0 * np.pi * (np.arange(8) + 0.5) / 8
@@ -80,15 +96,22 @@ def _fill_profiles(nodes: np.ndarray) -> None:
         return
     shape = (len(missing), len(TABLE_ALTITUDES_KM), len(_U))
     noon = np.array(missing, dtype="datetime64[D]").astype("datetime64[ns]") + np.timedelta64(12, "h")
-    rho = msis_density(np.broadcast_to(noon[:, None, None], shape), np.broadcast_to(
-        TABLE_ALTITUDES_KM[None, :, None], shape), np.broadcast_to(_NODE_LATITUDES_DEG, shape),
-        np.broadcast_to(_NODE_LONGITUDES_DEG, shape))
+    rho = msis_density(
+        np.broadcast_to(noon[:, None, None], shape),
+        np.broadcast_to(TABLE_ALTITUDES_KM[None, :, None], shape),
+        np.broadcast_to(_NODE_LATITUDES_DEG, shape),
+        np.broadcast_to(_NODE_LONGITUDES_DEG, shape),
+    )
     for node, profile in zip(missing, np.log(rho.mean(axis=2)), strict=True):
         _profiles[node] = profile
 
 
-def orbit_mean_density(times: np.ndarray, altitude_km: np.ndarray, latitude_deg: np.ndarray | None = None,
-                       longitude_deg: np.ndarray | None = None) -> np.ndarray:
+def orbit_mean_density(
+    times: np.ndarray,
+    altitude_km: np.ndarray,
+    latitude_deg: np.ndarray | None = None,
+    longitude_deg: np.ndarray | None = None,
+) -> np.ndarray:
     """NRLMSIS 2.1's density (kg/m³) averaged over a day's latitudes and local times (8 points of a 60° orbit),
     at each time's day (every 10th day in the monthly predictions) and altitude: log-linear between the table's
     levels (80-2,000 km, 5 km apart below 300 km; beyond 2,000 km the top level's scale height). A
@@ -106,8 +129,14 @@ def orbit_mean_density(times: np.ndarray, altitude_km: np.ndarray, latitude_deg:
     return np.exp(below + weight * (above - below)).reshape(altitude.shape)
 
 
-def decay_rates(times: np.ndarray, a_km: np.ndarray, e: np.ndarray, inclination_deg: np.ndarray,
-                ballistic_m2_kg: np.ndarray, density: DensityModel | None = None) -> tuple[np.ndarray, np.ndarray]:
+def decay_rates(
+    times: np.ndarray,
+    a_km: np.ndarray,
+    e: np.ndarray,
+    inclination_deg: np.ndarray,
+    ballistic_m2_kg: np.ndarray,
+    density: DensityModel | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """(da/dt in km/s, de/dt in 1/s) of each orbit at its time (arrays of one length)."""
     density = density or orbit_mean_density
     a_km, e = np.asarray(a_km, float), np.clip(np.asarray(e, float), 0.0, 0.99)
@@ -117,8 +146,9 @@ def decay_rates(times: np.ndarray, a_km: np.ndarray, e: np.ndarray, inclination_
     # the points spread over latitude (by the inclination) and longitude (local time): an orbit's average
     latitude = np.degrees(np.arcsin(np.sin(np.radians(inclination_deg))[:, None] * np.sin(anomaly)[None, :]))
     longitude = np.broadcast_to(np.degrees(anomaly)[None, :] * 7.0 % 360.0 - 180.0, altitude.shape)
-    rho = density(np.broadcast_to(np.asarray(times, "datetime64[ns]")[:, None], altitude.shape), altitude,
-                  latitude, longitude)
+    rho = density(
+        np.broadcast_to(np.asarray(times, "datetime64[ns]")[:, None], altitude.shape), altitude, latitude, longitude
+    )
     plus, minus = 1.0 + e[:, None] * cos_e, 1.0 - e[:, None] * cos_e
     mu_m3_s2, a_m = EARTH_MU_KM3_S2 * 1e9, a_km * 1e3
     b = np.asarray(ballistic_m2_kg, float)
@@ -127,8 +157,14 @@ def decay_rates(times: np.ndarray, a_km: np.ndarray, e: np.ndarray, inclination_
     return da_m_s / 1e3, de_s
 
 
-def fit_ballistic_coefficient(times: np.ndarray, a_km: np.ndarray, e: np.ndarray, inclination_deg: np.ndarray,
-                              da_dt_km_day: np.ndarray, density: DensityModel | None = None) -> np.ndarray:
+def fit_ballistic_coefficient(
+    times: np.ndarray,
+    a_km: np.ndarray,
+    e: np.ndarray,
+    inclination_deg: np.ndarray,
+    da_dt_km_day: np.ndarray,
+    density: DensityModel | None = None,
+) -> np.ndarray:
     """B (m²/kg) that makes the model's da/dt equal the observed ``da_dt_km_day`` at each orbit; NaN where the
     orbit does not decay (a raise, or drag too weak to measure)."""
     model, _ = decay_rates(times, a_km, e, inclination_deg, np.ones(len(np.atleast_1d(a_km))), density)
@@ -136,10 +172,17 @@ def fit_ballistic_coefficient(times: np.ndarray, a_km: np.ndarray, e: np.ndarray
     return np.where((ballistic > 0) & np.isfinite(ballistic), ballistic, np.nan)
 
 
-def reentry_times(start: np.ndarray, a_km: np.ndarray, e: np.ndarray, inclination_deg: np.ndarray,
-                  ballistic_m2_kg: np.ndarray, *, horizon_days: float = 3650.0,
-                  density: DensityModel | None = None,
-                  stop_perigee_km: float = REENTRY_ALTITUDE_KM) -> np.ndarray:
+def reentry_times(
+    start: np.ndarray,
+    a_km: np.ndarray,
+    e: np.ndarray,
+    inclination_deg: np.ndarray,
+    ballistic_m2_kg: np.ndarray,
+    *,
+    horizon_days: float = 3650.0,
+    density: DensityModel | None = None,
+    stop_perigee_km: float = REENTRY_ALTITUDE_KM,
+) -> np.ndarray:
     """When each orbit's perigee falls to ``stop_perigee_km`` (datetime64[ns]; NaT beyond ``horizon_days``).
 
     Integrated with Heun's method, all orbits at once, each with its own step: 2 % of its time to go at the
@@ -163,17 +206,18 @@ def reentry_times(start: np.ndarray, a_km: np.ndarray, e: np.ndarray, inclinatio
         a_to_go = (a[k] - EARTH_RADIUS_KM - stop_perigee_km) / np.maximum(-da1, 1e-12)
         step = np.clip(0.02 * np.minimum(to_go, a_to_go), 60.0, 30 * 86_400.0)
         later = now + step.astype("timedelta64[s]")
-        da2, de2 = decay_rates(later, a[k] + da1 * step, np.maximum(ecc[k] + de1 * step, 0.0), inc[k], b[k],
-                               density)
+        da2, de2 = decay_rates(later, a[k] + da1 * step, np.maximum(ecc[k] + de1 * step, 0.0), inc[k], b[k], density)
         a_next = a[k] + 0.5 * (da1 + da2) * step
         e_next = np.maximum(ecc[k] + 0.5 * (de1 + de2) * step, 0.0)
         perigee_before = a[k] * (1.0 - ecc[k]) - EARTH_RADIUS_KM
         perigee_after = a_next * (1.0 - e_next) - EARTH_RADIUS_KM
         landed = (perigee_after <= stop_perigee_km) | ~np.isfinite(perigee_after)
-        share = np.nan_to_num(np.clip((perigee_before - stop_perigee_km)
-                                      / np.maximum(perigee_before - perigee_after, 1e-9), 0, 1))
+        share = np.nan_to_num(
+            np.clip((perigee_before - stop_perigee_km) / np.maximum(perigee_before - perigee_after, 1e-9), 0, 1)
+        )
         done[k[landed]] = start[k[landed]] + (elapsed_s[k[landed]] + share[landed] * step[landed]).astype(
-            "timedelta64[s]")
+            "timedelta64[s]"
+        )
         a[k], ecc[k], elapsed_s[k] = a_next, e_next, elapsed_s[k] + step
         live[k[landed]] = False
         live[k[elapsed_s[k] > horizon_s]] = False

@@ -54,40 +54,49 @@ def _iter_tle_text(text: str, source: str | None) -> Iterator[ElementRecord | El
         if _is_tle_line(line, "1"):
             if i + 1 < len(lines) and _is_tle_line(lines[i + 1], "2"):
                 try:
-                    record = parse_tle_pair(line, lines[i + 1].rstrip("\r\n"), source=source,
-                                            line_numbers=(i + 1, i + 2))
+                    record = parse_tle_pair(
+                        line, lines[i + 1].rstrip("\r\n"), source=source, line_numbers=(i + 1, i + 2)
+                    )
                     problem = name_problem(name)
                     if problem:  # the OMM readers' rule: one reject, its object named (never gone for it)
-                        yield ElementSetError(f"name {name[:40]!r} {problem}", source=source, line=name_line,
-                                              field="name", norad_id=record.norad_id)
+                        yield ElementSetError(
+                            f"name {name[:40]!r} {problem}",
+                            source=source,
+                            line=name_line,
+                            field="name",
+                            norad_id=record.norad_id,
+                        )
                     else:
                         yield dataclasses.replace(record, name=name)
                 except ElementSetError as exc:
                     yield exc
                 i += 2
             else:
-                yield ElementSetError("line 1 of a TLE is not followed by its line 2", source=source,
-                                      line=i + 1, field="line_number")
+                yield ElementSetError(
+                    "line 1 of a TLE is not followed by its line 2", source=source, line=i + 1, field="line_number"
+                )
                 i += 1
             name, name_line = "", None
             continue
         if _is_tle_line(line, "2"):
-            yield ElementSetError("line 2 of a TLE without its line 1", source=source, line=i + 1,
-                                  field="line_number")
+            yield ElementSetError("line 2 of a TLE without its line 1", source=source, line=i + 1, field="line_number")
         else:
             if name_line is not None:
-                yield ElementSetError(f"{name!r} is neither a TLE line nor followed by one", source=source,
-                                      line=name_line, field="name")
+                yield ElementSetError(
+                    f"{name!r} is neither a TLE line nor followed by one", source=source, line=name_line, field="name"
+                )
             name = stripped[2:].strip() if stripped.startswith("0 ") else stripped
             name_line = i + 1
         i += 1
     if name_line is not None:
-        yield ElementSetError(f"{name!r} is a name with no element set after it", source=source,
-                              line=name_line, field="name")
+        yield ElementSetError(
+            f"{name!r} is a name with no element set after it", source=source, line=name_line, field="name"
+        )
 
 
-def read_records(text: str, *, source: str | None = None,
-                 fmt: str | None = None) -> tuple[list[ElementRecord], list[ElementSetError], str]:
+def read_records(
+    text: str, *, source: str | None = None, fmt: str | None = None
+) -> tuple[list[ElementRecord], list[ElementSetError], str]:
     """Parse element-set text: (records, rejects, format). A broken file raises; a bad record is a reject."""
     fmt = fmt or detect_format(text)
     if fmt not in FORMATS:
@@ -124,8 +133,7 @@ def last_record_rejected(text: str, fmt: str, n_records: int, rejects: list[Elem
     if fmt == "tle":
         numbered = [k for k, line in enumerate(text.splitlines(), start=1) if line.strip()]
         last_line = numbered[-1] if numbered else 0
-        return any(r.line is not None and r.line >= last_line - 1 and r.field in TRUNCATION_FIELDS
-                   for r in rejects)
+        return any(r.line is not None and r.line >= last_line - 1 and r.field in TRUNCATION_FIELDS for r in rejects)
     last = n_records + len(rejects)
     return any((r.record is None or r.record >= last) and "missing" in r.reason for r in rejects)
 
@@ -139,6 +147,5 @@ def read_text(path_or_text: str | Path) -> tuple[str, str | None]:
         path = Path(text)
         if path.exists():
             return path.read_text(encoding="utf-8", errors="replace"), str(path)
-        raise FileNotFoundError(f"no element-set file at {text!r}; pass a path to TLE/OMM data or the "
-                                f"text itself")
+        raise FileNotFoundError(f"no element-set file at {text!r}; pass a path to TLE/OMM data or the text itself")
     return text, None

@@ -50,10 +50,16 @@ class EphemerisOrbits:
 
     def __getitem__(self, index) -> EphemerisOrbits:
         positions = np.atleast_1d(np.arange(len(self))[index])
-        return EphemerisOrbits(self.norad_ids[positions], self.names[positions], self.object_ids[positions],
-                               [self.times[k] for k in positions], [self.r_teme_km[k] for k in positions],
-                               [self.v_teme_km_s[k] for k in positions], [self.methods[k] for k in positions],
-                               self.source)
+        return EphemerisOrbits(
+            self.norad_ids[positions],
+            self.names[positions],
+            self.object_ids[positions],
+            [self.times[k] for k in positions],
+            [self.r_teme_km[k] for k in positions],
+            [self.v_teme_km_s[k] for k in positions],
+            [self.methods[k] for k in positions],
+            self.source,
+        )
 
     def select(self, norad_ids) -> EphemerisOrbits:
         wanted = [int(n) for n in norad_ids]
@@ -101,8 +107,9 @@ class EphemerisOrbits:
         for k in range(len(self)):
             inside = (t >= self.times[k][0]) & (t <= self.times[k][-1])
             if inside.any():
-                r[k, inside], v[k, inside] = _interpolate(self.times[k], self.r_teme_km[k], self.v_teme_km_s[k],
-                                                          t[inside], *self.methods[k])
+                r[k, inside], v[k, inside] = _interpolate(
+                    self.times[k], self.r_teme_km[k], self.v_teme_km_s[k], t[inside], *self.methods[k]
+                )
                 error[k, inside] = 0
         return r, v, error
 
@@ -116,21 +123,38 @@ class EphemerisOrbits:
         buffers = self._buffers(np.atleast_1d(to_datetime64(times)), frame, "iers2010")
         return buffers.position, buffers.velocity
 
-    def propagate(self, times=None, *, frame: str = "teme", earth_model: str = "iers2010",
-                  workers: int | None = None, progress: bool = False, minutes_since_epoch=None) -> xr.Dataset:
+    def propagate(
+        self,
+        times=None,
+        *,
+        frame: str = "teme",
+        earth_model: str = "iers2010",
+        workers: int | None = None,
+        progress: bool = False,
+        minutes_since_epoch=None,
+    ) -> xr.Dataset:
         """The Dataset of :meth:`overhead.Catalog.propagate`, interpolated from the ephemeris."""
         if times is None or minutes_since_epoch is not None:
             raise OverheadError("an ephemeris is propagated to UTC times (--start/--stop), not minutes since epoch")
         t = np.atleast_1d(to_datetime64(times))
         buffers = self._buffers(t, frame, earth_model)
-        ds = dataset_from_buffers(buffers, norad_id=self.norad_ids, name=self.names, time_coord={"time": ("time", t)},
-                                  attrs={"source": self.source or "ephemeris (OEM)"})
-        return ds.assign_coords(element_age_days=("satellite", self.age_days(t)), epoch=("satellite", self.epochs),
-                                object_id=("satellite", self.object_ids))
+        ds = dataset_from_buffers(
+            buffers,
+            norad_id=self.norad_ids,
+            name=self.names,
+            time_coord={"time": ("time", t)},
+            attrs={"source": self.source or "ephemeris (OEM)"},
+        )
+        return ds.assign_coords(
+            element_age_days=("satellite", self.age_days(t)),
+            epoch=("satellite", self.epochs),
+            object_id=("satellite", self.object_ids),
+        )
 
 
-def _interpolate(nodes: np.ndarray, r: np.ndarray, v: np.ndarray, t: np.ndarray, method: str,
-                 degree: int) -> tuple[np.ndarray, np.ndarray]:
+def _interpolate(
+    nodes: np.ndarray, r: np.ndarray, v: np.ndarray, t: np.ndarray, method: str, degree: int
+) -> tuple[np.ndarray, np.ndarray]:
     """States at times ``t`` (inside the nodes' span) by the OEM's interpolation."""
     x = (nodes - nodes[0]) / np.timedelta64(1, "ns") / 1e9
     xq = (t - nodes[0]) / np.timedelta64(1, "ns") / 1e9
@@ -213,8 +237,9 @@ def read_oem(text: str, *, source: str = "OEM") -> EphemerisOrbits:
     if meta is not None and rows:
         segments.append({"meta": meta, "rows": rows})
     if not segments:
-        raise ElementSetError("no OEM segment with states (META_START … META_STOP, then epoch x y z vx vy vz)",
-                              source=source)
+        raise ElementSetError(
+            "no OEM segment with states (META_START … META_STOP, then epoch x y z vx vy vz)", source=source
+        )
     return _orbits_of(segments, source)
 
 
@@ -225,19 +250,32 @@ def _orbits_of(segments: list[dict], source: str) -> EphemerisOrbits:
         meta = segment["meta"]
         for key in ("OBJECT_NAME", "OBJECT_ID", "CENTER_NAME", "REF_FRAME", "TIME_SYSTEM"):
             if key not in meta:
-                raise ElementSetError(f"an OEM segment's metadata has no {key}", source=source,
-                                      line=segment["rows"][0][0])
+                raise ElementSetError(
+                    f"an OEM segment's metadata has no {key}", source=source, line=segment["rows"][0][0]
+                )
         if meta["CENTER_NAME"].upper() != "EARTH":
-            raise ElementSetError(f"CENTER_NAME {meta['CENTER_NAME']!r}: only Earth-centred ephemerides are read",
-                                  source=source, line=segment["rows"][0][0])
+            raise ElementSetError(
+                f"CENTER_NAME {meta['CENTER_NAME']!r}: only Earth-centred ephemerides are read",
+                source=source,
+                line=segment["rows"][0][0],
+            )
         if meta["TIME_SYSTEM"].upper() != "UTC":
-            raise ElementSetError(f"TIME_SYSTEM {meta['TIME_SYSTEM']!r}: only UTC ephemerides are read",
-                                  source=source, line=segment["rows"][0][0])
+            raise ElementSetError(
+                f"TIME_SYSTEM {meta['TIME_SYSTEM']!r}: only UTC ephemerides are read",
+                source=source,
+                line=segment["rows"][0][0],
+            )
         times, r, v = _states(segment["rows"], source)
         r, v = _to_teme(meta["REF_FRAME"].upper(), times, r, v, source, segment["rows"][0][0])
-        entry = by_object.setdefault(meta["OBJECT_ID"], {"name": meta["OBJECT_NAME"], "parts": [],
-                                                         "method": _method(meta, source),
-                                                         "norad_id": meta.get("NORAD_CAT_ID")})
+        entry = by_object.setdefault(
+            meta["OBJECT_ID"],
+            {
+                "name": meta["OBJECT_NAME"],
+                "parts": [],
+                "method": _method(meta, source),
+                "norad_id": meta.get("NORAD_CAT_ID"),
+            },
+        )
         entry["parts"].append((times, r, v))
     norad_ids, names, object_ids, all_times, all_r, all_v, methods = [], [], [], [], [], [], []
     for k, (object_id, entry) in enumerate(by_object.items()):
@@ -252,8 +290,16 @@ def _orbits_of(segments: list[dict], source: str) -> EphemerisOrbits:
         names.append(entry["name"])
         object_ids.append("" if object_id.isdigit() else object_id)
         methods.append(entry["method"])
-    return EphemerisOrbits(np.array(norad_ids, dtype=np.int64), np.array(names, dtype=object),
-                           np.array(object_ids, dtype=object), all_times, all_r, all_v, methods, source)
+    return EphemerisOrbits(
+        np.array(norad_ids, dtype=np.int64),
+        np.array(names, dtype=object),
+        np.array(object_ids, dtype=object),
+        all_times,
+        all_r,
+        all_v,
+        methods,
+        source,
+    )
 
 
 def _method(meta: dict[str, str], source: str) -> tuple[str, int]:
@@ -271,8 +317,11 @@ def _states(rows: list[tuple[int, str]], source: str) -> tuple[np.ndarray, np.nd
     for number, line in rows:
         parts = line.split()
         if len(parts) not in (7, 10):
-            raise ElementSetError(f"a state is an epoch and 6 numbers (or 9, with accelerations), "
-                                  f"got {len(parts)} fields", source=source, line=number)
+            raise ElementSetError(
+                f"a state is an epoch and 6 numbers (or 9, with accelerations), got {len(parts)} fields",
+                source=source,
+                line=number,
+            )
         try:
             times.append(to_datetime64(parts[0]))
             numbers = [float(x) for x in parts[1:7]]
@@ -284,14 +333,14 @@ def _states(rows: list[tuple[int, str]], source: str) -> tuple[np.ndarray, np.nd
     t = np.array(times, dtype="datetime64[ns]")
     if np.any(np.diff(t) <= np.timedelta64(0, "ns")):
         k = int(np.flatnonzero(np.diff(t) <= np.timedelta64(0, "ns"))[0]) + 1
-        raise ElementSetError("the states' epochs must increase", source=source,
-                              line=rows[k][0])
+        raise ElementSetError("the states' epochs must increase", source=source, line=rows[k][0])
     states = np.array(values)
     return t, states[:, :3], states[:, 3:]
 
 
-def _to_teme(frame: str, t: np.ndarray, r: np.ndarray, v: np.ndarray, source: str,
-             line: int) -> tuple[np.ndarray, np.ndarray]:
+def _to_teme(
+    frame: str, t: np.ndarray, r: np.ndarray, v: np.ndarray, source: str, line: int
+) -> tuple[np.ndarray, np.ndarray]:
     if frame == "TEME":
         return r, v
     if frame in ("EME2000", "J2000", "GCRF", "ICRF"):
@@ -302,5 +351,4 @@ def _to_teme(frame: str, t: np.ndarray, r: np.ndarray, v: np.ndarray, source: st
         frame = "ITRF"
     if _ITRF.match(frame):
         return itrf_to_teme(t, r, v)
-    raise ElementSetError(f"REF_FRAME {frame!r}: TEME, ITRF…, EME2000, GCRF or ICRF are read", source=source,
-                          line=line)
+    raise ElementSetError(f"REF_FRAME {frame!r}: TEME, ITRF…, EME2000, GCRF or ICRF are read", source=source, line=line)

@@ -72,8 +72,7 @@ def _rot3(angle: np.ndarray) -> np.ndarray:
     """Passive rotations about z, shape (..., 3, 3)."""
     c, s = np.cos(angle), np.sin(angle)
     zero, one = np.zeros_like(c), np.ones_like(c)
-    return np.stack([np.stack([c, s, zero], -1), np.stack([-s, c, zero], -1),
-                     np.stack([zero, zero, one], -1)], -2)
+    return np.stack([np.stack([c, s, zero], -1), np.stack([-s, c, zero], -1), np.stack([zero, zero, one], -1)], -2)
 
 
 def _teme_to_cirs(whole: np.ndarray, tt: np.ndarray) -> np.ndarray:
@@ -125,15 +124,17 @@ def teme_to_itrf_matrices(times, *, model: str = "iers2010") -> tuple[np.ndarray
     return rotation, np.full(t.shape, EARTH_ROTATION_RATE_RAD_S)
 
 
-def teme_to_itrf(times, r_teme_km: np.ndarray, v_teme_km_s: np.ndarray | None = None, *,
-                 model: str = "iers2010") -> tuple[np.ndarray, np.ndarray | None]:
+def teme_to_itrf(
+    times, r_teme_km: np.ndarray, v_teme_km_s: np.ndarray | None = None, *, model: str = "iers2010"
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Rotate TEME states (..., time, 3) into ITRF; velocities include the Earth's rotation."""
     rot, theta_dot = teme_to_itrf_matrices(times, model=model)
     return apply_teme_to_itrf(rot, theta_dot, r_teme_km, v_teme_km_s)
 
 
-def apply_teme_to_itrf(rot: np.ndarray, theta_dot: np.ndarray, r: np.ndarray,
-                       v: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+def apply_teme_to_itrf(
+    rot: np.ndarray, theta_dot: np.ndarray, r: np.ndarray, v: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Apply precomputed matrices (time, 3, 3) to states shaped (..., time, 3)."""
     r_itrf = _rotate(rot, r)
     if v is None:
@@ -174,8 +175,9 @@ def gcrs_to_itrf(times, r_gcrs_km: np.ndarray, v_gcrs_km_s: np.ndarray) -> tuple
     return r_itrf, v_itrf
 
 
-def itrf_to_teme(times, r_itrf_km: np.ndarray, v_itrf_km_s: np.ndarray, *,
-                 model: str = "iers2010") -> tuple[np.ndarray, np.ndarray]:
+def itrf_to_teme(
+    times, r_itrf_km: np.ndarray, v_itrf_km_s: np.ndarray, *, model: str = "iers2010"
+) -> tuple[np.ndarray, np.ndarray]:
     """ITRF states (time, 3) to TEME, the inverse of :func:`teme_to_itrf`: ω × r added back, then rotated."""
     rot, theta_dot = teme_to_itrf_matrices(times, model=model)
     r = np.asarray(r_itrf_km, dtype=float)
@@ -226,5 +228,11 @@ def geodetic_to_itrf(lat_deg, lon_deg, alt_km) -> np.ndarray:
     alt = np.asarray(alt_km, dtype=float)
     sin_lat = np.sin(lat)
     n = WGS84_A_KM / np.sqrt(1.0 - WGS84_E2 * sin_lat * sin_lat)
-    return np.stack([(n + alt) * np.cos(lat) * np.cos(lon), (n + alt) * np.cos(lat) * np.sin(lon),
-                     (n * (1.0 - WGS84_E2) + alt) * sin_lat], axis=-1)
+    return np.stack(
+        [
+            (n + alt) * np.cos(lat) * np.cos(lon),
+            (n + alt) * np.cos(lat) * np.sin(lon),
+            (n * (1.0 - WGS84_E2) + alt) * sin_lat,
+        ],
+        axis=-1,
+    )

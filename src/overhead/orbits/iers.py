@@ -48,13 +48,18 @@ class EarthOrientation:
         if mjd.size == 0:
             return
         if np.nanmin(mjd) < self.mjd[0]:
-            raise TimeError(f"time before the first Earth-orientation row (MJD {self.mjd[0]:.0f}, "
-                            f"1973-01-02) in {self.source}; UT1 is unknown there")
+            raise TimeError(
+                f"time before the first Earth-orientation row (MJD {self.mjd[0]:.0f}, "
+                f"1973-01-02) in {self.source}; UT1 is unknown there"
+            )
         beyond = np.nanmax(mjd) - self.last_mjd
         if beyond > STALE_AFTER_DAYS:
-            warnings.warn(f"time is {beyond:.0f} days beyond the Earth-orientation table "
-                          f"({self.source}); UT1 − UTC and polar motion are held at their last values. "
-                          f"Run `overhead iers update` for a newer table.", stacklevel=3)
+            warnings.warn(
+                f"time is {beyond:.0f} days beyond the Earth-orientation table "
+                f"({self.source}); UT1 − UTC and polar motion are held at their last values. "
+                f"Run `overhead iers update` for a newer table.",
+                stacklevel=3,
+            )
 
     def ut1_minus_utc_s(self, times) -> np.ndarray:
         """UT1 − UTC in seconds, interpolated linearly in UT1 − TAI (smooth across leap seconds)."""
@@ -66,8 +71,10 @@ class EarthOrientation:
         """Pole coordinates (x_p, y_p) in radians, interpolated linearly."""
         mjd = mjd_utc(times)
         self._check_span(np.atleast_1d(mjd))
-        return (np.interp(mjd, self.mjd, self.x_arcsec) * ARCSEC_TO_RAD,
-                np.interp(mjd, self.mjd, self.y_arcsec) * ARCSEC_TO_RAD)
+        return (
+            np.interp(mjd, self.mjd, self.x_arcsec) * ARCSEC_TO_RAD,
+            np.interp(mjd, self.mjd, self.y_arcsec) * ARCSEC_TO_RAD,
+        )
 
 
 def parse_finals(text: str, *, source: str = "finals2000A") -> EarthOrientation:
@@ -88,8 +95,15 @@ def parse_finals(text: str, *, source: str = "finals2000A") -> EarthOrientation:
         raise TimeError(f"{source}: no Earth-orientation rows found; is this a finals2000A file?")
     mjd_array, dut1_array = np.array(mjd), np.array(dut1)
     row_times = np.round((mjd_array - 40587.0) * 86_400e9).astype(np.int64).astype("datetime64[ns]")
-    return EarthOrientation(mjd_array, np.array(x), np.array(y), dut1_array, np.array(predicted), source,
-                            dut1_array - tai_minus_utc_s(row_times))
+    return EarthOrientation(
+        mjd_array,
+        np.array(x),
+        np.array(y),
+        dut1_array,
+        np.array(predicted),
+        source,
+        dut1_array - tai_minus_utc_s(row_times),
+    )
 
 
 def _read_text(path: Path) -> str:
@@ -120,8 +134,10 @@ def update_iers(source: str | None = None) -> Path:
         else:
             raw = Path(source).read_bytes()
     except (OSError, ValueError) as exc:  # URLError and time-outs are OSErrors
-        raise TimeError(f"could not read {source}: {getattr(exc, 'reason', exc)}; offline? download finals2000A.all "
-                        f"elsewhere and give its path: overhead iers update FILE") from None
+        raise TimeError(
+            f"could not read {source}: {getattr(exc, 'reason', exc)}; offline? download finals2000A.all "
+            f"elsewhere and give its path: overhead iers update FILE"
+        ) from None
     if raw[:2] == b"\x1f\x8b":
         raw = gzip.decompress(raw)
     parse_finals(raw.decode("ascii"), source=source)

@@ -29,11 +29,36 @@ from overhead.orbits.tle import MAX_DECIMAL_FIELD, MAX_EXPONENT_FIELD
 __all__ = ["OMM_KEYS", "format_omm", "iter_omm", "record_from_omm", "record_to_omm"]
 
 # CelesTrak's column order
-OMM_KEYS = ("OBJECT_NAME", "OBJECT_ID", "EPOCH", "MEAN_MOTION", "ECCENTRICITY", "INCLINATION",
-            "RA_OF_ASC_NODE", "ARG_OF_PERICENTER", "MEAN_ANOMALY", "EPHEMERIS_TYPE", "CLASSIFICATION_TYPE",
-            "NORAD_CAT_ID", "ELEMENT_SET_NO", "REV_AT_EPOCH", "BSTAR", "MEAN_MOTION_DOT", "MEAN_MOTION_DDOT")
-REQUIRED = ("EPOCH", "MEAN_MOTION", "ECCENTRICITY", "INCLINATION", "RA_OF_ASC_NODE", "ARG_OF_PERICENTER",
-            "MEAN_ANOMALY", "NORAD_CAT_ID", "BSTAR")
+OMM_KEYS = (
+    "OBJECT_NAME",
+    "OBJECT_ID",
+    "EPOCH",
+    "MEAN_MOTION",
+    "ECCENTRICITY",
+    "INCLINATION",
+    "RA_OF_ASC_NODE",
+    "ARG_OF_PERICENTER",
+    "MEAN_ANOMALY",
+    "EPHEMERIS_TYPE",
+    "CLASSIFICATION_TYPE",
+    "NORAD_CAT_ID",
+    "ELEMENT_SET_NO",
+    "REV_AT_EPOCH",
+    "BSTAR",
+    "MEAN_MOTION_DOT",
+    "MEAN_MOTION_DDOT",
+)
+REQUIRED = (
+    "EPOCH",
+    "MEAN_MOTION",
+    "ECCENTRICITY",
+    "INCLINATION",
+    "RA_OF_ASC_NODE",
+    "ARG_OF_PERICENTER",
+    "MEAN_ANOMALY",
+    "NORAD_CAT_ID",
+    "BSTAR",
+)
 # key → (record field, kind, allowed range as (low, high, inclusive high))
 NUMERIC = {
     "MEAN_MOTION": ("mean_motion_rev_per_day", float, (0.001, 20.0)),  # as the TLE reader's limits
@@ -50,13 +75,20 @@ NUMERIC = {
     "ELEMENT_SET_NO": ("element_set_no", int, (0, 9999)),
     "REV_AT_EPOCH": ("rev_at_epoch", int, (0, 10**7)),
 }
-DEFAULTS = {"MEAN_MOTION_DOT": 0.0, "MEAN_MOTION_DDOT": 0.0, "EPHEMERIS_TYPE": 0, "ELEMENT_SET_NO": 0,
-            "REV_AT_EPOCH": 0}
+DEFAULTS = {
+    "MEAN_MOTION_DOT": 0.0,
+    "MEAN_MOTION_DDOT": 0.0,
+    "EPHEMERIS_TYPE": 0,
+    "ELEMENT_SET_NO": 0,
+    "REV_AT_EPOCH": 0,
+}
 
 
 _NUMBER_TEXT = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]{1,3})?$")
-_EPOCH_TEXT = re.compile(r"^([0-9]{4})-(?:([0-9]{2})-([0-9]{2})|([0-9]{3}))"
-                         r"T([0-9]{2}):([0-9]{2}):([0-9]{2}(?:\.[0-9]{1,9})?)$")
+_EPOCH_TEXT = re.compile(
+    r"^([0-9]{4})-(?:([0-9]{2})-([0-9]{2})|([0-9]{3}))"
+    r"T([0-9]{2}):([0-9]{2}):([0-9]{2}(?:\.[0-9]{1,9})?)$"
+)
 _OBJECT_ID_TEXT = re.compile(r"^(195[7-9]|19[6-9][0-9]|20[0-4][0-9]|205[0-6])-[0-9]{3}[A-Z]{0,3}$")
 # a TLE's two-digit year holds 1957-2056, and the store keeps every element set as a TLE
 EPOCH_RANGE = (np.datetime64("1957-01-01", "us"), np.datetime64("2057-01-01", "us"))
@@ -79,8 +111,9 @@ def _number(value, kind, key: str, where: dict):
             return int(number)
         number = float(value)
     except (TypeError, ValueError):
-        raise ElementSetError(f"{key} {str(value)[:40]!r} is not a {'whole ' if kind is int else ''}number",
-                              field=key, **where) from None
+        raise ElementSetError(
+            f"{key} {str(value)[:40]!r} is not a {'whole ' if kind is int else ''}number", field=key, **where
+        ) from None
     if not math.isfinite(number):
         raise ElementSetError(f"{key} {value!r} is not finite", field=key, **where)
     return number
@@ -105,16 +138,17 @@ def _epoch(value, where: dict) -> np.datetime64:
             raise ValueError
         epoch = date + np.timedelta64(round((int(hour) * 3600 + int(minute) * 60 + float(second)) * 1e6), "us")
     except ValueError:
-        raise ElementSetError(f"EPOCH {str(value)[:40]!r} is not an ISO-8601 time like 2026-05-30T12:00:00.000000",
-                              field="EPOCH", **where) from None
+        raise ElementSetError(
+            f"EPOCH {str(value)[:40]!r} is not an ISO-8601 time like 2026-05-30T12:00:00.000000", field="EPOCH", **where
+        ) from None
     if not EPOCH_RANGE[0] <= epoch < EPOCH_RANGE[1]:
-        raise ElementSetError(f"EPOCH {str(value)[:40]!r} is outside 1957 to 2056 (what a TLE can hold)",
-                              field="EPOCH", **where)
+        raise ElementSetError(
+            f"EPOCH {str(value)[:40]!r} is outside 1957 to 2056 (what a TLE can hold)", field="EPOCH", **where
+        )
     return epoch.astype("datetime64[ns]")
 
 
-def _text_field(upper: dict, key: str, where: dict, *, pattern: re.Pattern | None = None,
-                form: str = "") -> str:
+def _text_field(upper: dict, key: str, where: dict, *, pattern: re.Pattern | None = None, form: str = "") -> str:
     text = str(upper.get(key) or "").strip()
     problem = name_problem(text)
     if problem:
@@ -124,8 +158,9 @@ def _text_field(upper: dict, key: str, where: dict, *, pattern: re.Pattern | Non
     return text
 
 
-def record_from_omm(fields: Mapping[str, object], *, source: str | None = None,
-                    record: int | None = None) -> ElementRecord:
+def record_from_omm(
+    fields: Mapping[str, object], *, source: str | None = None, record: int | None = None
+) -> ElementRecord:
     """Validate one OMM (a mapping of CCSDS keys) into an :class:`ElementRecord`."""
     where: dict[str, Any] = {"source": source, "record": record}
     upper = {str(k).strip().upper(): v for k, v in fields.items()}
@@ -141,18 +176,32 @@ def record_from_omm(fields: Mapping[str, object], *, source: str | None = None,
             low, high = bounds
             inside = low <= value < high if key == "ECCENTRICITY" else low <= value <= high
             if not inside:
-                raise ElementSetError(f"{key} {value} is outside its valid range {low} to {high}",
-                                      field=key, norad_id=values.get("norad_id"), **where)
+                raise ElementSetError(
+                    f"{key} {value} is outside its valid range {low} to {high}",
+                    field=key,
+                    norad_id=values.get("norad_id"),
+                    **where,
+                )
         if key in TLE_LIMITS and abs(value) > TLE_LIMITS[key]:
-            raise ElementSetError(f"{key} {value} is larger in magnitude than a TLE can hold "
-                                  f"({TLE_LIMITS[key]:g})", field=key, norad_id=values.get("norad_id"), **where)
+            raise ElementSetError(
+                f"{key} {value} is larger in magnitude than a TLE can hold ({TLE_LIMITS[key]:g})",
+                field=key,
+                norad_id=values.get("norad_id"),
+                **where,
+            )
         values[name] = value
-    classification = _text_field(upper, "CLASSIFICATION_TYPE", where, pattern=re.compile("^[UCS]$"),
-                                 form="U, C or S") or "U"
+    classification = (
+        _text_field(upper, "CLASSIFICATION_TYPE", where, pattern=re.compile("^[UCS]$"), form="U, C or S") or "U"
+    )
     return ElementRecord(
         classification=classification,
-        object_id=_text_field(upper, "OBJECT_ID", where, pattern=_OBJECT_ID_TEXT,
-                              form="an international designator like 1998-067A (launch years 1957-2056)"),
+        object_id=_text_field(
+            upper,
+            "OBJECT_ID",
+            where,
+            pattern=_OBJECT_ID_TEXT,
+            form="an international designator like 1998-067A (launch years 1957-2056)",
+        ),
         epoch=_epoch(upper["EPOCH"], where),
         name=_text_field(upper, "OBJECT_NAME", where),
         **values,
@@ -163,13 +212,23 @@ def record_to_omm(r: ElementRecord, *, numbers: bool = True) -> dict[str, object
     """The OMM mapping of a record (CelesTrak's keys and order; numbers as numbers or strings)."""
     epoch = str(np.asarray(r.epoch).astype("datetime64[us]"))
     data: dict[str, object] = {
-        "OBJECT_NAME": r.name, "OBJECT_ID": r.object_id, "EPOCH": epoch,
-        "MEAN_MOTION": r.mean_motion_rev_per_day, "ECCENTRICITY": r.eccentricity,
-        "INCLINATION": r.inclination_deg, "RA_OF_ASC_NODE": r.raan_deg,
-        "ARG_OF_PERICENTER": r.arg_of_pericenter_deg, "MEAN_ANOMALY": r.mean_anomaly_deg,
-        "EPHEMERIS_TYPE": r.ephemeris_type, "CLASSIFICATION_TYPE": r.classification,
-        "NORAD_CAT_ID": r.norad_id, "ELEMENT_SET_NO": r.element_set_no, "REV_AT_EPOCH": r.rev_at_epoch,
-        "BSTAR": r.bstar, "MEAN_MOTION_DOT": r.mean_motion_dot, "MEAN_MOTION_DDOT": r.mean_motion_ddot,
+        "OBJECT_NAME": r.name,
+        "OBJECT_ID": r.object_id,
+        "EPOCH": epoch,
+        "MEAN_MOTION": r.mean_motion_rev_per_day,
+        "ECCENTRICITY": r.eccentricity,
+        "INCLINATION": r.inclination_deg,
+        "RA_OF_ASC_NODE": r.raan_deg,
+        "ARG_OF_PERICENTER": r.arg_of_pericenter_deg,
+        "MEAN_ANOMALY": r.mean_anomaly_deg,
+        "EPHEMERIS_TYPE": r.ephemeris_type,
+        "CLASSIFICATION_TYPE": r.classification,
+        "NORAD_CAT_ID": r.norad_id,
+        "ELEMENT_SET_NO": r.element_set_no,
+        "REV_AT_EPOCH": r.rev_at_epoch,
+        "BSTAR": r.bstar,
+        "MEAN_MOTION_DOT": r.mean_motion_dot,
+        "MEAN_MOTION_DDOT": r.mean_motion_ddot,
     }
     if not numbers:
         data = {k: (v if isinstance(v, str) else repr(v)) for k, v in data.items()}
@@ -192,8 +251,13 @@ def format_omm(records: list[ElementRecord], fmt: str, *, created: str | None = 
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=OMM_KEYS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows({k: (repr(v) if isinstance(v, float) else _csv_text(v) if k == "OBJECT_NAME" else v)
-                          for k, v in row.items()} for row in rows)
+        writer.writerows(
+            {
+                k: (repr(v) if isinstance(v, float) else _csv_text(v) if k == "OBJECT_NAME" else v)
+                for k, v in row.items()
+            }
+            for row in rows
+        )
         return out.getvalue()
     if fmt == "kvn":
         return "".join(_kvn_message(row, created) for row in rows)
@@ -221,19 +285,42 @@ def _now_utc() -> str:
 
 
 def _kvn_message(row: dict[str, object], created: str) -> str:
-    lines = ["CCSDS_OMM_VERS = 2.0", f"CREATION_DATE = {created}", "ORIGINATOR = overhead",
-             f"OBJECT_NAME = {row['OBJECT_NAME']}", f"OBJECT_ID = {row['OBJECT_ID']}", "CENTER_NAME = EARTH",
-             "REF_FRAME = TEME", "TIME_SYSTEM = UTC", "MEAN_ELEMENT_THEORY = SGP4"]
+    lines = [
+        "CCSDS_OMM_VERS = 2.0",
+        f"CREATION_DATE = {created}",
+        "ORIGINATOR = overhead",
+        f"OBJECT_NAME = {row['OBJECT_NAME']}",
+        f"OBJECT_ID = {row['OBJECT_ID']}",
+        "CENTER_NAME = EARTH",
+        "REF_FRAME = TEME",
+        "TIME_SYSTEM = UTC",
+        "MEAN_ELEMENT_THEORY = SGP4",
+    ]
     lines += [f"{k} = {_text(row[k])}" for k in OMM_KEYS if k not in ("OBJECT_NAME", "OBJECT_ID")]
     return "\n".join(lines) + "\n\n"
 
 
 _XML_GROUPS = {
     "metadata": ("OBJECT_NAME", "OBJECT_ID"),
-    "meanElements": ("EPOCH", "MEAN_MOTION", "ECCENTRICITY", "INCLINATION", "RA_OF_ASC_NODE",
-                     "ARG_OF_PERICENTER", "MEAN_ANOMALY"),
-    "tleParameters": ("EPHEMERIS_TYPE", "CLASSIFICATION_TYPE", "NORAD_CAT_ID", "ELEMENT_SET_NO",
-                      "REV_AT_EPOCH", "BSTAR", "MEAN_MOTION_DOT", "MEAN_MOTION_DDOT"),
+    "meanElements": (
+        "EPOCH",
+        "MEAN_MOTION",
+        "ECCENTRICITY",
+        "INCLINATION",
+        "RA_OF_ASC_NODE",
+        "ARG_OF_PERICENTER",
+        "MEAN_ANOMALY",
+    ),
+    "tleParameters": (
+        "EPHEMERIS_TYPE",
+        "CLASSIFICATION_TYPE",
+        "NORAD_CAT_ID",
+        "ELEMENT_SET_NO",
+        "REV_AT_EPOCH",
+        "BSTAR",
+        "MEAN_MOTION_DOT",
+        "MEAN_MOTION_DDOT",
+    ),
 }
 
 
@@ -241,8 +328,9 @@ NDM_SCHEMA = "https://sanaregistry.org/r/ndmxml_unqualified/ndmxml-2.0.0-master-
 
 
 def _xml_document(rows: list[dict[str, object]], created: str) -> str:
-    ndm = ET.Element("ndm", {"xmlns:xsi": "http://www.w3.org/2001/XMLSchema-instance",
-                             "xsi:noNamespaceSchemaLocation": NDM_SCHEMA})
+    ndm = ET.Element(
+        "ndm", {"xmlns:xsi": "http://www.w3.org/2001/XMLSchema-instance", "xsi:noNamespaceSchemaLocation": NDM_SCHEMA}
+    )
     for row in rows:
         omm = ET.SubElement(ndm, "omm", id="CCSDS_OMM_VERS", version="2.0")
         header = ET.SubElement(omm, "header")
@@ -256,8 +344,12 @@ def _xml_document(rows: list[dict[str, object]], created: str) -> str:
             for key in keys:
                 ET.SubElement(parent, key).text = _text(row[key])
             if group == "metadata":
-                for key, value in (("CENTER_NAME", "EARTH"), ("REF_FRAME", "TEME"), ("TIME_SYSTEM", "UTC"),
-                                   ("MEAN_ELEMENT_THEORY", "SGP4")):
+                for key, value in (
+                    ("CENTER_NAME", "EARTH"),
+                    ("REF_FRAME", "TEME"),
+                    ("TIME_SYSTEM", "UTC"),
+                    ("MEAN_ELEMENT_THEORY", "SGP4"),
+                ):
                     ET.SubElement(metadata, key).text = value
     ET.indent(ndm)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(ndm, encoding="unicode") + "\n"
@@ -298,8 +390,10 @@ def _iter_json(text: str, source: str | None):
         if isinstance(item, dict):
             yield number, item
         else:
-            yield number, ElementSetError(f"record is a {type(item).__name__}, expected an object",
-                                          source=source, record=number)
+            yield (
+                number,
+                ElementSetError(f"record is a {type(item).__name__}, expected an object", source=source, record=number),
+            )
 
 
 def _refuse_constant(name: str):

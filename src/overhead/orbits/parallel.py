@@ -44,8 +44,15 @@ def _chunks(n: int, size: int) -> list[tuple[int, int]]:
     return [(a, min(a + size, n)) for a in range(0, n, size)]
 
 
-def run_over_satellites(n_sat: int, task: Callable[[int, int], object], *, chunk_size: int,
-                        workers: int = 1, progress: bool = False, description: str = "propagating") -> list:
+def run_over_satellites(
+    n_sat: int,
+    task: Callable[[int, int], object],
+    *,
+    chunk_size: int,
+    workers: int = 1,
+    progress: bool = False,
+    description: str = "propagating",
+) -> list:
     """Run ``task(start, stop)`` over satellite chunks, in ``workers`` forked processes when > 1.
 
     Returns the tasks' results in chunk order (what a task returns is pickled back from its worker).

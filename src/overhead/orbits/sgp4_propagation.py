@@ -31,9 +31,15 @@ def _chunk_size(n_time: int) -> int:
     return max(1, min(512, _chunk_states // max(n_time, 1)))
 
 
-def propagate_shared_times(satrecs: list[Satrec], times: np.ndarray, frame: str, *,
-                           workers: int | None = None, progress: bool = False,
-                           earth_model: str = "iers2010") -> StateBuffers:
+def propagate_shared_times(
+    satrecs: list[Satrec],
+    times: np.ndarray,
+    frame: str,
+    *,
+    workers: int | None = None,
+    progress: bool = False,
+    earth_model: str = "iers2010",
+) -> StateBuffers:
     """States of every satellite at the same UTC ``times`` (1-D ``datetime64[ns]``)."""
     n_sat, n_time = len(satrecs), len(times)
     workers = default_workers(n_sat * n_time) if workers is None else workers
@@ -53,8 +59,9 @@ def propagate_shared_times(satrecs: list[Satrec], times: np.ndarray, frame: str,
     return buffers
 
 
-def propagate_minutes_since_epoch(satrecs: list[Satrec], minutes: np.ndarray, frame: str, *,
-                                  earth_model: str = "iers2010") -> tuple[StateBuffers, np.ndarray]:
+def propagate_minutes_since_epoch(
+    satrecs: list[Satrec], minutes: np.ndarray, frame: str, *, earth_model: str = "iers2010"
+) -> tuple[StateBuffers, np.ndarray]:
     """States of each satellite at ``minutes`` after its own epoch (the SGP4 ``tsince`` convention).
 
     Returns the buffers and the UTC times, shape (satellite, time).
@@ -68,6 +75,5 @@ def propagate_minutes_since_epoch(satrecs: list[Satrec], minutes: np.ndarray, fr
         error, r, v = sat.sgp4_array(sat.jdsatepoch + whole, sat.jdsatepochF + fraction)
         epoch_ns = round((sat.jdsatepoch - 2440587.5) * 86_400e9) + round(sat.jdsatepochF * 86_400e9)
         times[i] = (np.int64(epoch_ns) + np.round(minutes * 60e9).astype(np.int64)).astype("datetime64[ns]")
-        buffers.store(slice(i, i + 1), r[None], v[None], error[None],
-                      rotation_for(frame, times[i], model=earth_model))
+        buffers.store(slice(i, i + 1), r[None], v[None], error[None], rotation_for(frame, times[i], model=earth_model))
     return buffers, times

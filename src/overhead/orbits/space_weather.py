@@ -71,8 +71,10 @@ def parse_space_weather(text: str, *, source: str = "space weather") -> SpaceWea
             ap = _number(line, 78, 82)
             f107, f107_81 = _number(line, 112, 118), _number(line, 118, 124)
         except ValueError:
-            raise OverheadError(f"{source}, line {number}: not a space-weather row ({line[:40]!r}); see "
-                                "celestrak.org/SpaceData/SpaceWx-format.php") from None
+            raise OverheadError(
+                f"{source}, line {number}: not a space-weather row ({line[:40]!r}); see "
+                "celestrak.org/SpaceData/SpaceWx-format.php"
+            ) from None
         if section == "MONTHLY_PREDICTED":
             following = (day.astype("datetime64[M]") + 1).astype("datetime64[D]")
             rows += [(d, f107, f107_81, QUIET_AP) for d in np.arange(day, following)]
@@ -92,8 +94,7 @@ def parse_space_weather(text: str, *, source: str = "space weather") -> SpaceWea
         filled = np.maximum.accumulate(np.where(missing, 0, np.arange(len(missing))))
         values[:, column] = values[filled, column]
         values[np.isnan(values[:, column]), column] = np.nanmean(values[:, column])
-    return SpaceWeather(days[keep], values[:, 0], values[:, 1], values[:, 2], source,
-                        max(daily) if daily else None)
+    return SpaceWeather(days[keep], values[:, 0], values[:, 1], values[:, 2], source, max(daily) if daily else None)
 
 
 @lru_cache(maxsize=1)

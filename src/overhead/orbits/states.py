@@ -15,8 +15,15 @@ from overhead.errors import OverheadError
 from overhead.labelled import dataset
 from overhead.orbits.frames import apply_teme_to_itrf, itrf_to_geodetic, teme_to_itrf_matrices
 
-__all__ = ["ERRORS", "FRAMES", "IMPLAUSIBLE_RADIUS", "StateBuffers", "dataset_from_buffers",
-           "hermite_states", "state_vectors"]
+__all__ = [
+    "ERRORS",
+    "FRAMES",
+    "IMPLAUSIBLE_RADIUS",
+    "StateBuffers",
+    "dataset_from_buffers",
+    "hermite_states",
+    "state_vectors",
+]
 
 FRAMES = ("teme", "itrf", "geodetic")
 POSITION_VARS = ("x_km", "y_km", "z_km")
@@ -54,8 +61,15 @@ class StateBuffers:
             buffers.velocity = empty((n_sat, n_time, 3), np.float64)
         return buffers
 
-    def store(self, rows: slice, r_teme: np.ndarray, v_teme: np.ndarray, error: np.ndarray,
-              rotation: tuple[np.ndarray, np.ndarray] | None, columns: slice = slice(None)) -> None:
+    def store(
+        self,
+        rows: slice,
+        r_teme: np.ndarray,
+        v_teme: np.ndarray,
+        error: np.ndarray,
+        rotation: tuple[np.ndarray, np.ndarray] | None,
+        columns: slice = slice(None),
+    ) -> None:
         """Convert a chunk of TEME states (sat, time, 3) and write it at ``rows`` and time ``columns``.
 
         ``rotation`` is (matrices, Earth rotation rate) shared by all satellites, from
@@ -89,10 +103,13 @@ MIN_RADIUS_KM = 6278.0  # 100 km under the equatorial radius (the pole is 6357 k
 MAX_RADIUS_KM = 10 * 384_400.0  # ten Earth-Moon distances: beyond it, not an Earth orbit
 IMPLAUSIBLE_RADIUS = 7  # the error code of such states (SGP4's own codes are 1-6)
 OUTSIDE_EPHEMERIS = 8  # the error code of a state asked outside an ephemeris' span (overhead.orbits.ephemeris)
-ERRORS = {**SGP4_ERRORS, IMPLAUSIBLE_RADIUS: f"the position is implausible: its radius is under {MIN_RADIUS_KM:g} km "
-                                             f"or over {MAX_RADIUS_KM:,.0f} km (elements used far from their epoch?)",
-          OUTSIDE_EPHEMERIS: "the time is outside the ephemeris' span (an OEM gives states only between its first "
-                             "and last epochs)"}
+ERRORS = {
+    **SGP4_ERRORS,
+    IMPLAUSIBLE_RADIUS: f"the position is implausible: its radius is under {MIN_RADIUS_KM:g} km "
+    f"or over {MAX_RADIUS_KM:,.0f} km (elements used far from their epoch?)",
+    OUTSIDE_EPHEMERIS: "the time is outside the ephemeris' span (an OEM gives states only between its first "
+    "and last epochs)",
+}
 
 
 _LAST_ROTATION: list = []  # (times, model, rotation): chunked work asks for the same times again and again
@@ -111,8 +128,7 @@ def rotation_for(frame: str, times: np.ndarray, *, model: str = "iers2010"):
     return rotation
 
 
-def dataset_from_buffers(buffers: StateBuffers, *, norad_id, name, time_coord: dict,
-                         attrs: dict) -> xr.Dataset:
+def dataset_from_buffers(buffers: StateBuffers, *, norad_id, name, time_coord: dict, attrs: dict) -> xr.Dataset:
     """Label filled buffers: dims (satellite, time), coordinates norad_id, name, time."""
     dims = ("satellite", "time")
     data_vars: dict[str, tuple] = {}
@@ -125,23 +141,34 @@ def dataset_from_buffers(buffers: StateBuffers, *, norad_id, name, time_coord: d
         for k, var in enumerate(VELOCITY_VARS):
             data_vars[var] = (dims, buffers.velocity[..., k])
     data_vars["error"] = (dims, buffers.error)
-    coords = {"norad_id": ("satellite", np.asarray(norad_id)), "name": ("satellite", np.asarray(name)),
-              **time_coord}
+    coords = {"norad_id": ("satellite", np.asarray(norad_id)), "name": ("satellite", np.asarray(name)), **time_coord}
     ds = dataset(data_vars, coords=coords, attrs={"frame": buffers.frame, **attrs})
-    units = {"x_km": "km", "y_km": "km", "z_km": "km", "vx_km_s": "km/s", "vy_km_s": "km/s",
-             "vz_km_s": "km/s", "lat_deg": "degrees_north", "lon_deg": "degrees_east", "alt_km": "km"}
+    units = {
+        "x_km": "km",
+        "y_km": "km",
+        "z_km": "km",
+        "vx_km_s": "km/s",
+        "vy_km_s": "km/s",
+        "vz_km_s": "km/s",
+        "lat_deg": "degrees_north",
+        "lon_deg": "degrees_east",
+        "alt_km": "km",
+    }
     for var, unit in units.items():
         if var in ds:
             ds[var].attrs["units"] = unit
-    ds["error"].attrs["description"] = ("SGP4 error code (1-6), or 7 for an implausible radius; 0 = fine (see "
-                                        "overhead.SGP4_ERRORS)")
+    ds["error"].attrs["description"] = (
+        "SGP4 error code (1-6), or 7 for an implausible radius; 0 = fine (see overhead.SGP4_ERRORS)"
+    )
     return ds
 
 
 def state_vectors(ds: xr.Dataset) -> tuple[np.ndarray, np.ndarray]:
     """Positions (km) and velocities (km/s) of a TEME or ITRF Dataset as arrays (satellite, time, 3)."""
-    return (np.stack([ds[name].values for name in POSITION_VARS], -1),
-            np.stack([ds[name].values for name in VELOCITY_VARS], -1))
+    return (
+        np.stack([ds[name].values for name in POSITION_VARS], -1),
+        np.stack([ds[name].values for name in VELOCITY_VARS], -1),
+    )
 
 
 def hermite_states(p0, v0, p1, v1, h: float, s, *, velocity: bool = True):

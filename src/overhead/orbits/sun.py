@@ -7,8 +7,14 @@ import numpy as np
 from overhead.orbits.frames import WGS84_A_KM, teme_to_itrf_matrices
 from overhead.orbits.timescales import to_datetime64, tt_julian_date
 
-__all__ = ["AU_KM", "SUN_RADIUS_KM", "is_sunlit", "sun_position_gcrs_km", "sun_position_itrf_km",
-           "sun_position_teme_km"]
+__all__ = [
+    "AU_KM",
+    "SUN_RADIUS_KM",
+    "is_sunlit",
+    "sun_position_gcrs_km",
+    "sun_position_itrf_km",
+    "sun_position_teme_km",
+]
 
 AU_KM = 149_597_870.7
 SUN_RADIUS_KM = 695_700.0  # IAU 2015 nominal solar radius
@@ -44,14 +50,22 @@ def sun_position_teme_km(times) -> np.ndarray:
     t = ((whole - 2451545.0) + fraction) / 36525.0
     mean_longitude = np.radians(280.460 + 36000.771 * t)
     mean_anomaly = np.radians(357.5291092 + 35999.05034 * t)
-    ecliptic_longitude = (mean_longitude + np.radians(1.914666471) * np.sin(mean_anomaly)
-                          + np.radians(0.019994643) * np.sin(2 * mean_anomaly))
+    ecliptic_longitude = (
+        mean_longitude
+        + np.radians(1.914666471) * np.sin(mean_anomaly)
+        + np.radians(0.019994643) * np.sin(2 * mean_anomaly)
+    )
     distance_au = 1.000140612 - 0.016708617 * np.cos(mean_anomaly) - 0.000139589 * np.cos(2 * mean_anomaly)
     obliquity = np.radians(23.439291 - 0.0130042 * t)
     r = distance_au * AU_KM
-    return np.stack([r * np.cos(ecliptic_longitude),
-                     r * np.cos(obliquity) * np.sin(ecliptic_longitude),
-                     r * np.sin(obliquity) * np.sin(ecliptic_longitude)], axis=-1)
+    return np.stack(
+        [
+            r * np.cos(ecliptic_longitude),
+            r * np.cos(obliquity) * np.sin(ecliptic_longitude),
+            r * np.sin(obliquity) * np.sin(ecliptic_longitude),
+        ],
+        axis=-1,
+    )
 
 
 def sun_position_itrf_km(times) -> np.ndarray:

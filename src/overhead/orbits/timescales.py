@@ -36,8 +36,10 @@ TT_MINUS_TAI_S = 32.184
 # ISO-8601 calendar date, optionally with a time of day (ASCII digits only)
 _ISO_TIME = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}(:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?)?)?$")
 NS_RANGE = (np.datetime64("1678-01-01", "us"), np.datetime64("2261-12-31", "us"))  # what datetime64[ns] holds
-_UTC_OFFSET = re.compile(r"^(?P<local>.*[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?)"
-                         r"(?P<sign>[+-])(?P<hours>[0-9]{2}):?(?P<minutes>[0-9]{2})$")
+_UTC_OFFSET = re.compile(
+    r"^(?P<local>.*[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?)"
+    r"(?P<sign>[+-])(?P<hours>[0-9]{2}):?(?P<minutes>[0-9]{2})$"
+)
 
 
 def to_datetime64(values) -> Any:
@@ -54,8 +56,9 @@ def to_datetime64(values) -> Any:
     try:
         items = list(values)
     except TypeError as exc:
-        raise TimeError(f"cannot read {values!r} as a UTC time; give an ISO-8601 string like "
-                        f"'2026-05-30T12:00:00Z' or a datetime64") from exc
+        raise TimeError(
+            f"cannot read {values!r} as a UTC time; give an ISO-8601 string like '2026-05-30T12:00:00Z' or a datetime64"
+        ) from exc
     return np.array([_one_datetime64(v) for v in items], dtype="datetime64[ns]")
 
 
@@ -78,8 +81,10 @@ def _one_datetime64(value) -> np.datetime64:
         elif found := _UTC_OFFSET.match(text):
             minutes = int(found["hours"]) * 60 + int(found["minutes"])
             if int(found["hours"]) > 18 or int(found["minutes"]) > 59:
-                raise TimeError(f"{value[:40]!r}: the UTC offset {found['sign']}{found['hours']}:{found['minutes']} "
-                                "is outside ±18:00 (ISO-8601)")
+                raise TimeError(
+                    f"{value[:40]!r}: the UTC offset {found['sign']}{found['hours']}:{found['minutes']} "
+                    "is outside ±18:00 (ISO-8601)"
+                )
             offset = np.timedelta64(minutes if found["sign"] == "+" else -minutes, "m")
             text = found["local"]
         shown = value[:40]
@@ -88,8 +93,9 @@ def _one_datetime64(value) -> np.datetime64:
         try:
             coarse = np.datetime64(text.replace(" ", "T"), "us")
         except ValueError as exc:
-            raise TimeError(f"cannot read {shown!r} as a UTC time; use ISO-8601 such as "
-                            f"'2026-05-30T12:00:00Z'") from exc
+            raise TimeError(
+                f"cannot read {shown!r} as a UTC time; use ISO-8601 such as '2026-05-30T12:00:00Z'"
+            ) from exc
         if not NS_RANGE[0] <= coarse <= NS_RANGE[1]:
             raise TimeError(f"{shown!r} is outside the times overhead represents (1678 to 2261)")
         return np.datetime64(text.replace(" ", "T"), "ns") - offset
@@ -154,8 +160,7 @@ def tai_minus_utc_s(times) -> np.ndarray:
     ns = to_datetime64(times).astype(np.int64)
     index = np.searchsorted(starts, ns, side="right") - 1
     if np.any(index < 0):
-        raise TimeError("times before 1972-01-01 UTC are not supported: UTC had no leap-second "
-                        "table before then")
+        raise TimeError("times before 1972-01-01 UTC are not supported: UTC had no leap-second table before then")
     return offsets[index]
 
 

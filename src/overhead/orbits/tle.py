@@ -30,25 +30,42 @@ __all__ = ["checksum", "format_tle", "parse_tle_pair"]
 
 # (field, first column, last column) for each line, 1-based inclusive
 LINE1_FIELDS = (
-    ("satellite_number", 3, 7), ("classification", 8, 8), ("international_designator", 10, 17),
-    ("epoch_year", 19, 20), ("epoch_day", 21, 32), ("mean_motion_dot", 34, 43),
-    ("mean_motion_ddot", 45, 52), ("bstar", 54, 61), ("ephemeris_type", 63, 63),
-    ("element_set_number", 65, 68), ("checksum", 69, 69),
+    ("satellite_number", 3, 7),
+    ("classification", 8, 8),
+    ("international_designator", 10, 17),
+    ("epoch_year", 19, 20),
+    ("epoch_day", 21, 32),
+    ("mean_motion_dot", 34, 43),
+    ("mean_motion_ddot", 45, 52),
+    ("bstar", 54, 61),
+    ("ephemeris_type", 63, 63),
+    ("element_set_number", 65, 68),
+    ("checksum", 69, 69),
 )
 LINE2_FIELDS = (
-    ("satellite_number", 3, 7), ("inclination", 9, 16), ("right_ascension", 18, 25),
-    ("eccentricity", 27, 33), ("argument_of_perigee", 35, 42), ("mean_anomaly", 44, 51),
-    ("mean_motion", 53, 63), ("revolution_number", 64, 68), ("checksum", 69, 69),
+    ("satellite_number", 3, 7),
+    ("inclination", 9, 16),
+    ("right_ascension", 18, 25),
+    ("eccentricity", 27, 33),
+    ("argument_of_perigee", 35, 42),
+    ("mean_anomaly", 44, 51),
+    ("mean_motion", 53, 63),
+    ("revolution_number", 64, 68),
+    ("checksum", 69, 69),
 )
 _EXPONENT_FIELD = re.compile(r"^([ +-])([0-9]{5})([+-][0-9])$")
 # the exact column formats (ASCII only); a field that does not match is rejected before it is read
 _ANGLE = r"^ *[0-9]{1,3}\.[0-9]{1,7}$"
 FIELD_FORMATS = {
-    "satellite_number": (re.compile(r"^( *[0-9]{1,5}|[A-HJ-NP-Z][0-9]{4})$"),
-                         "5 digits, or Alpha-5: a capital letter other than I and O, then 4 digits"),
+    "satellite_number": (
+        re.compile(r"^( *[0-9]{1,5}|[A-HJ-NP-Z][0-9]{4})$"),
+        "5 digits, or Alpha-5: a capital letter other than I and O, then 4 digits",
+    ),
     "classification": (re.compile(r"^[UCS ]$"), "U, C, S or blank"),
-    "international_designator": (re.compile(r"^([0-9]{5}[A-Z ]{3}| {8})$"),
-                                 "YYNNNPPP: 2-digit year, 3-digit launch number, up to 3 capital letters"),
+    "international_designator": (
+        re.compile(r"^([0-9]{5}[A-Z ]{3}| {8})$"),
+        "YYNNNPPP: 2-digit year, 3-digit launch number, up to 3 capital letters",
+    ),
     "epoch_year": (re.compile(r"^[0-9]{2}$"), "2 digits"),
     "epoch_day": (re.compile(r"^[0-9]{3}\.[0-9]{8}$"), "DDD.DDDDDDDD (day of the year with 8 decimals)"),
     "mean_motion_dot": (re.compile(r"^[ +-]\.[0-9]{8}$"), "a sign (blank, + or -), a point and 8 digits"),
@@ -84,7 +101,7 @@ def checksum(line: str) -> int:
 
 
 def _field(line: str, spec: tuple[str, int, int]) -> str:
-    return line[spec[1] - 1:spec[2]]
+    return line[spec[1] - 1 : spec[2]]
 
 
 class _Locator:
@@ -94,8 +111,9 @@ class _Locator:
         self.source, self.line_numbers, self.norad_id = source, line_numbers, norad_id
 
     def error(self, which: int, field: str | None, message: str) -> ElementSetError:
-        return ElementSetError(message, source=self.source, line=self.line_numbers[which - 1],
-                               field=field, norad_id=self.norad_id)
+        return ElementSetError(
+            message, source=self.source, line=self.line_numbers[which - 1], field=field, norad_id=self.norad_id
+        )
 
 
 def _field_at(which: int, column: int) -> str:
@@ -159,40 +177,57 @@ def _object_id(text: str) -> str:
     return f"{year}-{text[2:5]}{text[5:].replace(' ', '')}"  # old sets write '92052  A'
 
 
-def parse_tle_pair(line1: str, line2: str, *, source: str | None = None,
-                   line_numbers: tuple[int, int] = (1, 2)) -> ElementRecord:
+def parse_tle_pair(
+    line1: str, line2: str, *, source: str | None = None, line_numbers: tuple[int, int] = (1, 2)
+) -> ElementRecord:
     """Validate and read one TLE; raise :class:`ElementSetError` naming line and field."""
     where = _Locator(source, line_numbers, _satellite_number_or_none(line1, line2))
     for which, line, blanks in ((1, line1, LINE1_BLANKS), (2, line2, LINE2_BLANKS)):
         if not line.startswith(str(which)):
-            raise where.error(which, "line_number", f"line {which} of a TLE must start with '{which}', "
-                                                    f"got {line[:1]!r}")
+            raise where.error(
+                which, "line_number", f"line {which} of a TLE must start with '{which}', got {line[:1]!r}"
+            )
         if len(line.rstrip()) < 69:
-            raise where.error(which, "line_length", f"line {which} has {len(line.rstrip())} characters; a TLE "
-                                                    f"line has 69 (is it truncated or missing its checksum?)")
+            raise where.error(
+                which,
+                "line_length",
+                f"line {which} has {len(line.rstrip())} characters; a TLE "
+                f"line has 69 (is it truncated or missing its checksum?)",
+            )
         bad = next((k for k, c in enumerate(line[:69]) if not (" " <= c <= "~")), None)
         if bad is not None:
-            raise where.error(which, _field_at(which, bad + 1),
-                              f"column {bad + 1} of line {which} holds {line[bad]!r}, not printable ASCII (tabs, "
-                              f"no-break spaces and other Unicode are not TLE)")
+            raise where.error(
+                which,
+                _field_at(which, bad + 1),
+                f"column {bad + 1} of line {which} holds {line[bad]!r}, not printable ASCII (tabs, "
+                f"no-break spaces and other Unicode are not TLE)",
+            )
         for column in blanks:
             if line[column - 1] != " ":
-                raise where.error(which, f"column {column}", f"column {column} of line {which} must be blank (it "
-                                                             f"separates two fields), got {line[column - 1]!r}: is "
-                                                             f"a column shifted?")
+                raise where.error(
+                    which,
+                    f"column {column}",
+                    f"column {column} of line {which} must be blank (it "
+                    f"separates two fields), got {line[column - 1]!r}: is "
+                    f"a column shifted?",
+                )
         if not "0" <= line[68] <= "9":
             raise where.error(which, "checksum", f"checksum {line[68]!r} is not a digit")
         expected = checksum(line)
         if line[68] != str(expected):
-            raise where.error(which, "checksum", f"checksum is {line[68]!r} but the line sums to "
-                                                 f"{expected}; the line is corrupted")
+            raise where.error(
+                which, "checksum", f"checksum is {line[68]!r} but the line sums to {expected}; the line is corrupted"
+            )
     f1 = {name: _field(line1, (name, a, b)) for name, a, b in LINE1_FIELDS}
     f2 = {name: _field(line2, (name, a, b)) for name, a, b in LINE2_FIELDS}
     norad_id = _satellite_number(_checked(f1, "satellite_number", where, 1))
     where.norad_id = norad_id
     if _satellite_number(_checked(f2, "satellite_number", where, 2)) != norad_id:
-        raise where.error(2, "satellite_number", f"line 2 is for satellite {f2['satellite_number']!r} "
-                                                 f"but line 1 for {f1['satellite_number']!r}")
+        raise where.error(
+            2,
+            "satellite_number",
+            f"line 2 is for satellite {f2['satellite_number']!r} but line 1 for {f1['satellite_number']!r}",
+        )
     c1 = {name: _checked(f1, name, where, 1) for name in f1 if name != "satellite_number"}
     c2 = {name: _checked(f2, name, where, 2) for name in f2 if name != "satellite_number"}
     record = ElementRecord(
@@ -221,18 +256,27 @@ def _check_ranges(r: ElementRecord, where: _Locator) -> None:
     checks = (
         (2, "inclination", 0.0 <= r.inclination_deg <= 180.0, "inclination must be 0 to 180 deg"),
         (2, "right_ascension", 0.0 <= r.raan_deg <= 360.0, "right ascension must be 0 to 360 deg"),
-        (2, "argument_of_perigee", 0.0 <= r.arg_of_pericenter_deg <= 360.0,
-         "argument of perigee must be 0 to 360 deg"),
+        (2, "argument_of_perigee", 0.0 <= r.arg_of_pericenter_deg <= 360.0, "argument of perigee must be 0 to 360 deg"),
         (2, "mean_anomaly", 0.0 <= r.mean_anomaly_deg <= 360.0, "mean anomaly must be 0 to 360 deg"),
-        (2, "mean_motion", MIN_MEAN_MOTION_REV_DAY <= r.mean_motion_rev_per_day <= MAX_MEAN_MOTION_REV_DAY,
-         f"mean motion must be {MIN_MEAN_MOTION_REV_DAY:g} to {MAX_MEAN_MOTION_REV_DAY:g} rev/day"),
+        (
+            2,
+            "mean_motion",
+            MIN_MEAN_MOTION_REV_DAY <= r.mean_motion_rev_per_day <= MAX_MEAN_MOTION_REV_DAY,
+            f"mean motion must be {MIN_MEAN_MOTION_REV_DAY:g} to {MAX_MEAN_MOTION_REV_DAY:g} rev/day",
+        ),
     )
     for which, field, ok, message in checks:
         if not ok:
-            value = getattr(r, {"inclination": "inclination_deg", "right_ascension": "raan_deg",
-                                "argument_of_perigee": "arg_of_pericenter_deg",
-                                "mean_anomaly": "mean_anomaly_deg",
-                                "mean_motion": "mean_motion_rev_per_day"}[field])
+            value = getattr(
+                r,
+                {
+                    "inclination": "inclination_deg",
+                    "right_ascension": "raan_deg",
+                    "argument_of_perigee": "arg_of_pericenter_deg",
+                    "mean_anomaly": "mean_anomaly_deg",
+                    "mean_motion": "mean_motion_rev_per_day",
+                }[field],
+            )
             raise where.error(which, field, f"{message}, got {value}")
 
 
@@ -286,11 +330,15 @@ def _epoch_fields(when: np.datetime64) -> str:
 def format_tle(r: ElementRecord) -> tuple[str, str]:
     """The two lines of a TLE record, with checksums; the inverse of :func:`parse_tle_pair`."""
     satnum = to_alpha5(r.norad_id)
-    line1 = (f"1 {satnum:>5}{r.classification or 'U'} {_tle_designator(r.object_id):<8} "
-             f"{_epoch_fields(r.epoch)} {_format_decimal_fraction(r.mean_motion_dot)} "
-             f"{_format_exponent(r.mean_motion_ddot)} {_format_exponent(r.bstar)} "
-             f"{r.ephemeris_type:1d} {r.element_set_no % 10000:>4d}")
-    line2 = (f"2 {satnum:>5} {r.inclination_deg:8.4f} {r.raan_deg:8.4f} "
-             f"{round(r.eccentricity * 1e7):07d} {r.arg_of_pericenter_deg:8.4f} "
-             f"{r.mean_anomaly_deg:8.4f} {r.mean_motion_rev_per_day:11.8f}{r.rev_at_epoch % 100000:>5d}")
+    line1 = (
+        f"1 {satnum:>5}{r.classification or 'U'} {_tle_designator(r.object_id):<8} "
+        f"{_epoch_fields(r.epoch)} {_format_decimal_fraction(r.mean_motion_dot)} "
+        f"{_format_exponent(r.mean_motion_ddot)} {_format_exponent(r.bstar)} "
+        f"{r.ephemeris_type:1d} {r.element_set_no % 10000:>4d}"
+    )
+    line2 = (
+        f"2 {satnum:>5} {r.inclination_deg:8.4f} {r.raan_deg:8.4f} "
+        f"{round(r.eccentricity * 1e7):07d} {r.arg_of_pericenter_deg:8.4f} "
+        f"{r.mean_anomaly_deg:8.4f} {r.mean_motion_rev_per_day:11.8f}{r.rev_at_epoch % 100000:>5d}"
+    )
     return line1 + str(checksum(line1)), line2 + str(checksum(line2))

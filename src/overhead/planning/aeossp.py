@@ -44,22 +44,27 @@ class AeosspCase:
     def agility(self) -> Agility:
         """One agility for every satellite: the slowest slew and longest settling of the fleet (conservative)."""
         s = self.satellites
-        return Agility(max_off_nadir_deg=float(s.max_off_nadir_deg.max()),
-                       slew_rate_deg_s=float(s.max_slew_velocity_deg_per_s.min()),
-                       slew_acceleration_deg_s2=float(s.max_slew_acceleration_deg_per_s2.min()),
-                       settle_s=float(s.settling_time_s.max()), imaging_s=float(self.tasks.duration_s.max()),
-                       memory_images=10**6, min_sun_elevation_deg=None, time_step_s=self.step_s)
+        return Agility(
+            max_off_nadir_deg=float(s.max_off_nadir_deg.max()),
+            slew_rate_deg_s=float(s.max_slew_velocity_deg_per_s.min()),
+            slew_acceleration_deg_s2=float(s.max_slew_acceleration_deg_per_s2.min()),
+            settle_s=float(s.settling_time_s.max()),
+            imaging_s=float(self.tasks.duration_s.max()),
+            memory_images=10**6,
+            min_sun_elevation_deg=None,
+            time_step_s=self.step_s,
+        )
 
     def opportunities(self) -> pd.DataFrame:
         """Windows in which a satellite of the right sensor can image a task for its whole duration, clipped to
         the task's window, each satellite within its own field of regard."""
-        targets = TargetSet(self.tasks.task_id.to_numpy(dtype=object), self.tasks.lat, self.tasks.lon,
-                            self.tasks.alt_m)
+        targets = TargetSet(self.tasks.task_id.to_numpy(dtype=object), self.tasks.lat, self.tasks.lon, self.tasks.alt_m)
         parts = []
         for off_nadir, sats in self.satellites.groupby("max_off_nadir_deg"):
             catalog = self.catalog.select(sats.norad_id.tolist())
-            windows = access_windows(catalog, targets, self.start, self.stop,
-                                     AccessConstraints(sensor=FieldOfRegard(float(off_nadir))))
+            windows = access_windows(
+                catalog, targets, self.start, self.stop, AccessConstraints(sensor=FieldOfRegard(float(off_nadir)))
+            )
             parts.append((catalog, windows))
         rows = []
         tasks = self.tasks.set_index("task_id")
@@ -71,7 +76,8 @@ class AeosspCase:
             start = np.maximum(windows.start.to_numpy(), task.release.to_numpy())
             end = np.minimum(windows.end.to_numpy(), task.due.to_numpy())
             keep = ((end - start) / np.timedelta64(1, "s") >= task.duration_s.to_numpy()) & (
-                windows.norad_id.map(sensor_of).to_numpy() == task.sensor_type.to_numpy())
+                windows.norad_id.map(sensor_of).to_numpy() == task.sensor_type.to_numpy()
+            )
             kept = windows[keep].assign(start=start[keep], end=end[keep]).reset_index(drop=True)
             index = pd.Index(targets.ids).get_indexer(kept.target)
             kept["roll_deg"] = signed_roll(catalog, targets, kept, index)
@@ -85,10 +91,18 @@ class AeosspCase:
         """The benchmark's solution object: one observation action per acquisition."""
         satellite_id = dict(zip(self.satellites.norad_id, self.satellites.satellite_id, strict=True))
 
-        return {"actions": [{"type": "observation", "satellite_id": satellite_id[r.norad_id], "task_id": r.request,
-                             "start_time": str(format_iso(r.start, digits=0)),
-                             "end_time": str(format_iso(r.end, digits=0))}
-                            for r in acquisitions.sort_values("start").itertuples()]}
+        return {
+            "actions": [
+                {
+                    "type": "observation",
+                    "satellite_id": satellite_id[r.norad_id],
+                    "task_id": r.request,
+                    "start_time": str(format_iso(r.start, digits=0)),
+                    "end_time": str(format_iso(r.end, digits=0)),
+                }
+                for r in acquisitions.sort_values("start").itertuples()
+            ]
+        }
 
 
 def read_aeossp(case_dir: str | Path) -> AeosspCase:
@@ -104,12 +118,36 @@ def read_aeossp(case_dir: str | Path) -> AeosspCase:
     for sat in satellites:
         record = parse_tle_pair(sat["tle_line1"], sat["tle_line2"], source=str(folder / "satellites.yaml"))
         records.append(ElementRecord(**{**record.__dict__, "name": sat["satellite_id"]}))
-        rows.append({"norad_id": record.norad_id, "satellite_id": sat["satellite_id"],
-                     "sensor_type": sat["sensor"]["sensor_type"], **sat["attitude_model"]})
-    table = pd.DataFrame([{"task_id": t["task_id"], "lat": t["latitude_deg"], "lon": t["longitude_deg"],
-                           "alt_m": t.get("altitude_m", 0.0), "release": to_datetime64(t["release_time"]),
-                           "due": to_datetime64(t["due_time"]), "duration_s": float(t["required_duration_s"]),
-                           "sensor_type": t["required_sensor_type"], "weight": float(t["weight"])} for t in tasks])
-    return AeosspCase(folder.name, Catalog.from_records(records, from_tle=True), pd.DataFrame(rows), table,
-                      to_datetime64(mission["horizon_start"]), to_datetime64(mission["horizon_end"]),
-                      float(mission["action_time_step_s"]))
+        rows.append(
+            {
+                "norad_id": record.norad_id,
+                "satellite_id": sat["satellite_id"],
+                "sensor_type": sat["sensor"]["sensor_type"],
+                **sat["attitude_model"],
+            }
+        )
+    table = pd.DataFrame(
+        [
+            {
+                "task_id": t["task_id"],
+                "lat": t["latitude_deg"],
+                "lon": t["longitude_deg"],
+                "alt_m": t.get("altitude_m", 0.0),
+                "release": to_datetime64(t["release_time"]),
+                "due": to_datetime64(t["due_time"]),
+                "duration_s": float(t["required_duration_s"]),
+                "sensor_type": t["required_sensor_type"],
+                "weight": float(t["weight"]),
+            }
+            for t in tasks
+        ]
+    )
+    return AeosspCase(
+        folder.name,
+        Catalog.from_records(records, from_tle=True),
+        pd.DataFrame(rows),
+        table,
+        to_datetime64(mission["horizon_start"]),
+        to_datetime64(mission["horizon_end"]),
+        float(mission["action_time_step_s"]),
+    )

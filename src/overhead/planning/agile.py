@@ -29,8 +29,18 @@ from overhead.orbits.states import state_vectors
 from overhead.orbits.timescales import format_iso, to_datetime64
 from overhead.planning.specs import AgilitySpec
 
-__all__ = ["Agility", "Plan", "check_plan", "downlink_windows", "explain_unscheduled", "make_plan", "opportunities",
-           "plan_greedy", "plan_optimal", "repeat_request_ids"]
+__all__ = [
+    "Agility",
+    "Plan",
+    "check_plan",
+    "downlink_windows",
+    "explain_unscheduled",
+    "make_plan",
+    "opportunities",
+    "plan_greedy",
+    "plan_optimal",
+    "repeat_request_ids",
+]
 
 
 def _default(name: str):
@@ -63,8 +73,10 @@ class Agility:
         for norad_id, changes in self.per_satellite.items():
             unknown = set(changes) - set(self.__dataclass_fields__) | ({"time_step_s", "per_satellite"} & set(changes))
             if unknown:
-                raise OverheadError(f"satellite {norad_id}: {', '.join(sorted(unknown))} cannot be set per satellite "
-                                    f"(the time grid is shared)")
+                raise OverheadError(
+                    f"satellite {norad_id}: {', '.join(sorted(unknown))} cannot be set per satellite "
+                    f"(the time grid is shared)"
+                )
 
     def for_satellite(self, norad_id) -> Agility:
         """The agility of one satellite: these values with its own differences."""
@@ -75,8 +87,11 @@ class Agility:
         """Settling plus the slew between two roll angles: bang-coast-bang when an acceleration is given.
         Arrays or plain numbers (the greedy planner asks about a million single pairs: no arrays for those)."""
         scalar = np.isscalar(roll_a_deg) and np.isscalar(roll_b_deg)
-        angle = (abs(float(roll_b_deg) - float(roll_a_deg)) if scalar
-                 else np.abs(np.asarray(roll_b_deg, dtype=float) - np.asarray(roll_a_deg, dtype=float)))
+        angle = (
+            abs(float(roll_b_deg) - float(roll_a_deg))
+            if scalar
+            else np.abs(np.asarray(roll_b_deg, dtype=float) - np.asarray(roll_a_deg, dtype=float))
+        )
         if not self.slew_acceleration_deg_s2:
             return self.settle_s + angle / self.slew_rate_deg_s
         v, a = self.slew_rate_deg_s, self.slew_acceleration_deg_s2
@@ -110,12 +125,22 @@ class Plan:
         out = {"value": self.value, "solver": self.solver, "optimal": self.optimal, "satellites": satellites}
         for norad_id, rows in self.acquisitions.groupby("norad_id"):
             satellites[str(norad_id)] = {
-                "acquisitions": [{"request": str(r.request), "start": _iso(r.start), "end": _iso(r.end),
-                                  "roll_deg": round(float(r.roll_deg), 3), "priority": float(r.priority),
-                                  "images": int(getattr(r, "images", 1))}
-                                 for r in rows.sort_values("start").itertuples()],
-                "downlinks": [{"station": str(d.station), "start": _iso(d.start), "end": _iso(d.end)}
-                              for d in self.downlinks[self.downlinks.norad_id == norad_id].itertuples()]}
+                "acquisitions": [
+                    {
+                        "request": str(r.request),
+                        "start": _iso(r.start),
+                        "end": _iso(r.end),
+                        "roll_deg": round(float(r.roll_deg), 3),
+                        "priority": float(r.priority),
+                        "images": int(getattr(r, "images", 1)),
+                    }
+                    for r in rows.sort_values("start").itertuples()
+                ],
+                "downlinks": [
+                    {"station": str(d.station), "start": _iso(d.start), "end": _iso(d.end)}
+                    for d in self.downlinks[self.downlinks.norad_id == norad_id].itertuples()
+                ],
+            }
         out["unscheduled"] = self.unscheduled.to_dict("records")
         if len(self.areas):
             out["areas"] = self.areas.to_dict("records")
@@ -131,8 +156,9 @@ def repeat_request_ids(request_ids, repeat_every_h, start, stop) -> list[str]:
     otherwise) one per period of that many hours from ``start`` — ``ID#1``, ``ID#2``, ... — each wanting one
     image taken in a window that opens within its period."""
     span_h = (to_datetime64(stop) - to_datetime64(start)) / np.timedelta64(1, "h")
-    every = np.broadcast_to(np.asarray(repeat_every_h if repeat_every_h is not None else np.nan, dtype=float),
-                            (len(request_ids),))
+    every = np.broadcast_to(
+        np.asarray(repeat_every_h if repeat_every_h is not None else np.nan, dtype=float), (len(request_ids),)
+    )
     out = []
     for request, hours in zip(request_ids, every, strict=True):
         if np.isfinite(hours) and hours > 0:
@@ -142,8 +168,17 @@ def repeat_request_ids(request_ids, repeat_every_h, start, stop) -> list[str]:
     return out
 
 
-def opportunities(catalog, requests: TargetSet, priorities: np.ndarray, start, stop, agility: Agility, *,
-                  repeat_every_h=None, stereo=None) -> pd.DataFrame:
+def opportunities(
+    catalog,
+    requests: TargetSet,
+    priorities: np.ndarray,
+    start,
+    stop,
+    agility: Agility,
+    *,
+    repeat_every_h=None,
+    stereo=None,
+) -> pd.DataFrame:
     """Every window in which a satellite can image a request, with the signed roll angle at its middle (each
     satellite with its own field of regard, daylight limit and imaging time).
 
@@ -158,8 +193,9 @@ def opportunities(catalog, requests: TargetSet, priorities: np.ndarray, start, s
         groups.setdefault((own.max_off_nadir_deg, own.min_sun_elevation_deg, own.imaging_s), []).append(norad_id)
     parts = []
     for (off_nadir, sun, imaging_s), ids in groups.items():
-        constraints = AccessConstraints(sensor=FieldOfRegard(off_nadir), min_sun_elevation_deg=sun,
-                                        min_duration_s=imaging_s)
+        constraints = AccessConstraints(
+            sensor=FieldOfRegard(off_nadir), min_sun_elevation_deg=sun, min_duration_s=imaging_s
+        )
         members = catalog if len(groups) == 1 else catalog.select(ids)
         found = access_windows(members, requests, start, stop, constraints)
         parts.append(found.assign(duration_s=float(imaging_s)))
@@ -186,9 +222,14 @@ def opportunities(catalog, requests: TargetSet, priorities: np.ndarray, start, s
         opened_h = (windows.start.to_numpy() - to_datetime64(start)) / np.timedelta64(1, "h")
         slot = np.floor(opened_h[repeats] / every[repeats]).astype(int) + 1
         request[repeats] = [f"{r}#{k}" for r, k in zip(request[repeats], slot, strict=True)]
-    return windows.assign(request=request, parent=windows.target, roll_deg=roll,
-                          priority=np.asarray(priorities)[index], images=images,
-                          orbit_period_s=windows.norad_id.map(period).to_numpy(dtype=float))
+    return windows.assign(
+        request=request,
+        parent=windows.target,
+        roll_deg=roll,
+        priority=np.asarray(priorities)[index],
+        images=images,
+        orbit_period_s=windows.norad_id.map(period).to_numpy(dtype=float),
+    )
 
 
 def _periods_s(satellites) -> np.ndarray:
@@ -234,8 +275,9 @@ class _Cycles:
     """Memory cycles of every satellite: the sorted ends of its downlinks, looked up without re-filtering."""
 
     def __init__(self, downlinks: pd.DataFrame, t0):
-        self.ends = {norad_id: np.sort(_seconds(group.end.to_numpy(), t0))
-                     for norad_id, group in downlinks.groupby("norad_id")}
+        self.ends = {
+            norad_id: np.sort(_seconds(group.end.to_numpy(), t0)) for norad_id, group in downlinks.groupby("norad_id")
+        }
 
     def of(self, norad_id, times_s) -> np.ndarray:
         return np.searchsorted(self.ends.get(norad_id, np.zeros(0)), times_s)
@@ -250,10 +292,16 @@ def plan_greedy(opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility, t
     taken = []
     cycles = _Cycles(downlinks, t0)
     step = agility.time_step_s
-    ordered = opps.assign(orbit_index=_orbit(opps, t0), images=_images(opps)).sort_values(
-        ["priority", "start"], ascending=[False, True]).reset_index(drop=True)
-    rows = list(ordered[["request", "norad_id", "roll_deg", "duration_s", "priority", "images", "orbit_index"]]
-                .itertuples(index=False))
+    ordered = (
+        opps.assign(orbit_index=_orbit(opps, t0), images=_images(opps))
+        .sort_values(["priority", "start"], ascending=[False, True])
+        .reset_index(drop=True)
+    )
+    rows = list(
+        ordered[["request", "norad_id", "roll_deg", "duration_s", "priority", "images", "orbit_index"]].itertuples(
+            index=False
+        )
+    )
     start_s, end_s = _seconds(ordered.start, t0), _seconds(ordered.end, t0)
     # each request's windows in the order above; requests in the order of their best window
     groups = sorted(ordered.groupby("request", sort=False).indices.values(), key=lambda positions: positions[0])
@@ -261,8 +309,10 @@ def plan_greedy(opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility, t
         for i in positions:
             row = rows[i]
             own = agility.for_satellite(row.norad_id)
-            if (own.max_imaging_s_per_orbit is not None and duty.get((row.norad_id, row.orbit_index), 0.0)
-                    + row.duration_s > own.max_imaging_s_per_orbit + 1e-9):
+            if (
+                own.max_imaging_s_per_orbit is not None
+                and duty.get((row.norad_id, row.orbit_index), 0.0) + row.duration_s > own.max_imaging_s_per_orbit + 1e-9
+            ):
                 continue
             # whole grid steps, as in the CP-SAT model, so that a greedy plan is always a valid CP-SAT hint
             s0 = math.ceil(start_s[i] / step - 1e-9) * step
@@ -283,32 +333,112 @@ def plan_greedy(opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility, t
 
 def _gap_s(agility: Agility, roll_a, roll_b, duration_a) -> float:
     """Whole grid steps (in seconds) from one image's start to the next's: imaging, then settling and slewing."""
-    return float((agility.steps(duration_a) + agility.steps(agility.transition_s(roll_a, roll_b)))
-                 * agility.time_step_s)
+    return float(
+        (agility.steps(duration_a) + agility.steps(agility.transition_s(roll_a, roll_b))) * agility.time_step_s
+    )
 
 
 def _earliest_start(images, s0: float, s1: float, roll: float, duration: float, agility: Agility) -> float | None:
     candidates = [s0] + [a + _gap_s(agility, r, roll, d) for a, d, r in images]
     for start in sorted(c for c in candidates if s0 <= c <= s1):
-        if all(start + _gap_s(agility, roll, r, duration) <= a or a + _gap_s(agility, r, roll, d) <= start
-               for a, d, r in images):
+        if all(
+            start + _gap_s(agility, roll, r, duration) <= a or a + _gap_s(agility, r, roll, d) <= start
+            for a, d, r in images
+        ):
             return start
     return None
 
 
 def _acquisitions(taken, t0) -> pd.DataFrame:
-    table = pd.DataFrame(taken, columns=["request", "norad_id", "start_s", "duration_s", "roll_deg", "priority",
-                                         "images"])
+    table = pd.DataFrame(
+        taken, columns=["request", "norad_id", "start_s", "duration_s", "roll_deg", "priority", "images"]
+    )
     start_s = table.pop("start_s").to_numpy(dtype=float)
     table["start"] = t0 + np.round(start_s * 1e9).astype("timedelta64[ns]")
     table["end"] = t0 + np.round((start_s + table.pop("duration_s").to_numpy(dtype=float)) * 1e9).astype(
-        "timedelta64[ns]")
+        "timedelta64[ns]"
+    )
     return table[["request", "norad_id", "start", "end", "roll_deg", "priority", "images"]].sort_values(
-        ["norad_id", "start"], ignore_index=True)
+        ["norad_id", "start"], ignore_index=True
+    )
 
 
-def plan_optimal(opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility, t0, *, time_limit_s: float = 60.0,
-                 workers: int = 2, cancel=None) -> tuple[pd.DataFrame, bool]:
+@dataclass
+class _Terms:
+    """The CP-SAT model's arrays and variables per opportunity: window bounds and lengths in grid steps, roll,
+    duration (s), images, orbit number, presence and start variables, the greedy plan's start."""
+
+    s0: np.ndarray
+    s1: np.ndarray
+    d: np.ndarray
+    roll: np.ndarray
+    duration: np.ndarray
+    images: np.ndarray
+    orbit: np.ndarray
+    present: list
+    start: list
+    hint_start: np.ndarray
+
+
+def _greedy_hint(
+    rows: pd.DataFrame, greedy: pd.DataFrame, t0, s0: np.ndarray, s1: np.ndarray, step: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Presence and start (grid steps) of every opportunity in the greedy plan, as CP-SAT's hint."""
+    hinted = {(r.request, r.norad_id): _seconds(r.start, t0) for r in greedy.itertuples()}
+    hint_present = np.zeros(len(rows), dtype=bool)
+    hint_start = s0.astype(float).copy()
+    for k, (request, norad_id) in enumerate(zip(rows.request, rows.norad_id, strict=True)):
+        hint = hinted.get((request, norad_id))
+        if hint is not None and s0[k] <= hint / step + 1e-6 and hint / step - 1e-6 <= s1[k]:
+            hint_present[k], hint_start[k] = True, round(float(hint) / step)
+    return hint_present, hint_start
+
+
+def _add_slews(model: cp_model.CpModel, own: Agility, index: np.ndarray, terms: _Terms, step: float, cancel) -> None:
+    """One satellite's images in some order, each pair apart by its slew (``index``: its opportunities sorted by
+    start)."""
+    s0, s1, d, roll, duration = terms.s0, terms.s1, terms.d, terms.roll, terms.duration
+    present, start = terms.present, terms.start
+    max_transition = int(own.steps(own.transition_s(0, 2 * own.max_off_nadir_deg)))
+    for a_pos, a in enumerate(index):
+        _check_cancel(cancel)
+        for b in index[a_pos + 1 :]:
+            if s0[b] > s1[a] + d[a] + max_transition:
+                break  # windows sorted by start: no later one can conflict
+            gap_ab = round(_gap_s(own, roll[a], roll[b], duration[a]) / step)
+            gap_ba = round(_gap_s(own, roll[b], roll[a], duration[b]) / step)
+            a_first = model.new_bool_var(f"o{a}_{b}")
+            model.add_hint(a_first, bool(terms.hint_start[a] <= terms.hint_start[b]))
+            model.add(start[a] + gap_ab <= start[b]).only_enforce_if([present[a], present[b], a_first])
+            model.add(start[b] + gap_ba <= start[a]).only_enforce_if([present[a], present[b], a_first.negated()])
+
+
+def _add_limits(
+    model: cp_model.CpModel, own: Agility, index: np.ndarray, terms: _Terms, step: float, cycles: np.ndarray
+) -> None:
+    """One satellite's memory per downlink cycle and imaging time per orbit."""
+    present, images, orbit = terms.present, terms.images, terms.orbit
+    for cycle in np.unique(cycles):
+        model.add(sum(int(images[k]) * present[k] for k in index[cycles == cycle]) <= own.memory_images)
+    if own.max_imaging_s_per_orbit is not None:
+        for revolution in np.unique(orbit[index]):
+            members = index[orbit[index] == revolution]
+            model.add(
+                sum(int(terms.d[k]) * present[k] for k in members)
+                <= int(np.floor(own.max_imaging_s_per_orbit / step + 1e-9))
+            )
+
+
+def plan_optimal(
+    opps: pd.DataFrame,
+    downlinks: pd.DataFrame,
+    agility: Agility,
+    t0,
+    *,
+    time_limit_s: float = 60.0,
+    workers: int = 2,
+    cancel=None,
+) -> tuple[pd.DataFrame, bool]:
     """CP-SAT: optional imaging intervals in their windows, at most one per request, slew transitions between
     images of a satellite, memory per downlink cycle; maximise the priority taken. Starts from the greedy plan.
     Returns the acquisitions and whether they are proven optimal. ``cancel`` (an Event): once set, the search
@@ -332,39 +462,16 @@ def plan_optimal(opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility, 
     # the greedy plan, as a complete hint (presences, starts and the order of every pair)
     greedy = plan_greedy(rows, downlinks, agility, t0)
     _check_cancel(cancel)  # building the model takes seconds for thousands of opportunities: checked as it goes
-    hinted = {(r.request, r.norad_id): _seconds(r.start, t0) for r in greedy.itertuples()}
-    hint_present = np.zeros(len(rows), dtype=bool)
-    hint_start = s0.astype(float).copy()
-    for k, (request, norad_id) in enumerate(zip(rows.request, rows.norad_id, strict=True)):
-        hint = hinted.get((request, norad_id))
-        if hint is not None and s0[k] <= hint / step + 1e-6 and hint / step - 1e-6 <= s1[k]:
-            hint_present[k], hint_start[k] = True, round(float(hint) / step)
+    hint_present, hint_start = _greedy_hint(rows, greedy, t0, s0, s1, step)
     start = [model.new_int_var(int(s0[k]), int(max(s0[k], s1[k])), f"s{k}") for k in range(len(rows))]
     for _, group in rows.groupby("request"):
         model.add_at_most_one(present[k] for k in group.index)
+    terms = _Terms(s0, s1, d, roll, duration, images, orbit, present, start, hint_start)
     for norad_id, group in rows.groupby("norad_id"):
         own = agility.for_satellite(norad_id)
-        max_transition = int(own.steps(own.transition_s(0, 2 * own.max_off_nadir_deg)))
         index = group.sort_values("start").index.to_numpy()
-        for a_pos, a in enumerate(index):
-            _check_cancel(cancel)
-            for b in index[a_pos + 1:]:
-                if s0[b] > s1[a] + d[a] + max_transition:
-                    break  # windows sorted by start: no later one can conflict
-                gap_ab = round(_gap_s(own, roll[a], roll[b], duration[a]) / step)
-                gap_ba = round(_gap_s(own, roll[b], roll[a], duration[b]) / step)
-                a_first = model.new_bool_var(f"o{a}_{b}")
-                model.add_hint(a_first, bool(hint_start[a] <= hint_start[b]))
-                model.add(start[a] + gap_ab <= start[b]).only_enforce_if([present[a], present[b], a_first])
-                model.add(start[b] + gap_ba <= start[a]).only_enforce_if([present[a], present[b], a_first.negated()])
-        cycles = memory_cycles.of(norad_id, s0[index].astype(float) * step)
-        for cycle in np.unique(cycles):
-            model.add(sum(int(images[k]) * present[k] for k in index[cycles == cycle]) <= own.memory_images)
-        if own.max_imaging_s_per_orbit is not None:
-            for revolution in np.unique(orbit[index]):
-                members = index[orbit[index] == revolution]
-                model.add(sum(int(d[k]) * present[k] for k in members)
-                          <= int(np.floor(own.max_imaging_s_per_orbit / step + 1e-9)))
+        _add_slews(model, own, index, terms, step, cancel)
+        _add_limits(model, own, index, terms, step, memory_cycles.of(norad_id, s0[index].astype(float) * step))
     scale = 1000
     model.maximize(sum(round(scale * float(p)) * present[k] for k, p in enumerate(rows.priority)))
     for k in range(len(rows)):
@@ -376,8 +483,19 @@ def plan_optimal(opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility, 
     status = _solve_cancellable(solver, model, cancel)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return greedy, False
-    taken = [(rows.request[k], rows.norad_id[k], float(solver.value(start[k])) * step, duration[k], roll[k],
-              rows.priority[k], int(images[k])) for k in range(len(rows)) if solver.value(present[k])]
+    taken = [
+        (
+            rows.request[k],
+            rows.norad_id[k],
+            float(solver.value(start[k])) * step,
+            duration[k],
+            roll[k],
+            rows.priority[k],
+            int(images[k]),
+        )
+        for k in range(len(rows))
+        if solver.value(present[k])
+    ]
     plan = _acquisitions(taken, t0)
     if plan.priority.sum() < greedy.priority.sum():  # out of time before CP-SAT caught up: keep the better plan
         return greedy, False
@@ -420,8 +538,14 @@ def _windows_of(acquisitions: pd.DataFrame, opps: pd.DataFrame) -> np.ndarray:
     slack = np.timedelta64(1, "ms")
     found = np.full(len(acquisitions), -1, dtype=np.int64)
     for k, row in enumerate(acquisitions.itertuples()):
-        inside = np.flatnonzero(((opps.request == row.request) & (opps.norad_id == row.norad_id)
-                                 & (opps.start <= row.start + slack) & (opps.end + slack >= row.end)).to_numpy())
+        inside = np.flatnonzero(
+            (
+                (opps.request == row.request)
+                & (opps.norad_id == row.norad_id)
+                & (opps.start <= row.start + slack)
+                & (opps.end + slack >= row.end)
+            ).to_numpy()
+        )
         if inside.size:
             found[k] = inside[0]
     return found
@@ -439,17 +563,24 @@ def _imaging_per_orbit(acquisitions: pd.DataFrame, opps: pd.DataFrame, windows: 
     return used
 
 
-def explain_unscheduled(request_ids, opps: pd.DataFrame, acquisitions: pd.DataFrame,
-                        downlinks: pd.DataFrame, agility: Agility, t0) -> pd.DataFrame:
+def explain_unscheduled(
+    request_ids, opps: pd.DataFrame, acquisitions: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility, t0
+) -> pd.DataFrame:
     """For each request left out: no opportunity, or which limit stood in the way (memory full in every cycle
     where it could be imaged, else conflicts with the chosen images)."""
     t0 = to_datetime64(t0)
     taken = set(acquisitions.request)
     cycles = _Cycles(downlinks, t0)
-    used = acquisitions.assign(cycle=[int(cycles.of(r.norad_id, _seconds(r.start, t0)))
-                                      for r in acquisitions.itertuples()], images=_images(acquisitions)) \
-        .groupby(["norad_id", "cycle"]).images.sum() \
-        if len(acquisitions) else pd.Series(dtype=int)
+    used = (
+        acquisitions.assign(
+            cycle=[int(cycles.of(r.norad_id, _seconds(r.start, t0))) for r in acquisitions.itertuples()],
+            images=_images(acquisitions),
+        )
+        .groupby(["norad_id", "cycle"])
+        .images.sum()
+        if len(acquisitions)
+        else pd.Series(dtype=int)
+    )
     opps = opps.reset_index(drop=True)
     orbit = _orbit(opps, t0)
     duty = _imaging_per_orbit(acquisitions, opps, _windows_of(acquisitions, opps), t0)
@@ -461,13 +592,16 @@ def explain_unscheduled(request_ids, opps: pd.DataFrame, acquisitions: pd.DataFr
         if windows.empty:
             rows.append({"request": request, "reason": "no opportunity: never in view under the constraints"})
             continue
-        full = all(used.get((w.norad_id, int(cycles.of(w.norad_id, _seconds(w.start, t0)))), 0)
-                   + int(getattr(w, "images", 1))
-                   > agility.for_satellite(w.norad_id).memory_images for w in windows.itertuples())
+        full = all(
+            used.get((w.norad_id, int(cycles.of(w.norad_id, _seconds(w.start, t0)))), 0) + int(getattr(w, "images", 1))
+            > agility.for_satellite(w.norad_id).memory_images
+            for w in windows.itertuples()
+        )
         limits = [agility.for_satellite(w.norad_id).max_imaging_s_per_orbit for w in windows.itertuples()]
         powered = all(limit is not None for limit in limits) and all(
             duty.get((w.norad_id, revolution), 0.0) + w.duration_s > float(limit or 0.0) + 1e-9
-            for w, revolution, limit in zip(windows.itertuples(), orbit[windows.index], limits, strict=True))
+            for w, revolution, limit in zip(windows.itertuples(), orbit[windows.index], limits, strict=True)
+        )
         if full:
             reason = "memory full at every opportunity"
         elif powered:
@@ -478,8 +612,7 @@ def explain_unscheduled(request_ids, opps: pd.DataFrame, acquisitions: pd.DataFr
     return pd.DataFrame(rows, columns=["request", "reason"])
 
 
-def check_plan(acquisitions: pd.DataFrame, opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility,
-               t0) -> None:
+def check_plan(acquisitions: pd.DataFrame, opps: pd.DataFrame, downlinks: pd.DataFrame, agility: Agility, t0) -> None:
     """Raise unless every image lies in a real window of its satellite and request, the satellite can slew
     between consecutive images, each request is imaged at most once, memory never overflows, and no
     revolution holds more imaging than the power/duty limit."""
@@ -494,8 +627,10 @@ def check_plan(acquisitions: pd.DataFrame, opps: pd.DataFrame, downlinks: pd.Dat
     for (norad_id, revolution), used in _imaging_per_orbit(acquisitions, opps, windows, t0).items():
         limit = agility.for_satellite(norad_id).max_imaging_s_per_orbit
         if limit is not None and used > limit + 1e-6:
-            raise OverheadError(f"satellite {norad_id} images {used:.0f} s in revolution {revolution}, over its "
-                                f"power/duty limit of {limit:g} s per orbit")
+            raise OverheadError(
+                f"satellite {norad_id} images {used:.0f} s in revolution {revolution}, over its "
+                f"power/duty limit of {limit:g} s per orbit"
+            )
     for norad_id, images in acquisitions.groupby("norad_id"):
         images = images.sort_values("start")
         starts, ends = _seconds(images.start, t0), _seconds(images.end, t0)
@@ -512,8 +647,9 @@ def check_plan(acquisitions: pd.DataFrame, opps: pd.DataFrame, downlinks: pd.Dat
 DOWNLINK_COLUMNS = ["norad_id", "station", "start", "end"]
 
 
-def downlink_windows(satellites, stations: TargetSet | None, start, stop, *,
-                     min_elevation_deg: float = 5.0) -> pd.DataFrame:
+def downlink_windows(
+    satellites, stations: TargetSet | None, start, stop, *, min_elevation_deg: float = 5.0
+) -> pd.DataFrame:
     """Passes of the satellites over the ground stations (each empties the memory): norad_id, station, start, end."""
     if stations is None or len(stations) == 0:
         return pd.DataFrame(columns=DOWNLINK_COLUMNS)
@@ -521,9 +657,22 @@ def downlink_windows(satellites, stations: TargetSet | None, start, stop, *,
     return windows.rename(columns={"target": "station"})[DOWNLINK_COLUMNS]
 
 
-def make_plan(satellites, requests: TargetSet, priorities, start, stop, agility: Agility, *,
-              stations: TargetSet | None = None, solver: str = "cp-sat", time_limit_s: float = 60.0,
-              repeat_every_h=None, stereo=None, on_stage=None, cancel=None) -> Plan:
+def make_plan(
+    satellites,
+    requests: TargetSet,
+    priorities,
+    start,
+    stop,
+    agility: Agility,
+    *,
+    stations: TargetSet | None = None,
+    solver: str = "cp-sat",
+    time_limit_s: float = 60.0,
+    repeat_every_h=None,
+    stereo=None,
+    on_stage=None,
+    cancel=None,
+) -> Plan:
     """The whole pipeline: opportunities, downlinks, a greedy or CP-SAT plan, checked, with the left-out
     requests explained. ``on_stage(name, fraction)`` hears of its progress; ``cancel`` (an Event) stops it
     between stages and inside the CP-SAT search (:class:`~overhead.errors.CancelledError`)."""
@@ -534,19 +683,26 @@ def make_plan(satellites, requests: TargetSet, priorities, start, stop, agility:
             on_stage(name, fraction)
 
     report("opportunities", 0.0)
-    opps = opportunities(satellites, requests, priorities, start, stop, agility, repeat_every_h=repeat_every_h,
-                         stereo=stereo)
+    opps = opportunities(
+        satellites, requests, priorities, start, stop, agility, repeat_every_h=repeat_every_h, stereo=stereo
+    )
     report("downlinks", 0.4)
     downlinks = downlink_windows(satellites, stations, start, stop)
     report(f"solving ({solver}) over {len(opps)} opportunities", 0.5)
     if solver == "greedy":
         acquisitions, optimal = plan_greedy(opps, downlinks, agility, start), False
     else:
-        acquisitions, optimal = plan_optimal(opps, downlinks, agility, start, time_limit_s=time_limit_s,
-                                             cancel=cancel)
+        acquisitions, optimal = plan_optimal(opps, downlinks, agility, start, time_limit_s=time_limit_s, cancel=cancel)
     report("checking", 0.95)
     check_plan(acquisitions, opps, downlinks, agility, start)
     wanted = repeat_request_ids(requests.ids, repeat_every_h, start, stop)
-    return Plan(acquisitions, downlinks, float(acquisitions.priority.sum()), solver, optimal,
-                explain_unscheduled(wanted, opps, acquisitions, downlinks, agility, start), requested=len(wanted),
-                opportunities=len(opps))
+    return Plan(
+        acquisitions,
+        downlinks,
+        float(acquisitions.priority.sum()),
+        solver,
+        optimal,
+        explain_unscheduled(wanted, opps, acquisitions, downlinks, agility, start),
+        requested=len(wanted),
+        opportunities=len(opps),
+    )

@@ -45,8 +45,9 @@ def _tile_centres(polygon: Polygon, tile_km: float) -> np.ndarray:
     return np.array(centres)
 
 
-def polygon_requests(polygons: dict[str, Polygon], priorities: dict[str, float], *,
-                     tile_km: float = 10.0) -> PolygonTiles:
+def polygon_requests(
+    polygons: dict[str, Polygon], priorities: dict[str, float], *, tile_km: float = 10.0
+) -> PolygonTiles:
     """Tile requests of each polygon (lon/lat degrees, no crossing of the antimeridian)."""
     if tile_km <= 0:
         raise OverheadError("tile_km must be positive")
@@ -64,8 +65,9 @@ def polygon_requests(polygons: dict[str, Polygon], priorities: dict[str, float],
             lons.append(lon)
             priority.append(priorities.get(name, 1.0) / len(centres))
             parent.append(name)
-    return PolygonTiles(TargetSet.from_points(lats, lons, ids=ids), np.array(priority), np.array(parent, dtype=object),
-                        counts)
+    return PolygonTiles(
+        TargetSet.from_points(lats, lons, ids=ids), np.array(priority), np.array(parent, dtype=object), counts
+    )
 
 
 def read_polygon_requests(path, *, tile_km: float = 10.0) -> PolygonTiles:
@@ -102,6 +104,8 @@ def polygon_coverage(acquisitions: pd.DataFrame, tiles: PolygonTiles) -> pd.Data
     parent_of = dict(zip(tiles.targets.ids, tiles.parent, strict=True))
     imaged = pd.Series([parent_of[r] for r in acquisitions.request if r in parent_of], dtype=object)
     counts = imaged.value_counts()
-    rows = [{"request": name, "tiles": n, "imaged": int(counts.get(name, 0)),
-             "fraction": int(counts.get(name, 0)) / n} for name, n in tiles.tiles_per_polygon.items()]
+    rows = [
+        {"request": name, "tiles": n, "imaged": int(counts.get(name, 0)), "fraction": int(counts.get(name, 0)) / n}
+        for name, n in tiles.tiles_per_polygon.items()
+    ]
     return pd.DataFrame(rows, columns=["request", "tiles", "imaged", "fraction"])

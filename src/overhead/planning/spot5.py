@@ -51,9 +51,12 @@ class Spot5Solution:
     def to_text(self) -> str:
         """The ``.spot_sol.txt`` format."""
         selected = sum(1 for v in self.assignment if v)
-        lines = [f"profit = {self.profit}, weight = {self.weight}",
-                 f"number of candidate photographs = {len(self.assignment)}",
-                 f"number of selected photographs = {selected}", *map(str, self.assignment)]
+        lines = [
+            f"profit = {self.profit}, weight = {self.weight}",
+            f"number of candidate photographs = {len(self.assignment)}",
+            f"number of selected photographs = {selected}",
+            *map(str, self.assignment),
+        ]
         return "\n".join(lines) + "\n"
 
 
@@ -81,12 +84,12 @@ def read_spot5(path: str | Path) -> Spot5Instance:
                 capacity = CAPACITY
                 continue
             arity = numbers[0]
-            variables = tuple(numbers[1:1 + arity])
-            flat = numbers[1 + arity:]
+            variables = tuple(numbers[1 : 1 + arity])
+            flat = numbers[1 + arity :]
             if len(flat) % arity:
                 raise ValueError(f"forbidden tuples of length {len(flat)} do not divide by arity {arity}")
-            constraints.append((variables, [tuple(flat[j:j + arity]) for j in range(0, len(flat), arity)]))
-        if lines[n + 2 + n_constraints:]:
+            constraints.append((variables, [tuple(flat[j : j + arity]) for j in range(0, len(flat), arity)]))
+        if lines[n + 2 + n_constraints :]:
             capacity = CAPACITY
     except (ValueError, IndexError) as exc:
         raise OverheadError(f"{path}: not a SPOT5 .spot instance ({exc})") from None
@@ -130,9 +133,11 @@ def _greedy(instance: Spot5Instance) -> list[int]:
             if instance.capacity is not None and weight + w > instance.capacity:
                 continue
             assignment[i] = value
-            if all(not all(assignment[v] for v in instance.constraints[c][0])
-                   or tuple(assignment[v] for v in instance.constraints[c][0]) not in instance.constraints[c][1]
-                   for c in by_variable.get(i, [])):
+            if all(
+                not all(assignment[v] for v in instance.constraints[c][0])
+                or tuple(assignment[v] for v in instance.constraints[c][0]) not in instance.constraints[c][1]
+                for c in by_variable.get(i, [])
+            ):
                 weight += w
                 break
             assignment[i] = 0
@@ -149,8 +154,14 @@ class _Progress(cp_model.CpSolverSolutionCallback):
         self.history.append((time.perf_counter() - self.started, int(self.objective_value)))
 
 
-def solve_spot5(instance: Spot5Instance, *, time_limit_s: float = 60.0, workers: int = 2,
-                deterministic_time: float | None = None, seed: int = 0) -> Spot5Solution:
+def solve_spot5(
+    instance: Spot5Instance,
+    *,
+    time_limit_s: float = 60.0,
+    workers: int = 2,
+    deterministic_time: float | None = None,
+    seed: int = 0,
+) -> Spot5Solution:
     """Maximise the profit with CP-SAT (greedy solution as hint); stops at ``time_limit_s`` with the best plan
     found so far, which is proven optimal when ``optimal`` is set.
 
@@ -167,8 +178,9 @@ def solve_spot5(instance: Spot5Instance, *, time_limit_s: float = 60.0, workers:
             if len(literals) == len(found):  # a forbidden value outside a domain forbids nothing
                 model.add_bool_or([lit.negated() for lit in literals])
     if instance.capacity is not None:
-        model.add(sum(w * x[i][v] for i, domain in enumerate(instance.values) for v, w in domain.items())
-                  <= instance.capacity)
+        model.add(
+            sum(w * x[i][v] for i, domain in enumerate(instance.values) for v, w in domain.items()) <= instance.capacity
+        )
     model.maximize(sum(p * lit for p, choices in zip(instance.profits, x, strict=True) for lit in choices.values()))
     for i, value in enumerate(_greedy(instance)):
         for v, lit in x[i].items():
@@ -189,5 +201,6 @@ def solve_spot5(instance: Spot5Instance, *, time_limit_s: float = 60.0, workers:
         raise OverheadError(f"CP-SAT found no plan for {instance.name}: {solver.status_name(status)}")
     assignment = [next((v for v, lit in choices.items() if solver.value(lit)), 0) for choices in x]
     profit, weight = check_solution(instance, assignment)
-    return Spot5Solution(assignment, profit, weight, status == cp_model.OPTIMAL, seconds, solver.status_name(status),
-                         progress.history)
+    return Spot5Solution(
+        assignment, profit, weight, status == cp_model.OPTIMAL, seconds, solver.status_name(status), progress.history
+    )

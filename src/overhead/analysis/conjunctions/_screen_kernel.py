@@ -24,9 +24,20 @@ _INVALID = np.iinfo(np.int64).max  # the key of an object without a state: sorte
 
 
 @numba.njit(cache=True, nogil=True)
-def _fill_states(r0: np.ndarray, v0: np.ndarray, r1: np.ndarray, v1: np.ndarray, h_s: float, fraction: float,
-                 cell_km: float, pos: np.ndarray, vel: np.ndarray, cells: np.ndarray, valid: np.ndarray,
-                 base: int) -> None:
+def _fill_states(
+    r0: np.ndarray,
+    v0: np.ndarray,
+    r1: np.ndarray,
+    v1: np.ndarray,
+    h_s: float,
+    fraction: float,
+    cell_km: float,
+    pos: np.ndarray,
+    vel: np.ndarray,
+    cells: np.ndarray,
+    valid: np.ndarray,
+    base: int,
+) -> None:
     """Hermite positions and velocities (km, km/s) at ``fraction`` of the interval between two samples ``h_s``
     apart (states r0, v0 and r1, v1; NaN where SGP4 failed), each object's cell indices and whether its state is
     finite, into rows ``base`` onwards of ``pos``, ``vel``, ``cells`` and ``valid``."""
@@ -96,8 +107,11 @@ def pack_keys(cells: np.ndarray, valid: np.ndarray, keys: np.ndarray) -> tuple[i
     y_shift, x_shift = bits[2], bits[1] + bits[2]
     for i in range(cells.shape[0]):
         if valid[i]:
-            keys[i] = ((cells[i, 0] - lo[0] + 1) << x_shift) | ((cells[i, 1] - lo[1] + 1) << y_shift) | \
-                (cells[i, 2] - lo[2] + 1)
+            keys[i] = (
+                ((cells[i, 0] - lo[0] + 1) << x_shift)
+                | ((cells[i, 1] - lo[1] + 1) << y_shift)
+                | (cells[i, 2] - lo[2] + 1)
+            )
         else:
             keys[i] = _INVALID
     return y_shift, x_shift
@@ -112,9 +126,19 @@ def _grown(array: np.ndarray, count: int, size: int) -> np.ndarray:
 
 
 @numba.njit(cache=True, nogil=True)
-def search_batch(rs, vs, offsets, fine_times: np.ndarray, cell_km: float, primary: np.ndarray,
-                 threshold_km: float, half_step_s: float, margin_km: float, step_s: float,
-                 limit_km: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def search_batch(
+    rs,
+    vs,
+    offsets,
+    fine_times: np.ndarray,
+    cell_km: float,
+    primary: np.ndarray,
+    threshold_km: float,
+    half_step_s: float,
+    margin_km: float,
+    step_s: float,
+    limit_km: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`pairs_near` at each of ``fine_times`` (s from the start) in one call, without the GIL: the states
     of each sample group g (``rs[g]``, ``vs[g]``: (samples, objects, 3); ``offsets[g]``: the samples' times, s)
     interpolated to each time, the groups' objects one after the other. Returns (time index, i, j)."""
@@ -139,12 +163,23 @@ def search_batch(rs, vs, offsets, fine_times: np.ndarray, cell_km: float, primar
                 continue
             a = min(max(np.searchsorted(off, t, side="right") - 1, 0), off.shape[0] - 2)
             h = off[a + 1] - off[a]
-            _fill_states(r[a], v[a], r[a + 1], v[a + 1], h, (t - off[a]) / h, cell_km, pos, vel, cells, valid,
-                         base)
+            _fill_states(r[a], v[a], r[a + 1], v[a + 1], h, (t - off[a]) / h, cell_km, pos, vel, cells, valid, base)
             base += r.shape[1]
         y_shift, x_shift = pack_keys(cells, valid, keys)
-        i_idx, j_idx = pairs_near(pos, vel, keys, radix_argsort(keys), primary, threshold_km, half_step_s,
-                                  margin_km, step_s, limit_km, y_shift, x_shift)
+        i_idx, j_idx = pairs_near(
+            pos,
+            vel,
+            keys,
+            radix_argsort(keys),
+            primary,
+            threshold_km,
+            half_step_s,
+            margin_km,
+            step_s,
+            limit_km,
+            y_shift,
+            x_shift,
+        )
         if count + i_idx.shape[0] > out_k.shape[0]:
             size = max(2 * out_k.shape[0], count + i_idx.shape[0])
             out_k, out_i, out_j = _grown(out_k, count, size), _grown(out_i, count, size), _grown(out_j, count, size)
@@ -155,9 +190,20 @@ def search_batch(rs, vs, offsets, fine_times: np.ndarray, cell_km: float, primar
 
 
 @numba.njit(cache=True, nogil=True)
-def pairs_near(pos: np.ndarray, vel: np.ndarray, keys: np.ndarray, order: np.ndarray, primary: np.ndarray,
-               threshold_km: float, half_step_s: float, margin_km: float, step_s: float, limit_km: float,
-               y_shift: int, x_shift: int) -> tuple[np.ndarray, np.ndarray]:
+def pairs_near(
+    pos: np.ndarray,
+    vel: np.ndarray,
+    keys: np.ndarray,
+    order: np.ndarray,
+    primary: np.ndarray,
+    threshold_km: float,
+    half_step_s: float,
+    margin_km: float,
+    step_s: float,
+    limit_km: float,
+    y_shift: int,
+    x_shift: int,
+) -> tuple[np.ndarray, np.ndarray]:
     """Pairs (i < j) that may pass under the threshold within ``step_s`` of this time, from the states, the cell
     keys of :func:`pack_keys` (the y and x fields at ``y_shift`` and ``x_shift``) and their order by cell
     (``order``, an argsort of ``keys``).

@@ -43,8 +43,7 @@ def _state(e, t, mu):
     c = 1.0 + chi * chi + psi * psi
     f0, f1, f2 = (1.0 - chi * chi + psi * psi) / c, 2.0 * chi * psi / c, -2.0 * chi / c
     g0, g1, g2 = 2.0 * chi * psi / c, (1.0 + chi * chi - psi * psi) / c, 2.0 * psi / c
-    return (x * f0 + y * g0, x * f1 + y * g1, x * f2 + y * g2,
-            xd * f0 + yd * g0, xd * f1 + yd * g1, xd * f2 + yd * g2)
+    return (x * f0 + y * g0, x * f1 + y * g1, x * f2 + y * g2, xd * f0 + yd * g0, xd * f1 + yd * g1, xd * f2 + yd * g2)
 
 
 @njit(cache=True, nogil=True)

@@ -33,8 +33,16 @@ from overhead.analysis.conjunctions.pc2d import (
 from overhead.constants import EARTH_MU_KM3_S2
 from overhead.errors import MessageError, OverheadError
 
-__all__ = ["METHODS", "SOCRATES_SIGMA_RTN_M", "ConjunctionAssessment", "assess", "assumed_covariance_rtn",
-           "max_pc_no_covariance", "max_pc_scaled", "remediate_covariance"]
+__all__ = [
+    "METHODS",
+    "SOCRATES_SIGMA_RTN_M",
+    "ConjunctionAssessment",
+    "assess",
+    "assumed_covariance_rtn",
+    "max_pc_no_covariance",
+    "max_pc_scaled",
+    "remediate_covariance",
+]
 
 METHODS = ("2d", "3d", "mc", "all")
 # CelesTrak SOCRATES' assumed 1-sigma position uncertainty of a TLE at TCA: radial, in-track, cross-track (m)
@@ -104,8 +112,9 @@ def max_pc_scaled(r1, v1, cov1, r2, v2, cov2, hbr_m: float, *, fast: bool = Fals
         pc = integral(plane, hbr_m)
         return -math.log(pc) if pc > 0 else 1e300
 
-    res = optimize.minimize_scalar(neg_log_pc, bounds=(math.log(1e-4), math.log(1e4)), method="bounded",
-                                   options={"xatol": 1e-6})
+    res = optimize.minimize_scalar(
+        neg_log_pc, bounds=(math.log(1e-4), math.log(1e4)), method="bounded", options={"xatol": 1e-6}
+    )
     return math.exp(-res.fun), math.exp(res.x)
 
 
@@ -115,11 +124,13 @@ def max_pc_no_covariance(miss_m: float, hbr_m: float) -> float:
         return 1.0
 
     def neg(sigma: float) -> float:
-        return -0.5 * (math.erf((miss_m + hbr_m) / (math.sqrt(2) * sigma))
-                       - math.erf((miss_m - hbr_m) / (math.sqrt(2) * sigma)))
+        return -0.5 * (
+            math.erf((miss_m + hbr_m) / (math.sqrt(2) * sigma)) - math.erf((miss_m - hbr_m) / (math.sqrt(2) * sigma))
+        )
 
-    res = optimize.minimize_scalar(neg, bounds=(1e-6 * miss_m, 1e3 * miss_m), method="bounded",
-                                   options={"xatol": 1e-9 * miss_m})
+    res = optimize.minimize_scalar(
+        neg, bounds=(1e-6 * miss_m, 1e3 * miss_m), method="bounded", options={"xatol": 1e-9 * miss_m}
+    )
     return -res.fun
 
 
@@ -132,13 +143,24 @@ def _refuse_unbound(label: str, r_m: np.ndarray, v_m_s: np.ndarray, source: str 
     if math.isfinite(orbit_period_s(np.asarray(r_m) / 1e3, np.asarray(v_m_s) / 1e3)):
         return
     r_km, v_km_s = float(np.linalg.norm(r_m)) / 1e3, float(np.linalg.norm(v_m_s)) / 1e3
-    raise MessageError(f"{label}: the state at TCA is not a bound Earth orbit ({v_km_s:.6g} km/s at "
-                           f"{r_km:.6g} km from the Earth's centre; escape speed there is "
-                           f"{math.sqrt(2 * EARTH_MU_KM3_S2 / r_km):.4g} km/s)", source=source, keyword="X_DOT")
+    raise MessageError(
+        f"{label}: the state at TCA is not a bound Earth orbit ({v_km_s:.6g} km/s at "
+        f"{r_km:.6g} km from the Earth's centre; escape speed there is "
+        f"{math.sqrt(2 * EARTH_MU_KM3_S2 / r_km):.4g} km/s)",
+        source=source,
+        keyword="X_DOT",
+    )
 
 
-def assess(message: ConjunctionMessage, *, methods: str = "all", hbr_m: float | None = None,
-           mc_samples: int = 1_000_000, mc_seed: int = 1, confidence: float = 0.95) -> ConjunctionAssessment:
+def assess(
+    message: ConjunctionMessage,
+    *,
+    methods: str = "all",
+    hbr_m: float | None = None,
+    mc_samples: int = 1_000_000,
+    mc_seed: int = 1,
+    confidence: float = 0.95,
+) -> ConjunctionAssessment:
     """Collision probability of one CDM by the requested methods (``2d``, ``3d``, ``mc`` or ``all``).
 
     ``hbr_m``: the hard-body radius (m) of a message that gives none; a message's own radius is used where it
@@ -152,10 +174,17 @@ def assess(message: ConjunctionMessage, *, methods: str = "all", hbr_m: float | 
     dt, a1, a2 = adjust_to_tca(r1, v1, r2, v2)
     tca = message.tca + np.timedelta64(round(dt * 1e9), "ns") if math.isfinite(dt) else message.tca
     result = ConjunctionAssessment(
-        source=message.source, primary=message.object1.designator, secondary=message.object2.designator,
-        tca=_iso(tca), tca_adjustment_s=dt, miss_distance_m=float(np.linalg.norm(a2 - a1)) if speed > 0 else
-        float(np.linalg.norm(r2 - r1)), relative_speed_m_s=speed, hbr_m=hbr, covariance_remediated=remediated,
-        notes=notes)
+        source=message.source,
+        primary=message.object1.designator,
+        secondary=message.object2.designator,
+        tca=_iso(tca),
+        tca_adjustment_s=dt,
+        miss_distance_m=float(np.linalg.norm(a2 - a1)) if speed > 0 else float(np.linalg.norm(r2 - r1)),
+        relative_speed_m_s=speed,
+        hbr_m=hbr,
+        covariance_remediated=remediated,
+        notes=notes,
+    )
     states = (r1, v1, c1, r2, v2, c2)
     period = min(orbit_period_s(r1 / 1e3, v1 / 1e3), orbit_period_s(r2 / 1e3, v2 / 1e3))
     valid_2d = _assess_2d(result, states, hbr, period, dt)
@@ -170,8 +199,9 @@ def assess(message: ConjunctionMessage, *, methods: str = "all", hbr_m: float | 
         if out is None:
             notes.append("Monte Carlo: the CDM gives no velocity covariance; not run")
         else:
-            _assess_monte_carlo(result, states, hbr, out, mc_span, mc_samples=mc_samples, mc_seed=mc_seed,
-                                confidence=confidence)
+            _assess_monte_carlo(
+                result, states, hbr, out, mc_span, mc_samples=mc_samples, mc_seed=mc_seed, confidence=confidence
+            )
     result.recommended = _recommended(result, valid_2d)
     return result
 
@@ -180,8 +210,10 @@ def _hard_body_radius_m(message: ConjunctionMessage, hbr_m: float | None) -> flo
     """The message's own radius, else the one given for messages without one; positive and finite."""
     hbr = message.hbr_m if message.hbr_m is not None else hbr_m
     if hbr is None:
-        raise OverheadError(f"{message.source or 'the CDM'}: no hard-body radius (neither HBR nor a "
-                            "'COMMENT HBR = … [m]' line); give the radius for messages without one")
+        raise OverheadError(
+            f"{message.source or 'the CDM'}: no hard-body radius (neither HBR nor a "
+            "'COMMENT HBR = … [m]' line); give the radius for messages without one"
+        )
     if not hbr > 0 or not math.isfinite(hbr):
         raise OverheadError(f"hard-body radius must be a positive number of metres, not {hbr}")
     return hbr
@@ -222,8 +254,7 @@ def _assess_2d(result: ConjunctionAssessment, states: tuple, hbr: float, period:
     result.pc2d_no_tca_adjustment, _ = pc2d(r1, v1, c1, r2, v2, c2, hbr, adjust_tca=False)
     if plane.remediated and not plane.positive_definite:
         result.covariance_remediated = True
-        notes.append("the combined covariance is singular in the encounter plane: eigenvalues clipped to "
-                     "(1e-4 HBR)²")
+        notes.append("the combined covariance is singular in the encounter plane: eigenvalues clipped to (1e-4 HBR)²")
     result.max_pc, result.covariance_scale_at_max = max_pc_scaled(r1, v1, c1, r2, v2, c2, hbr)
     result.dilution_region = result.covariance_scale_at_max < 1.0
     sigma_along = math.sqrt(max(float(plane.y_hat @ (c1[:3, :3] + c2[:3, :3]) @ plane.y_hat), 0.0))
@@ -232,8 +263,10 @@ def _assess_2d(result: ConjunctionAssessment, states: tuple, hbr: float, period:
     if math.isfinite(result.encounter_duration_s):
         if result.encounter_duration_s / period > EXTENDED_CUTOFF:
             valid = False
-            notes.append(f"2D: the encounter lasts {result.encounter_duration_s:.4g} s, over "
-                         f"{EXTENDED_CUTOFF:.0%} of the orbital period (extended encounter)")
+            notes.append(
+                f"2D: the encounter lasts {result.encounter_duration_s:.4g} s, over "
+                f"{EXTENDED_CUTOFF:.0%} of the orbital period (extended encounter)"
+            )
         if abs(dt) / period > OFFSET_CUTOFF:
             valid = False
             notes.append(f"2D: closest approach {dt:.4g} s from the CDM's TCA (offset encounter)")
@@ -252,8 +285,10 @@ def _assess_3d(result: ConjunctionAssessment, out, valid_2d: bool) -> bool:
     notes += [f"3D: {n}" for n in out.notes]
     if _rate_cut_by_segment(out):
         result.method_valid["3d"] = False
-        notes.append("3D: the collision rate has not decayed at the ends of the conjunction segment "
-                     "(blended or repeating encounter); only a Monte Carlo over the whole span applies")
+        notes.append(
+            "3D: the collision rate has not decayed at the ends of the conjunction segment "
+            "(blended or repeating encounter); only a Monte Carlo over the whole span applies"
+        )
     if out.peaks > 1:
         notes.append(f"3D: the collision rate has {out.peaks} separate maxima (repeating encounter)")
     if math.isfinite(out.nc) and valid_2d:
@@ -261,30 +296,45 @@ def _assess_3d(result: ConjunctionAssessment, out, valid_2d: bool) -> bool:
         if mean > 0 and abs(out.nc - result.pc2d) / mean > INACCURATE_CUTOFF:
             valid_2d = False
             notes.append(f"2D: differs from Nc3D by {abs(out.nc - result.pc2d) / mean:.1%} (non-linear encounter)")
-    result.encounter_duration_s = max(result.encounter_duration_s if math.isfinite(
-        result.encounter_duration_s) else 0.0, out.duration_s)
+    result.encounter_duration_s = max(
+        result.encounter_duration_s if math.isfinite(result.encounter_duration_s) else 0.0, out.duration_s
+    )
     return valid_2d
 
 
-def _assess_monte_carlo(result: ConjunctionAssessment, states: tuple, hbr: float, out, mc_span, *,
-                        mc_samples: int, mc_seed: int, confidence: float) -> None:
+def _assess_monte_carlo(
+    result: ConjunctionAssessment,
+    states: tuple,
+    hbr: float,
+    out,
+    mc_span,
+    *,
+    mc_samples: int,
+    mc_seed: int,
+    confidence: float,
+) -> None:
     """The Monte Carlo over the encounter's span (CARA's SDMC) into ``result``, with its validity and, where the
     3D method ran, whether the two agree."""
     notes = result.notes
     r1, v1, c1, r2, v2, c2 = states
-    mc = pc_monte_carlo(r1, v1, c1, r2, v2, c2, hbr, samples=mc_samples, seed=mc_seed, confidence=confidence,
-                        span_s=mc_span)
+    mc = pc_monte_carlo(
+        r1, v1, c1, r2, v2, c2, hbr, samples=mc_samples, seed=mc_seed, confidence=confidence, span_s=mc_span
+    )
     result.pc_mc, result.pc_mc_low, result.pc_mc_high, result.mc_samples = mc.pc, mc.low, mc.high, mc.samples
     result.mc_span_s = (float(mc.span_s[0]), float(mc.span_s[1]))
-    notes.append(f"Monte Carlo: {mc.hits} hits of {mc.samples:,} samples followed from "
-                 f"{mc.span_s[0]:.0f} to {mc.span_s[1]:.0f} s about TCA")
+    notes.append(
+        f"Monte Carlo: {mc.hits} hits of {mc.samples:,} samples followed from "
+        f"{mc.span_s[0]:.0f} to {mc.span_s[1]:.0f} s about TCA"
+    )
     result.method_valid["mc"] = mc.hits > 0 or mc.high < 1e-3
     if 0 < mc.hits < 10:
         notes.append("Monte Carlo: under 10 hits, its interval is wide (more samples narrow it)")
     if mc.hits_near_span_ends and mc_span is not None and mc_span != out.time_limits_s:
         result.method_valid["mc"] = False  # CARA's "extended" violation of its SDMC
-        notes.append(f"Monte Carlo: {mc.hits_near_span_ends} hits in the first or last 5 % of the span "
-                     "(the encounter reaches beyond it)")
+        notes.append(
+            f"Monte Carlo: {mc.hits_near_span_ends} hits in the first or last 5 % of the span "
+            "(the encounter reaches beyond it)"
+        )
     _compare_3d_and_monte_carlo(result, notes, confidence)
 
 
@@ -302,8 +352,11 @@ def _rate_cut_by_segment(out) -> bool:
     """The 3D rate still above 1e-3 of its peak where the ephemeris meets the conjunction segment's limits."""
     f = np.nan_to_num(out.ncdot)
     peak = f.max() if f.size else 0.0
-    return bool(peak > 0 and (f[0] > 1e-3 * peak or f[-1] > 1e-3 * peak) and
-                (out.times_s[0] <= out.time_limits_s[0] + 1e-6 or out.times_s[-1] >= out.time_limits_s[1] - 1e-6))
+    return bool(
+        peak > 0
+        and (f[0] > 1e-3 * peak or f[-1] > 1e-3 * peak)
+        and (out.times_s[0] <= out.time_limits_s[0] + 1e-6 or out.times_s[-1] >= out.time_limits_s[1] - 1e-6)
+    )
 
 
 def _monte_carlo_span(out, period_s: float) -> tuple[float, float] | None:
@@ -332,17 +385,26 @@ def _compare_3d_and_monte_carlo(result: ConjunctionAssessment, notes: list[str],
         return
     result.method_valid["3d"] = False
     result.method_valid["mc"] = False
-    notes.append(f"3D and Monte Carlo disagree: Nc3D {nc:.3g} is outside the Monte Carlo's {confidence:.0%} "
-                 f"interval {low:.3g}–{high:.3g}; neither is valid on its own (a slow or repeating encounter: "
-                 "more samples, or a Monte Carlo over the whole span)")
+    notes.append(
+        f"3D and Monte Carlo disagree: Nc3D {nc:.3g} is outside the Monte Carlo's {confidence:.0%} "
+        f"interval {low:.3g}–{high:.3g}; neither is valid on its own (a slow or repeating encounter: "
+        "more samples, or a Monte Carlo over the whole span)"
+    )
 
 
 PLANE_COLUMNS = ("plane_sigma_major_m", "plane_sigma_minor_m", "plane_miss_major_m", "plane_miss_minor_m")
 
 
-def assumed_covariance_probabilities(r1_m: np.ndarray, v1_m_s: np.ndarray, r2_m: np.ndarray, v2_m_s: np.ndarray,
-                                     hbr_m: float, sigma_rtn_m=SOCRATES_SIGMA_RTN_M, *, planes: dict | None = None
-                                     ) -> tuple[np.ndarray, np.ndarray]:
+def assumed_covariance_probabilities(
+    r1_m: np.ndarray,
+    v1_m_s: np.ndarray,
+    r2_m: np.ndarray,
+    v2_m_s: np.ndarray,
+    hbr_m: float,
+    sigma_rtn_m=SOCRATES_SIGMA_RTN_M,
+    *,
+    planes: dict | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """(Pc, max Pc) of many conjunctions (arrays (N, 3) at TCA) with an assumed RTN covariance per object.
 
     Pc is the 2D Pc with both covariances; max Pc the largest over a common scaling of them (Frisbee's maximum):
@@ -359,8 +421,9 @@ def assumed_covariance_probabilities(r1_m: np.ndarray, v1_m_s: np.ndarray, r2_m:
         max_pc = np.full(len(r1), np.nan)
         fast_planes: dict = {}
         if (~slow).any():
-            pc[~slow], max_pc[~slow] = assumed_covariance_probabilities(r1[~slow], v1[~slow], r2[~slow], v2[~slow],
-                                                                        hbr_m, sigma_rtn_m, planes=fast_planes)
+            pc[~slow], max_pc[~slow] = assumed_covariance_probabilities(
+                r1[~slow], v1[~slow], r2[~slow], v2[~slow], hbr_m, sigma_rtn_m, planes=fast_planes
+            )
         if planes is not None:
             for name in PLANE_COLUMNS:
                 planes[name] = np.full(len(r1), np.nan)
@@ -378,8 +441,10 @@ def assumed_covariance_probabilities(r1_m: np.ndarray, v1_m_s: np.ndarray, r2_m:
     mean, spread = 0.5 * (a + d), np.sqrt((0.5 * (a - d)) ** 2 + b * b)
     floor = (1e-4 * hbr_m) ** 2
     major, minor = np.maximum(mean + spread, floor), np.maximum(mean - spread, floor)
-    ex, ez = np.where(np.abs(b) > 0, b, np.where(a >= d, 1.0, 0.0)), np.where(np.abs(b) > 0, major - a,
-                                                                           np.where(a >= d, 0.0, 1.0))
+    ex, ez = (
+        np.where(np.abs(b) > 0, b, np.where(a >= d, 1.0, 0.0)),
+        np.where(np.abs(b) > 0, major - a, np.where(a >= d, 0.0, 1.0)),
+    )
     norm = np.hypot(ex, ez)
     miss = np.linalg.norm(r, axis=1)
     xm, zm = miss * np.abs(ex / norm), miss * np.abs(ez / norm)
@@ -398,8 +463,16 @@ def assumed_covariance_probabilities(r1_m: np.ndarray, v1_m_s: np.ndarray, r2_m:
     return pc, max_pc
 
 
-def _max_over_scale(sx: np.ndarray, sz: np.ndarray, xm: np.ndarray, zm: np.ndarray, hbr_m: float,
-                    lowest: float = 1e-4, highest: float = 1e4, iterations: int = 45) -> np.ndarray:
+def _max_over_scale(
+    sx: np.ndarray,
+    sz: np.ndarray,
+    xm: np.ndarray,
+    zm: np.ndarray,
+    hbr_m: float,
+    lowest: float = 1e-4,
+    highest: float = 1e4,
+    iterations: int = 45,
+) -> np.ndarray:
     """The largest 2D Pc over a common scale k of the covariances' sigmas, k in [lowest, highest]: a golden-section
     search in log k for all encounters at once (Pc is unimodal in k; 45 steps narrow log k to 1e-8)."""
     from overhead.analysis.conjunctions.pc2d import pc_circle_fast_arrays
@@ -417,8 +490,12 @@ def _max_over_scale(sx: np.ndarray, sz: np.ndarray, xm: np.ndarray, zm: np.ndarr
         hi, lo = np.where(left, d, hi), np.where(left, lo, c)
         new = np.where(left, hi - golden * (hi - lo), lo + golden * (hi - lo))
         f_new = pc(new)
-        c, d, fc, fd = (np.where(left, new, d), np.where(left, c, new),
-                        np.where(left, f_new, fd), np.where(left, fc, f_new))
+        c, d, fc, fd = (
+            np.where(left, new, d),
+            np.where(left, c, new),
+            np.where(left, f_new, fd),
+            np.where(left, fc, f_new),
+        )
     return np.maximum(fc, fd)
 
 

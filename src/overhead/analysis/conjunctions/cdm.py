@@ -23,17 +23,40 @@ import numpy as np
 
 from overhead.errors import MessageError
 
-__all__ = ["COVARIANCE_KEYWORDS", "CdmObject", "ConjunctionMessage", "read_cdm", "read_cdm_text",
-           "rtn_to_inertial_matrix", "write_cdm_kvn", "write_cdm_xml"]
+__all__ = [
+    "COVARIANCE_KEYWORDS",
+    "CdmObject",
+    "ConjunctionMessage",
+    "read_cdm",
+    "read_cdm_text",
+    "rtn_to_inertial_matrix",
+    "write_cdm_kvn",
+    "write_cdm_xml",
+]
 
 # the 6x6 RTN covariance, lower triangle row by row (CCSDS 508.0-B-1 table 3-5)
 COVARIANCE_KEYWORDS = (
     "CR_R",
-    "CT_R", "CT_T",
-    "CN_R", "CN_T", "CN_N",
-    "CRDOT_R", "CRDOT_T", "CRDOT_N", "CRDOT_RDOT",
-    "CTDOT_R", "CTDOT_T", "CTDOT_N", "CTDOT_RDOT", "CTDOT_TDOT",
-    "CNDOT_R", "CNDOT_T", "CNDOT_N", "CNDOT_RDOT", "CNDOT_TDOT", "CNDOT_NDOT",
+    "CT_R",
+    "CT_T",
+    "CN_R",
+    "CN_T",
+    "CN_N",
+    "CRDOT_R",
+    "CRDOT_T",
+    "CRDOT_N",
+    "CRDOT_RDOT",
+    "CTDOT_R",
+    "CTDOT_T",
+    "CTDOT_N",
+    "CTDOT_RDOT",
+    "CTDOT_TDOT",
+    "CNDOT_R",
+    "CNDOT_T",
+    "CNDOT_N",
+    "CNDOT_RDOT",
+    "CNDOT_TDOT",
+    "CNDOT_NDOT",
 )
 _COV_INDEX = {}
 for _k, _name in enumerate(COVARIANCE_KEYWORDS):
@@ -43,18 +66,49 @@ for _k, _name in enumerate(COVARIANCE_KEYWORDS):
 STATE_KEYWORDS = ("X", "Y", "Z", "X_DOT", "Y_DOT", "Z_DOT")
 HEADER_KEYWORDS = ("CCSDS_CDM_VERS", "CREATION_DATE", "ORIGINATOR", "MESSAGE_FOR", "MESSAGE_ID")
 RELATIVE_KEYWORDS = (
-    "TCA", "MISS_DISTANCE", "RELATIVE_SPEED",
-    "RELATIVE_POSITION_R", "RELATIVE_POSITION_T", "RELATIVE_POSITION_N",
-    "RELATIVE_VELOCITY_R", "RELATIVE_VELOCITY_T", "RELATIVE_VELOCITY_N",
-    "START_SCREEN_PERIOD", "STOP_SCREEN_PERIOD", "SCREEN_VOLUME_FRAME", "SCREEN_VOLUME_SHAPE",
-    "SCREEN_VOLUME_X", "SCREEN_VOLUME_Y", "SCREEN_VOLUME_Z", "SCREEN_ENTRY_TIME", "SCREEN_EXIT_TIME",
-    "COLLISION_PROBABILITY", "COLLISION_PROBABILITY_METHOD",
+    "TCA",
+    "MISS_DISTANCE",
+    "RELATIVE_SPEED",
+    "RELATIVE_POSITION_R",
+    "RELATIVE_POSITION_T",
+    "RELATIVE_POSITION_N",
+    "RELATIVE_VELOCITY_R",
+    "RELATIVE_VELOCITY_T",
+    "RELATIVE_VELOCITY_N",
+    "START_SCREEN_PERIOD",
+    "STOP_SCREEN_PERIOD",
+    "SCREEN_VOLUME_FRAME",
+    "SCREEN_VOLUME_SHAPE",
+    "SCREEN_VOLUME_X",
+    "SCREEN_VOLUME_Y",
+    "SCREEN_VOLUME_Z",
+    "SCREEN_ENTRY_TIME",
+    "SCREEN_EXIT_TIME",
+    "COLLISION_PROBABILITY",
+    "COLLISION_PROBABILITY_METHOD",
 )
 OBJECT_METADATA_KEYWORDS = (
-    "OBJECT", "OBJECT_DESIGNATOR", "CATALOG_NAME", "OBJECT_NAME", "INTERNATIONAL_DESIGNATOR", "OBJECT_TYPE",
-    "OPERATOR_CONTACT_POSITION", "OPERATOR_ORGANIZATION", "OPERATOR_PHONE", "OPERATOR_EMAIL",
-    "EPHEMERIS_NAME", "COVARIANCE_METHOD", "MANEUVERABLE", "ORBIT_CENTER", "REF_FRAME", "GRAVITY_MODEL",
-    "ATMOSPHERIC_MODEL", "N_BODY_PERTURBATIONS", "SOLAR_RAD_PRESSURE", "EARTH_TIDES", "INTRACK_THRUST",
+    "OBJECT",
+    "OBJECT_DESIGNATOR",
+    "CATALOG_NAME",
+    "OBJECT_NAME",
+    "INTERNATIONAL_DESIGNATOR",
+    "OBJECT_TYPE",
+    "OPERATOR_CONTACT_POSITION",
+    "OPERATOR_ORGANIZATION",
+    "OPERATOR_PHONE",
+    "OPERATOR_EMAIL",
+    "EPHEMERIS_NAME",
+    "COVARIANCE_METHOD",
+    "MANEUVERABLE",
+    "ORBIT_CENTER",
+    "REF_FRAME",
+    "GRAVITY_MODEL",
+    "ATMOSPHERIC_MODEL",
+    "N_BODY_PERTURBATIONS",
+    "SOLAR_RAD_PRESSURE",
+    "EARTH_TIDES",
+    "INTRACK_THRUST",
 )
 FRAMES = ("EME2000", "GCRF", "ITRF")
 
@@ -232,9 +286,13 @@ def _refuse_cut_last_line(text: str, source: str | None) -> None:
     lines = stripped.splitlines()
     match = _LINE.match(lines[-1])
     if match is not None:
-        raise MessageError(f"the message ends inside its last line ({lines[-1].strip()[:60]!r}, no line break "
-                           f"after it): cut short? Fetch it again; a whole message ends with a line break",
-                           source=source, line=len(lines), keyword=match.group(1))
+        raise MessageError(
+            f"the message ends inside its last line ({lines[-1].strip()[:60]!r}, no line break "
+            f"after it): cut short? Fetch it again; a whole message ends with a line break",
+            source=source,
+            line=len(lines),
+            keyword=match.group(1),
+        )
 
 
 def _xml_entries(text: str, source: str | None) -> list[_Entry]:
@@ -291,8 +349,9 @@ def _number(entry: _Entry, source: str | None) -> float:
 CDM_YEARS = (1900, 2200)  # inside numpy's nanosecond range (1678-2262) and the store's, with room to spare
 
 
-def parse_cdm_time(text: str, *, source: str | None = None, line: int | None = None,
-                   keyword: str = "TCA") -> np.datetime64:
+def parse_cdm_time(
+    text: str, *, source: str | None = None, line: int | None = None, keyword: str = "TCA"
+) -> np.datetime64:
     """A CCSDS time (``YYYY-MM-DDThh:mm:ss.fff`` or day of year ``YYYY-DDDThh:mm:ss``) as datetime64[ns].
 
     Years outside :data:`CDM_YEARS` are refused (a nanosecond clock wraps outside 1678-2262: year 9999 once came
@@ -300,12 +359,18 @@ def parse_cdm_time(text: str, *, source: str | None = None, line: int | None = N
     POSIX and numpy count time, folded into the first second of the next day (``00:00:00.5``)."""
     match = _TIME.match(text.strip())
     if not match:
-        raise MessageError(f"{text[:40]!r} is not a CCSDS time (YYYY-MM-DDThh:mm:ss[.d])", source=source,
-                           line=line, keyword=keyword)
+        raise MessageError(
+            f"{text[:40]!r} is not a CCSDS time (YYYY-MM-DDThh:mm:ss[.d])", source=source, line=line, keyword=keyword
+        )
     year, month, day, doy, hour, minute, second = match.groups()
     if not CDM_YEARS[0] <= int(year) <= CDM_YEARS[1]:
-        raise MessageError(f"{text[:40]!r}: year {year} is outside {CDM_YEARS[0]}-{CDM_YEARS[1]}, the times this "
-                           f"store and its clock hold", source=source, line=line, keyword=keyword)
+        raise MessageError(
+            f"{text[:40]!r}: year {year} is outside {CDM_YEARS[0]}-{CDM_YEARS[1]}, the times this "
+            f"store and its clock hold",
+            source=source,
+            line=line,
+            keyword=keyword,
+        )
     try:
         if doy is not None:
             date = dt.date(int(year), 1, 1) + dt.timedelta(days=int(doy) - 1)
@@ -341,8 +406,11 @@ def _build(entries: list[_Entry], source: str | None) -> ConjunctionMessage:
             sections.append([])
         sections[-1].append(entry)
     if len(sections) != 3:
-        raise MessageError(f"expected two OBJECT sections (OBJECT1, OBJECT2), found {len(sections) - 1}",
-                           source=source, keyword="OBJECT")
+        raise MessageError(
+            f"expected two OBJECT sections (OBJECT1, OBJECT2), found {len(sections) - 1}",
+            source=source,
+            keyword="OBJECT",
+        )
     head = sections[0]
     keys = {e[1]: e for e in head}
     for required in ("CCSDS_CDM_VERS", "TCA", "MISS_DISTANCE"):
@@ -377,7 +445,8 @@ def _build(entries: list[_Entry], source: str | None) -> ConjunctionMessage:
         hbr_m=hbr,
         collision_probability=_number(pc, source) if pc is not None and pc[2] else None,
         collision_probability_method=keys["COLLISION_PROBABILITY_METHOD"][2]
-        if "COLLISION_PROBABILITY_METHOD" in keys else None,
+        if "COLLISION_PROBABILITY_METHOD" in keys
+        else None,
         header={k: keys[k][2] for k in HEADER_KEYWORDS if k in keys},
         relative={e[1]: e[2] for e in head if e[1] not in HEADER_KEYWORDS and e[1] != "COMMENT"},
         comments=comments,
@@ -404,16 +473,26 @@ def _build_object(section: list[_Entry], source: str | None) -> CdmObject:
     label = keys["OBJECT"][2]
     for required in ("OBJECT_DESIGNATOR", "REF_FRAME", *STATE_KEYWORDS, *COVARIANCE_KEYWORDS[:6]):
         if required not in keys:
-            raise MessageError(f"{label}: required keyword missing", source=source, keyword=required,
-                               line=keys["OBJECT"][0])
+            raise MessageError(
+                f"{label}: required keyword missing", source=source, keyword=required, line=keys["OBJECT"][0]
+            )
     frame = keys["REF_FRAME"][2].strip().upper()
     if frame not in FRAMES:
-        raise MessageError(f"{label}: reference frame {frame!r} is not one of {', '.join(FRAMES)}",
-                           source=source, line=keys["REF_FRAME"][0], keyword="REF_FRAME")
+        raise MessageError(
+            f"{label}: reference frame {frame!r} is not one of {', '.join(FRAMES)}",
+            source=source,
+            line=keys["REF_FRAME"][0],
+            keyword="REF_FRAME",
+        )
     state = np.array([_number(keys[k], source) for k in STATE_KEYWORDS])
     if not 6_000.0 / 10 < np.linalg.norm(state[:3]) < 1e7:
-        raise MessageError(f"{label}: position {np.linalg.norm(state[:3]):.6g} km from the Earth's centre is not "
-                           "an orbit (positions are in km)", source=source, line=keys["X"][0], keyword="X")
+        raise MessageError(
+            f"{label}: position {np.linalg.norm(state[:3]):.6g} km from the Earth's centre is not "
+            "an orbit (positions are in km)",
+            source=source,
+            line=keys["X"][0],
+            keyword="X",
+        )
     cov = np.full((6, 6), np.nan)
     for name in COVARIANCE_KEYWORDS:
         if name in keys:
@@ -423,12 +502,14 @@ def _build_object(section: list[_Entry], source: str | None) -> CdmObject:
         raise MessageError(f"{label}: position covariance incomplete", source=source, keyword="CR_R")
     for i, axis in enumerate(("CR_R", "CT_T", "CN_N")):
         if cov[i, i] < 0:
-            raise MessageError(f"{label}: variance {cov[i, i]:.6g} m² is negative", source=source,
-                               line=keys[axis][0], keyword=axis)
+            raise MessageError(
+                f"{label}: variance {cov[i, i]:.6g} m² is negative", source=source, line=keys[axis][0], keyword=axis
+            )
     hbr = _number(keys["HBR"], source) if "HBR" in keys else None
     if hbr is not None and not hbr >= 0:
-        raise MessageError(f"{label}: hard-body radius {hbr} m is negative", source=source, line=keys["HBR"][0],
-                           keyword="HBR")
+        raise MessageError(
+            f"{label}: hard-body radius {hbr} m is negative", source=source, line=keys["HBR"][0], keyword="HBR"
+        )
     return CdmObject(
         designator=keys["OBJECT_DESIGNATOR"][2],
         name=keys["OBJECT_NAME"][2] if "OBJECT_NAME" in keys else "",
@@ -471,14 +552,29 @@ def _relative_values(message: ConjunctionMessage) -> list[tuple[str, str, str | 
 
 
 def _object_values(obj: CdmObject, label: str) -> list[tuple[str, str, str | None]]:
-    values: list[tuple[str, str, str | None]] = [("OBJECT", label, None),
-                                                 ("OBJECT_DESIGNATOR", obj.designator, None)]
-    for key, text in (("CATALOG_NAME", obj.keywords.get("CATALOG_NAME", "SATCAT")), ("OBJECT_NAME", obj.name),
-                      ("INTERNATIONAL_DESIGNATOR", obj.international_designator)):
+    values: list[tuple[str, str, str | None]] = [("OBJECT", label, None), ("OBJECT_DESIGNATOR", obj.designator, None)]
+    for key, text in (
+        ("CATALOG_NAME", obj.keywords.get("CATALOG_NAME", "SATCAT")),
+        ("OBJECT_NAME", obj.name),
+        ("INTERNATIONAL_DESIGNATOR", obj.international_designator),
+    ):
         values.append((key, text or "UNKNOWN", None))
     for key in ("OBJECT_TYPE", "EPHEMERIS_NAME", "COVARIANCE_METHOD", "MANEUVERABLE"):
-        values.append((key, obj.keywords.get(key, {"EPHEMERIS_NAME": "NONE", "COVARIANCE_METHOD": "DEFAULT",
-                                                     "MANEUVERABLE": "N/A", "OBJECT_TYPE": "UNKNOWN"}[key]), None))
+        values.append(
+            (
+                key,
+                obj.keywords.get(
+                    key,
+                    {
+                        "EPHEMERIS_NAME": "NONE",
+                        "COVARIANCE_METHOD": "DEFAULT",
+                        "MANEUVERABLE": "N/A",
+                        "OBJECT_TYPE": "UNKNOWN",
+                    }[key],
+                ),
+                None,
+            )
+        )
     values.append(("REF_FRAME", obj.ref_frame, None))
     if obj.hbr_m is not None:  # an additional parameter (CDM 2.0; Orekit reads it in 1.0 messages too)
         values.append(("HBR", f"{obj.hbr_m:g}", "m"))
@@ -500,8 +596,10 @@ def _header_values(message: ConjunctionMessage) -> list[tuple[str, str, str | No
     header = {"CCSDS_CDM_VERS": "1.0", "CREATION_DATE": now, "ORIGINATOR": "OVERHEAD", **message.header}
     header["CCSDS_CDM_VERS"] = "1.0"
     if "MESSAGE_ID" not in header:
-        header["MESSAGE_ID"] = (f"{message.object1.designator}_conj_{message.object2.designator}_"
-                                f"{_format_time(message.tca).replace('-', '').replace(':', '').replace('T', '_')}")
+        header["MESSAGE_ID"] = (
+            f"{message.object1.designator}_conj_{message.object2.designator}_"
+            f"{_format_time(message.tca).replace('-', '').replace(':', '').replace('T', '_')}"
+        )
     return [(k, header[k], None) for k in HEADER_KEYWORDS if k in header]
 
 
@@ -532,8 +630,7 @@ def write_cdm_xml(message: ConjunctionMessage) -> str:
         units = f" units={quoteattr(unit)}" if unit else ""
         return f"{indent}<{key}{units}>{escape(value)}</{key}>"
 
-    out = ['<?xml version="1.0" encoding="UTF-8"?>',
-           '<cdm id="CCSDS_CDM_VERS" version="1.0">', "  <header>"]
+    out = ['<?xml version="1.0" encoding="UTF-8"?>', '<cdm id="CCSDS_CDM_VERS" version="1.0">', "  <header>"]
     out += [element(k, v, u, "    ") for k, v, u in _header_values(message) if k != "CCSDS_CDM_VERS"]
     out += ["  </header>", "  <body>", "    <relativeMetadataData>"]
     if message.hbr_m is not None:
@@ -550,8 +647,11 @@ def write_cdm_xml(message: ConjunctionMessage) -> str:
         out += [element(k, v, u, "        ") for k, v, u in meta]
         out += ["      </metadata>", "      <data>"]
         if extra:
-            out += ["        <additionalParameters>", *(element(k, v, u, "          ") for k, v, u in extra),
-                    "        </additionalParameters>"]
+            out += [
+                "        <additionalParameters>",
+                *(element(k, v, u, "          ") for k, v, u in extra),
+                "        </additionalParameters>",
+            ]
         out += ["        <stateVector>"]
         out += [element(k, v, u, "          ") for k, v, u in state]
         out += ["        </stateVector>", "        <covarianceMatrix>"]

@@ -122,5 +122,10 @@ def _object(item: dict, k: int, where: str) -> PublicObject:
     def text(key: str) -> str:
         return str(item.get(key, "") or "").strip()[:200]
 
-    return PublicObject(norad_id=int(raw), name=text(f"SAT_{k}_NAME"), object_type=text(f"SAT{k}_OBJECT_TYPE"),
-                        rcs_size=text(f"SAT{k}_RCS"), exclusion_volume=text(f"SAT_{k}_EXCL_VOL"))
+    return PublicObject(
+        norad_id=int(raw),
+        name=text(f"SAT_{k}_NAME"),
+        object_type=text(f"SAT{k}_OBJECT_TYPE"),
+        rcs_size=text(f"SAT{k}_RCS"),
+        exclusion_volume=text(f"SAT_{k}_EXCL_VOL"),
+    )

@@ -67,9 +67,22 @@ class _Sampler:
         return cartesian_to_elements((self.mean + z) / 1e3, EARTH_MU_KM3_S2)
 
 
-def pc_monte_carlo(r1, v1, cov1, r2, v2, cov2, hbr_m: float, *, samples: int = 1_000_000, seed: int = 1,
-                   confidence: float = 0.95, batch: int = 200_000, span_s: tuple[float, float] | None = None,
-                   sampling: str = "equinoctial") -> MonteCarloResult:
+def pc_monte_carlo(
+    r1,
+    v1,
+    cov1,
+    r2,
+    v2,
+    cov2,
+    hbr_m: float,
+    *,
+    samples: int = 1_000_000,
+    seed: int = 1,
+    confidence: float = 0.95,
+    batch: int = 200_000,
+    span_s: tuple[float, float] | None = None,
+    sampling: str = "equinoctial",
+) -> MonteCarloResult:
     """Monte Carlo Pc (metres, m/s; 6x6 covariances in the states' inertial frame) over ``span_s`` (s from TCA;
     by default a quarter of the shorter orbital period on either side).
 
@@ -98,8 +111,16 @@ def pc_monte_carlo(r1, v1, cov1, r2, v2, cov2, hbr_m: float, *, samples: int = 1
         near_ends += int(np.count_nonzero((found < t_start + edge) | (found > t_stop - edge)))
         done += n
     low, high = _clopper_pearson(hits, samples, confidence)
-    return MonteCarloResult(pc=hits / samples, low=low, high=high, hits=hits, samples=samples,
-                            confidence=confidence, span_s=(t_start, t_stop), hits_near_span_ends=near_ends)
+    return MonteCarloResult(
+        pc=hits / samples,
+        low=low,
+        high=high,
+        hits=hits,
+        samples=samples,
+        confidence=confidence,
+        span_s=(t_start, t_stop),
+        hits_near_span_ends=near_ends,
+    )
 
 
 def _period_s(state_m: np.ndarray) -> float:

@@ -91,8 +91,9 @@ def equinoctial_states(elements: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return states[:, :3], states[:, 3:]
 
 
-def equinoctial_mean_and_covariance(r_km: np.ndarray, v_km_s: np.ndarray, cov_km: np.ndarray
-                                    ) -> tuple[np.ndarray, np.ndarray] | None:
+def equinoctial_mean_and_covariance(
+    r_km: np.ndarray, v_km_s: np.ndarray, cov_km: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
     """Equinoctial elements of a state and its 6x6 Cartesian covariance mapped to them (km, s)."""
     e = cartesian_to_equinoctial(r_km, v_km_s)
     if e is None:
@@ -183,8 +184,7 @@ def orbit_period_s(r: np.ndarray, v: np.ndarray) -> float:
     return TWO_PI * MU * beta ** (-1.5) if beta > 0 else math.inf
 
 
-def _coppola_bounds(gamma: float, hbr_km: float, r: np.ndarray, v: np.ndarray,
-                    cov: np.ndarray) -> tuple[float, float]:
+def _coppola_bounds(gamma: float, hbr_km: float, r: np.ndarray, v: np.ndarray, cov: np.ndarray) -> tuple[float, float]:
     """Coppola (2012b) bounds of the encounter in time (s), holding all but ``gamma`` of the probability."""
     speed = math.sqrt(v @ v)
     if speed < 100 * np.finfo(float).eps:
@@ -222,8 +222,9 @@ def _energy(rs: np.ndarray, xu: np.ndarray, beta: np.ndarray) -> float:
     return float(vup @ vup / 2 - MU / math.sqrt(rs @ rs))
 
 
-def _adjust_toward(mup: np.ndarray, rs: np.ndarray, beta: np.ndarray, xu: np.ndarray,
-                   max_rel_change: float = 0.10) -> tuple[np.ndarray, float]:
+def _adjust_toward(
+    mup: np.ndarray, rs: np.ndarray, beta: np.ndarray, xu: np.ndarray, max_rel_change: float = 0.10
+) -> tuple[np.ndarray, float]:
     """Move the linearisation point toward the overlap peak without changing the orbit's energy by > 10 %."""
     energy_a = _energy(rs, xu, beta)
     energy_b = _energy(mup, xu, beta)
@@ -248,8 +249,9 @@ def _adjust_toward(mup: np.ndarray, rs: np.ndarray, beta: np.ndarray, xu: np.nda
     return point, _energy(point, xu, beta)
 
 
-def _peak_overlap(t: float, objs: tuple[_Object, _Object], hbr_km: float, fclip: float = 1e-4,
-                  max_iter: int = 100) -> dict | None:
+def _peak_overlap(
+    t: float, objs: tuple[_Object, _Object], hbr_km: float, fclip: float = 1e-4, max_iter: int = 100
+) -> dict | None:
     """Hall's peak-overlap iteration at time t; None if it does not converge or an orbit becomes unbound."""
     floor = (hbr_km * fclip) ** 2
     sigp_rem0 = np.eye(3) * hbr_km**2
@@ -299,8 +301,9 @@ def _element_step(eb: np.ndarray, es: np.ndarray) -> np.ndarray:
     return de
 
 
-def _linearised(states: list[dict], objs: tuple[_Object, _Object], floor: float, *, first: bool
-                ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+def _linearised(
+    states: list[dict], objs: tuple[_Object, _Object], floor: float, *, first: bool
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Each object's state linearised about its current expansion point (``xu``), its position covariance's
     clipped inverse and its velocity-position block."""
     ainv_list, b_list = [], []
@@ -432,8 +435,11 @@ def _time_limits(objs: tuple[_Object, _Object], periods: tuple[float, float], ta
         return np.einsum("ij,ij->i", d, d)
 
     values = dr2(ts)
-    maxima = [i for i in range(len(ts)) if (i == 0 or values[i] > values[i - 1])
-              and (i == len(ts) - 1 or values[i] >= values[i + 1])]
+    maxima = [
+        i
+        for i in range(len(ts))
+        if (i == 0 or values[i] > values[i - 1]) and (i == len(ts) - 1 or values[i] >= values[i + 1])
+    ]
     before = [i for i in maxima if ts[i] < min(0.0, taum)]
     after = [i for i in maxima if ts[i] > max(0.0, taum)]
     if not before or not after or max(before) == 0 or min(after) == len(ts) - 1:
@@ -441,12 +447,15 @@ def _time_limits(objs: tuple[_Object, _Object], periods: tuple[float, float], ta
     tol = min(periods) / 100
 
     def refine(i: int) -> float:
-        res = optimize.minimize_scalar(lambda x: -float(dr2(np.array([x]))[0]), bounds=(ts[i - 1], ts[i + 1]),
-                                       method="bounded", options={"xatol": tol})
+        res = optimize.minimize_scalar(
+            lambda x: -float(dr2(np.array([x]))[0]),
+            bounds=(ts[i - 1], ts[i + 1]),
+            method="bounded",
+            options={"xatol": tol},
+        )
         return float(res.x)
 
     return refine(max(before)), refine(min(after))
-
 
 
 class _Ephemeris:
@@ -475,8 +484,9 @@ class _Ephemeris:
         self.md2 = np.concatenate([self.md2, values[:, 1]])[order]
 
 
-def _refine_like_cara(eph: _Ephemeris, limits: tuple[float, float], coppola: tuple[float, float],
-                      n_ephemeris: int, rate_fraction: float) -> int:
+def _refine_like_cara(
+    eph: _Ephemeris, limits: tuple[float, float], coppola: tuple[float, float], n_ephemeris: int, rate_fraction: float
+) -> int:
     """Hall's search of the conjunction's duration as CARA's ``Pc3D_Hall`` runs it: start on Coppola's bounds,
     walk toward the rate's peak (or, where the rate is zero everywhere, toward the least Mahalanobis distance)
     one step at a time within the segment's limits, bisect around the peaks, then the trapezoid's heavy terms,
@@ -516,8 +526,15 @@ def _refine_like_cara(eph: _Ephemeris, limits: tuple[float, float], coppola: tup
     return refinements
 
 
-def _next_times(t: np.ndarray, f: np.ndarray, md2: np.ndarray, limits: tuple[float, float], step0: float,
-                rate_fraction: float, span_points: int) -> list[float] | None:
+def _next_times(
+    t: np.ndarray,
+    f: np.ndarray,
+    md2: np.ndarray,
+    limits: tuple[float, float],
+    step0: float,
+    rate_fraction: float,
+    span_points: int,
+) -> list[float] | None:
     """The times CARA's refinement adds next, or None when it is done."""
     t_lo, t_hi = limits
     last = len(t) - 1
@@ -617,9 +634,52 @@ def _bisect_above_cut(t: np.ndarray, f: np.ndarray, cut: float, span_points: int
     return new
 
 
-def nc3d(r1_m, v1_m_s, cov1, r2_m, v2_m_s, cov2, hbr_m: float, *, gamma: float = 1e-16, n_ephemeris: int = 101,
-         rel_tol: float = 1e-6, max_evaluations: int = 4000,
-         time_limits_s: tuple[float, float] | None = None) -> Nc3DResult:
+def _object_at_tca(r: np.ndarray, v: np.ndarray, c: np.ndarray) -> _Object:
+    """An object's equinoctial mean elements and their covariance at TCA (km, km/s); refused if not bound."""
+    mapped = equinoctial_mean_and_covariance(r, v, c)
+    if mapped is None:
+        raise OverheadError("an object's state at TCA is not a bound orbit")
+    return _Object(e0=mapped[0], q0=mapped[1])
+
+
+def _confirmed_missed(
+    eph: _Ephemeris, pair: tuple[_Object, _Object], hbr: float, limits: tuple[float, float], rate_fraction: float
+) -> tuple[float, float] | None:
+    """The stretch of the segment where the scan finds an approach that the ephemeris does not cover, when the
+    rate itself confirms it (the scan's linearisation is not the peak-overlap one); None otherwise."""
+    missed = _missed_approach(pair, limits, eph.t, rate_fraction)
+    if missed is None:
+        return None
+    probe = [_ncdot(float(t), pair, hbr)[0] for t in np.linspace(missed[0], missed[1], 11)]
+    covered_peak = float(np.nanmax(eph.rate)) if np.isfinite(eph.rate).any() else 0.0
+    return missed if np.nanmax(np.asarray([*probe, 0.0])) > 1e-3 * covered_peak else None
+
+
+def _rate_shape(times: np.ndarray, rates: np.ndarray, rate_fraction: float) -> tuple[np.ndarray, int]:
+    """The times where the rate is above the cut-off, and how many distinct peaks it has."""
+    fz = np.nan_to_num(rates)
+    peak = fz.max() if fz.size else 0.0
+    above = times[fz >= peak * rate_fraction] if peak > 0 else times[:0]
+    inner = fz[1:-1]
+    peaks = int(np.sum((inner > fz[:-2]) & (inner >= fz[2:]) & (inner > 1e-3 * peak))) if peak > 0 else 0
+    return above, peaks
+
+
+def nc3d(
+    r1_m,
+    v1_m_s,
+    cov1,
+    r2_m,
+    v2_m_s,
+    cov2,
+    hbr_m: float,
+    *,
+    gamma: float = 1e-16,
+    n_ephemeris: int = 101,
+    rel_tol: float = 1e-6,
+    max_evaluations: int = 4000,
+    time_limits_s: tuple[float, float] | None = None,
+) -> Nc3DResult:
     """Hall's Nc3D for states (m, m/s) and 6x6 covariances (m, m/s) in an inertial frame at TCA.
 
     By default the ephemeris is searched and refined as CARA's ``Pc3D_Hall`` does (from Coppola's bounds,
@@ -635,13 +695,7 @@ def nc3d(r1_m, v1_m_s, cov1, r2_m, v2_m_s, cov2, hbr_m: float, *, gamma: float =
     if not (np.isfinite(c1).all() and np.isfinite(c2).all()):
         raise OverheadError("the 3D method needs both 6x6 covariances (position and velocity)")
     r1, v1, c1, r2, v2, c2 = _reorient_if_retrograde(r1, v1, c1, r2, v2, c2, notes)
-    objs = []
-    for r, v, c in ((r1, v1, c1), (r2, v2, c2)):
-        mapped = equinoctial_mean_and_covariance(r, v, c)
-        if mapped is None:
-            raise OverheadError("an object's state at TCA is not a bound orbit")
-        objs.append(_Object(e0=mapped[0], q0=mapped[1]))
-    pair = (objs[0], objs[1])
+    pair = (_object_at_tca(r1, v1, c1), _object_at_tca(r2, v2, c2))
     tau0, tau1 = _coppola_bounds(gamma, hbr, r2 - r1, v2 - v1, c1 + c2)
     periods = (orbit_period_s(r1, v1), orbit_period_s(r2, v2))
     taum = 0.5 * (tau0 + tau1) if math.isfinite(tau0 + tau1) else 0.0
@@ -660,17 +714,14 @@ def nc3d(r1_m, v1_m_s, cov1, r2_m, v2_m_s, cov2, hbr_m: float, *, gamma: float =
         refinements = 0
         eph.reset(np.linspace(t_lo, t_hi, 10 * n_ephemeris))
     nc_grid = float(np.trapezoid(np.nan_to_num(eph.rate), eph.t))
-    missed = _missed_approach(pair, (t_lo, t_hi), eph.t, rate_fraction) if refined_like_cara else None
-    if missed is not None:  # the scan's linearisation is not the peak-overlap one: confirm with the rate itself
-        probe = [_ncdot(float(t), pair, hbr)[0] for t in np.linspace(missed[0], missed[1], 11)]
-        covered_peak = float(np.nanmax(eph.rate)) if np.isfinite(eph.rate).any() else 0.0
-        if not np.nanmax(np.asarray([*probe, 0.0])) > 1e-3 * covered_peak:
-            missed = None
+    missed = _confirmed_missed(eph, pair, hbr, (t_lo, t_hi), rate_fraction) if refined_like_cara else None
     if missed is not None:
         # CARA's search stopped at a local least distance; the encounter's rate peaks elsewhere in the segment
         eph.add(np.linspace(missed[0], missed[1], n_ephemeris))
-        notes.append(f"the collision rate peaks {missed[0]:.0f} to {missed[1]:.0f} s from TCA, outside the span "
-                     "that CARA's search of the duration reaches: integrated over the whole segment")
+        notes.append(
+            f"the collision rate peaks {missed[0]:.0f} to {missed[1]:.0f} s from TCA, outside the span "
+            "that CARA's search of the duration reaches: integrated over the whole segment"
+        )
     nc_refined = _refine_integral(eph, rel_tol, max_evaluations, notes)
     grid_times, grid_rates = eph.t.copy(), eph.rate.copy()
     converged = _converged_like_cara(grid_rates, rate_fraction) and refinements <= MAX_REFINEMENTS
@@ -678,11 +729,7 @@ def nc3d(r1_m, v1_m_s, cov1, r2_m, v2_m_s, cov2, hbr_m: float, *, gamma: float =
         notes.append("the peak-overlap iteration failed next to where the rate matters")
     nc = nc_grid if refined_like_cara and missed is None else nc_refined
     nc = nc if nc > 1e-300 else 0.0
-    fz = np.nan_to_num(grid_rates)
-    peak = fz.max() if fz.size else 0.0
-    above = grid_times[fz >= peak * rate_fraction] if peak > 0 else grid_times[:0]
-    inner = fz[1:-1]
-    peaks = int(np.sum((inner > fz[:-2]) & (inner >= fz[2:]) & (inner > 1e-3 * peak))) if peak > 0 else 0
+    above, peaks = _rate_shape(grid_times, grid_rates, rate_fraction)
     return Nc3DResult(
         nc=min(1.0, nc) if converged else math.nan,
         converged=converged,
@@ -699,8 +746,13 @@ def nc3d(r1_m, v1_m_s, cov1, r2_m, v2_m_s, cov2, hbr_m: float, *, gamma: float =
     )
 
 
-def _missed_approach(objs: tuple[_Object, _Object], limits: tuple[float, float], covered: np.ndarray,
-                     rate_fraction: float, points: int = 801) -> tuple[float, float] | None:
+def _missed_approach(
+    objs: tuple[_Object, _Object],
+    limits: tuple[float, float],
+    covered: np.ndarray,
+    rate_fraction: float,
+    points: int = 801,
+) -> tuple[float, float] | None:
     """Where in the segment the small-HBR rate of the mean states (no peak-overlap iteration: a fast scan of the
     segment and of the ephemeris ``covered``) is above the cut-off of its maximum, if that maximum is over 1000
     times the largest within the covered span; None when the ephemeris covers the encounter."""
@@ -745,6 +797,7 @@ def _converged_like_cara(rates: np.ndarray, rate_fraction: float) -> bool:
 def _refine_integral(eph: _Ephemeris, rel_tol: float, max_evaluations: int, notes: list[str]) -> float:
     """The trapezoid refined by bisection until it changes by under ``rel_tol`` (intervals carrying a share of
     the integral, or where the rate changes a lot)."""
+
     def trapezoid() -> float:
         return float(np.trapezoid(np.nan_to_num(eph.rate), eph.t))
 
@@ -774,6 +827,7 @@ def _refine_integral(eph: _Ephemeris, rel_tol: float, max_evaluations: int, note
 
 def _reorient_if_retrograde(r1, v1, c1, r2, v2, c2, notes: list[str]):
     """Equinoctial elements (prograde set) are singular at i = 180°: rotate the frame if an orbit is near it."""
+
     def retrograde(r, v) -> bool:
         h = np.cross(r, v)
         return 1 + h[2] / math.sqrt(h @ h) < 1e-6

@@ -22,8 +22,16 @@ from scipy import integrate, special
 
 from overhead.errors import OverheadError
 
-__all__ = ["EncounterPlane", "adjust_to_tca", "encounter_plane", "pc2d", "pc2d_square", "pc_circle",
-           "pc_circle_fast", "pc_circle_fast_arrays"]
+__all__ = [
+    "EncounterPlane",
+    "adjust_to_tca",
+    "encounter_plane",
+    "pc2d",
+    "pc2d_square",
+    "pc_circle",
+    "pc_circle_fast",
+    "pc_circle_fast_arrays",
+]
 
 CLIP_FRACTION = 1e-4  # projected covariance eigenvalues are raised to at least (CLIP_FRACTION * HBR)²
 
@@ -96,10 +104,18 @@ def encounter_plane(r1, v1, cov1, r2, v2, cov2, hbr_m: float) -> EncounterPlane:
     major, minor = max(major, floor), max(minor, floor)
     axis = eigenvectors[:, 1]
     return EncounterPlane(
-        x_hat=x_hat, y_hat=y_hat, z_hat=z_hat, miss_m=miss, covariance_m2=plane,
-        sigma_major_m=math.sqrt(major), sigma_minor_m=math.sqrt(minor),
-        miss_major_m=miss * abs(float(axis[0])), miss_minor_m=miss * abs(float(axis[1])),
-        major_axis=axis, remediated=remediated, positive_definite=positive_definite,
+        x_hat=x_hat,
+        y_hat=y_hat,
+        z_hat=z_hat,
+        miss_m=miss,
+        covariance_m2=plane,
+        sigma_major_m=math.sqrt(major),
+        sigma_minor_m=math.sqrt(minor),
+        miss_major_m=miss * abs(float(axis[0])),
+        miss_minor_m=miss * abs(float(axis[1])),
+        major_axis=axis,
+        remediated=remediated,
+        positive_definite=positive_definite,
     )
 
 
@@ -155,8 +171,11 @@ def pc_circle_fast(plane: EncounterPlane, hbr_m: float) -> float:
     below 1e-10 while the minor sigma exceeds HBR/4, the screening case; falls back to :func:`pc_circle`."""
     if plane.sigma_minor_m < 0.25 * hbr_m:
         return pc_circle(plane, hbr_m)
-    return float(pc_circle_fast_arrays([plane.sigma_major_m], [plane.sigma_minor_m], [plane.miss_major_m],
-                                       [plane.miss_minor_m], hbr_m)[0])
+    return float(
+        pc_circle_fast_arrays(
+            [plane.sigma_major_m], [plane.sigma_minor_m], [plane.miss_major_m], [plane.miss_minor_m], hbr_m
+        )[0]
+    )
 
 
 def pc_circle_fast_arrays(sx: ArrayLike, sz: ArrayLike, xm: ArrayLike, zm: ArrayLike, hbr_m: float) -> np.ndarray:
@@ -170,11 +189,20 @@ def pc_circle_fast_arrays(sx: ArrayLike, sz: ArrayLike, xm: ArrayLike, zm: Array
     out = np.maximum(value, 0.0)
     narrow = np.nonzero(sz[:, 0] < 0.25 * hbr_m)[0]
     for k in narrow:  # a covariance thin against the hard body: the adaptive integral
-        plane = EncounterPlane(x_hat=np.zeros(3), y_hat=np.zeros(3), z_hat=np.zeros(3), miss_m=0.0,
-                               covariance_m2=np.zeros((2, 2)), sigma_major_m=float(sx[k, 0]),
-                               sigma_minor_m=float(sz[k, 0]), miss_major_m=float(xm[k, 0]),
-                               miss_minor_m=float(zm[k, 0]), major_axis=np.zeros(2), remediated=False,
-                               positive_definite=True)
+        plane = EncounterPlane(
+            x_hat=np.zeros(3),
+            y_hat=np.zeros(3),
+            z_hat=np.zeros(3),
+            miss_m=0.0,
+            covariance_m2=np.zeros((2, 2)),
+            sigma_major_m=float(sx[k, 0]),
+            sigma_minor_m=float(sz[k, 0]),
+            miss_major_m=float(xm[k, 0]),
+            miss_minor_m=float(zm[k, 0]),
+            major_axis=np.zeros(2),
+            remediated=False,
+            positive_definite=True,
+        )
         out[k] = pc_circle(plane, hbr_m)
     return out
 
@@ -182,15 +210,20 @@ def pc_circle_fast_arrays(sx: ArrayLike, sz: ArrayLike, xm: ArrayLike, zm: Array
 def pc_square(plane: EncounterPlane, half_width_m: float) -> float:
     """Gaussian mass of the square of half-width ``half_width_m`` aligned with the covariance's axes."""
     sqrt2 = math.sqrt(2)
-    ex = _erf_difference((plane.miss_major_m + half_width_m) / (sqrt2 * plane.sigma_major_m),
-                         (plane.miss_major_m - half_width_m) / (sqrt2 * plane.sigma_major_m))
-    ez = _erf_difference((plane.miss_minor_m + half_width_m) / (sqrt2 * plane.sigma_minor_m),
-                         (plane.miss_minor_m - half_width_m) / (sqrt2 * plane.sigma_minor_m))
+    ex = _erf_difference(
+        (plane.miss_major_m + half_width_m) / (sqrt2 * plane.sigma_major_m),
+        (plane.miss_major_m - half_width_m) / (sqrt2 * plane.sigma_major_m),
+    )
+    ez = _erf_difference(
+        (plane.miss_minor_m + half_width_m) / (sqrt2 * plane.sigma_minor_m),
+        (plane.miss_minor_m - half_width_m) / (sqrt2 * plane.sigma_minor_m),
+    )
     return float(ex * ez / 4)
 
 
-def pc2d(r1, v1, cov1, r2, v2, cov2, hbr_m: float, *, adjust_tca: bool = True,
-         shape: str = "circle") -> tuple[float, EncounterPlane]:
+def pc2d(
+    r1, v1, cov1, r2, v2, cov2, hbr_m: float, *, adjust_tca: bool = True, shape: str = "circle"
+) -> tuple[float, EncounterPlane]:
     """2D Pc of an encounter (metres, m/s; covariances 3x3 or 6x6 in the states' inertial frame).
 
     ``shape``: ``"circle"`` (the hard-body disc), ``"square"`` (half-width HBR) or ``"square-equal-area"``
@@ -199,8 +232,10 @@ def pc2d(r1, v1, cov1, r2, v2, cov2, hbr_m: float, *, adjust_tca: bool = True,
     if adjust_tca:
         _dt, r1, r2 = adjust_to_tca(r1, v1, r2, v2)
     if not np.any(np.asarray(v1, dtype=float) - np.asarray(v2, dtype=float)):
-        raise OverheadError("zero relative velocity: the 2D (straight-line) method does not apply; use the 3D "
-                            "method (nc3d) or Monte Carlo")
+        raise OverheadError(
+            "zero relative velocity: the 2D (straight-line) method does not apply; use the 3D "
+            "method (nc3d) or Monte Carlo"
+        )
     plane = encounter_plane(r1, v1, cov1, r2, v2, cov2, hbr_m)
     if shape == "circle":
         return pc_circle(plane, hbr_m), plane

@@ -19,8 +19,10 @@ def upgrade() -> None:
         sa.Column("group_name", sa.String(64), nullable=False, server_default=""),
         sa.Column("started_at", sa.DateTime, nullable=False),
         sa.Column("finished_at", sa.DateTime, nullable=True),
-        *[sa.Column(name, sa.Integer, nullable=False, server_default="0") for name in
-          ("records", "new_sets", "unchanged_sets", "new_objects", "updated_objects", "rejected")],
+        *[
+            sa.Column(name, sa.Integer, nullable=False, server_default="0")
+            for name in ("records", "new_sets", "unchanged_sets", "new_objects", "updated_objects", "rejected")
+        ],
     )
     op.create_table(
         "objects",
@@ -44,8 +46,10 @@ def upgrade() -> None:
         sa.Column("ingest_id", sa.Integer, sa.ForeignKey("ingests.id"), nullable=False, index=True),
         sa.Column("line1", sa.String(80), nullable=False),
         sa.Column("line2", sa.String(80), nullable=False),
-        *[sa.Column(name, sa.Float, nullable=False) for name in
-          ("mean_motion_rev_per_day", "eccentricity", "inclination_deg", "raan_deg", "bstar")],
+        *[
+            sa.Column(name, sa.Float, nullable=False)
+            for name in ("mean_motion_rev_per_day", "eccentricity", "inclination_deg", "raan_deg", "bstar")
+        ],
     )
     op.create_table(
         "changes",
