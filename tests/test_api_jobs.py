@@ -128,6 +128,7 @@ def test_one_owner_never_takes_the_others_room_in_the_kept_jobs():
     manager.shutdown()
 
 
+@pytest.mark.slow
 def test_deleting_a_running_plan_job_stops_it_and_frees_its_slot(client):
     """Issue #30: DELETE of a running plan answered 204 while it ran on for minutes, and another client's tiny job
     waited behind it. The CP-SAT search stops on the job's cancel event; the next job runs."""
@@ -221,6 +222,7 @@ print(before, max(peaks))
 """
 
 
+@pytest.mark.slow
 def test_plan_jobs_give_their_memory_back(tmp_path):
     """Issue 30: three 3,000-request plan jobs left the service at 4.15 GB idle (495 MB before). After each job
     its memory goes back: RSS after three large plans within 20 % of RSS before them."""

@@ -141,6 +141,7 @@ def _count(store: CatalogStore, table: str) -> int:
         return connection.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar()
 
 
+@pytest.mark.slow
 def test_an_ingest_killed_midway_leaves_the_store_as_it_was(db_url):
     store = CatalogStore(db_url)
     store.ingest(overhead.sample_path("stations"))

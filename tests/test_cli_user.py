@@ -90,6 +90,7 @@ def test_passes_to_a_file_print_one_line(tmp_path):
     assert done.stderr.strip() == f"wrote {len(table):,} passes of {table.norad_id.nunique():,} satellites to {out}"
 
 
+@pytest.mark.slow
 def test_catalog_changes_say_what_they_list(tmp_path):
     db = f"sqlite:///{tmp_path / 'c.sqlite'}"
     empty = _run("catalog", "changes", "--db", db)

@@ -293,6 +293,7 @@ def _random_encounters(n: int, seed: int) -> tuple[np.ndarray, ...]:
     return r1, v1, r2, v2
 
 
+@pytest.mark.slow
 def test_max_pc_over_covariance_scale_equals_a_brute_force_scan():
     """Frisbee's maximum Pc over a common scaling of the assumed covariances, against a scan of 2,000 scales (then
     a finer one around the best) with the adaptive-quadrature Pc of each scaled encounter plane."""

@@ -256,6 +256,7 @@ class RawReceiver:
         self.socket.close()
 
 
+@pytest.mark.slow
 def test_hanging_trickling_failing_and_closed_receivers_never_delay_a_healthy_one(tmp_path):
     modes = ("healthy", "hang", "trickle_head", "trickle_body", "error")
     receivers = {mode: RawReceiver(mode) for mode in modes}
@@ -361,6 +362,7 @@ def test_no_door_accepts_a_body_without_an_element_set_even_with_allow_shrink(st
     assert len(store.select_ids(group="stations")) == 25 and alerts_table(store).empty
 
 
+@pytest.mark.slow
 def test_a_file_cut_at_a_record_boundary_concludes_nothing_gone(tmp_path):
     """60 % of the active group's records, whole (the cut after a complete line 2): ingested as an incomplete
     snapshot — no object gone or decayed — where it once reported 5,097 gone and 787 decayed."""
@@ -464,6 +466,7 @@ def test_alert_payloads_carry_the_stable_key(stand_in, tmp_path):  # noqa: F811
         assert headers["idempotency-key"] == idempotency_key(payload["key"])
 
 
+@pytest.mark.slow
 def test_status_answers_while_the_full_catalogue_is_ingested_through_the_api(tmp_path):
     """The ingest and the catalogue's rebuild run in a worker thread: /api/status answers all along (it once took
     8 s, the ingest's whole time, blocked behind it on the event loop). p99 figures: benchmarks.probe_integrity."""

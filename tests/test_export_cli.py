@@ -297,6 +297,7 @@ def test_above_at_a_march_time_uses_marchs_elements_on_a_store_holding_march_and
     assert "Ingest newer elements" not in said.err and "days from" not in said.err
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("columns", [80, 200])
 def test_the_pc_table_shows_every_value_whole_at_any_terminal_width(columns, monkeypatch, capsys):
     """Issue #29: at 80 columns the Pc table cut its values ('0.42…', 'Omit…'). Every value of the JSON output

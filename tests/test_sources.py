@@ -157,6 +157,7 @@ def test_403_backs_off_instead_of_retrying_even_when_forced(stand_in, tmp_path):
         assert len(stand_in.requests) == 1  # nothing asked during the back-off
 
 
+@pytest.mark.slow
 def test_cli_fetch_ingests_and_offline_or_corrupt_answers_change_nothing(stand_in, tmp_path, capsys):
     db = f"sqlite:///{tmp_path / 'c.sqlite'}"
     assert main(["catalog", "fetch", "celestrak:stations", "--celestrak-url", stand_in.url, "--db", db]) == 0

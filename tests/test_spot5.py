@@ -31,6 +31,7 @@ def test_single_orbit_instances_reach_the_proven_optimum(name):
     assert check_solution(instance, solution.assignment) == (solution.profit, solution.weight)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["1502", "1504"])
 def test_multi_orbit_instances_match_or_beat_the_reference(name):
     folder = ("scheduling_benchmarks", "spot5")
