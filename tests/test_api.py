@@ -598,3 +598,47 @@ def test_the_sky_is_revalidated_not_downloaded_again_while_the_catalogue_is_unch
         changed = c.get("/api/sky", headers={"If-None-Match": tag})
         assert changed.status_code == 200 and changed.headers["etag"] != tag
         assert 99990 in changed.json()["norad_id"] and changed.json()["count"] == first.json()["count"] + 1
+
+
+def test_passes_are_paged_by_rise_from_one_computation(client, monkeypatch):
+    """Issue #28: pages of ``limit`` passes, cut at a cursor, whose concatenation is the whole answer, with the
+    total; the pages (and the same question again) are served from one computation."""
+    import overhead.analysis.passes as passes_module
+
+    calls = []
+    real = passes_module.passes_over_site
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(passes_module, "passes_over_site", counted)
+    question = {"lat_deg": -33.92, "lon_deg": 18.42, "start": T0, "stop": "2026-05-30T13:00:00Z", "group": "resource"}
+    whole = client.get("/api/passes", params=question)
+    assert whole.status_code == 200 and int(whole.headers["x-total-count"]) == len(whole.json()) > 120
+    assert "x-next-cursor" not in whole.headers
+    pages, cursor = [], None
+    while True:
+        answer = client.get("/api/passes", params={**question, "limit": 50, **({"cursor": cursor} if cursor else {})})
+        assert answer.status_code == 200 and answer.headers["x-total-count"] == whole.headers["x-total-count"]
+        pages.append(answer.json())
+        assert 0 < len(pages[-1]) <= 50
+        cursor = answer.headers.get("x-next-cursor")
+        if cursor is None:
+            assert "link" not in answer.headers
+            break
+        assert answer.headers["link"].endswith('rel="next"') and "cursor=" in answer.headers["link"]
+    assert [p for page in pages for p in page] == whole.json()
+    assert len(pages) == -(-len(whole.json()) // 50)
+    order = [(p["rise"], p["norad_id"]) for p in whole.json()]
+    assert order == sorted(order)
+    assert len(calls) == 1  # one computation for the whole answer and every page
+    middle = whole.json()[len(whole.json()) // 2]["rise"]
+    rising = client.get("/api/passes", params={**question, "cursor": middle}).json()  # a time: rising at or after
+    assert rising == [p for p in whole.json() if p["rise"] >= middle]
+    csv = client.get("/api/passes", params={**question, "limit": 10, "format": "csv"})
+    assert len(csv.text.splitlines()) == 11 and csv.headers["x-total-count"] == whole.headers["x-total-count"]
+    for bad in ("yesterday", "2026-13-45T00:00:00Z~5", "2026-05-30T00:00:00Z~x"):
+        refused = client.get("/api/passes", params={**question, "cursor": bad})
+        assert refused.status_code == 422, bad
+    assert client.get("/api/passes", params={**question, "limit": 0}).status_code == 422

@@ -226,8 +226,13 @@ def test_a_place_typed_as_coordinates_lists_the_passes_the_api_gives(page, serve
     assert (place["lat"], place["lon"]) == (-33.9, 18.4)
     query = page.evaluate("overhead.state.passesQuery")
     assert query["group"] == "stations"  # the default list is a small group, not the whole catalogue
-    now = page.evaluate("new Date(overhead.state.t0.getTime() + overhead.state.offsetMin * 60000).toISOString()")
-    expected = [p for p in _expected_passes(server, query) if p["set"] > now]
+    now, until = page.evaluate(
+        """() => { const t = overhead.state.t0.getTime() + overhead.state.offsetMin * 60000;
+                   const hours = Number(new FormData(document.getElementById('passes-form')).get('hours'));
+                   return [new Date(t).toISOString(), new Date(t + hours * 3600000).toISOString()]; }"""
+    )
+    # the list: the passes not yet set that rise within its hours (the span asked reaches an hour further)
+    expected = [p for p in _expected_passes(server, query) if p["set"] > now and p["rise"] <= until]
     assert page.evaluate("overhead.state.shownPasses.length") == len(expected) > 0
     first = page.locator("#passes-table .vrow").first.locator("span").all_inner_texts()
     assert first[0] == expected[0]["name"]
@@ -789,3 +794,31 @@ def test_browser_positions_agree_with_the_service_for_every_object(full_page, fu
     worst = int(np.argmax(distance_km))
     assert distance_km.max() < 1.0, f"NORAD {ids[common[worst]]}: {distance_km.max():.3f} km apart"
     print(f"{len(common)} objects: median {np.median(distance_km) * 1000:.0f} m, max {distance_km.max() * 1000:.0f} m")
+
+
+def test_passes_come_page_by_page_and_playing_asks_again_only_when_the_span_is_left(page, server):
+    """Issue #28/#26: the pass list is read in pages from the service (all of them, in rise order), and playing
+    the clock does not ask for it again while the list's hours stay inside the span it holds."""
+    _open(page, server)
+    page.evaluate("overhead.state.passPage = 40")  # pages of 40 passes, so that the resource group needs several
+    page.select_option("#passes-form select[name=group]", "resource")
+    _place(page, "-33.9, 18.4")
+    asked = [c for c in page.api_calls if c.startswith("/api/passes?")]
+    query = page.evaluate("overhead.state.passesQuery")
+    whole = _expected_passes(server, query)
+    assert len(whole) > 80 and len(asked) == -(-len(whole) // 40)  # every page, each once
+    assert all("limit=40" in c for c in asked) and sum("cursor=" in c for c in asked) == len(asked) - 1
+    assert page.evaluate("overhead.state.passes.map(p => p.norad_id + p.rise)") == [
+        f"{p['norad_id']}{p['rise']}" for p in whole
+    ]
+    assert f"{len(whole):,} passes" in page.inner_text("#passes-state")
+    before = len(page.api_calls)
+    page.select_option("#speed", "60")
+    page.click("#play")
+    page.wait_for_timeout(4_000)  # four minutes of the clock: inside the hour the span reaches past the list
+    page.click("#play")
+    assert not [c for c in page.api_calls[before:] if c.startswith("/api/passes")]
+    page.fill("#time-entry", page.evaluate("overhead.state.passesQuery.stop").removesuffix("Z")[:19])
+    with page.expect_request(lambda r: "/api/passes?" in r.url, timeout=30_000):
+        page.dispatch_event("#time-entry", "change")  # the clock past the span: the passes are asked for again
+    assert page.problems == [] and page.outside == []

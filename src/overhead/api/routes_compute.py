@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
 from overhead.analysis.coverage import SEARCH_STEP_S  # the unit of work (satellites × samples × targets), the CLI's too
@@ -41,6 +41,7 @@ LOOK_ANGLE_BYTES = 70.0  # one time with azimuth, elevation and range
 PASSES_PER_DAY = 6.0  # a LEO satellite over a place above 10°: 4-6 a day (the catalogue at Toulouse: 4.6)
 PASS_ROW_BYTES = 330.0
 WINDOW_ROW_BYTES = 450.0
+CURSOR_PATTERN = r"^[0-9T:.+Z-]{4,40}(~[0-9]{1,9})?$"  # a page's cursor: RISE~NORAD_ID, or a bare time
 
 
 def parse_ids(text: str | None) -> list[int] | None:
@@ -126,7 +127,9 @@ def rendered(payload, response: Response | None = None, *, estimated_bytes: floa
     ``response`` are kept."""
     if hasattr(payload, "model_dump"):
         payload = payload.model_dump(mode="json")
-    headers = {k: v for k, v in response.headers.items() if k.lower().startswith("x-")} if response else None
+    headers = None
+    if response is not None:  # what the route said (not the injected response's own length or type)
+        headers = {k: v for k, v in response.headers.items() if k.lower().startswith("x-") or k.lower() == "link"}
     if estimated_bytes > STREAM_ABOVE_BYTES:  # Starlette iterates a plain iterator on its worker threads
         return StreamingResponse(_blocks(_json_pieces(payload)), media_type="application/json", headers=headers)
     return Response("".join(_json_pieces(payload)).encode(), media_type="application/json", headers=headers)
@@ -230,11 +233,27 @@ def passes(
     visible: bool | None = _spec_query(PassesRequest, "visible"),
     max_sun_altitude_deg: float | None = _spec_query(PassesRequest, "max_sun_altitude_deg"),
     format: Literal["json", "csv"] = "json",
+    limit: int | None = Query(
+        None,
+        ge=1,
+        le=100_000,
+        description="at most this many passes, by rise then NORAD id (default: all); the answer's X-Total-Count "
+        "header says how many there are, its Link header (rel=next) and X-Next-Cursor where the next page starts",
+    ),
+    cursor: str | None = Query(
+        None,
+        max_length=80,
+        pattern=CURSOR_PATTERN,
+        description="the passes after this one (RISE~NORAD_ID, the X-Next-Cursor of the previous page); "
+        "a bare ISO-8601 time: the passes rising at or after it",
+    ),
+    request: Request = INJECTED,
     response: Response = INJECTED,
     state: ServiceState = Depends(service),
 ):
-    from overhead.analysis.passes import passes_over_site
-
+    """Rise, culmination and set of every pass over the place, sorted by rise. Paged with ``limit`` and
+    ``cursor``: the pages of one question are cut from one computation, kept for the next pages and for the same
+    question again."""
     spec = _given(
         PassesRequest, min_elevation_deg=min_elevation_deg, visible=visible, max_sun_altitude_deg=max_sun_altitude_deg
     )
@@ -244,10 +263,34 @@ def passes(
     span_s = (t1 - t0) / np.timedelta64(1, "s")
     reduce = "the span (stop), or name satellites (ids/group)"
     state.check_work(len(satellites), span_s / SEARCH_STEP_S, reduce=reduce)
-    state.check_output(
-        len(satellites) * span_s / 86_400 * PASSES_PER_DAY, PASS_ROW_BYTES, what="passes (estimated)", reduce=reduce
+    expected = len(satellites) * span_s / 86_400 * PASSES_PER_DAY
+    state.check_output(  # a page is as large as its limit at most
+        min(expected, limit or expected),
+        PASS_ROW_BYTES,
+        what="passes (estimated)",
+        reduce=f"{reduce}, or page it (limit)",
     )
-    times: tuple[str, ...] = ("rise", "culmination", "set")
+    question = (spec.model_dump_json(), place.lat_deg, place.lon_deg, place.alt_m, t0, t1, _fingerprint(satellites))
+    key = ("passes", *question)
+    table = state.view().results.get_or_compute(key, lambda: _pass_table(state, satellites, place, t0, t1, spec))
+    page, next_cursor = _page(table, limit, cursor)
+    headers = {"X-Total-Count": str(len(table))}
+    if next_cursor is not None:
+        headers["X-Next-Cursor"] = next_cursor
+        headers["Link"] = f'<{request.url.include_query_params(cursor=next_cursor)}>; rel="next"'
+    response.headers.update(headers)
+    if format == "csv":
+        times = tuple(c for c in page.columns if pd.api.types.is_datetime64_any_dtype(page[c].dtype))
+        answer = csv_response(with_iso_times(page, times), "passes.csv")
+        answer.headers.update(response.headers)
+        return answer
+    return rendered(json_records(page), response, estimated_bytes=len(page) * PASS_ROW_BYTES)
+
+
+def _pass_table(state: ServiceState, satellites, place: GroundSite, t0, t1, spec: PassesRequest) -> pd.DataFrame:
+    """Every pass of the question, sorted by rise then NORAD id (the order the pages are cut in)."""
+    from overhead.analysis.passes import passes_over_site
+
     if spec.visible:
         from overhead.analysis.visibility import visible_passes
 
@@ -260,12 +303,38 @@ def passes(
             min_elevation_deg=spec.min_elevation_deg,
             max_sun_altitude_deg=spec.max_sun_altitude_deg,
         )
-        times += ("visible_start", "visible_end", "brightest_time")
     else:
         table = state.compute(passes_over_site, satellites, place, t0, t1, min_elevation_deg=spec.min_elevation_deg)
-    if format == "csv":
-        return csv_response(with_iso_times(table, times), "passes.csv")
-    return rendered(json_records(table), response, estimated_bytes=len(table) * PASS_ROW_BYTES)
+    return table.sort_values(["rise", "norad_id"], kind="stable", ignore_index=True)
+
+
+def _fingerprint(satellites) -> str:
+    """Which element sets a question is about: their NORAD ids and epochs (a new set is a new question)."""
+    import hashlib
+
+    digest = hashlib.sha256(np.asarray(satellites.norad_ids, dtype=np.int64).tobytes())
+    epochs = getattr(satellites, "epochs", None)
+    if epochs is not None:
+        digest.update(np.asarray(epochs, dtype="datetime64[ns]").tobytes())
+    return digest.hexdigest()
+
+
+def _page(table: pd.DataFrame, limit: int | None, cursor: str | None) -> tuple[pd.DataFrame, str | None]:
+    """The passes after ``cursor`` (RISE~NORAD_ID, or a time: rising at or after it), at most ``limit`` of them,
+    and the cursor of the next page (None on the last)."""
+    rise = table.rise.to_numpy(dtype="datetime64[ns]")
+    after = np.ones(len(table), dtype=bool)
+    if cursor is not None:
+        when_text, _, id_text = cursor.partition("~")
+        when = parse_time(when_text, name="cursor")
+        later_id = table.norad_id.to_numpy() > int(id_text or -1)
+        after = (rise > when) | ((rise == when) & later_id) if id_text else rise >= when
+    rest = table[after]
+    if limit is None or len(rest) <= limit:
+        return rest, None
+    page = rest.iloc[:limit]
+    last = page.iloc[-1]
+    return page, f"{format_iso(last.rise, digits=9)}~{int(last.norad_id)}"  # exact: no pass twice or never
 
 
 @router.get("/above", response_model=list[AboveOut], summary="What is overhead: satellites above a place now")

@@ -58,6 +58,37 @@ class ServiceSettings:
         return cls(**{**env, **{k: v for k, v in overrides.items() if v is not None}})
 
 
+class ResultCache:
+    """The last few tables computed from one catalogue view, by the question that made them (least recently used
+    out first; bounded by tables and rows): the pages of one answer, and the same question again, are served
+    without computing it again."""
+
+    def __init__(self, max_tables: int = 8, max_rows: int = 500_000) -> None:
+        from collections import OrderedDict
+
+        self.max_tables, self.max_rows = max_tables, max_rows
+        self._tables: OrderedDict[Any, pd.DataFrame] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+
+    def get_or_compute(self, key, compute) -> pd.DataFrame:
+        """The table of ``key``, computed by ``compute()`` when it is not held (a table over ``max_rows`` rows is
+        answered but not kept)."""
+        with self._lock:
+            if key in self._tables:
+                self._tables.move_to_end(key)
+                self.hits += 1
+                return self._tables[key]
+        table = compute()
+        if len(table) > self.max_rows:
+            return table
+        with self._lock:
+            self._tables[key] = table
+            while len(self._tables) > self.max_tables or sum(map(len, self._tables.values())) > self.max_rows:
+                self._tables.popitem(last=False)
+        return table
+
+
 @dataclass
 class CatalogView:
     """The store's newest elements of every active object, with the object table the searches filter."""
@@ -69,6 +100,7 @@ class CatalogView:
     median_epoch: np.datetime64 | None = None
     members: dict[str, np.ndarray] = field(default_factory=dict)  # group -> NORAD ids its latest ingest reported
     cache: dict[str, Any] = field(default_factory=dict)  # answers derived from this view alone (the sky)
+    results: ResultCache = field(default_factory=ResultCache)  # tables computed from it (pass lists)
 
     def in_group(self, group: str) -> np.ndarray:
         """A mask over ``objects``: the members of ``group``."""

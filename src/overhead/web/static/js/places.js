@@ -80,25 +80,41 @@ const abovePanel = panel("above", async (signal) => {
   renderAbove();
   return leftOutNote(headers);
 });
-let passesWindow = null;  // the span and filters of the passes shown
+let passesWindow = null;  // the span and filters of the passes held: asked again only when the clock leaves it
+const AHEAD = 60 * MINUTE;  // the span asked reaches an hour past the list's end: playing asks again hourly
 const passesPanel = panel("passes", async (signal, query) => {
-  const { data, headers } = await request(`/api/passes?${qs(query)}`, { signal });
+  // state.passPage passes a request: the first rows show at once, the rest follow page by page
+  const page = async (cursor) => request(`/api/passes?${qs({ ...query, limit: state.passPage, cursor })}`, { signal });
+  let { data, headers } = await page("");
+  const total = Number(headers.get("x-total-count") || data.length), note = leftOutNote(headers);
   state.passes = data; state.passesQuery = query;
+  passBody.scrollTop = 0;  // a new list starts at its top, not at the old one's scroll offset
   el("passes-csv").href = `/api/passes?${qs({ ...query, format: "csv" })}`;
   renderPasses();
-  const note = leftOutNote(headers);
-  return `${data.length.toLocaleString("en")} passes${note ? ` · ${note}` : ""}`;
+  for (let cursor = headers.get("x-next-cursor"); cursor; cursor = headers.get("x-next-cursor")) {
+    el("passes-state").textContent = `loading… ${state.passes.length.toLocaleString("en")} of ${total.toLocaleString("en")} passes`;
+    ({ data, headers } = await page(cursor));
+    state.passes = state.passes.concat(data);
+    renderPasses();
+  }
+  return `${total.toLocaleString("en")} passes${note ? ` · ${note}` : ""}`;
 });
+function passesHours() { return Number(new FormData(el("passes-form")).get("hours")); }
 function passesQuery() {
   const f = new FormData(el("passes-form")), t = now();
   const { lat, lon } = state.place;
   return { lat_deg: lat.toFixed(5), lon_deg: lon.toFixed(5),
     // from a little before now, so that a pass in progress is listed (and marked) with its real rise
-    start: iso(new Date(t.getTime() - 20 * MINUTE)), stop: iso(new Date(t.getTime() + Number(f.get("hours")) * 60 * MINUTE)),
+    start: iso(new Date(t.getTime() - 20 * MINUTE)), stop: iso(new Date(t.getTime() + passesHours() * 60 * MINUTE + AHEAD)),
     min_elevation_deg: f.get("min_elevation_deg"), group: f.get("group"), object_type: f.get("object_type"),
     owner: (f.get("owner") || "").trim(), regime: f.get("regime"), visible: f.get("visible") ? "true" : "" };
 }
-/** What is above the place now, and its passes again when the clock moved 5 minutes or the filters changed. */
+/** Whether the passes held answer the list at time t (ms): the same filters, and [t, t + hours] inside their span. */
+function passesHeld(t, key) {
+  return passesWindow !== null && key === passesWindow.key && t - 20 * MINUTE >= passesWindow.start &&
+    t + passesHours() * 60 * MINUTE <= passesWindow.stop;
+}
+/** What is above the place now, and its passes again when the clock left their span or the filters changed. */
 export function refreshPlace() {
   if (!state.place) return;
   el("place-hint").hidden = true;
@@ -107,8 +123,9 @@ export function refreshPlace() {
   abovePanel.run();
   const t = now().getTime(), query = passesQuery();
   const key = JSON.stringify({ ...query, start: 0, stop: 0 });
-  const same = passesWindow && key === passesWindow.key && Math.abs(t - passesWindow.t) < 5 * MINUTE;
-  if (!same) { passesWindow = { t, key }; passesPanel.run(query); } else renderPasses();
+  if (passesHeld(t, key)) { renderPasses(); return; }
+  passesWindow = { key, start: Date.parse(query.start), stop: Date.parse(query.stop) };
+  passesPanel.run(query);
 }
 function renderAbove() {
   const highest = [...state.above].sort((a, b) => b.elevation_deg - a.elevation_deg).slice(0, 40);
@@ -124,7 +141,11 @@ function renderAbove() {
 const ROW_PX = 26;
 const passBody = document.querySelector("#passes-table .vbody");
 const passSpacer = document.querySelector("#passes-table .vspacer");
-function shownPasses() { const t = now().toISOString(); return state.passes.filter((p) => p.set > t); }
+/** The passes of the list: not yet set, rising within its hours. */
+function shownPasses() {
+  const t = now(), from = t.toISOString(), until = new Date(t.getTime() + passesHours() * 60 * MINUTE).toISOString();
+  return state.passes.filter((p) => p.set > from && p.rise <= until);
+}
 function renderPasses() {
   const rows = shownPasses();
   state.shownPasses = rows;
@@ -163,8 +184,7 @@ function drawPassRows() {
 function drawTimeline(rows) {
   const timeline = d3.select("#pass-timeline");
   const width = timeline.node().getBoundingClientRect().width || 340;
-  const query = state.passesQuery;
-  const start = now(), stop = query ? new Date(query.stop) : new Date(start.getTime() + 720 * MINUTE);
+  const start = now(), stop = new Date(start.getTime() + passesHours() * 60 * MINUTE);
   const x = d3.scaleTime().domain([start, stop]).range([4, width - 4]);
   timeline.selectAll("*").remove();
   timeline.append("g").attr("class", "axis").attr("transform", "translate(0,44)").call(d3.axisBottom(x).ticks(6).tickFormat(d3.utcFormat("%H:%M")));

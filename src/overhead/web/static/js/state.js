@@ -6,7 +6,7 @@ export const PALETTE = ["#ffc828", "#5affb0", "#ff7ab6", "#6fc3ff", "#ff9d4d", "
 
 export const state = {
   t0: null, offsetMin: 0, playing: false, direction: 1, speed: 60, view: "map", tab: "place",
-  selected: new Set(), tracks: new Map(), place: null, above: [], passes: [], pickMode: false, hover: -1,
+  selected: new Set(), tracks: new Map(), place: null, above: [], passes: [], passPage: 2000, pickMode: false, hover: -1,
   coverage: null, plan: null, status: null, conjunctions: null, coMoving: null, colourBy: "light",
   show: { group: "", type: "", regime: "" },
 };
