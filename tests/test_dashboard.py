@@ -190,9 +190,10 @@ def _place(page, text: str) -> None:
     page.fill("#place-box", text)
     page.wait_for_selector("#place-results [role=option]", timeout=30_000)
     page.keyboard.press("Enter")
-    page.wait_for_function(
+    page.wait_for_function(  # both panels of the place answered (they are asked at once)
         "overhead.state.place !== null && overhead.state.passesQuery !== undefined && "
-        "!document.getElementById('passes-state').classList.contains('loading')",
+        "!document.getElementById('passes-state').classList.contains('loading') && "
+        "!document.getElementById('above-state').classList.contains('loading')",
         timeout=90_000,
     )
 
@@ -556,6 +557,14 @@ def test_a_plan_shows_on_the_timeline_and_the_map(page, server):
     imaged = sum(len(s["acquisitions"]) for s in plan["satellites"].values())
     assert imaged >= 1 and page.locator("#plan-gantt rect").count() >= imaged
     assert page.locator(".layer-acq circle").count() == 2
+    # the timeline names its satellites as the catalogue does (it said only their numbers)
+    names = [httpx.get(f"{server}/api/objects/{norad_id}").json()["name"] for norad_id in plan["satellites"]]
+    shown = page.evaluate(  # the label's own text (its hover title is a child element)
+        "[...document.querySelectorAll('#plan-gantt text.sat-label')].map((t) => t.firstChild.nodeValue)"
+    )
+    assert len(shown) == len(names) > 0
+    assert [s.rstrip("…") for s in shown] == [n[: len(s.rstrip("…"))] for n, s in zip(names, shown, strict=True)]
+    assert all(len(s.rstrip("…")) >= min(13, len(n)) for n, s in zip(names, shown, strict=True))
     _screenshot(page, "plan")
     assert page.problems == [] and page.outside == []
 
@@ -583,7 +592,7 @@ def test_the_alerts_panel_shows_alerts_as_they_are_raised(page, server, tmp_path
     """One alert is stored in the gap between the page's list of recent alerts and its stream's first look (the
     stream's request is held until it is in): it must still be shown, once. Without a cursor the stream began at
     the newest id it saw and this alert was lost (CI caught it as a flake under load)."""
-    from datetime import datetime
+    from datetime import UTC, datetime, timedelta
 
     from sqlalchemy import create_engine, insert
 
@@ -601,7 +610,7 @@ def test_the_alerts_panel_shows_alerts_as_they_are_raised(page, server, tmp_path
                     name="ISS (ZARYA)",
                     time=datetime(2026, 5, 30),
                     detail="<b>over Toulouse</b> at 62°",
-                    created_at=datetime.now(),
+                    created_at=datetime.now(UTC).replace(tzinfo=None),
                 )
             )
         engine.dispose()
@@ -616,6 +625,10 @@ def test_the_alerts_panel_shows_alerts_as_they_are_raised(page, server, tmp_path
         "document.getElementById('alerts-list').textContent.includes('over Toulouse')", timeout=30_000
     )
     assert "<b>over Toulouse</b> at 62°" in page.inner_text("#alerts-list")  # as text
+    # raised today (listed first), the pass it is about on 2026-05-30 (listed last)
+    line = page.inner_text("#alerts-list li")
+    today = {(datetime.now(UTC) - timedelta(days=d)).strftime("%Y-%m-%d") for d in (0, 1)}
+    assert line[:10] in today and line.endswith("event 2026-05-30 00:00"), line
     assert page.evaluate("document.querySelectorAll('#alerts-list b').length") == 0
     page.wait_for_timeout(3_000)  # more than one poll of the stream: the alert is not shown a second time
     assert page.inner_text("#alerts-list").count("over Toulouse") == 1

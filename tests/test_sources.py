@@ -398,7 +398,7 @@ def test_alerts_atom_feed_is_well_formed_and_escapes_outside_names(tmp_path):
                     name="<img src=x onerror=alert(1)> & co",
                     time=when,
                     detail="2 new",
-                    created_at=when,
+                    created_at=datetime(2026, 6, 2, 8, 30),  # raised a day after the event
                 )
             )
         answer = client.get("/api/alerts.atom")
@@ -408,7 +408,10 @@ def test_alerts_atom_feed_is_well_formed_and_escapes_outside_names(tmp_path):
         assert len(entries) == 1
         title = entries[0].find("{http://www.w3.org/2005/Atom}title").text
         assert "<img src=x onerror=alert(1)> & co" in title  # the text itself, not markup
-        assert client.get("/api/alerts").json()[0]["norad_ids"] == [1, 2]
+        listed = client.get("/api/alerts").json()[0]
+        assert listed["norad_ids"] == [1, 2] and listed["time"] == "2026-06-01T00:00:00Z"
+        assert listed["raised"] == "2026-06-02T08:30:00Z"  # when it was raised, beside the event's time
+        assert feed.find("{http://www.w3.org/2005/Atom}updated").text == "2026-06-02T08:30:00Z"
 
 
 def test_overflight_alerts_are_the_passes_skyfield_finds_and_come_once(stand_in, tmp_path):

@@ -72,6 +72,7 @@ def test_screening_tables_hold_datetime64_also_when_empty():
 def test_store_tables_hold_datetime64(tmp_path, catalog):
     from overhead.catalog.manoeuvres import detect_manoeuvres
     from overhead.catalog.reentry import predict_reentries
+    from overhead.catalog.watch import alerts_table
 
     store = overhead.CatalogStore(f"sqlite:///{tmp_path / 'store.sqlite'}")
     for name, table in {
@@ -79,6 +80,7 @@ def test_store_tables_hold_datetime64(tmp_path, catalog):
         "tags": store.tags(),
         "changes": store.changes(),
         "conjunctions": store.conjunctions(),
+        "alerts": alerts_table(store),
     }.items():
         _assert_convention(f"empty {name}", table)  # a fresh store types its empty tables as well
     store.ingest([overhead.sample_path("resource")])

@@ -85,7 +85,7 @@ def alerts_atom(
 
     table = alerts_table(state.store).head(limit)
     base = str(request.base_url).rstrip("/")
-    updated = _atom_time(table.time.max()) if len(table) else "1970-01-01T00:00:00Z"
+    updated = _atom_time(table.raised_at.max()) if len(table) else "1970-01-01T00:00:00Z"
     entries = "".join(_atom_entry(row, base) for row in table.itertuples())
     body = (
         '<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
@@ -115,7 +115,7 @@ def _atom_entry(row, base: str) -> str:
     title = f"{row.rule}: {row.kind} — {row.name}"
     return (
         f"<entry><id>urn:overhead:alert:{idempotency_key(row.key)}</id>"
-        f'<title type="text">{_xml_text(title)}</title><updated>{_atom_time(row.time)}</updated>'
+        f'<title type="text">{_xml_text(title)}</title><updated>{_atom_time(row.raised_at)}</updated>'
         f'<link rel="alternate" type="application/json" href="{_xml_text(link)}"/>'
         f'<content type="text">{_xml_text(row.detail)}</content>'
         f'<category term="{_xml_text(row.kind)}"/></entry>'
@@ -229,6 +229,7 @@ def alerts(
             "detail": row.detail,
             "key": row.key,
             "time": row.time.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "raised": row.raised_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
         item |= {"norad_id": ids[0]} if len(ids) == 1 else {"norad_ids": ids}
         out.append(item)

@@ -72,6 +72,7 @@ from overhead.errors import OverheadError
 from overhead.geometry.specs import Spec, validated
 from overhead.geometry.topocentric import GroundSite
 from overhead.orbits.catalog import Catalog, element_age_said
+from overhead.tables import utc_times
 
 __all__ = [
     "ALERT_KINDS",
@@ -1042,10 +1043,22 @@ def alerts_after(store: CatalogStore, after_id: int | None, limit: int = 500) ->
 
 
 def alerts_table(store: CatalogStore, since=None) -> pd.DataFrame:
-    """Stored alerts, newest first: ``time, rule, kind, norad_ids, name, detail, key, id`` (times naive UTC)."""
-    query = select(Alert.time, Alert.rule, Alert.kind, Alert.norad_ids, Alert.name, Alert.detail, Alert.key, Alert.id)
+    """Stored alerts, newest first: ``time`` (of the event: a pass, a TCA, a manoeuvre), ``rule, kind, norad_ids,
+    name, detail, key, id, raised_at`` (when the alert was raised); times naive UTC."""
+    query = select(
+        Alert.time,
+        Alert.rule,
+        Alert.kind,
+        Alert.norad_ids,
+        Alert.name,
+        Alert.detail,
+        Alert.key,
+        Alert.id,
+        Alert.created_at.label("raised_at"),
+    )
     if since is not None:
         query = query.where(Alert.time > naive_utc(since))
     with store.engine.connect() as connection:
         rows = connection.execute(query.order_by(Alert.time.desc(), Alert.id.desc())).all()
-    return pd.DataFrame(rows, columns=["time", "rule", "kind", "norad_ids", "name", "detail", "key", "id"])
+    columns = ["time", "rule", "kind", "norad_ids", "name", "detail", "key", "id", "raised_at"]
+    return utc_times(pd.DataFrame(rows, columns=columns))

@@ -114,7 +114,7 @@ def cmd_alerts(args) -> None:
             "no alerts" + (f" since {args.since}" if args.since else "") + " (run `overhead watch RULES.yaml --once`)"
         )
         return
-    emit_table(with_iso_times(table, ("time",)), args.output, "alerts", float_format="%.6f")
+    emit_table(with_iso_times(table, ("time", "raised_at")), args.output, "alerts", float_format="%.6f")
 
 
 def add_parsers(sub) -> None:

@@ -104,12 +104,16 @@ function drawGantt() {
   gantt.selectAll("*").remove();
   const items = sats.flatMap(([id, s]) => [...s.acquisitions.map((a) => ({ id, ...a, kind: "image" })), ...s.downlinks.map((d) => ({ id, ...d, kind: "downlink" }))]);
   if (!items.length) return;
-  const x = d3.scaleTime().domain(d3.extent(items.flatMap((d) => [new Date(d.start), new Date(d.end)]))).range([60, 340]).nice();
+  const x = d3.scaleTime().domain(d3.extent(items.flatMap((d) => [new Date(d.start), new Date(d.end)]))).range([104, 340]).nice();
   const y = d3.scaleBand().domain(sats.map(([id]) => id)).range([4, 4 + sats.length * 22]).padding(0.2);
   const [t0, t1] = x.domain();
   const format = d3.utcFormat(t1 - t0 < 3_600_000 ? "%H:%M:%S" : "%H:%M");
   gantt.append("g").attr("class", "axis").attr("transform", `translate(0,${8 + sats.length * 22})`).call(d3.axisBottom(x).ticks(4).tickFormat(format));
-  gantt.append("g").selectAll("text").data(sats).join("text").attr("x", 2).attr("y", ([id]) => y(id) + 12).text(([id]) => id);
+  // each row named as the catalogue names its satellite (cut to fit; the whole name and number on hover)
+  const nameOf = (id) => sky.name[sky.index.get(Number(id))] || `NORAD ${id}`;
+  gantt.append("g").selectAll("text").data(sats).join("text").attr("class", "sat-label").attr("x", 2).attr("y", ([id]) => y(id) + 12)
+    .text(([id]) => (nameOf(id).length > 14 ? `${nameOf(id).slice(0, 13)}…` : nameOf(id)))
+    .append("title").text(([id]) => `${nameOf(id)} (${id})`);
   gantt.append("g").selectAll("rect").data(items).join("rect").attr("x", (d) => x(new Date(d.start))).attr("y", (d) => y(d.id))
     .attr("width", (d) => Math.max(2, x(new Date(d.end)) - x(new Date(d.start)))).attr("height", y.bandwidth())
     .attr("fill", (d) => (d.kind === "image" ? "#5affb0" : "#4a90e2")).append("title").text((d) => `${d.kind} ${d.request || d.station} ${d.start}`);
@@ -235,7 +239,9 @@ export async function openAlerts() {
     if (shown.has(a.key)) return;
     shown.add(a.key);
     list.insert("li", ":first-child").attr("class", `alert alert-${String(a.kind || "").replace(/[^a-z]/g, "")}`)
-      .text(`${(a.time || "").slice(0, 16).replace("T", " ")} · ${a.kind} · ${a.name || ""} · ${a.detail || ""}`);
+      // when it was raised first (an alert from the stream: now), the event's own time (pass, TCA) last
+      .text(`${(a.raised || new Date().toISOString()).slice(0, 16).replace("T", " ")} · ${a.kind} · ${a.name || ""} · ` +
+        `${a.detail || ""} · event ${(a.time || "").slice(0, 16).replace("T", " ")}`);
   };
   let last = null;
   try {
