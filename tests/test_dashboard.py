@@ -835,3 +835,28 @@ def test_passes_come_page_by_page_and_playing_asks_again_only_when_the_span_is_l
     with page.expect_request(lambda r: "/api/passes?" in r.url, timeout=30_000):
         page.dispatch_event("#time-entry", "change")  # the clock past the span: the passes are asked for again
     assert page.problems == [] and page.outside == []
+
+
+def test_satellites_whose_elements_are_too_old_for_the_time_shown_are_hidden_and_said(page, server):
+    """Issue #26 item 2: pressing *now* on elements of months ago drew every satellite as if valid while the
+    panels refused that time (422) and the status line still said "showing their epoch". The page now applies
+    the service's rule: no position more than max_element_age_days from an object's epoch, and says so."""
+    _open(page, server)
+    status = httpx.get(f"{server}/api/status").json()
+    active, max_age_days = status["active"], status["limits"]["max_element_age_days"]
+    assert status["elements_stale"] and _lit_pixels(page) > active * 3  # the bundled elements, at their epoch
+    assert "showing their epoch" in page.inner_text("#status")
+    page.click("#time-now")  # months after the bundled elements' epoch
+    page.wait_for_function("document.getElementById('status').textContent.includes('hidden')", timeout=30_000)
+    line = page.inner_text("#status")
+    assert f"{active} hidden" in line and f"more than {max_age_days:g} days" in line, line
+    assert "showing their epoch" not in line
+    page.wait_for_function("overhead.perf.frames > 0", timeout=10_000)
+    page.wait_for_timeout(500)
+    assert _lit_pixels(page) == 0  # nothing drawn as if valid
+    page.click("#time-epoch")  # back to the elements' time: all shown again, and the line says so
+    page.wait_for_function("!document.getElementById('status').textContent.includes('hidden')", timeout=30_000)
+    page.wait_for_timeout(500)
+    assert _lit_pixels(page) > active * 3
+    _screenshot(page, "elements-too-old")
+    assert page.problems == [] and page.outside == []

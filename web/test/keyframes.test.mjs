@@ -69,3 +69,16 @@ test("a track splits at the clock with a minute of overlap; samples without a po
   assert.ok(Math.abs(orbitMinutes(15.5) - 92.903) < 1e-3);
   assert.equal(orbitMinutes(0), 96);
 });
+
+test("the objects hidden for the age of their elements are counted as the nearer frame counts them", () => {
+  const keys = new Map([[0, { ...frameOf(0, [1, 2], [0, 0], [0, 0], [1, 0]), aged: 1 }],
+    [10_000, { ...frameOf(10_000, [1, 2], [0, 0], [0, 0], [0, 0]), aged: 2 }]]);
+  const out = empty(2);
+  interpolateFrames(keys, 2_000, out, 2);
+  assert.equal(out.aged, 1);
+  interpolateFrames(keys, 8_000, out, 2);
+  assert.equal(out.aged, 2);
+  assert.equal(out.flags[0], 0);  // not drawn
+  interpolateFrames(new Map([[0, frameOf(0, [1], [0], [0], [1])]]), 0, out, 1);  // a frame from before the count
+  assert.equal(out.aged, 0);
+});

@@ -2,12 +2,12 @@
 // and the one animation loop that advances it and draws when something changed.
 import { MINUTE, iso, parseUtcEntry } from "./format.js";
 import { announce, el } from "./ui.js";
-import { now, perf, redraw, sky, state, views } from "./state.js";
+import { current, now, perf, redraw, sky, state, views } from "./state.js";
 import { interpolate, keys, pump } from "./sky.js";
 import { drawFootprints, drawNight, drawPoints } from "./map.js";
 import { refreshPlace } from "./places.js";
 import { renderSelected, updateTracks } from "./selection.js";
-import { saveUrl } from "./views.js";
+import { saveUrl, statusLine } from "./views.js";
 
 export function showTime() {
   const t = now();
@@ -49,6 +49,7 @@ function draw() {
     document.body.dataset.drawn = "true";
   }
 }
+let agedShown = 0;  // objects hidden (elements too far from the time) when the status line was last written
 /** One loop: advance the clock while playing, draw when something changed. */
 export function tick(time) {
   if (state.playing) {
@@ -60,6 +61,7 @@ export function tick(time) {
   if (views.dirty && sky.count && interpolate(now().getTime())) {
     views.dirty = false;
     draw();
+    if (current.aged !== agedShown) { agedShown = current.aged; announce(statusLine()); }  // the truth about the time
   }
   if (time - fpsSince > 1000) {
     el("fps").textContent = state.playing ? `${Math.round(fpsCount * 1000 / (time - fpsSince))} fps` : "";

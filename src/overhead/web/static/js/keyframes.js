@@ -41,6 +41,7 @@ export function interpolateFrames(keys, t, out, n) {
     out.flags[i] = w < 0.5 ? a.flags[i] : b.flags[i];
   }
   for (let j = 0; j < 3 * n; j++) out.ecf[j] = a.ecf[j] + w * (b.ecf[j] - a.ecf[j]);
+  out.aged = (w < 0.5 ? a : b).aged || 0;  // objects not drawn: elements too far from the time
   out.time = t;
   out.exact = span === 0 && a.time_ms === t;
   return true;

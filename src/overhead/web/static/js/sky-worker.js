@@ -2,10 +2,12 @@
 // reference code, the same the service's python-sgp4 wraps) on the element sets the service serves at /api/sky.
 //
 // Messages in:  {type: "load", line1: [...], line2: [...]}
-//               {type: "frame", id, time_ms}               positions of every object at one time
+//               {type: "frame", id, time_ms, max_age_days}  positions of every object at one time: none for
+//                 an object whose elements are more than max_age_days from it (the service's rule: SGP4's
+//                 error grows by kilometres a day of age), counted in `aged`
 //               {type: "track", id, index, start_ms, stop_ms, step_s}   one object's positions over a span
 // Messages out: {type: "loaded", count, failed}
-//               {type: "frame", id, time_ms, lon, lat, alt, ecf, flags, ms}  (Float32Arrays, transferred;
+//               {type: "frame", id, time_ms, lon, lat, alt, ecf, flags, aged, ms}  (Float32Arrays, transferred;
 //               flags: bit 0 valid, bit 1 sunlit)
 //               {type: "track", id, index, times, lon, lat, alt, ecf}
 import * as satellite from "/vendor/satellite.es.js";
@@ -31,8 +33,10 @@ function stateAt(satrec, date, gmst) {
   return { eci: r, geo: satellite.eciToGeodetic(r, gmst), ecf: satellite.eciToEcf(r, gmst) };
 }
 
-function frame(timeMs) {
+function frame(timeMs, maxAgeDays = Infinity) {
   const n = satrecs.length;
+  const jd = timeMs / 86_400_000 + 2440587.5;  // the Julian date of the frame (satellite.js's epochs are JD)
+  let aged = 0;
   const lon = new Float32Array(n), lat = new Float32Array(n), alt = new Float32Array(n);
   const ecf = new Float32Array(3 * n), flags = new Uint8Array(n);
   const date = new Date(timeMs);
@@ -41,13 +45,14 @@ function frame(timeMs) {
   for (let i = 0; i < n; i++) {
     const satrec = satrecs[i];
     if (!satrec) continue;
+    if (Math.abs(jd - satrec.jdsatepoch) > maxAgeDays) { aged++; continue; }
     const s = stateAt(satrec, date, gmst);
     if (!s) continue;
     lon[i] = s.geo.longitude * DEG; lat[i] = s.geo.latitude * DEG; alt[i] = s.geo.height;
     ecf[3 * i] = s.ecf.x; ecf[3 * i + 1] = s.ecf.y; ecf[3 * i + 2] = s.ecf.z;
     flags[i] = 1 | (sunlitCylinder(s.eci.x, s.eci.y, s.eci.z, sun) ? 2 : 0);
   }
-  return { lon, lat, alt, ecf, flags };
+  return { lon, lat, alt, ecf, flags, aged };
 }
 
 function track(index, startMs, stopMs, stepS) {
@@ -74,7 +79,7 @@ self.onmessage = (event) => {
     self.postMessage({ type: "loaded", count: satrecs.length, failed });
   } else if (m.type === "frame") {
     const started = performance.now();
-    const f = frame(m.time_ms);
+    const f = frame(m.time_ms, m.max_age_days ?? Infinity);
     self.postMessage({ type: "frame", id: m.id, time_ms: m.time_ms, ...f, ms: performance.now() - started },
       [f.lon.buffer, f.lat.buffer, f.alt.buffer, f.ecf.buffer, f.flags.buffer]);
   } else if (m.type === "track") {

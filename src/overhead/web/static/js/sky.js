@@ -49,7 +49,8 @@ export function pump() {
   const need = neededKeys(now().getTime(), state).filter((k) => !keys.has(k));
   if (!need.length) return;
   computing = true;
-  ask({ type: "frame", time_ms: need[0] }).then((frame) => {
+  const maxAgeDays = state.status ? state.status.limits.max_element_age_days : Infinity;
+  ask({ type: "frame", time_ms: need[0], max_age_days: maxAgeDays }).then((frame) => {
     perf.keyframes += 1; perf.keyframeMs = frame.ms;
     keys.set(frame.time_ms, frame);
     pruneKeys(keys, new Set(neededKeys(now().getTime(), state)));

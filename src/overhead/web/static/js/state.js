@@ -14,7 +14,7 @@ export const state = {
 export const sky = { count: 0, ids: [], name: [], groups: [], type: [], owner: [], regime: [], index: new Map(), failed: 0 };
 export const perf = { started: performance.now(), firstDrawMs: null, frames: 0, keyframes: 0, keyframeMs: 0, positionRequests: 0 };
 /** Positions of every object at the time drawn (typed arrays, filled from the worker's keyframes). */
-export const current = { time: null, lon: null, lat: null, alt: null, ecf: null, flags: null };
+export const current = { time: null, lon: null, lat: null, alt: null, ecf: null, flags: null, aged: 0 };
 /** Where each object is on the map's canvas (pixels; NaN where not drawn). */
 export const screen = { x: null, y: null };
 /** The views' shared flag: something changed, draw on the next animation frame; and the globe once opened. */

@@ -1,7 +1,7 @@
 // Map or globe, the side panel's tabs, and the page's address (view, tab, time, selection, place).
 import { iso, qs } from "./format.js";
 import { announce, el, report } from "./ui.js";
-import { now, redraw, sky, state, views } from "./state.js";
+import { current, now, redraw, sky, state, views } from "./state.js";
 import { drawBase } from "./map.js";
 import { loadChanges, openAlerts } from "./panels.js";
 
@@ -25,10 +25,14 @@ export function loadScript(src) {
   });
 }
 
+/** What the page shows: how many satellites, and how many it hides because their elements are too far from the
+ * time shown (the service refuses those times too). */
 export function statusLine() {
-  const s = state.status;
+  const s = state.status, aged = current.aged || 0;
+  const hidden = aged ? ` · ${aged.toLocaleString("en")} hidden: their elements are more than ` +
+    `${s.limits.max_element_age_days} days from the time shown (epoch shows them)` : "";
   return `${sky.count.toLocaleString("en")} satellites (SGP4 in this page${sky.failed ? `; ${sky.failed} without a valid orbit` : ""})` +
-    (s.elements_stale ? ` · elements of ${s.median_epoch.slice(0, 10)}: showing their epoch` : "");
+    hidden + (s.elements_stale && !aged ? ` · elements of ${s.median_epoch.slice(0, 10)}: showing their epoch` : "");
 }
 
 export async function switchView(view) {
