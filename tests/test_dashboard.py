@@ -860,3 +860,36 @@ def test_satellites_whose_elements_are_too_old_for_the_time_shown_are_hidden_and
     assert _lit_pixels(page) > active * 3
     _screenshot(page, "elements-too-old")
     assert page.problems == [] and page.outside == []
+
+
+def test_a_place_picked_on_the_map_is_said_and_its_rows_lead_to_their_objects(page, server):
+    """Issue #26 items 6 and 7: after a place was picked by a click the place box kept the old place and the status
+    line "click the map…"; the old polar plot stayed under the next place's passes; rows of passes and of what is
+    overhead did not select their object."""
+    _open(page, server)
+    page.fill("#place-box", "an old place")
+    page.click("#pick-mode")
+    assert "click the map" in page.inner_text("#status")
+    box = page.locator("#map-svg").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.55, box["y"] + box["height"] * 0.7)  # the South Atlantic
+    page.wait_for_function(
+        "overhead.state.place !== null && overhead.state.passesQuery !== undefined && "
+        "!document.getElementById('passes-state').classList.contains('loading') && "
+        "!document.getElementById('above-state').classList.contains('loading')",
+        timeout=90_000,
+    )
+    place = page.evaluate("overhead.state.place")
+    assert place["lat"] < 0 and page.input_value("#place-box") == f"{place['lat']:.4f}, {place['lon']:.4f}"
+    assert "click the map" not in page.inner_text("#status")
+    first_pass = page.evaluate("overhead.state.shownPasses[0].norad_id")
+    page.locator("#passes-table .vrow").first.click()
+    page.wait_for_selector("#polar path", timeout=30_000)
+    assert page.evaluate(f"overhead.state.selected.has({first_pass})")  # the pass's satellite is selected
+    highest = page.locator("#above-table tbody tr").first
+    name = highest.locator("td").first.inner_text()
+    highest.click()
+    selected = page.evaluate("[...overhead.state.selected].map((id) => overhead.sky.name[overhead.sky.index.get(id)])")
+    assert name in selected
+    _place(page, "48.85, 2.35")  # another place: the first one's polar plot goes
+    assert page.locator("#polar").is_hidden() and page.locator("#polar path").count() == 0
+    assert page.problems == [] and page.outside == []

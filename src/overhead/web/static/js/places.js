@@ -5,7 +5,7 @@ import { announce, api, cells, el, leftOutNote, panel, report, request } from ".
 import { now, state } from "./state.js";
 import { drawPlace } from "./map.js";
 import { toggleSelected } from "./selection.js";
-import { saveUrl, switchTab } from "./views.js";
+import { saveUrl, statusLine, switchTab } from "./views.js";
 
 /** A text box with a list of choices: arrows move, Enter chooses, Escape closes (ARIA combobox pattern). */
 function combobox(input, list, find, choose) {
@@ -68,6 +68,8 @@ async function findPlaces(q, signal) {
 // ---------------------------------------------------------------------------------------------- a place
 export async function pickPlace(lat, lon, name = "") {
   state.place = { lat, lon, name };
+  if (!name) el("place-box").value = `${lat.toFixed(4)}, ${lon.toFixed(4)}`;  // a click on the map: the box says it
+  announce(statusLine());  // no longer "click the map…"
   drawPlace(); saveUrl(); switchTab("place");
   passesWindow = null;
   refreshPlace();
@@ -124,6 +126,7 @@ export function refreshPlace() {
   const t = now().getTime(), query = passesQuery();
   const key = JSON.stringify({ ...query, start: 0, stop: 0 });
   if (passesHeld(t, key)) { renderPasses(); return; }
+  if (!passesWindow || key !== passesWindow.key) d3.select("#polar").attr("hidden", true).selectAll("*").remove();
   passesWindow = { key, start: Date.parse(query.start), stop: Date.parse(query.stop) };
   passesPanel.run(query);
 }
@@ -131,6 +134,9 @@ function renderAbove() {
   const highest = [...state.above].sort((a, b) => b.elevation_deg - a.elevation_deg).slice(0, 40);
   el("above-count").textContent = state.above.length > highest.length ? `the highest ${highest.length} of ${state.above.length} above the horizon` : `${state.above.length} above the horizon`;
   d3.select("#above-table tbody").selectAll("tr").data(highest).join("tr")
+    .attr("class", "clickable").attr("tabindex", "0").attr("title", (d) => `${d.name} (${d.norad_id}): select it`)
+    .on("click", (_, d) => toggleSelected(d.norad_id, true))  // a row leads to its object: selected, on the map
+    .on("keydown", (e, d) => { if (e.key === "Enter") toggleSelected(d.norad_id, true); })
     .each(function (d) {
       cells(this, [d.name, `${d.azimuth_deg.toFixed(0)}°`, `${d.elevation_deg.toFixed(1)}°`, d.range_km.toFixed(0), d.sunlit ? "yes" : "no"]);
     });
@@ -177,9 +183,10 @@ function drawPassRows() {
     .each(function ({ d }) { d3.select(this).selectAll("span").data(passCells(d, t)).join("span").attr("role", "cell").text((v) => v); })
     .on("click", function (_, r) {
       d3.selectAll("#passes-table .vrow").classed("chosen", false); d3.select(this).classed("chosen", true);
+      toggleSelected(r.d.norad_id, true);  // the pass's satellite selected: its track and footprint on the map
       polarPlot(r.d).catch(report);
     })
-    .on("keydown", (e, r) => { if (e.key === "Enter") polarPlot(r.d).catch(report); });
+    .on("keydown", (e, r) => { if (e.key === "Enter") { toggleSelected(r.d.norad_id, true); polarPlot(r.d).catch(report); } });
 }
 function drawTimeline(rows) {
   const timeline = d3.select("#pass-timeline");
