@@ -498,7 +498,33 @@ def test_coverage_heat_map(page, server):
     )
     assert page.locator(".layer-cells path").count() > 500
     assert "longest gap (h)" in page.inner_text("#legend")
+    # no cell drawn as the rest of the sphere (a cell cut at the antimeridian, a MultiPolygon, once was: the whole
+    # map red); an H3 resolution-1 cell is about 0.02 sr of the sphere's 4π
+    largest = page.evaluate("Math.max(...overhead.state.coverage.cells.features.map((f) => d3.geoArea(f)))")
+    assert largest < 0.1
     _screenshot(page, "coverage")
+    # each cell says its value (the job's GeoJSON), on hover and on a click
+    cell = page.evaluate(
+        """() => { const f = overhead.state.coverage.cells.features.find((c) => c.properties.accesses > 1 &&
+                     c.properties.max_gap_s !== null && c.properties.percent_covered < 99);
+                   const i = overhead.state.coverage.cells.features.indexOf(f);
+                   return [f.properties, document.querySelectorAll('.layer-cells path')[i].textContent]; }"""
+    )
+    properties, title = cell
+    gap_h, accesses = properties["max_gap_s"] / 3600, properties["accesses"]
+    assert title == f"cell {properties['id']}: longest gap {gap_h:.2f} h ({accesses} accesses)"
+    index = page.evaluate(
+        f"overhead.state.coverage.cells.features.findIndex((c) => c.properties.id === '{properties['id']}')"
+    )
+    page.locator(".layer-cells path").nth(index).dispatch_event("click")
+    assert page.inner_text("#status") == title
+    jobs_before = sum(c.startswith("/api/jobs") for c in page.api_calls)
+    fills_before = page.evaluate("[...document.querySelectorAll('.layer-cells path')].map(p => p.getAttribute('fill'))")
+    page.select_option("#coverage-form select[name=metric]", "accesses")  # another figure: recoloured, no new job
+    assert "accesses" in page.inner_text("#legend") and "longest gap" not in page.inner_text("#legend")
+    fills_after = page.evaluate("[...document.querySelectorAll('.layer-cells path')].map(p => p.getAttribute('fill'))")
+    assert fills_after != fills_before and sum(c.startswith("/api/jobs") for c in page.api_calls) == jobs_before
+    page.select_option("#coverage-form select[name=metric]", "max_gap_s")
     page.uncheck("#cells-shown")
     assert page.locator(".layer-cells path").count() == 0
     # a cell covered throughout (no gap, so no revisit figure) is drawn as covered, not as never seen

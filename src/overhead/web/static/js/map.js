@@ -176,6 +176,8 @@ function onClick(event) {
   }
   const i = nearestSatellite(x, y);
   if (i >= 0) { switchTab("selected"); toggleSelected(sky.ids[i]); return; }
+  const cell = event.target.closest ? event.target.closest("path.cell") : null;
+  if (cell) { announce(cell.textContent); return; }  // a coverage cell: its value (its title)
   announce("to choose a place, type it in the place box or press Pick place, then click the map");
 }
 /** Zoom, hover, click and the pick-place button. */

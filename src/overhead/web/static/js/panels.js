@@ -51,7 +51,11 @@ export function drawCells() {
   if (!state.coverage || !shown) { layers.cells.selectAll("path").remove(); legend.hidden = true; return; }
   const { cells, metric } = state.coverage;
   for (const feature of cells.features) {  // d3 wants clockwise rings on the sphere; H3 gives them counter-clockwise
-    if (feature.geometry.type === "Polygon" && d3.geoArea(feature) > 2 * Math.PI) feature.geometry.coordinates.forEach((ring) => ring.reverse());
+    const g = feature.geometry;  // (a cell cut at the antimeridian is a MultiPolygon: each part turned on its own)
+    const polygons = g.type === "Polygon" ? [g.coordinates] : g.type === "MultiPolygon" ? g.coordinates : [];
+    for (const rings of polygons) {
+      if (d3.geoArea({ type: "Polygon", coordinates: rings }) > 2 * Math.PI) rings.forEach((ring) => ring.reverse());
+    }
   }
   const inHours = metric.endsWith("_s");
   const unit = inHours ? "h" : metric === "percent_covered" ? "%" : "";
@@ -69,12 +73,20 @@ export function drawCells() {
     const v = value(f);
     return v === null ? ONCE : color(better(v));
   };
+  const label = { max_gap_s: "longest gap", mean_revisit_s: "mean revisit", max_revisit_s: "max revisit", percent_covered: "time covered", accesses: "accesses", mean_response_s: "mean response" }[metric] || metric;
+  // each cell says its value: on hover (its title) and on a click (the status line)
+  const said = (f) => {
+    const kind = cellKind(f.properties), v = value(f);
+    const what = kind === "never" ? "never seen" : kind === "always" ? "always covered" :
+      v === null ? "seen once, no revisit" : `${label} ${v.toFixed(inHours ? 2 : 1)}${unit ? ` ${unit}` : ""}`;
+    return `cell ${f.properties.id}: ${what} (${f.properties.accesses} accesses)`;
+  };
   layers.cells.selectAll("path").data(cells.features).join("path").attr("class", (f) => `cell cell-${cellKind(f.properties)}`)
-    .attr("d", path).attr("fill", fill).attr("fill-opacity", 0.72);
+    .attr("d", path).attr("fill", fill).attr("fill-opacity", 0.72)
+    .selectAll("title").data((f) => [f]).join("title").text(said);
   legend.hidden = false;
   const box = d3.select(legend);
   box.selectAll("*").remove();
-  const label = { max_gap_s: "longest gap", mean_revisit_s: "mean revisit", max_revisit_s: "max revisit", percent_covered: "time covered", accesses: "accesses", mean_response_s: "mean response" }[metric] || metric;
   box.append("div").text(`${label}${unit ? ` (${unit})` : ""}`);
   const bar = box.append("svg").attr("width", 200).attr("height", 26).attr("role", "img").attr("aria-label", `colour scale from ${lo.toFixed(1)} to ${hi.toFixed(1)} ${unit}`);
   const gradient = bar.append("defs").append("linearGradient").attr("id", "cells-gradient");
@@ -329,6 +341,10 @@ export function initPanels() {
   tokenInput.addEventListener("change", () => sessionStorage.setItem("overhead-token", tokenInput.value.trim()));
   document.getElementById("coverage-form").addEventListener("submit", submitCoverage);
   document.getElementById("cells-shown").addEventListener("change", () => drawCells());
+  // another figure recolours the cells held: the job's answer has them all
+  document.querySelector("#coverage-form select[name=metric]").addEventListener("change", (e) => {
+    if (state.coverage) { state.coverage.metric = e.target.value; drawCells(); }
+  });
   document.getElementById("plan-form").addEventListener("submit", submitPlan);
   document.getElementById("conjunctions-form").addEventListener("submit", submitConjunctions);
   document.getElementById("conjunctions-sort").addEventListener("change", () => renderConjunctions());
