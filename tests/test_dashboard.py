@@ -525,6 +525,10 @@ def test_coverage_heat_map(page, server):
     fills_after = page.evaluate("[...document.querySelectorAll('.layer-cells path')].map(p => p.getAttribute('fill'))")
     assert fills_after != fills_before and sum(c.startswith("/api/jobs") for c in page.api_calls) == jobs_before
     page.select_option("#coverage-form select[name=metric]", "max_gap_s")
+    page.click("#view-globe")  # the globe draws no cells: no legend of them over it
+    assert page.locator("#legend").is_hidden()
+    page.click("#view-map")
+    assert page.locator("#legend").is_visible()
     page.uncheck("#cells-shown")
     assert page.locator(".layer-cells path").count() == 0
     # a cell covered throughout (no gap, so no revisit figure) is drawn as covered, not as never seen

@@ -44,6 +44,7 @@ export async function switchView(view) {
     b.classList.toggle("active", v === view); b.setAttribute("aria-pressed", String(v === view));
   }
   el("zoom-reset").hidden = view !== "map";
+  if (view !== "map") el("legend").hidden = true;  // the cells' legend: the globe draws no cells (the map redraws it)
   el("follow").hidden = !(view === "globe" && state.selected.size);
   if (view === "globe" && !views.globe) {
     announce("loading the globe…");
