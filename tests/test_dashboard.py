@@ -923,3 +923,25 @@ def test_a_place_picked_on_the_map_is_said_and_its_rows_lead_to_their_objects(pa
     _place(page, "48.85, 2.35")  # another place: the first one's polar plot goes
     assert page.locator("#polar").is_hidden() and page.locator("#polar path").count() == 0
     assert page.problems == [] and page.outside == []
+
+
+def test_a_reload_transfers_little(page, server):
+    """Issue #26 item 9 (acceptance: a reload transfers < 100 kB): measured in the browser, the bytes of the bodies
+    that came over the wire on a reload (/api/sky revalidated by its ETag, the files from the cache)."""
+    _open(page, server)
+    sizes: list[tuple[str, int, int]] = []
+
+    def seen(response) -> None:
+        if response.url.startswith(server):
+            # the body's bytes on the wire: none (or a negative count) for what came from the cache or a 304
+            transferred = max(0, response.request.sizes()["responseBodySize"])
+            sizes.append((response.url[len(server) :], response.status, transferred))
+
+    page.on("response", seen)
+    page.reload()
+    page.wait_for_selector("body[data-drawn=true]", timeout=90_000)
+    page.wait_for_timeout(500)
+    total = sum(b for _, _, b in sizes)
+    sky = [b for url, _, b in sizes if url.startswith("/api/sky")]
+    assert sky == [0]  # the catalogue asked again and revalidated by its ETag: no body (it was sent whole each time)
+    assert total < 100_000, sorted(sizes, key=lambda s: -s[2])[:8]  # the acceptance's bound (it was 1 MB)
