@@ -120,6 +120,11 @@ def _blocks(pieces) -> Iterator[bytes]:
         yield "".join(buffer).encode()
 
 
+def route_headers(response: Response) -> dict[str, str]:
+    """What a route said on its injected response (``X-…`` and ``Link``), not that response's own length or type."""
+    return {k: v for k, v in response.headers.items() if k.lower().startswith("x-") or k.lower() == "link"}
+
+
 def rendered(payload, response: Response | None = None, *, estimated_bytes: float = 0.0) -> Response:
     """The JSON answer, serialised off the event loop and in short pieces: a large answer rendered in one call
     (on the event loop, or in one json.dumps) would hold up every other request meanwhile, the cheap ones first.
@@ -127,9 +132,7 @@ def rendered(payload, response: Response | None = None, *, estimated_bytes: floa
     ``response`` are kept."""
     if hasattr(payload, "model_dump"):
         payload = payload.model_dump(mode="json")
-    headers = None
-    if response is not None:  # what the route said (not the injected response's own length or type)
-        headers = {k: v for k, v in response.headers.items() if k.lower().startswith("x-") or k.lower() == "link"}
+    headers = route_headers(response) if response is not None else None
     if estimated_bytes > STREAM_ABOVE_BYTES:  # Starlette iterates a plain iterator on its worker threads
         return StreamingResponse(_blocks(_json_pieces(payload)), media_type="application/json", headers=headers)
     return Response("".join(_json_pieces(payload)).encode(), media_type="application/json", headers=headers)
@@ -282,7 +285,7 @@ def passes(
     if format == "csv":
         times = tuple(c for c in page.columns if pd.api.types.is_datetime64_any_dtype(page[c].dtype))
         answer = csv_response(with_iso_times(page, times), "passes.csv")
-        answer.headers.update(response.headers)
+        answer.headers.update(route_headers(response))
         return answer
     return rendered(json_records(page), response, estimated_bytes=len(page) * PASS_ROW_BYTES)
 
@@ -327,8 +330,8 @@ def _page(table: pd.DataFrame, limit: int | None, cursor: str | None) -> tuple[p
     if cursor is not None:
         when_text, _, id_text = cursor.partition("~")
         when = parse_time(when_text, name="cursor")
-        later_id = table.norad_id.to_numpy() > int(id_text or -1)
-        after = (rise > when) | ((rise == when) & later_id) if id_text else rise >= when
+        ids = table.norad_id.to_numpy()
+        after = (rise > when) | ((rise == when) & (ids > int(id_text))) if id_text else rise >= when
     rest = table[after]
     if limit is None or len(rest) <= limit:
         return rest, None

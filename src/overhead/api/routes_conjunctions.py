@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-import pandas as pd
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
@@ -26,11 +25,9 @@ def stored(
     state: ServiceState = Depends(service),
 ) -> list[dict]:
     """Rows with ``tca`` ISO-8601 Z; ``min_pc`` filters on the assumed-covariance Pc."""
-    table = state.store.conjunctions(
+    table = state.store.conjunctions(  # its times datetime64 already (the one convention): json_records writes them
         norad_id=norad_id, since=optional_time(since, name="since"), min_pc=min_pc, limit=limit
     )
-    for column in ("tca", "epoch_1", "epoch_2", "screened_at"):
-        table[column] = pd.to_datetime(table[column])
     return json_records(table)
 
 

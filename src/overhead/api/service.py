@@ -69,7 +69,6 @@ class ResultCache:
         self.max_tables, self.max_rows = max_tables, max_rows
         self._tables: OrderedDict[Any, pd.DataFrame] = OrderedDict()
         self._lock = threading.Lock()
-        self.hits = 0
 
     def get_or_compute(self, key, compute) -> pd.DataFrame:
         """The table of ``key``, computed by ``compute()`` when it is not held (a table over ``max_rows`` rows is
@@ -77,7 +76,6 @@ class ResultCache:
         with self._lock:
             if key in self._tables:
                 self._tables.move_to_end(key)
-                self.hits += 1
                 return self._tables[key]
         table = compute()
         if len(table) > self.max_rows:

@@ -377,11 +377,8 @@ def _screen(args) -> None:
         err.print(f"wrote {written:,} CDMs to {args.cdm_dir}")
     _report_co_moving(result.co_moving, err)
     if args.output:
-        _write_screening(table, result.co_moving, args.output, err)
-        err.print(
-            f"wrote {len(table):,} conjunctions under {spec.threshold_km:g} km among {len(catalog):,} objects "
-            f"to {args.output}"
-        )
+        said = f"wrote {len(table):,} conjunctions under {spec.threshold_km:g} km among {len(catalog):,} objects"
+        _write_screening(table, result.co_moving, args.output, err, said)
         return
     from overhead.tables import csv_cells
 
@@ -457,11 +454,13 @@ def _report_co_moving(together, err) -> None:
         )
 
 
-def _write_screening(table, together, output: str, err) -> None:
-    """The conjunctions to ``output``, and the co-moving pairs beside it (``NAME_co_moving.csv``)."""
+def _write_screening(table, together, output: str, err, said: str) -> None:
+    """The conjunctions to ``output`` (then ``said``, to it), and the co-moving pairs beside it
+    (``NAME_co_moving.csv``)."""
     from overhead.tables import write_table
 
     write_table(table, output)
+    err.print(f"{said} to {output}")
     if together is not None and len(together):
         beside = Path(output).with_name(f"{Path(output).stem}_co_moving{Path(output).suffix}")
         write_table(together, str(beside))

@@ -84,6 +84,8 @@ const abovePanel = panel("above", async (signal) => {
 });
 let passesWindow = null;  // the span and filters of the passes held: asked again only when the clock leaves it
 const AHEAD = 60 * MINUTE;  // the span asked reaches an hour past the list's end: playing asks again hourly
+// and starts a little before now, so that a pass in progress is listed (and marked) with its real rise
+const BEFORE = 20 * MINUTE;
 const passesPanel = panel("passes", async (signal, query) => {
   // state.passPage passes a request: the first rows show at once, the rest follow page by page
   const page = async (cursor) => request(`/api/passes?${qs({ ...query, limit: state.passPage, cursor })}`, { signal });
@@ -106,14 +108,13 @@ function passesQuery() {
   const f = new FormData(el("passes-form")), t = now();
   const { lat, lon } = state.place;
   return { lat_deg: lat.toFixed(5), lon_deg: lon.toFixed(5),
-    // from a little before now, so that a pass in progress is listed (and marked) with its real rise
-    start: iso(new Date(t.getTime() - 20 * MINUTE)), stop: iso(new Date(t.getTime() + passesHours() * 60 * MINUTE + AHEAD)),
+    start: iso(new Date(t.getTime() - BEFORE)), stop: iso(new Date(t.getTime() + passesHours() * 60 * MINUTE + AHEAD)),
     min_elevation_deg: f.get("min_elevation_deg"), group: f.get("group"), object_type: f.get("object_type"),
     owner: (f.get("owner") || "").trim(), regime: f.get("regime"), visible: f.get("visible") ? "true" : "" };
 }
 /** Whether the passes held answer the list at time t (ms): the same filters, and [t, t + hours] inside their span. */
 function passesHeld(t, key) {
-  return passesWindow !== null && key === passesWindow.key && t - 20 * MINUTE >= passesWindow.start &&
+  return passesWindow !== null && key === passesWindow.key && t - BEFORE >= passesWindow.start &&
     t + passesHours() * 60 * MINUTE <= passesWindow.stop;
 }
 /** What is above the place now, and its passes again when the clock left their span or the filters changed. */
@@ -183,10 +184,9 @@ function drawPassRows() {
     .each(function ({ d }) { d3.select(this).selectAll("span").data(passCells(d, t)).join("span").attr("role", "cell").text((v) => v); })
     .on("click", function (_, r) {
       d3.selectAll("#passes-table .vrow").classed("chosen", false); d3.select(this).classed("chosen", true);
-      toggleSelected(r.d.norad_id, true);  // the pass's satellite selected: its track and footprint on the map
-      polarPlot(r.d).catch(report);
+      openPass(r.d);
     })
-    .on("keydown", (e, r) => { if (e.key === "Enter") { toggleSelected(r.d.norad_id, true); polarPlot(r.d).catch(report); } });
+    .on("keydown", (e, r) => { if (e.key === "Enter") openPass(r.d); });
 }
 function drawTimeline(rows) {
   const timeline = d3.select("#pass-timeline");
@@ -199,6 +199,11 @@ function drawTimeline(rows) {
     .attr("x", (d) => Math.max(4, x(new Date(d.rise)))).attr("width", (d) => Math.max(1.5, x(new Date(d.set)) - Math.max(4, x(new Date(d.rise)))))
     .attr("y", (d) => 40 - d.max_elevation_deg * 0.4).attr("height", (d) => d.max_elevation_deg * 0.4)
     .attr("fill", "#ffc828").attr("opacity", 0.7);
+}
+/** A pass chosen in the list: its satellite selected (track and footprint on the map) and its polar plot. */
+function openPass(pass) {
+  toggleSelected(pass.norad_id, true);
+  polarPlot(pass).catch(report);
 }
 async function polarPlot(pass) {
   const { lat, lon } = state.place;
