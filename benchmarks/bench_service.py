@@ -94,7 +94,7 @@ def run() -> list[Figure]:
         return []
     folder = Path(tempfile.mkdtemp(prefix="overhead-load-"))
     db = f"sqlite:///{folder / 'catalog.sqlite'}"
-    active = SHARED_DATA / "catalog" / "celestrak_active_2026-03-19" / "active.tle"
+    active = SHARED_DATA / "catalog" / "celestrak_active_omm_csv_2026-07-10" / "active.csv"
     cli = [sys.executable, "-m", "overhead.cli.main"]
     serve = [*cli, "serve", "--db", db, "--scheduler", "none"]
     if active.exists():  # the full catalogue alone (the bundled sample is of another date)

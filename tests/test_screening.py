@@ -17,7 +17,7 @@ from overhead.analysis.conjunctions.screening import INTERPOLATION_MARGIN_KM, SC
 from overhead.cli.main import main
 from overhead.errors import WorkTooLargeError
 from overhead.orbits.catalog import load_elements
-from overhead.orbits.states import hermite_states
+from overhead.orbits.hermite import hermite_states
 from overhead.orbits.timescales import julian_date_split
 from overhead.tables import json_records
 from tests.conftest import shared_file

@@ -15,31 +15,11 @@ import math
 import numpy as np
 from numba import njit
 
+from overhead.orbits.hermite import hermite_at
+
 POLAR_RADIUS_KM = 6356.752
 FAILED = -1e9
 GOLDEN = (math.sqrt(5.0) - 1.0) / 2.0
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _hermite(r, v, sat, k, j, s, h):
-    """Component j of the cubic Hermite position and velocity (per second) at fraction s of step k."""
-    r0, r1 = r[sat, k, j], r[sat, k + 1, j]
-    v0, v1 = v[sat, k, j] * h, v[sat, k + 1, j] * h
-    c2 = 3.0 * (r1 - r0) - 2.0 * v0 - v1
-    c3 = 2.0 * (r0 - r1) + v0 + v1
-    return ((c3 * s + c2) * s + v0) * s + r0, ((3.0 * c3 * s + 2.0 * c2) * s + v0) / h
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _state(r, v, sat, t, h):
-    """Position and velocity of satellite ``sat`` at ``t`` s from the first sample, as two tuples (no arrays:
-    this runs tens of millions of times)."""
-    k = min(max(math.floor(t / h), 0), r.shape[1] - 2)
-    s = t / h - k
-    p0, w0 = _hermite(r, v, sat, k, 0, s, h)
-    p1, w1 = _hermite(r, v, sat, k, 1, s, h)
-    p2, w2 = _hermite(r, v, sat, k, 2, s, h)
-    return (p0, p1, p2), (w0, w1, w2)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -71,7 +51,7 @@ def _margin(p, w, target, position, up, sin_mask, cos_limit):
 @njit(cache=True, nogil=True)
 def _margin_and_rate(t, sat, target, r, v, h, position, up, sin_mask, cos_limit):
     """The margin and its rate at ``t`` on the Hermite state."""
-    p, w = _state(r, v, sat, t, h)
+    p, w = hermite_at(r, v, sat, t, h)
     return _margin(p, w, target, position, up, sin_mask, cos_limit)
 
 

@@ -31,6 +31,7 @@ from overhead.geometry.targets import TargetSet
 from overhead.geometry.topocentric import GroundSite
 from overhead.orbits.catalog import warn_if_stale
 from overhead.orbits.frames import WGS84_A_KM
+from overhead.orbits.hermite import hermite_coefficients
 from overhead.orbits.parallel import default_workers, run_over_satellites
 from overhead.orbits.satellites import Satellites
 from overhead.orbits.sun import sun_position_itrf_km
@@ -131,10 +132,8 @@ class _Ephemeris:
         """The samples first..first+steps of each satellite as cubic polynomials, for many evaluations."""
         first = np.clip(first, 0, self.k_max - steps)
         index = first[:, None] + np.arange(steps + 1)
-        r, v = self.r[sat[:, None], index], self.v[sat[:, None], index] * self.step
-        r0, r1, v0, v1 = r[:, :-1], r[:, 1:], v[:, :-1], v[:, 1:]
-        # Hermite basis rewritten as r(s) = c0 + c1 s + c2 s² + c3 s³ on each step
-        coefficients = np.stack([r0, v0, 3 * (r1 - r0) - 2 * v0 - v1, 2 * (r0 - r1) + v0 + v1], axis=2)
+        r, v = self.r[sat[:, None], index], self.v[sat[:, None], index]
+        coefficients = hermite_coefficients(r[:, :-1], v[:, :-1], r[:, 1:], v[:, 1:], self.step)
         return _LocalStates(coefficients, first * self.step, self.step)
 
 

@@ -25,7 +25,7 @@ import pandas as pd
 from overhead.constants import WGS84_A_KM
 from overhead.errors import OverheadError, WorkTooLargeError
 from overhead.orbits.frames import gcrs_to_itrf_matrices
-from overhead.orbits.states import hermite_states
+from overhead.orbits.hermite import hermite_states
 from overhead.orbits.sun import SUN_RADIUS_KM, sun_position_gcrs_km
 from overhead.orbits.timescales import to_datetime64
 

@@ -35,6 +35,7 @@ from overhead.catalog.reentry import predict_reentries, store_reentries
 from overhead.catalog.specs import ManoeuvreQuery, ReentryQuery
 from overhead.catalog.store import TAG_PATTERN
 from overhead.errors import CancelledError, OverheadError
+from overhead.orbits.sampled import SampledCatalog
 from overhead.requests import spec_default, spec_help
 
 router = APIRouter(prefix="/api", tags=["catalogue"])
@@ -91,6 +92,7 @@ async def status(request: Request, state: ServiceState = Depends(service)) -> St
         },
         requests_cancelled=request.app.state.counters["requests_cancelled"],
         requests_abandoned=request.app.state.counters["requests_abandoned"],
+        ephemeris=view.catalog.ephemeris.summary() if isinstance(view.catalog, SampledCatalog) else {},
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -77,6 +77,11 @@ class Status(BaseModel):
     limits: dict[str, float]
     requests_cancelled: int = Field(0, description="requests stopped since start: client gone or over max_request_s")
     requests_abandoned: int = Field(0, description="of those, the requests whose client went away")
+    ephemeris: dict[str, Any] = Field(
+        default_factory=dict,
+        description="the sampled catalogue ephemeris the computations read: hours held (UTC ISO-8601 Z block "
+        "starts), bytes held and the budget (ephemeris_budget_bytes)",
+    )
 
 
 class ObjectSummary(BaseModel):

@@ -20,6 +20,7 @@ from overhead.catalog.store import CatalogStore
 from overhead.constants import STALE_ELEMENTS_DAYS
 from overhead.errors import CancelledError, OverheadError
 from overhead.orbits.catalog import Catalog
+from overhead.orbits.sampled import CatalogEphemeris, SampledCatalog
 from overhead.orbits.timescales import format_iso, to_datetime64
 
 __all__ = ["ServiceSettings", "ServiceState"]
@@ -50,6 +51,8 @@ class ServiceSettings:
     max_running_jobs: int = 1
     client_keys: tuple[str, ...] = ()  # more credentials that may run jobs, each its own owner
     job_keep_s: float = 3600.0  # finished jobs are forgotten this long after they end
+    ephemeris_budget_bytes: float = 1.5e9  # the sampled catalogue ephemeris (~48 MB an hour for 16,000 objects)
+    ephemeris_prepare_hours: tuple[float, float] = (1.0, 2.0)  # built in the background around the default time
 
     @classmethod
     def from_env(cls, **overrides) -> ServiceSettings:
@@ -113,6 +116,15 @@ def text_column(table: pd.DataFrame, column: str) -> pd.Series:
     return table[column].astype(object).fillna("").astype(str)  # (an all-missing column is float: no "" fill)
 
 
+def default_time_for(median_epoch: np.datetime64 | None) -> tuple[np.datetime64, bool]:
+    """Now, or ``median_epoch`` when the elements are more than a few days from now; and whether they are."""
+    now = np.datetime64("now", "s").astype("datetime64[ns]")
+    if median_epoch is None:
+        return now, False
+    stale = abs((now - median_epoch) / np.timedelta64(1, "D")) > STALE_ELEMENTS_DAYS
+    return (median_epoch if stale else now), bool(stale)
+
+
 @dataclass
 class ServiceState:
     settings: ServiceSettings
@@ -124,6 +136,7 @@ class ServiceState:
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _cluster_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _cluster: Any = field(default=None, init=False)
+    _last_within: tuple[Catalog, bytes, Catalog] | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self._slots = threading.BoundedSemaphore(self.settings.max_computing)
@@ -190,20 +203,37 @@ class ServiceState:
         tags = self.store.tags()
         objects["tags"] = objects.norad_id.map(tags.groupby("norad_id").tag.agg(",".join)).astype(object).fillna("")
         median = catalog.median_epoch() if len(catalog) else None
-        view = CatalogView(catalog, objects, version, sorted(members), median, members)
+        sampled = SampledCatalog.over(
+            catalog, CatalogEphemeris(catalog, budget_bytes=int(self.settings.ephemeris_budget_bytes))
+        )
+        view = CatalogView(sampled, objects, version, sorted(members), median, members)
         with self._lock:
             if self._view is None or self._view.version <= version:
                 self._view = view
+        self._prepare_ephemeris(view)
         return view
+
+    def _prepare_ephemeris(self, view: CatalogView) -> None:
+        """Sample the catalogue around the default time in a background thread, so that the first questions
+        about now (what is above, the positions) read it."""
+        assert isinstance(view.catalog, SampledCatalog)
+        ephemeris, (before_h, after_h) = view.catalog.ephemeris, self.settings.ephemeris_prepare_hours
+        if ephemeris is None or not len(view.catalog) or before_h + after_h <= 0:
+            return
+        centre, _ = default_time_for(view.median_epoch)
+        threading.Thread(
+            target=ephemeris.prepare,
+            args=(
+                centre - np.timedelta64(round(before_h * 3600), "s"),
+                centre + np.timedelta64(round(after_h * 3600), "s"),
+            ),
+            name="ephemeris",
+            daemon=True,
+        ).start()
 
     def default_time(self) -> tuple[np.datetime64, bool]:
         """Now, or the median element epoch when the elements are more than a few days from now."""
-        epoch = self.view().median_epoch
-        now = np.datetime64("now", "s").astype("datetime64[ns]")
-        if epoch is None:
-            return now, False
-        stale = abs((now - epoch) / np.timedelta64(1, "D")) > STALE_ELEMENTS_DAYS
-        return (epoch if stale else now), bool(stale)
+        return default_time_for(self.view().median_epoch)
 
     def satellites(
         self,
@@ -285,7 +315,7 @@ class ServiceState:
             return satellites  # a designed constellation has no element age
         limit = self.settings.max_element_age_days
         times = np.array([start, start if stop is None else stop], dtype="datetime64[ns]")
-        kept = satellites.within_age(times, limit)
+        kept = self._within_age(satellites, times, limit)
         if len(kept) == 0:
             first, last = satellites.epochs.min(), satellites.epochs.max()
             raise HTTPException(
@@ -298,6 +328,32 @@ class ServiceState:
             response.headers["X-Elements-Left-Out"] = (
                 f"{len(satellites) - len(kept)} objects whose elements are more than {limit:g} days from the time asked"
             )
+        return kept
+
+    @staticmethod
+    def sampled_at(satellites, when: np.datetime64) -> bool:
+        """Whether the satellites' positions at ``when`` are read from a sampled block already held (a light
+        computation) rather than computed by SGP4."""
+        return (
+            isinstance(satellites, SampledCatalog)
+            and satellites.ephemeris is not None
+            and satellites.ephemeris.held(satellites.ephemeris.block_indices(when))
+        )
+
+    def _within_age(self, satellites: Catalog, times: np.ndarray, limit: float) -> Catalog:
+        """``satellites.within_age``, the last answer kept: consecutive requests about the whole catalogue at
+        nearby times leave out the same objects, and the sub-catalogue costs more than the request."""
+        within = satellites.age_days(times) <= limit
+        if within.all():
+            return satellites
+        mask = np.packbits(within).tobytes()
+        with self._lock:
+            last = self._last_within
+        if last is not None and last[0] is satellites and last[1] == mask:  # (held: its id cannot be reused)
+            return last[2]
+        kept = satellites[np.flatnonzero(within).tolist()]
+        with self._lock:
+            self._last_within = (satellites, mask, kept)
         return kept
 
     def check_output(self, rows: float, bytes_per_row: float, *, what: str, reduce: str) -> None:
@@ -323,24 +379,33 @@ class ServiceState:
                 f"reduce {reduce}",
             )
 
-    def compute(self, function, *args, **kwargs):
+    def compute(self, function, *args, light: bool = False, **kwargs):
         """Run a library call in one of ``max_computing`` slots (requests beyond wait, cancellably: a client that
         goes away while waiting frees its place), turning its documented errors into a 422 with their message.
 
-        The slots keep the GIL free for the cheap requests (status, searches) however many heavy ones arrive."""
+        The slots keep the GIL free for the cheap requests (status, searches) however many heavy ones arrive.
+        A ``light`` call — about a millisecond, bounded whatever is asked (a read of the sampled ephemeris at one
+        time) — is one of those cheap requests: it takes no slot and runs at once."""
         from overhead.cancel import check_cancelled
 
+        if light:
+            return self._translated(function, args, kwargs)
         while not self._slots.acquire(timeout=0.2):
             check_cancelled()
+        try:
+            return self._translated(function, args, kwargs)
+        finally:
+            self._slots.release()
+            release_memory()
+
+    @staticmethod
+    def _translated(function, args, kwargs):
         try:
             return function(*args, **kwargs)
         except CancelledError:
             raise
         except OverheadError as exc:
             raise HTTPException(422, str(exc)) from None
-        finally:
-            self._slots.release()
-            release_memory()
 
     # ------------------------------------------------------------------------------------------- limits
     def check_work(

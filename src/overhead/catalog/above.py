@@ -5,34 +5,43 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from overhead.geometry.topocentric import GroundSite, look_angles
-from overhead.orbits.catalog import Catalog
-from overhead.orbits.states import state_vectors
+from overhead.geometry.topocentric import GroundSite, elevation_sines, look_angles
+from overhead.orbits.catalog import Catalog, warn_if_stale
 from overhead.orbits.sun import is_sunlit, sun_position_itrf_km
 from overhead.orbits.timescales import to_datetime64
 
-__all__ = ["ABOVE_COLUMNS", "above"]
+__all__ = ["ABOVE_COLUMNS", "above", "above_columns"]
 
 ABOVE_COLUMNS = ("norad_id", "name", "azimuth_deg", "elevation_deg", "range_km", "sunlit", "element_age_days")
 
 
 def above(catalog: Catalog, site: GroundSite, when=None, *, min_elevation_deg: float = 0.0) -> pd.DataFrame:
-    """Satellites above ``min_elevation_deg`` at ``site`` at ``when`` (default now), highest first."""
+    """Satellites above ``min_elevation_deg`` at ``site`` at ``when`` (default now), highest first: columns
+    :data:`ABOVE_COLUMNS`."""
+    return pd.DataFrame(above_columns(catalog, site, when, min_elevation_deg=min_elevation_deg))
+
+
+def above_columns(
+    catalog: Catalog, site: GroundSite, when=None, *, min_elevation_deg: float = 0.0
+) -> dict[str, np.ndarray]:
+    """:func:`above` as arrays by column (no table to build: what a service answering many asks wants)."""
     t = np.atleast_1d(to_datetime64(when if when is not None else np.datetime64("now", "ns")))
-    ds = catalog.propagate(t, frame="itrf", workers=1)
-    r = state_vectors(ds)[0][:, 0]
-    look = look_angles(r, site)
-    up = np.flatnonzero(look.elevation_deg >= min_elevation_deg)
-    lit = is_sunlit(r[up], sun_position_itrf_km(t)[0])
-    table = pd.DataFrame(
-        {
-            "norad_id": ds.norad_id.values[up],
-            "name": ds.name.values[up],
-            "azimuth_deg": look.azimuth_deg[up],
-            "elevation_deg": look.elevation_deg[up],
-            "range_km": look.range_km[up],
-            "sunlit": lit,
-            "element_age_days": ds.element_age_days.values[up],
-        }
-    )
-    return table.sort_values("elevation_deg", ascending=False, ignore_index=True)
+    r = catalog.positions_itrf_km(t)  # a SampledCatalog reads its ephemeris: no SGP4 per request
+    # the elevation's sine for every object, the full look angles only for those above the mask
+    with np.errstate(invalid="ignore"):
+        near = np.flatnonzero(elevation_sines(r, site) >= np.sin(np.radians(min_elevation_deg)) - 1e-12)
+    look = look_angles(r[near], site)
+    keep = np.flatnonzero(look.elevation_deg >= min_elevation_deg)
+    keep = keep[np.argsort(-look.elevation_deg[keep], kind="stable")]  # highest first
+    up = near[keep]
+    age_days = np.abs(t[0] - catalog.epochs[up]) / np.timedelta64(86_400_000_000_000, "ns")
+    warn_if_stale(age_days)
+    return {
+        "norad_id": catalog.norad_ids[up],
+        "name": catalog.names[up],
+        "azimuth_deg": look.azimuth_deg[keep],
+        "elevation_deg": look.elevation_deg[keep],
+        "range_km": look.range_km[keep],
+        "sunlit": is_sunlit(r[up], sun_position_itrf_km(t, model="gmst82")[0]),  # (a point Sun: arcseconds do)
+        "element_age_days": age_days,
+    }

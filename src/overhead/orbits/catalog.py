@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -39,6 +40,12 @@ __all__ = ["Catalog", "ElementAgeWarning", "element_age_said", "load_elements", 
 
 # SGP4 along-track errors grow by roughly 1-3 km per day from the epoch in LEO (Vallado & Cefola 2012,
 # "Two-line element sets – practice and use", IAC-12.C1.6.12); beyond this age we warn.
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    """An array a catalogue keeps (its records do not change): callers may not write into it."""
+    array.flags.writeable = False
+    return array
 
 
 class ElementAgeWarning(UserWarning):
@@ -117,22 +124,22 @@ class Catalog:
             [[getattr(r, c) for c in ELEMENT_COLUMNS] for r in self.records], columns=list(ELEMENT_COLUMNS)
         )
 
-    @property
+    @cached_property
     def norad_ids(self) -> np.ndarray:
-        return np.array([r.norad_id for r in self.records], dtype=np.int64)
+        return _read_only(np.array([r.norad_id for r in self.records], dtype=np.int64))
 
-    @property
+    @cached_property
     def names(self) -> np.ndarray:
-        return np.array([r.name for r in self.records], dtype=object)
+        return _read_only(np.array([r.name for r in self.records], dtype=object))
 
     @property
     def object_ids(self) -> np.ndarray:
         """International designators (COSPAR, ``1998-067A``; '' where the element set has none)."""
         return np.array([r.object_id or "" for r in self.records], dtype=object)
 
-    @property
+    @cached_property
     def epochs(self) -> np.ndarray:
-        return np.array([r.epoch for r in self.records], dtype="datetime64[ns]")
+        return _read_only(np.array([r.epoch for r in self.records], dtype="datetime64[ns]"))
 
     def __getitem__(self, index: int | slice | Sequence[int]) -> Catalog:
         """The sub-catalog at positions ``index`` (an int, a slice or a list of positions)."""
@@ -171,6 +178,10 @@ class Catalog:
         t = np.atleast_1d(to_datetime64(times))
         buffers = propagate_shared_times(self.satrecs, t, frame, workers=1)
         return buffers.position, buffers.velocity
+
+    def positions_itrf_km(self, when) -> np.ndarray:
+        """Earth-fixed positions (km), (satellite, 3), at one UTC time; NaN where SGP4 failed."""
+        return self.state_arrays(np.atleast_1d(to_datetime64(when))[:1], "itrf")[0][:, 0]
 
     def median_epoch(self) -> np.datetime64:
         """The element sets' median epoch, to the minute: the time a report of old elements is made for."""

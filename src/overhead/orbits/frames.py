@@ -16,6 +16,8 @@ Two models of TEME → Earth-fixed, each a rotation built once per time and appl
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import erfa
 import numpy as np
 
@@ -85,15 +87,27 @@ def _teme_to_cirs(whole: np.ndarray, tt: np.ndarray) -> np.ndarray:
     return cirs_from_gcrs @ gcrs_from_j2000 @ j2000_from_tod @ tod_from_teme
 
 
+@lru_cache(maxsize=512)
+def _teme_to_cirs_at_minute(minute: int) -> np.ndarray:
+    """:func:`_teme_to_cirs` at a whole minute (TT) since J2000."""
+    days = minute / 1440.0
+    whole = np.floor(days)
+    return _teme_to_cirs(np.array([whole + J2000_JD]), np.array([days - whole]))[0]
+
+
 def _teme_to_cirs_interpolated(whole: np.ndarray, tt: np.ndarray) -> np.ndarray:
-    """:func:`_teme_to_cirs` on a grid of at most one hour, interpolated linearly.
+    """:func:`_teme_to_cirs` on a grid of at most one hour (a minute for a few times), interpolated linearly.
 
     The matrix moves with nutation (fastest significant term: 0.1" over 13.66 days), so the
     interpolation error is below 1e-5 arcsec; the ERFA series cost ~0.1 ms per call.
     """
     jd = (whole - J2000_JD) + tt
-    if jd.size <= 48:
-        return _teme_to_cirs(whole, tt)
+    if jd.size <= 48:  # a few times (a service's "now"): the minutes around each, computed once and kept
+        minute = np.floor(jd * 1440.0)
+        before = np.array([_teme_to_cirs_at_minute(int(m)) for m in minute.ravel()]).reshape(*jd.shape, 3, 3)
+        after = np.array([_teme_to_cirs_at_minute(int(m) + 1) for m in minute.ravel()]).reshape(*jd.shape, 3, 3)
+        weight = (jd * 1440.0 - minute)[..., None, None]
+        return before + (after - before) * weight
     start, stop = jd.min(), jd.max()
     n = max(2, int(np.ceil((stop - start) * 24.0)) + 1)
     grid = np.linspace(start, stop, n)

@@ -15,15 +15,7 @@ from overhead.errors import OverheadError
 from overhead.labelled import dataset
 from overhead.orbits.frames import apply_teme_to_itrf, itrf_to_geodetic, teme_to_itrf_matrices
 
-__all__ = [
-    "ERRORS",
-    "FRAMES",
-    "IMPLAUSIBLE_RADIUS",
-    "StateBuffers",
-    "dataset_from_buffers",
-    "hermite_states",
-    "state_vectors",
-]
+__all__ = ["ERRORS", "FRAMES", "IMPLAUSIBLE_RADIUS", "StateBuffers", "dataset_from_buffers", "state_vectors"]
 
 FRAMES = ("teme", "itrf", "geodetic")
 POSITION_VARS = ("x_km", "y_km", "z_km")
@@ -169,17 +161,3 @@ def state_vectors(ds: xr.Dataset) -> tuple[np.ndarray, np.ndarray]:
         np.stack([ds[name].values for name in POSITION_VARS], -1),
         np.stack([ds[name].values for name in VELOCITY_VARS], -1),
     )
-
-
-def hermite_states(p0, v0, p1, v1, h: float, s, *, velocity: bool = True):
-    """Cubic Hermite positions (and velocities, per second) between two states ``h`` seconds apart, at fractions
-    ``s`` of the interval; ``s`` broadcasts against the states' leading axes (the last axis is x, y, z).
-    Returns ``(positions, velocities)``, velocities None when not asked."""
-    s = np.asarray(s)[..., None]
-    s2, s3 = s * s, s * s * s
-    h00, h10, h01, h11 = 2 * s3 - 3 * s2 + 1, s3 - 2 * s2 + s, -2 * s3 + 3 * s2, s3 - s2
-    pos = h00 * p0 + h10 * h * v0 + h01 * p1 + h11 * h * v1
-    if not velocity:
-        return pos, None
-    d00, d10, d01, d11 = 6 * s2 - 6 * s, 3 * s2 - 4 * s + 1, -6 * s2 + 6 * s, 3 * s2 - 2 * s
-    return pos, (d00 * p0 + d01 * p1) / h + d10 * v0 + d11 * v1

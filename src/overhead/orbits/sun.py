@@ -68,9 +68,10 @@ def sun_position_teme_km(times) -> np.ndarray:
     )
 
 
-def sun_position_itrf_km(times) -> np.ndarray:
-    """Geocentric Sun position (time, 3), km, Earth-fixed (ITRF)."""
-    rotation, _ = teme_to_itrf_matrices(times)
+def sun_position_itrf_km(times, *, model: str = "iers2010") -> np.ndarray:
+    """Geocentric Sun position (time, 3), km, Earth-fixed (ITRF). ``model="gmst82"`` rotates by sidereal time
+    alone (arcseconds off: no polar motion or UT1, a tenth of the cost), enough for a point Sun's shadow."""
+    rotation, _ = teme_to_itrf_matrices(times, model=model)
     return np.einsum("tij,tj->ti", rotation, sun_position_teme_km(times))
 
 

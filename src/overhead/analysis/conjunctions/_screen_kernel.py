@@ -16,6 +16,8 @@ import math
 import numba
 import numpy as np
 
+from overhead.orbits.hermite import hermite_component
+
 __all__ = ["pack_keys", "pairs_near", "radix_argsort", "search_batch"]
 
 # the forward runs: (dx, dy, first dz, last dz)
@@ -41,16 +43,11 @@ def _fill_states(
     """Hermite positions and velocities (km, km/s) at ``fraction`` of the interval between two samples ``h_s``
     apart (states r0, v0 and r1, v1; NaN where SGP4 failed), each object's cell indices and whether its state is
     finite, into rows ``base`` onwards of ``pos``, ``vel``, ``cells`` and ``valid``."""
-    s = fraction
-    s2, s3 = s * s, s * s * s
-    h00, h10, h01, h11 = 2 * s3 - 3 * s2 + 1, (s3 - 2 * s2 + s) * h_s, -2 * s3 + 3 * s2, (s3 - s2) * h_s
-    d00, d10, d01, d11 = (6 * s2 - 6 * s) / h_s, 3 * s2 - 4 * s + 1, (-6 * s2 + 6 * s) / h_s, 3 * s2 - 2 * s
     for n in range(r0.shape[0]):
         i = base + n
         ok = True
         for k in range(3):
-            pos[i, k] = h00 * r0[n, k] + h10 * v0[n, k] + h01 * r1[n, k] + h11 * v1[n, k]
-            vel[i, k] = d00 * r0[n, k] + d10 * v0[n, k] + d01 * r1[n, k] + d11 * v1[n, k]
+            pos[i, k], vel[i, k] = hermite_component(r0[n, k], r1[n, k], v0[n, k], v1[n, k], fraction, h_s)
             if not math.isfinite(pos[i, k]) or not math.isfinite(vel[i, k]):
                 ok = False
         valid[i] = ok
