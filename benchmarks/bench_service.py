@@ -70,6 +70,19 @@ class MemoryWatch(threading.Thread):
             time.sleep(0.5)
 
 
+def warm_ephemeris(base: str, when: str, *, hours: int, wait_s: float = 300.0) -> None:
+    """Ask once for passes over ``hours`` (the service then samples the catalogue for that span in the
+    background) and wait until it holds those hours: the figures are of the service warm, as it runs."""
+    httpx.get(f"{base}/api/passes", params={"lat_deg": 0, "lon_deg": 0, "start": when, "ids": "25544"}, timeout=120)
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        held = httpx.get(f"{base}/api/status", timeout=30).json().get("ephemeris", {}).get("blocks", [])
+        if len(held) >= hours:
+            return
+        time.sleep(2)
+    print(f"the service's ephemeris holds {len(held)} hours after {wait_s:g} s", file=sys.stderr)
+
+
 def _wrk(url: str, script: Path | None, seconds: int) -> dict:
     command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "--timeout", "30s"]
     if script:
@@ -111,6 +124,7 @@ def run() -> list[Figure]:
         script.write_text(RANDOM_PLACES)
         when = status["default_time"]
         httpx.get(f"{base}/api/above", params={"lat_deg": 0, "lon_deg": 0, "time": when}, timeout=60)  # warm caches
+        warm_ephemeris(base, when, hours=24)
         watch = MemoryWatch(server.pid)
         watch.start()
         floor = _wrk(f"{base}/api/status", None, min(DURATION_S, 15))

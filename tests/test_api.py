@@ -223,7 +223,11 @@ def test_access_windows_endpoint(client):
     }
     windows = client.post("/api/access", json=body).json()
     passes = client.get("/api/passes", params={**TOULOUSE, "start": T0, "ids": str(ISS)}).json()
-    assert [w["start"] for w in windows] == [p["rise"] for p in passes]
+    # the same windows; a question may be answered from SGP4 or from the sampled ephemeris (within 1 m of SGP4,
+    # whichever holds the hours asked at that moment): rise times agree to a few milliseconds
+    rises = [_utc(p["rise"]).timestamp() for p in passes]
+    assert len(windows) == len(passes) > 0
+    assert np.abs(np.array([_utc(w["start"]).timestamp() for w in windows]) - rises).max() < 5e-3
     body["constraints"] = {"min_elevation_deg": 10, "half_angle_deg": 30}
     narrow = client.post("/api/access", json=body).json()
     assert all(w["min_off_nadir_deg"] <= 30.0 + 1e-6 for w in narrow) and len(narrow) < len(windows)
@@ -364,7 +368,8 @@ def test_coverage_job_matches_access_windows(client):
         for a, b in intervals:
             covered += max(0.0, b - max(a, end))
             end = max(end, b)
-        assert point["covered_s"] == pytest.approx(covered, abs=1e-3 * len(mine))  # API times are to the ms
+        # API times are to the ms, and the job reads SGP4 where the service may read its ephemeris (1 m)
+        assert point["covered_s"] == pytest.approx(covered, abs=5e-3 * len(mine))
     csv = client.get(f"/api/jobs/{job['id']}/result", params={"format": "csv"}, headers=AUTH).text
     assert csv.splitlines()[0].startswith("id,lon_deg,lat_deg,accesses")
     geojson = client.get(f"/api/jobs/{job['id']}/result", params={"format": "geojson"}, headers=AUTH).json()

@@ -311,6 +311,56 @@ def target_buckets(target_unit: np.ndarray) -> tuple[np.ndarray, np.ndarray, int
 
 
 @njit(cache=True, nogil=True)
+def candidate_keys_few(r, v, step_s, target_unit, lowest_deg, limit_deg):
+    """The pre-filter of ``access._candidate_keys`` for a few targets, fused: each sample's reach (the central
+    angle bound at its radius, widened by the angle it moves in half a step) and its dot product with each
+    target in one pass over the states, no temporary arrays. Keys come out sorted (satellite, then target, then
+    sample), as ``(sat × n_targets + target) × n_samples + sample``."""
+    n_sat, n_samples, n_targets = r.shape[0], r.shape[1], target_unit.shape[0]
+    out = np.empty(max(1024, n_sat * n_samples // 8), np.int64)
+    count = 0
+    units = np.empty((n_samples, 3))
+    cos_reach = np.empty(n_samples)
+    radii = np.empty(n_samples)
+    for sat in range(n_sat):
+        low, high, fastest = np.inf, 0.0, 0.0
+        for k in range(n_samples):
+            x, y, z = r[sat, k, 0], r[sat, k, 1], r[sat, k, 2]
+            radius = math.sqrt(x * x + y * y + z * z)
+            radii[k] = radius
+            if not math.isfinite(radius):
+                continue
+            speed = math.sqrt(v[sat, k, 0] ** 2 + v[sat, k, 1] ** 2 + v[sat, k, 2] ** 2)
+            angle_rate = speed / radius if math.isfinite(speed) else 0.0
+            low, high, fastest = min(low, radius), max(high, radius), max(fastest, angle_rate)
+            units[k, 0], units[k, 1], units[k, 2] = x / radius, y / radius, z / radius
+        # the bound grows with the radius: a near-circular orbit takes its highest sample's bound (and its
+        # fastest motion) for every sample, one cosine a satellite; an eccentric one is bounded sample by sample
+        circular = high <= 1.02 * low
+        common = math.cos(min(_central_angle_bound(high, lowest_deg, limit_deg) + fastest * step_s / 2.0, math.pi))
+        for k in range(n_samples):
+            radius = radii[k]
+            if not math.isfinite(radius):
+                cos_reach[k] = 2.0  # never reached: SGP4 failed here
+            elif circular:
+                cos_reach[k] = common
+            else:
+                speed = math.sqrt(v[sat, k, 0] ** 2 + v[sat, k, 1] ** 2 + v[sat, k, 2] ** 2)
+                move = speed * step_s / 2.0 / radius if math.isfinite(speed) else 0.0
+                cos_reach[k] = math.cos(min(_central_angle_bound(radius, lowest_deg, limit_deg) + move, math.pi))
+        for t in range(n_targets):
+            base = (sat * n_targets + t) * n_samples
+            a, b, c = target_unit[t, 0], target_unit[t, 1], target_unit[t, 2]
+            for k in range(n_samples):
+                if cos_reach[k] <= 1.0 and units[k, 0] * a + units[k, 1] * b + units[k, 2] * c >= cos_reach[k]:
+                    if count == out.size:
+                        out = _grow(out, 2 * count)
+                    out[count] = base + k
+                    count += 1
+    return out[:count]
+
+
+@njit(cache=True, nogil=True)
 def candidate_keys(sub_point, reach, target_unit, order, starts, n_lat, n_lon, n_targets, n_samples):
     """Sorted keys ((sat × n_targets + target) × n_samples + sample) of every sample whose sub-satellite point
     (rows of ``sub_point``, sat-major) is within ``reach`` (rad) of a target: the pre-filter of

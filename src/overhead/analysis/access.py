@@ -267,6 +267,17 @@ def _candidate_keys(ctx: _Context, r: np.ndarray, v: np.ndarray) -> np.ndarray:
     pre-filter."""
     n_samples = r.shape[1]
     n_targets = len(ctx.targets)
+    if _window_kernel is not None and n_targets <= FEW_TARGETS:  # one compiled pass, no temporaries
+        limit = ctx.constraints.off_nadir_limit_deg()
+        target_unit = ctx.position / np.linalg.norm(ctx.position, axis=-1)[:, None]
+        return _window_kernel.candidate_keys_few(
+            np.ascontiguousarray(r),
+            np.ascontiguousarray(v),
+            float(ctx.step_s),
+            np.ascontiguousarray(target_unit),
+            ctx.lowest_elevation_deg,
+            np.nan if limit is None else float(limit),
+        )
     radius = np.linalg.norm(r, axis=-1)
     speed = np.linalg.norm(v, axis=-1)
     bound = central_angle_bound_rad(
@@ -826,7 +837,7 @@ class _Search:
             return finish(a, b, _chunk_windows(ctx, r, v))
 
         n_steps = ctx.n_steps
-        chunk = max(1, min(64, 2_000_000 // (n_steps + 1)))
+        chunk = max(1, min(1024, 2_000_000 // (n_steps + 1)))
         workers = default_workers(len(satellites) * (n_steps + 1) * 4) if workers is None else workers
         return run_over_satellites(
             len(satellites), task, chunk_size=chunk, workers=workers, progress=progress, description="access windows"

@@ -92,7 +92,9 @@ async def status(request: Request, state: ServiceState = Depends(service)) -> St
         },
         requests_cancelled=request.app.state.counters["requests_cancelled"],
         requests_abandoned=request.app.state.counters["requests_abandoned"],
-        ephemeris=view.catalog.ephemeris.summary() if isinstance(view.catalog, SampledCatalog) else {},
+        ephemeris=view.catalog.ephemeris.summary()
+        if isinstance(view.catalog, SampledCatalog) and view.catalog.ephemeris is not None
+        else {},
     )
 
 

@@ -270,7 +270,7 @@ class ServiceState:
                 raise HTTPException(404, f"group {group!r} has no active object with elements")
             catalog = catalog.select(sorted(members))
         if ids:
-            missing = sorted(set(ids) - set(catalog.norad_ids.tolist()))
+            missing = catalog.missing_ids(ids)
             if missing:
                 raise HTTPException(
                     404,

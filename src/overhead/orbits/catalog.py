@@ -153,18 +153,26 @@ class Catalog:
     def select(self, norad_ids: Iterable[int] | None = None, *, names: Iterable[str] | None = None) -> Catalog:
         """The sub-catalog of the given NORAD ids (in that order) or of names containing the given text."""
         if norad_ids is not None:
-            by_id: dict[int, list[int]] = {}
-            for i, r in enumerate(self.records):
-                by_id.setdefault(r.norad_id, []).append(i)
             wanted = [int(n) for n in norad_ids]
-            missing = [n for n in wanted if n not in by_id]
+            missing = self.missing_ids(wanted)
             if missing:
                 raise OverheadError(f"NORAD ids not in this catalog: {', '.join(map(str, missing[:10]))}")
-            index = [i for n in wanted for i in by_id[n]]
+            index = [i for n in wanted for i in self._positions_by_id[n]]
         else:
             needles = [n.upper() for n in (names or [])]
             index = [i for i, r in enumerate(self.records) if any(n in r.name.upper() for n in needles)]
         return self[index]
+
+    @cached_property
+    def _positions_by_id(self) -> dict[int, list[int]]:
+        by_id: dict[int, list[int]] = {}
+        for i, r in enumerate(self.records):
+            by_id.setdefault(r.norad_id, []).append(i)
+        return by_id
+
+    def missing_ids(self, norad_ids: Iterable[int]) -> list[int]:
+        """The NORAD ids of ``norad_ids`` that this catalog has no element set of, sorted."""
+        return sorted({int(n) for n in norad_ids} - self._positions_by_id.keys())
 
     def age_days(self, times) -> np.ndarray:
         """For each element set, the largest |time − epoch| in days over ``times``."""

@@ -6,8 +6,8 @@ the cubic ``c0 + c1 s + c2 s² + c3 s³`` with ``c0 = r0``, ``c1 = h v0``, ``c2 
 ``h⁴ max|r⁗| / 384``: about 0.3 m at a 60 s step in low Earth orbit (``r⁗ ~ ω⁴ r``).
 
 Two forms: numpy functions for arrays of steps (:func:`hermite_states`, :func:`hermite_coefficients`) and
-compiled scalar functions (:func:`hermite_component`, :func:`hermite_at`) for the numba kernels, which inline
-them.
+compiled scalar functions for the numba kernels, which inline them: :func:`hermite_component` and
+:func:`hermite_at` where each evaluation has its own time, :func:`hermite_weights` where many objects share one.
 """
 
 from __future__ import annotations
@@ -17,7 +17,14 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["hermite_at", "hermite_coefficients", "hermite_component", "hermite_states", "hermite_step_error_km"]
+__all__ = [
+    "hermite_at",
+    "hermite_coefficients",
+    "hermite_component",
+    "hermite_states",
+    "hermite_step_error_km",
+    "hermite_weights",
+]
 
 
 def hermite_coefficients(r0, v0, r1, v1, h: float) -> np.ndarray:
@@ -52,6 +59,16 @@ def hermite_component(r0, r1, v0, v1, s, h):
     c2 = 3.0 * (r1 - r0) - 2.0 * hv0 - hv1
     c3 = 2.0 * (r0 - r1) + hv0 + hv1
     return ((c3 * s + c2) * s + hv0) * s + r0, ((3.0 * c3 * s + 2.0 * c2) * s + hv0) / h
+
+
+@njit(cache=True, nogil=True, inline="always")
+def hermite_weights(s, h):
+    """The basis at fraction ``s`` of a step of ``h`` seconds, for many objects at one time: position
+    ``a0 r0 + a1 v0 + a2 r1 + a3 v1`` and velocity ``b0 r0 + b1 v0 + b2 r1 + b3 v1`` (per second)."""
+    s2, s3 = s * s, s * s * s
+    a = (2 * s3 - 3 * s2 + 1, (s3 - 2 * s2 + s) * h, -2 * s3 + 3 * s2, (s3 - s2) * h)
+    b = ((6 * s2 - 6 * s) / h, 3 * s2 - 4 * s + 1, (-6 * s2 + 6 * s) / h, 3 * s2 - 2 * s)
+    return a, b
 
 
 @njit(cache=True, nogil=True, inline="always")

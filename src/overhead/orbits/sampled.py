@@ -27,7 +27,7 @@ import numpy as np
 from numba import njit
 
 from overhead.orbits.catalog import Catalog
-from overhead.orbits.hermite import hermite_at
+from overhead.orbits.hermite import hermite_at, hermite_weights
 from overhead.orbits.sgp4_propagation import propagate_shared_times
 from overhead.orbits.timescales import to_datetime64
 
@@ -41,14 +41,13 @@ SMALL_REQUEST_SHARE = 0.25  # a request for fewer objects than this share of the
 
 @dataclass(frozen=True)
 class EphemerisBlock:
-    """ITRF states of every object of the catalogue at ``start + k × step_s``, k = 0 … n (both ends held).
-    Stored sample-major, so that one time's states of all objects are contiguous (what is above, now)."""
+    """ITRF states of every object of the catalogue at ``start + k × step_s``, k = 0 … n (both ends held)."""
 
     start: np.datetime64
     step_s: float
-    r_km: np.ndarray  # (sample, object, 3)
+    r_km: np.ndarray  # (object, sample, 3)
     v_km_s: np.ndarray
-    error: np.ndarray  # (sample, object) int8: SGP4's code, 0 = fine
+    error: np.ndarray  # (object, sample) int8: SGP4's code, 0 = fine
 
     @property
     def nbytes(self) -> int:
@@ -57,16 +56,26 @@ class EphemerisBlock:
 
 @njit(cache=True, nogil=True)
 def _interpolate(r, v, error, rows, t_s, h, out_r, out_v, out_error, columns):
-    """States of ``rows`` at ``t_s`` (s from the block's start) into ``out_*[:, columns]``."""
+    """States of ``rows`` at ``t_s`` (s from the block's start) into ``out_*[:, columns]``: the basis of each
+    time computed once, then object by object (each object's samples are contiguous, and so are its outputs)."""
+    n = t_s.size
+    steps = np.empty(n, np.int64)
+    weights = np.empty((n, 8))
+    for j in range(n):
+        k = min(max(int(t_s[j] // h), 0), r.shape[1] - 2)
+        steps[j] = k
+        a, b = hermite_weights(t_s[j] / h - k, h)
+        weights[j, 0], weights[j, 1], weights[j, 2], weights[j, 3] = a
+        weights[j, 4], weights[j, 5], weights[j, 6], weights[j, 7] = b
     for i in range(rows.size):
         row = rows[i]
-        for j in range(t_s.size):
-            p, w = hermite_at(r, v, row, t_s[j], h)
-            c = columns[j]
-            out_r[i, c, 0], out_r[i, c, 1], out_r[i, c, 2] = p
-            out_v[i, c, 0], out_v[i, c, 1], out_v[i, c, 2] = w
-            k = min(max(int(t_s[j] // h), 0), r.shape[1] - 2)
-            out_error[i, c] = max(error[row, k], error[row, k + 1])  # (views of sample-major arrays)
+        for j in range(n):
+            k, c, w = steps[j], columns[j], weights[j]
+            for x in range(3):
+                r0, v0, r1, v1 = r[row, k, x], v[row, k, x], r[row, k + 1, x], v[row, k + 1, x]
+                out_r[i, c, x] = w[0] * r0 + w[1] * v0 + w[2] * r1 + w[3] * v1
+                out_v[i, c, x] = w[4] * r0 + w[5] * v0 + w[6] * r1 + w[7] * v1
+            out_error[i, c] = max(error[row, k], error[row, k + 1])
 
 
 @njit(cache=True, nogil=True)
@@ -127,7 +136,7 @@ class CatalogEphemeris:
             "budget_bytes": self.budget_bytes,
         }
 
-    def block_indices(self, times: np.ndarray) -> np.ndarray:
+    def block_indices(self, times) -> np.ndarray:
         """The block of each time: block k holds (k × block_s, (k + 1) × block_s] from 1970, so a time on a
         boundary is read from the earlier block."""
         ns = np.atleast_1d(to_datetime64(times)).astype(np.int64)
@@ -178,8 +187,7 @@ class CatalogEphemeris:
         # the positions' fourth-order central differences (error ~ (ωh)⁴ωr/30, under 1 cm/s)
         v = (r[:, :-4] - 8.0 * r[:, 1:-3] + 8.0 * r[:, 3:-1] - r[:, 4:]) / (12.0 * self.step_s)
         error = np.maximum.reduce([buffers.error[:, k : k + n + 1] for k in range(5)])
-        sample_major = (np.ascontiguousarray(np.swapaxes(a, 0, 1)) for a in (r[:, 2:-2], v, error))
-        return EphemerisBlock(start, self.step_s, *sample_major)
+        return EphemerisBlock(start, self.step_s, np.ascontiguousarray(r[:, 2:-2]), v, error)
 
     def states(self, rows: np.ndarray, times) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Positions (km), velocities (km/s) ITRF (row, time, 3) and error codes (row, time) of the objects at
@@ -194,8 +202,9 @@ class CatalogEphemeris:
             block = self._block(int(index))
             columns = np.flatnonzero(blocks == index)
             t_s = (t[columns] - block.start) / np.timedelta64(1, "ns") / NS
-            r, v, error = (np.swapaxes(a, 0, 1) for a in (block.r_km, block.v_km_s, block.error))
-            _interpolate(r, v, error, rows, t_s, block.step_s, out_r, out_v, out_error, columns)
+            _interpolate(
+                block.r_km, block.v_km_s, block.error, rows, t_s, block.step_s, out_r, out_v, out_error, columns
+            )
         return out_r, out_v, out_error
 
     def positions_at(self, rows: np.ndarray, when) -> np.ndarray:
@@ -205,7 +214,7 @@ class CatalogEphemeris:
         block = self._block(int(self.block_indices(t)[0]))
         out = np.empty((len(rows), 3))
         t_s = float((t - block.start) / np.timedelta64(1, "ns")) / NS
-        _positions(np.swapaxes(block.r_km, 0, 1), np.swapaxes(block.v_km_s, 0, 1), rows, t_s, block.step_s, out)
+        _positions(block.r_km, block.v_km_s, rows, t_s, block.step_s, out)
         return out
 
     def errors(self, rows: np.ndarray, times) -> np.ndarray:
@@ -225,6 +234,12 @@ class CatalogEphemeris:
             return True
         self._build_later(blocks)
         return False
+
+    def wait(self, timeout_s: float | None = None) -> None:
+        """Wait for the blocks being built in the background (if any) to be held."""
+        background = self._background
+        if background is not None:
+            background.join(timeout_s)
 
     def _build_later(self, blocks: np.ndarray) -> None:
         with self._lock:
@@ -266,8 +281,8 @@ class SampledCatalog(Catalog):
             base.records, base.satrecs, [], self.source, self.from_tle, self.ephemeris, self.rows[positions]
         )
 
-    def __reduce_ex__(self, protocol):  # a worker process gets the plain catalogue, not the ephemeris
-        return Catalog(self.records, self.satrecs, self.rejects, self.source, self.from_tle).__reduce_ex__(protocol)
+    def __reduce__(self):  # a worker process gets the plain catalogue, not the ephemeris
+        return _plain_catalog, (Catalog.__getstate__(self),)
 
     def positions_itrf_km(self, when) -> np.ndarray:
         """Earth-fixed positions (km), (satellite, 3), at one UTC time: from the ephemeris where worth it."""
@@ -282,3 +297,10 @@ class SampledCatalog(Catalog):
             return Catalog.state_arrays(self, t, frame)
         r, v, _ = self.ephemeris.states(self.rows, t)
         return r, v
+
+
+def _plain_catalog(state: dict) -> Catalog:
+    """The :class:`Catalog` a pickled :class:`SampledCatalog` becomes."""
+    catalog = Catalog.__new__(Catalog)
+    catalog.__setstate__(state)
+    return catalog

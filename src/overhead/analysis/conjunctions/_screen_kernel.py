@@ -16,7 +16,7 @@ import math
 import numba
 import numpy as np
 
-from overhead.orbits.hermite import hermite_component
+from overhead.orbits.hermite import hermite_weights
 
 __all__ = ["pack_keys", "pairs_near", "radix_argsort", "search_batch"]
 
@@ -43,11 +43,13 @@ def _fill_states(
     """Hermite positions and velocities (km, km/s) at ``fraction`` of the interval between two samples ``h_s``
     apart (states r0, v0 and r1, v1; NaN where SGP4 failed), each object's cell indices and whether its state is
     finite, into rows ``base`` onwards of ``pos``, ``vel``, ``cells`` and ``valid``."""
+    a, b = hermite_weights(fraction, h_s)
     for n in range(r0.shape[0]):
         i = base + n
         ok = True
         for k in range(3):
-            pos[i, k], vel[i, k] = hermite_component(r0[n, k], r1[n, k], v0[n, k], v1[n, k], fraction, h_s)
+            pos[i, k] = a[0] * r0[n, k] + a[1] * v0[n, k] + a[2] * r1[n, k] + a[3] * v1[n, k]
+            vel[i, k] = b[0] * r0[n, k] + b[1] * v0[n, k] + b[2] * r1[n, k] + b[3] * v1[n, k]
             if not math.isfinite(pos[i, k]) or not math.isfinite(vel[i, k]):
                 ok = False
         valid[i] = ok
