@@ -279,6 +279,16 @@ def test_propagate_refuses_an_output_too_large_up_front(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("command", ["eclipses", "beta"])
+def test_eclipses_and_beta_over_years_from_the_epochs_are_refused_up_front(command):
+    """Four years beyond the bundled elements: one line before any work (it used to run on, saying the
+    Earth-orientation warning once per chunk), exit 2."""
+    done = _overhead(command, "--start", "2030-01-01T00:00:00Z", "--stop", "2031-01-01T00:00:00Z")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "days from their element epochs" in lines[0], lines
+
+
 def test_propagate_into_a_missing_folder_is_an_error_not_a_new_folder(tmp_path):
     done = _overhead(
         "propagate",

@@ -29,7 +29,7 @@ from overhead.errors import OverheadError
 from overhead.geometry.sensors import AccessConstraints, NadirCone, central_angle_bound_rad
 from overhead.geometry.targets import TargetSet
 from overhead.geometry.topocentric import GroundSite
-from overhead.orbits.catalog import warn_if_stale
+from overhead.orbits.catalog import check_element_age, warn_if_stale
 from overhead.orbits.frames import WGS84_A_KM
 from overhead.orbits.hermite import hermite_coefficients
 from overhead.orbits.parallel import default_workers, run_over_satellites
@@ -685,14 +685,7 @@ def _check_inputs(satellites, targets: TargetSet, t0, t1, max_element_age_days) 
         raise OverheadError("the analysis stop must be after its start")
     if (t1 - t0) > np.timedelta64(366, "D"):
         raise OverheadError("the analysis interval is longer than a year; split it into shorter runs")
-    if max_element_age_days is not None:
-        age = satellites.age_days(np.array([t0, t1]))
-        if age.max() > max_element_age_days:
-            raise OverheadError(
-                f"{int((age > max_element_age_days).sum())} satellites would be propagated up to {age.max():.0f} "
-                f"days from their element epochs, beyond the {max_element_age_days:g} days SGP4 supports usefully; "
-                f"use newer elements or pass max_element_age_days=None to accept the error"
-            )
+    check_element_age(satellites, t0, t1, max_element_age_days)
 
 
 def access_windows(
@@ -847,12 +840,16 @@ class _Search:
 def _finish(parts: list[pd.DataFrame], t0: np.datetime64, min_duration_s: float) -> pd.DataFrame:
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype=_dtype(c)) for c in WINDOW_COLUMNS})
-    table = pd.concat(parts, ignore_index=True)
-    table["duration_s"] = table.end_s - table.start_s
-    table = table[table.duration_s >= min_duration_s]
+    table = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+    # as arrays, one table built at the end: a service's small questions pay pandas' per-operation cost once
+    columns = {name: table[name].to_numpy() for name in table.columns}
+    columns["duration_s"] = columns["end_s"] - columns["start_s"]
     for column in ("start", "end", "culmination"):
-        table[column] = t0 + np.round(table.pop(f"{column}_s").to_numpy() * 1e9).astype("timedelta64[ns]")
-    return table[list(WINDOW_COLUMNS)].sort_values(["start", "norad_id"], ignore_index=True)
+        seconds = columns.pop(f"{column}_s").astype(float)
+        columns[column] = t0 + np.round(seconds * 1e9).astype("timedelta64[ns]")
+    keep = np.flatnonzero(columns["duration_s"] >= min_duration_s)
+    keep = keep[np.lexsort((columns["norad_id"][keep], columns["start"][keep]))]
+    return pd.DataFrame({name: columns[name][keep] for name in WINDOW_COLUMNS})
 
 
 def _dtype(column: str):

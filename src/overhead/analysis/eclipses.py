@@ -24,6 +24,7 @@ import pandas as pd
 
 from overhead.constants import WGS84_A_KM
 from overhead.errors import OverheadError, WorkTooLargeError
+from overhead.orbits.catalog import check_element_age
 from overhead.orbits.frames import gcrs_to_itrf_matrices
 from overhead.orbits.hermite import hermite_states
 from overhead.orbits.sun import SUN_RADIUS_KM, sun_position_gcrs_km
@@ -34,6 +35,7 @@ __all__ = ["ECLIPSE_COLUMNS", "SHADOW_MODELS", "beta_angle_deg", "beta_angles", 
 ECLIPSE_COLUMNS = ["norad_id", "name", "kind", "start", "end", "duration_s", "beta_deg", "cut_start", "cut_end"]
 SHADOW_MODELS = ("conical", "cylindrical", "point")
 MAX_STATES = 200_000_000  # satellites × samples refused beyond this (about 10 GB of states)
+MAX_ELEMENT_AGE_DAYS = 30.0  # as access windows: SGP4 used further from the epoch is refused
 
 
 def shadow_functions(r_km: np.ndarray, sun_km: np.ndarray, model: str) -> dict[str, np.ndarray]:
@@ -78,12 +80,15 @@ def beta_angle_deg(r_km: np.ndarray, v_km_s: np.ndarray, sun_km: np.ndarray) -> 
     )
 
 
-def beta_angles(satellites, times) -> pd.DataFrame:
+def beta_angles(satellites, times, *, max_element_age_days: float | None = MAX_ELEMENT_AGE_DAYS) -> pd.DataFrame:
     """The beta angle of every satellite at every time: ``norad_id, name, time, beta_deg`` (TEME states, which
-    are inertial, and the Sun of date; 0.01°)."""
+    are inertial, and the Sun of date; 0.01°). Element sets further than ``max_element_age_days`` from their
+    epochs at the times are refused before any work (None: no limit)."""
     from overhead.orbits.sun import sun_position_teme_km
 
     t = np.atleast_1d(to_datetime64(times))
+    if t.size:
+        check_element_age(satellites, t.min(), t.max(), max_element_age_days)
     if len(satellites) * t.size > MAX_STATES:
         raise WorkTooLargeError(
             f"{len(satellites):,} satellites × {t.size:,} times is over {MAX_STATES:,}: reduce "
@@ -117,11 +122,20 @@ def _roots(f_lo, r0, v0, r1, v1, s0, s1, h, model, kind) -> np.ndarray:
     return 0.5 * (lo + hi)
 
 
-def eclipses(satellites, start, stop, *, model: str = "conical", step_s: float = 30.0) -> pd.DataFrame:
+def eclipses(
+    satellites,
+    start,
+    stop,
+    *,
+    model: str = "conical",
+    step_s: float = 30.0,
+    max_element_age_days: float | None = MAX_ELEMENT_AGE_DAYS,
+) -> pd.DataFrame:
     """Every umbra (and, conical, penumbra) interval of every satellite between ``start`` and ``stop`` (UTC).
 
     Columns :data:`ECLIPSE_COLUMNS`; ``start`` and ``end`` UTC ``datetime64[ns]``; ``beta_deg`` at the middle of
-    the interval; ``cut_start`` / ``cut_end`` where the interval is cut by the span.
+    the interval; ``cut_start`` / ``cut_end`` where the interval is cut by the span. Element sets further than
+    ``max_element_age_days`` from their epochs in the span are refused before any work (None: no limit).
     """
     if model not in SHADOW_MODELS:
         raise OverheadError(f"unknown shadow model {model!r}; use one of {', '.join(SHADOW_MODELS)}")
@@ -131,6 +145,7 @@ def eclipses(satellites, start, stop, *, model: str = "conical", step_s: float =
         raise OverheadError("the span is empty: --stop must be after --start")
     if not 0 < step_s <= 120:
         raise OverheadError(f"step {step_s} s must be in (0, 120] s")
+    check_element_age(satellites, t0, t1, max_element_age_days)
     n_samples = int(np.ceil(span_s / step_s)) + 1
     if len(satellites) * n_samples > MAX_STATES:
         raise WorkTooLargeError(

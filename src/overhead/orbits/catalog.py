@@ -36,7 +36,7 @@ from overhead.orbits.states import dataset_from_buffers
 from overhead.orbits.timescales import format_iso, to_datetime64
 from overhead.orbits.tle import format_tle
 
-__all__ = ["Catalog", "ElementAgeWarning", "element_age_said", "load_elements", "warn_if_stale"]
+__all__ = ["Catalog", "ElementAgeWarning", "check_element_age", "element_age_said", "load_elements", "warn_if_stale"]
 
 # SGP4 along-track errors grow by roughly 1-3 km per day from the epoch in LEO (Vallado & Cefola 2012,
 # "Two-line element sets – practice and use", IAC-12.C1.6.12); beyond this age we warn.
@@ -334,6 +334,21 @@ def element_age_said() -> Iterator[None]:
         yield
     finally:
         _AGE_SAID.reset(token)
+
+
+def check_element_age(satellites, start, stop, max_age_days: float | None) -> None:
+    """Refuse, before any work, to propagate element sets further than ``max_age_days`` from their epochs over
+    [start, stop] (None: no limit). Designed orbits (no ``age_days``) have no limit."""
+    if max_age_days is None or not hasattr(satellites, "age_days") or len(satellites) == 0:
+        return
+    age = satellites.age_days(np.array([to_datetime64(start), to_datetime64(stop)], dtype="datetime64[ns]"))
+    if age.max() > max_age_days:
+        raise OverheadError(
+            f"{int((age > max_age_days).sum())} satellites would be propagated up to {age.max():.0f} "
+            f"days from their element epochs, beyond the {max_age_days:g} days SGP4 supports usefully; "
+            f"use newer elements or times nearer their epochs (library: max_element_age_days=None accepts the "
+            f"error)"
+        )
 
 
 def warn_if_stale(age_days: np.ndarray) -> None:

@@ -26,6 +26,7 @@ ARCSEC_TO_RAD = np.pi / (180.0 * 3600.0)
 STALE_AFTER_DAYS = 30.0
 IERS_FINALS_URL = "https://datacenter.iers.org/data/9/finals2000A.all"
 USER_FILE_NAME = "finals2000A.all"
+_SAID_BEYOND: set[str] = set()  # the tables a time beyond the end has been warned of
 
 
 @dataclass(frozen=True, eq=False)
@@ -53,7 +54,8 @@ class EarthOrientation:
                 f"1973-01-02) in {self.source}; UT1 is unknown there"
             )
         beyond = np.nanmax(mjd) - self.last_mjd
-        if beyond > STALE_AFTER_DAYS:
+        if beyond > STALE_AFTER_DAYS and self.source not in _SAID_BEYOND:
+            _SAID_BEYOND.add(self.source)  # said once a table: a long computation asks chunk after chunk
             warnings.warn(
                 f"time is {beyond:.0f} days beyond the Earth-orientation table "
                 f"({self.source}); UT1 − UTC and polar motion are held at their last values. "
