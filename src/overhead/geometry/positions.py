@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 
 from overhead.geometry.sensors import footprint_central_angle_rad
+from overhead.orbits.catalog import warn_if_stale
 from overhead.orbits.frames import itrf_to_geodetic
-from overhead.orbits.satellites import Satellites
+from overhead.orbits.satellites import Satellites, positions_itrf_km
 from overhead.orbits.sun import is_sunlit, sun_position_itrf_km
 
 __all__ = ["POSITION_COLUMNS", "sub_satellite_points"]
@@ -22,16 +23,17 @@ def sub_satellite_points(
 
     ``footprint_deg``: the Earth-central angle within which the satellite is above ``min_elevation_deg``.
     """
-    itrf = satellites.propagate(np.atleast_1d(when), frame="itrf", workers=1)
-    ok = itrf.error.values[:, 0] == 0
-    r = np.column_stack([itrf.x_km.values[ok, 0], itrf.y_km.values[ok, 0], itrf.z_km.values[ok, 0]])
+    r_all = positions_itrf_km(satellites, when)
+    ok = np.isfinite(r_all).all(axis=1)
+    r = r_all[ok]
+    warn_if_stale(satellites.age_days(np.atleast_1d(when)))
     lat, lon, alt = itrf_to_geodetic(r)
     lit = is_sunlit(r, sun_position_itrf_km(np.atleast_1d(when))[0])
     footprint = np.degrees(footprint_central_angle_rad(alt, lat, min_elevation_deg=min_elevation_deg))
     table = pd.DataFrame(
         {
-            "norad_id": itrf.norad_id.values[ok].astype(int),
-            "name": itrf.name.values[ok],
+            "norad_id": np.asarray(satellites.norad_ids)[ok].astype(int),
+            "name": np.asarray(satellites.names)[ok],
             "lat_deg": lat,
             "lon_deg": lon,
             "alt_km": alt,
@@ -39,4 +41,4 @@ def sub_satellite_points(
             "footprint_deg": footprint,
         }
     )
-    return table, itrf.norad_id.values[~ok].astype(int)
+    return table, np.asarray(satellites.norad_ids)[~ok].astype(int)

@@ -8,7 +8,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import xarray as xr
 
-__all__ = ["Satellites"]
+__all__ = ["Satellites", "positions_itrf_km"]
 
 
 @runtime_checkable
@@ -30,3 +30,13 @@ class Satellites(Protocol):
     def propagate(self, times: Any = None, **options: Any) -> xr.Dataset: ...
 
     def state_arrays(self, times: Any, frame: str = "itrf") -> tuple[np.ndarray, np.ndarray]: ...
+
+
+def positions_itrf_km(satellites: Satellites, when: Any) -> np.ndarray:
+    """Earth-fixed positions (km), (satellite, 3), at one UTC time; NaN where a satellite cannot be placed. A
+    catalogue reads its sampled ephemeris where it has one (see :mod:`overhead.orbits.sampled`)."""
+    from overhead.orbits.timescales import to_datetime64
+
+    t = np.atleast_1d(to_datetime64(when))[:1]
+    reader = getattr(satellites, "positions_itrf_km", None)
+    return reader(t) if reader is not None else satellites.state_arrays(t, "itrf")[0][:, 0]
