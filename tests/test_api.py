@@ -647,3 +647,40 @@ def test_passes_are_paged_by_rise_from_one_computation(client, monkeypatch):
         refused = client.get("/api/passes", params={**question, "cursor": bad})
         assert refused.status_code == 422, bad
     assert client.get("/api/passes", params={**question, "limit": 0}).status_code == 422
+
+
+def test_a_groups_first_snapshot_is_one_baseline_line_not_news(tmp_path):
+    """Every object of a group's first snapshot is 'new': the feed gives one line per such snapshot and lists
+    the objects only when asked (baseline=true); a later snapshot's new object is news."""
+    app = create_app(ServiceSettings(db_url=f"sqlite:///{tmp_path / 'c.sqlite'}", token=TOKEN, scheduler="none"))
+    since = {"since": "1957-10-04T00:00:00Z"}
+    with TestClient(app) as c:
+        feed = c.get("/api/changes", params=since).json()
+        assert sorted(b["group"] for b in feed["baselines"]) == sorted(overhead.SAMPLE_GROUPS)
+        assert [x for x in feed["changes"] if x["change"] == "new"] == [] and feed["launches"] == []
+        every = c.get("/api/changes", params={**since, "baseline": "true"}).json()
+        assert len([x for x in every["changes"] if x["change"] == "new"]) == sum(
+            b["objects"] for b in feed["baselines"]
+        )
+        stations = overhead.sample_path("stations").read_text().splitlines()
+        extra = [stations[0].replace(stations[0].strip(), "EXTRA"), *_renumbered(stations[1:3], 99002)]
+        report = c.post(
+            "/api/catalog/ingest",
+            params={"group": "stations"},
+            content="\n".join([*stations, *extra]) + "\n",
+            headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "text/plain"},
+        )
+        assert report.status_code == 201, report.text
+        news = c.get("/api/changes", params=since).json()
+        assert [(x["norad_id"], x["change"]) for x in news["changes"] if x["change"] == "new"] == [(99002, "new")]
+        assert len(news["baselines"]) == len(overhead.SAMPLE_GROUPS)
+
+
+def _renumbered(lines: list[str], norad_id: int) -> list[str]:
+    """A TLE pair with another catalogue number (checksums recomputed)."""
+    out = []
+    for line in lines:
+        body = line[:2] + f"{norad_id:05d}" + line[7:68]
+        total = sum(int(ch) if ch.isdigit() else ch == "-" for ch in body)
+        out.append(body + str(total % 10))
+    return out

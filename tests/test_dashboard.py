@@ -549,12 +549,19 @@ def test_coverage_heat_map(page, server):
 
 
 def test_changes_feed_newest_first_with_counts(page, server):
+    """The bundled groups' first snapshots are one line each (every object is new then: the baseline, not
+    news); the launches listed are the new objects of later snapshots, newest first."""
     _open(page, server, "#tab=changes")
-    page.wait_for_selector("#changes .launch", timeout=30_000)
+    page.wait_for_selector("#changes .baseline", timeout=30_000)
     feed = httpx.get(f"{server}/api/changes", params={"since": "1957-10-04T00:00:00Z", "limit": 2000}).json()
     assert f"of {feed['total']:,} changes, newest first" in page.inner_text("#changes")
+    lines = page.locator("#changes .baseline").all_inner_texts()
+    assert len(lines) == len(feed["baselines"]) == len(overhead.SAMPLE_GROUPS)
+    for line, baseline in zip(lines, feed["baselines"], strict=True):
+        assert line.startswith(f"{baseline['group']}: {baseline['objects']:,} object(s) first catalogued")
     launches = page.locator("#changes .launch b").all_inner_texts()
-    assert launches == sorted(launches, reverse=True) and len(launches) >= 10
+    assert launches == sorted(launches, reverse=True)
+    assert len(page.locator("#changes .launch").all()) == len(feed["launches"])
     _screenshot(page, "changes")
     assert page.problems == [] and page.outside == []
 
@@ -683,13 +690,15 @@ def test_hostile_names_from_a_feed_reach_the_page_as_text(page, server):
     }
     import json
 
-    report = httpx.post(
-        f"{server}/api/catalog/ingest",
-        params={"group": "hostile"},
-        content=json.dumps([omm]),
-        headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"},
-    )
-    assert report.status_code == 201, report.text
+    benign = {**omm, "NORAD_CAT_ID": 99000, "OBJECT_ID": "2026-998A", "OBJECT_NAME": "BENIGN"}
+    for snapshot in ([benign], [benign, omm]):  # the first is the group's baseline; the second brings news
+        report = httpx.post(
+            f"{server}/api/catalog/ingest",
+            params={"group": "hostile"},
+            content=json.dumps(snapshot),
+            headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"},
+        )
+        assert report.status_code == 201, report.text
     headers = httpx.get(server + "/").headers
     assert (
         "script-src 'self'" in headers["content-security-policy"]

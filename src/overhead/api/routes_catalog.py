@@ -12,6 +12,7 @@ from fastapi import Path as FastAPIPath
 from overhead import __version__
 from overhead.api.deps import require_token, service
 from overhead.api.schemas import (
+    Baseline,
     ChangeOut,
     ChangesOut,
     IngestOut,
@@ -347,12 +348,18 @@ def changes(
     ),
     change: Literal["new", "gone", "decayed", "manoeuvre"] | None = None,
     min_confidence: float = _min_confidence("; applies to manoeuvres, the other changes are certain"),
+    baseline: bool = Query(
+        False, description="list the objects of a group's first snapshot too (default: one line per snapshot)"
+    ),
     limit: int = Query(5_000, ge=1, le=100_000),
     state: ServiceState = Depends(service),
 ) -> ChangesOut:
     when = optional_time(since, name="since")
     ingested = optional_time(ingested_since, name="ingested_since")
     table = state.store.changes(since=when, ingested_since=ingested)
+    baselines = _baselines(state, table[table.baseline])
+    if not baseline:
+        table = table[~table.baseline]
     if change:
         table = table[table.change == change]
     table = table[(table.change != "manoeuvre") | (table.confidence.fillna(0.0) >= min_confidence)]
@@ -364,7 +371,28 @@ def changes(
     for r in new:
         launches.setdefault(r.object_id[:8] if r.object_id else "unknown", []).append(r)
     newest_first = sorted(launches.items(), reverse=True)
-    return ChangesOut(total=total, changes=rows, launches=[Launch(launch=k, objects=v) for k, v in newest_first])
+    return ChangesOut(
+        total=total, changes=rows, launches=[Launch(launch=k, objects=v) for k, v in newest_first], baselines=baselines
+    )
+
+
+def _baselines(state: ServiceState, rows: pd.DataFrame) -> list[Baseline]:
+    """One line per first snapshot among ``rows`` (the baseline changes), newest first."""
+    if rows.empty:
+        return []
+    ingests = state.store.ingests().set_index("id")
+    out = []
+    for ingest_id, count in rows.groupby("ingest_id").size().sort_index(ascending=False).items():
+        ingest = ingests.loc[int(ingest_id)]
+        out.append(
+            Baseline(
+                ingest_id=int(ingest_id),
+                group=str(ingest.group_name or ""),
+                objects=int(count),
+                ingested_at=iso(ingest.started_at),
+            )
+        )
+    return out
 
 
 @router.post(

@@ -220,10 +220,22 @@ class Launch(BaseModel):
     objects: list[ChangeOut]
 
 
+class Baseline(BaseModel):
+    ingest_id: int
+    group: str = Field(description="the group whose first snapshot it was ('' for a file ingested without one)")
+    objects: int = Field(description="objects first catalogued by it (not listed one by one)")
+    ingested_at: str = Field(description="when, UTC ISO-8601 Z")
+
+
 class ChangesOut(BaseModel):
     total: int = Field(0, description="how many changes matched, before the limit (the newest `limit` are listed)")
     changes: list[ChangeOut] = Field(description="newest first (time of the change)")
     launches: list[Launch] = Field(description="the new objects grouped by launch (international designator)")
+    baselines: list[Baseline] = Field(
+        default_factory=list,
+        description="first snapshots of a group, one line each: every object is 'new' then, so none is listed "
+        "in changes (ask change=new&baseline=true for them)",
+    )
 
 
 class Position(BaseModel):

@@ -94,7 +94,8 @@ class StoreRevisions:
         """The changes feed, newest first: those that happened after ``since`` (the time of the change), or those
         found by ingests made after ``ingested_since``; with neither, those the last ingest found. ``as_of``: only
         what ingests made by that time had found (the feed as it stood then). ``ingest_ids``: only those these
-        ingests found."""
+        ingests found. ``baseline`` marks the "new" objects of a group's first snapshot (every object is new
+        then)."""
         with self.engine.connect() as connection:
             query = select(
                 Change.norad_id,
@@ -121,12 +122,16 @@ class StoreRevisions:
                 last = connection.execute(last_query).scalar()
                 query = query.where(Change.ingest_id == last)
             rows = connection.execute(query.order_by(Change.time.desc(), Change.change, Change.norad_id))
-            return utc_times(
-                pd.DataFrame(
-                    rows.mappings().all(),
-                    columns=["norad_id", "name", "object_id", "change", "time", "detail", "confidence", "ingest_id"],
-                )
+            table = pd.DataFrame(
+                rows.mappings().all(),
+                columns=["norad_id", "name", "object_id", "change", "time", "detail", "confidence", "ingest_id"],
             )
+            firsts = connection.execute(
+                select(func.min(Ingest.id)).where(Ingest.undone_at.is_(None)).group_by(Ingest.group_name)
+            ).scalars()
+            # a group's first snapshot makes every object "new": that is the baseline, not news
+            table["baseline"] = (table.change == "new") & table.ingest_id.isin(list(firsts))
+            return utc_times(table)
 
     def history(self, norad_id: int, *, as_of=None) -> pd.DataFrame:
         """Every stored element set of one object, by epoch (``as_of``: those ingested by that time)."""

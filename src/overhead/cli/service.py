@@ -27,6 +27,7 @@ def cmd_serve(args) -> None:
         scheduler=args.scheduler,
         load_sample=not args.no_sample,
         max_work=args.max_work,
+        ephemeris_budget_bytes=None if args.ephemeris_budget_mb is None else args.ephemeris_budget_mb * 1e6,
         cors_origins=tuple(args.cors_origin or ()),
         client_keys=tuple(args.client_key) if args.client_key else None,
     )
@@ -148,6 +149,14 @@ def add_parsers(sub) -> None:
         default=None,
         metavar="N",
         help="largest satellites × time samples × targets of a request (default: 6e7)",
+    )
+    p.add_argument(
+        "--ephemeris-budget-mb",
+        type=finite_float,
+        default=None,
+        metavar="MB",
+        help="memory for the sampled catalogue ephemeris the computations read (about 48 MB an hour for 16,000 "
+        "objects; 0: none, every answer from SGP4; default: 1500)",
     )
     p.add_argument(
         "--cors-origin", action="append", metavar="ORIGIN", help="allow this origin (repeatable; default: CORS off)"

@@ -138,6 +138,13 @@ const changesPanel = panel("changes", async (signal) => {
   box.selectAll("*").remove();
   const launches = feed.launches.length;
   box.append("p").attr("class", "muted").text(`the newest ${feed.changes.length.toLocaleString("en")} of ${feed.total.toLocaleString("en")} changes, newest first`);
+  if (feed.baselines.length) {  // a group's first snapshot: every object is new then, one line, not news
+    box.append("h3").text("First snapshots (their objects are the baseline, not listed as new)");
+    for (const b of feed.baselines) {
+      box.append("p").attr("class", "baseline")
+        .text(`${b.group || "(no group)"}: ${b.objects.toLocaleString("en")} object(s) first catalogued ${b.ingested_at.slice(0, 16).replace("T", " ")} UTC (ingest ${b.ingest_id})`);
+    }
+  }
   box.append("h3").text(`New objects, by launch (${launches} launches; newest first)`);
   for (const launch of feed.launches.slice(0, 40)) {
     const div = box.append("div").attr("class", "launch");
