@@ -442,6 +442,107 @@ def test_on_a_phone_every_tab_can_be_tapped_and_nothing_overflows(browser, serve
         context.close()
 
 
+@pytest.mark.parametrize("viewport", [{"width": 390, "height": 844}, {"width": 880, "height": 1000}])
+def test_under_900_px_the_globe_keeps_its_size_and_the_earth_in_view(browser, server, viewport):
+    """#26 item 1: under 900 px the globe's canvas grew without limit (393 → 1,233 px in 15 s on a phone) and the
+    Earth slid out of view. Its box and canvas now stay as laid out, within the page's width."""
+    from matplotlib.image import imread
+
+    context, page = _page(browser, server, viewport)
+    try:
+        _open(page, server, "#view=globe")
+        page.wait_for_function("window.overhead.globe && overhead.globe.frames > 3", timeout=90_000)
+        size = (
+            "() => { const b = document.getElementById('globe').getBoundingClientRect(); "
+            "const c = document.querySelector('#globe canvas'); return [b.width, b.height, c.clientWidth, "
+            "c.clientHeight]; }"
+        )
+        before = page.evaluate(size)
+        page.wait_for_timeout(6_000)
+        after = page.evaluate(size)
+        assert max(abs(a - b) for a, b in zip(before, after, strict=True)) <= 2, (before, after)
+        assert after[0] <= viewport["width"] and after[2] <= viewport["width"] and after[3] <= viewport["height"]
+        box = page.locator("#globe").bounding_box()
+        path = _screenshot(page, f"globe-{viewport['width']}px")
+        y0, x0 = int(box["y"]), int(box["x"])
+        pixels = imread(path)[y0 : y0 + int(box["height"]), x0 : x0 + int(box["width"]), :3]
+        blue = (pixels[..., 2] > pixels[..., 0] + 0.08).mean()  # the imagery's oceans: the Earth is in view
+        assert blue > 0.05, f"the globe looks empty ({blue:.3f} of its pixels blue)"
+        assert page.problems == []
+    finally:
+        context.close()
+
+
+def test_the_globe_costs_nothing_when_nothing_moves_and_follows_while_paused(page, server):
+    """#26 items 4 and 7: paused, with its tiles loaded, the globe draws no frame (it drew every frame and held a
+    core); a new place or a satellite followed draws at once, paused too."""
+    _open(page, server, "#view=globe")
+    page.wait_for_function("window.overhead.globe && overhead.globe.frames > 3", timeout=90_000)
+    assert page.evaluate("overhead.state.playing") is False
+    page.wait_for_function("overhead.globe.viewer.scene.globe.tilesLoaded", timeout=60_000)
+    page.wait_for_timeout(1_000)
+    before = page.evaluate("overhead.globe.frames")
+    page.wait_for_timeout(3_000)
+    assert page.evaluate("overhead.globe.frames") - before <= 2  # idle: no frames drawn
+    page.fill("#search", "ISS")
+    page.locator("#search-results div").first.click()
+    page.click("#follow")
+    page.wait_for_function(f"overhead.globe.frames > {before + 2}", timeout=30_000)  # drawn on the change
+    # followed: the camera looks down at the selected satellite, paused as it is
+    distance = page.evaluate("""() => { const g = overhead.globe, s = overhead.state, sky = overhead.sky;
+        const i = sky.index.get([...s.selected][0]); const c = overhead.current;
+        const p = new Cesium.Cartesian3(c.ecf[3 * i] * 1000, c.ecf[3 * i + 1] * 1000, c.ecf[3 * i + 2] * 1000);
+        return Cesium.Cartesian3.distance(g.viewer.camera.positionWC, p) / 1000; }""")
+    assert 2000 < distance < 3000, distance  # 2,500 km above it
+    assert page.problems == [] and page.outside == []
+
+
+DRAWN_VS_EXACT = """async () => {
+    const c = overhead.current, sky = overhead.sky, t = c.time;
+    const drawn = { lat: Array.from(c.lat), lon: Array.from(c.lon), alt: Array.from(c.alt),
+      flags: Array.from(c.flags) };
+    const exact = await overhead.positionsAt(new Date(t).toISOString());
+    const R = 6371.0, rad = Math.PI / 180;
+    const xyz = (lat, lon, alt) => [(R + alt) * Math.cos(lat * rad) * Math.cos(lon * rad),
+      (R + alt) * Math.cos(lat * rad) * Math.sin(lon * rad), (R + alt) * Math.sin(lat * rad)];
+    let worst = 0;
+    for (let i = 0; i < sky.count; i++) {
+      if (!(drawn.flags[i] & 1) || !exact.valid[i]) continue;
+      const a = xyz(drawn.lat[i], drawn.lon[i], drawn.alt[i]);
+      const b = xyz(exact.lat_deg[i], exact.lon_deg[i], exact.alt_km[i]);
+      worst = Math.max(worst, Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]));
+    }
+    return { worst, catchingUp: overhead.state.catchingUp, label: document.getElementById('time-label').textContent };
+}"""
+
+
+@pytest.mark.parametrize(("speed", "bound_km"), [(60, 1.0), (1000, 20.0)])
+def test_playing_on_a_slow_machine_draws_where_the_objects_are_at_the_time_shown(browser, server, speed, bound_km):
+    """#26 item 3: with the page's CPU slowed twenty-fold (the worker's keyframes late), the clock waits for them
+    and says so ("catching up") instead of running on while the old positions stay drawn (4,400-16,500 km off at
+    1000x before). Every sample: the drawn positions against the exact ones at the time shown."""
+    context, page = _page(browser, server)
+    try:
+        _open(page, server)
+        page.select_option("#speed", str(speed))
+        cdp = context.new_cdp_session(page)
+        cdp.send("Emulation.setCPUThrottlingRate", {"rate": 20})
+        page.click("#play")
+        worst, said = 0.0, []
+        for _ in range(12):
+            page.wait_for_timeout(400)
+            sample = page.evaluate(DRAWN_VS_EXACT)
+            worst = max(worst, sample["worst"])
+            if sample["catchingUp"]:
+                said.append(sample["label"])
+        cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
+        assert worst <= bound_km, f"drawn {worst:.1f} km from where the objects are at the time shown"
+        assert all(label.endswith("catching up") for label in said)
+        assert page.problems == []
+    finally:
+        context.close()
+
+
 def test_the_globe_loads_cesium_when_opened_and_picks_a_place(page, server):
     from matplotlib.image import imread
 

@@ -1,7 +1,7 @@
 // Keyframe pacing and interpolation, and track splitting.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { interpolateFrames, keyStepMs, neededKeys, pruneKeys } from "../../src/overhead/web/static/js/keyframes.js";
+import { interpolateFrames, keyStepMs, neededKeys, playLimit, pruneKeys } from "../../src/overhead/web/static/js/keyframes.js";
 import { orbitMinutes, trackParts } from "../../src/overhead/web/static/js/tracks.js";
 
 function frameOf(timeMs, lon, lat, alt, flags) {
@@ -15,14 +15,14 @@ const empty = (n) => ({ lon: new Float32Array(n), lat: new Float32Array(n), alt:
 
 test("keyframes are 0.5 s of play apart, between 1 s and 2 min of simulated time", () => {
   assert.equal(keyStepMs(1), 1_000);
-  assert.equal(keyStepMs(60), 30_000);
+  assert.equal(keyStepMs(60), 20_000);
   assert.equal(keyStepMs(1000), 120_000);
 });
 
 test("a paused clock asks for its exact time; a playing one for the frame before and two ahead", () => {
   assert.deepEqual(neededKeys(12_345, { playing: false, direction: 1, speed: 60 }), [12_345]);
-  assert.deepEqual(neededKeys(45_000, { playing: true, direction: 1, speed: 60 }), [30_000, 60_000, 90_000]);
-  assert.deepEqual(neededKeys(45_000, { playing: true, direction: -1, speed: 60 }), [60_000, 30_000, 0]);
+  assert.deepEqual(neededKeys(45_000, { playing: true, direction: 1, speed: 60 }), [40_000, 60_000, 80_000]);
+  assert.deepEqual(neededKeys(45_000, { playing: true, direction: -1, speed: 60 }), [60_000, 40_000, 20_000]);
 });
 
 test("between two frames a linear motion is reproduced, across the antimeridian the short way", () => {
@@ -81,4 +81,13 @@ test("the objects hidden for the age of their elements are counted as the nearer
   assert.equal(out.flags[0], 0);  // not drawn
   interpolateFrames(new Map([[0, frameOf(0, [1], [0], [0], [1])]]), 0, out, 1);  // a frame from before the count
   assert.equal(out.aged, 0);
+});
+
+test("a playing clock runs to the furthest keyframe held ahead, never past it", () => {
+  const keys = new Map([[30_000, {}], [60_000, {}], [80_000, {}], [900_000, {}]]);
+  const forward = { direction: 1, speed: 60 };  // 20 s steps: keys up to 40 s ahead count
+  assert.equal(playLimit(keys, 45_000, forward), 80_000);
+  assert.equal(playLimit(keys, 85_000, forward), 85_000);  // none ahead: the clock waits
+  assert.equal(playLimit(new Map([[900_000, {}]]), 45_000, forward), 45_000);  // a stale far key is no licence
+  assert.equal(playLimit(keys, 70_000, { direction: -1, speed: 60 }), 30_000);  // 40 s back: within two steps
 });

@@ -3,6 +3,7 @@
 import { MINUTE, iso, parseUtcEntry } from "./format.js";
 import { announce, el } from "./ui.js";
 import { current, now, perf, redraw, sky, state, views } from "./state.js";
+import { playLimit } from "./keyframes.js";
 import { interpolate, keys, pump } from "./sky.js";
 import { drawFootprints, drawNight, drawPoints } from "./map.js";
 import { refreshPlace } from "./places.js";
@@ -11,7 +12,7 @@ import { saveUrl, statusLine } from "./views.js";
 
 export function showTime() {
   const t = now();
-  el("time-label").textContent = iso(t).replace("T", " ").replace("Z", " UTC");
+  el("time-label").textContent = iso(t).replace("T", " ").replace("Z", " UTC") + (state.catchingUp ? " · catching up" : "");
   el("time-slider").value = Math.round(state.offsetMin);
   if (document.activeElement !== el("time-entry")) el("time-entry").value = iso(t).slice(0, 19);
 }
@@ -29,6 +30,7 @@ function setOffset(minutes) {
   timeChanged();
 }
 let lastTick = performance.now(), fpsCount = 0, fpsSince = performance.now();
+let lateSince = null;  // since when the playing clock has waited for a keyframe (null: it has not)
 function play(direction) {
   const again = state.playing && state.direction === direction;
   state.playing = !again; state.direction = direction;
@@ -53,9 +55,18 @@ let agedShown = 0;  // objects hidden (elements too far from the time) when the 
 /** One loop: advance the clock while playing, draw when something changed. */
 export function tick(time) {
   if (state.playing) {
-    state.offsetMin += (time - lastTick) / MINUTE * state.speed * state.direction;
+    // the clock runs no further than the keyframes the worker has made: when they are late it waits ("catching
+    // up"), so that what is drawn is where the objects are at the time shown
+    const wanted = state.offsetMin + (time - lastTick) / MINUTE * state.speed * state.direction;
+    const limit = playLimit(keys, now().getTime(), state);
+    const late = state.direction > 0 ? state.t0.getTime() + wanted * MINUTE > limit : state.t0.getTime() + wanted * MINUTE < limit;
+    state.offsetMin = late ? (limit - state.t0.getTime()) / MINUTE : wanted;
+    lateSince = late ? (lateSince ?? time) : null;
+    state.catchingUp = lateSince !== null && time - lateSince > 250;  // said when it lasts, not at every keyframe
     if (Math.abs(state.offsetMin) > 720) { state.t0 = now(); state.offsetMin = 0; }
     showTime(); pump(); followClock(); redraw();
+  } else {
+    lateSince = null; state.catchingUp = false;
   }
   lastTick = time;
   if (views.dirty && sky.count && interpolate(now().getTime())) {

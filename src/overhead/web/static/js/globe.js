@@ -25,6 +25,9 @@ export async function makeGlobe() {
     baseLayerPicker: false, geocoder: false, homeButton: false, sceneModePicker: false, navigationHelpButton: false,
     animation: false, timeline: false, fullscreenButton: false, infoBox: false, selectionIndicator: false,
     shouldAnimate: false, contextOptions: { webgl: { preserveDrawingBuffer: true } },
+    // drawn when something changed (the page's positions, the camera, a tile), not every frame: paused with
+    // nothing moving, the globe costs nothing (it drew 60 frames a second and held a core before)
+    requestRenderMode: true, maximumRenderTimeChange: Infinity,
   });
   const scene = viewer.scene;
   // in software WebGL (SwiftShader, llvmpipe: no GPU) the sky, the atmosphere and the full resolution cost 2-10x
@@ -77,6 +80,7 @@ export async function makeGlobe() {
     following = !following;
     e.target.classList.toggle("active", following); e.target.setAttribute("aria-pressed", String(following));
     if (!following) viewer.camera.lookAtTransform(Cesium.Matrix4.IDENTITY);
+    redraw();  // follow at once, paused or playing
   });
 
   const g = {
@@ -111,6 +115,7 @@ export async function makeGlobe() {
           viewer.camera.lookAt(target, new Cesium.HeadingPitchRange(0, -Math.PI / 2, 2.5e6));
         }
       }
+      scene.requestRender();
     },
     footprints() {  // the selected satellites' 10° footprints on the ground, as on the map
       const wanted = new Set();
@@ -157,6 +162,7 @@ export async function makeGlobe() {
       if (!state.place) return;
       placeEntity = viewer.entities.add({ position: Cesium.Cartesian3.fromDegrees(state.place.lon, state.place.lat),
         point: { pixelSize: 9, color: colour("#ff5a5a"), outlineColor: Cesium.Color.WHITE, outlineWidth: 1.5 } });
+      scene.requestRender();
     },
   };
   scene.postRender.addEventListener(() => { g.frames += 1; });

@@ -1,8 +1,11 @@
 // Keyframes: the worker propagates every object at a few times ("keyframes"); the frames drawn in between are
-// interpolated. A chord of 0.5 s of play is under a kilometre in LEO at 60x; a paused clock gets its exact frame.
+// interpolated. The chord of a step h in an orbit of radius r at rate w is off the arc by r(wh)^2/8: a third of a
+// second of play at 60x (20 s) is half a kilometre at 200 km up; the longest step, 2 min (from 360x), 17 km. A
+// paused clock gets its exact frame.
 
-/** Simulated milliseconds between keyframes at a clock speed (x real time): 0.5 s of play, 1 s to 2 min. */
-export const keyStepMs = (speed) => Math.min(120_000, Math.max(1_000, speed * 500));
+/** Simulated milliseconds between keyframes at a clock speed (x real time): a third of a second of play, 1 s to
+ * 2 min. */
+export const keyStepMs = (speed) => Math.min(120_000, Math.max(1_000, Math.round(speed * 1000 / 3)));
 
 /** The keyframe times (ms) wanted at clock time t: t itself when paused, else the keyframe at or before t and
  * the two after it in the direction of play. */
@@ -45,4 +48,16 @@ export function interpolateFrames(keys, t, out, n) {
   out.time = t;
   out.exact = span === 0 && a.time_ms === t;
   return true;
+}
+
+/** How far a playing clock may run from t: to the furthest keyframe held within two steps ahead in the direction
+ * of play (t itself when none is: the clock waits for the worker rather than run ahead of the positions drawn). */
+export function playLimit(keys, t, { direction, speed }) {
+  const reach = 2 * keyStepMs(speed);
+  let limit = t;
+  for (const k of keys.keys()) {
+    const ahead = direction > 0 ? k - t : t - k;
+    if (ahead > 0 && ahead <= reach && (direction > 0 ? k > limit : k < limit)) limit = k;
+  }
+  return limit;
 }

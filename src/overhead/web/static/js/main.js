@@ -8,7 +8,7 @@
 // selection; places (search, place, passes); panels (jobs and feeds); views (map/globe, tabs, address).
 import { parsePlaceParam, TYPE_NAMES } from "./format.js";
 import { announce, api, el, report } from "./ui.js";
-import { perf, screen, sky, state } from "./state.js";
+import { current, perf, screen, sky, state } from "./state.js";
 import { computeCategories, loadSky, positionsAt, pump, typeOf } from "./sky.js";
 import { drawBase, drawPlace, initMap, setLand, watchMapSize } from "./map.js";
 import { initClock, showTime, tick } from "./clock.js";
@@ -18,7 +18,7 @@ import { drawCells, initPanels } from "./panels.js";
 import { initViews, readUrl, statusLine, switchTab, switchView } from "./views.js";
 
 // for people and tests reading the page
-window.overhead = { state, sky, perf, screen_x: (i) => screen.x[i], screen_y: (i) => screen.y[i], positionsAt, drawCells };
+window.overhead = { state, sky, current, perf, screen_x: (i) => screen.x[i], screen_y: (i) => screen.y[i], positionsAt, drawCells };
 
 function option(value, text) { const o = document.createElement("option"); o.value = value; o.textContent = text; return o; }
 /** The choices that depend on the catalogue: groups, tags and object types in the filters and the job forms. */

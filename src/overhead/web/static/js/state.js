@@ -5,7 +5,7 @@ import { MINUTE } from "./format.js";
 export const PALETTE = ["#ffc828", "#5affb0", "#ff7ab6", "#6fc3ff", "#ff9d4d", "#c89bff", "#f4f4f4", "#9be15d"];
 
 export const state = {
-  t0: null, offsetMin: 0, playing: false, direction: 1, speed: 60, view: "map", tab: "place",
+  t0: null, offsetMin: 0, playing: false, catchingUp: false, direction: 1, speed: 60, view: "map", tab: "place",
   selected: new Set(), tracks: new Map(), place: null, above: [], passes: [], passPage: 2000, pickMode: false, hover: -1,
   coverage: null, plan: null, status: null, conjunctions: null, coMoving: null, colourBy: "light",
   show: { group: "", type: "", regime: "" },
