@@ -4,14 +4,21 @@ import { test } from "node:test";
 import { interpolateFrames, keyStepMs, neededKeys, playLimit, pruneKeys } from "../../src/overhead/web/static/js/keyframes.js";
 import { orbitMinutes, trackParts } from "../../src/overhead/web/static/js/tracks.js";
 
+// frames of objects on a sphere of 6,371 km (geodetic = geocentric there): Earth-fixed positions that agree
+// with their latitude, longitude and height, as the worker's do
 function frameOf(timeMs, lon, lat, alt, flags) {
-  const n = lon.length, ecf = new Float32Array(3 * n);
-  for (let i = 0; i < n; i++) { ecf[3 * i] = lon[i]; ecf[3 * i + 1] = lat[i]; ecf[3 * i + 2] = alt[i]; }
-  return { time_ms: timeMs, lon: Float32Array.from(lon), lat: Float32Array.from(lat), alt: Float32Array.from(alt), ecf,
+  const n = lon.length, ecf = new Float64Array(3 * n), rad = Math.PI / 180;
+  for (let i = 0; i < n; i++) {
+    const r = 6371 + alt[i];
+    ecf[3 * i] = r * Math.cos(lat[i] * rad) * Math.cos(lon[i] * rad);
+    ecf[3 * i + 1] = r * Math.cos(lat[i] * rad) * Math.sin(lon[i] * rad);
+    ecf[3 * i + 2] = r * Math.sin(lat[i] * rad);
+  }
+  return { time_ms: timeMs, lon: Float64Array.from(lon), lat: Float64Array.from(lat), alt: Float64Array.from(alt), ecf,
     flags: Uint8Array.from(flags) };
 }
-const empty = (n) => ({ lon: new Float32Array(n), lat: new Float32Array(n), alt: new Float32Array(n),
-  ecf: new Float32Array(3 * n), flags: new Uint8Array(n) });
+const empty = (n) => ({ lon: new Float64Array(n), lat: new Float64Array(n), alt: new Float64Array(n),
+  ecf: new Float64Array(3 * n), flags: new Uint8Array(n) });
 
 test("keyframes are 0.5 s of play apart, between 1 s and 2 min of simulated time", () => {
   assert.equal(keyStepMs(1), 1_000);
@@ -25,23 +32,26 @@ test("a paused clock asks for its exact time; a playing one for the frame before
   assert.deepEqual(neededKeys(45_000, { playing: true, direction: -1, speed: 60 }), [60_000, 40_000, 20_000]);
 });
 
-test("between two frames a linear motion is reproduced, across the antimeridian the short way", () => {
-  const keys = new Map([[0, frameOf(0, [179, 10], [10, -20], [400, 500], [3, 1])],
-    [10_000, frameOf(10_000, [-179, 20], [20, -10], [420, 520], [1, 1])]]);
+test("between two frames an orbit's arc is followed, across the antimeridian the short way", () => {
+  // a satellite 500 km up on the equator, crossing the antimeridian: 7.2° in two minutes (1000x keyframes)
+  const keys = new Map([[0, frameOf(0, [176.4, 10], [0, -20], [500, 500], [3, 1])],
+    [120_000, frameOf(120_000, [-176.4, 10], [0, -12.8], [500, 500], [1, 1])]]);
   const out = empty(2);
-  assert.equal(interpolateFrames(keys, 2_500, out, 2), true);
-  assert.ok(Math.abs(out.lon[0] - 179.5) < 1e-4 && Math.abs(out.lon[1] - 12.5) < 1e-4);
-  assert.ok(Math.abs(out.lat[0] - 12.5) < 1e-4 && Math.abs(out.alt[1] - 505) < 1e-3);
+  assert.equal(interpolateFrames(keys, 30_000, out, 2), true);
+  assert.ok(Math.abs(out.lon[0] - 178.2) < 0.01, out.lon[0]);  // within a kilometre of uniform motion
+  assert.ok(Math.abs(out.alt[0] - 500) < 1e-6 && Math.abs(out.alt[1] - 500) < 1e-6);  // on the arc, not the chord
+  assert.ok(Math.abs(out.lat[1] - -18.2) < 0.01, out.lat[1]);  // within 1 km of uniform motion
   assert.equal(out.flags[0], 3);  // the nearer frame's flags
-  interpolateFrames(keys, 5_000, out, 2);
-  assert.ok(Math.abs(Math.abs(out.lon[0]) - 180) < 1e-4);
-  interpolateFrames(keys, 7_500, out, 2);
-  assert.ok(Math.abs(out.lon[0] - -179.5) < 1e-4);
+  interpolateFrames(keys, 60_000, out, 2);
+  assert.ok(Math.abs(Math.abs(out.lon[0]) - 180) < 1e-6);
+  assert.ok(Math.abs(out.lat[1] - -16.4) < 1e-6);  // the middle of a great-circle arc exactly
+  interpolateFrames(keys, 90_000, out, 2);
+  assert.ok(Math.abs(out.lon[0] - -178.2) < 0.01);
   assert.equal(out.flags[0], 1);
   assert.equal(out.exact, false);
-  interpolateFrames(keys, 10_000, out, 2);
+  interpolateFrames(keys, 120_000, out, 2);
   assert.equal(out.exact, true);
-  assert.ok(Math.abs(out.ecf[3] - 20) < 1e-4);
+  assert.ok(Math.abs(out.lat[1] - -12.8) < 1e-9);
 });
 
 test("outside the frames the nearest one is drawn; with none there is nothing to draw", () => {

@@ -287,6 +287,9 @@ def object_detail(
         tle=[str(row.name), latest.line1, latest.line2],
         history=sets,
         manoeuvres=manoeuvres,
+        tags=[t for t in str(getattr(row, "tags", "") or "").split(",") if t],
+        object_type=str(text_column(rows, "object_type").iloc[0]),
+        owner=str(text_column(rows, "owner").iloc[0]),
         reentry=reentry,
     )
 

@@ -197,6 +197,9 @@ class ObjectDetail(ObjectSummary):
     manoeuvres: list[ManoeuvreOut] = Field(
         default_factory=list, description="manoeuvres found in the stored element-set history"
     )
+    tags: list[str] = Field(default_factory=list, description="the user's tags on the object")
+    object_type: str = Field("", description="SATCAT type (PAYLOAD, ROCKET BODY, DEBRIS, UNKNOWN), or empty")
+    owner: str = Field("", description="SATCAT owner code, or empty")
     reentry: ReentryOut | None = Field(
         None,
         description="the predicted re-entry, for objects with a perigee "

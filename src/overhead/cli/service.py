@@ -119,7 +119,12 @@ def cmd_alerts(args) -> None:
 
 
 def add_parsers(sub) -> None:
+    _serve_parser(sub)
+    _watch_parsers(sub)
 
+
+def _serve_parser(sub) -> None:
+    """The `serve` command's parser."""
     p = sub.add_parser("serve", help="the REST service and web dashboard (the bundled catalogue loaded)")
     db_option(p)
     p.add_argument("--host", default="127.0.0.1", help="address to listen on")
@@ -170,6 +175,9 @@ def add_parsers(sub) -> None:
     )
     p.set_defaults(func=cmd_serve)
 
+
+def _watch_parsers(sub) -> None:
+    """The `watch` command's parser, and those after it."""
     p = sub.add_parser("watch", help="fetch sources on their schedule, ingest, and alert by rules (YAML)")
     p.add_argument("rules", metavar="RULES.yaml", help="sources to fetch and alert rules (see the README)")
     p.add_argument("--once", action="store_true", help="one round, then exit (for cron and tests)")

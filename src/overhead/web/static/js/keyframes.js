@@ -21,9 +21,11 @@ export function pruneKeys(keys, keep, least = 4) {
 }
 
 /** Positions of n objects at time t (ms) into `out` from the keyframes around t (a Map of time -> frame with
- * lon, lat, alt, ecf and flags arrays): linear between the frame at or before t and the one at or after it,
- * longitudes across the antimeridian the short way, flags from the nearer frame; the nearest frame alone where t
- * is outside them. False where there is no frame at all. */
+ * lon, lat, alt, ecf (Earth-fixed km) and flags arrays), between the frame at or before t and the one at or after
+ * it: the direction along the chord of the two Earth-fixed positions and the radius between theirs (an orbit's arc,
+ * not its chord: the chord of a 2-minute step is 17 km inside a low orbit, its direction a kilometre off), the
+ * latitude and height from that with the two frames' geodetic corrections interpolated (smooth along a track);
+ * flags from the nearer frame; the nearest frame alone where t is outside them. False where there is no frame. */
 export function interpolateFrames(keys, t, out, n) {
   let below = null, above = null;
   for (const [k, frame] of keys) {
@@ -34,20 +36,29 @@ export function interpolateFrames(keys, t, out, n) {
   if (!a) return false;
   const span = b.time_ms - a.time_ms, w = span > 0 ? (t - a.time_ms) / span : 0;
   for (let i = 0; i < n; i++) {
-    let dlon = b.lon[i] - a.lon[i];
-    if (dlon > 180) dlon -= 360; else if (dlon < -180) dlon += 360;
-    let lon = a.lon[i] + w * dlon;
-    if (lon > 180) lon -= 360; else if (lon < -180) lon += 360;
-    out.lon[i] = lon;
-    out.lat[i] = a.lat[i] + w * (b.lat[i] - a.lat[i]);
-    out.alt[i] = a.alt[i] + w * (b.alt[i] - a.alt[i]);
+    if (w === 0 || a === b) { copyObject(a, out, i); continue; }
+    const j = 3 * i;
+    const ax = a.ecf[j], ay = a.ecf[j + 1], az = a.ecf[j + 2], bx = b.ecf[j], by = b.ecf[j + 1], bz = b.ecf[j + 2];
+    const ra = Math.hypot(ax, ay, az), rb = Math.hypot(bx, by, bz);
+    const x = ax + w * (bx - ax), y = ay + w * (by - ay), z = az + w * (bz - az), chord = Math.hypot(x, y, z);
+    const r = ra + w * (rb - ra), scale = r / chord;
+    out.ecf[j] = x * scale; out.ecf[j + 1] = y * scale; out.ecf[j + 2] = z * scale;
+    // geodetic minus geocentric latitude, and radius minus height, vary slowly along a track: interpolated
+    const offsetA = a.lat[i] - Math.asin(az / ra) * DEG_PER_RAD, offsetB = b.lat[i] - Math.asin(bz / rb) * DEG_PER_RAD;
+    out.lat[i] = Math.asin(z / chord) * DEG_PER_RAD + offsetA + w * (offsetB - offsetA);
+    out.lon[i] = Math.atan2(y, x) * DEG_PER_RAD;
+    out.alt[i] = r - ((ra - a.alt[i]) + w * ((rb - b.alt[i]) - (ra - a.alt[i])));
     out.flags[i] = w < 0.5 ? a.flags[i] : b.flags[i];
   }
-  for (let j = 0; j < 3 * n; j++) out.ecf[j] = a.ecf[j] + w * (b.ecf[j] - a.ecf[j]);
   out.aged = (w < 0.5 ? a : b).aged || 0;  // objects not drawn: elements too far from the time
   out.time = t;
   out.exact = span === 0 && a.time_ms === t;
   return true;
+}
+const DEG_PER_RAD = 180 / Math.PI;
+function copyObject(frame, out, i) {
+  out.lon[i] = frame.lon[i]; out.lat[i] = frame.lat[i]; out.alt[i] = frame.alt[i]; out.flags[i] = frame.flags[i];
+  out.ecf[3 * i] = frame.ecf[3 * i]; out.ecf[3 * i + 1] = frame.ecf[3 * i + 1]; out.ecf[3 * i + 2] = frame.ecf[3 * i + 2];
 }
 
 /** How far a playing clock may run from t: to the furthest keyframe held within two steps ahead in the direction

@@ -1,12 +1,12 @@
 // The panels of jobs and feeds: coverage, plan, changes, conjunctions, alerts (the service computes; the page
 // lists, sorts and draws what it answers).
 import { MINUTE, iso, qs } from "./format.js";
-import { announce, api, cells, panel, report } from "./ui.js";
+import { actionable, announce, api, cells, panel, report } from "./ui.js";
 import { now, sky, state, views } from "./state.js";
 import { positionsAt } from "./sky.js";
 import { layers, path, projection } from "./map.js";
 import { setTime } from "./clock.js";
-import { toggleSelected } from "./selection.js";
+import { openObject, toggleSelected } from "./selection.js";
 import { switchView } from "./views.js";
 
 // a job that failed: its message, and a button that runs the same form again
@@ -152,18 +152,22 @@ const changesPanel = panel("changes", async (signal) => {
     div.append("span").text(` · ${launch.objects.length} object(s) · first seen ${(launch.objects[0].time || "").slice(0, 10)}`);
     div.append("br");
     launch.objects.slice(0, 8).forEach((o, k) => {
-      div.append("span").text(`${k ? ", " : ""}${o.name} `);
-      div.append("span").attr("class", "muted").text(o.norad_id);
+      div.append("span").text(k ? ", " : "");
+      const item = div.append("span").datum(o).attr("class", "object");
+      item.append("span").text(`${o.name} `);
+      item.append("span").attr("class", "muted").text(o.norad_id);
+      actionable(item, (x) => openObject(x.norad_id), `${o.name}, NORAD ${o.norad_id}: show the object`);
     });
   }
   if (launches > 40) box.append("p").attr("class", "muted").text(`40 of ${launches} launches shown`);
   const other = feed.changes.filter((c) => c.change !== "new");
   box.append("h3").text(`Gone, decayed, manoeuvres (${Math.min(200, other.length)} of ${other.length}, newest first)`);
-  box.append("table").attr("class", "data").selectAll("tr").data(other.slice(0, 200)).join("tr")
+  const rows = box.append("table").attr("class", "data").selectAll("tr").data(other.slice(0, 200)).join("tr")
     .each(function (c) {
       cells(this, [c.change, c.name, (c.time || "").slice(0, 16), c.detail]);
       d3.select(this).select("td").attr("class", `change-${String(c.change).replace(/[^a-z]/g, "")}`);
     });
+  rows.each(function (c) { actionable(d3.select(this), (x) => openObject(x.norad_id), `${c.change}: ${c.name}, show the object`); });
   return "";
 });
 export function loadChanges() { changesPanel.run(); }
@@ -257,10 +261,12 @@ export async function openAlerts() {
   const add = (a) => {
     if (shown.has(a.key)) return;
     shown.add(a.key);
-    list.insert("li", ":first-child").attr("class", `alert alert-${String(a.kind || "").replace(/[^a-z]/g, "")}`)
+    const item = list.insert("li", ":first-child").datum(a).attr("class", `alert alert-${String(a.kind || "").replace(/[^a-z]/g, "")}`)
       // when it was raised first (an alert from the stream: now), the event's own time (pass, TCA) last
       .text(`${(a.raised || new Date().toISOString()).slice(0, 16).replace("T", " ")} · ${a.kind} · ${a.name || ""} · ` +
         `${a.detail || ""} · event ${(a.time || "").slice(0, 16).replace("T", " ")}`);
+    const ids = a.norad_id !== undefined ? [a.norad_id] : (a.norad_ids || []);
+    if (ids.length) actionable(item, () => ids.forEach(openObject), `${a.kind}: ${a.name || ids.join(", ")}, show the object(s)`);
   };
   let last = null;
   try {

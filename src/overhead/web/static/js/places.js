@@ -153,8 +153,28 @@ function shownPasses() {
   const t = now(), from = t.toISOString(), until = new Date(t.getTime() + passesHours() * 60 * MINUTE).toISOString();
   return state.passes.filter((p) => p.set > from && p.rise <= until);
 }
+// the keyboard's place in the list (arrow keys on the focused list; Enter opens that pass): the list is drawn
+// row by row as it scrolls, so the place is an index, shown by aria-activedescendant
+let passCursor = -1;
+passBody.addEventListener("keydown", (e) => {
+  const rows = state.shownPasses || [];
+  if (!rows.length || e.target !== passBody) return;
+  if (e.key === "ArrowDown" || e.key === "ArrowUp" || e.key === "Home" || e.key === "End") {
+    e.preventDefault();
+    const step = { ArrowDown: 1, ArrowUp: -1, Home: -rows.length, End: rows.length }[e.key];
+    passCursor = Math.max(0, Math.min(rows.length - 1, passCursor + step));
+    const top = passCursor * ROW_PX;
+    if (top < passBody.scrollTop) passBody.scrollTop = top;
+    else if (top + ROW_PX > passBody.scrollTop + passBody.clientHeight) passBody.scrollTop = top + ROW_PX - passBody.clientHeight;
+    drawPassRows();
+  } else if ((e.key === "Enter" || e.key === " ") && passCursor >= 0) {
+    e.preventDefault();
+    openPass(rows[passCursor]);
+  }
+});
 function renderPasses() {
   const rows = shownPasses();
+  if (rows !== state.shownPasses) passCursor = Math.min(passCursor, rows.length - 1);
   state.shownPasses = rows;
   passSpacer.style.height = `${rows.length * ROW_PX}px`;
   passBody.style.height = `${Math.max(ROW_PX, Math.min(320, rows.length * ROW_PX))}px`;
@@ -178,7 +198,9 @@ function drawPassRows() {
   const last = Math.min(rows.length, first + Math.ceil((passBody.clientHeight || 320) / ROW_PX) + 10);
   const slice = rows.slice(first, last).map((d, k) => ({ d, k: first + k }));
   d3.select(passSpacer).selectAll("div.vrow").data(slice, (r) => `${r.d.norad_id}/${r.d.rise}`).join("div")
-    .attr("class", (r) => `vrow clickable${r.d.rise <= t ? " in-progress" : ""}`).attr("role", "row").attr("tabindex", "-1")
+    .attr("class", (r) => `vrow clickable${r.d.rise <= t ? " in-progress" : ""}${r.k === passCursor ? " cursor" : ""}`)
+    .attr("role", "row").attr("tabindex", "-1").attr("id", (r) => `pass-row-${r.k}`)
+    .attr("aria-selected", (r) => String(r.k === passCursor))
     .attr("title", (r) => passTitle(r.d, t))
     .style("top", (r) => `${r.k * ROW_PX}px`)
     .each(function ({ d }) { d3.select(this).selectAll("span").data(passCells(d, t)).join("span").attr("role", "cell").text((v) => v); })
@@ -187,6 +209,8 @@ function drawPassRows() {
       openPass(r.d);
     })
     .on("keydown", (e, r) => { if (e.key === "Enter") openPass(r.d); });
+  if (passCursor >= 0) passBody.setAttribute("aria-activedescendant", `pass-row-${passCursor}`);
+  else passBody.removeAttribute("aria-activedescendant");
 }
 function drawTimeline(rows) {
   const timeline = d3.select("#pass-timeline");

@@ -5,7 +5,7 @@ import { api, el, report } from "./ui.js";
 import { PALETTE, now, redraw, sky, state, views } from "./state.js";
 import { ask, positionOf, typeOf } from "./sky.js";
 import { drawFootprints, drawTracks } from "./map.js";
-import { saveUrl } from "./views.js";
+import { saveUrl, switchTab } from "./views.js";
 
 async function loadTrack(id) {
   const i = sky.index.get(id);
@@ -39,6 +39,11 @@ export function toggleSelected(id, on = !state.selected.has(id)) {
   if (views.globe) views.globe.showSelected();
   el("follow").hidden = !(state.view === "globe" && state.selected.size);
 }
+/** Where a list's row leads: its object selected (drawn, its track and footprint) and its panel shown. */
+export function openObject(id) {
+  if (!state.selected.has(id)) toggleSelected(id, true);
+  switchTab("selected");
+}
 // what the store knows of a selected object (/api/objects/{id}): its elements, manoeuvres, predicted re-entry
 const objectDetails = new Map();  // NORAD id -> the answer, or null while it comes
 function objectDetail(id) {
@@ -59,7 +64,40 @@ function renderItem(item, d) {
   if (p) item.append("div").attr("class", "muted").text(`${p.lat_deg.toFixed(2)}°, ${p.lon_deg.toFixed(2)}°, ${p.alt_km.toFixed(0)} km, ${p.sunlit ? "sunlit" : "in shadow"} · as of ${hms(now())} UTC`);
   const detail = objectDetail(d.id);
   for (const line of detail ? objectDetailLines(detail) : ["…"]) item.append("div").attr("class", "detail").text(line);
+  if (detail && !detail.error) renderMore(item, d.id, detail);
   item.append("button").attr("aria-label", `deselect ${sky.name[d.i]}`).text("×").on("click", () => toggleSelected(d.id, false));
+}
+/** The rest of an object's panel: its elements' age at the time shown, tags, next passes over the place, TLE. */
+function renderMore(item, id, detail) {
+  if (detail.epoch) {
+    const days = Math.abs(now().getTime() - Date.parse(detail.epoch)) / 86_400_000;
+    item.append("div").attr("class", "detail").text(`elements ${days.toFixed(1)} days from the time shown` +
+      `${detail.object_type ? ` · ${detail.object_type}` : ""}${detail.owner ? ` · owner ${detail.owner}` : ""}` +
+      ` · ${detail.history.length} element sets stored`);
+  }
+  if (detail.tags && detail.tags.length) item.append("div").attr("class", "detail").text(`tags: ${detail.tags.join(", ")}`);
+  const passes = nextPasses(id);
+  if (passes) item.append("div").attr("class", "detail next-passes").text(passes);
+  if (detail.tle && detail.tle.length) item.append("pre").attr("class", "tle").text(detail.tle.join("\n"));
+}
+// the object's next passes over the place chosen (24 h from the time shown), asked once per object, place and hour
+const passTexts = new Map();
+function nextPasses(id) {
+  if (!state.place) return "";
+  const start = new Date(Math.floor(now().getTime() / 3_600_000) * 3_600_000);
+  const key = `${id}|${state.place.lat.toFixed(4)},${state.place.lon.toFixed(4)}|${start.getTime()}`;
+  if (!passTexts.has(key)) {
+    passTexts.set(key, "next passes over the place: …");
+    const query = { ids: id, lat_deg: state.place.lat.toFixed(5), lon_deg: state.place.lon.toFixed(5),
+      start: iso(start), stop: iso(new Date(start.getTime() + 24 * 60 * MINUTE)), limit: 3 };
+    api(`/api/passes?${qs(query)}`).then((rows) => {
+      const upcoming = rows.filter((p) => Date.parse(p.set) >= now().getTime());
+      passTexts.set(key, upcoming.length ? `next passes over the place: ${upcoming.map((p) =>
+        `${p.rise.slice(11, 16)} UTC, ${Math.round(p.max_elevation_deg)}° up`).join("; ")}` : "no pass over the place in the next 24 h");
+      renderSelected();
+    }).catch((error) => { passTexts.set(key, `next passes: ${error.message}`); renderSelected(); });
+  }
+  return passTexts.get(key);
 }
 export function renderSelected() {
   const items = [...state.selected].map((id, k) => ({ id, k, i: sky.index.get(id) }));

@@ -24,6 +24,14 @@ export function cells(row, values) {
   for (const value of values) tr.append("td").text(value === null || value === undefined ? "" : String(value));
 }
 
+/** Rows and items that lead somewhere: clicked, or focused with Tab and opened with Enter or Space. */
+export function actionable(selection, open, label) {
+  selection.attr("tabindex", 0).attr("role", "button").classed("clickable", true)
+    .attr("aria-label", label)
+    .on("click", (_, d) => open(d))
+    .on("keydown", (event, d) => { if (event.key === "Enter" || event.key === " ") { event.preventDefault(); open(d); } });
+}
+
 /** A panel's state: loading, failed (with retry), or a note; the panel's requests cancel the ones they supersede. */
 export function panel(name, refresh) {
   const box = el(`${name}-state`);
