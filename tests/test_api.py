@@ -684,3 +684,10 @@ def _renumbered(lines: list[str], norad_id: int) -> list[str]:
         total = sum(int(ch) if ch.isdigit() else ch == "-" for ch in body)
         out.append(body + str(total % 10))
     return out
+
+
+def test_a_place_says_its_time_zone(client):
+    """The IANA zone of a place (timezonefinder's boundaries), checked against places whose zone is known."""
+    for query, zone in (("43.6, 1.44", "Europe/Paris"), ("Cape Town", "Africa/Johannesburg"), ("0, -30", "Etc/GMT+2")):
+        found = client.get("/api/places", params={"q": query, "limit": 1}).json()
+        assert found and found[0]["timezone"] == zone, (query, found)

@@ -462,6 +462,67 @@ def test_the_pass_list_is_walked_and_opened_with_the_keyboard(page, server):
     assert page.problems == [] and page.outside == []
 
 
+def test_the_magnitude_column_is_there_only_for_visible_passes(page, server):
+    """#26 item 12: the magnitude column was empty everywhere (magnitudes belong to visible passes only). Now it
+    is shown only for a list of visible passes, and there it is filled."""
+    _open(page, server)
+    _place(page, "43.6, 1.44")
+    header = "#passes-table .vhead span:nth-child(6)"
+    assert page.evaluate(f"getComputedStyle(document.querySelector('{header}')).display") == "none"
+    page.select_option("#passes-form select[name=hours]", "24")
+    page.check("#passes-form input[name=visible]")
+    page.wait_for_function(
+        "overhead.state.passesQuery.visible === 'true' && "
+        "!document.getElementById('passes-state').classList.contains('loading')",
+        timeout=90_000,
+    )
+    assert page.evaluate(f"getComputedStyle(document.querySelector('{header}')).display") != "none"
+    rows = page.evaluate("overhead.state.shownPasses.length")
+    assert rows > 0, "no visible pass over Toulouse in 24 h of the sample"
+    magnitudes = page.locator("#passes-table .vrow span:nth-child(6)").all_inner_texts()
+    assert any(m.strip() for m in magnitudes), magnitudes[:5]  # those with a standard or estimated magnitude
+    assert page.problems == [] and page.outside == []
+
+
+def test_on_a_phone_the_map_and_the_panel_share_the_first_screen(browser, server):
+    """#26 item 11: on a 390×844 phone the header and tools took the top half, the map was 390×195 in a box with
+    45 % letterbox, and the tab bar was three rows over the panel. Now: the map starts in the top third, its box
+    is the world's shape, the tabs are one row, and the panel starts on the first screen."""
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True, device_scale_factor=2
+    )
+    page = context.new_page()
+    try:
+        _open(page, server)
+        box = page.locator("#map").bounding_box()
+        assert box["y"] <= 844 / 3, box
+        assert abs(box["width"] / box["height"] - 2.0) < 0.05, box  # the world's 2:1: no letterbox
+        tab_bar = page.locator("nav.tabs").bounding_box()
+        assert tab_bar["height"] <= 60, tab_bar  # one row of 44 px buttons
+        assert tab_bar["y"] < 844, tab_bar  # the panel starts on the first screen
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        page.screenshot(path=str(ARTIFACTS / "dashboard-phone-first-screen.png"))
+    finally:
+        context.close()
+
+
+def test_the_clock_says_the_local_time_of_the_place(page, server):
+    """#26 item 12: the clock was UTC only. With a place chosen it says the time there too, in the place's zone
+    (Python's zoneinfo gives the expected local time)."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    _open(page, server)
+    _place(page, "43.6, 1.44")
+    page.wait_for_function("document.getElementById('time-label').textContent.includes('at the place')", timeout=30_000)
+    label = page.inner_text("#time-label")
+    shown = datetime.strptime(label[:19], "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+    local = shown.astimezone(ZoneInfo("Europe/Paris"))
+    assert f"{local:%H:%M:%S} CEST at the place" in label, label
+    assert "Europe/Paris" in page.inner_text("#place-info")
+    assert page.problems == [] and page.outside == []
+
+
 def test_on_a_phone_every_tab_can_be_tapped_and_nothing_overflows(browser, server):
     context = browser.new_context(
         viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True, device_scale_factor=2

@@ -144,7 +144,14 @@ def places(
     from overhead.geometry.places import resolve_place
 
     return [
-        PlaceOut(name=p.name, lat_deg=p.lat_deg, lon_deg=p.lon_deg, country=p.country, population=p.population)
+        PlaceOut(
+            name=p.name,
+            lat_deg=p.lat_deg,
+            lon_deg=p.lon_deg,
+            country=p.country,
+            population=p.population,
+            timezone=p.timezone,
+        )
         for p in resolve_place(q, limit)
     ]
 

@@ -104,6 +104,7 @@ class PlaceOut(BaseModel):
     lon_deg: float
     country: str = Field("", description="ISO 3166-1 alpha-2; empty for a position written as coordinates")
     population: int = 0
+    timezone: str = Field("", description="IANA time zone of the place (Europe/Paris; Etc/GMT+2 at sea)")
 
 
 class Sky(BaseModel):

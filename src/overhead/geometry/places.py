@@ -13,6 +13,7 @@ import io
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -47,6 +48,23 @@ class Place:
     lon_deg: float
     country: str = ""
     population: int = 0
+
+    @property
+    def timezone(self) -> str:
+        """The IANA time zone of the place (``Europe/Paris``; ``Etc/GMT+2`` at sea), from timezonefinder."""
+        return timezone_at(self.lat_deg, self.lon_deg)
+
+
+@lru_cache(maxsize=1)
+def _zone_finder():
+    from timezonefinder import TimezoneFinder  # the zones' boundaries (OpenStreetMap, as timezone-boundary-builder)
+
+    return TimezoneFinder()
+
+
+def timezone_at(lat_deg: float, lon_deg: float) -> str:
+    """The IANA time zone at a point ("" where none is known)."""
+    return _zone_finder().timezone_at(lat=float(lat_deg), lng=float(lon_deg)) or ""
 
 
 def _angle(text: str) -> tuple[float, str] | None:

@@ -12,10 +12,26 @@ import { saveUrl, statusLine } from "./views.js";
 
 export function showTime() {
   const t = now();
-  el("time-label").textContent = iso(t).replace("T", " ").replace("Z", " UTC") + (state.catchingUp ? " · catching up" : "");
+  el("time-label").textContent = iso(t).replace("T", " ").replace("Z", " UTC") + placeTime(t) +
+    (state.catchingUp ? " · catching up" : "");
   el("time-slider").value = Math.round(state.offsetMin);
   if (document.activeElement !== el("time-entry")) el("time-entry").value = iso(t).slice(0, 19);
 }
+// the local time at the place chosen, where its time zone is known (the formatter kept: this runs every frame)
+let zoneFormat = null;
+function placeTime(t) {
+  const zone = state.place && state.place.zone;
+  if (!zone) return "";
+  if (!zoneFormat || zoneFormat.zone !== zone) {
+    try {
+      zoneFormat = { zone, format: new Intl.DateTimeFormat("en-GB", { timeZone: zone, hour: "2-digit", minute: "2-digit",
+        second: "2-digit", hourCycle: "h23", timeZoneName: "short" }) };
+    } catch { return ""; }
+  }
+  return ` · ${zoneFormat.format.format(t)} at the place`;
+}
+/** The place's time zone came: the clock says the local time there. */
+export function refreshZone() { showTime(); }
 /** A new reference time: the slider spans ±12 h around it. */
 export function setTime(date) {
   state.t0 = new Date(Math.round(date.getTime() / 1000) * 1000); state.offsetMin = 0;

@@ -5,6 +5,7 @@ import { announce, api, cells, el, leftOutNote, panel, report, request } from ".
 import { now, state } from "./state.js";
 import { drawPlace } from "./map.js";
 import { toggleSelected } from "./selection.js";
+import { refreshZone } from "./clock.js";
 import { saveUrl, statusLine, switchTab } from "./views.js";
 
 /** A text box with a list of choices: arrows move, Enter chooses, Escape closes (ARIA combobox pattern). */
@@ -74,6 +75,19 @@ export async function pickPlace(lat, lon, name = "") {
   passesWindow = null;
   refreshPlace();
 }
+function showPlaceInfo() {
+  const { lat, lon, name, zone } = state.place;
+  el("place-info").textContent = `${name ? `${name} · ` : ""}${lat.toFixed(4)}°, ${lon.toFixed(4)}°${zone ? ` · ${zone}` : ""}`;
+}
+/** The place's time zone (the service's, from its boundaries): the clock then says the local time there too. */
+function placeZone(place) {
+  place.zone = null;  // asked
+  api(`/api/places?${qs({ q: `${place.lat.toFixed(5)}, ${place.lon.toFixed(5)}`, limit: 1 })}`).then((found) => {
+    if (state.place !== place) return;
+    place.zone = (found[0] && found[0].timezone) || "";
+    showPlaceInfo(); refreshZone();
+  }).catch(() => { place.zone = ""; });
+}
 const abovePanel = panel("above", async (signal) => {
   const { lat, lon } = state.place, t = now();
   const { data, headers } = await request(`/api/above?${qs({ lat_deg: lat.toFixed(5), lon_deg: lon.toFixed(5), time: iso(t), min_elevation_deg: 0 })}`, { signal });
@@ -92,6 +106,8 @@ const passesPanel = panel("passes", async (signal, query) => {
   let { data, headers } = await page("");
   const total = Number(headers.get("x-total-count") || data.length), note = leftOutNote(headers);
   state.passes = data; state.passesQuery = query;
+  // magnitudes are of visible passes (a sunlit satellite in a dark sky): the column only where the list is of them
+  document.getElementById("passes-table").classList.toggle("no-magnitude", !query.visible);
   passBody.scrollTop = 0;  // a new list starts at its top, not at the old one's scroll offset
   el("passes-csv").href = `/api/passes?${qs({ ...query, format: "csv" })}`;
   renderPasses();
@@ -121,8 +137,8 @@ function passesHeld(t, key) {
 export function refreshPlace() {
   if (!state.place) return;
   el("place-hint").hidden = true;
-  const { lat, lon, name } = state.place;
-  el("place-info").textContent = `${name ? `${name} · ` : ""}${lat.toFixed(4)}°, ${lon.toFixed(4)}°`;
+  showPlaceInfo();
+  if (state.place.zone === undefined) placeZone(state.place);
   abovePanel.run();
   const t = now().getTime(), query = passesQuery();
   const key = JSON.stringify({ ...query, start: 0, stop: 0 });

@@ -37,6 +37,7 @@ export function statusLine() {
 
 export async function switchView(view) {
   state.view = view;
+  document.body.dataset.view = view;  // the layout follows (a phone sizes the map to the world, the globe to the screen)
   el("map").hidden = view !== "map";
   el("globe").hidden = view !== "globe";
   for (const v of ["map", "globe"]) {
