@@ -525,7 +525,14 @@ def _jd(when: str) -> tuple[float, float]:
 
 def test_places_from_coordinates_or_a_city_name(client):
     assert client.get("/api/places", params={"q": "-33.9, 18.4"}).json() == [
-        {"name": "-33.9000, 18.4000", "lat_deg": -33.9, "lon_deg": 18.4, "country": "", "population": 0}
+        {
+            "name": "-33.9000, 18.4000",
+            "lat_deg": -33.9,
+            "lon_deg": 18.4,
+            "country": "",
+            "population": 0,
+            "timezone": "Africa/Johannesburg",
+        }
     ]
     town = client.get("/api/places", params={"q": "cape town"}).json()[0]
     assert (town["name"], town["country"]) == ("Cape Town", "ZA")
@@ -691,3 +698,36 @@ def test_a_place_says_its_time_zone(client):
     for query, zone in (("43.6, 1.44", "Europe/Paris"), ("Cape Town", "Africa/Johannesburg"), ("0, -30", "Etc/GMT+2")):
         found = client.get("/api/places", params={"q": query, "limit": 1}).json()
         assert found and found[0]["timezone"] == zone, (query, found)
+
+
+def test_visible_passes_are_given_magnitudes_from_the_stores_satcat(tmp_path):
+    """Magnitudes of visible passes: the standard one where known, else estimated from the size the store's
+    SATCAT gives (as `overhead passes --visible --satcat` does from a file)."""
+    from overhead.analysis.visibility import visible_passes
+    from overhead.catalog.store import CatalogStore
+    from overhead.geometry.topocentric import GroundSite
+
+    db = f"sqlite:///{tmp_path / 'c.sqlite'}"
+    ids = overhead.sample_catalog(("resource",)).norad_ids[:40]
+    satcat = "OBJECT_NAME,OBJECT_ID,NORAD_CAT_ID,OBJECT_TYPE,OPS_STATUS_CODE,OWNER,LAUNCH_DATE,LAUNCH_SITE,"
+    satcat += "DECAY_DATE,PERIOD,INCLINATION,APOGEE,PERIGEE,RCS,DATA_STATUS_CODE,ORBIT_CENTER,ORBIT_TYPE\n"
+    satcat += "".join(f"X,2000-001A,{i},PAYLOAD,+,US,2000-01-01,AFETR,,95,98,700,690,4.0,,EA,ORB\n" for i in ids)
+    store = CatalogStore(db)
+    for group in overhead.SAMPLE_GROUPS:
+        store.ingest([overhead.sample_path(group)], group=group)
+    store.ingest_satcat(satcat.encode(), source="test satcat")
+    store.engine.dispose()
+    span = {"start": "2026-05-30T18:00:00Z", "stop": "2026-05-31T06:00:00Z"}
+    with TestClient(create_app(ServiceSettings(db_url=db, token=TOKEN, scheduler="none"))) as c:
+        query = {"lat_deg": 43.6, "lon_deg": 1.44, **span, "visible": "true", "ids": ",".join(map(str, ids))}
+        rows = c.get("/api/passes", params=query).json()
+    expected = visible_passes(
+        overhead.sample_catalog(("resource",)).select(ids),
+        GroundSite(43.6, 1.44, 0.0),
+        span["start"],
+        span["stop"],
+        rcs_m2=dict.fromkeys(ids.tolist(), 4.0),
+    )
+    assert len(rows) == len(expected) > 0
+    magnitudes = sorted(round(r["brightest_magnitude"], 3) for r in rows)
+    assert magnitudes == sorted(round(float(m), 3) for m in expected.brightest_magnitude)

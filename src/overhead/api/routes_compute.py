@@ -322,6 +322,7 @@ def _pass_table(state: ServiceState, satellites, place: GroundSite, t0, t1, spec
             t1,
             min_elevation_deg=spec.min_elevation_deg,
             max_sun_altitude_deg=spec.max_sun_altitude_deg,
+            rcs_m2=state.rcs_m2(),
         )
     else:
         table = state.compute(passes_over_site, satellites, place, t0, t1, min_elevation_deg=spec.min_elevation_deg)

@@ -330,6 +330,19 @@ class ServiceState:
             )
         return kept
 
+    def rcs_m2(self) -> dict[int, float]:
+        """NORAD id → radar cross-section (m²) of the objects the store's SATCAT sizes: the magnitude estimate of a
+        visible pass where no standard magnitude is known."""
+        view = self.view()
+        if "rcs" not in view.cache:
+            objects = view.objects
+            if "rcs_m2" in objects:
+                sized = objects[objects.rcs_m2.notna()]
+                view.cache["rcs"] = dict(zip(sized.norad_id.astype(int), sized.rcs_m2.astype(float), strict=True))
+            else:
+                view.cache["rcs"] = {}
+        return view.cache["rcs"]
+
     @staticmethod
     def sampled_at(satellites, when: np.datetime64) -> bool:
         """Whether the satellites' positions at ``when`` are read from a sampled block already held (a light
