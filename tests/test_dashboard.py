@@ -526,6 +526,29 @@ def test_the_clock_says_the_local_time_of_the_place(page, server):
     assert page.problems == [] and page.outside == []
 
 
+def test_the_map_and_the_globe_move_with_the_keyboard(page, server):
+    """#26 item 10: the map and the globe were mouse-only. Focused, arrows pan (turn) them and + and - zoom."""
+    _open(page, server)
+    world = "document.querySelector('#map-svg g').getAttribute('transform') || ''"
+    page.focus("#map-svg")
+    page.keyboard.press("+")
+    page.keyboard.press("ArrowLeft")
+    moved = page.evaluate(world)
+    assert "scale(1.5)" in moved, moved
+    page.keyboard.press("0")
+    assert page.evaluate(world) in ("", "translate(0,0) scale(1)"), page.evaluate(world)
+    page.click("#view-globe")
+    page.wait_for_function("window.overhead.globe && overhead.globe.frames > 3", timeout=90_000)
+    camera = "(() => { const c = overhead.globe.viewer.camera.positionWC; return [c.x, c.y, c.z]; })()"
+    before = page.evaluate(camera)
+    page.focus("#globe canvas")
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("+")
+    after = page.evaluate(camera)
+    assert sum((a - b) ** 2 for a, b in zip(before, after, strict=True)) ** 0.5 > 100_000  # metres: it moved
+    assert page.problems == [] and page.outside == []
+
+
 def test_on_a_phone_every_tab_can_be_tapped_and_nothing_overflows(browser, server):
     context = browser.new_context(
         viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True, device_scale_factor=2

@@ -75,6 +75,21 @@ export async function makeGlobe() {
     pickPlace(Cesium.Math.toDegrees(where.latitude), Cesium.Math.toDegrees(where.longitude));
   }, Cesium.ScreenSpaceEventType.LEFT_CLICK);
 
+  // the keyboard moves the globe too: focus it (Tab), arrows turn the Earth under the camera, + and - zoom
+  const canvas = scene.canvas;
+  canvas.setAttribute("tabindex", "0");
+  canvas.setAttribute("aria-label", "globe with the satellites: arrow keys turn it, + and - zoom");
+  canvas.addEventListener("keydown", (event) => {
+    const camera = viewer.camera, angle = Cesium.Math.toRadians(5);
+    const height = Cesium.Cartographic.fromCartesian(camera.positionWC).height;
+    const turns = { ArrowLeft: () => camera.rotateRight(angle), ArrowRight: () => camera.rotateLeft(angle),
+      ArrowUp: () => camera.rotateDown(angle), ArrowDown: () => camera.rotateUp(angle),
+      "+": () => camera.zoomIn(height * 0.3), "=": () => camera.zoomIn(height * 0.3), "-": () => camera.zoomOut(height * 0.4) };
+    if (!turns[event.key]) return;
+    event.preventDefault();
+    turns[event.key]();
+    scene.requestRender();
+  });
   let following = false;
   document.getElementById("follow").addEventListener("click", (e) => {
     following = !following;

@@ -184,6 +184,19 @@ function onClick(event) {
 export function initMap() {
   svg.call(zoomer).on("dblclick.zoom", null);
   el("zoom-reset").addEventListener("click", () => svg.transition().duration(300).call(zoomer.transform, d3.zoomIdentity));
+  // the keyboard moves the map too: focus it (Tab), arrows pan a tenth of the view, + and - zoom, 0 resets
+  svg.attr("tabindex", 0).attr("role", "application").attr("aria-roledescription", "map")
+    .attr("aria-label", "world map with the satellites: arrow keys pan, + and - zoom, 0 resets");
+  svg.on("keydown", (event) => {
+    const step = 0.1 * Math.min(size.width || 600, size.height || 300);
+    const moves = { ArrowLeft: [step, 0], ArrowRight: [-step, 0], ArrowUp: [0, step], ArrowDown: [0, -step] };
+    if (moves[event.key]) svg.call(zoomer.translateBy, moves[event.key][0] / zoom.k, moves[event.key][1] / zoom.k);
+    else if (event.key === "+" || event.key === "=") svg.call(zoomer.scaleBy, 1.5);
+    else if (event.key === "-") svg.call(zoomer.scaleBy, 1 / 1.5);
+    else if (event.key === "0") svg.call(zoomer.transform, d3.zoomIdentity);
+    else return;
+    event.preventDefault();
+  });
   svg.on("mousemove", onMouseMove);
   svg.on("mouseleave", () => { state.hover = -1; el("hover-label").hidden = true; redraw(); });
   svg.on("click", onClick);
