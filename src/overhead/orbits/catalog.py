@@ -172,7 +172,8 @@ class Catalog:
 
     def missing_ids(self, norad_ids: Iterable[int]) -> list[int]:
         """The NORAD ids of ``norad_ids`` that this catalog has no element set of, sorted."""
-        return sorted({int(n) for n in norad_ids} - self._positions_by_id.keys())
+        by_id = self._positions_by_id
+        return sorted({int(n) for n in norad_ids if int(n) not in by_id})
 
     def age_days(self, times) -> np.ndarray:
         """For each element set, the largest |time − epoch| in days over ``times``."""
