@@ -10,7 +10,7 @@ from overhead.analysis.access import access_windows
 from overhead.geometry.sensors import AccessConstraints
 from overhead.geometry.topocentric import GroundSite, look_angles
 from overhead.labelled import dataset
-from overhead.orbits.states import state_vectors
+from overhead.orbits.catalog import warn_if_stale
 from overhead.orbits.timescales import to_datetime64
 
 __all__ = ["PASS_COLUMNS", "look_angle_series", "passes_over_site"]
@@ -50,8 +50,8 @@ def passes_over_site(
 def look_angle_series(satellites, site: GroundSite, times) -> xr.Dataset:
     """Azimuth, elevation (deg) and range (km) of each satellite from a site, dims (satellite, time)."""
     t = np.atleast_1d(to_datetime64(times))
-    ds = satellites.propagate(t, frame="itrf")
-    r = state_vectors(ds)[0]
+    warn_if_stale(satellites.age_days(t))
+    r = satellites.state_arrays(t, "itrf")[0]  # a catalogue's sampled ephemeris where it has one
     look = look_angles(r, site)
     dims = ("satellite", "time")
     return dataset(
@@ -61,8 +61,8 @@ def look_angle_series(satellites, site: GroundSite, times) -> xr.Dataset:
             "range_km": (dims, look.range_km),
         },
         coords={
-            "norad_id": ("satellite", ds.norad_id.values),
-            "name": ("satellite", ds.name.values),
+            "norad_id": ("satellite", np.asarray(satellites.norad_ids)),
+            "name": ("satellite", np.asarray(satellites.names, dtype=object)),
             "time": ("time", t),
         },
     )

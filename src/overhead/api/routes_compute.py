@@ -218,20 +218,23 @@ def tracks(
     state.check_work(len(satellites), n_times, reduce=reduce)
     state.check_memory(len(satellites) * n_times, reduce=reduce)
     state.check_output(len(satellites) * n_times, TRACK_POINT_BYTES, what="track points", reduce=reduce)
+    from overhead.geometry.positions import ground_tracks
+
     times = sample_times(t0, t1, step_s)
-    ds = state.compute(satellites.propagate, times, frame="geodetic")
+    lat, lon, alt = state.compute(ground_tracks, satellites, times)
     stamps = _stamps(times)
+    norad_ids, names = np.asarray(satellites.norad_ids), np.asarray(satellites.names)
     return rendered(
         [
             {
-                "norad_id": int(ds.norad_id.values[i]),
-                "name": str(ds.name.values[i]),
+                "norad_id": int(norad_ids[i]),
+                "name": str(names[i]),
                 "times": stamps,
-                "lat_deg": finite(ds.lat_deg.values[i]),
-                "lon_deg": finite(ds.lon_deg.values[i]),
-                "alt_km": finite(ds.alt_km.values[i]),
+                "lat_deg": finite(lat[i]),
+                "lon_deg": finite(lon[i]),
+                "alt_km": finite(alt[i]),
             }
-            for i in range(ds.sizes["satellite"])
+            for i in range(len(norad_ids))
         ],
         response,
         estimated_bytes=len(satellites) * n_times * TRACK_POINT_BYTES,

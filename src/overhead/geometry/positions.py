@@ -11,7 +11,7 @@ from overhead.orbits.frames import itrf_to_geodetic
 from overhead.orbits.satellites import Satellites, positions_itrf_km
 from overhead.orbits.sun import is_sunlit, sun_position_itrf_km
 
-__all__ = ["POSITION_COLUMNS", "sub_satellite_points"]
+__all__ = ["POSITION_COLUMNS", "ground_tracks", "sub_satellite_points"]
 
 POSITION_COLUMNS = ("norad_id", "name", "lat_deg", "lon_deg", "alt_km", "sunlit", "footprint_deg")
 
@@ -42,3 +42,14 @@ def sub_satellite_points(
         }
     )
     return table, np.asarray(satellites.norad_ids)[~ok].astype(int)
+
+
+def ground_tracks(satellites: Satellites, times) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Geodetic latitude, longitude (deg) and height (km) of every satellite at every UTC time, each
+    (satellite, time); NaN where a satellite cannot be placed. A catalogue with a sampled ephemeris reads it."""
+    from overhead.orbits.timescales import to_datetime64
+
+    t = np.atleast_1d(to_datetime64(times))
+    warn_if_stale(satellites.age_days(t))
+    r = satellites.state_arrays(t, "itrf")[0]
+    return itrf_to_geodetic(r)
