@@ -3,6 +3,7 @@ queue and the Dask cluster, and the checks every request shares (work budget, ti
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import threading
@@ -116,6 +117,12 @@ def text_column(table: pd.DataFrame, column: str) -> pd.Series:
     return table[column].astype(object).fillna("").astype(str)  # (an all-missing column is float: no "" fill)
 
 
+def _lower_priority() -> None:
+    """Run the calling thread at a lower scheduling priority (Linux: threads have their own nice value)."""
+    with contextlib.suppress(AttributeError, OSError):  # not Linux, or not allowed: the same priority as the rest
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+
+
 def default_time_for(median_epoch: np.datetime64 | None) -> tuple[np.datetime64, bool]:
     """Now, or ``median_epoch`` when the elements are more than a few days from now; and whether they are."""
     now = np.datetime64("now", "s").astype("datetime64[ns]")
@@ -221,8 +228,13 @@ class ServiceState:
         if ephemeris is None or not len(view.catalog) or before_h + after_h <= 0:
             return
         centre, _ = default_time_for(view.median_epoch)
+
+        def prepare(start, stop) -> None:
+            _lower_priority()  # a head start for the requests of the first seconds (and a browser on this machine)
+            ephemeris.prepare(start, stop)
+
         threading.Thread(
-            target=ephemeris.prepare,
+            target=prepare,
             args=(
                 centre - np.timedelta64(round(before_h * 3600), "s"),
                 centre + np.timedelta64(round(after_h * 3600), "s"),

@@ -35,19 +35,17 @@ export function interpolateFrames(keys, t, out, n) {
   const a = below || above, b = above || below;
   if (!a) return false;
   const span = b.time_ms - a.time_ms, w = span > 0 ? (t - a.time_ms) / span : 0;
+  const pair = w === 0 || a === b ? null : pairTerms(a, b, out, n);
   for (let i = 0; i < n; i++) {
-    if (w === 0 || a === b) { copyObject(a, out, i); continue; }
+    if (!pair) { copyObject(a, out, i); continue; }
     const j = 3 * i;
-    const ax = a.ecf[j], ay = a.ecf[j + 1], az = a.ecf[j + 2], bx = b.ecf[j], by = b.ecf[j + 1], bz = b.ecf[j + 2];
-    const ra = Math.hypot(ax, ay, az), rb = Math.hypot(bx, by, bz);
-    const x = ax + w * (bx - ax), y = ay + w * (by - ay), z = az + w * (bz - az), chord = Math.hypot(x, y, z);
-    const r = ra + w * (rb - ra), scale = r / chord;
+    const x = a.ecf[j] + w * (b.ecf[j] - a.ecf[j]), y = a.ecf[j + 1] + w * (b.ecf[j + 1] - a.ecf[j + 1]);
+    const z = a.ecf[j + 2] + w * (b.ecf[j + 2] - a.ecf[j + 2]), chord = Math.hypot(x, y, z);
+    const r = pair.radius[i] + w * pair.dRadius[i], scale = r / chord;
     out.ecf[j] = x * scale; out.ecf[j + 1] = y * scale; out.ecf[j + 2] = z * scale;
-    // geodetic minus geocentric latitude, and radius minus height, vary slowly along a track: interpolated
-    const offsetA = a.lat[i] - Math.asin(az / ra) * DEG_PER_RAD, offsetB = b.lat[i] - Math.asin(bz / rb) * DEG_PER_RAD;
-    out.lat[i] = Math.asin(z / chord) * DEG_PER_RAD + offsetA + w * (offsetB - offsetA);
+    out.lat[i] = Math.asin(z / chord) * DEG_PER_RAD + pair.offset[i] + w * pair.dOffset[i];
     out.lon[i] = Math.atan2(y, x) * DEG_PER_RAD;
-    out.alt[i] = r - ((ra - a.alt[i]) + w * ((rb - b.alt[i]) - (ra - a.alt[i])));
+    out.alt[i] = r - (pair.below[i] + w * pair.dBelow[i]);
     out.flags[i] = w < 0.5 ? a.flags[i] : b.flags[i];
   }
   out.aged = (w < 0.5 ? a : b).aged || 0;  // objects not drawn: elements too far from the time
@@ -56,6 +54,25 @@ export function interpolateFrames(keys, t, out, n) {
   return true;
 }
 const DEG_PER_RAD = 180 / Math.PI;
+/** What a pair of keyframes gives every frame between them, computed once a pair (kept on `out`): each object's
+ * radius and its change, geodetic minus geocentric latitude and its change, radius minus height and its change. */
+function pairTerms(a, b, out, n) {
+  const key = `${a.time_ms}|${b.time_ms}|${n}`;
+  if (out.pair && out.pair.key === key && out.pair.a === a && out.pair.b === b) return out.pair;
+  const make = () => new Float64Array(n);
+  const pair = { key, a, b, radius: make(), dRadius: make(), offset: make(), dOffset: make(), below: make(), dBelow: make() };
+  for (let i = 0; i < n; i++) {
+    const j = 3 * i;
+    const ra = Math.hypot(a.ecf[j], a.ecf[j + 1], a.ecf[j + 2]), rb = Math.hypot(b.ecf[j], b.ecf[j + 1], b.ecf[j + 2]);
+    const offsetA = a.lat[i] - Math.asin(a.ecf[j + 2] / ra) * DEG_PER_RAD;
+    const offsetB = b.lat[i] - Math.asin(b.ecf[j + 2] / rb) * DEG_PER_RAD;
+    pair.radius[i] = ra; pair.dRadius[i] = rb - ra;
+    pair.offset[i] = offsetA; pair.dOffset[i] = offsetB - offsetA;
+    pair.below[i] = ra - a.alt[i]; pair.dBelow[i] = (rb - b.alt[i]) - (ra - a.alt[i]);
+  }
+  out.pair = pair;
+  return pair;
+}
 function copyObject(frame, out, i) {
   out.lon[i] = frame.lon[i]; out.lat[i] = frame.lat[i]; out.alt[i] = frame.alt[i]; out.flags[i] = frame.flags[i];
   out.ecf[3 * i] = frame.ecf[3 * i]; out.ecf[3 * i + 1] = frame.ecf[3 * i + 1]; out.ecf[3 * i + 2] = frame.ecf[3 * i + 2];
