@@ -42,29 +42,31 @@ def workload():
     return satellites, sites, start, label
 
 
-def _skyfield(satellites, sites, start, days):
+def _skyfield_events(satellites, places, start, days):
+    """Skyfield's find_events for every satellite over every place ((lat, lon, alt_m, id) tuples): yields
+    (norad_id, place id, event times as UTC datetime64[ns], event kinds: 0 rise, 1 culmination, 2 set)."""
     from skyfield.api import EarthSatellite, load, wgs84
 
     ts = load.timescale(builtin=True)
     t0 = ts.from_datetime(start.astype("datetime64[us]").item().replace(tzinfo=dt.UTC))
-    t1 = t0 + days
     lines = satellites.to_tle(names=False).splitlines()
-    rises = []
+    topos = [(wgs84.latlon(lat, lon, elevation_m=alt), place) for lat, lon, alt, place in places]
     for i in range(len(satellites)):
         sat = EarthSatellite(lines[2 * i], lines[2 * i + 1], ts=ts)
-        for j in range(len(sites)):
-            topos = wgs84.latlon(sites.lat_deg[j], sites.lon_deg[j], elevation_m=sites.alt_m[j])
-            times, events = sat.find_events(topos, t0, t1, altitude_degrees=MASK)
-            rises += [
-                (
-                    satellites.records[i].norad_id,
-                    sites.ids[j],
-                    np.datetime64(t.utc_datetime().replace(tzinfo=None), "ns"),
-                )
-                for t, e in zip(times, events, strict=True)
-                if e == 0
-            ]
-    return rises
+        for where, place in topos:
+            times, events = sat.find_events(where, t0, t0 + days, altitude_degrees=MASK)
+            stamps = np.array([np.datetime64(t.utc_datetime().replace(tzinfo=None), "ns") for t in times])
+            yield satellites.records[i].norad_id, place, stamps, list(events)
+
+
+def _skyfield(satellites, sites, start, days):
+    places = zip(sites.lat_deg, sites.lon_deg, sites.alt_m, sites.ids, strict=True)
+    return [
+        (norad_id, place, t)
+        for norad_id, place, stamps, events in _skyfield_events(satellites, list(places), start, days)
+        for t, e in zip(stamps, events, strict=True)
+        if e == 0
+    ]
 
 
 def _agreement(ours, rises) -> str:
@@ -101,20 +103,12 @@ def _pyorbital(satellites, sites, start, days):
 
 def _skyfield_passes(catalog, site, start, days):
     """Skyfield's find_events over one site, per satellite: (norad_id, rise, set) of its whole passes."""
-    from skyfield.api import EarthSatellite, load, wgs84
-
-    ts = load.timescale(builtin=True)
-    t0 = ts.from_datetime(start.astype("datetime64[us]").item().replace(tzinfo=dt.UTC))
-    lines = catalog.to_tle(names=False).splitlines()
-    topos = wgs84.latlon(site.lat_deg, site.lon_deg, elevation_m=site.alt_m)
     found = []
-    for i in range(len(catalog)):
-        sat = EarthSatellite(lines[2 * i], lines[2 * i + 1], ts=ts)
-        times, events = sat.find_events(topos, t0, t0 + days, altitude_degrees=MASK)
-        stamps = [np.datetime64(t.utc_datetime().replace(tzinfo=None), "ns") for t in times]
+    place = [(site.lat_deg, site.lon_deg, site.alt_m, "")]
+    for norad_id, _, stamps, events in _skyfield_events(catalog, place, start, days):
         for k in range(len(events) - 2):
             if tuple(events[k : k + 3]) == (0, 1, 2):
-                found.append((catalog.records[i].norad_id, stamps[k], stamps[k + 2]))
+                found.append((norad_id, stamps[k], stamps[k + 2]))
     return found
 
 

@@ -805,23 +805,8 @@ def test_a_row_of_the_changes_leads_to_the_objects_panel(page, server):
     """#26 item 6: a new object's row in the changes feed opens its panel (keyboard: Tab to it, Enter), which
     says its elements' age at the time shown, how many element sets are stored, its next passes over the place
     chosen and its TLE."""
-    import json
-
-    from overhead.orbits.omm import record_to_omm
-    from overhead.orbits.tle import parse_tle_pair
-
-    lines = overhead_sample_lines()
-    base = record_to_omm(parse_tle_pair(lines[1], lines[2]))
-    old = {**base, "NORAD_CAT_ID": 99100, "OBJECT_ID": "2026-990A", "OBJECT_NAME": "LEADS OLD"}
-    new = {**base, "NORAD_CAT_ID": 99101, "OBJECT_ID": "2026-991A", "OBJECT_NAME": "LEADS NEW"}
-    for snapshot in ([old], [old, new]):  # the group's baseline, then a snapshot with news
-        report = httpx.post(
-            f"{server}/api/catalog/ingest",
-            params={"group": "leads"},
-            content=json.dumps(snapshot),
-            headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"},
-        )
-        assert report.status_code == 201, report.text
+    old = _sample_omm(99100, "2026-990A", "LEADS OLD")
+    _ingest_baseline_then_news(server, "leads", old, _sample_omm(99101, "2026-991A", "LEADS NEW"))
     _open(page, server)
     _place(page, "43.6, 1.44")
     page.click("#tabbtn-changes")
@@ -954,27 +939,8 @@ HOSTILE_NAME = "<img src=x onerror=\"document.title='XSS'\">"
 def test_hostile_names_from_a_feed_reach_the_page_as_text(page, server):
     """An object name is outside data: ingested with markup in it, it shows as text and no script runs (the page
     drew names with d3 .html() before; the CSP forbids inline script as a second line)."""
-    from overhead.orbits.omm import record_to_omm
-    from overhead.orbits.tle import parse_tle_pair
-
-    lines = overhead_sample_lines()
-    omm = {
-        **record_to_omm(parse_tle_pair(lines[1], lines[2])),
-        "NORAD_CAT_ID": 99001,
-        "OBJECT_ID": "2026-999A",
-        "OBJECT_NAME": HOSTILE_NAME,
-    }
-    import json
-
-    benign = {**omm, "NORAD_CAT_ID": 99000, "OBJECT_ID": "2026-998A", "OBJECT_NAME": "BENIGN"}
-    for snapshot in ([benign], [benign, omm]):  # the first is the group's baseline; the second brings news
-        report = httpx.post(
-            f"{server}/api/catalog/ingest",
-            params={"group": "hostile"},
-            content=json.dumps(snapshot),
-            headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"},
-        )
-        assert report.status_code == 201, report.text
+    benign = _sample_omm(99000, "2026-998A", "BENIGN")
+    _ingest_baseline_then_news(server, "hostile", benign, _sample_omm(99001, "2026-999A", HOSTILE_NAME))
     headers = httpx.get(server + "/").headers
     assert (
         "script-src 'self'" in headers["content-security-policy"]
@@ -996,6 +962,30 @@ def test_hostile_names_from_a_feed_reach_the_page_as_text(page, server):
     assert page.evaluate("document.querySelectorAll('img[src=x], img[onerror]').length") == 0
     _screenshot(page, "hostile-name")
     assert page.problems == [] and page.outside == []
+
+
+def _sample_omm(norad_id: int, object_id: str, name: str) -> dict:
+    """An OMM (JSON fields) with the bundled sample's first orbit under another number, designator and name."""
+    from overhead.orbits.omm import record_to_omm
+    from overhead.orbits.tle import parse_tle_pair
+
+    lines = overhead_sample_lines()
+    omm = record_to_omm(parse_tle_pair(lines[1], lines[2]))
+    return {**omm, "NORAD_CAT_ID": norad_id, "OBJECT_ID": object_id, "OBJECT_NAME": name}
+
+
+def _ingest_baseline_then_news(server: str, group: str, old: dict, new: dict) -> None:
+    """Two snapshots of a new group through the API: [old] is its baseline, [old, new] brings ``new`` as news."""
+    import json
+
+    for snapshot in ([old], [old, new]):
+        report = httpx.post(
+            f"{server}/api/catalog/ingest",
+            params={"group": group},
+            content=json.dumps(snapshot),
+            headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"},
+        )
+        assert report.status_code == 201, report.text
 
 
 def overhead_sample_lines() -> list[str]:
