@@ -36,7 +36,7 @@ __all__ = ["DEFAULT_BLOCK_S", "DEFAULT_STEP_S", "CatalogEphemeris", "EphemerisBl
 DEFAULT_STEP_S = 60.0  # Hermite error under 1 m in the lowest orbits (h⁴ω⁴r/384, the Earth's rotation added)
 DEFAULT_BLOCK_S = 3600.0
 NS = 1_000_000_000
-SMALL_REQUEST_SHARE = 0.25  # a request for fewer objects than this share of the catalogue builds no block
+SMALL_REQUEST_SHARE = 0.25  # fewer objects than this share: SGP4 answers, their blocks are built in the background
 
 
 @dataclass(frozen=True)
