@@ -289,6 +289,13 @@ def test_eclipses_and_beta_over_years_from_the_epochs_are_refused_up_front(comma
     assert len(lines) == 1 and "days from their element epochs" in lines[0], lines
 
 
+@pytest.mark.parametrize("budget", ["-5", "nan", "1e99", "lots"])
+def test_a_careless_ephemeris_budget_is_one_line_before_the_service_starts(budget):
+    done = _overhead("serve", "--ephemeris-budget-mb", budget, "--port", "1")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "--ephemeris-budget-mb" in done.stderr
+
+
 def test_propagate_into_a_missing_folder_is_an_error_not_a_new_folder(tmp_path):
     done = _overhead(
         "propagate",

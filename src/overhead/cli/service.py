@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from overhead.cli.common import TIME_HELP, console, db_option, emit_table, err_console, option, output_option
-from overhead.cli.options import finite_float
+from overhead.cli.options import bounded_int, finite_float
 from overhead.errors import OverheadError
 
 
@@ -157,7 +157,7 @@ def _serve_parser(sub) -> None:
     )
     p.add_argument(
         "--ephemeris-budget-mb",
-        type=finite_float,
+        type=bounded_int(0, 1_000_000),
         default=None,
         metavar="MB",
         help="memory for the sampled catalogue ephemeris the computations read (about 48 MB an hour for 16,000 "
