@@ -309,7 +309,12 @@ def test_a_selected_object_shows_what_the_store_knows_of_it(page, server):
     year, has no re-entry line."""
     _open(page, server, "#sel=66912,25544")
     page.click("#tabbtn-selected")
-    page.wait_for_function("document.querySelectorAll('#selected-list .detail').length >= 3", timeout=30_000)
+    # Each object's detail arrives by its own request: wait for both, not for a count of lines across the two.
+    page.wait_for_function(
+        "[...document.querySelectorAll('#selected-list li')].filter(li => li.innerText.includes('elements of'))"
+        ".length === 2",
+        timeout=30_000,
+    )
     detail = httpx.get(f"{server}/api/objects/66912").json()
     items = page.locator("#selected-list li")
     debris, iss = items.nth(0).inner_text(), items.nth(1).inner_text()
