@@ -887,8 +887,31 @@ def test_globe_shows_the_selected_satellites_footprint_and_orbit(page, server):
     assert radius_m == pytest.approx(expected_m, rel=1e-4)
     page.wait_for_function("overhead.globe.lines.length === 2", timeout=30_000)  # its orbit: past and future
     page.wait_for_timeout(3_000)
-    _screenshot(page, "globe-selected")
+    path = _screenshot(page, "globe-selected")
+    # the catalogue's primitive draws the selected satellite in its colour (the palette's first, #ffc828) where
+    # Cesium projects its position, and a click there picks it (here: deselects it)
+    page.evaluate("overhead.globe.lines.show = false; overhead.globe.viewer.scene.requestRender()")  # its orbit
+    page.wait_for_timeout(500)
+    path = _screenshot(page, "globe-selected-point")
+    where = page.evaluate(
+        "(() => { const g = overhead.globe, i = overhead.sky.index.get(25544), p = g.points.positions;"
+        " const w = Cesium.SceneTransforms.worldToWindowCoordinates(g.viewer.scene,"
+        " new Cesium.Cartesian3(p[3 * i], p[3 * i + 1], p[3 * i + 2]));"
+        " const box = g.viewer.scene.canvas.getBoundingClientRect(); return [w.x, w.y, box.left, box.top]; })()"
+    )
+    assert _yellow_near(path, where[0] + where[2], where[1] + where[3]), "the selected satellite is not drawn"
+    page.mouse.click(where[0] + where[2], where[1] + where[3])
+    page.wait_for_function("!overhead.state.selected.has(25544)", timeout=10_000)
     assert page.problems == [] and page.outside == []
+
+
+def _yellow_near(path, x, y, radius=4):
+    """Whether the screenshot has a pixel of the palette's first colour (#ffc828) within ``radius`` pixels."""
+    from matplotlib.image import imread
+
+    pixels = imread(path)[int(y) - radius : int(y) + radius + 1, int(x) - radius : int(x) + radius + 1, :3]
+    yellow = (pixels[..., 0] > 0.85) & (pixels[..., 1] > 0.65) & (pixels[..., 1] < 0.9) & (pixels[..., 2] < 0.35)
+    return bool(yellow.any())
 
 
 def test_the_alerts_panel_shows_alerts_as_they_are_raised(page, server, tmp_path):
@@ -1225,3 +1248,46 @@ def test_a_reload_transfers_little(page, server):
     sky = [b for url, _, b in sizes if url.startswith("/api/sky")]
     assert sky == [0]  # the catalogue asked again and revalidated by its ETag: no body (it was sent whole each time)
     assert total < 100_000, sorted(sizes, key=lambda s: -s[2])[:8]  # the acceptance's bound (it was 1 MB)
+
+
+def test_globe_draws_inertial_orbits_where_skyfield_puts_the_orbit(page, server):
+    """*inertial orbits*: the selected satellite's orbit drawn as the closed ellipse it is in space, expressed in the
+    Earth-fixed frame of the displayed time (Skyfield: the GCRS positions along the orbit turned into the ITRS of
+    that time), still so as the clock moves on; the Earth-fixed drawing (the default) is an open spiral, thousands
+    of km from it a revolution away."""
+    import pandas as pd
+    from skyfield.api import EarthSatellite, load
+    from skyfield.framelib import itrs
+
+    _open(page, server, "#view=globe&sel=25544")
+    page.wait_for_function("overhead.globe && overhead.globe.lines.length === 2", timeout=90_000)
+    drawn = (
+        "(() => { const g = overhead.globe, line = g.lines.get(1), m = g.lines.modelMatrix;"
+        " const track = overhead.state.tracks.get(25544), t = g.orbitsAt;"
+        " const times = track.times.filter((s, j) => Number.isFinite(track.lon[j]) && s >= t - 60000);"
+        " const points = line.positions.map((p) => { const w = Cesium.Matrix4.multiplyByPoint(m, p,"
+        " new Cesium.Cartesian3()); return [w.x, w.y, w.z]; }); const s = overhead.state;"
+        " return { now: s.t0.getTime() + s.offsetMin * 60000, times, points }; })()"
+    )
+    tle = httpx.get(f"{server}/api/objects/25544").json()["tle"]
+    satellite, ts = EarthSatellite(tle[-2], tle[-1]), load.timescale()
+
+    def offsets_km(shown):
+        assert len(shown["times"]) == len(shown["points"])
+        at = ts.from_datetime(pd.Timestamp(shown["now"], unit="ms", tz="UTC").to_pydatetime())
+        times = ts.from_datetimes(list(pd.to_datetime(shown["times"], unit="ms", utc=True).to_pydatetime()))
+        expected = itrs.rotation_at(at) @ satellite.at(times).position.km
+        return np.linalg.norm(np.array(shown["points"]) / 1e3 - expected.T, axis=1)
+
+    earth_fixed = offsets_km(page.evaluate(drawn))
+    assert earth_fixed.max() > 1_000  # a revolution on, the Earth has turned ~23° under the orbit
+    page.click("#inertial")
+    page.wait_for_function("document.getElementById('inertial').getAttribute('aria-pressed') === 'true'")
+    assert offsets_km(page.evaluate(drawn)).max() < 2.0
+    page.select_option("#speed", "300")
+    page.click("#play")
+    page.wait_for_timeout(2_000)
+    page.click("#play")
+    assert offsets_km(page.evaluate(drawn)).max() < 2.0  # turned with the sky as the clock moved
+    _screenshot(page, "globe-inertial")
+    assert page.problems == [] and page.outside == []

@@ -1,7 +1,9 @@
 // The globe: CesiumJS, loaded only when the globe is opened (this module is imported then). The catalogue is one
-// PointPrimitiveCollection fed by the page's propagation (Earth-fixed positions from the worker), not one CZML
-// entity per object; the selected objects get their orbit (past dashed, future solid) and their footprint.
+// primitive over typed arrays (globe-points.js) fed by the page's propagation (Earth-fixed positions from the
+// worker), not one CZML entity per object; the selected objects get their orbit (past dashed, future solid) and
+// their footprint.
 import { DEG, EARTH_MEAN_RADIUS_KM, footprintDeg } from "./format.js";
+import { CataloguePoints } from "./globe-points.js";
 import { trackParts } from "./tracks.js";
 import { announce } from "./ui.js";
 import { PALETTE, current, now, redraw, sky, state } from "./state.js";
@@ -10,6 +12,18 @@ import { setPickMode } from "./map.js";
 import { pickPlace } from "./places.js";
 import { toggleSelected } from "./selection.js";
 import { loadScript, switchTab } from "./views.js";
+
+const EARTH_ROTATION_RAD_S = 7.2921158553e-5;
+
+/** Sample j of a track in metres: Earth-fixed at its own time or, given a time (ms), where that point of the orbit
+ * is in the Earth-fixed frame of that time (the Earth turned by its rotation rate between the two: precession and
+ * nutation over one orbit are far below a pixel). */
+function orbitPoint(track, j, atMs) {
+  const x = track.ecf[3 * j] * 1000, y = track.ecf[3 * j + 1] * 1000, z = track.ecf[3 * j + 2] * 1000;
+  if (atMs === null) return new Cesium.Cartesian3(x, y, z);
+  const angle = EARTH_ROTATION_RAD_S * (atMs - track.times[j]) / 1000, c = Math.cos(angle), s = Math.sin(angle);
+  return new Cesium.Cartesian3(c * x + s * y, -s * x + c * y, z);
+}
 
 /** The globe in #globe, drawing what the page holds; its handle (update, showSelected, drawPlace, flyTo, ...). */
 export async function makeGlobe() {
@@ -43,28 +57,26 @@ export async function makeGlobe() {
   scene.globe.enableLighting = true;  // the night side, from the clock's time
   scene.globe.dynamicAtmosphereLighting = true;
   scene.globe.dynamicAtmosphereLightingFromSun = true;
-  // opaque points: one pass (the default also draws a translucent pass: 20 % of the frame time in software WebGL)
-  const points = scene.primitives.add(new Cesium.PointPrimitiveCollection({ blendOption: Cesium.BlendOption.OPAQUE }));
+  const points = scene.primitives.add(new CataloguePoints(sky.count));
   const lines = scene.primitives.add(new Cesium.PolylineCollection());
   const colourCache = new Map();
   const colour = (css) => { if (!colourCache.has(css)) colourCache.set(css, Cesium.Color.fromCssColorString(css)); return colourCache.get(css); };
-  const dot = software ? 1.6 : 2.5, big = software ? 5 : 8;  // pixels of the drawing buffer (half size in software)
-  const handles = [];
+  const rgbCache = new Map();
+  const rgb = (css) => {  // the colour as bytes, for the points' typed array
+    if (!rgbCache.has(css)) { const c = colour(css); rgbCache.set(css, [c.red, c.green, c.blue].map((v) => Math.round(v * 255))); }
+    return rgbCache.get(css);
+  };
+  // CSS pixels (the drawing buffer is half the size in software), as the points' alpha: 20 x the size
+  const dot = Math.round((software ? 2 : 2.5) * 20), big = Math.round(8 * 20);
   const looks = new Int16Array(sky.count).fill(-1);
-  const scratch = new Cesium.Cartesian3();
-  for (let i = 0; i < sky.count; i++) {
-    handles.push(points.add({ position: Cesium.Cartesian3.ZERO, pixelSize: dot, outlineWidth: 0, color: colour("#e8eef8"), id: sky.ids[i] }));
-  }
   let placeEntity = null;
   const selectedIndex = () => new Map([...state.selected].map((id, k) => [sky.index.get(id), k]));
   let chosen = selectedIndex();
 
   new Cesium.ScreenSpaceEventHandler(scene.canvas).setInputAction((click) => {
     if (!state.pickMode) {
-      const picked = scene.pick(click.position);
-      if (picked && picked.primitive instanceof Cesium.PointPrimitive && typeof picked.id === "number") {
-        switchTab("selected"); toggleSelected(picked.id); return;
-      }
+      const i = points.pick(scene, click.position);
+      if (i >= 0) { switchTab("selected"); toggleSelected(sky.ids[i]); return; }
       announce("to choose a place, type it in the place box or press Pick place, then click the globe");
       return;
     }
@@ -90,7 +102,12 @@ export async function makeGlobe() {
     turns[event.key]();
     scene.requestRender();
   });
-  let following = false;
+  let following = false, inertial = false;
+  document.getElementById("inertial").addEventListener("click", (e) => {
+    inertial = !inertial;
+    e.target.classList.toggle("active", inertial); e.target.setAttribute("aria-pressed", String(inertial));
+    g.showSelected();
+  });
   document.getElementById("follow").addEventListener("click", (e) => {
     following = !following;
     e.target.classList.toggle("active", following); e.target.setAttribute("aria-pressed", String(following));
@@ -101,27 +118,29 @@ export async function makeGlobe() {
   const g = {
     viewer, points, lines, software, renderer,
     frames: 0,
+    orbitsAt: 0,  // the time (ms) the orbits were drawn for (inertial ones are turned with the Earth from there)
     update() {  // positions of this frame (the page's interpolated propagation), colours, the clock
       const started = performance.now();
       const { of, shown, colour: colours } = categories, light = state.colourBy === "light";
+      const { positions, colours: bytes } = points, ecf = current.ecf;
       for (let i = 0; i < sky.count; i++) {
-        const p = handles[i];
         const visible = Boolean((current.flags[i] & 1) && shown[i]);
-        if (p.show !== visible) p.show = visible;
-        if (!visible) continue;
-        scratch.x = current.ecf[3 * i] * 1000; scratch.y = current.ecf[3 * i + 1] * 1000; scratch.z = current.ecf[3 * i + 2] * 1000;
-        p.position = scratch;
-        // colours and sizes set only when they change: each set re-writes the point's vertex attributes
+        if (!visible) { bytes[4 * i + 3] = 0; looks[i] = -1; continue; }
+        positions[3 * i] = ecf[3 * i] * 1000; positions[3 * i + 1] = ecf[3 * i + 1] * 1000; positions[3 * i + 2] = ecf[3 * i + 2] * 1000;
         const k = chosen.get(i);
         const look = k !== undefined ? 100 + (k % PALETTE.length) : light ? (current.flags[i] & 2 ? 0 : 1) : of[i];
         if (looks[i] !== look) {
           looks[i] = look;
-          p.color = colour(k !== undefined ? PALETTE[k % PALETTE.length] : colours[look]);
-          p.pixelSize = k !== undefined ? big : dot;
+          const [r, gr, b] = rgb(k !== undefined ? PALETTE[k % PALETTE.length] : colours[look]);
+          bytes[4 * i] = r; bytes[4 * i + 1] = gr; bytes[4 * i + 2] = b; bytes[4 * i + 3] = k !== undefined ? big : dot;
         }
       }
+      points.changed();
       g.updateMs = performance.now() - started;
       viewer.clock.currentTime = Cesium.JulianDate.fromDate(now());
+      // inertial orbits turn with the sky: their Earth-fixed drawing at g.orbitsAt, turned by the Earth's rotation since
+      lines.modelMatrix = inertial ? Cesium.Matrix4.fromRotation(Cesium.Matrix3.fromRotationZ(
+        -EARTH_ROTATION_RAD_S * (now().getTime() - g.orbitsAt) / 1000)) : Cesium.Matrix4.IDENTITY;
       g.footprints();
       if (following && state.selected.size) {
         const i = sky.index.get([...state.selected][0]);
@@ -160,12 +179,12 @@ export async function makeGlobe() {
       chosen = selectedIndex();
       looks.fill(-1);
       lines.removeAll();
+      g.orbitsAt = now().getTime();
       let k = 0;
       for (const id of state.selected) {
         const track = state.tracks.get(id), css = PALETTE[k++ % PALETTE.length];
         if (!track) continue;
-        const { past, future } = trackParts(track, now().getTime(), (j) =>
-          new Cesium.Cartesian3(track.ecf[3 * j] * 1000, track.ecf[3 * j + 1] * 1000, track.ecf[3 * j + 2] * 1000));
+        const { past, future } = trackParts(track, g.orbitsAt, (j) => orbitPoint(track, j, inertial ? g.orbitsAt : null));
         if (past.length > 1) lines.add({ positions: past, width: 1.5, material: Cesium.Material.fromType("PolylineDash", { color: colour(css), dashLength: 12 }) });
         if (future.length > 1) lines.add({ positions: future, width: 2, material: Cesium.Material.fromType("Color", { color: colour(css) }) });
       }

@@ -37,7 +37,7 @@ export function toggleSelected(id, on = !state.selected.has(id)) {
   if (on) loadTrack(id).catch(report);
   drawTracks(); drawFootprints(); renderSelected(); redraw();
   if (views.globe) views.globe.showSelected();
-  el("follow").hidden = !(state.view === "globe" && state.selected.size);
+  el("follow").hidden = el("inertial").hidden = !(state.view === "globe" && state.selected.size);
 }
 /** Where a list's row leads: its object selected (drawn, its track and footprint) and its panel shown. */
 export function openObject(id) {

@@ -46,7 +46,7 @@ export async function switchView(view) {
   }
   el("zoom-reset").hidden = view !== "map";
   if (view !== "map") el("legend").hidden = true;  // the cells' legend: the globe draws no cells (the map redraws it)
-  el("follow").hidden = !(view === "globe" && state.selected.size);
+  el("follow").hidden = el("inertial").hidden = !(view === "globe" && state.selected.size);
   if (view === "globe" && !views.globe) {
     announce("loading the globe…");
     const { makeGlobe } = await import("./globe.js");  // CesiumJS only when the globe is first opened
