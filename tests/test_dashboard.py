@@ -682,6 +682,28 @@ def test_playing_on_a_slow_machine_draws_where_the_objects_are_at_the_time_shown
         context.close()
 
 
+def test_two_workers_make_the_keyframes_where_the_machine_has_the_cores(browser, server):
+    """#26 item 3: on a machine with four cores or more the page propagates with two workers, both making
+    keyframes while the clock plays, and what it draws is still where the objects are at the time shown."""
+    context, page = _page(browser, server)
+    try:
+        page.add_init_script("Object.defineProperty(navigator, 'hardwareConcurrency', { get: () => 4 })")
+        _open(page, server)
+        assert page.evaluate("overhead.perf.workers") == 2
+        page.select_option("#speed", "1000")
+        page.click("#play")
+        worst = 0.0
+        for _ in range(8):
+            page.wait_for_timeout(400)
+            worst = max(worst, page.evaluate(DRAWN_VS_EXACT)["worst"])
+        page.click("#play")
+        assert min(page.evaluate("overhead.perf.keyframesByWorker")) > 0
+        assert worst <= 20.0, f"drawn {worst:.1f} km from where the objects are at the time shown"
+        assert page.problems == []
+    finally:
+        context.close()
+
+
 def test_the_globe_loads_cesium_when_opened_and_picks_a_place(page, server):
     from matplotlib.image import imread
 

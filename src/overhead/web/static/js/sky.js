@@ -6,20 +6,30 @@ import { api } from "./ui.js";
 import { PALETTE, current, now, perf, redraw, screen, sky, state, views } from "./state.js";
 import { renderSelected } from "./selection.js";
 
-const worker = new Worker("/static/js/sky-worker.js", { type: "module" });
+// Two workers where the machine has the cores (four or more: one for the page and the graphics, the rest
+// propagate), else one: each holds the whole catalogue and makes whole keyframes, so two make the keyframes of
+// two times at once while the clock plays.
+export const WORKERS = Math.max(1, Math.min(2, Math.floor((navigator.hardwareConcurrency || 2) / 2)));
+const workers = Array.from({ length: WORKERS }, () => new Worker("/static/js/sky-worker.js", { type: "module" }));
 const pending = new Map();
+const busy = new Array(WORKERS).fill(0);  // questions each worker has not answered yet
 let nextMessage = 1;
-let loaded = null;
-worker.onmessage = (event) => {
-  const m = event.data;
-  if (m.type === "loaded") { sky.failed = m.failed; loaded(m); return; }
-  const resolve = pending.get(m.id);
-  pending.delete(m.id);
-  if (resolve) resolve(m);
-};
-/** One question to the worker (a frame or a track); its answer. */
+const loaded = [];
+workers.forEach((worker, w) => {
+  worker.onmessage = (event) => {
+    const m = event.data;
+    if (m.type === "loaded") { sky.failed = m.failed; loaded[w](m); return; }
+    busy[w] -= 1;
+    const resolve = pending.get(m.id);
+    pending.delete(m.id);
+    if (resolve) resolve({ ...m, worker: w });
+  };
+});
+/** One question to the least busy worker (a frame or a track); its answer. */
 export function ask(message) {
-  return new Promise((resolve) => { const id = nextMessage++; pending.set(id, resolve); worker.postMessage({ ...message, id }); });
+  const w = busy.indexOf(Math.min(...busy));
+  busy[w] += 1;
+  return new Promise((resolve) => { const id = nextMessage++; pending.set(id, resolve); workers[w].postMessage({ ...message, id }); });
 }
 
 /** The catalogue's element sets from /api/sky, handed to the worker; the arrays of `current` and `screen` sized. */
@@ -30,9 +40,9 @@ export async function loadSky() {
     tags: (data.tags || []).map((t) => (t ? t.split(",") : [])) });
   sky.index = new Map(data.norad_id.map((id, i) => [id, i]));
   sky.meanMotion = data.line2.map((l) => Number(l.slice(52, 63)));
-  const done = new Promise((resolve) => { loaded = resolve; });
-  worker.postMessage({ type: "load", line1: data.line1, line2: data.line2 });
-  await done;
+  const done = workers.map((_, w) => new Promise((resolve) => { loaded[w] = resolve; }));
+  for (const worker of workers) worker.postMessage({ type: "load", line1: data.line1, line2: data.line2 });
+  await Promise.all(done);
   current.lon = new Float32Array(sky.count); current.lat = new Float32Array(sky.count);
   current.alt = new Float32Array(sky.count); current.ecf = new Float32Array(3 * sky.count);
   current.flags = new Uint8Array(sky.count);
@@ -41,24 +51,26 @@ export async function loadSky() {
 }
 
 // ---------------------------------------------------------------------------------------------- keyframes
-export const keys = new Map();  // time (ms) -> frame from the worker
-let computing = false;
-/** Ask the worker for the next keyframe the clock needs (one at a time). */
+export const keys = new Map();  // time (ms) -> frame from the workers
+const computing = new Set();  // keyframe times asked for and not yet answered
+perf.workers = WORKERS; perf.keyframesByWorker = new Array(WORKERS).fill(0);
+/** Ask the workers for the next keyframes the clock needs (as many at once as there are workers). */
 export function pump() {
-  if (computing || !sky.count) return;
-  const need = neededKeys(now().getTime(), state).filter((k) => !keys.has(k));
-  if (!need.length) return;
-  computing = true;
+  if (!sky.count) return;
+  const need = neededKeys(now().getTime(), state).filter((k) => !keys.has(k) && !computing.has(k));
   const maxAgeDays = state.status ? state.status.limits.max_element_age_days : Infinity;
-  ask({ type: "frame", time_ms: need[0], max_age_days: maxAgeDays }).then((frame) => {
-    perf.keyframes += 1; perf.keyframeMs = frame.ms;
-    keys.set(frame.time_ms, frame);
-    pruneKeys(keys, new Set(neededKeys(now().getTime(), state)));
-    computing = false;
-    redraw();
-    if (!state.playing && state.selected.size) requestAnimationFrame(renderSelected);  // their positions now
-    pump();
-  });
+  for (const time of need.slice(0, WORKERS - computing.size)) {
+    computing.add(time);
+    ask({ type: "frame", time_ms: time, max_age_days: maxAgeDays }).then((frame) => {
+      perf.keyframes += 1; perf.keyframeMs = frame.ms; perf.keyframesByWorker[frame.worker] += 1;
+      keys.set(frame.time_ms, frame);
+      computing.delete(time);
+      pruneKeys(keys, new Set(neededKeys(now().getTime(), state)));
+      redraw();
+      if (!state.playing && state.selected.size) requestAnimationFrame(renderSelected);  // their positions now
+      pump();
+    });
+  }
 }
 /** `current` at time t (ms) from the keyframes; false where there is none yet. */
 export const interpolate = (t) => interpolateFrames(keys, t, current, sky.count);
