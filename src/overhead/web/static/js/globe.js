@@ -6,7 +6,7 @@ import { DEG, EARTH_MEAN_RADIUS_KM, footprintDeg } from "./format.js";
 import { CataloguePoints } from "./globe-points.js";
 import { trackParts } from "./tracks.js";
 import { announce } from "./ui.js";
-import { PALETTE, current, now, redraw, sky, state } from "./state.js";
+import { PALETTE, current, now, redraw, sky, state, views } from "./state.js";
 import { categories } from "./sky.js";
 import { setPickMode } from "./map.js";
 import { pickPlace } from "./places.js";
@@ -42,6 +42,8 @@ export async function makeGlobe() {
     // drawn when something changed (the page's positions, the camera, a tile), not every frame: paused with
     // nothing moving, the globe costs nothing (it drew 60 frames a second and held a core before)
     requestRenderMode: true, maximumRenderTimeChange: Infinity,
+    // the page's frame loop drives Cesium's (g.render): one loop, which sleeps when nothing moves
+    useDefaultRenderLoop: false,
   });
   const scene = viewer.scene;
   // in software WebGL (SwiftShader, llvmpipe: no GPU) the sky, the atmosphere and the full resolution cost 2-10x
@@ -89,6 +91,11 @@ export async function makeGlobe() {
 
   // the keyboard moves the globe too: focus it (Tab), arrows turn the Earth under the camera, + and - zoom
   const canvas = scene.canvas;
+  let lastInput = 0;  // the camera moves on for a while after the mouse (inertia): frames for 1.5 s after input
+  for (const type of ["pointerdown", "pointermove", "pointerup", "wheel", "keydown"]) {
+    canvas.addEventListener(type, () => { lastInput = performance.now(); views.wake(); }, { passive: true });
+  }
+  window.addEventListener("resize", () => views.wake());
   canvas.setAttribute("tabindex", "0");
   canvas.setAttribute("aria-label", "globe with the satellites: arrow keys turn it, + and - zoom");
   canvas.addEventListener("keydown", (event) => {
@@ -170,10 +177,16 @@ export async function makeGlobe() {
       }
     },
     recolour() { looks.fill(-1); },
+    render() {  // one turn of Cesium's loop (it draws only when asked or the camera moved); whether to go on
+      viewer.resize();
+      viewer.render();
+      return performance.now() - lastInput < 1500 || !scene.globe.tilesLoaded || scene.tweens.length > 0 ||
+        !viewer.dataSourceDisplay.ready;  // footprints' geometry still being made
+    },
     flyTo(latDeg, lonDeg, altKm) {  // the camera over a point, 3,000 km above it, in a second and a half
       g.flownTo = { lat: latDeg, lon: lonDeg };
       viewer.camera.flyTo({ destination: Cesium.Cartesian3.fromDegrees(lonDeg, latDeg, (altKm + 3000) * 1000), duration: 1.5 });
-      scene.requestRender();
+      scene.requestRender(); views.wake();
     },
     showSelected() {  // orbits of the selected satellites from their tracks: one orbit back (dashed), one ahead
       chosen = selectedIndex();
@@ -196,7 +209,7 @@ export async function makeGlobe() {
       if (!state.place) return;
       placeEntity = viewer.entities.add({ position: Cesium.Cartesian3.fromDegrees(state.place.lon, state.place.lat),
         point: { pixelSize: 9, color: colour("#ff5a5a"), outlineColor: Cesium.Color.WHITE, outlineWidth: 1.5 } });
-      scene.requestRender();
+      scene.requestRender(); views.wake();
     },
   };
   scene.postRender.addEventListener(() => { g.frames += 1; });

@@ -11,7 +11,7 @@ import { announce, api, el, report } from "./ui.js";
 import { current, perf, screen, sky, state } from "./state.js";
 import { computeCategories, loadSky, positionsAt, pump, typeOf } from "./sky.js";
 import { drawBase, drawPlace, initMap, setLand, watchMapSize } from "./map.js";
-import { initClock, showTime, tick } from "./clock.js";
+import { initClock, showTime, wake } from "./clock.js";
 import { toggleSelected } from "./selection.js";
 import { initPlaces, refreshPlace } from "./places.js";
 import { drawCells, initPanels } from "./panels.js";
@@ -72,7 +72,7 @@ async function start() {
   watchMapSize();
   showTime();
   pump();
-  requestAnimationFrame(tick);
+  wake();
   await restore(saved);
   document.body.dataset.ready = "true";
 }

@@ -17,10 +17,11 @@ export const perf = { started: performance.now(), firstDrawMs: null, frames: 0, 
 export const current = { time: null, lon: null, lat: null, alt: null, ecf: null, flags: null, aged: 0 };
 /** Where each object is on the map's canvas (pixels; NaN where not drawn). */
 export const screen = { x: null, y: null };
-/** The views' shared flag: something changed, draw on the next animation frame; and the globe once opened. */
-export const views = { dirty: true, globe: null };
+/** The views' shared flag: something changed, draw on the next animation frame; the globe once opened; and how
+ * to start the frame loop where it sleeps (the clock sets it). */
+export const views = { dirty: true, globe: null, wake: () => {} };
 
 /** The clock's time. */
 export const now = () => new Date(state.t0.getTime() + state.offsetMin * MINUTE);
 /** Ask for a new frame of the map and the globe. */
-export function redraw() { views.dirty = true; }
+export function redraw() { views.dirty = true; views.wake(); }
