@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sgp4.api import WGS72, Satrec
+from sgp4.api import Satrec
 
 from benchmarks.manoeuvre_scores import histories, regime
 

@@ -9,7 +9,7 @@
 import { parsePlaceParam, TYPE_NAMES } from "./format.js";
 import { announce, api, el, report } from "./ui.js";
 import { current, perf, screen, sky, state } from "./state.js";
-import { computeCategories, loadSky, positionsAt, pump, typeOf } from "./sky.js";
+import { computeCategories, drawnErrorKm, loadSky, positionsAt, pump, typeOf } from "./sky.js";
 import { drawBase, drawPlace, initMap, setLand, watchMapSize } from "./map.js";
 import { initClock, showTime, wake } from "./clock.js";
 import { toggleSelected } from "./selection.js";
@@ -18,7 +18,7 @@ import { drawCells, initPanels } from "./panels.js";
 import { initViews, readUrl, statusLine, switchTab, switchView } from "./views.js";
 
 // for people and tests reading the page
-window.overhead = { state, sky, current, perf, screen_x: (i) => screen.x[i], screen_y: (i) => screen.y[i], positionsAt, drawCells };
+window.overhead = { state, sky, current, perf, screen_x: (i) => screen.x[i], screen_y: (i) => screen.y[i], positionsAt, drawnErrorKm, drawCells };
 
 function option(value, text) { const o = document.createElement("option"); o.value = value; o.textContent = text; return o; }
 /** The choices that depend on the catalogue: groups, tags and object types in the filters and the job forms. */

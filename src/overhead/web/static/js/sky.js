@@ -91,6 +91,20 @@ export async function positionsAt(isoTime) {
     valid: Array.from(frame.flags, (f) => f & 1) };
 }
 
+/** The largest distance (km) between where the page draws the objects now and where they are at the time drawn
+ * (the worker's exact frame at that time): the playback error, for benchmarks and people checking the page. */
+export async function drawnErrorKm() {
+  const t = current.time, drawn = current.ecf.slice(), flags = current.flags.slice();
+  const exact = await ask({ type: "frame", time_ms: t });
+  let worst = 0;
+  for (let i = 0; i < sky.count; i++) {
+    if (!(flags[i] & 1) || !(exact.flags[i] & 1)) continue;
+    const j = 3 * i;
+    worst = Math.max(worst, Math.hypot(drawn[j] - exact.ecf[j], drawn[j + 1] - exact.ecf[j + 1], drawn[j + 2] - exact.ecf[j + 2]));
+  }
+  return worst;
+}
+
 // ---------------------------------------------------------------------------------------------- categories
 const LIGHT = [["sunlit", "#e8eef8"], ["in shadow", "#7c8aa3"]];
 /** The colour of each object (of: index into colour) and whether the filters show it. */
