@@ -710,6 +710,16 @@ def test_the_globe_loads_cesium_when_opened_and_picks_a_place(page, server):
     _open(page, server, "#view=globe")
     page.wait_for_function("window.overhead.globe && overhead.globe.frames > 3", timeout=90_000)
     assert page.evaluate("overhead.globe.points.length") == page.evaluate("overhead.sky.count")
+    # the points left out of the draw are those behind the Earth: Cesium's own occluder (WGS84) agrees for each
+    drawn, hidden_yet_visible, shown = page.evaluate(
+        "(() => { const g = overhead.globe, pts = g.points, scene = g.viewer.scene;"
+        " const occluder = new Cesium.EllipsoidalOccluder(Cesium.Ellipsoid.WGS84, scene.camera.positionWC);"
+        " const drawn = new Set(pts._indices.subarray(0, pts.drawn)); let wrong = 0, shown = 0;"
+        " for (let i = 0; i < pts.length; i++) { if (pts.colours[4 * i + 3] === 0) continue; shown++;"
+        " const p = new Cesium.Cartesian3(pts.positions[3 * i], pts.positions[3 * i + 1], pts.positions[3 * i + 2]);"
+        " if (!drawn.has(i) && occluder.isPointVisible(p)) wrong++; } return [drawn.size, wrong, shown]; })()"
+    )
+    assert hidden_yet_visible == 0 and 0 < drawn < shown
     page.wait_for_timeout(5_000)  # let the imagery tiles load and draw (software WebGL)
     path = _screenshot(page, "globe")
     pixels = imread(path)[80:900, 0:1100, :3]
@@ -896,17 +906,22 @@ def test_a_plan_shows_on_the_timeline_and_the_map(page, server):
 
 def test_globe_shows_the_selected_satellites_footprint_and_orbit(page, server):
     _open(page, server, "#view=globe&sel=25544")
-    page.wait_for_function(
-        "overhead.globe && overhead.globe.viewer.entities.getById('footprint/25544') !== undefined", timeout=90_000
+    page.wait_for_function("overhead.globe && overhead.globe.footprintLines.has(25544)", timeout=90_000)
+    circle = page.evaluate(
+        "(() => { const p = overhead.state.positions.find(p => p.norad_id === 25544);"
+        " const line = overhead.globe.footprintLines.get(25544); return { sat: [p.lat_deg, p.lon_deg, p.alt_km],"
+        " points: line.positions.map(c => { const g = Cesium.Cartographic.fromCartesian(c);"
+        " return [g.latitude, g.longitude]; }) }; })()"
     )
-    radius_m = page.evaluate(
-        "overhead.globe.viewer.entities.getById('footprint/25544').ellipse.semiMajorAxis.getValue()"
-    )
-    altitude_km = page.evaluate("overhead.state.positions.find(p => p.norad_id === 25544).alt_km")
-    # the 10° footprint of a sphere: Earth central angle acos(R cos 10° / (R + h)) - 10°
+    lat0, lon0, altitude_km = np.radians(circle["sat"][0]), np.radians(circle["sat"][1]), circle["sat"][2]
+    lat, lon = np.array(circle["points"]).T
+    central = np.arccos(np.sin(lat0) * np.sin(lat) + np.cos(lat0) * np.cos(lat) * np.cos(lon - lon0))
+    # the 10° footprint of a sphere: Earth central angle acos(R cos 10° / (R + h)) - 10°, all around the nadir
+    # (geodetic latitudes on the page: 0.2° of slack for the ellipsoid's flattening)
     radius = 6371.0088
-    expected_m = (np.arccos(radius * np.cos(np.radians(10)) / (radius + altitude_km)) - np.radians(10)) * radius * 1e3
-    assert radius_m == pytest.approx(expected_m, rel=1e-4)
+    expected = np.arccos(radius * np.cos(np.radians(10)) / (radius + altitude_km)) - np.radians(10)
+    assert np.allclose(central, expected, atol=np.radians(0.2))
+    assert len(lat) >= 60 and np.ptp(np.unwrap(np.arctan2(lat - lat0, lon - lon0))) > 6.0  # a whole circle
     page.wait_for_function("overhead.globe.lines.length === 2", timeout=30_000)  # its orbit: past and future
     page.wait_for_timeout(3_000)
     path = _screenshot(page, "globe-selected")

@@ -2,7 +2,11 @@
 // positions in metres, and a colour whose alpha is the point's size), written to the GPU in one copy when they
 // change. A PointPrimitiveCollection keeps an object per satellite and rewrites its vertex attributes point by
 // point (16,000 setter calls a frame); here a frame costs a loop over typed arrays and one buffer upload.
-// Hidden points (filtered out, elements too old) have alpha 0 and are moved out of the view in the shader.
+// Hidden points (filtered out, elements too old) have alpha 0, and points behind the Earth as the camera sees it
+// are left out of the draw (an index buffer of the others): software WebGL pays per point drawn, about half of them
+// hidden at any time (16.4 -> 20 frames/s with 16k objects).
+
+const POLAR_RADIUS_M = 6356752.3;  // the Earth's smallest radius: nothing visible is taken for hidden
 
 const VERTEX_SHADER = `
 in vec3 position;
@@ -33,6 +37,8 @@ export class CataloguePoints {
     this.length = count;
     this.positions = new Float32Array(3 * count);
     this.colours = new Uint8Array(4 * count);
+    this.drawn = 0;  // points in the last draw (neither hidden nor behind the Earth)
+    this._indices = new Uint32Array(count);
     this.show = true;
     this._dirty = true;
     this._command = null;
@@ -49,16 +55,39 @@ export class CataloguePoints {
       this._colourBuffer.copyFromArrayView(this.colours);
       this._dirty = false;
     }
+    this.drawn = this._cull(frameState.camera.positionWC);
+    this._indexBuffer.copyFromArrayView(this._indices.subarray(0, this.drawn));
+    this._command.count = this.drawn;
     this._pixelRatio = frameState.pixelRatio || 1;
-    frameState.commandList.push(this._command);
+    if (this.drawn) frameState.commandList.push(this._command);
+  }
+
+  /** The indices of the points shown and not behind the Earth (a sphere of the polar radius) from the camera at
+   * `eye`, into _indices; their number. Cesium's horizon test (EllipsoidalOccluder) in units of that radius. */
+  _cull(eye) {
+    const cx = eye.x / POLAR_RADIUS_M, cy = eye.y / POLAR_RADIUS_M, cz = eye.z / POLAR_RADIUS_M;
+    const horizon = cx * cx + cy * cy + cz * cz - 1;  // squared distance from the camera to its horizon
+    const { positions, colours, _indices: out } = this;
+    let n = 0;
+    for (let i = 0; i < this.length; i++) {
+      if (colours[4 * i + 3] === 0) continue;
+      const tx = positions[3 * i] / POLAR_RADIUS_M - cx, ty = positions[3 * i + 1] / POLAR_RADIUS_M - cy;
+      const tz = positions[3 * i + 2] / POLAR_RADIUS_M - cz;
+      const along = -(tx * cx + ty * cy + tz * cz);
+      const hidden = horizon < 0 ? along > 0 : along > horizon && (along * along) / (tx * tx + ty * ty + tz * tz) > horizon;
+      if (!hidden) out[n++] = i;
+    }
+    return n;
   }
 
   _create(context) {
     const usage = Cesium.BufferUsage.DYNAMIC_DRAW;
     this._positionBuffer = Cesium.Buffer.createVertexBuffer({ context, typedArray: this.positions, usage });
     this._colourBuffer = Cesium.Buffer.createVertexBuffer({ context, typedArray: this.colours, usage });
+    this._indexBuffer = Cesium.Buffer.createIndexBuffer({ context, typedArray: this._indices, usage,
+      indexDatatype: Cesium.IndexDatatype.UNSIGNED_INT });
     const attributeLocations = { position: 0, colour: 1 };
-    this._vertexArray = new Cesium.VertexArray({ context, attributes: [
+    this._vertexArray = new Cesium.VertexArray({ context, indexBuffer: this._indexBuffer, attributes: [
       { index: 0, vertexBuffer: this._positionBuffer, componentsPerAttribute: 3, componentDatatype: Cesium.ComponentDatatype.FLOAT },
       { index: 1, vertexBuffer: this._colourBuffer, componentsPerAttribute: 4, componentDatatype: Cesium.ComponentDatatype.UNSIGNED_BYTE, normalize: true },
     ] });

@@ -1,8 +1,8 @@
 // The globe: CesiumJS, loaded only when the globe is opened (this module is imported then). The catalogue is one
 // primitive over typed arrays (globe-points.js) fed by the page's propagation (Earth-fixed positions from the
 // worker), not one CZML entity per object; the selected objects get their orbit (past dashed, future solid) and
-// their footprint.
-import { DEG, EARTH_MEAN_RADIUS_KM, footprintDeg } from "./format.js";
+// their footprint (a line moved in place).
+import { DEG, footprintDeg } from "./format.js";
 import { CataloguePoints } from "./globe-points.js";
 import { trackParts } from "./tracks.js";
 import { announce } from "./ui.js";
@@ -14,6 +14,19 @@ import { toggleSelected } from "./selection.js";
 import { loadScript, switchTab } from "./views.js";
 
 const EARTH_ROTATION_RAD_S = 7.2921158553e-5;
+const FOOTPRINT_POINTS = 120, FOOTPRINT_HEIGHT_M = 2_000;  // chords of 3° of a 20° circle sag 0.4 km: drawn 2 km up
+
+/** The circle of the ground `radiusDeg` (Earth-central angle) around a point, on a sphere, as Cesium positions. */
+function groundCircle(latDeg, lonDeg, radiusDeg) {
+  const lat = latDeg * DEG, lon = lonDeg * DEG, d = radiusDeg * DEG, out = [];
+  for (let k = 0; k < FOOTPRINT_POINTS; k++) {
+    const bearing = 2 * Math.PI * k / FOOTPRINT_POINTS;
+    const lat2 = Math.asin(Math.sin(lat) * Math.cos(d) + Math.cos(lat) * Math.sin(d) * Math.cos(bearing));
+    const lon2 = lon + Math.atan2(Math.sin(bearing) * Math.sin(d) * Math.cos(lat), Math.cos(d) - Math.sin(lat) * Math.sin(lat2));
+    out.push(Cesium.Cartesian3.fromRadians(lon2, lat2, FOOTPRINT_HEIGHT_M));
+  }
+  return out;
+}
 
 /** Sample j of a track in metres: Earth-fixed at its own time or, given a time (ms), where that point of the orbit
  * is in the Earth-fixed frame of that time (the Earth turned by its rotation rate between the two: precession and
@@ -56,11 +69,19 @@ export async function makeGlobe() {
     scene.globe.showGroundAtmosphere = false; scene.globe.maximumScreenSpaceError = 4; viewer.resolutionScale = 0.5;
     scene.postProcessStages.fxaa.enabled = false;
   }
+  // one frustum from the camera to beyond the geostationary belt (Cesium's default ratio split the view in two and
+  // drew everything twice: 11.6 -> 17.1 frames/s with 16k objects in software WebGL); the logarithmic depth buffer
+  // keeps the precision over that range
+  scene.logarithmicDepthFarToNearRatio = 1e12;
   scene.globe.enableLighting = true;  // the night side, from the clock's time
   scene.globe.dynamicAtmosphereLighting = true;
   scene.globe.dynamicAtmosphereLightingFromSun = true;
   const points = scene.primitives.add(new CataloguePoints(sky.count));
   const lines = scene.primitives.add(new Cesium.PolylineCollection());
+  // footprints as lines whose points move (an ellipse entity changed every frame was made again in a worker each
+  // time: the globe drew at 6 frames/s with two satellites selected, 11 with none)
+  const footprints = scene.primitives.add(new Cesium.PolylineCollection());
+  const footprintLines = new Map();  // NORAD id -> its footprint's line
   const colourCache = new Map();
   const colour = (css) => { if (!colourCache.has(css)) colourCache.set(css, Cesium.Color.fromCssColorString(css)); return colourCache.get(css); };
   const rgbCache = new Map();
@@ -123,7 +144,7 @@ export async function makeGlobe() {
   });
 
   const g = {
-    viewer, points, lines, software, renderer,
+    viewer, points, lines, footprintLines, software, renderer,
     frames: 0,
     orbitsAt: 0,  // the time (ms) the orbits were drawn for (inertial ones are turned with the Earth from there)
     update() {  // positions of this frame (the page's interpolated propagation), colours, the clock
@@ -158,30 +179,28 @@ export async function makeGlobe() {
       }
       scene.requestRender();
     },
-    footprints() {  // the selected satellites' 10° footprints on the ground, as on the map
+    footprints() {  // the selected satellites' 10° footprints on the ground, as on the map: lines moved in place
       const wanted = new Set();
       for (const id of state.selected) {
         const i = sky.index.get(id);
         if (i === undefined || !(current.flags[i] & 1)) continue;
-        const key = `footprint/${id}`;
-        wanted.add(key);
-        const radius = footprintDeg(current.alt[i]) * DEG * EARTH_MEAN_RADIUS_KM * 1000;
-        const entity = viewer.entities.getById(key) || viewer.entities.add({ id: key,
-          ellipse: { material: colour("#ffc828").withAlpha(0.18), outline: true, outlineColor: colour("#ffc828"), height: 0 } });
-        entity.position = Cesium.Cartesian3.fromDegrees(current.lon[i], current.lat[i]);
-        entity.ellipse.semiMajorAxis = radius;
-        entity.ellipse.semiMinorAxis = radius;
+        wanted.add(id);
+        let line = footprintLines.get(id);
+        if (!line) {
+          line = footprints.add({ width: 1.5, loop: true, material: Cesium.Material.fromType("Color", { color: colour("#ffc828") }) });
+          footprintLines.set(id, line);
+        }
+        line.positions = groundCircle(current.lat[i], current.lon[i], footprintDeg(current.alt[i]));
       }
-      for (const entity of [...viewer.entities.values]) {
-        if (String(entity.id).startsWith("footprint/") && !wanted.has(entity.id)) viewer.entities.remove(entity);
+      for (const [id, line] of footprintLines) {
+        if (!wanted.has(id)) { footprints.remove(line); footprintLines.delete(id); }
       }
     },
     recolour() { looks.fill(-1); },
     render() {  // one turn of Cesium's loop (it draws only when asked or the camera moved); whether to go on
       viewer.resize();
       viewer.render();
-      return performance.now() - lastInput < 1500 || !scene.globe.tilesLoaded || scene.tweens.length > 0 ||
-        !viewer.dataSourceDisplay.ready;  // footprints' geometry still being made
+      return performance.now() - lastInput < 1500 || !scene.globe.tilesLoaded || scene.tweens.length > 0;
     },
     flyTo(latDeg, lonDeg, altKm) {  // the camera over a point, 3,000 km above it, in a second and a half
       g.flownTo = { lat: latDeg, lon: lonDeg };
