@@ -83,6 +83,14 @@ def _warm_up_quietly() -> None:
         warm_up()
 
 
+def _prepare_sky_quietly(state) -> None:
+    """The catalogue view and the dashboard's /api/sky body made before the first page asks for them."""
+    from overhead.api.routes_catalog import sky_body
+
+    with contextlib.suppress(Exception):  # a failure here costs the first page its wait, nothing else
+        sky_body(state.view())
+
+
 def _excerpt(text: str, limit: int = 600) -> str:
     """An error message for a client: installation paths removed, cut to a readable length (messages may quote
     what was sent)."""
@@ -151,6 +159,7 @@ def _lifespan(settings: ServiceSettings):
         state = ServiceState(settings)
         if settings.load_sample:
             state.load_sample()
+        threading.Thread(target=_prepare_sky_quietly, args=(state,), name="overhead-sky", daemon=True).start()
         keep_startup_objects_out_of_the_collector()
         app.state.service = state
         with WarningLog():

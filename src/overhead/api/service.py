@@ -141,11 +141,13 @@ class ServiceState:
     _version: int = field(default=0, init=False)
     _building: bool = field(default=False, init=False)  # a thread is rebuilding the view
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    _view_made: threading.Condition = field(init=False)  # on _lock: a view was built (or a build ended)
     _cluster_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _cluster: Any = field(default=None, init=False)
     _last_within: tuple[Catalog, bytes, Catalog] | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
+        self._view_made = threading.Condition(self._lock)
         self._slots = threading.BoundedSemaphore(self.settings.max_computing)
         self.store = CatalogStore(self.settings.db_url)
         self.jobs = JobManager(max_running=self.settings.max_running_jobs, keep_s=self.settings.job_keep_s)
@@ -171,8 +173,11 @@ class ServiceState:
     # ----------------------------------------------------------------------------------------- catalogue
     def view(self) -> CatalogView:
         """The catalogue as the store holds it. While one thread rebuilds it (seconds for the full catalogue),
-        the others are given the previous view rather than waiting, so /api/status never stalls."""
+        the others are given the previous view rather than waiting, so /api/status never stalls; the first view
+        is built once, the threads that ask meanwhile wait for it (two builds at once took twice the time each)."""
         with self._lock:
+            while self._view is None and self._building:
+                self._view_made.wait()
             if self._view is not None and (self._view.version == self._version or self._building):
                 return self._view
             self._building = True
@@ -182,6 +187,7 @@ class ServiceState:
         finally:
             with self._lock:
                 self._building = False
+                self._view_made.notify_all()
 
     def _build_view(self, version: int) -> CatalogView:
         catalog = self.store.latest_catalog()
