@@ -201,3 +201,11 @@ def test_any_omm_is_a_located_reject_or_writes_back_to_the_same_values(changes, 
         lines = format_tle(record)  # and every accepted record can be written as a TLE
         tle = parse_tle_pair(*lines)
         assert tle.norad_id == record.norad_id and abs(tle.epoch - record.epoch) < np.timedelta64(1, "ms")
+
+
+@settings(max_examples=300, deadline=None)
+@given(line=st.text(max_size=80))
+def test_the_checksum_is_the_standard_one_for_any_text(line):
+    """The TLE checksum (a table lookup) against its definition written out: digits their value, '-' one, every
+    other character (letters, '+', spaces, anything outside ASCII) nothing; modulo 10, columns 1-68."""
+    assert checksum(line) == sum(int(c) if c in "0123456789" else c == "-" for c in line[:68]) % 10

@@ -92,12 +92,15 @@ MAX_MEAN_MOTION_REV_DAY = 20.0  # above this a "satellite" would orbit inside th
 MIN_MEAN_MOTION_REV_DAY = 0.001  # below this its orbit reaches ~10 Earth-Moon distances: not an Earth orbit
 
 
-_DIGITS = "0123456789"
+# each byte's weight in the checksum: ASCII digits their value, '-' 1, anything else 0 (as bytes.translate reads it:
+# a table lookup in C, 10x faster than a Python loop over the characters; a catalogue's TLEs are checked by the
+# tens of thousands when the service starts)
+_CHECKSUM_WEIGHTS = bytes(b - 48 if 48 <= b <= 57 else 1 if b == 45 else 0 for b in range(256))
 
 
 def checksum(line: str) -> int:
     """The modulo-10 checksum of columns 1-68: ASCII digits count their value, '-' counts 1."""
-    return sum(_DIGITS.index(c) if c in _DIGITS else (1 if c == "-" else 0) for c in line[:68]) % 10
+    return sum(line[:68].encode("latin-1", "replace").translate(_CHECKSUM_WEIGHTS)) % 10
 
 
 def _field(line: str, spec: tuple[str, int, int]) -> str:
