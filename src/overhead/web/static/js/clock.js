@@ -70,6 +70,9 @@ function draw() {
 let agedShown = 0;  // objects hidden (elements too far from the time) when the status line was last written
 /** One loop: advance the clock while playing, draw when something changed. */
 export function tick(time) {
+  try { step(time); } catch (error) { looping = false; throw error; }  // the next redraw() starts it again
+}
+function step(time) {
   if (state.playing) {
     // the clock runs no further than the keyframes the worker has made: when they are late it waits ("catching
     // up"), so that what is drawn is where the objects are at the time shown
@@ -101,9 +104,9 @@ export function tick(time) {
   else { looping = false; el("fps").textContent = ""; }
 }
 let looping = false;
-/** Start the frame loop where it sleeps. */
+/** Start the frame loop where it sleeps (not before the clock has a time: the catalogue can arrive first). */
 export function wake() {
-  if (looping) return;
+  if (looping || !state.t0) return;
   looping = true; lastTick = performance.now();
   requestAnimationFrame(tick);
 }
