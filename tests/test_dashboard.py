@@ -1343,3 +1343,38 @@ def test_globe_draws_inertial_orbits_where_skyfield_puts_the_orbit(page, server)
     assert offsets_km(page.evaluate(drawn)).max() < 2.0  # turned with the sky as the clock moved
     _screenshot(page, "globe-inertial")
     assert page.problems == [] and page.outside == []
+
+
+def _tab_to(page, arrived: str, presses: int = 80) -> None:
+    """Press Tab until the JavaScript condition ``arrived`` holds of document.activeElement (``a``)."""
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"(() => {{ const a = document.activeElement; return Boolean({arrived}); }})()"):
+            return
+    raise AssertionError(f"Tab never reached {arrived}")
+
+
+def test_one_whole_task_by_keyboard_alone(page, server):
+    """#26 acceptance: a place typed, its passes walked, one opened (its satellite selected), the object's panel
+    read; the keyboard alone, from the top of the page (no click, no focus set by the test)."""
+    _open(page, server)
+    _tab_to(page, "a.id === 'place-box'")
+    page.keyboard.type("-33.9, 18.4")
+    page.wait_for_selector("#place-results [role=option]", timeout=30_000)
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "overhead.state.place !== null && overhead.state.shownPasses && overhead.state.shownPasses.length > 0",
+        timeout=90_000,
+    )
+    _tab_to(page, "a.classList.contains('vbody')")
+    page.keyboard.press("ArrowDown")
+    chosen = page.evaluate("overhead.state.shownPasses[0].norad_id")
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"overhead.state.selected.has({chosen})", timeout=30_000)
+    _tab_to(page, "a.getAttribute('role') === 'tab' && a.getAttribute('aria-selected') === 'true'")
+    page.keyboard.press("ArrowRight")  # Place -> Selected (the tabs pattern: arrows move between tabs)
+    page.wait_for_function("overhead.state.tab === 'selected'")
+    page.wait_for_selector("#selected-list pre.tle", timeout=30_000)
+    text = page.inner_text("#selected-list")
+    assert str(chosen) in text and "element sets stored" in text
+    assert page.problems == [] and page.outside == []
