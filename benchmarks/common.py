@@ -30,7 +30,9 @@ class Figure:
         if not self.anchor_value:
             return float("nan")
         r = self.overhead_value / self.anchor_value
-        return r if self.higher_is_better else 1.0 / r
+        if self.higher_is_better:
+            return r
+        return 1.0 / r if r else float("inf")  # nothing measured where less is better (no CPU used while paused)
 
 
 def active_catalog() -> tuple[overhead.Catalog, str]:
