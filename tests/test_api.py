@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import overhead
 from overhead import data_path
@@ -731,3 +733,51 @@ def test_visible_passes_are_given_magnitudes_from_the_stores_satcat(tmp_path):
     assert len(rows) == len(expected) > 0
     magnitudes = sorted(round(r["brightest_magnitude"], 3) for r in rows)
     assert magnitudes == sorted(round(float(m), 3) for m in expected.brightest_magnitude)
+
+
+def test_every_answer_carries_the_security_headers(client):
+    """JSON, the page, a 404, a refused request and a 304 all carry the CSP and its companions (set by a plain
+    ASGI middleware; an answer that sets its own keeps it)."""
+    from overhead.api.app import SECURITY_HEADERS
+
+    etag = client.get("/api/sky").headers["etag"]
+    answers = [
+        client.get("/api/status"),
+        client.get("/"),
+        client.get("/api/objects/999999999"),
+        client.get("/api/above", params={"lat_deg": 91, "lon_deg": 0}),
+        client.get("/api/sky", headers={"If-None-Match": etag}),
+    ]
+    assert [a.status_code for a in answers] == [200, 200, 404, 422, 304]
+    for answer in answers:
+        for name, value in SECURITY_HEADERS.items():
+            assert answer.headers.get(name) == value, (answer.request.url, name)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.integers(-(2**53), 2**53),
+            st.one_of(st.none(), st.text()),
+            st.one_of(st.floats(min_value=-1e300, max_value=1e300), st.just(float("nan"))),
+            st.booleans(),
+        ),
+        max_size=30,
+    )
+)
+def test_rows_written_column_by_column_are_the_rows_json_writes(rows):
+    """The fast writer of "what is above" (orjson by column, rows put together from the pieces) against the
+    plain one (a dict per row, then JSON): the same JSON for any ints, texts (quotes, controls, any Unicode, none),
+    floats (NaN: null) and booleans."""
+    from overhead.api.routes_compute import json_rows, rendered
+    from overhead.tables import column_records
+
+    columns = {
+        "norad_id": np.array([r[0] for r in rows], dtype=np.int64),
+        "name": np.array([r[1] for r in rows], dtype=object),
+        "elevation_deg": np.array([r[2] for r in rows], dtype=float),
+        "sunlit": np.array([r[3] for r in rows], dtype=bool),
+    }
+    expected = json.loads(rendered(column_records(columns, decimals=6)).body)
+    assert json.loads(json_rows(columns, decimals=6)) == expected

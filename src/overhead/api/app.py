@@ -16,6 +16,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from overhead import __version__
@@ -172,6 +173,29 @@ def _lifespan(settings: ServiceSettings):
     return lifespan
 
 
+class SecurityHeaders:
+    """:data:`SECURITY_HEADERS` on every answer that does not set its own. A plain ASGI middleware: Starlette's
+    ``BaseHTTPMiddleware`` (``@app.middleware``) ran each request through a task group and a streaming wrapper,
+    a tenth of a light request's time."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def sending(message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, sending)
+
+
 def _add_middleware(app: FastAPI, settings: ServiceSettings) -> None:
     """CORS where asked, security headers, gzip, and bounded requests (outermost)."""
     if settings.cors_origins:
@@ -179,12 +203,7 @@ def _add_middleware(app: FastAPI, settings: ServiceSettings) -> None:
             CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["*"], allow_headers=["*"]
         )
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next):
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
+    app.add_middleware(SecurityHeaders)
 
     counters = {"requests_cancelled": 0, "requests_abandoned": 0}
     app.state.counters = counters

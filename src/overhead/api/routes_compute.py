@@ -25,7 +25,7 @@ from overhead.geometry.specs import target_set
 from overhead.geometry.topocentric import GroundSite
 from overhead.orbits.timescales import format_iso, sample_count, sample_times
 from overhead.requests import PassesRequest, SiteQuery, spec_default, spec_help, validated
-from overhead.tables import column_records, json_records, with_iso_times
+from overhead.tables import json_records, with_iso_times
 
 router = APIRouter(prefix="/api", tags=["computation"])
 
@@ -135,6 +135,34 @@ def _blocks(pieces) -> Iterator[bytes]:
             buffer, size = [], 0
     if buffer:
         yield "".join(buffer).encode()
+
+
+def json_rows(columns: dict[str, np.ndarray], *, decimals: int | None = None) -> bytes:
+    """A JSON array of rows (objects) from equal-length arrays by column, as ``rendered(column_records(...))``
+    writes them (floats rounded to ``decimals``, NaN and None as null) without a dict per row: each column written
+    once by orjson and the rows put together from the pieces (a third of the time of "what is above" went to the
+    dicts)."""
+    names = list(columns)
+    if not names or not len(columns[names[0]]):
+        return b"[]"
+    pieces = [_json_pieces_of(np.asarray(columns[name]), decimals) for name in names]
+    template = b"{" + b",".join(orjson.dumps(name) + b":%b" for name in names) + b"}"
+    return b"[" + b",".join(template % row for row in zip(*pieces, strict=True)) + b"]"
+
+
+def _json_pieces_of(values: np.ndarray, decimals: int | None) -> list[bytes]:
+    """Each value of an array as JSON text: numbers and booleans from one orjson call (their texts hold no comma),
+    anything else value by value."""
+    if values.dtype.kind == "f":
+        values = values.round(decimals) if decimals is not None else values
+        return orjson.dumps(values, option=orjson.OPT_SERIALIZE_NUMPY)[1:-1].split(b",")  # NaN: null
+    if values.dtype.kind in "iub":
+        return orjson.dumps(values, option=orjson.OPT_SERIALIZE_NUMPY)[1:-1].split(b",")
+    numpy = orjson.OPT_SERIALIZE_NUMPY
+    return [
+        b"null" if value is None or value is pd.NA or value != value else orjson.dumps(value, option=numpy)
+        for value in values
+    ]
 
 
 def route_headers(response: Response) -> dict[str, str]:
@@ -379,7 +407,7 @@ async def above(
         columns = call(light=True)
     else:  # SGP4 for the whole catalogue: on a worker thread, in a computing slot
         columns = await run_in_threadpool(call)
-    return rendered(column_records(columns, decimals=6), response)
+    return Response(json_rows(columns, decimals=6), media_type="application/json", headers=route_headers(response))
 
 
 @router.get("/lookangles", response_model=LookAngles, summary="Azimuth, elevation and range of one satellite")

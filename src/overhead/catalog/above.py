@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 
@@ -42,6 +44,16 @@ def above_columns(
         "azimuth_deg": look.azimuth_deg[keep],
         "elevation_deg": look.elevation_deg[keep],
         "range_km": look.range_km[keep],
-        "sunlit": is_sunlit(r[up], sun_position_itrf_km(t, model="gmst82")[0]),  # (a point Sun: arcseconds do)
+        "sunlit": is_sunlit(r[up], _sun_itrf_km(int(t[0].astype("datetime64[ns]").astype(np.int64)))),
         "element_age_days": age_days,
     }
+
+
+@functools.lru_cache(maxsize=64)
+def _sun_itrf_km(time_ns: int) -> np.ndarray:
+    """The Sun (km, Earth-fixed) at a time in ns since 1970, kept: a service is asked what is above *now* by many
+    at once, and the Sun's position was a tenth of the answer's time. A point Sun by sidereal time alone
+    (arcseconds off) is enough for whether a satellite is lit."""
+    sun = sun_position_itrf_km(np.array([time_ns], dtype="datetime64[ns]"), model="gmst82")[0]
+    sun.setflags(write=False)
+    return sun
