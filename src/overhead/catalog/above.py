@@ -36,7 +36,7 @@ def above_columns(
     keep = np.flatnonzero(look.elevation_deg >= min_elevation_deg)
     keep = keep[np.argsort(-look.elevation_deg[keep], kind="stable")]  # highest first
     up = near[keep]
-    age_days = catalog.age_days(t)[up]
+    age_days = catalog.age_days(t, up)
     warn_if_stale(age_days)
     return {
         "norad_id": catalog.norad_ids[up],

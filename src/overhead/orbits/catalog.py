@@ -175,10 +175,11 @@ class Catalog:
         by_id = self._positions_by_id
         return sorted({int(n) for n in norad_ids if int(n) not in by_id})
 
-    def age_days(self, times) -> np.ndarray:
-        """For each element set, the largest |time − epoch| in days over ``times``."""
+    def age_days(self, times, rows: np.ndarray | None = None) -> np.ndarray:
+        """For each element set (or those at positions ``rows``), the largest |time − epoch| in days over
+        ``times``."""
         t = np.atleast_1d(to_datetime64(times)).astype(np.int64)
-        epochs = self.epochs.astype(np.int64)
+        epochs = (self.epochs if rows is None else self.epochs[rows]).astype(np.int64)
         return np.maximum(np.abs(t.max() - epochs), np.abs(t.min() - epochs)) / 86_400e9
 
     def state_arrays(self, times, frame: str = "itrf") -> tuple[np.ndarray, np.ndarray]:
