@@ -30,7 +30,7 @@ from overhead.api.schemas import (
     TagChange,
     TagsOut,
 )
-from overhead.api.service import IDS_PATTERN, ServiceState, iso, optional_time, text_column
+from overhead.api.service import IDS_PATTERN, CatalogView, ServiceState, iso, optional_time, text_column
 from overhead.catalog.manoeuvres import detect_manoeuvres
 from overhead.catalog.reentry import predict_reentries, store_reentries
 from overhead.catalog.specs import ManoeuvreQuery, ReentryQuery
@@ -174,7 +174,7 @@ def sky(request: Request, state: ServiceState = Depends(service)) -> Response:
     return Response(body, media_type="application/json", headers=headers)
 
 
-def sky_body(view) -> tuple[bytes, str]:
+def sky_body(view: CatalogView) -> tuple[bytes, str]:
     """The /api/sky body of a catalogue view and its ETag, made once per view (the service makes the first in the
     background at start: 0.4 s for 16k objects, mostly writing their TLEs, which a first page load waited for)."""
     import hashlib

@@ -153,14 +153,13 @@ def json_rows(columns: dict[str, np.ndarray], *, decimals: int | None = None) ->
 def _json_pieces_of(values: np.ndarray, decimals: int | None) -> list[bytes]:
     """Each value of an array as JSON text: numbers and booleans from one orjson call (their texts hold no comma),
     anything else value by value."""
-    if values.dtype.kind == "f":
-        values = values.round(decimals) if decimals is not None else values
-        return orjson.dumps(values, option=orjson.OPT_SERIALIZE_NUMPY)[1:-1].split(b",")  # NaN: null
-    if values.dtype.kind in "iub":
-        return orjson.dumps(values, option=orjson.OPT_SERIALIZE_NUMPY)[1:-1].split(b",")
-    numpy = orjson.OPT_SERIALIZE_NUMPY
+    option = orjson.OPT_SERIALIZE_NUMPY
+    if values.dtype.kind in "fiub":
+        if values.dtype.kind == "f" and decimals is not None:
+            values = values.round(decimals)
+        return orjson.dumps(values, option=option)[1:-1].split(b",")  # NaN: null
     return [
-        b"null" if value is None or value is pd.NA or value != value else orjson.dumps(value, option=numpy)
+        b"null" if value is None or value is pd.NA or value != value else orjson.dumps(value, option=option)
         for value in values
     ]
 
