@@ -27,6 +27,8 @@ import pandas as pd
 from sgp4.api import Satrec
 
 from benchmarks.manoeuvre_scores import histories, regime
+from overhead.analysis.conjunctions.cdm import rtn_to_inertial_matrix
+from overhead.orbits.timescales import julian_date_split
 
 THRESHOLDS = (4.0, 6.0, 8.0, 10.0, 15.0)
 EARTH_RADIUS_WGS72_KM = 6378.135
@@ -39,25 +41,13 @@ def _satrecs(elements: pd.DataFrame) -> list[Satrec]:
     return [_satrec(row) for row in elements.itertuples()]
 
 
-def _rtn(r: np.ndarray, v: np.ndarray, d: np.ndarray) -> np.ndarray:
-    radial = r / np.linalg.norm(r)
-    normal = np.cross(r, v)
-    normal /= np.linalg.norm(normal)
-    return np.array([d @ radial, d @ np.cross(normal, radial), d @ normal])
-
-
-def _julian(epoch: np.datetime64) -> tuple[float, float]:
-    days = (epoch - np.datetime64("1970-01-01T00:00:00")) / np.timedelta64(1, "D") + 2440587.5
-    return float(np.floor(days)), float(days - np.floor(days))
-
-
 def channels(elements: pd.DataFrame) -> pd.DataFrame:
     """Per element set (from the second): epoch, Brouwer Δa (m), along- and cross-track residuals (km) of the
     previous set and of the one before it propagated to this epoch."""
     elements = elements.sort_values("epoch").drop_duplicates("epoch").reset_index(drop=True)
     sats = _satrecs(elements)
     epochs = pd.to_datetime(elements.epoch).to_numpy()
-    jd = [_julian(e) for e in epochs]
+    jd = list(zip(*julian_date_split(epochs), strict=True))
     states = [s.sgp4(*j) for s, j in zip(sats, jd, strict=True)]
     a_m = np.array([s.a for s in sats]) * EARTH_RADIUS_WGS72_KM * 1e3
     rows = []
@@ -67,7 +57,8 @@ def channels(elements: pd.DataFrame) -> pd.DataFrame:
         residuals = []
         for back in (1, 2):
             error, r_back, _ = sats[k - back].sgp4(*jd[k])
-            residuals.append(_rtn(r, v, np.array(r_back) - r) if error == 0 else np.full(3, np.nan))
+            rtn = rtn_to_inertial_matrix(r, v).T  # rows R, T, N: the difference's components along them
+            residuals.append(rtn @ (np.array(r_back) - r) if error == 0 else np.full(3, np.nan))
         rows.append(
             {
                 "epoch": epochs[k],

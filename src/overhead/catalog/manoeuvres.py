@@ -41,6 +41,7 @@ from sgp4.api import WGS72, Satrec
 
 from overhead.catalog.specs import ManoeuvreQuery
 from overhead.constants import EARTH_MU_KM3_S2 as MU_KM3_S2
+from overhead.orbits.timescales import julian_date_split
 
 __all__ = [
     "CONFIDENCE_MODEL",
@@ -645,12 +646,6 @@ def _timed_by_crossing(sets: pd.DataFrame, found: list[_Detection]) -> list[_Det
     return out
 
 
-def _julian(times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    days = (times - np.datetime64("1970-01-01T00:00:00", "ms")) / np.timedelta64(1, "D") + 2440587.5
-    whole = np.floor(days)
-    return whole, days - whole
-
-
 def _crossing(pre: Satrec, post: Satrec, start: np.datetime64, stop: np.datetime64) -> np.datetime64 | None:
     """The time where ``post``'s position passes ``pre``'s along its track, averaged over one
     orbit (which removes the once-a-revolution terms of a changed eccentricity): the crossing nearest to zero
@@ -661,8 +656,8 @@ def _crossing(pre: Satrec, post: Satrec, start: np.datetime64, stop: np.datetime
     times = np.arange(start, stop, step)
     if len(times) < 2 * per_orbit:
         return None
-    error_pre, r_pre, v_pre = pre.sgp4_array(*_julian(times))
-    error_post, r_post, _ = post.sgp4_array(*_julian(times))
+    error_pre, r_pre, v_pre = pre.sgp4_array(*julian_date_split(times))
+    error_post, r_post, _ = post.sgp4_array(*julian_date_split(times))
     if np.any(error_pre) or np.any(error_post):
         return None
     along = np.einsum("ij,ij->i", r_post - r_pre, v_pre / np.linalg.norm(v_pre, axis=1)[:, None])
