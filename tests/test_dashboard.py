@@ -5,6 +5,7 @@ Screenshots go to test-artifacts/dashboard-*.png.
 
 from __future__ import annotations
 
+import itertools
 import os
 import socket
 import subprocess
@@ -510,6 +511,47 @@ def test_on_a_phone_the_map_and_the_panel_share_the_first_screen(browser, server
         assert tab_bar["y"] < 844, tab_bar  # the panel starts on the first screen
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         page.screenshot(path=str(ARTIFACTS / "dashboard-phone-first-screen.png"))
+    finally:
+        context.close()
+
+
+def test_on_a_phone_each_pass_row_is_two_lines_and_nothing_in_it_is_cut(browser, server):
+    """#26: on a narrow screen one-line pass rows cut the set time and azimuth to "…". There a row is two lines
+    (the satellite and its magnitude; then rise, azimuth, culmination, set) and no cell is cut; the list's
+    keyboard cursor still lands on the row it names."""
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True, device_scale_factor=2
+    )
+    page = context.new_page()
+    try:
+        _open(page, server)
+        _place(page, "-33.9, 18.4")
+        page.wait_for_selector("#passes-table .vrow")
+        cut = page.evaluate("""() => [...document.querySelectorAll(
+            '#passes-table .vrow span, #passes-table .vhead span')]
+            .filter((s) => s.offsetParent !== null && s.textContent && s.scrollWidth > s.clientWidth + 1)
+            .map((s) => s.textContent)""")
+        assert cut == []
+        rows = page.evaluate("""() => [...document.querySelectorAll('#passes-table .vrow')].slice(0, 5).map((r) => {
+            const s = [...r.querySelectorAll('span')].map((c) => c.getBoundingClientRect());
+            return { height: r.getBoundingClientRect().height, nameTop: s[0].top, riseTop: s[1].top,
+                     setTop: s[4].top, setRight: s[4].right, rowRight: r.getBoundingClientRect().right }; })""")
+        for row in rows:
+            assert row["riseTop"] > row["nameTop"] + 10 and row["setTop"] == row["riseTop"], row  # two lines
+            assert row["setRight"] <= row["rowRight"] + 0.5, row
+        # rows are laid at their own height: none overlaps the next
+        tops = page.evaluate(
+            "[...document.querySelectorAll('#passes-table .vrow')].map((r) => r.getBoundingClientRect().top)"
+            ".sort((a, b) => a - b)"
+        )
+        assert all(b - a >= rows[0]["height"] - 0.5 for a, b in itertools.pairwise(tops))
+        page.focus("#passes-table .vbody")
+        for _ in range(12):
+            page.keyboard.press("ArrowDown")
+        cursor = page.get_attribute("#passes-table .vbody", "aria-activedescendant")
+        box, body = page.locator(f"#{cursor}").bounding_box(), page.locator("#passes-table .vbody").bounding_box()
+        assert body["y"] - 0.5 <= box["y"] and box["y"] + box["height"] <= body["y"] + body["height"] + 0.5
+        page.locator("#passes-table").screenshot(path=str(ARTIFACTS / "dashboard-phone-pass-rows.png"))
     finally:
         context.close()
 
