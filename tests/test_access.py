@@ -3,6 +3,7 @@ analytic GEO and Molniya cases; bad input."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import gzip
 from importlib import resources
@@ -129,10 +130,8 @@ def test_cone_sensor_matches_brute_force_one_second_sampling():
     assert checked > 30
 
 
-def test_grazing_window_between_samples_is_found():
-    """A target at the very edge of the cone: a window far shorter than the coarse step."""
-    catalog = overhead.sample_catalog().select([25544])
-    t0 = np.datetime64("2026-05-30T11:00:00", "ns")
+def _grazing_target(catalog, t0):
+    """A point 90 % of the way from the ISS's track at t0 + 300 s to the edge of a 5° cone's footprint."""
     ds = catalog.propagate(t0 + np.arange(0, 600) * np.timedelta64(1, "s"), frame="geodetic")
     # a point 90 % of the way from the track to the edge of a 5° cone's footprint (~0.33° of arc at ~420 km)
     k = 300
@@ -143,9 +142,16 @@ def test_grazing_window_between_samples_is_found():
     )
     reach_deg = np.degrees(np.arcsin((6378.137 + float(ds.alt_km[0, k])) / 6378.137 * np.sin(np.radians(5.0)))) - 5.0
     offset = reach_deg * 0.9
-    target = TargetSet.from_points(
+    return TargetSet.from_points(
         lat - offset * np.sin(heading), lon + offset * np.cos(heading) / np.cos(np.radians(lat)), ids=["edge"]
     )
+
+
+def test_grazing_window_between_samples_is_found():
+    """A target at the very edge of the cone: a window far shorter than the coarse step."""
+    catalog = overhead.sample_catalog().select([25544])
+    t0 = np.datetime64("2026-05-30T11:00:00", "ns")
+    target = _grazing_target(catalog, t0)
     windows = access_windows(
         catalog, target, t0, t0 + np.timedelta64(600, "s"), AccessConstraints(sensor=NadirCone(5.0)), step_s=60.0
     )
@@ -304,3 +310,58 @@ def test_compiled_loop_finds_the_windows_of_the_vectorised_search(monkeypatch, c
     for column in ("start", "end"):
         assert np.abs((a[column] - b[column]).dt.total_seconds()).max() < 2e-4
     assert (a.truncated == b.truncated).all() and (a.start_constraint == b.start_constraint).all()
+
+
+def test_a_grazing_window_is_found_through_the_coarse_pre_filter(monkeypatch):
+    """Over hours, the search propagates only near the coarse samples (every sixth) from which the target is
+    within reach: the few-second grazing window is still found, at the same times as by every sample."""
+    import overhead.analysis.access as access
+
+    catalog = overhead.sample_catalog().select([25544])
+    t0 = np.datetime64("2026-05-30T11:00:00", "ns")
+    target = _grazing_target(catalog, t0)
+    span = (t0 - np.timedelta64(3, "h"), t0 + np.timedelta64(3, "h"))
+    asked, original = [], Catalog.state_arrays_where
+
+    def state_arrays_where(self, times, needed):
+        asked.append(needed.mean())
+        return original(self, times, needed)
+
+    monkeypatch.setattr(Catalog, "state_arrays_where", state_arrays_where)
+    coarse = access_windows(catalog, target, *span, AccessConstraints(sensor=NadirCone(5.0)))
+    assert asked and asked[0] < 0.5  # the coarse path ran, and left most samples out
+    monkeypatch.setattr(access, "COARSE_STRIDE", 10**9)
+    dense = access_windows(catalog, target, *span, AccessConstraints(sensor=NadirCone(5.0)))
+    assert len(asked) == 1 and len(coarse) == len(dense) == 1
+    assert 0 < coarse.duration_s.iloc[0] < 10.0
+    assert coarse.start.iloc[0] == dense.start.iloc[0] and coarse.end.iloc[0] == dense.end.iloc[0]
+
+
+def test_the_coarse_pre_filter_loses_no_window(monkeypatch):
+    """Every window of every sample's search is found through the coarse one, at the same times: low, sun-
+    synchronous, eccentric (Molniya), geostationary orbits and one that decays mid-span (SGP4 fails), from
+    sites north and south, under a mask and a cone."""
+    import overhead.analysis.access as access
+
+    lines = (resources.files("sgp4") / "SGP4-VER.TLE").read_text().splitlines()
+    index = next(i for i, line in enumerate(lines) if line.startswith("1 08195"))
+    molniya = overhead.load_elements("\n".join(lines[index : index + 2]) + "\n").records[0]
+    epoch = "2026-05-30T00:00:00"
+    molniya = dataclasses.replace(molniya, epoch=np.datetime64(epoch, "ns"))
+    decaying = dataclasses.replace(
+        _record(90002, "DECAYING", 51.6, 10.0, 0.001, 0.0, 0.0, 16.3, epoch), bstar=0.005
+    )  # SGP4 gives up on it after ~18 h
+    geo = _record(90001, "GEO TEST", 0.01, 0.0, 0.0001, 0.0, 0.0, 1.00273791, epoch)
+    sample = overhead.sample_catalog(("stations", "resource"))
+    catalog = Catalog.from_records([*sample.records[::3], molniya, decaying, geo])
+    span = (epoch, "2026-05-31T00:00:00Z")
+    for constraints in (AccessConstraints(min_elevation_deg=5.0), AccessConstraints(sensor=NadirCone(40.0))):
+        monkeypatch.setattr(access, "COARSE_STRIDE", 6)
+        coarse = access_windows(catalog, SITES, *span, constraints)
+        monkeypatch.setattr(access, "COARSE_STRIDE", 10**9)
+        dense = access_windows(catalog, SITES, *span, constraints)
+        assert len(coarse) == len(dense) > 100
+        assert set(coarse.norad_id) >= {molniya.norad_id, decaying.norad_id}
+        for column in ("start", "end", "culmination"):
+            assert (abs(coarse[column] - dense[column]) <= pd.Timedelta(1, "us")).all(), column
+        assert np.allclose(coarse.max_elevation_deg, dense.max_elevation_deg, atol=1e-9)

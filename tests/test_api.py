@@ -781,3 +781,37 @@ def test_rows_written_column_by_column_are_the_rows_json_writes(rows):
     }
     expected = json.loads(rendered(column_records(columns, decimals=6)).body)
     assert json.loads(json_rows(columns, decimals=6)) == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.integers(0, 10**9),
+            st.one_of(st.none(), st.text()),
+            st.one_of(st.floats(min_value=-1e300, max_value=1e300), st.just(float("nan"))),
+            st.booleans(),
+            st.one_of(st.none(), st.integers(0, 4 * 10**18)),
+        ),
+        max_size=30,
+    )
+)
+def test_a_table_written_fast_is_the_table_json_records_writes(rows):
+    """Passes and access windows are written by the column writer from the table: the same JSON as the rows of
+    dicts (times as ISO-8601 Z text to the millisecond, none as null; pandas' string column with missing names)."""
+    from fastapi.responses import Response
+
+    from overhead.api.routes_compute import rendered, table_json
+    from overhead.tables import json_records
+
+    table = pd.DataFrame(
+        {
+            "norad_id": np.array([r[0] for r in rows], dtype=np.int64),
+            "name": pd.array([r[1] for r in rows], dtype="string"),
+            "max_elevation_deg": np.array([r[2] for r in rows], dtype=float),
+            "truncated": np.array([r[3] for r in rows], dtype=bool),
+            "rise": np.array([np.datetime64("NaT") if r[4] is None else r[4] for r in rows], dtype="datetime64[ns]"),
+        }
+    )
+    expected = json.loads(rendered(json_records(table)).body)
+    assert json.loads(table_json(table, Response(), estimated_bytes=0).body) == expected

@@ -223,22 +223,34 @@ def with_iso_times(table: pd.DataFrame, columns: tuple[str, ...], *, digits: int
     default, ``Z``)."""
     out = table.copy()
     for column in columns:
-        if not len(out):
-            out[column] = out[column].astype(object)
-            continue
-        values = out[column].to_numpy(dtype="datetime64[ns]")
-        text = np.asarray(format_iso(values, digits=digits), dtype=object)
-        text[np.isnat(values)] = None  # no time: empty, not "NaT"
-        out[column] = text
+        out[column] = iso_text(out[column].to_numpy(dtype="datetime64[ns]"), digits=digits)
     return out
+
+
+def iso_text(values: np.ndarray, *, digits: int = 3) -> np.ndarray:
+    """UTC times as ISO-8601 text with ``Z`` (an object array), None where there is no time (not "NaT")."""
+    if not len(values):
+        return np.zeros(0, dtype=object)
+    text = np.asarray(format_iso(values, digits=digits), dtype=object)
+    text[np.isnat(values)] = None
+    return text
+
+
+def json_columns(table: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The table's columns as arrays, what :func:`json_records` writes: times (datetime64 columns) as ISO-8601
+    UTC text to the millisecond."""
+    return {
+        name: iso_text(values.to_numpy(dtype="datetime64[ns]"))
+        if pd.api.types.is_datetime64_any_dtype(values.dtype)
+        else values.to_numpy()
+        for name, values in table.items()
+    }
 
 
 def json_records(table: pd.DataFrame) -> list[dict]:
     """The rows as JSON-ready dicts of Python values: times (datetime64 columns) as ISO-8601 UTC text with ``Z``
     to the millisecond, missing values as None."""
-    times = tuple(c for c in table.columns if pd.api.types.is_datetime64_any_dtype(table[c].dtype))
-    out = with_iso_times(table, times) if times else table
-    return column_records({name: out[name].to_numpy() for name in out.columns.tolist()})
+    return column_records(json_columns(table))
 
 
 def column_records(columns: dict[str, np.ndarray], *, decimals: int | None = None) -> list[dict]:

@@ -311,6 +311,29 @@ def target_buckets(target_unit: np.ndarray) -> tuple[np.ndarray, np.ndarray, int
 
 
 @njit(cache=True, nogil=True)
+def coarse_needed(r, cos_reach, target_unit, index, pad, n_fine):
+    """The fine samples a window search needs, from states at a few of them: ``needed[sat, k]`` is True within
+    ``pad`` samples of a coarse sample (fine sample ``index[c]``, state ``r[sat, c]``) from which some target is
+    within the satellite's reach (``cos_reach[sat]``: the cosine of its Earth-central angle), or whose state
+    failed (SGP4 may fail at one time and not at the next)."""
+    n_sat, n_coarse, n_targets = r.shape[0], r.shape[1], target_unit.shape[0]
+    needed = np.zeros((n_sat, n_fine), np.bool_)
+    for sat in range(n_sat):
+        limit = cos_reach[sat]
+        for c in range(n_coarse):
+            x, y, z = r[sat, c, 0], r[sat, c, 1], r[sat, c, 2]
+            radius = math.sqrt(x * x + y * y + z * z)
+            hit = not math.isfinite(radius)
+            t = 0
+            while not hit and t < n_targets:
+                hit = x * target_unit[t, 0] + y * target_unit[t, 1] + z * target_unit[t, 2] >= limit * radius
+                t += 1
+            if hit:
+                needed[sat, max(index[c] - pad, 0) : min(index[c] + pad + 1, n_fine)] = True
+    return needed
+
+
+@njit(cache=True, nogil=True)
 def candidate_keys_few(r, v, step_s, target_unit, lowest_deg, limit_deg):
     """The pre-filter of ``access._candidate_keys`` for a few targets, fused: each sample's reach (the central
     angle bound at its radius, widened by the angle it moves in half a step) and its dot product with each
@@ -334,6 +357,8 @@ def candidate_keys_few(r, v, step_s, target_unit, lowest_deg, limit_deg):
             angle_rate = speed / radius if math.isfinite(speed) else 0.0
             low, high, fastest = min(low, radius), max(high, radius), max(fastest, angle_rate)
             units[k, 0], units[k, 1], units[k, 2] = x / radius, y / radius, z / radius
+        if high == 0.0:
+            continue  # no state at all (SGP4 failed throughout, or none was needed)
         # the bound grows with the radius: a near-circular orbit takes its highest sample's bound (and its
         # fastest motion) for every sample, one cosine a satellite; an eccentric one is bounded sample by sample
         circular = high <= 1.02 * low

@@ -24,13 +24,13 @@ import numpy as np
 import pandas as pd
 
 from overhead.analysis import _window_kernel  # the compiled loop; set to None, the vectorised path does all
-from overhead.constants import EARTH_MU_KM3_S2
+from overhead.constants import EARTH_MU_KM3_S2, SECONDS_PER_DAY
 from overhead.errors import OverheadError
 from overhead.geometry.sensors import AccessConstraints, NadirCone, central_angle_bound_rad
 from overhead.geometry.targets import TargetSet
 from overhead.geometry.topocentric import GroundSite
 from overhead.orbits.catalog import check_element_age, warn_if_stale
-from overhead.orbits.frames import WGS84_A_KM
+from overhead.orbits.frames import EARTH_ROTATION_RATE_RAD_S, WGS84_A_KM
 from overhead.orbits.hermite import hermite_coefficients
 from overhead.orbits.parallel import default_workers, run_over_satellites
 from overhead.orbits.satellites import Satellites
@@ -63,6 +63,8 @@ MAX_ELEMENT_AGE_DAYS = 30.0
 GOLDEN = (np.sqrt(5.0) - 1.0) / 2.0
 HIDDEN_WINDOW_S = 0.25  # a window hidden between samples is found if it lasts longer than about this
 FAILED = -1e9
+COARSE_STRIDE = 6  # the coarse pre-filter's step in samples (a third of the states; 4-10 cost about the same)
+APOGEE_MARGIN_KM = 50.0  # SGP4's short-period terms move the radius by ~10 km in low orbits
 
 
 def orbit_step_s(period_min: float) -> float:
@@ -593,8 +595,8 @@ def _compiled_windows(ctx: _Context, r: np.ndarray, v: np.ndarray, keys: np.ndar
     return {**dict(zip(names, found, strict=True)), "ephemeris": _Ephemeris(r, v, ctx.step_s)}
 
 
-def _describe(ctx: _Context, windows: dict, ids: np.ndarray, names: np.ndarray) -> pd.DataFrame:
-    """Culmination, angles and bounding constraints of each window; one table row each."""
+def _describe(ctx: _Context, windows: dict, ids: np.ndarray, names: np.ndarray) -> dict[str, np.ndarray]:
+    """Culmination, angles and bounding constraints of each window, by column (one row each)."""
     ephemeris: _Ephemeris = windows["ephemeris"]
     sat, target, start, end = windows["sat"], windows["target"], windows["start"], windows["end"]
 
@@ -624,46 +626,42 @@ def _describe(ctx: _Context, windows: dict, ids: np.ndarray, names: np.ndarray) 
     at_peak, at_start, at_end = evaluate(peak_t), evaluate(start), evaluate(end)
     start_constraint = np.where(windows["start_cut"], "interval", at_start.bounding())
     end_constraint = np.where(windows["end_cut"], "interval", at_end.bounding())
-    return pd.DataFrame(
-        {
-            "norad_id": ids[sat],
-            "name": names[sat],
-            "target": ctx.targets.ids[target],
-            "start_s": start,
-            "end_s": end,
-            "culmination_s": peak_t,
-            "max_elevation_deg": at_peak.elevation_deg,
-            "min_off_nadir_deg": at_peak.off_nadir_deg,
-            "start_azimuth_deg": at_start.azimuth_deg,
-            "end_azimuth_deg": at_end.azimuth_deg,
-            "truncated": windows["start_cut"] | windows["end_cut"],
-            "start_constraint": start_constraint,
-            "end_constraint": end_constraint,
-        }
-    )
+    return {
+        "norad_id": ids[sat],
+        "name": names[sat],
+        "target": ctx.targets.ids[target],
+        "start_s": start,
+        "end_s": end,
+        "culmination_s": peak_t,
+        "max_elevation_deg": at_peak.elevation_deg,
+        "min_off_nadir_deg": at_peak.off_nadir_deg,
+        "start_azimuth_deg": at_start.azimuth_deg,
+        "end_azimuth_deg": at_end.azimuth_deg,
+        "truncated": windows["start_cut"] | windows["end_cut"],
+        "start_constraint": start_constraint,
+        "end_constraint": end_constraint,
+    }
 
 
-def _times_only(windows: dict, ids: np.ndarray, names: np.ndarray, ctx: _Context) -> pd.DataFrame:
+def _times_only(windows: dict, ids: np.ndarray, names: np.ndarray, ctx: _Context) -> dict[str, np.ndarray]:
     """Windows without culmination or angles (what coverage statistics need); those columns are NaN."""
     n = windows["sat"].size
     nan = np.full(n, np.nan)
-    return pd.DataFrame(
-        {
-            "norad_id": ids[windows["sat"]],
-            "name": names[windows["sat"]],
-            "target": ctx.targets.ids[windows["target"]],
-            "start_s": windows["start"],
-            "end_s": windows["end"],
-            "culmination_s": nan,
-            "max_elevation_deg": nan,
-            "min_off_nadir_deg": nan,
-            "start_azimuth_deg": nan,
-            "end_azimuth_deg": nan,
-            "truncated": windows["start_cut"] | windows["end_cut"],
-            "start_constraint": np.where(windows["start_cut"], "interval", ""),
-            "end_constraint": np.where(windows["end_cut"], "interval", ""),
-        }
-    )
+    return {
+        "norad_id": ids[windows["sat"]],
+        "name": names[windows["sat"]],
+        "target": ctx.targets.ids[windows["target"]],
+        "start_s": windows["start"],
+        "end_s": windows["end"],
+        "culmination_s": nan,
+        "max_elevation_deg": nan,
+        "min_off_nadir_deg": nan,
+        "start_azimuth_deg": nan,
+        "end_azimuth_deg": nan,
+        "truncated": windows["start_cut"] | windows["end_cut"],
+        "start_constraint": np.where(windows["start_cut"], "interval", ""),
+        "end_constraint": np.where(windows["end_cut"], "interval", ""),
+    }
 
 
 def _as_targets(targets) -> TargetSet:
@@ -722,14 +720,14 @@ def access_windows(
     search = _Search.prepare(satellites, targets, start, stop, constraints, step_s, max_element_age_days)
     ids, names = np.asarray(satellites.norad_ids), _names(satellites)
 
-    def tables(a: int, b: int, windows: dict) -> pd.DataFrame:
+    def tables(a: int, b: int, windows: dict) -> dict[str, np.ndarray] | None:
         if windows["sat"].size == 0:
-            return pd.DataFrame()
+            return None
         if not details:
             return _times_only(windows, ids[a:b], names[a:b], search.ctx)
         return _describe(search.ctx, windows, ids[a:b], names[a:b])
 
-    parts = [p for p in search.run(tables, workers, progress) if len(p)]
+    parts = [p for p in search.run(tables, workers, progress) if p is not None]
     return _finish(parts, search.t0, search.constraints.min_duration_s)
 
 
@@ -826,7 +824,7 @@ class _Search:
         satellites, ctx, times = self.satellites, self.ctx, self.times
 
         def task(a: int, b: int):
-            r, v = satellites[a:b].state_arrays(times, "itrf")  # no Dataset: this loop runs per chunk
+            r, v = _search_states(ctx, satellites[a:b], times)  # no Dataset: this loop runs per chunk
             return finish(a, b, _chunk_windows(ctx, r, v))
 
         n_steps = ctx.n_steps
@@ -837,12 +835,62 @@ class _Search:
         )
 
 
-def _finish(parts: list[pd.DataFrame], t0: np.datetime64, min_duration_s: float) -> pd.DataFrame:
+def _search_states(ctx: _Context, satellites, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The ITRF states the window search reads: at every sample; or, for a few targets under an elevation mask
+    or a cone, where the satellites' orbits are known, only near the coarse samples (every ``COARSE_STRIDE``-th)
+    from which a target is within reach, the reach widened by the farthest the sub-satellite point can move in
+    half a coarse step (NaN elsewhere: no window is there). A satellite sees one place ~3 % of the time: the
+    search then costs about a third of the states."""
+    n = times.size
+    extremes = _orbit_extremes(satellites)
+    if (
+        _window_kernel is None
+        or extremes is None
+        or n < 4 * COARSE_STRIDE
+        or len(ctx.targets) > FEW_TARGETS
+        or not (ctx.simple_elevation or ctx.cone_only)
+        or not hasattr(satellites, "state_arrays_where")
+        or getattr(satellites, "reads_ephemeris", lambda _: False)(times)  # its states cost less than the filter
+    ):
+        return satellites.state_arrays(times, "itrf")
+    coarse = np.unique(np.r_[np.arange(0, n, COARSE_STRIDE), n - 1])
+    r_coarse, _ = satellites.state_arrays(times[coarse], "itrf")
+    apogee_km, rate_rad_s = extremes
+    reach = central_angle_bound_rad(
+        apogee_km, min_elevation_deg=ctx.lowest_elevation_deg, max_off_nadir_deg=ctx.constraints.off_nadir_limit_deg()
+    )
+    reach = np.minimum(reach + rate_rad_s * COARSE_STRIDE * ctx.step_s / 2.0, np.pi)
+    needed = _window_kernel.coarse_needed(
+        np.ascontiguousarray(r_coarse),
+        np.cos(reach),
+        np.ascontiguousarray(ctx.position / np.linalg.norm(ctx.position, axis=-1)[:, None]),
+        coarse,
+        COARSE_STRIDE // 2 + 3,  # a window's bracketing samples and the culmination's neighbours
+        n,
+    )
+    return satellites.state_arrays_where(times, needed)
+
+
+def _orbit_extremes(satellites) -> tuple[np.ndarray, np.ndarray] | None:
+    """Per satellite, from its mean elements: a radius (km) it does not exceed (apogee, widened for SGP4's
+    periodic terms) and an angular rate (rad/s) its Earth-fixed direction does not exceed (h / r_perigee² with
+    a tenth more, plus the Earth's rotation). None where the satellites carry no element records."""
+    records = getattr(satellites, "records", None)
+    if records is None or len(records) != len(satellites):
+        return None
+    n_rad_s = np.array([r.mean_motion_rev_per_day for r in records]) * 2.0 * np.pi / SECONDS_PER_DAY
+    e = np.clip(np.array([r.eccentricity for r in records]), 0.0, 0.99)
+    a_km = np.cbrt(EARTH_MU_KM3_S2 / np.maximum(n_rad_s, 1e-9) ** 2)
+    apogee_km = a_km * (1.0 + e) + APOGEE_MARGIN_KM
+    rate = 1.1 * n_rad_s * np.sqrt(1.0 + e) / (1.0 - e) ** 1.5 + EARTH_ROTATION_RATE_RAD_S
+    return apogee_km, rate
+
+
+def _finish(parts: list[dict[str, np.ndarray]], t0: np.datetime64, min_duration_s: float) -> pd.DataFrame:
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype=_dtype(c)) for c in WINDOW_COLUMNS})
-    table = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
     # as arrays, one table built at the end: a service's small questions pay pandas' per-operation cost once
-    columns = {name: table[name].to_numpy() for name in table.columns}
+    columns = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
     columns["duration_s"] = columns["end_s"] - columns["start_s"]
     for column in ("start", "end", "culmination"):
         seconds = columns.pop(f"{column}_s").astype(float)

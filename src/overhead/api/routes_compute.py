@@ -25,7 +25,7 @@ from overhead.geometry.specs import target_set
 from overhead.geometry.topocentric import GroundSite
 from overhead.orbits.timescales import format_iso, sample_count, sample_times
 from overhead.requests import PassesRequest, SiteQuery, spec_default, spec_help, validated
-from overhead.tables import json_records, with_iso_times
+from overhead.tables import json_columns, json_records, with_iso_times
 
 router = APIRouter(prefix="/api", tags=["computation"])
 
@@ -182,6 +182,14 @@ def rendered(payload, response: Response | None = None, *, estimated_bytes: floa
     return Response("".join(_json_pieces(payload)).encode(), media_type="application/json", headers=headers)
 
 
+def table_json(table: pd.DataFrame, response: Response, *, estimated_bytes: float) -> Response:
+    """A table as the JSON array of its rows (:func:`json_records`' conventions): written whole by
+    :func:`json_rows` where small, streamed by :func:`rendered` where over ``STREAM_ABOVE_BYTES``."""
+    if estimated_bytes > STREAM_ABOVE_BYTES:
+        return rendered(json_records(table), response, estimated_bytes=estimated_bytes)
+    return Response(json_rows(json_columns(table)), media_type="application/json", headers=route_headers(response))
+
+
 def _stamps(times: np.ndarray) -> list[str]:
     return format_iso(times, digits=3).tolist()
 
@@ -334,7 +342,7 @@ def passes(
         answer = csv_response(with_iso_times(page, times), "passes.csv")
         answer.headers.update(route_headers(response))
         return answer
-    return rendered(json_records(page), response, estimated_bytes=len(page) * PASS_ROW_BYTES)
+    return table_json(page, response, estimated_bytes=len(page) * PASS_ROW_BYTES)
 
 
 def _pass_table(state: ServiceState, satellites, place: GroundSite, t0, t1, spec: PassesRequest) -> pd.DataFrame:
@@ -472,4 +480,4 @@ def access(
     table = table[list(WindowOut.model_fields)]
     if format == "csv":
         return csv_response(with_iso_times(table, ("start", "end", "culmination")), "access.csv")
-    return rendered(json_records(table), response, estimated_bytes=len(table) * WINDOW_ROW_BYTES)
+    return table_json(table, response, estimated_bytes=len(table) * WINDOW_ROW_BYTES)

@@ -31,7 +31,7 @@ from overhead.errors import ElementSetError, OverheadError
 from overhead.orbits.elements import read_records, read_text
 from overhead.orbits.omm import format_omm, record_to_omm
 from overhead.orbits.records import ELEMENT_COLUMNS, ElementRecord
-from overhead.orbits.sgp4_propagation import propagate_minutes_since_epoch, propagate_shared_times
+from overhead.orbits.sgp4_propagation import propagate_minutes_since_epoch, propagate_shared_times, propagate_where
 from overhead.orbits.states import dataset_from_buffers
 from overhead.orbits.timescales import format_iso, to_datetime64
 from overhead.orbits.tle import format_tle
@@ -187,6 +187,13 @@ class Catalog:
         :meth:`propagate` computes, without building its labelled Dataset (the analyses' inner loops)."""
         t = np.atleast_1d(to_datetime64(times))
         buffers = propagate_shared_times(self.satrecs, t, frame, workers=1)
+        return buffers.position, buffers.velocity
+
+    def state_arrays_where(self, times, needed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """ITRF states (satellite, time, 3) where ``needed`` (satellite, time) is True, NaN elsewhere (and where
+        SGP4 failed): SGP4 run for those states only (a search that knows where to look)."""
+        t = np.atleast_1d(to_datetime64(times))
+        buffers = propagate_where(self.satrecs, t, np.asarray(needed, dtype=bool))
         return buffers.position, buffers.velocity
 
     def positions_itrf_km(self, when) -> np.ndarray:

@@ -55,9 +55,10 @@ class EphemerisBlock:
 
 
 @njit(cache=True, nogil=True)
-def _interpolate(r, v, error, rows, t_s, h, out_r, out_v, out_error, columns):
+def _interpolate(r, v, error, rows, t_s, h, out_r, out_v, out_error, columns, needed):
     """States of ``rows`` at ``t_s`` (s from the block's start) into ``out_*[:, columns]``: the basis of each
-    time computed once, then object by object (each object's samples are contiguous, and so are its outputs)."""
+    time computed once, then object by object (each object's samples are contiguous, and so are its outputs).
+    Where ``needed`` (row, output column) is given (not empty) and False, the state is NaN, not computed."""
     n = t_s.size
     steps = np.empty(n, np.int64)
     weights = np.empty((n, 8))
@@ -71,6 +72,11 @@ def _interpolate(r, v, error, rows, t_s, h, out_r, out_v, out_error, columns):
         row = rows[i]
         for j in range(n):
             k, c, w = steps[j], columns[j], weights[j]
+            if needed.shape[0] and not needed[i, c]:
+                for x in range(3):
+                    out_r[i, c, x], out_v[i, c, x] = np.nan, np.nan
+                out_error[i, c] = 0
+                continue
             for x in range(3):
                 r0, v0, r1, v1 = r[row, k, x], v[row, k, x], r[row, k + 1, x], v[row, k + 1, x]
                 out_r[i, c, x] = w[0] * r0 + w[1] * v0 + w[2] * r1 + w[3] * v1
@@ -189,11 +195,15 @@ class CatalogEphemeris:
         error = np.maximum.reduce([buffers.error[:, k : k + n + 1] for k in range(5)])
         return EphemerisBlock(start, self.step_s, np.ascontiguousarray(r[:, 2:-2]), v, error)
 
-    def states(self, rows: np.ndarray, times) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def states(
+        self, rows: np.ndarray, times, needed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Positions (km), velocities (km/s) ITRF (row, time, 3) and error codes (row, time) of the objects at
-        positions ``rows`` of the catalogue, building the blocks the times need."""
+        positions ``rows`` of the catalogue, building the blocks the times need; only where ``needed`` (row, time)
+        is True when it is given (NaN elsewhere)."""
         t = np.atleast_1d(to_datetime64(times))
         rows = np.asarray(rows, dtype=np.int64)
+        needed = np.zeros((0, 0), bool) if needed is None else np.ascontiguousarray(needed, dtype=bool)
         out_r = np.empty((rows.size, t.size, 3))
         out_v = np.empty((rows.size, t.size, 3))
         out_error = np.empty((rows.size, t.size), np.int8)
@@ -203,7 +213,7 @@ class CatalogEphemeris:
             columns = np.flatnonzero(blocks == index)
             t_s = (t[columns] - block.start) / np.timedelta64(1, "ns") / NS
             _interpolate(
-                block.r_km, block.v_km_s, block.error, rows, t_s, block.step_s, out_r, out_v, out_error, columns
+                block.r_km, block.v_km_s, block.error, rows, t_s, block.step_s, out_r, out_v, out_error, columns, needed
             )
         return out_r, out_v, out_error
 
@@ -296,6 +306,20 @@ class SampledCatalog(Catalog):
         if frame != "itrf" or self.ephemeris is None or not self.ephemeris.worth_using(len(self), t):
             return Catalog.state_arrays(self, t, frame)
         r, v, _ = self.ephemeris.states(self.rows, t)
+        return r, v
+
+    def reads_ephemeris(self, times) -> bool:
+        """Whether ITRF states at ``times`` come from the ephemeris (a few nanoseconds each), not from SGP4."""
+        t = np.atleast_1d(to_datetime64(times))
+        return self.ephemeris is not None and self.ephemeris.worth_using(len(self), t)
+
+    def state_arrays_where(self, times, needed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """ITRF states (satellite, time, 3) where ``needed`` (satellite, time) is True, NaN elsewhere: from the
+        ephemeris where worth it."""
+        t = np.atleast_1d(to_datetime64(times))
+        if self.ephemeris is None or not self.ephemeris.worth_using(len(self), t):
+            return Catalog.state_arrays_where(self, t, needed)
+        r, v, _ = self.ephemeris.states(self.rows, t, needed)
         return r, v
 
 

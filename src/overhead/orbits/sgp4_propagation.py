@@ -14,7 +14,13 @@ from overhead.orbits.states import ERRORS as SGP4_ERRORS
 from overhead.orbits.states import StateBuffers, rotation_for
 from overhead.orbits.timescales import julian_date_split
 
-__all__ = ["SGP4_ERRORS", "limit_chunk_states", "propagate_minutes_since_epoch", "propagate_shared_times"]
+__all__ = [
+    "SGP4_ERRORS",
+    "limit_chunk_states",
+    "propagate_minutes_since_epoch",
+    "propagate_shared_times",
+    "propagate_where",
+]
 
 MAX_CHUNK_STATES = 400_000  # ~40 MB of float64 r, v and their rotations per chunk
 _chunk_states = MAX_CHUNK_STATES
@@ -57,6 +63,43 @@ def propagate_shared_times(
 
     run_over_satellites(n_sat, task, chunk_size=_chunk_size(n_time), workers=workers, progress=progress)
     return buffers
+
+
+def propagate_where(
+    satrecs: list[Satrec], times: np.ndarray, needed: np.ndarray, frame: str = "itrf", *, earth_model: str = "iers2010"
+) -> StateBuffers:
+    """States of each satellite at the UTC ``times`` (1-D) where ``needed`` (satellite, time) is True; NaN with
+    error 0 elsewhere. One SGP4 call per satellite on its own times, the frame rotation applied to all at once."""
+    n_sat, n_time = len(satrecs), len(times)
+    out = StateBuffers.allocate(frame, n_sat, n_time, shared=False)
+    for array in (out.position, out.velocity, out.geodetic):
+        if array is not None:
+            array.fill(np.nan)
+    out.error.fill(0)
+    sat, column = np.nonzero(needed)
+    if not sat.size:
+        return out
+    jd, fr = julian_date_split(times)
+    bounds = np.searchsorted(sat, np.arange(n_sat + 1))
+    error, r, v = np.empty(sat.size, np.uint8), np.empty((sat.size, 3)), np.empty((sat.size, 3))
+    for i in np.flatnonzero(np.diff(bounds)):
+        at = slice(bounds[i], bounds[i + 1])
+        error[at], r[at], v[at] = satrecs[i].sgp4_array(jd[column[at]], fr[column[at]])
+    rotation = rotation_for(frame, times, model=earth_model)
+    pairs = StateBuffers.allocate(frame, 1, sat.size, shared=False)
+    pairs.store(
+        slice(0, 1),
+        r[None],
+        v[None],
+        error[None],
+        None if rotation is None else (rotation[0][column], rotation[1][column]),
+    )
+    out.error[sat, column] = pairs.error[0]
+    if frame == "geodetic":
+        out.geodetic[:, sat, column] = pairs.geodetic[:, 0]
+    else:
+        out.position[sat, column], out.velocity[sat, column] = pairs.position[0], pairs.velocity[0]
+    return out
 
 
 def propagate_minutes_since_epoch(
