@@ -342,42 +342,47 @@ def candidate_keys_few(r, v, step_s, target_unit, lowest_deg, limit_deg):
     n_sat, n_samples, n_targets = r.shape[0], r.shape[1], target_unit.shape[0]
     out = np.empty(max(1024, n_sat * n_samples // 8), np.int64)
     count = 0
-    units = np.empty((n_samples, 3))
-    cos_reach = np.empty(n_samples)
     radii = np.empty(n_samples)
+    threshold = np.empty(n_samples)  # a target is within reach where r · target ≥ this (cos reach × radius)
     for sat in range(n_sat):
-        low, high, fastest = np.inf, 0.0, 0.0
+        low2, high2, fastest2 = np.inf, 0.0, 0.0  # squares: radius (km²) and speed (km²/s²)
         for k in range(n_samples):
             x, y, z = r[sat, k, 0], r[sat, k, 1], r[sat, k, 2]
-            radius = math.sqrt(x * x + y * y + z * z)
-            radii[k] = radius
-            if not math.isfinite(radius):
+            radius2 = x * x + y * y + z * z
+            radii[k] = math.sqrt(radius2)
+            if not math.isfinite(radius2):
                 continue
-            speed = math.sqrt(v[sat, k, 0] ** 2 + v[sat, k, 1] ** 2 + v[sat, k, 2] ** 2)
-            angle_rate = speed / radius if math.isfinite(speed) else 0.0
-            low, high, fastest = min(low, radius), max(high, radius), max(fastest, angle_rate)
-            units[k, 0], units[k, 1], units[k, 2] = x / radius, y / radius, z / radius
-        if high == 0.0:
-            continue  # no state at all (SGP4 failed throughout, or none was needed)
+            vx, vy, vz = v[sat, k, 0], v[sat, k, 1], v[sat, k, 2]
+            speed2 = vx * vx + vy * vy + vz * vz
+            if math.isfinite(speed2):
+                fastest2 = max(fastest2, speed2)
+            low2, high2 = min(low2, radius2), max(high2, radius2)
+        if high2 == 0.0:
+            continue  # no state at all (SGP4 failed throughout)
+        low, high = math.sqrt(low2), math.sqrt(high2)
+        fastest2 /= low2  # the fastest speed at the lowest radius: above every sample's angular rate
         # the bound grows with the radius: a near-circular orbit takes its highest sample's bound (and its
         # fastest motion) for every sample, one cosine a satellite; an eccentric one is bounded sample by sample
         circular = high <= 1.02 * low
-        common = math.cos(min(_central_angle_bound(high, lowest_deg, limit_deg) + fastest * step_s / 2.0, math.pi))
+        common = math.cos(
+            min(_central_angle_bound(high, lowest_deg, limit_deg) + math.sqrt(fastest2) * step_s / 2.0, math.pi)
+        )
         for k in range(n_samples):
             radius = radii[k]
             if not math.isfinite(radius):
-                cos_reach[k] = 2.0  # never reached: SGP4 failed here
+                threshold[k] = np.inf  # never reached: SGP4 failed here
             elif circular:
-                cos_reach[k] = common
+                threshold[k] = common * radius
             else:
                 speed = math.sqrt(v[sat, k, 0] ** 2 + v[sat, k, 1] ** 2 + v[sat, k, 2] ** 2)
                 move = speed * step_s / 2.0 / radius if math.isfinite(speed) else 0.0
-                cos_reach[k] = math.cos(min(_central_angle_bound(radius, lowest_deg, limit_deg) + move, math.pi))
+                reach = min(_central_angle_bound(radius, lowest_deg, limit_deg) + move, math.pi)
+                threshold[k] = math.cos(reach) * radius
         for t in range(n_targets):
             base = (sat * n_targets + t) * n_samples
             a, b, c = target_unit[t, 0], target_unit[t, 1], target_unit[t, 2]
             for k in range(n_samples):
-                if cos_reach[k] <= 1.0 and units[k, 0] * a + units[k, 1] * b + units[k, 2] * c >= cos_reach[k]:
+                if r[sat, k, 0] * a + r[sat, k, 1] * b + r[sat, k, 2] * c >= threshold[k]:
                     if count == out.size:
                         out = _grow(out, 2 * count)
                     out[count] = base + k
