@@ -815,3 +815,28 @@ def test_a_table_written_fast_is_the_table_json_records_writes(rows):
     )
     expected = json.loads(rendered(json_records(table)).body)
     assert json.loads(table_json(table, Response(), estimated_bytes=0).body) == expected
+
+
+def test_a_busy_service_gives_its_memory_back_between_requests_and_after_them(monkeypatch):
+    """Returning the heap's free pages after every request made the next one fault them in again (a third of
+    the passes' requests/s): a service returns them at most every interval, and once more after the last."""
+    import time
+
+    from overhead.api import memory
+
+    trims: list[float] = []
+
+    class Libc:
+        def malloc_trim(self, pad: int) -> int:
+            trims.append(time.monotonic())
+            return 1
+
+    monkeypatch.setattr(memory, "_libc", lambda: Libc())
+    monkeypatch.setitem(memory._trimmed, "at", 0.0)
+    for _ in range(50):
+        memory.release_memory(at_most_every_s=0.3)
+    assert len(trims) == 1
+    time.sleep(0.8)
+    assert len(trims) == 2  # the pages of the last requests went back once they stopped
+    memory.release_memory()  # a job's: at once
+    assert len(trims) == 3

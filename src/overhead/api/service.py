@@ -16,7 +16,7 @@ import pandas as pd
 from fastapi import HTTPException
 
 from overhead.api.jobs import JobManager
-from overhead.api.memory import release_memory
+from overhead.api.memory import TRIM_INTERVAL_S, release_memory
 from overhead.catalog.store import CatalogStore
 from overhead.constants import STALE_ELEMENTS_DAYS
 from overhead.errors import CancelledError, OverheadError
@@ -427,7 +427,7 @@ class ServiceState:
             return self._translated(function, args, kwargs)
         finally:
             self._slots.release()
-            release_memory()
+            release_memory(at_most_every_s=TRIM_INTERVAL_S)
 
     @staticmethod
     def _translated(function, args, kwargs):
