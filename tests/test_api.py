@@ -843,3 +843,13 @@ def test_a_busy_service_gives_its_memory_back_between_requests_and_after_them(mo
     assert len(trims) == 2 and trims[1] - trims[0] >= 0.29  # the last requests' pages, once they stopped
     memory.release_memory()  # a job's: at once
     assert len(trims) == 3
+
+
+def test_passes_are_sorted_for_paging_only_when_not_already_in_order():
+    from overhead.api.routes_compute import _in_page_order
+
+    rise = np.array(["2026-01-01T00:00", "2026-01-01T00:00", "2026-01-01T00:05"], dtype="datetime64[ns]")
+    assert _in_page_order(pd.DataFrame({"rise": rise, "norad_id": [5, 7, 1]}))
+    assert not _in_page_order(pd.DataFrame({"rise": rise, "norad_id": [7, 5, 1]}))  # same rise: by NORAD id
+    assert not _in_page_order(pd.DataFrame({"rise": rise[::-1], "norad_id": [1, 5, 7]}))
+    assert _in_page_order(pd.DataFrame({"rise": rise[:0], "norad_id": np.zeros(0, int)}))

@@ -364,7 +364,16 @@ def _pass_table(state: ServiceState, satellites, place: GroundSite, t0, t1, spec
         )
     else:
         table = state.compute(passes_over_site, satellites, place, t0, t1, min_elevation_deg=spec.min_elevation_deg)
+    if _in_page_order(table):  # the pass search's own order: no sort (a copy of the table) needed
+        return table.reset_index(drop=True)
     return table.sort_values(["rise", "norad_id"], kind="stable", ignore_index=True)
+
+
+def _in_page_order(table: pd.DataFrame) -> bool:
+    """Whether the rows are sorted by rise, then NORAD id."""
+    rise, ids = table.rise.to_numpy(dtype="datetime64[ns]"), table.norad_id.to_numpy()
+    later = rise[1:] > rise[:-1]
+    return bool(np.all(later | ((rise[1:] == rise[:-1]) & (ids[1:] >= ids[:-1]))))
 
 
 def _fingerprint(satellites) -> str:
@@ -381,14 +390,13 @@ def _fingerprint(satellites) -> str:
 def _page(table: pd.DataFrame, limit: int | None, cursor: str | None) -> tuple[pd.DataFrame, str | None]:
     """The passes after ``cursor`` (RISE~NORAD_ID, or a time: rising at or after it), at most ``limit`` of them,
     and the cursor of the next page (None on the last)."""
-    rise = table.rise.to_numpy(dtype="datetime64[ns]")
-    after = np.ones(len(table), dtype=bool)
+    rest = table
     if cursor is not None:
+        rise = table.rise.to_numpy(dtype="datetime64[ns]")
         when_text, _, id_text = cursor.partition("~")
         when = parse_time(when_text, name="cursor")
         ids = table.norad_id.to_numpy()
-        after = (rise > when) | ((rise == when) & (ids > int(id_text))) if id_text else rise >= when
-    rest = table[after]
+        rest = table[(rise > when) | ((rise == when) & (ids > int(id_text))) if id_text else rise >= when]
     if limit is None or len(rest) <= limit:
         return rest, None
     page = rest.iloc[:limit]
