@@ -92,6 +92,11 @@ class _Context:
     n_steps: int  # K: samples are 0..K
 
     @property
+    def target_unit(self) -> np.ndarray:
+        """The targets' directions from the Earth's centre (T, 3), for the geometric pre-filters."""
+        return self.position / np.linalg.norm(self.position, axis=-1)[:, None]
+
+    @property
     def cone_only(self) -> bool:
         """Only an elevation mask and an off-nadir limit (a cone or field of regard) apply."""
         c = self.constraints
@@ -275,12 +280,11 @@ def _candidate_keys(ctx: _Context, r: np.ndarray, v: np.ndarray) -> np.ndarray:
     n_targets = len(ctx.targets)
     if _window_kernel is not None and n_targets <= FEW_TARGETS:  # one compiled pass, no temporaries
         limit = ctx.constraints.off_nadir_limit_deg()
-        target_unit = ctx.position / np.linalg.norm(ctx.position, axis=-1)[:, None]
         return _window_kernel.candidate_keys_few(
             np.ascontiguousarray(r),
             np.ascontiguousarray(v),
             float(ctx.step_s),
-            np.ascontiguousarray(target_unit),
+            np.ascontiguousarray(ctx.target_unit),
             ctx.lowest_elevation_deg,
             np.nan if limit is None else float(limit),
         )
@@ -295,7 +299,7 @@ def _candidate_keys(ctx: _Context, r: np.ndarray, v: np.ndarray) -> np.ndarray:
     sub_point = (r / radius[..., None]).reshape(-1, 3)
     reach = reach.reshape(-1)
     finite = np.isfinite(sub_point).all(axis=-1)
-    target_unit = ctx.position / np.linalg.norm(ctx.position, axis=-1)[:, None]
+    target_unit = ctx.target_unit
     if _window_kernel is not None and n_targets > FEW_TARGETS:  # a latitude-longitude bucket index, compiled
         order, starts, n_lat, n_lon = _window_kernel.target_buckets(target_unit)
         keys = _window_kernel.candidate_keys(
@@ -854,7 +858,7 @@ def _search_states(ctx: _Context, satellites, times: np.ndarray) -> tuple[np.nda
         or len(ctx.targets) > FEW_TARGETS
         or not (ctx.simple_elevation or ctx.cone_only)
         or not hasattr(satellites, "state_arrays_where")
-        or getattr(satellites, "reads_ephemeris", lambda _: False)(times)  # its states cost less than the filter
+        or satellites.reads_ephemeris(times)  # its states cost less than the filter
     ):
         return satellites.state_arrays(times, "itrf")
     coarse = np.unique(np.r_[np.arange(0, n, COARSE_STRIDE), n - 1])
@@ -867,7 +871,7 @@ def _search_states(ctx: _Context, satellites, times: np.ndarray) -> tuple[np.nda
     needed = _window_kernel.coarse_needed(
         np.ascontiguousarray(r_coarse),
         np.cos(reach),
-        np.ascontiguousarray(ctx.position / np.linalg.norm(ctx.position, axis=-1)[:, None]),
+        np.ascontiguousarray(ctx.target_unit),
         coarse,
         COARSE_STRIDE // 2 + 3,  # a window's bracketing samples and the culmination's neighbours
         n,

@@ -187,7 +187,14 @@ def table_json(table: pd.DataFrame, response: Response, *, estimated_bytes: floa
     :func:`json_rows` where small, streamed by :func:`rendered` where over ``STREAM_ABOVE_BYTES``."""
     if estimated_bytes > STREAM_ABOVE_BYTES:
         return rendered(json_records(table), response, estimated_bytes=estimated_bytes)
-    return Response(json_rows(json_columns(table)), media_type="application/json", headers=route_headers(response))
+    return rows_response(json_columns(table), response)
+
+
+def rows_response(columns: dict[str, np.ndarray], response: Response, *, decimals: int | None = None) -> Response:
+    """The JSON answer of rows given by column (:func:`json_rows`), with the headers the route set."""
+    return Response(
+        json_rows(columns, decimals=decimals), media_type="application/json", headers=route_headers(response)
+    )
 
 
 def _stamps(times: np.ndarray) -> list[str]:
@@ -422,7 +429,7 @@ async def above(
         columns = call(light=True)
     else:  # SGP4 for the whole catalogue: on a worker thread, in a computing slot
         columns = await run_in_threadpool(call)
-    return Response(json_rows(columns, decimals=6), media_type="application/json", headers=route_headers(response))
+    return rows_response(columns, response, decimals=6)
 
 
 @router.get("/lookangles", response_model=LookAngles, summary="Azimuth, elevation and range of one satellite")

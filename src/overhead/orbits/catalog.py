@@ -189,6 +189,11 @@ class Catalog:
         buffers = propagate_shared_times(self.satrecs, t, frame, workers=1)
         return buffers.position, buffers.velocity
 
+    def reads_ephemeris(self, times) -> bool:
+        """Whether ITRF states at ``times`` come from a sampled ephemeris (a few nanoseconds each): not here, SGP4
+        answers (see :class:`~overhead.orbits.sampled.SampledCatalog`)."""
+        return False
+
     def state_arrays_where(self, times, needed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """ITRF states (satellite, time, 3) where ``needed`` (satellite, time) is True, NaN elsewhere (and where
         SGP4 failed): SGP4 run for those states only (a search that knows where to look)."""

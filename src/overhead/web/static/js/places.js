@@ -160,11 +160,15 @@ function renderAbove() {
 }
 
 // ---------------------------------------------------------------------------------------------- the pass list
-// only the rows in view are in the page (74,000 passes are 74,000 rows of data, ~30 of DOM); on a narrow screen a
-// row is two lines (the style sheet's phone layout) so that nothing in it is cut
-const narrow = window.matchMedia("(max-width: 600px)");
-let ROW_PX = narrow.matches ? 44 : 26;
-narrow.addEventListener("change", () => { ROW_PX = narrow.matches ? 44 : 26; if (state.shownPasses) renderPasses(); });
+// only the rows in view are in the page (74,000 passes are 74,000 rows of data, ~30 of DOM); a row's height is the
+// style sheet's --row-px: two lines on a narrow screen, so that nothing in it is cut
+const passTable = document.getElementById("passes-table");
+const rowHeight = () => parseFloat(getComputedStyle(passTable).getPropertyValue("--row-px"));
+let ROW_PX = rowHeight();
+window.matchMedia("(max-width: 600px)").addEventListener("change", () => {
+  ROW_PX = rowHeight();
+  if (state.shownPasses) renderPasses();
+});
 const passBody = document.querySelector("#passes-table .vbody");
 const passSpacer = document.querySelector("#passes-table .vspacer");
 /** The passes of the list: not yet set, rising within its hours. */
