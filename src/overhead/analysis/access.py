@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from overhead.analysis import _window_kernel  # the compiled loop; set to None, the vectorised path does all
+from overhead.analysis._window_kernel import culminations
 from overhead.constants import EARTH_MU_KM3_S2, SECONDS_PER_DAY
 from overhead.errors import OverheadError
 from overhead.geometry.sensors import AccessConstraints, NadirCone, central_angle_bound_rad
@@ -301,7 +302,9 @@ def _candidate_keys(ctx: _Context, r: np.ndarray, v: np.ndarray) -> np.ndarray:
     finite = np.isfinite(sub_point).all(axis=-1)
     target_unit = ctx.target_unit
     if _window_kernel is not None and n_targets > FEW_TARGETS:  # a latitude-longitude bucket index, compiled
-        order, starts, n_lat, n_lon = _window_kernel.target_buckets(target_unit)
+        typical_reach = np.nanmedian(np.where(finite, reach, np.nan)[:: max(1, reach.size // 10_000)])
+        bucket_deg = _window_kernel.bucket_size_deg(n_targets, float(np.nan_to_num(typical_reach)))
+        order, starts, n_lat, n_lon = _window_kernel.target_buckets(target_unit, bucket_deg)
         keys = _window_kernel.candidate_keys(
             np.ascontiguousarray(sub_point),
             np.ascontiguousarray(reach),
@@ -361,34 +364,6 @@ def _search_positive(f, lo: np.ndarray, hi: np.ndarray, width: float) -> tuple[n
         best_t[x[better]], best_f[x[better]] = new[better], f_new[better]
         active = x[(best_f[x] <= 0) & (b[x] - a[x] > width)]
     return best_t, best_f
-
-
-def _golden_bracket(f, lo: np.ndarray, hi: np.ndarray, width: float) -> tuple[np.ndarray, np.ndarray]:
-    """Golden-section narrowing of [lo, hi] around the maxima of f(rows, t) until narrower than ``width``."""
-    rows = np.arange(lo.size)
-    a, b = lo.astype(float).copy(), hi.astype(float).copy()
-    c, d = b - GOLDEN * (b - a), a + GOLDEN * (b - a)
-    fc, fd = f(rows, c), f(rows, d)
-    while np.any(b - a > width):
-        left = fc >= fd
-        a, b = np.where(left, a, c), np.where(left, d, b)
-        new = np.where(left, b - GOLDEN * (b - a), a + GOLDEN * (b - a))
-        f_new = f(rows, new)
-        c, d = np.where(left, new, d), np.where(left, c, new)
-        fc, fd = np.where(left, f_new, fd), np.where(left, fc, f_new)
-    return a, b
-
-
-def _parabolic_peak(f, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The vertex of the parabola through f at a, (a+b)/2 and b: exact to well under a millisecond for a
-    smooth maximum bracketed to half a second (the error is of the order of the cubic term × width²)."""
-    rows = np.arange(a.size)
-    m = (a + b) / 2.0
-    fa, fm, fb = f(rows, a), f(rows, m), f(rows, b)
-    curvature = fa - 2.0 * fm + fb
-    with np.errstate(invalid="ignore", divide="ignore"):
-        vertex = m + (b - a) / 4.0 * (fa - fb) / curvature
-    return np.where((curvature < 0) & (vertex >= a) & (vertex <= b), vertex, m)
 
 
 def _find_roots(f, lo: np.ndarray, hi: np.ndarray, f_lo: np.ndarray, f_hi: np.ndarray, tolerance: float) -> np.ndarray:
@@ -612,25 +587,18 @@ def _describe(ctx: _Context, windows: dict, ids: np.ndarray, names: np.ndarray) 
         rr, vv = ephemeris.at(sat, times)
         return _geometry(ctx, rr, vv, target, times)
 
-    # culmination: the highest sample inside the window (the middle if none), then a golden-section search
-    # ±1 step around it
-    first = np.ceil(start / ctx.step_s).astype(np.int64)
-    inside = np.maximum(np.floor(end / ctx.step_s).astype(np.int64) - first + 1, 0)
-    owner = np.repeat(np.arange(sat.size), inside)
-    k = first[owner] + np.arange(owner.size) - np.repeat(np.cumsum(inside) - inside, inside)
-    elevation_k = _elevation_deg(ctx, ephemeris.r[sat[owner], k], target[owner])
-    order = np.lexsort((-elevation_k, owner))
-    top = order[np.r_[True, owner[order][1:] != owner[order][:-1]]] if owner.size else order
-    best_t = (start + end) / 2.0
-    best_t[owner[top]] = k[top] * ctx.step_s
-    lo = np.maximum(best_t - ctx.step_s, start)
-    hi = np.minimum(best_t + ctx.step_s, end)
-    states = ephemeris.local(sat, np.floor(lo / ctx.step_s).astype(np.int64), 3)
-
-    def elevation(rows: np.ndarray, times: np.ndarray) -> np.ndarray:
-        return _elevation_deg(ctx, states.at(rows, times, velocity=False)[0], target[rows])
-
-    peak_t = _parabolic_peak(elevation, *_golden_bracket(elevation, lo, hi, CULMINATION_BRACKET_S))
+    peak_t = culminations(
+        ephemeris.r,
+        ephemeris.v,
+        float(ctx.step_s),
+        sat.astype(np.int64),
+        target.astype(np.int64),
+        start.astype(float),
+        end.astype(float),
+        np.ascontiguousarray(ctx.position, dtype=float),
+        np.ascontiguousarray(ctx.up, dtype=float),
+        CULMINATION_BRACKET_S,
+    )
     at_peak, at_start, at_end = evaluate(peak_t), evaluate(start), evaluate(end)
     start_constraint = np.where(windows["start_cut"], "interval", at_start.bounding())
     end_constraint = np.where(windows["end_cut"], "interval", at_end.bounding())
