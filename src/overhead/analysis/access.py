@@ -36,7 +36,7 @@ from overhead.geometry.targets import TargetSet
 from overhead.geometry.topocentric import GroundSite
 from overhead.orbits.catalog import check_element_age, warn_if_stale
 from overhead.orbits.frames import EARTH_ROTATION_RATE_RAD_S, WGS84_A_KM
-from overhead.orbits.hermite import hermite_coefficients
+from overhead.orbits.hermite import hermite_coefficients, hermite_rows_at
 from overhead.orbits.parallel import default_workers, run_over_satellites
 from overhead.orbits.satellites import Satellites
 from overhead.orbits.sun import sun_position_itrf_km
@@ -137,8 +137,7 @@ class _Ephemeris:
 
     def at(self, sat: np.ndarray, t_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """States of satellites ``sat`` at times ``t_s`` (one each)."""
-        first = np.clip(np.floor(t_s / self.step).astype(np.int64), 0, self.k_max - 1)
-        return self.local(sat, first, 1).at(np.arange(sat.size), t_s)
+        return hermite_rows_at(self.r, self.v, sat.astype(np.int64), t_s.astype(float), float(self.step))
 
     def local(self, sat: np.ndarray, first: np.ndarray, steps: int) -> _LocalStates:
         """The samples first..first+steps of each satellite as cubic polynomials, for many evaluations."""

@@ -7,7 +7,8 @@ the cubic ``c0 + c1 s + c2 s² + c3 s³`` with ``c0 = r0``, ``c1 = h v0``, ``c2 
 
 Two forms: numpy functions for arrays of steps (:func:`hermite_states`, :func:`hermite_coefficients`) and
 compiled scalar functions for the numba kernels, which inline them: :func:`hermite_component` and
-:func:`hermite_at` where each evaluation has its own time, :func:`hermite_weights` where many objects share one.
+:func:`hermite_at` where each evaluation has its own time (:func:`hermite_rows_at` for many), :func:`hermite_weights`
+where many objects share one.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ __all__ = [
     "hermite_at",
     "hermite_coefficients",
     "hermite_component",
+    "hermite_rows_at",
     "hermite_states",
     "hermite_step_error_km",
     "hermite_weights",
@@ -82,3 +84,16 @@ def hermite_at(r, v, row, t, h):
     p1, w1 = hermite_component(r[row, k, 1], r[row, k + 1, 1], v[row, k, 1], v[row, k + 1, 1], s, h)
     p2, w2 = hermite_component(r[row, k, 2], r[row, k + 1, 2], v[row, k, 2], v[row, k + 1, 2], s, h)
     return (p0, p1, p2), (w0, w1, w2)
+
+
+@njit(cache=True, nogil=True)
+def hermite_rows_at(r, v, rows, t, h):
+    """Positions (km) and velocities (km/s), (n, 3), of ``rows[i]`` at ``t[i]`` s on uniformly sampled states
+    (:func:`hermite_at` for a list of (row, time) pairs: one compiled pass, no per-pair arrays)."""
+    out_r = np.empty((rows.size, 3))
+    out_v = np.empty((rows.size, 3))
+    for i in range(rows.size):
+        p, w = hermite_at(r, v, rows[i], t[i], h)
+        out_r[i, 0], out_r[i, 1], out_r[i, 2] = p
+        out_v[i, 0], out_v[i, 1], out_v[i, 2] = w
+    return out_r, out_v
