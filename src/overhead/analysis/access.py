@@ -29,6 +29,7 @@ import pandas as pd
 
 from overhead.analysis import _window_kernel  # the compiled loop; set to None, the vectorised path does all
 from overhead.analysis._window_kernel import culminations
+from overhead.analysis.events import find_roots, search_positive
 from overhead.constants import EARTH_MU_KM3_S2, SECONDS_PER_DAY
 from overhead.errors import OverheadError
 from overhead.geometry.sensors import AccessConstraints, NadirCone, central_angle_bound_rad
@@ -65,7 +66,6 @@ CULMINATION_BRACKET_S = 0.5  # golden-section down to this, then one parabola (e
 DENSE_TARGETS = 4096
 FEW_TARGETS = 64  # with the compiled index, a dense product only for this few targets
 MAX_ELEMENT_AGE_DAYS = 30.0
-GOLDEN = (np.sqrt(5.0) - 1.0) / 2.0
 HIDDEN_WINDOW_S = 0.25  # a window hidden between samples is found if it lasts longer than about this
 FAILED = -1e9
 COARSE_STRIDE = 6  # the coarse pre-filter's step in samples (a third of the states; 4-10 cost about the same)
@@ -339,63 +339,6 @@ def _candidate_keys(ctx: _Context, r: np.ndarray, v: np.ndarray) -> np.ndarray:
     return np.sort((flat // n_samples * n_targets + target) * n_samples + flat % n_samples)
 
 
-def _search_positive(f, lo: np.ndarray, hi: np.ndarray, width: float) -> tuple[np.ndarray, np.ndarray]:
-    """Golden-section search for a positive value of f(rows, t) near its maximum on [lo, hi].
-
-    A row stops as soon as a positive value is found (its time is returned), or when its bracket is
-    narrower than ``width``; only rows still searching are evaluated.
-    """
-    a, b = lo.astype(float).copy(), hi.astype(float).copy()
-    c, d = b - GOLDEN * (b - a), a + GOLDEN * (b - a)
-    rows = np.arange(lo.size)
-    fc, fd = f(rows, c), f(rows, d)
-    best_t, best_f = np.where(fc >= fd, c, d), np.maximum(fc, fd)
-    active = np.flatnonzero((best_f <= 0) & (b - a > width))
-    while active.size:
-        x = active
-        left = fc[x] >= fd[x]
-        a[x], b[x] = np.where(left, a[x], c[x]), np.where(left, d[x], b[x])
-        new = np.where(left, b[x] - GOLDEN * (b[x] - a[x]), a[x] + GOLDEN * (b[x] - a[x]))
-        f_new = f(x, new)
-        c[x], d[x] = np.where(left, new, d[x]), np.where(left, c[x], new)
-        fc[x], fd[x] = np.where(left, f_new, fd[x]), np.where(left, fc[x], f_new)
-        better = f_new > best_f[x]
-        best_t[x[better]], best_f[x[better]] = new[better], f_new[better]
-        active = x[(best_f[x] <= 0) & (b[x] - a[x] > width)]
-    return best_t, best_f
-
-
-def _find_roots(f, lo: np.ndarray, hi: np.ndarray, f_lo: np.ndarray, f_hi: np.ndarray, tolerance: float) -> np.ndarray:
-    """Vectorised Illinois (modified regula falsi) for zeros of f(rows, t) bracketed by [lo, hi].
-
-    Superlinear on smooth margins (~6 evaluations to 0.1 ms from a 60 s bracket); every fourth step
-    bisects, so that a kinked margin (a minimum of constraints) still converges. Only unconverged
-    brackets are evaluated.
-    """
-    lo, hi, f_lo, f_hi = lo.astype(float), hi.astype(float), f_lo.astype(float), f_hi.astype(float)
-    last = np.zeros(lo.size, dtype=np.int8)  # -1: lo moved last, +1: hi moved last
-    active = np.flatnonzero(hi - lo > tolerance)
-    iteration = 0
-    while active.size and iteration < 200:
-        iteration += 1
-        a = active
-        width = hi[a] - lo[a]
-        x = hi[a] - f_hi[a] * width / (f_hi[a] - f_lo[a])
-        bisect = (iteration % 4 == 0) | ~np.isfinite(x) | (x <= lo[a]) | (x >= hi[a])
-        x = np.where(bisect, lo[a] + width / 2.0, x)
-        fx = f(a, x)
-        on_lo_side = (fx > 0) == (f_lo[a] > 0)
-        moved_lo, moved_hi = a[on_lo_side], a[~on_lo_side]
-        f_hi[moved_lo[last[moved_lo] == -1]] *= 0.5
-        f_lo[moved_hi[last[moved_hi] == 1]] *= 0.5
-        lo[moved_lo], f_lo[moved_lo], last[moved_lo] = x[on_lo_side], fx[on_lo_side], -1
-        hi[moved_hi], f_hi[moved_hi], last[moved_hi] = x[~on_lo_side], fx[~on_lo_side], 1
-        active = a[(hi[a] - lo[a] > tolerance) & (fx != 0)]
-        exact = a[fx == 0]
-        lo[exact] = hi[exact] = np.where(on_lo_side, lo[a], hi[a])[fx == 0]
-    return (lo + hi) / 2.0
-
-
 def _arc_distance(a: np.ndarray, b: np.ndarray, p: np.ndarray) -> np.ndarray:
     """Angular distance (rad) from unit vectors p to the great-circle arcs from a to b (all (n, 3))."""
     normal = np.cross(a, b)
@@ -461,7 +404,7 @@ def _hidden_windows(
     lo = np.maximum(t[best] - ctx.step_s, states.t0)
     hi = np.minimum(t[best] + ctx.step_s, states.t0 + 2 * ctx.step_s)
     f = _local_margin(ctx, states, target[best])
-    peak_t, peak_g = _search_positive(f, lo, hi, HIDDEN_WINDOW_S)
+    peak_t, peak_g = search_positive(f, lo, hi, HIDDEN_WINDOW_S)
     hidden = np.flatnonzero(peak_g > 0)
     if not hidden.size:
         return nothing
@@ -470,8 +413,8 @@ def _hidden_windows(
         return f(hidden[rows], tt)
 
     f_lo, f_hi = f(hidden, lo[hidden]), f(hidden, hi[hidden])
-    hidden_start = _find_roots(f_hidden, lo[hidden], peak_t[hidden], f_lo, peak_g[hidden], ROOT_TOLERANCE_S)
-    hidden_end = _find_roots(f_hidden, peak_t[hidden], hi[hidden], peak_g[hidden], f_hi, ROOT_TOLERANCE_S)
+    hidden_start = find_roots(f_hidden, lo[hidden], peak_t[hidden], f_lo, peak_g[hidden], ROOT_TOLERANCE_S)
+    hidden_end = find_roots(f_hidden, peak_t[hidden], hi[hidden], peak_g[hidden], f_hi, ROOT_TOLERANCE_S)
     return best[hidden], hidden_start, hidden_end
 
 
@@ -506,7 +449,7 @@ def _chunk_windows(ctx: _Context, r: np.ndarray, v: np.ndarray) -> dict[str, np.
     times = np.empty(key.size)
     for crossing in (np.flatnonzero(step_up), np.flatnonzero(step_down)):
         states = ephemeris.local(sat[crossing], sample[crossing], 1)
-        times[crossing] = _find_roots(
+        times[crossing] = find_roots(
             _local_margin(ctx, states, target[crossing]),
             t[crossing],
             t[crossing] + ctx.step_s,
