@@ -389,3 +389,27 @@ def test_culmination_is_the_highest_point_of_sgp4_sampled_every_tenth_of_a_secon
         assert elevation[peak] - 5e-5 <= row.max_elevation_deg <= elevation[peak] + step_change + 5e-5, row
         if row.max_elevation_deg > 30.0 or peak in (0, elevation.size - 1):
             assert abs((row.culmination - times[peak]) / np.timedelta64(1, "s")) <= 0.1, row
+
+
+def test_text_columns_are_pandas_strings_of_the_right_satellite_target_and_constraint():
+    """Satellites, targets and bounding constraints travel as positions and codes until the table is built:
+    each row's name is its NORAD id's, its target the one asked, its constraints the two that can bound a
+    field of regard; numeric target ids stay numbers."""
+    catalog = overhead.sample_catalog(("resource",))[:20]
+    targets = TargetSet.from_points([43.6, -33.9, 64.1], [1.44, 18.4, -21.9], ids=["toulouse", "cape town", "reyk"])
+    span = ("2026-05-30T00:00:00Z", "2026-05-31T00:00:00Z")
+    constraints = AccessConstraints(max_off_nadir_deg=58.0, min_elevation_deg=20.0)  # each binds at some heights
+    windows = access_windows(catalog, targets, *span, constraints, workers=1)
+    assert len(windows) > 20
+    name_of = dict(zip(catalog.norad_ids, catalog.names, strict=True))
+    assert (windows.name == windows.norad_id.map(name_of)).all()
+    assert windows.name.dtype == pd.Series(["text"]).dtype == windows.target.dtype
+    assert set(windows.target) <= set(targets.ids)
+    assert set(windows.start_constraint) | set(windows.end_constraint) <= {"elevation", "off_nadir", "interval"}
+    assert {"elevation", "off_nadir"} <= set(windows.start_constraint)  # both bound some windows
+    assert (
+        windows.truncated == ((windows.start_constraint == "interval") | (windows.end_constraint == "interval"))
+    ).all()
+    numbered = TargetSet.from_points([43.6, -33.9], [1.44, 18.4], ids=[7, 9])
+    again = access_windows(catalog, numbered, *span, constraints, workers=1)
+    assert set(again.target) <= {7, 9} and all(isinstance(t, int) for t in again.target)

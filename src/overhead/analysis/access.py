@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from overhead.analysis import _window_kernel  # the compiled loop; set to None, the vectorised path does all
 from overhead.analysis._window_kernel import culminations
@@ -68,6 +69,23 @@ FEW_TARGETS = 64  # with the compiled index, a dense product only for this few t
 MAX_ELEMENT_AGE_DAYS = 30.0
 HIDDEN_WINDOW_S = 0.25  # a window hidden between samples is found if it lasts longer than about this
 FAILED = -1e9
+# what may open or close a window (the margins of ``_geometry``, "interval" where the span cuts it, "" where not
+# asked): windows carry codes into this until the table is built
+CONSTRAINT_NAMES = (
+    "elevation",
+    "off_nadir",
+    "sensor",
+    "min_incidence",
+    "max_incidence",
+    "sun_elevation",
+    "max_sun_elevation",
+    "sunlit",
+    "eclipse",
+    "interval",
+    "",
+)
+INTERVAL_CODE, UNASKED_CODE = CONSTRAINT_NAMES.index("interval"), CONSTRAINT_NAMES.index("")
+TEXT_DTYPE = pd.Series(["text"]).dtype  # what pandas makes of Python strings (pandas 3: the Arrow-backed "str")
 COARSE_STRIDE = 6  # the coarse pre-filter's step in samples (a third of the states; 4-10 cost about the same)
 APOGEE_MARGIN_KM = 50.0  # SGP4's short-period terms move the radius by ~10 km in low orbits
 
@@ -192,8 +210,9 @@ class _Geometry:
         return np.min(np.stack(list(self.margins.values())), axis=0)
 
     def bounding(self) -> np.ndarray:
-        names = np.array(list(self.margins))
-        return names[np.argmin(np.abs(np.stack(list(self.margins.values()))), axis=0)]
+        """The code (position in :data:`CONSTRAINT_NAMES`) of the constraint nearest its limit, per row."""
+        codes = np.array([CONSTRAINT_NAMES.index(name) for name in self.margins])
+        return codes[np.argmin(np.abs(np.stack(list(self.margins.values()))), axis=0)]
 
 
 def _dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -520,8 +539,10 @@ def _compiled_windows(ctx: _Context, r: np.ndarray, v: np.ndarray, keys: np.ndar
     return {**dict(zip(names, found, strict=True)), "ephemeris": _Ephemeris(r, v, ctx.step_s)}
 
 
-def _describe(ctx: _Context, windows: dict, ids: np.ndarray, names: np.ndarray) -> dict[str, np.ndarray]:
-    """Culmination, angles and bounding constraints of each window, by column (one row each)."""
+def _describe(ctx: _Context, windows: dict, first_sat: int) -> dict[str, np.ndarray]:
+    """Culmination, angles and bounding constraints of each window, by column (one row each): satellites and
+    targets as positions (``first_sat`` the chunk's first satellite), constraints as codes; the strings are put
+    in once, when the table is built."""
     ephemeris: _Ephemeris = windows["ephemeris"]
     sat, target, start, end = windows["sat"], windows["target"], windows["start"], windows["end"]
 
@@ -542,12 +563,11 @@ def _describe(ctx: _Context, windows: dict, ids: np.ndarray, names: np.ndarray) 
         CULMINATION_BRACKET_S,
     )
     at_peak, at_start, at_end = evaluate(peak_t), evaluate(start), evaluate(end)
-    start_constraint = np.where(windows["start_cut"], "interval", at_start.bounding())
-    end_constraint = np.where(windows["end_cut"], "interval", at_end.bounding())
+    start_constraint = np.where(windows["start_cut"], INTERVAL_CODE, at_start.bounding())
+    end_constraint = np.where(windows["end_cut"], INTERVAL_CODE, at_end.bounding())
     return {
-        "norad_id": ids[sat],
-        "name": names[sat],
-        "target": ctx.targets.ids[target],
+        "satellite": sat + first_sat,
+        "target": target,
         "start_s": start,
         "end_s": end,
         "culmination_s": peak_t,
@@ -561,14 +581,14 @@ def _describe(ctx: _Context, windows: dict, ids: np.ndarray, names: np.ndarray) 
     }
 
 
-def _times_only(windows: dict, ids: np.ndarray, names: np.ndarray, ctx: _Context) -> dict[str, np.ndarray]:
-    """Windows without culmination or angles (what coverage statistics need); those columns are NaN."""
+def _times_only(windows: dict, first_sat: int) -> dict[str, np.ndarray]:
+    """Windows without culmination or angles (what coverage statistics need); those columns are NaN, the
+    constraints "" unless cut (:func:`_describe`'s codes)."""
     n = windows["sat"].size
     nan = np.full(n, np.nan)
     return {
-        "norad_id": ids[windows["sat"]],
-        "name": names[windows["sat"]],
-        "target": ctx.targets.ids[windows["target"]],
+        "satellite": windows["sat"] + first_sat,
+        "target": windows["target"],
         "start_s": windows["start"],
         "end_s": windows["end"],
         "culmination_s": nan,
@@ -577,8 +597,8 @@ def _times_only(windows: dict, ids: np.ndarray, names: np.ndarray, ctx: _Context
         "start_azimuth_deg": nan,
         "end_azimuth_deg": nan,
         "truncated": windows["start_cut"] | windows["end_cut"],
-        "start_constraint": np.where(windows["start_cut"], "interval", ""),
-        "end_constraint": np.where(windows["end_cut"], "interval", ""),
+        "start_constraint": np.where(windows["start_cut"], INTERVAL_CODE, UNASKED_CODE),
+        "end_constraint": np.where(windows["end_cut"], INTERVAL_CODE, UNASKED_CODE),
     }
 
 
@@ -636,17 +656,14 @@ def access_windows(
     for statistics that need the times alone (:func:`access_intervals` is faster still).
     """
     search = _Search.prepare(satellites, targets, start, stop, constraints, step_s, max_element_age_days)
-    ids, names = np.asarray(satellites.norad_ids), _names(satellites)
 
     def tables(a: int, b: int, windows: dict) -> dict[str, np.ndarray] | None:
         if windows["sat"].size == 0:
             return None
-        if not details:
-            return _times_only(windows, ids[a:b], names[a:b], search.ctx)
-        return _describe(search.ctx, windows, ids[a:b], names[a:b])
+        return _describe(search.ctx, windows, a) if details else _times_only(windows, a)
 
     parts = [p for p in search.run(tables, workers, progress) if p is not None]
-    return _finish(parts, search.t0, search.constraints.min_duration_s)
+    return _finish(parts, search, satellites)
 
 
 @dataclass
@@ -804,7 +821,7 @@ def _orbit_extremes(satellites) -> tuple[np.ndarray, np.ndarray] | None:
     return apogee_km, rate
 
 
-def _finish(parts: list[dict[str, np.ndarray]], t0: np.datetime64, min_duration_s: float) -> pd.DataFrame:
+def _finish(parts: list[dict[str, np.ndarray]], search: _Search, satellites) -> pd.DataFrame:
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype=_dtype(c)) for c in WINDOW_COLUMNS})
     # as arrays, one table built at the end: a service's small questions pay pandas' per-operation cost once
@@ -812,10 +829,34 @@ def _finish(parts: list[dict[str, np.ndarray]], t0: np.datetime64, min_duration_
     columns["duration_s"] = columns["end_s"] - columns["start_s"]
     for column in ("start", "end", "culmination"):
         seconds = columns.pop(f"{column}_s").astype(float)
-        columns[column] = t0 + np.round(seconds * 1e9).astype("timedelta64[ns]")
-    keep = np.flatnonzero(columns["duration_s"] >= min_duration_s)
+        columns[column] = search.t0 + np.round(seconds * 1e9).astype("timedelta64[ns]")
+    ids = np.asarray(satellites.norad_ids)
+    columns["norad_id"] = ids[columns["satellite"]]
+    keep = np.flatnonzero(columns["duration_s"] >= search.constraints.min_duration_s)
     keep = keep[np.lexsort((columns["norad_id"][keep], columns["start"][keep]))]
-    return pd.DataFrame({name: columns[name][keep] for name in WINDOW_COLUMNS})
+    strings = {
+        "name": (_names(satellites), columns["satellite"]),
+        "target": (search.ctx.targets.ids, columns["target"]),
+        "start_constraint": (CONSTRAINT_NAMES, columns["start_constraint"]),
+        "end_constraint": (CONSTRAINT_NAMES, columns["end_constraint"]),
+    }
+    return pd.DataFrame(
+        {
+            name: _string_column(*strings[name], keep) if name in strings else columns[name][keep]
+            for name in WINDOW_COLUMNS
+        }
+    )
+
+
+def _string_column(vocabulary, codes: np.ndarray, keep: np.ndarray) -> pd.Series:
+    """``vocabulary[codes[keep]]`` as pandas' string column, taken by Arrow from the few distinct strings (a
+    tenth of the time of converting a Python string per row: a third of a large search's time went there);
+    a vocabulary that is not all text (ids given as numbers) keeps its values."""
+    words = np.asarray(vocabulary, dtype=object)
+    arrow_text = isinstance(TEXT_DTYPE, pd.StringDtype) and TEXT_DTYPE.storage == "pyarrow"
+    if not arrow_text or not all(isinstance(w, str) or w is None for w in words):
+        return pd.Series(words[codes[keep]])
+    return pd.Series(pa.array(words, pa.large_string()).take(pa.array(codes[keep])), dtype=TEXT_DTYPE)
 
 
 def _dtype(column: str):
