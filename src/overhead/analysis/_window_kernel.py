@@ -130,17 +130,22 @@ def _elevation_deg(x, y, z, target, position, up):
 
 
 @njit(cache=True, nogil=True)
-def _elevation_at(t, sat, target, r, v, h, position, up):
-    p, _ = hermite_at(r, v, sat, t, h)
-    return _elevation_deg(p[0], p[1], p[2], target, position, up)
+def _elevation_rate(t, sat, target, r, v, h, position, up):
+    """The time derivative of the elevation's sine (1/s) at ``t`` on the Hermite state: zero at a culmination."""
+    p, w = hermite_at(r, v, sat, t, h)
+    d0, d1, d2 = p[0] - position[target, 0], p[1] - position[target, 1], p[2] - position[target, 2]
+    rng = math.sqrt(d0 * d0 + d1 * d1 + d2 * d2)
+    du = d0 * up[target, 0] + d1 * up[target, 1] + d2 * up[target, 2]
+    wu = w[0] * up[target, 0] + w[1] * up[target, 1] + w[2] * up[target, 2]
+    return wu / rng - du * (d0 * w[0] + d1 * w[1] + d2 * w[2]) / (rng * rng * rng)
 
 
 @njit(cache=True, nogil=True)
-def culminations(r, v, h, sat, target, start, end, position, up, width):
+def culminations(r, v, h, sat, target, start, end, position, up, tolerance):
     """The time (s) of the highest elevation of each window [start, end] of ``sat`` over ``target``: the
-    highest sample inside it (the middle if none), a golden-section search ±1 step around it down to
-    ``width`` s, then the vertex of the parabola through the bracket's ends and middle (error well under a
-    millisecond for a smooth maximum bracketed to half a second)."""
+    highest sample inside it (the middle if none), then the zero of the elevation's rate within a step of it by
+    regula falsi (Illinois) to ``tolerance`` s. Where the rate keeps its sign over that bracket the window is
+    cut while rising or setting (by the span, or a constraint other than the elevation): it peaks at that end."""
     out = np.empty(sat.size)
     for i in range(sat.size):
         s_, j_ = sat[i], target[i]
@@ -150,35 +155,41 @@ def culminations(r, v, h, sat, target, start, end, position, up, width):
             if e > best_e:  # the first of equal maxima; a failed (NaN) sample is never the best
                 best_t, best_e = k * h, e
         a, b = max(best_t - h, start[i]), min(best_t + h, end[i])
-        c, d = b - GOLDEN * (b - a), a + GOLDEN * (b - a)
-        fc = _elevation_at(c, s_, j_, r, v, h, position, up)
-        fd = _elevation_at(d, s_, j_, r, v, h, position, up)
-        while b - a > width:
-            if fc >= fd:
-                b, d, fd = d, c, fc
-                c = b - GOLDEN * (b - a)
-                fc = _elevation_at(c, s_, j_, r, v, h, position, up)
-            else:
-                a, c, fc = c, d, fd
-                d = a + GOLDEN * (b - a)
-                fd = _elevation_at(d, s_, j_, r, v, h, position, up)
-        m = (a + b) / 2.0
-        fa = _elevation_at(a, s_, j_, r, v, h, position, up)
-        fm = _elevation_at(m, s_, j_, r, v, h, position, up)
-        fb = _elevation_at(b, s_, j_, r, v, h, position, up)
-        best_t, best_e = m, fm
-        curvature = fa - 2.0 * fm + fb
-        if curvature < 0.0:
-            vertex = m + (b - a) / 4.0 * (fa - fb) / curvature
-            if a <= vertex <= b:
-                best_t, best_e = vertex, _elevation_at(vertex, s_, j_, r, v, h, position, up)
-        # a window cut by the span (or the constraint) peaks at its end: the bracket's end is then the answer
-        if fa > best_e:
-            best_t, best_e = a, fa
-        if fb > best_e:
-            best_t = b
-        out[i] = best_t
+        f_a = _elevation_rate(a, s_, j_, r, v, h, position, up)
+        f_b = _elevation_rate(b, s_, j_, r, v, h, position, up)
+        if not f_a > 0.0:  # setting from the bracket's start (or a failed state): the peak is there
+            out[i] = a
+        elif not f_b < 0.0:
+            out[i] = b
+        else:
+            out[i] = _falling_zero(a, b, f_a, f_b, tolerance, s_, j_, r, v, h, position, up)
     return out
+
+
+@njit(cache=True, nogil=True)
+def _falling_zero(a, b, f_a, f_b, tolerance, sat, target, r, v, h, position, up):
+    """The zero of the elevation's rate in [a, b] (positive at a, negative at b): Illinois regula falsi."""
+    side = 0
+    for _ in range(100):
+        x = b - f_b * (b - a) / (f_b - f_a)
+        if not (a < x < b):
+            x = 0.5 * (a + b)
+        f_x = _elevation_rate(x, sat, target, r, v, h, position, up)
+        if f_x > 0.0:
+            a, f_a = x, f_x
+            if side == -1:
+                f_b *= 0.5
+            side = -1
+        elif f_x < 0.0:
+            b, f_b = x, f_x
+            if side == 1:
+                f_a *= 0.5
+            side = 1
+        else:
+            return x
+        if b - a < tolerance:
+            break
+    return 0.5 * (a + b)
 
 
 @njit(cache=True, nogil=True)

@@ -14,10 +14,10 @@ The search, vectorised over satellites × targets:
 3. Evaluate the constraints' margins (positive = satisfied) at candidate samples and their neighbours;
    sign changes bracket window ends. Where a run of candidates has no positive sample, a golden-section
    search looks for a short window hiding between samples (a grazing pass).
-4. Refine every start and end to 0.1 ms (Illinois regula falsi) and every culmination by golden-section
-   search to 0.5 s then a parabola (well under 1 ms; Orekit agrees to 1.2 ms), evaluating the satellite by
-   cubic Hermite interpolation of the sampled positions and velocities (~0.3 m at a 60 s step in LEO)
-   rather than by re-running SGP4.
+4. Refine every start and end to 0.1 ms (Illinois regula falsi) and every culmination, the zero of the
+   elevation's rate, likewise (compiled: ``_window_kernel.culminations``; Orekit agrees to 1.2 ms),
+   evaluating the satellite by cubic Hermite interpolation of the sampled positions and velocities (~0.3 m at
+   a 60 s step in LEO) rather than by re-running SGP4.
 """
 
 from __future__ import annotations
@@ -63,7 +63,6 @@ WINDOW_COLUMNS = (
     "end_constraint",
 )
 ROOT_TOLERANCE_S = 1e-4
-CULMINATION_BRACKET_S = 0.5  # golden-section down to this, then one parabola (error well under 1 ms)
 DENSE_TARGETS = 4096
 FEW_TARGETS = 64  # with the compiled index, a dense product only for this few targets
 MAX_ELEMENT_AGE_DAYS = 30.0
@@ -560,7 +559,7 @@ def _describe(ctx: _Context, windows: dict, first_sat: int) -> dict[str, np.ndar
         end.astype(float),
         np.ascontiguousarray(ctx.position, dtype=float),
         np.ascontiguousarray(ctx.up, dtype=float),
-        CULMINATION_BRACKET_S,
+        ROOT_TOLERANCE_S,
     )
     at_peak, at_start, at_end = evaluate(peak_t), evaluate(start), evaluate(end)
     start_constraint = np.where(windows["start_cut"], INTERVAL_CODE, at_start.bounding())
