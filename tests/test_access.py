@@ -11,6 +11,8 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import overhead
 from overhead import data_path
@@ -413,3 +415,14 @@ def test_text_columns_are_pandas_strings_of_the_right_satellite_target_and_const
     numbered = TargetSet.from_points([43.6, -33.9], [1.44, 18.4], ids=[7, 9])
     again = access_windows(catalog, numbered, *span, constraints, workers=1)
     assert set(again.target) <= {7, 9} and all(isinstance(t, int) for t in again.target)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 12), st.integers(0, 4)), max_size=200))
+def test_window_order_is_numpys_lexsort_by_start_then_id(rows):
+    """The tables' order (start, then NORAD id, then position) as numpy's lexsort gives it, with many ties."""
+    from overhead.analysis.access import start_then_id_order
+
+    start = np.array([r[0] for r in rows], dtype=np.int64)
+    ids = np.array([r[1] for r in rows], dtype=np.int64)
+    assert np.array_equal(start_then_id_order(start, ids), np.lexsort((ids, start)))

@@ -167,6 +167,28 @@ def culminations(r, v, h, sat, target, start, end, position, up, tolerance):
 
 
 @njit(cache=True, nogil=True)
+def look_angles_at(r, v, h, sat, target, t, position, up, north, east):
+    """Elevation, azimuth (deg from north, eastwards) and off-nadir angle (deg) of ``sat[i]`` from
+    ``target[i]`` at ``t[i]`` s on the Hermite state: ``access._geometry``'s angles, one compiled pass."""
+    n = sat.size
+    elevation, azimuth, off_nadir = np.empty(n), np.empty(n), np.empty(n)
+    for i in range(n):
+        p, _ = hermite_at(r, v, sat[i], t[i], h)
+        j = target[i]
+        d0, d1, d2 = p[0] - position[j, 0], p[1] - position[j, 1], p[2] - position[j, 2]
+        rng = math.sqrt(d0 * d0 + d1 * d1 + d2 * d2)
+        du = (d0 * up[j, 0] + d1 * up[j, 1] + d2 * up[j, 2]) / rng
+        elevation[i] = math.degrees(math.asin(min(max(du, -1.0), 1.0)))
+        de = d0 * east[j, 0] + d1 * east[j, 1] + d2 * east[j, 2]
+        dn = d0 * north[j, 0] + d1 * north[j, 1] + d2 * north[j, 2]
+        azimuth[i] = math.degrees(math.atan2(de, dn)) % 360.0
+        radius = math.sqrt(p[0] * p[0] + p[1] * p[1] + p[2] * p[2])
+        down = (d0 * p[0] + d1 * p[1] + d2 * p[2]) / (rng * radius)  # look (−d/rng) · nadir (−p/radius)
+        off_nadir[i] = math.degrees(math.acos(min(max(down, -1.0), 1.0)))
+    return elevation, azimuth, off_nadir
+
+
+@njit(cache=True, nogil=True)
 def _falling_zero(a, b, f_a, f_b, tolerance, sat, target, r, v, h, position, up):
     """The zero of the elevation's rate in [a, b] (positive at a, negative at b): Illinois regula falsi."""
     side = 0

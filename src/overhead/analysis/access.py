@@ -29,7 +29,7 @@ import pandas as pd
 import pyarrow as pa
 
 from overhead.analysis import _window_kernel  # the compiled loop; set to None, the vectorised path does all
-from overhead.analysis._window_kernel import culminations
+from overhead.analysis._window_kernel import culminations, look_angles_at
 from overhead.analysis.events import find_roots, search_positive
 from overhead.constants import EARTH_MU_KM3_S2, SECONDS_PER_DAY
 from overhead.errors import OverheadError
@@ -545,10 +545,6 @@ def _describe(ctx: _Context, windows: dict, first_sat: int) -> dict[str, np.ndar
     ephemeris: _Ephemeris = windows["ephemeris"]
     sat, target, start, end = windows["sat"], windows["target"], windows["start"], windows["end"]
 
-    def evaluate(times: np.ndarray) -> _Geometry:
-        rr, vv = ephemeris.at(sat, times)
-        return _geometry(ctx, rr, vv, target, times)
-
     peak_t = culminations(
         ephemeris.r,
         ephemeris.v,
@@ -561,7 +557,7 @@ def _describe(ctx: _Context, windows: dict, first_sat: int) -> dict[str, np.ndar
         np.ascontiguousarray(ctx.up, dtype=float),
         ROOT_TOLERANCE_S,
     )
-    at_peak, at_start, at_end = evaluate(peak_t), evaluate(start), evaluate(end)
+    at_peak, at_start, at_end = (_window_angles(ctx, ephemeris, sat, target, t) for t in (peak_t, start, end))
     start_constraint = np.where(windows["start_cut"], INTERVAL_CODE, at_start.bounding())
     end_constraint = np.where(windows["end_cut"], INTERVAL_CODE, at_end.bounding())
     return {
@@ -578,6 +574,24 @@ def _describe(ctx: _Context, windows: dict, first_sat: int) -> dict[str, np.ndar
         "start_constraint": start_constraint,
         "end_constraint": end_constraint,
     }
+
+
+def _window_angles(ctx: _Context, ephemeris: _Ephemeris, sat: np.ndarray, target: np.ndarray, t_s: np.ndarray):
+    """The angles and margins at one time of each window: compiled where the elevation mask is the only
+    constraint (the angles are all there is to know), ``_geometry`` otherwise."""
+    if not ctx.simple_elevation:
+        r, v = ephemeris.at(sat, t_s)
+        return _geometry(ctx, r, v, target, t_s)
+    elevation, azimuth, off_nadir = look_angles_at(
+        ephemeris.r,
+        ephemeris.v,
+        float(ctx.step_s),
+        sat.astype(np.int64),
+        target.astype(np.int64),
+        t_s.astype(float),
+        *(np.ascontiguousarray(a, dtype=float) for a in (ctx.position, ctx.up, ctx.north, ctx.east)),
+    )
+    return _Geometry(elevation, azimuth, off_nadir, {"elevation": elevation - ctx.base_mask[target]})
 
 
 def _times_only(windows: dict, first_sat: int) -> dict[str, np.ndarray]:
@@ -832,7 +846,7 @@ def _finish(parts: list[dict[str, np.ndarray]], search: _Search, satellites) -> 
     ids = np.asarray(satellites.norad_ids)
     columns["norad_id"] = ids[columns["satellite"]]
     keep = np.flatnonzero(columns["duration_s"] >= search.constraints.min_duration_s)
-    keep = keep[np.lexsort((columns["norad_id"][keep], columns["start"][keep]))]
+    keep = keep[start_then_id_order(columns["start"][keep].view(np.int64), columns["norad_id"][keep])]
     strings = {
         "name": (_names(satellites), columns["satellite"]),
         "target": (search.ctx.targets.ids, columns["target"]),
@@ -845,6 +859,19 @@ def _finish(parts: list[dict[str, np.ndarray]], search: _Search, satellites) -> 
             for name in WINDOW_COLUMNS
         }
     )
+
+
+def start_then_id_order(start: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """``np.lexsort((ids, start))`` (by start, then id, then position) at a quarter of the time: one quicksort
+    by start, the few rows that share a start (windows cut by the span's beginning) put in order apart."""
+    order = np.argsort(start)
+    by_start = start[order]
+    tied = np.flatnonzero(by_start[1:] == by_start[:-1])
+    if tied.size:
+        places = np.unique(np.r_[tied, tied + 1])  # runs of equal starts, in start order
+        rows = order[places]
+        order[places] = rows[np.lexsort((rows, ids[rows], start[rows]))]
+    return order
 
 
 def _string_column(vocabulary, codes: np.ndarray, keep: np.ndarray) -> pd.Series:
