@@ -84,3 +84,27 @@ def test_vallado_file_rejects_are_the_bad_checksums():
     for reject in catalog.rejects:
         assert reject.field == "checksum" and reject.line is not None
         assert "checksum" in str(reject) and f"line {reject.line}" in str(reject)
+
+
+def test_every_frame_gives_the_same_failures_and_the_geodetic_frame_is_the_itrf_one_converted():
+    """The verification cases past SGP4's failures, and elements 60 years from their epoch (an implausible
+    radius, code 7): the geodetic frame (one compiled pass) gives the codes and NaN of the TEME and ITRF
+    frames, and elsewhere the ITRF positions converted by ``itrf_to_geodetic`` (the formula the inverse and
+    Skyfield check)."""
+    from overhead.orbits.frames import itrf_to_geodetic
+
+    catalog = overhead.load_elements(_package_file("SGP4-VER.TLE"))
+    times = catalog.median_epoch() + np.arange(-3, 4) * np.timedelta64(1, "D")
+    times = np.r_[times, catalog.median_epoch() + np.timedelta64(60 * 365, "D")]
+    teme = catalog.propagate(times, frame="teme", workers=1)
+    itrf = catalog.propagate(times, frame="itrf", workers=1)
+    geodetic = catalog.propagate(times, frame="geodetic", workers=1)
+    codes = geodetic.error.values
+    assert (codes == teme.error.values).all() and (codes == itrf.error.values).all()
+    assert (codes > 0).sum() > 10 and (codes == 7).any() and ((codes > 0) & (codes < 7)).any()
+    r = np.stack([itrf.x_km.values, itrf.y_km.values, itrf.z_km.values], -1)
+    lat, lon, alt = itrf_to_geodetic(r)
+    failed = codes != 0
+    for ours, theirs in ((geodetic.lat_deg, lat), (geodetic.lon_deg, lon), (geodetic.alt_km, alt)):
+        assert np.isnan(ours.values[failed]).all()
+        np.testing.assert_allclose(ours.values[~failed], theirs[~failed], rtol=0, atol=1e-9)

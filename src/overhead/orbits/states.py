@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import mmap
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -9,11 +10,13 @@ from typing import Any
 
 import numpy as np
 import xarray as xr
+from numba import njit
 from sgp4.api import SGP4_ERRORS
 
+from overhead.constants import WGS84_A_KM, WGS84_F
 from overhead.errors import OverheadError
 from overhead.labelled import dataset
-from overhead.orbits.frames import apply_teme_to_itrf, itrf_to_geodetic, teme_to_itrf_matrices
+from overhead.orbits.frames import WGS84_B_KM, WGS84_E2, apply_teme_to_itrf, itrf_to_geodetic, teme_to_itrf_matrices
 
 __all__ = ["ERRORS", "FRAMES", "IMPLAUSIBLE_RADIUS", "StateBuffers", "dataset_from_buffers", "state_vectors"]
 
@@ -89,6 +92,62 @@ class StateBuffers:
         r_itrf, _ = apply_teme_to_itrf(rotation[0], rotation[1], r_teme, None)
         lat, lon, alt = itrf_to_geodetic(r_itrf)
         self.geodetic[(0, *at)], self.geodetic[(1, *at)], self.geodetic[(2, *at)] = lat, lon, alt
+
+    def store_geodetic(
+        self, rows: slice, r_teme: np.ndarray, error: np.ndarray, rotation: np.ndarray, columns: slice
+    ) -> None:
+        """:meth:`store` for the geodetic frame in one compiled pass (no GIL held, no temporaries): the radius
+        check, the rotation to ITRF and Bowring's latitude per state, written in place."""
+        first, last = columns.indices(self.error.shape[1])[:2]
+        _teme_to_geodetic(
+            np.ascontiguousarray(r_teme),
+            np.ascontiguousarray(error),
+            np.ascontiguousarray(rotation[first:last]),
+            self.geodetic,
+            self.error,
+            rows.start or 0,
+            first,
+            IMPLAUSIBLE_RADIUS,
+        )
+
+
+@njit(cache=True, nogil=True, error_model="numpy")  # numpy's division: NaN and inf where numpy gives them
+def _teme_to_geodetic(r_teme, error, rot, geodetic, error_out, row0, col0, implausible_code):
+    """TEME positions (sat, time, 3) with SGP4's codes → geodetic[:, row0 + i, col0 + k] (lat deg, lon deg,
+    alt km) and error_out: ``StateBuffers.store``'s checks (implausible radius; NaN where failed), the rotation
+    and :func:`frames.itrf_to_geodetic` (Bowring, two iterations), per state."""
+    a, b, e2, f = WGS84_A_KM, WGS84_B_KM, WGS84_E2, WGS84_F
+    ep2 = e2 / (1.0 - e2)
+    low2, high2 = MIN_RADIUS_KM * MIN_RADIUS_KM, MAX_RADIUS_KM * MAX_RADIUS_KM
+    for i in range(r_teme.shape[0]):
+        for k in range(r_teme.shape[1]):
+            x0, y0, z0 = r_teme[i, k, 0], r_teme[i, k, 1], r_teme[i, k, 2]
+            code = error[i, k]
+            radius2 = x0 * x0 + y0 * y0 + z0 * z0
+            if code == 0 and not (low2 <= radius2 <= high2):
+                code = implausible_code
+            error_out[row0 + i, col0 + k] = code
+            if code != 0:
+                geodetic[0, row0 + i, col0 + k] = np.nan
+                geodetic[1, row0 + i, col0 + k] = np.nan
+                geodetic[2, row0 + i, col0 + k] = np.nan
+                continue
+            x = rot[k, 0, 0] * x0 + rot[k, 0, 1] * y0 + rot[k, 0, 2] * z0
+            y = rot[k, 1, 0] * x0 + rot[k, 1, 1] * y0 + rot[k, 1, 2] * z0
+            z = rot[k, 2, 0] * x0 + rot[k, 2, 1] * y0 + rot[k, 2, 2] * z0
+            p = math.hypot(x, y)
+            t = (a * z) / (b * p)
+            tan_lat = t
+            for _ in range(2):
+                c = 1.0 / math.sqrt(1.0 + t * t)
+                s = t * c
+                tan_lat = (z + ep2 * b * s * s * s) / (p - e2 * a * c * c * c)
+                t = (1.0 - f) * tan_lat
+            cos_lat = 1.0 / math.sqrt(1.0 + tan_lat * tan_lat)
+            sin_lat = tan_lat * cos_lat
+            geodetic[0, row0 + i, col0 + k] = math.degrees(math.atan(tan_lat))
+            geodetic[1, row0 + i, col0 + k] = math.degrees(math.atan2(y, x))
+            geodetic[2, row0 + i, col0 + k] = p * cos_lat + z * sin_lat - a * math.sqrt(1.0 - e2 * sin_lat * sin_lat)
 
 
 MIN_RADIUS_KM = 6278.0  # 100 km under the equatorial radius (the pole is 6357 km): below it, not in orbit
