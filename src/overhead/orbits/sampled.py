@@ -36,6 +36,7 @@ __all__ = ["DEFAULT_BLOCK_S", "DEFAULT_STEP_S", "CatalogEphemeris", "EphemerisBl
 DEFAULT_STEP_S = 60.0  # Hermite error under 1 m in the lowest orbits (h⁴ω⁴r/384, the Earth's rotation added)
 DEFAULT_BLOCK_S = 3600.0
 NS = 1_000_000_000
+GATHERED_BYTES = 64 << 20  # states gathered for a span, kept for the next request about the same objects and times
 SMALL_REQUEST_SHARE = 0.25  # fewer objects than this share: SGP4 answers, their blocks are built in the background
 
 
@@ -112,6 +113,7 @@ class CatalogEphemeris:
         self._building: dict[int, threading.Lock] = {}
         self._lock = threading.Lock()
         self._background: threading.Thread | None = None
+        self._gathered: OrderedDict[tuple, tuple[np.ndarray, np.ndarray, np.ndarray]] = OrderedDict()
 
     @property
     def block_bytes(self) -> int:
@@ -203,6 +205,32 @@ class CatalogEphemeris:
         is True when it is given (NaN elsewhere)."""
         t = np.atleast_1d(to_datetime64(times))
         rows = np.asarray(rows, dtype=np.int64)
+        key = self._gathered_key(rows, t) if needed is None else None
+        if key is not None:
+            with self._lock:
+                kept = self._gathered.get(key)
+                if kept is not None:
+                    self._gathered.move_to_end(key)
+                    return kept
+        out = self._states(rows, t, needed)
+        if key is not None:
+            for array in out:
+                array.setflags(write=False)  # shared by the requests that ask the same again
+            with self._lock:
+                self._gathered[key] = out
+                while sum(sum(a.nbytes for a in v) for v in self._gathered.values()) > GATHERED_BYTES:
+                    self._gathered.popitem(last=False)
+        return out
+
+    def _gathered_key(self, rows: np.ndarray, t: np.ndarray) -> tuple | None:
+        """The key under which the states of ``rows`` at ``t`` are kept: spans (a pass search, a track) of a
+        watch list asked again and again — the same satellites over the same day from another place — not single
+        times or anything over a sixth of the cache."""
+        if t.size < 60 or rows.size * t.size * (6 * 8 + 1) > GATHERED_BYTES // 6:
+            return None
+        return (rows.tobytes(), t.astype("datetime64[ns]").tobytes())
+
+    def _states(self, rows: np.ndarray, t: np.ndarray, needed: np.ndarray | None):
         needed = np.zeros((0, 0), bool) if needed is None else np.ascontiguousarray(needed, dtype=bool)
         out_r = np.empty((rows.size, t.size, 3))
         out_v = np.empty((rows.size, t.size, 3))
