@@ -132,6 +132,33 @@ def test_the_budget_is_honoured_least_recently_used_out():
     assert held == ["2026-05-30T02:00:00Z", "2026-05-30T03:00:00Z"]
 
 
+def test_a_span_asked_again_is_kept_read_only_and_bounded(monkeypatch):
+    """The states of a watch list over a span are gathered once and kept: asked again (another place's passes)
+    the same arrays come back, read-only, equal to a fresh gather; other satellites or times are other entries;
+    the kept bytes stay under the bound, least recently used out."""
+    import overhead.orbits.sampled as sampled
+
+    catalog = overhead.sample_catalog()
+    ephemeris = CatalogEphemeris(catalog)
+    start = np.datetime64("2026-05-30T00:00:00", "ns")
+    times = start + np.arange(0, 7200, 60) * np.timedelta64(1, "s")
+    first = ephemeris.states(np.arange(10), times)
+    again = ephemeris.states(np.arange(10), times)
+    assert all(a is b for a, b in zip(first, again, strict=True))
+    assert not any(a.flags.writeable for a in again)
+    fresh = CatalogEphemeris(catalog).states(np.arange(10), times)
+    assert all(np.array_equal(a, b, equal_nan=True) for a, b in zip(again, fresh, strict=True))
+    assert ephemeris.states(np.arange(1, 11), times)[0] is not first[0]
+    assert ephemeris.states(np.arange(10), times + np.timedelta64(60, "s"))[0] is not first[0]
+    one_entry = sum(a.nbytes for a in first)
+    monkeypatch.setattr(sampled, "GATHERED_BYTES", 7 * one_entry)
+    for k in range(2, 7):  # three kept already: eight in all, the oldest goes
+        ephemeris.states(np.arange(10 * k, 10 * k + 10), times)
+    assert ephemeris.summary()["gathered_bytes"] == 7 * one_entry
+    assert ephemeris.states(np.arange(10), times)[0] is not first[0]  # gone, gathered anew
+    assert ephemeris.states(np.arange(3), times[:5])[0].flags.writeable  # a few times: not kept
+
+
 def test_a_small_request_is_answered_by_sgp4_while_its_blocks_are_built():
     catalog = overhead.sample_catalog()
     sampled = SampledCatalog.over(catalog, CatalogEphemeris(catalog))

@@ -136,13 +136,20 @@ class CatalogEphemeris:
 
         with self._lock:
             blocks = sorted(self._blocks.values(), key=lambda b: b.start)
+            gathered = self.gathered_bytes
         return {
             "blocks": [format_iso(b.start, digits=0) for b in blocks],
             "block_s": self.block_s,
             "step_s": self.step_s,
             "bytes": sum(b.nbytes for b in blocks),
             "budget_bytes": self.budget_bytes,
+            "gathered_bytes": gathered,  # spans of states kept for requests asked again (≤ GATHERED_BYTES)
         }
+
+    @property
+    def gathered_bytes(self) -> int:
+        """Memory of the gathered spans kept (call with the lock held)."""
+        return sum(sum(a.nbytes for a in kept) for kept in self._gathered.values())
 
     def block_indices(self, times) -> np.ndarray:
         """The block of each time: block k holds (k × block_s, (k + 1) × block_s] from 1970, so a time on a
@@ -218,7 +225,7 @@ class CatalogEphemeris:
                 array.setflags(write=False)  # shared by the requests that ask the same again
             with self._lock:
                 self._gathered[key] = out
-                while sum(sum(a.nbytes for a in v) for v in self._gathered.values()) > GATHERED_BYTES:
+                while self.gathered_bytes > GATHERED_BYTES:
                     self._gathered.popitem(last=False)
         return out
 
