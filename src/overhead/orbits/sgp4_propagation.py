@@ -59,10 +59,7 @@ def propagate_shared_times(
         for a in range(0, n_time, step):
             columns = slice(a, min(a + step, n_time)) if step < n_time else slice(None)
             error, r, v = array.sgp4(jd[columns], fr[columns])
-            if frame == "geodetic":  # the common whole-catalogue case: one compiled pass, no velocities
-                buffers.store_geodetic(slice(start, stop), r, error, rotation[0], columns)
-            else:
-                buffers.store(slice(start, stop), r, v, error, rotation, columns)
+            buffers.store(slice(start, stop), r, v, error, rotation, columns)
 
     run_over_satellites(n_sat, task, chunk_size=_chunk_size(n_time), workers=workers, progress=progress)
     return buffers

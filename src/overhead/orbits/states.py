@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import mmap
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,10 +12,9 @@ import xarray as xr
 from numba import njit
 from sgp4.api import SGP4_ERRORS
 
-from overhead.constants import WGS84_A_KM, WGS84_F
 from overhead.errors import OverheadError
 from overhead.labelled import dataset
-from overhead.orbits.frames import WGS84_B_KM, WGS84_E2, apply_teme_to_itrf, itrf_to_geodetic, teme_to_itrf_matrices
+from overhead.orbits.frames import apply_teme_to_itrf, geodetic_of, teme_to_itrf_matrices
 
 __all__ = ["ERRORS", "FRAMES", "IMPLAUSIBLE_RADIUS", "StateBuffers", "dataset_from_buffers", "state_vectors"]
 
@@ -72,6 +70,20 @@ class StateBuffers:
         """
         if rotation is not None and columns != slice(None):
             rotation = (rotation[0][columns], rotation[1][columns])
+        if self.frame == "geodetic":  # one compiled pass: the checks below, the rotation and the latitude
+            assert rotation is not None
+            first = columns.indices(self.error.shape[1])[0]
+            _teme_to_geodetic(
+                np.ascontiguousarray(r_teme),
+                np.ascontiguousarray(error),
+                np.ascontiguousarray(rotation[0]),
+                self.geodetic,
+                self.error,
+                rows.start or 0,
+                first,
+                IMPLAUSIBLE_RADIUS,
+            )
+            return
         at = (rows, columns)
         radius2 = np.einsum("...i,...i->...", r_teme, r_teme)
         implausible = (error == 0) & ~((radius2 >= MIN_RADIUS_KM**2) & (radius2 <= MAX_RADIUS_KM**2))
@@ -86,38 +98,14 @@ class StateBuffers:
             self.position[at], self.velocity[at] = r_teme, v_teme
             return
         assert rotation is not None  # the Earth-fixed frames need one
-        if self.frame == "itrf":
-            self.position[at], self.velocity[at] = apply_teme_to_itrf(rotation[0], rotation[1], r_teme, v_teme)
-            return
-        r_itrf, _ = apply_teme_to_itrf(rotation[0], rotation[1], r_teme, None)
-        lat, lon, alt = itrf_to_geodetic(r_itrf)
-        self.geodetic[(0, *at)], self.geodetic[(1, *at)], self.geodetic[(2, *at)] = lat, lon, alt
-
-    def store_geodetic(
-        self, rows: slice, r_teme: np.ndarray, error: np.ndarray, rotation: np.ndarray, columns: slice
-    ) -> None:
-        """:meth:`store` for the geodetic frame in one compiled pass (no GIL held, no temporaries): the radius
-        check, the rotation to ITRF and Bowring's latitude per state, written in place."""
-        first, last = columns.indices(self.error.shape[1])[:2]
-        _teme_to_geodetic(
-            np.ascontiguousarray(r_teme),
-            np.ascontiguousarray(error),
-            np.ascontiguousarray(rotation[first:last]),
-            self.geodetic,
-            self.error,
-            rows.start or 0,
-            first,
-            IMPLAUSIBLE_RADIUS,
-        )
+        self.position[at], self.velocity[at] = apply_teme_to_itrf(rotation[0], rotation[1], r_teme, v_teme)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")  # numpy's division: NaN and inf where numpy gives them
 def _teme_to_geodetic(r_teme, error, rot, geodetic, error_out, row0, col0, implausible_code):
     """TEME positions (sat, time, 3) with SGP4's codes → geodetic[:, row0 + i, col0 + k] (lat deg, lon deg,
     alt km) and error_out: ``StateBuffers.store``'s checks (implausible radius; NaN where failed), the rotation
-    and :func:`frames.itrf_to_geodetic` (Bowring, two iterations), per state."""
-    a, b, e2, f = WGS84_A_KM, WGS84_B_KM, WGS84_E2, WGS84_F
-    ep2 = e2 / (1.0 - e2)
+    and :func:`frames.geodetic_of`, per state."""
     low2, high2 = MIN_RADIUS_KM * MIN_RADIUS_KM, MAX_RADIUS_KM * MAX_RADIUS_KM
     for i in range(r_teme.shape[0]):
         for k in range(r_teme.shape[1]):
@@ -135,19 +123,10 @@ def _teme_to_geodetic(r_teme, error, rot, geodetic, error_out, row0, col0, impla
             x = rot[k, 0, 0] * x0 + rot[k, 0, 1] * y0 + rot[k, 0, 2] * z0
             y = rot[k, 1, 0] * x0 + rot[k, 1, 1] * y0 + rot[k, 1, 2] * z0
             z = rot[k, 2, 0] * x0 + rot[k, 2, 1] * y0 + rot[k, 2, 2] * z0
-            p = math.hypot(x, y)
-            t = (a * z) / (b * p)
-            tan_lat = t
-            for _ in range(2):
-                c = 1.0 / math.sqrt(1.0 + t * t)
-                s = t * c
-                tan_lat = (z + ep2 * b * s * s * s) / (p - e2 * a * c * c * c)
-                t = (1.0 - f) * tan_lat
-            cos_lat = 1.0 / math.sqrt(1.0 + tan_lat * tan_lat)
-            sin_lat = tan_lat * cos_lat
-            geodetic[0, row0 + i, col0 + k] = math.degrees(math.atan(tan_lat))
-            geodetic[1, row0 + i, col0 + k] = math.degrees(math.atan2(y, x))
-            geodetic[2, row0 + i, col0 + k] = p * cos_lat + z * sin_lat - a * math.sqrt(1.0 - e2 * sin_lat * sin_lat)
+            lat, lon, alt = geodetic_of(x, y, z)
+            geodetic[0, row0 + i, col0 + k] = lat
+            geodetic[1, row0 + i, col0 + k] = lon
+            geodetic[2, row0 + i, col0 + k] = alt
 
 
 MIN_RADIUS_KM = 6278.0  # 100 km under the equatorial radius (the pole is 6357 km): below it, not in orbit
