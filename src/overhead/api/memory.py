@@ -72,6 +72,8 @@ def release_memory(*, at_most_every_s: float = 0.0) -> None:
             return
         _trimmed["at"] = now
     libc.malloc_trim(0)
+    with _trim_lock:  # the interval counts from the trim's end (a slow or descheduled trim ran later than `now`)
+        _trimmed["at"] = max(_trimmed["at"], time.monotonic())
 
 
 def _release_later() -> None:
