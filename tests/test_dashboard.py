@@ -582,6 +582,8 @@ def test_the_map_and_the_globe_move_with_the_keyboard(page, server):
     page.keyboard.press("ArrowLeft")
     moved = page.evaluate(world)
     assert "scale(1.5)" in moved, moved
+    # what moves with the clock (night, tracks, footprints, the place) is drawn on an overlay: it moves with the map
+    assert page.evaluate("document.querySelector('#map-overlay g').getAttribute('transform')") == moved
     page.keyboard.press("0")
     assert page.evaluate(world) in ("", "translate(0,0) scale(1)"), page.evaluate(world)
     page.click("#view-globe")
@@ -1322,6 +1324,20 @@ def test_a_place_picked_on_the_map_is_said_and_its_rows_lead_to_their_objects(pa
     assert name in selected
     _place(page, "48.85, 2.35")  # another place: the first one's polar plot goes
     assert page.locator("#polar").is_hidden() and page.locator("#polar path").count() == 0
+    assert page.problems == [] and page.outside == []
+
+
+def test_the_catalogue_is_asked_for_once_and_first(page, server):
+    """The first satellites wait for /api/sky: the page asks for it as its head is read (a preload), not after its
+    modules have loaded one import at a time, and the preload is the request the page reads (not a second one)."""
+    _open(page, server)
+    entries = page.evaluate(
+        "performance.getEntriesByType('resource').map(e => [new URL(e.name).pathname, e.startTime])"
+    )
+    sky = [start for path, start in entries if path == "/api/sky"]
+    modules = [start for path, start in entries if path.startswith("/static/js/") and path != "/static/js/main.js"]
+    assert len(sky) == 1, entries
+    assert modules and sky[0] <= min(modules), entries  # asked for before any module main.js imports
     assert page.problems == [] and page.outside == []
 
 

@@ -88,8 +88,11 @@ def _prepare_sky_quietly(state) -> None:
     """The catalogue view and the dashboard's /api/sky body made before the first page asks for them."""
     from overhead.api.routes_catalog import sky_body
 
-    with contextlib.suppress(Exception):  # a failure here costs the first page its wait, nothing else
-        sky_body(state.view())
+    try:
+        with contextlib.suppress(Exception):  # a failure here costs the first page its wait, nothing else
+            sky_body(state.view())
+    finally:
+        state.first_page_made.set()  # the background ephemeris may start
 
 
 def _excerpt(text: str, limit: int = 600) -> str:
@@ -158,6 +161,7 @@ def _lifespan(settings: ServiceSettings):
         # kernels compiled (or read from their disk cache) before the first request needs them
         threading.Thread(target=_warm_up_quietly, name="overhead-warmup", daemon=True).start()
         state = ServiceState(settings)
+        state.first_page_made.clear()  # the first page's catalogue body first, then the ephemeris (2 cores)
         if settings.load_sample:
             state.load_sample()
         threading.Thread(target=_prepare_sky_quietly, args=(state,), name="overhead-sky", daemon=True).start()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Literal
 
 import numpy as np
@@ -174,35 +175,44 @@ def sky(request: Request, state: ServiceState = Depends(service)) -> Response:
     return Response(body, media_type="application/json", headers=headers)
 
 
+_SKY_MADE = threading.Lock()  # one thread makes a view's body; a page asking meanwhile waits for it
+
+
 def sky_body(view: CatalogView) -> tuple[bytes, str]:
     """The /api/sky body of a catalogue view and its ETag, made once per view (the service makes the first in the
     background at start: 0.4 s for 16k objects, mostly writing their TLEs, which a first page load waited for)."""
+    if "sky" not in view.cache:
+        with _SKY_MADE:
+            if "sky" not in view.cache:
+                _make_sky_body(view)
+    return view.cache["sky"], view.cache["sky_etag"]
+
+
+def _make_sky_body(view: CatalogView) -> None:
     import hashlib
 
     from overhead.api.routes_compute import rendered
     from overhead.orbits.tle import format_tle
 
-    if "sky" not in view.cache:
-        catalog = view.catalog
-        ids = [r.norad_id for r in catalog.records]
-        lines = [format_tle(r) for r in catalog.records]
-        about = view.objects.set_index("norad_id").reindex(ids)
-        payload = Sky(
-            count=len(ids),
-            norad_id=ids,
-            name=[r.name for r in catalog.records],
-            line1=[a for a, _ in lines],
-            line2=[b for _, b in lines],
-            groups=_texts(about, "groups"),
-            tags=_texts(about, "tags"),
-            object_type=_texts(about, "object_type"),
-            owner=_texts(about, "owner"),
-            regime=_texts(about, "regime"),
-        )
-        body = rendered(payload).body
-        view.cache["sky_etag"] = f'W/"{hashlib.sha256(body).hexdigest()[:32]}"'
-        view.cache["sky"] = body  # last: a reader seeing "sky" finds its ETag
-    return view.cache["sky"], view.cache["sky_etag"]
+    catalog = view.catalog
+    ids = [r.norad_id for r in catalog.records]
+    lines = [format_tle(r) for r in catalog.records]
+    about = view.objects.set_index("norad_id").reindex(ids)
+    payload = Sky(
+        count=len(ids),
+        norad_id=ids,
+        name=[r.name for r in catalog.records],
+        line1=[a for a, _ in lines],
+        line2=[b for _, b in lines],
+        groups=_texts(about, "groups"),
+        tags=_texts(about, "tags"),
+        object_type=_texts(about, "object_type"),
+        owner=_texts(about, "owner"),
+        regime=_texts(about, "regime"),
+    )
+    body = rendered(payload).body
+    view.cache["sky_etag"] = f'W/"{hashlib.sha256(body).hexdigest()[:32]}"'
+    view.cache["sky"] = body  # last: a reader seeing "sky" finds its ETag
 
 
 def _texts(table: pd.DataFrame, column: str) -> list[str]:

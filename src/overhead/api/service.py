@@ -132,6 +132,9 @@ def default_time_for(median_epoch: np.datetime64 | None) -> tuple[np.datetime64,
     return (median_epoch if stale else now), bool(stale)
 
 
+FIRST_PAGE_WAIT_S = 10.0  # the longest a starting service's ephemeris waits for the first page's catalogue body
+
+
 @dataclass
 class ServiceState:
     settings: ServiceSettings
@@ -145,8 +148,12 @@ class ServiceState:
     _cluster_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _cluster: Any = field(default=None, init=False)
     _last_within: tuple[Catalog, bytes, Catalog] | None = field(default=None, init=False)
+    # cleared by a starting service until it has made what a first page needs (the catalogue's /api/sky body):
+    # the background ephemeris waits for it (at most FIRST_PAGE_WAIT_S) rather than share the cores with it
+    first_page_made: threading.Event = field(default_factory=threading.Event, init=False)
 
     def __post_init__(self) -> None:
+        self.first_page_made.set()
         self._view_made = threading.Condition(self._lock)
         self._slots = threading.BoundedSemaphore(self.settings.max_computing)
         self.store = CatalogStore(self.settings.db_url)
@@ -236,6 +243,7 @@ class ServiceState:
         centre, _ = default_time_for(view.median_epoch)
 
         def prepare(start, stop) -> None:
+            self.first_page_made.wait(FIRST_PAGE_WAIT_S)
             _lower_priority()  # a head start for the requests of the first seconds (and a browser on this machine)
             ephemeris.prepare(start, stop)
 

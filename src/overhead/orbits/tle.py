@@ -17,6 +17,8 @@ damaged line is a reject naming its line and field rather than a plausible wrong
 
 from __future__ import annotations
 
+import datetime
+import functools
 import math
 import re
 
@@ -322,12 +324,20 @@ def _tle_designator(object_id: str) -> str:
     return object_id
 
 
+@functools.cache
+def _year_start_ns(year: int) -> int:
+    return int(np.datetime64(f"{year:04d}-01-01", "ns").astype(np.int64))
+
+
 def _epoch_fields(when: np.datetime64) -> str:
-    epoch = np.asarray(when).astype("datetime64[ns]")[()]
-    year = int(str(epoch.astype("datetime64[Y]")))
-    start = np.datetime64(f"{year:04d}-01-01", "ns")
-    day = 1.0 + (epoch - start).astype(np.int64) / 86_400e9
+    # integers, not numpy datetime arithmetic per record: a catalogue's TLEs are written in one go (/api/sky)
+    ns = int(np.asarray(when).astype("datetime64[ns]").astype(np.int64))
+    year = (_UNIX_EPOCH + datetime.timedelta(seconds=ns // 1_000_000_000)).year
+    day = 1.0 + (ns - _year_start_ns(year)) / 86_400e9
     return f"{year % 100:02d}{day:012.8f}"
+
+
+_UNIX_EPOCH = datetime.datetime(1970, 1, 1)
 
 
 def format_tle(r: ElementRecord) -> tuple[str, str]:

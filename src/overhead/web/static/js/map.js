@@ -17,11 +17,14 @@ const svg = d3.select("#map-svg");
 const canvas = el("map-canvas");
 export const projection = d3.geoEquirectangular();
 export const path = d3.geoPath(projection);
+// two SVGs: the map that changes only when asked (land, cells) and, over it, what moves with the clock
 const world = svg.append("g").attr("class", "world");
+const moving = d3.select("#map-overlay").append("g").attr("class", "world");
 /** The SVG layers, bottom to top. */
 export const layers = {};
-for (const name of ["sphere", "graticule", "land", "cells", "night", "tracks", "footprints", "acq", "place"]) {
-  layers[name] = world.append("g").attr("class", `layer-${name}`);
+for (const name of ["sphere", "graticule", "land", "cells"]) layers[name] = world.append("g").attr("class", `layer-${name}`);
+for (const name of ["night", "tracks", "footprints", "acq", "place"]) {
+  layers[name] = moving.append("g").attr("class", `layer-${name}`);
 }
 let land = null, zoom = d3.zoomIdentity, size = { width: 0, height: 0 };
 /** The land (TopoJSON of world-atlas) drawn under everything. */
@@ -29,7 +32,7 @@ export function setLand(topo) { land = topojson.feature(topo, topo.objects.land)
 
 const zoomer = d3.zoom().scaleExtent([1, 60]).on("zoom", (event) => {
   zoom = event.transform;
-  world.attr("transform", zoom);
+  world.attr("transform", zoom); moving.attr("transform", zoom);
   layers.place.selectAll("circle").attr("r", 5 / zoom.k);
   layers.acq.selectAll("circle").attr("r", 5 / zoom.k);
   redraw();
