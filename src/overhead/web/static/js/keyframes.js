@@ -59,8 +59,12 @@ const DEG_PER_RAD = 180 / Math.PI;
 function pairTerms(a, b, out, n) {
   const key = `${a.time_ms}|${b.time_ms}|${n}`;
   if (out.pair && out.pair.key === key && out.pair.a === a && out.pair.b === b) return out.pair;
-  const make = () => new Float64Array(n);
-  const pair = { key, a, b, radius: make(), dRadius: make(), offset: make(), dOffset: make(), below: make(), dBelow: make() };
+  // the arrays of the previous pair filled again (three pairs a second while playing: new ones were megabytes a
+  // second for the garbage collector, which then ran for a second of CPU once the clock paused)
+  const old = out.pair && out.pair.radius.length === n ? out.pair : null;
+  const make = (name) => (old ? old[name] : new Float64Array(n));
+  const pair = { key, a, b, radius: make("radius"), dRadius: make("dRadius"), offset: make("offset"), dOffset: make("dOffset"),
+    below: make("below"), dBelow: make("dBelow") };
   for (let i = 0; i < n; i++) {
     const j = 3 * i;
     const ra = Math.hypot(a.ecf[j], a.ecf[j + 1], a.ecf[j + 2]), rb = Math.hypot(b.ecf[j], b.ecf[j + 1], b.ecf[j + 2]);
