@@ -21,6 +21,7 @@ Objects with neither have no magnitude (NaN), never a guess presented as a value
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -28,9 +29,11 @@ import pandas as pd
 
 from overhead._resources import data_path
 from overhead.analysis.eclipses import shadow_functions
+from overhead.analysis.events import find_roots
 from overhead.analysis.passes import PASS_COLUMNS, passes_over_site
 from overhead.geometry.topocentric import GroundSite, look_angles
 from overhead.orbits.frames import gcrs_to_itrf_matrices
+from overhead.orbits.hermite import hermite_states
 from overhead.orbits.sun import sun_position_gcrs_km
 from overhead.orbits.timescales import to_datetime64
 
@@ -107,12 +110,6 @@ def visual_magnitude(standard_magnitude, range_km, phase_angle_rad) -> np.ndarra
         )
 
 
-def _crossing(t: np.ndarray, f: np.ndarray, k: int) -> float:
-    """Time where f crosses 0 between samples k and k + 1 (linear)."""
-    a, b = f[k], f[k + 1]
-    return float(t[k] + (t[k + 1] - t[k]) * (a / (a - b))) if a != b else float(t[k])
-
-
 SUN_GRID_STEP_S = 30.0
 
 
@@ -142,29 +139,101 @@ def _sun_itrf_interpolator(table: pd.DataFrame):
     return at
 
 
-def _visible_span(
-    offsets: np.ndarray, lit_f: np.ndarray, dark_f: np.ndarray, visible: np.ndarray
-) -> tuple[float, float]:
-    """Start and end (s from rise) of the visible part: where the satellite turns sunlit and the sky dark
-    enough, each crossing refined between its samples."""
-    first, last = np.flatnonzero(visible)[[0, -1]]
-    begin = (
-        float(offsets[first])
-        if first == 0
-        else max(
-            _crossing(offsets, lit_f, first - 1) if lit_f[first - 1] <= 0 else -np.inf,
-            _crossing(offsets, dark_f, first - 1) if dark_f[first - 1] <= 0 else -np.inf,
+CROSSING_TOLERANCE_S = 1e-4  # visible start and end solved to 0.1 ms (the pass search's tolerance)
+LIT, DARK = 0, 1  # the two conditions whose crossings bound the visible part
+
+
+@dataclass
+class _PassSamples:
+    """Every pass sampled (one SGP4 call per satellite, not per pass): times, offsets from the rise (s), Earth-fixed
+    positions and velocities, and the first sample of each pass (``bounds[p]:bounds[p + 1]``)."""
+
+    times: np.ndarray
+    offsets: np.ndarray
+    r: np.ndarray
+    v: np.ndarray
+    bounds: np.ndarray
+
+    @classmethod
+    def of(cls, satellites, table: pd.DataFrame, index: dict[int, int]) -> _PassSamples:
+        rises = table.rise.to_numpy("datetime64[ns]")
+        lengths = (table.set.to_numpy("datetime64[ns]") - rises) / np.timedelta64(1, "s")
+        offsets = [np.r_[np.arange(0.0, n, max(1.0, n / 3000.0)), n] for n in lengths]
+        bounds = np.r_[0, np.cumsum([len(o) for o in offsets])].astype(np.int64)
+        all_offsets = np.concatenate(offsets) if offsets else np.empty(0)
+        times = np.repeat(rises, np.diff(bounds)) + (all_offsets * 1e9).astype("timedelta64[ns]")
+        r, v = np.empty((len(times), 3)), np.empty((len(times), 3))
+        owner = np.repeat(np.array([index[int(n)] for n in table.norad_id], dtype=np.int64), np.diff(bounds))
+        for sat in np.unique(owner):
+            at = np.flatnonzero(owner == sat)
+            r_sat, v_sat = satellites[[int(sat)]].state_arrays(times[at], frame="itrf")
+            r[at], v[at] = r_sat[0], v_sat[0]
+        return cls(times, all_offsets, r, v, bounds)
+
+
+def _visible_brackets(samples: _PassSamples, margins: np.ndarray, visible: np.ndarray):
+    """Per pass: its first and last visible sample (-1 where none) and which brackets (rows of the returned list of
+    (sample k, condition)) hold the crossings that begin and end its visible part: a condition that did not hold at
+    the sample before the first visible one (after the last) crosses between them."""
+    spans: list[tuple[int, int, list[int], list[int]]] = []
+    brackets: list[tuple[int, int]] = []
+    for p in range(len(samples.bounds) - 1):
+        a, b = samples.bounds[p], samples.bounds[p + 1]
+        seen = np.flatnonzero(visible[a:b])
+        if not seen.size:
+            spans.append((-1, -1, [], []))
+            continue
+        first, last = a + seen[0], a + seen[-1]
+        begin_rows, end_rows = [], []
+        for condition in (LIT, DARK):
+            if first > a and margins[condition, first - 1] <= 0:
+                begin_rows.append(len(brackets))
+                brackets.append((first - 1, condition))
+            if last < b - 1 and margins[condition, last + 1] <= 0:
+                end_rows.append(len(brackets))
+                brackets.append((last, condition))
+        spans.append((first, last, begin_rows, end_rows))
+    return spans, brackets
+
+
+def _dark_margin(apparent_sun_km: np.ndarray, site: GroundSite, max_sun_altitude_deg: float) -> np.ndarray:
+    """Degrees the Sun is below ``max_sun_altitude_deg`` at the site (> 0: the sky is dark enough). The observer
+    sees the Sun where aberration puts it (20″: 1-2 s of twilight)."""
+    to_sun = apparent_sun_km - site.itrf_km
+    up = site.enu_matrix()[2]
+    return max_sun_altitude_deg - np.degrees(np.arcsin(to_sun @ up / np.linalg.norm(to_sun, axis=1)))
+
+
+def _crossing_times(samples: _PassSamples, brackets: np.ndarray, margins: np.ndarray, sun_at, site, max_sun_deg):
+    """The zero of the lit or dark margin between samples k and k + 1 of each bracket (k, condition), by regula
+    falsi (:func:`overhead.analysis.events.find_roots`) on the satellite's cubic Hermite state between them."""
+    if not len(brackets):
+        return np.empty(0)
+    k, condition = brackets[:, 0], brackets[:, 1]
+    t_a, t_b = samples.offsets[k], samples.offsets[k + 1]
+    h = t_b - t_a
+    start = samples.times[k] - (t_a * 1e9).astype("timedelta64[ns]")  # the pass's rise
+
+    def margin(rows: np.ndarray, t: np.ndarray) -> np.ndarray:
+        when = start[rows] + (t * 1e9).astype("timedelta64[ns]")
+        sun, apparent = sun_at(when)
+        kk = k[rows]
+        position, _ = hermite_states(
+            samples.r[kk],
+            samples.v[kk],
+            samples.r[kk + 1],
+            samples.v[kk + 1],
+            h[rows, None],
+            (t - t_a[rows]) / h[rows],
+            velocity=False,
         )
-    )
-    end = (
-        float(offsets[last])
-        if last == len(offsets) - 1
-        else min(
-            _crossing(offsets, lit_f, last) if lit_f[last + 1] <= 0 else np.inf,
-            _crossing(offsets, dark_f, last) if dark_f[last + 1] <= 0 else np.inf,
-        )
-    )
-    return begin, end
+        lit = condition[rows] == LIT
+        out = _dark_margin(apparent, site, max_sun_deg)
+        out[lit] = shadow_functions(position[lit], sun[lit], "point")["umbra"]
+        return out
+
+    f_a, f_b = margins[condition, k], margins[condition, k + 1]
+    return find_roots(margin, t_a, t_b, f_a, f_b, CROSSING_TOLERANCE_S)
 
 
 def _standard_magnitude(
@@ -204,32 +273,31 @@ def visible_passes(
 
     ``magnitudes``: NORAD id → standard magnitude, over the shipped table; ``rcs_m2``: NORAD id → RCS for the
     size-based estimate where no standard magnitude is known. ``only_visible``: drop passes with no
-    visible part. Times of the visible part are found on 1 s samples, refined by linear interpolation of the
-    shadow and Sun-altitude functions (a few ms).
+    visible part. The visible part's ends are bracketed by 1 s samples and solved to 0.1 ms by regula falsi
+    (:mod:`overhead.analysis.events`) on the shadow and Sun-altitude functions of the interpolated state.
     """
     table = passes_over_site(satellites, site, start, stop, min_elevation_deg=min_elevation_deg)
     known = {**standard_magnitudes(), **(magnitudes or {})}
     user = set(magnitudes or {})
     index = {int(n): k for k, n in enumerate(satellites.norad_ids)}
-    up = site.enu_matrix()[2]
     extra: dict[str, list] = {c: [] for c in VISIBLE_COLUMNS if c not in PASS_COLUMNS}
     sun_at = _sun_itrf_interpolator(table)
-    for row in table.itertuples():
-        rise, set_ = to_datetime64(row.rise), to_datetime64(row.set)
-        length_s = (set_ - rise) / np.timedelta64(1, "s")
-        step = max(1.0, length_s / 3000.0)
-        offsets = np.r_[np.arange(0.0, length_s, step), length_s]
-        times = rise + (offsets * 1e9).astype("timedelta64[ns]")
-        r, _v = satellites[[index[int(row.norad_id)]]].state_arrays(times, frame="itrf")
-        r = r[0]
-        sun, apparent_sun = sun_at(times)
-        lit_f = shadow_functions(r, sun, "point")["umbra"]  # > 0: the Sun's centre is visible from the satellite
-        # the observer sees the Sun where aberration puts it (20″: 1-2 s of twilight)
-        to_sun = apparent_sun - site.itrf_km
-        sun_alt = np.degrees(np.arcsin(to_sun @ up / np.linalg.norm(to_sun, axis=1)))
-        dark_f = max_sun_altitude_deg - sun_alt  # > 0: the observer's sky is dark enough
-        visible = (lit_f > 0) & (dark_f > 0)
-        if not visible.any():
+    samples = _PassSamples.of(satellites, table, index)
+    sun, apparent_sun = sun_at(samples.times)
+    margins = np.stack(  # (condition, sample): > 0 where it holds
+        [
+            shadow_functions(samples.r, sun, "point")["umbra"],  # the Sun's centre is visible from the satellite
+            _dark_margin(apparent_sun, site, max_sun_altitude_deg),
+        ]
+    )
+    visible: np.ndarray = np.all(margins > 0, axis=0)
+    spans, brackets = _visible_brackets(samples, margins, visible)
+    crossings = _crossing_times(
+        samples, np.array(brackets, dtype=np.int64).reshape(-1, 2), margins, sun_at, site, max_sun_altitude_deg
+    )
+    for p, row in enumerate(table.itertuples()):
+        first, last, begin_rows, end_rows = spans[p]
+        if first < 0:
             for c in extra:
                 extra[c].append(
                     None
@@ -237,7 +305,9 @@ def visible_passes(
                     else (0.0 if c == "visible_s" else np.nan)
                 )
             continue
-        begin, end = _visible_span(offsets, lit_f, dark_f, visible)
+        begin = float(crossings[begin_rows].max()) if begin_rows else float(samples.offsets[first])
+        end = float(crossings[end_rows].min()) if end_rows else float(samples.offsets[last])
+        rise = to_datetime64(row.rise)
         extra["visible_start"].append(rise + np.timedelta64(round(begin * 1e9), "ns"))
         extra["visible_end"].append(rise + np.timedelta64(round(end * 1e9), "ns"))
         extra["visible_s"].append(end - begin)
@@ -247,10 +317,11 @@ def visible_passes(
             extra["brightest_time"].append(None)
             extra["magnitude_source"].append(None)
             continue
-        m = np.where(visible, _magnitudes(standard, r, sun, site), np.inf)
+        a, b = samples.bounds[p], samples.bounds[p + 1]
+        m = np.where(visible[a:b], _magnitudes(standard, samples.r[a:b], sun[a:b], site), np.inf)
         k = int(np.argmin(m))
         extra["brightest_magnitude"].append(float(m[k]))
-        extra["brightest_time"].append(times[k])
+        extra["brightest_time"].append(samples.times[a + k])
         extra["magnitude_source"].append(source)
     for c, values in extra.items():
         table[c] = (
