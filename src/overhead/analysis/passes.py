@@ -36,15 +36,16 @@ def passes_over_site(
     windows = access_windows(
         satellites, site, start, stop, AccessConstraints(min_elevation_deg=min_elevation_deg), **options
     )
-    table = windows.rename(
-        columns={
-            "start": "rise",
-            "end": "set",
-            "start_azimuth_deg": "rise_azimuth_deg",
-            "end_azimuth_deg": "set_azimuth_deg",
-        }
-    )
-    return table[list(PASS_COLUMNS)]
+    # one new table of the columns wanted (renaming, then selecting, built two: a service's small question paid both)
+    return pd.DataFrame({name: windows[_WINDOW_COLUMN.get(name, name)] for name in PASS_COLUMNS})
+
+
+_WINDOW_COLUMN = {
+    "rise": "start",
+    "set": "end",
+    "rise_azimuth_deg": "start_azimuth_deg",
+    "set_azimuth_deg": "end_azimuth_deg",
+}
 
 
 def look_angle_series(satellites, site: GroundSite, times) -> xr.Dataset:

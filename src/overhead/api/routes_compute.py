@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 from collections.abc import Iterator
@@ -151,13 +152,18 @@ def json_rows(columns: dict[str, np.ndarray], *, decimals: int | None = None) ->
 
 
 def _json_pieces_of(values: np.ndarray, decimals: int | None) -> list[bytes]:
-    """Each value of an array as JSON text: numbers and booleans from one orjson call (their texts hold no comma),
-    anything else value by value."""
+    """Each value of an array as JSON text: numbers and booleans from one orjson call (their texts hold no comma);
+    texts likewise when none holds a comma (times, most names: as many pieces as values says so), else value by
+    value."""
     option = orjson.OPT_SERIALIZE_NUMPY
     if values.dtype.kind in "fiub":
         if values.dtype.kind == "f" and decimals is not None:
             values = values.round(decimals)
         return orjson.dumps(values, option=option)[1:-1].split(b",")  # NaN: null
+    with contextlib.suppress(TypeError):  # pd.NA and other values orjson does not write: one by one
+        pieces = orjson.dumps(values.tolist(), option=option)[1:-1].split(b",")  # None, NaN: null
+        if len(pieces) == len(values):
+            return pieces
     return [
         b"null" if value is None or value is pd.NA or value != value else orjson.dumps(value, option=option)
         for value in values
@@ -372,13 +378,15 @@ def _pass_table(state: ServiceState, satellites, place: GroundSite, t0, t1, spec
     else:
         table = state.compute(passes_over_site, satellites, place, t0, t1, min_elevation_deg=spec.min_elevation_deg)
     if _in_page_order(table):  # the pass search's own order: no sort (a copy of the table) needed
-        return table.reset_index(drop=True)
+        return (
+            table if isinstance(table.index, pd.RangeIndex) and table.index.start == 0 else table.reset_index(drop=True)
+        )
     return table.sort_values(["rise", "norad_id"], kind="stable", ignore_index=True)
 
 
 def _in_page_order(table: pd.DataFrame) -> bool:
     """Whether the rows are sorted by rise, then NORAD id."""
-    rise, ids = table.rise.to_numpy(dtype="datetime64[ns]"), table.norad_id.to_numpy()
+    rise, ids = table["rise"].to_numpy(dtype="datetime64[ns]"), table["norad_id"].to_numpy()
     later = rise[1:] > rise[:-1]
     return bool(np.all(later | ((rise[1:] == rise[:-1]) & (ids[1:] >= ids[:-1]))))
 
