@@ -22,6 +22,7 @@ The search, vectorised over satellites × targets:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -649,6 +650,7 @@ def access_windows(
     progress: bool = False,
     max_element_age_days: float | None = MAX_ELEMENT_AGE_DAYS,
     details: bool = True,
+    columns: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Every window in [start, stop] in which a satellite can see a target under ``constraints``.
 
@@ -666,7 +668,9 @@ def access_windows(
     ``datetime64[ns]``; ``truncated`` marks windows cut by the analysis interval; ``start_constraint`` and
     ``end_constraint`` name the condition that opened and closed each window (``interval`` where cut).
     ``details=False`` skips culmination, angles and bounding constraints (NaN, or "" unless cut): faster,
-    for statistics that need the times alone (:func:`access_intervals` is faster still).
+    for statistics that need the times alone (:func:`access_intervals` is faster still). ``columns``: the
+    table's columns as {name: one of WINDOW_COLUMNS} (default: all, as named there): fewer, or renamed, without
+    building the others (a pass list has no target or constraint columns: a third of a small question's table).
     """
     search = _Search.prepare(satellites, targets, start, stop, constraints, step_s, max_element_age_days)
 
@@ -676,7 +680,7 @@ def access_windows(
         return _describe(search.ctx, windows, a) if details else _times_only(windows, a)
 
     parts = [p for p in search.run(tables, workers, progress) if p is not None]
-    return _finish(parts, search, satellites)
+    return _finish(parts, search, satellites, columns or {c: c for c in WINDOW_COLUMNS})
 
 
 @dataclass
@@ -834,9 +838,10 @@ def _orbit_extremes(satellites) -> tuple[np.ndarray, np.ndarray] | None:
     return apogee_km, rate
 
 
-def _finish(parts: list[dict[str, np.ndarray]], search: _Search, satellites) -> pd.DataFrame:
+def _finish(parts: list[dict[str, np.ndarray]], search: _Search, satellites, named: Mapping[str, str]) -> pd.DataFrame:
+    """The windows' table: each column ``name`` of ``named`` holds the window column ``named[name]``."""
     if not parts:
-        return pd.DataFrame({c: pd.Series(dtype=_dtype(c)) for c in WINDOW_COLUMNS})
+        return pd.DataFrame({name: pd.Series(dtype=_dtype(c)) for name, c in named.items()})
     # as arrays, one table built at the end: a service's small questions pay pandas' per-operation cost once
     columns = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
     columns["duration_s"] = columns["end_s"] - columns["start_s"]
@@ -854,10 +859,7 @@ def _finish(parts: list[dict[str, np.ndarray]], search: _Search, satellites) -> 
         "end_constraint": (CONSTRAINT_NAMES, columns["end_constraint"]),
     }
     return pd.DataFrame(
-        {
-            name: _string_column(*strings[name], keep) if name in strings else columns[name][keep]
-            for name in WINDOW_COLUMNS
-        }
+        {name: _string_column(*strings[c], keep) if c in strings else columns[c][keep] for name, c in named.items()}
     )
 
 

@@ -29,23 +29,28 @@ PASS_COLUMNS = (
 )
 
 
-def passes_over_site(
-    satellites, site: GroundSite, start, stop, *, min_elevation_deg: float = 10.0, **options
-) -> pd.DataFrame:
-    """Rise, culmination and set of every pass above ``min_elevation_deg``, sorted by rise."""
-    windows = access_windows(
-        satellites, site, start, stop, AccessConstraints(min_elevation_deg=min_elevation_deg), **options
-    )
-    # one new table of the columns wanted (renaming, then selecting, built two: a service's small question paid both)
-    return pd.DataFrame({name: windows[_WINDOW_COLUMN.get(name, name)] for name in PASS_COLUMNS})
-
-
 _WINDOW_COLUMN = {
     "rise": "start",
     "set": "end",
     "rise_azimuth_deg": "start_azimuth_deg",
     "set_azimuth_deg": "end_azimuth_deg",
 }
+_PASS_FROM_WINDOW = {name: _WINDOW_COLUMN.get(name, name) for name in PASS_COLUMNS}
+
+
+def passes_over_site(
+    satellites, site: GroundSite, start, stop, *, min_elevation_deg: float = 10.0, **options
+) -> pd.DataFrame:
+    """Rise, culmination and set of every pass above ``min_elevation_deg``, sorted by rise."""
+    return access_windows(
+        satellites,
+        site,
+        start,
+        stop,
+        AccessConstraints(min_elevation_deg=min_elevation_deg),
+        columns=_PASS_FROM_WINDOW,  # the table built once, with a pass list's names and no other column
+        **options,
+    )
 
 
 def look_angle_series(satellites, site: GroundSite, times) -> xr.Dataset:
