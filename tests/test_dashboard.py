@@ -1341,6 +1341,25 @@ def test_the_catalogue_is_asked_for_once_and_first(page, server):
     assert page.problems == [] and page.outside == []
 
 
+def test_every_module_main_js_imports_is_preloaded():
+    """The head's modulepreload list is kept by hand: it names exactly the modules main.js imports, directly or
+    not (a module missing from it is found one import at a time again; one too many is loaded for nothing)."""
+    import re
+
+    static = Path(overhead.__file__).parent / "web" / "static"
+    imports = re.compile(r'^import [^;]*? from "\./([\w-]+\.js)";', re.MULTILINE)
+    reached, todo = set(), ["main.js"]
+    while todo:
+        for name in imports.findall((static / "js" / todo.pop()).read_text()):
+            if name not in reached:
+                reached.add(name)
+                todo.append(name)
+    preloaded = set(
+        re.findall(r'<link rel="modulepreload" href="/static/js/([\w-]+\.js)">', (static / "index.html").read_text())
+    )
+    assert preloaded == reached - {"main.js"}, preloaded ^ reached
+
+
 def test_a_reload_transfers_little(page, server):
     """Issue #26 item 9 (acceptance: a reload transfers < 100 kB): measured in the browser, the bytes of the bodies
     that came over the wire on a reload (/api/sky revalidated by its ETag, the files from the cache)."""

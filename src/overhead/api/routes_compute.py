@@ -378,9 +378,7 @@ def _pass_table(state: ServiceState, satellites, place: GroundSite, t0, t1, spec
     else:
         table = state.compute(passes_over_site, satellites, place, t0, t1, min_elevation_deg=spec.min_elevation_deg)
     if _in_page_order(table):  # the pass search's own order: no sort (a copy of the table) needed
-        return (
-            table if isinstance(table.index, pd.RangeIndex) and table.index.start == 0 else table.reset_index(drop=True)
-        )
+        return table if table.index.equals(pd.RangeIndex(len(table))) else table.reset_index(drop=True)
     return table.sort_values(["rise", "norad_id"], kind="stable", ignore_index=True)
 
 

@@ -324,6 +324,9 @@ def _tle_designator(object_id: str) -> str:
     return object_id
 
 
+_UNIX_EPOCH = datetime.datetime(1970, 1, 1)
+
+
 @functools.cache
 def _year_start_ns(year: int) -> int:
     return int(np.datetime64(f"{year:04d}-01-01", "ns").astype(np.int64))
@@ -335,9 +338,6 @@ def _epoch_fields(when: np.datetime64) -> str:
     year = (_UNIX_EPOCH + datetime.timedelta(seconds=ns // 1_000_000_000)).year
     day = 1.0 + (ns - _year_start_ns(year)) / 86_400e9
     return f"{year % 100:02d}{day:012.8f}"
-
-
-_UNIX_EPOCH = datetime.datetime(1970, 1, 1)
 
 
 def format_tle(r: ElementRecord) -> tuple[str, str]:
